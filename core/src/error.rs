@@ -1,0 +1,111 @@
+//! The core's one error type.
+//!
+//! Every message names kinds and ids only, never a name, an INS, a note or a
+//! measurement: errors end up in logs, crash reports and the apps' screens.
+
+use uuid::Uuid;
+
+/// Result alias used across the core.
+pub type Result<T, E = CoreError> = std::result::Result<T, E>;
+
+/// What went wrong, precisely enough for the caller to react and for a
+/// support engineer to diagnose, without personal data.
+#[derive(Debug, thiserror::Error)]
+pub enum CoreError {
+    // --- keys and encryption -------------------------------------------------
+    /// The key vault could not wrap or unwrap the device key.
+    #[error("key vault failed: {0}")]
+    Vault(String),
+    /// The unwrapped key does not open this store (its canary fails).
+    #[error("wrong key: the device key does not open this store")]
+    WrongKey,
+    /// An envelope names a key id this store does not hold.
+    #[error("unknown key id {key_id} in {table} record {id}")]
+    UnknownKeyId { table: &'static str, id: Uuid, key_id: u16 },
+    /// An envelope has a format version this build cannot read.
+    #[error("unsupported envelope version {version} in {table} record {id}")]
+    UnsupportedEnvelope { table: &'static str, id: Uuid, version: u8 },
+    /// An envelope failed authentication: its bytes were altered.
+    #[error("corrupt ciphertext in {table} record {id}")]
+    CorruptRecord { table: &'static str, id: Uuid },
+    /// An intact envelope sealed for another row was found in this one.
+    #[error("misplaced ciphertext in {table} record {id}: it was sealed for another row")]
+    MisplacedRecord { table: &'static str, id: Uuid },
+    /// A decrypted payload is not the structure its table holds.
+    #[error("undecodable payload in {table} record {id}")]
+    UndecodableRecord { table: &'static str, id: Uuid },
+
+    // --- database --------------------------------------------------------------
+    /// SQLite reports the file damaged (truncated, overwritten, not a database).
+    #[error("database file is damaged: {0}")]
+    DatabaseCorrupt(String),
+    /// The database was written by a newer version of Chevet.
+    #[error("store schema version {found} is newer than this build supports ({supported})")]
+    SchemaTooNew { found: i64, supported: i64 },
+    /// Any other SQLite failure (disk full, I/O error, busy).
+    #[error("database error: {0}")]
+    Database(String),
+    /// The store's audit journal does not verify.
+    #[error("audit journal broken at entry {seq}")]
+    AuditChainBroken { seq: i64 },
+
+    // --- sessions and permissions ------------------------------------------------
+    /// No one is signed in, or the session locked itself after idling.
+    #[error("no open session: sign in with a PIN")]
+    NoSession,
+    /// The PIN did not match.
+    #[error("wrong PIN for staff {staff_id} ({attempts_left} attempts left)")]
+    WrongPin { staff_id: Uuid, attempts_left: u32 },
+    /// Too many wrong PINs: the account is locked until the given time (ms since epoch).
+    #[error("staff {staff_id} is locked out until {until_ms}")]
+    LockedOut { staff_id: Uuid, until_ms: i64 },
+    /// A PIN that is too weak or malformed was offered at enrolment.
+    #[error("PIN refused: {0}")]
+    WeakPin(&'static str),
+    /// The signed-in user's role lacks the permission for this write.
+    #[error("staff {staff_id} lacks permission {permission}")]
+    PermissionDenied { staff_id: Uuid, permission: &'static str },
+
+    // --- input -------------------------------------------------------------------
+    /// The INS matricule or identity is invalid.
+    #[error("invalid INS: {0}")]
+    InvalidIns(&'static str),
+    /// The identity traits are read-only (status RECUP or QUAL).
+    #[error("identity traits of resident {resident_id} are read-only for its status")]
+    IdentityLocked { resident_id: Uuid },
+    /// A measurement outside what a living person can show.
+    #[error("implausible value for {code}: outside {min}..={max} {unit}")]
+    ImplausibleValue { code: &'static str, unit: &'static str, min: f64, max: f64 },
+    /// Any other field that fails validation.
+    #[error("invalid {field}: {reason}")]
+    InvalidInput { field: &'static str, reason: &'static str },
+    /// The id names no record of that kind.
+    #[error("no {kind} with id {id}")]
+    NotFound { kind: &'static str, id: Uuid },
+    /// The record changed since the caller read it.
+    #[error("{kind} {id} changed: expected version {expected}, found {found}")]
+    VersionConflict { kind: &'static str, id: Uuid, expected: u32, found: u32 },
+    /// The fact was already marked entered-in-error.
+    #[error("record {id} is already marked entered-in-error")]
+    AlreadyCorrected { id: Uuid },
+}
+
+impl CoreError {
+    pub(crate) fn invalid(field: &'static str, reason: &'static str) -> Self {
+        CoreError::InvalidInput { field, reason }
+    }
+}
+
+impl From<rusqlite::Error> for CoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        use rusqlite::ffi::ErrorCode;
+        // SQLite's messages carry no row values (we never build SQL from data),
+        // so its text is safe to keep.
+        match e.sqlite_error_code() {
+            Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => {
+                CoreError::DatabaseCorrupt(e.to_string())
+            }
+            _ => CoreError::Database(e.to_string()),
+        }
+    }
+}

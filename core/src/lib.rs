@@ -1,0 +1,13 @@
+//! chevet-core: the care record a care worker carries, encrypted on the device.
+//!
+//! - [`domain`]: the care domain (residents and INS identity, staff and
+//!   permissions, care plans and schedules, act records, administrations,
+//!   observations, transmissions, wounds, SSIAD rounds).
+//! - [`crypto`]: device key, sub-keys, envelopes, vaults, blind indexes.
+//! - [`store`]: the SQLite store: migrations, sessions, audit journal, outbox,
+//!   and the queries a round needs.
+
+pub mod crypto;
+pub mod error;
+
+pub use error::{CoreError, Result};
