@@ -21,10 +21,18 @@ pub enum CoreError {
     WrongKey,
     /// An envelope names a key id this store does not hold.
     #[error("unknown key id {key_id} in {table} record {id}")]
-    UnknownKeyId { table: &'static str, id: Uuid, key_id: u16 },
+    UnknownKeyId {
+        table: &'static str,
+        id: Uuid,
+        key_id: u16,
+    },
     /// An envelope has a format version this build cannot read.
     #[error("unsupported envelope version {version} in {table} record {id}")]
-    UnsupportedEnvelope { table: &'static str, id: Uuid, version: u8 },
+    UnsupportedEnvelope {
+        table: &'static str,
+        id: Uuid,
+        version: u8,
+    },
     /// An envelope failed authentication: its bytes were altered.
     #[error("corrupt ciphertext in {table} record {id}")]
     CorruptRecord { table: &'static str, id: Uuid },
@@ -64,7 +72,10 @@ pub enum CoreError {
     WeakPin(&'static str),
     /// The signed-in user's role lacks the permission for this write.
     #[error("staff {staff_id} lacks permission {permission}")]
-    PermissionDenied { staff_id: Uuid, permission: &'static str },
+    PermissionDenied {
+        staff_id: Uuid,
+        permission: &'static str,
+    },
 
     // --- input -------------------------------------------------------------------
     /// The INS matricule or identity is invalid.
@@ -75,16 +86,29 @@ pub enum CoreError {
     IdentityLocked { resident_id: Uuid },
     /// A measurement outside what a living person can show.
     #[error("implausible value for {code}: outside {min}..={max} {unit}")]
-    ImplausibleValue { code: &'static str, unit: &'static str, min: f64, max: f64 },
+    ImplausibleValue {
+        code: &'static str,
+        unit: &'static str,
+        min: f64,
+        max: f64,
+    },
     /// Any other field that fails validation.
     #[error("invalid {field}: {reason}")]
-    InvalidInput { field: &'static str, reason: &'static str },
+    InvalidInput {
+        field: &'static str,
+        reason: &'static str,
+    },
     /// The id names no record of that kind.
     #[error("no {kind} with id {id}")]
     NotFound { kind: &'static str, id: Uuid },
     /// The record changed since the caller read it.
     #[error("{kind} {id} changed: expected version {expected}, found {found}")]
-    VersionConflict { kind: &'static str, id: Uuid, expected: u32, found: u32 },
+    VersionConflict {
+        kind: &'static str,
+        id: Uuid,
+        expected: u32,
+        found: u32,
+    },
     /// The fact was already marked entered-in-error.
     #[error("record {id} is already marked entered-in-error")]
     AlreadyCorrected { id: Uuid },

@@ -8,6 +8,7 @@
 //!   and the queries a round needs.
 
 pub mod crypto;
+pub mod domain;
 pub mod error;
 
 pub use error::{CoreError, Result};

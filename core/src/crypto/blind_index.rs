@@ -115,7 +115,10 @@ mod tests {
     #[test]
     fn accents_case_and_hyphens_fold() {
         assert_eq!(normalise("Lefèvre-DŒUF Hélène"), "lefevre-doeuf helene");
-        assert_eq!(tokens("Jean-Émile  d'Arc").collect::<Vec<_>>(), ["jean", "emile", "d", "arc"]);
+        assert_eq!(
+            tokens("Jean-Émile  d'Arc").collect::<Vec<_>>(),
+            ["jean", "emile", "d", "arc"]
+        );
     }
 
     #[test]

@@ -115,7 +115,11 @@ impl Envelope {
     }
 
     /// Encrypts `plaintext` for the row named by `binding`.
-    pub fn seal(&self, binding: &RecordBinding, plaintext: &[u8]) -> Result<Vec<u8>, EnvelopeError> {
+    pub fn seal(
+        &self,
+        binding: &RecordBinding,
+        plaintext: &[u8],
+    ) -> Result<Vec<u8>, EnvelopeError> {
         let mut out = Vec::with_capacity(OVERHEAD + plaintext.len());
         out.push(ENVELOPE_V1);
         out.extend_from_slice(&self.key_id.to_be_bytes());
@@ -127,11 +131,7 @@ impl Envelope {
         out.extend_from_slice(plaintext);
         let tag = self
             .cipher
-            .encrypt_inout_detached(
-                &XNonce::from(nonce),
-                &ad,
-                (&mut out[HEADER_LEN..]).into(),
-            )
+            .encrypt_inout_detached(&XNonce::from(nonce), &ad, (&mut out[HEADER_LEN..]).into())
             .map_err(|_| EnvelopeError::Corrupt)?;
         out.extend_from_slice(&tag);
         Ok(out)
@@ -191,7 +191,11 @@ mod tests {
     }
 
     fn binding() -> RecordBinding {
-        RecordBinding { table: "facts", id: Uuid::now_v7(), version: 1 }
+        RecordBinding {
+            table: "facts",
+            id: Uuid::now_v7(),
+            version: 1,
+        }
     }
 
     #[test]
@@ -225,8 +229,14 @@ mod tests {
         let e = env();
         let b = binding();
         let sealed = e.seal(&b, b"x").unwrap();
-        let other_row = RecordBinding { id: Uuid::now_v7(), ..b };
-        let other_table = RecordBinding { table: "residents", ..b };
+        let other_row = RecordBinding {
+            id: Uuid::now_v7(),
+            ..b
+        };
+        let other_table = RecordBinding {
+            table: "residents",
+            ..b
+        };
         let older_version = RecordBinding { version: 2, ..b };
         for wrong in [other_row, other_table, older_version] {
             assert_eq!(e.open(&wrong, &sealed), Err(EnvelopeError::Misplaced));

@@ -91,7 +91,9 @@ pub struct KekVault {
 
 impl KekVault {
     pub fn new(kek: [u8; KEY_LEN]) -> Self {
-        KekVault { kek: Zeroizing::new(kek) }
+        KekVault {
+            kek: Zeroizing::new(kek),
+        }
     }
 }
 
@@ -103,7 +105,9 @@ impl KeyVault for KekVault {
     fn unwrap(&self, wrapped: &[u8]) -> Result<Zeroizing<Vec<u8>>, VaultError> {
         match wrapped.split_first() {
             Some((&KEK_FORMAT_V1, rest)) => open_key(&self.kek, &[KEK_FORMAT_V1], rest),
-            Some((v, _)) => Err(VaultError::new(format!("unsupported wrapped-key format {v}"))),
+            Some((v, _)) => Err(VaultError::new(format!(
+                "unsupported wrapped-key format {v}"
+            ))),
             None => Err(VaultError::new("wrapped key is empty")),
         }
     }
@@ -119,13 +123,31 @@ pub struct Argon2Cost {
 
 impl Argon2Cost {
     /// For a passphrase guarding the device key: 64 MiB, 3 passes.
-    pub const PASSPHRASE: Argon2Cost = Argon2Cost { memory_kib: 64 * 1024, iterations: 3, parallelism: 1 };
+    pub const PASSPHRASE: Argon2Cost = Argon2Cost {
+        memory_kib: 64 * 1024,
+        iterations: 3,
+        parallelism: 1,
+    };
     /// Cheapest accepted cost, for tests only.
-    pub const MINIMUM: Argon2Cost = Argon2Cost { memory_kib: 8, iterations: 1, parallelism: 1 };
+    pub const MINIMUM: Argon2Cost = Argon2Cost {
+        memory_kib: 8,
+        iterations: 1,
+        parallelism: 1,
+    };
 
-    pub(crate) fn hash(&self, secret: &[u8], salt: &[u8], out: &mut [u8]) -> Result<(), VaultError> {
-        let params = Params::new(self.memory_kib, self.iterations, self.parallelism, Some(out.len()))
-            .map_err(|_| VaultError::new("invalid Argon2id parameters"))?;
+    pub(crate) fn hash(
+        &self,
+        secret: &[u8],
+        salt: &[u8],
+        out: &mut [u8],
+    ) -> Result<(), VaultError> {
+        let params = Params::new(
+            self.memory_kib,
+            self.iterations,
+            self.parallelism,
+            Some(out.len()),
+        )
+        .map_err(|_| VaultError::new("invalid Argon2id parameters"))?;
         Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
             .hash_password_into(secret, salt, out)
             .map_err(|_| VaultError::new("Argon2id failed"))
@@ -144,10 +166,16 @@ impl Argon2Cost {
             return None;
         }
         let n = |r: std::ops::Range<usize>| u32::from_be_bytes(b[r].try_into().unwrap_or([0; 4]));
-        let cost = Argon2Cost { memory_kib: n(0..4), iterations: n(4..8), parallelism: n(8..12) };
+        let cost = Argon2Cost {
+            memory_kib: n(0..4),
+            iterations: n(4..8),
+            parallelism: n(8..12),
+        };
         // Refuse absurd costs read from disk: they would hang or exhaust memory.
-        (cost.memory_kib <= 1024 * 1024 && cost.iterations <= 64 && (1..=16).contains(&cost.parallelism))
-            .then_some(cost)
+        (cost.memory_kib <= 1024 * 1024
+            && cost.iterations <= 64
+            && (1..=16).contains(&cost.parallelism))
+        .then_some(cost)
     }
 }
 
@@ -172,7 +200,10 @@ impl PassphraseVault {
     }
 
     pub fn with_cost(passphrase: &str, cost: Argon2Cost) -> Self {
-        PassphraseVault { passphrase: Zeroizing::new(passphrase.to_owned()), cost }
+        PassphraseVault {
+            passphrase: Zeroizing::new(passphrase.to_owned()),
+            cost,
+        }
     }
 
     fn kek(&self, cost: Argon2Cost, salt: &[u8]) -> Result<Zeroizing<[u8; KEY_LEN]>, VaultError> {
@@ -198,12 +229,19 @@ impl KeyVault for PassphraseVault {
             return Err(VaultError::new("wrapped key is truncated"));
         }
         if wrapped[0] != PASSPHRASE_FORMAT_V1 {
-            return Err(VaultError::new(format!("unsupported wrapped-key format {}", wrapped[0])));
+            return Err(VaultError::new(format!(
+                "unsupported wrapped-key format {}",
+                wrapped[0]
+            )));
         }
         let cost = Argon2Cost::from_bytes(&wrapped[1..13])
             .ok_or_else(|| VaultError::new("wrapped key has out-of-range Argon2id parameters"))?;
         let salt = &wrapped[13..header_len];
-        open_key(&*self.kek(cost, salt)?, &wrapped[..header_len], &wrapped[header_len..])
+        open_key(
+            &*self.kek(cost, salt)?,
+            &wrapped[..header_len],
+            &wrapped[header_len..],
+        )
     }
 }
 

@@ -1,0 +1,53 @@
+//! The tenant hierarchy: group → establishment (FINESS) → unit or SSIAD sector.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::error::{CoreError, Result};
+
+/// What kind of establishment: it changes how rounds are organised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EstablishmentKind {
+    /// Établissement d'hébergement pour personnes âgées dépendantes.
+    Ehpad,
+    /// Maison d'accueil spécialisée.
+    Mas,
+    /// Service de soins infirmiers à domicile: units are sectors, rounds are routes.
+    Ssiad,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Establishment {
+    pub id: Uuid,
+    pub name: String,
+    /// FINESS géographique, 9 characters.
+    pub finess: String,
+    pub kind: EstablishmentKind,
+    /// IANA time zone of the establishment: planned times are local times.
+    pub time_zone: String,
+}
+
+impl Establishment {
+    pub fn validate(&self) -> Result<()> {
+        if self.name.trim().is_empty() {
+            return Err(CoreError::invalid("establishment.name", "required"));
+        }
+        if self.finess.len() != 9 || !self.finess.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Err(CoreError::invalid(
+                "establishment.finess",
+                "a FINESS number has 9 characters",
+            ));
+        }
+        jiff::tz::TimeZone::get(&self.time_zone)
+            .map_err(|_| CoreError::invalid("establishment.time_zone", "unknown IANA time zone"))?;
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unit {
+    pub id: Uuid,
+    pub establishment_id: Uuid,
+    /// "Étage 2 – Les Tilleuls", "Secteur Nord".
+    pub name: String,
+}

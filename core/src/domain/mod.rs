@@ -1,0 +1,27 @@
+//! The care domain, free of storage and FFI concerns.
+
+pub mod care_plan;
+pub mod establishment;
+pub mod ins;
+pub mod records;
+pub mod resident;
+pub mod schedule;
+pub mod staff;
+pub mod vitals;
+pub mod wound;
+
+pub use care_plan::{ActKind, MedicationLine, PlannedAct};
+pub use establishment::{Establishment, EstablishmentKind, Unit};
+pub use ins::{
+    CollectionMethod, Identity, IdentityStatus, IdentityTraits, InsSystem, Matricule, Sex,
+};
+pub use records::{
+    ActOutcome, ActRecord, AdministrationOutcome, Correction, Fact, FactKind,
+    MedicationAdministration, NotDoneReason, Observation, RecordMeta, StampMethod, Transmission,
+    VisitEvent, VisitStamp, WoundAssessment,
+};
+pub use resident::{Contact, Resident, ResidentChanges};
+pub use schedule::{Recurrence, Schedule};
+pub use staff::{Permission, Role, Staff};
+pub use vitals::{ObservationValue, VitalCode};
+pub use wound::{Exudate, NpiapStage, TissueType, Wound, WoundKind};

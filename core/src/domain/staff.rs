@@ -1,0 +1,123 @@
+//! Professionals, their roles, and what each role may record.
+//!
+//! Permissions follow French practice in ESMS: a nurse (IDE) administers
+//! medication; a care aide (AS) or AES may only help a resident take a
+//! medication the nurse prepared when the prescription allows it (aide à la
+//! prise, CASF L313-26); care plans are changed by nurses, the coordinating
+//! physician and the health manager.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// A professional's role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Role {
+    /// IDE, infirmier·e diplômé·e d'État.
+    Nurse,
+    /// AS, aide-soignant·e.
+    CareAide,
+    /// AES, accompagnant·e éducatif et social.
+    SocialCareAide,
+    /// Médecin coordonnateur.
+    CoordinatingPhysician,
+    /// Cadre de santé / IDEC.
+    HealthManager,
+}
+
+impl Role {
+    pub const ALL: [Role; 5] = [
+        Role::Nurse,
+        Role::CareAide,
+        Role::SocialCareAide,
+        Role::CoordinatingPhysician,
+        Role::HealthManager,
+    ];
+
+    /// The French label shown in the apps.
+    pub fn label_fr(self) -> &'static str {
+        match self {
+            Role::Nurse => "IDE",
+            Role::CareAide => "AS",
+            Role::SocialCareAide => "AES",
+            Role::CoordinatingPhysician => "Médecin coordonnateur",
+            Role::HealthManager => "Cadre de santé",
+        }
+    }
+
+    pub fn has(self, p: Permission) -> bool {
+        use Permission::*;
+        use Role::*;
+        match p {
+            RecordCareAct | RecordVitals | WriteTransmission | RecordVisit => true,
+            AssistMedicationIntake => true,
+            AdministerMedication | RecordWoundCare | ScoreAssessment => {
+                matches!(self, Nurse | CoordinatingPhysician | HealthManager)
+            }
+            EditCarePlan | EditResident => {
+                matches!(self, Nurse | CoordinatingPhysician | HealthManager)
+            }
+            CorrectOthersRecord => matches!(self, HealthManager | CoordinatingPhysician),
+        }
+    }
+}
+
+/// Something a write requires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Permission {
+    RecordCareAct,
+    RecordVitals,
+    WriteTransmission,
+    RecordVisit,
+    /// Help the resident take a prepared medication (aide à la prise).
+    AssistMedicationIntake,
+    /// Administer a medication (nursing act).
+    AdministerMedication,
+    RecordWoundCare,
+    ScoreAssessment,
+    EditCarePlan,
+    EditResident,
+    /// Mark another professional's record entered-in-error.
+    CorrectOthersRecord,
+}
+
+impl Permission {
+    pub fn name(self) -> &'static str {
+        match self {
+            Permission::RecordCareAct => "record_care_act",
+            Permission::RecordVitals => "record_vitals",
+            Permission::WriteTransmission => "write_transmission",
+            Permission::RecordVisit => "record_visit",
+            Permission::AssistMedicationIntake => "assist_medication_intake",
+            Permission::AdministerMedication => "administer_medication",
+            Permission::RecordWoundCare => "record_wound_care",
+            Permission::ScoreAssessment => "score_assessment",
+            Permission::EditCarePlan => "edit_care_plan",
+            Permission::EditResident => "edit_resident",
+            Permission::CorrectOthersRecord => "correct_others_record",
+        }
+    }
+}
+
+/// A professional working on this device's units.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Staff {
+    pub id: Uuid,
+    pub display_name: String,
+    pub role: Role,
+    /// RPPS number for professionals who have one.
+    pub rpps: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_nursing_roles_administer_medication() {
+        assert!(Role::Nurse.has(Permission::AdministerMedication));
+        assert!(!Role::CareAide.has(Permission::AdministerMedication));
+        assert!(!Role::SocialCareAide.has(Permission::AdministerMedication));
+        assert!(Role::CareAide.has(Permission::AssistMedicationIntake));
+        assert!(!Role::CareAide.has(Permission::EditCarePlan));
+    }
+}
