@@ -133,3 +133,9 @@ impl From<rusqlite::Error> for CoreError {
         }
     }
 }
+
+impl From<rusqlite::types::FromSqlError> for CoreError {
+    fn from(e: rusqlite::types::FromSqlError) -> Self {
+        CoreError::Database(format!("unexpected column type: {e}"))
+    }
+}

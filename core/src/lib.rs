@@ -8,7 +8,10 @@
 //!   and the queries a round needs.
 
 pub mod crypto;
+pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod store;
 
 pub use error::{CoreError, Result};
+pub use store::{Store, StoreOptions};

@@ -1,0 +1,144 @@
+//! Reference data: establishments, units and staff. Server-authoritative
+//! and pull-only: the hub (or a demo) loads them; the device never pushes
+//! them, so they write no outbox operation, only an audit entry.
+
+use rusqlite::{OptionalExtension, params};
+use uuid::Uuid;
+
+use super::Store;
+use super::audit::AuditAction;
+use crate::domain::{Establishment, Staff, Unit};
+use crate::error::{CoreError, Result};
+
+impl Store {
+    /// Loads or replaces an establishment.
+    pub fn provision_establishment(&self, e: &Establishment) -> Result<()> {
+        e.validate()?;
+        self.upsert_reference("establishments", e.id, e, |w, version, env| {
+            w.tx.prepare_cached(
+                "INSERT INTO establishments (id, version, envelope) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (id) DO UPDATE SET version = excluded.version, envelope = excluded.envelope",
+            )?
+            .execute(params![e.id, version, env])?;
+            Ok(())
+        })
+    }
+
+    /// Loads or replaces a unit (floor, wing, SSIAD sector).
+    pub fn provision_unit(&self, u: &Unit) -> Result<()> {
+        if u.name.trim().is_empty() {
+            return Err(CoreError::invalid("unit.name", "required"));
+        }
+        self.establishment(u.establishment_id)?;
+        self.upsert_reference("units", u.id, u, |w, version, env| {
+            w.tx.prepare_cached(
+                "INSERT INTO units (id, establishment_id, version, envelope) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (id) DO UPDATE SET establishment_id = excluded.establishment_id,
+                 version = excluded.version, envelope = excluded.envelope",
+            )?
+            .execute(params![u.id, u.establishment_id, version, env])?;
+            Ok(())
+        })
+    }
+
+    /// Loads or replaces a professional; `initial_pin` sets their PIN.
+    pub fn provision_staff(&self, s: &Staff, initial_pin: Option<&str>) -> Result<()> {
+        if s.display_name.trim().is_empty() {
+            return Err(CoreError::invalid("staff.display_name", "required"));
+        }
+        let verifier = match initial_pin {
+            Some(pin) => Some(self.codec.seal_bytes(
+                "staff_pin",
+                s.id,
+                1,
+                &super::session::make_verifier(self.options.pin_cost, pin)?,
+            )?),
+            None => None,
+        };
+        self.upsert_reference("staff", s.id, s, |w, version, env| {
+            w.tx.prepare_cached(
+                "INSERT INTO staff (id, version, envelope, pin_verifier) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (id) DO UPDATE SET version = excluded.version, envelope = excluded.envelope,
+                 pin_verifier = COALESCE(excluded.pin_verifier, staff.pin_verifier)",
+            )?
+            .execute(params![s.id, version, env, verifier])?;
+            Ok(())
+        })
+    }
+
+    fn upsert_reference<T: serde::Serialize>(
+        &self,
+        table: &'static str,
+        id: Uuid,
+        value: &T,
+        f: impl FnOnce(&mut super::WriteTx<'_>, u32, &[u8]) -> Result<()>,
+    ) -> Result<()> {
+        let actor = self.session().map(|s| s.staff_id);
+        self.write(actor, |w| {
+            let current: Option<u32> =
+                w.tx.query_row(
+                    &format!("SELECT version FROM {table} WHERE id = ?1"),
+                    [id],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let version = current.map_or(1, |v| v + 1);
+            let env = self.codec.seal(table, id, version, value)?;
+            f(w, version, &env)?;
+            w.audit(AuditAction::Provision, table, id)
+        })
+    }
+
+    pub fn establishment(&self, id: Uuid) -> Result<Establishment> {
+        self.read_document("establishments", "establishment", id)
+    }
+
+    pub fn unit(&self, id: Uuid) -> Result<Unit> {
+        self.read_document("units", "unit", id)
+    }
+
+    pub fn staff(&self, id: Uuid) -> Result<Staff> {
+        self.read_document("staff", "staff", id)
+    }
+
+    /// Every professional known to this device (for the sign-in picker).
+    pub fn staff_list(&self) -> Result<Vec<Staff>> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached("SELECT id, version, envelope FROM staff")?;
+            let rows = stmt
+                .query_map([], |r| {
+                    Ok((
+                        r.get::<_, Uuid>(0)?,
+                        r.get::<_, u32>(1)?,
+                        r.get::<_, Vec<u8>>(2)?,
+                    ))
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let mut out: Vec<Staff> = rows
+                .iter()
+                .map(|(id, v, env)| self.codec.open("staff", *id, *v, env))
+                .collect::<Result<_>>()?;
+            out.sort_by(|a, b| a.display_name.cmp(&b.display_name));
+            Ok(out)
+        })
+    }
+
+    /// Reads one versioned document by id (`table` has id, version, envelope).
+    pub(crate) fn read_document<T: serde::de::DeserializeOwned>(
+        &self,
+        table: &'static str,
+        kind: &'static str,
+        id: Uuid,
+    ) -> Result<T> {
+        self.read(|c| {
+            let row: Option<(u32, Vec<u8>)> = c
+                .prepare_cached(&format!(
+                    "SELECT version, envelope FROM {table} WHERE id = ?1"
+                ))?
+                .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?;
+            let (version, env) = row.ok_or(CoreError::NotFound { kind, id })?;
+            self.codec.open(table, id, version, &env)
+        })
+    }
+}

@@ -1,0 +1,233 @@
+//! The round view: who needs what now on a unit.
+//!
+//! For a unit and a time window: each resident (ordered by room), the
+//! planned acts falling due in the window with their status, and the latest
+//! value of each vital. Reads go through indexes on plaintext routing
+//! columns and decrypt only what is shown. A record that fails to decrypt
+//! is listed as unreadable; the rest of the round still shows.
+
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use uuid::Uuid;
+
+use super::Store;
+use super::timeline::Unreadable;
+use crate::domain::{
+    ActKind, ActOutcome, AdministrationOutcome, Fact, ObservationValue, PlannedAct, Resident,
+    VitalCode,
+};
+use crate::error::{CoreError, Result};
+
+/// Where a planned occurrence stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoundStatus {
+    /// Not recorded yet, and not late.
+    Due,
+    /// Not recorded, past the lateness threshold.
+    Late,
+    /// Not recorded, past the missed threshold.
+    Missed,
+    Done,
+    PartlyDone,
+    NotDone,
+    Refused,
+    /// A medication spat out.
+    SpatOut,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoundItem {
+    pub planned_act_id: Uuid,
+    pub kind: ActKind,
+    pub label: String,
+    pub due_at: Timestamp,
+    pub status: RoundStatus,
+    /// The fact that answered this occurrence, if any.
+    pub record_id: Option<Uuid>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LatestVital {
+    pub code: VitalCode,
+    pub value: ObservationValue,
+    pub at: Timestamp,
+    pub observation_id: Uuid,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoundResident {
+    pub resident_id: Uuid,
+    pub display_name: String,
+    pub room: String,
+    pub items: Vec<RoundItem>,
+    pub latest_vitals: Vec<LatestVital>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoundView {
+    pub unit_id: Uuid,
+    pub from: Timestamp,
+    pub to: Timestamp,
+    pub generated_at: Timestamp,
+    pub residents: Vec<RoundResident>,
+    pub unreadable: Vec<Unreadable>,
+}
+
+fn recorded_status(f: &Fact) -> RoundStatus {
+    match f {
+        Fact::Act(a) => match a.outcome {
+            ActOutcome::Done => RoundStatus::Done,
+            ActOutcome::PartlyDone => RoundStatus::PartlyDone,
+            ActOutcome::NotDone(_) => RoundStatus::NotDone,
+            ActOutcome::Refused => RoundStatus::Refused,
+        },
+        Fact::Administration(a) => match a.outcome {
+            AdministrationOutcome::Given => RoundStatus::Done,
+            AdministrationOutcome::Refused => RoundStatus::Refused,
+            AdministrationOutcome::SpatOut => RoundStatus::SpatOut,
+            AdministrationOutcome::NotGiven(_) => RoundStatus::NotDone,
+        },
+        _ => RoundStatus::Done,
+    }
+}
+
+impl Store {
+    /// The round for `unit_id` between `from` and `to`. Needs a session.
+    pub fn round_view(&self, unit_id: Uuid, from: Timestamp, to: Timestamp) -> Result<RoundView> {
+        self.require(None)?;
+        if to <= from || (to.as_second() - from.as_second()) > 7 * 86_400 {
+            return Err(CoreError::invalid(
+                "round window",
+                "must be non-empty and at most 7 days",
+            ));
+        }
+        let unit = self.unit(unit_id)?;
+        let establishment = self.establishment(unit.establishment_id)?;
+        let tz = TimeZone::get(&establishment.time_zone)
+            .map_err(|_| CoreError::invalid("establishment.time_zone", "unknown IANA time zone"))?;
+        let now = self.now();
+        let today = now.to_zoned_datetime(tz.clone()).date();
+        let policy = self.options.round_policy;
+
+        self.read(|c| {
+            let mut unreadable = Vec::new();
+            let mut residents: Vec<Resident> = Vec::new();
+            {
+                let mut stmt = c.prepare_cached("SELECT id, version, envelope FROM residents WHERE unit_id = ?1")?;
+                let mut rows = stmt.query([unit_id])?;
+                while let Some(r) = rows.next()? {
+                    let id: Uuid = r.get(0)?;
+                    match self.codec.open::<Resident>("residents", id, r.get(1)?, r.get_ref(2)?.as_blob()?) {
+                        Ok(res) if res.discharged_on.is_none_or(|d| d >= today) => residents.push(res),
+                        Ok(_) => {}
+                        Err(e) => unreadable.push(Unreadable::new("residents", id, &e)),
+                    }
+                }
+            }
+            residents.sort_by_key(|r| r.room_sort_key());
+
+            let mut plan_stmt =
+                c.prepare_cached("SELECT id, version, envelope FROM planned_acts WHERE resident_id = ?1 AND active = 1")?;
+            let mut answer_stmt = c.prepare_cached(
+                "SELECT id, occurrence, envelope FROM facts
+                 WHERE planned_act_id = ?1 AND occurrence >= ?2 AND occurrence < ?3 AND entered_in_error = 0
+                 ORDER BY clinical_time",
+            )?;
+            let mut vital_stmt = c.prepare_cached(
+                "SELECT id, envelope FROM facts WHERE resident_id = ?1 AND code_tag = ?2 AND entered_in_error = 0
+                 ORDER BY clinical_time DESC LIMIT 1",
+            )?;
+            let code_tags: Vec<(VitalCode, [u8; 16])> =
+                VitalCode::ALL.iter().map(|&v| (v, self.code_index.term(v.loinc()))).collect();
+
+            let mut out = Vec::with_capacity(residents.len());
+            for res in residents {
+                let mut items = Vec::new();
+                let mut plan_rows = plan_stmt.query([res.id])?;
+                let mut acts = Vec::new();
+                while let Some(r) = plan_rows.next()? {
+                    let id: Uuid = r.get(0)?;
+                    match self.codec.open::<PlannedAct>("planned_acts", id, r.get(1)?, r.get_ref(2)?.as_blob()?) {
+                        Ok(a) => acts.push(a),
+                        Err(e) => unreadable.push(Unreadable::new("planned_acts", id, &e)),
+                    }
+                }
+                for act in acts {
+                    let occurrences = act.schedule.occurrences(&tz, from, to);
+                    if occurrences.is_empty() {
+                        continue;
+                    }
+                    // The latest non-voided answer per occurrence wins.
+                    let mut answers: Vec<(i64, Uuid, RoundStatus)> = Vec::new();
+                    let mut rows = answer_stmt.query(rusqlite::params![act.id, from.as_millisecond(), to.as_millisecond()])?;
+                    while let Some(r) = rows.next()? {
+                        let id: Uuid = r.get(0)?;
+                        let occ: i64 = r.get(1)?;
+                        match self.codec.open::<Fact>("facts", id, 1, r.get_ref(2)?.as_blob()?) {
+                            Ok(f) => {
+                                answers.retain(|(o, _, _)| *o != occ);
+                                answers.push((occ, id, recorded_status(&f)));
+                            }
+                            Err(e) => unreadable.push(Unreadable::new("facts", id, &e)),
+                        }
+                    }
+                    for due_at in occurrences {
+                        let answer = answers.iter().find(|(o, _, _)| *o == due_at.as_millisecond());
+                        let (status, record_id) = match answer {
+                            Some((_, id, s)) => (*s, Some(*id)),
+                            None => {
+                                let overdue_min = (now.as_second() - due_at.as_second()) / 60;
+                                let s = if overdue_min >= policy.missed_after_minutes {
+                                    RoundStatus::Missed
+                                } else if overdue_min >= policy.late_after_minutes {
+                                    RoundStatus::Late
+                                } else {
+                                    RoundStatus::Due
+                                };
+                                (s, None)
+                            }
+                        };
+                        items.push(RoundItem {
+                            planned_act_id: act.id,
+                            kind: act.kind,
+                            label: act.label.clone(),
+                            due_at,
+                            status,
+                            record_id,
+                        });
+                    }
+                }
+                items.sort_by(|a, b| a.due_at.cmp(&b.due_at).then_with(|| a.label.cmp(&b.label)));
+
+                let mut latest_vitals = Vec::new();
+                for (code, tag) in &code_tags {
+                    let mut rows = vital_stmt.query(rusqlite::params![res.id, &tag[..]])?;
+                    if let Some(r) = rows.next()? {
+                        let id: Uuid = r.get(0)?;
+                        match self.codec.open::<Fact>("facts", id, 1, r.get_ref(1)?.as_blob()?) {
+                            Ok(Fact::Observation(o)) if o.code == *code => latest_vitals.push(LatestVital {
+                                code: o.code,
+                                value: o.value,
+                                at: o.meta.clinical_time,
+                                observation_id: id,
+                            }),
+                            Ok(_) => unreadable.push(Unreadable { table: "facts", id, error: "unexpected record kind".into() }),
+                            Err(e) => unreadable.push(Unreadable::new("facts", id, &e)),
+                        }
+                    }
+                }
+                out.push(RoundResident {
+                    resident_id: res.id,
+                    display_name: res.identity.display_name(),
+                    room: res.room,
+                    items,
+                    latest_vitals,
+                });
+            }
+            if !unreadable.is_empty() {
+                log::warn!("round view of unit {unit_id}: {} unreadable records", unreadable.len());
+            }
+            Ok(RoundView { unit_id, from, to, generated_at: now, residents: out, unreadable })
+        })
+    }
+}

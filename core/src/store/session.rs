@@ -1,0 +1,303 @@
+//! Shared-tablet sessions: personal PIN, quick switch, idle lock.
+//!
+//! The data key belongs to the device, so switching user costs one Argon2id
+//! verification, not a re-encryption. Every write carries the signed-in
+//! user as author. Wrong PINs are counted in the database (a restart does
+//! not reset them); every fifth consecutive failure locks the account, for
+//! 15 minutes and then twice as long each time, up to a day.
+
+use jiff::Timestamp;
+use rusqlite::{OptionalExtension, params};
+use uuid::Uuid;
+
+use super::audit::AuditAction;
+use super::{Store, lock};
+use crate::crypto::vault::Argon2Cost;
+use crate::domain::{Permission, Role, Staff};
+use crate::error::{CoreError, Result};
+
+/// Consecutive failures allowed before a lock-out.
+pub const MAX_PIN_ATTEMPTS: u32 = 5;
+const LOCKOUT_BASE_SECS: i64 = 15 * 60;
+const LOCKOUT_MAX_SECS: i64 = 24 * 3600;
+const VERIFIER_V1: u8 = 1;
+const SALT_LEN: usize = 16;
+const HASH_LEN: usize = 32;
+
+/// Who is signed in, for the app's header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionInfo {
+    pub staff_id: Uuid,
+    pub role: Role,
+    pub display_name: String,
+    pub started: Timestamp,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Session {
+    pub(crate) staff: Staff,
+    started: Timestamp,
+    last_activity: Timestamp,
+}
+
+/// Refuses PINs that are too short, not digits, or trivially guessed.
+pub fn check_pin_strength(pin: &str) -> Result<()> {
+    if !(4..=12).contains(&pin.len()) || !pin.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(CoreError::WeakPin("a PIN has 4 to 12 digits"));
+    }
+    let b = pin.as_bytes();
+    if b.iter().all(|&d| d == b[0]) {
+        return Err(CoreError::WeakPin("all digits are the same"));
+    }
+    let steps: Vec<i16> = b
+        .windows(2)
+        .map(|w| i16::from(w[1]) - i16::from(w[0]))
+        .collect();
+    if steps.iter().all(|&s| s == 1) || steps.iter().all(|&s| s == -1) {
+        return Err(CoreError::WeakPin("digits follow each other"));
+    }
+    Ok(())
+}
+
+pub(crate) fn make_verifier(cost: Argon2Cost, pin: &str) -> Result<Vec<u8>> {
+    check_pin_strength(pin)?;
+    let mut salt = [0u8; SALT_LEN];
+    crate::crypto::random_bytes(&mut salt).map_err(|e| CoreError::Vault(e.to_string()))?;
+    let mut hash = [0u8; HASH_LEN];
+    cost.hash(pin.as_bytes(), &salt, &mut hash)
+        .map_err(|e| CoreError::Vault(e.to_string()))?;
+    let mut v = vec![VERIFIER_V1];
+    v.extend_from_slice(&cost.to_bytes());
+    v.extend_from_slice(&salt);
+    v.extend_from_slice(&hash);
+    Ok(v)
+}
+
+fn verify(verifier: &[u8], pin: &str) -> Result<bool> {
+    if verifier.len() != 1 + 12 + SALT_LEN + HASH_LEN || verifier[0] != VERIFIER_V1 {
+        return Err(CoreError::invalid("pin_verifier", "unreadable format"));
+    }
+    let cost = Argon2Cost::from_bytes(&verifier[1..13]).ok_or(CoreError::invalid(
+        "pin_verifier",
+        "out-of-range parameters",
+    ))?;
+    let salt = &verifier[13..13 + SALT_LEN];
+    let mut hash = [0u8; HASH_LEN];
+    cost.hash(pin.as_bytes(), salt, &mut hash)
+        .map_err(|e| CoreError::Vault(e.to_string()))?;
+    let stored: [u8; HASH_LEN] = verifier[13 + SALT_LEN..]
+        .try_into()
+        .map_err(|_| CoreError::invalid("pin_verifier", "length"))?;
+    // blake3::Hash compares in constant time.
+    Ok(blake3::Hash::from_bytes(stored) == blake3::Hash::from_bytes(hash))
+}
+
+fn lockout_secs(failures: u32) -> i64 {
+    let rounds = failures / MAX_PIN_ATTEMPTS; // ≥ 1 when called
+    let factor = 1i64 << (rounds.saturating_sub(1)).min(10);
+    (LOCKOUT_BASE_SECS * factor).min(LOCKOUT_MAX_SECS)
+}
+
+impl Store {
+    fn staff_row(&self, staff_id: Uuid) -> Result<(Staff, Option<Vec<u8>>, Option<i64>)> {
+        self.read(|c| {
+            type StaffRow = (u32, Vec<u8>, Option<Vec<u8>>, Option<i64>);
+            let row: Option<StaffRow> = c
+                .prepare_cached(
+                    "SELECT version, envelope, pin_verifier, locked_until FROM staff WHERE id = ?1",
+                )?
+                .query_row([staff_id], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                })
+                .optional()?;
+            let (version, env, pin, locked_until) = row.ok_or(CoreError::NotFound {
+                kind: "staff",
+                id: staff_id,
+            })?;
+            let staff: Staff = self.codec.open("staff", staff_id, version, &env)?;
+            let pin = match pin {
+                Some(p) => Some(
+                    self.codec
+                        .open_bytes("staff_pin", staff_id, 1, &p)?
+                        .to_vec(),
+                ),
+                None => None,
+            };
+            Ok((staff, pin, locked_until))
+        })
+    }
+
+    /// Signs a professional in with their PIN, replacing any current session
+    /// (quick user switch). Wrong PINs count towards a lock-out.
+    pub fn sign_in(&self, staff_id: Uuid, pin: &str) -> Result<SessionInfo> {
+        let now = self.now();
+        let (staff, verifier, locked_until) = self.staff_row(staff_id)?;
+        if let Some(until) = locked_until
+            && until > now.as_millisecond()
+        {
+            return Err(CoreError::LockedOut {
+                staff_id,
+                until_ms: until,
+            });
+        }
+        let verifier = verifier.ok_or(CoreError::invalid(
+            "pin",
+            "no PIN set for this professional",
+        ))?;
+        // The slow hash runs outside the write lock: other users keep recording.
+        let ok = verify(&verifier, pin)?;
+        if ok {
+            self.write(Some(staff_id), |w| {
+                w.tx.prepare_cached(
+                    "UPDATE staff SET failed_pins = 0, locked_until = NULL WHERE id = ?1",
+                )?
+                .execute([staff_id])?;
+                w.audit(AuditAction::SignIn, "staff", staff_id)
+            })?;
+            let session = Session {
+                staff: staff.clone(),
+                started: now,
+                last_activity: now,
+            };
+            *lock(&self.session) = Some(session);
+            log::info!("staff {staff_id} signed in on device {}", self.device_id);
+            return Ok(SessionInfo {
+                staff_id,
+                role: staff.role,
+                display_name: staff.display_name,
+                started: now,
+            });
+        }
+        let failure = self.write(None, |w| {
+            let failures: u32 = w
+                .tx
+                .prepare_cached("UPDATE staff SET failed_pins = failed_pins + 1 WHERE id = ?1 RETURNING failed_pins")?
+                .query_row([staff_id], |r| r.get(0))?;
+            w.audit(AuditAction::SignInFailed, "staff", staff_id)?;
+            if failures % MAX_PIN_ATTEMPTS == 0 {
+                let until = now.as_millisecond() + lockout_secs(failures) * 1000;
+                w.tx.prepare_cached("UPDATE staff SET locked_until = ?2 WHERE id = ?1")?
+                    .execute(params![staff_id, until])?;
+                w.audit(AuditAction::LockOut, "staff", staff_id)?;
+                return Ok(CoreError::LockedOut { staff_id, until_ms: until });
+            }
+            Ok(CoreError::WrongPin { staff_id, attempts_left: MAX_PIN_ATTEMPTS - failures % MAX_PIN_ATTEMPTS })
+        })?;
+        log::warn!(
+            "failed PIN for staff {staff_id} on device {}",
+            self.device_id
+        );
+        Err(failure)
+    }
+
+    /// Locks the tablet: the next write or read needs a PIN.
+    pub fn lock(&self) {
+        if let Some(s) = lock(&self.session).take() {
+            log::info!("session of staff {} locked", s.staff.id);
+        }
+    }
+
+    /// The current session, if one is open and has not idled out.
+    pub fn session(&self) -> Option<SessionInfo> {
+        let now = self.now();
+        let mut guard = lock(&self.session);
+        let s = guard.as_ref()?;
+        if now.as_millisecond() - s.last_activity.as_millisecond()
+            > self.options.idle_lock_secs * 1000
+        {
+            *guard = None;
+            return None;
+        }
+        Some(SessionInfo {
+            staff_id: s.staff.id,
+            role: s.staff.role,
+            display_name: s.staff.display_name.clone(),
+            started: s.started,
+        })
+    }
+
+    /// The signed-in professional, after the idle check; refreshes activity
+    /// and checks `permission` when given.
+    pub(crate) fn require(&self, permission: Option<Permission>) -> Result<Staff> {
+        let now = self.now();
+        let mut guard = lock(&self.session);
+        let s = guard.as_mut().ok_or(CoreError::NoSession)?;
+        if now.as_millisecond() - s.last_activity.as_millisecond()
+            > self.options.idle_lock_secs * 1000
+        {
+            log::info!("session of staff {} locked after idling", s.staff.id);
+            *guard = None;
+            return Err(CoreError::NoSession);
+        }
+        s.last_activity = now.max(s.last_activity);
+        if let Some(p) = permission
+            && !s.staff.role.has(p)
+        {
+            return Err(CoreError::PermissionDenied {
+                staff_id: s.staff.id,
+                permission: p.name(),
+            });
+        }
+        Ok(s.staff.clone())
+    }
+
+    /// Changes the signed-in professional's PIN.
+    pub fn change_pin(&self, current: &str, new: &str) -> Result<()> {
+        let staff = self.require(None)?;
+        let (_, verifier, _) = self.staff_row(staff.id)?;
+        let verifier = verifier.ok_or(CoreError::invalid(
+            "pin",
+            "no PIN set for this professional",
+        ))?;
+        if !verify(&verifier, current)? {
+            return Err(CoreError::WrongPin {
+                staff_id: staff.id,
+                attempts_left: MAX_PIN_ATTEMPTS,
+            });
+        }
+        let sealed = self.codec.seal_bytes(
+            "staff_pin",
+            staff.id,
+            1,
+            &make_verifier(self.options.pin_cost, new)?,
+        )?;
+        self.write(Some(staff.id), |w| {
+            w.tx.prepare_cached(
+                "UPDATE staff SET pin_verifier = ?2, failed_pins = 0 WHERE id = ?1",
+            )?
+            .execute(params![staff.id, sealed])?;
+            w.audit(AuditAction::PinChanged, "staff", staff.id)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pin_strength_rules() {
+        for weak in ["123", "0000", "1234", "98765", "12a4", "1234567890123"] {
+            assert!(check_pin_strength(weak).is_err(), "{weak} accepted");
+        }
+        for ok in ["2580", "739164", "1324"] {
+            check_pin_strength(ok).unwrap();
+        }
+    }
+
+    #[test]
+    fn verifier_round_trip() {
+        let v = make_verifier(Argon2Cost::MINIMUM, "739164").unwrap();
+        assert!(verify(&v, "739164").unwrap());
+        assert!(!verify(&v, "739165").unwrap());
+        assert!(verify(&v[..10], "739164").is_err());
+    }
+
+    #[test]
+    fn lockouts_double_and_cap() {
+        assert_eq!(lockout_secs(5), 15 * 60);
+        assert_eq!(lockout_secs(10), 30 * 60);
+        assert_eq!(lockout_secs(15), 60 * 60);
+        assert_eq!(lockout_secs(500), 24 * 3600);
+    }
+}

@@ -1,0 +1,98 @@
+//! A resident's file and timeline. Opening a file is audited.
+
+use jiff::Timestamp;
+use uuid::Uuid;
+
+use super::Store;
+use super::audit::AuditAction;
+use crate::domain::{Fact, PlannedAct, Resident, Wound};
+use crate::error::{CoreError, Result};
+
+/// A record that could not be read, listed so the gap is visible.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unreadable {
+    pub table: &'static str,
+    pub id: Uuid,
+    /// The error, which names kinds and ids only.
+    pub error: String,
+}
+
+impl Unreadable {
+    pub(crate) fn new(table: &'static str, id: Uuid, e: &CoreError) -> Self {
+        Unreadable {
+            table,
+            id,
+            error: e.to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum TimelineEntry {
+    Fact { fact: Fact, entered_in_error: bool },
+    Unreadable(Unreadable),
+}
+
+/// What the app shows when a resident's file is opened.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResidentFile {
+    pub resident: Resident,
+    pub version: u32,
+    pub care_plan: Vec<(PlannedAct, u32)>,
+    pub wounds: Vec<(Wound, u32)>,
+    pub timeline: Vec<TimelineEntry>,
+}
+
+impl Store {
+    /// A resident's facts, newest first, before `before` (for paging).
+    /// Transmissions addressed to other roles are left out.
+    pub fn timeline(
+        &self,
+        resident_id: Uuid,
+        before: Option<Timestamp>,
+        limit: usize,
+    ) -> Result<Vec<TimelineEntry>> {
+        let staff = self.require(None)?;
+        let before = before.map_or(i64::MAX, |t| t.as_millisecond());
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT id, entered_in_error, envelope FROM facts
+                 WHERE resident_id = ?1 AND clinical_time < ?2 ORDER BY clinical_time DESC LIMIT ?3",
+            )?;
+            let mut rows = stmt.query(rusqlite::params![resident_id, before, limit as i64])?;
+            let mut out = Vec::new();
+            while let Some(r) = rows.next()? {
+                let id: Uuid = r.get(0)?;
+                let voided: bool = r.get(1)?;
+                match self.codec.open::<Fact>("facts", id, 1, r.get_ref(2)?.as_blob()?) {
+                    Ok(Fact::Transmission(t)) if !t.audience.is_empty() && !t.audience.contains(&staff.role) => {}
+                    Ok(fact) => out.push(TimelineEntry::Fact { fact, entered_in_error: voided }),
+                    Err(e) => out.push(TimelineEntry::Unreadable(Unreadable::new("facts", id, &e))),
+                }
+            }
+            Ok(out)
+        })
+    }
+
+    /// Opens a resident's file: profile, care plan, wounds and the latest
+    /// facts. Writes an audit entry naming who opened it.
+    pub fn open_resident_file(
+        &self,
+        resident_id: Uuid,
+        timeline_limit: usize,
+    ) -> Result<ResidentFile> {
+        let staff = self.require(None)?;
+        let (resident, version) = self.resident(resident_id)?;
+        self.write(Some(staff.id), |w| {
+            w.audit(AuditAction::OpenFile, "resident", resident_id)
+        })?;
+        let file = ResidentFile {
+            resident,
+            version,
+            care_plan: self.care_plan(resident_id)?,
+            wounds: self.wounds(resident_id)?,
+            timeline: self.timeline(resident_id, None, timeline_limit)?,
+        };
+        Ok(file)
+    }
+}
