@@ -242,7 +242,7 @@ impl Store {
                 out.push(ResidentSummary::from(&r));
             }
         }
-        out.sort_by(|a, b| a.display_name.cmp(&b.display_name));
+        out.sort_by_cached_key(|s| crate::crypto::blind_index::normalise(&s.display_name));
         Ok(out)
     }
 

@@ -1,0 +1,745 @@
+//! What a care worker relies on from the store: sessions, permissions,
+//! refusals that write nothing, the round view, search, outbox and audit.
+
+mod common;
+
+use chevet_core::CoreError;
+use chevet_core::demo::{DEMO_PIN, matricule_with_key};
+use chevet_core::domain::*;
+use chevet_core::store::{MAX_PIN_ATTEMPTS, RoundStatus, TimelineEntry};
+use common::*;
+use jiff::Timestamp;
+use jiff::civil::{date, time};
+use uuid::Uuid;
+
+fn resident(
+    unit_id: Uuid,
+    family: &str,
+    given: &str,
+    room: &str,
+    matricule: Option<Matricule>,
+) -> Resident {
+    let qualified = matricule.is_some();
+    Resident {
+        id: Uuid::now_v7(),
+        unit_id,
+        identity: Identity {
+            traits: IdentityTraits {
+                birth_name: family.into(),
+                first_birth_given_name: given.into(),
+                birth_given_names: given.into(),
+                sex: Sex::Female,
+                birth_date: date(1936, 5, 14),
+                birth_place_insee: Some("69123".into()),
+            },
+            system: matricule.as_ref().map(|_| InsSystem::NirDemo),
+            matricule,
+            status: if qualified {
+                IdentityStatus::Qualified
+            } else {
+                IdentityStatus::Provisional
+            },
+            collection: if qualified {
+                CollectionMethod::Insi
+            } else {
+                CollectionMethod::Manual
+            },
+            used_name: None,
+            used_given_name: None,
+        },
+        room: room.into(),
+        allergies: vec![],
+        trusted_person: None,
+        contacts: vec![],
+        advance_directives: None,
+        gir: Some(2),
+        hypercapnic: false,
+        admitted_on: date(2026, 1, 5),
+        discharged_on: None,
+    }
+}
+
+fn act(resident_id: Uuid, kind: ActKind, label: &str, hours: &[i8]) -> PlannedAct {
+    PlannedAct {
+        id: Uuid::now_v7(),
+        resident_id,
+        kind,
+        label: label.into(),
+        schedule: Schedule {
+            times: hours.iter().map(|&h| time(h, 0, 0, 0)).collect(),
+            recurrence: Recurrence::Daily,
+            start: date(2026, 1, 5),
+            end: None,
+        },
+        medication: None,
+        active: true,
+    }
+}
+
+fn medication(resident_id: Uuid, assist: bool) -> PlannedAct {
+    PlannedAct {
+        medication: Some(MedicationLine {
+            drug: "Furosémide".into(),
+            dose: "40 mg".into(),
+            route: "orale".into(),
+            intake_assistance_allowed: assist,
+            expected_barcode: Some("3400935955838".into()),
+        }),
+        ..act(resident_id, ActKind::Medication, "Furosémide 40 mg", &[8])
+    }
+}
+
+fn done(resident_id: Uuid, planned: &PlannedAct, occurrence: Timestamp, at: Timestamp) -> Fact {
+    Fact::Act(ActRecord {
+        id: Uuid::now_v7(),
+        resident_id,
+        planned_act_id: Some(planned.id),
+        occurrence: Some(occurrence),
+        outcome: ActOutcome::Done,
+        comment: None,
+        meta: RecordMeta::at(at),
+    })
+}
+
+fn paris(h: i8, m: i8) -> Timestamp {
+    date(2026, 11, 23)
+        .at(h, m, 0, 0)
+        .in_tz("Europe/Paris")
+        .unwrap()
+        .timestamp()
+}
+
+fn temperature(resident_id: Uuid, value: f64, at: Timestamp) -> Fact {
+    Fact::Observation(Observation {
+        id: Uuid::now_v7(),
+        resident_id,
+        code: VitalCode::Temperature,
+        value: ObservationValue::Quantity(value),
+        method: None,
+        meta: RecordMeta::at(at),
+    })
+}
+
+/// Counts of the rows every write touches, to prove a refusal wrote nothing.
+fn footprint(f: &Fixture) -> (i64, i64, i64) {
+    (
+        count(&f.path(), "facts"),
+        count(&f.path(), "outbox"),
+        count(&f.path(), "audit"),
+    )
+}
+
+#[test]
+fn writes_need_a_session_and_idle_sessions_lock() {
+    let (f, d) = seeded(2, 0);
+    let r = &d.residents[0];
+    f.store.lock();
+    let before = footprint(&f);
+    assert!(matches!(
+        f.store.record(temperature(r.id, 37.2, monday_10h())),
+        Err(CoreError::NoSession)
+    ));
+    assert!(matches!(
+        f.store.search_residents("mar"),
+        Err(CoreError::NoSession)
+    ));
+    assert_eq!(footprint(&f), before);
+
+    f.store.sign_in(d.care_aide.id, DEMO_PIN).unwrap();
+    f.store
+        .record(temperature(r.id, 37.2, monday_10h()))
+        .unwrap();
+    f.clock.advance_secs(299);
+    assert!(f.store.session().is_some());
+    f.clock.advance_secs(301);
+    assert!(f.store.session().is_none());
+    assert!(matches!(
+        f.store.record(temperature(r.id, 37.3, monday_10h())),
+        Err(CoreError::NoSession)
+    ));
+}
+
+#[test]
+fn every_record_carries_the_signed_in_author_and_device() {
+    let (f, d) = seeded(1, 0);
+    let r = &d.residents[0];
+    f.store.sign_in(d.care_aide.id, DEMO_PIN).unwrap();
+    let a = f
+        .store
+        .record(temperature(r.id, 37.0, monday_10h()))
+        .unwrap();
+    // Quick switch: the nurse takes the tablet.
+    f.store.sign_in(d.nurse.id, DEMO_PIN).unwrap();
+    let b = f
+        .store
+        .record(temperature(r.id, 37.1, monday_10h()))
+        .unwrap();
+    assert_eq!(a.meta().author, d.care_aide.id);
+    assert_eq!(b.meta().author, d.nurse.id);
+    assert_eq!(a.meta().device, f.store.device_id());
+    let (stored, voided) = f.store.fact(a.id()).unwrap();
+    assert_eq!(stored, a);
+    assert!(!voided);
+}
+
+#[test]
+fn pin_brute_force_locks_out_and_survives_restart() {
+    let (f, d) = seeded(1, 0);
+    let aide = d.care_aide.id;
+    for i in 1..MAX_PIN_ATTEMPTS {
+        match f.store.sign_in(aide, "9999") {
+            Err(CoreError::WrongPin { attempts_left, .. }) => {
+                assert_eq!(attempts_left, MAX_PIN_ATTEMPTS - i)
+            }
+            other => panic!("expected WrongPin, got {other:?}"),
+        }
+    }
+    assert!(matches!(
+        f.store.sign_in(aide, "9999"),
+        Err(CoreError::LockedOut { .. })
+    ));
+    // Even the right PIN is refused while locked, and after a restart.
+    assert!(matches!(
+        f.store.sign_in(aide, DEMO_PIN),
+        Err(CoreError::LockedOut { .. })
+    ));
+    let f = f.reopen();
+    assert!(matches!(
+        f.store.sign_in(aide, DEMO_PIN),
+        Err(CoreError::LockedOut { .. })
+    ));
+    // Other users are unaffected.
+    f.store.sign_in(d.nurse.id, DEMO_PIN).unwrap();
+    f.clock.advance_secs(15 * 60 + 1);
+    // Without a success in between, the next series locks for twice as long.
+    for _ in 0..MAX_PIN_ATTEMPTS {
+        let _ = f.store.sign_in(aide, "9999");
+    }
+    f.clock.advance_secs(15 * 60 + 1);
+    assert!(matches!(
+        f.store.sign_in(aide, DEMO_PIN),
+        Err(CoreError::LockedOut { .. })
+    ));
+    f.clock.advance_secs(15 * 60);
+    f.store.sign_in(aide, DEMO_PIN).unwrap();
+    // A success resets the count.
+    assert!(matches!(
+        f.store.sign_in(aide, "9999"),
+        Err(CoreError::WrongPin {
+            attempts_left: 4,
+            ..
+        })
+    ));
+    let actions: Vec<String> = f
+        .store
+        .audit_entries(100)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert!(actions.iter().filter(|a| *a == "lock_out").count() >= 2);
+    assert!(actions.iter().any(|a| a == "sign_in_failed"));
+}
+
+#[test]
+fn only_a_nurse_administers_unless_aide_a_la_prise_is_allowed() {
+    let (f, d) = seeded(1, 0);
+    let r = &d.residents[0];
+    let nurse_only = medication(r.id, false);
+    let assisted = medication(r.id, true);
+    f.store.create_planned_act(&nurse_only).unwrap();
+    f.store.create_planned_act(&assisted).unwrap();
+    let admin = |p: &PlannedAct, barcode: Option<&str>| {
+        Fact::Administration(MedicationAdministration {
+            id: Uuid::now_v7(),
+            resident_id: r.id,
+            planned_act_id: p.id,
+            occurrence: Some(paris(8, 0)),
+            outcome: AdministrationOutcome::Given,
+            scanned_barcode: barcode.map(str::to_owned),
+            comment: None,
+            meta: RecordMeta::at(paris(8, 5)),
+        })
+    };
+    f.store.sign_in(d.care_aide.id, DEMO_PIN).unwrap();
+    let before = footprint(&f);
+    match f.store.record(admin(&nurse_only, None)) {
+        Err(CoreError::PermissionDenied { permission, .. }) => {
+            assert_eq!(permission, "administer_medication")
+        }
+        other => panic!("expected PermissionDenied, got {other:?}"),
+    }
+    assert!(matches!(
+        f.store
+            .create_planned_act(&act(r.id, ActKind::Hygiene, "Douche", &[9])),
+        Err(CoreError::PermissionDenied { .. })
+    ));
+    assert_eq!(footprint(&f), before);
+    f.store
+        .record(admin(&assisted, Some("3400935955838")))
+        .unwrap();
+    // The wrong box scanned is refused.
+    let before = footprint(&f);
+    assert!(matches!(
+        f.store.record(admin(&assisted, Some("3400930000000"))),
+        Err(CoreError::InvalidInput { .. })
+    ));
+    assert_eq!(footprint(&f), before);
+    f.store.sign_in(d.nurse.id, DEMO_PIN).unwrap();
+    f.store.record(admin(&nurse_only, None)).unwrap();
+}
+
+#[test]
+fn invalid_input_is_refused_and_writes_nothing() {
+    let (f, d) = seeded(1, 0);
+    let r = &d.residents[0];
+    let before = footprint(&f);
+    // Bad INS key.
+    let m = matricule_with_key(2_360_569_123_045).unwrap();
+    let bad_key = format!(
+        "{}{:02}",
+        &m.as_str()[..13],
+        (m.as_str()[13..].parse::<u32>().unwrap() + 1) % 100
+    );
+    assert!(matches!(
+        Matricule::parse(&bad_key),
+        Err(CoreError::InvalidIns(_))
+    ));
+    let mut bad = resident(d.units[0].id, "Perrin", "Odile", "12", None);
+    bad.identity.status = IdentityStatus::Qualified; // QUAL without a matricule
+    assert!(matches!(
+        f.store.create_resident(&bad),
+        Err(CoreError::InvalidIns(_))
+    ));
+    // 37.5 typed 375.
+    match f.store.record(temperature(r.id, 375.0, monday_10h())) {
+        Err(CoreError::ImplausibleValue { code, .. }) => assert_eq!(code, "8310-5"),
+        other => panic!("expected ImplausibleValue, got {other:?}"),
+    }
+    // Unknown resident, future time, empty transmission.
+    assert!(matches!(
+        f.store
+            .record(temperature(Uuid::now_v7(), 37.0, monday_10h())),
+        Err(CoreError::NotFound { .. })
+    ));
+    let future = Timestamp::from_second(monday_10h().as_second() + 3600).unwrap();
+    assert!(matches!(
+        f.store.record(temperature(r.id, 37.0, future)),
+        Err(CoreError::InvalidInput { .. })
+    ));
+    let empty = Fact::Transmission(Transmission {
+        id: Uuid::now_v7(),
+        resident_id: r.id,
+        target: "Douleur".into(),
+        data: " ".into(),
+        actions: String::new(),
+        results: String::new(),
+        audience: vec![],
+        meta: RecordMeta::at(monday_10h()),
+    });
+    assert!(matches!(
+        f.store.record(empty),
+        Err(CoreError::InvalidInput { .. })
+    ));
+    // A batch with one bad fact writes none of them.
+    let batch = vec![
+        temperature(r.id, 37.0, monday_10h()),
+        temperature(r.id, 12.0, monday_10h()),
+    ];
+    assert!(f.store.record_batch(batch).is_err());
+    assert_eq!(footprint(&f), before);
+}
+
+#[test]
+fn round_view_orders_by_room_then_time_with_statuses() {
+    let (f, d) = seeded(0, 0);
+    let unit = d.units[0].id;
+    let a = resident(unit, "Lefèvre", "Hélène", "12", None);
+    let b = resident(unit, "Arnaud", "Paul", "3", None);
+    f.store.create_resident(&a).unwrap();
+    f.store.create_resident(&b).unwrap();
+    let toilette = act(a.id, ActKind::Hygiene, "Toilette", &[8]);
+    let change = act(a.id, ActKind::Continence, "Change", &[7, 10, 12]);
+    let meal = act(b.id, ActKind::MealAssistance, "Aide au repas", &[12]);
+    for p in [&toilette, &change, &meal] {
+        f.store.create_planned_act(p).unwrap();
+    }
+    f.store
+        .record(done(a.id, &change, paris(7, 0), paris(7, 10)))
+        .unwrap();
+    f.store
+        .record(temperature(a.id, 37.9, paris(9, 0)))
+        .unwrap();
+    f.store
+        .record(temperature(a.id, 38.4, paris(9, 30)))
+        .unwrap();
+
+    let view = f.store.round_view(unit, paris(7, 0), paris(13, 0)).unwrap();
+    let rooms: Vec<&str> = view.residents.iter().map(|r| r.room.as_str()).collect();
+    assert_eq!(rooms, ["3", "12"]);
+    let items: Vec<(String, RoundStatus)> = view.residents[1]
+        .items
+        .iter()
+        .map(|i| (i.label.clone(), i.status))
+        .collect();
+    assert_eq!(
+        items,
+        [
+            ("Change".into(), RoundStatus::Done),
+            ("Toilette".into(), RoundStatus::Late), // 2 h overdue at 10:00
+            ("Change".into(), RoundStatus::Due),
+            ("Change".into(), RoundStatus::Due),
+        ]
+    );
+    let temp = view.residents[1]
+        .latest_vitals
+        .iter()
+        .find(|v| v.code == VitalCode::Temperature)
+        .unwrap();
+    assert_eq!(temp.value, ObservationValue::Quantity(38.4));
+    assert!(view.unreadable.is_empty());
+
+    // Three hours later the toilette is missed, and a correction of the
+    // 07:00 change puts it back to missed too.
+    f.clock.set(paris(13, 0));
+    f.store.sign_in(d.nurse.id, DEMO_PIN).unwrap();
+    let first = view.residents[1].items[0].record_id.unwrap();
+    f.store
+        .record(Fact::Correction(Correction {
+            id: Uuid::now_v7(),
+            resident_id: a.id,
+            target_id: first,
+            reason: "Saisi sur le mauvais résident".into(),
+            meta: RecordMeta::at(paris(13, 0)),
+        }))
+        .unwrap();
+    let view = f.store.round_view(unit, paris(7, 0), paris(13, 0)).unwrap();
+    let statuses: Vec<RoundStatus> = view.residents[1].items.iter().map(|i| i.status).collect();
+    // 12:00 is exactly an hour overdue at 13:00: late.
+    assert_eq!(
+        statuses,
+        [
+            RoundStatus::Missed,
+            RoundStatus::Missed,
+            RoundStatus::Late,
+            RoundStatus::Late
+        ]
+    );
+    let (_, voided) = f.store.fact(first).unwrap();
+    assert!(voided);
+    // A fact is corrected once.
+    let again = Fact::Correction(Correction {
+        id: Uuid::now_v7(),
+        resident_id: a.id,
+        target_id: first,
+        reason: "doublon".into(),
+        meta: RecordMeta::at(paris(13, 0)),
+    });
+    assert!(matches!(
+        f.store.record(again),
+        Err(CoreError::AlreadyCorrected { .. })
+    ));
+}
+
+#[test]
+fn correcting_someone_elses_record_needs_the_permission() {
+    let (f, d) = seeded(1, 0);
+    let r = &d.residents[0];
+    let fact = f
+        .store
+        .record(temperature(r.id, 37.0, monday_10h()))
+        .unwrap(); // by the nurse
+    f.store.sign_in(d.care_aide.id, DEMO_PIN).unwrap();
+    let correction = |target| {
+        Fact::Correction(Correction {
+            id: Uuid::now_v7(),
+            resident_id: r.id,
+            target_id: target,
+            reason: "erreur".into(),
+            meta: RecordMeta::at(monday_10h()),
+        })
+    };
+    assert!(matches!(
+        f.store.record(correction(fact.id())),
+        Err(CoreError::PermissionDenied { .. })
+    ));
+    let own = f
+        .store
+        .record(temperature(r.id, 37.1, monday_10h()))
+        .unwrap();
+    f.store.record(correction(own.id())).unwrap();
+    f.store.sign_in(d.manager.id, DEMO_PIN).unwrap();
+    f.store.record(correction(fact.id())).unwrap();
+}
+
+#[test]
+fn search_by_name_prefix_without_accents_and_by_ins() {
+    let (f, d) = seeded(0, 0);
+    let unit = d.units[0].id;
+    let m = matricule_with_key(2_360_569_123_045).unwrap();
+    let a = resident(unit, "Lefèvre", "Hélène", "12", Some(m.clone()));
+    let b = resident(unit, "Lefort", "Jacques", "14", None);
+    f.store.create_resident(&a).unwrap();
+    f.store.create_resident(&b).unwrap();
+    let names = |q: &str| -> Vec<String> {
+        f.store
+            .search_residents(q)
+            .unwrap()
+            .into_iter()
+            .map(|s| s.display_name)
+            .collect()
+    };
+    assert_eq!(names("lef"), ["LEFÈVRE Hélène", "LEFORT Jacques"]);
+    assert_eq!(names("LEFEV"), ["LEFÈVRE Hélène"]);
+    assert_eq!(names("helene lef"), ["LEFÈVRE Hélène"]);
+    assert!(names("lefa").is_empty());
+    assert!(names("le").is_empty());
+    let spaced = format!("{} {}", &m.as_str()[..7], &m.as_str()[7..]);
+    let by_ins = f.store.search_residents(&spaced).unwrap();
+    assert_eq!(by_ins.len(), 1);
+    assert_eq!(by_ins[0].id, a.id);
+}
+
+#[test]
+fn qualified_identity_traits_are_read_only_and_updates_check_versions() {
+    let (f, d) = seeded(0, 0);
+    let m = matricule_with_key(2_360_569_123_045).unwrap();
+    let a = resident(d.units[0].id, "Lefèvre", "Hélène", "12", Some(m));
+    f.store.create_resident(&a).unwrap();
+    let mut id = a.identity.clone();
+    id.traits.birth_name = "Lefebvre".into();
+    let before = footprint(&f);
+    let changes = ResidentChanges {
+        identity: Some(id),
+        ..Default::default()
+    };
+    assert!(matches!(
+        f.store.update_resident(a.id, 1, &changes),
+        Err(CoreError::IdentityLocked { .. })
+    ));
+    assert_eq!(footprint(&f), before);
+    // The used name may change; the room too.
+    let mut used = a.identity.clone();
+    used.used_name = Some("Martin".into());
+    let ok = ResidentChanges {
+        identity: Some(used),
+        room: Some("14".into()),
+        ..Default::default()
+    };
+    let next = f.store.update_resident(a.id, 1, &ok).unwrap();
+    assert_eq!(next.room, "14");
+    assert!(matches!(
+        f.store.update_resident(
+            a.id,
+            1,
+            &ResidentChanges {
+                room: Some("15".into()),
+                ..Default::default()
+            }
+        ),
+        Err(CoreError::VersionConflict {
+            expected: 1,
+            found: 2,
+            ..
+        })
+    ));
+    let ops = f.store.pending_operations(100).unwrap();
+    let update = ops
+        .iter()
+        .find(|o| o.entity == "resident" && o.base_version == Some(1))
+        .unwrap();
+    assert_eq!(update.payload["op"], "update");
+    assert_eq!(update.payload["changes"]["room"], "14");
+}
+
+#[test]
+fn outbox_is_gap_free_ordered_and_carries_each_write() {
+    let (f, d) = seeded(1, 0);
+    let r = &d.residents[0];
+    let start = f.store.pending_operations(10_000).unwrap();
+    let a = f
+        .store
+        .record(temperature(r.id, 37.0, monday_10h()))
+        .unwrap();
+    assert!(
+        f.store
+            .record(temperature(r.id, 99.0, monday_10h()))
+            .is_err()
+    );
+    let earlier = Timestamp::from_second(monday_10h().as_second() - 3600).unwrap();
+    f.clock.set(earlier); // the wall clock steps back an hour
+    let b = f.store.record(temperature(r.id, 37.4, earlier)).unwrap();
+    let ops = f.store.pending_operations(10_000).unwrap();
+    assert_eq!(ops.len(), start.len() + 2);
+    for (i, op) in ops.iter().enumerate() {
+        assert_eq!(op.device_seq, i as i64 + 1, "device_seq has a gap");
+        if i > 0 {
+            assert!(op.hlc > ops[i - 1].hlc, "HLC went backwards");
+        }
+    }
+    let tail = &ops[ops.len() - 2..];
+    assert_eq!(tail[0].entity_id, a.id());
+    assert_eq!(tail[1].entity_id, b.id());
+    let sent: Fact = serde_json::from_value(tail[1].payload.clone()).unwrap();
+    assert_eq!(sent, b);
+    assert_eq!(tail[1].clinical_time, earlier);
+    let mut ids: Vec<Uuid> = ops.iter().map(|o| o.op_id).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), ops.len());
+}
+
+#[test]
+fn audit_chain_verifies_and_detects_edits_and_truncation() {
+    let (f, d) = seeded(1, 1);
+    let r = &d.residents[0];
+    f.store.open_resident_file(r.id, 20).unwrap();
+    let n = f.store.verify_audit().unwrap();
+    assert!(n > 10);
+    let last = &f.store.audit_entries(1).unwrap()[0];
+    assert_eq!(last.action, "open_file");
+    assert_eq!(last.entity_id, r.id);
+    assert_eq!(last.actor, Some(d.nurse.id));
+    // Another connection edits one entry's actor: the chain breaks there.
+    let raw = rusqlite::Connection::open(f.path()).unwrap();
+    raw.execute(
+        "UPDATE audit SET actor = ?1 WHERE seq = 5",
+        [Uuid::now_v7()],
+    )
+    .unwrap();
+    assert!(matches!(
+        f.store.verify_audit(),
+        Err(CoreError::AuditChainBroken { seq: 5 })
+    ));
+
+    // On an intact store, removing the newest entry is caught by the head.
+    let (g, _) = seeded(1, 1);
+    g.store.verify_audit().unwrap();
+    let raw = rusqlite::Connection::open(g.path()).unwrap();
+    raw.execute(
+        "DELETE FROM audit WHERE seq = (SELECT MAX(seq) FROM audit)",
+        [],
+    )
+    .unwrap();
+    assert!(matches!(
+        g.store.verify_audit(),
+        Err(CoreError::AuditChainBroken { .. })
+    ));
+}
+
+#[test]
+fn timeline_hides_transmissions_for_other_roles_and_flags_corrections() {
+    let (f, d) = seeded(1, 0);
+    let r = &d.residents[0];
+    let note = |audience: Vec<Role>| {
+        Fact::Transmission(Transmission {
+            id: Uuid::now_v7(),
+            resident_id: r.id,
+            target: "Douleur".into(),
+            data: "Grimace à la mobilisation".into(),
+            actions: "Antalgique selon prescription".into(),
+            results: "Apaisée à 11 h".into(),
+            audience,
+            meta: RecordMeta::at(monday_10h()),
+        })
+    };
+    let for_nurses = f
+        .store
+        .record(note(vec![Role::Nurse, Role::CoordinatingPhysician]))
+        .unwrap();
+    let for_all = f.store.record(note(vec![])).unwrap();
+    f.store.sign_in(d.care_aide.id, DEMO_PIN).unwrap();
+    let ids: Vec<Uuid> = f
+        .store
+        .timeline(r.id, None, 100)
+        .unwrap()
+        .into_iter()
+        .filter_map(|e| match e {
+            TimelineEntry::Fact { fact, .. } => Some(fact.id()),
+            TimelineEntry::Unreadable(_) => None,
+        })
+        .collect();
+    assert!(ids.contains(&for_all.id()));
+    assert!(!ids.contains(&for_nurses.id()));
+    let file = f.store.open_resident_file(r.id, 100).unwrap();
+    assert_eq!(file.resident.id, r.id);
+    assert!(!file.care_plan.is_empty());
+}
+
+#[test]
+fn wounds_and_assessments_and_visit_stamps() {
+    let (f, d) = seeded(1, 0);
+    let r = &d.residents[0];
+    let wound = Wound {
+        id: Uuid::now_v7(),
+        resident_id: r.id,
+        kind: WoundKind::PressureInjury,
+        site: "sacrum".into(),
+        stage: Some(NpiapStage::Stage2),
+        opened_on: date(2026, 11, 2),
+        healed_on: None,
+    };
+    assert_eq!(f.store.save_wound(&wound, None).unwrap(), 1);
+    let assessment = Fact::WoundAssessment(WoundAssessment {
+        id: Uuid::now_v7(),
+        wound_id: wound.id,
+        resident_id: r.id,
+        length_cm: 3.2,
+        width_cm: 2.1,
+        depth_cm: None,
+        exudate: Exudate::Light,
+        tissue: TissueType::Granulation,
+        stage: Some(NpiapStage::Stage2),
+        comment: None,
+        meta: RecordMeta::at(monday_10h()),
+    });
+    f.store.record(assessment).unwrap();
+    let healed = Wound {
+        healed_on: Some(date(2026, 11, 23)),
+        ..wound.clone()
+    };
+    assert!(matches!(
+        f.store.save_wound(&healed, Some(7)),
+        Err(CoreError::VersionConflict { .. })
+    ));
+    assert_eq!(f.store.save_wound(&healed, Some(1)).unwrap(), 2);
+    assert_eq!(
+        f.store.wounds(r.id).unwrap()[0].0.healed_on,
+        Some(date(2026, 11, 23))
+    );
+
+    f.store.sign_in(d.care_aide.id, DEMO_PIN).unwrap();
+    let stamp = |method, tag: Option<&str>| {
+        Fact::VisitStamp(VisitStamp {
+            id: Uuid::now_v7(),
+            resident_id: r.id,
+            round_id: None,
+            event: VisitEvent::Start,
+            method,
+            tag: tag.map(str::to_owned),
+            meta: RecordMeta::at(monday_10h()),
+        })
+    };
+    f.store
+        .record(stamp(StampMethod::Nfc, Some("04:A2:19:7B")))
+        .unwrap();
+    assert!(f.store.record(stamp(StampMethod::QrCode, None)).is_err());
+    // An AS does not assess wounds.
+    let by_aide = Fact::WoundAssessment(WoundAssessment {
+        id: Uuid::now_v7(),
+        wound_id: wound.id,
+        resident_id: r.id,
+        length_cm: 3.0,
+        width_cm: 2.0,
+        depth_cm: None,
+        exudate: Exudate::None,
+        tissue: TissueType::Epithelial,
+        stage: None,
+        comment: None,
+        meta: RecordMeta::at(monday_10h()),
+    });
+    assert!(matches!(
+        f.store.record(by_aide),
+        Err(CoreError::PermissionDenied { .. })
+    ));
+}
