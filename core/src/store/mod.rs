@@ -99,8 +99,10 @@ impl Default for StoreOptions {
 /// An open device store.
 pub struct Store {
     path: PathBuf,
-    writer: Mutex<Connection>,
+    // Field order matters: the read-only connection must close first, so the
+    // writer closes last and checkpoints the WAL into the main file.
     reader: Mutex<Connection>,
+    writer: Mutex<Connection>,
     codec: Codec,
     name_index: BlindIndex,
     ins_index: BlindIndex,

@@ -41,6 +41,13 @@ impl Fixture {
         self.dir.path().join("chevet.db")
     }
 
+    /// Closes the store, keeping its folder; returns the folder and the file.
+    pub fn close(self) -> (tempfile::TempDir, PathBuf) {
+        let path = self.path();
+        drop(self.store);
+        (self.dir, path)
+    }
+
     /// Closes and reopens the store with the same clock and vault.
     pub fn reopen(self) -> Fixture {
         let Fixture { dir, clock, store } = self;
