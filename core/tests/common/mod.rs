@@ -21,13 +21,12 @@ pub fn vault() -> KekVault {
 }
 
 pub fn options(clock: &Arc<ManualClock>) -> StoreOptions {
-    StoreOptions {
-        clock: clock.clone(),
-        idle_lock_secs: 300,
-        pin_cost: Argon2Cost::MINIMUM,
-        round_policy: RoundPolicy::default(),
-        ..StoreOptions::default()
-    }
+    let mut o = StoreOptions::default();
+    o.clock = clock.clone();
+    o.idle_lock_secs = 300;
+    o.pin_cost = Argon2Cost::MINIMUM;
+    o.round_policy = RoundPolicy::default();
+    o
 }
 
 pub struct Fixture {
