@@ -7,7 +7,7 @@ use std::sync::Arc;
 use chevet_core::crypto::KekVault;
 use chevet_core::crypto::vault::Argon2Cost;
 use chevet_core::demo::{self, Demo};
-use chevet_core::store::{ManualClock, RoundPolicy};
+use chevet_core::store::ManualClock;
 use chevet_core::{Store, StoreOptions};
 use jiff::Timestamp;
 
@@ -21,12 +21,12 @@ pub fn vault() -> KekVault {
 }
 
 pub fn options(clock: &Arc<ManualClock>) -> StoreOptions {
-    let mut o = StoreOptions::default();
-    o.clock = clock.clone();
-    o.idle_lock_secs = 300;
-    o.pin_cost = Argon2Cost::MINIMUM;
-    o.round_policy = RoundPolicy::default();
-    o
+    StoreOptions {
+        clock: clock.clone(),
+        idle_lock_secs: 300,
+        pin_cost: Argon2Cost::MINIMUM,
+        ..StoreOptions::default()
+    }
 }
 
 pub struct Fixture {
