@@ -126,7 +126,8 @@ fn configure(conn: &Connection) -> Result<()> {
         "PRAGMA synchronous = FULL;
          PRAGMA foreign_keys = ON;
          PRAGMA secure_delete = ON;
-         PRAGMA cache_size = -16000;",
+         PRAGMA cache_size = -16000;
+         PRAGMA mmap_size = 268435456;",
     )?;
     Ok(())
 }
@@ -201,6 +202,7 @@ impl Store {
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         reader.busy_timeout(std::time::Duration::from_secs(5))?;
+        reader.execute_batch("PRAGMA cache_size = -16000; PRAGMA mmap_size = 268435456;")?;
         let hlc: i64 = writer.query_row("SELECT hlc FROM device_state WHERE id = 1", [], |r| {
             r.get(0)
         })?;
@@ -323,9 +325,14 @@ impl Store {
         Ok(out)
     }
 
+    /// Runs `f` on the reader inside one read transaction: one snapshot and
+    /// one shared lock for all its queries, instead of one per statement.
     pub(crate) fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
         let conn = lock(&self.reader);
-        f(&conn)
+        let tx = conn.unchecked_transaction()?;
+        let out = f(&tx)?;
+        tx.finish()?;
+        Ok(out)
     }
 }
 
