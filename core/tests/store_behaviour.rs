@@ -743,3 +743,79 @@ fn wounds_and_assessments_and_visit_stamps() {
         Err(CoreError::PermissionDenied { .. })
     ));
 }
+
+#[test]
+fn ssiad_round_shows_visits_in_order_with_their_stamps() {
+    let (f, d) = seeded(3, 0);
+    let unit = d.units[0].id;
+    let residents: Vec<Uuid> = d
+        .residents
+        .iter()
+        .filter(|r| r.unit_id == unit)
+        .map(|r| r.id)
+        .collect();
+    let round = Round {
+        id: Uuid::now_v7(),
+        unit_id: unit,
+        date: date(2026, 11, 23),
+        staff_id: d.care_aide.id,
+        label: "Tournée du matin – secteur Nord".into(),
+        stops: vec![
+            RoundStop {
+                resident_id: residents[2],
+                planned_at: Some(time(8, 0, 0, 0)),
+            },
+            RoundStop {
+                resident_id: residents[0],
+                planned_at: Some(time(8, 45, 0, 0)),
+            },
+            RoundStop {
+                resident_id: residents[1],
+                planned_at: None,
+            },
+        ],
+    };
+    assert_eq!(f.store.save_round(&round, None).unwrap(), 1);
+    let twice = Round {
+        stops: vec![round.stops[0].clone(), round.stops[0].clone()],
+        ..round.clone()
+    };
+    assert!(f.store.save_round(&twice, Some(1)).is_err());
+
+    f.store.sign_in(d.care_aide.id, DEMO_PIN).unwrap();
+    let stamp = |resident_id, event, at| {
+        Fact::VisitStamp(VisitStamp {
+            id: Uuid::now_v7(),
+            resident_id,
+            round_id: Some(round.id),
+            event,
+            method: StampMethod::QrCode,
+            tag: Some("SSIAD-NORD-0042".into()),
+            meta: RecordMeta::at(at),
+        })
+    };
+    f.store
+        .record(stamp(residents[2], VisitEvent::Start, paris(8, 2)))
+        .unwrap();
+    f.store
+        .record(stamp(residents[2], VisitEvent::Stop, paris(8, 31)))
+        .unwrap();
+    f.store
+        .record(stamp(residents[0], VisitEvent::Start, paris(8, 50)))
+        .unwrap();
+
+    let route = f.store.route(round.id).unwrap();
+    let order: Vec<Uuid> = route.stops.iter().map(|s| s.resident.id).collect();
+    assert_eq!(order, [residents[2], residents[0], residents[1]]);
+    assert_eq!(
+        (route.stops[0].started, route.stops[0].ended),
+        (Some(paris(8, 2)), Some(paris(8, 31)))
+    );
+    assert_eq!(
+        (route.stops[1].started, route.stops[1].ended),
+        (Some(paris(8, 50)), None)
+    );
+    assert_eq!((route.stops[2].started, route.stops[2].ended), (None, None));
+    assert_eq!(f.store.rounds(unit, date(2026, 11, 23)).unwrap().len(), 1);
+    assert!(f.store.rounds(unit, date(2026, 11, 24)).unwrap().is_empty());
+}

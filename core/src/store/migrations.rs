@@ -61,6 +61,11 @@ const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [
         version INTEGER NOT NULL, envelope BLOB NOT NULL
     ) STRICT;
     CREATE INDEX wounds_resident ON wounds (resident_id);
+    CREATE TABLE rounds (
+        id BLOB PRIMARY KEY, unit_id BLOB NOT NULL, day INTEGER NOT NULL,
+        version INTEGER NOT NULL, envelope BLOB NOT NULL
+    ) STRICT;
+    CREATE INDEX rounds_unit_day ON rounds (unit_id, day);
 
     CREATE TABLE facts (
         id BLOB PRIMARY KEY,

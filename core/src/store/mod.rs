@@ -16,6 +16,7 @@ mod outbox;
 mod reference;
 mod residents;
 mod round_view;
+mod rounds;
 mod session;
 mod timeline;
 
@@ -36,6 +37,7 @@ pub use migrations::SCHEMA_VERSION;
 pub use outbox::{OutboxOp, hlc_physical_ms};
 pub use residents::ResidentSummary;
 pub use round_view::{LatestVital, RoundItem, RoundResident, RoundStatus, RoundView};
+pub use rounds::{RouteStop, RouteView};
 pub use session::SessionInfo;
 pub use session::{MAX_PIN_ATTEMPTS, check_pin_strength};
 pub use timeline::{ResidentFile, TimelineEntry, Unreadable};

@@ -34,7 +34,7 @@ impl From<&Resident> for ResidentSummary {
 }
 
 impl WriteTx<'_> {
-    fn document_version(&self, table: &'static str, id: Uuid) -> Result<Option<u32>> {
+    pub(crate) fn document_version(&self, table: &'static str, id: Uuid) -> Result<Option<u32>> {
         Ok(self
             .tx
             .prepare_cached(&format!("SELECT version FROM {table} WHERE id = ?1"))?
@@ -80,7 +80,30 @@ impl WriteTx<'_> {
         Ok(())
     }
 
-    fn require_resident(&self, id: Uuid) -> Result<()> {
+    /// The version a save creates: 1 for a new document, base + 1 for a
+    /// change made against the current version.
+    pub(crate) fn next_version(
+        &self,
+        table: &'static str,
+        kind: &'static str,
+        id: Uuid,
+        base_version: Option<u32>,
+    ) -> Result<u32> {
+        match (self.document_version(table, id)?, base_version) {
+            (None, None) => Ok(1),
+            (Some(v), Some(b)) if v == b => Ok(v + 1),
+            (Some(v), Some(b)) => Err(CoreError::VersionConflict {
+                kind,
+                id,
+                expected: b,
+                found: v,
+            }),
+            (Some(_), None) => Err(CoreError::invalid("id", "already exists")),
+            (None, Some(_)) => Err(CoreError::NotFound { kind, id }),
+        }
+    }
+
+    pub(crate) fn require_resident(&self, id: Uuid) -> Result<()> {
         self.document_version("residents", id)?
             .map(|_| ())
             .ok_or(CoreError::NotFound {
@@ -337,16 +360,7 @@ impl Store {
         wound.validate()?;
         self.write(Some(staff.id), |w| {
             w.require_resident(wound.resident_id)?;
-            let found = w.document_version("wounds", wound.id)?;
-            let version = match (found, base_version) {
-                (None, None) => 1,
-                (Some(v), Some(b)) if v == b => v + 1,
-                (Some(v), Some(b)) => {
-                    return Err(CoreError::VersionConflict { kind: "wound", id: wound.id, expected: b, found: v });
-                }
-                (Some(_), None) => return Err(CoreError::invalid("wound.id", "already exists")),
-                (None, Some(_)) => return Err(CoreError::NotFound { kind: "wound", id: wound.id }),
-            };
+            let version = w.next_version("wounds", "wound", wound.id, base_version)?;
             let env = self.codec.seal("wounds", wound.id, version, wound)?;
             w.tx.prepare_cached(
                 "INSERT INTO wounds (id, resident_id, version, envelope) VALUES (?1, ?2, ?3, ?4)

@@ -1,0 +1,51 @@
+//! SSIAD rounds (tournées): a nurse's or care aide's ordered route of home
+//! visits for a day. The visits themselves are stamped as facts
+//! ([`super::VisitStamp`]), manually, by QR code or by NFC tag.
+
+use jiff::civil::{Date, Time};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::error::{CoreError, Result};
+
+/// One planned stop of a round.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoundStop {
+    pub resident_id: Uuid,
+    /// Expected arrival, local time.
+    pub planned_at: Option<Time>,
+}
+
+/// A day's route for one professional in one sector (unit).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Round {
+    pub id: Uuid,
+    pub unit_id: Uuid,
+    pub date: Date,
+    pub staff_id: Uuid,
+    /// "Tournée du matin – secteur Nord".
+    pub label: String,
+    pub stops: Vec<RoundStop>,
+}
+
+impl Round {
+    pub fn validate(&self) -> Result<()> {
+        if self.label.trim().is_empty() {
+            return Err(CoreError::invalid("round.label", "required"));
+        }
+        if self.stops.len() > 60 {
+            return Err(CoreError::invalid(
+                "round.stops",
+                "more than 60 visits in a round",
+            ));
+        }
+        let mut seen = std::collections::HashSet::new();
+        if !self.stops.iter().all(|s| seen.insert(s.resident_id)) {
+            return Err(CoreError::invalid(
+                "round.stops",
+                "a resident appears twice",
+            ));
+        }
+        Ok(())
+    }
+}
