@@ -103,33 +103,55 @@ impl Store {
 
     /// Every professional known to this device (for the sign-in picker).
     pub fn staff_list(&self) -> Result<Vec<Staff>> {
+        let mut out: Vec<Staff> = self
+            .list_documents("staff", "SELECT id, version, envelope FROM staff", [])?
+            .into_iter()
+            .map(|(s, _)| s)
+            .collect();
+        out.sort_by(|a, b| a.display_name.cmp(&b.display_name));
+        Ok(out)
+    }
+
+    /// Reads and opens every document `sql` selects as (id, version, envelope).
+    pub(crate) fn list_documents<T: serde::de::DeserializeOwned>(
+        &self,
+        table: &'static str,
+        sql: &str,
+        params: impl rusqlite::Params,
+    ) -> Result<Vec<(T, u32)>> {
         self.read(|c| {
-            let mut stmt = c.prepare_cached("SELECT id, version, envelope FROM staff")?;
-            let rows = stmt
-                .query_map([], |r| {
-                    Ok((
-                        r.get::<_, Uuid>(0)?,
-                        r.get::<_, u32>(1)?,
-                        r.get::<_, Vec<u8>>(2)?,
-                    ))
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            let mut out: Vec<Staff> = rows
-                .iter()
-                .map(|(id, v, env)| self.codec.open("staff", *id, *v, env))
-                .collect::<Result<_>>()?;
-            out.sort_by(|a, b| a.display_name.cmp(&b.display_name));
+            let mut stmt = c.prepare_cached(sql)?;
+            let mut rows = stmt.query(params)?;
+            let mut out = Vec::new();
+            while let Some(r) = rows.next()? {
+                let (id, version): (Uuid, u32) = (r.get(0)?, r.get(1)?);
+                out.push((
+                    self.codec
+                        .open(table, id, version, r.get_ref(2)?.as_blob()?)?,
+                    version,
+                ));
+            }
             Ok(out)
         })
     }
 
-    /// Reads one versioned document by id (`table` has id, version, envelope).
+    /// Reads one document by id.
     pub(crate) fn read_document<T: serde::de::DeserializeOwned>(
         &self,
         table: &'static str,
         kind: &'static str,
         id: Uuid,
     ) -> Result<T> {
+        Ok(self.read_versioned(table, kind, id)?.0)
+    }
+
+    /// Reads one versioned document by id (`table` has id, version, envelope).
+    pub(crate) fn read_versioned<T: serde::de::DeserializeOwned>(
+        &self,
+        table: &'static str,
+        kind: &'static str,
+        id: Uuid,
+    ) -> Result<(T, u32)> {
         self.read(|c| {
             let row: Option<(u32, Vec<u8>)> = c
                 .prepare_cached(&format!(
@@ -138,7 +160,7 @@ impl Store {
                 .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
                 .optional()?;
             let (version, env) = row.ok_or(CoreError::NotFound { kind, id })?;
-            self.codec.open(table, id, version, &env)
+            Ok((self.codec.open(table, id, version, &env)?, version))
         })
     }
 }

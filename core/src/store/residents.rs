@@ -103,6 +103,31 @@ impl WriteTx<'_> {
         }
     }
 
+    /// Queues the sync operation and audit entry of a whole-document save
+    /// (version 1 creates, later versions replace).
+    pub(crate) fn log_document_saved<T: serde::Serialize>(
+        &mut self,
+        entity: &'static str,
+        id: Uuid,
+        version: u32,
+        value: &T,
+    ) -> Result<()> {
+        let now = self.now;
+        let (op, action) = if version == 1 {
+            ("create", AuditAction::Create)
+        } else {
+            ("replace", AuditAction::Update)
+        };
+        self.append_outbox(
+            entity,
+            id,
+            Some(version - 1),
+            now,
+            Some(&json!({ "op": op, "value": value })),
+        )?;
+        self.audit(action, entity, id)
+    }
+
     pub(crate) fn require_resident(&self, id: Uuid) -> Result<()> {
         self.document_version("residents", id)?
             .map(|_| ())
@@ -129,15 +154,7 @@ impl Store {
             )?
             .execute(params![r.id, r.unit_id, env])?;
             w.index_resident(r)?;
-            let now = w.now;
-            w.append_outbox(
-                "resident",
-                r.id,
-                Some(0),
-                now,
-                Some(&json!({ "op": "create", "value": r })),
-            )?;
-            w.audit(AuditAction::Create, "resident", r.id)
+            w.log_document_saved("resident", r.id, 1, r)
         })?;
         log::info!("resident {} created", r.id);
         Ok(())
@@ -198,17 +215,7 @@ impl Store {
 
     /// A resident's profile and its version (for a later update).
     pub fn resident(&self, id: Uuid) -> Result<(Resident, u32)> {
-        self.read(|c| {
-            let (version, env): (u32, Vec<u8>) = c
-                .prepare_cached("SELECT version, envelope FROM residents WHERE id = ?1")?
-                .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
-                .optional()?
-                .ok_or(CoreError::NotFound {
-                    kind: "resident",
-                    id,
-                })?;
-            Ok((self.codec.open("residents", id, version, &env)?, version))
-        })
+        self.read_versioned("residents", "resident", id)
     }
 
     /// Finds residents by name (each word, or its first 3+ letters, accents
@@ -283,9 +290,7 @@ impl Store {
                 "INSERT INTO planned_acts (id, resident_id, version, active, envelope) VALUES (?1, ?2, 1, ?3, ?4)",
             )?
             .execute(params![act.id, act.resident_id, act.active, env])?;
-            let now = w.now;
-            w.append_outbox("planned_act", act.id, Some(0), now, Some(&json!({ "op": "create", "value": act })))?;
-            w.audit(AuditAction::Create, "planned_act", act.id)
+            w.log_document_saved("planned_act", act.id, 1, act)
         })
     }
 
@@ -315,43 +320,17 @@ impl Store {
                 "UPDATE planned_acts SET version = ?2, active = ?3, envelope = ?4 WHERE id = ?1",
             )?
             .execute(params![act.id, version + 1, act.active, env])?;
-            let now = w.now;
-            w.append_outbox(
-                "planned_act",
-                act.id,
-                Some(version),
-                now,
-                Some(&json!({ "op": "replace", "value": act })),
-            )?;
-            w.audit(AuditAction::Update, "planned_act", act.id)
+            w.log_document_saved("planned_act", act.id, version + 1, act)
         })
     }
 
     /// A resident's care plan with each act's version.
     pub fn care_plan(&self, resident_id: Uuid) -> Result<Vec<(PlannedAct, u32)>> {
-        self.read(|c| {
-            let mut stmt = c.prepare_cached(
-                "SELECT id, version, envelope FROM planned_acts WHERE resident_id = ?1",
-            )?;
-            let rows = stmt
-                .query_map([resident_id], |r| {
-                    Ok((
-                        r.get::<_, Uuid>(0)?,
-                        r.get::<_, u32>(1)?,
-                        r.get::<_, Vec<u8>>(2)?,
-                    ))
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            rows.iter()
-                .map(|(id, v, env)| {
-                    Ok((
-                        self.codec
-                            .open::<PlannedAct>("planned_acts", *id, *v, env)?,
-                        *v,
-                    ))
-                })
-                .collect()
-        })
+        self.list_documents(
+            "planned_acts",
+            "SELECT id, version, envelope FROM planned_acts WHERE resident_id = ?1",
+            [resident_id],
+        )
     }
 
     /// Opens a wound file or updates it (stage, healed date) against a base version.
@@ -367,32 +346,17 @@ impl Store {
                  ON CONFLICT (id) DO UPDATE SET version = excluded.version, envelope = excluded.envelope",
             )?
             .execute(params![wound.id, wound.resident_id, version, env])?;
-            let now = w.now;
-            let op = if version == 1 { "create" } else { "replace" };
-            w.append_outbox("wound", wound.id, Some(version - 1), now, Some(&json!({ "op": op, "value": wound })))?;
-            w.audit(if version == 1 { AuditAction::Create } else { AuditAction::Update }, "wound", wound.id)?;
+            w.log_document_saved("wound", wound.id, version, wound)?;
             Ok(version)
         })
     }
 
     /// A resident's wounds with their versions.
     pub fn wounds(&self, resident_id: Uuid) -> Result<Vec<(Wound, u32)>> {
-        self.read(|c| {
-            let mut stmt = c.prepare_cached(
-                "SELECT id, version, envelope FROM wounds WHERE resident_id = ?1",
-            )?;
-            let rows = stmt
-                .query_map([resident_id], |r| {
-                    Ok((
-                        r.get::<_, Uuid>(0)?,
-                        r.get::<_, u32>(1)?,
-                        r.get::<_, Vec<u8>>(2)?,
-                    ))
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            rows.iter()
-                .map(|(id, v, env)| Ok((self.codec.open::<Wound>("wounds", *id, *v, env)?, *v)))
-                .collect()
-        })
+        self.list_documents(
+            "wounds",
+            "SELECT id, version, envelope FROM wounds WHERE resident_id = ?1",
+            [resident_id],
+        )
     }
 }

@@ -4,11 +4,9 @@
 use jiff::Timestamp;
 use jiff::civil::{Date, Time};
 use rusqlite::params;
-use serde_json::json;
 use uuid::Uuid;
 
 use super::Store;
-use super::audit::AuditAction;
 use super::residents::ResidentSummary;
 use super::timeline::Unreadable;
 use crate::domain::{Fact, Permission, Round, VisitEvent};
@@ -53,10 +51,7 @@ impl Store {
                  version = excluded.version, envelope = excluded.envelope",
             )?
             .execute(params![round.id, round.unit_id, day_number(round.date), version, env])?;
-            let now = w.now;
-            let op = if version == 1 { "create" } else { "replace" };
-            w.append_outbox("round", round.id, Some(version - 1), now, Some(&json!({ "op": op, "value": round })))?;
-            w.audit(if version == 1 { AuditAction::Create } else { AuditAction::Update }, "round", round.id)?;
+            w.log_document_saved("round", round.id, version, round)?;
             Ok(version)
         })
     }
@@ -64,41 +59,17 @@ impl Store {
     /// The rounds of a sector on a day.
     pub fn rounds(&self, unit_id: Uuid, date: Date) -> Result<Vec<(Round, u32)>> {
         self.require(None)?;
-        self.read(|c| {
-            let mut stmt = c.prepare_cached(
-                "SELECT id, version, envelope FROM rounds WHERE unit_id = ?1 AND day = ?2",
-            )?;
-            let rows = stmt
-                .query_map(params![unit_id, day_number(date)], |r| {
-                    Ok((
-                        r.get::<_, Uuid>(0)?,
-                        r.get::<_, u32>(1)?,
-                        r.get::<_, Vec<u8>>(2)?,
-                    ))
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            rows.iter()
-                .map(|(id, v, env)| Ok((self.codec.open::<Round>("rounds", *id, *v, env)?, *v)))
-                .collect()
-        })
+        self.list_documents(
+            "rounds",
+            "SELECT id, version, envelope FROM rounds WHERE unit_id = ?1 AND day = ?2",
+            params![unit_id, day_number(date)],
+        )
     }
 
     /// A round in visiting order with the start and end stamps recorded that day.
     pub fn route(&self, round_id: Uuid) -> Result<RouteView> {
         self.require(None)?;
-        let (round, version): (Round, u32) = self.read(|c| {
-            let (v, env): (u32, Vec<u8>) = c
-                .prepare_cached("SELECT version, envelope FROM rounds WHERE id = ?1")?
-                .query_row([round_id], |r| Ok((r.get(0)?, r.get(1)?)))
-                .map_err(|e| match e {
-                    rusqlite::Error::QueryReturnedNoRows => CoreError::NotFound {
-                        kind: "round",
-                        id: round_id,
-                    },
-                    other => other.into(),
-                })?;
-            Ok((self.codec.open("rounds", round_id, v, &env)?, v))
-        })?;
+        let (round, version): (Round, u32) = self.read_versioned("rounds", "round", round_id)?;
         let unit = self.unit(round.unit_id)?;
         let tz = jiff::tz::TimeZone::get(&self.establishment(unit.establishment_id)?.time_zone)
             .map_err(|_| CoreError::invalid("establishment.time_zone", "unknown IANA time zone"))?;
