@@ -1,0 +1,259 @@
+//! Administration: tenants, reference data (establishments, units, staff),
+//! residents imported from CSV, enrolment codes, device revocation, and the
+//! conflicts waiting for a coordinator. Every change to reference data or
+//! residents goes into the pull log, so devices receive it.
+
+use std::collections::BTreeSet;
+
+use chevet_core::domain::{
+    CollectionMethod, Establishment, Identity, IdentityStatus, IdentityTraits, Resident, Sex,
+    Staff, Unit,
+};
+use chevet_protocol::{Change, Entity};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use crate::api::now_ms;
+use crate::backend::{Backend, ConflictRecord, DeviceInfo, Tx};
+use crate::error::{HubError, HubResult};
+use crate::merge::changed_fields;
+use crate::sync::{random_secret, secret_hash};
+
+pub struct Admin<'b, B: Backend> {
+    backend: &'b B,
+}
+
+/// Saves a hub-side document version and logs it for the devices.
+fn put_document<T: Serialize>(
+    tx: &mut dyn Tx,
+    tenant: Uuid,
+    entity: Entity,
+    id: Uuid,
+    unit: Option<Uuid>,
+    value: &T,
+) -> HubResult<u32> {
+    if !tx.tenant_exists(tenant)? {
+        return Err(HubError::NotFound(format!("tenant {tenant}")));
+    }
+    let state: Map<String, Value> = match serde_json::to_value(value) {
+        Ok(Value::Object(m)) => m,
+        _ => return Err(HubError::BadRequest("document is not an object".into())),
+    };
+    let (version, changed) = match tx.document(tenant, id)? {
+        Some(cur) if cur.entity != entity => {
+            return Err(HubError::BadRequest(format!("{id} is another kind")));
+        }
+        Some(cur) if cur.state == state => return Ok(cur.version),
+        Some(cur) => (cur.version + 1, changed_fields(&cur.state, &state)),
+        None => (1, state.keys().cloned().collect::<BTreeSet<_>>()),
+    };
+    let now = now_ms();
+    tx.save_document(tenant, id, entity, unit, version, &state, None, &changed)?;
+    let change = Change {
+        entity,
+        entity_id: id,
+        version: Some(version),
+        origin_device: None,
+        payload: Value::Object(state),
+    };
+    tx.append_change(tenant, unit, &change, now)?;
+    Ok(version)
+}
+
+impl<'b, B: Backend> Admin<'b, B> {
+    pub fn new(backend: &'b B) -> Self {
+        Admin { backend }
+    }
+
+    pub fn create_tenant(&self, name: &str) -> HubResult<Uuid> {
+        if name.trim().is_empty() {
+            return Err(HubError::BadRequest("tenant name required".into()));
+        }
+        let id = Uuid::now_v7();
+        self.backend
+            .transaction(|tx| tx.insert_tenant(id, name.trim(), now_ms()))?;
+        Ok(id)
+    }
+
+    pub fn put_establishment(&self, tenant: Uuid, e: &Establishment) -> HubResult<u32> {
+        e.validate()
+            .map_err(|err| HubError::BadRequest(err.to_string()))?;
+        self.backend
+            .transaction(|tx| put_document(tx, tenant, Entity::Establishment, e.id, None, e))
+    }
+
+    pub fn put_unit(&self, tenant: Uuid, u: &Unit) -> HubResult<u32> {
+        self.backend.transaction(|tx| {
+            match tx.document(tenant, u.establishment_id)? {
+                Some(d) if d.entity == Entity::Establishment => {}
+                _ => {
+                    return Err(HubError::NotFound(format!(
+                        "establishment {}",
+                        u.establishment_id
+                    )));
+                }
+            }
+            put_document(tx, tenant, Entity::Unit, u.id, None, u)
+        })
+    }
+
+    pub fn put_staff(&self, tenant: Uuid, s: &Staff) -> HubResult<u32> {
+        if s.display_name.trim().is_empty() {
+            return Err(HubError::BadRequest("staff name required".into()));
+        }
+        self.backend
+            .transaction(|tx| put_document(tx, tenant, Entity::Staff, s.id, None, s))
+    }
+
+    pub fn put_resident(&self, tenant: Uuid, r: &Resident) -> HubResult<u32> {
+        r.validate()
+            .map_err(|err| HubError::BadRequest(err.to_string()))?;
+        self.backend.transaction(|tx| {
+            match tx.document(tenant, r.unit_id)? {
+                Some(d) if d.entity == Entity::Unit => {}
+                _ => return Err(HubError::NotFound(format!("unit {}", r.unit_id))),
+            }
+            put_document(tx, tenant, Entity::Resident, r.id, Some(r.unit_id), r)
+        })
+    }
+
+    /// A one-time enrolment code for a device scoped to `units`.
+    pub fn enrolment_code(
+        &self,
+        tenant: Uuid,
+        units: &[Uuid],
+        valid_hours: i64,
+    ) -> HubResult<String> {
+        if units.is_empty() {
+            return Err(HubError::BadRequest(
+                "a device needs at least one unit".into(),
+            ));
+        }
+        let code = random_secret(10)?;
+        let expires = now_ms() + valid_hours.clamp(1, 24 * 30) * 3_600_000;
+        self.backend.transaction(|tx| {
+            if !tx.tenant_exists(tenant)? {
+                return Err(HubError::NotFound(format!("tenant {tenant}")));
+            }
+            for u in units {
+                match tx.document(tenant, *u)? {
+                    Some(d) if d.entity == Entity::Unit => {}
+                    _ => return Err(HubError::NotFound(format!("unit {u}"))),
+                }
+            }
+            tx.insert_enrolment_code(&secret_hash(&code), tenant, units, expires)
+        })?;
+        Ok(code)
+    }
+
+    pub fn revoke_device(&self, device_id: Uuid) -> HubResult<bool> {
+        let done = self
+            .backend
+            .transaction(|tx| tx.revoke_device(device_id, now_ms()))?;
+        if done {
+            log::info!("device {device_id} revoked");
+        }
+        Ok(done)
+    }
+
+    pub fn devices(&self, tenant: Uuid) -> HubResult<Vec<DeviceInfo>> {
+        self.backend.transaction(|tx| tx.devices(tenant))
+    }
+
+    pub fn conflicts(&self, tenant: Uuid) -> HubResult<Vec<ConflictRecord>> {
+        self.backend.transaction(|tx| tx.conflicts(tenant))
+    }
+
+    /// Imports residents from a `;`-separated CSV with the header
+    /// `birth_name;given_names;sex;birth_date;birth_place_insee;room`
+    /// (sex F/M/U, date YYYY-MM-DD). Identities arrive provisional (PROV):
+    /// only INSi makes them more. All rows or none.
+    pub fn import_residents_csv(
+        &self,
+        tenant: Uuid,
+        unit: Uuid,
+        csv: &str,
+        admitted_on: jiff::civil::Date,
+    ) -> HubResult<Vec<Uuid>> {
+        let mut lines = csv
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty());
+        let header = lines
+            .next()
+            .map(|(_, l)| l.trim().to_ascii_lowercase())
+            .unwrap_or_default();
+        if header != "birth_name;given_names;sex;birth_date;birth_place_insee;room" {
+            return Err(HubError::BadRequest(
+                "CSV header must be birth_name;given_names;sex;birth_date;birth_place_insee;room"
+                    .into(),
+            ));
+        }
+        let mut residents = Vec::new();
+        for (n, line) in lines {
+            let row = n + 1;
+            let bad = |what: &str| HubError::BadRequest(format!("line {row}: {what}"));
+            let cols: Vec<&str> = line.split(';').map(str::trim).collect();
+            if cols.len() != 6 {
+                return Err(bad("expected 6 columns"));
+            }
+            let sex = match cols[2] {
+                "F" | "f" => Sex::Female,
+                "M" | "m" => Sex::Male,
+                "U" | "u" | "" => Sex::Unknown,
+                _ => return Err(bad("sex must be F, M or U")),
+            };
+            let birth_date: jiff::civil::Date = cols[3]
+                .parse()
+                .map_err(|_| bad("birth date must be YYYY-MM-DD"))?;
+            let first = cols[1]
+                .split_whitespace()
+                .next()
+                .ok_or_else(|| bad("given names required"))?;
+            let r = Resident {
+                id: Uuid::now_v7(),
+                unit_id: unit,
+                identity: Identity {
+                    traits: IdentityTraits {
+                        birth_name: cols[0].to_owned(),
+                        first_birth_given_name: first.to_owned(),
+                        birth_given_names: cols[1].to_owned(),
+                        sex,
+                        birth_date,
+                        birth_place_insee: (!cols[4].is_empty()).then(|| cols[4].to_owned()),
+                    },
+                    matricule: None,
+                    system: None,
+                    status: IdentityStatus::Provisional,
+                    collection: CollectionMethod::Manual,
+                    used_name: None,
+                    used_given_name: None,
+                },
+                room: cols[5].to_owned(),
+                allergies: vec![],
+                trusted_person: None,
+                contacts: vec![],
+                advance_directives: None,
+                gir: None,
+                hypercapnic: false,
+                admitted_on,
+                discharged_on: None,
+            };
+            r.validate().map_err(|e| bad(&e.to_string()))?;
+            residents.push(r);
+        }
+        self.backend.transaction(|tx| {
+            match tx.document(tenant, unit)? {
+                Some(d) if d.entity == Entity::Unit => {}
+                _ => return Err(HubError::NotFound(format!("unit {unit}"))),
+            }
+            for r in &residents {
+                put_document(tx, tenant, Entity::Resident, r.id, Some(unit), r)?;
+            }
+            Ok(())
+        })?;
+        log::info!("imported {} residents into unit {unit}", residents.len());
+        Ok(residents.into_iter().map(|r| r.id).collect())
+    }
+}

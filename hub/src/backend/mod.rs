@@ -1,0 +1,175 @@
+//! Storage behind the hub. One transaction trait, implemented per backend;
+//! the sync rules (`crate::sync`) and admin commands are written once
+//! against it, so every backend behaves the same and one conformance suite
+//! tests them all.
+
+pub mod sqlite;
+
+use std::collections::BTreeSet;
+
+use chevet_protocol::{Change, Entity, OpOutcome, Operation, RejectCode};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use crate::error::HubResult;
+
+/// An authenticated device and what it may see.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceAuth {
+    pub device_id: Uuid,
+    pub tenant_id: Uuid,
+    pub units: Vec<Uuid>,
+}
+
+/// A document's current state on the hub.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DocumentRow {
+    pub entity: Entity,
+    pub unit_id: Option<Uuid>,
+    pub version: u32,
+    pub state: Map<String, Value>,
+}
+
+/// One past version of a document: who made it and what it changed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VersionRow {
+    pub version: u32,
+    pub origin: Option<Uuid>,
+    pub changed: BTreeSet<String>,
+}
+
+/// A device as the admin list shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceInfo {
+    pub device_id: Uuid,
+    pub tenant_id: Uuid,
+    pub label: String,
+    pub revoked: bool,
+    pub last_seq: i64,
+}
+
+/// A conflict filed for a coordinator.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConflictRecord {
+    pub entity: Entity,
+    pub entity_id: Uuid,
+    pub op_id: Uuid,
+    pub device_id: Uuid,
+    pub fields: Vec<String>,
+    pub device_values: Value,
+    pub hub_values: Value,
+    pub proposal: bool,
+}
+
+/// Everything the hub does to its storage, inside one transaction.
+pub trait Tx {
+    fn insert_tenant(&mut self, id: Uuid, name: &str, now_ms: i64) -> HubResult<()>;
+    fn tenant_exists(&mut self, id: Uuid) -> HubResult<bool>;
+
+    fn device_by_credential(&mut self, hash: &[u8; 32]) -> HubResult<Option<DeviceAuth>>;
+    fn insert_enrolment_code(
+        &mut self,
+        hash: &[u8; 32],
+        tenant: Uuid,
+        units: &[Uuid],
+        expires_ms: i64,
+    ) -> HubResult<()>;
+    /// Marks the code used and returns its tenant and units, if it is
+    /// known, unused and not expired.
+    fn take_enrolment_code(
+        &mut self,
+        hash: &[u8; 32],
+        now_ms: i64,
+    ) -> HubResult<Option<(Uuid, Vec<Uuid>)>>;
+    fn insert_device(
+        &mut self,
+        device: &DeviceAuth,
+        label: &str,
+        credential_hash: &[u8; 32],
+        now_ms: i64,
+    ) -> HubResult<()>;
+    fn revoke_device(&mut self, device_id: Uuid, now_ms: i64) -> HubResult<bool>;
+    fn note_device_seen(&mut self, device_id: Uuid, last_seq: i64, now_ms: i64) -> HubResult<()>;
+    fn devices(&mut self, tenant: Uuid) -> HubResult<Vec<DeviceInfo>>;
+
+    fn op_outcome(&mut self, op_id: Uuid) -> HubResult<Option<OpOutcome>>;
+    fn save_op_outcome(
+        &mut self,
+        device: &DeviceAuth,
+        op: &Operation,
+        outcome: &OpOutcome,
+        now_ms: i64,
+    ) -> HubResult<()>;
+    fn quarantine(
+        &mut self,
+        device: &DeviceAuth,
+        op: &Operation,
+        code: RejectCode,
+        reason: &str,
+        now_ms: i64,
+    ) -> HubResult<()>;
+
+    fn document(&mut self, tenant: Uuid, id: Uuid) -> HubResult<Option<DocumentRow>>;
+    fn document_state_at(
+        &mut self,
+        id: Uuid,
+        version: u32,
+    ) -> HubResult<Option<Map<String, Value>>>;
+    fn versions_after(&mut self, id: Uuid, version: u32) -> HubResult<Vec<VersionRow>>;
+    #[allow(clippy::too_many_arguments)]
+    fn save_document(
+        &mut self,
+        tenant: Uuid,
+        id: Uuid,
+        entity: Entity,
+        unit_id: Option<Uuid>,
+        version: u32,
+        state: &Map<String, Value>,
+        origin: Option<Uuid>,
+        changed: &BTreeSet<String>,
+    ) -> HubResult<()>;
+
+    /// Inserts a fact; false if it was already there.
+    fn insert_fact(
+        &mut self,
+        tenant: Uuid,
+        id: Uuid,
+        unit_id: Uuid,
+        payload: &Value,
+        now_ms: i64,
+    ) -> HubResult<bool>;
+    fn fact(&mut self, tenant: Uuid, id: Uuid) -> HubResult<Option<Value>>;
+
+    /// Appends to the pull log; returns the change's position.
+    fn append_change(
+        &mut self,
+        tenant: Uuid,
+        unit_id: Option<Uuid>,
+        change: &Change,
+        now_ms: i64,
+    ) -> HubResult<i64>;
+    /// Changes after `after` for the tenant-wide log and the given units.
+    fn changes_after(
+        &mut self,
+        tenant: Uuid,
+        units: &[Uuid],
+        after: i64,
+        limit: u32,
+    ) -> HubResult<Vec<(i64, Change)>>;
+    /// The oldest position a cursor may still point at.
+    fn history_floor(&mut self) -> HubResult<i64>;
+
+    fn file_conflict(
+        &mut self,
+        tenant: Uuid,
+        conflict: &ConflictRecord,
+        now_ms: i64,
+    ) -> HubResult<()>;
+    fn conflicts(&mut self, tenant: Uuid) -> HubResult<Vec<ConflictRecord>>;
+}
+
+/// A storage backend: hands out transactions.
+pub trait Backend: Send + Sync + 'static {
+    /// Runs `f` in one transaction: committed if it returns Ok, rolled back otherwise.
+    fn transaction<T>(&self, f: impl FnOnce(&mut dyn Tx) -> HubResult<T>) -> HubResult<T>;
+}

@@ -1,0 +1,515 @@
+//! The embedded default: one SQLite file, WAL, one writer.
+//!
+//! The single writer also orders the pull log: a change's position is
+//! assigned inside the transaction that commits it, and no other writer can
+//! commit a smaller one later, so a cursor never skips a change.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::sync::Mutex;
+
+use chevet_protocol::{Change, Entity, OpOutcome, Operation, RejectCode};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use super::{Backend, ConflictRecord, DeviceAuth, DeviceInfo, DocumentRow, Tx, VersionRow};
+use crate::error::{HubError, HubResult};
+
+const SCHEMA_VERSION: i64 = 1;
+const SCHEMA: &str = r#"
+CREATE TABLE tenants (id BLOB PRIMARY KEY, name TEXT NOT NULL, created_ms INTEGER NOT NULL) STRICT;
+CREATE TABLE devices (
+    id BLOB PRIMARY KEY, tenant_id BLOB NOT NULL, label TEXT NOT NULL, units TEXT NOT NULL,
+    credential_hash BLOB NOT NULL UNIQUE, enrolled_ms INTEGER NOT NULL, revoked_ms INTEGER,
+    last_seq INTEGER NOT NULL DEFAULT 0, last_seen_ms INTEGER
+) STRICT;
+CREATE TABLE enrolment_codes (
+    code_hash BLOB PRIMARY KEY, tenant_id BLOB NOT NULL, units TEXT NOT NULL,
+    expires_ms INTEGER NOT NULL, used_ms INTEGER
+) STRICT;
+CREATE TABLE documents (
+    id BLOB PRIMARY KEY, tenant_id BLOB NOT NULL, entity TEXT NOT NULL, unit_id BLOB,
+    version INTEGER NOT NULL, state TEXT NOT NULL
+) STRICT;
+CREATE TABLE document_versions (
+    id BLOB NOT NULL, version INTEGER NOT NULL, origin BLOB, changed TEXT NOT NULL, state TEXT NOT NULL,
+    PRIMARY KEY (id, version)
+) STRICT, WITHOUT ROWID;
+CREATE TABLE facts (
+    id BLOB PRIMARY KEY, tenant_id BLOB NOT NULL, unit_id BLOB NOT NULL, payload TEXT NOT NULL,
+    received_ms INTEGER NOT NULL
+) STRICT;
+CREATE TABLE ops (
+    op_id BLOB PRIMARY KEY, tenant_id BLOB NOT NULL, device_id BLOB NOT NULL, device_seq INTEGER NOT NULL,
+    outcome TEXT NOT NULL, received_ms INTEGER NOT NULL
+) STRICT;
+CREATE TABLE quarantine (
+    op_id BLOB PRIMARY KEY, tenant_id BLOB NOT NULL, device_id BLOB NOT NULL, code TEXT NOT NULL,
+    reason TEXT NOT NULL, op TEXT NOT NULL, received_ms INTEGER NOT NULL
+) STRICT;
+CREATE TABLE changes (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, tenant_id BLOB NOT NULL, unit_id BLOB, entity TEXT NOT NULL,
+    entity_id BLOB NOT NULL, version INTEGER, origin BLOB, payload TEXT NOT NULL, committed_ms INTEGER NOT NULL
+) STRICT;
+CREATE INDEX changes_tenant ON changes (tenant_id, seq);
+CREATE TABLE conflicts (
+    op_id BLOB PRIMARY KEY, tenant_id BLOB NOT NULL, entity TEXT NOT NULL, entity_id BLOB NOT NULL,
+    device_id BLOB NOT NULL, fields TEXT NOT NULL, device_values TEXT NOT NULL, hub_values TEXT NOT NULL,
+    proposal INTEGER NOT NULL, created_ms INTEGER NOT NULL, resolved_ms INTEGER
+) STRICT;
+CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) STRICT;
+INSERT INTO meta (key, value) VALUES ('history_floor', 0);
+"#;
+
+/// The SQLite backend.
+pub struct SqliteBackend {
+    conn: Mutex<Connection>,
+}
+
+fn json<T: serde::Serialize>(v: &T) -> HubResult<String> {
+    serde_json::to_string(v).map_err(|e| HubError::Storage(format!("encoding: {e}")))
+}
+
+fn parse<T: serde::de::DeserializeOwned>(s: &str) -> HubResult<T> {
+    serde_json::from_str(s).map_err(|e| HubError::Storage(format!("stored JSON unreadable: {e}")))
+}
+
+fn entity_str(e: Entity) -> HubResult<String> {
+    match serde_json::to_value(e) {
+        Ok(Value::String(s)) => Ok(s),
+        _ => Err(HubError::Storage("entity name".into())),
+    }
+}
+
+fn entity_from(s: &str) -> HubResult<Entity> {
+    serde_json::from_value(Value::String(s.to_owned()))
+        .map_err(|_| HubError::Storage(format!("unknown entity {s}")))
+}
+
+impl SqliteBackend {
+    /// Opens (creating if needed) the hub database at `path`.
+    pub fn open(path: &Path) -> HubResult<Self> {
+        let conn = Connection::open(path)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0))?;
+        conn.execute_batch(
+            "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -32000;",
+        )?;
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if version > SCHEMA_VERSION {
+            return Err(HubError::Storage(format!(
+                "hub schema {version} is newer than this build"
+            )));
+        }
+        if version == 0 {
+            let tx = conn.unchecked_transaction()?;
+            tx.execute_batch(SCHEMA)?;
+            tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+            tx.commit()?;
+        }
+        Ok(SqliteBackend {
+            conn: Mutex::new(conn),
+        })
+    }
+}
+
+impl Backend for SqliteBackend {
+    fn transaction<T>(&self, f: impl FnOnce(&mut dyn Tx) -> HubResult<T>) -> HubResult<T> {
+        let mut conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let mut t = SqliteTx { tx };
+        let out = f(&mut t)?;
+        t.tx.commit()?;
+        Ok(out)
+    }
+}
+
+struct SqliteTx<'c> {
+    tx: rusqlite::Transaction<'c>,
+}
+
+impl Tx for SqliteTx<'_> {
+    fn insert_tenant(&mut self, id: Uuid, name: &str, now_ms: i64) -> HubResult<()> {
+        self.tx.execute(
+            "INSERT INTO tenants (id, name, created_ms) VALUES (?1, ?2, ?3)",
+            params![id, name, now_ms],
+        )?;
+        Ok(())
+    }
+
+    fn tenant_exists(&mut self, id: Uuid) -> HubResult<bool> {
+        Ok(self
+            .tx
+            .query_row("SELECT 1 FROM tenants WHERE id = ?1", [id], |_| Ok(()))
+            .optional()?
+            .is_some())
+    }
+
+    fn device_by_credential(&mut self, hash: &[u8; 32]) -> HubResult<Option<DeviceAuth>> {
+        let row: Option<(Uuid, Uuid, String)> = self
+            .tx
+            .prepare_cached("SELECT id, tenant_id, units FROM devices WHERE credential_hash = ?1 AND revoked_ms IS NULL")?
+            .query_row([&hash[..]], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .optional()?;
+        row.map(|(device_id, tenant_id, units)| {
+            Ok(DeviceAuth {
+                device_id,
+                tenant_id,
+                units: parse(&units)?,
+            })
+        })
+        .transpose()
+    }
+
+    fn insert_enrolment_code(
+        &mut self,
+        hash: &[u8; 32],
+        tenant: Uuid,
+        units: &[Uuid],
+        expires_ms: i64,
+    ) -> HubResult<()> {
+        self.tx.execute(
+            "INSERT INTO enrolment_codes (code_hash, tenant_id, units, expires_ms) VALUES (?1, ?2, ?3, ?4)",
+            params![&hash[..], tenant, json(&units)?, expires_ms],
+        )?;
+        Ok(())
+    }
+
+    fn take_enrolment_code(
+        &mut self,
+        hash: &[u8; 32],
+        now_ms: i64,
+    ) -> HubResult<Option<(Uuid, Vec<Uuid>)>> {
+        let row: Option<(Uuid, String)> = self
+            .tx
+            .query_row(
+                "UPDATE enrolment_codes SET used_ms = ?2
+                 WHERE code_hash = ?1 AND used_ms IS NULL AND expires_ms > ?2 RETURNING tenant_id, units",
+                params![&hash[..], now_ms],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        row.map(|(t, u)| Ok((t, parse(&u)?))).transpose()
+    }
+
+    fn insert_device(
+        &mut self,
+        d: &DeviceAuth,
+        label: &str,
+        credential_hash: &[u8; 32],
+        now_ms: i64,
+    ) -> HubResult<()> {
+        self.tx.execute(
+            "INSERT INTO devices (id, tenant_id, label, units, credential_hash, enrolled_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![d.device_id, d.tenant_id, label, json(&d.units)?, &credential_hash[..], now_ms],
+        )?;
+        Ok(())
+    }
+
+    fn revoke_device(&mut self, device_id: Uuid, now_ms: i64) -> HubResult<bool> {
+        Ok(self.tx.execute(
+            "UPDATE devices SET revoked_ms = ?2 WHERE id = ?1 AND revoked_ms IS NULL",
+            params![device_id, now_ms],
+        )? == 1)
+    }
+
+    fn note_device_seen(&mut self, device_id: Uuid, last_seq: i64, now_ms: i64) -> HubResult<()> {
+        self.tx
+            .prepare_cached(
+                "UPDATE devices SET last_seq = MAX(last_seq, ?2), last_seen_ms = ?3 WHERE id = ?1",
+            )?
+            .execute(params![device_id, last_seq, now_ms])?;
+        Ok(())
+    }
+
+    fn devices(&mut self, tenant: Uuid) -> HubResult<Vec<DeviceInfo>> {
+        let mut stmt = self.tx.prepare(
+            "SELECT id, tenant_id, label, revoked_ms IS NOT NULL, last_seq FROM devices WHERE tenant_id = ?1 ORDER BY enrolled_ms",
+        )?;
+        let rows = stmt.query_map([tenant], |r| {
+            Ok(DeviceInfo {
+                device_id: r.get(0)?,
+                tenant_id: r.get(1)?,
+                label: r.get(2)?,
+                revoked: r.get(3)?,
+                last_seq: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn op_outcome(&mut self, op_id: Uuid) -> HubResult<Option<OpOutcome>> {
+        let row: Option<String> = self
+            .tx
+            .prepare_cached("SELECT outcome FROM ops WHERE op_id = ?1")?
+            .query_row([op_id], |r| r.get(0))
+            .optional()?;
+        row.map(|s| parse(&s)).transpose()
+    }
+
+    fn save_op_outcome(
+        &mut self,
+        d: &DeviceAuth,
+        op: &Operation,
+        outcome: &OpOutcome,
+        now_ms: i64,
+    ) -> HubResult<()> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO ops (op_id, tenant_id, device_id, device_seq, outcome, received_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![op.op_id, d.tenant_id, d.device_id, op.device_seq, json(outcome)?, now_ms])?;
+        Ok(())
+    }
+
+    fn quarantine(
+        &mut self,
+        d: &DeviceAuth,
+        op: &Operation,
+        code: RejectCode,
+        reason: &str,
+        now_ms: i64,
+    ) -> HubResult<()> {
+        self.tx.execute(
+            "INSERT OR IGNORE INTO quarantine (op_id, tenant_id, device_id, code, reason, op, received_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![op.op_id, d.tenant_id, d.device_id, json(&code)?, reason, json(op)?, now_ms],
+        )?;
+        Ok(())
+    }
+
+    fn document(&mut self, tenant: Uuid, id: Uuid) -> HubResult<Option<DocumentRow>> {
+        let row: Option<(String, Option<Uuid>, u32, String)> = self
+            .tx
+            .prepare_cached("SELECT entity, unit_id, version, state FROM documents WHERE id = ?1 AND tenant_id = ?2")?
+            .query_row(params![id, tenant], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .optional()?;
+        row.map(|(e, unit_id, version, state)| {
+            Ok(DocumentRow {
+                entity: entity_from(&e)?,
+                unit_id,
+                version,
+                state: parse(&state)?,
+            })
+        })
+        .transpose()
+    }
+
+    fn document_state_at(
+        &mut self,
+        id: Uuid,
+        version: u32,
+    ) -> HubResult<Option<Map<String, Value>>> {
+        let row: Option<String> = self
+            .tx
+            .prepare_cached("SELECT state FROM document_versions WHERE id = ?1 AND version = ?2")?
+            .query_row(params![id, version], |r| r.get(0))
+            .optional()?;
+        row.map(|s| parse(&s)).transpose()
+    }
+
+    fn versions_after(&mut self, id: Uuid, version: u32) -> HubResult<Vec<VersionRow>> {
+        let mut stmt = self
+            .tx
+            .prepare_cached("SELECT version, origin, changed FROM document_versions WHERE id = ?1 AND version > ?2 ORDER BY version")?;
+        let rows = stmt
+            .query_map(params![id, version], |r| {
+                Ok((
+                    r.get::<_, u32>(0)?,
+                    r.get::<_, Option<Uuid>>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        rows.into_iter()
+            .map(|(version, origin, changed)| {
+                Ok(VersionRow {
+                    version,
+                    origin,
+                    changed: parse(&changed)?,
+                })
+            })
+            .collect()
+    }
+
+    fn save_document(
+        &mut self,
+        tenant: Uuid,
+        id: Uuid,
+        entity: Entity,
+        unit_id: Option<Uuid>,
+        version: u32,
+        state: &Map<String, Value>,
+        origin: Option<Uuid>,
+        changed: &BTreeSet<String>,
+    ) -> HubResult<()> {
+        let state = json(state)?;
+        self.tx
+            .prepare_cached(
+                "INSERT INTO documents (id, tenant_id, entity, unit_id, version, state) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (id) DO UPDATE SET unit_id = excluded.unit_id, version = excluded.version, state = excluded.state",
+            )?
+            .execute(params![id, tenant, entity_str(entity)?, unit_id, version, state])?;
+        self.tx
+            .prepare_cached("INSERT INTO document_versions (id, version, origin, changed, state) VALUES (?1, ?2, ?3, ?4, ?5)")?
+            .execute(params![id, version, origin, json(changed)?, state])?;
+        Ok(())
+    }
+
+    fn insert_fact(
+        &mut self,
+        tenant: Uuid,
+        id: Uuid,
+        unit_id: Uuid,
+        payload: &Value,
+        now_ms: i64,
+    ) -> HubResult<bool> {
+        Ok(self
+            .tx
+            .prepare_cached(
+                "INSERT INTO facts (id, tenant_id, unit_id, payload, received_ms) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (id) DO NOTHING",
+            )?
+            .execute(params![id, tenant, unit_id, json(payload)?, now_ms])?
+            == 1)
+    }
+
+    fn fact(&mut self, tenant: Uuid, id: Uuid) -> HubResult<Option<Value>> {
+        let row: Option<String> = self
+            .tx
+            .query_row(
+                "SELECT payload FROM facts WHERE id = ?1 AND tenant_id = ?2",
+                params![id, tenant],
+                |r| r.get(0),
+            )
+            .optional()?;
+        row.map(|s| parse(&s)).transpose()
+    }
+
+    fn append_change(
+        &mut self,
+        tenant: Uuid,
+        unit_id: Option<Uuid>,
+        c: &Change,
+        now_ms: i64,
+    ) -> HubResult<i64> {
+        Ok(self
+            .tx
+            .prepare_cached(
+                "INSERT INTO changes (tenant_id, unit_id, entity, entity_id, version, origin, payload, committed_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING seq",
+            )?
+            .query_row(
+                params![tenant, unit_id, entity_str(c.entity)?, c.entity_id, c.version, c.origin_device, json(&c.payload)?, now_ms],
+                |r| r.get(0),
+            )?)
+    }
+
+    fn changes_after(
+        &mut self,
+        tenant: Uuid,
+        units: &[Uuid],
+        after: i64,
+        limit: u32,
+    ) -> HubResult<Vec<(i64, Change)>> {
+        // Unit ids are bound as a JSON array so the statement stays cacheable.
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT seq, entity, entity_id, version, origin, payload FROM changes
+             WHERE tenant_id = ?1 AND seq > ?2
+               AND (unit_id IS NULL OR unit_id IN (SELECT unhex(replace(value, '-', '')) FROM json_each(?3)))
+             ORDER BY seq LIMIT ?4",
+        )?;
+        let rows = stmt
+            .query_map(params![tenant, after, json(&units)?, limit], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Uuid>(2)?,
+                    r.get::<_, Option<u32>>(3)?,
+                    r.get::<_, Option<Uuid>>(4)?,
+                    r.get::<_, String>(5)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        rows.into_iter()
+            .map(
+                |(seq, entity, entity_id, version, origin_device, payload)| {
+                    Ok((
+                        seq,
+                        Change {
+                            entity: entity_from(&entity)?,
+                            entity_id,
+                            version,
+                            origin_device,
+                            payload: parse(&payload)?,
+                        },
+                    ))
+                },
+            )
+            .collect()
+    }
+
+    fn history_floor(&mut self) -> HubResult<i64> {
+        Ok(self.tx.query_row(
+            "SELECT value FROM meta WHERE key = 'history_floor'",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+
+    fn file_conflict(&mut self, tenant: Uuid, c: &ConflictRecord, now_ms: i64) -> HubResult<()> {
+        self.tx.execute(
+            "INSERT OR IGNORE INTO conflicts (op_id, tenant_id, entity, entity_id, device_id, fields, device_values,
+             hub_values, proposal, created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            params![
+                c.op_id,
+                tenant,
+                entity_str(c.entity)?,
+                c.entity_id,
+                c.device_id,
+                json(&c.fields)?,
+                json(&c.device_values)?,
+                json(&c.hub_values)?,
+                c.proposal,
+                now_ms
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn conflicts(&mut self, tenant: Uuid) -> HubResult<Vec<ConflictRecord>> {
+        let mut stmt = self.tx.prepare(
+            "SELECT entity, entity_id, op_id, device_id, fields, device_values, hub_values, proposal
+             FROM conflicts WHERE tenant_id = ?1 AND resolved_ms IS NULL ORDER BY created_ms",
+        )?;
+        let rows = stmt
+            .query_map([tenant], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, Uuid>(1)?,
+                    r.get::<_, Uuid>(2)?,
+                    r.get::<_, Uuid>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, String>(5)?,
+                    r.get::<_, String>(6)?,
+                    r.get::<_, bool>(7)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        rows.into_iter()
+            .map(|(e, entity_id, op_id, device_id, f, dv, hv, proposal)| {
+                Ok(ConflictRecord {
+                    entity: entity_from(&e)?,
+                    entity_id,
+                    op_id,
+                    device_id,
+                    fields: parse(&f)?,
+                    device_values: parse(&dv)?,
+                    hub_values: parse(&hv)?,
+                    proposal,
+                })
+            })
+            .collect()
+    }
+}

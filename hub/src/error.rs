@@ -1,0 +1,71 @@
+//! The hub's errors and their HTTP form. Messages carry ids and kinds only.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use chevet_protocol::{ErrorBody, ErrorCode};
+
+pub type HubResult<T> = Result<T, HubError>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum HubError {
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("unauthorized")]
+    Unauthorized,
+    #[error("forbidden: {0}")]
+    Forbidden(&'static str),
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
+    #[error("cursor older than the retained history")]
+    Resnapshot,
+    #[error("request too large")]
+    TooLarge,
+    #[error("unsupported protocol version")]
+    UnsupportedProtocol,
+    #[error("not found: {0}")]
+    NotFound(String),
+    #[error("storage failure: {0}")]
+    Storage(String),
+}
+
+impl From<rusqlite::Error> for HubError {
+    fn from(e: rusqlite::Error) -> Self {
+        HubError::Storage(e.to_string())
+    }
+}
+
+impl HubError {
+    fn code(&self) -> (StatusCode, ErrorCode) {
+        match self {
+            HubError::BadRequest(_) => (StatusCode::BAD_REQUEST, ErrorCode::BadRequest),
+            HubError::Unauthorized => (StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized),
+            HubError::Forbidden(_) => (StatusCode::FORBIDDEN, ErrorCode::Forbidden),
+            HubError::Conflict(_) => (StatusCode::CONFLICT, ErrorCode::Conflict),
+            HubError::Resnapshot => (StatusCode::GONE, ErrorCode::Resnapshot),
+            HubError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::TooLarge),
+            HubError::UnsupportedProtocol => {
+                (StatusCode::UPGRADE_REQUIRED, ErrorCode::UnsupportedProtocol)
+            }
+            HubError::NotFound(_) => (StatusCode::NOT_FOUND, ErrorCode::BadRequest),
+            HubError::Storage(_) => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable),
+        }
+    }
+}
+
+impl IntoResponse for HubError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.code();
+        if status.is_server_error() {
+            log::error!("{self}");
+        }
+        // Storage details stay in the hub's log.
+        let message = match &self {
+            HubError::Storage(_) => {
+                "the hub could not complete the request; retry later".to_owned()
+            }
+            other => other.to_string(),
+        };
+        (status, Json(ErrorBody { code, message })).into_response()
+    }
+}

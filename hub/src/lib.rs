@@ -1,0 +1,55 @@
+//! chevet-hub: the establishment's sync hub.
+//!
+//! Devices enrol with a one-time code, push their outbox and pull the
+//! changes of their units. Storage is a [`backend::Backend`]: SQLite by
+//! default ([`backend::sqlite::SqliteBackend`]).
+
+pub mod admin;
+pub mod api;
+pub mod backend;
+pub mod error;
+pub mod logging;
+pub mod merge;
+pub mod sync;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+
+pub use admin::Admin;
+pub use backend::sqlite::SqliteBackend;
+
+/// Default time a request may take before the hub answers 503.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Serves the API on `listener` until `shutdown` resolves; in-flight
+/// requests finish first (graceful shutdown).
+pub async fn serve<B: backend::Backend>(
+    listener: TcpListener,
+    backend: Arc<B>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let addr: SocketAddr = listener.local_addr()?;
+    let state = Arc::new(api::AppState {
+        backend: SharedBackend(backend),
+    });
+    log::info!("hub listening on {addr}");
+    axum::serve(listener, api::router(state, REQUEST_TIMEOUT))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// An `Arc`'d backend is a backend: lets the admin and the server share one.
+pub struct SharedBackend<B>(pub Arc<B>);
+
+impl<B: backend::Backend> backend::Backend for SharedBackend<B> {
+    fn transaction<T>(
+        &self,
+        f: impl FnOnce(&mut dyn backend::Tx) -> error::HubResult<T>,
+    ) -> error::HubResult<T> {
+        self.0.transaction(f)
+    }
+}

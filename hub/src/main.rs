@@ -1,0 +1,207 @@
+//! `chevet-hub`: run the sync hub or administer it.
+//!
+//! ```text
+//! chevet-hub serve [--listen 127.0.0.1:8787] [--data DIR]
+//! chevet-hub admin [--data DIR] create-tenant NAME
+//! chevet-hub admin [--data DIR] create-establishment TENANT NAME FINESS [ehpad|mas|ssiad]
+//! chevet-hub admin [--data DIR] create-unit TENANT ESTABLISHMENT NAME
+//! chevet-hub admin [--data DIR] create-staff TENANT NAME nurse|care-aide|social-care-aide|physician|manager
+//! chevet-hub admin [--data DIR] enrolment-code TENANT UNIT[,UNIT…] [HOURS]
+//! chevet-hub admin [--data DIR] import-residents TENANT UNIT FILE.csv
+//! chevet-hub admin [--data DIR] devices TENANT
+//! chevet-hub admin [--data DIR] revoke-device DEVICE
+//! chevet-hub admin [--data DIR] conflicts TENANT
+//! ```
+//! With no `--data`, the hub keeps its SQLite file in `./chevet-hub-data`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use chevet_core::domain::{Establishment, EstablishmentKind, Role, Staff, Unit};
+use chevet_hub::{Admin, SqliteBackend};
+use uuid::Uuid;
+
+type CliResult = Result<(), String>;
+
+fn take_opt(args: &mut Vec<String>, name: &str) -> Result<Option<String>, String> {
+    match args.iter().position(|a| a == name) {
+        Some(i) if i + 1 < args.len() => {
+            let v = args.remove(i + 1);
+            args.remove(i);
+            Ok(Some(v))
+        }
+        Some(_) => Err(format!("{name} needs a value")),
+        None => Ok(None),
+    }
+}
+
+fn uuid(s: &str) -> Result<Uuid, String> {
+    s.parse().map_err(|_| format!("not an id: {s}"))
+}
+
+fn open(data: &PathBuf) -> Result<SqliteBackend, String> {
+    std::fs::create_dir_all(data).map_err(|e| format!("cannot create {}: {e}", data.display()))?;
+    SqliteBackend::open(&data.join("hub.db")).map_err(|e| e.to_string())
+}
+
+fn e<T>(r: Result<T, chevet_hub::error::HubError>) -> Result<T, String> {
+    r.map_err(|err| err.to_string())
+}
+
+fn admin(data: &PathBuf, args: &[String]) -> CliResult {
+    let backend = open(data)?;
+    let admin = Admin::new(&backend);
+    let a: Vec<&str> = args.iter().map(String::as_str).collect();
+    match a.as_slice() {
+        ["create-tenant", name] => println!("{}", e(admin.create_tenant(name))?),
+        ["create-establishment", tenant, name, finess, rest @ ..] => {
+            let kind = match rest.first().copied().unwrap_or("ehpad") {
+                "ehpad" => EstablishmentKind::Ehpad,
+                "mas" => EstablishmentKind::Mas,
+                "ssiad" => EstablishmentKind::Ssiad,
+                other => return Err(format!("unknown kind {other}")),
+            };
+            let est = Establishment {
+                id: Uuid::now_v7(),
+                name: name.to_string(),
+                finess: finess.to_string(),
+                kind,
+                time_zone: "Europe/Paris".into(),
+            };
+            e(admin.put_establishment(uuid(tenant)?, &est))?;
+            println!("{}", est.id);
+        }
+        ["create-unit", tenant, establishment, name] => {
+            let unit = Unit {
+                id: Uuid::now_v7(),
+                establishment_id: uuid(establishment)?,
+                name: name.to_string(),
+            };
+            e(admin.put_unit(uuid(tenant)?, &unit))?;
+            println!("{}", unit.id);
+        }
+        ["create-staff", tenant, name, role] => {
+            let role = match *role {
+                "nurse" => Role::Nurse,
+                "care-aide" => Role::CareAide,
+                "social-care-aide" => Role::SocialCareAide,
+                "physician" => Role::CoordinatingPhysician,
+                "manager" => Role::HealthManager,
+                other => return Err(format!("unknown role {other}")),
+            };
+            let s = Staff {
+                id: Uuid::now_v7(),
+                display_name: name.to_string(),
+                role,
+                rpps: None,
+            };
+            e(admin.put_staff(uuid(tenant)?, &s))?;
+            println!("{}", s.id);
+        }
+        ["enrolment-code", tenant, units, rest @ ..] => {
+            let units: Vec<Uuid> = units.split(',').map(uuid).collect::<Result<_, _>>()?;
+            let hours: i64 = rest
+                .first()
+                .map(|h| h.parse().map_err(|_| "HOURS must be a number"))
+                .transpose()?
+                .unwrap_or(24);
+            println!("{}", e(admin.enrolment_code(uuid(tenant)?, &units, hours))?);
+        }
+        ["import-residents", tenant, unit, file] => {
+            let csv = std::fs::read_to_string(file)
+                .map_err(|err| format!("cannot read {file}: {err}"))?;
+            let today = jiff::ZonedDateTime::now().date();
+            let ids = e(admin.import_residents_csv(uuid(tenant)?, uuid(unit)?, &csv, today))?;
+            println!("{} residents imported", ids.len());
+        }
+        ["devices", tenant] => {
+            for d in e(admin.devices(uuid(tenant)?))? {
+                println!(
+                    "{}\t{}\t{}\tlast_seq={}",
+                    d.device_id,
+                    if d.revoked { "revoked" } else { "active" },
+                    d.label,
+                    d.last_seq
+                );
+            }
+        }
+        ["revoke-device", device] => {
+            if !e(admin.revoke_device(uuid(device)?))? {
+                return Err("no such active device".into());
+            }
+        }
+        ["conflicts", tenant] => {
+            for c in e(admin.conflicts(uuid(tenant)?))? {
+                println!(
+                    "{:?}\t{}\top {}\tdevice {}\tfields {}\t{}",
+                    c.entity,
+                    c.entity_id,
+                    c.op_id,
+                    c.device_id,
+                    c.fields.join(","),
+                    if c.proposal { "proposal" } else { "merged" }
+                );
+            }
+        }
+        _ => {
+            return Err(
+                "unknown admin command; see the usage at the top of hub/src/main.rs".into(),
+            );
+        }
+    }
+    Ok(())
+}
+
+async fn serve(data: PathBuf, listen: String) -> CliResult {
+    let backend = Arc::new(open(&data)?);
+    let listener = tokio::net::TcpListener::bind(&listen)
+        .await
+        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+    let shutdown = async {
+        let ctrl_c = tokio::signal::ctrl_c();
+        #[cfg(unix)]
+        {
+            let mut term =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                    .unwrap_or_else(|_| {
+                        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+                            .unwrap_or_else(|_| unreachable!())
+                    });
+            tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
+        }
+        #[cfg(not(unix))]
+        let _ = ctrl_c.await;
+        log::info!("shutting down: finishing in-flight requests");
+    };
+    chevet_hub::serve(listener, backend, shutdown)
+        .await
+        .map_err(|e| e.to_string())
+}
+
+fn main() -> ExitCode {
+    chevet_hub::logging::init();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let result = (|| -> CliResult {
+        let data = PathBuf::from(
+            take_opt(&mut args, "--data")?.unwrap_or_else(|| "chevet-hub-data".into()),
+        );
+        match args.first().map(String::as_str) {
+            Some("serve") => {
+                let listen =
+                    take_opt(&mut args, "--listen")?.unwrap_or_else(|| "127.0.0.1:8787".into());
+                let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+                rt.block_on(serve(data, listen))
+            }
+            Some("admin") => admin(&data, &args[1..]),
+            _ => Err("usage: chevet-hub serve|admin … (see hub/src/main.rs)".into()),
+        }
+    })();
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("chevet-hub: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,463 @@
+//! The sync rules, written once against [`Tx`]: enrolment, push (idempotent
+//! per op_id, one answer per operation, quarantine of what is refused) and
+//! pull (changes of the device's scope in hub order, after an opaque cursor).
+
+use std::collections::BTreeSet;
+
+use chevet_core::domain::{Fact, PlannedAct, Resident, Round, Wound};
+use chevet_protocol::{
+    Change, EnrolRequest, EnrolResponse, Entity, MAX_PULL_LIMIT, MAX_PUSH_OPS, OpOutcome, OpResult,
+    Operation, PullResponse, PushRequest, PushResponse, RejectCode,
+};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use crate::backend::{ConflictRecord, DeviceAuth, Tx};
+use crate::error::{HubError, HubResult};
+use crate::merge;
+
+/// Hash under which credentials and enrolment codes are stored.
+pub fn secret_hash(secret: &str) -> [u8; 32] {
+    *blake3::hash(secret.as_bytes()).as_bytes()
+}
+
+/// A random secret, URL-safe: 32 bytes as hex.
+pub fn random_secret(bytes: usize) -> HubResult<String> {
+    let mut b = vec![0u8; bytes];
+    getrandom::fill(&mut b).map_err(|_| HubError::Storage("random source failed".into()))?;
+    Ok(b.iter().map(|x| format!("{x:02x}")).collect())
+}
+
+pub fn enrol(tx: &mut dyn Tx, req: &EnrolRequest, now_ms: i64) -> HubResult<EnrolResponse> {
+    let label = req.label.trim();
+    if label.is_empty() || label.len() > 200 {
+        return Err(HubError::BadRequest(
+            "label must be 1 to 200 characters".into(),
+        ));
+    }
+    let (tenant_id, units) = tx
+        .take_enrolment_code(&secret_hash(req.code.trim()), now_ms)?
+        .ok_or(HubError::Forbidden(
+            "enrolment code unknown, used or expired",
+        ))?;
+    let credential = random_secret(32)?;
+    let device = DeviceAuth {
+        device_id: Uuid::now_v7(),
+        tenant_id,
+        units: units.clone(),
+    };
+    tx.insert_device(&device, label, &secret_hash(&credential), now_ms)?;
+    log::info!("device {} enrolled in tenant {tenant_id}", device.device_id);
+    Ok(EnrolResponse {
+        device_id: device.device_id,
+        credential,
+        tenant_id,
+        units,
+    })
+}
+
+/// Why an operation cannot apply; becomes a `Rejected` answer.
+struct Reject(RejectCode, String);
+
+fn malformed(what: &str) -> Reject {
+    Reject(RejectCode::Malformed, what.to_owned())
+}
+
+pub fn push(
+    tx: &mut dyn Tx,
+    device: &DeviceAuth,
+    req: PushRequest,
+    now_ms: i64,
+) -> HubResult<PushResponse> {
+    if req.ops.len() > MAX_PUSH_OPS {
+        return Err(HubError::TooLarge);
+    }
+    let mut results = Vec::with_capacity(req.ops.len());
+    let mut last_seq = 0;
+    for op in &req.ops {
+        last_seq = last_seq.max(op.device_seq);
+        if let Some(outcome) = tx.op_outcome(op.op_id)? {
+            results.push(OpResult {
+                op_id: op.op_id,
+                duplicate: true,
+                outcome,
+            });
+            continue;
+        }
+        let outcome = match apply(tx, device, op, now_ms)? {
+            Ok(outcome) => outcome,
+            Err(Reject(code, reason)) => {
+                log::warn!(
+                    "op {} from device {} rejected: {:?}",
+                    op.op_id,
+                    device.device_id,
+                    code
+                );
+                tx.quarantine(device, op, code, &reason, now_ms)?;
+                OpOutcome::Rejected { code, reason }
+            }
+        };
+        tx.save_op_outcome(device, op, &outcome, now_ms)?;
+        results.push(OpResult {
+            op_id: op.op_id,
+            duplicate: false,
+            outcome,
+        });
+    }
+    tx.note_device_seen(device.device_id, last_seq, now_ms)?;
+    Ok(PushResponse {
+        results,
+        hub_time_ms: now_ms,
+    })
+}
+
+fn in_scope(device: &DeviceAuth, unit: Uuid) -> Result<(), Reject> {
+    if device.units.contains(&unit) {
+        Ok(())
+    } else {
+        Err(Reject(
+            RejectCode::OutOfScope,
+            format!("unit {unit} is outside the device's scope"),
+        ))
+    }
+}
+
+/// The unit a resident belongs to on the hub.
+fn resident_unit(tx: &mut dyn Tx, tenant: Uuid, resident: Uuid) -> HubResult<Result<Uuid, Reject>> {
+    Ok(match tx.document(tenant, resident)? {
+        Some(doc) if doc.entity == Entity::Resident => doc
+            .unit_id
+            .ok_or_else(|| malformed("resident without a unit")),
+        _ => Err(Reject(
+            RejectCode::UnknownResident,
+            format!("resident {resident} unknown to the hub"),
+        )),
+    })
+}
+
+fn apply(
+    tx: &mut dyn Tx,
+    device: &DeviceAuth,
+    op: &Operation,
+    now_ms: i64,
+) -> HubResult<Result<OpOutcome, Reject>> {
+    if op.entity.is_reference() {
+        return Ok(Err(Reject(
+            RejectCode::ReadOnly,
+            "reference data is pull-only".into(),
+        )));
+    }
+    if op.entity == Entity::Fact {
+        return apply_fact(tx, device, op, now_ms);
+    }
+    apply_document(tx, device, op, now_ms)
+}
+
+fn apply_fact(
+    tx: &mut dyn Tx,
+    device: &DeviceAuth,
+    op: &Operation,
+    now_ms: i64,
+) -> HubResult<Result<OpOutcome, Reject>> {
+    let fact: Fact = match serde_json::from_value(op.payload.clone()) {
+        Ok(f) => f,
+        Err(_) => return Ok(Err(malformed("payload is not a fact"))),
+    };
+    if fact.id() != op.entity_id {
+        return Ok(Err(malformed("fact id differs from entity_id")));
+    }
+    if fact.validate().is_err() {
+        return Ok(Err(malformed("fact fails validation")));
+    }
+    let unit = match resident_unit(tx, device.tenant_id, fact.resident_id())? {
+        Ok(u) => u,
+        Err(r) => return Ok(Err(r)),
+    };
+    if let Err(r) = in_scope(device, unit) {
+        return Ok(Err(r));
+    }
+    if tx.insert_fact(device.tenant_id, fact.id(), unit, &op.payload, now_ms)? {
+        let change = Change {
+            entity: Entity::Fact,
+            entity_id: fact.id(),
+            version: None,
+            origin_device: Some(device.device_id),
+            payload: op.payload.clone(),
+        };
+        tx.append_change(device.tenant_id, Some(unit), &change, now_ms)?;
+    }
+    Ok(Ok(OpOutcome::Applied { version: None }))
+}
+
+/// Checks a document state against its domain type; returns the unit it
+/// belongs to (for residents and rounds directly, else via the resident).
+fn document_unit(
+    tx: &mut dyn Tx,
+    tenant: Uuid,
+    entity: Entity,
+    id: Uuid,
+    state: &Value,
+) -> HubResult<Result<Uuid, Reject>> {
+    fn check<T: serde::de::DeserializeOwned>(
+        state: &Value,
+        validate: impl Fn(&T) -> bool,
+    ) -> Result<T, Reject> {
+        let v: T = serde_json::from_value(state.clone())
+            .map_err(|_| malformed("state is not the entity's structure"))?;
+        if validate(&v) {
+            Ok(v)
+        } else {
+            Err(malformed("state fails validation"))
+        }
+    }
+    let (doc_id, unit_or_resident) = match entity {
+        Entity::Resident => match check::<Resident>(state, |r| r.validate().is_ok()) {
+            Ok(r) => (r.id, Ok(r.unit_id)),
+            Err(e) => return Ok(Err(e)),
+        },
+        Entity::Round => match check::<Round>(state, |r| r.validate().is_ok()) {
+            Ok(r) => (r.id, Ok(r.unit_id)),
+            Err(e) => return Ok(Err(e)),
+        },
+        Entity::PlannedAct => match check::<PlannedAct>(state, |p| p.validate().is_ok()) {
+            Ok(p) => (p.id, Err(p.resident_id)),
+            Err(e) => return Ok(Err(e)),
+        },
+        Entity::Wound => match check::<Wound>(state, |w| w.validate().is_ok()) {
+            Ok(w) => (w.id, Err(w.resident_id)),
+            Err(e) => return Ok(Err(e)),
+        },
+        _ => return Ok(Err(malformed("not a document"))),
+    };
+    if doc_id != id {
+        return Ok(Err(malformed("document id differs from entity_id")));
+    }
+    match unit_or_resident {
+        Ok(unit) => Ok(Ok(unit)),
+        Err(resident) => resident_unit(tx, tenant, resident),
+    }
+}
+
+fn apply_document(
+    tx: &mut dyn Tx,
+    device: &DeviceAuth,
+    op: &Operation,
+    now_ms: i64,
+) -> HubResult<Result<OpOutcome, Reject>> {
+    let (kind, value) = match (
+        op.payload.get("op").and_then(Value::as_str),
+        op.payload.get("value"),
+    ) {
+        (Some(k @ ("create" | "replace")), Some(v)) if v.is_object() => (k, v),
+        _ => {
+            return Ok(Err(malformed(
+                "document payload needs op create|replace and an object value",
+            )));
+        }
+    };
+    let tenant = device.tenant_id;
+    let unit = match document_unit(tx, tenant, op.entity, op.entity_id, value)? {
+        Ok(u) => u,
+        Err(r) => return Ok(Err(r)),
+    };
+    if let Err(r) = in_scope(device, unit) {
+        return Ok(Err(r));
+    }
+    let device_state = value.as_object().cloned().unwrap_or_default();
+    let Some(current) = tx.document(tenant, op.entity_id)? else {
+        if kind != "create" {
+            return Ok(Err(Reject(
+                RejectCode::UnknownBase,
+                "replace of a document the hub does not have".into(),
+            )));
+        }
+        let changed: BTreeSet<String> = device_state.keys().cloned().collect();
+        save(tx, device, op, unit, 1, &device_state, &changed, now_ms)?;
+        return Ok(Ok(OpOutcome::Applied { version: Some(1) }));
+    };
+    if current.entity != op.entity {
+        return Ok(Err(malformed("entity kind differs from the hub's")));
+    }
+    // Residents may move unit only within the device's scope.
+    if let Some(old) = current.unit_id
+        && let Err(r) = in_scope(device, old)
+    {
+        return Ok(Err(r));
+    }
+    let base = op.base_version.unwrap_or(0);
+    if base > current.version {
+        return Ok(Err(Reject(
+            RejectCode::UnknownBase,
+            format!("base {base} is ahead of the hub's {}", current.version),
+        )));
+    }
+    let base_state = if base == 0 {
+        Map::new()
+    } else {
+        tx.document_state_at(op.entity_id, base)?
+            .unwrap_or_default()
+    };
+    let changed_by_others: BTreeSet<String> = tx
+        .versions_after(op.entity_id, base)?
+        .into_iter()
+        .filter(|v| v.origin != Some(device.device_id))
+        .flat_map(|v| v.changed)
+        .collect();
+    let m = merge::merge(
+        &base_state,
+        &current.state,
+        &device_state,
+        &changed_by_others,
+    );
+    let proposal = op.entity == Entity::PlannedAct && !m.conflicts.is_empty();
+    // The merged state must still be a valid document; if not, nothing applies.
+    // The merged state must still be a valid document; if not, nothing applies.
+    let merged_unit = document_unit(
+        tx,
+        tenant,
+        op.entity,
+        op.entity_id,
+        &Value::Object(m.state.clone()),
+    )?;
+    let merged_valid = merged_unit.is_ok();
+    let mut version = current.version;
+    if let Ok(new_unit) = merged_unit
+        && !proposal
+        && !m.applied.is_empty()
+    {
+        if let Err(r) = in_scope(device, new_unit) {
+            return Ok(Err(r));
+        }
+        version += 1;
+        let changed: BTreeSet<String> = m.applied.iter().cloned().collect();
+        save(
+            tx, device, op, new_unit, version, &m.state, &changed, now_ms,
+        )?;
+    }
+    let conflicts = if merged_valid {
+        m.conflicts
+    } else {
+        m.applied.iter().chain(&m.conflicts).cloned().collect()
+    };
+    if conflicts.is_empty() {
+        return Ok(Ok(OpOutcome::Applied {
+            version: Some(version),
+        }));
+    }
+    let pick = |state: &Map<String, Value>| -> Value {
+        Value::Object(
+            conflicts
+                .iter()
+                .map(|f| (f.clone(), state.get(f).cloned().unwrap_or(Value::Null)))
+                .collect(),
+        )
+    };
+    let record = ConflictRecord {
+        entity: op.entity,
+        entity_id: op.entity_id,
+        op_id: op.op_id,
+        device_id: device.device_id,
+        fields: conflicts.clone(),
+        device_values: pick(&device_state),
+        hub_values: pick(&current.state),
+        proposal: proposal || !merged_valid,
+    };
+    tx.file_conflict(tenant, &record, now_ms)?;
+    log::info!(
+        "conflict on {:?} {} from device {} ({} fields)",
+        op.entity,
+        op.entity_id,
+        device.device_id,
+        conflicts.len()
+    );
+    Ok(Ok(OpOutcome::Conflict {
+        version,
+        conflicts,
+        proposal: record.proposal,
+    }))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn save(
+    tx: &mut dyn Tx,
+    device: &DeviceAuth,
+    op: &Operation,
+    unit: Uuid,
+    version: u32,
+    state: &Map<String, Value>,
+    changed: &BTreeSet<String>,
+    now_ms: i64,
+) -> HubResult<()> {
+    tx.save_document(
+        device.tenant_id,
+        op.entity_id,
+        op.entity,
+        Some(unit),
+        version,
+        state,
+        Some(device.device_id),
+        changed,
+    )?;
+    let change = Change {
+        entity: op.entity,
+        entity_id: op.entity_id,
+        version: Some(version),
+        origin_device: Some(device.device_id),
+        payload: Value::Object(state.clone()),
+    };
+    tx.append_change(device.tenant_id, Some(unit), &change, now_ms)?;
+    Ok(())
+}
+
+/// Cursors are opaque to devices: a version tag and the last position.
+fn encode_cursor(seq: i64) -> String {
+    format!("c1.{seq:x}")
+}
+
+fn decode_cursor(cursor: &str) -> HubResult<i64> {
+    if cursor.is_empty() {
+        return Ok(0);
+    }
+    cursor
+        .strip_prefix("c1.")
+        .and_then(|h| i64::from_str_radix(h, 16).ok())
+        .filter(|s| *s >= 0)
+        .ok_or_else(|| HubError::BadRequest("cursor is not one this hub issued".into()))
+}
+
+pub fn pull(
+    tx: &mut dyn Tx,
+    device: &DeviceAuth,
+    cursor: &str,
+    limit: u32,
+) -> HubResult<PullResponse> {
+    let after = decode_cursor(cursor)?;
+    if after < tx.history_floor()? {
+        return Err(HubError::Resnapshot);
+    }
+    let limit = limit.clamp(1, MAX_PULL_LIMIT);
+    let rows = tx.changes_after(device.tenant_id, &device.units, after, limit + 1)?;
+    let more = rows.len() > limit as usize;
+    let rows: Vec<(i64, Change)> = rows.into_iter().take(limit as usize).collect();
+    let last = rows.last().map_or(after, |(s, _)| *s);
+    Ok(PullResponse {
+        changes: rows.into_iter().map(|(_, c)| c).collect(),
+        cursor: encode_cursor(last),
+        more,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_foreign_ones_are_refused() {
+        assert_eq!(decode_cursor(&encode_cursor(0)).unwrap(), 0);
+        assert_eq!(decode_cursor(&encode_cursor(123_456)).unwrap(), 123_456);
+        assert_eq!(decode_cursor("").unwrap(), 0);
+        for bad in ["42", "c1.", "c1.zz", "c2.10", "c1.-5"] {
+            assert!(decode_cursor(bad).is_err(), "{bad}");
+        }
+    }
+}

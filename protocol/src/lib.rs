@@ -1,0 +1,245 @@
+//! The sync protocol between a device and its hub, version 1.
+//!
+//! JSON over HTTPS. A device pushes its outbox in bounded batches and gets an
+//! answer per operation; then it pulls the changes of its scope since an
+//! opaque cursor. Every type here is the wire format: renaming a field is a
+//! protocol change.
+//!
+//! - `POST /v1/enrol` — [`EnrolRequest`] → [`EnrolResponse`]
+//! - `POST /v1/sync/push` — [`PushRequest`] → [`PushResponse`]
+//! - `GET /v1/sync/pull?cursor=…&limit=…` — [`PullResponse`]
+//! - errors — an HTTP 4xx/5xx status with an [`ErrorBody`]
+//!
+//! The OpenAPI description is `hub/openapi.yaml`.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use uuid::Uuid;
+
+/// The protocol version this crate speaks; sent as the `Chevet-Protocol` header.
+pub const PROTOCOL_VERSION: u32 = 1;
+/// Header carrying [`PROTOCOL_VERSION`].
+pub const PROTOCOL_HEADER: &str = "chevet-protocol";
+/// Most operations in one push.
+pub const MAX_PUSH_OPS: usize = 100;
+/// Largest push body, in bytes.
+pub const MAX_PUSH_BYTES: usize = 1024 * 1024;
+/// Most changes in one pull page.
+pub const MAX_PULL_LIMIT: u32 = 1000;
+
+/// What an operation changes; decides how the hub merges it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Entity {
+    /// An immutable fact (act record, observation…): appended, never merged.
+    Fact,
+    /// A resident's profile: field-merged, same-field edits kept as conflicts.
+    Resident,
+    /// A care-plan act: merged when fields do not collide, else a proposal.
+    PlannedAct,
+    Wound,
+    /// An SSIAD round.
+    Round,
+    /// Reference data, pull-only: a device never pushes these.
+    Establishment,
+    Unit,
+    Staff,
+}
+
+impl Entity {
+    pub fn is_document(self) -> bool {
+        matches!(
+            self,
+            Entity::Resident | Entity::PlannedAct | Entity::Wound | Entity::Round
+        )
+    }
+
+    pub fn is_reference(self) -> bool {
+        matches!(self, Entity::Establishment | Entity::Unit | Entity::Staff)
+    }
+}
+
+/// One outbox entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Operation {
+    /// UUIDv7 chosen by the device: the idempotency key.
+    pub op_id: Uuid,
+    /// Gap-free per device, from 1.
+    pub device_seq: i64,
+    pub entity: Entity,
+    pub entity_id: Uuid,
+    /// Documents: the hub version the change was made on (0 for a creation).
+    pub base_version: Option<u32>,
+    /// Hybrid logical clock: physical milliseconds << 16 | counter.
+    pub hlc: u64,
+    /// When the care happened, device clock, ms since the epoch.
+    pub clinical_time_ms: i64,
+    /// Facts: the fact. Documents: `{"op": "create" | "replace", "value": state}`.
+    pub payload: Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PushRequest {
+    pub ops: Vec<Operation>,
+    /// The device clock when the batch was sent, to flag skew.
+    pub device_time_ms: i64,
+}
+
+/// Why the hub refused an operation. It is quarantined on both sides and
+/// never blocks the queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RejectCode {
+    /// The record's resident or unit is outside the device's scope.
+    OutOfScope,
+    /// The payload is not what the entity holds.
+    Malformed,
+    /// A document change against a version the hub never had.
+    UnknownBase,
+    /// Reference data is pull-only.
+    ReadOnly,
+    /// The fact refers to a resident the hub does not know.
+    UnknownResident,
+}
+
+/// The hub's answer to one operation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum OpOutcome {
+    /// Applied; `version` is the document's new hub version (facts: none).
+    Applied {
+        version: Option<u32>,
+    },
+    /// Applied with a merge: the fields in `conflicts` kept the hub's value
+    /// and the device's values are filed as a conflict for a coordinator.
+    /// Care-plan acts are not applied at all (`proposal`).
+    Conflict {
+        version: u32,
+        conflicts: Vec<String>,
+        proposal: bool,
+    },
+    Rejected {
+        code: RejectCode,
+        reason: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OpResult {
+    pub op_id: Uuid,
+    /// True when the hub had already answered this op_id (a replay).
+    pub duplicate: bool,
+    #[serde(flatten)]
+    pub outcome: OpOutcome,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PushResponse {
+    /// One answer per operation, in request order.
+    pub results: Vec<OpResult>,
+    pub hub_time_ms: i64,
+}
+
+/// One change in the hub's order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    pub entity: Entity,
+    pub entity_id: Uuid,
+    /// Documents and reference data: the hub version this state is.
+    pub version: Option<u32>,
+    /// The device whose operation made it (none for hub-side admin changes).
+    pub origin_device: Option<Uuid>,
+    /// Facts: the fact. Documents and reference data: the whole state.
+    pub payload: Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PullResponse {
+    pub changes: Vec<Change>,
+    /// Opaque; send it back to continue.
+    pub cursor: String,
+    /// More changes wait: pull again at once.
+    pub more: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EnrolRequest {
+    /// The one-time code an administrator gave the device.
+    pub code: String,
+    /// "Tablette chariot étage 2": shown in the hub's device list.
+    pub label: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EnrolResponse {
+    pub device_id: Uuid,
+    /// Bearer credential; the hub keeps only its hash. Revocable.
+    pub credential: String,
+    pub tenant_id: Uuid,
+    pub units: Vec<Uuid>,
+}
+
+/// Machine-readable error kinds, one per HTTP failure the hub returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// 400: malformed body, query or header.
+    BadRequest,
+    /// 401: missing, unknown or revoked credential.
+    Unauthorized,
+    /// 403: enrolment code unknown, used or expired.
+    Forbidden,
+    /// 409: a replayed enrolment or a batch whose device_seq goes backwards.
+    Conflict,
+    /// 410: the cursor is older than what the hub keeps: start a full pull.
+    Resnapshot,
+    /// 413: more than MAX_PUSH_OPS operations or MAX_PUSH_BYTES bytes.
+    TooLarge,
+    /// 426: a protocol version the hub does not speak.
+    UnsupportedProtocol,
+    /// 500/503: the hub failed; retry later.
+    Unavailable,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub code: ErrorCode,
+    /// For people; ids and kinds only.
+    pub message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outcomes_have_a_stable_wire_form() {
+        let r = OpResult {
+            op_id: Uuid::nil(),
+            duplicate: false,
+            outcome: OpOutcome::Conflict {
+                version: 3,
+                conflicts: vec!["room".into()],
+                proposal: false,
+            },
+        };
+        let json = serde_json::to_value(&r).unwrap();
+        assert_eq!(json["outcome"], "conflict");
+        assert_eq!(json["conflicts"][0], "room");
+        assert_eq!(serde_json::from_value::<OpResult>(json).unwrap(), r);
+        assert_eq!(
+            serde_json::to_value(Entity::PlannedAct).unwrap(),
+            "planned_act"
+        );
+        assert_eq!(
+            serde_json::to_value(ErrorCode::TooLarge).unwrap(),
+            "too_large"
+        );
+    }
+
+    #[test]
+    fn unknown_fields_and_entities_are_errors_not_panics() {
+        assert!(serde_json::from_str::<PushRequest>(r#"{"ops": 5, "device_time_ms": 0}"#).is_err());
+        assert!(serde_json::from_str::<Entity>(r#""spaceship""#).is_err());
+    }
+}
