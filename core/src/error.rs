@@ -109,6 +109,25 @@ pub enum CoreError {
         expected: u32,
         found: u32,
     },
+    // --- sync ----------------------------------------------------------------------
+    /// The store has no hub credential: enrol first.
+    #[error("this device is not enrolled with a hub")]
+    NotEnrolled,
+    /// Another sync of this store is running.
+    #[error("a sync is already running")]
+    SyncInProgress,
+    /// The caller cancelled the sync; what was done before stays done.
+    #[error("sync cancelled")]
+    SyncCancelled,
+    /// The hub could not be reached or failed; retrying later may work.
+    #[error("hub unreachable: {0}")]
+    HubUnreachable(String),
+    /// The hub refused the device's credential (revoked or unknown).
+    #[error("the hub refused this device's credential")]
+    HubUnauthorized,
+    /// The hub refused a request; `code` is the protocol's error code.
+    #[error("the hub refused the request ({status} {code})")]
+    HubRefused { status: u16, code: String },
     /// The fact was already marked entered-in-error.
     #[error("record {id} is already marked entered-in-error")]
     AlreadyCorrected { id: Uuid },

@@ -12,6 +12,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod store;
+pub mod sync;
 
 pub use error::{CoreError, Result};
 pub use store::{Store, StoreOptions};

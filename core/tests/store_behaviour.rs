@@ -543,13 +543,15 @@ fn qualified_identity_traits_are_read_only_and_updates_check_versions() {
             ..
         })
     ));
+    // Never synced: the change goes out as the whole new state, on base 0.
     let ops = f.store.pending_operations(100).unwrap();
     let update = ops
         .iter()
-        .find(|o| o.entity == "resident" && o.base_version == Some(1))
+        .rfind(|o| o.entity == "resident" && o.entity_id == a.id)
         .unwrap();
-    assert_eq!(update.payload["op"], "update");
-    assert_eq!(update.payload["changes"]["room"], "14");
+    assert_eq!(update.base_version, Some(0));
+    assert_eq!(update.payload["op"], "replace");
+    assert_eq!(update.payload["value"]["room"], "14");
 }
 
 #[test]

@@ -40,9 +40,14 @@ pub fn enrol(tx: &mut dyn Tx, req: &EnrolRequest, now_ms: i64) -> HubResult<Enro
         .ok_or(HubError::Forbidden(
             "enrolment code unknown, used or expired",
         ))?;
+    if tx.device_exists(req.device_id)? {
+        return Err(HubError::Conflict(
+            "a device with this id is already enrolled",
+        ));
+    }
     let credential = random_secret(32)?;
     let device = DeviceAuth {
-        device_id: Uuid::now_v7(),
+        device_id: req.device_id,
         tenant_id,
         units: units.clone(),
     };

@@ -166,6 +166,8 @@ pub struct PullResponse {
 pub struct EnrolRequest {
     /// The one-time code an administrator gave the device.
     pub code: String,
+    /// The id the device's store already carries (it signs every record).
+    pub device_id: Uuid,
     /// "Tablette chariot étage 2": shown in the hub's device list.
     pub label: String,
 }

@@ -30,6 +30,8 @@ pub enum AuditAction {
     /// Reference data (staff, units) loaded onto the device.
     Provision,
     PinChanged,
+    /// A page of changes from the hub was applied.
+    SyncPull,
 }
 
 impl AuditAction {
@@ -44,6 +46,7 @@ impl AuditAction {
             AuditAction::LockOut => "lock_out",
             AuditAction::Provision => "provision",
             AuditAction::PinChanged => "pin_changed",
+            AuditAction::SyncPull => "sync_pull",
         }
     }
 }

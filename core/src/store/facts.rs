@@ -51,6 +51,43 @@ fn fact_meta_mut(f: &mut Fact) -> &mut RecordMeta {
 struct PlanCache(HashMap<Uuid, PlannedAct>);
 
 impl WriteTx<'_> {
+    /// Writes a fact's row (and marks the target of a correction); false if
+    /// the fact was already there. Shared by local recording and sync.
+    pub(crate) fn store_fact_row(&mut self, fact: &Fact) -> Result<bool> {
+        let id = fact.id();
+        let (planned, occurrence) = fact.answers().map_or((None, None), |(p, o)| (Some(p), o));
+        let code_tag = match fact {
+            Fact::Observation(o) => Some(self.store.code_index.term(o.code.loinc()).to_vec()),
+            _ => None,
+        };
+        let env = self.store.codec.seal("facts", id, 1, fact)?;
+        let inserted = self
+            .tx
+            .prepare_cached(
+                "INSERT INTO facts (id, kind, resident_id, planned_act_id, occurrence, code_tag, clinical_time, envelope)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (id) DO NOTHING",
+            )?
+            .execute(params![
+                id,
+                fact.kind().as_str(),
+                fact.resident_id(),
+                planned,
+                occurrence.map(|o| o.as_millisecond()),
+                code_tag,
+                fact.meta().clinical_time.as_millisecond(),
+                env
+            ])?;
+        if inserted == 0 {
+            return Ok(false);
+        }
+        if let Fact::Correction(c) = fact {
+            self.tx
+                .prepare_cached("UPDATE facts SET entered_in_error = 1 WHERE id = ?1")?
+                .execute([c.target_id])?;
+        }
+        Ok(true)
+    }
+
     fn planned_act(&self, cache: &mut PlanCache, id: Uuid) -> Result<PlannedAct> {
         if let Some(p) = cache.0.get(&id) {
             return Ok(p.clone());
@@ -212,35 +249,10 @@ impl WriteTx<'_> {
         meta.recorded_at = now;
 
         let id = fact.id();
-        let (planned, occurrence) = fact.answers().map_or((None, None), |(p, o)| (Some(p), o));
-        let code_tag = match &fact {
-            Fact::Observation(o) => Some(self.store.code_index.term(o.code.loinc()).to_vec()),
-            _ => None,
-        };
-        let env = self.store.codec.seal("facts", id, 1, &fact)?;
-        let inserted = self
-            .tx
-            .prepare_cached(
-                "INSERT INTO facts (id, kind, resident_id, planned_act_id, occurrence, code_tag, clinical_time, envelope)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (id) DO NOTHING",
-            )?
-            .execute(params![
-                id,
-                fact.kind().as_str(),
-                fact.resident_id(),
-                planned,
-                occurrence.map(|o| o.as_millisecond()),
-                code_tag,
-                clinical.as_millisecond(),
-                env
-            ])?;
-        if inserted == 0 {
+        if !self.store_fact_row(&fact)? {
             return Err(CoreError::invalid("fact.id", "already recorded"));
         }
         if let Fact::Correction(c) = &fact {
-            self.tx
-                .prepare_cached("UPDATE facts SET entered_in_error = 1 WHERE id = ?1")?
-                .execute([c.target_id])?;
             self.audit(AuditAction::Correct, "fact", c.target_id)?;
         }
         self.append_outbox("fact", id, None, clinical, None)?;

@@ -42,7 +42,8 @@ const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [
 
     CREATE TABLE residents (
         id BLOB PRIMARY KEY, unit_id BLOB NOT NULL,
-        version INTEGER NOT NULL, envelope BLOB NOT NULL
+        version INTEGER NOT NULL, envelope BLOB NOT NULL,
+        server_version INTEGER
     ) STRICT;
     CREATE INDEX residents_unit ON residents (unit_id);
     CREATE TABLE resident_terms (
@@ -53,17 +54,20 @@ const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [
 
     CREATE TABLE planned_acts (
         id BLOB PRIMARY KEY, resident_id BLOB NOT NULL,
-        version INTEGER NOT NULL, active INTEGER NOT NULL, envelope BLOB NOT NULL
+        version INTEGER NOT NULL, active INTEGER NOT NULL, envelope BLOB NOT NULL,
+        server_version INTEGER
     ) STRICT;
     CREATE INDEX planned_acts_resident ON planned_acts (resident_id);
     CREATE TABLE wounds (
         id BLOB PRIMARY KEY, resident_id BLOB NOT NULL,
-        version INTEGER NOT NULL, envelope BLOB NOT NULL
+        version INTEGER NOT NULL, envelope BLOB NOT NULL,
+        server_version INTEGER
     ) STRICT;
     CREATE INDEX wounds_resident ON wounds (resident_id);
     CREATE TABLE rounds (
         id BLOB PRIMARY KEY, unit_id BLOB NOT NULL, day INTEGER NOT NULL,
-        version INTEGER NOT NULL, envelope BLOB NOT NULL
+        version INTEGER NOT NULL, envelope BLOB NOT NULL,
+        server_version INTEGER
     ) STRICT;
     CREATE INDEX rounds_unit_day ON rounds (unit_id, day);
 
@@ -91,7 +95,14 @@ const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [
         hlc INTEGER NOT NULL,
         clinical_time INTEGER NOT NULL,
         payload BLOB,
-        state TEXT NOT NULL DEFAULT 'pending'
+        state TEXT NOT NULL DEFAULT 'pending',
+        answer TEXT
+    ) STRICT;
+    CREATE INDEX outbox_entity ON outbox (entity_id, state);
+    -- Pulled document changes waiting for a local operation's answer.
+    CREATE TABLE deferred_changes (
+        entity_id BLOB NOT NULL, version INTEGER NOT NULL, change BLOB NOT NULL,
+        PRIMARY KEY (entity_id, version)
     ) STRICT;
     CREATE INDEX outbox_pending ON outbox (state, device_seq);
 

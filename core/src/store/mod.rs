@@ -18,6 +18,7 @@ mod residents;
 mod round_view;
 mod rounds;
 mod session;
+mod sync_state;
 mod timeline;
 
 use std::path::{Path, PathBuf};
@@ -40,6 +41,7 @@ pub use round_view::{LatestVital, RoundItem, RoundResident, RoundStatus, RoundVi
 pub use rounds::{RouteStop, RouteView};
 pub use session::SessionInfo;
 pub use session::{MAX_PIN_ATTEMPTS, check_pin_strength};
+pub use sync_state::{Applied, SyncIssue};
 pub use timeline::{ResidentFile, TimelineEntry, Unreadable};
 
 use codec::Codec;
@@ -114,6 +116,7 @@ pub struct Store {
     options: StoreOptions,
     session: Mutex<Option<session::Session>>,
     hlc: Mutex<u64>,
+    sync_running: std::sync::atomic::AtomicBool,
 }
 
 fn configure(conn: &Connection) -> Result<()> {
@@ -232,6 +235,7 @@ impl Store {
             options,
             session: Mutex::new(None),
             hlc: Mutex::new(hlc as u64),
+            sync_running: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -276,6 +280,11 @@ impl Store {
 
     pub fn device_id(&self) -> Uuid {
         self.device_id
+    }
+
+    /// Set while a sync of this store runs (one at a time).
+    pub(crate) fn sync_running(&self) -> &std::sync::atomic::AtomicBool {
+        &self.sync_running
     }
 
     pub fn path(&self) -> &Path {

@@ -33,6 +33,17 @@ impl From<&Resident> for ResidentSummary {
     }
 }
 
+/// The local table of a synced document kind.
+pub(crate) fn document_table(entity: &str) -> Result<&'static str> {
+    Ok(match entity {
+        "resident" => "residents",
+        "planned_act" => "planned_acts",
+        "wound" => "wounds",
+        "round" => "rounds",
+        _ => return Err(CoreError::invalid("entity", "not a document kind")),
+    })
+}
+
 impl WriteTx<'_> {
     pub(crate) fn document_version(&self, table: &'static str, id: Uuid) -> Result<Option<u32>> {
         Ok(self
@@ -59,7 +70,7 @@ impl WriteTx<'_> {
         Ok((self.store.codec.open(table, id, version, &env)?, version))
     }
 
-    fn index_resident(&mut self, r: &Resident) -> Result<()> {
+    pub(crate) fn index_resident(&mut self, r: &Resident) -> Result<()> {
         self.tx
             .prepare_cached("DELETE FROM resident_terms WHERE resident_id = ?1")?
             .execute([r.id])?;
@@ -103,8 +114,9 @@ impl WriteTx<'_> {
         }
     }
 
-    /// Queues the sync operation and audit entry of a whole-document save
-    /// (version 1 creates, later versions replace).
+    /// Queues the sync operation and audit entry of a document save. The
+    /// operation carries the whole new state and, as its base, the last hub
+    /// version this device knows (0 before the hub ever answered).
     pub(crate) fn log_document_saved<T: serde::Serialize>(
         &mut self,
         entity: &'static str,
@@ -112,20 +124,36 @@ impl WriteTx<'_> {
         version: u32,
         value: &T,
     ) -> Result<()> {
+        let table = document_table(entity)?;
+        let server_version: Option<u32> = self
+            .tx
+            .prepare_cached(&format!("SELECT server_version FROM {table} WHERE id = ?1"))?
+            .query_row([id], |r| r.get(0))
+            .optional()?
+            .flatten();
         let now = self.now;
-        let (op, action) = if version == 1 {
-            ("create", AuditAction::Create)
+        let op = if version == 1 && server_version.is_none() {
+            "create"
         } else {
-            ("replace", AuditAction::Update)
+            "replace"
         };
+        let base = server_version.unwrap_or(0);
         self.append_outbox(
             entity,
             id,
-            Some(version - 1),
+            Some(base),
             now,
             Some(&json!({ "op": op, "value": value })),
         )?;
-        self.audit(action, entity, id)
+        self.audit(
+            if version == 1 {
+                AuditAction::Create
+            } else {
+                AuditAction::Update
+            },
+            entity,
+            id,
+        )
     }
 
     pub(crate) fn require_resident(&self, id: Uuid) -> Result<()> {
@@ -189,15 +217,7 @@ impl Store {
             )?
             .execute(params![id, next.unit_id, version + 1, env])?;
             w.index_resident(&next)?;
-            let now = w.now;
-            w.append_outbox(
-                "resident",
-                id,
-                Some(version),
-                now,
-                Some(&json!({ "op": "update", "changes": changes })),
-            )?;
-            w.audit(AuditAction::Update, "resident", id)?;
+            w.log_document_saved("resident", id, version + 1, &next)?;
             Ok(next)
         })?;
         log::info!("resident {id} updated to version {}", base_version + 1);

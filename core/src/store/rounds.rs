@@ -29,7 +29,7 @@ pub struct RouteView {
     pub unreadable: Vec<Unreadable>,
 }
 
-fn day_number(d: Date) -> i64 {
+pub(crate) fn day_number(d: Date) -> i64 {
     i64::from(d.year()) * 10_000 + i64::from(d.month()) * 100 + i64::from(d.day())
 }
 

@@ -88,6 +88,7 @@ pub trait Tx {
         credential_hash: &[u8; 32],
         now_ms: i64,
     ) -> HubResult<()>;
+    fn device_exists(&mut self, device_id: Uuid) -> HubResult<bool>;
     fn revoke_device(&mut self, device_id: Uuid, now_ms: i64) -> HubResult<bool>;
     fn note_device_seen(&mut self, device_id: Uuid, last_seq: i64, now_ms: i64) -> HubResult<()>;
     fn devices(&mut self, tenant: Uuid) -> HubResult<Vec<DeviceInfo>>;

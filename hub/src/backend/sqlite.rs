@@ -207,6 +207,16 @@ impl Tx for SqliteTx<'_> {
         Ok(())
     }
 
+    fn device_exists(&mut self, device_id: Uuid) -> HubResult<bool> {
+        Ok(self
+            .tx
+            .query_row("SELECT 1 FROM devices WHERE id = ?1", [device_id], |_| {
+                Ok(())
+            })
+            .optional()?
+            .is_some())
+    }
+
     fn revoke_device(&mut self, device_id: Uuid, now_ms: i64) -> HubResult<bool> {
         Ok(self.tx.execute(
             "UPDATE devices SET revoked_ms = ?2 WHERE id = ?1 AND revoked_ms IS NULL",

@@ -1,0 +1,428 @@
+//! The store's side of sync: the outbox as protocol operations, the hub's
+//! answers, pulled changes applied without new outbox entries, the pull
+//! cursor and the hub credential.
+//!
+//! A pulled document change for an entity that still has a pending local
+//! operation waits in `deferred_changes` until that operation is answered,
+//! so a local edit is never overwritten before the hub has merged it.
+
+use chevet_protocol::{Change, Entity, OpOutcome, OpResult, Operation};
+use rusqlite::{OptionalExtension, params};
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::audit::AuditAction;
+use super::residents::document_table;
+use super::{Store, WriteTx};
+use crate::domain::{Establishment, Fact, PlannedAct, Resident, Round, Staff, Unit, Wound};
+use crate::error::{CoreError, Result};
+
+const META_HUB_URL: &str = "hub_url";
+const META_HUB_CREDENTIAL: &str = "hub_credential";
+const META_PULL_CURSOR: &str = "pull_cursor";
+const CREDENTIAL_ID: Uuid = Uuid::from_u128(0x63686576_6574_4000_8000_6875622d6b65);
+
+/// A local operation the hub answered with a conflict or a refusal: kept,
+/// with what the device had sent, for a coordinator to look at.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SyncIssue {
+    pub op_id: Uuid,
+    pub entity: String,
+    pub entity_id: Uuid,
+    /// "conflict" or "rejected".
+    pub state: String,
+    /// The hub's answer (fields in conflict, or the refusal's reason code).
+    pub answer: Value,
+}
+
+/// What applying one pulled page did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Applied {
+    pub applied: usize,
+    pub deferred: usize,
+    /// Changes this build could not read (kept out, logged by id).
+    pub skipped: usize,
+}
+
+fn entity_of(s: &str) -> Result<Entity> {
+    serde_json::from_value(Value::String(s.to_owned()))
+        .map_err(|_| CoreError::invalid("outbox.entity", "unknown"))
+}
+
+fn entity_name(e: Entity) -> &'static str {
+    match e {
+        Entity::Fact => "fact",
+        Entity::Resident => "resident",
+        Entity::PlannedAct => "planned_act",
+        Entity::Wound => "wound",
+        Entity::Round => "round",
+        Entity::Establishment => "establishment",
+        Entity::Unit => "unit",
+        Entity::Staff => "staff",
+    }
+}
+
+impl WriteTx<'_> {
+    fn has_pending_op(&self, entity_id: Uuid) -> Result<bool> {
+        Ok(self
+            .tx
+            .prepare_cached(
+                "SELECT 1 FROM outbox WHERE entity_id = ?1 AND state = 'pending' LIMIT 1",
+            )?
+            .query_row([entity_id], |_| Ok(()))
+            .optional()?
+            .is_some())
+    }
+
+    /// (local version, hub version) of a local row, if any.
+    fn versions(&self, table: &str, id: Uuid) -> Result<Option<(u32, Option<u32>)>> {
+        Ok(self
+            .tx
+            .prepare_cached(&format!(
+                "SELECT version, server_version FROM {table} WHERE id = ?1"
+            ))?
+            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?)
+    }
+
+    /// Applies one pulled change; Ok(false) when it must wait.
+    fn apply_change(&mut self, c: &Change) -> Result<bool> {
+        if c.entity == Entity::Fact {
+            let fact: Fact = serde_json::from_value(c.payload.clone()).map_err(|_| {
+                CoreError::UndecodableRecord {
+                    table: "facts",
+                    id: c.entity_id,
+                }
+            })?;
+            self.store_fact_row(&fact)?;
+            return Ok(true);
+        }
+        let hub_version = c
+            .version
+            .ok_or(CoreError::invalid("change.version", "missing"))?;
+        let table = match c.entity {
+            Entity::Establishment => "establishments",
+            Entity::Unit => "units",
+            Entity::Staff => "staff",
+            other => document_table(entity_name(other))?,
+        };
+        if c.entity.is_document() && self.has_pending_op(c.entity_id)? {
+            self.tx
+                .prepare_cached("INSERT OR REPLACE INTO deferred_changes (entity_id, version, change) VALUES (?1, ?2, ?3)")?
+                .execute(params![
+                    c.entity_id,
+                    hub_version,
+                    serde_json::to_vec(c).map_err(|_| CoreError::invalid("change", "unencodable"))?
+                ])?;
+            return Ok(false);
+        }
+        let existing = if c.entity.is_reference() {
+            // Reference rows keep no hub version locally: provisioning and
+            // pulls both replace them whole.
+            self.versions_sans_server(table, c.entity_id)?
+        } else {
+            self.versions(table, c.entity_id)?
+        };
+        if let Some((_, Some(known))) = existing
+            && known >= hub_version
+        {
+            return Ok(true); // already have this or newer
+        }
+        let local = existing.map_or(1, |(v, _)| v + 1);
+        let id = c.entity_id;
+        let undecodable = || CoreError::UndecodableRecord { table, id };
+        macro_rules! decode {
+            ($t:ty) => {
+                serde_json::from_value::<$t>(c.payload.clone()).map_err(|_| undecodable())?
+            };
+        }
+        let codec = &self.store.codec;
+        match c.entity {
+            Entity::Resident => {
+                let r = decode!(Resident);
+                let env = codec.seal(table, id, local, &r)?;
+                self.tx
+                    .prepare_cached(
+                        "INSERT INTO residents (id, unit_id, version, envelope, server_version) VALUES (?1, ?2, ?3, ?4, ?5)
+                         ON CONFLICT (id) DO UPDATE SET unit_id = excluded.unit_id, version = excluded.version,
+                         envelope = excluded.envelope, server_version = excluded.server_version",
+                    )?
+                    .execute(params![id, r.unit_id, local, env, hub_version])?;
+                self.index_resident(&r)?;
+            }
+            Entity::PlannedAct => {
+                let a = decode!(PlannedAct);
+                let env = codec.seal(table, id, local, &a)?;
+                self.tx
+                    .prepare_cached(
+                        "INSERT INTO planned_acts (id, resident_id, version, active, envelope, server_version)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                         ON CONFLICT (id) DO UPDATE SET version = excluded.version, active = excluded.active,
+                         envelope = excluded.envelope, server_version = excluded.server_version",
+                    )?
+                    .execute(params![id, a.resident_id, local, a.active, env, hub_version])?;
+            }
+            Entity::Wound => {
+                let w = decode!(Wound);
+                let env = codec.seal(table, id, local, &w)?;
+                self.tx
+                    .prepare_cached(
+                        "INSERT INTO wounds (id, resident_id, version, envelope, server_version) VALUES (?1, ?2, ?3, ?4, ?5)
+                         ON CONFLICT (id) DO UPDATE SET version = excluded.version, envelope = excluded.envelope,
+                         server_version = excluded.server_version",
+                    )?
+                    .execute(params![id, w.resident_id, local, env, hub_version])?;
+            }
+            Entity::Round => {
+                let r = decode!(Round);
+                let env = codec.seal(table, id, local, &r)?;
+                self.tx
+                    .prepare_cached(
+                        "INSERT INTO rounds (id, unit_id, day, version, envelope, server_version) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                         ON CONFLICT (id) DO UPDATE SET unit_id = excluded.unit_id, day = excluded.day,
+                         version = excluded.version, envelope = excluded.envelope, server_version = excluded.server_version",
+                    )?
+                    .execute(params![id, r.unit_id, super::rounds::day_number(r.date), local, env, hub_version])?;
+            }
+            Entity::Establishment => {
+                let e = decode!(Establishment);
+                let env = codec.seal(table, id, local, &e)?;
+                self.tx
+                    .prepare_cached(
+                        "INSERT INTO establishments (id, version, envelope) VALUES (?1, ?2, ?3)
+                         ON CONFLICT (id) DO UPDATE SET version = excluded.version, envelope = excluded.envelope",
+                    )?
+                    .execute(params![id, local, env])?;
+            }
+            Entity::Unit => {
+                let u = decode!(Unit);
+                let env = codec.seal(table, id, local, &u)?;
+                self.tx
+                    .prepare_cached(
+                        "INSERT INTO units (id, establishment_id, version, envelope) VALUES (?1, ?2, ?3, ?4)
+                         ON CONFLICT (id) DO UPDATE SET establishment_id = excluded.establishment_id,
+                         version = excluded.version, envelope = excluded.envelope",
+                    )?
+                    .execute(params![id, u.establishment_id, local, env])?;
+            }
+            Entity::Staff => {
+                let s = decode!(Staff);
+                let env = codec.seal(table, id, local, &s)?;
+                // A PIN set on this device survives the pull.
+                self.tx
+                    .prepare_cached(
+                        "INSERT INTO staff (id, version, envelope) VALUES (?1, ?2, ?3)
+                         ON CONFLICT (id) DO UPDATE SET version = excluded.version, envelope = excluded.envelope",
+                    )?
+                    .execute(params![id, local, env])?;
+            }
+            Entity::Fact => {}
+        }
+        Ok(true)
+    }
+
+    fn versions_sans_server(&self, table: &str, id: Uuid) -> Result<Option<(u32, Option<u32>)>> {
+        Ok(self
+            .tx
+            .prepare_cached(&format!("SELECT version FROM {table} WHERE id = ?1"))?
+            .query_row([id], |r| Ok((r.get(0)?, None)))
+            .optional()?)
+    }
+
+    /// Applies deferred changes whose entity no longer has a pending op.
+    fn release_deferred(&mut self) -> Result<usize> {
+        let rows: Vec<(Uuid, u32, Vec<u8>)> = self
+            .tx
+            .prepare_cached(
+                "SELECT d.entity_id, d.version, d.change FROM deferred_changes d
+                 WHERE NOT EXISTS (SELECT 1 FROM outbox o WHERE o.entity_id = d.entity_id AND o.state = 'pending')
+                 ORDER BY d.entity_id, d.version",
+            )?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut n = 0;
+        for (id, version, bytes) in rows {
+            self.tx
+                .prepare_cached(
+                    "DELETE FROM deferred_changes WHERE entity_id = ?1 AND version = ?2",
+                )?
+                .execute(params![id, version])?;
+            match serde_json::from_slice::<Change>(&bytes) {
+                Ok(c) => {
+                    self.apply_change(&c)?;
+                    n += 1;
+                }
+                Err(_) => log::warn!("deferred change for {id} unreadable; dropped"),
+            }
+        }
+        Ok(n)
+    }
+}
+
+impl Store {
+    /// Remembers the hub this device enrolled with; the credential is sealed.
+    pub fn set_hub(&self, url: &str, credential: &str) -> Result<()> {
+        let sealed = self
+            .codec
+            .seal_bytes("meta", CREDENTIAL_ID, 1, credential.as_bytes())?;
+        self.write(None, |w| {
+            let mut stmt =
+                w.tx.prepare_cached("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)")?;
+            stmt.execute(params![META_HUB_URL, url.as_bytes()])?;
+            stmt.execute(params![META_HUB_CREDENTIAL, sealed])?;
+            Ok(())
+        })
+    }
+
+    /// The hub URL and credential, if enrolled.
+    pub fn hub(&self) -> Result<Option<(String, String)>> {
+        self.read(|c| {
+            let get = |k: &str| -> Result<Option<Vec<u8>>> {
+                Ok(
+                    c.query_row("SELECT value FROM meta WHERE key = ?1", [k], |r| r.get(0))
+                        .optional()?,
+                )
+            };
+            match (get(META_HUB_URL)?, get(META_HUB_CREDENTIAL)?) {
+                (Some(url), Some(sealed)) => {
+                    let cred = self.codec.open_bytes("meta", CREDENTIAL_ID, 1, &sealed)?;
+                    Ok(Some((
+                        String::from_utf8(url)
+                            .map_err(|_| CoreError::invalid("hub_url", "not UTF-8"))?,
+                        String::from_utf8(cred.to_vec())
+                            .map_err(|_| CoreError::invalid("hub_credential", "not UTF-8"))?,
+                    )))
+                }
+                _ => Ok(None),
+            }
+        })
+    }
+
+    pub fn pull_cursor(&self) -> Result<String> {
+        self.read(|c| {
+            let v: Option<Vec<u8>> = c
+                .query_row(
+                    "SELECT value FROM meta WHERE key = ?1",
+                    [META_PULL_CURSOR],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            Ok(v.map(|b| String::from_utf8_lossy(&b).into_owned())
+                .unwrap_or_default())
+        })
+    }
+
+    /// The next batch to push: oldest pending operations first, at most
+    /// `max_ops` and about `max_bytes` of JSON (always at least one).
+    pub fn outbox_batch(&self, max_ops: usize, max_bytes: usize) -> Result<Vec<Operation>> {
+        let mut bytes = 0;
+        let mut out = Vec::new();
+        for op in self.pending_operations(max_ops)? {
+            let size = serde_json::to_vec(&op.payload)
+                .map(|v| v.len())
+                .unwrap_or(0)
+                + 256;
+            if !out.is_empty() && bytes + size > max_bytes {
+                break;
+            }
+            bytes += size;
+            out.push(Operation {
+                op_id: op.op_id,
+                device_seq: op.device_seq,
+                entity: entity_of(&op.entity)?,
+                entity_id: op.entity_id,
+                base_version: op.base_version,
+                hlc: op.hlc,
+                clinical_time_ms: op.clinical_time.as_millisecond(),
+                payload: op.payload,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Records the hub's answers; returns how many deferred changes this released.
+    pub fn apply_push_results(&self, results: &[OpResult]) -> Result<usize> {
+        self.write(None, |w| {
+            for r in results {
+                // The hub version in an answer is not adopted here: after a
+                // merge the hub's state differs from ours, and the pull that
+                // follows brings it (with its version) anyway.
+                let state = match &r.outcome {
+                    OpOutcome::Applied { .. } => "acked",
+                    OpOutcome::Conflict { .. } => "conflict",
+                    OpOutcome::Rejected { .. } => "rejected",
+                };
+                let answer = serde_json::to_string(&r.outcome).unwrap_or_default();
+                let row: Option<(String, Uuid)> = w
+                    .tx
+                    .prepare_cached(
+                        "UPDATE outbox SET state = ?2, answer = ?3 WHERE op_id = ?1 AND state = 'pending'
+                         RETURNING entity, entity_id",
+                    )?
+                    .query_row(params![r.op_id, state, answer], |row| Ok((row.get(0)?, row.get(1)?)))
+                    .optional()?;
+                let Some((entity, entity_id)) = row else { continue };
+                if state != "acked" {
+                    log::warn!("op {} on {entity} {entity_id} answered {state}", r.op_id);
+                }
+            }
+            w.release_deferred()
+        })
+    }
+
+    /// Applies one pulled page and moves the cursor, in one transaction.
+    pub fn apply_pulled(&self, changes: &[Change], cursor: &str) -> Result<Applied> {
+        let mut report = Applied::default();
+        self.write(None, |w| {
+            for c in changes {
+                match w.apply_change(c) {
+                    Ok(true) => report.applied += 1,
+                    Ok(false) => report.deferred += 1,
+                    Err(CoreError::UndecodableRecord { table, id }) => {
+                        log::warn!("pulled {table} record {id} unreadable by this build; skipped");
+                        report.skipped += 1;
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            w.tx.prepare_cached("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)")?
+                .execute(params![META_PULL_CURSOR, cursor.as_bytes()])?;
+            if !changes.is_empty() {
+                w.audit(AuditAction::SyncPull, "sync", Uuid::now_v7())?;
+            }
+            Ok(())
+        })?;
+        Ok(report)
+    }
+
+    /// Forgets the pull cursor: the next pull starts from the beginning.
+    pub fn reset_pull_cursor(&self) -> Result<()> {
+        self.write(None, |w| {
+            w.tx.execute("DELETE FROM meta WHERE key = ?1", [META_PULL_CURSOR])?;
+            Ok(())
+        })
+    }
+
+    /// Operations the hub answered with a conflict or refused.
+    pub fn sync_issues(&self) -> Result<Vec<SyncIssue>> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT op_id, entity, entity_id, state, answer FROM outbox
+                 WHERE state IN ('conflict', 'rejected') ORDER BY device_seq",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok(SyncIssue {
+                    op_id: r.get(0)?,
+                    entity: r.get(1)?,
+                    entity_id: r.get(2)?,
+                    state: r.get(3)?,
+                    answer: r
+                        .get::<_, Option<String>>(4)?
+                        .and_then(|s| serde_json::from_str(&s).ok())
+                        .unwrap_or(Value::Null),
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+    }
+}

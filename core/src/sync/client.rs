@@ -1,0 +1,245 @@
+//! The hub's HTTP client: JSON over HTTPS with rustls, retries with
+//! exponential backoff and full jitter on failures that retrying can fix
+//! (network errors, 5xx, 429), precise errors for the rest.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chevet_protocol::{
+    EnrolRequest, EnrolResponse, ErrorBody, PROTOCOL_HEADER, PROTOCOL_VERSION, PullResponse,
+    PushRequest, PushResponse,
+};
+use reqwest::StatusCode;
+use serde::de::DeserializeOwned;
+
+use crate::error::{CoreError, Result};
+
+/// How hard to try before giving up on a request.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    pub attempts: u32,
+    pub base_delay: Duration,
+    pub max_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            attempts: 5,
+            base_delay: Duration::from_millis(250),
+            max_delay: Duration::from_secs(15),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// Full jitter: a random delay in [0, min(max, base × 2^attempt)].
+    fn delay(&self, attempt: u32) -> Duration {
+        let ceiling = self
+            .base_delay
+            .saturating_mul(1u32 << attempt.min(16))
+            .min(self.max_delay);
+        let mut b = [0u8; 4];
+        let r = getrandom::fill(&mut b)
+            .map(|_| u32::from_le_bytes(b))
+            .unwrap_or(u32::MAX / 2);
+        ceiling.mul_f64(f64::from(r) / f64::from(u32::MAX))
+    }
+}
+
+/// A connection to one hub.
+#[derive(Clone)]
+pub struct HubClient {
+    base: String,
+    credential: Option<String>,
+    http: reqwest::Client,
+    retry: RetryPolicy,
+}
+
+fn tls_config(extra_ca_pem: Option<&[u8]>) -> Result<rustls::ClientConfig> {
+    let mut roots = rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    if let Some(pem) = extra_ca_pem {
+        use rustls_pki_types::pem::PemObject;
+        let mut added = 0;
+        for cert in rustls_pki_types::CertificateDer::pem_slice_iter(pem) {
+            let cert = cert.map_err(|_| CoreError::invalid("hub CA", "not a PEM certificate"))?;
+            roots
+                .add(cert)
+                .map_err(|_| CoreError::invalid("hub CA", "certificate refused"))?;
+            added += 1;
+        }
+        if added == 0 {
+            return Err(CoreError::invalid("hub CA", "no PEM certificate found"));
+        }
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    Ok(rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|_| CoreError::invalid("tls", "no protocol version"))?
+        .with_root_certificates(roots)
+        .with_no_client_auth())
+}
+
+impl HubClient {
+    /// A client for the hub at `base_url` ("https://hub.example.fr").
+    /// `extra_ca_pem` adds the establishment's own CA to Mozilla's roots.
+    pub fn new(base_url: &str, extra_ca_pem: Option<&[u8]>) -> Result<Self> {
+        let base = base_url.trim_end_matches('/').to_owned();
+        if !(base.starts_with("https://") || base.starts_with("http://")) {
+            return Err(CoreError::invalid("hub url", "must start with https://"));
+        }
+        let http = reqwest::Client::builder()
+            .tls_backend_preconfigured(tls_config(extra_ca_pem)?)
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(30))
+            .user_agent(concat!("chevet-core/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| CoreError::HubUnreachable(format!("client setup: {e}")))?;
+        Ok(HubClient {
+            base,
+            credential: None,
+            http,
+            retry: RetryPolicy::default(),
+        })
+    }
+
+    pub fn with_credential(mut self, credential: impl Into<String>) -> Self {
+        self.credential = Some(credential.into());
+        self
+    }
+
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
+    async fn send<T: DeserializeOwned>(
+        &self,
+        build: impl Fn() -> reqwest::RequestBuilder,
+        what: &'static str,
+    ) -> Result<T> {
+        let mut attempt = 0;
+        loop {
+            let mut req = build().header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string());
+            if let Some(c) = &self.credential {
+                req = req.bearer_auth(c);
+            }
+            let retryable = match req.send().await {
+                Ok(resp) if resp.status().is_success() => {
+                    let bytes = resp
+                        .bytes()
+                        .await
+                        .map_err(|e| CoreError::HubUnreachable(format!("{what}: body cut: {e}")));
+                    match bytes {
+                        Ok(b) => {
+                            return serde_json::from_slice(&b).map_err(|_| CoreError::HubRefused {
+                                status: 200,
+                                code: format!("malformed {what} answer"),
+                            });
+                        }
+                        Err(e) => e,
+                    }
+                }
+                Ok(resp) => {
+                    let status = resp.status();
+                    let code = resp
+                        .json::<ErrorBody>()
+                        .await
+                        .ok()
+                        .and_then(|b| serde_json::to_value(b.code).ok())
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_else(|| "unknown".into());
+                    if status == StatusCode::UNAUTHORIZED {
+                        return Err(CoreError::HubUnauthorized);
+                    }
+                    if !(status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS) {
+                        return Err(CoreError::HubRefused {
+                            status: status.as_u16(),
+                            code,
+                        });
+                    }
+                    CoreError::HubUnreachable(format!("{what}: hub answered {}", status.as_u16()))
+                }
+                Err(e) => CoreError::HubUnreachable(format!("{what}: {}", e.without_url())),
+            };
+            attempt += 1;
+            if attempt >= self.retry.attempts {
+                return Err(retryable);
+            }
+            let delay = self.retry.delay(attempt);
+            log::info!(
+                "{what} failed (attempt {attempt}), retrying in {} ms",
+                delay.as_millis()
+            );
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    pub async fn enrol(&self, req: &EnrolRequest) -> Result<EnrolResponse> {
+        let url = format!("{}/v1/enrol", self.base);
+        self.send(|| self.http.post(&url).json(req), "enrol").await
+    }
+
+    pub async fn push(&self, req: &PushRequest) -> Result<PushResponse> {
+        let url = format!("{}/v1/sync/push", self.base);
+        self.send(|| self.http.post(&url).json(req), "push").await
+    }
+
+    pub async fn pull(&self, cursor: &str, limit: u32) -> Result<PullResponse> {
+        let url = format!("{}/v1/sync/pull", self.base);
+        let limit = limit.to_string();
+        self.send(
+            || {
+                self.http
+                    .get(&url)
+                    .query(&[("cursor", cursor), ("limit", limit.as_str())])
+            },
+            "pull",
+        )
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_caps_and_jitters() {
+        let p = RetryPolicy {
+            attempts: 10,
+            base_delay: Duration::from_millis(100),
+            max_delay: Duration::from_secs(2),
+        };
+        for attempt in 0..12 {
+            let ceiling = Duration::from_millis(100)
+                .saturating_mul(1 << attempt)
+                .min(Duration::from_secs(2));
+            for _ in 0..50 {
+                assert!(p.delay(attempt) <= ceiling);
+            }
+        }
+        let distinct: std::collections::HashSet<u128> =
+            (0..50).map(|_| p.delay(5).as_micros()).collect();
+        assert!(distinct.len() > 10, "delays should be spread out");
+    }
+
+    #[test]
+    fn urls_must_be_http() {
+        assert!(HubClient::new("ftp://hub", None).is_err());
+        assert!(
+            HubClient::new("https://hub.example.fr/", None)
+                .unwrap()
+                .base_url()
+                == "https://hub.example.fr"
+        );
+        // A CA that is not a PEM certificate is an error, not silently ignored.
+        assert!(HubClient::new("https://hub", Some(b"not pem")).is_err());
+    }
+}

@@ -1,0 +1,246 @@
+//! Sync with the hub: push the outbox in bounded batches, then pull and
+//! apply the changes of the device's scope.
+//!
+//! One sync at a time per store. Every step is safe to cut anywhere: the
+//! hub answers replays of an op_id with its original answer, answers are
+//! recorded in one transaction, and the pull cursor moves in the same
+//! transaction as the changes it covers. So a sync that fails or is
+//! cancelled is simply run again.
+
+pub mod client;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use chevet_protocol::{EnrolRequest, MAX_PUSH_BYTES, MAX_PUSH_OPS, OpOutcome, PushRequest};
+use tokio::sync::Notify;
+
+pub use client::{HubClient, RetryPolicy};
+
+use crate::error::{CoreError, Result};
+use crate::store::Store;
+
+/// A device clock further than this from the hub's is flagged.
+pub const CLOCK_SKEW_WARNING_MS: i64 = 2 * 60 * 1000;
+
+/// Where a sync stands, for a progress bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyncPhase {
+    Pushing,
+    Pulling,
+    Done,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SyncProgress {
+    pub phase: SyncPhase,
+    /// Operations answered by the hub so far.
+    pub pushed: usize,
+    /// Operations that were waiting when the sync started.
+    pub to_push: usize,
+    /// Changes pulled so far.
+    pub pulled: usize,
+}
+
+/// Receives progress; called on the sync's task, keep it quick.
+pub trait SyncObserver: Send + Sync {
+    fn on_progress(&self, progress: SyncProgress);
+}
+
+/// Cancels a running sync from another task or thread.
+#[derive(Clone, Default)]
+pub struct CancelHandle(Arc<(AtomicBool, Notify)>);
+
+impl CancelHandle {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn cancel(&self) {
+        self.0.0.store(true, Ordering::SeqCst);
+        self.0.1.notify_waiters();
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.0.0.load(Ordering::SeqCst)
+    }
+
+    /// Runs `fut` unless cancelled first.
+    async fn run<T>(&self, fut: impl std::future::Future<Output = Result<T>>) -> Result<T> {
+        if self.is_cancelled() {
+            return Err(CoreError::SyncCancelled);
+        }
+        let notified = self.0.1.notified();
+        tokio::select! {
+            r = fut => r,
+            _ = notified => Err(CoreError::SyncCancelled),
+        }
+    }
+}
+
+/// What one sync did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    pub pushed: usize,
+    pub conflicts: usize,
+    pub rejected: usize,
+    pub pulled: usize,
+    pub deferred: usize,
+    pub skipped: usize,
+    /// Device clock minus hub clock, when it exceeds [`CLOCK_SKEW_WARNING_MS`].
+    pub clock_skew_ms: Option<i64>,
+    /// The hub no longer had the cursor's history: everything was pulled again.
+    pub resnapshot: bool,
+}
+
+/// Batch sizes (the protocol's maxima by default).
+#[derive(Debug, Clone, Copy)]
+pub struct SyncOptions {
+    pub batch_ops: usize,
+    pub batch_bytes: usize,
+    pub pull_limit: u32,
+}
+
+impl Default for SyncOptions {
+    fn default() -> Self {
+        SyncOptions {
+            batch_ops: MAX_PUSH_OPS,
+            batch_bytes: MAX_PUSH_BYTES,
+            pull_limit: 500,
+        }
+    }
+}
+
+/// Enrols the store's device with a hub using a one-time code.
+pub async fn enrol(
+    store: &Store,
+    client: &HubClient,
+    code: &str,
+    label: &str,
+) -> Result<Vec<uuid::Uuid>> {
+    let resp = client
+        .enrol(&EnrolRequest {
+            code: code.to_owned(),
+            device_id: store.device_id(),
+            label: label.to_owned(),
+        })
+        .await?;
+    store.set_hub(client.base_url(), &resp.credential)?;
+    log::info!(
+        "device {} enrolled with tenant {}",
+        store.device_id(),
+        resp.tenant_id
+    );
+    Ok(resp.units)
+}
+
+/// The client for the hub this store enrolled with.
+pub fn client_for(store: &Store) -> Result<HubClient> {
+    let (url, credential) = store.hub()?.ok_or(CoreError::NotEnrolled)?;
+    Ok(HubClient::new(&url, None)?.with_credential(credential))
+}
+
+struct Running<'a>(&'a AtomicBool);
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::SeqCst);
+    }
+}
+
+/// Pushes every pending operation, then pulls until the hub has no more.
+pub async fn sync(
+    store: &Store,
+    client: &HubClient,
+    options: SyncOptions,
+    observer: Option<&dyn SyncObserver>,
+    cancel: &CancelHandle,
+) -> Result<SyncReport> {
+    if store.sync_running().swap(true, Ordering::SeqCst) {
+        return Err(CoreError::SyncInProgress);
+    }
+    let _running = Running(store.sync_running());
+    let mut report = SyncReport::default();
+    let to_push = store.pending_count()? as usize;
+    let notify = |phase, r: &SyncReport| {
+        if let Some(o) = observer {
+            o.on_progress(SyncProgress {
+                phase,
+                pushed: r.pushed,
+                to_push,
+                pulled: r.pulled,
+            });
+        }
+    };
+    notify(SyncPhase::Pushing, &report);
+
+    loop {
+        let batch = store.outbox_batch(options.batch_ops, options.batch_bytes)?;
+        if batch.is_empty() {
+            break;
+        }
+        let device_time_ms = jiff::Timestamp::now().as_millisecond();
+        let n = batch.len();
+        let resp = cancel
+            .run(client.push(&PushRequest {
+                ops: batch,
+                device_time_ms,
+            }))
+            .await?;
+        if resp.results.len() != n {
+            return Err(CoreError::HubRefused {
+                status: 200,
+                code: "push answer count differs".into(),
+            });
+        }
+        let skew = device_time_ms - resp.hub_time_ms;
+        if skew.abs() > CLOCK_SKEW_WARNING_MS {
+            report.clock_skew_ms = Some(skew);
+            log::warn!("device clock is {} s off the hub's", skew / 1000);
+        }
+        for r in &resp.results {
+            match r.outcome {
+                OpOutcome::Applied { .. } => {}
+                OpOutcome::Conflict { .. } => report.conflicts += 1,
+                OpOutcome::Rejected { .. } => report.rejected += 1,
+            }
+        }
+        store.apply_push_results(&resp.results)?;
+        report.pushed += n;
+        notify(SyncPhase::Pushing, &report);
+    }
+
+    notify(SyncPhase::Pulling, &report);
+    let mut cursor = store.pull_cursor()?;
+    loop {
+        let page = match cancel.run(client.pull(&cursor, options.pull_limit)).await {
+            Err(CoreError::HubRefused { status: 410, .. }) if !report.resnapshot => {
+                log::warn!("hub asked for a re-snapshot; pulling everything again");
+                store.reset_pull_cursor()?;
+                report.resnapshot = true;
+                cursor.clear();
+                continue;
+            }
+            other => other?,
+        };
+        let applied = store.apply_pulled(&page.changes, &page.cursor)?;
+        report.pulled += page.changes.len();
+        report.deferred += applied.deferred;
+        report.skipped += applied.skipped;
+        cursor = page.cursor;
+        notify(SyncPhase::Pulling, &report);
+        if !page.more {
+            break;
+        }
+    }
+    notify(SyncPhase::Done, &report);
+    log::info!(
+        "sync of device {}: pushed {}, pulled {}, {} conflicts, {} rejected",
+        store.device_id(),
+        report.pushed,
+        report.pulled,
+        report.conflicts,
+        report.rejected
+    );
+    Ok(report)
+}

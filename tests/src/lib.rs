@@ -1,0 +1,254 @@
+//! Harness for whole-system tests: a hub served in-process on loopback with
+//! its own SQLite file, devices with their own encrypted stores, and a
+//! fault-injecting HTTP proxy to put between them.
+
+pub mod proxy;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use chevet_core::crypto::KekVault;
+use chevet_core::crypto::vault::Argon2Cost;
+use chevet_core::demo::DEMO_PIN;
+use chevet_core::domain::*;
+use chevet_core::sync::{self, CancelHandle, HubClient, RetryPolicy, SyncOptions, SyncReport};
+use chevet_core::{Store, StoreOptions};
+use chevet_hub::{Admin, SqliteBackend};
+use jiff::civil::date;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use uuid::Uuid;
+
+/// A hub on 127.0.0.1 with a tenant, an EHPAD, two units and staff.
+pub struct TestHub {
+    pub dir: tempfile::TempDir,
+    pub backend: Arc<SqliteBackend>,
+    pub addr: SocketAddr,
+    pub tenant: Uuid,
+    pub units: Vec<Uuid>,
+    pub nurse: Staff,
+    pub care_aide: Staff,
+    pub residents: Vec<Resident>,
+    server: Option<(oneshot::Sender<()>, JoinHandle<()>)>,
+}
+
+/// reqwest clients built outside the core (the proxy, raw requests in
+/// tests) need a process-wide rustls provider; the core's own client
+/// carries its provider and needs none.
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+impl TestHub {
+    /// Starts a hub with `per_unit` residents in each of two units.
+    pub async fn start(per_unit: usize) -> TestHub {
+        install_tls_provider();
+        let dir = tempfile::tempdir().expect("temp dir");
+        let backend = Arc::new(SqliteBackend::open(&dir.path().join("hub.db")).expect("hub db"));
+        let admin = Admin::new(&*backend);
+        let tenant = admin.create_tenant("Groupe Les Tilleuls").unwrap();
+        let est = Establishment {
+            id: Uuid::now_v7(),
+            name: "EHPAD Les Tilleuls".into(),
+            finess: "690000001".into(),
+            kind: EstablishmentKind::Ehpad,
+            time_zone: "Europe/Paris".into(),
+        };
+        admin.put_establishment(tenant, &est).unwrap();
+        let mut units = Vec::new();
+        for name in ["Étage 1", "Étage 2"] {
+            let u = Unit {
+                id: Uuid::now_v7(),
+                establishment_id: est.id,
+                name: name.into(),
+            };
+            admin.put_unit(tenant, &u).unwrap();
+            units.push(u.id);
+        }
+        let staff = |name: &str, role| Staff {
+            id: Uuid::now_v7(),
+            display_name: name.into(),
+            role,
+            rpps: None,
+        };
+        let nurse = staff("Claire Fontaine", Role::Nurse);
+        let care_aide = staff("Karim Benali", Role::CareAide);
+        admin.put_staff(tenant, &nurse).unwrap();
+        admin.put_staff(tenant, &care_aide).unwrap();
+        let mut residents = Vec::new();
+        for (u, unit) in units.iter().enumerate() {
+            let mut csv =
+                String::from("birth_name;given_names;sex;birth_date;birth_place_insee;room\n");
+            for i in 0..per_unit {
+                csv.push_str(&format!(
+                    "Résident{u}x{i};Jeanne Marie;F;1938-04-0{};75056;{}{:02}\n",
+                    1 + i % 9,
+                    u + 1,
+                    i + 1
+                ));
+            }
+            for id in admin
+                .import_residents_csv(tenant, *unit, &csv, date(2026, 1, 5))
+                .unwrap()
+            {
+                let r = chevet_hub::backend::Backend::transaction(&*backend, |tx| {
+                    tx.document(tenant, id)
+                })
+                .unwrap()
+                .unwrap();
+                residents.push(serde_json::from_value(serde_json::Value::Object(r.state)).unwrap());
+            }
+        }
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let mut hub = TestHub {
+            dir,
+            backend,
+            addr,
+            tenant,
+            units,
+            nurse,
+            care_aide,
+            residents,
+            server: None,
+        };
+        hub.serve(listener);
+        hub
+    }
+
+    fn serve(&mut self, listener: tokio::net::TcpListener) {
+        let (tx, rx) = oneshot::channel::<()>();
+        let backend = self.backend.clone();
+        let task = tokio::spawn(async move {
+            let _ = chevet_hub::serve(listener, backend, async {
+                let _ = rx.await;
+            })
+            .await;
+        });
+        self.server = Some((tx, task));
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Kills the server task at once (connections cut mid-flight).
+    pub async fn kill(&mut self) {
+        if let Some((_, task)) = self.server.take() {
+            task.abort();
+            let _ = task.await;
+        }
+    }
+
+    /// Serves again on the same address, with the same database.
+    pub async fn restart(&mut self) {
+        self.kill().await;
+        let listener = loop {
+            match tokio::net::TcpListener::bind(self.addr).await {
+                Ok(l) => break l,
+                Err(_) => tokio::time::sleep(std::time::Duration::from_millis(20)).await,
+            }
+        };
+        self.serve(listener);
+    }
+
+    pub fn admin(&self) -> Admin<'_, SqliteBackend> {
+        Admin::new(&self.backend)
+    }
+
+    pub fn code(&self, units: &[Uuid]) -> String {
+        self.admin().enrolment_code(self.tenant, units, 1).unwrap()
+    }
+
+    /// A number from the hub's database (a second, read-only connection).
+    pub fn count(&self, sql: &str) -> i64 {
+        let c = rusqlite::Connection::open_with_flags(
+            self.dir.path().join("hub.db"),
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        )
+        .unwrap();
+        c.query_row(sql, [], |r| r.get(0)).unwrap()
+    }
+}
+
+/// A tablet: its own encrypted store, enrolled with the hub.
+pub struct Device {
+    pub dir: tempfile::TempDir,
+    pub store: Store,
+    pub client: HubClient,
+}
+
+pub fn fast_retry() -> RetryPolicy {
+    RetryPolicy {
+        attempts: 12,
+        base_delay: std::time::Duration::from_millis(20),
+        max_delay: std::time::Duration::from_millis(300),
+    }
+}
+
+impl Device {
+    /// A new device enrolled (through `url`, the hub or a proxy) on `units`,
+    /// synced once, with the hub's staff given the demo PIN locally.
+    pub async fn enrol(hub: &TestHub, url: &str, units: &[Uuid], label: &str) -> Device {
+        let dir = tempfile::tempdir().unwrap();
+        let options = StoreOptions {
+            pin_cost: Argon2Cost::MINIMUM,
+            ..StoreOptions::default()
+        };
+        let store = Store::open(
+            dir.path().join("device.db"),
+            &KekVault::new([7; 32]),
+            options,
+        )
+        .unwrap();
+        let client = HubClient::new(url, None).unwrap().with_retry(fast_retry());
+        sync::enrol(&store, &client, &hub.code(units), label)
+            .await
+            .unwrap();
+        let client = sync::client_for(&store).unwrap().with_retry(fast_retry());
+        let mut d = Device { dir, store, client };
+        d.sync().await.unwrap();
+        for s in [&hub.nurse, &hub.care_aide] {
+            d.store.provision_staff(s, Some(DEMO_PIN)).unwrap();
+        }
+        d.store.sign_in(hub.nurse.id, DEMO_PIN).unwrap();
+        d
+    }
+
+    pub async fn sync(&mut self) -> chevet_core::Result<SyncReport> {
+        sync::sync(
+            &self.store,
+            &self.client,
+            SyncOptions::default(),
+            None,
+            &CancelHandle::new(),
+        )
+        .await
+    }
+
+    /// Every fact id this device holds, sorted.
+    pub fn fact_ids(&self) -> Vec<Uuid> {
+        let c = rusqlite::Connection::open_with_flags(
+            self.dir.path().join("device.db"),
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        )
+        .unwrap();
+        let mut stmt = c.prepare("SELECT id FROM facts ORDER BY id").unwrap();
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+}
+
+/// A temperature taken now.
+pub fn temperature(resident: Uuid, value: f64) -> Fact {
+    Fact::Observation(Observation {
+        id: Uuid::now_v7(),
+        resident_id: resident,
+        code: VitalCode::Temperature,
+        value: ObservationValue::Quantity(value),
+        method: None,
+        meta: RecordMeta::at(jiff::Timestamp::now()),
+    })
+}
