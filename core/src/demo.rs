@@ -236,7 +236,7 @@ fn planned(
 }
 
 /// About fifteen planned occurrences a day, as in a dependent EHPAD resident's plan.
-fn care_plan_for(r: &Resident, start: Date, rng: &mut DemoRng) -> Vec<PlannedAct> {
+pub fn care_plan_for(r: &Resident, start: Date, rng: &mut DemoRng) -> Vec<PlannedAct> {
     let t = |h| time(h, 0, 0, 0);
     let mut acts = vec![
         planned(
@@ -423,4 +423,77 @@ pub fn vitals_at(resident_id: Uuid, at: Timestamp, weight_kg: f64, rng: &mut Dem
             ObservationValue::Quantity(round1(rng.around(weight_kg, 0.8))),
         ),
     ]
+}
+
+/// Records, as the signed-in professional, every act of the unit's round in
+/// `[from, to)` that is not recorded yet and already due; returns how many.
+/// Only acts of `kinds` are recorded (all when empty); acts the
+/// professional may not record (a nurse's medication for a care aide) are
+/// left for someone who may.
+pub fn record_round(
+    store: &Store,
+    unit: Uuid,
+    from: Timestamp,
+    to: Timestamp,
+    kinds: &[ActKind],
+    rng: &mut DemoRng,
+) -> Result<usize> {
+    use crate::store::RoundStatus;
+    let now = store.now();
+    let view = store.round_view(unit, from, to)?;
+    let mut n = 0;
+    for r in &view.residents {
+        let plan = store.care_plan(r.resident_id)?;
+        for item in &r.items {
+            if !matches!(
+                item.status,
+                RoundStatus::Due | RoundStatus::Late | RoundStatus::Missed
+            ) || item.due_at > now
+            {
+                continue;
+            }
+            let Some((act, _)) = plan.iter().find(|(a, _)| a.id == item.planned_act_id) else {
+                continue;
+            };
+            if !kinds.is_empty() && !kinds.contains(&act.kind) {
+                continue;
+            }
+            let at = Timestamp::from_second(
+                (item.due_at.as_second() + rng.below(900) as i64).min(now.as_second()),
+            )
+            .unwrap_or(now);
+            let fact = if act.kind == ActKind::Medication {
+                Fact::Administration(MedicationAdministration {
+                    id: Uuid::now_v7(),
+                    resident_id: r.resident_id,
+                    planned_act_id: act.id,
+                    occurrence: Some(item.due_at),
+                    outcome: AdministrationOutcome::Given,
+                    scanned_barcode: None,
+                    comment: None,
+                    meta: RecordMeta::at(at),
+                })
+            } else {
+                Fact::Act(ActRecord {
+                    id: Uuid::now_v7(),
+                    resident_id: r.resident_id,
+                    planned_act_id: Some(act.id),
+                    occurrence: Some(item.due_at),
+                    outcome: if rng.below(25) == 0 {
+                        ActOutcome::Refused
+                    } else {
+                        ActOutcome::Done
+                    },
+                    comment: None,
+                    meta: RecordMeta::at(at),
+                })
+            };
+            match store.record(fact) {
+                Ok(_) => n += 1,
+                Err(CoreError::PermissionDenied { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    Ok(n)
 }

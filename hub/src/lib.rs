@@ -7,6 +7,7 @@
 pub mod admin;
 pub mod api;
 pub mod backend;
+pub mod demo;
 pub mod error;
 pub mod logging;
 pub mod merge;

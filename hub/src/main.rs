@@ -1,6 +1,7 @@
 //! `chevet-hub`: run the sync hub or administer it.
 //!
 //! ```text
+//! chevet-hub demo [RESIDENTS_PER_FLOOR]
 //! chevet-hub serve [--listen 127.0.0.1:8787] [--data DIR]
 //! chevet-hub admin [--data DIR] create-tenant NAME
 //! chevet-hub admin [--data DIR] create-establishment TENANT NAME FINESS [ehpad|mas|ssiad]
@@ -180,8 +181,14 @@ async fn serve(data: PathBuf, listen: String) -> CliResult {
 }
 
 fn main() -> ExitCode {
-    chevet_hub::logging::init();
     let mut args: Vec<String> = std::env::args().skip(1).collect();
+    // The demo talks to a person: only errors go to the log there.
+    let quiet = args.first().is_some_and(|a| a == "demo");
+    chevet_hub::logging::init(if quiet {
+        log::LevelFilter::Error
+    } else {
+        log::LevelFilter::Info
+    });
     let result = (|| -> CliResult {
         let data = PathBuf::from(
             take_opt(&mut args, "--data")?.unwrap_or_else(|| "chevet-hub-data".into()),
@@ -194,7 +201,17 @@ fn main() -> ExitCode {
                 rt.block_on(serve(data, listen))
             }
             Some("admin") => admin(&data, &args[1..]),
-            _ => Err("usage: chevet-hub serve|admin … (see hub/src/main.rs)".into()),
+            Some("demo") => {
+                let per_unit: usize = args
+                    .get(1)
+                    .map(|s| s.parse().map_err(|_| "RESIDENTS must be a number"))
+                    .transpose()?
+                    .unwrap_or(20);
+                let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+                rt.block_on(chevet_hub::demo::run(per_unit))
+                    .map_err(|e| e.to_string())
+            }
+            _ => Err("usage: chevet-hub demo|serve|admin … (see hub/src/main.rs)".into()),
         }
     })();
     match result {

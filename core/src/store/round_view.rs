@@ -131,7 +131,7 @@ impl Store {
             let mut answer_stmt = c.prepare_cached(
                 "SELECT id, occurrence, envelope FROM facts
                  WHERE planned_act_id = ?1 AND occurrence >= ?2 AND occurrence < ?3 AND entered_in_error = 0
-                 ORDER BY clinical_time",
+                 ORDER BY clinical_time, id",
             )?;
             let mut vital_stmt = c.prepare_cached(
                 "SELECT id, envelope FROM facts WHERE resident_id = ?1 AND code_tag = ?2 AND entered_in_error = 0
@@ -157,7 +157,8 @@ impl Store {
                     if occurrences.is_empty() {
                         continue;
                     }
-                    // The latest non-voided answer per occurrence wins.
+                    // The latest non-voided answer per occurrence wins; ties
+                    // break on id so every device shows the same.
                     let mut answers: Vec<(i64, Uuid, RoundStatus)> = Vec::new();
                     let mut rows = answer_stmt.query(rusqlite::params![act.id, from.as_millisecond(), to.as_millisecond()])?;
                     while let Some(r) = rows.next()? {
