@@ -180,6 +180,15 @@ async fn access_log(req: Request, next: Next) -> Response {
     resp
 }
 
+/// Every route the hub serves, as (method, path): `openapi.json` must list
+/// exactly these (checked by `hub/tests/openapi.rs`).
+pub const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/v1/health"),
+    ("POST", "/v1/enrol"),
+    ("POST", "/v1/sync/push"),
+    ("GET", "/v1/sync/pull"),
+];
+
 pub fn router<B: Backend>(state: Arc<AppState<B>>, request_timeout: Duration) -> Router {
     Router::new()
         .route("/v1/health", get(health))
