@@ -30,10 +30,7 @@ fn measure(n: usize, mut f: impl FnMut()) -> Stats {
         })
         .collect();
     times.sort();
-    Stats {
-        median: times[n / 2],
-        p95: times[n * 95 / 100],
-    }
+    Stats { median: times[n / 2], p95: times[n * 95 / 100] }
 }
 
 fn ms(d: Duration) -> f64 {
@@ -67,13 +64,7 @@ fn seed(plaintext: bool, residents: usize, days: u32) -> Bed {
     let store = Store::open(&path, &KekVault::new([1; 32]), options(plaintext)).unwrap();
     let t = Instant::now();
     let demo = demo::seed(&store, 1, residents, days).unwrap();
-    Bed {
-        _dir: dir,
-        path,
-        store,
-        demo,
-        seconds_to_seed: t.elapsed().as_secs_f64(),
-    }
+    Bed { _dir: dir, path, store, demo, seconds_to_seed: t.elapsed().as_secs_f64() }
 }
 
 fn act(bed: &Bed, i: usize) -> Fact {
@@ -93,11 +84,7 @@ fn act(bed: &Bed, i: usize) -> Fact {
 fn envelope_cost() {
     use chevet_core::crypto::{DataKey, Envelope, KeySet, RecordBinding};
     let env = Envelope::new(1, &KeySet::derive(&DataKey::generate().unwrap()));
-    let b = RecordBinding {
-        table: "facts",
-        id: Uuid::now_v7(),
-        version: 1,
-    };
+    let b = RecordBinding { table: "facts", id: Uuid::now_v7(), version: 1 };
     let payload = vec![b'x'; 300];
     let sealed = env.seal(&b, &payload).unwrap();
     let n = 200_000;
@@ -119,31 +106,18 @@ fn main() {
     if std::env::var("BENCH_ENVELOPE_ONLY").is_ok() {
         return;
     }
-    let residents: usize = std::env::var("BENCH_RESIDENTS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(80);
-    let days: u32 = std::env::var("BENCH_DAYS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(365);
-    println!(
-        "seeding two stores (encrypted, plaintext) with {residents} residents and {days} days of history…"
-    );
+    let residents: usize = std::env::var("BENCH_RESIDENTS").ok().and_then(|s| s.parse().ok()).unwrap_or(80);
+    let days: u32 = std::env::var("BENCH_DAYS").ok().and_then(|s| s.parse().ok()).unwrap_or(365);
+    println!("seeding two stores (encrypted, plaintext) with {residents} residents and {days} days of history…");
     let beds = [seed(false, residents, days), seed(true, residents, days)];
     let facts = {
         let c = rusqlite::Connection::open(&beds[0].path).unwrap();
-        c.query_row("SELECT COUNT(*) FROM facts", [], |r| r.get::<_, i64>(0))
-            .unwrap()
+        c.query_row("SELECT COUNT(*) FROM facts", [], |r| r.get::<_, i64>(0)).unwrap()
     };
     let acts = {
         let c = rusqlite::Connection::open(&beds[0].path).unwrap();
-        c.query_row(
-            "SELECT COUNT(*) FROM facts WHERE kind IN ('act', 'administration')",
-            [],
-            |r| r.get::<_, i64>(0),
-        )
-        .unwrap()
+        c.query_row("SELECT COUNT(*) FROM facts WHERE kind IN ('act', 'administration')", [], |r| r.get::<_, i64>(0))
+            .unwrap()
     };
     println!(
         "store: {facts} facts ({acts} act records and administrations); seeded in {:.1} s encrypted, {:.1} s plaintext",
@@ -152,16 +126,8 @@ fn main() {
 
     let tz = beds[0].demo.tz.clone();
     let day = now().to_zoned_datetime(tz.clone()).date();
-    let from = day
-        .at(7, 0, 0, 0)
-        .to_zoned_datetime(tz.clone())
-        .unwrap()
-        .timestamp();
-    let to = day
-        .at(13, 0, 0, 0)
-        .to_zoned_datetime(tz)
-        .unwrap()
-        .timestamp();
+    let from = day.at(7, 0, 0, 0).to_zoned_datetime(tz.clone()).unwrap().timestamp();
+    let to = day.at(13, 0, 0, 0).to_zoned_datetime(tz).unwrap().timestamp();
 
     let mut rows = Vec::new();
     let mut results = [[0.0f64; 4]; 2];
@@ -181,13 +147,7 @@ fn main() {
         let batches = 20;
         let t = Instant::now();
         for b in 0..batches {
-            bed.store
-                .record_batch(
-                    (0..batch_size)
-                        .map(|j| act(bed, b * batch_size + j))
-                        .collect(),
-                )
-                .unwrap();
+            bed.store.record_batch((0..batch_size).map(|j| act(bed, b * batch_size + j)).collect()).unwrap();
         }
         let per_sec = (batch_size * batches) as f64 / t.elapsed().as_secs_f64();
         results[k] = [ms(round.median), ms(one.median), per_sec, ms(one.p95)];
@@ -236,8 +196,5 @@ fn main() {
     let open = measure(5, || {
         Store::open(&pass_path, &pass, options(false)).unwrap();
     });
-    println!(
-        "open with the Argon2id passphrase vault (64 MiB, 3 passes): median {:.0} ms",
-        ms(open.median)
-    );
+    println!("open with the Argon2id passphrase vault (64 MiB, 3 passes): median {:.0} ms", ms(open.median));
 }

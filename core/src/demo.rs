@@ -12,9 +12,9 @@ use crate::error::{CoreError, Result};
 use crate::store::Store;
 
 const FAMILY_NAMES: [&str; 24] = [
-    "Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy",
-    "Moreau", "Simon", "Laurent", "Lefèvre", "Michel", "Garcia", "David", "Bertrand", "Roux",
-    "Vincent", "Fournier", "Morel", "Girard", "André", "Mercier",
+    "Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy", "Moreau", "Simon",
+    "Laurent", "Lefèvre", "Michel", "Garcia", "David", "Bertrand", "Roux", "Vincent", "Fournier", "Morel", "Girard",
+    "André", "Mercier",
 ];
 const GIVEN_NAMES_F: [&str; 12] = [
     "Jeanne",
@@ -30,10 +30,8 @@ const GIVEN_NAMES_F: [&str; 12] = [
     "Lucienne",
     "Denise",
 ];
-const GIVEN_NAMES_M: [&str; 12] = [
-    "Jean", "Pierre", "André", "René", "Marcel", "Roger", "Louis", "Henri", "Lucien", "Raymond",
-    "Gaston", "Émile",
-];
+const GIVEN_NAMES_M: [&str; 12] =
+    ["Jean", "Pierre", "André", "René", "Marcel", "Roger", "Louis", "Henri", "Lucien", "Raymond", "Gaston", "Émile"];
 
 /// PIN of every demo professional.
 pub const DEMO_PIN: &str = "2580";
@@ -61,10 +59,7 @@ impl DemoRng {
 
     /// Normal-ish value around `mean` (sum of uniforms).
     pub fn around(&mut self, mean: f64, spread: f64) -> f64 {
-        let u: f64 = (0..4)
-            .map(|_| (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64)
-            .sum::<f64>()
-            / 4.0;
+        let u: f64 = (0..4).map(|_| (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64).sum::<f64>() / 4.0;
         mean + (u - 0.5) * 2.0 * spread
     }
 }
@@ -89,8 +84,7 @@ pub struct Demo {
 /// plans, and `history_days` days of recorded care up to `now` (the clock
 /// the store uses). Signs the nurse in and leaves her signed in.
 pub fn seed(store: &Store, units: usize, per_unit: usize, history_days: u32) -> Result<Demo> {
-    let tz = TimeZone::get("Europe/Paris")
-        .map_err(|_| CoreError::invalid("time_zone", "tzdb missing"))?;
+    let tz = TimeZone::get("Europe/Paris").map_err(|_| CoreError::invalid("time_zone", "tzdb missing"))?;
     let mut rng = DemoRng::new(0x00C4_E7E7);
     let establishment = Establishment {
         id: Uuid::now_v7(),
@@ -101,21 +95,12 @@ pub fn seed(store: &Store, units: usize, per_unit: usize, history_days: u32) -> 
     };
     store.provision_establishment(&establishment)?;
     let unit_list: Vec<Unit> = (0..units)
-        .map(|i| Unit {
-            id: Uuid::now_v7(),
-            establishment_id: establishment.id,
-            name: format!("Étage {}", i + 1),
-        })
+        .map(|i| Unit { id: Uuid::now_v7(), establishment_id: establishment.id, name: format!("Étage {}", i + 1) })
         .collect();
     for u in &unit_list {
         store.provision_unit(u)?;
     }
-    let staff = |name: &str, role| Staff {
-        id: Uuid::now_v7(),
-        display_name: name.into(),
-        role,
-        rpps: None,
-    };
+    let staff = |name: &str, role| Staff { id: Uuid::now_v7(), display_name: name.into(), role, rpps: None };
     let nurse = staff("Claire Fontaine", Role::Nurse);
     let care_aide = staff("Karim Benali", Role::CareAide);
     let manager = staff("Sophie Marchand", Role::HealthManager);
@@ -126,19 +111,14 @@ pub fn seed(store: &Store, units: usize, per_unit: usize, history_days: u32) -> 
 
     let now = store.now();
     let today = now.to_zoned_datetime(tz.clone()).date();
-    let start = today
-        .checked_sub((history_days as i32).days())
-        .map_err(|_| CoreError::invalid("history_days", "too long"))?;
+    let start =
+        today.checked_sub((history_days as i32).days()).map_err(|_| CoreError::invalid("history_days", "too long"))?;
     let mut residents = Vec::new();
     for (u, unit) in unit_list.iter().enumerate() {
         for i in 0..per_unit {
             let female = rng.below(10) < 7;
             let family = FAMILY_NAMES[rng.below(FAMILY_NAMES.len() as u64) as usize];
-            let given_list = if female {
-                &GIVEN_NAMES_F
-            } else {
-                &GIVEN_NAMES_M
-            };
+            let given_list = if female { &GIVEN_NAMES_F } else { &GIVEN_NAMES_M };
             let given = given_list[rng.below(12) as usize];
             let second = given_list[rng.below(12) as usize];
             let year = 1930 + rng.below(15) as i16;
@@ -160,16 +140,8 @@ pub fn seed(store: &Store, units: usize, per_unit: usize, history_days: u32) -> 
                 },
                 matricule: qualified.then(|| matricule_with_key(body)).transpose()?,
                 system: qualified.then_some(InsSystem::NirDemo),
-                status: if qualified {
-                    IdentityStatus::Qualified
-                } else {
-                    IdentityStatus::Provisional
-                },
-                collection: if qualified {
-                    CollectionMethod::Insi
-                } else {
-                    CollectionMethod::Manual
-                },
+                status: if qualified { IdentityStatus::Qualified } else { IdentityStatus::Provisional },
+                collection: if qualified { CollectionMethod::Insi } else { CollectionMethod::Manual },
                 used_name: None,
                 used_given_name: None,
             };
@@ -178,11 +150,7 @@ pub fn seed(store: &Store, units: usize, per_unit: usize, history_days: u32) -> 
                 unit_id: unit.id,
                 identity,
                 room: format!("{}{:02}", u + 1, i + 1),
-                allergies: if rng.below(5) == 0 {
-                    vec!["Pénicilline".into()]
-                } else {
-                    vec![]
-                },
+                allergies: if rng.below(5) == 0 { vec!["Pénicilline".into()] } else { vec![] },
                 trusted_person: None,
                 contacts: vec![],
                 advance_directives: None,
@@ -198,15 +166,7 @@ pub fn seed(store: &Store, units: usize, per_unit: usize, history_days: u32) -> 
             residents.push(resident);
         }
     }
-    let demo = Demo {
-        establishment,
-        units: unit_list,
-        nurse,
-        care_aide,
-        manager,
-        residents,
-        tz,
-    };
+    let demo = Demo { establishment, units: unit_list, nurse, care_aide, manager, residents, tz };
     record_history(store, &demo, start, now, &mut rng)?;
     Ok(demo)
 }
@@ -224,12 +184,7 @@ fn planned(
         resident_id: resident.id,
         kind,
         label: label.into(),
-        schedule: Schedule {
-            times: times.to_vec(),
-            recurrence,
-            start,
-            end: None,
-        },
+        schedule: Schedule { times: times.to_vec(), recurrence, start, end: None },
         medication: None,
         active: true,
     }
@@ -239,24 +194,12 @@ fn planned(
 pub fn care_plan_for(r: &Resident, start: Date, rng: &mut DemoRng) -> Vec<PlannedAct> {
     let t = |h| time(h, 0, 0, 0);
     let mut acts = vec![
-        planned(
-            r,
-            ActKind::Hygiene,
-            "Toilette",
-            &[t(8)],
-            Recurrence::Daily,
-            start,
-        ),
+        planned(r, ActKind::Hygiene, "Toilette", &[t(8)], Recurrence::Daily, start),
         planned(
             r,
             ActKind::Continence,
             "Change",
-            &[
-                time(7, 30, 0, 0),
-                time(11, 30, 0, 0),
-                time(15, 30, 0, 0),
-                t(21),
-            ],
+            &[time(7, 30, 0, 0), time(11, 30, 0, 0), time(15, 30, 0, 0), t(21)],
             Recurrence::Daily,
             start,
         ),
@@ -276,23 +219,9 @@ pub fn care_plan_for(r: &Resident, start: Date, rng: &mut DemoRng) -> Vec<Planne
             Recurrence::Daily,
             start,
         ),
-        planned(
-            r,
-            ActKind::Vitals,
-            "Constantes",
-            &[t(9)],
-            Recurrence::EveryNDays(2),
-            start,
-        ),
+        planned(r, ActKind::Vitals, "Constantes", &[t(9)], Recurrence::EveryNDays(2), start),
     ];
-    let mut med = planned(
-        r,
-        ActKind::Medication,
-        "Paracétamol 1 g",
-        &[t(8), t(12), t(18)],
-        Recurrence::Daily,
-        start,
-    );
+    let mut med = planned(r, ActKind::Medication, "Paracétamol 1 g", &[t(8), t(12), t(18)], Recurrence::Daily, start);
     med.medication = Some(MedicationLine {
         drug: "Paracétamol".into(),
         dose: "1 g".into(),
@@ -304,27 +233,18 @@ pub fn care_plan_for(r: &Resident, start: Date, rng: &mut DemoRng) -> Vec<Planne
     acts
 }
 
-fn record_history(
-    store: &Store,
-    demo: &Demo,
-    start: Date,
-    now: Timestamp,
-    rng: &mut DemoRng,
-) -> Result<()> {
+fn record_history(store: &Store, demo: &Demo, start: Date, now: Timestamp, rng: &mut DemoRng) -> Result<()> {
     // Leave the last two hours unrecorded so the round shows what is due.
-    let cutoff = Timestamp::from_second(now.as_second() - 2 * 3600)
-        .map_err(|_| CoreError::invalid("now", "out of range"))?;
-    let from = start
-        .to_zoned_datetime(demo.tz.clone())
-        .map_err(|_| CoreError::invalid("start", "out of range"))?
-        .timestamp();
+    let cutoff =
+        Timestamp::from_second(now.as_second() - 2 * 3600).map_err(|_| CoreError::invalid("now", "out of range"))?;
+    let from =
+        start.to_zoned_datetime(demo.tz.clone()).map_err(|_| CoreError::invalid("start", "out of range"))?.timestamp();
     let mut batch = Vec::with_capacity(4096);
     for resident in &demo.residents {
         let plan = store.care_plan(resident.id)?;
         for (act, _) in &plan {
             for occ in act.schedule.occurrences(&demo.tz, from, cutoff) {
-                let clinical =
-                    Timestamp::from_second(occ.as_second() + rng.below(1800) as i64).unwrap_or(occ);
+                let clinical = Timestamp::from_second(occ.as_second() + rng.below(1800) as i64).unwrap_or(occ);
                 let id = Uuid::now_v7();
                 let fact = if act.kind == ActKind::Medication {
                     let outcome = match rng.below(50) {
@@ -361,12 +281,7 @@ fn record_history(
                 };
                 batch.push(fact);
                 if act.kind == ActKind::Vitals {
-                    batch.extend(vitals_at(
-                        resident.id,
-                        clinical,
-                        base_weight(resident.id),
-                        rng,
-                    ));
+                    batch.extend(vitals_at(resident.id, clinical, base_weight(resident.id), rng));
                 }
                 if batch.len() >= 4000 {
                     store.record_batch(std::mem::take(&mut batch))?;
@@ -406,22 +321,10 @@ pub fn vitals_at(resident_id: Uuid, at: Timestamp, weight_kg: f64, rng: &mut Dem
                 diastolic: rng.around(75.0, 10.0).round(),
             },
         ),
-        obs(
-            VitalCode::HeartRate,
-            ObservationValue::Quantity(rng.around(76.0, 14.0).round()),
-        ),
-        obs(
-            VitalCode::Temperature,
-            ObservationValue::Quantity(round1(rng.around(36.9, 0.6))),
-        ),
-        obs(
-            VitalCode::OxygenSaturation,
-            ObservationValue::Quantity(rng.around(95.0, 3.0).round().min(100.0)),
-        ),
-        obs(
-            VitalCode::Weight,
-            ObservationValue::Quantity(round1(rng.around(weight_kg, 0.8))),
-        ),
+        obs(VitalCode::HeartRate, ObservationValue::Quantity(rng.around(76.0, 14.0).round())),
+        obs(VitalCode::Temperature, ObservationValue::Quantity(round1(rng.around(36.9, 0.6)))),
+        obs(VitalCode::OxygenSaturation, ObservationValue::Quantity(rng.around(95.0, 3.0).round().min(100.0))),
+        obs(VitalCode::Weight, ObservationValue::Quantity(round1(rng.around(weight_kg, 0.8)))),
     ]
 }
 
@@ -445,11 +348,7 @@ pub fn record_round(
     for r in &view.residents {
         let plan = store.care_plan(r.resident_id)?;
         for item in &r.items {
-            if !matches!(
-                item.status,
-                RoundStatus::Due | RoundStatus::Late | RoundStatus::Missed
-            ) || item.due_at > now
-            {
+            if !matches!(item.status, RoundStatus::Due | RoundStatus::Late | RoundStatus::Missed) || item.due_at > now {
                 continue;
             }
             let Some((act, _)) = plan.iter().find(|(a, _)| a.id == item.planned_act_id) else {
@@ -458,10 +357,8 @@ pub fn record_round(
             if !kinds.is_empty() && !kinds.contains(&act.kind) {
                 continue;
             }
-            let at = Timestamp::from_second(
-                (item.due_at.as_second() + rng.below(900) as i64).min(now.as_second()),
-            )
-            .unwrap_or(now);
+            let at = Timestamp::from_second((item.due_at.as_second() + rng.below(900) as i64).min(now.as_second()))
+                .unwrap_or(now);
             let fact = if act.kind == ActKind::Medication {
                 Fact::Administration(MedicationAdministration {
                     id: Uuid::now_v7(),
@@ -479,11 +376,7 @@ pub fn record_round(
                     resident_id: r.resident_id,
                     planned_act_id: Some(act.id),
                     occurrence: Some(item.due_at),
-                    outcome: if rng.below(25) == 0 {
-                        ActOutcome::Refused
-                    } else {
-                        ActOutcome::Done
-                    },
+                    outcome: if rng.below(25) == 0 { ActOutcome::Refused } else { ActOutcome::Done },
                     comment: None,
                     meta: RecordMeta::at(at),
                 })

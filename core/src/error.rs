@@ -21,18 +21,10 @@ pub enum CoreError {
     WrongKey,
     /// An envelope names a key id this store does not hold.
     #[error("unknown key id {key_id} in {table} record {id}")]
-    UnknownKeyId {
-        table: &'static str,
-        id: Uuid,
-        key_id: u16,
-    },
+    UnknownKeyId { table: &'static str, id: Uuid, key_id: u16 },
     /// An envelope has a format version this build cannot read.
     #[error("unsupported envelope version {version} in {table} record {id}")]
-    UnsupportedEnvelope {
-        table: &'static str,
-        id: Uuid,
-        version: u8,
-    },
+    UnsupportedEnvelope { table: &'static str, id: Uuid, version: u8 },
     /// An envelope failed authentication: its bytes were altered.
     #[error("corrupt ciphertext in {table} record {id}")]
     CorruptRecord { table: &'static str, id: Uuid },
@@ -72,10 +64,7 @@ pub enum CoreError {
     WeakPin(&'static str),
     /// The signed-in user's role lacks the permission for this write.
     #[error("staff {staff_id} lacks permission {permission}")]
-    PermissionDenied {
-        staff_id: Uuid,
-        permission: &'static str,
-    },
+    PermissionDenied { staff_id: Uuid, permission: &'static str },
 
     // --- input -------------------------------------------------------------------
     /// The INS matricule or identity is invalid.
@@ -86,29 +75,16 @@ pub enum CoreError {
     IdentityLocked { resident_id: Uuid },
     /// A measurement outside what a living person can show.
     #[error("implausible value for {code}: outside {min}..={max} {unit}")]
-    ImplausibleValue {
-        code: &'static str,
-        unit: &'static str,
-        min: f64,
-        max: f64,
-    },
+    ImplausibleValue { code: &'static str, unit: &'static str, min: f64, max: f64 },
     /// Any other field that fails validation.
     #[error("invalid {field}: {reason}")]
-    InvalidInput {
-        field: &'static str,
-        reason: &'static str,
-    },
+    InvalidInput { field: &'static str, reason: &'static str },
     /// The id names no record of that kind.
     #[error("no {kind} with id {id}")]
     NotFound { kind: &'static str, id: Uuid },
     /// The record changed since the caller read it.
     #[error("{kind} {id} changed: expected version {expected}, found {found}")]
-    VersionConflict {
-        kind: &'static str,
-        id: Uuid,
-        expected: u32,
-        found: u32,
-    },
+    VersionConflict { kind: &'static str, id: Uuid, expected: u32, found: u32 },
     // --- sync ----------------------------------------------------------------------
     /// The store has no hub credential: enrol first.
     #[error("this device is not enrolled with a hub")]
@@ -145,9 +121,7 @@ impl From<rusqlite::Error> for CoreError {
         // SQLite's messages carry no row values (we never build SQL from data),
         // so its text is safe to keep.
         match e.sqlite_error_code() {
-            Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => {
-                CoreError::DatabaseCorrupt(e.to_string())
-            }
+            Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => CoreError::DatabaseCorrupt(e.to_string()),
             _ => CoreError::Database(e.to_string()),
         }
     }

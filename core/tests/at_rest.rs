@@ -71,10 +71,7 @@ fn database_files_hold_no_personal_data() {
             id: Uuid::now_v7(),
             resident_id: r.id,
             code: VitalCode::BloodPressure,
-            value: ObservationValue::BloodPressure {
-                systolic: 187.0,
-                diastolic: 113.0,
-            },
+            value: ObservationValue::BloodPressure { systolic: 187.0, diastolic: 113.0 },
             method: None,
             meta: RecordMeta::at(at),
         }),
@@ -84,10 +81,7 @@ fn database_files_hold_no_personal_data() {
 
     // Keep the store open: the -wal and -shm files exist and are scanned too.
     let files = store_files(&f.path());
-    assert!(
-        files.len() >= 2,
-        "expected the WAL beside the main file: {files:?}"
-    );
+    assert!(files.len() >= 2, "expected the WAL beside the main file: {files:?}");
     let needles: Vec<Vec<u8>> = [
         "Quimperlé",
         "Quimperle",
@@ -112,21 +106,13 @@ fn database_files_hold_no_personal_data() {
     ]
     .iter()
     .map(|s| s.as_bytes().to_vec())
-    .chain([
-        38.73f64.to_le_bytes().to_vec(),
-        38.73f64.to_be_bytes().to_vec(),
-    ])
+    .chain([38.73f64.to_le_bytes().to_vec(), 38.73f64.to_be_bytes().to_vec()])
     .collect();
     // Every demo resident's name too.
     let names: Vec<Vec<u8>> = d
         .residents
         .iter()
-        .flat_map(|r| {
-            [
-                r.identity.traits.birth_given_names.clone(),
-                r.identity.display_name(),
-            ]
-        })
+        .flat_map(|r| [r.identity.traits.birth_given_names.clone(), r.identity.display_name()])
         .map(String::into_bytes)
         .collect();
     for file in &files {

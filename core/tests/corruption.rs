@@ -46,14 +46,8 @@ fn wrong_key_and_failing_vault_are_told_apart_and_change_nothing() {
     let (_dir, path) = f.close();
     let digest = |p: &std::path::Path| blake3::hash(&std::fs::read(p).unwrap());
     let before = digest(&path);
-    assert!(matches!(
-        open(&path, &ForgetfulVault),
-        Err(CoreError::WrongKey)
-    ));
-    assert!(matches!(
-        open(&path, &KekVault::new([9; 32])),
-        Err(CoreError::Vault(_))
-    ));
+    assert!(matches!(open(&path, &ForgetfulVault), Err(CoreError::WrongKey)));
+    assert!(matches!(open(&path, &KekVault::new([9; 32])), Err(CoreError::Vault(_))));
     assert_eq!(digest(&path), before, "a refused key changed the file");
     open(&path, &vault()).unwrap();
 }
@@ -67,18 +61,10 @@ fn corrupt_and_misplaced_ciphertexts_have_their_own_errors_and_the_rest_stays_re
     let c = f.store.record(temperature(r.id, 37.3)).unwrap();
     let raw = rusqlite::Connection::open(f.path()).unwrap();
     // Flip one ciphertext byte of `a`.
-    let mut env: Vec<u8> = raw
-        .query_row("SELECT envelope FROM facts WHERE id = ?1", [a.id()], |r| {
-            r.get(0)
-        })
-        .unwrap();
+    let mut env: Vec<u8> = raw.query_row("SELECT envelope FROM facts WHERE id = ?1", [a.id()], |r| r.get(0)).unwrap();
     let mid = env.len() / 2;
     env[mid] ^= 0x20;
-    raw.execute(
-        "UPDATE facts SET envelope = ?2 WHERE id = ?1",
-        rusqlite::params![a.id(), env],
-    )
-    .unwrap();
+    raw.execute("UPDATE facts SET envelope = ?2 WHERE id = ?1", rusqlite::params![a.id(), env]).unwrap();
     // Copy `c`'s ciphertext onto `b`.
     raw.execute(
         "UPDATE facts SET envelope = (SELECT envelope FROM facts WHERE id = ?2) WHERE id = ?1",
@@ -86,12 +72,8 @@ fn corrupt_and_misplaced_ciphertexts_have_their_own_errors_and_the_rest_stays_re
     )
     .unwrap();
 
-    assert!(
-        matches!(f.store.fact(a.id()), Err(CoreError::CorruptRecord { table: "facts", id }) if id == a.id())
-    );
-    assert!(
-        matches!(f.store.fact(b.id()), Err(CoreError::MisplacedRecord { table: "facts", id }) if id == b.id())
-    );
+    assert!(matches!(f.store.fact(a.id()), Err(CoreError::CorruptRecord { table: "facts", id }) if id == a.id()));
+    assert!(matches!(f.store.fact(b.id()), Err(CoreError::MisplacedRecord { table: "facts", id }) if id == b.id()));
     assert_eq!(f.store.fact(c.id()).unwrap().0, c);
 
     let timeline = f.store.timeline(r.id, None, 100).unwrap();
@@ -104,11 +86,7 @@ fn corrupt_and_misplaced_ciphertexts_have_their_own_errors_and_the_rest_stays_re
         .collect();
     assert_eq!(unreadable.len(), 2);
     assert!(unreadable.contains(&a.id()) && unreadable.contains(&b.id()));
-    assert!(
-        timeline
-            .iter()
-            .any(|e| matches!(e, TimelineEntry::Fact { fact, .. } if fact.id() == c.id()))
-    );
+    assert!(timeline.iter().any(|e| matches!(e, TimelineEntry::Fact { fact, .. } if fact.id() == c.id())));
 
     // A damaged resident profile shows as unreadable in the round; others show.
     let other = &d.residents[1];
@@ -118,22 +96,13 @@ fn corrupt_and_misplaced_ciphertexts_have_their_own_errors_and_the_rest_stays_re
     )
     .unwrap();
     let now = monday_10h();
-    let view = f
-        .store
-        .round_view(
-            r.unit_id,
-            now,
-            jiff::Timestamp::from_second(now.as_second() + 3600).unwrap(),
-        )
-        .unwrap();
+    let view =
+        f.store.round_view(r.unit_id, now, jiff::Timestamp::from_second(now.as_second() + 3600).unwrap()).unwrap();
     assert_eq!(view.unreadable.len(), 1);
     assert_eq!(view.unreadable[0].id, r.id);
     assert!(view.unreadable[0].error.contains("misplaced"));
     assert!(view.residents.iter().any(|x| x.resident_id == other.id));
-    assert!(matches!(
-        f.store.resident(r.id),
-        Err(CoreError::MisplacedRecord { .. })
-    ));
+    assert!(matches!(f.store.resident(r.id), Err(CoreError::MisplacedRecord { .. })));
 }
 
 #[test]
@@ -141,10 +110,7 @@ fn truncated_database_file_is_reported_as_damaged() {
     let (f, _) = seeded(4, 20);
     let (_dir, path) = f.close();
     let len = std::fs::metadata(&path).unwrap().len();
-    assert!(
-        len > 200_000,
-        "the store should span many pages ({len} bytes)"
-    );
+    assert!(len > 200_000, "the store should span many pages ({len} bytes)");
     let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
     file.set_len(len / 3).unwrap();
     drop(file);
@@ -166,8 +132,5 @@ fn a_file_that_is_not_a_database_is_reported_as_damaged() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("chevet.db");
     std::fs::write(&path, vec![0x5Au8; 8192]).unwrap();
-    assert!(matches!(
-        open(&path, &vault()),
-        Err(CoreError::DatabaseCorrupt(_))
-    ));
+    assert!(matches!(open(&path, &vault()), Err(CoreError::DatabaseCorrupt(_))));
 }

@@ -24,11 +24,7 @@ fn crash_child_writer() {
         return;
     };
     let parts: Vec<&str> = spec.split('|').collect();
-    let (path, nurse, resident): (&str, Uuid, Uuid) = (
-        parts[0],
-        parts[1].parse().unwrap(),
-        parts[2].parse().unwrap(),
-    );
+    let (path, nurse, resident): (&str, Uuid, Uuid) = (parts[0], parts[1].parse().unwrap(), parts[2].parse().unwrap());
     let clock = std::sync::Arc::new(chevet_core::store::ManualClock::new(monday_10h()));
     let store = chevet_core::Store::open(path, &vault(), options(&clock)).unwrap();
     store.sign_in(nurse, DEMO_PIN).unwrap();
@@ -48,10 +44,7 @@ fn crash_child_writer() {
             // A document update against its current version.
             1 => {
                 let (_, version) = store.resident(resident).unwrap();
-                let changes = ResidentChanges {
-                    room: Some(format!("{}", 100 + i % 50)),
-                    ..Default::default()
-                };
+                let changes = ResidentChanges { room: Some(format!("{}", 100 + i % 50)), ..Default::default() };
                 store.update_resident(resident, version, &changes).unwrap();
                 writeln!(out, "version {}", version + 1).unwrap();
             }
@@ -89,12 +82,7 @@ fn acknowledged_writes_survive_sigkill() {
 
     for round in 0..KILLS {
         let mut child = Command::new(&exe)
-            .args([
-                "--exact",
-                "crash_child_writer",
-                "--nocapture",
-                "--test-threads=1",
-            ])
+            .args(["--exact", "crash_child_writer", "--nocapture", "--test-threads=1"])
             .env(CHILD_ENV, format!("{}|{nurse}|{resident}", path.display()))
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -111,9 +99,7 @@ fn acknowledged_writes_survive_sigkill() {
             }
         });
         // Let it write for a random while, at least until its first ack.
-        let first = rx
-            .recv_timeout(Duration::from_secs(60))
-            .expect("child never acknowledged a write");
+        let first = rx.recv_timeout(Duration::from_secs(60)).expect("child never acknowledged a write");
         let mut lines = vec![first];
         std::thread::sleep(Duration::from_millis(rng.below(150)));
         child.kill().unwrap(); // SIGKILL
@@ -133,19 +119,12 @@ fn acknowledged_writes_survive_sigkill() {
         let store = chevet_core::Store::open(&path, &vault(), options(&clock))
             .unwrap_or_else(|e| panic!("round {round}: store does not reopen: {e}"));
         store.check_integrity().unwrap();
-        store
-            .verify_audit()
-            .unwrap_or_else(|e| panic!("round {round}: {e}"));
+        store.verify_audit().unwrap_or_else(|e| panic!("round {round}: {e}"));
         for id in &acked {
-            store
-                .fact(*id)
-                .unwrap_or_else(|e| panic!("round {round}: acknowledged fact {id} lost: {e}"));
+            store.fact(*id).unwrap_or_else(|e| panic!("round {round}: acknowledged fact {id} lost: {e}"));
         }
         let (_, version) = store.resident(resident).unwrap();
-        assert!(
-            version >= acked_version,
-            "round {round}: document version went back"
-        );
+        assert!(version >= acked_version, "round {round}: document version went back");
         // Every fact and document change has its outbox operation, gap-free.
         let raw = rusqlite::Connection::open(&path).unwrap();
         let orphans: i64 = raw
@@ -155,19 +134,10 @@ fn acknowledged_writes_survive_sigkill() {
                 |r| r.get(0),
             )
             .unwrap();
-        assert_eq!(
-            orphans, 0,
-            "round {round}: a fact without its sync operation"
-        );
-        let (n, max): (i64, i64) = raw
-            .query_row("SELECT COUNT(*), MAX(device_seq) FROM outbox", [], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
-            .unwrap();
+        assert_eq!(orphans, 0, "round {round}: a fact without its sync operation");
+        let (n, max): (i64, i64) =
+            raw.query_row("SELECT COUNT(*), MAX(device_seq) FROM outbox", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
         assert_eq!(n, max, "round {round}: device_seq has a gap");
     }
-    assert!(
-        acked.len() > KILLS,
-        "the children wrote too little to test anything ({total_lines} lines)"
-    );
+    assert!(acked.len() > KILLS, "the children wrote too little to test anything ({total_lines} lines)");
 }

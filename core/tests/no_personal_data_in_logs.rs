@@ -20,12 +20,7 @@ impl log::Log for Capture {
         true
     }
     fn log(&self, record: &log::Record) {
-        self.0.lock().unwrap().push(format!(
-            "{} {} {}",
-            record.level(),
-            record.target(),
-            record.args()
-        ));
+        self.0.lock().unwrap().push(format!("{} {} {}", record.level(), record.target(), record.args()));
     }
     fn flush(&self) {}
 }
@@ -87,11 +82,7 @@ fn a_full_scenario_logs_and_errs_without_personal_data() {
             meta: RecordMeta::at(monday_10h()),
         })
     };
-    keep(
-        f.store
-            .record(note("Déambulation nocturne vers l'ascenseur"))
-            .map(|_| ()),
-    );
+    keep(f.store.record(note("Déambulation nocturne vers l'ascenseur")).map(|_| ()));
     let temp = |v: f64| {
         Fact::Observation(Observation {
             id: Uuid::now_v7(),
@@ -109,14 +100,7 @@ fn a_full_scenario_logs_and_errs_without_personal_data() {
     changed.traits.birth_name = "Trégastel-Kerlo".into();
     keep(
         f.store
-            .update_resident(
-                r.id,
-                1,
-                &ResidentChanges {
-                    identity: Some(changed),
-                    ..Default::default()
-                },
-            )
+            .update_resident(r.id, 1, &ResidentChanges { identity: Some(changed), ..Default::default() })
             .map(|_| ()),
     );
     keep(Matricule::parse("2440913055987 00").map(|_| ()));
@@ -138,11 +122,7 @@ fn a_full_scenario_logs_and_errs_without_personal_data() {
     );
     // A damaged record read back.
     let raw = rusqlite::Connection::open(f.path()).unwrap();
-    raw.execute(
-        "UPDATE residents SET envelope = X'01000100' WHERE id = ?1",
-        [r.id],
-    )
-    .unwrap();
+    raw.execute("UPDATE residents SET envelope = X'01000100' WHERE id = ?1", [r.id]).unwrap();
     keep(f.store.resident(r.id).map(|_| ()));
     keep(
         f.store
@@ -156,16 +136,8 @@ fn a_full_scenario_logs_and_errs_without_personal_data() {
     drop(f);
 
     let logs = LOGS.0.lock().unwrap().clone();
-    assert!(
-        logs.len() > 5,
-        "the scenario should have logged ({} lines)",
-        logs.len()
-    );
-    assert!(
-        errors.len() >= 6,
-        "the refusals should have produced errors ({})",
-        errors.len()
-    );
+    assert!(logs.len() > 5, "the scenario should have logged ({} lines)", logs.len());
+    assert!(errors.len() >= 6, "the refusals should have produced errors ({})", errors.len());
     let mut secrets: Vec<String> = [
         "Trégastel",
         "Tregastel",
@@ -190,11 +162,7 @@ fn a_full_scenario_logs_and_errs_without_personal_data() {
     .map(|s| s.to_string())
     .collect();
     secrets.push(m.as_str().to_owned());
-    secrets.extend(
-        d.residents
-            .iter()
-            .map(|x| x.identity.traits.birth_given_names.clone()),
-    );
+    secrets.extend(d.residents.iter().map(|x| x.identity.traits.birth_given_names.clone()));
     for line in logs.iter().chain(&errors) {
         for s in &secrets {
             assert!(!line.contains(s.as_str()), "personal data {s:?} in: {line}");

@@ -12,13 +12,7 @@ use jiff::Timestamp;
 use jiff::civil::{date, time};
 use uuid::Uuid;
 
-fn resident(
-    unit_id: Uuid,
-    family: &str,
-    given: &str,
-    room: &str,
-    matricule: Option<Matricule>,
-) -> Resident {
+fn resident(unit_id: Uuid, family: &str, given: &str, room: &str, matricule: Option<Matricule>) -> Resident {
     let qualified = matricule.is_some();
     Resident {
         id: Uuid::now_v7(),
@@ -34,16 +28,8 @@ fn resident(
             },
             system: matricule.as_ref().map(|_| InsSystem::NirDemo),
             matricule,
-            status: if qualified {
-                IdentityStatus::Qualified
-            } else {
-                IdentityStatus::Provisional
-            },
-            collection: if qualified {
-                CollectionMethod::Insi
-            } else {
-                CollectionMethod::Manual
-            },
+            status: if qualified { IdentityStatus::Qualified } else { IdentityStatus::Provisional },
+            collection: if qualified { CollectionMethod::Insi } else { CollectionMethod::Manual },
             used_name: None,
             used_given_name: None,
         },
@@ -102,11 +88,7 @@ fn done(resident_id: Uuid, planned: &PlannedAct, occurrence: Timestamp, at: Time
 }
 
 fn paris(h: i8, m: i8) -> Timestamp {
-    date(2026, 11, 23)
-        .at(h, m, 0, 0)
-        .in_tz("Europe/Paris")
-        .unwrap()
-        .timestamp()
+    date(2026, 11, 23).at(h, m, 0, 0).in_tz("Europe/Paris").unwrap().timestamp()
 }
 
 fn temperature(resident_id: Uuid, value: f64, at: Timestamp) -> Fact {
@@ -122,11 +104,7 @@ fn temperature(resident_id: Uuid, value: f64, at: Timestamp) -> Fact {
 
 /// Counts of the rows every write touches, to prove a refusal wrote nothing.
 fn footprint(f: &Fixture) -> (i64, i64, i64) {
-    (
-        count(&f.path(), "facts"),
-        count(&f.path(), "outbox"),
-        count(&f.path(), "audit"),
-    )
+    (count(&f.path(), "facts"), count(&f.path(), "outbox"), count(&f.path(), "audit"))
 }
 
 #[test]
@@ -135,28 +113,17 @@ fn writes_need_a_session_and_idle_sessions_lock() {
     let r = &d.residents[0];
     f.store.lock();
     let before = footprint(&f);
-    assert!(matches!(
-        f.store.record(temperature(r.id, 37.2, monday_10h())),
-        Err(CoreError::NoSession)
-    ));
-    assert!(matches!(
-        f.store.search_residents("mar"),
-        Err(CoreError::NoSession)
-    ));
+    assert!(matches!(f.store.record(temperature(r.id, 37.2, monday_10h())), Err(CoreError::NoSession)));
+    assert!(matches!(f.store.search_residents("mar"), Err(CoreError::NoSession)));
     assert_eq!(footprint(&f), before);
 
     f.store.sign_in(d.care_aide.id, DEMO_PIN).unwrap();
-    f.store
-        .record(temperature(r.id, 37.2, monday_10h()))
-        .unwrap();
+    f.store.record(temperature(r.id, 37.2, monday_10h())).unwrap();
     f.clock.advance_secs(299);
     assert!(f.store.session().is_some());
     f.clock.advance_secs(301);
     assert!(f.store.session().is_none());
-    assert!(matches!(
-        f.store.record(temperature(r.id, 37.3, monday_10h())),
-        Err(CoreError::NoSession)
-    ));
+    assert!(matches!(f.store.record(temperature(r.id, 37.3, monday_10h())), Err(CoreError::NoSession)));
 }
 
 #[test]
@@ -164,16 +131,10 @@ fn every_record_carries_the_signed_in_author_and_device() {
     let (f, d) = seeded(1, 0);
     let r = &d.residents[0];
     f.store.sign_in(d.care_aide.id, DEMO_PIN).unwrap();
-    let a = f
-        .store
-        .record(temperature(r.id, 37.0, monday_10h()))
-        .unwrap();
+    let a = f.store.record(temperature(r.id, 37.0, monday_10h())).unwrap();
     // Quick switch: the nurse takes the tablet.
     f.store.sign_in(d.nurse.id, DEMO_PIN).unwrap();
-    let b = f
-        .store
-        .record(temperature(r.id, 37.1, monday_10h()))
-        .unwrap();
+    let b = f.store.record(temperature(r.id, 37.1, monday_10h())).unwrap();
     assert_eq!(a.meta().author, d.care_aide.id);
     assert_eq!(b.meta().author, d.nurse.id);
     assert_eq!(a.meta().device, f.store.device_id());
@@ -194,20 +155,11 @@ fn pin_brute_force_locks_out_and_survives_restart() {
             other => panic!("expected WrongPin, got {other:?}"),
         }
     }
-    assert!(matches!(
-        f.store.sign_in(aide, "9999"),
-        Err(CoreError::LockedOut { .. })
-    ));
+    assert!(matches!(f.store.sign_in(aide, "9999"), Err(CoreError::LockedOut { .. })));
     // Even the right PIN is refused while locked, and after a restart.
-    assert!(matches!(
-        f.store.sign_in(aide, DEMO_PIN),
-        Err(CoreError::LockedOut { .. })
-    ));
+    assert!(matches!(f.store.sign_in(aide, DEMO_PIN), Err(CoreError::LockedOut { .. })));
     let f = f.reopen();
-    assert!(matches!(
-        f.store.sign_in(aide, DEMO_PIN),
-        Err(CoreError::LockedOut { .. })
-    ));
+    assert!(matches!(f.store.sign_in(aide, DEMO_PIN), Err(CoreError::LockedOut { .. })));
     // Other users are unaffected.
     f.store.sign_in(d.nurse.id, DEMO_PIN).unwrap();
     f.clock.advance_secs(15 * 60 + 1);
@@ -216,27 +168,12 @@ fn pin_brute_force_locks_out_and_survives_restart() {
         let _ = f.store.sign_in(aide, "9999");
     }
     f.clock.advance_secs(15 * 60 + 1);
-    assert!(matches!(
-        f.store.sign_in(aide, DEMO_PIN),
-        Err(CoreError::LockedOut { .. })
-    ));
+    assert!(matches!(f.store.sign_in(aide, DEMO_PIN), Err(CoreError::LockedOut { .. })));
     f.clock.advance_secs(15 * 60);
     f.store.sign_in(aide, DEMO_PIN).unwrap();
     // A success resets the count.
-    assert!(matches!(
-        f.store.sign_in(aide, "9999"),
-        Err(CoreError::WrongPin {
-            attempts_left: 4,
-            ..
-        })
-    ));
-    let actions: Vec<String> = f
-        .store
-        .audit_entries(100)
-        .unwrap()
-        .into_iter()
-        .map(|e| e.action)
-        .collect();
+    assert!(matches!(f.store.sign_in(aide, "9999"), Err(CoreError::WrongPin { attempts_left: 4, .. })));
+    let actions: Vec<String> = f.store.audit_entries(100).unwrap().into_iter().map(|e| e.action).collect();
     assert!(actions.iter().filter(|a| *a == "lock_out").count() >= 2);
     assert!(actions.iter().any(|a| a == "sign_in_failed"));
 }
@@ -270,20 +207,14 @@ fn only_a_nurse_administers_unless_aide_a_la_prise_is_allowed() {
         other => panic!("expected PermissionDenied, got {other:?}"),
     }
     assert!(matches!(
-        f.store
-            .create_planned_act(&act(r.id, ActKind::Hygiene, "Douche", &[9])),
+        f.store.create_planned_act(&act(r.id, ActKind::Hygiene, "Douche", &[9])),
         Err(CoreError::PermissionDenied { .. })
     ));
     assert_eq!(footprint(&f), before);
-    f.store
-        .record(admin(&assisted, Some("3400935955838")))
-        .unwrap();
+    f.store.record(admin(&assisted, Some("3400935955838"))).unwrap();
     // The wrong box scanned is refused.
     let before = footprint(&f);
-    assert!(matches!(
-        f.store.record(admin(&assisted, Some("3400930000000"))),
-        Err(CoreError::InvalidInput { .. })
-    ));
+    assert!(matches!(f.store.record(admin(&assisted, Some("3400930000000"))), Err(CoreError::InvalidInput { .. })));
     assert_eq!(footprint(&f), before);
     f.store.sign_in(d.nurse.id, DEMO_PIN).unwrap();
     f.store.record(admin(&nurse_only, None)).unwrap();
@@ -296,37 +227,20 @@ fn invalid_input_is_refused_and_writes_nothing() {
     let before = footprint(&f);
     // Bad INS key.
     let m = matricule_with_key(2_360_569_123_045).unwrap();
-    let bad_key = format!(
-        "{}{:02}",
-        &m.as_str()[..13],
-        (m.as_str()[13..].parse::<u32>().unwrap() + 1) % 100
-    );
-    assert!(matches!(
-        Matricule::parse(&bad_key),
-        Err(CoreError::InvalidIns(_))
-    ));
+    let bad_key = format!("{}{:02}", &m.as_str()[..13], (m.as_str()[13..].parse::<u32>().unwrap() + 1) % 100);
+    assert!(matches!(Matricule::parse(&bad_key), Err(CoreError::InvalidIns(_))));
     let mut bad = resident(d.units[0].id, "Perrin", "Odile", "12", None);
     bad.identity.status = IdentityStatus::Qualified; // QUAL without a matricule
-    assert!(matches!(
-        f.store.create_resident(&bad),
-        Err(CoreError::InvalidIns(_))
-    ));
+    assert!(matches!(f.store.create_resident(&bad), Err(CoreError::InvalidIns(_))));
     // 37.5 typed 375.
     match f.store.record(temperature(r.id, 375.0, monday_10h())) {
         Err(CoreError::ImplausibleValue { code, .. }) => assert_eq!(code, "8310-5"),
         other => panic!("expected ImplausibleValue, got {other:?}"),
     }
     // Unknown resident, future time, empty transmission.
-    assert!(matches!(
-        f.store
-            .record(temperature(Uuid::now_v7(), 37.0, monday_10h())),
-        Err(CoreError::NotFound { .. })
-    ));
+    assert!(matches!(f.store.record(temperature(Uuid::now_v7(), 37.0, monday_10h())), Err(CoreError::NotFound { .. })));
     let future = Timestamp::from_second(monday_10h().as_second() + 3600).unwrap();
-    assert!(matches!(
-        f.store.record(temperature(r.id, 37.0, future)),
-        Err(CoreError::InvalidInput { .. })
-    ));
+    assert!(matches!(f.store.record(temperature(r.id, 37.0, future)), Err(CoreError::InvalidInput { .. })));
     let empty = Fact::Transmission(Transmission {
         id: Uuid::now_v7(),
         resident_id: r.id,
@@ -337,15 +251,9 @@ fn invalid_input_is_refused_and_writes_nothing() {
         audience: vec![],
         meta: RecordMeta::at(monday_10h()),
     });
-    assert!(matches!(
-        f.store.record(empty),
-        Err(CoreError::InvalidInput { .. })
-    ));
+    assert!(matches!(f.store.record(empty), Err(CoreError::InvalidInput { .. })));
     // A batch with one bad fact writes none of them.
-    let batch = vec![
-        temperature(r.id, 37.0, monday_10h()),
-        temperature(r.id, 12.0, monday_10h()),
-    ];
+    let batch = vec![temperature(r.id, 37.0, monday_10h()), temperature(r.id, 12.0, monday_10h())];
     assert!(f.store.record_batch(batch).is_err());
     assert_eq!(footprint(&f), before);
 }
@@ -364,24 +272,15 @@ fn round_view_orders_by_room_then_time_with_statuses() {
     for p in [&toilette, &change, &meal] {
         f.store.create_planned_act(p).unwrap();
     }
-    f.store
-        .record(done(a.id, &change, paris(7, 0), paris(7, 10)))
-        .unwrap();
-    f.store
-        .record(temperature(a.id, 37.9, paris(9, 0)))
-        .unwrap();
-    f.store
-        .record(temperature(a.id, 38.4, paris(9, 30)))
-        .unwrap();
+    f.store.record(done(a.id, &change, paris(7, 0), paris(7, 10))).unwrap();
+    f.store.record(temperature(a.id, 37.9, paris(9, 0))).unwrap();
+    f.store.record(temperature(a.id, 38.4, paris(9, 30))).unwrap();
 
     let view = f.store.round_view(unit, paris(7, 0), paris(13, 0)).unwrap();
     let rooms: Vec<&str> = view.residents.iter().map(|r| r.room.as_str()).collect();
     assert_eq!(rooms, ["3", "12"]);
-    let items: Vec<(String, RoundStatus)> = view.residents[1]
-        .items
-        .iter()
-        .map(|i| (i.label.clone(), i.status))
-        .collect();
+    let items: Vec<(String, RoundStatus)> =
+        view.residents[1].items.iter().map(|i| (i.label.clone(), i.status)).collect();
     assert_eq!(
         items,
         [
@@ -391,11 +290,7 @@ fn round_view_orders_by_room_then_time_with_statuses() {
             ("Change".into(), RoundStatus::Due),
         ]
     );
-    let temp = view.residents[1]
-        .latest_vitals
-        .iter()
-        .find(|v| v.code == VitalCode::Temperature)
-        .unwrap();
+    let temp = view.residents[1].latest_vitals.iter().find(|v| v.code == VitalCode::Temperature).unwrap();
     assert_eq!(temp.value, ObservationValue::Quantity(38.4));
     assert!(view.unreadable.is_empty());
 
@@ -416,15 +311,7 @@ fn round_view_orders_by_room_then_time_with_statuses() {
     let view = f.store.round_view(unit, paris(7, 0), paris(13, 0)).unwrap();
     let statuses: Vec<RoundStatus> = view.residents[1].items.iter().map(|i| i.status).collect();
     // 12:00 is exactly an hour overdue at 13:00: late.
-    assert_eq!(
-        statuses,
-        [
-            RoundStatus::Missed,
-            RoundStatus::Missed,
-            RoundStatus::Late,
-            RoundStatus::Late
-        ]
-    );
+    assert_eq!(statuses, [RoundStatus::Missed, RoundStatus::Missed, RoundStatus::Late, RoundStatus::Late]);
     let (_, voided) = f.store.fact(first).unwrap();
     assert!(voided);
     // A fact is corrected once.
@@ -435,20 +322,14 @@ fn round_view_orders_by_room_then_time_with_statuses() {
         reason: "doublon".into(),
         meta: RecordMeta::at(paris(13, 0)),
     });
-    assert!(matches!(
-        f.store.record(again),
-        Err(CoreError::AlreadyCorrected { .. })
-    ));
+    assert!(matches!(f.store.record(again), Err(CoreError::AlreadyCorrected { .. })));
 }
 
 #[test]
 fn correcting_someone_elses_record_needs_the_permission() {
     let (f, d) = seeded(1, 0);
     let r = &d.residents[0];
-    let fact = f
-        .store
-        .record(temperature(r.id, 37.0, monday_10h()))
-        .unwrap(); // by the nurse
+    let fact = f.store.record(temperature(r.id, 37.0, monday_10h())).unwrap(); // by the nurse
     f.store.sign_in(d.care_aide.id, DEMO_PIN).unwrap();
     let correction = |target| {
         Fact::Correction(Correction {
@@ -459,14 +340,8 @@ fn correcting_someone_elses_record_needs_the_permission() {
             meta: RecordMeta::at(monday_10h()),
         })
     };
-    assert!(matches!(
-        f.store.record(correction(fact.id())),
-        Err(CoreError::PermissionDenied { .. })
-    ));
-    let own = f
-        .store
-        .record(temperature(r.id, 37.1, monday_10h()))
-        .unwrap();
+    assert!(matches!(f.store.record(correction(fact.id())), Err(CoreError::PermissionDenied { .. })));
+    let own = f.store.record(temperature(r.id, 37.1, monday_10h())).unwrap();
     f.store.record(correction(own.id())).unwrap();
     f.store.sign_in(d.manager.id, DEMO_PIN).unwrap();
     f.store.record(correction(fact.id())).unwrap();
@@ -481,14 +356,8 @@ fn search_by_name_prefix_without_accents_and_by_ins() {
     let b = resident(unit, "Lefort", "Jacques", "14", None);
     f.store.create_resident(&a).unwrap();
     f.store.create_resident(&b).unwrap();
-    let names = |q: &str| -> Vec<String> {
-        f.store
-            .search_residents(q)
-            .unwrap()
-            .into_iter()
-            .map(|s| s.display_name)
-            .collect()
-    };
+    let names =
+        |q: &str| -> Vec<String> { f.store.search_residents(q).unwrap().into_iter().map(|s| s.display_name).collect() };
     assert_eq!(names("lef"), ["LEFÈVRE Hélène", "LEFORT Jacques"]);
     assert_eq!(names("LEFEV"), ["LEFÈVRE Hélène"]);
     assert_eq!(names("helene lef"), ["LEFÈVRE Hélène"]);
@@ -509,46 +378,22 @@ fn qualified_identity_traits_are_read_only_and_updates_check_versions() {
     let mut id = a.identity.clone();
     id.traits.birth_name = "Lefebvre".into();
     let before = footprint(&f);
-    let changes = ResidentChanges {
-        identity: Some(id),
-        ..Default::default()
-    };
-    assert!(matches!(
-        f.store.update_resident(a.id, 1, &changes),
-        Err(CoreError::IdentityLocked { .. })
-    ));
+    let changes = ResidentChanges { identity: Some(id), ..Default::default() };
+    assert!(matches!(f.store.update_resident(a.id, 1, &changes), Err(CoreError::IdentityLocked { .. })));
     assert_eq!(footprint(&f), before);
     // The used name may change; the room too.
     let mut used = a.identity.clone();
     used.used_name = Some("Martin".into());
-    let ok = ResidentChanges {
-        identity: Some(used),
-        room: Some("14".into()),
-        ..Default::default()
-    };
+    let ok = ResidentChanges { identity: Some(used), room: Some("14".into()), ..Default::default() };
     let next = f.store.update_resident(a.id, 1, &ok).unwrap();
     assert_eq!(next.room, "14");
     assert!(matches!(
-        f.store.update_resident(
-            a.id,
-            1,
-            &ResidentChanges {
-                room: Some("15".into()),
-                ..Default::default()
-            }
-        ),
-        Err(CoreError::VersionConflict {
-            expected: 1,
-            found: 2,
-            ..
-        })
+        f.store.update_resident(a.id, 1, &ResidentChanges { room: Some("15".into()), ..Default::default() }),
+        Err(CoreError::VersionConflict { expected: 1, found: 2, .. })
     ));
     // Never synced: the change goes out as the whole new state, on base 0.
     let ops = f.store.pending_operations(100).unwrap();
-    let update = ops
-        .iter()
-        .rfind(|o| o.entity == "resident" && o.entity_id == a.id)
-        .unwrap();
+    let update = ops.iter().rfind(|o| o.entity == "resident" && o.entity_id == a.id).unwrap();
     assert_eq!(update.base_version, Some(0));
     assert_eq!(update.payload["op"], "replace");
     assert_eq!(update.payload["value"]["room"], "14");
@@ -559,15 +404,8 @@ fn outbox_is_gap_free_ordered_and_carries_each_write() {
     let (f, d) = seeded(1, 0);
     let r = &d.residents[0];
     let start = f.store.pending_operations(10_000).unwrap();
-    let a = f
-        .store
-        .record(temperature(r.id, 37.0, monday_10h()))
-        .unwrap();
-    assert!(
-        f.store
-            .record(temperature(r.id, 99.0, monday_10h()))
-            .is_err()
-    );
+    let a = f.store.record(temperature(r.id, 37.0, monday_10h())).unwrap();
+    assert!(f.store.record(temperature(r.id, 99.0, monday_10h())).is_err());
     let earlier = Timestamp::from_second(monday_10h().as_second() - 3600).unwrap();
     f.clock.set(earlier); // the wall clock steps back an hour
     let b = f.store.record(temperature(r.id, 37.4, earlier)).unwrap();
@@ -604,29 +442,15 @@ fn audit_chain_verifies_and_detects_edits_and_truncation() {
     assert_eq!(last.actor, Some(d.nurse.id));
     // Another connection edits one entry's actor: the chain breaks there.
     let raw = rusqlite::Connection::open(f.path()).unwrap();
-    raw.execute(
-        "UPDATE audit SET actor = ?1 WHERE seq = 5",
-        [Uuid::now_v7()],
-    )
-    .unwrap();
-    assert!(matches!(
-        f.store.verify_audit(),
-        Err(CoreError::AuditChainBroken { seq: 5 })
-    ));
+    raw.execute("UPDATE audit SET actor = ?1 WHERE seq = 5", [Uuid::now_v7()]).unwrap();
+    assert!(matches!(f.store.verify_audit(), Err(CoreError::AuditChainBroken { seq: 5 })));
 
     // On an intact store, removing the newest entry is caught by the head.
     let (g, _) = seeded(1, 1);
     g.store.verify_audit().unwrap();
     let raw = rusqlite::Connection::open(g.path()).unwrap();
-    raw.execute(
-        "DELETE FROM audit WHERE seq = (SELECT MAX(seq) FROM audit)",
-        [],
-    )
-    .unwrap();
-    assert!(matches!(
-        g.store.verify_audit(),
-        Err(CoreError::AuditChainBroken { .. })
-    ));
+    raw.execute("DELETE FROM audit WHERE seq = (SELECT MAX(seq) FROM audit)", []).unwrap();
+    assert!(matches!(g.store.verify_audit(), Err(CoreError::AuditChainBroken { .. })));
 }
 
 #[test]
@@ -645,10 +469,7 @@ fn timeline_hides_transmissions_for_other_roles_and_flags_corrections() {
             meta: RecordMeta::at(monday_10h()),
         })
     };
-    let for_nurses = f
-        .store
-        .record(note(vec![Role::Nurse, Role::CoordinatingPhysician]))
-        .unwrap();
+    let for_nurses = f.store.record(note(vec![Role::Nurse, Role::CoordinatingPhysician])).unwrap();
     let for_all = f.store.record(note(vec![])).unwrap();
     f.store.sign_in(d.care_aide.id, DEMO_PIN).unwrap();
     let ids: Vec<Uuid> = f
@@ -696,19 +517,10 @@ fn wounds_and_assessments_and_visit_stamps() {
         meta: RecordMeta::at(monday_10h()),
     });
     f.store.record(assessment).unwrap();
-    let healed = Wound {
-        healed_on: Some(date(2026, 11, 23)),
-        ..wound.clone()
-    };
-    assert!(matches!(
-        f.store.save_wound(&healed, Some(7)),
-        Err(CoreError::VersionConflict { .. })
-    ));
+    let healed = Wound { healed_on: Some(date(2026, 11, 23)), ..wound.clone() };
+    assert!(matches!(f.store.save_wound(&healed, Some(7)), Err(CoreError::VersionConflict { .. })));
     assert_eq!(f.store.save_wound(&healed, Some(1)).unwrap(), 2);
-    assert_eq!(
-        f.store.wounds(r.id).unwrap()[0].0.healed_on,
-        Some(date(2026, 11, 23))
-    );
+    assert_eq!(f.store.wounds(r.id).unwrap()[0].0.healed_on, Some(date(2026, 11, 23)));
 
     f.store.sign_in(d.care_aide.id, DEMO_PIN).unwrap();
     let stamp = |method, tag: Option<&str>| {
@@ -722,9 +534,7 @@ fn wounds_and_assessments_and_visit_stamps() {
             meta: RecordMeta::at(monday_10h()),
         })
     };
-    f.store
-        .record(stamp(StampMethod::Nfc, Some("04:A2:19:7B")))
-        .unwrap();
+    f.store.record(stamp(StampMethod::Nfc, Some("04:A2:19:7B"))).unwrap();
     assert!(f.store.record(stamp(StampMethod::QrCode, None)).is_err());
     // An AS does not assess wounds.
     let by_aide = Fact::WoundAssessment(WoundAssessment {
@@ -740,22 +550,14 @@ fn wounds_and_assessments_and_visit_stamps() {
         comment: None,
         meta: RecordMeta::at(monday_10h()),
     });
-    assert!(matches!(
-        f.store.record(by_aide),
-        Err(CoreError::PermissionDenied { .. })
-    ));
+    assert!(matches!(f.store.record(by_aide), Err(CoreError::PermissionDenied { .. })));
 }
 
 #[test]
 fn ssiad_round_shows_visits_in_order_with_their_stamps() {
     let (f, d) = seeded(3, 0);
     let unit = d.units[0].id;
-    let residents: Vec<Uuid> = d
-        .residents
-        .iter()
-        .filter(|r| r.unit_id == unit)
-        .map(|r| r.id)
-        .collect();
+    let residents: Vec<Uuid> = d.residents.iter().filter(|r| r.unit_id == unit).map(|r| r.id).collect();
     let round = Round {
         id: Uuid::now_v7(),
         unit_id: unit,
@@ -763,25 +565,13 @@ fn ssiad_round_shows_visits_in_order_with_their_stamps() {
         staff_id: d.care_aide.id,
         label: "Tournée du matin – secteur Nord".into(),
         stops: vec![
-            RoundStop {
-                resident_id: residents[2],
-                planned_at: Some(time(8, 0, 0, 0)),
-            },
-            RoundStop {
-                resident_id: residents[0],
-                planned_at: Some(time(8, 45, 0, 0)),
-            },
-            RoundStop {
-                resident_id: residents[1],
-                planned_at: None,
-            },
+            RoundStop { resident_id: residents[2], planned_at: Some(time(8, 0, 0, 0)) },
+            RoundStop { resident_id: residents[0], planned_at: Some(time(8, 45, 0, 0)) },
+            RoundStop { resident_id: residents[1], planned_at: None },
         ],
     };
     assert_eq!(f.store.save_round(&round, None).unwrap(), 1);
-    let twice = Round {
-        stops: vec![round.stops[0].clone(), round.stops[0].clone()],
-        ..round.clone()
-    };
+    let twice = Round { stops: vec![round.stops[0].clone(), round.stops[0].clone()], ..round.clone() };
     assert!(f.store.save_round(&twice, Some(1)).is_err());
 
     f.store.sign_in(d.care_aide.id, DEMO_PIN).unwrap();
@@ -796,27 +586,15 @@ fn ssiad_round_shows_visits_in_order_with_their_stamps() {
             meta: RecordMeta::at(at),
         })
     };
-    f.store
-        .record(stamp(residents[2], VisitEvent::Start, paris(8, 2)))
-        .unwrap();
-    f.store
-        .record(stamp(residents[2], VisitEvent::Stop, paris(8, 31)))
-        .unwrap();
-    f.store
-        .record(stamp(residents[0], VisitEvent::Start, paris(8, 50)))
-        .unwrap();
+    f.store.record(stamp(residents[2], VisitEvent::Start, paris(8, 2))).unwrap();
+    f.store.record(stamp(residents[2], VisitEvent::Stop, paris(8, 31))).unwrap();
+    f.store.record(stamp(residents[0], VisitEvent::Start, paris(8, 50))).unwrap();
 
     let route = f.store.route(round.id).unwrap();
     let order: Vec<Uuid> = route.stops.iter().map(|s| s.resident.id).collect();
     assert_eq!(order, [residents[2], residents[0], residents[1]]);
-    assert_eq!(
-        (route.stops[0].started, route.stops[0].ended),
-        (Some(paris(8, 2)), Some(paris(8, 31)))
-    );
-    assert_eq!(
-        (route.stops[1].started, route.stops[1].ended),
-        (Some(paris(8, 50)), None)
-    );
+    assert_eq!((route.stops[0].started, route.stops[0].ended), (Some(paris(8, 2)), Some(paris(8, 31))));
+    assert_eq!((route.stops[1].started, route.stops[1].ended), (Some(paris(8, 50)), None));
     assert_eq!((route.stops[2].started, route.stops[2].ended), (None, None));
     assert_eq!(f.store.rounds(unit, date(2026, 11, 23)).unwrap().len(), 1);
     assert!(f.store.rounds(unit, date(2026, 11, 24)).unwrap().is_empty());

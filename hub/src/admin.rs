@@ -6,8 +6,7 @@
 use std::collections::BTreeSet;
 
 use chevet_core::domain::{
-    CollectionMethod, Establishment, Identity, IdentityStatus, IdentityTraits, Resident, Sex,
-    Staff, Unit,
+    CollectionMethod, Establishment, Identity, IdentityStatus, IdentityTraits, Resident, Sex, Staff, Unit,
 };
 use chevet_protocol::{Change, Entity};
 use serde::Serialize;
@@ -50,13 +49,8 @@ fn put_document<T: Serialize>(
     };
     let now = now_ms();
     tx.save_document(tenant, id, entity, unit, version, &state, None, &changed)?;
-    let change = Change {
-        entity,
-        entity_id: id,
-        version: Some(version),
-        origin_device: None,
-        payload: Value::Object(state),
-    };
+    let change =
+        Change { entity, entity_id: id, version: Some(version), origin_device: None, payload: Value::Object(state) };
     tx.append_change(tenant, unit, &change, now)?;
     Ok(version)
 }
@@ -71,16 +65,13 @@ impl<'b, B: Backend> Admin<'b, B> {
             return Err(HubError::BadRequest("tenant name required".into()));
         }
         let id = Uuid::now_v7();
-        self.backend
-            .transaction(|tx| tx.insert_tenant(id, name.trim(), now_ms()))?;
+        self.backend.transaction(|tx| tx.insert_tenant(id, name.trim(), now_ms()))?;
         Ok(id)
     }
 
     pub fn put_establishment(&self, tenant: Uuid, e: &Establishment) -> HubResult<u32> {
-        e.validate()
-            .map_err(|err| HubError::BadRequest(err.to_string()))?;
-        self.backend
-            .transaction(|tx| put_document(tx, tenant, Entity::Establishment, e.id, None, e))
+        e.validate().map_err(|err| HubError::BadRequest(err.to_string()))?;
+        self.backend.transaction(|tx| put_document(tx, tenant, Entity::Establishment, e.id, None, e))
     }
 
     pub fn put_unit(&self, tenant: Uuid, u: &Unit) -> HubResult<u32> {
@@ -88,10 +79,7 @@ impl<'b, B: Backend> Admin<'b, B> {
             match tx.document(tenant, u.establishment_id)? {
                 Some(d) if d.entity == Entity::Establishment => {}
                 _ => {
-                    return Err(HubError::NotFound(format!(
-                        "establishment {}",
-                        u.establishment_id
-                    )));
+                    return Err(HubError::NotFound(format!("establishment {}", u.establishment_id)));
                 }
             }
             put_document(tx, tenant, Entity::Unit, u.id, None, u)
@@ -102,13 +90,11 @@ impl<'b, B: Backend> Admin<'b, B> {
         if s.display_name.trim().is_empty() {
             return Err(HubError::BadRequest("staff name required".into()));
         }
-        self.backend
-            .transaction(|tx| put_document(tx, tenant, Entity::Staff, s.id, None, s))
+        self.backend.transaction(|tx| put_document(tx, tenant, Entity::Staff, s.id, None, s))
     }
 
     pub fn put_resident(&self, tenant: Uuid, r: &Resident) -> HubResult<u32> {
-        r.validate()
-            .map_err(|err| HubError::BadRequest(err.to_string()))?;
+        r.validate().map_err(|err| HubError::BadRequest(err.to_string()))?;
         self.backend.transaction(|tx| {
             match tx.document(tenant, r.unit_id)? {
                 Some(d) if d.entity == Entity::Unit => {}
@@ -119,16 +105,9 @@ impl<'b, B: Backend> Admin<'b, B> {
     }
 
     /// A one-time enrolment code for a device scoped to `units`.
-    pub fn enrolment_code(
-        &self,
-        tenant: Uuid,
-        units: &[Uuid],
-        valid_hours: i64,
-    ) -> HubResult<String> {
+    pub fn enrolment_code(&self, tenant: Uuid, units: &[Uuid], valid_hours: i64) -> HubResult<String> {
         if units.is_empty() {
-            return Err(HubError::BadRequest(
-                "a device needs at least one unit".into(),
-            ));
+            return Err(HubError::BadRequest("a device needs at least one unit".into()));
         }
         let code = random_secret(10)?;
         let expires = now_ms() + valid_hours.clamp(1, 24 * 30) * 3_600_000;
@@ -148,9 +127,7 @@ impl<'b, B: Backend> Admin<'b, B> {
     }
 
     pub fn revoke_device(&self, device_id: Uuid) -> HubResult<bool> {
-        let done = self
-            .backend
-            .transaction(|tx| tx.revoke_device(device_id, now_ms()))?;
+        let done = self.backend.transaction(|tx| tx.revoke_device(device_id, now_ms()))?;
         if done {
             log::info!("device {device_id} revoked");
         }
@@ -176,18 +153,11 @@ impl<'b, B: Backend> Admin<'b, B> {
         csv: &str,
         admitted_on: jiff::civil::Date,
     ) -> HubResult<Vec<Uuid>> {
-        let mut lines = csv
-            .lines()
-            .enumerate()
-            .filter(|(_, l)| !l.trim().is_empty());
-        let header = lines
-            .next()
-            .map(|(_, l)| l.trim().to_ascii_lowercase())
-            .unwrap_or_default();
+        let mut lines = csv.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
+        let header = lines.next().map(|(_, l)| l.trim().to_ascii_lowercase()).unwrap_or_default();
         if header != "birth_name;given_names;sex;birth_date;birth_place_insee;room" {
             return Err(HubError::BadRequest(
-                "CSV header must be birth_name;given_names;sex;birth_date;birth_place_insee;room"
-                    .into(),
+                "CSV header must be birth_name;given_names;sex;birth_date;birth_place_insee;room".into(),
             ));
         }
         let mut residents = Vec::new();
@@ -204,13 +174,8 @@ impl<'b, B: Backend> Admin<'b, B> {
                 "U" | "u" | "" => Sex::Unknown,
                 _ => return Err(bad("sex must be F, M or U")),
             };
-            let birth_date: jiff::civil::Date = cols[3]
-                .parse()
-                .map_err(|_| bad("birth date must be YYYY-MM-DD"))?;
-            let first = cols[1]
-                .split_whitespace()
-                .next()
-                .ok_or_else(|| bad("given names required"))?;
+            let birth_date: jiff::civil::Date = cols[3].parse().map_err(|_| bad("birth date must be YYYY-MM-DD"))?;
+            let first = cols[1].split_whitespace().next().ok_or_else(|| bad("given names required"))?;
             let r = Resident {
                 id: Uuid::now_v7(),
                 unit_id: unit,

@@ -14,9 +14,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use chevet_protocol::{
-    EnrolRequest, MAX_PUSH_BYTES, PROTOCOL_HEADER, PROTOCOL_VERSION, PushRequest,
-};
+use chevet_protocol::{EnrolRequest, MAX_PUSH_BYTES, PROTOCOL_HEADER, PROTOCOL_VERSION, PushRequest};
 use serde::Deserialize;
 use tower_http::timeout::TimeoutLayer;
 
@@ -52,10 +50,7 @@ fn check_protocol(headers: &HeaderMap) -> HubResult<()> {
     }
 }
 
-async fn authenticate<B: Backend>(
-    state: &Arc<AppState<B>>,
-    headers: &HeaderMap,
-) -> HubResult<DeviceAuth> {
+async fn authenticate<B: Backend>(state: &Arc<AppState<B>>, headers: &HeaderMap) -> HubResult<DeviceAuth> {
     check_protocol(headers)?;
     let token = headers
         .get(axum::http::header::AUTHORIZATION)
@@ -68,9 +63,7 @@ async fn authenticate<B: Backend>(
         return Err(HubError::Unauthorized);
     }
     let hash = sync::secret_hash(&token);
-    in_tx(state, move |tx| tx.device_by_credential(&hash))
-        .await?
-        .ok_or(HubError::Unauthorized)
+    in_tx(state, move |tx| tx.device_by_credential(&hash)).await?.ok_or(HubError::Unauthorized)
 }
 
 fn body(body: Result<Bytes, BytesRejection>) -> HubResult<Bytes> {
@@ -95,12 +88,7 @@ trait ClassifyAndPosition {
 
 impl ClassifyAndPosition for serde_json::Error {
     fn classify_and_position(&self) -> String {
-        format!(
-            "{:?} error at line {} column {}",
-            self.classify(),
-            self.line(),
-            self.column()
-        )
+        format!("{:?} error at line {} column {}", self.classify(), self.line(), self.column())
     }
 }
 
@@ -127,11 +115,7 @@ async fn push<B: Backend>(
     let now = now_ms();
     let skew = (req.device_time_ms - now).abs();
     if skew > 120_000 {
-        log::warn!(
-            "device {} clock is {} s off the hub's",
-            device.device_id,
-            skew / 1000
-        );
+        log::warn!("device {} clock is {} s off the hub's", device.device_id, skew / 1000);
     }
     let device_id = device.device_id;
     let resp = in_tx(&state, move |tx| sync::push(tx, &device, req, now)).await?;
@@ -152,8 +136,7 @@ async fn pull<B: Backend>(
     query: Result<Query<PullQuery>, axum::extract::rejection::QueryRejection>,
 ) -> HubResult<Response> {
     let device = authenticate(&state, &headers).await?;
-    let Query(q) =
-        query.map_err(|_| HubError::BadRequest("query needs cursor and limit".into()))?;
+    let Query(q) = query.map_err(|_| HubError::BadRequest("query needs cursor and limit".into()))?;
     let limit = q.limit.unwrap_or(500);
     let resp = in_tx(&state, move |tx| sync::pull(tx, &device, &q.cursor, limit)).await?;
     Ok(Json(resp).into_response())
@@ -182,12 +165,8 @@ async fn access_log(req: Request, next: Next) -> Response {
 
 /// Every route the hub serves, as (method, path): `openapi.json` must list
 /// exactly these (checked by `hub/tests/openapi.rs`).
-pub const ROUTES: &[(&str, &str)] = &[
-    ("GET", "/v1/health"),
-    ("POST", "/v1/enrol"),
-    ("POST", "/v1/sync/push"),
-    ("GET", "/v1/sync/pull"),
-];
+pub const ROUTES: &[(&str, &str)] =
+    &[("GET", "/v1/health"), ("POST", "/v1/enrol"), ("POST", "/v1/sync/push"), ("GET", "/v1/sync/pull")];
 
 pub fn router<B: Backend>(state: Arc<AppState<B>>, request_timeout: Duration) -> Router {
     Router::new()
@@ -196,10 +175,7 @@ pub fn router<B: Backend>(state: Arc<AppState<B>>, request_timeout: Duration) ->
         .route("/v1/sync/push", post(push::<B>))
         .route("/v1/sync/pull", get(pull::<B>))
         .layer(DefaultBodyLimit::max(MAX_PUSH_BYTES))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::SERVICE_UNAVAILABLE,
-            request_timeout,
-        ))
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, request_timeout))
         .layer(middleware::from_fn(access_log))
         .with_state(state)
 }

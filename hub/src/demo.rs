@@ -13,9 +13,7 @@ use std::time::Instant;
 
 use chevet_core::crypto::KekVault;
 use chevet_core::demo::{DEMO_PIN, DemoRng, care_plan_for, record_round};
-use chevet_core::domain::{
-    ActKind, Establishment, EstablishmentKind, ResidentChanges, Role, Staff, Unit,
-};
+use chevet_core::domain::{ActKind, Establishment, EstablishmentKind, ResidentChanges, Role, Staff, Unit};
 use chevet_core::store::RoundStatus;
 use chevet_core::sync::{self, CancelHandle, HubClient, SyncOptions, SyncReport};
 use chevet_core::{Store, StoreOptions};
@@ -43,18 +41,10 @@ impl Tablet {
         // A platform-style vault: the key-encryption key would live in the Keystore.
         let mut kek = [0u8; 32];
         getrandom::fill(&mut kek).map_err(|_| "random source failed")?;
-        let store = Store::open(
-            dir.join(format!("{name}.db")),
-            &KekVault::new(kek),
-            StoreOptions::default(),
-        )?;
+        let store = Store::open(dir.join(format!("{name}.db")), &KekVault::new(kek), StoreOptions::default())?;
         sync::enrol(&store, &HubClient::new(url, None)?, code, name).await?;
         let client = sync::client_for(&store)?;
-        let t = Tablet {
-            name,
-            store,
-            client,
-        };
+        let t = Tablet { name, store, client };
         t.sync().await?;
         for s in staff {
             t.store.provision_staff(s, Some(DEMO_PIN))?;
@@ -64,14 +54,7 @@ impl Tablet {
 
     async fn sync(&self) -> DemoResult<SyncReport> {
         let started = Instant::now();
-        let r = sync::sync(
-            &self.store,
-            &self.client,
-            SyncOptions::default(),
-            None,
-            &CancelHandle::new(),
-        )
-        .await?;
+        let r = sync::sync(&self.store, &self.client, SyncOptions::default(), None, &CancelHandle::new()).await?;
         println!(
             "  {:<22} sync: {:>4} envoyées, {:>4} reçues, {} conflit(s) — {:.0} ms",
             self.name,
@@ -106,10 +89,7 @@ pub async fn run(residents_per_unit: usize) -> DemoResult<()> {
     let server = tokio::spawn(crate::serve(listener, backend.clone(), async {
         let _ = stopped.await;
     }));
-    println!(
-        "Hub Chevet démarré sur {url} (SQLite dans {})",
-        dir.display()
-    );
+    println!("Hub Chevet démarré sur {url} (SQLite dans {})", dir.display());
 
     // The group's administrator sets the establishment up on the hub.
     let admin = Admin::new(&*backend);
@@ -124,41 +104,22 @@ pub async fn run(residents_per_unit: usize) -> DemoResult<()> {
     admin.put_establishment(tenant, &est)?;
     let floors: Vec<Unit> = ["Étage 1", "Étage 2"]
         .iter()
-        .map(|n| Unit {
-            id: Uuid::now_v7(),
-            establishment_id: est.id,
-            name: n.to_string(),
-        })
+        .map(|n| Unit { id: Uuid::now_v7(), establishment_id: est.id, name: n.to_string() })
         .collect();
     for u in &floors {
         admin.put_unit(tenant, u)?;
     }
-    let nurse = Staff {
-        id: Uuid::now_v7(),
-        display_name: "Claire Fontaine".into(),
-        role: Role::Nurse,
-        rpps: None,
-    };
-    let aide = Staff {
-        id: Uuid::now_v7(),
-        display_name: "Karim Benali".into(),
-        role: Role::CareAide,
-        rpps: None,
-    };
+    let nurse = Staff { id: Uuid::now_v7(), display_name: "Claire Fontaine".into(), role: Role::Nurse, rpps: None };
+    let aide = Staff { id: Uuid::now_v7(), display_name: "Karim Benali".into(), role: Role::CareAide, rpps: None };
     admin.put_staff(tenant, &nurse)?;
     admin.put_staff(tenant, &aide)?;
-    const FAMILY: [&str; 10] = [
-        "Martin", "Bernard", "Dubois", "Thomas", "Robert", "Petit", "Durand", "Leroy", "Moreau",
-        "Lefèvre",
-    ];
-    const GIVEN: [&str; 10] = [
-        "Jeanne", "Marie", "Germaine", "Hélène", "Simone", "Odette", "Yvonne", "Paulette",
-        "Suzanne", "Denise",
-    ];
+    const FAMILY: [&str; 10] =
+        ["Martin", "Bernard", "Dubois", "Thomas", "Robert", "Petit", "Durand", "Leroy", "Moreau", "Lefèvre"];
+    const GIVEN: [&str; 10] =
+        ["Jeanne", "Marie", "Germaine", "Hélène", "Simone", "Odette", "Yvonne", "Paulette", "Suzanne", "Denise"];
     let today = jiff::ZonedDateTime::now().date();
     for (u, floor) in floors.iter().enumerate() {
-        let mut csv =
-            String::from("birth_name;given_names;sex;birth_date;birth_place_insee;room\n");
+        let mut csv = String::from("birth_name;given_names;sex;birth_date;birth_place_insee;room\n");
         for i in 0..residents_per_unit {
             csv.push_str(&format!(
                 "{};{} Marie;F;19{}-0{}-1{};75056;{}{:02}\n",
@@ -173,28 +134,14 @@ pub async fn run(residents_per_unit: usize) -> DemoResult<()> {
         }
         admin.import_residents_csv(tenant, floor.id, &csv, today)?;
     }
-    println!(
-        "Établissement créé : 2 étages, {} résidents importés, 2 professionnels.\n",
-        2 * residents_per_unit
-    );
+    println!("Établissement créé : 2 étages, {} résidents importés, 2 professionnels.\n", 2 * residents_per_unit);
 
     let floor = floors[0].id;
-    let a = Tablet::enrol(
-        &dir,
-        "Tablette IDE",
-        &url,
-        &admin.enrolment_code(tenant, &[floor], 1)?,
-        &[&nurse, &aide],
-    )
-    .await?;
-    let b = Tablet::enrol(
-        &dir,
-        "Tablette chariot AS",
-        &url,
-        &admin.enrolment_code(tenant, &[floor], 1)?,
-        &[&nurse, &aide],
-    )
-    .await?;
+    let a = Tablet::enrol(&dir, "Tablette IDE", &url, &admin.enrolment_code(tenant, &[floor], 1)?, &[&nurse, &aide])
+        .await?;
+    let b =
+        Tablet::enrol(&dir, "Tablette chariot AS", &url, &admin.enrolment_code(tenant, &[floor], 1)?, &[&nurse, &aide])
+            .await?;
 
     // The nurse writes the care plans on her tablet; both tablets sync.
     a.store.sign_in(nurse.id, DEMO_PIN)?;
@@ -209,44 +156,24 @@ pub async fn run(residents_per_unit: usize) -> DemoResult<()> {
             a.store.create_planned_act(&act)?;
         }
     }
-    println!(
-        "1. Plans de soins saisis sur la tablette IDE, puis synchronisation des deux tablettes :"
-    );
+    println!("1. Plans de soins saisis sur la tablette IDE, puis synchronisation des deux tablettes :");
     a.sync().await?;
     b.sync().await?;
 
     println!("\n2. La tablette AS passe hors ligne ; chacun travaille de son côté :");
     b.store.sign_in(aide.id, DEMO_PIN)?;
     let by_b = record_round(&b.store, floor, view_from, view_to, &[], &mut rng)?;
-    let by_a = record_round(
-        &a.store,
-        floor,
-        view_from,
-        view_to,
-        &[ActKind::Medication],
-        &mut rng,
-    )?;
+    let by_a = record_round(&a.store, floor, view_from, view_to, &[ActKind::Medication], &mut rng)?;
     println!("  {by_b} soins validés hors ligne par l'AS, {by_a} médicaments par l'IDE en ligne.");
     let who = residents[0].resident_id;
     let (_, v) = a.store.resident(who)?;
-    a.store.update_resident(
-        who,
-        v,
-        &ResidentChanges {
-            room: Some("101 bis".into()),
-            ..Default::default()
-        },
-    )?;
+    a.store.update_resident(who, v, &ResidentChanges { room: Some("101 bis".into()), ..Default::default() })?;
     b.store.sign_in(nurse.id, DEMO_PIN)?; // the nurse borrows the cart tablet
     let (_, v) = b.store.resident(who)?;
     b.store.update_resident(
         who,
         v,
-        &ResidentChanges {
-            room: Some("108".into()),
-            gir: Some(Some(2)),
-            ..Default::default()
-        },
+        &ResidentChanges { room: Some("108".into()), gir: Some(Some(2)), ..Default::default() },
     )?;
     println!(
         "  Les deux tablettes changent la chambre de {} (101 bis / 108) ; l'AS note aussi son GIR.",
@@ -265,14 +192,7 @@ pub async fn run(residents_per_unit: usize) -> DemoResult<()> {
         v.residents
             .iter()
             .flat_map(|r| {
-                r.items.iter().map(move |i| {
-                    (
-                        r.resident_id,
-                        i.planned_act_id,
-                        i.due_at.as_second(),
-                        i.status,
-                    )
-                })
+                r.items.iter().map(move |i| (r.resident_id, i.planned_act_id, i.due_at.as_second(), i.status))
             })
             .collect()
     };
@@ -295,23 +215,12 @@ pub async fn run(residents_per_unit: usize) -> DemoResult<()> {
             c.device_values
         );
     }
-    println!(
-        "\nTournée de l'{} vue par la tablette AS (extrait) :",
-        floors[0].name
-    );
+    println!("\nTournée de l'{} vue par la tablette AS (extrait) :", floors[0].name);
     for r in rb.residents.iter().take(3) {
         println!("  Ch. {:>5}  {}", r.room, r.display_name);
         for i in &r.items {
-            let z = i
-                .due_at
-                .to_zoned_datetime(jiff::tz::TimeZone::get("Europe/Paris")?);
-            println!(
-                "            {:02} h {:02}  {:<26} {}",
-                z.hour(),
-                z.minute(),
-                i.label,
-                status_fr(i.status)
-            );
+            let z = i.due_at.to_zoned_datetime(jiff::tz::TimeZone::get("Europe/Paris")?);
+            println!("            {:02} h {:02}  {:<26} {}", z.hour(), z.minute(), i.label, status_fr(i.status));
         }
     }
     let _ = stop.send(());
@@ -323,11 +232,7 @@ pub async fn run(residents_per_unit: usize) -> DemoResult<()> {
 }
 
 fn tempfile_dir() -> DemoResult<std::path::PathBuf> {
-    let dir = std::env::temp_dir().join(format!(
-        "chevet-demo-{}-{}",
-        std::process::id(),
-        Uuid::now_v7().simple()
-    ));
+    let dir = std::env::temp_dir().join(format!("chevet-demo-{}-{}", std::process::id(), Uuid::now_v7().simple()));
     std::fs::create_dir_all(&dir)?;
     Ok(dir)
 }

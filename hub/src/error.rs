@@ -44,9 +44,7 @@ impl HubError {
             HubError::Conflict(_) => (StatusCode::CONFLICT, ErrorCode::Conflict),
             HubError::Resnapshot => (StatusCode::GONE, ErrorCode::Resnapshot),
             HubError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::TooLarge),
-            HubError::UnsupportedProtocol => {
-                (StatusCode::UPGRADE_REQUIRED, ErrorCode::UnsupportedProtocol)
-            }
+            HubError::UnsupportedProtocol => (StatusCode::UPGRADE_REQUIRED, ErrorCode::UnsupportedProtocol),
             HubError::NotFound(_) => (StatusCode::NOT_FOUND, ErrorCode::BadRequest),
             HubError::Storage(_) => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable),
         }
@@ -61,9 +59,7 @@ impl IntoResponse for HubError {
         }
         // Storage details stay in the hub's log.
         let message = match &self {
-            HubError::Storage(_) => {
-                "the hub could not complete the request; retry later".to_owned()
-            }
+            HubError::Storage(_) => "the hub could not complete the request; retry later".to_owned(),
             other => other.to_string(),
         };
         (status, Json(ErrorBody { code, message })).into_response()

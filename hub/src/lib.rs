@@ -34,23 +34,16 @@ pub async fn serve<B: backend::Backend>(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let addr: SocketAddr = listener.local_addr()?;
-    let state = Arc::new(api::AppState {
-        backend: SharedBackend(backend),
-    });
+    let state = Arc::new(api::AppState { backend: SharedBackend(backend) });
     log::info!("hub listening on {addr}");
-    axum::serve(listener, api::router(state, REQUEST_TIMEOUT))
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(listener, api::router(state, REQUEST_TIMEOUT)).with_graceful_shutdown(shutdown).await
 }
 
 /// An `Arc`'d backend is a backend: lets the admin and the server share one.
 pub struct SharedBackend<B>(pub Arc<B>);
 
 impl<B: backend::Backend> backend::Backend for SharedBackend<B> {
-    fn transaction<T>(
-        &self,
-        f: impl FnOnce(&mut dyn backend::Tx) -> error::HubResult<T>,
-    ) -> error::HubResult<T> {
+    fn transaction<T>(&self, f: impl FnOnce(&mut dyn backend::Tx) -> error::HubResult<T>) -> error::HubResult<T> {
         self.0.transaction(f)
     }
 }

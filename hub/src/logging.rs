@@ -33,10 +33,8 @@ impl Log for JsonLogger {
 /// Installs the JSON logger; `CHEVET_LOG` (error|warn|info|debug|trace)
 /// overrides `default`.
 pub fn init(default: LevelFilter) {
-    let level = std::env::var("CHEVET_LOG")
-        .ok()
-        .and_then(|s| s.parse::<Level>().ok())
-        .map_or(default, |l| l.to_level_filter());
+    let level =
+        std::env::var("CHEVET_LOG").ok().and_then(|s| s.parse::<Level>().ok()).map_or(default, |l| l.to_level_filter());
     if log::set_boxed_logger(Box::new(JsonLogger { level })).is_ok() {
         log::set_max_level(level);
     }

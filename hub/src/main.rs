@@ -74,11 +74,7 @@ fn admin(data: &PathBuf, args: &[String]) -> CliResult {
             println!("{}", est.id);
         }
         ["create-unit", tenant, establishment, name] => {
-            let unit = Unit {
-                id: Uuid::now_v7(),
-                establishment_id: uuid(establishment)?,
-                name: name.to_string(),
-            };
+            let unit = Unit { id: Uuid::now_v7(), establishment_id: uuid(establishment)?, name: name.to_string() };
             e(admin.put_unit(uuid(tenant)?, &unit))?;
             println!("{}", unit.id);
         }
@@ -91,27 +87,18 @@ fn admin(data: &PathBuf, args: &[String]) -> CliResult {
                 "manager" => Role::HealthManager,
                 other => return Err(format!("unknown role {other}")),
             };
-            let s = Staff {
-                id: Uuid::now_v7(),
-                display_name: name.to_string(),
-                role,
-                rpps: None,
-            };
+            let s = Staff { id: Uuid::now_v7(), display_name: name.to_string(), role, rpps: None };
             e(admin.put_staff(uuid(tenant)?, &s))?;
             println!("{}", s.id);
         }
         ["enrolment-code", tenant, units, rest @ ..] => {
             let units: Vec<Uuid> = units.split(',').map(uuid).collect::<Result<_, _>>()?;
-            let hours: i64 = rest
-                .first()
-                .map(|h| h.parse().map_err(|_| "HOURS must be a number"))
-                .transpose()?
-                .unwrap_or(24);
+            let hours: i64 =
+                rest.first().map(|h| h.parse().map_err(|_| "HOURS must be a number")).transpose()?.unwrap_or(24);
             println!("{}", e(admin.enrolment_code(uuid(tenant)?, &units, hours))?);
         }
         ["import-residents", tenant, unit, file] => {
-            let csv = std::fs::read_to_string(file)
-                .map_err(|err| format!("cannot read {file}: {err}"))?;
+            let csv = std::fs::read_to_string(file).map_err(|err| format!("cannot read {file}: {err}"))?;
             let today = jiff::ZonedDateTime::now().date();
             let ids = e(admin.import_residents_csv(uuid(tenant)?, uuid(unit)?, &csv, today))?;
             println!("{} residents imported", ids.len());
@@ -146,9 +133,7 @@ fn admin(data: &PathBuf, args: &[String]) -> CliResult {
             }
         }
         _ => {
-            return Err(
-                "unknown admin command; see the usage at the top of hub/src/main.rs".into(),
-            );
+            return Err("unknown admin command; see the usage at the top of hub/src/main.rs".into());
         }
     }
     Ok(())
@@ -156,60 +141,45 @@ fn admin(data: &PathBuf, args: &[String]) -> CliResult {
 
 async fn serve(data: PathBuf, listen: String) -> CliResult {
     let backend = Arc::new(open(&data)?);
-    let listener = tokio::net::TcpListener::bind(&listen)
-        .await
-        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+    let listener =
+        tokio::net::TcpListener::bind(&listen).await.map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     let shutdown = async {
         let ctrl_c = tokio::signal::ctrl_c();
         #[cfg(unix)]
         {
             let mut term =
-                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-                    .unwrap_or_else(|_| {
-                        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
-                            .unwrap_or_else(|_| unreachable!())
-                    });
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).unwrap_or_else(|_| {
+                    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+                        .unwrap_or_else(|_| unreachable!())
+                });
             tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
         }
         #[cfg(not(unix))]
         let _ = ctrl_c.await;
         log::info!("shutting down: finishing in-flight requests");
     };
-    chevet_hub::serve(listener, backend, shutdown)
-        .await
-        .map_err(|e| e.to_string())
+    chevet_hub::serve(listener, backend, shutdown).await.map_err(|e| e.to_string())
 }
 
 fn main() -> ExitCode {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
     // The demo talks to a person: only errors go to the log there.
     let quiet = args.first().is_some_and(|a| a == "demo");
-    chevet_hub::logging::init(if quiet {
-        log::LevelFilter::Error
-    } else {
-        log::LevelFilter::Info
-    });
+    chevet_hub::logging::init(if quiet { log::LevelFilter::Error } else { log::LevelFilter::Info });
     let result = (|| -> CliResult {
-        let data = PathBuf::from(
-            take_opt(&mut args, "--data")?.unwrap_or_else(|| "chevet-hub-data".into()),
-        );
+        let data = PathBuf::from(take_opt(&mut args, "--data")?.unwrap_or_else(|| "chevet-hub-data".into()));
         match args.first().map(String::as_str) {
             Some("serve") => {
-                let listen =
-                    take_opt(&mut args, "--listen")?.unwrap_or_else(|| "127.0.0.1:8787".into());
+                let listen = take_opt(&mut args, "--listen")?.unwrap_or_else(|| "127.0.0.1:8787".into());
                 let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
                 rt.block_on(serve(data, listen))
             }
             Some("admin") => admin(&data, &args[1..]),
             Some("demo") => {
-                let per_unit: usize = args
-                    .get(1)
-                    .map(|s| s.parse().map_err(|_| "RESIDENTS must be a number"))
-                    .transpose()?
-                    .unwrap_or(20);
+                let per_unit: usize =
+                    args.get(1).map(|s| s.parse().map_err(|_| "RESIDENTS must be a number")).transpose()?.unwrap_or(20);
                 let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
-                rt.block_on(chevet_hub::demo::run(per_unit))
-                    .map_err(|e| e.to_string())
+                rt.block_on(chevet_hub::demo::run(per_unit)).map_err(|e| e.to_string())
             }
             _ => Err("usage: chevet-hub demo|serve|admin … (see hub/src/main.rs)".into()),
         }

@@ -56,11 +56,7 @@ pub fn merge(
             applied.push(field);
         }
     }
-    Merge {
-        state,
-        applied,
-        conflicts,
-    }
+    Merge { state, applied, conflicts }
 }
 
 #[cfg(test)]
@@ -78,10 +74,7 @@ mod tests {
         let current = obj(json!({"room": "12", "gir": 2, "allergies": []}));
         let device = obj(json!({"room": "14", "gir": 3, "allergies": []}));
         let m = merge(&base, &current, &device, &["gir".into()].into());
-        assert_eq!(
-            m.state,
-            obj(json!({"room": "14", "gir": 2, "allergies": []}))
-        );
+        assert_eq!(m.state, obj(json!({"room": "14", "gir": 2, "allergies": []})));
         assert_eq!(m.applied, ["room"]);
         assert!(m.conflicts.is_empty());
     }

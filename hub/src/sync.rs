@@ -6,8 +6,8 @@ use std::collections::BTreeSet;
 
 use chevet_core::domain::{Fact, PlannedAct, Resident, Round, Wound};
 use chevet_protocol::{
-    Change, EnrolRequest, EnrolResponse, Entity, MAX_PULL_LIMIT, MAX_PUSH_OPS, OpOutcome, OpResult,
-    Operation, PullResponse, PushRequest, PushResponse, RejectCode,
+    Change, EnrolRequest, EnrolResponse, Entity, MAX_PULL_LIMIT, MAX_PUSH_OPS, OpOutcome, OpResult, Operation,
+    PullResponse, PushRequest, PushResponse, RejectCode,
 };
 use serde_json::{Map, Value};
 use uuid::Uuid;
@@ -31,34 +31,19 @@ pub fn random_secret(bytes: usize) -> HubResult<String> {
 pub fn enrol(tx: &mut dyn Tx, req: &EnrolRequest, now_ms: i64) -> HubResult<EnrolResponse> {
     let label = req.label.trim();
     if label.is_empty() || label.len() > 200 {
-        return Err(HubError::BadRequest(
-            "label must be 1 to 200 characters".into(),
-        ));
+        return Err(HubError::BadRequest("label must be 1 to 200 characters".into()));
     }
     let (tenant_id, units) = tx
         .take_enrolment_code(&secret_hash(req.code.trim()), now_ms)?
-        .ok_or(HubError::Forbidden(
-            "enrolment code unknown, used or expired",
-        ))?;
+        .ok_or(HubError::Forbidden("enrolment code unknown, used or expired"))?;
     if tx.device_exists(req.device_id)? {
-        return Err(HubError::Conflict(
-            "a device with this id is already enrolled",
-        ));
+        return Err(HubError::Conflict("a device with this id is already enrolled"));
     }
     let credential = random_secret(32)?;
-    let device = DeviceAuth {
-        device_id: req.device_id,
-        tenant_id,
-        units: units.clone(),
-    };
+    let device = DeviceAuth { device_id: req.device_id, tenant_id, units: units.clone() };
     tx.insert_device(&device, label, &secret_hash(&credential), now_ms)?;
     log::info!("device {} enrolled in tenant {tenant_id}", device.device_id);
-    Ok(EnrolResponse {
-        device_id: device.device_id,
-        credential,
-        tenant_id,
-        units,
-    })
+    Ok(EnrolResponse { device_id: device.device_id, credential, tenant_id, units })
 }
 
 /// Why an operation cannot apply; becomes a `Rejected` answer.
@@ -68,12 +53,7 @@ fn malformed(what: &str) -> Reject {
     Reject(RejectCode::Malformed, what.to_owned())
 }
 
-pub fn push(
-    tx: &mut dyn Tx,
-    device: &DeviceAuth,
-    req: PushRequest,
-    now_ms: i64,
-) -> HubResult<PushResponse> {
+pub fn push(tx: &mut dyn Tx, device: &DeviceAuth, req: PushRequest, now_ms: i64) -> HubResult<PushResponse> {
     if req.ops.len() > MAX_PUSH_OPS {
         return Err(HubError::TooLarge);
     }
@@ -82,75 +62,43 @@ pub fn push(
     for op in &req.ops {
         last_seq = last_seq.max(op.device_seq);
         if let Some(outcome) = tx.op_outcome(op.op_id)? {
-            results.push(OpResult {
-                op_id: op.op_id,
-                duplicate: true,
-                outcome,
-            });
+            results.push(OpResult { op_id: op.op_id, duplicate: true, outcome });
             continue;
         }
         let outcome = match apply(tx, device, op, now_ms)? {
             Ok(outcome) => outcome,
             Err(Reject(code, reason)) => {
-                log::warn!(
-                    "op {} from device {} rejected: {:?}",
-                    op.op_id,
-                    device.device_id,
-                    code
-                );
+                log::warn!("op {} from device {} rejected: {:?}", op.op_id, device.device_id, code);
                 tx.quarantine(device, op, code, &reason, now_ms)?;
                 OpOutcome::Rejected { code, reason }
             }
         };
         tx.save_op_outcome(device, op, &outcome, now_ms)?;
-        results.push(OpResult {
-            op_id: op.op_id,
-            duplicate: false,
-            outcome,
-        });
+        results.push(OpResult { op_id: op.op_id, duplicate: false, outcome });
     }
     tx.note_device_seen(device.device_id, last_seq, now_ms)?;
-    Ok(PushResponse {
-        results,
-        hub_time_ms: now_ms,
-    })
+    Ok(PushResponse { results, hub_time_ms: now_ms })
 }
 
 fn in_scope(device: &DeviceAuth, unit: Uuid) -> Result<(), Reject> {
     if device.units.contains(&unit) {
         Ok(())
     } else {
-        Err(Reject(
-            RejectCode::OutOfScope,
-            format!("unit {unit} is outside the device's scope"),
-        ))
+        Err(Reject(RejectCode::OutOfScope, format!("unit {unit} is outside the device's scope")))
     }
 }
 
 /// The unit a resident belongs to on the hub.
 fn resident_unit(tx: &mut dyn Tx, tenant: Uuid, resident: Uuid) -> HubResult<Result<Uuid, Reject>> {
     Ok(match tx.document(tenant, resident)? {
-        Some(doc) if doc.entity == Entity::Resident => doc
-            .unit_id
-            .ok_or_else(|| malformed("resident without a unit")),
-        _ => Err(Reject(
-            RejectCode::UnknownResident,
-            format!("resident {resident} unknown to the hub"),
-        )),
+        Some(doc) if doc.entity == Entity::Resident => doc.unit_id.ok_or_else(|| malformed("resident without a unit")),
+        _ => Err(Reject(RejectCode::UnknownResident, format!("resident {resident} unknown to the hub"))),
     })
 }
 
-fn apply(
-    tx: &mut dyn Tx,
-    device: &DeviceAuth,
-    op: &Operation,
-    now_ms: i64,
-) -> HubResult<Result<OpOutcome, Reject>> {
+fn apply(tx: &mut dyn Tx, device: &DeviceAuth, op: &Operation, now_ms: i64) -> HubResult<Result<OpOutcome, Reject>> {
     if op.entity.is_reference() {
-        return Ok(Err(Reject(
-            RejectCode::ReadOnly,
-            "reference data is pull-only".into(),
-        )));
+        return Ok(Err(Reject(RejectCode::ReadOnly, "reference data is pull-only".into())));
     }
     if op.entity == Entity::Fact {
         return apply_fact(tx, device, op, now_ms);
@@ -203,17 +151,10 @@ fn document_unit(
     id: Uuid,
     state: &Value,
 ) -> HubResult<Result<Uuid, Reject>> {
-    fn check<T: serde::de::DeserializeOwned>(
-        state: &Value,
-        validate: impl Fn(&T) -> bool,
-    ) -> Result<T, Reject> {
-        let v: T = serde_json::from_value(state.clone())
-            .map_err(|_| malformed("state is not the entity's structure"))?;
-        if validate(&v) {
-            Ok(v)
-        } else {
-            Err(malformed("state fails validation"))
-        }
+    fn check<T: serde::de::DeserializeOwned>(state: &Value, validate: impl Fn(&T) -> bool) -> Result<T, Reject> {
+        let v: T =
+            serde_json::from_value(state.clone()).map_err(|_| malformed("state is not the entity's structure"))?;
+        if validate(&v) { Ok(v) } else { Err(malformed("state fails validation")) }
     }
     let (doc_id, unit_or_resident) = match entity {
         Entity::Resident => match check::<Resident>(state, |r| r.validate().is_ok()) {
@@ -249,15 +190,10 @@ fn apply_document(
     op: &Operation,
     now_ms: i64,
 ) -> HubResult<Result<OpOutcome, Reject>> {
-    let (kind, value) = match (
-        op.payload.get("op").and_then(Value::as_str),
-        op.payload.get("value"),
-    ) {
+    let (kind, value) = match (op.payload.get("op").and_then(Value::as_str), op.payload.get("value")) {
         (Some(k @ ("create" | "replace")), Some(v)) if v.is_object() => (k, v),
         _ => {
-            return Ok(Err(malformed(
-                "document payload needs op create|replace and an object value",
-            )));
+            return Ok(Err(malformed("document payload needs op create|replace and an object value")));
         }
     };
     let tenant = device.tenant_id;
@@ -271,10 +207,7 @@ fn apply_document(
     let device_state = value.as_object().cloned().unwrap_or_default();
     let Some(current) = tx.document(tenant, op.entity_id)? else {
         if kind != "create" {
-            return Ok(Err(Reject(
-                RejectCode::UnknownBase,
-                "replace of a document the hub does not have".into(),
-            )));
+            return Ok(Err(Reject(RejectCode::UnknownBase, "replace of a document the hub does not have".into())));
         }
         let changed: BTreeSet<String> = device_state.keys().cloned().collect();
         save(tx, device, op, unit, 1, &device_state, &changed, now_ms)?;
@@ -296,34 +229,18 @@ fn apply_document(
             format!("base {base} is ahead of the hub's {}", current.version),
         )));
     }
-    let base_state = if base == 0 {
-        Map::new()
-    } else {
-        tx.document_state_at(op.entity_id, base)?
-            .unwrap_or_default()
-    };
+    let base_state = if base == 0 { Map::new() } else { tx.document_state_at(op.entity_id, base)?.unwrap_or_default() };
     let changed_by_others: BTreeSet<String> = tx
         .versions_after(op.entity_id, base)?
         .into_iter()
         .filter(|v| v.origin != Some(device.device_id))
         .flat_map(|v| v.changed)
         .collect();
-    let m = merge::merge(
-        &base_state,
-        &current.state,
-        &device_state,
-        &changed_by_others,
-    );
+    let m = merge::merge(&base_state, &current.state, &device_state, &changed_by_others);
     let proposal = op.entity == Entity::PlannedAct && !m.conflicts.is_empty();
     // The merged state must still be a valid document; if not, nothing applies.
     // The merged state must still be a valid document; if not, nothing applies.
-    let merged_unit = document_unit(
-        tx,
-        tenant,
-        op.entity,
-        op.entity_id,
-        &Value::Object(m.state.clone()),
-    )?;
+    let merged_unit = document_unit(tx, tenant, op.entity, op.entity_id, &Value::Object(m.state.clone()))?;
     let merged_valid = merged_unit.is_ok();
     let mut version = current.version;
     if let Ok(new_unit) = merged_unit
@@ -335,27 +252,14 @@ fn apply_document(
         }
         version += 1;
         let changed: BTreeSet<String> = m.applied.iter().cloned().collect();
-        save(
-            tx, device, op, new_unit, version, &m.state, &changed, now_ms,
-        )?;
+        save(tx, device, op, new_unit, version, &m.state, &changed, now_ms)?;
     }
-    let conflicts = if merged_valid {
-        m.conflicts
-    } else {
-        m.applied.iter().chain(&m.conflicts).cloned().collect()
-    };
+    let conflicts = if merged_valid { m.conflicts } else { m.applied.iter().chain(&m.conflicts).cloned().collect() };
     if conflicts.is_empty() {
-        return Ok(Ok(OpOutcome::Applied {
-            version: Some(version),
-        }));
+        return Ok(Ok(OpOutcome::Applied { version: Some(version) }));
     }
     let pick = |state: &Map<String, Value>| -> Value {
-        Value::Object(
-            conflicts
-                .iter()
-                .map(|f| (f.clone(), state.get(f).cloned().unwrap_or(Value::Null)))
-                .collect(),
-        )
+        Value::Object(conflicts.iter().map(|f| (f.clone(), state.get(f).cloned().unwrap_or(Value::Null))).collect())
     };
     let record = ConflictRecord {
         entity: op.entity,
@@ -375,11 +279,7 @@ fn apply_document(
         device.device_id,
         conflicts.len()
     );
-    Ok(Ok(OpOutcome::Conflict {
-        version,
-        conflicts,
-        proposal: record.proposal,
-    }))
+    Ok(Ok(OpOutcome::Conflict { version, conflicts, proposal: record.proposal }))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -430,12 +330,7 @@ fn decode_cursor(cursor: &str) -> HubResult<i64> {
         .ok_or_else(|| HubError::BadRequest("cursor is not one this hub issued".into()))
 }
 
-pub fn pull(
-    tx: &mut dyn Tx,
-    device: &DeviceAuth,
-    cursor: &str,
-    limit: u32,
-) -> HubResult<PullResponse> {
+pub fn pull(tx: &mut dyn Tx, device: &DeviceAuth, cursor: &str, limit: u32) -> HubResult<PullResponse> {
     let after = decode_cursor(cursor)?;
     if after < tx.history_floor()? {
         return Err(HubError::Resnapshot);
@@ -445,11 +340,7 @@ pub fn pull(
     let more = rows.len() > limit as usize;
     let rows: Vec<(i64, Change)> = rows.into_iter().take(limit as usize).collect();
     let last = rows.last().map_or(after, |(s, _)| *s);
-    Ok(PullResponse {
-        changes: rows.into_iter().map(|(_, c)| c).collect(),
-        cursor: encode_cursor(last),
-        more,
-    })
+    Ok(PullResponse { changes: rows.into_iter().map(|(_, c)| c).collect(), cursor: encode_cursor(last), more })
 }
 
 #[cfg(test)]

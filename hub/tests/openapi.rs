@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
-use chevet_hub::api::{AppState, ROUTES, router};
 use chevet_hub::SqliteBackend;
+use chevet_hub::api::{AppState, ROUTES, router};
 use chevet_protocol::*;
 use serde_json::{Value, json};
 use tower::ServiceExt;
@@ -36,9 +36,17 @@ fn conforms(spec: &Value, name: &str, value: &impl serde::Serialize) {
     let s = schema(spec, name);
     let declared = keys(&s["properties"]);
     let present = keys(&v);
-    assert!(present.is_subset(&declared), "{name}: undeclared fields {:?}", present.difference(&declared).collect::<Vec<_>>());
+    assert!(
+        present.is_subset(&declared),
+        "{name}: undeclared fields {:?}",
+        present.difference(&declared).collect::<Vec<_>>()
+    );
     let required = strings(&s["required"]);
-    assert!(required.is_subset(&present), "{name}: required but missing {:?}", required.difference(&present).collect::<Vec<_>>());
+    assert!(
+        required.is_subset(&present),
+        "{name}: required but missing {:?}",
+        required.difference(&present).collect::<Vec<_>>()
+    );
 }
 
 #[test]
@@ -46,7 +54,11 @@ fn schemas_match_the_protocol_types() {
     let spec = spec();
     let id = Uuid::now_v7();
     conforms(&spec, "EnrolRequest", &EnrolRequest { code: "c".into(), device_id: id, label: "l".into() });
-    conforms(&spec, "EnrolResponse", &EnrolResponse { device_id: id, credential: "x".into(), tenant_id: id, units: vec![id] });
+    conforms(
+        &spec,
+        "EnrolResponse",
+        &EnrolResponse { device_id: id, credential: "x".into(), tenant_id: id, units: vec![id] },
+    );
     let op = Operation {
         op_id: id,
         device_seq: 1,
@@ -67,15 +79,20 @@ fn schemas_match_the_protocol_types() {
         let r = OpResult { op_id: id, duplicate: false, outcome };
         conforms(&spec, "OpResult", &r);
         let v = serde_json::to_value(&r).unwrap();
-        assert!(strings(&schema(&spec, "OpResult")["properties"]["outcome"]["enum"]).contains(v["outcome"].as_str().unwrap()));
+        assert!(
+            strings(&schema(&spec, "OpResult")["properties"]["outcome"]["enum"])
+                .contains(v["outcome"].as_str().unwrap())
+        );
     }
     conforms(&spec, "PushResponse", &PushResponse { results: vec![], hub_time_ms: 0 });
-    let change = Change { entity: Entity::Resident, entity_id: id, version: Some(1), origin_device: None, payload: json!({}) };
+    let change =
+        Change { entity: Entity::Resident, entity_id: id, version: Some(1), origin_device: None, payload: json!({}) };
     conforms(&spec, "Change", &change);
     conforms(&spec, "PullResponse", &PullResponse { changes: vec![change], cursor: "c1.0".into(), more: false });
     conforms(&spec, "ErrorBody", &ErrorBody { code: ErrorCode::BadRequest, message: "m".into() });
 
-    let names = |vals: Vec<Value>| -> BTreeSet<String> { vals.into_iter().map(|v| v.as_str().unwrap().to_owned()).collect() };
+    let names =
+        |vals: Vec<Value>| -> BTreeSet<String> { vals.into_iter().map(|v| v.as_str().unwrap().to_owned()).collect() };
     let entities = [
         Entity::Fact,
         Entity::Resident,
@@ -86,7 +103,10 @@ fn schemas_match_the_protocol_types() {
         Entity::Unit,
         Entity::Staff,
     ];
-    assert_eq!(names(entities.iter().map(|e| serde_json::to_value(e).unwrap()).collect()), strings(&schema(&spec, "Entity")["enum"]));
+    assert_eq!(
+        names(entities.iter().map(|e| serde_json::to_value(e).unwrap()).collect()),
+        strings(&schema(&spec, "Entity")["enum"])
+    );
     let codes = [
         ErrorCode::BadRequest,
         ErrorCode::Unauthorized,
@@ -101,7 +121,13 @@ fn schemas_match_the_protocol_types() {
         names(codes.iter().map(|c| serde_json::to_value(c).unwrap()).collect()),
         strings(&schema(&spec, "ErrorBody")["properties"]["code"]["enum"])
     );
-    let rejects = [RejectCode::OutOfScope, RejectCode::Malformed, RejectCode::UnknownBase, RejectCode::ReadOnly, RejectCode::UnknownResident];
+    let rejects = [
+        RejectCode::OutOfScope,
+        RejectCode::Malformed,
+        RejectCode::UnknownBase,
+        RejectCode::ReadOnly,
+        RejectCode::UnknownResident,
+    ];
     assert_eq!(
         names(rejects.iter().map(|c| serde_json::to_value(c).unwrap()).collect()),
         strings(&schema(&spec, "OpResult")["properties"]["code"]["enum"])
@@ -125,9 +151,16 @@ async fn the_spec_lists_exactly_the_routes_the_hub_serves() {
     let backend = SqliteBackend::open(&dir.path().join("hub.db")).unwrap();
     let app = router(Arc::new(AppState { backend }), std::time::Duration::from_secs(5));
     for (method, path) in &served {
-        let req = Request::builder().method(Method::from_bytes(method.as_bytes()).unwrap()).uri(path.as_str()).body(Body::empty()).unwrap();
+        let req = Request::builder()
+            .method(Method::from_bytes(method.as_bytes()).unwrap())
+            .uri(path.as_str())
+            .body(Body::empty())
+            .unwrap();
         let status = app.clone().oneshot(req).await.unwrap().status();
-        assert!(status != StatusCode::NOT_FOUND && status != StatusCode::METHOD_NOT_ALLOWED, "{method} {path} gave {status}");
+        assert!(
+            status != StatusCode::NOT_FOUND && status != StatusCode::METHOD_NOT_ALLOWED,
+            "{method} {path} gave {status}"
+        );
     }
     let req = Request::builder().uri("/v1/not-a-route").body(Body::empty()).unwrap();
     assert_eq!(app.oneshot(req).await.unwrap().status(), StatusCode::NOT_FOUND);

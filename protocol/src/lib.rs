@@ -48,10 +48,7 @@ pub enum Entity {
 
 impl Entity {
     pub fn is_document(self) -> bool {
-        matches!(
-            self,
-            Entity::Resident | Entity::PlannedAct | Entity::Wound | Entity::Round
-        )
+        matches!(self, Entity::Resident | Entity::PlannedAct | Entity::Wound | Entity::Round)
     }
 
     pub fn is_reference(self) -> bool {
@@ -219,24 +216,14 @@ mod tests {
         let r = OpResult {
             op_id: Uuid::nil(),
             duplicate: false,
-            outcome: OpOutcome::Conflict {
-                version: 3,
-                conflicts: vec!["room".into()],
-                proposal: false,
-            },
+            outcome: OpOutcome::Conflict { version: 3, conflicts: vec!["room".into()], proposal: false },
         };
         let json = serde_json::to_value(&r).unwrap();
         assert_eq!(json["outcome"], "conflict");
         assert_eq!(json["conflicts"][0], "room");
         assert_eq!(serde_json::from_value::<OpResult>(json).unwrap(), r);
-        assert_eq!(
-            serde_json::to_value(Entity::PlannedAct).unwrap(),
-            "planned_act"
-        );
-        assert_eq!(
-            serde_json::to_value(ErrorCode::TooLarge).unwrap(),
-            "too_large"
-        );
+        assert_eq!(serde_json::to_value(Entity::PlannedAct).unwrap(), "planned_act");
+        assert_eq!(serde_json::to_value(ErrorCode::TooLarge).unwrap(), "too_large");
     }
 
     #[test]

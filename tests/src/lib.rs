@@ -57,28 +57,18 @@ impl TestHub {
         admin.put_establishment(tenant, &est).unwrap();
         let mut units = Vec::new();
         for name in ["Étage 1", "Étage 2"] {
-            let u = Unit {
-                id: Uuid::now_v7(),
-                establishment_id: est.id,
-                name: name.into(),
-            };
+            let u = Unit { id: Uuid::now_v7(), establishment_id: est.id, name: name.into() };
             admin.put_unit(tenant, &u).unwrap();
             units.push(u.id);
         }
-        let staff = |name: &str, role| Staff {
-            id: Uuid::now_v7(),
-            display_name: name.into(),
-            role,
-            rpps: None,
-        };
+        let staff = |name: &str, role| Staff { id: Uuid::now_v7(), display_name: name.into(), role, rpps: None };
         let nurse = staff("Claire Fontaine", Role::Nurse);
         let care_aide = staff("Karim Benali", Role::CareAide);
         admin.put_staff(tenant, &nurse).unwrap();
         admin.put_staff(tenant, &care_aide).unwrap();
         let mut residents = Vec::new();
         for (u, unit) in units.iter().enumerate() {
-            let mut csv =
-                String::from("birth_name;given_names;sex;birth_date;birth_place_insee;room\n");
+            let mut csv = String::from("birth_name;given_names;sex;birth_date;birth_place_insee;room\n");
             for i in 0..per_unit {
                 csv.push_str(&format!(
                     "Résident{u}x{i};Jeanne Marie;F;1938-04-0{};75056;{}{:02}\n",
@@ -87,31 +77,16 @@ impl TestHub {
                     i + 1
                 ));
             }
-            for id in admin
-                .import_residents_csv(tenant, *unit, &csv, date(2026, 1, 5))
-                .unwrap()
-            {
-                let r = chevet_hub::backend::Backend::transaction(&*backend, |tx| {
-                    tx.document(tenant, id)
-                })
-                .unwrap()
-                .unwrap();
+            for id in admin.import_residents_csv(tenant, *unit, &csv, date(2026, 1, 5)).unwrap() {
+                let r = chevet_hub::backend::Backend::transaction(&*backend, |tx| tx.document(tenant, id))
+                    .unwrap()
+                    .unwrap();
                 residents.push(serde_json::from_value(serde_json::Value::Object(r.state)).unwrap());
             }
         }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let mut hub = TestHub {
-            dir,
-            backend,
-            addr,
-            tenant,
-            units,
-            nurse,
-            care_aide,
-            residents,
-            server: None,
-        };
+        let mut hub = TestHub { dir, backend, addr, tenant, units, nurse, care_aide, residents, server: None };
         hub.serve(listener);
         hub
     }
@@ -188,25 +163,21 @@ pub fn fast_retry() -> RetryPolicy {
 
 impl Device {
     /// A new device enrolled (through `url`, the hub or a proxy) on `units`,
+    /// not synced yet.
+    pub async fn enrol_without_sync(hub: &TestHub, url: &str, units: &[Uuid], label: &str) -> Device {
+        let dir = tempfile::tempdir().unwrap();
+        let options = StoreOptions { pin_cost: Argon2Cost::MINIMUM, ..StoreOptions::default() };
+        let store = Store::open(dir.path().join("device.db"), &KekVault::new([7; 32]), options).unwrap();
+        let client = HubClient::new(url, None).unwrap().with_retry(fast_retry());
+        sync::enrol(&store, &client, &hub.code(units), label).await.unwrap();
+        let client = sync::client_for(&store).unwrap().with_retry(fast_retry());
+        Device { dir, store, client }
+    }
+
+    /// A new device enrolled (through `url`, the hub or a proxy) on `units`,
     /// synced once, with the hub's staff given the demo PIN locally.
     pub async fn enrol(hub: &TestHub, url: &str, units: &[Uuid], label: &str) -> Device {
-        let dir = tempfile::tempdir().unwrap();
-        let options = StoreOptions {
-            pin_cost: Argon2Cost::MINIMUM,
-            ..StoreOptions::default()
-        };
-        let store = Store::open(
-            dir.path().join("device.db"),
-            &KekVault::new([7; 32]),
-            options,
-        )
-        .unwrap();
-        let client = HubClient::new(url, None).unwrap().with_retry(fast_retry());
-        sync::enrol(&store, &client, &hub.code(units), label)
-            .await
-            .unwrap();
-        let client = sync::client_for(&store).unwrap().with_retry(fast_retry());
-        let mut d = Device { dir, store, client };
+        let mut d = Device::enrol_without_sync(hub, url, units, label).await;
         d.sync().await.unwrap();
         for s in [&hub.nurse, &hub.care_aide] {
             d.store.provision_staff(s, Some(DEMO_PIN)).unwrap();
@@ -216,14 +187,7 @@ impl Device {
     }
 
     pub async fn sync(&mut self) -> chevet_core::Result<SyncReport> {
-        sync::sync(
-            &self.store,
-            &self.client,
-            SyncOptions::default(),
-            None,
-            &CancelHandle::new(),
-        )
-        .await
+        sync::sync(&self.store, &self.client, SyncOptions::default(), None, &CancelHandle::new()).await
     }
 
     /// Every fact id this device holds, sorted.
@@ -234,10 +198,7 @@ impl Device {
         )
         .unwrap();
         let mut stmt = c.prepare("SELECT id FROM facts ORDER BY id").unwrap();
-        stmt.query_map([], |r| r.get(0))
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap()
+        stmt.query_map([], |r| r.get(0)).unwrap().collect::<Result<_, _>>().unwrap()
     }
 }
 

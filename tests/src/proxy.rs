@@ -54,10 +54,7 @@ pub struct FaultProxy {
 
 impl FaultProxy {
     /// Proxies to `hub_url`; `schedule(n)` picks the fault for request n.
-    pub async fn start(
-        hub_url: &str,
-        schedule: impl FnMut(usize) -> Fault + Send + 'static,
-    ) -> FaultProxy {
+    pub async fn start(hub_url: &str, schedule: impl FnMut(usize) -> Fault + Send + 'static) -> FaultProxy {
         let state = Arc::new(ProxyState {
             hub: hub_url.trim_end_matches('/').to_owned(),
             http: reqwest::Client::new(),
@@ -100,12 +97,8 @@ async fn send(
     headers: &HeaderMap,
     body: &Bytes,
 ) -> Result<(StatusCode, HeaderMap, Bytes), String> {
-    let method =
-        reqwest::Method::from_bytes(method.as_str().as_bytes()).map_err(|e| e.to_string())?;
-    let mut req = state
-        .http
-        .request(method, format!("{}{uri}", state.hub))
-        .body(body.clone());
+    let method = reqwest::Method::from_bytes(method.as_str().as_bytes()).map_err(|e| e.to_string())?;
+    let mut req = state.http.request(method, format!("{}{uri}", state.hub)).body(body.clone());
     for (k, v) in headers {
         if k != "host" && k != "content-length" {
             req = req.header(k.as_str(), v.as_bytes());
@@ -115,10 +108,7 @@ async fn send(
     let status = StatusCode::from_u16(resp.status().as_u16()).map_err(|e| e.to_string())?;
     let mut out = HeaderMap::new();
     for (k, v) in resp.headers() {
-        if let (Ok(k), Ok(v)) = (
-            HeaderName::from_bytes(k.as_str().as_bytes()),
-            HeaderValue::from_bytes(v.as_bytes()),
-        ) {
+        if let (Ok(k), Ok(v)) = (HeaderName::from_bytes(k.as_str().as_bytes()), HeaderValue::from_bytes(v.as_bytes())) {
             if k != "content-length" && k != "transfer-encoding" {
                 out.insert(k, v);
             }
@@ -129,13 +119,8 @@ async fn send(
 }
 
 fn broken_body(prefix: Bytes) -> Body {
-    let chunks: Vec<Result<Bytes, std::io::Error>> = vec![
-        Ok(prefix),
-        Err(std::io::Error::new(
-            std::io::ErrorKind::ConnectionReset,
-            "fault: connection cut",
-        )),
-    ];
+    let chunks: Vec<Result<Bytes, std::io::Error>> =
+        vec![Ok(prefix), Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "fault: connection cut"))];
     Body::from_stream(stream::iter(chunks))
 }
 
@@ -146,20 +131,9 @@ async fn forward(State(state): State<Arc<ProxyState>>, req: Request) -> Response
         state.faults.fetch_add(1, Ordering::SeqCst);
     }
     let (parts, body) = req.into_parts();
-    let uri = parts
-        .uri
-        .path_and_query()
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_default();
-    let body = axum::body::to_bytes(body, 8 * 1024 * 1024)
-        .await
-        .unwrap_or_default();
-    let unavailable = || {
-        Response::builder()
-            .status(StatusCode::SERVICE_UNAVAILABLE)
-            .body(Body::from("fault"))
-            .unwrap()
-    };
+    let uri = parts.uri.path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_default();
+    let body = axum::body::to_bytes(body, 8 * 1024 * 1024).await.unwrap_or_default();
+    let unavailable = || Response::builder().status(StatusCode::SERVICE_UNAVAILABLE).body(Body::from("fault")).unwrap();
     if let Fault::Delay(d) = fault {
         tokio::time::sleep(d).await;
     }
@@ -169,16 +143,12 @@ async fn forward(State(state): State<Arc<ProxyState>>, req: Request) -> Response
     if fault == Fault::Duplicate {
         let _ = send(&state, &parts.method, &uri, &parts.headers, &body).await;
     }
-    let (status, headers, bytes) =
-        match send(&state, &parts.method, &uri, &parts.headers, &body).await {
-            Ok(r) => r,
-            Err(_) => {
-                return Response::builder()
-                    .status(StatusCode::BAD_GATEWAY)
-                    .body(Body::empty())
-                    .unwrap();
-            }
-        };
+    let (status, headers, bytes) = match send(&state, &parts.method, &uri, &parts.headers, &body).await {
+        Ok(r) => r,
+        Err(_) => {
+            return Response::builder().status(StatusCode::BAD_GATEWAY).body(Body::empty()).unwrap();
+        }
+    };
     let body = match fault {
         Fault::UnavailableAfterCommit => return unavailable(),
         Fault::DropResponse => broken_body(Bytes::new()),

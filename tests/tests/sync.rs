@@ -21,18 +21,10 @@ async fn two_devices_offline_then_sync_converge_with_a_visible_conflict() {
     let mut a = Device::enrol(&hub, &hub.url(), &[unit], "Tablette A").await;
     let mut b = Device::enrol(&hub, &hub.url(), &[unit], "Tablette B").await;
     // The first sync brought the unit's residents (and not the other unit's).
-    let r = hub
-        .residents
-        .iter()
-        .find(|r| r.unit_id == unit)
-        .unwrap()
-        .clone();
+    let r = hub.residents.iter().find(|r| r.unit_id == unit).unwrap().clone();
     assert_eq!(a.store.resident(r.id).unwrap().0.room, r.room);
     let other = hub.residents.iter().find(|r| r.unit_id != unit).unwrap();
-    assert!(matches!(
-        a.store.resident(other.id),
-        Err(CoreError::NotFound { .. })
-    ));
+    assert!(matches!(a.store.resident(other.id), Err(CoreError::NotFound { .. })));
 
     // Offline on both: facts, and edits of the same resident.
     for v in [37.1, 37.4, 38.0] {
@@ -42,39 +34,17 @@ async fn two_devices_offline_then_sync_converge_with_a_visible_conflict() {
         b.store.record(temperature(r.id, v)).unwrap();
     }
     let (_, va) = a.store.resident(r.id).unwrap();
-    a.store
-        .update_resident(
-            r.id,
-            va,
-            &ResidentChanges {
-                room: Some("A-12".into()),
-                ..Default::default()
-            },
-        )
-        .unwrap();
+    a.store.update_resident(r.id, va, &ResidentChanges { room: Some("A-12".into()), ..Default::default() }).unwrap();
     let (_, vb) = b.store.resident(r.id).unwrap();
     b.store
         .update_resident(
             r.id,
             vb,
-            &ResidentChanges {
-                room: Some("B-14".into()),
-                gir: Some(Some(2)),
-                ..Default::default()
-            },
+            &ResidentChanges { room: Some("B-14".into()), gir: Some(Some(2)), ..Default::default() },
         )
         .unwrap();
     let (_, va) = a.store.resident(r.id).unwrap();
-    a.store
-        .update_resident(
-            r.id,
-            va,
-            &ResidentChanges {
-                hypercapnic: Some(true),
-                ..Default::default()
-            },
-        )
-        .unwrap();
+    a.store.update_resident(r.id, va, &ResidentChanges { hypercapnic: Some(true), ..Default::default() }).unwrap();
 
     a.sync().await.unwrap();
     let rb = b.sync().await.unwrap();
@@ -119,40 +89,19 @@ async fn every_op_applies_exactly_once_through_a_faulty_network() {
         Fault::Unavailable,
         Fault::Pass,
     ];
-    let proxy = FaultProxy::start(&hub.url(), move |n| {
-        if n < 2 {
-            Fault::Pass
-        } else {
-            faults[n % faults.len()]
-        }
-    })
-    .await;
+    let proxy =
+        FaultProxy::start(&hub.url(), move |n| if n < 2 { Fault::Pass } else { faults[n % faults.len()] }).await;
     let mut d = Device::enrol(&hub, &proxy.url(), &[unit], "Tablette chariot").await;
-    let r = hub
-        .residents
-        .iter()
-        .find(|r| r.unit_id == unit)
-        .unwrap()
-        .clone();
+    let r = hub.residents.iter().find(|r| r.unit_id == unit).unwrap().clone();
     let mut recorded = BTreeSet::new();
     for round in 0..6 {
         for i in 0..40 {
-            let f = d
-                .store
-                .record(temperature(r.id, 36.0 + f64::from(i % 20) / 10.0))
-                .unwrap();
+            let f = d.store.record(temperature(r.id, 36.0 + f64::from(i % 20) / 10.0)).unwrap();
             recorded.insert(f.id());
         }
         let (_, v) = d.store.resident(r.id).unwrap();
         d.store
-            .update_resident(
-                r.id,
-                v,
-                &ResidentChanges {
-                    room: Some(format!("R{round}")),
-                    ..Default::default()
-                },
-            )
+            .update_resident(r.id, v, &ResidentChanges { room: Some(format!("R{round}")), ..Default::default() })
             .unwrap();
         // A sync may give up on a bad streak; the next one resumes.
         let mut tries = 0;
@@ -161,32 +110,16 @@ async fn every_op_applies_exactly_once_through_a_faulty_network() {
             assert!(tries < 10, "sync never got through");
         }
     }
-    assert!(
-        proxy.faults() > 10,
-        "the proxy should have injected faults ({})",
-        proxy.faults()
-    );
+    assert!(proxy.faults() > 10, "the proxy should have injected faults ({})", proxy.faults());
     assert_eq!(d.store.pending_count().unwrap(), 0, "the outbox drains");
     // Exactly once on the hub: each fact stored once, logged once, answered once.
-    assert_eq!(
-        hub.count("SELECT COUNT(*) FROM facts"),
-        recorded.len() as i64
-    );
-    assert_eq!(
-        hub.count("SELECT COUNT(*) FROM changes WHERE entity = 'fact'"),
-        recorded.len() as i64
-    );
+    assert_eq!(hub.count("SELECT COUNT(*) FROM facts"), recorded.len() as i64);
+    assert_eq!(hub.count("SELECT COUNT(*) FROM changes WHERE entity = 'fact'"), recorded.len() as i64);
     let ops = hub.count("SELECT COUNT(*) FROM ops");
     assert_eq!(ops, hub.count("SELECT COUNT(DISTINCT op_id) FROM ops"));
     assert_eq!(ops as usize, recorded.len() + 6);
     // One room change per round: six hub versions after the import.
-    assert_eq!(
-        hub.count(&format!(
-            "SELECT version FROM documents WHERE id = X'{}'",
-            r.id.simple()
-        )),
-        7
-    );
+    assert_eq!(hub.count(&format!("SELECT version FROM documents WHERE id = X'{}'", r.id.simple())), 7);
     assert_eq!(d.store.resident(r.id).unwrap().0.room, "R5");
     let ids: BTreeSet<Uuid> = d.fact_ids().into_iter().collect();
     assert_eq!(ids, recorded);
@@ -197,20 +130,10 @@ async fn hub_killed_mid_sync_and_restarted_loses_and_doubles_nothing() {
     let mut hub = TestHub::start(2).await;
     let unit = hub.units[0];
     let mut d = Device::enrol(&hub, &hub.url(), &[unit], "Tablette SSIAD").await;
-    let r = hub
-        .residents
-        .iter()
-        .find(|r| r.unit_id == unit)
-        .unwrap()
-        .clone();
+    let r = hub.residents.iter().find(|r| r.unit_id == unit).unwrap().clone();
     let mut recorded = BTreeSet::new();
     for i in 0..1200 {
-        recorded.insert(
-            d.store
-                .record(temperature(r.id, 36.0 + f64::from(i % 30) / 10.0))
-                .unwrap()
-                .id(),
-        );
+        recorded.insert(d.store.record(temperature(r.id, 36.0 + f64::from(i % 30) / 10.0)).unwrap().id());
     }
     // Kill the hub while the device pushes its 12 batches.
     let store_sync = d.sync();
@@ -226,14 +149,8 @@ async fn hub_killed_mid_sync_and_restarted_loses_and_doubles_nothing() {
     }
     d.sync().await.unwrap();
     assert_eq!(d.store.pending_count().unwrap(), 0);
-    assert_eq!(
-        hub.count("SELECT COUNT(*) FROM facts"),
-        recorded.len() as i64
-    );
-    assert_eq!(
-        hub.count("SELECT COUNT(*) FROM changes WHERE entity = 'fact'"),
-        recorded.len() as i64
-    );
+    assert_eq!(hub.count("SELECT COUNT(*) FROM facts"), recorded.len() as i64);
+    assert_eq!(hub.count("SELECT COUNT(*) FROM changes WHERE entity = 'fact'"), recorded.len() as i64);
     let ids: BTreeSet<Uuid> = d.fact_ids().into_iter().collect();
     assert_eq!(ids, recorded);
 }
@@ -243,12 +160,7 @@ async fn scope_revocation_and_bad_requests_are_refused() {
     let hub = TestHub::start(2).await;
     let (u1, u2) = (hub.units[0], hub.units[1]);
     let mut d = Device::enrol(&hub, &hub.url(), &[u1], "Tablette étage 1").await;
-    let outside = hub
-        .residents
-        .iter()
-        .find(|r| r.unit_id == u2)
-        .unwrap()
-        .clone();
+    let outside = hub.residents.iter().find(|r| r.unit_id == u2).unwrap().clone();
     // A record about a resident of another unit: rejected, quarantined, queue not blocked.
     d.store
         .provision_unit(&chevet_core::domain::Unit {
@@ -259,12 +171,7 @@ async fn scope_revocation_and_bad_requests_are_refused() {
         .unwrap();
     d.store.create_resident(&outside).unwrap();
     d.store.record(temperature(outside.id, 37.0)).unwrap();
-    let inside = hub
-        .residents
-        .iter()
-        .find(|r| r.unit_id == u1)
-        .unwrap()
-        .clone();
+    let inside = hub.residents.iter().find(|r| r.unit_id == u1).unwrap().clone();
     d.store.record(temperature(inside.id, 37.0)).unwrap();
     let report = d.sync().await.unwrap();
     assert_eq!(report.rejected, 2);
@@ -278,40 +185,17 @@ async fn scope_revocation_and_bad_requests_are_refused() {
     let http = reqwest::Client::new();
     let before = hub.count("SELECT COUNT(*) FROM ops");
     let post = |body: Vec<u8>, auth: Option<&str>| {
-        let mut req = http
-            .post(format!("{url}/v1/sync/push"))
-            .header("content-type", "application/json")
-            .body(body);
+        let mut req = http.post(format!("{url}/v1/sync/push")).header("content-type", "application/json").body(body);
         if let Some(a) = auth {
             req = req.bearer_auth(a);
         }
         req.send()
     };
-    assert_eq!(
-        post(b"{not json".to_vec(), Some(&credential))
-            .await
-            .unwrap()
-            .status(),
-        400
-    );
-    assert_eq!(
-        post(vec![b' '; 2 * 1024 * 1024], Some(&credential))
-            .await
-            .unwrap()
-            .status(),
-        413
-    );
+    assert_eq!(post(b"{not json".to_vec(), Some(&credential)).await.unwrap().status(), 400);
+    assert_eq!(post(vec![b' '; 2 * 1024 * 1024], Some(&credential)).await.unwrap().status(), 413);
     assert_eq!(post(b"{}".to_vec(), None).await.unwrap().status(), 401);
-    assert_eq!(
-        post(b"{}".to_vec(), Some("forged")).await.unwrap().status(),
-        401
-    );
-    let resp = http
-        .get(format!("{url}/v1/sync/pull?cursor=c9.zz"))
-        .bearer_auth(&credential)
-        .send()
-        .await
-        .unwrap();
+    assert_eq!(post(b"{}".to_vec(), Some("forged")).await.unwrap().status(), 401);
+    let resp = http.get(format!("{url}/v1/sync/pull?cursor=c9.zz")).bearer_auth(&credential).send().await.unwrap();
     assert_eq!(resp.status(), 400);
     let wrong_protocol = http
         .get(format!("{url}/v1/sync/pull"))
@@ -327,12 +211,7 @@ async fn scope_revocation_and_bad_requests_are_refused() {
     let enrol = |device_id: Uuid| {
         http.post(format!("{url}/v1/enrol"))
             .header("content-type", "application/json")
-            .body(
-                serde_json::to_vec(
-                    &serde_json::json!({"code": code, "device_id": device_id, "label": "x"}),
-                )
-                .unwrap(),
-            )
+            .body(serde_json::to_vec(&serde_json::json!({"code": code, "device_id": device_id, "label": "x"})).unwrap())
             .send()
     };
     assert_eq!(enrol(Uuid::now_v7()).await.unwrap().status(), 201);
@@ -340,40 +219,22 @@ async fn scope_revocation_and_bad_requests_are_refused() {
 
     // Revoked: refused from then on.
     let devices = hub.admin().devices(hub.tenant).unwrap();
-    assert!(
-        devices.iter().any(|x| x.device_id == d.store.device_id()),
-        "{devices:?} vs {}",
-        d.store.device_id()
-    );
+    assert!(devices.iter().any(|x| x.device_id == d.store.device_id()), "{devices:?} vs {}", d.store.device_id());
     assert!(hub.admin().revoke_device(d.store.device_id()).unwrap());
     d.store.record(temperature(inside.id, 37.2)).unwrap();
     assert!(matches!(d.sync().await, Err(CoreError::HubUnauthorized)));
-    assert_eq!(
-        d.store.pending_count().unwrap(),
-        1,
-        "the record waits on the device"
-    );
+    assert_eq!(d.store.pending_count().unwrap(), 1, "the record waits on the device");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cancelled_sync_stops_and_the_next_one_finishes() {
     let hub = TestHub::start(1).await;
     let unit = hub.units[0];
-    let proxy = FaultProxy::start(&hub.url(), |n| {
-        if n < 2 {
-            Fault::Pass
-        } else {
-            Fault::Delay(Duration::from_millis(300))
-        }
-    })
-    .await;
+    let proxy =
+        FaultProxy::start(&hub.url(), |n| if n < 2 { Fault::Pass } else { Fault::Delay(Duration::from_millis(300)) })
+            .await;
     let mut d = Device::enrol(&hub, &proxy.url(), &[unit], "Tablette").await;
-    let r = hub
-        .residents
-        .iter()
-        .find(|r| r.unit_id == unit)
-        .unwrap()
-        .clone();
+    let r = hub.residents.iter().find(|r| r.unit_id == unit).unwrap().clone();
     for _ in 0..250 {
         d.store.record(temperature(r.id, 37.0)).unwrap();
     }
@@ -383,10 +244,8 @@ async fn a_cancelled_sync_stops_and_the_next_one_finishes() {
         tokio::time::sleep(Duration::from_millis(100)).await;
         c2.cancel();
     };
-    let (res, ()) = tokio::join!(
-        chevet_core::sync::sync(&d.store, &d.client, Default::default(), None, &cancel),
-        canceller
-    );
+    let (res, ()) =
+        tokio::join!(chevet_core::sync::sync(&d.store, &d.client, Default::default(), None, &cancel), canceller);
     assert!(matches!(res, Err(CoreError::SyncCancelled)));
     assert!(d.store.pending_count().unwrap() > 0);
     d.sync().await.unwrap();

@@ -31,9 +31,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .get(1)
         .cloned()
         .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| {
-            std::env::temp_dir().join(format!("chevet-demo-{}.db", std::process::id()))
-        });
+        .unwrap_or_else(|| std::env::temp_dir().join(format!("chevet-demo-{}.db", std::process::id())));
     let per_unit: usize = args.get(2).map(|s| s.parse()).transpose()?.unwrap_or(20);
     let history_days: u32 = args.get(3).map(|s| s.parse()).transpose()?.unwrap_or(30);
     if path.exists() {
@@ -42,14 +40,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let vault = PassphraseVault::new("démo chevet");
     let started = std::time::Instant::now();
-    let store = Store::open(
-        &path,
-        &vault,
-        StoreOptions {
-            clock: Arc::new(SystemClock),
-            ..StoreOptions::default()
-        },
-    )?;
+    let store = Store::open(&path, &vault, StoreOptions { clock: Arc::new(SystemClock), ..StoreOptions::default() })?;
     let d = demo::seed(&store, 2, per_unit, history_days)?;
     let seeded = started.elapsed();
     let facts = store.pending_count()?;
@@ -74,14 +65,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let z = t.to_zoned_datetime(d.tz.clone());
         format!("{:02} h {:02}", z.hour(), z.minute())
     };
-    println!(
-        "Chevet — {} — {} — tournée du {} ({} – {})",
-        d.establishment.name,
-        unit.name,
-        today,
-        hm(from),
-        hm(to)
-    );
+    println!("Chevet — {} — {} — tournée du {} ({} – {})", d.establishment.name, unit.name, today, hm(from), hm(to));
     println!("Connecté·e : {} (AS)\n", d.care_aide.display_name);
     for r in &round.residents {
         let vitals: Vec<String> = r
@@ -90,34 +74,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .filter_map(|v| match (v.code, v.value) {
                 (
                     VitalCode::BloodPressure,
-                    chevet_core::domain::ObservationValue::BloodPressure {
-                        systolic,
-                        diastolic,
-                    },
+                    chevet_core::domain::ObservationValue::BloodPressure { systolic, diastolic },
                 ) => Some(format!("TA {systolic}/{diastolic}")),
                 (VitalCode::Temperature, chevet_core::domain::ObservationValue::Quantity(q)) => {
                     Some(format!("T {q} °C"))
                 }
-                (
-                    VitalCode::OxygenSaturation,
-                    chevet_core::domain::ObservationValue::Quantity(q),
-                ) => Some(format!("SpO2 {q} %")),
+                (VitalCode::OxygenSaturation, chevet_core::domain::ObservationValue::Quantity(q)) => {
+                    Some(format!("SpO2 {q} %"))
+                }
                 _ => None,
             })
             .collect();
-        println!(
-            "Ch. {:>4}  {:<28} {}",
-            r.room,
-            r.display_name,
-            vitals.join(", ")
-        );
+        println!("Ch. {:>4}  {:<28} {}", r.room, r.display_name, vitals.join(", "));
         for item in &r.items {
-            println!(
-                "            {}  {:<26} {}",
-                hm(item.due_at),
-                item.label,
-                status_fr(item.status)
-            );
+            println!("            {}  {:<26} {}", hm(item.due_at), item.label, status_fr(item.status));
         }
     }
     let total_items: usize = round.residents.iter().map(|r| r.items.len()).sum();

@@ -60,11 +60,8 @@ impl BlindIndex {
         tokens(query)
             .filter(|t| t.chars().count() >= MIN_PREFIX)
             .map(|t| {
-                let prefix: String = if t.chars().count() > MAX_PREFIX {
-                    t
-                } else {
-                    t.chars().take(MAX_PREFIX).collect()
-                };
+                let prefix: String =
+                    if t.chars().count() > MAX_PREFIX { t } else { t.chars().take(MAX_PREFIX).collect() };
                 self.term(&prefix)
             })
             .collect()
@@ -115,10 +112,7 @@ mod tests {
     #[test]
     fn accents_case_and_hyphens_fold() {
         assert_eq!(normalise("Lefèvre-DŒUF Hélène"), "lefevre-doeuf helene");
-        assert_eq!(
-            tokens("Jean-Émile  d'Arc").collect::<Vec<_>>(),
-            ["jean", "emile", "d", "arc"]
-        );
+        assert_eq!(tokens("Jean-Émile  d'Arc").collect::<Vec<_>>(), ["jean", "emile", "d", "arc"]);
     }
 
     #[test]

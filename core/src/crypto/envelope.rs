@@ -115,11 +115,7 @@ impl Envelope {
     }
 
     /// Encrypts `plaintext` for the row named by `binding`.
-    pub fn seal(
-        &self,
-        binding: &RecordBinding,
-        plaintext: &[u8],
-    ) -> Result<Vec<u8>, EnvelopeError> {
+    pub fn seal(&self, binding: &RecordBinding, plaintext: &[u8]) -> Result<Vec<u8>, EnvelopeError> {
         let mut out = Vec::with_capacity(OVERHEAD + plaintext.len());
         out.push(ENVELOPE_V1);
         out.extend_from_slice(&self.key_id.to_be_bytes());
@@ -138,11 +134,7 @@ impl Envelope {
     }
 
     /// Decrypts an envelope read from the row named by `binding`.
-    pub fn open(
-        &self,
-        binding: &RecordBinding,
-        sealed: &[u8],
-    ) -> Result<Zeroizing<Vec<u8>>, EnvelopeError> {
+    pub fn open(&self, binding: &RecordBinding, sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, EnvelopeError> {
         if sealed.is_empty() {
             return Err(EnvelopeError::Truncated);
         }
@@ -162,12 +154,7 @@ impl Envelope {
         let body_end = sealed.len() - TAG_LEN;
         let mut plain = Zeroizing::new(sealed[HEADER_LEN..body_end].to_vec());
         let tag = &tag_from(&sealed[body_end..]);
-        match self.cipher.decrypt_inout_detached(
-            &nonce_from(nonce),
-            &ad,
-            (&mut plain[..]).into(),
-            tag,
-        ) {
+        match self.cipher.decrypt_inout_detached(&nonce_from(nonce), &ad, (&mut plain[..]).into(), tag) {
             Ok(()) => Ok(plain),
             Err(_) => {
                 let stored_tag = &header[1 + KEY_ID_LEN..1 + KEY_ID_LEN + BINDING_TAG_LEN];
@@ -191,11 +178,7 @@ mod tests {
     }
 
     fn binding() -> RecordBinding {
-        RecordBinding {
-            table: "facts",
-            id: Uuid::now_v7(),
-            version: 1,
-        }
+        RecordBinding { table: "facts", id: Uuid::now_v7(), version: 1 }
     }
 
     #[test]
@@ -229,14 +212,8 @@ mod tests {
         let e = env();
         let b = binding();
         let sealed = e.seal(&b, b"x").unwrap();
-        let other_row = RecordBinding {
-            id: Uuid::now_v7(),
-            ..b
-        };
-        let other_table = RecordBinding {
-            table: "residents",
-            ..b
-        };
+        let other_row = RecordBinding { id: Uuid::now_v7(), ..b };
+        let other_table = RecordBinding { table: "residents", ..b };
         let older_version = RecordBinding { version: 2, ..b };
         for wrong in [other_row, other_table, older_version] {
             assert_eq!(e.open(&wrong, &sealed), Err(EnvelopeError::Misplaced));

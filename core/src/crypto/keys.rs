@@ -34,9 +34,7 @@ impl DataKey {
 
     /// Takes ownership of raw key bytes unwrapped by a vault.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, VaultError> {
-        let arr: [u8; KEY_LEN] = bytes
-            .try_into()
-            .map_err(|_| VaultError::new("unwrapped key has the wrong length"))?;
+        let arr: [u8; KEY_LEN] = bytes.try_into().map_err(|_| VaultError::new("unwrapped key has the wrong length"))?;
         Ok(DataKey(arr))
     }
 

@@ -60,11 +60,7 @@ fn seal_key(kek: &[u8; KEY_LEN], header: &[u8], key: &[u8]) -> Result<Vec<u8>, V
     Ok(out)
 }
 
-fn open_key(
-    kek: &[u8; KEY_LEN],
-    header: &[u8],
-    rest: &[u8],
-) -> Result<Zeroizing<Vec<u8>>, VaultError> {
+fn open_key(kek: &[u8; KEY_LEN], header: &[u8], rest: &[u8]) -> Result<Zeroizing<Vec<u8>>, VaultError> {
     if rest.len() < NONCE_LEN + TAG_LEN {
         return Err(VaultError::new("wrapped key is truncated"));
     }
@@ -74,12 +70,7 @@ fn open_key(
     ad.extend_from_slice(header);
     let mut plain = Zeroizing::new(ct.to_vec());
     XChaCha20Poly1305::new(kek.into())
-        .decrypt_inout_detached(
-            &nonce_from(nonce),
-            &ad,
-            (&mut plain[..]).into(),
-            &tag_from(tag),
-        )
+        .decrypt_inout_detached(&nonce_from(nonce), &ad, (&mut plain[..]).into(), &tag_from(tag))
         .map_err(|_| VaultError::new("wrapped key does not open with this vault's key"))?;
     Ok(plain)
 }
@@ -91,9 +82,7 @@ pub struct KekVault {
 
 impl KekVault {
     pub fn new(kek: [u8; KEY_LEN]) -> Self {
-        KekVault {
-            kek: Zeroizing::new(kek),
-        }
+        KekVault { kek: Zeroizing::new(kek) }
     }
 }
 
@@ -105,9 +94,7 @@ impl KeyVault for KekVault {
     fn unwrap(&self, wrapped: &[u8]) -> Result<Zeroizing<Vec<u8>>, VaultError> {
         match wrapped.split_first() {
             Some((&KEK_FORMAT_V1, rest)) => open_key(&self.kek, &[KEK_FORMAT_V1], rest),
-            Some((v, _)) => Err(VaultError::new(format!(
-                "unsupported wrapped-key format {v}"
-            ))),
+            Some((v, _)) => Err(VaultError::new(format!("unsupported wrapped-key format {v}"))),
             None => Err(VaultError::new("wrapped key is empty")),
         }
     }
@@ -123,31 +110,13 @@ pub struct Argon2Cost {
 
 impl Argon2Cost {
     /// For a passphrase guarding the device key: 64 MiB, 3 passes.
-    pub const PASSPHRASE: Argon2Cost = Argon2Cost {
-        memory_kib: 64 * 1024,
-        iterations: 3,
-        parallelism: 1,
-    };
+    pub const PASSPHRASE: Argon2Cost = Argon2Cost { memory_kib: 64 * 1024, iterations: 3, parallelism: 1 };
     /// Cheapest accepted cost, for tests only.
-    pub const MINIMUM: Argon2Cost = Argon2Cost {
-        memory_kib: 8,
-        iterations: 1,
-        parallelism: 1,
-    };
+    pub const MINIMUM: Argon2Cost = Argon2Cost { memory_kib: 8, iterations: 1, parallelism: 1 };
 
-    pub(crate) fn hash(
-        &self,
-        secret: &[u8],
-        salt: &[u8],
-        out: &mut [u8],
-    ) -> Result<(), VaultError> {
-        let params = Params::new(
-            self.memory_kib,
-            self.iterations,
-            self.parallelism,
-            Some(out.len()),
-        )
-        .map_err(|_| VaultError::new("invalid Argon2id parameters"))?;
+    pub(crate) fn hash(&self, secret: &[u8], salt: &[u8], out: &mut [u8]) -> Result<(), VaultError> {
+        let params = Params::new(self.memory_kib, self.iterations, self.parallelism, Some(out.len()))
+            .map_err(|_| VaultError::new("invalid Argon2id parameters"))?;
         Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
             .hash_password_into(secret, salt, out)
             .map_err(|_| VaultError::new("Argon2id failed"))
@@ -166,16 +135,10 @@ impl Argon2Cost {
             return None;
         }
         let n = |r: std::ops::Range<usize>| u32::from_be_bytes(b[r].try_into().unwrap_or([0; 4]));
-        let cost = Argon2Cost {
-            memory_kib: n(0..4),
-            iterations: n(4..8),
-            parallelism: n(8..12),
-        };
+        let cost = Argon2Cost { memory_kib: n(0..4), iterations: n(4..8), parallelism: n(8..12) };
         // Refuse absurd costs read from disk: they would hang or exhaust memory.
-        (cost.memory_kib <= 1024 * 1024
-            && cost.iterations <= 64
-            && (1..=16).contains(&cost.parallelism))
-        .then_some(cost)
+        (cost.memory_kib <= 1024 * 1024 && cost.iterations <= 64 && (1..=16).contains(&cost.parallelism))
+            .then_some(cost)
     }
 }
 
@@ -200,10 +163,7 @@ impl PassphraseVault {
     }
 
     pub fn with_cost(passphrase: &str, cost: Argon2Cost) -> Self {
-        PassphraseVault {
-            passphrase: Zeroizing::new(passphrase.to_owned()),
-            cost,
-        }
+        PassphraseVault { passphrase: Zeroizing::new(passphrase.to_owned()), cost }
     }
 
     fn kek(&self, cost: Argon2Cost, salt: &[u8]) -> Result<Zeroizing<[u8; KEY_LEN]>, VaultError> {
@@ -229,19 +189,12 @@ impl KeyVault for PassphraseVault {
             return Err(VaultError::new("wrapped key is truncated"));
         }
         if wrapped[0] != PASSPHRASE_FORMAT_V1 {
-            return Err(VaultError::new(format!(
-                "unsupported wrapped-key format {}",
-                wrapped[0]
-            )));
+            return Err(VaultError::new(format!("unsupported wrapped-key format {}", wrapped[0])));
         }
         let cost = Argon2Cost::from_bytes(&wrapped[1..13])
             .ok_or_else(|| VaultError::new("wrapped key has out-of-range Argon2id parameters"))?;
         let salt = &wrapped[13..header_len];
-        open_key(
-            &*self.kek(cost, salt)?,
-            &wrapped[..header_len],
-            &wrapped[header_len..],
-        )
+        open_key(&*self.kek(cost, salt)?, &wrapped[..header_len], &wrapped[header_len..])
     }
 }
 

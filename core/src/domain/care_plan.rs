@@ -61,14 +61,12 @@ impl PlannedAct {
         }
         self.schedule.validate()?;
         match (self.kind, &self.medication) {
-            (ActKind::Medication, None) => Err(CoreError::invalid(
-                "planned_act.medication",
-                "a medication act needs its prescription line",
-            )),
-            (k, Some(_)) if k != ActKind::Medication => Err(CoreError::invalid(
-                "planned_act.medication",
-                "only medication acts carry a prescription line",
-            )),
+            (ActKind::Medication, None) => {
+                Err(CoreError::invalid("planned_act.medication", "a medication act needs its prescription line"))
+            }
+            (k, Some(_)) if k != ActKind::Medication => {
+                Err(CoreError::invalid("planned_act.medication", "only medication acts carry a prescription line"))
+            }
             _ => Ok(()),
         }
     }

@@ -33,10 +33,7 @@ impl Establishment {
             return Err(CoreError::invalid("establishment.name", "required"));
         }
         if self.finess.len() != 9 || !self.finess.chars().all(|c| c.is_ascii_alphanumeric()) {
-            return Err(CoreError::invalid(
-                "establishment.finess",
-                "a FINESS number has 9 characters",
-            ));
+            return Err(CoreError::invalid("establishment.finess", "a FINESS number has 9 characters"));
         }
         jiff::tz::TimeZone::get(&self.time_zone)
             .map_err(|_| CoreError::invalid("establishment.time_zone", "unknown IANA time zone"))?;

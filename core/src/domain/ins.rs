@@ -58,21 +58,13 @@ pub struct Matricule(String);
 impl Matricule {
     /// Checks a 15-character matricule (spaces allowed, as printed on cards).
     pub fn parse(input: &str) -> Result<Self> {
-        let s: String = input
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect::<String>()
-            .to_ascii_uppercase();
+        let s: String = input.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_uppercase();
         if s.len() != 15 || !s.is_ascii() {
-            return Err(CoreError::InvalidIns(
-                "a matricule has 13 characters and a 2-digit key",
-            ));
+            return Err(CoreError::InvalidIns("a matricule has 13 characters and a 2-digit key"));
         }
         let (body, key) = s.split_at(13);
         if !matches!(body.as_bytes()[0], b'1' | b'2' | b'3' | b'4' | b'7' | b'8') {
-            return Err(CoreError::InvalidIns(
-                "first character must be a sex code (1-4, 7, 8)",
-            ));
+            return Err(CoreError::InvalidIns("first character must be a sex code (1-4, 7, 8)"));
         }
         // Corsica: departments 2A and 2B stand in positions 6-7 and count as 19 and 18.
         let numeric = match &body[5..7] {
@@ -80,19 +72,12 @@ impl Matricule {
             "2B" => format!("{}18{}", &body[..5], &body[7..]),
             _ => body.to_owned(),
         };
-        if !numeric.bytes().all(|b| b.is_ascii_digit()) || !key.bytes().all(|b| b.is_ascii_digit())
-        {
-            return Err(CoreError::InvalidIns(
-                "only digits, or 2A/2B for the department",
-            ));
+        if !numeric.bytes().all(|b| b.is_ascii_digit()) || !key.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(CoreError::InvalidIns("only digits, or 2A/2B for the department"));
         }
-        let n: u64 = numeric
-            .parse()
-            .map_err(|_| CoreError::InvalidIns("not a number"))?;
+        let n: u64 = numeric.parse().map_err(|_| CoreError::InvalidIns("not a number"))?;
         let expected = 97 - (n % 97);
-        let given: u64 = key
-            .parse()
-            .map_err(|_| CoreError::InvalidIns("key is not a number"))?;
+        let given: u64 = key.parse().map_err(|_| CoreError::InvalidIns("key is not a number"))?;
         if given != expected {
             return Err(CoreError::InvalidIns("control key does not match"));
         }
@@ -222,53 +207,32 @@ impl Identity {
     pub fn validate(&self) -> Result<()> {
         let t = &self.traits;
         if t.birth_name.trim().is_empty() || t.first_birth_given_name.trim().is_empty() {
-            return Err(CoreError::invalid(
-                "identity",
-                "birth name and first given name are required",
-            ));
+            return Err(CoreError::invalid("identity", "birth name and first given name are required"));
         }
         if !t
             .birth_given_names
             .split_whitespace()
             .next()
-            .is_some_and(|first| {
-                first
-                    == t.first_birth_given_name
-                        .split_whitespace()
-                        .next()
-                        .unwrap_or("")
-            })
+            .is_some_and(|first| first == t.first_birth_given_name.split_whitespace().next().unwrap_or(""))
         {
-            return Err(CoreError::invalid(
-                "identity",
-                "the given-names list must start with the first given name",
-            ));
+            return Err(CoreError::invalid("identity", "the given-names list must start with the first given name"));
         }
         if let Some(code) = &t.birth_place_insee
             && !(code.len() == 5 && code.chars().all(|c| c.is_ascii_alphanumeric()))
         {
-            return Err(CoreError::invalid(
-                "birth_place_insee",
-                "an INSEE code has 5 characters",
-            ));
+            return Err(CoreError::invalid("birth_place_insee", "an INSEE code has 5 characters"));
         }
         match (&self.matricule, self.system) {
             (Some(_), None) | (None, Some(_)) => {
-                return Err(CoreError::InvalidIns(
-                    "a matricule needs its identifier system and vice versa",
-                ));
+                return Err(CoreError::InvalidIns("a matricule needs its identifier system and vice versa"));
             }
             _ => {}
         }
         if self.status.traits_read_only() && self.matricule.is_none() {
-            return Err(CoreError::InvalidIns(
-                "RECUP and QUAL identities come from INSi with a matricule",
-            ));
+            return Err(CoreError::InvalidIns("RECUP and QUAL identities come from INSi with a matricule"));
         }
         if self.status.traits_read_only() && t.birth_place_insee.is_none() {
-            return Err(CoreError::InvalidIns(
-                "INSi identities carry the birth place code",
-            ));
+            return Err(CoreError::InvalidIns("INSi identities carry the birth place code"));
         }
         Ok(())
     }
@@ -284,10 +248,7 @@ impl Identity {
     /// The name to show: used name if set, else birth name, with the given name.
     pub fn display_name(&self) -> String {
         let family = self.used_name.as_deref().unwrap_or(&self.traits.birth_name);
-        let given = self
-            .used_given_name
-            .as_deref()
-            .unwrap_or(&self.traits.first_birth_given_name);
+        let given = self.used_given_name.as_deref().unwrap_or(&self.traits.first_birth_given_name);
         format!("{} {}", family.to_uppercase(), given)
     }
 }
@@ -319,10 +280,7 @@ pub(crate) mod tests {
         let key: u32 = good[13..].parse().unwrap();
         for wrong in [key + 1, key - 1] {
             let bad = format!("{}{:02}", &good[..13], wrong % 100);
-            assert!(matches!(
-                Matricule::parse(&bad),
-                Err(CoreError::InvalidIns(_))
-            ));
+            assert!(matches!(Matricule::parse(&bad), Err(CoreError::InvalidIns(_))));
         }
         // Key 97 happens when the body is a multiple of 97.
         let body = (1_000_000_000_000u64..).find(|n| n % 97 == 0).unwrap();
@@ -343,14 +301,7 @@ pub(crate) mod tests {
 
     #[test]
     fn malformed_matricules() {
-        for bad in [
-            "",
-            "12345",
-            "9450775123456xx",
-            "155077512345678901",
-            "5550775123456 00",
-            "1550775ABC45600",
-        ] {
+        for bad in ["", "12345", "9450775123456xx", "155077512345678901", "5550775123456 00", "1550775ABC45600"] {
             assert!(Matricule::parse(bad).is_err(), "{bad} accepted");
         }
     }
@@ -386,22 +337,12 @@ pub(crate) mod tests {
         };
         qual.validate().unwrap();
         assert_eq!(qual.exportable_ins().map(|(_, oid)| oid), Some(OID_INS_NIR));
-        let recup = Identity {
-            status: IdentityStatus::Recovered,
-            ..qual.clone()
-        };
+        let recup = Identity { status: IdentityStatus::Recovered, ..qual.clone() };
         assert!(recup.exportable_ins().is_none());
         assert!(recup.status.traits_read_only());
-        let no_ins = Identity {
-            matricule: None,
-            system: None,
-            ..qual.clone()
-        };
+        let no_ins = Identity { matricule: None, system: None, ..qual.clone() };
         assert!(no_ins.validate().is_err());
-        let prov = Identity {
-            status: IdentityStatus::Provisional,
-            ..no_ins
-        };
+        let prov = Identity { status: IdentityStatus::Provisional, ..no_ins };
         prov.validate().unwrap();
         assert!(!prov.status.traits_read_only());
     }

@@ -13,13 +13,10 @@ pub mod wound;
 
 pub use care_plan::{ActKind, MedicationLine, PlannedAct};
 pub use establishment::{Establishment, EstablishmentKind, Unit};
-pub use ins::{
-    CollectionMethod, Identity, IdentityStatus, IdentityTraits, InsSystem, Matricule, Sex,
-};
+pub use ins::{CollectionMethod, Identity, IdentityStatus, IdentityTraits, InsSystem, Matricule, Sex};
 pub use records::{
-    ActOutcome, ActRecord, AdministrationOutcome, Correction, Fact, FactKind,
-    MedicationAdministration, NotDoneReason, Observation, RecordMeta, StampMethod, Transmission,
-    VisitEvent, VisitStamp, WoundAssessment,
+    ActOutcome, ActRecord, AdministrationOutcome, Correction, Fact, FactKind, MedicationAdministration, NotDoneReason,
+    Observation, RecordMeta, StampMethod, Transmission, VisitEvent, VisitStamp, WoundAssessment,
 };
 pub use resident::{Contact, Resident, ResidentChanges};
 pub use schedule::{Recurrence, Schedule};

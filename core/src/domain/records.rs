@@ -269,11 +269,7 @@ impl Fact {
     /// Checks the fact's own content (cross-record rules live in the store).
     pub fn validate(&self) -> Result<()> {
         let text = |field: &'static str, s: &str, max: usize| {
-            if s.chars().count() > max {
-                Err(CoreError::invalid(field, "too long"))
-            } else {
-                Ok(())
-            }
+            if s.chars().count() > max { Err(CoreError::invalid(field, "too long")) } else { Ok(()) }
         };
         match self {
             Fact::Act(a) => {
@@ -288,69 +284,37 @@ impl Fact {
                 if let Some(b) = &a.scanned_barcode
                     && (b.is_empty() || b.len() > 64 || !b.chars().all(|c| c.is_ascii_graphic()))
                 {
-                    return Err(CoreError::invalid(
-                        "administration.barcode",
-                        "not a barcode",
-                    ));
+                    return Err(CoreError::invalid("administration.barcode", "not a barcode"));
                 }
-                text(
-                    "administration.comment",
-                    a.comment.as_deref().unwrap_or(""),
-                    4000,
-                )
+                text("administration.comment", a.comment.as_deref().unwrap_or(""), 4000)
             }
             Fact::Observation(o) => super::vitals::validate(o.code, &o.value),
             Fact::Transmission(t) => {
                 if t.target.trim().is_empty() {
-                    return Err(CoreError::invalid(
-                        "transmission.target",
-                        "a cible is required",
-                    ));
+                    return Err(CoreError::invalid("transmission.target", "a cible is required"));
                 }
-                if (t.data.trim().is_empty())
-                    && t.actions.trim().is_empty()
-                    && t.results.trim().is_empty()
-                {
-                    return Err(CoreError::invalid(
-                        "transmission",
-                        "data, actions or results is required",
-                    ));
+                if (t.data.trim().is_empty()) && t.actions.trim().is_empty() && t.results.trim().is_empty() {
+                    return Err(CoreError::invalid("transmission", "data, actions or results is required"));
                 }
                 text("transmission.target", &t.target, 200)?;
-                text(
-                    "transmission",
-                    &format!("{}{}{}", t.data, t.actions, t.results),
-                    20_000,
-                )
+                text("transmission", &format!("{}{}{}", t.data, t.actions, t.results), 20_000)
             }
             Fact::WoundAssessment(w) => {
                 let ok = |v: f64| v.is_finite() && (0.0..=100.0).contains(&v);
                 if !ok(w.length_cm) || !ok(w.width_cm) || w.depth_cm.is_some_and(|d| !ok(d)) {
-                    return Err(CoreError::invalid(
-                        "wound_assessment.size",
-                        "dimensions are 0 to 100 cm",
-                    ));
+                    return Err(CoreError::invalid("wound_assessment.size", "dimensions are 0 to 100 cm"));
                 }
                 Ok(())
             }
             Fact::VisitStamp(v) => match (v.method, &v.tag) {
                 (StampMethod::Manual, None) => Ok(()),
-                (StampMethod::Manual, Some(_)) => Err(CoreError::invalid(
-                    "visit.tag",
-                    "manual stamps carry no tag",
-                )),
+                (StampMethod::Manual, Some(_)) => Err(CoreError::invalid("visit.tag", "manual stamps carry no tag")),
                 (_, Some(t)) if !t.is_empty() && t.len() <= 256 => Ok(()),
-                _ => Err(CoreError::invalid(
-                    "visit.tag",
-                    "QR and NFC stamps carry the tag read",
-                )),
+                _ => Err(CoreError::invalid("visit.tag", "QR and NFC stamps carry the tag read")),
             },
             Fact::Correction(c) => {
                 if c.reason.trim().is_empty() {
-                    return Err(CoreError::invalid(
-                        "correction.reason",
-                        "a reason is required",
-                    ));
+                    return Err(CoreError::invalid("correction.reason", "a reason is required"));
                 }
                 text("correction.reason", &c.reason, 2000)
             }

@@ -111,10 +111,7 @@ mod tests {
     }
 
     fn at(d: Date, h: i8, m: i8) -> Timestamp {
-        d.at(h, m, 0, 0)
-            .to_zoned_datetime(paris())
-            .unwrap()
-            .timestamp()
+        d.at(h, m, 0, 0).to_zoned_datetime(paris()).unwrap().timestamp()
     }
 
     #[test]
@@ -145,11 +142,7 @@ mod tests {
         assert!(s.occurs_on(date(2026, 11, 4)));
         assert!(!s.occurs_on(date(2026, 10, 29)));
         assert!(!s.occurs_on(date(2026, 12, 1)));
-        let occ = s.occurrences(
-            &paris(),
-            at(date(2026, 11, 1), 0, 0),
-            at(date(2026, 12, 5), 0, 0),
-        );
+        let occ = s.occurrences(&paris(), at(date(2026, 11, 1), 0, 0), at(date(2026, 12, 5), 0, 0));
         assert_eq!(occ.len(), 10);
     }
 
@@ -163,20 +156,9 @@ mod tests {
         };
         assert!(s.occurs_on(date(2026, 11, 23))); // a Monday
         assert!(!s.occurs_on(date(2026, 11, 24)));
-        let prn = Schedule {
-            recurrence: Recurrence::AsNeeded,
-            times: vec![],
-            ..s
-        };
+        let prn = Schedule { recurrence: Recurrence::AsNeeded, times: vec![], ..s };
         prn.validate().unwrap();
-        assert!(
-            prn.occurrences(
-                &paris(),
-                at(date(2026, 11, 23), 0, 0),
-                at(date(2026, 11, 24), 0, 0)
-            )
-            .is_empty()
-        );
+        assert!(prn.occurrences(&paris(), at(date(2026, 11, 23), 0, 0), at(date(2026, 11, 24), 0, 0)).is_empty());
     }
 
     #[test]
@@ -188,35 +170,18 @@ mod tests {
             end: None,
         };
         // Paris leaves summer time on 25 October 2026: 08:00 is 06:00 UTC before, 07:00 after.
-        let occ = s.occurrences(
-            &paris(),
-            at(date(2026, 10, 24), 0, 0),
-            at(date(2026, 10, 26), 0, 0),
-        );
+        let occ = s.occurrences(&paris(), at(date(2026, 10, 24), 0, 0), at(date(2026, 10, 26), 0, 0));
         assert_eq!(occ.len(), 2);
         assert_eq!((occ[1].as_second() - occ[0].as_second()) / 3600, 25);
     }
 
     #[test]
     fn invalid_schedules() {
-        let base = Schedule {
-            times: vec![],
-            recurrence: Recurrence::Daily,
-            start: date(2026, 1, 1),
-            end: None,
-        };
+        let base = Schedule { times: vec![], recurrence: Recurrence::Daily, start: date(2026, 1, 1), end: None };
         assert!(base.validate().is_err());
-        let zero = Schedule {
-            times: vec![time(8, 0, 0, 0)],
-            recurrence: Recurrence::EveryNDays(0),
-            ..base.clone()
-        };
+        let zero = Schedule { times: vec![time(8, 0, 0, 0)], recurrence: Recurrence::EveryNDays(0), ..base.clone() };
         assert!(zero.validate().is_err());
-        let backwards = Schedule {
-            times: vec![time(8, 0, 0, 0)],
-            end: Some(date(2025, 1, 1)),
-            ..base
-        };
+        let backwards = Schedule { times: vec![time(8, 0, 0, 0)], end: Some(date(2025, 1, 1)), ..base };
         assert!(backwards.validate().is_err());
     }
 }
@@ -227,19 +192,13 @@ mod weekday_list {
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
     pub fn serialize<S: Serializer>(days: &[Weekday], s: S) -> Result<S::Ok, S::Error> {
-        days.iter()
-            .map(|d| d.to_monday_one_offset())
-            .collect::<Vec<i8>>()
-            .serialize(s)
+        days.iter().map(|d| d.to_monday_one_offset()).collect::<Vec<i8>>().serialize(s)
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Weekday>, D::Error> {
         Vec::<i8>::deserialize(d)?
             .into_iter()
-            .map(|n| {
-                Weekday::from_monday_one_offset(n)
-                    .map_err(|_| serde::de::Error::custom("weekday must be 1 to 7"))
-            })
+            .map(|n| Weekday::from_monday_one_offset(n).map_err(|_| serde::de::Error::custom("weekday must be 1 to 7")))
             .collect()
     }
 }

@@ -25,13 +25,8 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [
-        Role::Nurse,
-        Role::CareAide,
-        Role::SocialCareAide,
-        Role::CoordinatingPhysician,
-        Role::HealthManager,
-    ];
+    pub const ALL: [Role; 5] =
+        [Role::Nurse, Role::CareAide, Role::SocialCareAide, Role::CoordinatingPhysician, Role::HealthManager];
 
     /// The French label shown in the apps.
     pub fn label_fr(self) -> &'static str {

@@ -34,17 +34,11 @@ impl Round {
             return Err(CoreError::invalid("round.label", "required"));
         }
         if self.stops.len() > 60 {
-            return Err(CoreError::invalid(
-                "round.stops",
-                "more than 60 visits in a round",
-            ));
+            return Err(CoreError::invalid("round.stops", "more than 60 visits in a round"));
         }
         let mut seen = std::collections::HashSet::new();
         if !self.stops.iter().all(|s| seen.insert(s.resident_id)) {
-            return Err(CoreError::invalid(
-                "round.stops",
-                "a resident appears twice",
-            ));
+            return Err(CoreError::invalid("round.stops", "a resident appears twice"));
         }
         Ok(())
     }

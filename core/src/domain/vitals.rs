@@ -154,12 +154,7 @@ pub enum ObservationValue {
 
 fn check(code: VitalCode, unit: &'static str, (min, max): (f64, f64), v: f64) -> Result<()> {
     if !v.is_finite() || v < min || v > max {
-        return Err(CoreError::ImplausibleValue {
-            code: code.loinc(),
-            unit,
-            min,
-            max,
-        });
+        return Err(CoreError::ImplausibleValue { code: code.loinc(), unit, min, max });
     }
     Ok(())
 }
@@ -168,37 +163,21 @@ fn check(code: VitalCode, unit: &'static str, (min, max): (f64, f64), v: f64) ->
 pub fn validate(code: VitalCode, value: &ObservationValue) -> Result<()> {
     let spec = code.spec();
     match (code, value) {
-        (
-            VitalCode::BloodPressure,
-            ObservationValue::BloodPressure {
-                systolic,
-                diastolic,
-            },
-        ) => {
+        (VitalCode::BloodPressure, ObservationValue::BloodPressure { systolic, diastolic }) => {
             check(code, spec.ucum, SYSTOLIC_RANGE, *systolic)?;
             check(code, spec.ucum, DIASTOLIC_RANGE, *diastolic)?;
             if diastolic >= systolic {
-                return Err(CoreError::invalid(
-                    "blood_pressure",
-                    "diastolic must be below systolic",
-                ));
+                return Err(CoreError::invalid("blood_pressure", "diastolic must be below systolic"));
             }
             Ok(())
         }
-        (VitalCode::BloodPressure, _) => Err(CoreError::invalid(
-            "blood_pressure",
-            "needs systolic and diastolic values",
-        )),
-        (_, ObservationValue::Quantity(v)) => check(
-            code,
-            spec.ucum,
-            (spec.plausible_min, spec.plausible_max),
-            *v,
-        ),
-        (_, ObservationValue::BloodPressure { .. }) => Err(CoreError::invalid(
-            "observation",
-            "only blood pressure has two components",
-        )),
+        (VitalCode::BloodPressure, _) => {
+            Err(CoreError::invalid("blood_pressure", "needs systolic and diastolic values"))
+        }
+        (_, ObservationValue::Quantity(v)) => check(code, spec.ucum, (spec.plausible_min, spec.plausible_max), *v),
+        (_, ObservationValue::BloodPressure { .. }) => {
+            Err(CoreError::invalid("observation", "only blood pressure has two components"))
+        }
     }
 }
 
@@ -220,10 +199,7 @@ mod tests {
         let t = VitalCode::Temperature;
         assert!(validate(t, &ObservationValue::Quantity(25.0)).is_ok());
         assert!(validate(t, &ObservationValue::Quantity(45.0)).is_ok());
-        assert!(matches!(
-            validate(t, &ObservationValue::Quantity(375.0)),
-            Err(CoreError::ImplausibleValue { .. })
-        ));
+        assert!(matches!(validate(t, &ObservationValue::Quantity(375.0)), Err(CoreError::ImplausibleValue { .. })));
         assert!(validate(t, &ObservationValue::Quantity(24.9)).is_err());
         assert!(validate(t, &ObservationValue::Quantity(f64::NAN)).is_err());
         assert!(validate(VitalCode::Pain, &ObservationValue::Quantity(11.0)).is_err());
@@ -232,36 +208,11 @@ mod tests {
     #[test]
     fn blood_pressure_shape_and_order() {
         let bp = VitalCode::BloodPressure;
-        assert!(
-            validate(
-                bp,
-                &ObservationValue::BloodPressure {
-                    systolic: 132.0,
-                    diastolic: 78.0
-                }
-            )
-            .is_ok()
-        );
-        assert!(
-            validate(
-                bp,
-                &ObservationValue::BloodPressure {
-                    systolic: 78.0,
-                    diastolic: 132.0
-                }
-            )
-            .is_err()
-        );
+        assert!(validate(bp, &ObservationValue::BloodPressure { systolic: 132.0, diastolic: 78.0 }).is_ok());
+        assert!(validate(bp, &ObservationValue::BloodPressure { systolic: 78.0, diastolic: 132.0 }).is_err());
         assert!(validate(bp, &ObservationValue::Quantity(120.0)).is_err());
         assert!(
-            validate(
-                VitalCode::HeartRate,
-                &ObservationValue::BloodPressure {
-                    systolic: 1.0,
-                    diastolic: 0.0
-                }
-            )
-            .is_err()
+            validate(VitalCode::HeartRate, &ObservationValue::BloodPressure { systolic: 1.0, diastolic: 0.0 }).is_err()
         );
     }
 }

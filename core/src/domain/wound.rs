@@ -65,16 +65,10 @@ impl Wound {
             return Err(CoreError::invalid("wound.site", "required"));
         }
         if self.stage.is_some() && self.kind != WoundKind::PressureInjury {
-            return Err(CoreError::invalid(
-                "wound.stage",
-                "NPIAP stages apply to pressure injuries",
-            ));
+            return Err(CoreError::invalid("wound.stage", "NPIAP stages apply to pressure injuries"));
         }
         if self.healed_on.is_some_and(|h| h < self.opened_on) {
-            return Err(CoreError::invalid(
-                "wound.healed_on",
-                "before the wound opened",
-            ));
+            return Err(CoreError::invalid("wound.healed_on", "before the wound opened"));
         }
         Ok(())
     }

@@ -86,8 +86,7 @@ fn mac(
     };
     h.update(device.as_bytes());
     for s in [action, entity] {
-        h.update(&(s.len() as u32).to_be_bytes())
-            .update(s.as_bytes());
+        h.update(&(s.len() as u32).to_be_bytes()).update(s.as_bytes());
     }
     h.update(entity_id.as_bytes());
     *h.finalize().as_bytes()
@@ -95,12 +94,7 @@ fn mac(
 
 impl WriteTx<'_> {
     /// Appends one entry to the chain, in this transaction.
-    pub(crate) fn audit(
-        &mut self,
-        action: AuditAction,
-        entity: &str,
-        entity_id: Uuid,
-    ) -> Result<()> {
+    pub(crate) fn audit(&mut self, action: AuditAction, entity: &str, entity_id: Uuid) -> Result<()> {
         let (head_seq, head): (i64, Vec<u8>) = self
             .tx
             .prepare_cached("SELECT audit_seq, audit_head FROM device_state WHERE id = 1")?
@@ -108,33 +102,14 @@ impl WriteTx<'_> {
         let seq = head_seq + 1;
         let at = self.now.as_millisecond();
         let device = self.store.device_id;
-        let m = mac(
-            self.store.audit_key.bytes(),
-            &head,
-            seq,
-            at,
-            self.actor,
-            device,
-            action.as_str(),
-            entity,
-            entity_id,
-        );
+        let m =
+            mac(self.store.audit_key.bytes(), &head, seq, at, self.actor, device, action.as_str(), entity, entity_id);
         self.tx
             .prepare_cached(
                 "INSERT INTO audit (seq, at, actor, device, action, entity, entity_id, prev, mac)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )?
-            .execute(params![
-                seq,
-                at,
-                self.actor,
-                device,
-                action.as_str(),
-                entity,
-                entity_id,
-                head,
-                &m[..]
-            ])?;
+            .execute(params![seq, at, self.actor, device, action.as_str(), entity, entity_id, head, &m[..]])?;
         self.tx
             .prepare_cached("UPDATE device_state SET audit_seq = ?1, audit_head = ?2 WHERE id = 1")?
             .execute(params![seq, &m[..]])?;

@@ -18,26 +18,13 @@ pub(crate) enum Codec {
 }
 
 impl Codec {
-    pub(crate) fn seal<T: Serialize>(
-        &self,
-        table: &'static str,
-        id: Uuid,
-        version: u32,
-        value: &T,
-    ) -> Result<Vec<u8>> {
-        let plain = zeroize::Zeroizing::new(
-            serde_json::to_vec(value).map_err(|_| CoreError::UndecodableRecord { table, id })?,
-        );
+    pub(crate) fn seal<T: Serialize>(&self, table: &'static str, id: Uuid, version: u32, value: &T) -> Result<Vec<u8>> {
+        let plain =
+            zeroize::Zeroizing::new(serde_json::to_vec(value).map_err(|_| CoreError::UndecodableRecord { table, id })?);
         self.seal_bytes(table, id, version, &plain)
     }
 
-    pub(crate) fn seal_bytes(
-        &self,
-        table: &'static str,
-        id: Uuid,
-        version: u32,
-        plain: &[u8],
-    ) -> Result<Vec<u8>> {
+    pub(crate) fn seal_bytes(&self, table: &'static str, id: Uuid, version: u32, plain: &[u8]) -> Result<Vec<u8>> {
         match self {
             Codec::Sealed(env) => env
                 .seal(&RecordBinding { table, id, version }, plain)
@@ -55,20 +42,14 @@ impl Codec {
         bytes: &[u8],
     ) -> Result<zeroize::Zeroizing<Vec<u8>>> {
         match self {
-            Codec::Sealed(env) => env
-                .open(&RecordBinding { table, id, version }, bytes)
-                .map_err(|e| match e {
-                    EnvelopeError::Misplaced => CoreError::MisplacedRecord { table, id },
-                    EnvelopeError::UnsupportedVersion(version) => {
-                        CoreError::UnsupportedEnvelope { table, id, version }
-                    }
-                    EnvelopeError::UnknownKeyId(key_id) => {
-                        CoreError::UnknownKeyId { table, id, key_id }
-                    }
-                    EnvelopeError::Truncated | EnvelopeError::Corrupt | EnvelopeError::Random => {
-                        CoreError::CorruptRecord { table, id }
-                    }
-                }),
+            Codec::Sealed(env) => env.open(&RecordBinding { table, id, version }, bytes).map_err(|e| match e {
+                EnvelopeError::Misplaced => CoreError::MisplacedRecord { table, id },
+                EnvelopeError::UnsupportedVersion(version) => CoreError::UnsupportedEnvelope { table, id, version },
+                EnvelopeError::UnknownKeyId(key_id) => CoreError::UnknownKeyId { table, id, key_id },
+                EnvelopeError::Truncated | EnvelopeError::Corrupt | EnvelopeError::Random => {
+                    CoreError::CorruptRecord { table, id }
+                }
+            }),
             #[cfg(feature = "bench-plaintext")]
             Codec::Plain => Ok(zeroize::Zeroizing::new(bytes.to_vec())),
         }

@@ -25,12 +25,7 @@ impl RecordMeta {
     /// Meta for a new fact that happened at `clinical_time`; the store sets
     /// author, device and entry time from the session when recording it.
     pub fn at(clinical_time: Timestamp) -> Self {
-        RecordMeta {
-            author: Uuid::nil(),
-            device: Uuid::nil(),
-            clinical_time,
-            recorded_at: clinical_time,
-        }
+        RecordMeta { author: Uuid::nil(), device: Uuid::nil(), clinical_time, recorded_at: clinical_time }
     }
 }
 
@@ -81,9 +76,7 @@ impl WriteTx<'_> {
             return Ok(false);
         }
         if let Fact::Correction(c) = fact {
-            self.tx
-                .prepare_cached("UPDATE facts SET entered_in_error = 1 WHERE id = ?1")?
-                .execute([c.target_id])?;
+            self.tx.prepare_cached("UPDATE facts SET entered_in_error = 1 WHERE id = ?1")?.execute([c.target_id])?;
         }
         Ok(true)
     }
@@ -97,10 +90,7 @@ impl WriteTx<'_> {
             .prepare_cached("SELECT version, envelope FROM planned_acts WHERE id = ?1")?
             .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?
-            .ok_or(CoreError::NotFound {
-                kind: "planned_act",
-                id,
-            })?;
+            .ok_or(CoreError::NotFound { kind: "planned_act", id })?;
         let act: PlannedAct = self.store.codec.open("planned_acts", id, version, &env)?;
         cache.0.insert(id, act.clone());
         Ok(act)
@@ -112,25 +102,14 @@ impl WriteTx<'_> {
             .prepare_cached("SELECT 1 FROM residents WHERE id = ?1")?
             .query_row([id], |r| r.get(0))
             .optional()?;
-        found.map(|_| ()).ok_or(CoreError::NotFound {
-            kind: "resident",
-            id,
-        })
+        found.map(|_| ()).ok_or(CoreError::NotFound { kind: "resident", id })
     }
 
     /// The permission this fact needs, after checking what it points to.
-    fn permission_for(
-        &self,
-        cache: &mut PlanCache,
-        staff: &Staff,
-        fact: &Fact,
-    ) -> Result<Permission> {
+    fn permission_for(&self, cache: &mut PlanCache, staff: &Staff, fact: &Fact) -> Result<Permission> {
         let for_plan = |act: &PlannedAct, resident: Uuid| {
             if act.resident_id != resident {
-                return Err(CoreError::invalid(
-                    "planned_act_id",
-                    "belongs to another resident",
-                ));
+                return Err(CoreError::invalid("planned_act_id", "belongs to another resident"));
             }
             Ok(act.required_permission())
         };
@@ -144,12 +123,9 @@ impl WriteTx<'_> {
                 if act.kind != ActKind::Medication {
                     return Err(CoreError::invalid("planned_act_id", "not a medication"));
                 }
-                if let (Some(expected), Some(scanned)) = (
-                    act.medication
-                        .as_ref()
-                        .and_then(|m| m.expected_barcode.as_ref()),
-                    &a.scanned_barcode,
-                ) && expected != scanned
+                if let (Some(expected), Some(scanned)) =
+                    (act.medication.as_ref().and_then(|m| m.expected_barcode.as_ref()), &a.scanned_barcode)
+                    && expected != scanned
                 {
                     return Err(CoreError::invalid(
                         "administration.barcode",
@@ -166,19 +142,10 @@ impl WriteTx<'_> {
                     .prepare_cached("SELECT version, envelope FROM wounds WHERE id = ?1")?
                     .query_row([wa.wound_id], |r| Ok((r.get(0)?, r.get(1)?)))
                     .optional()?
-                    .ok_or(CoreError::NotFound {
-                        kind: "wound",
-                        id: wa.wound_id,
-                    })?;
-                let wound: Wound = self
-                    .store
-                    .codec
-                    .open("wounds", wa.wound_id, version, &env)?;
+                    .ok_or(CoreError::NotFound { kind: "wound", id: wa.wound_id })?;
+                let wound: Wound = self.store.codec.open("wounds", wa.wound_id, version, &env)?;
                 if wound.resident_id != wa.resident_id {
-                    return Err(CoreError::invalid(
-                        "wound_id",
-                        "belongs to another resident",
-                    ));
+                    return Err(CoreError::invalid("wound_id", "belongs to another resident"));
                 }
                 Ok(Permission::RecordWoundCare)
             }
@@ -186,30 +153,19 @@ impl WriteTx<'_> {
             Fact::Correction(c) => {
                 let target: Option<(Uuid, u32, Vec<u8>)> = self
                     .tx
-                    .prepare_cached(
-                        "SELECT resident_id, entered_in_error, envelope FROM facts WHERE id = ?1",
-                    )?
+                    .prepare_cached("SELECT resident_id, entered_in_error, envelope FROM facts WHERE id = ?1")?
                     .query_row([c.target_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
                     .optional()?;
-                let (resident, voided, env) = target.ok_or(CoreError::NotFound {
-                    kind: "fact",
-                    id: c.target_id,
-                })?;
+                let (resident, voided, env) = target.ok_or(CoreError::NotFound { kind: "fact", id: c.target_id })?;
                 if resident != c.resident_id {
-                    return Err(CoreError::invalid(
-                        "correction.target_id",
-                        "belongs to another resident",
-                    ));
+                    return Err(CoreError::invalid("correction.target_id", "belongs to another resident"));
                 }
                 if voided != 0 {
                     return Err(CoreError::AlreadyCorrected { id: c.target_id });
                 }
                 let original: Fact = self.store.codec.open("facts", c.target_id, 1, &env)?;
                 if matches!(original, Fact::Correction(_)) {
-                    return Err(CoreError::invalid(
-                        "correction.target_id",
-                        "a correction cannot be corrected",
-                    ));
+                    return Err(CoreError::invalid("correction.target_id", "a correction cannot be corrected"));
                 }
                 Ok(if original.meta().author == staff.id {
                     original_permission(&original)
@@ -220,20 +176,12 @@ impl WriteTx<'_> {
         }
     }
 
-    fn insert_fact(
-        &mut self,
-        cache: &mut PlanCache,
-        staff: &Staff,
-        mut fact: Fact,
-    ) -> Result<Fact> {
+    fn insert_fact(&mut self, cache: &mut PlanCache, staff: &Staff, mut fact: Fact) -> Result<Fact> {
         fact.validate()?;
         self.resident_exists(fact.resident_id())?;
         let permission = self.permission_for(cache, staff, &fact)?;
         if !staff.role.has(permission) {
-            return Err(CoreError::PermissionDenied {
-                staff_id: staff.id,
-                permission: permission.name(),
-            });
+            return Err(CoreError::PermissionDenied { staff_id: staff.id, permission: permission.name() });
         }
         let now = self.now;
         let meta = fact_meta_mut(&mut fact);
@@ -278,15 +226,8 @@ impl Store {
     pub fn record(&self, fact: Fact) -> Result<Fact> {
         let staff = self.require(None)?;
         let kind = fact.kind();
-        let stored = self.write(Some(staff.id), |w| {
-            w.insert_fact(&mut PlanCache::default(), &staff, fact)
-        })?;
-        log::debug!(
-            "recorded {} {} by staff {}",
-            kind.as_str(),
-            stored.id(),
-            staff.id
-        );
+        let stored = self.write(Some(staff.id), |w| w.insert_fact(&mut PlanCache::default(), &staff, fact))?;
+        log::debug!("recorded {} {} by staff {}", kind.as_str(), stored.id(), staff.id);
         Ok(stored)
     }
 
@@ -296,10 +237,7 @@ impl Store {
         let n = facts.len();
         let stored = self.write(Some(staff.id), |w| {
             let mut cache = PlanCache::default();
-            facts
-                .into_iter()
-                .map(|f| w.insert_fact(&mut cache, &staff, f))
-                .collect::<Result<Vec<_>>>()
+            facts.into_iter().map(|f| w.insert_fact(&mut cache, &staff, f)).collect::<Result<Vec<_>>>()
         })?;
         log::debug!("recorded a batch of {n} facts by staff {}", staff.id);
         Ok(stored)

@@ -124,10 +124,7 @@ const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [
 pub fn migrate(conn: &mut Connection) -> Result<i64> {
     let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if found > SCHEMA_VERSION {
-        return Err(CoreError::SchemaTooNew {
-            found,
-            supported: SCHEMA_VERSION,
-        });
+        return Err(CoreError::SchemaTooNew { found, supported: SCHEMA_VERSION });
     }
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(found.max(0) as usize) {
         let tx = conn.transaction()?;
@@ -148,11 +145,7 @@ mod tests {
         let mut c = Connection::open_in_memory().unwrap();
         assert_eq!(migrate(&mut c).unwrap(), 0);
         assert_eq!(migrate(&mut c).unwrap(), SCHEMA_VERSION);
-        c.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
-            .unwrap();
-        assert!(matches!(
-            migrate(&mut c),
-            Err(CoreError::SchemaTooNew { .. })
-        ));
+        c.pragma_update(None, "user_version", SCHEMA_VERSION + 1).unwrap();
+        assert!(matches!(migrate(&mut c), Err(CoreError::SchemaTooNew { .. })));
     }
 }

@@ -62,10 +62,7 @@ pub struct RoundPolicy {
 
 impl Default for RoundPolicy {
     fn default() -> Self {
-        RoundPolicy {
-            late_after_minutes: 60,
-            missed_after_minutes: 240,
-        }
+        RoundPolicy { late_after_minutes: 60, missed_after_minutes: 240 }
     }
 }
 
@@ -88,11 +85,7 @@ impl Default for StoreOptions {
             clock: Arc::new(SystemClock),
             idle_lock_secs: 5 * 60,
             // OWASP's Argon2id recommendation: 19 MiB, 2 passes.
-            pin_cost: Argon2Cost {
-                memory_kib: 19 * 1024,
-                iterations: 2,
-                parallelism: 1,
-            },
+            pin_cost: Argon2Cost { memory_kib: 19 * 1024, iterations: 2, parallelism: 1 },
             round_policy: RoundPolicy::default(),
             #[cfg(feature = "bench-plaintext")]
             insecure_plaintext: false,
@@ -123,9 +116,7 @@ fn configure(conn: &Connection) -> Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
     if !mode.eq_ignore_ascii_case("wal") {
-        return Err(CoreError::Database(format!(
-            "journal mode {mode} instead of WAL"
-        )));
+        return Err(CoreError::Database(format!("journal mode {mode} instead of WAL")));
     }
     conn.execute_batch(
         "PRAGMA synchronous = FULL;
@@ -148,76 +139,45 @@ impl Store {
     ///
     /// The vault unwraps the device key; a key that does not open the
     /// store's canary gives [`CoreError::WrongKey`] and changes nothing.
-    pub fn open(
-        path: impl AsRef<Path>,
-        vault: &dyn KeyVault,
-        options: StoreOptions,
-    ) -> Result<Store> {
+    pub fn open(path: impl AsRef<Path>, vault: &dyn KeyVault, options: StoreOptions) -> Result<Store> {
         let path = path.as_ref().to_path_buf();
         let mut writer = Connection::open_with_flags(
             &path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE
-                | OpenFlags::SQLITE_OPEN_CREATE
-                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         configure(&writer)?;
         migrations::migrate(&mut writer)?;
 
-        let slot: Option<Vec<u8>> = writer
-            .query_row(
-                "SELECT wrapped FROM key_slots WHERE key_id = ?1",
-                [KEY_ID],
-                |r| r.get(0),
-            )
-            .optional()?;
+        let slot: Option<Vec<u8>> =
+            writer.query_row("SELECT wrapped FROM key_slots WHERE key_id = ?1", [KEY_ID], |r| r.get(0)).optional()?;
         let (keys, device_id) = match slot {
             Some(wrapped) => {
-                let raw = vault
-                    .unwrap(&wrapped)
-                    .map_err(|e| CoreError::Vault(e.to_string()))?;
+                let raw = vault.unwrap(&wrapped).map_err(|e| CoreError::Vault(e.to_string()))?;
                 let key = DataKey::from_bytes(&raw).map_err(|_| CoreError::WrongKey)?;
                 let keys = KeySet::derive(&key);
-                let canary: Vec<u8> = writer.query_row(
-                    "SELECT value FROM meta WHERE key = ?1",
-                    [META_CANARY],
-                    |r| r.get(0),
-                )?;
+                let canary: Vec<u8> =
+                    writer.query_row("SELECT value FROM meta WHERE key = ?1", [META_CANARY], |r| r.get(0))?;
                 let env = Envelope::new(KEY_ID, &keys);
-                let binding = crate::crypto::RecordBinding {
-                    table: "meta",
-                    id: CANARY_ID,
-                    version: 1,
-                };
+                let binding = crate::crypto::RecordBinding { table: "meta", id: CANARY_ID, version: 1 };
                 match env.open(&binding, &canary) {
                     Ok(p) if p.as_slice() == CANARY_PLAINTEXT => {}
                     _ => return Err(CoreError::WrongKey),
                 }
-                let device: Uuid = writer.query_row(
-                    "SELECT value FROM meta WHERE key = ?1",
-                    [META_DEVICE_ID],
-                    |r| r.get(0),
-                )?;
+                let device: Uuid =
+                    writer.query_row("SELECT value FROM meta WHERE key = ?1", [META_DEVICE_ID], |r| r.get(0))?;
                 (keys, device)
             }
             None => Self::initialise(&mut writer, vault, options.clock.now())?,
         };
 
-        let reader = Connection::open_with_flags(
-            &path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )?;
+        let reader =
+            Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
         reader.busy_timeout(std::time::Duration::from_secs(5))?;
         reader.execute_batch("PRAGMA cache_size = -16000; PRAGMA mmap_size = 268435456;")?;
-        let hlc: i64 = writer.query_row("SELECT hlc FROM device_state WHERE id = 1", [], |r| {
-            r.get(0)
-        })?;
+        let hlc: i64 = writer.query_row("SELECT hlc FROM device_state WHERE id = 1", [], |r| r.get(0))?;
 
         #[cfg(feature = "bench-plaintext")]
-        let codec = if options.insecure_plaintext {
-            Codec::Plain
-        } else {
-            Codec::Sealed(Envelope::new(KEY_ID, &keys))
-        };
+        let codec = if options.insecure_plaintext { Codec::Plain } else { Codec::Sealed(Envelope::new(KEY_ID, &keys)) };
         #[cfg(not(feature = "bench-plaintext"))]
         let codec = Codec::Sealed(Envelope::new(KEY_ID, &keys));
 
@@ -240,39 +200,22 @@ impl Store {
     }
 
     /// A new store: fresh device key wrapped by the vault, canary, device id.
-    fn initialise(
-        conn: &mut Connection,
-        vault: &dyn KeyVault,
-        now: Timestamp,
-    ) -> Result<(KeySet, Uuid)> {
+    fn initialise(conn: &mut Connection, vault: &dyn KeyVault, now: Timestamp) -> Result<(KeySet, Uuid)> {
         let key = DataKey::generate().map_err(|e| CoreError::Vault(e.to_string()))?;
-        let wrapped = vault
-            .wrap(key.expose())
-            .map_err(|e| CoreError::Vault(e.to_string()))?;
+        let wrapped = vault.wrap(key.expose()).map_err(|e| CoreError::Vault(e.to_string()))?;
         let keys = KeySet::derive(&key);
         let env = Envelope::new(KEY_ID, &keys);
-        let binding = crate::crypto::RecordBinding {
-            table: "meta",
-            id: CANARY_ID,
-            version: 1,
-        };
-        let canary = env
-            .seal(&binding, CANARY_PLAINTEXT)
-            .map_err(|_| CoreError::Vault("random source failed".into()))?;
+        let binding = crate::crypto::RecordBinding { table: "meta", id: CANARY_ID, version: 1 };
+        let canary =
+            env.seal(&binding, CANARY_PLAINTEXT).map_err(|_| CoreError::Vault("random source failed".into()))?;
         let device_id = Uuid::now_v7();
         let tx = conn.transaction()?;
         tx.execute(
             "INSERT INTO key_slots (key_id, wrapped, created_at) VALUES (?1, ?2, ?3)",
             params![KEY_ID, wrapped, now.as_millisecond()],
         )?;
-        tx.execute(
-            "INSERT INTO meta (key, value) VALUES (?1, ?2)",
-            params![META_CANARY, canary],
-        )?;
-        tx.execute(
-            "INSERT INTO meta (key, value) VALUES (?1, ?2)",
-            params![META_DEVICE_ID, device_id],
-        )?;
+        tx.execute("INSERT INTO meta (key, value) VALUES (?1, ?2)", params![META_CANARY, canary])?;
+        tx.execute("INSERT INTO meta (key, value) VALUES (?1, ?2)", params![META_DEVICE_ID, device_id])?;
         tx.commit()?;
         log::info!("new store created for device {device_id}");
         Ok((keys, device_id))
@@ -299,36 +242,21 @@ impl Store {
     pub fn check_integrity(&self) -> Result<()> {
         let conn = lock(&self.reader);
         let mut stmt = conn.prepare("PRAGMA integrity_check")?;
-        let rows: Vec<String> = stmt
-            .query_map([], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+        let rows: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
         if rows.len() == 1 && rows[0] == "ok" {
             Ok(())
         } else {
-            Err(CoreError::DatabaseCorrupt(format!(
-                "{} integrity problems",
-                rows.len()
-            )))
+            Err(CoreError::DatabaseCorrupt(format!("{} integrity problems", rows.len())))
         }
     }
 
     /// Runs `f` in one write transaction with its outbox and audit helpers;
     /// commits durably or changes nothing.
-    pub(crate) fn write<T>(
-        &self,
-        actor: Option<Uuid>,
-        f: impl FnOnce(&mut WriteTx<'_>) -> Result<T>,
-    ) -> Result<T> {
+    pub(crate) fn write<T>(&self, actor: Option<Uuid>, f: impl FnOnce(&mut WriteTx<'_>) -> Result<T>) -> Result<T> {
         let mut conn = lock(&self.writer);
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let mut hlc = lock(&self.hlc);
-        let mut w = WriteTx {
-            tx,
-            store: self,
-            actor,
-            hlc: *hlc,
-            now: self.now(),
-        };
+        let mut w = WriteTx { tx, store: self, actor, hlc: *hlc, now: self.now() };
         let out = f(&mut w)?;
         let next_hlc = w.hlc;
         w.tx.commit()?;

@@ -57,10 +57,12 @@ impl WriteTx<'_> {
         payload: Option<&Value>,
     ) -> Result<i64> {
         let hlc = self.next_hlc();
-        let seq: i64 = self.tx.prepare_cached(
-            "UPDATE device_state SET device_seq = device_seq + 1, hlc = ?1 WHERE id = 1 RETURNING device_seq",
-        )?
-        .query_row([hlc as i64], |r| r.get(0))?;
+        let seq: i64 = self
+            .tx
+            .prepare_cached(
+                "UPDATE device_state SET device_seq = device_seq + 1, hlc = ?1 WHERE id = 1 RETURNING device_seq",
+            )?
+            .query_row([hlc as i64], |r| r.get(0))?;
         let op_id = Uuid::now_v7();
         let sealed = match payload {
             Some(p) => Some(self.store.codec.seal("outbox", op_id, 0, p)?),
@@ -139,11 +141,7 @@ impl Store {
     /// Number of operations not yet acknowledged by the hub.
     pub fn pending_count(&self) -> Result<u64> {
         self.read(|c| {
-            Ok(c.query_row(
-                "SELECT COUNT(*) FROM outbox WHERE state = 'pending'",
-                [],
-                |r| r.get::<_, i64>(0),
-            )? as u64)
+            Ok(c.query_row("SELECT COUNT(*) FROM outbox WHERE state = 'pending'", [], |r| r.get::<_, i64>(0))? as u64)
         })
     }
 }

@@ -76,12 +76,7 @@ impl Store {
         let actor = self.session().map(|s| s.staff_id);
         self.write(actor, |w| {
             let current: Option<u32> =
-                w.tx.query_row(
-                    &format!("SELECT version FROM {table} WHERE id = ?1"),
-                    [id],
-                    |r| r.get(0),
-                )
-                .optional()?;
+                w.tx.query_row(&format!("SELECT version FROM {table} WHERE id = ?1"), [id], |r| r.get(0)).optional()?;
             let version = current.map_or(1, |v| v + 1);
             let env = self.codec.seal(table, id, version, value)?;
             f(w, version, &env)?;
@@ -125,11 +120,7 @@ impl Store {
             let mut out = Vec::new();
             while let Some(r) = rows.next()? {
                 let (id, version): (Uuid, u32) = (r.get(0)?, r.get(1)?);
-                out.push((
-                    self.codec
-                        .open(table, id, version, r.get_ref(2)?.as_blob()?)?,
-                    version,
-                ));
+                out.push((self.codec.open(table, id, version, r.get_ref(2)?.as_blob()?)?, version));
             }
             Ok(out)
         })
@@ -154,9 +145,7 @@ impl Store {
     ) -> Result<(T, u32)> {
         self.read(|c| {
             let row: Option<(u32, Vec<u8>)> = c
-                .prepare_cached(&format!(
-                    "SELECT version, envelope FROM {table} WHERE id = ?1"
-                ))?
+                .prepare_cached(&format!("SELECT version, envelope FROM {table} WHERE id = ?1"))?
                 .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
                 .optional()?;
             let (version, env) = row.ok_or(CoreError::NotFound { kind, id })?;

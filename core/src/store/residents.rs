@@ -61,9 +61,7 @@ impl WriteTx<'_> {
     ) -> Result<(T, u32)> {
         let (version, env): (u32, Vec<u8>) = self
             .tx
-            .prepare_cached(&format!(
-                "SELECT version, envelope FROM {table} WHERE id = ?1"
-            ))?
+            .prepare_cached(&format!("SELECT version, envelope FROM {table} WHERE id = ?1"))?
             .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?
             .ok_or(CoreError::NotFound { kind, id })?;
@@ -71,9 +69,7 @@ impl WriteTx<'_> {
     }
 
     pub(crate) fn index_resident(&mut self, r: &Resident) -> Result<()> {
-        self.tx
-            .prepare_cached("DELETE FROM resident_terms WHERE resident_id = ?1")?
-            .execute([r.id])?;
+        self.tx.prepare_cached("DELETE FROM resident_terms WHERE resident_id = ?1")?.execute([r.id])?;
         let t = &r.identity.traits;
         let mut names = vec![t.birth_name.as_str(), t.birth_given_names.as_str()];
         names.extend(r.identity.used_name.as_deref());
@@ -82,9 +78,8 @@ impl WriteTx<'_> {
         if let Some(m) = &r.identity.matricule {
             terms.push(self.store.ins_index.term(m.as_str()));
         }
-        let mut stmt = self.tx.prepare_cached(
-            "INSERT OR IGNORE INTO resident_terms (term, resident_id) VALUES (?1, ?2)",
-        )?;
+        let mut stmt =
+            self.tx.prepare_cached("INSERT OR IGNORE INTO resident_terms (term, resident_id) VALUES (?1, ?2)")?;
         for term in terms {
             stmt.execute(params![&term[..], r.id])?;
         }
@@ -103,12 +98,7 @@ impl WriteTx<'_> {
         match (self.document_version(table, id)?, base_version) {
             (None, None) => Ok(1),
             (Some(v), Some(b)) if v == b => Ok(v + 1),
-            (Some(v), Some(b)) => Err(CoreError::VersionConflict {
-                kind,
-                id,
-                expected: b,
-                found: v,
-            }),
+            (Some(v), Some(b)) => Err(CoreError::VersionConflict { kind, id, expected: b, found: v }),
             (Some(_), None) => Err(CoreError::invalid("id", "already exists")),
             (None, Some(_)) => Err(CoreError::NotFound { kind, id }),
         }
@@ -132,37 +122,14 @@ impl WriteTx<'_> {
             .optional()?
             .flatten();
         let now = self.now;
-        let op = if version == 1 && server_version.is_none() {
-            "create"
-        } else {
-            "replace"
-        };
+        let op = if version == 1 && server_version.is_none() { "create" } else { "replace" };
         let base = server_version.unwrap_or(0);
-        self.append_outbox(
-            entity,
-            id,
-            Some(base),
-            now,
-            Some(&json!({ "op": op, "value": value })),
-        )?;
-        self.audit(
-            if version == 1 {
-                AuditAction::Create
-            } else {
-                AuditAction::Update
-            },
-            entity,
-            id,
-        )
+        self.append_outbox(entity, id, Some(base), now, Some(&json!({ "op": op, "value": value })))?;
+        self.audit(if version == 1 { AuditAction::Create } else { AuditAction::Update }, entity, id)
     }
 
     pub(crate) fn require_resident(&self, id: Uuid) -> Result<()> {
-        self.document_version("residents", id)?
-            .map(|_| ())
-            .ok_or(CoreError::NotFound {
-                kind: "resident",
-                id,
-            })
+        self.document_version("residents", id)?.map(|_| ()).ok_or(CoreError::NotFound { kind: "resident", id })
     }
 }
 
@@ -177,10 +144,8 @@ impl Store {
                 return Err(CoreError::invalid("resident.id", "already exists"));
             }
             let env = self.codec.seal("residents", r.id, 1, r)?;
-            w.tx.prepare_cached(
-                "INSERT INTO residents (id, unit_id, version, envelope) VALUES (?1, ?2, 1, ?3)",
-            )?
-            .execute(params![r.id, r.unit_id, env])?;
+            w.tx.prepare_cached("INSERT INTO residents (id, unit_id, version, envelope) VALUES (?1, ?2, 1, ?3)")?
+                .execute(params![r.id, r.unit_id, env])?;
             w.index_resident(r)?;
             w.log_document_saved("resident", r.id, 1, r)
         })?;
@@ -189,16 +154,10 @@ impl Store {
     }
 
     /// Changes profile fields against the version the caller read.
-    pub fn update_resident(
-        &self,
-        id: Uuid,
-        base_version: u32,
-        changes: &ResidentChanges,
-    ) -> Result<Resident> {
+    pub fn update_resident(&self, id: Uuid, base_version: u32, changes: &ResidentChanges) -> Result<Resident> {
         let staff = self.require(Some(Permission::EditResident))?;
         let next = self.write(Some(staff.id), |w| {
-            let (current, version): (Resident, u32) =
-                w.load_document("residents", "resident", id)?;
+            let (current, version): (Resident, u32) = w.load_document("residents", "resident", id)?;
             if version != base_version {
                 return Err(CoreError::VersionConflict {
                     kind: "resident",
@@ -212,10 +171,8 @@ impl Store {
                 w.store.unit_exists(&w.tx, next.unit_id)?;
             }
             let env = self.codec.seal("residents", id, version + 1, &next)?;
-            w.tx.prepare_cached(
-                "UPDATE residents SET unit_id = ?2, version = ?3, envelope = ?4 WHERE id = ?1",
-            )?
-            .execute(params![id, next.unit_id, version + 1, env])?;
+            w.tx.prepare_cached("UPDATE residents SET unit_id = ?2, version = ?3, envelope = ?4 WHERE id = ?1")?
+                .execute(params![id, next.unit_id, version + 1, env])?;
             w.index_resident(&next)?;
             w.log_document_saved("resident", id, version + 1, &next)?;
             Ok(next)
@@ -225,12 +182,8 @@ impl Store {
     }
 
     fn unit_exists(&self, tx: &rusqlite::Transaction<'_>, id: Uuid) -> Result<()> {
-        let found: Option<i64> = tx
-            .query_row("SELECT 1 FROM units WHERE id = ?1", [id], |r| r.get(0))
-            .optional()?;
-        found
-            .map(|_| ())
-            .ok_or(CoreError::NotFound { kind: "unit", id })
+        let found: Option<i64> = tx.query_row("SELECT 1 FROM units WHERE id = ?1", [id], |r| r.get(0)).optional()?;
+        found.map(|_| ()).ok_or(CoreError::NotFound { kind: "unit", id })
     }
 
     /// A resident's profile and its version (for a later update).
@@ -258,9 +211,7 @@ impl Store {
             );
             let mut stmt = c.prepare(&sql)?;
             let params = rusqlite::params_from_iter(terms.iter().map(|t| &t[..]));
-            Ok(stmt
-                .query_map(params, |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?)
+            Ok(stmt.query_map(params, |r| r.get(0))?.collect::<rusqlite::Result<_>>()?)
         })?;
         let wanted: Vec<String> = crate::crypto::blind_index::tokens(query).collect();
         let mut out = Vec::new();
@@ -277,11 +228,8 @@ impl Store {
                         r.identity.used_name.as_deref(),
                         r.identity.used_given_name.as_deref(),
                     ];
-                    let have: Vec<String> = names
-                        .into_iter()
-                        .flatten()
-                        .flat_map(crate::crypto::blind_index::tokens)
-                        .collect();
+                    let have: Vec<String> =
+                        names.into_iter().flatten().flat_map(crate::crypto::blind_index::tokens).collect();
                     wanted
                         .iter()
                         .filter(|w| w.chars().count() >= crate::crypto::blind_index::MIN_PREFIX)
@@ -319,8 +267,7 @@ impl Store {
         let staff = self.require(Some(Permission::EditCarePlan))?;
         act.validate()?;
         self.write(Some(staff.id), |w| {
-            let (current, version): (PlannedAct, u32) =
-                w.load_document("planned_acts", "planned_act", act.id)?;
+            let (current, version): (PlannedAct, u32) = w.load_document("planned_acts", "planned_act", act.id)?;
             if version != base_version {
                 return Err(CoreError::VersionConflict {
                     kind: "planned_act",
@@ -330,16 +277,11 @@ impl Store {
                 });
             }
             if current.resident_id != act.resident_id {
-                return Err(CoreError::invalid(
-                    "planned_act.resident_id",
-                    "an act cannot move to another resident",
-                ));
+                return Err(CoreError::invalid("planned_act.resident_id", "an act cannot move to another resident"));
             }
             let env = self.codec.seal("planned_acts", act.id, version + 1, act)?;
-            w.tx.prepare_cached(
-                "UPDATE planned_acts SET version = ?2, active = ?3, envelope = ?4 WHERE id = ?1",
-            )?
-            .execute(params![act.id, version + 1, act.active, env])?;
+            w.tx.prepare_cached("UPDATE planned_acts SET version = ?2, active = ?3, envelope = ?4 WHERE id = ?1")?
+                .execute(params![act.id, version + 1, act.active, env])?;
             w.log_document_saved("planned_act", act.id, version + 1, act)
         })
     }
@@ -373,10 +315,6 @@ impl Store {
 
     /// A resident's wounds with their versions.
     pub fn wounds(&self, resident_id: Uuid) -> Result<Vec<(Wound, u32)>> {
-        self.list_documents(
-            "wounds",
-            "SELECT id, version, envelope FROM wounds WHERE resident_id = ?1",
-            [resident_id],
-        )
+        self.list_documents("wounds", "SELECT id, version, envelope FROM wounds WHERE resident_id = ?1", [resident_id])
     }
 }

@@ -13,8 +13,7 @@ use uuid::Uuid;
 use super::Store;
 use super::timeline::Unreadable;
 use crate::domain::{
-    ActKind, ActOutcome, AdministrationOutcome, Fact, ObservationValue, PlannedAct, Resident,
-    VitalCode,
+    ActKind, ActOutcome, AdministrationOutcome, Fact, ObservationValue, PlannedAct, Resident, VitalCode,
 };
 use crate::error::{CoreError, Result};
 
@@ -96,10 +95,7 @@ impl Store {
     pub fn round_view(&self, unit_id: Uuid, from: Timestamp, to: Timestamp) -> Result<RoundView> {
         self.require(None)?;
         if to <= from || (to.as_second() - from.as_second()) > 7 * 86_400 {
-            return Err(CoreError::invalid(
-                "round window",
-                "must be non-empty and at most 7 days",
-            ));
+            return Err(CoreError::invalid("round window", "must be non-empty and at most 7 days"));
         }
         let unit = self.unit(unit_id)?;
         let establishment = self.establishment(unit.establishment_id)?;
@@ -126,8 +122,9 @@ impl Store {
             }
             residents.sort_by_key(|r| r.room_sort_key());
 
-            let mut plan_stmt =
-                c.prepare_cached("SELECT id, version, envelope FROM planned_acts WHERE resident_id = ?1 AND active = 1")?;
+            let mut plan_stmt = c.prepare_cached(
+                "SELECT id, version, envelope FROM planned_acts WHERE resident_id = ?1 AND active = 1",
+            )?;
             let mut answer_stmt = c.prepare_cached(
                 "SELECT id, occurrence, envelope FROM facts
                  WHERE planned_act_id = ?1 AND occurrence >= ?2 AND occurrence < ?3 AND entered_in_error = 0
@@ -160,7 +157,8 @@ impl Store {
                     // The latest non-voided answer per occurrence wins; ties
                     // break on id so every device shows the same.
                     let mut answers: Vec<(i64, Uuid, RoundStatus)> = Vec::new();
-                    let mut rows = answer_stmt.query(rusqlite::params![act.id, from.as_millisecond(), to.as_millisecond()])?;
+                    let mut rows =
+                        answer_stmt.query(rusqlite::params![act.id, from.as_millisecond(), to.as_millisecond()])?;
                     while let Some(r) = rows.next()? {
                         let id: Uuid = r.get(0)?;
                         let occ: i64 = r.get(1)?;
@@ -212,7 +210,11 @@ impl Store {
                                 at: o.meta.clinical_time,
                                 observation_id: id,
                             }),
-                            Ok(_) => unreadable.push(Unreadable { table: "facts", id, error: "unexpected record kind".into() }),
+                            Ok(_) => unreadable.push(Unreadable {
+                                table: "facts",
+                                id,
+                                error: "unexpected record kind".into(),
+                            }),
                             Err(e) => unreadable.push(Unreadable::new("facts", id, &e)),
                         }
                     }

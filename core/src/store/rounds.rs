@@ -73,10 +73,8 @@ impl Store {
         let unit = self.unit(round.unit_id)?;
         let tz = jiff::tz::TimeZone::get(&self.establishment(unit.establishment_id)?.time_zone)
             .map_err(|_| CoreError::invalid("establishment.time_zone", "unknown IANA time zone"))?;
-        let start = round
-            .date
-            .to_zoned_datetime(tz.clone())
-            .map_err(|_| CoreError::invalid("round.date", "out of range"))?;
+        let start =
+            round.date.to_zoned_datetime(tz.clone()).map_err(|_| CoreError::invalid("round.date", "out of range"))?;
         let end = start
             .checked_add(jiff::Span::new().days(1))
             .map_err(|_| CoreError::invalid("round.date", "out of range"))?;
@@ -121,18 +119,8 @@ impl Store {
                     }
                 }
             }
-            stops.push(RouteStop {
-                resident,
-                planned_at: stop.planned_at,
-                started,
-                ended,
-            });
+            stops.push(RouteStop { resident, planned_at: stop.planned_at, started, ended });
         }
-        Ok(RouteView {
-            round,
-            version,
-            stops,
-            unreadable,
-        })
+        Ok(RouteView { round, version, stops, unreadable })
     }
 }

@@ -49,10 +49,7 @@ pub fn check_pin_strength(pin: &str) -> Result<()> {
     if b.iter().all(|&d| d == b[0]) {
         return Err(CoreError::WeakPin("all digits are the same"));
     }
-    let steps: Vec<i16> = b
-        .windows(2)
-        .map(|w| i16::from(w[1]) - i16::from(w[0]))
-        .collect();
+    let steps: Vec<i16> = b.windows(2).map(|w| i16::from(w[1]) - i16::from(w[0])).collect();
     if steps.iter().all(|&s| s == 1) || steps.iter().all(|&s| s == -1) {
         return Err(CoreError::WeakPin("digits follow each other"));
     }
@@ -64,8 +61,7 @@ pub(crate) fn make_verifier(cost: Argon2Cost, pin: &str) -> Result<Vec<u8>> {
     let mut salt = [0u8; SALT_LEN];
     crate::crypto::random_bytes(&mut salt).map_err(|e| CoreError::Vault(e.to_string()))?;
     let mut hash = [0u8; HASH_LEN];
-    cost.hash(pin.as_bytes(), &salt, &mut hash)
-        .map_err(|e| CoreError::Vault(e.to_string()))?;
+    cost.hash(pin.as_bytes(), &salt, &mut hash).map_err(|e| CoreError::Vault(e.to_string()))?;
     let mut v = vec![VERIFIER_V1];
     v.extend_from_slice(&cost.to_bytes());
     v.extend_from_slice(&salt);
@@ -77,17 +73,13 @@ fn verify(verifier: &[u8], pin: &str) -> Result<bool> {
     if verifier.len() != 1 + 12 + SALT_LEN + HASH_LEN || verifier[0] != VERIFIER_V1 {
         return Err(CoreError::invalid("pin_verifier", "unreadable format"));
     }
-    let cost = Argon2Cost::from_bytes(&verifier[1..13]).ok_or(CoreError::invalid(
-        "pin_verifier",
-        "out-of-range parameters",
-    ))?;
+    let cost = Argon2Cost::from_bytes(&verifier[1..13])
+        .ok_or(CoreError::invalid("pin_verifier", "out-of-range parameters"))?;
     let salt = &verifier[13..13 + SALT_LEN];
     let mut hash = [0u8; HASH_LEN];
-    cost.hash(pin.as_bytes(), salt, &mut hash)
-        .map_err(|e| CoreError::Vault(e.to_string()))?;
-    let stored: [u8; HASH_LEN] = verifier[13 + SALT_LEN..]
-        .try_into()
-        .map_err(|_| CoreError::invalid("pin_verifier", "length"))?;
+    cost.hash(pin.as_bytes(), salt, &mut hash).map_err(|e| CoreError::Vault(e.to_string()))?;
+    let stored: [u8; HASH_LEN] =
+        verifier[13 + SALT_LEN..].try_into().map_err(|_| CoreError::invalid("pin_verifier", "length"))?;
     // blake3::Hash compares in constant time.
     Ok(blake3::Hash::from_bytes(stored) == blake3::Hash::from_bytes(hash))
 }
@@ -103,24 +95,13 @@ impl Store {
         self.read(|c| {
             type StaffRow = (u32, Vec<u8>, Option<Vec<u8>>, Option<i64>);
             let row: Option<StaffRow> = c
-                .prepare_cached(
-                    "SELECT version, envelope, pin_verifier, locked_until FROM staff WHERE id = ?1",
-                )?
-                .query_row([staff_id], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-                })
+                .prepare_cached("SELECT version, envelope, pin_verifier, locked_until FROM staff WHERE id = ?1")?
+                .query_row([staff_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
                 .optional()?;
-            let (version, env, pin, locked_until) = row.ok_or(CoreError::NotFound {
-                kind: "staff",
-                id: staff_id,
-            })?;
+            let (version, env, pin, locked_until) = row.ok_or(CoreError::NotFound { kind: "staff", id: staff_id })?;
             let staff: Staff = self.codec.open("staff", staff_id, version, &env)?;
             let pin = match pin {
-                Some(p) => Some(
-                    self.codec
-                        .open_bytes("staff_pin", staff_id, 1, &p)?
-                        .to_vec(),
-                ),
+                Some(p) => Some(self.codec.open_bytes("staff_pin", staff_id, 1, &p)?.to_vec()),
                 None => None,
             };
             Ok((staff, pin, locked_until))
@@ -135,38 +116,21 @@ impl Store {
         if let Some(until) = locked_until
             && until > now.as_millisecond()
         {
-            return Err(CoreError::LockedOut {
-                staff_id,
-                until_ms: until,
-            });
+            return Err(CoreError::LockedOut { staff_id, until_ms: until });
         }
-        let verifier = verifier.ok_or(CoreError::invalid(
-            "pin",
-            "no PIN set for this professional",
-        ))?;
+        let verifier = verifier.ok_or(CoreError::invalid("pin", "no PIN set for this professional"))?;
         // The slow hash runs outside the write lock: other users keep recording.
         let ok = verify(&verifier, pin)?;
         if ok {
             self.write(Some(staff_id), |w| {
-                w.tx.prepare_cached(
-                    "UPDATE staff SET failed_pins = 0, locked_until = NULL WHERE id = ?1",
-                )?
-                .execute([staff_id])?;
+                w.tx.prepare_cached("UPDATE staff SET failed_pins = 0, locked_until = NULL WHERE id = ?1")?
+                    .execute([staff_id])?;
                 w.audit(AuditAction::SignIn, "staff", staff_id)
             })?;
-            let session = Session {
-                staff: staff.clone(),
-                started: now,
-                last_activity: now,
-            };
+            let session = Session { staff: staff.clone(), started: now, last_activity: now };
             *lock(&self.session) = Some(session);
             log::info!("staff {staff_id} signed in on device {}", self.device_id);
-            return Ok(SessionInfo {
-                staff_id,
-                role: staff.role,
-                display_name: staff.display_name,
-                started: now,
-            });
+            return Ok(SessionInfo { staff_id, role: staff.role, display_name: staff.display_name, started: now });
         }
         let failure = self.write(None, |w| {
             let failures: u32 = w
@@ -183,10 +147,7 @@ impl Store {
             }
             Ok(CoreError::WrongPin { staff_id, attempts_left: MAX_PIN_ATTEMPTS - failures % MAX_PIN_ATTEMPTS })
         })?;
-        log::warn!(
-            "failed PIN for staff {staff_id} on device {}",
-            self.device_id
-        );
+        log::warn!("failed PIN for staff {staff_id} on device {}", self.device_id);
         Err(failure)
     }
 
@@ -202,9 +163,7 @@ impl Store {
         let now = self.now();
         let mut guard = lock(&self.session);
         let s = guard.as_ref()?;
-        if now.as_millisecond() - s.last_activity.as_millisecond()
-            > self.options.idle_lock_secs * 1000
-        {
+        if now.as_millisecond() - s.last_activity.as_millisecond() > self.options.idle_lock_secs * 1000 {
             *guard = None;
             return None;
         }
@@ -222,9 +181,7 @@ impl Store {
         let now = self.now();
         let mut guard = lock(&self.session);
         let s = guard.as_mut().ok_or(CoreError::NoSession)?;
-        if now.as_millisecond() - s.last_activity.as_millisecond()
-            > self.options.idle_lock_secs * 1000
-        {
+        if now.as_millisecond() - s.last_activity.as_millisecond() > self.options.idle_lock_secs * 1000 {
             log::info!("session of staff {} locked after idling", s.staff.id);
             *guard = None;
             return Err(CoreError::NoSession);
@@ -233,10 +190,7 @@ impl Store {
         if let Some(p) = permission
             && !s.staff.role.has(p)
         {
-            return Err(CoreError::PermissionDenied {
-                staff_id: s.staff.id,
-                permission: p.name(),
-            });
+            return Err(CoreError::PermissionDenied { staff_id: s.staff.id, permission: p.name() });
         }
         Ok(s.staff.clone())
     }
@@ -245,27 +199,14 @@ impl Store {
     pub fn change_pin(&self, current: &str, new: &str) -> Result<()> {
         let staff = self.require(None)?;
         let (_, verifier, _) = self.staff_row(staff.id)?;
-        let verifier = verifier.ok_or(CoreError::invalid(
-            "pin",
-            "no PIN set for this professional",
-        ))?;
+        let verifier = verifier.ok_or(CoreError::invalid("pin", "no PIN set for this professional"))?;
         if !verify(&verifier, current)? {
-            return Err(CoreError::WrongPin {
-                staff_id: staff.id,
-                attempts_left: MAX_PIN_ATTEMPTS,
-            });
+            return Err(CoreError::WrongPin { staff_id: staff.id, attempts_left: MAX_PIN_ATTEMPTS });
         }
-        let sealed = self.codec.seal_bytes(
-            "staff_pin",
-            staff.id,
-            1,
-            &make_verifier(self.options.pin_cost, new)?,
-        )?;
+        let sealed = self.codec.seal_bytes("staff_pin", staff.id, 1, &make_verifier(self.options.pin_cost, new)?)?;
         self.write(Some(staff.id), |w| {
-            w.tx.prepare_cached(
-                "UPDATE staff SET pin_verifier = ?2, failed_pins = 0 WHERE id = ?1",
-            )?
-            .execute(params![staff.id, sealed])?;
+            w.tx.prepare_cached("UPDATE staff SET pin_verifier = ?2, failed_pins = 0 WHERE id = ?1")?
+                .execute(params![staff.id, sealed])?;
             w.audit(AuditAction::PinChanged, "staff", staff.id)
         })
     }

@@ -45,8 +45,7 @@ pub struct Applied {
 }
 
 fn entity_of(s: &str) -> Result<Entity> {
-    serde_json::from_value(Value::String(s.to_owned()))
-        .map_err(|_| CoreError::invalid("outbox.entity", "unknown"))
+    serde_json::from_value(Value::String(s.to_owned())).map_err(|_| CoreError::invalid("outbox.entity", "unknown"))
 }
 
 fn entity_name(e: Entity) -> &'static str {
@@ -66,9 +65,7 @@ impl WriteTx<'_> {
     fn has_pending_op(&self, entity_id: Uuid) -> Result<bool> {
         Ok(self
             .tx
-            .prepare_cached(
-                "SELECT 1 FROM outbox WHERE entity_id = ?1 AND state = 'pending' LIMIT 1",
-            )?
+            .prepare_cached("SELECT 1 FROM outbox WHERE entity_id = ?1 AND state = 'pending' LIMIT 1")?
             .query_row([entity_id], |_| Ok(()))
             .optional()?
             .is_some())
@@ -78,9 +75,7 @@ impl WriteTx<'_> {
     fn versions(&self, table: &str, id: Uuid) -> Result<Option<(u32, Option<u32>)>> {
         Ok(self
             .tx
-            .prepare_cached(&format!(
-                "SELECT version, server_version FROM {table} WHERE id = ?1"
-            ))?
+            .prepare_cached(&format!("SELECT version, server_version FROM {table} WHERE id = ?1"))?
             .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?)
     }
@@ -88,18 +83,12 @@ impl WriteTx<'_> {
     /// Applies one pulled change; Ok(false) when it must wait.
     fn apply_change(&mut self, c: &Change) -> Result<bool> {
         if c.entity == Entity::Fact {
-            let fact: Fact = serde_json::from_value(c.payload.clone()).map_err(|_| {
-                CoreError::UndecodableRecord {
-                    table: "facts",
-                    id: c.entity_id,
-                }
-            })?;
+            let fact: Fact = serde_json::from_value(c.payload.clone())
+                .map_err(|_| CoreError::UndecodableRecord { table: "facts", id: c.entity_id })?;
             self.store_fact_row(&fact)?;
             return Ok(true);
         }
-        let hub_version = c
-            .version
-            .ok_or(CoreError::invalid("change.version", "missing"))?;
+        let hub_version = c.version.ok_or(CoreError::invalid("change.version", "missing"))?;
         let table = match c.entity {
             Entity::Establishment => "establishments",
             Entity::Unit => "units",
@@ -108,7 +97,9 @@ impl WriteTx<'_> {
         };
         if c.entity.is_document() && self.has_pending_op(c.entity_id)? {
             self.tx
-                .prepare_cached("INSERT OR REPLACE INTO deferred_changes (entity_id, version, change) VALUES (?1, ?2, ?3)")?
+                .prepare_cached(
+                    "INSERT OR REPLACE INTO deferred_changes (entity_id, version, change) VALUES (?1, ?2, ?3)",
+                )?
                 .execute(params![
                     c.entity_id,
                     hub_version,
@@ -243,9 +234,7 @@ impl WriteTx<'_> {
         let mut n = 0;
         for (id, version, bytes) in rows {
             self.tx
-                .prepare_cached(
-                    "DELETE FROM deferred_changes WHERE entity_id = ?1 AND version = ?2",
-                )?
+                .prepare_cached("DELETE FROM deferred_changes WHERE entity_id = ?1 AND version = ?2")?
                 .execute(params![id, version])?;
             match serde_json::from_slice::<Change>(&bytes) {
                 Ok(c) => {
@@ -262,12 +251,9 @@ impl WriteTx<'_> {
 impl Store {
     /// Remembers the hub this device enrolled with; the credential is sealed.
     pub fn set_hub(&self, url: &str, credential: &str) -> Result<()> {
-        let sealed = self
-            .codec
-            .seal_bytes("meta", CREDENTIAL_ID, 1, credential.as_bytes())?;
+        let sealed = self.codec.seal_bytes("meta", CREDENTIAL_ID, 1, credential.as_bytes())?;
         self.write(None, |w| {
-            let mut stmt =
-                w.tx.prepare_cached("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)")?;
+            let mut stmt = w.tx.prepare_cached("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)")?;
             stmt.execute(params![META_HUB_URL, url.as_bytes()])?;
             stmt.execute(params![META_HUB_CREDENTIAL, sealed])?;
             Ok(())
@@ -278,17 +264,13 @@ impl Store {
     pub fn hub(&self) -> Result<Option<(String, String)>> {
         self.read(|c| {
             let get = |k: &str| -> Result<Option<Vec<u8>>> {
-                Ok(
-                    c.query_row("SELECT value FROM meta WHERE key = ?1", [k], |r| r.get(0))
-                        .optional()?,
-                )
+                Ok(c.query_row("SELECT value FROM meta WHERE key = ?1", [k], |r| r.get(0)).optional()?)
             };
             match (get(META_HUB_URL)?, get(META_HUB_CREDENTIAL)?) {
                 (Some(url), Some(sealed)) => {
                     let cred = self.codec.open_bytes("meta", CREDENTIAL_ID, 1, &sealed)?;
                     Ok(Some((
-                        String::from_utf8(url)
-                            .map_err(|_| CoreError::invalid("hub_url", "not UTF-8"))?,
+                        String::from_utf8(url).map_err(|_| CoreError::invalid("hub_url", "not UTF-8"))?,
                         String::from_utf8(cred.to_vec())
                             .map_err(|_| CoreError::invalid("hub_credential", "not UTF-8"))?,
                     )))
@@ -300,15 +282,9 @@ impl Store {
 
     pub fn pull_cursor(&self) -> Result<String> {
         self.read(|c| {
-            let v: Option<Vec<u8>> = c
-                .query_row(
-                    "SELECT value FROM meta WHERE key = ?1",
-                    [META_PULL_CURSOR],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            Ok(v.map(|b| String::from_utf8_lossy(&b).into_owned())
-                .unwrap_or_default())
+            let v: Option<Vec<u8>> =
+                c.query_row("SELECT value FROM meta WHERE key = ?1", [META_PULL_CURSOR], |r| r.get(0)).optional()?;
+            Ok(v.map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default())
         })
     }
 
@@ -318,10 +294,7 @@ impl Store {
         let mut bytes = 0;
         let mut out = Vec::new();
         for op in self.pending_operations(max_ops)? {
-            let size = serde_json::to_vec(&op.payload)
-                .map(|v| v.len())
-                .unwrap_or(0)
-                + 256;
+            let size = serde_json::to_vec(&op.payload).map(|v| v.len()).unwrap_or(0) + 256;
             if !out.is_empty() && bytes + size > max_bytes {
                 break;
             }
@@ -353,9 +326,8 @@ impl Store {
                     OpOutcome::Rejected { .. } => "rejected",
                 };
                 let answer = serde_json::to_string(&r.outcome).unwrap_or_default();
-                let row: Option<(String, Uuid)> = w
-                    .tx
-                    .prepare_cached(
+                let row: Option<(String, Uuid)> =
+                    w.tx.prepare_cached(
                         "UPDATE outbox SET state = ?2, answer = ?3 WHERE op_id = ?1 AND state = 'pending'
                          RETURNING entity, entity_id",
                     )?

@@ -19,11 +19,7 @@ pub struct Unreadable {
 
 impl Unreadable {
     pub(crate) fn new(table: &'static str, id: Uuid, e: &CoreError) -> Self {
-        Unreadable {
-            table,
-            id,
-            error: e.to_string(),
-        }
+        Unreadable { table, id, error: e.to_string() }
     }
 }
 
@@ -46,12 +42,7 @@ pub struct ResidentFile {
 impl Store {
     /// A resident's facts, newest first, before `before` (for paging).
     /// Transmissions addressed to other roles are left out.
-    pub fn timeline(
-        &self,
-        resident_id: Uuid,
-        before: Option<Timestamp>,
-        limit: usize,
-    ) -> Result<Vec<TimelineEntry>> {
+    pub fn timeline(&self, resident_id: Uuid, before: Option<Timestamp>, limit: usize) -> Result<Vec<TimelineEntry>> {
         let staff = self.require(None)?;
         let before = before.map_or(i64::MAX, |t| t.as_millisecond());
         self.read(|c| {
@@ -76,16 +67,10 @@ impl Store {
 
     /// Opens a resident's file: profile, care plan, wounds and the latest
     /// facts. Writes an audit entry naming who opened it.
-    pub fn open_resident_file(
-        &self,
-        resident_id: Uuid,
-        timeline_limit: usize,
-    ) -> Result<ResidentFile> {
+    pub fn open_resident_file(&self, resident_id: Uuid, timeline_limit: usize) -> Result<ResidentFile> {
         let staff = self.require(None)?;
         let (resident, version) = self.resident(resident_id)?;
-        self.write(Some(staff.id), |w| {
-            w.audit(AuditAction::OpenFile, "resident", resident_id)
-        })?;
+        self.write(Some(staff.id), |w| w.audit(AuditAction::OpenFile, "resident", resident_id))?;
         let file = ResidentFile {
             resident,
             version,

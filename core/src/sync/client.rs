@@ -6,8 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chevet_protocol::{
-    EnrolRequest, EnrolResponse, ErrorBody, PROTOCOL_HEADER, PROTOCOL_VERSION, PullResponse,
-    PushRequest, PushResponse,
+    EnrolRequest, EnrolResponse, ErrorBody, PROTOCOL_HEADER, PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse,
 };
 use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
@@ -24,25 +23,16 @@ pub struct RetryPolicy {
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        RetryPolicy {
-            attempts: 5,
-            base_delay: Duration::from_millis(250),
-            max_delay: Duration::from_secs(15),
-        }
+        RetryPolicy { attempts: 5, base_delay: Duration::from_millis(250), max_delay: Duration::from_secs(15) }
     }
 }
 
 impl RetryPolicy {
     /// Full jitter: a random delay in [0, min(max, base × 2^attempt)].
     fn delay(&self, attempt: u32) -> Duration {
-        let ceiling = self
-            .base_delay
-            .saturating_mul(1u32 << attempt.min(16))
-            .min(self.max_delay);
+        let ceiling = self.base_delay.saturating_mul(1u32 << attempt.min(16)).min(self.max_delay);
         let mut b = [0u8; 4];
-        let r = getrandom::fill(&mut b)
-            .map(|_| u32::from_le_bytes(b))
-            .unwrap_or(u32::MAX / 2);
+        let r = getrandom::fill(&mut b).map(|_| u32::from_le_bytes(b)).unwrap_or(u32::MAX / 2);
         ceiling.mul_f64(f64::from(r) / f64::from(u32::MAX))
     }
 }
@@ -57,17 +47,13 @@ pub struct HubClient {
 }
 
 fn tls_config(extra_ca_pem: Option<&[u8]>) -> Result<rustls::ClientConfig> {
-    let mut roots = rustls::RootCertStore {
-        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-    };
+    let mut roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
     if let Some(pem) = extra_ca_pem {
         use rustls_pki_types::pem::PemObject;
         let mut added = 0;
         for cert in rustls_pki_types::CertificateDer::pem_slice_iter(pem) {
             let cert = cert.map_err(|_| CoreError::invalid("hub CA", "not a PEM certificate"))?;
-            roots
-                .add(cert)
-                .map_err(|_| CoreError::invalid("hub CA", "certificate refused"))?;
+            roots.add(cert).map_err(|_| CoreError::invalid("hub CA", "certificate refused"))?;
             added += 1;
         }
         if added == 0 {
@@ -97,12 +83,7 @@ impl HubClient {
             .user_agent(concat!("chevet-core/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| CoreError::HubUnreachable(format!("client setup: {e}")))?;
-        Ok(HubClient {
-            base,
-            credential: None,
-            http,
-            retry: RetryPolicy::default(),
-        })
+        Ok(HubClient { base, credential: None, http, retry: RetryPolicy::default() })
     }
 
     pub fn with_credential(mut self, credential: impl Into<String>) -> Self {
@@ -132,10 +113,8 @@ impl HubClient {
             }
             let retryable = match req.send().await {
                 Ok(resp) if resp.status().is_success() => {
-                    let bytes = resp
-                        .bytes()
-                        .await
-                        .map_err(|e| CoreError::HubUnreachable(format!("{what}: body cut: {e}")));
+                    let bytes =
+                        resp.bytes().await.map_err(|e| CoreError::HubUnreachable(format!("{what}: body cut: {e}")));
                     match bytes {
                         Ok(b) => {
                             return serde_json::from_slice(&b).map_err(|_| CoreError::HubRefused {
@@ -159,10 +138,7 @@ impl HubClient {
                         return Err(CoreError::HubUnauthorized);
                     }
                     if !(status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS) {
-                        return Err(CoreError::HubRefused {
-                            status: status.as_u16(),
-                            code,
-                        });
+                        return Err(CoreError::HubRefused { status: status.as_u16(), code });
                     }
                     CoreError::HubUnreachable(format!("{what}: hub answered {}", status.as_u16()))
                 }
@@ -173,10 +149,7 @@ impl HubClient {
                 return Err(retryable);
             }
             let delay = self.retry.delay(attempt);
-            log::info!(
-                "{what} failed (attempt {attempt}), retrying in {} ms",
-                delay.as_millis()
-            );
+            log::info!("{what} failed (attempt {attempt}), retrying in {} ms", delay.as_millis());
             tokio::time::sleep(delay).await;
         }
     }
@@ -194,15 +167,7 @@ impl HubClient {
     pub async fn pull(&self, cursor: &str, limit: u32) -> Result<PullResponse> {
         let url = format!("{}/v1/sync/pull", self.base);
         let limit = limit.to_string();
-        self.send(
-            || {
-                self.http
-                    .get(&url)
-                    .query(&[("cursor", cursor), ("limit", limit.as_str())])
-            },
-            "pull",
-        )
-        .await
+        self.send(|| self.http.get(&url).query(&[("cursor", cursor), ("limit", limit.as_str())]), "pull").await
     }
 }
 
@@ -212,33 +177,21 @@ mod tests {
 
     #[test]
     fn backoff_grows_caps_and_jitters() {
-        let p = RetryPolicy {
-            attempts: 10,
-            base_delay: Duration::from_millis(100),
-            max_delay: Duration::from_secs(2),
-        };
+        let p = RetryPolicy { attempts: 10, base_delay: Duration::from_millis(100), max_delay: Duration::from_secs(2) };
         for attempt in 0..12 {
-            let ceiling = Duration::from_millis(100)
-                .saturating_mul(1 << attempt)
-                .min(Duration::from_secs(2));
+            let ceiling = Duration::from_millis(100).saturating_mul(1 << attempt).min(Duration::from_secs(2));
             for _ in 0..50 {
                 assert!(p.delay(attempt) <= ceiling);
             }
         }
-        let distinct: std::collections::HashSet<u128> =
-            (0..50).map(|_| p.delay(5).as_micros()).collect();
+        let distinct: std::collections::HashSet<u128> = (0..50).map(|_| p.delay(5).as_micros()).collect();
         assert!(distinct.len() > 10, "delays should be spread out");
     }
 
     #[test]
     fn urls_must_be_http() {
         assert!(HubClient::new("ftp://hub", None).is_err());
-        assert!(
-            HubClient::new("https://hub.example.fr/", None)
-                .unwrap()
-                .base_url()
-                == "https://hub.example.fr"
-        );
+        assert!(HubClient::new("https://hub.example.fr/", None).unwrap().base_url() == "https://hub.example.fr");
         // A CA that is not a PEM certificate is an error, not silently ignored.
         assert!(HubClient::new("https://hub", Some(b"not pem")).is_err());
     }

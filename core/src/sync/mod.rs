@@ -91,6 +91,16 @@ pub struct SyncReport {
     pub clock_skew_ms: Option<i64>,
     /// The hub no longer had the cursor's history: everything was pulled again.
     pub resnapshot: bool,
+    /// HTTP requests made (retries included) and the slowest one, in ms.
+    pub requests: usize,
+    pub slowest_request_ms: u64,
+}
+
+impl SyncReport {
+    fn timed(&mut self, started: std::time::Instant) {
+        self.requests += 1;
+        self.slowest_request_ms = self.slowest_request_ms.max(started.elapsed().as_millis() as u64);
+    }
 }
 
 /// Batch sizes (the protocol's maxima by default).
@@ -103,34 +113,17 @@ pub struct SyncOptions {
 
 impl Default for SyncOptions {
     fn default() -> Self {
-        SyncOptions {
-            batch_ops: MAX_PUSH_OPS,
-            batch_bytes: MAX_PUSH_BYTES,
-            pull_limit: 500,
-        }
+        SyncOptions { batch_ops: MAX_PUSH_OPS, batch_bytes: MAX_PUSH_BYTES, pull_limit: 500 }
     }
 }
 
 /// Enrols the store's device with a hub using a one-time code.
-pub async fn enrol(
-    store: &Store,
-    client: &HubClient,
-    code: &str,
-    label: &str,
-) -> Result<Vec<uuid::Uuid>> {
+pub async fn enrol(store: &Store, client: &HubClient, code: &str, label: &str) -> Result<Vec<uuid::Uuid>> {
     let resp = client
-        .enrol(&EnrolRequest {
-            code: code.to_owned(),
-            device_id: store.device_id(),
-            label: label.to_owned(),
-        })
+        .enrol(&EnrolRequest { code: code.to_owned(), device_id: store.device_id(), label: label.to_owned() })
         .await?;
     store.set_hub(client.base_url(), &resp.credential)?;
-    log::info!(
-        "device {} enrolled with tenant {}",
-        store.device_id(),
-        resp.tenant_id
-    );
+    log::info!("device {} enrolled with tenant {}", store.device_id(), resp.tenant_id);
     Ok(resp.units)
 }
 
@@ -164,12 +157,7 @@ pub async fn sync(
     let to_push = store.pending_count()? as usize;
     let notify = |phase, r: &SyncReport| {
         if let Some(o) = observer {
-            o.on_progress(SyncProgress {
-                phase,
-                pushed: r.pushed,
-                to_push,
-                pulled: r.pulled,
-            });
+            o.on_progress(SyncProgress { phase, pushed: r.pushed, to_push, pulled: r.pulled });
         }
     };
     notify(SyncPhase::Pushing, &report);
@@ -181,17 +169,12 @@ pub async fn sync(
         }
         let device_time_ms = jiff::Timestamp::now().as_millisecond();
         let n = batch.len();
-        let resp = cancel
-            .run(client.push(&PushRequest {
-                ops: batch,
-                device_time_ms,
-            }))
-            .await?;
+        let started = std::time::Instant::now();
+        let resp = cancel.run(client.push(&PushRequest { ops: batch, device_time_ms })).await;
+        report.timed(started);
+        let resp = resp?;
         if resp.results.len() != n {
-            return Err(CoreError::HubRefused {
-                status: 200,
-                code: "push answer count differs".into(),
-            });
+            return Err(CoreError::HubRefused { status: 200, code: "push answer count differs".into() });
         }
         let skew = device_time_ms - resp.hub_time_ms;
         if skew.abs() > CLOCK_SKEW_WARNING_MS {
@@ -213,7 +196,10 @@ pub async fn sync(
     notify(SyncPhase::Pulling, &report);
     let mut cursor = store.pull_cursor()?;
     loop {
-        let page = match cancel.run(client.pull(&cursor, options.pull_limit)).await {
+        let started = std::time::Instant::now();
+        let page = cancel.run(client.pull(&cursor, options.pull_limit)).await;
+        report.timed(started);
+        let page = match page {
             Err(CoreError::HubRefused { status: 410, .. }) if !report.resnapshot => {
                 log::warn!("hub asked for a re-snapshot; pulling everything again");
                 store.reset_pull_cursor()?;

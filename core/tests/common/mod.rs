@@ -21,12 +21,7 @@ pub fn vault() -> KekVault {
 }
 
 pub fn options(clock: &Arc<ManualClock>) -> StoreOptions {
-    StoreOptions {
-        clock: clock.clone(),
-        idle_lock_secs: 300,
-        pin_cost: Argon2Cost::MINIMUM,
-        ..StoreOptions::default()
-    }
+    StoreOptions { clock: clock.clone(), idle_lock_secs: 300, pin_cost: Argon2Cost::MINIMUM, ..StoreOptions::default() }
 }
 
 pub struct Fixture {
@@ -83,6 +78,5 @@ pub fn store_files(path: &Path) -> Vec<PathBuf> {
 /// Counts rows in a table through a separate raw connection.
 pub fn count(path: &Path, table: &str) -> i64 {
     let c = rusqlite::Connection::open(path).unwrap();
-    c.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
-        .unwrap()
+    c.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0)).unwrap()
 }

@@ -76,11 +76,7 @@ pub trait Tx {
     ) -> HubResult<()>;
     /// Marks the code used and returns its tenant and units, if it is
     /// known, unused and not expired.
-    fn take_enrolment_code(
-        &mut self,
-        hash: &[u8; 32],
-        now_ms: i64,
-    ) -> HubResult<Option<(Uuid, Vec<Uuid>)>>;
+    fn take_enrolment_code(&mut self, hash: &[u8; 32], now_ms: i64) -> HubResult<Option<(Uuid, Vec<Uuid>)>>;
     fn insert_device(
         &mut self,
         device: &DeviceAuth,
@@ -111,11 +107,7 @@ pub trait Tx {
     ) -> HubResult<()>;
 
     fn document(&mut self, tenant: Uuid, id: Uuid) -> HubResult<Option<DocumentRow>>;
-    fn document_state_at(
-        &mut self,
-        id: Uuid,
-        version: u32,
-    ) -> HubResult<Option<Map<String, Value>>>;
+    fn document_state_at(&mut self, id: Uuid, version: u32) -> HubResult<Option<Map<String, Value>>>;
     fn versions_after(&mut self, id: Uuid, version: u32) -> HubResult<Vec<VersionRow>>;
     #[allow(clippy::too_many_arguments)]
     fn save_document(
@@ -131,41 +123,17 @@ pub trait Tx {
     ) -> HubResult<()>;
 
     /// Inserts a fact; false if it was already there.
-    fn insert_fact(
-        &mut self,
-        tenant: Uuid,
-        id: Uuid,
-        unit_id: Uuid,
-        payload: &Value,
-        now_ms: i64,
-    ) -> HubResult<bool>;
+    fn insert_fact(&mut self, tenant: Uuid, id: Uuid, unit_id: Uuid, payload: &Value, now_ms: i64) -> HubResult<bool>;
     fn fact(&mut self, tenant: Uuid, id: Uuid) -> HubResult<Option<Value>>;
 
     /// Appends to the pull log; returns the change's position.
-    fn append_change(
-        &mut self,
-        tenant: Uuid,
-        unit_id: Option<Uuid>,
-        change: &Change,
-        now_ms: i64,
-    ) -> HubResult<i64>;
+    fn append_change(&mut self, tenant: Uuid, unit_id: Option<Uuid>, change: &Change, now_ms: i64) -> HubResult<i64>;
     /// Changes after `after` for the tenant-wide log and the given units.
-    fn changes_after(
-        &mut self,
-        tenant: Uuid,
-        units: &[Uuid],
-        after: i64,
-        limit: u32,
-    ) -> HubResult<Vec<(i64, Change)>>;
+    fn changes_after(&mut self, tenant: Uuid, units: &[Uuid], after: i64, limit: u32) -> HubResult<Vec<(i64, Change)>>;
     /// The oldest position a cursor may still point at.
     fn history_floor(&mut self) -> HubResult<i64>;
 
-    fn file_conflict(
-        &mut self,
-        tenant: Uuid,
-        conflict: &ConflictRecord,
-        now_ms: i64,
-    ) -> HubResult<()>;
+    fn file_conflict(&mut self, tenant: Uuid, conflict: &ConflictRecord, now_ms: i64) -> HubResult<()>;
     fn conflicts(&mut self, tenant: Uuid) -> HubResult<Vec<ConflictRecord>>;
 }
 

@@ -83,8 +83,7 @@ fn entity_str(e: Entity) -> HubResult<String> {
 }
 
 fn entity_from(s: &str) -> HubResult<Entity> {
-    serde_json::from_value(Value::String(s.to_owned()))
-        .map_err(|_| HubError::Storage(format!("unknown entity {s}")))
+    serde_json::from_value(Value::String(s.to_owned())).map_err(|_| HubError::Storage(format!("unknown entity {s}")))
 }
 
 impl SqliteBackend {
@@ -93,14 +92,10 @@ impl SqliteBackend {
         let conn = Connection::open(path)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0))?;
-        conn.execute_batch(
-            "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -32000;",
-        )?;
+        conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -32000;")?;
         let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         if version > SCHEMA_VERSION {
-            return Err(HubError::Storage(format!(
-                "hub schema {version} is newer than this build"
-            )));
+            return Err(HubError::Storage(format!("hub schema {version} is newer than this build")));
         }
         if version == 0 {
             let tx = conn.unchecked_transaction()?;
@@ -108,9 +103,7 @@ impl SqliteBackend {
             tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
             tx.commit()?;
         }
-        Ok(SqliteBackend {
-            conn: Mutex::new(conn),
-        })
+        Ok(SqliteBackend { conn: Mutex::new(conn) })
     }
 }
 
@@ -131,35 +124,24 @@ struct SqliteTx<'c> {
 
 impl Tx for SqliteTx<'_> {
     fn insert_tenant(&mut self, id: Uuid, name: &str, now_ms: i64) -> HubResult<()> {
-        self.tx.execute(
-            "INSERT INTO tenants (id, name, created_ms) VALUES (?1, ?2, ?3)",
-            params![id, name, now_ms],
-        )?;
+        self.tx.execute("INSERT INTO tenants (id, name, created_ms) VALUES (?1, ?2, ?3)", params![id, name, now_ms])?;
         Ok(())
     }
 
     fn tenant_exists(&mut self, id: Uuid) -> HubResult<bool> {
-        Ok(self
-            .tx
-            .query_row("SELECT 1 FROM tenants WHERE id = ?1", [id], |_| Ok(()))
-            .optional()?
-            .is_some())
+        Ok(self.tx.query_row("SELECT 1 FROM tenants WHERE id = ?1", [id], |_| Ok(())).optional()?.is_some())
     }
 
     fn device_by_credential(&mut self, hash: &[u8; 32]) -> HubResult<Option<DeviceAuth>> {
         let row: Option<(Uuid, Uuid, String)> = self
             .tx
-            .prepare_cached("SELECT id, tenant_id, units FROM devices WHERE credential_hash = ?1 AND revoked_ms IS NULL")?
+            .prepare_cached(
+                "SELECT id, tenant_id, units FROM devices WHERE credential_hash = ?1 AND revoked_ms IS NULL",
+            )?
             .query_row([&hash[..]], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .optional()?;
-        row.map(|(device_id, tenant_id, units)| {
-            Ok(DeviceAuth {
-                device_id,
-                tenant_id,
-                units: parse(&units)?,
-            })
-        })
-        .transpose()
+        row.map(|(device_id, tenant_id, units)| Ok(DeviceAuth { device_id, tenant_id, units: parse(&units)? }))
+            .transpose()
     }
 
     fn insert_enrolment_code(
@@ -176,11 +158,7 @@ impl Tx for SqliteTx<'_> {
         Ok(())
     }
 
-    fn take_enrolment_code(
-        &mut self,
-        hash: &[u8; 32],
-        now_ms: i64,
-    ) -> HubResult<Option<(Uuid, Vec<Uuid>)>> {
+    fn take_enrolment_code(&mut self, hash: &[u8; 32], now_ms: i64) -> HubResult<Option<(Uuid, Vec<Uuid>)>> {
         let row: Option<(Uuid, String)> = self
             .tx
             .query_row(
@@ -193,13 +171,7 @@ impl Tx for SqliteTx<'_> {
         row.map(|(t, u)| Ok((t, parse(&u)?))).transpose()
     }
 
-    fn insert_device(
-        &mut self,
-        d: &DeviceAuth,
-        label: &str,
-        credential_hash: &[u8; 32],
-        now_ms: i64,
-    ) -> HubResult<()> {
+    fn insert_device(&mut self, d: &DeviceAuth, label: &str, credential_hash: &[u8; 32], now_ms: i64) -> HubResult<()> {
         self.tx.execute(
             "INSERT INTO devices (id, tenant_id, label, units, credential_hash, enrolled_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![d.device_id, d.tenant_id, label, json(&d.units)?, &credential_hash[..], now_ms],
@@ -208,13 +180,7 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn device_exists(&mut self, device_id: Uuid) -> HubResult<bool> {
-        Ok(self
-            .tx
-            .query_row("SELECT 1 FROM devices WHERE id = ?1", [device_id], |_| {
-                Ok(())
-            })
-            .optional()?
-            .is_some())
+        Ok(self.tx.query_row("SELECT 1 FROM devices WHERE id = ?1", [device_id], |_| Ok(())).optional()?.is_some())
     }
 
     fn revoke_device(&mut self, device_id: Uuid, now_ms: i64) -> HubResult<bool> {
@@ -226,9 +192,7 @@ impl Tx for SqliteTx<'_> {
 
     fn note_device_seen(&mut self, device_id: Uuid, last_seq: i64, now_ms: i64) -> HubResult<()> {
         self.tx
-            .prepare_cached(
-                "UPDATE devices SET last_seq = MAX(last_seq, ?2), last_seen_ms = ?3 WHERE id = ?1",
-            )?
+            .prepare_cached("UPDATE devices SET last_seq = MAX(last_seq, ?2), last_seen_ms = ?3 WHERE id = ?1")?
             .execute(params![device_id, last_seq, now_ms])?;
         Ok(())
     }
@@ -258,13 +222,7 @@ impl Tx for SqliteTx<'_> {
         row.map(|s| parse(&s)).transpose()
     }
 
-    fn save_op_outcome(
-        &mut self,
-        d: &DeviceAuth,
-        op: &Operation,
-        outcome: &OpOutcome,
-        now_ms: i64,
-    ) -> HubResult<()> {
+    fn save_op_outcome(&mut self, d: &DeviceAuth, op: &Operation, outcome: &OpOutcome, now_ms: i64) -> HubResult<()> {
         self.tx
             .prepare_cached(
                 "INSERT INTO ops (op_id, tenant_id, device_id, device_seq, outcome, received_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -296,21 +254,12 @@ impl Tx for SqliteTx<'_> {
             .query_row(params![id, tenant], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
             .optional()?;
         row.map(|(e, unit_id, version, state)| {
-            Ok(DocumentRow {
-                entity: entity_from(&e)?,
-                unit_id,
-                version,
-                state: parse(&state)?,
-            })
+            Ok(DocumentRow { entity: entity_from(&e)?, unit_id, version, state: parse(&state)? })
         })
         .transpose()
     }
 
-    fn document_state_at(
-        &mut self,
-        id: Uuid,
-        version: u32,
-    ) -> HubResult<Option<Map<String, Value>>> {
+    fn document_state_at(&mut self, id: Uuid, version: u32) -> HubResult<Option<Map<String, Value>>> {
         let row: Option<String> = self
             .tx
             .prepare_cached("SELECT state FROM document_versions WHERE id = ?1 AND version = ?2")?
@@ -320,26 +269,16 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn versions_after(&mut self, id: Uuid, version: u32) -> HubResult<Vec<VersionRow>> {
-        let mut stmt = self
-            .tx
-            .prepare_cached("SELECT version, origin, changed FROM document_versions WHERE id = ?1 AND version > ?2 ORDER BY version")?;
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT version, origin, changed FROM document_versions WHERE id = ?1 AND version > ?2 ORDER BY version",
+        )?;
         let rows = stmt
             .query_map(params![id, version], |r| {
-                Ok((
-                    r.get::<_, u32>(0)?,
-                    r.get::<_, Option<Uuid>>(1)?,
-                    r.get::<_, String>(2)?,
-                ))
+                Ok((r.get::<_, u32>(0)?, r.get::<_, Option<Uuid>>(1)?, r.get::<_, String>(2)?))
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         rows.into_iter()
-            .map(|(version, origin, changed)| {
-                Ok(VersionRow {
-                    version,
-                    origin,
-                    changed: parse(&changed)?,
-                })
-            })
+            .map(|(version, origin, changed)| Ok(VersionRow { version, origin, changed: parse(&changed)? }))
             .collect()
     }
 
@@ -362,19 +301,14 @@ impl Tx for SqliteTx<'_> {
             )?
             .execute(params![id, tenant, entity_str(entity)?, unit_id, version, state])?;
         self.tx
-            .prepare_cached("INSERT INTO document_versions (id, version, origin, changed, state) VALUES (?1, ?2, ?3, ?4, ?5)")?
+            .prepare_cached(
+                "INSERT INTO document_versions (id, version, origin, changed, state) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
             .execute(params![id, version, origin, json(changed)?, state])?;
         Ok(())
     }
 
-    fn insert_fact(
-        &mut self,
-        tenant: Uuid,
-        id: Uuid,
-        unit_id: Uuid,
-        payload: &Value,
-        now_ms: i64,
-    ) -> HubResult<bool> {
+    fn insert_fact(&mut self, tenant: Uuid, id: Uuid, unit_id: Uuid, payload: &Value, now_ms: i64) -> HubResult<bool> {
         Ok(self
             .tx
             .prepare_cached(
@@ -388,22 +322,12 @@ impl Tx for SqliteTx<'_> {
     fn fact(&mut self, tenant: Uuid, id: Uuid) -> HubResult<Option<Value>> {
         let row: Option<String> = self
             .tx
-            .query_row(
-                "SELECT payload FROM facts WHERE id = ?1 AND tenant_id = ?2",
-                params![id, tenant],
-                |r| r.get(0),
-            )
+            .query_row("SELECT payload FROM facts WHERE id = ?1 AND tenant_id = ?2", params![id, tenant], |r| r.get(0))
             .optional()?;
         row.map(|s| parse(&s)).transpose()
     }
 
-    fn append_change(
-        &mut self,
-        tenant: Uuid,
-        unit_id: Option<Uuid>,
-        c: &Change,
-        now_ms: i64,
-    ) -> HubResult<i64> {
+    fn append_change(&mut self, tenant: Uuid, unit_id: Option<Uuid>, c: &Change, now_ms: i64) -> HubResult<i64> {
         Ok(self
             .tx
             .prepare_cached(
@@ -411,18 +335,21 @@ impl Tx for SqliteTx<'_> {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING seq",
             )?
             .query_row(
-                params![tenant, unit_id, entity_str(c.entity)?, c.entity_id, c.version, c.origin_device, json(&c.payload)?, now_ms],
+                params![
+                    tenant,
+                    unit_id,
+                    entity_str(c.entity)?,
+                    c.entity_id,
+                    c.version,
+                    c.origin_device,
+                    json(&c.payload)?,
+                    now_ms
+                ],
                 |r| r.get(0),
             )?)
     }
 
-    fn changes_after(
-        &mut self,
-        tenant: Uuid,
-        units: &[Uuid],
-        after: i64,
-        limit: u32,
-    ) -> HubResult<Vec<(i64, Change)>> {
+    fn changes_after(&mut self, tenant: Uuid, units: &[Uuid], after: i64, limit: u32) -> HubResult<Vec<(i64, Change)>> {
         // Unit ids are bound as a JSON array so the statement stays cacheable.
         let mut stmt = self.tx.prepare_cached(
             "SELECT seq, entity, entity_id, version, origin, payload FROM changes
@@ -443,29 +370,23 @@ impl Tx for SqliteTx<'_> {
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         rows.into_iter()
-            .map(
-                |(seq, entity, entity_id, version, origin_device, payload)| {
-                    Ok((
-                        seq,
-                        Change {
-                            entity: entity_from(&entity)?,
-                            entity_id,
-                            version,
-                            origin_device,
-                            payload: parse(&payload)?,
-                        },
-                    ))
-                },
-            )
+            .map(|(seq, entity, entity_id, version, origin_device, payload)| {
+                Ok((
+                    seq,
+                    Change {
+                        entity: entity_from(&entity)?,
+                        entity_id,
+                        version,
+                        origin_device,
+                        payload: parse(&payload)?,
+                    },
+                ))
+            })
             .collect()
     }
 
     fn history_floor(&mut self) -> HubResult<i64> {
-        Ok(self.tx.query_row(
-            "SELECT value FROM meta WHERE key = 'history_floor'",
-            [],
-            |r| r.get(0),
-        )?)
+        Ok(self.tx.query_row("SELECT value FROM meta WHERE key = 'history_floor'", [], |r| r.get(0))?)
     }
 
     fn file_conflict(&mut self, tenant: Uuid, c: &ConflictRecord, now_ms: i64) -> HubResult<()> {
