@@ -209,16 +209,12 @@ impl Identity {
         if t.birth_name.trim().is_empty() || t.first_birth_given_name.trim().is_empty() {
             return Err(CoreError::invalid("identity", "birth name and first given name are required"));
         }
-        if !t
-            .birth_given_names
-            .split_whitespace()
-            .next()
-            .is_some_and(|first| first == t.first_birth_given_name.split_whitespace().next().unwrap_or(""))
-        {
+        // The first given name may itself be compound ("Jean Pierre"): compare first words.
+        if t.birth_given_names.split_whitespace().next() != t.first_birth_given_name.split_whitespace().next() {
             return Err(CoreError::invalid("identity", "the given-names list must start with the first given name"));
         }
         if let Some(code) = &t.birth_place_insee
-            && !(code.len() == 5 && code.chars().all(|c| c.is_ascii_alphanumeric()))
+            && (code.len() != 5 || !code.chars().all(|c| c.is_ascii_alphanumeric()))
         {
             return Err(CoreError::invalid("birth_place_insee", "an INSEE code has 5 characters"));
         }
