@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use crate::api::now_ms;
-use crate::backend::{Backend, ConflictRecord, DeviceInfo, Tx};
+use crate::backend::{Backend, ConflictRecord, DeviceInfo, Scope, Tx};
 use crate::error::{HubError, HubResult};
 use crate::merge::changed_fields;
 use crate::sync::{random_secret, secret_hash};
@@ -65,17 +65,17 @@ impl<'b, B: Backend> Admin<'b, B> {
             return Err(HubError::BadRequest("tenant name required".into()));
         }
         let id = Uuid::now_v7();
-        self.backend.transaction(|tx| tx.insert_tenant(id, name.trim(), now_ms()))?;
+        self.backend.transaction(Scope::Admin, |tx| tx.insert_tenant(id, name.trim(), now_ms()))?;
         Ok(id)
     }
 
     pub fn put_establishment(&self, tenant: Uuid, e: &Establishment) -> HubResult<u32> {
         e.validate().map_err(|err| HubError::BadRequest(err.to_string()))?;
-        self.backend.transaction(|tx| put_document(tx, tenant, Entity::Establishment, e.id, None, e))
+        self.backend.transaction(Scope::Admin, |tx| put_document(tx, tenant, Entity::Establishment, e.id, None, e))
     }
 
     pub fn put_unit(&self, tenant: Uuid, u: &Unit) -> HubResult<u32> {
-        self.backend.transaction(|tx| {
+        self.backend.transaction(Scope::Admin, |tx| {
             match tx.document(tenant, u.establishment_id)? {
                 Some(d) if d.entity == Entity::Establishment => {}
                 _ => {
@@ -90,12 +90,12 @@ impl<'b, B: Backend> Admin<'b, B> {
         if s.display_name.trim().is_empty() {
             return Err(HubError::BadRequest("staff name required".into()));
         }
-        self.backend.transaction(|tx| put_document(tx, tenant, Entity::Staff, s.id, None, s))
+        self.backend.transaction(Scope::Admin, |tx| put_document(tx, tenant, Entity::Staff, s.id, None, s))
     }
 
     pub fn put_resident(&self, tenant: Uuid, r: &Resident) -> HubResult<u32> {
         r.validate().map_err(|err| HubError::BadRequest(err.to_string()))?;
-        self.backend.transaction(|tx| {
+        self.backend.transaction(Scope::Admin, |tx| {
             match tx.document(tenant, r.unit_id)? {
                 Some(d) if d.entity == Entity::Unit => {}
                 _ => return Err(HubError::NotFound(format!("unit {}", r.unit_id))),
@@ -111,7 +111,7 @@ impl<'b, B: Backend> Admin<'b, B> {
         }
         let code = random_secret(10)?;
         let expires = now_ms() + valid_hours.clamp(1, 24 * 30) * 3_600_000;
-        self.backend.transaction(|tx| {
+        self.backend.transaction(Scope::Admin, |tx| {
             if !tx.tenant_exists(tenant)? {
                 return Err(HubError::NotFound(format!("tenant {tenant}")));
             }
@@ -127,7 +127,7 @@ impl<'b, B: Backend> Admin<'b, B> {
     }
 
     pub fn revoke_device(&self, device_id: Uuid) -> HubResult<bool> {
-        let done = self.backend.transaction(|tx| tx.revoke_device(device_id, now_ms()))?;
+        let done = self.backend.transaction(Scope::Admin, |tx| tx.revoke_device(device_id, now_ms()))?;
         if done {
             log::info!("device {device_id} revoked");
         }
@@ -135,11 +135,11 @@ impl<'b, B: Backend> Admin<'b, B> {
     }
 
     pub fn devices(&self, tenant: Uuid) -> HubResult<Vec<DeviceInfo>> {
-        self.backend.transaction(|tx| tx.devices(tenant))
+        self.backend.transaction(Scope::Admin, |tx| tx.devices(tenant))
     }
 
     pub fn conflicts(&self, tenant: Uuid) -> HubResult<Vec<ConflictRecord>> {
-        self.backend.transaction(|tx| tx.conflicts(tenant))
+        self.backend.transaction(Scope::Admin, |tx| tx.conflicts(tenant))
     }
 
     /// Imports residents from a `;`-separated CSV with the header
@@ -208,7 +208,7 @@ impl<'b, B: Backend> Admin<'b, B> {
             r.validate().map_err(|e| bad(&e.to_string()))?;
             residents.push(r);
         }
-        self.backend.transaction(|tx| {
+        self.backend.transaction(Scope::Admin, |tx| {
             match tx.document(tenant, unit)? {
                 Some(d) if d.entity == Entity::Unit => {}
                 _ => return Err(HubError::NotFound(format!("unit {unit}"))),

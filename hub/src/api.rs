@@ -18,7 +18,7 @@ use chevet_protocol::{EnrolRequest, MAX_PUSH_BYTES, PROTOCOL_HEADER, PROTOCOL_VE
 use serde::Deserialize;
 use tower_http::timeout::TimeoutLayer;
 
-use crate::backend::{Backend, DeviceAuth};
+use crate::backend::{Backend, DeviceAuth, Scope};
 use crate::error::{HubError, HubResult};
 use crate::sync;
 
@@ -31,15 +31,23 @@ pub fn now_ms() -> i64 {
     jiff::Timestamp::now().as_millisecond()
 }
 
-/// Runs `f` in a storage transaction off the async threads.
+/// Runs `f` in a storage transaction off the async threads, on behalf of
+/// `device` (or of the hub itself before authentication).
 async fn in_tx<B: Backend, T: Send + 'static>(
     state: &Arc<AppState<B>>,
+    device: Option<DeviceAuth>,
     f: impl FnOnce(&mut dyn crate::backend::Tx) -> HubResult<T> + Send + 'static,
 ) -> HubResult<T> {
     let state = state.clone();
-    tokio::task::spawn_blocking(move || state.backend.transaction(f))
-        .await
-        .map_err(|_| HubError::Storage("worker thread failed".into()))?
+    tokio::task::spawn_blocking(move || {
+        let scope = match &device {
+            Some(d) => Scope::Device(d),
+            None => Scope::Hub,
+        };
+        state.backend.transaction(scope, f)
+    })
+    .await
+    .map_err(|_| HubError::Storage("worker thread failed".into()))?
 }
 
 fn check_protocol(headers: &HeaderMap) -> HubResult<()> {
@@ -63,7 +71,7 @@ async fn authenticate<B: Backend>(state: &Arc<AppState<B>>, headers: &HeaderMap)
         return Err(HubError::Unauthorized);
     }
     let hash = sync::secret_hash(&token);
-    in_tx(state, move |tx| tx.device_by_credential(&hash)).await?.ok_or(HubError::Unauthorized)
+    in_tx(state, None, move |tx| tx.device_by_credential(&hash)).await?.ok_or(HubError::Unauthorized)
 }
 
 fn body(body: Result<Bytes, BytesRejection>) -> HubResult<Bytes> {
@@ -100,7 +108,7 @@ async fn enrol<B: Backend>(
     check_protocol(&headers)?;
     let req: EnrolRequest = json_body(&body(raw)?)?;
     let now = now_ms();
-    let resp = in_tx(&state, move |tx| sync::enrol(tx, &req, now)).await?;
+    let resp = in_tx(&state, None, move |tx| sync::enrol(tx, &req, now)).await?;
     Ok((StatusCode::CREATED, Json(resp)).into_response())
 }
 
@@ -118,7 +126,7 @@ async fn push<B: Backend>(
         log::warn!("device {} clock is {} s off the hub's", device.device_id, skew / 1000);
     }
     let device_id = device.device_id;
-    let resp = in_tx(&state, move |tx| sync::push(tx, &device, req, now)).await?;
+    let resp = in_tx(&state, Some(device.clone()), move |tx| sync::push(tx, &device, req, now)).await?;
     log::debug!("device {device_id} pushed {n} ops");
     Ok(Json(resp).into_response())
 }
@@ -138,7 +146,7 @@ async fn pull<B: Backend>(
     let device = authenticate(&state, &headers).await?;
     let Query(q) = query.map_err(|_| HubError::BadRequest("query needs cursor and limit".into()))?;
     let limit = q.limit.unwrap_or(500);
-    let resp = in_tx(&state, move |tx| sync::pull(tx, &device, &q.cursor, limit)).await?;
+    let resp = in_tx(&state, Some(device.clone()), move |tx| sync::pull(tx, &device, &q.cursor, limit)).await?;
     Ok(Json(resp).into_response())
 }
 

@@ -43,7 +43,11 @@ pub async fn serve<B: backend::Backend>(
 pub struct SharedBackend<B>(pub Arc<B>);
 
 impl<B: backend::Backend> backend::Backend for SharedBackend<B> {
-    fn transaction<T>(&self, f: impl FnOnce(&mut dyn backend::Tx) -> error::HubResult<T>) -> error::HubResult<T> {
-        self.0.transaction(f)
+    fn transaction<T>(
+        &self,
+        scope: backend::Scope<'_>,
+        f: impl FnOnce(&mut dyn backend::Tx) -> error::HubResult<T>,
+    ) -> error::HubResult<T> {
+        self.0.transaction(scope, f)
     }
 }

@@ -78,9 +78,11 @@ impl TestHub {
                 ));
             }
             for id in admin.import_residents_csv(tenant, *unit, &csv, date(2026, 1, 5)).unwrap() {
-                let r = chevet_hub::backend::Backend::transaction(&*backend, |tx| tx.document(tenant, id))
-                    .unwrap()
-                    .unwrap();
+                let r = chevet_hub::backend::Backend::transaction(&*backend, chevet_hub::backend::Scope::Admin, |tx| {
+                    tx.document(tenant, id)
+                })
+                .unwrap()
+                .unwrap();
                 residents.push(serde_json::from_value(serde_json::Value::Object(r.state)).unwrap());
             }
         }

@@ -126,19 +126,40 @@ pub trait Tx {
     fn insert_fact(&mut self, tenant: Uuid, id: Uuid, unit_id: Uuid, payload: &Value, now_ms: i64) -> HubResult<bool>;
     fn fact(&mut self, tenant: Uuid, id: Uuid) -> HubResult<Option<Value>>;
 
-    /// Appends to the pull log; returns the change's position.
-    fn append_change(&mut self, tenant: Uuid, unit_id: Option<Uuid>, change: &Change, now_ms: i64) -> HubResult<i64>;
-    /// Changes after `after` for the tenant-wide log and the given units.
-    fn changes_after(&mut self, tenant: Uuid, units: &[Uuid], after: i64, limit: u32) -> HubResult<Vec<(i64, Change)>>;
-    /// The oldest position a cursor may still point at.
-    fn history_floor(&mut self) -> HubResult<i64>;
+    /// Appends to the pull log.
+    fn append_change(&mut self, tenant: Uuid, unit_id: Option<Uuid>, change: &Change, now_ms: i64) -> HubResult<()>;
+    /// Up to `limit` changes of the tenant-wide log and the given units after
+    /// `cursor` (empty: from the start), the cursor after them, and whether
+    /// more wait. Cursors are the backend's own; a foreign one is a
+    /// `BadRequest`, one older than the kept history a `Resnapshot`. A
+    /// change committed after a page was served never lands behind its cursor.
+    fn pull_page(
+        &mut self,
+        tenant: Uuid,
+        units: &[Uuid],
+        cursor: &str,
+        limit: u32,
+    ) -> HubResult<(Vec<Change>, String, bool)>;
 
     fn file_conflict(&mut self, tenant: Uuid, conflict: &ConflictRecord, now_ms: i64) -> HubResult<()>;
     fn conflicts(&mut self, tenant: Uuid) -> HubResult<Vec<ConflictRecord>>;
 }
 
+/// On whose behalf a transaction runs. Backends that can confine rows
+/// (PostgreSQL's row-level security) confine them to this.
+#[derive(Debug, Clone, Copy)]
+pub enum Scope<'a> {
+    /// Before authentication: credential and enrolment-code look-ups only.
+    Hub,
+    /// An authenticated device: its tenant and units.
+    Device(&'a DeviceAuth),
+    /// The administrator's commands.
+    Admin,
+}
+
 /// A storage backend: hands out transactions.
 pub trait Backend: Send + Sync + 'static {
-    /// Runs `f` in one transaction: committed if it returns Ok, rolled back otherwise.
-    fn transaction<T>(&self, f: impl FnOnce(&mut dyn Tx) -> HubResult<T>) -> HubResult<T>;
+    /// Runs `f` in one transaction on behalf of `scope`: committed if it
+    /// returns Ok, rolled back otherwise.
+    fn transaction<T>(&self, scope: Scope<'_>, f: impl FnOnce(&mut dyn Tx) -> HubResult<T>) -> HubResult<T>;
 }

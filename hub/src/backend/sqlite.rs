@@ -13,7 +13,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use super::{Backend, ConflictRecord, DeviceAuth, DeviceInfo, DocumentRow, Tx, VersionRow};
+use super::{Backend, ConflictRecord, DeviceAuth, DeviceInfo, DocumentRow, Scope, Tx, VersionRow};
 use crate::error::{HubError, HubResult};
 
 const SCHEMA_VERSION: i64 = 1;
@@ -108,7 +108,8 @@ impl SqliteBackend {
 }
 
 impl Backend for SqliteBackend {
-    fn transaction<T>(&self, f: impl FnOnce(&mut dyn Tx) -> HubResult<T>) -> HubResult<T> {
+    /// SQLite has no row-level security: scope is enforced by the sync rules alone.
+    fn transaction<T>(&self, _scope: Scope<'_>, f: impl FnOnce(&mut dyn Tx) -> HubResult<T>) -> HubResult<T> {
         let mut conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let mut t = SqliteTx { tx };
@@ -120,6 +121,61 @@ impl Backend for SqliteBackend {
 
 struct SqliteTx<'c> {
     tx: rusqlite::Transaction<'c>,
+}
+
+/// Cursors are opaque to devices: a format tag and the last position, hex.
+fn encode_cursor(seq: i64) -> String {
+    format!("c1.{seq:x}")
+}
+
+fn decode_cursor(cursor: &str) -> HubResult<i64> {
+    if cursor.is_empty() {
+        return Ok(0);
+    }
+    cursor
+        .strip_prefix("c1.")
+        .and_then(|h| i64::from_str_radix(h, 16).ok())
+        .filter(|s| *s >= 0)
+        .ok_or_else(|| HubError::BadRequest("cursor is not one this hub issued".into()))
+}
+
+impl SqliteTx<'_> {
+    /// Changes after position `after`, with their positions.
+    fn changes_after(&mut self, tenant: Uuid, units: &[Uuid], after: i64, limit: u32) -> HubResult<Vec<(i64, Change)>> {
+        // Unit ids are bound as a JSON array so the statement stays cacheable.
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT seq, entity, entity_id, version, origin, payload FROM changes
+             WHERE tenant_id = ?1 AND seq > ?2
+               AND (unit_id IS NULL OR unit_id IN (SELECT unhex(replace(value, '-', '')) FROM json_each(?3)))
+             ORDER BY seq LIMIT ?4",
+        )?;
+        let rows = stmt
+            .query_map(params![tenant, after, json(&units)?, limit], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Uuid>(2)?,
+                    r.get::<_, Option<u32>>(3)?,
+                    r.get::<_, Option<Uuid>>(4)?,
+                    r.get::<_, String>(5)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        rows.into_iter()
+            .map(|(seq, entity, entity_id, version, origin_device, payload)| {
+                Ok((
+                    seq,
+                    Change {
+                        entity: entity_from(&entity)?,
+                        entity_id,
+                        version,
+                        origin_device,
+                        payload: parse(&payload)?,
+                    },
+                ))
+            })
+            .collect()
+    }
 }
 
 impl Tx for SqliteTx<'_> {
@@ -327,66 +383,42 @@ impl Tx for SqliteTx<'_> {
         row.map(|s| parse(&s)).transpose()
     }
 
-    fn append_change(&mut self, tenant: Uuid, unit_id: Option<Uuid>, c: &Change, now_ms: i64) -> HubResult<i64> {
-        Ok(self
-            .tx
+    fn append_change(&mut self, tenant: Uuid, unit_id: Option<Uuid>, c: &Change, now_ms: i64) -> HubResult<()> {
+        self.tx
             .prepare_cached(
                 "INSERT INTO changes (tenant_id, unit_id, entity, entity_id, version, origin, payload, committed_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING seq",
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )?
-            .query_row(
-                params![
-                    tenant,
-                    unit_id,
-                    entity_str(c.entity)?,
-                    c.entity_id,
-                    c.version,
-                    c.origin_device,
-                    json(&c.payload)?,
-                    now_ms
-                ],
-                |r| r.get(0),
-            )?)
+            .execute(params![
+                tenant,
+                unit_id,
+                entity_str(c.entity)?,
+                c.entity_id,
+                c.version,
+                c.origin_device,
+                json(&c.payload)?,
+                now_ms
+            ])?;
+        Ok(())
     }
 
-    fn changes_after(&mut self, tenant: Uuid, units: &[Uuid], after: i64, limit: u32) -> HubResult<Vec<(i64, Change)>> {
-        // Unit ids are bound as a JSON array so the statement stays cacheable.
-        let mut stmt = self.tx.prepare_cached(
-            "SELECT seq, entity, entity_id, version, origin, payload FROM changes
-             WHERE tenant_id = ?1 AND seq > ?2
-               AND (unit_id IS NULL OR unit_id IN (SELECT unhex(replace(value, '-', '')) FROM json_each(?3)))
-             ORDER BY seq LIMIT ?4",
-        )?;
-        let rows = stmt
-            .query_map(params![tenant, after, json(&units)?, limit], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, Uuid>(2)?,
-                    r.get::<_, Option<u32>>(3)?,
-                    r.get::<_, Option<Uuid>>(4)?,
-                    r.get::<_, String>(5)?,
-                ))
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        rows.into_iter()
-            .map(|(seq, entity, entity_id, version, origin_device, payload)| {
-                Ok((
-                    seq,
-                    Change {
-                        entity: entity_from(&entity)?,
-                        entity_id,
-                        version,
-                        origin_device,
-                        payload: parse(&payload)?,
-                    },
-                ))
-            })
-            .collect()
-    }
-
-    fn history_floor(&mut self) -> HubResult<i64> {
-        Ok(self.tx.query_row("SELECT value FROM meta WHERE key = 'history_floor'", [], |r| r.get(0))?)
+    fn pull_page(
+        &mut self,
+        tenant: Uuid,
+        units: &[Uuid],
+        cursor: &str,
+        limit: u32,
+    ) -> HubResult<(Vec<Change>, String, bool)> {
+        let after = decode_cursor(cursor)?;
+        let floor: i64 = self.tx.query_row("SELECT value FROM meta WHERE key = 'history_floor'", [], |r| r.get(0))?;
+        if after < floor {
+            return Err(HubError::Resnapshot);
+        }
+        let mut rows = self.changes_after(tenant, units, after, limit + 1)?;
+        let more = rows.len() > limit as usize;
+        rows.truncate(limit as usize);
+        let last = rows.last().map_or(after, |(s, _)| *s);
+        Ok((rows.into_iter().map(|(_, c)| c).collect(), encode_cursor(last), more))
     }
 
     fn file_conflict(&mut self, tenant: Uuid, c: &ConflictRecord, now_ms: i64) -> HubResult<()> {
@@ -442,5 +474,20 @@ impl Tx for SqliteTx<'_> {
                 })
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_foreign_ones_are_refused() {
+        assert_eq!(decode_cursor(&encode_cursor(0)).unwrap(), 0);
+        assert_eq!(decode_cursor(&encode_cursor(123_456)).unwrap(), 123_456);
+        assert_eq!(decode_cursor("").unwrap(), 0);
+        for bad in ["42", "c1.", "c1.zz", "c2.10", "c1.-5", "p1.1.2"] {
+            assert!(decode_cursor(bad).is_err(), "{bad}");
+        }
     }
 }
