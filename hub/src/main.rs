@@ -14,12 +14,18 @@
 //! chevet-hub admin [--data DIR] conflicts TENANT
 //! ```
 //! With no `--data`, the hub keeps its SQLite file in `./chevet-hub-data`.
+//! `--postgres "host=… user=chevet_owner …"` (the schema owner, for
+//! migrations and admin) with `--postgres-app "host=… user=chevet_app …"`
+//! (the role that serves devices under row-level security) and optionally
+//! `--schema NAME` (default `chevet`) use PostgreSQL instead.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use chevet_core::domain::{Establishment, EstablishmentKind, Role, Staff, Unit};
+use chevet_hub::backend::AnyBackend;
+use chevet_hub::backend::postgres::PostgresBackend;
 use chevet_hub::{Admin, SqliteBackend};
 use uuid::Uuid;
 
@@ -50,8 +56,38 @@ fn e<T>(r: Result<T, chevet_hub::error::HubError>) -> Result<T, String> {
     r.map_err(|err| err.to_string())
 }
 
-fn admin(data: &PathBuf, args: &[String]) -> CliResult {
-    let backend = open(data)?;
+/// Where the hub keeps its data.
+enum Storage {
+    Sqlite(PathBuf),
+    /// Owner (migrations, admin) and application connection strings, schema.
+    Postgres {
+        owner: String,
+        app: Option<String>,
+        schema: String,
+    },
+}
+
+impl Storage {
+    fn open(self, serving: bool) -> Result<AnyBackend, String> {
+        match self {
+            Storage::Sqlite(data) => Ok(AnyBackend::Sqlite(open(&data)?)),
+            Storage::Postgres { owner, app, schema } => {
+                // Admin commands run as the owner; serving needs the confined role.
+                let app = match app {
+                    Some(a) => a,
+                    None if !serving => owner.clone(),
+                    None => {
+                        return Err("serving on PostgreSQL needs --postgres-app (the row-level-security role)".into());
+                    }
+                };
+                PostgresBackend::open(&owner, &app, &schema).map(AnyBackend::Postgres).map_err(|e| e.to_string())
+            }
+        }
+    }
+}
+
+fn admin(storage: Storage, args: &[String]) -> CliResult {
+    let backend = storage.open(false)?;
     let admin = Admin::new(&backend);
     let a: Vec<&str> = args.iter().map(String::as_str).collect();
     match a.as_slice() {
@@ -139,8 +175,8 @@ fn admin(data: &PathBuf, args: &[String]) -> CliResult {
     Ok(())
 }
 
-async fn serve(data: PathBuf, listen: String) -> CliResult {
-    let backend = Arc::new(open(&data)?);
+async fn serve(backend: AnyBackend, listen: String) -> CliResult {
+    let backend = Arc::new(backend);
     let listener =
         tokio::net::TcpListener::bind(&listen).await.map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     let shutdown = async {
@@ -168,13 +204,23 @@ fn main() -> ExitCode {
     chevet_hub::logging::init(if quiet { log::LevelFilter::Error } else { log::LevelFilter::Info });
     let result = (|| -> CliResult {
         let data = PathBuf::from(take_opt(&mut args, "--data")?.unwrap_or_else(|| "chevet-hub-data".into()));
+        let storage = match take_opt(&mut args, "--postgres")? {
+            Some(owner) => Storage::Postgres {
+                owner,
+                app: take_opt(&mut args, "--postgres-app")?,
+                schema: take_opt(&mut args, "--schema")?.unwrap_or_else(|| "chevet".into()),
+            },
+            None => Storage::Sqlite(data),
+        };
         match args.first().map(String::as_str) {
             Some("serve") => {
                 let listen = take_opt(&mut args, "--listen")?.unwrap_or_else(|| "127.0.0.1:8787".into());
                 let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
-                rt.block_on(serve(data, listen))
+                // Open storage before the runtime: the PostgreSQL client blocks on its own.
+                let backend = storage.open(true)?;
+                rt.block_on(serve(backend, listen))
             }
-            Some("admin") => admin(&data, &args[1..]),
+            Some("admin") => admin(storage, &args[1..]),
             Some("demo") => {
                 let per_unit: usize =
                     args.get(1).map(|s| s.parse().map_err(|_| "RESIDENTS must be a number")).transpose()?.unwrap_or(20);

@@ -57,15 +57,18 @@ pub fn push(tx: &mut dyn Tx, device: &DeviceAuth, req: PushRequest, now_ms: i64)
     if req.ops.len() > MAX_PUSH_OPS {
         return Err(HubError::TooLarge);
     }
+    let ids: Vec<Uuid> = req.ops.iter().map(|o| o.op_id).collect();
+    let mut answered = tx.op_outcomes(&ids)?;
+    let mut units = UnitCache::default();
     let mut results = Vec::with_capacity(req.ops.len());
     let mut last_seq = 0;
     for op in &req.ops {
         last_seq = last_seq.max(op.device_seq);
-        if let Some(outcome) = tx.op_outcome(op.op_id)? {
-            results.push(OpResult { op_id: op.op_id, duplicate: true, outcome });
+        if let Some(outcome) = answered.get(&op.op_id) {
+            results.push(OpResult { op_id: op.op_id, duplicate: true, outcome: outcome.clone() });
             continue;
         }
-        let outcome = match apply(tx, device, op, now_ms)? {
+        let outcome = match apply(tx, device, op, &mut units, now_ms)? {
             Ok(outcome) => outcome,
             Err(Reject(code, reason)) => {
                 log::warn!("op {} from device {} rejected: {:?}", op.op_id, device.device_id, code);
@@ -74,11 +77,17 @@ pub fn push(tx: &mut dyn Tx, device: &DeviceAuth, req: PushRequest, now_ms: i64)
             }
         };
         tx.save_op_outcome(device, op, &outcome, now_ms)?;
+        // The same op_id twice in one batch: the second is a replay of the first.
+        answered.insert(op.op_id, outcome.clone());
         results.push(OpResult { op_id: op.op_id, duplicate: false, outcome });
     }
     tx.note_device_seen(device.device_id, last_seq, now_ms)?;
     Ok(PushResponse { results, hub_time_ms: now_ms })
 }
+
+/// Residents' units looked up during one push (a batch is mostly a few residents).
+#[derive(Default)]
+struct UnitCache(std::collections::HashMap<Uuid, Uuid>);
 
 fn in_scope(device: &DeviceAuth, unit: Uuid) -> Result<(), Reject> {
     if device.units.contains(&unit) {
@@ -90,19 +99,51 @@ fn in_scope(device: &DeviceAuth, unit: Uuid) -> Result<(), Reject> {
 
 /// The unit a resident belongs to on the hub.
 fn resident_unit(tx: &mut dyn Tx, tenant: Uuid, resident: Uuid) -> HubResult<Result<Uuid, Reject>> {
+    resident_unit_cached(tx, tenant, resident, &mut UnitCache::default())
+}
+
+fn resident_unit_cached(
+    tx: &mut dyn Tx,
+    tenant: Uuid,
+    resident: Uuid,
+    cache: &mut UnitCache,
+) -> HubResult<Result<Uuid, Reject>> {
+    if let Some(u) = cache.0.get(&resident) {
+        return Ok(Ok(*u));
+    }
+    let found = resident_unit_uncached(tx, tenant, resident)?;
+    if let Ok(u) = found {
+        cache.0.insert(resident, u);
+    }
+    Ok(found)
+}
+
+fn resident_unit_uncached(tx: &mut dyn Tx, tenant: Uuid, resident: Uuid) -> HubResult<Result<Uuid, Reject>> {
     Ok(match tx.document(tenant, resident)? {
         Some(doc) if doc.entity == Entity::Resident => doc.unit_id.ok_or_else(|| malformed("resident without a unit")),
-        _ => Err(Reject(RejectCode::UnknownResident, format!("resident {resident} unknown to the hub"))),
+        // Unknown and invisible look the same (on PostgreSQL, row-level
+        // security hides other units' residents from the device's transaction).
+        _ => {
+            Err(Reject(RejectCode::OutOfScope, format!("resident {resident} is unknown or outside the device's scope")))
+        }
     })
 }
 
-fn apply(tx: &mut dyn Tx, device: &DeviceAuth, op: &Operation, now_ms: i64) -> HubResult<Result<OpOutcome, Reject>> {
+fn apply(
+    tx: &mut dyn Tx,
+    device: &DeviceAuth,
+    op: &Operation,
+    units: &mut UnitCache,
+    now_ms: i64,
+) -> HubResult<Result<OpOutcome, Reject>> {
     if op.entity.is_reference() {
         return Ok(Err(Reject(RejectCode::ReadOnly, "reference data is pull-only".into())));
     }
     if op.entity == Entity::Fact {
-        return apply_fact(tx, device, op, now_ms);
+        return apply_fact(tx, device, op, units, now_ms);
     }
+    // A document change may move a resident: forget what this batch knew.
+    units.0.remove(&op.entity_id);
     apply_document(tx, device, op, now_ms)
 }
 
@@ -110,6 +151,7 @@ fn apply_fact(
     tx: &mut dyn Tx,
     device: &DeviceAuth,
     op: &Operation,
+    units: &mut UnitCache,
     now_ms: i64,
 ) -> HubResult<Result<OpOutcome, Reject>> {
     let fact: Fact = match serde_json::from_value(op.payload.clone()) {
@@ -122,23 +164,21 @@ fn apply_fact(
     if fact.validate().is_err() {
         return Ok(Err(malformed("fact fails validation")));
     }
-    let unit = match resident_unit(tx, device.tenant_id, fact.resident_id())? {
+    let unit = match resident_unit_cached(tx, device.tenant_id, fact.resident_id(), units)? {
         Ok(u) => u,
         Err(r) => return Ok(Err(r)),
     };
     if let Err(r) = in_scope(device, unit) {
         return Ok(Err(r));
     }
-    if tx.insert_fact(device.tenant_id, fact.id(), unit, &op.payload, now_ms)? {
-        let change = Change {
-            entity: Entity::Fact,
-            entity_id: fact.id(),
-            version: None,
-            origin_device: Some(device.device_id),
-            payload: op.payload.clone(),
-        };
-        tx.append_change(device.tenant_id, Some(unit), &change, now_ms)?;
-    }
+    let change = Change {
+        entity: Entity::Fact,
+        entity_id: fact.id(),
+        version: None,
+        origin_device: Some(device.device_id),
+        payload: op.payload.clone(),
+    };
+    tx.insert_fact_logged(device.tenant_id, unit, &change, now_ms)?;
     Ok(Ok(OpOutcome::Applied { version: None }))
 }
 

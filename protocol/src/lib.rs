@@ -87,7 +87,9 @@ pub struct PushRequest {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RejectCode {
-    /// The record's resident or unit is outside the device's scope.
+    /// The record's resident or unit is outside the device's scope, or
+    /// unknown to the hub (the two look alike on purpose: a device learns
+    /// nothing about residents it may not see).
     OutOfScope,
     /// The payload is not what the entity holds.
     Malformed,
@@ -95,8 +97,6 @@ pub enum RejectCode {
     UnknownBase,
     /// Reference data is pull-only.
     ReadOnly,
-    /// The fact refers to a resident the hub does not know.
-    UnknownResident,
 }
 
 /// The hub's answer to one operation.

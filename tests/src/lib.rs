@@ -13,6 +13,8 @@ use chevet_core::demo::DEMO_PIN;
 use chevet_core::domain::*;
 use chevet_core::sync::{self, CancelHandle, HubClient, RetryPolicy, SyncOptions, SyncReport};
 use chevet_core::{Store, StoreOptions};
+use chevet_hub::backend::AnyBackend;
+use chevet_hub::backend::postgres::PostgresBackend;
 use chevet_hub::{Admin, SqliteBackend};
 use jiff::civil::date;
 use tokio::sync::oneshot;
@@ -22,7 +24,7 @@ use uuid::Uuid;
 /// A hub on 127.0.0.1 with a tenant, an EHPAD, two units and staff.
 pub struct TestHub {
     pub dir: tempfile::TempDir,
-    pub backend: Arc<SqliteBackend>,
+    pub backend: Arc<AnyBackend>,
     pub addr: SocketAddr,
     pub tenant: Uuid,
     pub units: Vec<Uuid>,
@@ -40,11 +42,42 @@ pub fn install_tls_provider() {
 }
 
 impl TestHub {
-    /// Starts a hub with `per_unit` residents in each of two units.
+    /// Starts a hub on SQLite with `per_unit` residents in each of two units.
     pub async fn start(per_unit: usize) -> TestHub {
+        Self::start_on(per_unit, false).await
+    }
+
+    /// Starts a hub with `per_unit` residents in each of two units, on
+    /// PostgreSQL (in a fresh schema of the test server) or SQLite.
+    pub async fn start_on(per_unit: usize, postgres: bool) -> TestHub {
         install_tls_provider();
         let dir = tempfile::tempdir().expect("temp dir");
-        let backend = Arc::new(SqliteBackend::open(&dir.path().join("hub.db")).expect("hub db"));
+        let path = dir.path().join("hub.db");
+        // Storage set-up blocks (the PostgreSQL client runs its own runtime).
+        let (backend, tenant, units, nurse, care_aide, residents) =
+            tokio::task::spawn_blocking(move || Self::setup(path, per_unit, postgres)).await.expect("hub set-up");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let mut hub = TestHub { dir, backend, addr, tenant, units, nurse, care_aide, residents, server: None };
+        hub.serve(listener);
+        hub
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn setup(
+        path: std::path::PathBuf,
+        per_unit: usize,
+        postgres: bool,
+    ) -> (Arc<AnyBackend>, Uuid, Vec<Uuid>, Staff, Staff, Vec<Resident>) {
+        let backend = Arc::new(if postgres {
+            let owner =
+                std::env::var("CHEVET_TEST_PG_OWNER").expect("CHEVET_TEST_PG_OWNER: see scripts/postgres-for-tests");
+            let app = std::env::var("CHEVET_TEST_PG_APP").expect("CHEVET_TEST_PG_APP: see scripts/postgres-for-tests");
+            let schema = format!("sim_{}", Uuid::now_v7().simple());
+            AnyBackend::Postgres(PostgresBackend::open(&owner, &app, &schema).expect("PostgreSQL"))
+        } else {
+            AnyBackend::Sqlite(SqliteBackend::open(&path).expect("hub db"))
+        });
         let admin = Admin::new(&*backend);
         let tenant = admin.create_tenant("Groupe Les Tilleuls").unwrap();
         let est = Establishment {
@@ -86,11 +119,7 @@ impl TestHub {
                 residents.push(serde_json::from_value(serde_json::Value::Object(r.state)).unwrap());
             }
         }
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let mut hub = TestHub { dir, backend, addr, tenant, units, nurse, care_aide, residents, server: None };
-        hub.serve(listener);
-        hub
+        (backend, tenant, units, nurse, care_aide, residents)
     }
 
     fn serve(&mut self, listener: tokio::net::TcpListener) {
@@ -129,12 +158,16 @@ impl TestHub {
         self.serve(listener);
     }
 
-    pub fn admin(&self) -> Admin<'_, SqliteBackend> {
+    pub fn admin(&self) -> Admin<'_, AnyBackend> {
         Admin::new(&self.backend)
     }
 
-    pub fn code(&self, units: &[Uuid]) -> String {
-        self.admin().enrolment_code(self.tenant, units, 1).unwrap()
+    /// A one-time enrolment code (off the async threads: storage blocks).
+    pub async fn code(&self, units: &[Uuid]) -> String {
+        let (backend, tenant, units) = (self.backend.clone(), self.tenant, units.to_vec());
+        tokio::task::spawn_blocking(move || Admin::new(&*backend).enrolment_code(tenant, &units, 1).unwrap())
+            .await
+            .unwrap()
     }
 
     /// A number from the hub's database (a second, read-only connection).
@@ -171,7 +204,7 @@ impl Device {
         let options = StoreOptions { pin_cost: Argon2Cost::MINIMUM, ..StoreOptions::default() };
         let store = Store::open(dir.path().join("device.db"), &KekVault::new([7; 32]), options).unwrap();
         let client = HubClient::new(url, None).unwrap().with_retry(fast_retry());
-        sync::enrol(&store, &client, &hub.code(units), label).await.unwrap();
+        sync::enrol(&store, &client, &hub.code(units).await, label).await.unwrap();
         let client = sync::client_for(&store).unwrap().with_retry(fast_retry());
         Device { dir, store, client }
     }

@@ -207,7 +207,7 @@ async fn scope_revocation_and_bad_requests_are_refused() {
     assert_eq!(wrong_protocol.status(), 426);
     assert_eq!(hub.count("SELECT COUNT(*) FROM ops"), before);
     // An enrolment code works once.
-    let code = hub.code(&[u1]);
+    let code = hub.code(&[u1]).await;
     let enrol = |device_id: Uuid| {
         http.post(format!("{url}/v1/enrol"))
             .header("content-type", "application/json")

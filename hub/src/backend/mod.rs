@@ -3,6 +3,7 @@
 //! against it, so every backend behaves the same and one conformance suite
 //! tests them all.
 
+pub mod postgres;
 pub mod sqlite;
 
 use std::collections::BTreeSet;
@@ -90,6 +91,16 @@ pub trait Tx {
     fn devices(&mut self, tenant: Uuid) -> HubResult<Vec<DeviceInfo>>;
 
     fn op_outcome(&mut self, op_id: Uuid) -> HubResult<Option<OpOutcome>>;
+    /// The answers already given to any of `op_ids` (replays), in one go.
+    fn op_outcomes(&mut self, op_ids: &[Uuid]) -> HubResult<std::collections::HashMap<Uuid, OpOutcome>> {
+        let mut out = std::collections::HashMap::new();
+        for id in op_ids {
+            if let Some(o) = self.op_outcome(*id)? {
+                out.insert(*id, o);
+            }
+        }
+        Ok(out)
+    }
     fn save_op_outcome(
         &mut self,
         device: &DeviceAuth,
@@ -125,6 +136,15 @@ pub trait Tx {
     /// Inserts a fact; false if it was already there.
     fn insert_fact(&mut self, tenant: Uuid, id: Uuid, unit_id: Uuid, payload: &Value, now_ms: i64) -> HubResult<bool>;
     fn fact(&mut self, tenant: Uuid, id: Uuid) -> HubResult<Option<Value>>;
+    /// Inserts a fact and, if it was new, logs `change` for the pull; false
+    /// if the fact was already there. (Backends may do both in one round trip.)
+    fn insert_fact_logged(&mut self, tenant: Uuid, unit_id: Uuid, change: &Change, now_ms: i64) -> HubResult<bool> {
+        if !self.insert_fact(tenant, change.entity_id, unit_id, &change.payload, now_ms)? {
+            return Ok(false);
+        }
+        self.append_change(tenant, Some(unit_id), change, now_ms)?;
+        Ok(true)
+    }
 
     /// Appends to the pull log.
     fn append_change(&mut self, tenant: Uuid, unit_id: Option<Uuid>, change: &Change, now_ms: i64) -> HubResult<()>;
@@ -162,4 +182,19 @@ pub trait Backend: Send + Sync + 'static {
     /// Runs `f` in one transaction on behalf of `scope`: committed if it
     /// returns Ok, rolled back otherwise.
     fn transaction<T>(&self, scope: Scope<'_>, f: impl FnOnce(&mut dyn Tx) -> HubResult<T>) -> HubResult<T>;
+}
+
+/// Either backend, chosen at start-up (the CLI, the simulator).
+pub enum AnyBackend {
+    Sqlite(sqlite::SqliteBackend),
+    Postgres(postgres::PostgresBackend),
+}
+
+impl Backend for AnyBackend {
+    fn transaction<T>(&self, scope: Scope<'_>, f: impl FnOnce(&mut dyn Tx) -> HubResult<T>) -> HubResult<T> {
+        match self {
+            AnyBackend::Sqlite(b) => b.transaction(scope, f),
+            AnyBackend::Postgres(b) => b.transaction(scope, f),
+        }
+    }
 }

@@ -10,6 +10,8 @@
 //!                               sync cycles as fast as WORKERS concurrent devices can go
 //! chevet-sim all                each of the above with its defaults
 //! ```
+//! `--postgres` runs the hub on PostgreSQL (a fresh schema on the server that
+//! `scripts/postgres-for-tests` starts; it reads CHEVET_TEST_PG_OWNER/_APP).
 //! A sync cycle is what a tablet does every few minutes: push two new
 //! facts, then pull until the hub has nothing more. Load and saturation
 //! drive devices at the protocol level (the hub is what they measure);
@@ -27,6 +29,17 @@ use chevet_protocol::{EnrolRequest, Entity, Operation, PushRequest};
 use tokio::sync::Mutex;
 use uuid::Uuid;
 
+static POSTGRES: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether the hub runs on PostgreSQL (`--postgres`) rather than SQLite.
+fn pg() -> bool {
+    POSTGRES.load(Ordering::SeqCst)
+}
+
+fn backend_name() -> &'static str {
+    if pg() { "PostgreSQL" } else { "SQLite" }
+}
+
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
@@ -39,7 +52,7 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 }
 
 async fn offline_return() {
-    let hub = TestHub::start(20).await;
+    let hub = TestHub::start_on(20, pg()).await;
     let unit = hub.units[0];
     let mut d = Device::enrol(&hub, &hub.url(), &[unit], "Tablette SSIAD").await;
     let residents: Vec<Uuid> = hub.residents.iter().filter(|r| r.unit_id == unit).map(|r| r.id).collect();
@@ -71,7 +84,7 @@ async fn offline_return() {
 }
 
 async fn first_sync() {
-    let hub = TestHub::start(80).await;
+    let hub = TestHub::start_on(80, pg()).await;
     let unit = hub.units[0];
     let mut seeder = Device::enrol(&hub, &hub.url(), &[unit], "Tablette d'amorçage").await;
     let residents: Vec<Uuid> = hub.residents.iter().filter(|r| r.unit_id == unit).map(|r| r.id).collect();
@@ -106,7 +119,7 @@ async fn sim_devices(hub: &TestHub, n: usize) -> Vec<Arc<SimDevice>> {
     let mut out = Vec::with_capacity(n);
     for i in 0..n {
         let unit = hub.units[i % hub.units.len()];
-        let code = hub.code(&[unit]);
+        let code = hub.code(&[unit]).await;
         let client = HubClient::new(&hub.url(), None).unwrap().with_retry(RetryPolicy {
             attempts: 1,
             base_delay: Duration::from_millis(1),
@@ -182,7 +195,7 @@ fn report(name: &str, started: Instant, cycles: usize, errors: usize, mut lat: V
 }
 
 async fn load(devices: usize, rate: f64, seconds: u64) {
-    let hub = TestHub::start(40).await;
+    let hub = TestHub::start_on(40, pg()).await;
     let devs = sim_devices(&hub, devices).await;
     let lat = Arc::new(std::sync::Mutex::new(Vec::new()));
     let errors = Arc::new(AtomicUsize::new(0));
@@ -211,7 +224,7 @@ async fn load(devices: usize, rate: f64, seconds: u64) {
 }
 
 async fn saturate(devices: usize, workers: usize, seconds: u64) {
-    let hub = TestHub::start(40).await;
+    let hub = TestHub::start_on(40, pg()).await;
     let devs = sim_devices(&hub, devices).await;
     let next = Arc::new(AtomicUsize::new(0));
     let done = Arc::new(AtomicUsize::new(0));
@@ -254,7 +267,12 @@ async fn saturate(devices: usize, workers: usize, seconds: u64) {
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     chevet_e2e::install_tls_provider();
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(i) = args.iter().position(|a| a == "--postgres") {
+        args.remove(i);
+        POSTGRES.store(true, Ordering::SeqCst);
+    }
+    println!("hub storage: {}", backend_name());
     let num = |i: usize, default: f64| args.get(i).and_then(|s| s.parse::<f64>().ok()).unwrap_or(default);
     match args.first().map(String::as_str).unwrap_or("all") {
         "offline-return" => offline_return().await,

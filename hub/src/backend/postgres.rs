@@ -1,0 +1,712 @@
+//! PostgreSQL backend, for a group's hub serving many establishments.
+//!
+//! Two roles: the owner runs migrations and admin commands; the
+//! application role serves devices and is confined by row-level security
+//! to the tenant and units of the device it serves (`chevet.tenant` and
+//! `chevet.units`, set per transaction), so a bug in the sync rules still
+//! cannot read or write another tenant. Look-ups before authentication go
+//! through three narrow SECURITY DEFINER functions.
+//!
+//! The pull log is ordered by (transaction id, position) and served only
+//! below the oldest transaction still running, so a change committed late
+//! by a slow transaction is never behind a cursor already handed out.
+
+use std::collections::BTreeSet;
+use std::sync::{Condvar, Mutex};
+
+use chevet_protocol::{Change, Entity, OpOutcome, Operation, RejectCode};
+use std::collections::HashMap;
+
+use postgres::{Client, NoTls, Statement};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use super::{Backend, ConflictRecord, DeviceAuth, DeviceInfo, DocumentRow, Scope, Tx, VersionRow};
+use crate::error::{HubError, HubResult};
+
+const SCHEMA_VERSION: i64 = 1;
+const MAX_CONNECTIONS: usize = 16;
+
+fn pg(e: postgres::Error) -> HubError {
+    // PostgreSQL errors name tables and constraints, not row values we bind.
+    HubError::Storage(format!(
+        "postgres: {}",
+        e.as_db_error().map_or_else(|| e.to_string(), |d| d.message().to_owned())
+    ))
+}
+
+/// The schema, tables, policies and functions, for schema `{s}`.
+fn schema_sql(s: &str) -> String {
+    let tenant = "tenant_id = NULLIF(current_setting('chevet.tenant', true), '')::uuid";
+    let unit = "(unit_id IS NULL OR unit_id = ANY (NULLIF(current_setting('chevet.units', true), '')::uuid[]))";
+    format!(
+        r#"
+CREATE TABLE {s}.meta (key text PRIMARY KEY, value bigint NOT NULL);
+INSERT INTO {s}.meta VALUES ('schema_version', {SCHEMA_VERSION}), ('history_floor_tx', 0);
+CREATE TABLE {s}.tenants (id uuid PRIMARY KEY, name text NOT NULL, created_ms bigint NOT NULL);
+CREATE TABLE {s}.devices (
+    id uuid PRIMARY KEY, tenant_id uuid NOT NULL REFERENCES {s}.tenants, label text NOT NULL, units uuid[] NOT NULL,
+    credential_hash bytea NOT NULL UNIQUE, enrolled_ms bigint NOT NULL, revoked_ms bigint,
+    last_seq bigint NOT NULL DEFAULT 0, last_seen_ms bigint);
+CREATE TABLE {s}.enrolment_codes (
+    code_hash bytea PRIMARY KEY, tenant_id uuid NOT NULL REFERENCES {s}.tenants, units uuid[] NOT NULL,
+    expires_ms bigint NOT NULL, used_ms bigint);
+CREATE TABLE {s}.documents (
+    id uuid PRIMARY KEY, tenant_id uuid NOT NULL, entity text NOT NULL, unit_id uuid, version integer NOT NULL,
+    state jsonb NOT NULL);
+CREATE TABLE {s}.document_versions (
+    id uuid NOT NULL, tenant_id uuid NOT NULL, version integer NOT NULL, origin uuid, changed jsonb NOT NULL,
+    state jsonb NOT NULL, PRIMARY KEY (id, version));
+CREATE TABLE {s}.facts (
+    id uuid PRIMARY KEY, tenant_id uuid NOT NULL, unit_id uuid NOT NULL, payload jsonb NOT NULL, received_ms bigint NOT NULL);
+CREATE TABLE {s}.ops (
+    op_id uuid PRIMARY KEY, tenant_id uuid NOT NULL, device_id uuid NOT NULL, device_seq bigint NOT NULL,
+    outcome jsonb NOT NULL, received_ms bigint NOT NULL);
+CREATE TABLE {s}.quarantine (
+    op_id uuid PRIMARY KEY, tenant_id uuid NOT NULL, device_id uuid NOT NULL, code text NOT NULL, reason text NOT NULL,
+    op jsonb NOT NULL, received_ms bigint NOT NULL);
+CREATE TABLE {s}.changes (
+    seq bigserial PRIMARY KEY, tx_id xid8 NOT NULL DEFAULT pg_current_xact_id(), tenant_id uuid NOT NULL, unit_id uuid,
+    entity text NOT NULL, entity_id uuid NOT NULL, version integer, origin uuid, payload jsonb NOT NULL,
+    committed_ms bigint NOT NULL);
+CREATE INDEX changes_pull ON {s}.changes (tenant_id, tx_id, seq);
+CREATE TABLE {s}.conflicts (
+    op_id uuid PRIMARY KEY, tenant_id uuid NOT NULL, entity text NOT NULL, entity_id uuid NOT NULL,
+    device_id uuid NOT NULL, fields jsonb NOT NULL, device_values jsonb NOT NULL, hub_values jsonb NOT NULL,
+    proposal boolean NOT NULL, created_ms bigint NOT NULL, resolved_ms bigint);
+
+-- Row-level security: the application role sees its device's tenant and units only.
+ALTER TABLE {s}.tenants ENABLE ROW LEVEL SECURITY;
+CREATE POLICY tenant ON {s}.tenants USING (id = NULLIF(current_setting('chevet.tenant', true), '')::uuid);
+ALTER TABLE {s}.enrolment_codes ENABLE ROW LEVEL SECURITY;
+ALTER TABLE {s}.devices ENABLE ROW LEVEL SECURITY;
+CREATE POLICY tenant ON {s}.devices USING ({tenant}) WITH CHECK ({tenant});
+ALTER TABLE {s}.documents ENABLE ROW LEVEL SECURITY;
+CREATE POLICY scope ON {s}.documents USING ({tenant} AND {unit}) WITH CHECK ({tenant} AND {unit});
+ALTER TABLE {s}.document_versions ENABLE ROW LEVEL SECURITY;
+CREATE POLICY tenant ON {s}.document_versions USING ({tenant}) WITH CHECK ({tenant});
+ALTER TABLE {s}.facts ENABLE ROW LEVEL SECURITY;
+CREATE POLICY scope ON {s}.facts USING ({tenant} AND {unit}) WITH CHECK ({tenant} AND {unit});
+ALTER TABLE {s}.changes ENABLE ROW LEVEL SECURITY;
+CREATE POLICY scope ON {s}.changes USING ({tenant} AND {unit}) WITH CHECK ({tenant} AND {unit});
+ALTER TABLE {s}.ops ENABLE ROW LEVEL SECURITY;
+CREATE POLICY tenant ON {s}.ops USING ({tenant}) WITH CHECK ({tenant});
+ALTER TABLE {s}.quarantine ENABLE ROW LEVEL SECURITY;
+CREATE POLICY tenant ON {s}.quarantine USING ({tenant}) WITH CHECK ({tenant});
+ALTER TABLE {s}.conflicts ENABLE ROW LEVEL SECURITY;
+CREATE POLICY tenant ON {s}.conflicts USING ({tenant}) WITH CHECK ({tenant});
+
+-- Before authentication: three narrow look-ups, run as the owner.
+CREATE FUNCTION {s}.device_by_credential(h bytea) RETURNS TABLE (id uuid, tenant_id uuid, units uuid[])
+    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = {s}, pg_temp
+    AS $$ SELECT id, tenant_id, units FROM devices WHERE credential_hash = h AND revoked_ms IS NULL $$;
+CREATE FUNCTION {s}.take_enrolment_code(h bytea, now_ms bigint) RETURNS TABLE (tenant_id uuid, units uuid[])
+    LANGUAGE sql SECURITY DEFINER SET search_path = {s}, pg_temp
+    AS $$ UPDATE enrolment_codes SET used_ms = now_ms
+          WHERE code_hash = h AND used_ms IS NULL AND expires_ms > now_ms RETURNING tenant_id, units $$;
+CREATE FUNCTION {s}.device_exists(d uuid) RETURNS boolean
+    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = {s}, pg_temp
+    AS $$ SELECT EXISTS (SELECT 1 FROM devices WHERE id = d) $$;
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA {s} FROM PUBLIC;
+"#
+    )
+}
+
+/// A connection and the statements prepared on it (a round trip saved per query).
+struct Conn {
+    client: Client,
+    statements: HashMap<&'static str, Statement>,
+}
+
+/// A small blocking connection pool.
+struct Pool {
+    config: postgres::Config,
+    schema: String,
+    idle: Mutex<(Vec<Conn>, usize)>,
+    freed: Condvar,
+}
+
+impl Drop for Pool {
+    fn drop(&mut self) {
+        // Closing a client blocks on its own runtime, which panics inside an
+        // async context (a hub dropped by a tokio task): close them on a plain thread.
+        let idle = std::mem::take(&mut self.idle.get_mut().unwrap_or_else(|p| p.into_inner()).0);
+        if !idle.is_empty() {
+            let _ = std::thread::spawn(move || drop(idle)).join();
+        }
+    }
+}
+
+impl Pool {
+    fn new(conninfo: &str, schema: &str) -> HubResult<Pool> {
+        let config: postgres::Config =
+            conninfo.parse().map_err(|_| HubError::Storage("invalid PostgreSQL connection string".into()))?;
+        Ok(Pool { config, schema: schema.to_owned(), idle: Mutex::new((Vec::new(), 0)), freed: Condvar::new() })
+    }
+
+    fn get(&self) -> HubResult<Conn> {
+        let mut g = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+        loop {
+            if let Some(c) = g.0.pop() {
+                if !c.client.is_closed() {
+                    return Ok(c);
+                }
+                g.1 -= 1;
+                continue;
+            }
+            if g.1 < MAX_CONNECTIONS {
+                g.1 += 1;
+                drop(g);
+                let connected = self.config.connect(NoTls).and_then(|mut c| {
+                    c.batch_execute(&format!("SET search_path TO {}, pg_temp", self.schema))?;
+                    Ok(Conn { client: c, statements: HashMap::new() })
+                });
+                return connected.map_err(|e| {
+                    self.idle.lock().unwrap_or_else(|p| p.into_inner()).1 -= 1;
+                    self.freed.notify_one();
+                    pg(e)
+                });
+            }
+            g = self.freed.wait(g).unwrap_or_else(|p| p.into_inner());
+        }
+    }
+
+    fn put(&self, c: Conn) {
+        let mut g = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+        if c.client.is_closed() {
+            g.1 -= 1;
+        } else {
+            g.0.push(c);
+        }
+        self.freed.notify_one();
+    }
+}
+
+/// The PostgreSQL backend.
+pub struct PostgresBackend {
+    owner: Pool,
+    app: Pool,
+}
+
+fn valid_schema_name(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 48 && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+impl PostgresBackend {
+    /// Connects with the owner (migrations, admin) and application roles
+    /// and brings `schema` to the current version.
+    pub fn open(owner_conninfo: &str, app_conninfo: &str, schema: &str) -> HubResult<Self> {
+        if !valid_schema_name(schema) {
+            return Err(HubError::Storage("schema names are lower-case letters, digits and _".into()));
+        }
+        let owner = Pool::new(owner_conninfo, schema)?;
+        let app = Pool::new(app_conninfo, schema)?;
+        let app_role = app.config.get_user().unwrap_or("chevet_app").to_owned();
+        let mut c = owner.config.connect(NoTls).map_err(pg)?;
+        let mut tx = c.transaction().map_err(pg)?;
+        // Two hubs starting at once must not both migrate.
+        tx.execute("SELECT pg_advisory_xact_lock(7368656)", &[]).map_err(pg)?;
+        tx.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {schema}")).map_err(pg)?;
+        let exists: bool = tx
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM pg_tables WHERE schemaname = $1 AND tablename = 'meta')",
+                &[&schema],
+            )
+            .map_err(pg)?
+            .get(0);
+        if !exists {
+            tx.batch_execute(&schema_sql(schema)).map_err(pg)?;
+        } else {
+            let v: i64 = tx
+                .query_one(&format!("SELECT value FROM {schema}.meta WHERE key = 'schema_version'"), &[])
+                .map_err(pg)?
+                .get(0);
+            if v > SCHEMA_VERSION {
+                return Err(HubError::Storage(format!("hub schema {v} is newer than this build")));
+            }
+        }
+        if !app_role.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(HubError::Storage("application role name must be a plain identifier".into()));
+        }
+        // Admin tools connect as the owner for both; grants are for a distinct app role.
+        let owner_role = owner.config.get_user().unwrap_or_default();
+        if app_role != owner_role {
+            tx.batch_execute(&format!(
+                "GRANT USAGE ON SCHEMA {schema} TO {app_role};
+             GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA {schema} TO {app_role};
+             REVOKE ALL ON {schema}.enrolment_codes FROM {app_role};
+             REVOKE UPDATE, INSERT ON {schema}.meta, {schema}.tenants FROM {app_role};
+             GRANT USAGE ON ALL SEQUENCES IN SCHEMA {schema} TO {app_role};
+             GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA {schema} TO {app_role};"
+            ))
+            .map_err(pg)?;
+        }
+        tx.commit().map_err(pg)?;
+        Ok(PostgresBackend { owner, app })
+    }
+
+    fn run<T>(
+        &self,
+        pool: &Pool,
+        setup: &[(&str, String)],
+        f: impl FnOnce(&mut dyn Tx) -> HubResult<T>,
+    ) -> HubResult<T> {
+        let mut conn = pool.get()?;
+        let result = (|| {
+            let Conn { client, statements } = &mut conn;
+            let mut tx = client.transaction().map_err(pg)?;
+            for (key, value) in setup {
+                tx.execute("SELECT set_config($1, $2, true)", &[key, value]).map_err(pg)?;
+            }
+            let mut t = PgTx { tx, statements };
+            let out = f(&mut t)?;
+            t.tx.commit().map_err(pg)?;
+            Ok(out)
+        })();
+        pool.put(conn);
+        result
+    }
+}
+
+fn units_literal(units: &[Uuid]) -> String {
+    format!("{{{}}}", units.iter().map(Uuid::to_string).collect::<Vec<_>>().join(","))
+}
+
+impl Backend for PostgresBackend {
+    fn transaction<T>(&self, scope: Scope<'_>, f: impl FnOnce(&mut dyn Tx) -> HubResult<T>) -> HubResult<T> {
+        match scope {
+            Scope::Admin => self.run(&self.owner, &[], f),
+            Scope::Hub => self.run(&self.app, &[], f),
+            Scope::Device(d) => self.run(
+                &self.app,
+                &[("chevet.tenant", d.tenant_id.to_string()), ("chevet.units", units_literal(&d.units))],
+                f,
+            ),
+        }
+    }
+}
+
+struct PgTx<'c> {
+    tx: postgres::Transaction<'c>,
+    statements: &'c mut HashMap<&'static str, Statement>,
+}
+
+type Params<'p> = &'p [&'p (dyn postgres::types::ToSql + Sync)];
+
+impl PgTx<'_> {
+    fn statement(&mut self, sql: &'static str) -> Result<Statement, postgres::Error> {
+        if let Some(s) = self.statements.get(sql) {
+            return Ok(s.clone());
+        }
+        let s = self.tx.prepare(sql)?;
+        self.statements.insert(sql, s.clone());
+        Ok(s)
+    }
+
+    fn query(&mut self, sql: &'static str, params: Params<'_>) -> Result<Vec<postgres::Row>, postgres::Error> {
+        let s = self.statement(sql)?;
+        self.tx.query(&s, params)
+    }
+
+    fn query_one(&mut self, sql: &'static str, params: Params<'_>) -> Result<postgres::Row, postgres::Error> {
+        let s = self.statement(sql)?;
+        self.tx.query_one(&s, params)
+    }
+
+    fn execute(&mut self, sql: &'static str, params: Params<'_>) -> Result<u64, postgres::Error> {
+        let s = self.statement(sql)?;
+        self.tx.execute(&s, params)
+    }
+}
+
+fn entity_str(e: Entity) -> HubResult<String> {
+    match serde_json::to_value(e) {
+        Ok(Value::String(s)) => Ok(s),
+        _ => Err(HubError::Storage("entity name".into())),
+    }
+}
+
+fn entity_from(s: &str) -> HubResult<Entity> {
+    serde_json::from_value(Value::String(s.to_owned())).map_err(|_| HubError::Storage(format!("unknown entity {s}")))
+}
+
+fn to_value<T: serde::Serialize>(v: &T) -> HubResult<Value> {
+    serde_json::to_value(v).map_err(|e| HubError::Storage(format!("encoding: {e}")))
+}
+
+fn from_value<T: serde::de::DeserializeOwned>(v: Value) -> HubResult<T> {
+    serde_json::from_value(v).map_err(|e| HubError::Storage(format!("stored JSON unreadable: {e}")))
+}
+
+fn encode_cursor(tx_id: i64, seq: i64) -> String {
+    format!("p1.{tx_id:x}.{seq:x}")
+}
+
+fn decode_cursor(cursor: &str) -> HubResult<(i64, i64)> {
+    if cursor.is_empty() {
+        return Ok((0, 0));
+    }
+    let bad = || HubError::BadRequest("cursor is not one this hub issued".into());
+    let rest = cursor.strip_prefix("p1.").ok_or_else(bad)?;
+    let (t, s) = rest.split_once('.').ok_or_else(bad)?;
+    let t = i64::from_str_radix(t, 16).map_err(|_| bad())?;
+    let s = i64::from_str_radix(s, 16).map_err(|_| bad())?;
+    if t < 0 || s < 0 {
+        return Err(bad());
+    }
+    Ok((t, s))
+}
+
+impl Tx for PgTx<'_> {
+    fn insert_tenant(&mut self, id: Uuid, name: &str, now_ms: i64) -> HubResult<()> {
+        self.execute("INSERT INTO tenants (id, name, created_ms) VALUES ($1, $2, $3)", &[&id, &name, &now_ms])
+            .map_err(pg)?;
+        Ok(())
+    }
+
+    fn tenant_exists(&mut self, id: Uuid) -> HubResult<bool> {
+        Ok(!self.query("SELECT 1 FROM tenants WHERE id = $1", &[&id]).map_err(pg)?.is_empty())
+    }
+
+    fn device_by_credential(&mut self, hash: &[u8; 32]) -> HubResult<Option<DeviceAuth>> {
+        let rows =
+            self.query("SELECT id, tenant_id, units FROM device_by_credential($1)", &[&&hash[..]]).map_err(pg)?;
+        Ok(rows.first().map(|r| DeviceAuth { device_id: r.get(0), tenant_id: r.get(1), units: r.get(2) }))
+    }
+
+    fn insert_enrolment_code(
+        &mut self,
+        hash: &[u8; 32],
+        tenant: Uuid,
+        units: &[Uuid],
+        expires_ms: i64,
+    ) -> HubResult<()> {
+        self.execute(
+            "INSERT INTO enrolment_codes (code_hash, tenant_id, units, expires_ms) VALUES ($1, $2, $3, $4)",
+            &[&&hash[..], &tenant, &units, &expires_ms],
+        )
+        .map_err(pg)?;
+        Ok(())
+    }
+
+    fn take_enrolment_code(&mut self, hash: &[u8; 32], now_ms: i64) -> HubResult<Option<(Uuid, Vec<Uuid>)>> {
+        let rows = self
+            .query("SELECT tenant_id, units FROM take_enrolment_code($1, $2)", &[&&hash[..], &now_ms])
+            .map_err(pg)?;
+        let Some(r) = rows.first() else { return Ok(None) };
+        let (tenant, units): (Uuid, Vec<Uuid>) = (r.get(0), r.get(1));
+        // From here the transaction acts for that tenant (to insert the device).
+        self.execute(
+            "SELECT set_config('chevet.tenant', $1, true), set_config('chevet.units', $2, true)",
+            &[&tenant.to_string(), &units_literal(&units)],
+        )
+        .map_err(pg)?;
+        Ok(Some((tenant, units)))
+    }
+
+    fn insert_device(&mut self, d: &DeviceAuth, label: &str, credential_hash: &[u8; 32], now_ms: i64) -> HubResult<()> {
+        self.execute(
+                "INSERT INTO devices (id, tenant_id, label, units, credential_hash, enrolled_ms) VALUES ($1, $2, $3, $4, $5, $6)",
+                &[&d.device_id, &d.tenant_id, &label, &d.units, &&credential_hash[..], &now_ms],
+            )
+            .map_err(pg)?;
+        Ok(())
+    }
+
+    fn device_exists(&mut self, device_id: Uuid) -> HubResult<bool> {
+        Ok(self.query_one("SELECT device_exists($1)", &[&device_id]).map_err(pg)?.get(0))
+    }
+
+    fn revoke_device(&mut self, device_id: Uuid, now_ms: i64) -> HubResult<bool> {
+        Ok(self
+            .execute("UPDATE devices SET revoked_ms = $2 WHERE id = $1 AND revoked_ms IS NULL", &[&device_id, &now_ms])
+            .map_err(pg)?
+            == 1)
+    }
+
+    fn note_device_seen(&mut self, device_id: Uuid, last_seq: i64, now_ms: i64) -> HubResult<()> {
+        self.execute(
+            "UPDATE devices SET last_seq = GREATEST(last_seq, $2), last_seen_ms = $3 WHERE id = $1",
+            &[&device_id, &last_seq, &now_ms],
+        )
+        .map_err(pg)?;
+        Ok(())
+    }
+
+    fn devices(&mut self, tenant: Uuid) -> HubResult<Vec<DeviceInfo>> {
+        let rows = self
+            .query(
+                "SELECT id, tenant_id, label, revoked_ms IS NOT NULL, last_seq FROM devices WHERE tenant_id = $1 ORDER BY enrolled_ms",
+                &[&tenant],
+            )
+            .map_err(pg)?;
+        Ok(rows
+            .iter()
+            .map(|r| DeviceInfo {
+                device_id: r.get(0),
+                tenant_id: r.get(1),
+                label: r.get(2),
+                revoked: r.get(3),
+                last_seq: r.get(4),
+            })
+            .collect())
+    }
+
+    fn op_outcome(&mut self, op_id: Uuid) -> HubResult<Option<OpOutcome>> {
+        let rows = self.query("SELECT outcome FROM ops WHERE op_id = $1", &[&op_id]).map_err(pg)?;
+        rows.first().map(|r| from_value(r.get(0))).transpose()
+    }
+
+    fn op_outcomes(&mut self, op_ids: &[Uuid]) -> HubResult<HashMap<Uuid, OpOutcome>> {
+        let ids = op_ids.to_vec();
+        let rows = self.query("SELECT op_id, outcome FROM ops WHERE op_id = ANY ($1)", &[&ids]).map_err(pg)?;
+        rows.into_iter().map(|r| Ok((r.get(0), from_value(r.get(1))?))).collect()
+    }
+
+    fn save_op_outcome(&mut self, d: &DeviceAuth, op: &Operation, outcome: &OpOutcome, now_ms: i64) -> HubResult<()> {
+        self.execute(
+                "INSERT INTO ops (op_id, tenant_id, device_id, device_seq, outcome, received_ms) VALUES ($1, $2, $3, $4, $5, $6)",
+                &[&op.op_id, &d.tenant_id, &d.device_id, &op.device_seq, &to_value(outcome)?, &now_ms],
+            )
+            .map_err(pg)?;
+        Ok(())
+    }
+
+    fn quarantine(
+        &mut self,
+        d: &DeviceAuth,
+        op: &Operation,
+        code: RejectCode,
+        reason: &str,
+        now_ms: i64,
+    ) -> HubResult<()> {
+        let code = to_value(&code)?.as_str().unwrap_or("unknown").to_owned();
+        self.execute(
+            "INSERT INTO quarantine (op_id, tenant_id, device_id, code, reason, op, received_ms)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (op_id) DO NOTHING",
+            &[&op.op_id, &d.tenant_id, &d.device_id, &code, &reason, &to_value(op)?, &now_ms],
+        )
+        .map_err(pg)?;
+        Ok(())
+    }
+
+    fn document(&mut self, tenant: Uuid, id: Uuid) -> HubResult<Option<DocumentRow>> {
+        let rows = self
+            .query(
+                "SELECT entity, unit_id, version, state FROM documents WHERE id = $1 AND tenant_id = $2",
+                &[&id, &tenant],
+            )
+            .map_err(pg)?;
+        rows.first()
+            .map(|r| {
+                let entity: String = r.get(0);
+                let version: i32 = r.get(2);
+                Ok(DocumentRow {
+                    entity: entity_from(&entity)?,
+                    unit_id: r.get(1),
+                    version: version as u32,
+                    state: from_value(r.get(3))?,
+                })
+            })
+            .transpose()
+    }
+
+    fn document_state_at(&mut self, id: Uuid, version: u32) -> HubResult<Option<Map<String, Value>>> {
+        let rows = self
+            .query("SELECT state FROM document_versions WHERE id = $1 AND version = $2", &[&id, &(version as i32)])
+            .map_err(pg)?;
+        rows.first().map(|r| from_value(r.get(0))).transpose()
+    }
+
+    fn versions_after(&mut self, id: Uuid, version: u32) -> HubResult<Vec<VersionRow>> {
+        let rows = self
+            .query(
+                "SELECT version, origin, changed FROM document_versions WHERE id = $1 AND version > $2 ORDER BY version",
+                &[&id, &(version as i32)],
+            )
+            .map_err(pg)?;
+        rows.iter()
+            .map(|r| {
+                let v: i32 = r.get(0);
+                Ok(VersionRow { version: v as u32, origin: r.get(1), changed: from_value(r.get(2))? })
+            })
+            .collect()
+    }
+
+    fn save_document(
+        &mut self,
+        tenant: Uuid,
+        id: Uuid,
+        entity: Entity,
+        unit_id: Option<Uuid>,
+        version: u32,
+        state: &Map<String, Value>,
+        origin: Option<Uuid>,
+        changed: &BTreeSet<String>,
+    ) -> HubResult<()> {
+        let state = Value::Object(state.clone());
+        let version = version as i32;
+        self.execute(
+                "INSERT INTO documents (id, tenant_id, entity, unit_id, version, state) VALUES ($1, $2, $3, $4, $5, $6)
+                 ON CONFLICT (id) DO UPDATE SET unit_id = excluded.unit_id, version = excluded.version, state = excluded.state",
+                &[&id, &tenant, &entity_str(entity)?, &unit_id, &version, &state],
+            )
+            .map_err(pg)?;
+        self.execute(
+                "INSERT INTO document_versions (id, tenant_id, version, origin, changed, state) VALUES ($1, $2, $3, $4, $5, $6)",
+                &[&id, &tenant, &version, &origin, &to_value(changed)?, &state],
+            )
+            .map_err(pg)?;
+        Ok(())
+    }
+
+    fn insert_fact(&mut self, tenant: Uuid, id: Uuid, unit_id: Uuid, payload: &Value, now_ms: i64) -> HubResult<bool> {
+        Ok(self
+            .execute(
+                "INSERT INTO facts (id, tenant_id, unit_id, payload, received_ms) VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (id) DO NOTHING",
+                &[&id, &tenant, &unit_id, payload, &now_ms],
+            )
+            .map_err(pg)?
+            == 1)
+    }
+
+    fn insert_fact_logged(&mut self, tenant: Uuid, unit_id: Uuid, c: &Change, now_ms: i64) -> HubResult<bool> {
+        let version = c.version.map(|v| v as i32);
+        let row = self
+            .query_one(
+                "WITH f AS (
+                    INSERT INTO facts (id, tenant_id, unit_id, payload, received_ms) VALUES ($1, $2, $3, $4, $5)
+                    ON CONFLICT (id) DO NOTHING RETURNING id),
+                 c AS (
+                    INSERT INTO changes (tenant_id, unit_id, entity, entity_id, version, origin, payload, committed_ms)
+                    SELECT $2, $3, 'fact', f.id, $6, $7, $4, $5 FROM f RETURNING 1)
+                 SELECT count(*) FROM c",
+                &[&c.entity_id, &tenant, &unit_id, &c.payload, &now_ms, &version, &c.origin_device],
+            )
+            .map_err(pg)?;
+        Ok(row.get::<_, i64>(0) == 1)
+    }
+
+    fn fact(&mut self, tenant: Uuid, id: Uuid) -> HubResult<Option<Value>> {
+        let rows =
+            self.query("SELECT payload FROM facts WHERE id = $1 AND tenant_id = $2", &[&id, &tenant]).map_err(pg)?;
+        Ok(rows.first().map(|r| r.get(0)))
+    }
+
+    fn append_change(&mut self, tenant: Uuid, unit_id: Option<Uuid>, c: &Change, now_ms: i64) -> HubResult<()> {
+        let version = c.version.map(|v| v as i32);
+        self.execute(
+            "INSERT INTO changes (tenant_id, unit_id, entity, entity_id, version, origin, payload, committed_ms)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            &[&tenant, &unit_id, &entity_str(c.entity)?, &c.entity_id, &version, &c.origin_device, &c.payload, &now_ms],
+        )
+        .map_err(pg)?;
+        Ok(())
+    }
+
+    fn pull_page(
+        &mut self,
+        tenant: Uuid,
+        units: &[Uuid],
+        cursor: &str,
+        limit: u32,
+    ) -> HubResult<(Vec<Change>, String, bool)> {
+        let (after_tx, after_seq) = decode_cursor(cursor)?;
+        let floor: i64 =
+            self.query_one("SELECT value FROM meta WHERE key = 'history_floor_tx'", &[]).map_err(pg)?.get(0);
+        if after_tx < floor {
+            return Err(HubError::Resnapshot);
+        }
+        // Only below the oldest running transaction: nothing older can still commit.
+        let rows = self
+            .query(
+                "SELECT tx_id::text::bigint, seq, entity, entity_id, version, origin, payload FROM changes
+                 WHERE tenant_id = $1 AND (unit_id IS NULL OR unit_id = ANY ($2))
+                   AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
+                   AND (tx_id, seq) > ($3::text::xid8, $4)
+                 ORDER BY tx_id, seq LIMIT $5",
+                &[&tenant, &units, &after_tx.to_string(), &after_seq, &(i64::from(limit) + 1)],
+            )
+            .map_err(pg)?;
+        let more = rows.len() > limit as usize;
+        let mut last = (after_tx, after_seq);
+        let mut changes = Vec::with_capacity(rows.len().min(limit as usize));
+        for r in rows.iter().take(limit as usize) {
+            last = (r.get(0), r.get(1));
+            let entity: String = r.get(2);
+            let version: Option<i32> = r.get(4);
+            changes.push(Change {
+                entity: entity_from(&entity)?,
+                entity_id: r.get(3),
+                version: version.map(|v| v as u32),
+                origin_device: r.get(5),
+                payload: r.get(6),
+            });
+        }
+        Ok((changes, encode_cursor(last.0, last.1), more))
+    }
+
+    fn file_conflict(&mut self, tenant: Uuid, c: &ConflictRecord, now_ms: i64) -> HubResult<()> {
+        self.execute(
+            "INSERT INTO conflicts (op_id, tenant_id, entity, entity_id, device_id, fields, device_values, hub_values,
+                 proposal, created_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (op_id) DO NOTHING",
+            &[
+                &c.op_id,
+                &tenant,
+                &entity_str(c.entity)?,
+                &c.entity_id,
+                &c.device_id,
+                &to_value(&c.fields)?,
+                &c.device_values,
+                &c.hub_values,
+                &c.proposal,
+                &now_ms,
+            ],
+        )
+        .map_err(pg)?;
+        Ok(())
+    }
+
+    fn conflicts(&mut self, tenant: Uuid) -> HubResult<Vec<ConflictRecord>> {
+        let rows = self
+            .query(
+                "SELECT entity, entity_id, op_id, device_id, fields, device_values, hub_values, proposal
+                 FROM conflicts WHERE tenant_id = $1 AND resolved_ms IS NULL ORDER BY created_ms",
+                &[&tenant],
+            )
+            .map_err(pg)?;
+        rows.iter()
+            .map(|r| {
+                let entity: String = r.get(0);
+                Ok(ConflictRecord {
+                    entity: entity_from(&entity)?,
+                    entity_id: r.get(1),
+                    op_id: r.get(2),
+                    device_id: r.get(3),
+                    fields: from_value(r.get(4))?,
+                    device_values: r.get(5),
+                    hub_values: r.get(6),
+                    proposal: r.get(7),
+                })
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_and_schema_names() {
+        assert_eq!(decode_cursor(&encode_cursor(77, 12)).unwrap(), (77, 12));
+        assert_eq!(decode_cursor("").unwrap(), (0, 0));
+        for bad in ["c1.10", "p1.", "p1.zz.1", "p1.1", "p1.-1.2"] {
+            assert!(decode_cursor(bad).is_err(), "{bad}");
+        }
+        assert!(valid_schema_name("chevet"));
+        assert!(!valid_schema_name("chevet; DROP TABLE x"));
+        assert!(!valid_schema_name(""));
+    }
+}

@@ -1,0 +1,377 @@
+//! One conformance suite, run against every storage backend: SQLite (the
+//! embedded default) and PostgreSQL (a real server: `scripts/test-all`
+//! starts one and sets CHEVET_TEST_PG_OWNER / CHEVET_TEST_PG_APP).
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use chevet_core::domain::*;
+use chevet_hub::Admin;
+use chevet_hub::SqliteBackend;
+use chevet_hub::backend::postgres::PostgresBackend;
+use chevet_hub::backend::{Backend, DeviceAuth, Scope};
+use chevet_hub::error::HubError;
+use chevet_hub::sync;
+use chevet_protocol::*;
+use jiff::civil::date;
+use serde_json::json;
+use uuid::Uuid;
+
+fn now() -> i64 {
+    jiff::Timestamp::now().as_millisecond()
+}
+
+/// A fresh PostgreSQL schema for one test, dropped afterwards.
+struct PgSchema {
+    owner: String,
+    app: String,
+    name: String,
+}
+
+/// PostgreSQL tests run one at a time: pulls are served below the oldest
+/// transaction running on the whole server, so one test's deliberately slow
+/// transaction would hold back another test's pulls.
+static PG_SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+impl PgSchema {
+    fn new() -> PgSchema {
+        let owner = std::env::var("CHEVET_TEST_PG_OWNER")
+            .expect("CHEVET_TEST_PG_OWNER is not set: run the tests with scripts/test-all (it starts PostgreSQL)");
+        let app = std::env::var("CHEVET_TEST_PG_APP").expect("CHEVET_TEST_PG_APP is not set: run scripts/test-all");
+        PgSchema { owner, app, name: format!("t_{}", Uuid::now_v7().simple()) }
+    }
+
+    fn open(&self) -> PostgresBackend {
+        PostgresBackend::open(&self.owner, &self.app, &self.name).expect("PostgreSQL backend")
+    }
+}
+
+impl Drop for PgSchema {
+    fn drop(&mut self) {
+        if let Ok(mut c) = postgres::Client::connect(&self.owner, postgres::NoTls) {
+            let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.name));
+        }
+    }
+}
+
+fn sqlite() -> (tempfile::TempDir, SqliteBackend) {
+    let dir = tempfile::tempdir().unwrap();
+    let b = SqliteBackend::open(&dir.path().join("hub.db")).unwrap();
+    (dir, b)
+}
+
+/// A tenant with an establishment, two units, one resident in each.
+struct World {
+    tenant: Uuid,
+    units: [Uuid; 2],
+    residents: [Resident; 2],
+}
+
+fn world<B: Backend>(b: &B, name: &str) -> World {
+    let admin = Admin::new(b);
+    let tenant = admin.create_tenant(name).unwrap();
+    let est = Establishment {
+        id: Uuid::now_v7(),
+        name: format!("EHPAD {name}"),
+        finess: "690000001".into(),
+        kind: EstablishmentKind::Ehpad,
+        time_zone: "Europe/Paris".into(),
+    };
+    admin.put_establishment(tenant, &est).unwrap();
+    let mut units = [Uuid::nil(); 2];
+    let mut residents = Vec::new();
+    for (i, u) in units.iter_mut().enumerate() {
+        let unit = Unit { id: Uuid::now_v7(), establishment_id: est.id, name: format!("Étage {i}") };
+        admin.put_unit(tenant, &unit).unwrap();
+        *u = unit.id;
+        let csv = format!(
+            "birth_name;given_names;sex;birth_date;birth_place_insee;room\nDurand;Lucie;F;1940-02-03;75056;{i}01\n"
+        );
+        let id = admin.import_residents_csv(tenant, unit.id, &csv, date(2026, 1, 1)).unwrap()[0];
+        let doc = b.transaction(Scope::Admin, |tx| tx.document(tenant, id)).unwrap().unwrap();
+        residents.push(serde_json::from_value(serde_json::Value::Object(doc.state)).unwrap());
+    }
+    World { tenant, units, residents: residents.try_into().unwrap() }
+}
+
+fn enrol<B: Backend>(b: &B, w: &World, units: &[Uuid]) -> DeviceAuth {
+    let code = Admin::new(b).enrolment_code(w.tenant, units, 1).unwrap();
+    let req = EnrolRequest { code, device_id: Uuid::now_v7(), label: "tablette".into() };
+    let resp = b.transaction(Scope::Hub, |tx| sync::enrol(tx, &req, now())).unwrap();
+    let hash = sync::secret_hash(&resp.credential);
+    b.transaction(Scope::Hub, |tx| tx.device_by_credential(&hash)).unwrap().expect("credential works")
+}
+
+fn fact_op(resident: Uuid, seq: i64) -> Operation {
+    let fact = Fact::Observation(Observation {
+        id: Uuid::now_v7(),
+        resident_id: resident,
+        code: VitalCode::HeartRate,
+        value: ObservationValue::Quantity(72.0),
+        method: None,
+        meta: RecordMeta {
+            author: Uuid::now_v7(),
+            device: Uuid::now_v7(),
+            clinical_time: jiff::Timestamp::now(),
+            recorded_at: jiff::Timestamp::now(),
+        },
+    });
+    Operation {
+        op_id: Uuid::now_v7(),
+        device_seq: seq,
+        entity: Entity::Fact,
+        entity_id: fact.id(),
+        base_version: None,
+        hlc: 0,
+        clinical_time_ms: now(),
+        payload: serde_json::to_value(&fact).unwrap(),
+    }
+}
+
+fn push<B: Backend>(b: &B, d: &DeviceAuth, ops: Vec<Operation>) -> PushResponse {
+    b.transaction(Scope::Device(d), |tx| sync::push(tx, d, PushRequest { ops, device_time_ms: now() }, now())).unwrap()
+}
+
+fn pull_all<B: Backend>(b: &B, d: &DeviceAuth, limit: u32) -> Vec<Change> {
+    let mut cursor = String::new();
+    let mut out = Vec::new();
+    loop {
+        let page = b.transaction(Scope::Device(d), |tx| sync::pull(tx, d, &cursor, limit)).unwrap();
+        out.extend(page.changes);
+        cursor = page.cursor;
+        if !page.more {
+            return out;
+        }
+    }
+}
+
+fn suite<B: Backend>(b: &B) {
+    let w = world(b, "Les Tilleuls");
+    let other = world(b, "Les Glycines");
+    let d1 = enrol(b, &w, &[w.units[0]]);
+    let d2 = enrol(b, &w, &[w.units[0]]);
+
+    // Enrolment codes work once.
+    let code = Admin::new(b).enrolment_code(w.tenant, &[w.units[0]], 1).unwrap();
+    let req = EnrolRequest { code: code.clone(), device_id: Uuid::now_v7(), label: "x".into() };
+    b.transaction(Scope::Hub, |tx| sync::enrol(tx, &req, now())).unwrap();
+    let again = EnrolRequest { code, device_id: Uuid::now_v7(), label: "y".into() };
+    assert!(matches!(b.transaction(Scope::Hub, |tx| sync::enrol(tx, &again, now())), Err(HubError::Forbidden(_))));
+    assert!(b.transaction(Scope::Hub, |tx| tx.device_by_credential(&[0; 32])).unwrap().is_none());
+
+    // A fact applies once; its replay answers the same, marked duplicate.
+    let op = fact_op(w.residents[0].id, 1);
+    let first = push(b, &d1, vec![op.clone()]);
+    assert_eq!(first.results[0].outcome, OpOutcome::Applied { version: None });
+    let replay = push(b, &d1, vec![op.clone()]);
+    assert!(replay.results[0].duplicate);
+    assert_eq!(replay.results[0].outcome, first.results[0].outcome);
+
+    // Out of scope, malformed and read-only operations are rejected one by one.
+    let mut bad = fact_op(w.residents[1].id, 2);
+    let resp = push(b, &d1, vec![bad.clone(), fact_op(w.residents[0].id, 3)]);
+    assert!(matches!(resp.results[0].outcome, OpOutcome::Rejected { code: RejectCode::OutOfScope, .. }));
+    assert!(matches!(resp.results[1].outcome, OpOutcome::Applied { .. }));
+    bad.op_id = Uuid::now_v7();
+    bad.payload = json!({"kind": "observation", "fact": {"nope": 1}});
+    assert!(matches!(
+        push(b, &d1, vec![bad.clone()]).results[0].outcome,
+        OpOutcome::Rejected { code: RejectCode::Malformed, .. }
+    ));
+    bad.op_id = Uuid::now_v7();
+    bad.entity = Entity::Staff;
+    assert!(matches!(
+        push(b, &d1, vec![bad]).results[0].outcome,
+        OpOutcome::Rejected { code: RejectCode::ReadOnly, .. }
+    ));
+
+    // Documents: a same-field edit from two devices is a conflict; other fields merge.
+    let r = &w.residents[0];
+    let edit = |d: &DeviceAuth, f: &dyn Fn(&mut Resident)| {
+        let mut next = r.clone();
+        f(&mut next);
+        let op = Operation {
+            op_id: Uuid::now_v7(),
+            device_seq: 10,
+            entity: Entity::Resident,
+            entity_id: r.id,
+            base_version: Some(1),
+            hlc: 0,
+            clinical_time_ms: now(),
+            payload: json!({"op": "replace", "value": next}),
+        };
+        push(b, d, vec![op]).results.remove(0).outcome
+    };
+    assert_eq!(edit(&d1, &|x| x.room = "A".into()), OpOutcome::Applied { version: Some(2) });
+    match edit(&d2, &|x| {
+        x.room = "B".into();
+        x.gir = Some(1);
+    }) {
+        OpOutcome::Conflict { version: 3, conflicts, proposal: false } => assert_eq!(conflicts, ["room"]),
+        other => panic!("expected a merged conflict, got {other:?}"),
+    }
+    let doc = b.transaction(Scope::Device(&d1), |tx| tx.document(w.tenant, r.id)).unwrap().unwrap();
+    assert_eq!((doc.state["room"].clone(), doc.state["gir"].clone()), (json!("A"), json!(1)));
+    let conflicts = Admin::new(b).conflicts(w.tenant).unwrap();
+    assert_eq!(conflicts.len(), 1);
+    assert_eq!(conflicts[0].device_values, json!({"room": "B"}));
+
+    // Pull: paged, in order, scoped to the device's units and tenant.
+    for i in 0..7 {
+        push(b, &d2, vec![fact_op(w.residents[0].id, 20 + i)]);
+    }
+    let all = pull_all(b, &d1, 1000);
+    let paged = pull_all(b, &d1, 3);
+    assert_eq!(all, paged, "paging changes nothing");
+    assert!(all.iter().all(|c| c.entity_id != w.residents[1].id), "unit 2's resident is out of scope");
+    assert!(all.iter().any(|c| c.entity == Entity::Staff || c.entity == Entity::Unit), "reference data is pulled");
+    assert_eq!(all.iter().filter(|c| c.entity == Entity::Fact).count(), 9);
+    let outsider = enrol(b, &other, &[other.units[0]]);
+    let theirs = pull_all(b, &outsider, 1000);
+    assert!(theirs.iter().all(|c| c.entity_id != r.id && c.entity != Entity::Fact));
+    let bad_cursor = b.transaction(Scope::Device(&d1), |tx| sync::pull(tx, &d1, "zz", 10));
+    assert!(matches!(bad_cursor, Err(HubError::BadRequest(_))));
+
+    // Revocation.
+    assert!(Admin::new(b).revoke_device(d2.device_id).unwrap());
+    let devices = Admin::new(b).devices(w.tenant).unwrap();
+    assert!(devices.iter().any(|d| d.device_id == d2.device_id && d.revoked));
+}
+
+/// Pushes from several devices at once, one transaction deliberately slow,
+/// while a device pulls continuously: the pulled set equals the committed set.
+fn pull_never_skips<B: Backend>(b: Arc<B>) {
+    let w = world(&*b, "Les Tilleuls");
+    let writers: Vec<DeviceAuth> = (0..4).map(|_| enrol(&*b, &w, &[w.units[0]])).collect();
+    let reader = enrol(&*b, &w, &[w.units[0]]);
+    let done = Arc::new(AtomicBool::new(false));
+    let resident = w.residents[0].id;
+
+    let slow = {
+        let (b, d) = (b.clone(), writers[0].clone());
+        std::thread::spawn(move || {
+            b.transaction(Scope::Device(&d), |tx| {
+                sync::push(tx, &d, PushRequest { ops: vec![fact_op(resident, 1)], device_time_ms: now() }, now())?;
+                std::thread::sleep(Duration::from_millis(1500));
+                Ok(())
+            })
+            .unwrap();
+        })
+    };
+    let fast: Vec<_> = writers[1..]
+        .iter()
+        .cloned()
+        .map(|d| {
+            let b = b.clone();
+            std::thread::spawn(move || {
+                for i in 0..40 {
+                    push(&*b, &d, vec![fact_op(resident, i + 1)]);
+                }
+            })
+        })
+        .collect();
+    let puller = {
+        let (b, d, done) = (b.clone(), reader.clone(), done.clone());
+        std::thread::spawn(move || {
+            let mut cursor = String::new();
+            let mut seen = BTreeSet::new();
+            loop {
+                let finished = done.load(Ordering::SeqCst);
+                let page = b.transaction(Scope::Device(&d), |tx| sync::pull(tx, &d, &cursor, 7)).unwrap();
+                for c in page.changes.iter().filter(|c| c.entity == Entity::Fact) {
+                    assert!(seen.insert(c.entity_id), "a change was served twice");
+                }
+                cursor = page.cursor;
+                if finished && !page.more {
+                    return seen;
+                }
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        })
+    };
+    slow.join().unwrap();
+    for t in fast {
+        t.join().unwrap();
+    }
+    done.store(true, Ordering::SeqCst);
+    let seen = puller.join().unwrap();
+    let committed: BTreeSet<Uuid> =
+        pull_all(&*b, &reader, 1000).into_iter().filter(|c| c.entity == Entity::Fact).map(|c| c.entity_id).collect();
+    assert_eq!(committed.len(), 1 + 3 * 40);
+    assert_eq!(seen, committed, "the continuous puller missed committed changes");
+}
+
+#[test]
+fn sqlite_conforms() {
+    let (_dir, b) = sqlite();
+    suite(&b);
+}
+
+#[test]
+fn postgres_conforms() {
+    let _serial = PG_SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let schema = PgSchema::new();
+    suite(&schema.open());
+}
+
+#[test]
+fn sqlite_pull_never_skips_a_committed_change() {
+    let (_dir, b) = sqlite();
+    pull_never_skips(Arc::new(b));
+}
+
+#[test]
+fn postgres_pull_never_skips_a_change_committed_late() {
+    let _serial = PG_SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let schema = PgSchema::new();
+    pull_never_skips(Arc::new(schema.open()));
+}
+
+/// The application role cannot step outside the tenant and units set for
+/// its transaction, even with hand-written SQL.
+#[test]
+fn postgres_row_level_security_confines_the_application_role() {
+    let _serial = PG_SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let schema = PgSchema::new();
+    let b = schema.open();
+    let a = world(&b, "Les Tilleuls");
+    let other = world(&b, "Les Glycines");
+    let d = enrol(&b, &a, &[a.units[0]]);
+    push(&b, &d, vec![fact_op(a.residents[0].id, 1)]);
+    let dz = enrol(&b, &other, &[other.units[0]]);
+    push(&b, &dz, vec![fact_op(other.residents[0].id, 1)]);
+
+    let mut app = postgres::Client::connect(&schema.app, postgres::NoTls).unwrap();
+    app.batch_execute(&format!("SET search_path TO {}", schema.name)).unwrap();
+    let count = |c: &mut postgres::Client, sql: &str| -> i64 { c.query_one(sql, &[]).unwrap().get(0) };
+    // No tenant set: nothing visible.
+    assert_eq!(count(&mut app, "SELECT count(*) FROM documents"), 0);
+    assert_eq!(count(&mut app, "SELECT count(*) FROM facts"), 0);
+    assert_eq!(count(&mut app, "SELECT count(*) FROM devices"), 0);
+    assert!(app.query("SELECT count(*) FROM enrolment_codes", &[]).is_err(), "no access to enrolment codes");
+    // Device of tenant A, unit 1: only that.
+    let mut tx = app.transaction().unwrap();
+    tx.execute("SELECT set_config('chevet.tenant', $1, true)", &[&a.tenant.to_string()]).unwrap();
+    tx.execute("SELECT set_config('chevet.units', $1, true)", &[&format!("{{{}}}", a.units[0])]).unwrap();
+    let facts: i64 = tx.query_one("SELECT count(*) FROM facts", &[]).unwrap().get(0);
+    assert_eq!(facts, 1);
+    let foreign: i64 =
+        tx.query_one("SELECT count(*) FROM documents WHERE tenant_id = $1", &[&other.tenant]).unwrap().get(0);
+    assert_eq!(foreign, 0);
+    let other_unit: i64 =
+        tx.query_one("SELECT count(*) FROM documents WHERE unit_id = $1", &[&a.units[1]]).unwrap().get(0);
+    assert_eq!(other_unit, 0);
+    // Writing into another tenant is refused by the policy.
+    let write = tx.execute(
+        "INSERT INTO facts (id, tenant_id, unit_id, payload, received_ms) VALUES ($1, $2, $3, '{}', 0)",
+        &[&Uuid::now_v7(), &other.tenant, &other.units[0]],
+    );
+    let err = write.expect_err("RLS must refuse a write into another tenant");
+    assert!(err.to_string().contains("row-level security") || err.as_db_error().is_some());
+    drop(tx);
+    // And the role really is unprivileged.
+    let row = app.query_one("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user", &[]).unwrap();
+    assert!(!row.get::<_, bool>(0) && !row.get::<_, bool>(1));
+}
