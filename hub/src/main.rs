@@ -80,7 +80,9 @@ impl Storage {
                         return Err("serving on PostgreSQL needs --postgres-app (the row-level-security role)".into());
                     }
                 };
-                PostgresBackend::open(&owner, &app, &schema).map(AnyBackend::Postgres).map_err(|e| e.to_string())
+                PostgresBackend::open(&owner, &app, &schema)
+                    .map(|b| AnyBackend::Postgres(Box::new(b)))
+                    .map_err(|e| e.to_string())
             }
         }
     }

@@ -74,7 +74,7 @@ impl TestHub {
                 std::env::var("CHEVET_TEST_PG_OWNER").expect("CHEVET_TEST_PG_OWNER: see scripts/postgres-for-tests");
             let app = std::env::var("CHEVET_TEST_PG_APP").expect("CHEVET_TEST_PG_APP: see scripts/postgres-for-tests");
             let schema = format!("sim_{}", Uuid::now_v7().simple());
-            AnyBackend::Postgres(PostgresBackend::open(&owner, &app, &schema).expect("PostgreSQL"))
+            AnyBackend::Postgres(Box::new(PostgresBackend::open(&owner, &app, &schema).expect("PostgreSQL")))
         } else {
             AnyBackend::Sqlite(SqliteBackend::open(&path).expect("hub db"))
         });

@@ -187,7 +187,7 @@ pub trait Backend: Send + Sync + 'static {
 /// Either backend, chosen at start-up (the CLI, the simulator).
 pub enum AnyBackend {
     Sqlite(sqlite::SqliteBackend),
-    Postgres(postgres::PostgresBackend),
+    Postgres(Box<postgres::PostgresBackend>),
 }
 
 impl Backend for AnyBackend {
