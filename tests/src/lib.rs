@@ -32,6 +32,22 @@ pub struct TestHub {
     pub care_aide: Staff,
     pub residents: Vec<Resident>,
     server: Option<(oneshot::Sender<()>, JoinHandle<()>)>,
+    /// The PostgreSQL schema to drop at the end, with the owner's conninfo.
+    pg_schema: Option<(String, String)>,
+}
+
+impl Drop for TestHub {
+    fn drop(&mut self) {
+        if let Some((owner, schema)) = self.pg_schema.take() {
+            // The blocking client may not run on an async thread.
+            let _ = std::thread::spawn(move || {
+                if let Ok(mut c) = postgres::Client::connect(&owner, postgres::NoTls) {
+                    let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
+                }
+            })
+            .join();
+        }
+    }
 }
 
 /// reqwest clients built outside the core (the proxy, raw requests in
@@ -54,11 +70,12 @@ impl TestHub {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("hub.db");
         // Storage set-up blocks (the PostgreSQL client runs its own runtime).
-        let (backend, tenant, units, nurse, care_aide, residents) =
+        let (backend, tenant, units, nurse, care_aide, residents, pg_schema) =
             tokio::task::spawn_blocking(move || Self::setup(path, per_unit, postgres)).await.expect("hub set-up");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let mut hub = TestHub { dir, backend, addr, tenant, units, nurse, care_aide, residents, server: None };
+        let mut hub =
+            TestHub { dir, backend, addr, tenant, units, nurse, care_aide, residents, server: None, pg_schema };
         hub.serve(listener);
         hub
     }
@@ -68,12 +85,14 @@ impl TestHub {
         path: std::path::PathBuf,
         per_unit: usize,
         postgres: bool,
-    ) -> (Arc<AnyBackend>, Uuid, Vec<Uuid>, Staff, Staff, Vec<Resident>) {
+    ) -> (Arc<AnyBackend>, Uuid, Vec<Uuid>, Staff, Staff, Vec<Resident>, Option<(String, String)>) {
+        let mut pg_schema = None;
         let backend = Arc::new(if postgres {
             let owner =
                 std::env::var("CHEVET_TEST_PG_OWNER").expect("CHEVET_TEST_PG_OWNER: see scripts/postgres-for-tests");
             let app = std::env::var("CHEVET_TEST_PG_APP").expect("CHEVET_TEST_PG_APP: see scripts/postgres-for-tests");
             let schema = format!("sim_{}", Uuid::now_v7().simple());
+            pg_schema = Some((owner.clone(), schema.clone()));
             AnyBackend::Postgres(Box::new(PostgresBackend::open(&owner, &app, &schema).expect("PostgreSQL")))
         } else {
             AnyBackend::Sqlite(SqliteBackend::open(&path).expect("hub db"))
@@ -119,7 +138,7 @@ impl TestHub {
                 residents.push(serde_json::from_value(serde_json::Value::Object(r.state)).unwrap());
             }
         }
-        (backend, tenant, units, nurse, care_aide, residents)
+        (backend, tenant, units, nurse, care_aide, residents, pg_schema)
     }
 
     fn serve(&mut self, listener: tokio::net::TcpListener) {
