@@ -9,14 +9,15 @@ use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, Query, Request, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use chevet_protocol::{EnrolRequest, MAX_PUSH_BYTES, PROTOCOL_HEADER, PROTOCOL_VERSION, PushRequest};
 use serde::Deserialize;
 use tower_http::timeout::TimeoutLayer;
+use uuid::Uuid;
 
 use crate::backend::{Backend, DeviceAuth, Scope};
 use crate::error::{HubError, HubResult};
@@ -25,7 +26,11 @@ use crate::sync;
 /// What every handler shares.
 pub struct AppState<B: Backend> {
     pub backend: B,
+    pub blobs: crate::blobs::BlobStore,
 }
+
+/// Largest tus PATCH body: clients send a blob in chunks of at most this.
+pub const MAX_PATCH_BYTES: usize = 8 * 1024 * 1024;
 
 pub fn now_ms() -> i64 {
     jiff::Timestamp::now().as_millisecond()
@@ -150,6 +155,183 @@ async fn pull<B: Backend>(
     Ok(Json(resp).into_response())
 }
 
+// --- blobs over tus 1.0 ---------------------------------------------------------
+
+fn tus_headers(resp: &mut Response) {
+    let h = resp.headers_mut();
+    h.insert("tus-resumable", HeaderValue::from_static(crate::blobs::TUS_VERSION));
+    h.insert("cache-control", HeaderValue::from_static("no-store"));
+}
+
+fn header<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim)
+}
+
+fn http_date(ms: i64) -> String {
+    jiff::Timestamp::from_millisecond(ms)
+        .map(|t| t.strftime("%a, %d %b %Y %H:%M:%S GMT").to_string())
+        .unwrap_or_default()
+}
+
+/// tus requires its version on every request but OPTIONS: the refusal, if any.
+fn tus_refusal(headers: &HeaderMap) -> Option<Response> {
+    if header(headers, "tus-resumable") == Some(crate::blobs::TUS_VERSION) {
+        return None;
+    }
+    let mut resp = StatusCode::PRECONDITION_FAILED.into_response();
+    resp.headers_mut().insert("tus-version", HeaderValue::from_static(crate::blobs::TUS_VERSION));
+    Some(resp)
+}
+
+async fn tus_options() -> Response {
+    let mut resp = StatusCode::NO_CONTENT.into_response();
+    tus_headers(&mut resp);
+    let h = resp.headers_mut();
+    h.insert("tus-version", HeaderValue::from_static(crate::blobs::TUS_VERSION));
+    h.insert("tus-extension", HeaderValue::from_static(crate::blobs::TUS_EXTENSIONS));
+    h.insert("tus-checksum-algorithm", HeaderValue::from_static("sha1"));
+    if let Ok(v) = HeaderValue::from_str(&crate::blobs::MAX_BLOB_BYTES.to_string()) {
+        h.insert("tus-max-size", v);
+    }
+    resp
+}
+
+/// `Upload-Metadata`: comma-separated `key base64(value)` pairs; we need `blake3`.
+fn metadata_hash(headers: &HeaderMap) -> HubResult<String> {
+    use base64::Engine;
+    let raw = header(headers, "upload-metadata").ok_or(HubError::BadRequest("Upload-Metadata is required".into()))?;
+    for pair in raw.split(',') {
+        let mut it = pair.trim().splitn(2, ' ');
+        if it.next() == Some("blake3") {
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(it.next().unwrap_or("").trim())
+                .map_err(|_| HubError::BadRequest("Upload-Metadata values are base64".into()))?;
+            return String::from_utf8(bytes).map_err(|_| HubError::BadRequest("blake3 hash is not text".into()));
+        }
+    }
+    Err(HubError::BadRequest("Upload-Metadata needs the blake3 key".into()))
+}
+
+async fn tus_create<B: Backend>(State(state): State<Arc<AppState<B>>>, headers: HeaderMap) -> HubResult<Response> {
+    if let Some(r) = tus_refusal(&headers) {
+        return Ok(r);
+    }
+    let device = authenticate(&state, &headers).await?;
+    if header(&headers, "upload-defer-length").is_some() {
+        return Err(HubError::BadRequest("deferred length is not supported".into()));
+    }
+    let length: u64 = header(&headers, "upload-length")
+        .and_then(|v| v.parse().ok())
+        .ok_or(HubError::BadRequest("Upload-Length is required".into()))?;
+    let hash = metadata_hash(&headers)?;
+    let now = now_ms();
+    let st = state.clone();
+    let upload =
+        tokio::task::spawn_blocking(move || st.blobs.create(device.tenant_id, device.device_id, length, &hash, now))
+            .await
+            .map_err(|_| HubError::Storage("worker thread failed".into()))??;
+    let mut resp = StatusCode::CREATED.into_response();
+    tus_headers(&mut resp);
+    let h = resp.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&format!("/v1/blobs/{}", upload.id)) {
+        h.insert("location", v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&http_date(upload.expires_ms)) {
+        h.insert("upload-expires", v);
+    }
+    Ok(resp)
+}
+
+async fn tus_head<B: Backend>(
+    State(state): State<Arc<AppState<B>>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> HubResult<Response> {
+    if let Some(r) = tus_refusal(&headers) {
+        return Ok(r);
+    }
+    let device = authenticate(&state, &headers).await?;
+    let id: Uuid = id.parse().map_err(|_| HubError::NotFound("upload".into()))?;
+    let now = now_ms();
+    let st = state.clone();
+    let (upload, offset) = tokio::task::spawn_blocking(move || st.blobs.find(device.tenant_id, id, now))
+        .await
+        .map_err(|_| HubError::Storage("worker thread failed".into()))??;
+    let mut resp = StatusCode::OK.into_response();
+    tus_headers(&mut resp);
+    let h = resp.headers_mut();
+    h.insert("upload-offset", HeaderValue::from(offset));
+    h.insert("upload-length", HeaderValue::from(upload.length));
+    if let Ok(v) = HeaderValue::from_str(&http_date(upload.expires_ms)) {
+        h.insert("upload-expires", v);
+    }
+    Ok(resp)
+}
+
+async fn tus_patch<B: Backend>(
+    State(state): State<Arc<AppState<B>>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    raw: Result<Bytes, BytesRejection>,
+) -> HubResult<Response> {
+    use base64::Engine;
+    use sha1::Digest;
+    if let Some(r) = tus_refusal(&headers) {
+        return Ok(r);
+    }
+    let device = authenticate(&state, &headers).await?;
+    if header(&headers, "content-type") != Some("application/offset+octet-stream") {
+        return Ok(StatusCode::UNSUPPORTED_MEDIA_TYPE.into_response());
+    }
+    let offset: u64 = header(&headers, "upload-offset")
+        .and_then(|v| v.parse().ok())
+        .ok_or(HubError::BadRequest("Upload-Offset is required".into()))?;
+    let id: Uuid = id.parse().map_err(|_| HubError::NotFound("upload".into()))?;
+    // A cut connection fails here: nothing of this chunk is kept, the
+    // client asks for the offset (HEAD) and sends it again.
+    let chunk = body(raw)?;
+    if let Some(checksum) = header(&headers, "upload-checksum") {
+        let (algo, value) =
+            checksum.split_once(' ').ok_or(HubError::BadRequest("Upload-Checksum is `algo base64`".into()))?;
+        if algo != "sha1" {
+            return Err(HubError::BadRequest("checksum algorithm must be sha1".into()));
+        }
+        let expected = base64::engine::general_purpose::STANDARD
+            .decode(value.trim())
+            .map_err(|_| HubError::BadRequest("Upload-Checksum value is base64".into()))?;
+        if sha1::Sha1::digest(&chunk).as_slice() != expected.as_slice() {
+            return Err(HubError::ChecksumMismatch);
+        }
+    }
+    let now = now_ms();
+    let st = state.clone();
+    let new_offset = tokio::task::spawn_blocking(move || {
+        let (upload, _) = st.blobs.find(device.tenant_id, id, now)?;
+        st.blobs.append(&upload, offset, &chunk)
+    })
+    .await
+    .map_err(|_| HubError::Storage("worker thread failed".into()))??;
+    let mut resp = StatusCode::NO_CONTENT.into_response();
+    tus_headers(&mut resp);
+    resp.headers_mut().insert("upload-offset", HeaderValue::from(new_offset));
+    Ok(resp)
+}
+
+async fn blob_get<B: Backend>(
+    State(state): State<Arc<AppState<B>>>,
+    Path(hash): Path<String>,
+    headers: HeaderMap,
+) -> HubResult<Response> {
+    let device = authenticate(&state, &headers).await?;
+    let st = state.clone();
+    let bytes = tokio::task::spawn_blocking(move || st.blobs.read(device.tenant_id, &hash))
+        .await
+        .map_err(|_| HubError::Storage("worker thread failed".into()))??;
+    let mut resp = bytes.into_response();
+    resp.headers_mut().insert("content-type", HeaderValue::from_static("application/octet-stream"));
+    Ok(resp)
+}
+
 async fn health() -> &'static str {
     "ok"
 }
@@ -173,8 +355,17 @@ async fn access_log(req: Request, next: Next) -> Response {
 
 /// Every route the hub serves, as (method, path): `openapi.json` must list
 /// exactly these (checked by `hub/tests/openapi.rs`).
-pub const ROUTES: &[(&str, &str)] =
-    &[("GET", "/v1/health"), ("POST", "/v1/enrol"), ("POST", "/v1/sync/push"), ("GET", "/v1/sync/pull")];
+pub const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/v1/health"),
+    ("POST", "/v1/enrol"),
+    ("POST", "/v1/sync/push"),
+    ("GET", "/v1/sync/pull"),
+    ("OPTIONS", "/v1/blobs"),
+    ("POST", "/v1/blobs"),
+    ("HEAD", "/v1/blobs/{id}"),
+    ("PATCH", "/v1/blobs/{id}"),
+    ("GET", "/v1/blobs/by-hash/{hash}"),
+];
 
 pub fn router<B: Backend>(state: Arc<AppState<B>>, request_timeout: Duration) -> Router {
     Router::new()
@@ -183,6 +374,12 @@ pub fn router<B: Backend>(state: Arc<AppState<B>>, request_timeout: Duration) ->
         .route("/v1/sync/push", post(push::<B>))
         .route("/v1/sync/pull", get(pull::<B>))
         .layer(DefaultBodyLimit::max(MAX_PUSH_BYTES))
+        .route("/v1/blobs", axum::routing::options(tus_options).post(tus_create::<B>))
+        .route(
+            "/v1/blobs/{id}",
+            axum::routing::head(tus_head::<B>).patch(tus_patch::<B>).layer(DefaultBodyLimit::max(MAX_PATCH_BYTES)),
+        )
+        .route("/v1/blobs/by-hash/{hash}", get(blob_get::<B>))
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, request_timeout))
         .layer(middleware::from_fn(access_log))
         .with_state(state)

@@ -86,7 +86,8 @@ pub async fn run(residents_per_unit: usize) -> DemoResult<()> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let url = format!("http://{}", listener.local_addr()?);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(crate::serve(listener, backend.clone(), async {
+    let blobs = crate::blobs::BlobStore::open(&dir.join("blobs"))?;
+    let server = tokio::spawn(crate::serve(listener, backend.clone(), blobs, async {
         let _ = stopped.await;
     }));
     println!("Hub Chevet démarré sur {url} (SQLite dans {})", dir.display());

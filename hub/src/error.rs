@@ -25,6 +25,10 @@ pub enum HubError {
     UnsupportedProtocol,
     #[error("not found: {0}")]
     NotFound(String),
+    #[error("upload expired")]
+    Gone,
+    #[error("checksum mismatch")]
+    ChecksumMismatch,
     #[error("storage failure: {0}")]
     Storage(String),
 }
@@ -46,6 +50,11 @@ impl HubError {
             HubError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::TooLarge),
             HubError::UnsupportedProtocol => (StatusCode::UPGRADE_REQUIRED, ErrorCode::UnsupportedProtocol),
             HubError::NotFound(_) => (StatusCode::NOT_FOUND, ErrorCode::BadRequest),
+            HubError::Gone => (StatusCode::GONE, ErrorCode::BadRequest),
+            // tus: 460 Checksum Mismatch.
+            HubError::ChecksumMismatch => {
+                (StatusCode::from_u16(460).unwrap_or(StatusCode::BAD_REQUEST), ErrorCode::BadRequest)
+            }
             HubError::Storage(_) => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable),
         }
     }

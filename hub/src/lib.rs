@@ -7,6 +7,7 @@
 pub mod admin;
 pub mod api;
 pub mod backend;
+pub mod blobs;
 pub mod demo;
 pub mod error;
 pub mod logging;
@@ -31,10 +32,11 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 pub async fn serve<B: backend::Backend>(
     listener: TcpListener,
     backend: Arc<B>,
+    blobs: blobs::BlobStore,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let addr: SocketAddr = listener.local_addr()?;
-    let state = Arc::new(api::AppState { backend: SharedBackend(backend) });
+    let state = Arc::new(api::AppState { backend: SharedBackend(backend), blobs });
     log::info!("hub listening on {addr}");
     axum::serve(listener, api::router(state, REQUEST_TIMEOUT)).with_graceful_shutdown(shutdown).await
 }

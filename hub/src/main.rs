@@ -13,7 +13,8 @@
 //! chevet-hub admin [--data DIR] revoke-device DEVICE
 //! chevet-hub admin [--data DIR] conflicts TENANT
 //! ```
-//! With no `--data`, the hub keeps its SQLite file in `./chevet-hub-data`.
+//! With no `--data`, the hub keeps its SQLite file in `./chevet-hub-data`
+//! and its blobs (encrypted photos) in `blobs/` there, or in `--blobs DIR`.
 //! `--postgres "host=… user=chevet_owner …"` (the schema owner, for
 //! migrations and admin) with `--postgres-app "host=… user=chevet_app …"`
 //! (the role that serves devices under row-level security) and optionally
@@ -26,6 +27,7 @@ use std::sync::Arc;
 use chevet_core::domain::{Establishment, EstablishmentKind, Role, Staff, Unit};
 use chevet_hub::backend::AnyBackend;
 use chevet_hub::backend::postgres::PostgresBackend;
+use chevet_hub::blobs::BlobStore;
 use chevet_hub::{Admin, SqliteBackend};
 use uuid::Uuid;
 
@@ -177,7 +179,7 @@ fn admin(storage: Storage, args: &[String]) -> CliResult {
     Ok(())
 }
 
-async fn serve(backend: AnyBackend, listen: String) -> CliResult {
+async fn serve(backend: AnyBackend, blobs: BlobStore, listen: String) -> CliResult {
     let backend = Arc::new(backend);
     let listener =
         tokio::net::TcpListener::bind(&listen).await.map_err(|e| format!("cannot listen on {listen}: {e}"))?;
@@ -196,7 +198,7 @@ async fn serve(backend: AnyBackend, listen: String) -> CliResult {
         let _ = ctrl_c.await;
         log::info!("shutting down: finishing in-flight requests");
     };
-    chevet_hub::serve(listener, backend, shutdown).await.map_err(|e| e.to_string())
+    chevet_hub::serve(listener, backend, blobs, shutdown).await.map_err(|e| e.to_string())
 }
 
 fn main() -> ExitCode {
@@ -206,6 +208,7 @@ fn main() -> ExitCode {
     chevet_hub::logging::init(if quiet { log::LevelFilter::Error } else { log::LevelFilter::Info });
     let result = (|| -> CliResult {
         let data = PathBuf::from(take_opt(&mut args, "--data")?.unwrap_or_else(|| "chevet-hub-data".into()));
+        let blob_dir = take_opt(&mut args, "--blobs")?.map_or_else(|| data.join("blobs"), PathBuf::from);
         let storage = match take_opt(&mut args, "--postgres")? {
             Some(owner) => Storage::Postgres {
                 owner,
@@ -220,7 +223,8 @@ fn main() -> ExitCode {
                 let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
                 // Open storage before the runtime: the PostgreSQL client blocks on its own.
                 let backend = storage.open(true)?;
-                rt.block_on(serve(backend, listen))
+                let blobs = BlobStore::open(&blob_dir).map_err(|e| e.to_string())?;
+                rt.block_on(serve(backend, blobs, listen))
             }
             Some("admin") => admin(storage, &args[1..]),
             Some("demo") => {

@@ -144,8 +144,9 @@ impl TestHub {
     fn serve(&mut self, listener: tokio::net::TcpListener) {
         let (tx, rx) = oneshot::channel::<()>();
         let backend = self.backend.clone();
+        let blobs = chevet_hub::blobs::BlobStore::open(&self.dir.path().join("blobs")).expect("blob folder");
         let task = tokio::spawn(async move {
-            let _ = chevet_hub::serve(listener, backend, async {
+            let _ = chevet_hub::serve(listener, backend, blobs, async {
                 let _ = rx.await;
             })
             .await;

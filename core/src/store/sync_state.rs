@@ -280,6 +280,30 @@ impl Store {
         })
     }
 
+    /// The URL of an unfinished blob upload, by content hash.
+    pub fn blob_upload(&self, hash: &str) -> Result<Option<String>> {
+        let key = format!("upload:{hash}");
+        self.read(|c| {
+            let v: Option<Vec<u8>> =
+                c.query_row("SELECT value FROM meta WHERE key = ?1", [&key], |r| r.get(0)).optional()?;
+            Ok(v.map(|b| String::from_utf8_lossy(&b).into_owned()))
+        })
+    }
+
+    /// Remembers (or forgets, with None) an unfinished blob upload's URL.
+    pub fn set_blob_upload(&self, hash: &str, url: Option<&str>) -> Result<()> {
+        let key = format!("upload:{hash}");
+        self.write(None, |w| {
+            match url {
+                Some(u) => w
+                    .tx
+                    .execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)", params![key, u.as_bytes()])?,
+                None => w.tx.execute("DELETE FROM meta WHERE key = ?1", [&key])?,
+            };
+            Ok(())
+        })
+    }
+
     pub fn pull_cursor(&self) -> Result<String> {
         self.read(|c| {
             let v: Option<Vec<u8>> =

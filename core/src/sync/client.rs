@@ -29,7 +29,7 @@ impl Default for RetryPolicy {
 
 impl RetryPolicy {
     /// Full jitter: a random delay in [0, min(max, base × 2^attempt)].
-    fn delay(&self, attempt: u32) -> Duration {
+    pub fn delay(&self, attempt: u32) -> Duration {
         let ceiling = self.base_delay.saturating_mul(1u32 << attempt.min(16)).min(self.max_delay);
         let mut b = [0u8; 4];
         let r = getrandom::fill(&mut b).map(|_| u32::from_le_bytes(b)).unwrap_or(u32::MAX / 2);
@@ -152,6 +152,101 @@ impl HubClient {
             log::info!("{what} failed (attempt {attempt}), retrying in {} ms", delay.as_millis());
             tokio::time::sleep(delay).await;
         }
+    }
+
+    /// One tus request; retryable failures come back as `HubUnreachable`.
+    async fn tus(&self, req: reqwest::RequestBuilder, what: &'static str) -> Result<reqwest::Response> {
+        let mut req = req.header("tus-resumable", "1.0.0").header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string());
+        if let Some(c) = &self.credential {
+            req = req.bearer_auth(c);
+        }
+        match req.send().await {
+            Ok(r) if r.status() == StatusCode::UNAUTHORIZED => Err(CoreError::HubUnauthorized),
+            Ok(r) if r.status().is_server_error() => {
+                Err(CoreError::HubUnreachable(format!("{what}: hub answered {}", r.status().as_u16())))
+            }
+            Ok(r) => Ok(r),
+            Err(e) => Err(CoreError::HubUnreachable(format!("{what}: {}", e.without_url()))),
+        }
+    }
+
+    /// Starts a tus upload of `length` bytes whose BLAKE3 is `hash`; returns its URL.
+    pub async fn blob_create(&self, length: u64, hash: &str) -> Result<String> {
+        use base64::Engine;
+        let meta = format!("blake3 {}", base64::engine::general_purpose::STANDARD.encode(hash));
+        let resp = self
+            .tus(
+                self.http
+                    .post(format!("{}/v1/blobs", self.base))
+                    .header("upload-length", length.to_string())
+                    .header("upload-metadata", meta),
+                "blob create",
+            )
+            .await?;
+        if resp.status() != StatusCode::CREATED {
+            return Err(CoreError::HubRefused { status: resp.status().as_u16(), code: "blob create".into() });
+        }
+        let location = resp
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .ok_or(CoreError::HubRefused { status: 201, code: "blob create without Location".into() })?;
+        Ok(if location.starts_with("http") { location.to_owned() } else { format!("{}{location}", self.base) })
+    }
+
+    /// Bytes the hub holds of an upload; None if it is unknown or expired.
+    pub async fn blob_offset(&self, url: &str) -> Result<Option<u64>> {
+        let resp = self.tus(self.http.head(url), "blob offset").await?;
+        match resp.status() {
+            StatusCode::OK => {
+                Ok(resp.headers().get("upload-offset").and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok()))
+            }
+            StatusCode::NOT_FOUND | StatusCode::GONE => Ok(None),
+            s => Err(CoreError::HubRefused { status: s.as_u16(), code: "blob offset".into() }),
+        }
+    }
+
+    /// Sends one chunk at `offset` with its SHA-1; returns the new offset.
+    pub async fn blob_append(&self, url: &str, offset: u64, chunk: &[u8]) -> Result<u64> {
+        use base64::Engine;
+        use sha1::Digest;
+        let checksum = format!("sha1 {}", base64::engine::general_purpose::STANDARD.encode(sha1::Sha1::digest(chunk)));
+        let resp = self
+            .tus(
+                self.http
+                    .patch(url)
+                    .header("content-type", "application/offset+octet-stream")
+                    .header("upload-offset", offset.to_string())
+                    .header("upload-checksum", checksum)
+                    .body(chunk.to_vec()),
+                "blob append",
+            )
+            .await?;
+        match resp.status() {
+            StatusCode::NO_CONTENT => resp
+                .headers()
+                .get("upload-offset")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse().ok())
+                .ok_or(CoreError::HubRefused { status: 204, code: "blob append without Upload-Offset".into() }),
+            // Offset moved (a retried chunk had landed) or the chunk was damaged: ask again.
+            StatusCode::CONFLICT => Err(CoreError::HubUnreachable("blob append: offset moved".into())),
+            s if s.as_u16() == 460 => Err(CoreError::HubUnreachable("blob append: checksum mismatch".into())),
+            s => Err(CoreError::HubRefused { status: s.as_u16(), code: "blob append".into() }),
+        }
+    }
+
+    /// A stored blob (ciphertext) by content hash.
+    pub async fn blob_get(&self, hash: &str) -> Result<Vec<u8>> {
+        let resp = self.tus(self.http.get(format!("{}/v1/blobs/by-hash/{hash}", self.base)), "blob get").await?;
+        if resp.status() != StatusCode::OK {
+            return Err(CoreError::HubRefused { status: resp.status().as_u16(), code: "blob get".into() });
+        }
+        Ok(resp.bytes().await.map_err(|e| CoreError::HubUnreachable(format!("blob get: {e}")))?.to_vec())
+    }
+
+    pub fn retry_policy(&self) -> RetryPolicy {
+        self.retry
     }
 
     pub async fn enrol(&self, req: &EnrolRequest) -> Result<EnrolResponse> {

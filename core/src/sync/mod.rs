@@ -230,3 +230,57 @@ pub async fn sync(
     );
     Ok(report)
 }
+
+/// Size of one upload chunk: small enough to resend cheaply after a cut.
+pub const BLOB_CHUNK: usize = 256 * 1024;
+
+/// Uploads a blob (an encrypted photo) with tus, resuming where the hub
+/// stopped receiving, even across restarts of the app: the upload's URL is
+/// kept in the store until the hub has the whole blob. Returns its BLAKE3.
+pub async fn upload_blob(store: &Store, client: &HubClient, bytes: &[u8], cancel: &CancelHandle) -> Result<String> {
+    let hash = blake3::hash(bytes).to_hex().to_string();
+    let retry = client.retry_policy();
+    let mut failures = 0;
+    loop {
+        match cancel.run(upload_attempt(store, client, bytes, &hash)).await {
+            Ok(()) => {
+                store.set_blob_upload(&hash, None)?;
+                return Ok(hash);
+            }
+            Err(CoreError::HubUnreachable(why)) => {
+                failures += 1;
+                if failures >= retry.attempts {
+                    return Err(CoreError::HubUnreachable(why));
+                }
+                let delay = retry.delay(failures);
+                log::info!("blob upload interrupted ({failures}), resuming in {} ms", delay.as_millis());
+                tokio::time::sleep(delay).await;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+async fn upload_attempt(store: &Store, client: &HubClient, bytes: &[u8], hash: &str) -> Result<()> {
+    let length = bytes.len() as u64;
+    let known = store.blob_upload(hash)?;
+    let (url, mut offset) = match known {
+        Some(url) => match client.blob_offset(&url).await? {
+            Some(offset) => (url, offset),
+            None => (String::new(), 0),
+        },
+        None => (String::new(), 0),
+    };
+    let url = if url.is_empty() {
+        let url = client.blob_create(length, hash).await?;
+        store.set_blob_upload(hash, Some(&url))?;
+        url
+    } else {
+        url
+    };
+    while offset < length {
+        let end = (offset as usize + BLOB_CHUNK).min(bytes.len());
+        offset = client.blob_append(&url, offset, &bytes[offset as usize..end]).await?;
+    }
+    Ok(())
+}
