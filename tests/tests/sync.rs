@@ -252,3 +252,98 @@ async fn a_cancelled_sync_stops_and_the_next_one_finishes() {
     assert_eq!(d.store.pending_count().unwrap(), 0);
     assert_eq!(hub.count("SELECT COUNT(*) FROM facts"), 250);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_of_another_tenant_reads_and_writes_nothing_of_this_one() {
+    let hub = TestHub::start(2).await;
+    let mut ours = Device::enrol(&hub, &hub.url(), &[hub.units[0]], "Tablette Tilleuls").await;
+    let r = hub.residents.iter().find(|r| r.unit_id == hub.units[0]).unwrap().clone();
+    ours.store.record(temperature(r.id, 37.5)).unwrap();
+    ours.sync().await.unwrap();
+
+    // A second group on the same hub, with its own unit and device.
+    let backend = hub.backend.clone();
+    let (tenant_b, unit_b) = tokio::task::spawn_blocking(move || {
+        let admin = chevet_hub::Admin::new(&*backend);
+        let t = admin.create_tenant("Groupe Les Glycines").unwrap();
+        let est = chevet_core::domain::Establishment {
+            id: Uuid::now_v7(),
+            name: "EHPAD Les Glycines".into(),
+            finess: "130000002".into(),
+            kind: chevet_core::domain::EstablishmentKind::Ehpad,
+            time_zone: "Europe/Paris".into(),
+        };
+        admin.put_establishment(t, &est).unwrap();
+        let u = chevet_core::domain::Unit { id: Uuid::now_v7(), establishment_id: est.id, name: "RDC".into() };
+        admin.put_unit(t, &u).unwrap();
+        (t, u.id)
+    })
+    .await
+    .unwrap();
+    let backend = hub.backend.clone();
+    let code = tokio::task::spawn_blocking(move || {
+        chevet_hub::Admin::new(&*backend).enrolment_code(tenant_b, &[unit_b], 1).unwrap()
+    })
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let options = chevet_core::StoreOptions {
+        pin_cost: chevet_core::crypto::vault::Argon2Cost::MINIMUM,
+        ..chevet_core::StoreOptions::default()
+    };
+    let store =
+        chevet_core::Store::open(dir.path().join("b.db"), &chevet_core::crypto::KekVault::new([3; 32]), options)
+            .unwrap();
+    let client = chevet_core::sync::HubClient::new(&hub.url(), None).unwrap();
+    chevet_core::sync::enrol(&store, &client, &code, "Tablette Glycines").await.unwrap();
+    let client = chevet_core::sync::client_for(&store).unwrap();
+    let (_, credential) = store.hub().unwrap().unwrap();
+
+    // Pulling everything it may see brings nothing of the first group.
+    let mut cursor = String::new();
+    let mut seen = Vec::new();
+    loop {
+        let page = client.pull(&cursor, 1000).await.unwrap();
+        seen.extend(page.changes);
+        cursor = page.cursor;
+        if !page.more {
+            break;
+        }
+    }
+    assert!(!seen.is_empty(), "it sees its own group's reference data");
+    let first_group: Vec<Uuid> =
+        hub.residents.iter().map(|r| r.id).chain(hub.units.iter().copied()).chain([ours.store.device_id()]).collect();
+    assert!(seen.iter().all(|c| !first_group.contains(&c.entity_id) && c.entity != chevet_protocol::Entity::Fact));
+
+    // Writing about the first group's resident is refused, and nothing changes there.
+    let before = hub.count("SELECT COUNT(*) FROM facts");
+    let fact = temperature(r.id, 39.9);
+    let op = chevet_protocol::Operation {
+        op_id: Uuid::now_v7(),
+        device_seq: 1,
+        entity: chevet_protocol::Entity::Fact,
+        entity_id: fact.id(),
+        base_version: None,
+        hlc: 0,
+        clinical_time_ms: jiff::Timestamp::now().as_millisecond(),
+        payload: serde_json::to_value(&fact).unwrap(),
+    };
+    let resp = client
+        .push(&chevet_protocol::PushRequest { ops: vec![op], device_time_ms: jiff::Timestamp::now().as_millisecond() })
+        .await
+        .unwrap();
+    assert!(matches!(
+        resp.results[0].outcome,
+        chevet_protocol::OpOutcome::Rejected { code: chevet_protocol::RejectCode::OutOfScope, .. }
+    ));
+    assert_eq!(hub.count("SELECT COUNT(*) FROM facts"), before);
+    // Nor can it fetch the first group's blobs (none exist under its tenant).
+    let http = reqwest::Client::new();
+    let resp = http
+        .get(format!("{}/v1/blobs/by-hash/{}", hub.url(), "0".repeat(64)))
+        .bearer_auth(&credential)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 404);
+}
