@@ -254,9 +254,17 @@ async fn tus_head<B: Backend>(
     let id: Uuid = id.parse().map_err(|_| HubError::NotFound("upload".into()))?;
     let now = now_ms();
     let st = state.clone();
-    let (upload, offset) = tokio::task::spawn_blocking(move || st.blobs.find(device.tenant_id, id, now))
+    let (upload, mut offset) = tokio::task::spawn_blocking(move || st.blobs.find(device.tenant_id, id, now))
         .await
         .map_err(|_| HubError::Storage("worker thread failed".into()))??;
+    if state.blobs.needs_publishing(&upload) {
+        // Every byte arrived but the hub stopped before storing the blob.
+        match state.blobs.publish(&upload).await {
+            Ok(()) => {}
+            Err(HubError::ChecksumMismatch) => offset = 0,
+            Err(e) => return Err(e),
+        }
+    }
     let mut resp = StatusCode::OK.into_response();
     tus_headers(&mut resp);
     let h = resp.headers_mut();
@@ -305,12 +313,20 @@ async fn tus_patch<B: Backend>(
     }
     let now = now_ms();
     let st = state.clone();
-    let new_offset = tokio::task::spawn_blocking(move || {
+    let (upload, appended) = tokio::task::spawn_blocking(move || {
         let (upload, _) = st.blobs.find(device.tenant_id, id, now)?;
-        st.blobs.append(&upload, offset, &chunk)
+        let appended = st.blobs.append(&upload, offset, &chunk)?;
+        Ok::<_, HubError>((upload, appended))
     })
     .await
     .map_err(|_| HubError::Storage("worker thread failed".into()))??;
+    let new_offset = match appended {
+        crate::blobs::Appended::Partial(o) => o,
+        crate::blobs::Appended::Complete => {
+            state.blobs.publish(&upload).await?;
+            upload.length
+        }
+    };
     let mut resp = StatusCode::NO_CONTENT.into_response();
     tus_headers(&mut resp);
     resp.headers_mut().insert("upload-offset", HeaderValue::from(new_offset));
@@ -323,10 +339,7 @@ async fn blob_get<B: Backend>(
     headers: HeaderMap,
 ) -> HubResult<Response> {
     let device = authenticate(&state, &headers).await?;
-    let st = state.clone();
-    let bytes = tokio::task::spawn_blocking(move || st.blobs.read(device.tenant_id, &hash))
-        .await
-        .map_err(|_| HubError::Storage("worker thread failed".into()))??;
+    let bytes = state.blobs.read(device.tenant_id, &hash).await?;
     let mut resp = bytes.into_response();
     resp.headers_mut().insert("content-type", HeaderValue::from_static("application/octet-stream"));
     Ok(resp)

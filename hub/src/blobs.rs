@@ -10,6 +10,11 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use object_store::local::LocalFileSystem;
+use object_store::path::Path as ObjectPath;
+use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -37,9 +42,13 @@ pub struct Upload {
     pub expires_ms: i64,
 }
 
-/// Where blobs and uploads live: a folder (the embedded default).
+/// Where blobs and uploads live. Unfinished uploads are files on the hub's
+/// disk (tus appends; object stores cannot); finished blobs go to an object
+/// store, named `TENANT/HASH`: a local folder by default, S3-compatible
+/// storage when configured. The same code serves both.
 pub struct BlobStore {
-    root: PathBuf,
+    uploads: PathBuf,
+    objects: Arc<dyn ObjectStore>,
 }
 
 fn valid_hash(h: &str) -> bool {
@@ -50,22 +59,82 @@ fn io(e: std::io::Error) -> HubError {
     HubError::Storage(format!("blob storage: {e}"))
 }
 
+fn object_err(e: object_store::Error) -> HubError {
+    match e {
+        object_store::Error::NotFound { .. } => HubError::NotFound("blob".into()),
+        // Object-store messages name paths (tenant ids and hashes), never content.
+        other => HubError::Storage(format!("object store: {other}")),
+    }
+}
+
+fn key(tenant: Uuid, hash: &str) -> ObjectPath {
+    ObjectPath::from(format!("{}/{hash}", tenant.simple()))
+}
+
+/// What appending a chunk led to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Appended {
+    /// More bytes are expected; the new offset.
+    Partial(u64),
+    /// Every byte is there: publish the blob.
+    Complete,
+}
+
 impl BlobStore {
+    /// The embedded default: uploads and blobs under `root`.
     pub fn open(root: &Path) -> HubResult<Self> {
-        std::fs::create_dir_all(root.join("uploads")).map_err(io)?;
-        Ok(BlobStore { root: root.to_owned() })
+        std::fs::create_dir_all(root.join("objects")).map_err(io)?;
+        let objects = LocalFileSystem::new_with_prefix(root.join("objects")).map_err(object_err)?;
+        Self::with_objects(&root.join("uploads"), Arc::new(objects))
     }
 
-    fn blob_path(&self, tenant: Uuid, hash: &str) -> PathBuf {
-        self.root.join(tenant.simple().to_string()).join(hash)
+    /// S3-compatible storage for finished blobs (`s3://bucket`, with the
+    /// endpoint and credentials from the standard AWS_* variables), uploads
+    /// in progress under `uploads`.
+    pub fn open_s3(url: &str, uploads: &Path) -> HubResult<Self> {
+        // object_store's HTTP client needs a process-wide rustls provider.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let s3 = object_store::aws::AmazonS3Builder::from_env()
+            .with_url(url)
+            .build()
+            .map_err(|e| HubError::Storage(format!("S3 configuration: {e}")))?;
+        Self::with_objects(uploads, Arc::new(s3))
+    }
+
+    /// S3-compatible storage at an explicit endpoint (a MinIO, Garage or
+    /// moto server), path-style, for finished blobs.
+    pub fn open_s3_endpoint(
+        endpoint: &str,
+        bucket: &str,
+        access_key: &str,
+        secret_key: &str,
+        region: &str,
+        uploads: &Path,
+    ) -> HubResult<Self> {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let s3 = object_store::aws::AmazonS3Builder::new()
+            .with_endpoint(endpoint)
+            .with_allow_http(endpoint.starts_with("http://"))
+            .with_bucket_name(bucket)
+            .with_access_key_id(access_key)
+            .with_secret_access_key(secret_key)
+            .with_region(region)
+            .build()
+            .map_err(|e| HubError::Storage(format!("S3 configuration: {e}")))?;
+        Self::with_objects(uploads, Arc::new(s3))
+    }
+
+    pub fn with_objects(uploads: &Path, objects: Arc<dyn ObjectStore>) -> HubResult<Self> {
+        std::fs::create_dir_all(uploads).map_err(io)?;
+        Ok(BlobStore { uploads: uploads.to_owned(), objects })
     }
 
     fn upload_paths(&self, id: Uuid) -> (PathBuf, PathBuf) {
-        let base = self.root.join("uploads").join(id.simple().to_string());
+        let base = self.uploads.join(id.simple().to_string());
         (base.with_extension("part"), base.with_extension("json"))
     }
 
-    /// Starts an upload, or says the blob is already complete.
+    /// Starts an upload.
     pub fn create(&self, tenant: Uuid, device: Uuid, length: u64, hash: &str, now_ms: i64) -> HubResult<Upload> {
         if !valid_hash(hash) {
             return Err(HubError::BadRequest(
@@ -90,39 +159,49 @@ impl BlobStore {
         Ok(upload)
     }
 
-    /// The upload and its offset, if it exists, belongs to `tenant` and has not expired.
+    /// The upload and the bytes received, if it exists for `tenant` and has
+    /// not expired. A finished upload reports its whole length.
     pub fn find(&self, tenant: Uuid, id: Uuid, now_ms: i64) -> HubResult<(Upload, u64)> {
         let (part, meta) = self.upload_paths(id);
         let not_found = || HubError::NotFound(format!("upload {id}"));
         let upload: Upload = match std::fs::read(&meta) {
             Ok(b) => serde_json::from_slice(&b).map_err(|_| HubError::Storage(format!("upload {id} unreadable")))?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(not_found());
-            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(not_found()),
             Err(e) => return Err(io(e)),
         };
         if upload.tenant != tenant {
             return Err(not_found());
         }
+        let offset = match std::fs::metadata(&part) {
+            Ok(m) => m.len(),
+            // Published: the part is gone.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((upload.clone(), upload.length)),
+            Err(e) => return Err(io(e)),
+        };
         if upload.expires_ms < now_ms {
             let _ = std::fs::remove_file(&part);
             let _ = std::fs::remove_file(&meta);
             return Err(HubError::Gone);
         }
-        let offset = match std::fs::metadata(&part) {
-            Ok(m) => m.len(),
-            // Finished: the part was moved into place.
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => upload.length,
-            Err(e) => return Err(io(e)),
-        };
         Ok((upload, offset))
     }
 
-    /// Appends a chunk at `offset`; returns the new offset. The chunk was
-    /// already checked (length, checksum) by the caller.
-    pub fn append(&self, upload: &Upload, offset: u64, chunk: &[u8]) -> HubResult<u64> {
+    /// Whether every byte arrived but the blob is not published yet (a
+    /// crash between the two): publishing again is harmless.
+    pub fn needs_publishing(&self, upload: &Upload) -> bool {
         let (part, _) = self.upload_paths(upload.id);
-        let current = std::fs::metadata(&part).map_err(io)?.len();
+        std::fs::metadata(part).is_ok_and(|m| m.len() == upload.length)
+    }
+
+    /// Appends a chunk at `offset`. The chunk was already checked (its
+    /// checksum) by the caller.
+    pub fn append(&self, upload: &Upload, offset: u64, chunk: &[u8]) -> HubResult<Appended> {
+        let (part, _) = self.upload_paths(upload.id);
+        let current = match std::fs::metadata(&part) {
+            Ok(m) => m.len(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => upload.length,
+            Err(e) => return Err(io(e)),
+        };
         if current != offset {
             return Err(HubError::Conflict("Upload-Offset differs from the bytes received"));
         }
@@ -133,47 +212,37 @@ impl BlobStore {
         f.write_all(chunk).map_err(io)?;
         f.sync_data().map_err(io)?;
         let new_offset = offset + chunk.len() as u64;
-        if new_offset == upload.length {
-            self.finish(upload)?;
-        }
-        Ok(new_offset)
+        Ok(if new_offset == upload.length { Appended::Complete } else { Appended::Partial(new_offset) })
     }
 
-    /// Checks the whole content against its declared hash and moves it into place.
-    fn finish(&self, upload: &Upload) -> HubResult<()> {
+    /// Checks the whole content against its declared hash and stores it
+    /// under its name; then forgets the upload's bytes.
+    pub async fn publish(&self, upload: &Upload) -> HubResult<()> {
         let (part, _) = self.upload_paths(upload.id);
-        let mut hasher = blake3::Hasher::new();
-        hasher.update_reader(std::fs::File::open(&part).map_err(io)?).map_err(io)?;
-        if hasher.finalize().to_hex().as_str() != upload.hash {
+        let read = part.clone();
+        let bytes = tokio::task::spawn_blocking(move || std::fs::read(read))
+            .await
+            .map_err(|_| HubError::Storage("worker thread failed".into()))?
+            .map_err(io)?;
+        if blake3::hash(&bytes).to_hex().as_str() != upload.hash {
             // Keep nothing: the device uploads again from zero.
             std::fs::File::create(&part).map_err(io)?;
             return Err(HubError::ChecksumMismatch);
         }
-        let dest = self.blob_path(upload.tenant, &upload.hash);
-        std::fs::create_dir_all(dest.parent().unwrap_or(&self.root)).map_err(io)?;
-        // Same content, same name: a repeated upload replaces a blob by itself.
-        std::fs::rename(&part, &dest).map_err(io)?;
-        if let Some(dir) = dest.parent() {
-            std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(io)?;
-        }
+        // Same content, same name: a repeated upload rewrites identical bytes.
+        self.objects.put(&key(upload.tenant, &upload.hash), PutPayload::from(bytes)).await.map_err(object_err)?;
+        std::fs::remove_file(&part).map_err(io)?;
         log::info!("blob {} of tenant {} stored ({} bytes)", upload.hash, upload.tenant, upload.length);
         Ok(())
     }
 
-    /// Whether a blob with this hash is stored for the tenant.
-    pub fn exists(&self, tenant: Uuid, hash: &str) -> bool {
-        valid_hash(hash) && self.blob_path(tenant, hash).is_file()
-    }
-
     /// A stored blob's bytes.
-    pub fn read(&self, tenant: Uuid, hash: &str) -> HubResult<Vec<u8>> {
+    pub async fn read(&self, tenant: Uuid, hash: &str) -> HubResult<Vec<u8>> {
         if !valid_hash(hash) {
             return Err(HubError::BadRequest("not a content hash".into()));
         }
-        std::fs::read(self.blob_path(tenant, hash)).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => HubError::NotFound(format!("blob {hash}")),
-            _ => io(e),
-        })
+        let got = self.objects.get(&key(tenant, hash)).await.map_err(object_err)?;
+        Ok(got.bytes().await.map_err(object_err)?.to_vec())
     }
 }
 
@@ -181,23 +250,29 @@ impl BlobStore {
 mod tests {
     use super::*;
 
-    #[test]
-    fn resumable_and_content_checked() {
+    #[tokio::test]
+    async fn resumable_and_content_checked() {
         let dir = tempfile::tempdir().unwrap();
         let store = BlobStore::open(dir.path()).unwrap();
         let (tenant, device) = (Uuid::now_v7(), Uuid::now_v7());
         let data = vec![7u8; 1000];
         let hash = blake3::hash(&data).to_hex().to_string();
         let up = store.create(tenant, device, 1000, &hash, 0).unwrap();
-        assert_eq!(store.append(&up, 0, &data[..300]).unwrap(), 300);
+        assert_eq!(store.append(&up, 0, &data[..300]).unwrap(), Appended::Partial(300));
         assert!(matches!(store.append(&up, 100, &data[..10]), Err(HubError::Conflict(_))));
         assert_eq!(store.find(tenant, up.id, 1).unwrap().1, 300);
         assert!(store.find(Uuid::now_v7(), up.id, 1).is_err(), "another tenant cannot see it");
-        assert_eq!(store.append(&up, 300, &data[300..]).unwrap(), 1000);
-        assert_eq!(store.read(tenant, &hash).unwrap(), data);
+        assert_eq!(store.append(&up, 300, &data[300..]).unwrap(), Appended::Complete);
+        assert!(store.needs_publishing(&up));
+        store.publish(&up).await.unwrap();
+        assert!(!store.needs_publishing(&up));
+        assert_eq!(store.find(tenant, up.id, 1).unwrap().1, 1000);
+        assert_eq!(store.read(tenant, &hash).await.unwrap(), data);
+        assert!(matches!(store.read(Uuid::now_v7(), &hash).await, Err(HubError::NotFound(_))));
         // A wrong declared hash keeps nothing.
         let up = store.create(tenant, device, 4, &blake3::hash(b"abcd").to_hex(), 0).unwrap();
-        assert!(matches!(store.append(&up, 0, b"abce"), Err(HubError::ChecksumMismatch)));
+        assert_eq!(store.append(&up, 0, b"abce").unwrap(), Appended::Complete);
+        assert!(matches!(store.publish(&up).await, Err(HubError::ChecksumMismatch)));
         assert_eq!(store.find(tenant, up.id, 1).unwrap().1, 0);
         // Expired uploads are gone.
         assert!(matches!(store.find(tenant, up.id, UPLOAD_TTL_MS + 10), Err(HubError::Gone)));

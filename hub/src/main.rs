@@ -14,7 +14,10 @@
 //! chevet-hub admin [--data DIR] conflicts TENANT
 //! ```
 //! With no `--data`, the hub keeps its SQLite file in `./chevet-hub-data`
-//! and its blobs (encrypted photos) in `blobs/` there, or in `--blobs DIR`.
+//! and its blobs (encrypted photos) in `blobs/` there, or in `--blobs DIR`;
+//! `--s3 s3://BUCKET` keeps finished blobs in S3-compatible storage (endpoint
+//! and credentials from AWS_ENDPOINT, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+//! AWS_REGION, AWS_ALLOW_HTTP), uploads in progress staying under `--blobs`.
 //! `--postgres "host=… user=chevet_owner …"` (the schema owner, for
 //! migrations and admin) with `--postgres-app "host=… user=chevet_app …"`
 //! (the role that serves devices under row-level security) and optionally
@@ -209,6 +212,7 @@ fn main() -> ExitCode {
     let result = (|| -> CliResult {
         let data = PathBuf::from(take_opt(&mut args, "--data")?.unwrap_or_else(|| "chevet-hub-data".into()));
         let blob_dir = take_opt(&mut args, "--blobs")?.map_or_else(|| data.join("blobs"), PathBuf::from);
+        let s3 = take_opt(&mut args, "--s3")?;
         let storage = match take_opt(&mut args, "--postgres")? {
             Some(owner) => Storage::Postgres {
                 owner,
@@ -223,7 +227,11 @@ fn main() -> ExitCode {
                 let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
                 // Open storage before the runtime: the PostgreSQL client blocks on its own.
                 let backend = storage.open(true)?;
-                let blobs = BlobStore::open(&blob_dir).map_err(|e| e.to_string())?;
+                let blobs = match &s3 {
+                    Some(url) => BlobStore::open_s3(url, &blob_dir.join("uploads")),
+                    None => BlobStore::open(&blob_dir),
+                }
+                .map_err(|e| e.to_string())?;
                 rt.block_on(serve(backend, blobs, listen))
             }
             Some("admin") => admin(storage, &args[1..]),

@@ -34,6 +34,8 @@ pub struct TestHub {
     server: Option<(oneshot::Sender<()>, JoinHandle<()>)>,
     /// The PostgreSQL schema to drop at the end, with the owner's conninfo.
     pg_schema: Option<(String, String)>,
+    /// An S3 endpoint and bucket for finished blobs, instead of a folder.
+    pub s3: Option<(String, String)>,
 }
 
 impl Drop for TestHub {
@@ -74,10 +76,47 @@ impl TestHub {
             tokio::task::spawn_blocking(move || Self::setup(path, per_unit, postgres)).await.expect("hub set-up");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let mut hub =
-            TestHub { dir, backend, addr, tenant, units, nurse, care_aide, residents, server: None, pg_schema };
+        let mut hub = TestHub {
+            dir,
+            backend,
+            addr,
+            tenant,
+            units,
+            nurse,
+            care_aide,
+            residents,
+            server: None,
+            pg_schema,
+            s3: None,
+        };
         hub.serve(listener);
         hub
+    }
+
+    /// A hub on SQLite whose finished blobs go to the S3 server at
+    /// `endpoint`, bucket `bucket`.
+    pub async fn start_with_s3(per_unit: usize, endpoint: &str, bucket: &str) -> TestHub {
+        let mut hub = Self::start(per_unit).await;
+        hub.s3 = Some((endpoint.to_owned(), bucket.to_owned()));
+        hub.restart().await;
+        hub
+    }
+
+    /// Where the hub keeps finished blobs.
+    pub fn blob_store(&self) -> chevet_hub::blobs::BlobStore {
+        let root = self.dir.path().join("blobs");
+        match &self.s3 {
+            Some((endpoint, bucket)) => chevet_hub::blobs::BlobStore::open_s3_endpoint(
+                endpoint,
+                bucket,
+                "testing",
+                "testing",
+                "eu-west-3",
+                &root.join("uploads"),
+            ),
+            None => chevet_hub::blobs::BlobStore::open(&root),
+        }
+        .expect("blob store")
     }
 
     #[allow(clippy::type_complexity)]
@@ -144,7 +183,7 @@ impl TestHub {
     fn serve(&mut self, listener: tokio::net::TcpListener) {
         let (tx, rx) = oneshot::channel::<()>();
         let backend = self.backend.clone();
-        let blobs = chevet_hub::blobs::BlobStore::open(&self.dir.path().join("blobs")).expect("blob folder");
+        let blobs = self.blob_store();
         let task = tokio::spawn(async move {
             let _ = chevet_hub::serve(listener, backend, blobs, async {
                 let _ = rx.await;
@@ -267,4 +306,42 @@ pub fn temperature(resident: Uuid, value: f64) -> Fact {
         method: None,
         meta: RecordMeta::at(jiff::Timestamp::now()),
     })
+}
+
+/// A real S3-compatible server for the tests: moto's, from PyPI
+/// (`pip install 'moto[server]'`; `scripts/test-all` installs it).
+pub struct S3Server {
+    child: std::process::Child,
+    pub endpoint: String,
+}
+
+impl S3Server {
+    /// Starts moto on a free loopback port and creates `bucket`.
+    pub async fn start(bucket: &str) -> S3Server {
+        install_tls_provider();
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = std::process::Command::new("moto_server")
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("moto_server (pip install 'moto[server]') must be on PATH");
+        let endpoint = format!("http://127.0.0.1:{port}");
+        let server = S3Server { child, endpoint };
+        let http = reqwest::Client::new();
+        for _ in 0..200 {
+            if http.put(format!("{}/{bucket}", server.endpoint)).send().await.is_ok_and(|r| r.status().is_success()) {
+                return server;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("moto S3 server did not start on port {port}");
+    }
+}
+
+impl Drop for S3Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }

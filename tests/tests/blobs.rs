@@ -16,13 +16,24 @@ fn blob(len: usize, seed: &str) -> Vec<u8> {
     out
 }
 
-fn stored(hub: &TestHub, hash: &str) -> Vec<u8> {
-    std::fs::read(hub.dir.path().join("blobs").join(hub.tenant.simple().to_string()).join(hash)).unwrap()
+/// Read straight from the storage (folder or S3), not through the hub.
+async fn stored(hub: &TestHub, hash: &str) -> Vec<u8> {
+    hub.blob_store().read(hub.tenant, hash).await.expect("blob in storage")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_photo_upload_cut_at_random_offsets_resumes_and_completes() {
-    let hub = TestHub::start(1).await;
+    upload_scenario(TestHub::start(1).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_on_s3_compatible_storage() {
+    let s3 = chevet_e2e::S3Server::start("chevet-blobs").await;
+    upload_scenario(TestHub::start_with_s3(1, &s3.endpoint, "chevet-blobs").await).await;
+}
+
+/// One scenario, run against every blob storage.
+async fn upload_scenario(hub: TestHub) {
     let unit = hub.units[0];
     let data = blob(3 * 1024 * 1024 + 12_345, "photo");
     let hash = blake3::hash(&data).to_hex().to_string();
@@ -66,14 +77,14 @@ async fn a_photo_upload_cut_at_random_offsets_resumes_and_completes() {
     let got = sync::upload_blob(&d.store, &via_proxy, &data, &CancelHandle::new()).await.unwrap();
     assert_eq!(got, hash);
     assert!(proxy.faults() >= 4, "faults were injected ({})", proxy.faults());
-    assert_eq!(stored(&hub, &hash), data);
+    assert_eq!(stored(&hub, &hash).await, data);
     assert!(d.store.blob_upload(&hash).unwrap().is_none(), "a finished upload is forgotten");
     // And the hub serves it back to the tenant's devices.
     assert_eq!(d.client.blob_get(&hash).await.unwrap(), data);
 
     // Uploading the same content again is harmless.
     assert_eq!(sync::upload_blob(&d.store, &d.client, &data, &CancelHandle::new()).await.unwrap(), hash);
-    assert_eq!(stored(&hub, &hash), data);
+    assert_eq!(stored(&hub, &hash).await, data);
 
     // Content that does not match its declared hash is refused whole.
     let url = d.client.blob_create(4, &blake3::hash(b"abcd").to_hex()).await.unwrap();
@@ -101,5 +112,5 @@ async fn an_independent_tus_client_uploads_to_the_hub() {
         .await
         .expect("python3 runs");
     assert!(out.status.success(), "tuspy failed (pip install tuspy): {}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(stored(&hub, &hash), data);
+    assert_eq!(stored(&hub, &hash).await, data);
 }
