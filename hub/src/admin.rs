@@ -126,6 +126,15 @@ impl<'b, B: Backend> Admin<'b, B> {
         Ok(code)
     }
 
+    /// Drops the pull log's changes older than `days`; devices whose cursor
+    /// points there re-snapshot. The records themselves are kept.
+    pub fn compact_log(&self, days: i64) -> HubResult<u64> {
+        let before = now_ms() - days.max(0) * 86_400_000;
+        let n = self.backend.transaction(Scope::Admin, |tx| tx.compact_log(before))?;
+        log::info!("pull log compacted: {n} changes older than {days} days dropped");
+        Ok(n)
+    }
+
     pub fn revoke_device(&self, device_id: Uuid) -> HubResult<bool> {
         let done = self.backend.transaction(Scope::Admin, |tx| tx.revoke_device(device_id, now_ms()))?;
         if done {

@@ -11,6 +11,7 @@
 //! chevet-hub admin [--data DIR] import-residents TENANT UNIT FILE.csv
 //! chevet-hub admin [--data DIR] devices TENANT
 //! chevet-hub admin [--data DIR] revoke-device DEVICE
+//! chevet-hub admin [--data DIR] compact-log DAYS
 //! chevet-hub admin [--data DIR] conflicts TENANT
 //! ```
 //! With no `--data`, the hub keeps its SQLite file in `./chevet-hub-data`
@@ -156,6 +157,10 @@ fn admin(storage: Storage, args: &[String]) -> CliResult {
                     d.last_seq
                 );
             }
+        }
+        ["compact-log", days] => {
+            let days: i64 = days.parse().map_err(|_| "DAYS must be a number")?;
+            println!("{} changes dropped", e(admin.compact_log(days))?);
         }
         ["revoke-device", device] => {
             if !e(admin.revoke_device(uuid(device)?))? {

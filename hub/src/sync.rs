@@ -354,8 +354,61 @@ fn save(
     Ok(())
 }
 
+/// Snapshot cursors: `s1.PHASE.LAST_ID.LOG_HEAD`, the log head being
+/// where the pull continues once the snapshot is served.
+fn encode_snapshot(phase: u8, last: Uuid, head: &str) -> String {
+    format!("s1.{phase}.{}.{head}", last.simple())
+}
+
+fn decode_snapshot(cursor: &str) -> HubResult<(u8, Uuid, String)> {
+    let bad = || HubError::BadRequest("cursor is not one this hub issued".into());
+    let rest = cursor.strip_prefix("s1.").ok_or_else(bad)?;
+    let mut parts = rest.splitn(3, '.');
+    let phase: u8 = parts.next().and_then(|p| p.parse().ok()).filter(|p| *p <= 1).ok_or_else(bad)?;
+    let last: Uuid = parts.next().and_then(|p| Uuid::try_parse(p).ok()).ok_or_else(bad)?;
+    let head = parts.next().filter(|h| !h.is_empty()).ok_or_else(bad)?.to_owned();
+    Ok((phase, last, head))
+}
+
+/// A page of changes. A device starting from scratch on a hub whose log
+/// was compacted first receives a snapshot of the current state, then the
+/// log from where the snapshot began (changes in between may arrive twice;
+/// applying them again changes nothing).
 pub fn pull(tx: &mut dyn Tx, device: &DeviceAuth, cursor: &str, limit: u32) -> HubResult<PullResponse> {
     let limit = limit.clamp(1, MAX_PULL_LIMIT);
-    let (changes, cursor, more) = tx.pull_page(device.tenant_id, &device.units, cursor, limit)?;
-    Ok(PullResponse { changes, cursor, more })
+    let (phase, last, head) = if cursor.starts_with("s1.") {
+        decode_snapshot(cursor)?
+    } else if cursor.is_empty() && tx.log_compacted()? {
+        (0, Uuid::nil(), tx.log_head()?)
+    } else {
+        let (changes, cursor, more) = tx.pull_page(device.tenant_id, &device.units, cursor, limit)?;
+        return Ok(PullResponse { changes, cursor, more });
+    };
+    let (changes, next) = tx.snapshot_page(device.tenant_id, &device.units, (phase, last), limit)?;
+    Ok(match next {
+        Some((phase, last)) => PullResponse { changes, cursor: encode_snapshot(phase, last, &head), more: true },
+        // The snapshot is served: continue with the log after its head.
+        None => PullResponse { changes, cursor: head, more: true },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snapshot_cursors_round_trip() {
+        let id = Uuid::now_v7();
+        let c = encode_snapshot(1, id, "p1.a.ff");
+        assert_eq!(decode_snapshot(&c).unwrap(), (1, id, "p1.a.ff".to_owned()));
+        for bad in [
+            "s1.",
+            "s1.2.x.y",
+            "s1.0.nothex.c1.0",
+            "s2.0.00000000000000000000000000000000.c1.0",
+            "s1.0.00000000000000000000000000000000.",
+        ] {
+            assert!(decode_snapshot(bad).is_err(), "{bad}");
+        }
+    }
 }

@@ -234,6 +234,22 @@ fn suite<B: Backend>(b: &B) {
     let bad_cursor = b.transaction(Scope::Device(&d1), |tx| sync::pull(tx, &d1, "zz", 10));
     assert!(matches!(bad_cursor, Err(HubError::BadRequest(_))));
 
+    // Compaction: an old cursor must re-snapshot, and the snapshot equals
+    // the state the full log led to.
+    let latest = |changes: Vec<Change>| -> std::collections::BTreeMap<Uuid, Change> {
+        changes.into_iter().map(|c| (c.entity_id, Change { origin_device: None, ..c })).collect()
+    };
+    let old_cursor = b.transaction(Scope::Device(&d1), |tx| sync::pull(tx, &d1, "", 2)).unwrap().cursor;
+    let before = latest(pull_all(b, &d1, 1000));
+    std::thread::sleep(Duration::from_millis(5));
+    assert!(Admin::new(b).compact_log(0).unwrap() > 0);
+    let stale = b.transaction(Scope::Device(&d1), |tx| sync::pull(tx, &d1, &old_cursor, 10));
+    assert!(matches!(stale, Err(HubError::Resnapshot)), "{stale:?}");
+    assert_eq!(latest(pull_all(b, &d1, 3)), before, "the snapshot is the state");
+    // Changes after the compaction still arrive, after the snapshot.
+    push(b, &d1, vec![fact_op(w.residents[0].id, 99)]);
+    assert_eq!(pull_all(b, &d1, 1000).len(), before.len() + 1);
+
     // Revocation.
     assert!(Admin::new(b).revoke_device(d2.device_id).unwrap());
     let devices = Admin::new(b).devices(w.tenant).unwrap();

@@ -347,3 +347,34 @@ async fn a_device_of_another_tenant_reads_and_writes_nothing_of_this_one() {
         .unwrap();
     assert_eq!(resp.status(), 404);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_back_after_the_log_was_compacted_re_snapshots_and_converges() {
+    let hub = TestHub::start(3).await;
+    let unit = hub.units[0];
+    let mut away = Device::enrol(&hub, &hub.url(), &[unit], "Tablette partie").await;
+    let mut here = Device::enrol(&hub, &hub.url(), &[unit], "Tablette restée").await;
+    let r = hub.residents.iter().find(|r| r.unit_id == unit).unwrap().clone();
+    for v in [37.0, 37.2, 37.4] {
+        here.store.record(temperature(r.id, v)).unwrap();
+    }
+    let (_, v) = here.store.resident(r.id).unwrap();
+    here.store.update_resident(r.id, v, &ResidentChanges { room: Some("Z-9".into()), ..Default::default() }).unwrap();
+    here.sync().await.unwrap();
+    // The hub drops its pull history; the device that was away has a stale cursor.
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let backend = hub.backend.clone();
+    let dropped =
+        tokio::task::spawn_blocking(move || chevet_hub::Admin::new(&*backend).compact_log(0).unwrap()).await.unwrap();
+    assert!(dropped > 0);
+    let report = away.sync().await.unwrap();
+    assert!(report.resnapshot, "the hub asked for a re-snapshot");
+    assert_eq!(away.fact_ids(), here.fact_ids());
+    assert_eq!(resident_state(&away, r.id), resident_state(&here, r.id));
+    assert_eq!(away.store.resident(r.id).unwrap().0.room, "Z-9");
+    // And later changes flow as usual.
+    here.store.record(temperature(r.id, 38.1)).unwrap();
+    here.sync().await.unwrap();
+    away.sync().await.unwrap();
+    assert_eq!(away.fact_ids(), here.fact_ids());
+}

@@ -153,6 +153,26 @@ pub trait Tx {
     /// more wait. Cursors are the backend's own; a foreign one is a
     /// `BadRequest`, one older than the kept history a `Resnapshot`. A
     /// change committed after a page was served never lands behind its cursor.
+    /// Whether the log has been compacted (a pull from scratch must then
+    /// start with a snapshot of the current state).
+    fn log_compacted(&mut self) -> HubResult<bool>;
+    /// A cursor at the current end of the log: every change committed
+    /// before this call is behind it, none committed after.
+    fn log_head(&mut self) -> HubResult<String>;
+    /// Deletes the pull log's changes older than `before_ms`; cursors
+    /// pointing into the deleted part get a re-snapshot. Returns how many.
+    fn compact_log(&mut self, before_ms: i64) -> HubResult<u64>;
+    /// The current state of the tenant's scope, as changes, after position
+    /// `after` (phase 0: documents and reference data by id; phase 1:
+    /// facts by id); the next position, or None when done.
+    fn snapshot_page(
+        &mut self,
+        tenant: Uuid,
+        units: &[Uuid],
+        after: (u8, Uuid),
+        limit: u32,
+    ) -> HubResult<(Vec<Change>, Option<(u8, Uuid)>)>;
+
     fn pull_page(
         &mut self,
         tenant: Uuid,

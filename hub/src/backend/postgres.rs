@@ -605,6 +605,91 @@ impl Tx for PgTx<'_> {
         Ok(())
     }
 
+    fn log_compacted(&mut self) -> HubResult<bool> {
+        let floor: i64 =
+            self.query_one("SELECT value FROM meta WHERE key = 'history_floor_tx'", &[]).map_err(pg)?.get(0);
+        Ok(floor > 0)
+    }
+
+    fn log_head(&mut self) -> HubResult<String> {
+        // Every transaction below xmin has finished; later ones come after.
+        let row = self
+            .query_one(
+                "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint,
+                        (SELECT value FROM meta WHERE key = 'history_floor_tx')",
+                &[],
+            )
+            .map_err(pg)?;
+        let (xmin, floor): (i64, i64) = (row.get(0), row.get(1));
+        // Past every finished transaction; never behind the floor, and when
+        // the floor's own transaction may still run, just before all of it.
+        Ok(if xmin - 1 >= floor { encode_cursor(xmin - 1, i64::MAX) } else { encode_cursor(floor, 0) })
+    }
+
+    fn compact_log(&mut self, before_ms: i64) -> HubResult<u64> {
+        let row = self
+            .query_one("SELECT MAX(tx_id)::text::bigint FROM changes WHERE committed_ms < $1", &[&before_ms])
+            .map_err(pg)?;
+        let Some(cut) = row.get::<_, Option<i64>>(0) else { return Ok(0) };
+        let n = self.execute("DELETE FROM changes WHERE tx_id <= $1::text::xid8", &[&cut.to_string()]).map_err(pg)?;
+        self.execute("UPDATE meta SET value = GREATEST(value, $1) WHERE key = 'history_floor_tx'", &[&(cut + 1)])
+            .map_err(pg)?;
+        Ok(n)
+    }
+
+    fn snapshot_page(
+        &mut self,
+        tenant: Uuid,
+        units: &[Uuid],
+        after: (u8, Uuid),
+        limit: u32,
+    ) -> HubResult<(Vec<Change>, Option<(u8, Uuid)>)> {
+        let (phase, last) = after;
+        let mut out = Vec::new();
+        let limit_i = i64::from(limit);
+        let units = units.to_vec();
+        if phase == 0 {
+            let rows = self
+                .query(
+                    "SELECT id, entity, version, state FROM documents
+                     WHERE tenant_id = $1 AND id > $2 AND (unit_id IS NULL OR unit_id = ANY ($3)) ORDER BY id LIMIT $4",
+                    &[&tenant, &last, &units, &limit_i],
+                )
+                .map_err(pg)?;
+            for r in &rows {
+                let entity: String = r.get(1);
+                let version: i32 = r.get(2);
+                out.push(Change {
+                    entity: entity_from(&entity)?,
+                    entity_id: r.get(0),
+                    version: Some(version as u32),
+                    origin_device: None,
+                    payload: r.get(3),
+                });
+            }
+            let next =
+                if out.len() == limit as usize { out.last().map(|c| (0, c.entity_id)) } else { Some((1, Uuid::nil())) };
+            return Ok((out, next));
+        }
+        let rows = self
+            .query(
+                "SELECT id, payload FROM facts WHERE tenant_id = $1 AND id > $2 AND unit_id = ANY ($3) ORDER BY id LIMIT $4",
+                &[&tenant, &last, &units, &limit_i],
+            )
+            .map_err(pg)?;
+        for r in &rows {
+            out.push(Change {
+                entity: Entity::Fact,
+                entity_id: r.get(0),
+                version: None,
+                origin_device: None,
+                payload: r.get(1),
+            });
+        }
+        let next = if out.len() == limit as usize { out.last().map(|c| (1, c.entity_id)) } else { None };
+        Ok((out, next))
+    }
+
     fn pull_page(
         &mut self,
         tenant: Uuid,

@@ -402,6 +402,84 @@ impl Tx for SqliteTx<'_> {
         Ok(())
     }
 
+    fn log_compacted(&mut self) -> HubResult<bool> {
+        Ok(self.tx.query_row("SELECT value FROM meta WHERE key = 'history_floor'", [], |r| r.get::<_, i64>(0))? > 0)
+    }
+
+    fn log_head(&mut self) -> HubResult<String> {
+        // One writer: nothing can commit below the current maximum later.
+        // Never below the floor, even when compaction emptied the log.
+        let max: i64 = self.tx.query_row(
+            "SELECT MAX(COALESCE((SELECT MAX(seq) FROM changes), 0), (SELECT value FROM meta WHERE key = 'history_floor'))",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(encode_cursor(max))
+    }
+
+    fn compact_log(&mut self, before_ms: i64) -> HubResult<u64> {
+        let cut: Option<i64> =
+            self.tx.query_row("SELECT MAX(seq) FROM changes WHERE committed_ms < ?1", [before_ms], |r| r.get(0))?;
+        let Some(cut) = cut else { return Ok(0) };
+        let n = self.tx.execute("DELETE FROM changes WHERE seq <= ?1", [cut])?;
+        self.tx.execute("UPDATE meta SET value = MAX(value, ?1) WHERE key = 'history_floor'", [cut])?;
+        Ok(n as u64)
+    }
+
+    fn snapshot_page(
+        &mut self,
+        tenant: Uuid,
+        units: &[Uuid],
+        after: (u8, Uuid),
+        limit: u32,
+    ) -> HubResult<(Vec<Change>, Option<(u8, Uuid)>)> {
+        let scope = "(unit_id IS NULL OR unit_id IN (SELECT unhex(replace(value, '-', '')) FROM json_each(?3)))";
+        let (phase, last) = after;
+        let mut out = Vec::new();
+        if phase == 0 {
+            let mut stmt = self.tx.prepare_cached(&format!(
+                "SELECT id, entity, version, state FROM documents WHERE tenant_id = ?1 AND id > ?2 AND {scope}
+                 ORDER BY id LIMIT ?4"
+            ))?;
+            let rows = stmt
+                .query_map(params![tenant, last, json(&units)?, limit], |r| {
+                    Ok((r.get::<_, Uuid>(0)?, r.get::<_, String>(1)?, r.get::<_, u32>(2)?, r.get::<_, String>(3)?))
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            for (id, entity, version, state) in rows {
+                out.push(Change {
+                    entity: entity_from(&entity)?,
+                    entity_id: id,
+                    version: Some(version),
+                    origin_device: None,
+                    payload: parse(&state)?,
+                });
+            }
+            let next =
+                if out.len() == limit as usize { out.last().map(|c| (0, c.entity_id)) } else { Some((1, Uuid::nil())) };
+            return Ok((out, next));
+        }
+        let mut stmt = self.tx.prepare_cached(&format!(
+            "SELECT id, payload FROM facts WHERE tenant_id = ?1 AND id > ?2 AND {scope} ORDER BY id LIMIT ?4"
+        ))?;
+        let rows = stmt
+            .query_map(params![tenant, last, json(&units)?, limit], |r| {
+                Ok((r.get::<_, Uuid>(0)?, r.get::<_, String>(1)?))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        for (id, payload) in rows {
+            out.push(Change {
+                entity: Entity::Fact,
+                entity_id: id,
+                version: None,
+                origin_device: None,
+                payload: parse(&payload)?,
+            });
+        }
+        let next = if out.len() == limit as usize { out.last().map(|c| (1, c.entity_id)) } else { None };
+        Ok((out, next))
+    }
+
     fn pull_page(
         &mut self,
         tenant: Uuid,
