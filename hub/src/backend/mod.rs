@@ -165,13 +165,8 @@ pub trait Tx {
     /// The current state of the tenant's scope, as changes, after position
     /// `after` (phase 0: documents and reference data by id; phase 1:
     /// facts by id); the next position, or None when done.
-    fn snapshot_page(
-        &mut self,
-        tenant: Uuid,
-        units: &[Uuid],
-        after: (u8, Uuid),
-        limit: u32,
-    ) -> HubResult<(Vec<Change>, Option<(u8, Uuid)>)>;
+    fn snapshot_page(&mut self, tenant: Uuid, units: &[Uuid], after: (u8, Uuid), limit: u32)
+    -> HubResult<SnapshotPage>;
 
     fn pull_page(
         &mut self,
@@ -184,6 +179,9 @@ pub trait Tx {
     fn file_conflict(&mut self, tenant: Uuid, conflict: &ConflictRecord, now_ms: i64) -> HubResult<()>;
     fn conflicts(&mut self, tenant: Uuid) -> HubResult<Vec<ConflictRecord>>;
 }
+
+/// A page of a snapshot and the position after it (None when done).
+pub type SnapshotPage = (Vec<Change>, Option<(u8, Uuid)>);
 
 /// On whose behalf a transaction runs. Backends that can confine rows
 /// (PostgreSQL's row-level security) confine them to this.

@@ -623,7 +623,7 @@ impl Tx for PgTx<'_> {
         let (xmin, floor): (i64, i64) = (row.get(0), row.get(1));
         // Past every finished transaction; never behind the floor, and when
         // the floor's own transaction may still run, just before all of it.
-        Ok(if xmin - 1 >= floor { encode_cursor(xmin - 1, i64::MAX) } else { encode_cursor(floor, 0) })
+        Ok(if xmin > floor { encode_cursor(xmin - 1, i64::MAX) } else { encode_cursor(floor, 0) })
     }
 
     fn compact_log(&mut self, before_ms: i64) -> HubResult<u64> {
@@ -643,7 +643,7 @@ impl Tx for PgTx<'_> {
         units: &[Uuid],
         after: (u8, Uuid),
         limit: u32,
-    ) -> HubResult<(Vec<Change>, Option<(u8, Uuid)>)> {
+    ) -> HubResult<super::SnapshotPage> {
         let (phase, last) = after;
         let mut out = Vec::new();
         let limit_i = i64::from(limit);

@@ -432,7 +432,7 @@ impl Tx for SqliteTx<'_> {
         units: &[Uuid],
         after: (u8, Uuid),
         limit: u32,
-    ) -> HubResult<(Vec<Change>, Option<(u8, Uuid)>)> {
+    ) -> HubResult<super::SnapshotPage> {
         let scope = "(unit_id IS NULL OR unit_id IN (SELECT unhex(replace(value, '-', '')) FROM json_each(?3)))";
         let (phase, last) = after;
         let mut out = Vec::new();
