@@ -378,3 +378,41 @@ async fn a_device_back_after_the_log_was_compacted_re_snapshots_and_converges() 
     away.sync().await.unwrap();
     assert_eq!(away.fact_ids(), here.fact_ids());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_clock_far_from_the_hubs_is_flagged() {
+    let hub = TestHub::start(1).await;
+    let dir = tempfile::tempdir().unwrap();
+    // The tablet's clock runs 20 minutes fast.
+    let clock = std::sync::Arc::new(chevet_core::store::ManualClock::new(
+        jiff::Timestamp::from_second(jiff::Timestamp::now().as_second() + 20 * 60).unwrap(),
+    ));
+    let options = chevet_core::StoreOptions {
+        clock,
+        pin_cost: chevet_core::crypto::vault::Argon2Cost::MINIMUM,
+        ..chevet_core::StoreOptions::default()
+    };
+    let store =
+        chevet_core::Store::open(dir.path().join("d.db"), &chevet_core::crypto::KekVault::new([5; 32]), options)
+            .unwrap();
+    let client = chevet_core::sync::HubClient::new(&hub.url(), None).unwrap();
+    chevet_core::sync::enrol(&store, &client, &hub.code(&[hub.units[0]]).await, "Tablette").await.unwrap();
+    store.provision_staff(&hub.nurse, Some(chevet_core::demo::DEMO_PIN)).unwrap();
+    let client = chevet_core::sync::client_for(&store).unwrap();
+    let cancel = chevet_core::sync::CancelHandle::new();
+    chevet_core::sync::sync(&store, &client, Default::default(), None, &cancel).await.unwrap();
+    store.sign_in(hub.nurse.id, chevet_core::demo::DEMO_PIN).unwrap();
+    let r = hub.residents.iter().find(|r| r.unit_id == hub.units[0]).unwrap();
+    let fact = chevet_core::domain::Fact::Observation(chevet_core::domain::Observation {
+        id: Uuid::now_v7(),
+        resident_id: r.id,
+        code: chevet_core::domain::VitalCode::Temperature,
+        value: chevet_core::domain::ObservationValue::Quantity(37.0),
+        method: None,
+        meta: chevet_core::domain::RecordMeta::at(store.now()),
+    });
+    store.record(fact).unwrap();
+    let report = chevet_core::sync::sync(&store, &client, Default::default(), None, &cancel).await.unwrap();
+    let skew = report.clock_skew_ms.expect("the skew is flagged");
+    assert!((19 * 60_000..21 * 60_000).contains(&skew), "{skew}");
+}

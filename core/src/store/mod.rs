@@ -234,7 +234,8 @@ impl Store {
         &self.path
     }
 
-    pub(crate) fn now(&self) -> Timestamp {
+    /// The device clock the store runs on.
+    pub fn now(&self) -> Timestamp {
         self.options.clock.now()
     }
 

@@ -167,7 +167,7 @@ pub async fn sync(
         if batch.is_empty() {
             break;
         }
-        let device_time_ms = jiff::Timestamp::now().as_millisecond();
+        let device_time_ms = store.now().as_millisecond();
         let n = batch.len();
         let started = std::time::Instant::now();
         let resp = cancel.run(client.push(&PushRequest { ops: batch, device_time_ms })).await;
