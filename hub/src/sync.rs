@@ -61,6 +61,7 @@ pub fn push(tx: &mut dyn Tx, device: &DeviceAuth, req: PushRequest, now_ms: i64)
     let mut answered = tx.op_outcomes(&ids)?;
     let mut units = UnitCache::default();
     let mut results = Vec::with_capacity(req.ops.len());
+    let mut fresh: Vec<(&Operation, OpOutcome)> = Vec::with_capacity(req.ops.len());
     let mut last_seq = 0;
     for op in &req.ops {
         last_seq = last_seq.max(op.device_seq);
@@ -76,11 +77,12 @@ pub fn push(tx: &mut dyn Tx, device: &DeviceAuth, req: PushRequest, now_ms: i64)
                 OpOutcome::Rejected { code, reason }
             }
         };
-        tx.save_op_outcome(device, op, &outcome, now_ms)?;
         // The same op_id twice in one batch: the second is a replay of the first.
         answered.insert(op.op_id, outcome.clone());
+        fresh.push((op, outcome.clone()));
         results.push(OpResult { op_id: op.op_id, duplicate: false, outcome });
     }
+    tx.save_op_outcomes(device, &fresh, now_ms)?;
     tx.note_device_seen(device.device_id, last_seq, now_ms)?;
     Ok(PushResponse { results, hub_time_ms: now_ms })
 }

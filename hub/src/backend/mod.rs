@@ -108,6 +108,18 @@ pub trait Tx {
         outcome: &OpOutcome,
         now_ms: i64,
     ) -> HubResult<()>;
+    /// Records several answers at once (backends may do it in one round trip).
+    fn save_op_outcomes(
+        &mut self,
+        device: &DeviceAuth,
+        answers: &[(&Operation, OpOutcome)],
+        now_ms: i64,
+    ) -> HubResult<()> {
+        for (op, outcome) in answers {
+            self.save_op_outcome(device, op, outcome, now_ms)?;
+        }
+        Ok(())
+    }
     fn quarantine(
         &mut self,
         device: &DeviceAuth,

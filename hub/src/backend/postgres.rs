@@ -472,6 +472,23 @@ impl Tx for PgTx<'_> {
         Ok(())
     }
 
+    fn save_op_outcomes(&mut self, d: &DeviceAuth, answers: &[(&Operation, OpOutcome)], now_ms: i64) -> HubResult<()> {
+        if answers.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<Uuid> = answers.iter().map(|(op, _)| op.op_id).collect();
+        let seqs: Vec<i64> = answers.iter().map(|(op, _)| op.device_seq).collect();
+        let outcomes: Vec<Value> = answers.iter().map(|(_, o)| to_value(o)).collect::<HubResult<_>>()?;
+        self.execute(
+            "INSERT INTO ops (op_id, tenant_id, device_id, device_seq, outcome, received_ms)
+             SELECT u.op_id, $2, $3, u.seq, u.outcome, $6
+             FROM unnest($1::uuid[], $4::bigint[], $5::jsonb[]) AS u (op_id, seq, outcome)",
+            &[&ids, &d.tenant_id, &d.device_id, &seqs, &outcomes, &now_ms],
+        )
+        .map_err(pg)?;
+        Ok(())
+    }
+
     fn quarantine(
         &mut self,
         d: &DeviceAuth,
