@@ -68,12 +68,19 @@ impl TestHub {
     /// Starts a hub with `per_unit` residents in each of two units, on
     /// PostgreSQL (in a fresh schema of the test server) or SQLite.
     pub async fn start_on(per_unit: usize, postgres: bool) -> TestHub {
+        Self::start_with_units(2, per_unit, postgres).await
+    }
+
+    /// Starts a hub with `units` units of `per_unit` residents each.
+    pub async fn start_with_units(units: usize, per_unit: usize, postgres: bool) -> TestHub {
         install_tls_provider();
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("hub.db");
         // Storage set-up blocks (the PostgreSQL client runs its own runtime).
         let (backend, tenant, units, nurse, care_aide, residents, pg_schema) =
-            tokio::task::spawn_blocking(move || Self::setup(path, per_unit, postgres)).await.expect("hub set-up");
+            tokio::task::spawn_blocking(move || Self::setup(path, units, per_unit, postgres))
+                .await
+                .expect("hub set-up");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let mut hub = TestHub {
@@ -122,6 +129,7 @@ impl TestHub {
     #[allow(clippy::type_complexity)]
     fn setup(
         path: std::path::PathBuf,
+        unit_count: usize,
         per_unit: usize,
         postgres: bool,
     ) -> (Arc<AnyBackend>, Uuid, Vec<Uuid>, Staff, Staff, Vec<Resident>, Option<(String, String)>) {
@@ -147,8 +155,8 @@ impl TestHub {
         };
         admin.put_establishment(tenant, &est).unwrap();
         let mut units = Vec::new();
-        for name in ["Étage 1", "Étage 2"] {
-            let u = Unit { id: Uuid::now_v7(), establishment_id: est.id, name: name.into() };
+        for i in 0..unit_count {
+            let u = Unit { id: Uuid::now_v7(), establishment_id: est.id, name: format!("Étage {}", i + 1) };
             admin.put_unit(tenant, &u).unwrap();
             units.push(u.id);
         }

@@ -194,8 +194,14 @@ fn report(name: &str, started: Instant, cycles: usize, errors: usize, mut lat: V
     );
 }
 
+/// A group's hub: 50 units (floors, SSIAD sectors) of 10 residents, so a
+/// device shares its unit with about ten others, as tablets do.
+async fn group_hub() -> TestHub {
+    TestHub::start_with_units(50, 10, pg()).await
+}
+
 async fn load(devices: usize, rate: f64, seconds: u64) {
-    let hub = TestHub::start_on(40, pg()).await;
+    let hub = group_hub().await;
     let devs = sim_devices(&hub, devices).await;
     let lat = Arc::new(std::sync::Mutex::new(Vec::new()));
     let errors = Arc::new(AtomicUsize::new(0));
@@ -224,7 +230,7 @@ async fn load(devices: usize, rate: f64, seconds: u64) {
 }
 
 async fn saturate(devices: usize, workers: usize, seconds: u64) {
-    let hub = TestHub::start_on(40, pg()).await;
+    let hub = group_hub().await;
     let devs = sim_devices(&hub, devices).await;
     let next = Arc::new(AtomicUsize::new(0));
     let done = Arc::new(AtomicUsize::new(0));
