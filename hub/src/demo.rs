@@ -67,19 +67,6 @@ impl Tablet {
     }
 }
 
-fn status_fr(s: RoundStatus) -> &'static str {
-    match s {
-        RoundStatus::Due => "à faire",
-        RoundStatus::Late => "en retard",
-        RoundStatus::Missed => "manqué",
-        RoundStatus::Done => "fait",
-        RoundStatus::PartlyDone => "fait en partie",
-        RoundStatus::NotDone => "non fait",
-        RoundStatus::Refused => "refusé",
-        RoundStatus::SpatOut => "recraché",
-    }
-}
-
 pub async fn run(residents_per_unit: usize) -> DemoResult<()> {
     let dir = tempfile_dir()?;
     let backend = Arc::new(SqliteBackend::open(&dir.join("hub.db"))?);
@@ -221,7 +208,7 @@ pub async fn run(residents_per_unit: usize) -> DemoResult<()> {
         println!("  Ch. {:>5}  {}", r.room, r.display_name);
         for i in &r.items {
             let z = i.due_at.to_zoned_datetime(jiff::tz::TimeZone::get("Europe/Paris")?);
-            println!("            {:02} h {:02}  {:<26} {}", z.hour(), z.minute(), i.label, status_fr(i.status));
+            println!("            {:02} h {:02}  {:<26} {}", z.hour(), z.minute(), i.label, i.status.label_fr());
         }
     }
     let _ = stop.send(());

@@ -191,19 +191,19 @@ async fn serve(backend: AnyBackend, blobs: BlobStore, listen: String) -> CliResu
     let backend = Arc::new(backend);
     let listener =
         tokio::net::TcpListener::bind(&listen).await.map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+    // Ctrl-C or SIGTERM (systemd, containers): stop taking requests, finish the others.
     let shutdown = async {
-        let ctrl_c = tokio::signal::ctrl_c();
         #[cfg(unix)]
-        {
-            let mut term =
-                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).unwrap_or_else(|_| {
-                    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
-                        .unwrap_or_else(|_| unreachable!())
-                });
-            tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! { _ = tokio::signal::ctrl_c() => {}, _ = term.recv() => {} }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
         }
         #[cfg(not(unix))]
-        let _ = ctrl_c.await;
+        let _ = tokio::signal::ctrl_c().await;
         log::info!("shutting down: finishing in-flight requests");
     };
     chevet_hub::serve(listener, backend, blobs, shutdown).await.map_err(|e| e.to_string())

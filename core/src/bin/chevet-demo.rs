@@ -8,22 +8,9 @@ use std::sync::Arc;
 use chevet_core::crypto::PassphraseVault;
 use chevet_core::demo::{self, DEMO_PIN};
 use chevet_core::domain::VitalCode;
-use chevet_core::store::{RoundStatus, SystemClock};
+use chevet_core::store::SystemClock;
 use chevet_core::{Store, StoreOptions};
 use jiff::Timestamp;
-
-fn status_fr(s: RoundStatus) -> &'static str {
-    match s {
-        RoundStatus::Due => "à faire",
-        RoundStatus::Late => "en retard",
-        RoundStatus::Missed => "manqué",
-        RoundStatus::Done => "fait",
-        RoundStatus::PartlyDone => "fait en partie",
-        RoundStatus::NotDone => "non fait",
-        RoundStatus::Refused => "refusé",
-        RoundStatus::SpatOut => "recraché",
-    }
-}
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
@@ -87,7 +74,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .collect();
         println!("Ch. {:>4}  {:<28} {}", r.room, r.display_name, vitals.join(", "));
         for item in &r.items {
-            println!("            {}  {:<26} {}", hm(item.due_at), item.label, status_fr(item.status));
+            println!("            {}  {:<26} {}", hm(item.due_at), item.label, item.status.label_fr());
         }
     }
     let total_items: usize = round.residents.iter().map(|r| r.items.len()).sum();

@@ -34,6 +34,22 @@ pub enum RoundStatus {
     SpatOut,
 }
 
+impl RoundStatus {
+    /// The status as the round screen says it.
+    pub fn label_fr(self) -> &'static str {
+        match self {
+            RoundStatus::Due => "à faire",
+            RoundStatus::Late => "en retard",
+            RoundStatus::Missed => "manqué",
+            RoundStatus::Done => "fait",
+            RoundStatus::PartlyDone => "fait en partie",
+            RoundStatus::NotDone => "non fait",
+            RoundStatus::Refused => "refusé",
+            RoundStatus::SpatOut => "recraché",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct RoundItem {
     pub planned_act_id: Uuid,
