@@ -79,6 +79,9 @@ pub enum CoreError {
     /// Any other field that fails validation.
     #[error("invalid {field}: {reason}")]
     InvalidInput { field: &'static str, reason: &'static str },
+    /// A computation needs data the record does not have.
+    #[error("missing data: {what}")]
+    MissingData { what: &'static str },
     /// The id names no record of that kind.
     #[error("no {kind} with id {id}")]
     NotFound { kind: &'static str, id: Uuid },

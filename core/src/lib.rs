@@ -7,6 +7,7 @@
 //! - [`store`]: the SQLite store: migrations, sessions, audit journal, outbox,
 //!   and the queries a round needs.
 
+pub mod clinical;
 pub mod crypto;
 pub mod demo;
 pub mod domain;
