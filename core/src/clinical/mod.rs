@@ -3,6 +3,8 @@
 //! Each score is decision support with its published bands; thresholds an
 //! establishment may tune are parameters, not constants buried in code.
 
+pub mod aggir;
 pub mod news2;
+pub mod scales;
 pub mod undernutrition;
 pub mod units;
