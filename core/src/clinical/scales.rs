@@ -123,11 +123,14 @@ pub fn self_reported_pain(value: f64) -> Result<PainIntensity> {
     if !value.is_finite() || !(0.0..=10.0).contains(&value) {
         return Err(CoreError::invalid("pain", "self-reported pain is 0 to 10"));
     }
-    Ok(match value {
-        v if v == 0.0 => PainIntensity::None,
-        v if v < 4.0 => PainIntensity::Mild,
-        v if v < 7.0 => PainIntensity::Moderate,
-        _ => PainIntensity::Severe,
+    Ok(if value < 1e-9 {
+        PainIntensity::None
+    } else if value < 4.0 {
+        PainIntensity::Mild
+    } else if value < 7.0 {
+        PainIntensity::Moderate
+    } else {
+        PainIntensity::Severe
     })
 }
 
