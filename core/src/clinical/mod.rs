@@ -5,6 +5,7 @@
 
 pub mod aggir;
 pub mod news2;
+pub mod push;
 pub mod scales;
 pub mod undernutrition;
 pub mod units;
