@@ -184,6 +184,35 @@ fn apply_fact(
     Ok(Ok(OpOutcome::Applied { version: None }))
 }
 
+/// A document state decoded and validated as its domain type: its id, and
+/// its unit (Ok) or, for records that hang on a resident, the resident (Err).
+fn identify(entity: Entity, state: &Value) -> Result<(Uuid, Result<Uuid, Uuid>), Reject> {
+    fn check<T: serde::de::DeserializeOwned>(state: &Value, valid: impl Fn(&T) -> bool) -> Result<T, Reject> {
+        let v: T =
+            serde_json::from_value(state.clone()).map_err(|_| malformed("state is not the entity's structure"))?;
+        if valid(&v) { Ok(v) } else { Err(malformed("state fails validation")) }
+    }
+    Ok(match entity {
+        Entity::Resident => {
+            let r = check::<Resident>(state, |r| r.validate().is_ok())?;
+            (r.id, Ok(r.unit_id))
+        }
+        Entity::Round => {
+            let r = check::<Round>(state, |r| r.validate().is_ok())?;
+            (r.id, Ok(r.unit_id))
+        }
+        Entity::PlannedAct => {
+            let p = check::<PlannedAct>(state, |p| p.validate().is_ok())?;
+            (p.id, Err(p.resident_id))
+        }
+        Entity::Wound => {
+            let w = check::<Wound>(state, |w| w.validate().is_ok())?;
+            (w.id, Err(w.resident_id))
+        }
+        _ => return Err(malformed("not a document")),
+    })
+}
+
 /// Checks a document state against its domain type; returns the unit it
 /// belongs to (for residents and rounds directly, else via the resident).
 fn document_unit(
@@ -193,29 +222,9 @@ fn document_unit(
     id: Uuid,
     state: &Value,
 ) -> HubResult<Result<Uuid, Reject>> {
-    fn check<T: serde::de::DeserializeOwned>(state: &Value, validate: impl Fn(&T) -> bool) -> Result<T, Reject> {
-        let v: T =
-            serde_json::from_value(state.clone()).map_err(|_| malformed("state is not the entity's structure"))?;
-        if validate(&v) { Ok(v) } else { Err(malformed("state fails validation")) }
-    }
-    let (doc_id, unit_or_resident) = match entity {
-        Entity::Resident => match check::<Resident>(state, |r| r.validate().is_ok()) {
-            Ok(r) => (r.id, Ok(r.unit_id)),
-            Err(e) => return Ok(Err(e)),
-        },
-        Entity::Round => match check::<Round>(state, |r| r.validate().is_ok()) {
-            Ok(r) => (r.id, Ok(r.unit_id)),
-            Err(e) => return Ok(Err(e)),
-        },
-        Entity::PlannedAct => match check::<PlannedAct>(state, |p| p.validate().is_ok()) {
-            Ok(p) => (p.id, Err(p.resident_id)),
-            Err(e) => return Ok(Err(e)),
-        },
-        Entity::Wound => match check::<Wound>(state, |w| w.validate().is_ok()) {
-            Ok(w) => (w.id, Err(w.resident_id)),
-            Err(e) => return Ok(Err(e)),
-        },
-        _ => return Ok(Err(malformed("not a document"))),
+    let (doc_id, unit_or_resident) = match identify(entity, state) {
+        Ok(found) => found,
+        Err(e) => return Ok(Err(e)),
     };
     if doc_id != id {
         return Ok(Err(malformed("document id differs from entity_id")));
