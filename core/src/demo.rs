@@ -92,6 +92,7 @@ pub fn seed(store: &Store, units: usize, per_unit: usize, history_days: u32) -> 
         finess: "690000001".into(),
         kind: EstablishmentKind::Ehpad,
         time_zone: "Europe/Paris".into(),
+        alert_settings: None,
     };
     store.provision_establishment(&establishment)?;
     let unit_list: Vec<Unit> = (0..units)

@@ -599,3 +599,54 @@ fn ssiad_round_shows_visits_in_order_with_their_stamps() {
     assert_eq!(f.store.rounds(unit, date(2026, 11, 23)).unwrap().len(), 1);
     assert!(f.store.rounds(unit, date(2026, 11, 24)).unwrap().is_empty());
 }
+
+#[test]
+fn the_round_shows_who_stands_out_and_why() {
+    let (f, d) = seeded(0, 0);
+    let unit = d.units[0].id;
+    let a = resident(unit, "Lefèvre", "Hélène", "12", None); // born 1936
+    let b = resident(unit, "Arnaud", "Paul", "3", None);
+    f.store.create_resident(&a).unwrap();
+    f.store.create_resident(&b).unwrap();
+    let obs = |who: Uuid, code, value, at| {
+        Fact::Observation(Observation {
+            id: Uuid::now_v7(),
+            resident_id: who,
+            code,
+            value,
+            method: None,
+            meta: RecordMeta::at(at),
+        })
+    };
+    let days_ago = |n: i64| Timestamp::from_second(monday_10h().as_second() - n * 86_400).unwrap();
+    f.store
+        .record_batch(vec![
+            obs(a.id, VitalCode::Temperature, ObservationValue::Quantity(38.4), paris(9, 0)),
+            obs(a.id, VitalCode::Height, ObservationValue::Quantity(160.0), days_ago(200)),
+            obs(a.id, VitalCode::Weight, ObservationValue::Quantity(60.0), days_ago(31)),
+            obs(a.id, VitalCode::Weight, ObservationValue::Quantity(56.0), days_ago(1)),
+            obs(b.id, VitalCode::Temperature, ObservationValue::Quantity(37.0), paris(9, 0)),
+            obs(b.id, VitalCode::Weight, ObservationValue::Quantity(70.0), days_ago(31)),
+            obs(b.id, VitalCode::Weight, ObservationValue::Quantity(69.5), days_ago(1)),
+        ])
+        .unwrap();
+    let view = f.store.round_view(unit, paris(7, 0), paris(13, 0)).unwrap();
+    let whys = |i: usize| -> Vec<String> { view.residents[i].alerts.iter().map(|a| a.why.clone()).collect() };
+    assert!(whys(0).is_empty(), "Paul Arnaud is fine: {:?}", whys(0));
+    assert_eq!(
+        whys(1),
+        [
+            "Température 38,4 °C (au-dessus de 38)",
+            "Dénutrition modérée à confirmer : perte de 6,7 % en 1 mois, IMC 21,9"
+        ]
+    );
+
+    // The establishment's medical team sets its own fever threshold.
+    let mut est = d.establishment.clone();
+    let mut settings = chevet_core::clinical::alerts::AlertSettings::default();
+    settings.vital_ranges.retain(|r| r.code != VitalCode::Temperature);
+    est.alert_settings = Some(settings);
+    f.store.provision_establishment(&est).unwrap();
+    let view = f.store.round_view(unit, paris(7, 0), paris(13, 0)).unwrap();
+    assert_eq!(view.residents[1].alerts.len(), 1);
+}

@@ -88,6 +88,7 @@ pub async fn run(residents_per_unit: usize) -> DemoResult<()> {
         finess: "690000001".into(),
         kind: EstablishmentKind::Ehpad,
         time_zone: "Europe/Paris".into(),
+        alert_settings: None,
     };
     admin.put_establishment(tenant, &est)?;
     let floors: Vec<Unit> = ["Étage 1", "Étage 2"]

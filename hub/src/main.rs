@@ -113,6 +113,7 @@ fn admin(storage: Storage, args: &[String]) -> CliResult {
                 finess: finess.to_string(),
                 kind,
                 time_zone: "Europe/Paris".into(),
+                alert_settings: None,
             };
             e(admin.put_establishment(uuid(tenant)?, &est))?;
             println!("{}", est.id);

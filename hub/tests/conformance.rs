@@ -78,6 +78,7 @@ fn world<B: Backend>(b: &B, name: &str) -> World {
         finess: "690000001".into(),
         kind: EstablishmentKind::Ehpad,
         time_zone: "Europe/Paris".into(),
+        alert_settings: None,
     };
     admin.put_establishment(tenant, &est).unwrap();
     let mut units = [Uuid::nil(); 2];

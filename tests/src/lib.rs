@@ -152,6 +152,7 @@ impl TestHub {
             finess: "690000001".into(),
             kind: EstablishmentKind::Ehpad,
             time_zone: "Europe/Paris".into(),
+            alert_settings: None,
         };
         admin.put_establishment(tenant, &est).unwrap();
         let mut units = Vec::new();

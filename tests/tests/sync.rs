@@ -272,6 +272,7 @@ async fn a_device_of_another_tenant_reads_and_writes_nothing_of_this_one() {
             finess: "130000002".into(),
             kind: chevet_core::domain::EstablishmentKind::Ehpad,
             time_zone: "Europe/Paris".into(),
+            alert_settings: None,
         };
         admin.put_establishment(t, &est).unwrap();
         let u = chevet_core::domain::Unit { id: Uuid::now_v7(), establishment_id: est.id, name: "RDC".into() };

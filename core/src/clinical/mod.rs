@@ -4,6 +4,7 @@
 //! establishment may tune are parameters, not constants buried in code.
 
 pub mod aggir;
+pub mod alerts;
 pub mod news2;
 pub mod push;
 pub mod scales;

@@ -16,7 +16,7 @@ pub enum EstablishmentKind {
     Ssiad,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Establishment {
     pub id: Uuid,
     pub name: String,
@@ -25,6 +25,9 @@ pub struct Establishment {
     pub kind: EstablishmentKind,
     /// IANA time zone of the establishment: planned times are local times.
     pub time_zone: String,
+    /// The medical team's alert thresholds (defaults when absent).
+    #[serde(default)]
+    pub alert_settings: Option<crate::clinical::alerts::AlertSettings>,
 }
 
 impl Establishment {

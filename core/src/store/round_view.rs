@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use super::Store;
 use super::timeline::Unreadable;
+use crate::clinical::alerts::{self, Alert};
 use crate::domain::{
     ActKind, ActOutcome, AdministrationOutcome, Fact, ObservationValue, PlannedAct, Resident, VitalCode,
 };
@@ -76,6 +77,8 @@ pub struct RoundResident {
     pub room: String,
     pub items: Vec<RoundItem>,
     pub latest_vitals: Vec<LatestVital>,
+    /// What makes this resident stand out, and why.
+    pub alerts: Vec<Alert>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -120,6 +123,7 @@ impl Store {
         let now = self.now();
         let today = now.to_zoned_datetime(tz.clone()).date();
         let policy = self.options.round_policy;
+        let settings = establishment.alert_settings.clone().unwrap_or_default();
 
         self.read(|c| {
             let mut unreadable = Vec::new();
@@ -149,6 +153,11 @@ impl Store {
             let mut vital_stmt = c.prepare_cached(
                 "SELECT id, envelope FROM facts WHERE resident_id = ?1 AND code_tag = ?2 AND entered_in_error = 0
                  ORDER BY clinical_time DESC LIMIT 1",
+            )?;
+            // The weighing nearest a target time, within a window (undernutrition criteria).
+            let mut weight_stmt = c.prepare_cached(
+                "SELECT id, envelope FROM facts WHERE resident_id = ?1 AND code_tag = ?2 AND entered_in_error = 0
+                 AND clinical_time BETWEEN ?3 AND ?4 ORDER BY abs(clinical_time - ?5) LIMIT 1",
             )?;
             let code_tags: Vec<(VitalCode, [u8; 16])> =
                 VitalCode::ALL.iter().map(|&v| (v, self.code_index.term(v.loinc()))).collect();
@@ -235,12 +244,30 @@ impl Store {
                         }
                     }
                 }
+                let mut alerts = alerts::vital_alerts(&latest_vitals, now, &settings);
+                let age = res
+                    .identity
+                    .traits
+                    .birth_date
+                    .until((jiff::Unit::Year, today))
+                    .map_or(0, |span| span.get_years().max(0) as u32);
+                let latest_weight = latest_vitals.iter().find(|v| v.code == VitalCode::Weight);
+                if let (true, Some(w)) = (age >= 70, latest_weight) {
+                    let height =
+                        latest_vitals.iter().find(|v| v.code == VitalCode::Height).and_then(|v| match v.value {
+                            ObservationValue::Quantity(h) => Some(h),
+                            _ => None,
+                        });
+                    let weights = self.reference_weights(&mut weight_stmt, res.id, &code_tags, w, &mut unreadable)?;
+                    alerts.extend(alerts::undernutrition_alert(age, height, &weights, &settings));
+                }
                 out.push(RoundResident {
                     resident_id: res.id,
                     display_name: res.identity.display_name(),
                     room: res.room,
                     items,
                     latest_vitals,
+                    alerts,
                 });
             }
             if !unreadable.is_empty() {
@@ -248,5 +275,44 @@ impl Store {
             }
             Ok(RoundView { unit_id, from, to, generated_at: now, residents: out, unreadable })
         })
+    }
+}
+
+impl Store {
+    /// The latest weighing and those nearest 1 and 6 months before it: what
+    /// the undernutrition criteria compare.
+    fn reference_weights(
+        &self,
+        stmt: &mut rusqlite::CachedStatement<'_>,
+        resident: Uuid,
+        code_tags: &[(VitalCode, [u8; 16])],
+        latest: &LatestVital,
+        unreadable: &mut Vec<Unreadable>,
+    ) -> Result<Vec<(Timestamp, f64)>> {
+        let Some((_, tag)) = code_tags.iter().find(|(c, _)| *c == VitalCode::Weight) else { return Ok(Vec::new()) };
+        let mut out = Vec::new();
+        if let ObservationValue::Quantity(kg) = latest.value {
+            out.push((latest.at, kg));
+        }
+        let at = latest.at.as_millisecond();
+        const DAY: i64 = 86_400_000;
+        for (back, tolerance) in [(30 * DAY, 10 * DAY), (182 * DAY, 30 * DAY)] {
+            let target = at - back;
+            let mut rows =
+                stmt.query(rusqlite::params![resident, &tag[..], target - tolerance, target + tolerance, target])?;
+            if let Some(r) = rows.next()? {
+                let id: Uuid = r.get(0)?;
+                match self.codec.open::<Fact>("facts", id, 1, r.get_ref(1)?.as_blob()?) {
+                    Ok(Fact::Observation(o)) => {
+                        if let ObservationValue::Quantity(kg) = o.value {
+                            out.push((o.meta.clinical_time, kg));
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(e) => unreadable.push(Unreadable::new("facts", id, &e)),
+                }
+            }
+        }
+        Ok(out)
     }
 }
