@@ -155,9 +155,13 @@ impl Store {
                  ORDER BY clinical_time DESC LIMIT 1",
             )?;
             // The weighing nearest a target time, within a window (undernutrition criteria).
+            // Chosen on the index alone (rowid and time), then one row read;
+            // if that weighing was entered in error, the criterion is left unassessed.
             let mut weight_stmt = c.prepare_cached(
-                "SELECT id, envelope FROM facts WHERE resident_id = ?1 AND code_tag = ?2 AND entered_in_error = 0
-                 AND clinical_time BETWEEN ?3 AND ?4 ORDER BY abs(clinical_time - ?5) LIMIT 1",
+                "SELECT f.id, f.envelope FROM facts f WHERE f.rowid = (
+                    SELECT rowid FROM facts WHERE resident_id = ?1 AND code_tag = ?2
+                    AND clinical_time BETWEEN ?3 AND ?4 ORDER BY abs(clinical_time - ?5) LIMIT 1)
+                 AND f.entered_in_error = 0",
             )?;
             let code_tags: Vec<(VitalCode, [u8; 16])> =
                 VitalCode::ALL.iter().map(|&v| (v, self.code_index.term(v.loinc()))).collect();
