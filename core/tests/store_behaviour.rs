@@ -649,4 +649,8 @@ fn the_round_shows_who_stands_out_and_why() {
     f.store.provision_establishment(&est).unwrap();
     let view = f.store.round_view(unit, paris(7, 0), paris(13, 0)).unwrap();
     assert_eq!(view.residents[1].alerts.len(), 1);
+    // The resident's file shows the same alerts.
+    let file = f.store.open_resident_file(a.id, 10).unwrap();
+    assert_eq!(file.alerts, view.residents[1].alerts);
+    assert!(file.latest_vitals.iter().any(|v| v.code == VitalCode::Weight));
 }

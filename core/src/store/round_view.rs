@@ -150,22 +150,8 @@ impl Store {
                  WHERE planned_act_id = ?1 AND occurrence >= ?2 AND occurrence < ?3 AND entered_in_error = 0
                  ORDER BY clinical_time, id",
             )?;
-            let mut vital_stmt = c.prepare_cached(
-                "SELECT id, envelope FROM facts WHERE resident_id = ?1 AND code_tag = ?2 AND entered_in_error = 0
-                 ORDER BY clinical_time DESC LIMIT 1",
-            )?;
-            // The weighing nearest a target time, within a window (undernutrition criteria).
-            // Chosen on the index alone (rowid and time), then one row read;
-            // if that weighing was entered in error, the criterion is left unassessed.
-            let mut weight_stmt = c.prepare_cached(
-                "SELECT f.id, f.envelope FROM facts f WHERE f.rowid = (
-                    SELECT rowid FROM facts WHERE resident_id = ?1 AND code_tag = ?2
-                    AND clinical_time BETWEEN ?3 AND ?4 ORDER BY abs(clinical_time - ?5) LIMIT 1)
-                 AND f.entered_in_error = 0",
-            )?;
-            let code_tags: Vec<(VitalCode, [u8; 16])> =
-                VitalCode::ALL.iter().map(|&v| (v, self.code_index.term(v.loinc()))).collect();
 
+            let mut queries = self.vital_queries(c)?;
             let mut out = Vec::with_capacity(residents.len());
             for res in residents {
                 let mut items = Vec::new();
@@ -227,44 +213,8 @@ impl Store {
                 }
                 items.sort_by(|a, b| a.due_at.cmp(&b.due_at).then_with(|| a.label.cmp(&b.label)));
 
-                let mut latest_vitals = Vec::new();
-                for (code, tag) in &code_tags {
-                    let mut rows = vital_stmt.query(rusqlite::params![res.id, &tag[..]])?;
-                    if let Some(r) = rows.next()? {
-                        let id: Uuid = r.get(0)?;
-                        match self.codec.open::<Fact>("facts", id, 1, r.get_ref(1)?.as_blob()?) {
-                            Ok(Fact::Observation(o)) if o.code == *code => latest_vitals.push(LatestVital {
-                                code: o.code,
-                                value: o.value,
-                                at: o.meta.clinical_time,
-                                observation_id: id,
-                            }),
-                            Ok(_) => unreadable.push(Unreadable {
-                                table: "facts",
-                                id,
-                                error: "unexpected record kind".into(),
-                            }),
-                            Err(e) => unreadable.push(Unreadable::new("facts", id, &e)),
-                        }
-                    }
-                }
-                let mut alerts = alerts::vital_alerts(&latest_vitals, now, &settings);
-                let age = res
-                    .identity
-                    .traits
-                    .birth_date
-                    .until((jiff::Unit::Year, today))
-                    .map_or(0, |span| span.get_years().max(0) as u32);
-                let latest_weight = latest_vitals.iter().find(|v| v.code == VitalCode::Weight);
-                if let (true, Some(w)) = (age >= 70, latest_weight) {
-                    let height =
-                        latest_vitals.iter().find(|v| v.code == VitalCode::Height).and_then(|v| match v.value {
-                            ObservationValue::Quantity(h) => Some(h),
-                            _ => None,
-                        });
-                    let weights = self.reference_weights(&mut weight_stmt, res.id, &code_tags, w, &mut unreadable)?;
-                    alerts.extend(alerts::undernutrition_alert(age, height, &weights, &settings));
-                }
+                let (latest_vitals, alerts) =
+                    self.vitals_and_alerts(&mut queries, &res, now, today, &settings, &mut unreadable)?;
                 out.push(RoundResident {
                     resident_id: res.id,
                     display_name: res.identity.display_name(),
@@ -282,18 +232,87 @@ impl Store {
     }
 }
 
+/// The statements and blind-index terms a read needs to find vitals,
+/// prepared once per read rather than once per resident.
+pub(crate) struct VitalQueries<'c> {
+    latest: rusqlite::CachedStatement<'c>,
+    weight_near: rusqlite::CachedStatement<'c>,
+    tags: Vec<(VitalCode, [u8; 16])>,
+}
+
 impl Store {
+    pub(crate) fn vital_queries<'c>(&self, c: &'c rusqlite::Connection) -> Result<VitalQueries<'c>> {
+        Ok(VitalQueries {
+            latest: c.prepare_cached(
+                "SELECT id, envelope FROM facts WHERE resident_id = ?1 AND code_tag = ?2 AND entered_in_error = 0
+                 ORDER BY clinical_time DESC LIMIT 1",
+            )?,
+            // Chosen on the index alone (rowid and time), then one row read;
+            // if that weighing was entered in error, the criterion is left unassessed.
+            weight_near: c.prepare_cached(
+                "SELECT f.id, f.envelope FROM facts f WHERE f.rowid = (
+                    SELECT rowid FROM facts WHERE resident_id = ?1 AND code_tag = ?2
+                    AND clinical_time BETWEEN ?3 AND ?4 ORDER BY abs(clinical_time - ?5) LIMIT 1)
+                 AND f.entered_in_error = 0",
+            )?,
+            tags: VitalCode::ALL.iter().map(|&v| (v, self.code_index.term(v.loinc()))).collect(),
+        })
+    }
+
+    /// A resident's latest value of each vital, and the alerts they and the
+    /// weight history raise under `settings`.
+    pub(crate) fn vitals_and_alerts(
+        &self,
+        q: &mut VitalQueries<'_>,
+        res: &Resident,
+        now: Timestamp,
+        today: jiff::civil::Date,
+        settings: &alerts::AlertSettings,
+        unreadable: &mut Vec<Unreadable>,
+    ) -> Result<(Vec<LatestVital>, Vec<Alert>)> {
+        let mut latest_vitals = Vec::new();
+        for (code, tag) in &q.tags {
+            let code = *code;
+            let mut rows = q.latest.query(rusqlite::params![res.id, &tag[..]])?;
+            if let Some(r) = rows.next()? {
+                let id: Uuid = r.get(0)?;
+                match self.codec.open::<Fact>("facts", id, 1, r.get_ref(1)?.as_blob()?) {
+                    Ok(Fact::Observation(o)) if o.code == code => latest_vitals.push(LatestVital {
+                        code: o.code,
+                        value: o.value,
+                        at: o.meta.clinical_time,
+                        observation_id: id,
+                    }),
+                    Ok(_) => unreadable.push(Unreadable { table: "facts", id, error: "unexpected record kind".into() }),
+                    Err(e) => unreadable.push(Unreadable::new("facts", id, &e)),
+                }
+            }
+        }
+        let mut found = alerts::vital_alerts(&latest_vitals, now, settings);
+        let age =
+            res.identity.traits.birth_date.until((jiff::Unit::Year, today)).map_or(0, |s| s.get_years().max(0) as u32);
+        if let (true, Some(w)) = (age >= 70, latest_vitals.iter().find(|v| v.code == VitalCode::Weight)) {
+            let height = latest_vitals.iter().find(|v| v.code == VitalCode::Height).and_then(|v| match v.value {
+                ObservationValue::Quantity(h) => Some(h),
+                _ => None,
+            });
+            let weights = self.reference_weights(q, res.id, w, unreadable)?;
+            found.extend(alerts::undernutrition_alert(age, height, &weights, settings));
+        }
+        Ok((latest_vitals, found))
+    }
+
     /// The latest weighing and those nearest 1 and 6 months before it: what
     /// the undernutrition criteria compare.
     fn reference_weights(
         &self,
-        stmt: &mut rusqlite::CachedStatement<'_>,
+        q: &mut VitalQueries<'_>,
         resident: Uuid,
-        code_tags: &[(VitalCode, [u8; 16])],
         latest: &LatestVital,
         unreadable: &mut Vec<Unreadable>,
     ) -> Result<Vec<(Timestamp, f64)>> {
-        let Some((_, tag)) = code_tags.iter().find(|(c, _)| *c == VitalCode::Weight) else { return Ok(Vec::new()) };
+        let Some((_, tag)) = q.tags.iter().find(|(c, _)| *c == VitalCode::Weight) else { return Ok(Vec::new()) };
+        let tag = *tag;
         let mut out = Vec::new();
         if let ObservationValue::Quantity(kg) = latest.value {
             out.push((latest.at, kg));
@@ -302,8 +321,13 @@ impl Store {
         const DAY: i64 = 86_400_000;
         for (back, tolerance) in [(30 * DAY, 10 * DAY), (182 * DAY, 30 * DAY)] {
             let target = at - back;
-            let mut rows =
-                stmt.query(rusqlite::params![resident, &tag[..], target - tolerance, target + tolerance, target])?;
+            let mut rows = q.weight_near.query(rusqlite::params![
+                resident,
+                &tag[..],
+                target - tolerance,
+                target + tolerance,
+                target
+            ])?;
             if let Some(r) = rows.next()? {
                 let id: Uuid = r.get(0)?;
                 match self.codec.open::<Fact>("facts", id, 1, r.get_ref(1)?.as_blob()?) {

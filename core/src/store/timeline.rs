@@ -37,6 +37,10 @@ pub struct ResidentFile {
     pub care_plan: Vec<(PlannedAct, u32)>,
     pub wounds: Vec<(Wound, u32)>,
     pub timeline: Vec<TimelineEntry>,
+    pub latest_vitals: Vec<super::LatestVital>,
+    /// The same alerts as on the round, with why they fired.
+    pub alerts: Vec<crate::clinical::alerts::Alert>,
+    pub unreadable: Vec<Unreadable>,
 }
 
 impl Store {
@@ -71,12 +75,25 @@ impl Store {
         let staff = self.require(None)?;
         let (resident, version) = self.resident(resident_id)?;
         self.write(Some(staff.id), |w| w.audit(AuditAction::OpenFile, "resident", resident_id))?;
+        let establishment = self.establishment(self.unit(resident.unit_id)?.establishment_id)?;
+        let tz = jiff::tz::TimeZone::get(&establishment.time_zone)
+            .map_err(|_| CoreError::invalid("establishment.time_zone", "unknown IANA time zone"))?;
+        let now = self.now();
+        let settings = establishment.alert_settings.unwrap_or_default();
+        let mut unreadable = Vec::new();
+        let (latest_vitals, alerts) = self.read(|c| {
+            let mut q = self.vital_queries(c)?;
+            self.vitals_and_alerts(&mut q, &resident, now, now.to_zoned_datetime(tz).date(), &settings, &mut unreadable)
+        })?;
         let file = ResidentFile {
             resident,
             version,
             care_plan: self.care_plan(resident_id)?,
             wounds: self.wounds(resident_id)?,
             timeline: self.timeline(resident_id, None, timeline_limit)?,
+            latest_vitals,
+            alerts,
+            unreadable,
         };
         Ok(file)
     }
