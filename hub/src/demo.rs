@@ -67,6 +67,43 @@ impl Tablet {
     }
 }
 
+/// A demo group on a hub: a tenant, an EHPAD with `units` floors, a nurse
+/// and a care aide. Shared by the demo and the whole-system tests.
+pub struct DemoGroup {
+    pub tenant: Uuid,
+    pub establishment: Establishment,
+    pub units: Vec<Unit>,
+    pub nurse: Staff,
+    pub care_aide: Staff,
+}
+
+pub fn create_group<B: crate::backend::Backend>(
+    admin: &Admin<'_, B>,
+    units: usize,
+) -> crate::error::HubResult<DemoGroup> {
+    let tenant = admin.create_tenant("Groupe Les Tilleuls")?;
+    let establishment = Establishment {
+        id: Uuid::now_v7(),
+        name: "EHPAD Les Tilleuls".into(),
+        finess: "690000001".into(),
+        kind: EstablishmentKind::Ehpad,
+        time_zone: "Europe/Paris".into(),
+        alert_settings: None,
+    };
+    admin.put_establishment(tenant, &establishment)?;
+    let units: Vec<Unit> = (0..units)
+        .map(|i| Unit { id: Uuid::now_v7(), establishment_id: establishment.id, name: format!("Étage {}", i + 1) })
+        .collect();
+    for u in &units {
+        admin.put_unit(tenant, u)?;
+    }
+    let staff = |name: &str, role| Staff { id: Uuid::now_v7(), display_name: name.into(), role, rpps: None };
+    let (nurse, care_aide) = (staff("Claire Fontaine", Role::Nurse), staff("Karim Benali", Role::CareAide));
+    admin.put_staff(tenant, &nurse)?;
+    admin.put_staff(tenant, &care_aide)?;
+    Ok(DemoGroup { tenant, establishment, units, nurse, care_aide })
+}
+
 pub async fn run(residents_per_unit: usize) -> DemoResult<()> {
     let dir = tempfile_dir()?;
     let backend = Arc::new(SqliteBackend::open(&dir.join("hub.db"))?);
@@ -81,27 +118,7 @@ pub async fn run(residents_per_unit: usize) -> DemoResult<()> {
 
     // The group's administrator sets the establishment up on the hub.
     let admin = Admin::new(&*backend);
-    let tenant = admin.create_tenant("Groupe Les Tilleuls")?;
-    let est = Establishment {
-        id: Uuid::now_v7(),
-        name: "EHPAD Les Tilleuls".into(),
-        finess: "690000001".into(),
-        kind: EstablishmentKind::Ehpad,
-        time_zone: "Europe/Paris".into(),
-        alert_settings: None,
-    };
-    admin.put_establishment(tenant, &est)?;
-    let floors: Vec<Unit> = ["Étage 1", "Étage 2"]
-        .iter()
-        .map(|n| Unit { id: Uuid::now_v7(), establishment_id: est.id, name: n.to_string() })
-        .collect();
-    for u in &floors {
-        admin.put_unit(tenant, u)?;
-    }
-    let nurse = Staff { id: Uuid::now_v7(), display_name: "Claire Fontaine".into(), role: Role::Nurse, rpps: None };
-    let aide = Staff { id: Uuid::now_v7(), display_name: "Karim Benali".into(), role: Role::CareAide, rpps: None };
-    admin.put_staff(tenant, &nurse)?;
-    admin.put_staff(tenant, &aide)?;
+    let DemoGroup { tenant, units: floors, nurse, care_aide: aide, .. } = create_group(&admin, 2)?;
     const FAMILY: [&str; 10] =
         ["Martin", "Bernard", "Dubois", "Thomas", "Robert", "Petit", "Durand", "Leroy", "Moreau", "Lefèvre"];
     const GIVEN: [&str; 10] =

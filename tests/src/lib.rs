@@ -145,27 +145,9 @@ impl TestHub {
             AnyBackend::Sqlite(SqliteBackend::open(&path).expect("hub db"))
         });
         let admin = Admin::new(&*backend);
-        let tenant = admin.create_tenant("Groupe Les Tilleuls").unwrap();
-        let est = Establishment {
-            id: Uuid::now_v7(),
-            name: "EHPAD Les Tilleuls".into(),
-            finess: "690000001".into(),
-            kind: EstablishmentKind::Ehpad,
-            time_zone: "Europe/Paris".into(),
-            alert_settings: None,
-        };
-        admin.put_establishment(tenant, &est).unwrap();
-        let mut units = Vec::new();
-        for i in 0..unit_count {
-            let u = Unit { id: Uuid::now_v7(), establishment_id: est.id, name: format!("Étage {}", i + 1) };
-            admin.put_unit(tenant, &u).unwrap();
-            units.push(u.id);
-        }
-        let staff = |name: &str, role| Staff { id: Uuid::now_v7(), display_name: name.into(), role, rpps: None };
-        let nurse = staff("Claire Fontaine", Role::Nurse);
-        let care_aide = staff("Karim Benali", Role::CareAide);
-        admin.put_staff(tenant, &nurse).unwrap();
-        admin.put_staff(tenant, &care_aide).unwrap();
+        let group = chevet_hub::demo::create_group(&admin, unit_count).expect("demo group");
+        let (tenant, nurse, care_aide) = (group.tenant, group.nurse, group.care_aide);
+        let units: Vec<Uuid> = group.units.iter().map(|u| u.id).collect();
         let mut residents = Vec::new();
         for (u, unit) in units.iter().enumerate() {
             let mut csv = String::from("birth_name;given_names;sex;birth_date;birth_place_insee;room\n");
