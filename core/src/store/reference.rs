@@ -14,14 +14,7 @@ impl Store {
     /// Loads or replaces an establishment.
     pub fn provision_establishment(&self, e: &Establishment) -> Result<()> {
         e.validate()?;
-        self.upsert_reference("establishments", e.id, e, |w, version, env| {
-            w.tx.prepare_cached(
-                "INSERT INTO establishments (id, version, envelope) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (id) DO UPDATE SET version = excluded.version, envelope = excluded.envelope",
-            )?
-            .execute(params![e.id, version, env])?;
-            Ok(())
-        })
+        self.upsert_reference("establishments", e.id, |w, version| w.put_establishment_row(e, version))
     }
 
     /// Loads or replaces a unit (floor, wing, SSIAD sector).
@@ -30,15 +23,7 @@ impl Store {
             return Err(CoreError::invalid("unit.name", "required"));
         }
         self.establishment(u.establishment_id)?;
-        self.upsert_reference("units", u.id, u, |w, version, env| {
-            w.tx.prepare_cached(
-                "INSERT INTO units (id, establishment_id, version, envelope) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (id) DO UPDATE SET establishment_id = excluded.establishment_id,
-                 version = excluded.version, envelope = excluded.envelope",
-            )?
-            .execute(params![u.id, u.establishment_id, version, env])?;
-            Ok(())
-        })
+        self.upsert_reference("units", u.id, |w, version| w.put_unit_row(u, version))
     }
 
     /// Loads or replaces a professional; `initial_pin` sets their PIN.
@@ -55,31 +40,20 @@ impl Store {
             )?),
             None => None,
         };
-        self.upsert_reference("staff", s.id, s, |w, version, env| {
-            w.tx.prepare_cached(
-                "INSERT INTO staff (id, version, envelope, pin_verifier) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (id) DO UPDATE SET version = excluded.version, envelope = excluded.envelope,
-                 pin_verifier = COALESCE(excluded.pin_verifier, staff.pin_verifier)",
-            )?
-            .execute(params![s.id, version, env, verifier])?;
-            Ok(())
-        })
+        self.upsert_reference("staff", s.id, |w, version| w.put_staff_row(s, version, verifier.as_deref()))
     }
 
-    fn upsert_reference<T: serde::Serialize>(
+    fn upsert_reference(
         &self,
         table: &'static str,
         id: Uuid,
-        value: &T,
-        f: impl FnOnce(&mut super::WriteTx<'_>, u32, &[u8]) -> Result<()>,
+        f: impl FnOnce(&mut super::WriteTx<'_>, u32) -> Result<()>,
     ) -> Result<()> {
         let actor = self.session().map(|s| s.staff_id);
         self.write(actor, |w| {
             let current: Option<u32> =
                 w.tx.query_row(&format!("SELECT version FROM {table} WHERE id = ?1"), [id], |r| r.get(0)).optional()?;
-            let version = current.map_or(1, |v| v + 1);
-            let env = self.codec.seal(table, id, version, value)?;
-            f(w, version, &env)?;
+            f(w, current.map_or(1, |v| v + 1))?;
             w.audit(AuditAction::Provision, table, id)
         })
     }
@@ -151,5 +125,44 @@ impl Store {
             let (version, env) = row.ok_or(CoreError::NotFound { kind, id })?;
             Ok((self.codec.open(table, id, version, &env)?, version))
         })
+    }
+}
+
+/// Reference rows, written the same way whether provisioned or pulled.
+impl super::WriteTx<'_> {
+    pub(crate) fn put_establishment_row(&mut self, e: &Establishment, version: u32) -> Result<()> {
+        let env = self.store.codec.seal("establishments", e.id, version, e)?;
+        self.tx
+            .prepare_cached(
+                "INSERT INTO establishments (id, version, envelope) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (id) DO UPDATE SET version = excluded.version, envelope = excluded.envelope",
+            )?
+            .execute(params![e.id, version, env])?;
+        Ok(())
+    }
+
+    pub(crate) fn put_unit_row(&mut self, u: &Unit, version: u32) -> Result<()> {
+        let env = self.store.codec.seal("units", u.id, version, u)?;
+        self.tx
+            .prepare_cached(
+                "INSERT INTO units (id, establishment_id, version, envelope) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (id) DO UPDATE SET establishment_id = excluded.establishment_id,
+                 version = excluded.version, envelope = excluded.envelope",
+            )?
+            .execute(params![u.id, u.establishment_id, version, env])?;
+        Ok(())
+    }
+
+    /// A PIN set on this device survives a row written without one.
+    pub(crate) fn put_staff_row(&mut self, s: &Staff, version: u32, pin_verifier: Option<&[u8]>) -> Result<()> {
+        let env = self.store.codec.seal("staff", s.id, version, s)?;
+        self.tx
+            .prepare_cached(
+                "INSERT INTO staff (id, version, envelope, pin_verifier) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (id) DO UPDATE SET version = excluded.version, envelope = excluded.envelope,
+                 pin_verifier = COALESCE(excluded.pin_verifier, staff.pin_verifier)",
+            )?
+            .execute(params![s.id, version, env, pin_verifier])?;
+        Ok(())
     }
 }

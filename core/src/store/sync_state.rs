@@ -175,38 +175,9 @@ impl WriteTx<'_> {
                     )?
                     .execute(params![id, r.unit_id, super::rounds::day_number(r.date), local, env, hub_version])?;
             }
-            Entity::Establishment => {
-                let e = decode!(Establishment);
-                let env = codec.seal(table, id, local, &e)?;
-                self.tx
-                    .prepare_cached(
-                        "INSERT INTO establishments (id, version, envelope) VALUES (?1, ?2, ?3)
-                         ON CONFLICT (id) DO UPDATE SET version = excluded.version, envelope = excluded.envelope",
-                    )?
-                    .execute(params![id, local, env])?;
-            }
-            Entity::Unit => {
-                let u = decode!(Unit);
-                let env = codec.seal(table, id, local, &u)?;
-                self.tx
-                    .prepare_cached(
-                        "INSERT INTO units (id, establishment_id, version, envelope) VALUES (?1, ?2, ?3, ?4)
-                         ON CONFLICT (id) DO UPDATE SET establishment_id = excluded.establishment_id,
-                         version = excluded.version, envelope = excluded.envelope",
-                    )?
-                    .execute(params![id, u.establishment_id, local, env])?;
-            }
-            Entity::Staff => {
-                let s = decode!(Staff);
-                let env = codec.seal(table, id, local, &s)?;
-                // A PIN set on this device survives the pull.
-                self.tx
-                    .prepare_cached(
-                        "INSERT INTO staff (id, version, envelope) VALUES (?1, ?2, ?3)
-                         ON CONFLICT (id) DO UPDATE SET version = excluded.version, envelope = excluded.envelope",
-                    )?
-                    .execute(params![id, local, env])?;
-            }
+            Entity::Establishment => self.put_establishment_row(&decode!(Establishment), local)?,
+            Entity::Unit => self.put_unit_row(&decode!(Unit), local)?,
+            Entity::Staff => self.put_staff_row(&decode!(Staff), local, None)?,
             Entity::Fact => {}
         }
         Ok(true)
