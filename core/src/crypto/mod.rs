@@ -4,6 +4,7 @@
 pub mod blind_index;
 pub mod envelope;
 pub mod keys;
+pub mod stream;
 pub mod vault;
 
 pub use blind_index::BlindIndex;
