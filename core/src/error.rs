@@ -107,6 +107,20 @@ pub enum CoreError {
     /// The hub refused a request; `code` is the protocol's error code.
     #[error("the hub refused the request ({status} {code})")]
     HubRefused { status: u16, code: String },
+    // --- photos ----------------------------------------------------------------------
+    /// The camera's bytes were refused; nothing was stored.
+    #[error("photo refused: {0}")]
+    Photo(#[from] crate::media::PhotoError),
+    /// A photo's file is not on this device: still on the hub, or lost.
+    #[error("photo {photo_id} {rendition} is not on this device")]
+    PhotoFileMissing { photo_id: Uuid, rendition: &'static str, on_hub: bool },
+    /// A photo's file does not open: altered, cut short or not its own.
+    #[error("photo {photo_id} {rendition} does not open: {reason}")]
+    PhotoFileCorrupt { photo_id: Uuid, rendition: &'static str, reason: crate::crypto::stream::StreamError },
+    /// Reading or writing the photo folder failed (disk full, permissions).
+    #[error("photo storage failed: {0}")]
+    MediaStorage(std::io::ErrorKind),
+
     /// The fact was already marked entered-in-error.
     #[error("record {id} is already marked entered-in-error")]
     AlreadyCorrected { id: Uuid },

@@ -80,6 +80,29 @@ impl BlobKey {
     }
 }
 
+/// In records, the key is base64 text; it only ever sits inside an envelope.
+impl serde::Serialize for BlobKey {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use base64::Engine;
+        s.serialize_str(&base64::engine::general_purpose::STANDARD.encode(self.0))
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for BlobKey {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use base64::Engine;
+        let text = zeroize::Zeroizing::new(String::deserialize(d)?);
+        let bytes = zeroize::Zeroizing::new(
+            base64::engine::general_purpose::STANDARD
+                .decode(text.as_bytes())
+                .map_err(|_| serde::de::Error::custom("blob key is not base64"))?,
+        );
+        let key: [u8; 32] =
+            bytes.as_slice().try_into().map_err(|_| serde::de::Error::custom("blob key is not 32 bytes"))?;
+        Ok(BlobKey(key))
+    }
+}
+
 impl std::fmt::Debug for BlobKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("BlobKey(..)")

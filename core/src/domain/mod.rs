@@ -15,7 +15,7 @@ pub use care_plan::{ActKind, MedicationLine, PlannedAct};
 pub use establishment::{Establishment, EstablishmentKind, Unit};
 pub use ins::{CollectionMethod, Identity, IdentityStatus, IdentityTraits, InsSystem, Matricule, Sex};
 pub use records::{
-    ActOutcome, ActRecord, AdministrationOutcome, Correction, Fact, FactKind, MedicationAdministration, NotDoneReason,
+    ActOutcome, ActRecord, AdministrationOutcome, Correction, Photo, PhotoBlob, PhotoConsent, Fact, FactKind, MedicationAdministration, NotDoneReason,
     Observation, RecordMeta, StampMethod, Transmission, VisitEvent, VisitStamp, WoundAssessment,
 };
 pub use resident::{Contact, Resident, ResidentChanges};

@@ -119,6 +119,48 @@ pub struct WoundAssessment {
     pub meta: RecordMeta,
 }
 
+/// Who agreed to the photo being taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PhotoConsent {
+    /// The resident, informed, agreed.
+    Resident,
+    /// The resident cannot express it; the legal representative or the
+    /// personne de confiance agreed.
+    Representative,
+}
+
+/// One encrypted rendition of a photo, as stored and uploaded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PhotoBlob {
+    /// BLAKE3 of the encrypted file, lowercase hex: its name on the device and on the hub.
+    pub hash: String,
+    pub sealed_len: u64,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// A wound photo: two encrypted renditions (display, thumbnail) and the
+/// key that opens them. The key travels inside this record, so whoever can
+/// read the record (the hub, devices in scope) can open the files, which
+/// are stored and sent as they are.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Photo {
+    pub id: Uuid,
+    pub resident_id: Uuid,
+    pub wound_id: Uuid,
+    /// The assessment it illustrates, when taken during one.
+    pub assessment_id: Option<Uuid>,
+    /// Body site as framed ("talon gauche").
+    pub body_site: String,
+    /// A measuring scale (réglette) is in the frame.
+    pub scale_marker: bool,
+    pub consent: PhotoConsent,
+    pub display: PhotoBlob,
+    pub thumbnail: PhotoBlob,
+    pub content_key: crate::crypto::stream::BlobKey,
+    pub meta: RecordMeta,
+}
+
 /// SSIAD télégestion: the start or end of a home visit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum VisitEvent {
@@ -167,6 +209,7 @@ pub enum Fact {
     WoundAssessment(WoundAssessment),
     VisitStamp(VisitStamp),
     Correction(Correction),
+    Photo(Photo),
 }
 
 /// The plaintext routing tag of a fact kind.
@@ -179,6 +222,7 @@ pub enum FactKind {
     WoundAssessment,
     VisitStamp,
     Correction,
+    Photo,
 }
 
 impl FactKind {
@@ -191,6 +235,7 @@ impl FactKind {
             FactKind::WoundAssessment => "wound_assessment",
             FactKind::VisitStamp => "visit_stamp",
             FactKind::Correction => "correction",
+            FactKind::Photo => "photo",
         }
     }
 
@@ -203,6 +248,7 @@ impl FactKind {
             "wound_assessment" => FactKind::WoundAssessment,
             "visit_stamp" => FactKind::VisitStamp,
             "correction" => FactKind::Correction,
+            "photo" => FactKind::Photo,
             _ => return None,
         })
     }
@@ -218,6 +264,7 @@ impl Fact {
             Fact::WoundAssessment(_) => FactKind::WoundAssessment,
             Fact::VisitStamp(_) => FactKind::VisitStamp,
             Fact::Correction(_) => FactKind::Correction,
+            Fact::Photo(_) => FactKind::Photo,
         }
     }
 
@@ -230,6 +277,7 @@ impl Fact {
             Fact::WoundAssessment(f) => f.id,
             Fact::VisitStamp(f) => f.id,
             Fact::Correction(f) => f.id,
+            Fact::Photo(f) => f.id,
         }
     }
 
@@ -242,6 +290,7 @@ impl Fact {
             Fact::WoundAssessment(f) => f.resident_id,
             Fact::VisitStamp(f) => f.resident_id,
             Fact::Correction(f) => f.resident_id,
+            Fact::Photo(f) => f.resident_id,
         }
     }
 
@@ -254,6 +303,7 @@ impl Fact {
             Fact::WoundAssessment(f) => &f.meta,
             Fact::VisitStamp(f) => &f.meta,
             Fact::Correction(f) => &f.meta,
+            Fact::Photo(f) => &f.meta,
         }
     }
 
@@ -317,6 +367,21 @@ impl Fact {
                     return Err(CoreError::invalid("correction.reason", "a reason is required"));
                 }
                 text("correction.reason", &c.reason, 2000)
+            }
+            Fact::Photo(p) => {
+                if p.body_site.trim().is_empty() {
+                    return Err(CoreError::invalid("photo.body_site", "required"));
+                }
+                text("photo.body_site", &p.body_site, 200)?;
+                for blob in [&p.display, &p.thumbnail] {
+                    if !crate::media::blobs::is_blob_name(&blob.hash) {
+                        return Err(CoreError::invalid("photo.blob", "not a BLAKE3 hex name"));
+                    }
+                    if blob.width == 0 || blob.height == 0 || blob.width.max(blob.height) > crate::media::DISPLAY_LONG_SIDE {
+                        return Err(CoreError::invalid("photo.blob", "rendition size out of range"));
+                    }
+                }
+                Ok(())
             }
         }
     }

@@ -32,6 +32,8 @@ pub enum AuditAction {
     PinChanged,
     /// A page of changes from the hub was applied.
     SyncPull,
+    /// A photo was shown full size.
+    ViewPhoto,
 }
 
 impl AuditAction {
@@ -47,6 +49,7 @@ impl AuditAction {
             AuditAction::Provision => "provision",
             AuditAction::PinChanged => "pin_changed",
             AuditAction::SyncPull => "sync_pull",
+            AuditAction::ViewPhoto => "view_photo",
         }
     }
 }

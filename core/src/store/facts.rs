@@ -38,6 +38,7 @@ fn fact_meta_mut(f: &mut Fact) -> &mut RecordMeta {
         Fact::WoundAssessment(x) => &mut x.meta,
         Fact::VisitStamp(x) => &mut x.meta,
         Fact::Correction(x) => &mut x.meta,
+        Fact::Photo(x) => &mut x.meta,
     }
 }
 
@@ -78,6 +79,9 @@ impl WriteTx<'_> {
         if let Fact::Correction(c) = fact {
             self.tx.prepare_cached("UPDATE facts SET entered_in_error = 1 WHERE id = ?1")?.execute([c.target_id])?;
         }
+        if let Fact::Photo(p) = fact {
+            self.register_photo_blobs(p)?;
+        }
         Ok(true)
     }
 
@@ -94,6 +98,21 @@ impl WriteTx<'_> {
         let act: PlannedAct = self.store.codec.open("planned_acts", id, version, &env)?;
         cache.0.insert(id, act.clone());
         Ok(act)
+    }
+
+    /// The wound, checked to be this resident's.
+    pub(crate) fn wound_of(&self, wound_id: Uuid, resident_id: Uuid) -> Result<Wound> {
+        let (version, env): (u32, Vec<u8>) = self
+            .tx
+            .prepare_cached("SELECT version, envelope FROM wounds WHERE id = ?1")?
+            .query_row([wound_id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?
+            .ok_or(CoreError::NotFound { kind: "wound", id: wound_id })?;
+        let wound: Wound = self.store.codec.open("wounds", wound_id, version, &env)?;
+        if wound.resident_id != resident_id {
+            return Err(CoreError::invalid("wound_id", "belongs to another resident"));
+        }
+        Ok(wound)
     }
 
     fn resident_exists(&self, id: Uuid) -> Result<()> {
@@ -137,16 +156,11 @@ impl WriteTx<'_> {
             Fact::Observation(_) => Ok(Permission::RecordVitals),
             Fact::Transmission(_) => Ok(Permission::WriteTransmission),
             Fact::WoundAssessment(wa) => {
-                let (version, env): (u32, Vec<u8>) = self
-                    .tx
-                    .prepare_cached("SELECT version, envelope FROM wounds WHERE id = ?1")?
-                    .query_row([wa.wound_id], |r| Ok((r.get(0)?, r.get(1)?)))
-                    .optional()?
-                    .ok_or(CoreError::NotFound { kind: "wound", id: wa.wound_id })?;
-                let wound: Wound = self.store.codec.open("wounds", wa.wound_id, version, &env)?;
-                if wound.resident_id != wa.resident_id {
-                    return Err(CoreError::invalid("wound_id", "belongs to another resident"));
-                }
+                self.wound_of(wa.wound_id, wa.resident_id)?;
+                Ok(Permission::RecordWoundCare)
+            }
+            Fact::Photo(p) => {
+                self.wound_of(p.wound_id, p.resident_id)?;
                 Ok(Permission::RecordWoundCare)
             }
             Fact::VisitStamp(_) => Ok(Permission::RecordVisit),
@@ -216,7 +230,7 @@ fn original_permission(f: &Fact) -> Permission {
         Fact::Administration(_) => Permission::AssistMedicationIntake,
         Fact::Observation(_) => Permission::RecordVitals,
         Fact::Transmission(_) => Permission::WriteTransmission,
-        Fact::WoundAssessment(_) => Permission::RecordWoundCare,
+        Fact::WoundAssessment(_) | Fact::Photo(_) => Permission::RecordWoundCare,
         Fact::VisitStamp(_) | Fact::Correction(_) => Permission::RecordVisit,
     }
 }

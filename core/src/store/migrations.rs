@@ -9,7 +9,7 @@ use rusqlite::Connection;
 use crate::error::{CoreError, Result};
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [
     // v1: the first schema. Plaintext columns are routing only: ids, kinds,
@@ -117,6 +117,20 @@ const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [
         prev BLOB NOT NULL,
         mac BLOB NOT NULL
     ) STRICT;
+    "#,
+    // v2: wound photos. Their encrypted files are named by the BLAKE3 of
+    // their bytes; this table says which photo each file belongs to and
+    // where it stands (to upload, uploaded, still on the hub), so files
+    // without a row are orphans of an interrupted ingest.
+    r#"
+    CREATE TABLE media_blobs (
+        hash TEXT PRIMARY KEY,
+        photo_id BLOB NOT NULL,
+        role INTEGER NOT NULL,
+        state TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX media_blobs_photo ON media_blobs (photo_id);
+    CREATE INDEX media_blobs_state ON media_blobs (state);
     "#,
 ];
 

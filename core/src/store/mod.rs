@@ -13,6 +13,7 @@ mod codec;
 mod facts;
 mod migrations;
 mod outbox;
+mod photos;
 mod reference;
 mod residents;
 mod round_view;
@@ -36,6 +37,7 @@ pub use audit::{AuditAction, AuditEntry};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use migrations::SCHEMA_VERSION;
 pub use outbox::{OutboxOp, hlc_physical_ms};
+pub use photos::{AssessmentPoint, PUSH_TREND_MIN_CHANGE, PhotoCapture, PhotoRendition, PhotoSummary, WoundFollowUp};
 pub use residents::ResidentSummary;
 pub use round_view::{LatestVital, RoundItem, RoundResident, RoundStatus, RoundView};
 pub use rounds::{RouteStop, RouteView};
@@ -110,6 +112,10 @@ pub struct Store {
     session: Mutex<Option<session::Session>>,
     hlc: Mutex<u64>,
     sync_running: std::sync::atomic::AtomicBool,
+    /// Encrypted photo files, beside the database.
+    media: crate::media::BlobFolder,
+    /// Serialises photo ingest (files, then record) against the orphan sweep.
+    media_lock: Mutex<()>,
 }
 
 fn configure(conn: &Connection) -> Result<()> {
@@ -181,8 +187,12 @@ impl Store {
         #[cfg(not(feature = "bench-plaintext"))]
         let codec = Codec::Sealed(Envelope::new(KEY_ID, &keys));
 
+        let mut media_path = path.clone().into_os_string();
+        media_path.push(".media");
+        let media = crate::media::BlobFolder::open(media_path).map_err(|e| CoreError::MediaStorage(e.kind()))?;
+
         log::info!("store opened for device {device_id}");
-        Ok(Store {
+        let store = Store {
             path,
             writer: Mutex::new(writer),
             reader: Mutex::new(reader),
@@ -196,7 +206,12 @@ impl Store {
             session: Mutex::new(None),
             hlc: Mutex::new(hlc as u64),
             sync_running: std::sync::atomic::AtomicBool::new(false),
-        })
+            media,
+            media_lock: Mutex::new(()),
+        };
+        // Files of an ingest a crash cut before its record committed.
+        store.sweep_orphan_media()?;
+        Ok(store)
     }
 
     /// A new store: fresh device key wrapped by the vault, canary, device id.

@@ -18,7 +18,7 @@ use tokio::sync::Notify;
 pub use client::{HubClient, RetryPolicy};
 
 use crate::error::{CoreError, Result};
-use crate::store::Store;
+use crate::store::{PhotoRendition, Store};
 
 /// A device clock further than this from the hub's is flagged.
 pub const CLOCK_SKEW_WARNING_MS: i64 = 2 * 60 * 1000;
@@ -94,6 +94,9 @@ pub struct SyncReport {
     /// HTTP requests made (retries included) and the slowest one, in ms.
     pub requests: usize,
     pub slowest_request_ms: u64,
+    /// Photo files sent to the hub, and thumbnails of pulled photos fetched.
+    pub blobs_uploaded: usize,
+    pub blobs_fetched: usize,
 }
 
 impl SyncReport {
@@ -162,6 +165,22 @@ pub async fn sync(
     };
     notify(SyncPhase::Pushing, &report);
 
+    // Photo files first, so a device that pulls a photo record can fetch its files.
+    for (hash, photo_id, rendition) in store.blobs_to_upload()? {
+        let bytes = store.media().read(&hash).map_err(|e| CoreError::MediaStorage(e.kind()))?;
+        if crate::media::blobs::blob_name(&bytes) != hash {
+            // Altered on this device's disk: sending it would spread the damage.
+            return Err(CoreError::PhotoFileCorrupt {
+                photo_id,
+                rendition: rendition.as_str(),
+                reason: crate::crypto::stream::StreamError::Corrupt { chunk: 0 },
+            });
+        }
+        upload_blob(store, client, &bytes, cancel).await?;
+        store.mark_blob_synced(&hash)?;
+        report.blobs_uploaded += 1;
+    }
+
     loop {
         let batch = store.outbox_batch(options.batch_ops, options.batch_bytes)?;
         if batch.is_empty() {
@@ -219,6 +238,16 @@ pub async fn sync(
             break;
         }
     }
+    // Thumbnails of pulled photos come with the sync (a few kB each);
+    // display images are fetched when opened ([`fetch_photo`]).
+    for hash in store.blobs_on_hub(Some(PhotoRendition::Thumbnail))? {
+        match fetch_blob(store, client, &hash, cancel).await {
+            Ok(()) => report.blobs_fetched += 1,
+            // Its device has not uploaded it yet: next sync.
+            Err(CoreError::HubRefused { status: 404, .. }) => log::info!("photo file not on the hub yet"),
+            Err(e) => return Err(e),
+        }
+    }
     notify(SyncPhase::Done, &report);
     log::info!(
         "sync of device {}: pushed {}, pulled {}, {} conflicts, {} rejected",
@@ -229,6 +258,24 @@ pub async fn sync(
         report.rejected
     );
     Ok(report)
+}
+
+/// Fetches a pulled photo's files from the hub (display and thumbnail).
+pub async fn fetch_photo(store: &Store, client: &HubClient, photo_id: uuid::Uuid, cancel: &CancelHandle) -> Result<()> {
+    for hash in store.photo_blobs_on_hub(photo_id)? {
+        fetch_blob(store, client, &hash, cancel).await?;
+    }
+    Ok(())
+}
+
+/// Downloads one encrypted file, checks it is the one named, stores it.
+async fn fetch_blob(store: &Store, client: &HubClient, hash: &str, cancel: &CancelHandle) -> Result<()> {
+    let bytes = cancel.run(client.blob_get(hash)).await?;
+    if crate::media::blobs::blob_name(&bytes) != hash {
+        return Err(CoreError::HubRefused { status: 200, code: "blob content does not match its name".into() });
+    }
+    store.media().put_named(hash, &bytes).map_err(|e| CoreError::MediaStorage(e.kind()))?;
+    store.mark_blob_synced(hash)
 }
 
 /// Size of one upload chunk: small enough to resend cheaply after a cut.

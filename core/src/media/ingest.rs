@@ -1,0 +1,270 @@
+//! Ingest: the camera's bytes in, an upright display image and thumbnail out,
+//! re-encoded from pixels so no metadata block survives.
+//!
+//! Order matters for memory and speed: sizes are checked from the headers
+//! before anything is decoded; the full image is decoded once (12 MP is
+//! 36 MB of RGB, the largest buffer); it is resized *before* being turned
+//! upright, so the rotation copies a 2048 px image, not the original; the
+//! thumbnail is made from the display image.
+//!
+//! ```no_run
+//! use chevet_core::media::{PhotoLimits, prepare};
+//! let camera_jpeg = std::fs::read("IMG_0001.jpg").unwrap();
+//! let photo = prepare(&camera_jpeg, &PhotoLimits::default()).unwrap();
+//! assert!(photo.display.width.max(photo.display.height) <= 2048);
+//! ```
+
+use fast_image_resize as fir;
+use image::{DynamicImage, ImageDecoder, RgbImage, metadata::Orientation};
+use zune_core::bytestream::ZCursor;
+use zune_core::colorspace::ColorSpace;
+use zune_core::options::DecoderOptions;
+use zune_jpeg::JpegDecoder;
+
+use super::{DISPLAY_LONG_SIDE, JPEG_QUALITY, PhotoError, THUMBNAIL_LONG_SIDE, exif};
+
+/// What ingest accepts. The defaults take any tablet or phone camera's
+/// normal output (12–50 MP) and refuse what no camera produces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PhotoLimits {
+    pub max_file_bytes: usize,
+    pub max_side: u32,
+    pub max_pixels: u64,
+    /// Below this, a "photo" cannot show a wound.
+    pub min_side: u32,
+}
+
+impl Default for PhotoLimits {
+    fn default() -> Self {
+        PhotoLimits { max_file_bytes: 40 << 20, max_side: 12_000, max_pixels: 50_000_000, min_side: 64 }
+    }
+}
+
+impl PhotoLimits {
+    fn check_dimensions(&self, width: u32, height: u32) -> Result<(), PhotoError> {
+        let pixels = u64::from(width) * u64::from(height);
+        if width.max(height) > self.max_side || width.min(height) < self.min_side || pixels > self.max_pixels {
+            return Err(PhotoError::DimensionsOutOfRange {
+                width,
+                height,
+                max_side: self.max_side,
+                max_pixels: self.max_pixels,
+            });
+        }
+        Ok(())
+    }
+
+    /// Allocation cap handed to the PNG decoder: the RGBA16 image at the
+    /// pixel limit plus its working rows.
+    fn max_alloc(&self) -> u64 {
+        self.max_pixels * 8 + (16 << 20)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceFormat {
+    Jpeg,
+    Png,
+}
+
+/// One rendition: a baseline JPEG, 4:2:0, no metadata.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreparedImage {
+    pub jpeg: Vec<u8>,
+    pub width: u32,
+    pub height: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreparedPhoto {
+    pub display: PreparedImage,
+    pub thumbnail: PreparedImage,
+    pub source_format: SourceFormat,
+    /// The EXIF orientation that was applied (1 when none was given).
+    pub applied_orientation: u8,
+}
+
+/// Decoded pixels as stored in the file (before orientation), RGB8.
+struct Decoded {
+    rgb: Vec<u8>,
+    width: u32,
+    height: u32,
+    orientation: u8,
+}
+
+/// Sniffs, checks, decodes, turns upright, resizes and re-encodes.
+pub fn prepare(bytes: &[u8], limits: &PhotoLimits) -> Result<PreparedPhoto, PhotoError> {
+    if bytes.is_empty() {
+        return Err(PhotoError::Empty);
+    }
+    if bytes.len() > limits.max_file_bytes {
+        return Err(PhotoError::FileTooLarge { bytes: bytes.len(), max: limits.max_file_bytes });
+    }
+    let (format, decoded) = if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        (SourceFormat::Jpeg, decode_jpeg(bytes, limits)?)
+    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        (SourceFormat::Png, decode_png(bytes, limits)?)
+    } else {
+        return Err(PhotoError::NotAnImage);
+    };
+    let orientation = Orientation::from_exif(decoded.orientation).unwrap_or(Orientation::NoTransforms);
+    let transposed = decoded.orientation >= 5;
+
+    // Display size in the upright frame, then in the stored frame.
+    let (up_w, up_h) = if transposed { (decoded.height, decoded.width) } else { (decoded.width, decoded.height) };
+    let (disp_w, disp_h) = fit(up_w, up_h, DISPLAY_LONG_SIDE);
+    let (stored_w, stored_h) = if transposed { (disp_h, disp_w) } else { (disp_w, disp_h) };
+
+    let mut resizer = fir::Resizer::new();
+    let stored = resize(&mut resizer, &decoded.rgb, decoded.width, decoded.height, stored_w, stored_h)?;
+    drop(decoded.rgb);
+    let mut display = DynamicImage::ImageRgb8(
+        RgbImage::from_raw(stored_w, stored_h, stored).ok_or(PhotoError::Encode("display buffer size".into()))?,
+    );
+    display.apply_orientation(orientation);
+    let display = display.into_rgb8();
+    debug_assert_eq!((display.width(), display.height()), (disp_w, disp_h));
+
+    let (thumb_w, thumb_h) = fit(disp_w, disp_h, THUMBNAIL_LONG_SIDE);
+    let thumb = resize(&mut resizer, display.as_raw(), disp_w, disp_h, thumb_w, thumb_h)?;
+
+    Ok(PreparedPhoto {
+        display: encode(display.as_raw(), disp_w, disp_h)?,
+        thumbnail: encode(&thumb, thumb_w, thumb_h)?,
+        source_format: format,
+        applied_orientation: decoded.orientation,
+    })
+}
+
+/// The size that fits `long_side`, keeping the ratio; never enlarges.
+fn fit(width: u32, height: u32, long_side: u32) -> (u32, u32) {
+    let long = width.max(height);
+    if long <= long_side {
+        return (width, height);
+    }
+    let scale = f64::from(long_side) / f64::from(long);
+    let w = ((f64::from(width) * scale).round() as u32).clamp(1, long_side);
+    let h = ((f64::from(height) * scale).round() as u32).clamp(1, long_side);
+    (w, h)
+}
+
+fn decode_jpeg(bytes: &[u8], limits: &PhotoLimits) -> Result<Decoded, PhotoError> {
+    let options = DecoderOptions::default()
+        .set_strict_mode(true)
+        // The format's own maximum, so the header parses and our check
+        // below reports the declared size.
+        .set_max_width(usize::from(u16::MAX))
+        .set_max_height(usize::from(u16::MAX))
+        .jpeg_set_out_colorspace(ColorSpace::RGB);
+    let mut decoder = JpegDecoder::new_with_options(ZCursor::new(bytes), options);
+    // Headers only: markers up to the first scan, EXIF included.
+    decoder.decode_headers().map_err(|e| PhotoError::Malformed(jpeg_error_text(&e)))?;
+    let info = decoder.info().ok_or_else(|| PhotoError::Malformed("no frame header".into()))?;
+    let (width, height) = (u32::from(info.width), u32::from(info.height));
+    limits.check_dimensions(width, height)?;
+    let orientation = match decoder.exif() {
+        Some(block) => exif::orientation(block)?.unwrap_or(1),
+        None => 1,
+    };
+    let size = decoder.output_buffer_size().ok_or_else(|| PhotoError::Malformed("no output size".into()))?;
+    if size != width as usize * height as usize * 3 {
+        return Err(PhotoError::Malformed("unexpected output layout".into()));
+    }
+    let mut rgb = vec![0u8; size];
+    decoder.decode_into(&mut rgb).map_err(|e| PhotoError::Malformed(jpeg_error_text(&e)))?;
+    Ok(Decoded { rgb, width, height, orientation })
+}
+
+/// The decoder's messages describe structure (markers, tables), not content.
+fn jpeg_error_text(e: &zune_jpeg::errors::DecodeErrors) -> String {
+    let mut s = format!("JPEG: {e:?}");
+    s.truncate(200);
+    s
+}
+
+fn decode_png(bytes: &[u8], limits: &PhotoLimits) -> Result<Decoded, PhotoError> {
+    // IHDR is the first chunk: its size is checked before the decoder
+    // allocates anything.
+    let ihdr = bytes.get(8..24).filter(|h| &h[4..8] == b"IHDR").ok_or(PhotoError::Malformed("PNG without IHDR".into()))?;
+    let be = |at: usize| u32::from_be_bytes([ihdr[at], ihdr[at + 1], ihdr[at + 2], ihdr[at + 3]]);
+    let (width, height) = (be(8), be(12));
+    limits.check_dimensions(width, height)?;
+    let mut png_limits = image::Limits::default();
+    png_limits.max_image_width = Some(limits.max_side);
+    png_limits.max_image_height = Some(limits.max_side);
+    png_limits.max_alloc = Some(limits.max_alloc());
+    let mut decoder = image::codecs::png::PngDecoder::with_limits(std::io::Cursor::new(bytes), png_limits)
+        .map_err(|e| png_error(e, limits))?;
+    if decoder.dimensions() != (width, height) {
+        return Err(PhotoError::Malformed("PNG header read twice differently".into()));
+    }
+    let orientation = match decoder.exif_metadata().map_err(|e| png_error(e, limits))? {
+        Some(block) => exif::orientation(&block)?.unwrap_or(1),
+        None => 1,
+    };
+    let image = DynamicImage::from_decoder(decoder).map_err(|e| png_error(e, limits))?;
+    Ok(Decoded { rgb: image.into_rgb8().into_raw(), width, height, orientation })
+}
+
+fn png_error(e: image::ImageError, limits: &PhotoLimits) -> PhotoError {
+    match e {
+        // Within the pixel limit but over the allocation cap: a 16-bit
+        // image with huge ancillary chunks, say.
+        image::ImageError::Limits(_) => PhotoError::Malformed(format!("PNG needs more than {} bytes", limits.max_alloc())),
+        e => {
+            let mut s = format!("PNG: {e}");
+            s.truncate(200);
+            PhotoError::Malformed(s)
+        }
+    }
+}
+
+fn resize(resizer: &mut fir::Resizer, rgb: &[u8], w: u32, h: u32, to_w: u32, to_h: u32) -> Result<Vec<u8>, PhotoError> {
+    if (w, h) == (to_w, to_h) {
+        return Ok(rgb.to_vec());
+    }
+    let src = fir::images::ImageRef::new(w, h, rgb, fir::PixelType::U8x3)
+        .map_err(|e| PhotoError::Encode(format!("resize source: {e}")))?;
+    let mut dst = fir::images::Image::new(to_w, to_h, fir::PixelType::U8x3);
+    // Hamming: bilinear's cost with bicubic's downscaling quality.
+    let options = fir::ResizeOptions::new().resize_alg(fir::ResizeAlg::Convolution(fir::FilterType::Hamming));
+    resizer.resize(&src, &mut dst, &options).map_err(|e| PhotoError::Encode(format!("resize: {e}")))?;
+    Ok(dst.into_vec())
+}
+
+fn encode(rgb: &[u8], width: u32, height: u32) -> Result<PreparedImage, PhotoError> {
+    let (w, h) = (u16::try_from(width), u16::try_from(height));
+    let (Ok(w), Ok(h)) = (w, h) else {
+        return Err(PhotoError::Encode("rendition larger than JPEG allows".into()));
+    };
+    let mut jpeg = Vec::with_capacity(rgb.len() / 8);
+    let mut encoder = jpeg_encoder::Encoder::new(&mut jpeg, JPEG_QUALITY);
+    encoder.set_sampling_factor(jpeg_encoder::SamplingFactor::F_2_2);
+    encoder.set_optimized_huffman_tables(true);
+    encoder.encode(rgb, w, h, jpeg_encoder::ColorType::Rgb).map_err(|e| PhotoError::Encode(e.to_string()))?;
+    Ok(PreparedImage { jpeg, width, height })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fit_keeps_the_ratio_and_never_enlarges() {
+        assert_eq!(fit(4000, 3000, 2048), (2048, 1536));
+        assert_eq!(fit(3000, 4000, 2048), (1536, 2048));
+        assert_eq!(fit(2048, 1536, 320), (320, 240));
+        assert_eq!(fit(800, 600, 2048), (800, 600));
+        assert_eq!(fit(12000, 64, 2048), (2048, 11));
+    }
+
+    #[test]
+    fn limits_refuse_absurd_sizes_and_accept_cameras() {
+        let l = PhotoLimits::default();
+        assert!(l.check_dimensions(4000, 3000).is_ok());
+        assert!(l.check_dimensions(8160, 6120).is_ok()); // 50 MP phone sensor
+        assert!(l.check_dimensions(65535, 65535).is_err());
+        assert!(l.check_dimensions(12000, 5000).is_err()); // 60 MP
+        assert!(l.check_dimensions(4000, 10).is_err());
+    }
+}
