@@ -11,6 +11,8 @@ use crate::domain::*;
 use crate::error::{CoreError, Result};
 use crate::store::Store;
 
+pub mod camera;
+
 const FAMILY_NAMES: [&str; 24] = [
     "Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy", "Moreau", "Simon",
     "Laurent", "Lefèvre", "Michel", "Garcia", "David", "Bertrand", "Roux", "Vincent", "Fournier", "Morel", "Girard",

@@ -108,10 +108,11 @@ async fn send(
     let status = StatusCode::from_u16(resp.status().as_u16()).map_err(|e| e.to_string())?;
     let mut out = HeaderMap::new();
     for (k, v) in resp.headers() {
-        if let (Ok(k), Ok(v)) = (HeaderName::from_bytes(k.as_str().as_bytes()), HeaderValue::from_bytes(v.as_bytes())) {
-            if k != "content-length" && k != "transfer-encoding" {
-                out.insert(k, v);
-            }
+        if let (Ok(k), Ok(v)) = (HeaderName::from_bytes(k.as_str().as_bytes()), HeaderValue::from_bytes(v.as_bytes()))
+            && k != "content-length"
+            && k != "transfer-encoding"
+        {
+            out.insert(k, v);
         }
     }
     let bytes = resp.bytes().await.map_err(|e| e.to_string())?;

@@ -249,7 +249,11 @@ pub fn open_stream(
     let mut written = 0u64;
     loop {
         if current_len < TAG_LEN {
-            return Err(if index == 0 { StreamError::Truncated { chunks: 0 } } else { StreamError::Corrupt { chunk: index } });
+            return Err(if index == 0 {
+                StreamError::Truncated { chunks: 0 }
+            } else {
+                StreamError::Corrupt { chunk: index }
+            });
         }
         let next_len = if current_len == sealed_chunk { read_full(&mut reader, &mut next)? } else { 0 };
         let last = next_len == 0;
@@ -260,9 +264,13 @@ pub fn open_stream(
             // The tag is checked before decrypting, so `body` is still the
             // ciphertext: a last chunk that opens as a middle one means the
             // blob was cut at a chunk boundary.
-            let cut = last
-                && cipher.decrypt_inout_detached(&nonce(prefix, index, false), &ad, body.into(), &tag).is_ok();
-            return Err(if cut { StreamError::Truncated { chunks: index + 1 } } else { StreamError::Corrupt { chunk: index } });
+            let cut =
+                last && cipher.decrypt_inout_detached(&nonce(prefix, index, false), &ad, body.into(), &tag).is_ok();
+            return Err(if cut {
+                StreamError::Truncated { chunks: index + 1 }
+            } else {
+                StreamError::Corrupt { chunk: index }
+            });
         }
         writer.write_all(body).map_err(|e| StreamError::Io(e.kind()))?;
         written += body_len as u64;

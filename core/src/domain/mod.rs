@@ -15,8 +15,9 @@ pub use care_plan::{ActKind, MedicationLine, PlannedAct};
 pub use establishment::{Establishment, EstablishmentKind, Unit};
 pub use ins::{CollectionMethod, Identity, IdentityStatus, IdentityTraits, InsSystem, Matricule, Sex};
 pub use records::{
-    ActOutcome, ActRecord, AdministrationOutcome, Correction, Photo, PhotoBlob, PhotoConsent, Fact, FactKind, MedicationAdministration, NotDoneReason,
-    Observation, RecordMeta, StampMethod, Transmission, VisitEvent, VisitStamp, WoundAssessment,
+    ActOutcome, ActRecord, AdministrationOutcome, Correction, Fact, FactKind, MedicationAdministration, NotDoneReason,
+    Observation, Photo, PhotoBlob, PhotoConsent, RecordMeta, StampMethod, Transmission, VisitEvent, VisitStamp,
+    WoundAssessment,
 };
 pub use resident::{Contact, Resident, ResidentChanges};
 pub use schedule::{Recurrence, Schedule};

@@ -209,7 +209,8 @@ pub enum Fact {
     WoundAssessment(WoundAssessment),
     VisitStamp(VisitStamp),
     Correction(Correction),
-    Photo(Photo),
+    /// Boxed: a photo record is four times the size of the others.
+    Photo(Box<Photo>),
 }
 
 /// The plaintext routing tag of a fact kind.
@@ -377,7 +378,10 @@ impl Fact {
                     if !crate::media::blobs::is_blob_name(&blob.hash) {
                         return Err(CoreError::invalid("photo.blob", "not a BLAKE3 hex name"));
                     }
-                    if blob.width == 0 || blob.height == 0 || blob.width.max(blob.height) > crate::media::DISPLAY_LONG_SIDE {
+                    if blob.width == 0
+                        || blob.height == 0
+                        || blob.width.max(blob.height) > crate::media::DISPLAY_LONG_SIDE
+                    {
                         return Err(CoreError::invalid("photo.blob", "rendition size out of range"));
                     }
                 }

@@ -110,7 +110,8 @@ impl BlobFolder {
                 let f = f?;
                 let Some(hash) = f.file_name().to_str().map(str::to_owned) else { continue };
                 if is_blob_name(&hash) {
-                    let age = f.metadata()?.modified().ok().and_then(|m| now.duration_since(m).ok()).unwrap_or_default();
+                    let age =
+                        f.metadata()?.modified().ok().and_then(|m| now.duration_since(m).ok()).unwrap_or_default();
                     out.push((hash, age));
                 }
             }

@@ -23,11 +23,13 @@ pub fn orientation(data: &[u8]) -> Result<Option<u8>, PhotoError> {
         _ => return Err(corrupt("EXIF block without a TIFF header")),
     };
     let u16_at = |at: usize| -> Result<u16, PhotoError> {
-        let b: [u8; 2] = data.get(at..at + 2).and_then(|s| s.try_into().ok()).ok_or(corrupt("EXIF offset outside its block"))?;
+        let b: [u8; 2] =
+            data.get(at..at + 2).and_then(|s| s.try_into().ok()).ok_or(corrupt("EXIF offset outside its block"))?;
         Ok(if little { u16::from_le_bytes(b) } else { u16::from_be_bytes(b) })
     };
     let u32_at = |at: usize| -> Result<u32, PhotoError> {
-        let b: [u8; 4] = data.get(at..at + 4).and_then(|s| s.try_into().ok()).ok_or(corrupt("EXIF offset outside its block"))?;
+        let b: [u8; 4] =
+            data.get(at..at + 4).and_then(|s| s.try_into().ok()).ok_or(corrupt("EXIF offset outside its block"))?;
         Ok(if little { u32::from_le_bytes(b) } else { u32::from_be_bytes(b) })
     };
     let ifd0 = u32_at(4)? as usize;
@@ -98,9 +100,31 @@ mod tests {
             (b"XX*\0\x08\0\0\0".to_vec(), "TIFF header"),
             (good[..6].to_vec(), "outside"),
             (good[..12].to_vec(), "past its block"),
-            ({ let mut t = good.clone(); t[4] = 0xff; t }, "outside"),
-            ({ let mut t = good.clone(); t[4] = 2; t }, "inside the TIFF header"),
-            ({ let mut t = good.clone(); t[8] = 0xff; t[9] = 0xff; t }, "past its block"),
+            (
+                {
+                    let mut t = good.clone();
+                    t[4] = 0xff;
+                    t
+                },
+                "outside",
+            ),
+            (
+                {
+                    let mut t = good.clone();
+                    t[4] = 2;
+                    t
+                },
+                "inside the TIFF header",
+            ),
+            (
+                {
+                    let mut t = good.clone();
+                    t[8] = 0xff;
+                    t[9] = 0xff;
+                    t
+                },
+                "past its block",
+            ),
             (tiff(true, &[(TAG_ORIENTATION, TYPE_SHORT, 1, 9)]), "outside 1-8"),
             (tiff(true, &[(TAG_ORIENTATION, TYPE_SHORT, 1, 0)]), "outside 1-8"),
             (tiff(true, &[(TAG_ORIENTATION, 4, 1, 1)]), "one short"),

@@ -185,7 +185,8 @@ fn jpeg_error_text(e: &zune_jpeg::errors::DecodeErrors) -> String {
 fn decode_png(bytes: &[u8], limits: &PhotoLimits) -> Result<Decoded, PhotoError> {
     // IHDR is the first chunk: its size is checked before the decoder
     // allocates anything.
-    let ihdr = bytes.get(8..24).filter(|h| &h[4..8] == b"IHDR").ok_or(PhotoError::Malformed("PNG without IHDR".into()))?;
+    let ihdr =
+        bytes.get(8..24).filter(|h| &h[4..8] == b"IHDR").ok_or(PhotoError::Malformed("PNG without IHDR".into()))?;
     let be = |at: usize| u32::from_be_bytes([ihdr[at], ihdr[at + 1], ihdr[at + 2], ihdr[at + 3]]);
     let (width, height) = (be(8), be(12));
     limits.check_dimensions(width, height)?;
@@ -210,7 +211,9 @@ fn png_error(e: image::ImageError, limits: &PhotoLimits) -> PhotoError {
     match e {
         // Within the pixel limit but over the allocation cap: a 16-bit
         // image with huge ancillary chunks, say.
-        image::ImageError::Limits(_) => PhotoError::Malformed(format!("PNG needs more than {} bytes", limits.max_alloc())),
+        image::ImageError::Limits(_) => {
+            PhotoError::Malformed(format!("PNG needs more than {} bytes", limits.max_alloc()))
+        }
         e => {
             let mut s = format!("PNG: {e}");
             s.truncate(200);
@@ -240,7 +243,11 @@ fn encode(rgb: &[u8], width: u32, height: u32) -> Result<PreparedImage, PhotoErr
     let mut jpeg = Vec::with_capacity(rgb.len() / 8);
     let mut encoder = jpeg_encoder::Encoder::new(&mut jpeg, JPEG_QUALITY);
     encoder.set_sampling_factor(jpeg_encoder::SamplingFactor::F_2_2);
-    encoder.set_optimized_huffman_tables(true);
+    // Standard Huffman tables: with jpeg-encoder's optimised ones, zune-jpeg
+    // 0.5.15 decodes our files with wrong colours (libjpeg-turbo reads them
+    // right); a photo must look the same in every decoder. The cost is a
+    // few percent of file size.
+    encoder.set_optimized_huffman_tables(false);
     encoder.encode(rgb, w, h, jpeg_encoder::ColorType::Rgb).map_err(|e| PhotoError::Encode(e.to_string()))?;
     Ok(PreparedImage { jpeg, width, height })
 }

@@ -28,7 +28,9 @@ pub enum PhotoError {
     FileTooLarge { bytes: usize, max: usize },
     #[error("not a JPEG or PNG image")]
     NotAnImage,
-    #[error("the image declares {width}x{height} pixels, outside what a camera takes (at most {max_side} px a side, {max_pixels} pixels)")]
+    #[error(
+        "the image declares {width}x{height} pixels, outside what a camera takes (at most {max_side} px a side, {max_pixels} pixels)"
+    )]
     DimensionsOutOfRange { width: u32, height: u32, max_side: u32, max_pixels: u64 },
     #[error("the image is cut short or damaged: {0}")]
     Malformed(String),

@@ -188,7 +188,7 @@ impl Store {
         let _media = lock(&self.media_lock);
         self.media.put_named(&photo.display.hash, &display).map_err(storage)?;
         self.media.put_named(&photo.thumbnail.hash, &thumbnail).map_err(storage)?;
-        match self.record(Fact::Photo(photo.clone())) {
+        match self.record(Fact::Photo(Box::new(photo.clone()))) {
             Ok(Fact::Photo(stored)) => {
                 log::info!(
                     "photo {id} of wound {} stored ({} + {} bytes encrypted)",
@@ -196,7 +196,7 @@ impl Store {
                     display.len(),
                     thumbnail.len()
                 );
-                Ok(stored)
+                Ok(*stored)
             }
             Ok(_) => Err(CoreError::invalid("photo", "recorded as another kind")),
             Err(e) => {
@@ -210,7 +210,7 @@ impl Store {
 
     fn photo_record(&self, photo_id: Uuid) -> Result<Photo> {
         match self.fact(photo_id) {
-            Ok((Fact::Photo(p), _)) => Ok(p),
+            Ok((Fact::Photo(p), _)) => Ok(*p),
             Ok(_) | Err(CoreError::NotFound { .. }) => Err(CoreError::NotFound { kind: "photo", id: photo_id }),
             Err(e) => Err(e),
         }
@@ -298,7 +298,6 @@ impl Store {
             Ok(rows.collect::<rusqlite::Result<_>>()?)
         })
     }
-
 
     pub(crate) fn media(&self) -> &media::BlobFolder {
         &self.media

@@ -138,7 +138,7 @@ impl Store {
                 .prepare_cached("UPDATE staff SET failed_pins = failed_pins + 1 WHERE id = ?1 RETURNING failed_pins")?
                 .query_row([staff_id], |r| r.get(0))?;
             w.audit(AuditAction::SignInFailed, "staff", staff_id)?;
-            if failures % MAX_PIN_ATTEMPTS == 0 {
+            if failures.is_multiple_of(MAX_PIN_ATTEMPTS) {
                 let until = now.as_millisecond() + lockout_secs(failures) * 1000;
                 w.tx.prepare_cached("UPDATE staff SET locked_until = ?2 WHERE id = ?1")?
                     .execute(params![staff_id, until])?;
