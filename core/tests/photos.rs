@@ -267,7 +267,7 @@ fn photo_files_refuse_tampering_and_never_hold_the_plain_jpeg() {
         }
     }
 
-    let path = |hash: &str| media_dir(&f).join(&hash[..2]).join(hash);
+    let path = |hash: &str| media_dir(&f).join(hash);
     let original = std::fs::read(path(&a.display.hash)).unwrap();
     let expect_corrupt = |bytes: Vec<u8>, want: fn(&StreamError) -> bool, what: &str| {
         std::fs::write(path(&a.display.hash), bytes).unwrap();
@@ -321,8 +321,7 @@ fn files_left_by_an_interrupted_ingest_are_swept_and_photos_kept() {
     // committed, and a half-written temporary file.
     let media = media_dir(&f);
     let orphan = blake3::hash(b"orphan").to_hex().to_string();
-    std::fs::create_dir_all(media.join(&orphan[..2])).unwrap();
-    std::fs::write(media.join(&orphan[..2]).join(&orphan), b"sealed photo whose record never committed").unwrap();
+    std::fs::write(media.join(&orphan), b"sealed photo whose record never committed").unwrap();
     std::fs::write(media.join("tmp").join("partial"), b"half").unwrap();
     assert_eq!(media_files(&media).len(), 4);
 

@@ -62,7 +62,7 @@ pub fn upright(shot: &Shot) -> RgbImage {
         } else {
             [224.0 * light, 172.0 * light, 140.0 * light]
         };
-        let noise = (rng.next_u64() % 9) as f64 - 4.0;
+        let noise = (rng.next_u64() % 25) as f64 - 12.0;
         image::Rgb(base.map(|v| (v + noise).clamp(0.0, 255.0) as u8))
     })
 }

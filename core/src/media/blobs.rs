@@ -43,12 +43,14 @@ impl BlobFolder {
         &self.root
     }
 
-    /// Where the file named `hash` lives (two-digit fan-out, as git does).
+    /// Where the file named `hash` lives. One flat folder: a tablet holds
+    /// thousands of photos, not millions, and one folder means one
+    /// directory sync for both files of an ingest.
     pub fn path_of(&self, hash: &str) -> io::Result<PathBuf> {
         if !is_blob_name(hash) {
             return Err(io::Error::new(io::ErrorKind::InvalidInput, "not a blob name"));
         }
-        Ok(self.root.join(&hash[..2]).join(hash))
+        Ok(self.root.join(hash))
     }
 
     /// Stores `bytes` durably and returns their name. Storing the same bytes
@@ -61,19 +63,29 @@ impl BlobFolder {
 
     /// Stores bytes already known (and checked) to hash to `hash`.
     pub fn put_named(&self, hash: &str, bytes: &[u8]) -> io::Result<()> {
-        let path = self.path_of(hash)?;
-        if path.exists() {
-            return Ok(());
+        self.put_all(&[(hash, bytes)])
+    }
+
+    /// Stores several files durably: each flushed, renamed into place, then
+    /// one sync of the folder makes the names durable.
+    pub fn put_all(&self, files: &[(&str, &[u8])]) -> io::Result<()> {
+        let mut renamed = false;
+        for (hash, bytes) in files {
+            let path = self.path_of(hash)?;
+            if path.exists() {
+                continue;
+            }
+            let tmp = self.root.join(TMP_DIR).join(format!("{hash}.{}", uuid::Uuid::now_v7()));
+            let mut f = File::create(&tmp)?;
+            f.write_all(bytes)?;
+            f.sync_all()?;
+            drop(f);
+            fs::rename(&tmp, &path)?;
+            renamed = true;
         }
-        let tmp = self.root.join(TMP_DIR).join(format!("{hash}.{}", uuid::Uuid::now_v7()));
-        let mut f = File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        drop(f);
-        let dir = path.parent().unwrap_or(&self.root);
-        fs::create_dir_all(dir)?;
-        fs::rename(&tmp, &path)?;
-        sync_dir(dir)?;
+        if renamed {
+            sync_dir(&self.root)?;
+        }
         Ok(())
     }
 
@@ -100,20 +112,12 @@ impl BlobFolder {
     pub fn list(&self) -> io::Result<Vec<(String, Duration)>> {
         let now = SystemTime::now();
         let mut out = Vec::new();
-        for dir in fs::read_dir(&self.root)? {
-            let dir = dir?;
-            let name = dir.file_name();
-            if name == TMP_DIR || !dir.file_type()?.is_dir() {
-                continue;
-            }
-            for f in fs::read_dir(dir.path())? {
-                let f = f?;
-                let Some(hash) = f.file_name().to_str().map(str::to_owned) else { continue };
-                if is_blob_name(&hash) {
-                    let age =
-                        f.metadata()?.modified().ok().and_then(|m| now.duration_since(m).ok()).unwrap_or_default();
-                    out.push((hash, age));
-                }
+        for f in fs::read_dir(&self.root)? {
+            let f = f?;
+            let Some(hash) = f.file_name().to_str().map(str::to_owned) else { continue };
+            if is_blob_name(&hash) && f.file_type()?.is_file() {
+                let age = f.metadata()?.modified().ok().and_then(|m| now.duration_since(m).ok()).unwrap_or_default();
+                out.push((hash, age));
             }
         }
         Ok(out)

@@ -186,8 +186,7 @@ impl Store {
         // Held from the first file to the commit, so a sweep never sees
         // this photo's files without their rows.
         let _media = lock(&self.media_lock);
-        self.media.put_named(&photo.display.hash, &display).map_err(storage)?;
-        self.media.put_named(&photo.thumbnail.hash, &thumbnail).map_err(storage)?;
+        self.media.put_all(&[(&photo.display.hash, &display), (&photo.thumbnail.hash, &thumbnail)]).map_err(storage)?;
         match self.record(Fact::Photo(Box::new(photo.clone()))) {
             Ok(Fact::Photo(stored)) => {
                 log::info!(
