@@ -114,6 +114,10 @@ fn main() {
         b.store.ingest_photo(b.capture.clone(), &input).unwrap();
         return;
     }
+    if std::env::var_os("CHEVET_BENCH_BASELINE").is_some() {
+        bed();
+        return;
+    }
     if std::env::args().any(|a| a == "--list") {
         return;
     }
@@ -195,6 +199,8 @@ fn main() {
     let ours_peak = peak_mb(
         Command::new("/usr/bin/time").args(["-f", "peak_kb=%M"]).arg(&exe).env("CHEVET_BENCH_INGEST_ONCE", &input_path),
     );
+    let baseline =
+        peak_mb(Command::new("/usr/bin/time").args(["-f", "peak_kb=%M"]).arg(&exe).env("CHEVET_BENCH_BASELINE", "1"));
     let v = vips(&input_path, 2048, &disp_out);
     let vips_peak = peak_mb(
         Command::new("/usr/bin/time")
@@ -203,7 +209,6 @@ fn main() {
             .args(v.get_args())
             .envs(v.get_envs().filter_map(|(k, val)| val.map(|val| (k, val)))),
     );
-    println!(
-        "peak memory: ours {ours_peak:.1} MB (whole process, store included; goal <= 64), vips (2048 call) {vips_peak:.1} MB"
-    );
+    println!("peak memory: ours {ours_peak:.1} MB for the whole process (goal <= 64), of which {baseline:.1} MB");
+    println!("  with the store open and no photo; vips (2048 call) {vips_peak:.1} MB");
 }
