@@ -82,7 +82,7 @@ fn peak_mb(cmd: &mut Command) -> f64 {
     let out = cmd.output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let err = String::from_utf8_lossy(&out.stderr);
-    let kb: f64 = err.lines().filter_map(|l| l.trim().strip_prefix("peak_kb=")).last().unwrap().parse().unwrap();
+    let kb: f64 = err.lines().rev().find_map(|l| l.trim().strip_prefix("peak_kb=")).unwrap().parse().unwrap();
     kb / 1024.0
 }
 
