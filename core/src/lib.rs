@@ -12,6 +12,7 @@ pub mod crypto;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod export;
 pub mod media;
 pub mod store;
 pub mod sync;

@@ -34,6 +34,8 @@ pub enum AuditAction {
     SyncPull,
     /// A photo was shown full size.
     ViewPhoto,
+    /// A resident's record left the device in an export format.
+    Export,
 }
 
 impl AuditAction {
@@ -50,6 +52,7 @@ impl AuditAction {
             AuditAction::PinChanged => "pin_changed",
             AuditAction::SyncPull => "sync_pull",
             AuditAction::ViewPhoto => "view_photo",
+            AuditAction::Export => "export",
         }
     }
 }

@@ -10,6 +10,7 @@
 mod audit;
 mod clock;
 mod codec;
+mod export;
 mod facts;
 mod migrations;
 mod outbox;
