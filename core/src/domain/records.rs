@@ -211,6 +211,7 @@ pub enum Fact {
     Correction(Correction),
     /// Boxed: a photo record is four times the size of the others.
     Photo(Box<Photo>),
+    EmergencyTransfer(Box<super::transfer::EmergencyTransfer>),
 }
 
 /// The plaintext routing tag of a fact kind.
@@ -224,6 +225,7 @@ pub enum FactKind {
     VisitStamp,
     Correction,
     Photo,
+    EmergencyTransfer,
 }
 
 impl FactKind {
@@ -237,6 +239,7 @@ impl FactKind {
             FactKind::VisitStamp => "visit_stamp",
             FactKind::Correction => "correction",
             FactKind::Photo => "photo",
+            FactKind::EmergencyTransfer => "emergency_transfer",
         }
     }
 
@@ -250,6 +253,7 @@ impl FactKind {
             "visit_stamp" => FactKind::VisitStamp,
             "correction" => FactKind::Correction,
             "photo" => FactKind::Photo,
+            "emergency_transfer" => FactKind::EmergencyTransfer,
             _ => return None,
         })
     }
@@ -266,6 +270,7 @@ impl Fact {
             Fact::VisitStamp(_) => FactKind::VisitStamp,
             Fact::Correction(_) => FactKind::Correction,
             Fact::Photo(_) => FactKind::Photo,
+            Fact::EmergencyTransfer(_) => FactKind::EmergencyTransfer,
         }
     }
 
@@ -279,6 +284,7 @@ impl Fact {
             Fact::VisitStamp(f) => f.id,
             Fact::Correction(f) => f.id,
             Fact::Photo(f) => f.id,
+            Fact::EmergencyTransfer(f) => f.id,
         }
     }
 
@@ -292,6 +298,7 @@ impl Fact {
             Fact::VisitStamp(f) => f.resident_id,
             Fact::Correction(f) => f.resident_id,
             Fact::Photo(f) => f.resident_id,
+            Fact::EmergencyTransfer(f) => f.resident_id,
         }
     }
 
@@ -305,6 +312,7 @@ impl Fact {
             Fact::VisitStamp(f) => &f.meta,
             Fact::Correction(f) => &f.meta,
             Fact::Photo(f) => &f.meta,
+            Fact::EmergencyTransfer(f) => &f.meta,
         }
     }
 
@@ -387,6 +395,7 @@ impl Fact {
                 }
                 Ok(())
             }
+            Fact::EmergencyTransfer(t) => t.validate(),
         }
     }
 }

@@ -14,6 +14,7 @@
 //! | wound assessment | `Observation` (survey category) with length, width, depth, area and PUSH components, linked to the wound's Condition by `focus` |
 //! | photo | `DocumentReference`, type LOINC 52040-3 (non-DICOM image), the display JPEG inline when asked, consent and scale marker in the description |
 //! | visit stamp | `Observation` of the visit event (SSIAD télégestion) |
+//! | emergency transfer | `Communication` (the DLU-FLUDT CDA document is the reference form) |
 //!
 //! Entered-in-error facts are exported with status `entered-in-error`;
 //! corrections themselves are not resources (the status carries them).
@@ -163,6 +164,7 @@ pub fn bundle(src: &FhirSource<'_>) -> Value {
             Fact::WoundAssessment(a) => Some(wound_assessment(a, voided)),
             Fact::Photo(p) => Some(document_reference(p, voided, (src.photo_data)(p.id))),
             Fact::VisitStamp(v) => Some(visit(v, voided)),
+            Fact::EmergencyTransfer(t) => Some(transfer(t, voided)),
             Fact::Correction(_) => None,
         };
         if let Some(resource) = resource {
@@ -533,6 +535,21 @@ fn document_reference(p: &Photo, voided: bool, data: Option<Vec<u8>>) -> Value {
         "description": format!("{} ({consent}{scale})", p.body_site),
         "content": [{ "attachment": attachment }],
         "context": { "related": [reference(p.wound_id)] },
+    })
+}
+
+fn transfer(t: &EmergencyTransfer, voided: bool) -> Value {
+    let lines = crate::export::dlu::transfer_summary(t);
+    json!({
+        "resourceType": "Communication",
+        "id": t.id.to_string(),
+        "status": status(voided, "completed"),
+        "category": [text("Fiche de liaison d'urgence (transfert aux urgences)")],
+        "topic": text(&t.reason),
+        "subject": reference(t.resident_id),
+        "sent": time(t.meta.clinical_time),
+        "sender": reference(t.meta.author),
+        "payload": lines.iter().map(|l| json!({ "contentString": l })).collect::<Vec<_>>(),
     })
 }
 

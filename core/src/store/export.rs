@@ -6,12 +6,48 @@ use uuid::Uuid;
 
 use super::audit::AuditAction;
 use super::{PhotoRendition, Store};
-use crate::domain::{Fact, Staff};
-use crate::error::Result;
+use crate::domain::{Fact, MedicationLine, Staff};
+use crate::error::{CoreError, Result};
+use crate::export::dlu::{self, DluSource};
 use crate::export::fhir::{self, FhirOptions, FhirSource};
 use crate::store::TimelineEntry;
 
 impl Store {
+    /// The DLU-FLUDT document (CDA R2, UTF-8 XML) of a recorded emergency
+    /// transfer. Needs the vitals of the last 24 hours and a weight
+    /// ([`CoreError::MissingData`] otherwise). Audited.
+    pub fn export_dlu_fludt(&self, transfer_id: Uuid) -> Result<String> {
+        let staff = self.require(None)?;
+        let transfer = match self.fact(transfer_id) {
+            Ok((Fact::EmergencyTransfer(t), false)) => *t,
+            Ok((Fact::EmergencyTransfer(_), true)) => {
+                return Err(CoreError::invalid("transfer", "this transfer sheet was entered in error"));
+            }
+            Ok(_) | Err(CoreError::NotFound { .. }) => {
+                return Err(CoreError::NotFound { kind: "emergency_transfer", id: transfer_id });
+            }
+            Err(e) => return Err(e),
+        };
+        let file = self.open_resident_file(transfer.resident_id, 0)?;
+        let establishment = self.establishment(self.unit(file.resident.unit_id)?.establishment_id)?;
+        let author = self.staff(transfer.meta.author).unwrap_or_else(|_| staff.clone());
+        let treatments: Vec<MedicationLine> =
+            file.care_plan.iter().filter(|(p, _)| p.active).filter_map(|(p, _)| p.medication.clone()).collect();
+        let source = DluSource {
+            transfer: &transfer,
+            resident: &file.resident,
+            establishment: &establishment,
+            author: &author,
+            latest_vitals: &file.latest_vitals,
+            treatments: &treatments,
+            document_id: Uuid::now_v7(),
+        };
+        let xml = dlu::fludt(&source)?;
+        self.write(Some(staff.id), |w| w.audit(AuditAction::Export, "emergency_transfer", transfer_id))?;
+        log::info!("DLU-FLUDT of transfer {transfer_id} by staff {}", staff.id);
+        Ok(xml)
+    }
+
     /// The resident's record as a FHIR R4 Bundle (JSON text). Needs a
     /// session; writes an `export` audit entry naming the resident.
     pub fn export_fhir(&self, resident_id: Uuid, options: FhirOptions) -> Result<String> {

@@ -39,6 +39,7 @@ fn fact_meta_mut(f: &mut Fact) -> &mut RecordMeta {
         Fact::VisitStamp(x) => &mut x.meta,
         Fact::Correction(x) => &mut x.meta,
         Fact::Photo(x) => &mut x.meta,
+        Fact::EmergencyTransfer(x) => &mut x.meta,
     }
 }
 
@@ -164,6 +165,7 @@ impl WriteTx<'_> {
                 Ok(Permission::RecordWoundCare)
             }
             Fact::VisitStamp(_) => Ok(Permission::RecordVisit),
+            Fact::EmergencyTransfer(_) => Ok(Permission::WriteTransmission),
             Fact::Correction(c) => {
                 let target: Option<(Uuid, u32, Vec<u8>)> = self
                     .tx
@@ -231,6 +233,7 @@ fn original_permission(f: &Fact) -> Permission {
         Fact::Observation(_) => Permission::RecordVitals,
         Fact::Transmission(_) => Permission::WriteTransmission,
         Fact::WoundAssessment(_) | Fact::Photo(_) => Permission::RecordWoundCare,
+        Fact::EmergencyTransfer(_) => Permission::WriteTransmission,
         Fact::VisitStamp(_) | Fact::Correction(_) => Permission::RecordVisit,
     }
 }
