@@ -138,6 +138,18 @@ fn main() {
         let round = measure(200, || {
             bed.store.round_view(unit, from, to).unwrap();
         });
+        // All alerts of the unit alone: latest vitals, vital ranges, NEWS2
+        // and the undernutrition criteria from the weight history.
+        let with_alerts = bed.store.unit_alerts(unit).unwrap().len();
+        let alerts = measure(200, || {
+            bed.store.unit_alerts(unit).unwrap();
+        });
+        println!(
+            "{}: alerts of the {residents}-resident unit ({with_alerts} with alerts) median {:.2} ms (p95 {:.2})",
+            if k == 0 { "encrypted" } else { "plaintext" },
+            ms(alerts.median),
+            ms(alerts.p95)
+        );
         let mut i = 0;
         let one = measure(2000, || {
             bed.store.record(act(bed, i)).unwrap();

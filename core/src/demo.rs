@@ -327,6 +327,8 @@ pub fn vitals_at(resident_id: Uuid, at: Timestamp, weight_kg: f64, rng: &mut Dem
         obs(VitalCode::HeartRate, ObservationValue::Quantity(rng.around(76.0, 14.0).round())),
         obs(VitalCode::Temperature, ObservationValue::Quantity(round1(rng.around(36.9, 0.6)))),
         obs(VitalCode::OxygenSaturation, ObservationValue::Quantity(rng.around(95.0, 3.0).round().min(100.0))),
+        obs(VitalCode::RespiratoryRate, ObservationValue::Quantity(rng.around(17.0, 4.0).round())),
+        obs(VitalCode::Consciousness, ObservationValue::Consciousness(Acvpu::Alert)),
         obs(VitalCode::Weight, ObservationValue::Quantity(round1(rng.around(weight_kg, 0.8)))),
     ]
 }

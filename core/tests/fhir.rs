@@ -105,6 +105,21 @@ fn a_realistic_resident_exports_as_a_valid_fhir_bundle() {
             meta: RecordMeta::at(now.checked_sub(1.hours()).unwrap()),
         }))
         .unwrap();
+    f.store
+        .record(Fact::ScaleAssessment(ScaleAssessment {
+            id: Uuid::now_v7(),
+            resident_id: resident.id,
+            answers: chevet_core::clinical::scales::ScaleAnswers::Braden(chevet_core::clinical::scales::Braden {
+                sensory_perception: 3,
+                moisture: 2,
+                activity: 2,
+                mobility: 2,
+                nutrition: 2,
+                friction_shear: 2,
+            }),
+            meta: RecordMeta::at(now.checked_sub(3.hours()).unwrap()),
+        }))
+        .unwrap();
     let bp = Uuid::now_v7();
     f.store
         .record(Fact::Observation(Observation {
@@ -140,6 +155,8 @@ fn a_realistic_resident_exports_as_a_valid_fhir_bundle() {
     assert!(!resources(&bundle, "Procedure").is_empty());
     assert!(!resources(&bundle, "MedicationAdministration").is_empty());
     assert_eq!(resources(&bundle, "Communication").len(), 1);
+    let braden = resources(&bundle, "Observation").into_iter().find(|o| o["code"]["text"] == "Braden").unwrap();
+    assert_eq!(braden["valueInteger"], 13);
     assert_eq!(resources(&bundle, "Condition")[0]["stage"][0]["summary"]["text"], "Stade 2");
     let doc = resources(&bundle, "DocumentReference")[0];
     assert_eq!(doc["id"], photo.id.to_string());

@@ -653,4 +653,58 @@ fn the_round_shows_who_stands_out_and_why() {
     let file = f.store.open_resident_file(a.id, 10).unwrap();
     assert_eq!(file.alerts, view.residents[1].alerts);
     assert!(file.latest_vitals.iter().any(|v| v.code == VitalCode::Weight));
+
+    // A complete NEWS2 set for Paul Arnaud: breathless, on 2 L/min, newly confused.
+    f.store
+        .record_batch(vec![
+            obs(b.id, VitalCode::RespiratoryRate, ObservationValue::Quantity(23.0), paris(9, 30)),
+            obs(b.id, VitalCode::OxygenSaturation, ObservationValue::Quantity(94.0), paris(9, 30)),
+            obs(b.id, VitalCode::OxygenFlow, ObservationValue::Quantity(2.0), paris(9, 30)),
+            obs(
+                b.id,
+                VitalCode::BloodPressure,
+                ObservationValue::BloodPressure { systolic: 118.0, diastolic: 70.0 },
+                paris(9, 30),
+            ),
+            obs(b.id, VitalCode::HeartRate, ObservationValue::Quantity(92.0), paris(9, 30)),
+            obs(b.id, VitalCode::Consciousness, ObservationValue::Consciousness(Acvpu::NewConfusion), paris(9, 30)),
+        ])
+        .unwrap();
+    let view = f.store.round_view(unit, paris(7, 0), paris(13, 0)).unwrap();
+    let whys: Vec<String> = view.residents[0].alerts.iter().map(|a| a.why.clone()).collect();
+    // RR 23 = 2, SpO2 94 = 1, oxygen = 2, pulse 92 = 1, confusion = 3, 37 °C = 0: 9.
+    assert_eq!(
+        whys,
+        [
+            "Conscience : confusion nouvelle",
+            "NEWS2 9 (risque élevé, avis en urgence) : FR +2, SpO2 +1, O2 +2, pouls +1, conscience +3"
+        ]
+    );
+    // The unit's alerts alone, for the "who needs someone now" list.
+    let unit_alerts = f.store.unit_alerts(unit).unwrap();
+    assert_eq!(unit_alerts.len(), 2);
+    assert!(unit_alerts.iter().any(|(id, alerts)| *id == b.id && alerts.len() == 2));
+
+    // Pain scales for a resident who cannot say it: the latest Algoplus counts.
+    use chevet_core::clinical::scales::ScaleAnswers;
+    let scale = |answers, at| {
+        Fact::ScaleAssessment(ScaleAssessment {
+            id: Uuid::now_v7(),
+            resident_id: a.id,
+            answers,
+            meta: RecordMeta::at(at),
+        })
+    };
+    f.store.record(scale(ScaleAnswers::Algoplus([false, false, false, false, true]), paris(8, 0))).unwrap();
+    f.store.record(scale(ScaleAnswers::Algoplus([true, true, false, true, false]), paris(9, 45))).unwrap();
+    let before = f.store.unit_alerts(unit).unwrap();
+    let a_alerts = &before.iter().find(|(id, _)| *id == a.id).unwrap().1;
+    assert!(a_alerts.iter().any(|al| al.why == "Algoplus 3/5 : douleur probable"), "{a_alerts:?}");
+    // An answer out of its item's range is refused, naming the item; nothing stored.
+    let facts = count(&f.path(), "facts");
+    assert!(matches!(
+        f.store.record(scale(ScaleAnswers::Doloplus([0, 0, 0, 0, 0, 0, 5, 0, 0, 0]), paris(9, 50))),
+        Err(CoreError::InvalidInput { field: "doloplus.mobility", .. })
+    ));
+    assert_eq!(count(&f.path(), "facts"), facts);
 }

@@ -4,8 +4,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::news2::{self, News2Input, News2Risk};
+use super::scales::{ScaleAnswers, ScaleKind};
 use super::undernutrition::{self, Severity, Thresholds};
-use crate::domain::{ObservationValue, VitalCode};
+use crate::domain::{Acvpu, ObservationValue, VitalCode};
 use crate::store::LatestVital;
 
 /// How soon someone should look.
@@ -21,6 +23,10 @@ pub enum AlertKind {
     Vital(VitalCode),
     /// HAS 2021 phenotypic criteria of undernutrition.
     Undernutrition,
+    /// NEWS2 at a single 3 or an aggregate of 5 or more.
+    News2,
+    /// A recorded scale past its threshold (pain, pressure risk, undernutrition, GIR 1–2).
+    Scale(ScaleKind),
 }
 
 /// An alert and the figures that raised it, in French for the screen.
@@ -48,23 +54,46 @@ pub struct AlertSettings {
     pub undernutrition: Thresholds,
     /// Vitals older than this do not raise alerts any more.
     pub max_age_hours: i64,
+    /// Compute NEWS2 from complete sets of observations. It is decision
+    /// support, not validated in nursing homes: the medical team may turn it off.
+    #[serde(default = "enabled")]
+    pub news2: bool,
+    /// Norton total at or below which a resident is at risk (14 or 13 by team).
+    #[serde(default = "norton_default")]
+    pub norton_threshold: u8,
 }
 
+fn norton_default() -> u8 {
+    14
+}
+
+/// Risk and nutrition scales (not pain) keep raising alerts this long.
+pub const SCALE_MAX_AGE_DAYS: i64 = 90;
+
+fn enabled() -> bool {
+    true
+}
+
+/// The parameters of one NEWS2 set must have been taken within this span.
+pub const NEWS2_SET_WINDOW_HOURS: i64 = 4;
+
 impl Default for AlertSettings {
+    /// The vitals catalogue's alert ranges (common geriatric practice).
     fn default() -> Self {
-        let r = |code, low, high| VitalRange { code, low, high };
+        let bp = VitalCode::BloodPressure.spec();
         AlertSettings {
-            vital_ranges: vec![
-                r(VitalCode::Temperature, Some(35.5), Some(38.0)),
-                r(VitalCode::OxygenSaturation, Some(92.0), None),
-                r(VitalCode::HeartRate, Some(50.0), Some(120.0)),
-                r(VitalCode::RespiratoryRate, Some(10.0), Some(24.0)),
-                r(VitalCode::Glucose, Some(70.0), Some(300.0)),
-                r(VitalCode::Pain, None, Some(3.0)),
-            ],
-            systolic: (90.0, 180.0),
+            vital_ranges: VitalCode::ALL
+                .iter()
+                .map(|c| c.spec())
+                .filter(|s| !matches!(s.code, VitalCode::BloodPressure | VitalCode::Consciousness))
+                .filter(|s| s.alert_low.is_some() || s.alert_high.is_some())
+                .map(|s| VitalRange { code: s.code, low: s.alert_low, high: s.alert_high })
+                .collect(),
+            systolic: (bp.alert_low.unwrap_or(90.0), bp.alert_high.unwrap_or(180.0)),
             undernutrition: Thresholds::default(),
             max_age_hours: 72,
+            news2: true,
+            norton_threshold: norton_default(),
         }
     }
 }
@@ -96,6 +125,15 @@ pub fn vital_alerts(latest: &[LatestVital], now: jiff::Timestamp, s: &AlertSetti
                     });
                 }
             }
+            ObservationValue::Consciousness(level) => {
+                if level != Acvpu::Alert {
+                    out.push(Alert {
+                        kind: AlertKind::Vital(v.code),
+                        level: AlertLevel::Act,
+                        why: format!("Conscience : {}", level.label_fr()),
+                    });
+                }
+            }
             ObservationValue::Quantity(q) => {
                 let Some(range) = s.vital_ranges.iter().find(|r| r.code == v.code) else { continue };
                 let below = range.low.is_some_and(|l| q < l);
@@ -123,6 +161,115 @@ pub fn vital_alerts(latest: &[LatestVital], now: jiff::Timestamp, s: &AlertSetti
         }
     }
     out
+}
+
+/// The NEWS2 alert from the latest complete set of observations: the six
+/// measured parameters taken within [`NEWS2_SET_WINDOW_HOURS`] of each
+/// other, the newest within `max_age_hours`; oxygen counts when a flow
+/// above 0 was recorded in that span. Raised at a single 3 (urgent review)
+/// or an aggregate of 5 or more.
+pub fn news2_alert(
+    latest: &[LatestVital],
+    hypercapnic: bool,
+    now: jiff::Timestamp,
+    s: &AlertSettings,
+) -> Option<Alert> {
+    if !s.news2 {
+        return None;
+    }
+    let get = |code| latest.iter().find(|v| v.code == code);
+    let q = |code| match get(code)?.value {
+        ObservationValue::Quantity(x) => Some(x),
+        _ => None,
+    };
+    let set = [
+        VitalCode::RespiratoryRate,
+        VitalCode::OxygenSaturation,
+        VitalCode::BloodPressure,
+        VitalCode::HeartRate,
+        VitalCode::Temperature,
+        VitalCode::Consciousness,
+    ];
+    let times: Vec<i64> = set.iter().map(|c| get(*c).map(|v| v.at.as_second())).collect::<Option<_>>()?;
+    let (oldest, newest) = (*times.iter().min()?, *times.iter().max()?);
+    if newest - oldest > NEWS2_SET_WINDOW_HOURS * 3600 || now.as_second() - newest > s.max_age_hours * 3600 {
+        return None;
+    }
+    let systolic = match get(VitalCode::BloodPressure)?.value {
+        ObservationValue::BloodPressure { systolic, .. } => systolic,
+        _ => return None,
+    };
+    let consciousness = match get(VitalCode::Consciousness)?.value {
+        ObservationValue::Consciousness(Acvpu::Alert) => news2::Consciousness::Alert,
+        ObservationValue::Consciousness(_) => news2::Consciousness::ConfusedOrReduced,
+        _ => return None,
+    };
+    let on_oxygen = get(VitalCode::OxygenFlow).is_some_and(|o| {
+        o.at.as_second() >= oldest - NEWS2_SET_WINDOW_HOURS * 3600
+            && matches!(o.value, ObservationValue::Quantity(f) if f > 0.0)
+    });
+    let score = news2::score(&News2Input {
+        respiratory_rate: q(VitalCode::RespiratoryRate)?,
+        spo2: q(VitalCode::OxygenSaturation)?,
+        on_oxygen,
+        hypercapnic,
+        systolic_bp: systolic,
+        pulse: q(VitalCode::HeartRate)?,
+        consciousness,
+        temperature: q(VitalCode::Temperature)?,
+    })
+    .ok()?;
+    let (level, label) = match score.risk {
+        News2Risk::Low => return None,
+        News2Risk::LowMedium => (AlertLevel::Watch, "un paramètre à 3, avis rapide"),
+        News2Risk::Medium => (AlertLevel::Act, "risque moyen, avis urgent"),
+        News2Risk::High => (AlertLevel::Act, "risque élevé, avis en urgence"),
+    };
+    let parts: Vec<String> = score
+        .parts
+        .iter()
+        .filter(|(_, points)| *points > 0)
+        .map(|(name, points)| {
+            let name = match *name {
+                "respiratory_rate" => "FR",
+                "spo2" => "SpO2",
+                "air_or_oxygen" => "O2",
+                "systolic_bp" => "TA systolique",
+                "pulse" => "pouls",
+                "consciousness" => "conscience",
+                "temperature" => "température",
+                other => other,
+            };
+            format!("{name} +{points}")
+        })
+        .collect();
+    Some(Alert {
+        kind: AlertKind::News2,
+        level,
+        why: format!("NEWS2 {} ({label}) : {}", score.total, parts.join(", ")),
+    })
+}
+
+/// The alert a recorded scale raises when past its threshold: pain scales
+/// (Algoplus ≥ 2, Doloplus ≥ 5) as long as vitals count, to act on; risk
+/// and nutrition scales for [`SCALE_MAX_AGE_DAYS`], to watch.
+pub fn scale_alert(
+    answers: &ScaleAnswers,
+    at: jiff::Timestamp,
+    now: jiff::Timestamp,
+    s: &AlertSettings,
+) -> Option<Alert> {
+    let age = now.as_second() - at.as_second();
+    let pain = answers.is_pain_scale();
+    if age > if pain { s.max_age_hours * 3600 } else { SCALE_MAX_AGE_DAYS * 86_400 } {
+        return None;
+    }
+    let result = answers.evaluate(s.norton_threshold).ok()?;
+    result.positive.then(|| Alert {
+        kind: AlertKind::Scale(answers.kind()),
+        level: if pain { AlertLevel::Act } else { AlertLevel::Watch },
+        why: result.summary_fr,
+    })
 }
 
 /// The undernutrition alert from a weight history, if its criteria are met.
@@ -170,6 +317,75 @@ mod tests {
             at: jiff::Timestamp::from_second(now.as_second() - hours_ago * 3600).unwrap(),
             observation_id: Uuid::nil(),
         }
+    }
+
+    fn set(rr: f64, spo2: f64, systolic: f64, pulse: f64, temp: f64, level: Acvpu, hours_ago: i64) -> Vec<LatestVital> {
+        vec![
+            latest(VitalCode::RespiratoryRate, ObservationValue::Quantity(rr), hours_ago),
+            latest(VitalCode::OxygenSaturation, ObservationValue::Quantity(spo2), hours_ago),
+            latest(VitalCode::BloodPressure, ObservationValue::BloodPressure { systolic, diastolic: 60.0 }, hours_ago),
+            latest(VitalCode::HeartRate, ObservationValue::Quantity(pulse), hours_ago),
+            latest(VitalCode::Temperature, ObservationValue::Quantity(temp), hours_ago),
+            latest(VitalCode::Consciousness, ObservationValue::Consciousness(level), hours_ago),
+        ]
+    }
+
+    #[test]
+    fn news2_alerts_from_a_complete_recent_set_with_its_points() {
+        let now = jiff::Timestamp::from_second(1_790_000_000).unwrap();
+        let s = AlertSettings::default();
+        // All normal: score 0, no alert.
+        assert_eq!(news2_alert(&set(16.0, 97.0, 130.0, 70.0, 37.0, Acvpu::Alert, 1), false, now, &s), None);
+        // A single 3 (RR 25): urgent ward review, on watch.
+        let a = news2_alert(&set(25.0, 97.0, 130.0, 70.0, 37.0, Acvpu::Alert, 1), false, now, &s).unwrap();
+        assert_eq!((a.kind, a.level), (AlertKind::News2, AlertLevel::Watch));
+        assert_eq!(a.why, "NEWS2 3 (un paramètre à 3, avis rapide) : FR +3");
+        // 4 with no single 3: low, no alert (RR 22 = 2, SpO2 93 = 2).
+        assert_eq!(news2_alert(&set(22.0, 93.0, 130.0, 70.0, 37.0, Acvpu::Alert, 1), false, now, &s), None);
+        // 6: medium (RR 22 = 2, SpO2 93 = 2, pulse 95 = 1, 38.5 °C = 1).
+        let a = news2_alert(&set(22.0, 93.0, 130.0, 95.0, 38.5, Acvpu::Alert, 1), false, now, &s).unwrap();
+        assert_eq!(a.level, AlertLevel::Act);
+        assert!(a.why.starts_with("NEWS2 6 (risque moyen"), "{}", a.why);
+        // Oxygen recorded in the same span adds 2: 4 becomes 6.
+        let mut with_o2 = set(22.0, 93.0, 130.0, 70.0, 37.0, Acvpu::Alert, 1);
+        with_o2.push(latest(VitalCode::OxygenFlow, ObservationValue::Quantity(2.0), 1));
+        assert!(news2_alert(&with_o2, false, now, &s).unwrap().why.contains("O2 +2"));
+        // New confusion scores 3; with RR 25 too: 6.
+        let a = news2_alert(&set(25.0, 97.0, 130.0, 70.0, 37.0, Acvpu::NewConfusion, 1), false, now, &s).unwrap();
+        assert!(a.why.starts_with("NEWS2 6"), "{}", a.why);
+        // Hypercapnic residents on scale 2: SpO2 90 % on air scores 0 (scale 1 would give 3).
+        assert_eq!(news2_alert(&set(16.0, 90.0, 130.0, 70.0, 37.0, Acvpu::Alert, 1), true, now, &s), None);
+        assert!(news2_alert(&set(16.0, 90.0, 130.0, 70.0, 37.0, Acvpu::Alert, 1), false, now, &s).is_some());
+    }
+
+    #[test]
+    fn news2_needs_a_complete_recent_set_and_can_be_turned_off() {
+        let now = jiff::Timestamp::from_second(1_790_000_000).unwrap();
+        let s = AlertSettings::default();
+        let bad = set(25.0, 88.0, 85.0, 135.0, 39.5, Acvpu::Voice, 1);
+        assert_eq!(news2_alert(&bad, false, now, &s).unwrap().level, AlertLevel::Act);
+        // A parameter missing.
+        assert_eq!(news2_alert(&bad[..5], false, now, &s), None);
+        // Parameters taken more than 4 h apart.
+        let mut spread = bad.clone();
+        spread[0] = latest(VitalCode::RespiratoryRate, ObservationValue::Quantity(25.0), 6);
+        assert_eq!(news2_alert(&spread, false, now, &s), None);
+        // Too old.
+        assert_eq!(news2_alert(&set(25.0, 88.0, 85.0, 135.0, 39.5, Acvpu::Voice, 100), false, now, &s), None);
+        // Turned off by the establishment.
+        assert_eq!(news2_alert(&bad, false, now, &AlertSettings { news2: false, ..s.clone() }), None);
+        // A reduced level of consciousness alone is an alert too.
+        let alone = [latest(VitalCode::Consciousness, ObservationValue::Consciousness(Acvpu::NewConfusion), 1)];
+        assert_eq!(vital_alerts(&alone, now, &s)[0].why, "Conscience : confusion nouvelle");
+    }
+
+    #[test]
+    fn default_ranges_come_from_the_vitals_catalogue() {
+        let s = AlertSettings::default();
+        let t = s.vital_ranges.iter().find(|r| r.code == VitalCode::Temperature).unwrap();
+        assert_eq!((t.low, t.high), (Some(35.5), Some(38.0)));
+        assert_eq!(s.systolic, (90.0, 180.0));
+        assert!(s.vital_ranges.iter().all(|r| r.code != VitalCode::Weight));
     }
 
     #[test]

@@ -182,9 +182,135 @@ impl MnaSf {
     }
 }
 
+/// A scale's answers as recorded at the bedside.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ScaleAnswers {
+    Braden(Braden),
+    Norton(Norton),
+    Algoplus([bool; 5]),
+    Doloplus([u8; 10]),
+    MnaSf(MnaSf),
+    Aggir(super::aggir::AggirGrid),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ScaleKind {
+    Braden,
+    Norton,
+    Algoplus,
+    Doloplus,
+    MnaSf,
+    Aggir,
+}
+
+/// What a recorded scale says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScaleResult {
+    pub total: u8,
+    /// The result in French, as the screen and exports show it.
+    pub summary_fr: String,
+    /// Past the scale's threshold (pain, risk, undernutrition, GIR 1–2).
+    pub positive: bool,
+}
+
+impl ScaleAnswers {
+    pub fn kind(&self) -> ScaleKind {
+        match self {
+            ScaleAnswers::Braden(_) => ScaleKind::Braden,
+            ScaleAnswers::Norton(_) => ScaleKind::Norton,
+            ScaleAnswers::Algoplus(_) => ScaleKind::Algoplus,
+            ScaleAnswers::Doloplus(_) => ScaleKind::Doloplus,
+            ScaleAnswers::MnaSf(_) => ScaleKind::MnaSf,
+            ScaleAnswers::Aggir(_) => ScaleKind::Aggir,
+        }
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            ScaleAnswers::Braden(_) => "Braden",
+            ScaleAnswers::Norton(_) => "Norton",
+            ScaleAnswers::Algoplus(_) => "Algoplus",
+            ScaleAnswers::Doloplus(_) => "Doloplus",
+            ScaleAnswers::MnaSf(_) => "MNA-SF",
+            ScaleAnswers::Aggir(_) => "AGGIR",
+        }
+    }
+
+    /// Scores the answers; an answer out of its item's range is refused
+    /// with the item named. Norton is read at `norton_threshold`.
+    pub fn evaluate(&self, norton_threshold: u8) -> Result<ScaleResult> {
+        let r = |total: u8, summary_fr: String, positive: bool| ScaleResult { total, summary_fr, positive };
+        Ok(match self {
+            ScaleAnswers::Braden(b) => {
+                let (t, risk) = b.score()?;
+                let label = match risk {
+                    PressureRisk::VeryHigh => "risque très élevé",
+                    PressureRisk::High => "risque élevé",
+                    PressureRisk::Moderate => "risque modéré",
+                    PressureRisk::Mild => "risque faible",
+                    PressureRisk::None => "pas de risque",
+                };
+                r(t, format!("Braden {t}/23 : {label} d'escarre"), risk >= PressureRisk::High)
+            }
+            ScaleAnswers::Norton(n) => {
+                let (t, at_risk) = n.score(norton_threshold)?;
+                let label = if at_risk { "à risque d'escarre" } else { "pas de risque d'escarre" };
+                r(t, format!("Norton {t}/20 : {label}"), at_risk)
+            }
+            ScaleAnswers::Algoplus(items) => {
+                let (t, pain) = algoplus(*items);
+                r(
+                    t,
+                    format!("Algoplus {t}/5 : {}", if pain { "douleur probable" } else { "pas de douleur repérée" }),
+                    pain,
+                )
+            }
+            ScaleAnswers::Doloplus(items) => {
+                let (t, pain) = doloplus(*items)?;
+                r(t, format!("Doloplus {t}/30 : {}", if pain { "douleur" } else { "pas de douleur repérée" }), pain)
+            }
+            ScaleAnswers::MnaSf(m) => {
+                let (t, status) = m.score()?;
+                let label = match status {
+                    NutritionStatus::Normal => "état nutritionnel normal",
+                    NutritionStatus::AtRisk => "à risque de dénutrition",
+                    NutritionStatus::Malnourished => "dénutrition",
+                };
+                r(t, format!("MNA-SF {t}/14 : {label}"), status == NutritionStatus::Malnourished)
+            }
+            ScaleAnswers::Aggir(grid) => {
+                let g = super::aggir::gir(grid);
+                r(g.gir, format!("AGGIR : GIR {}", g.gir), g.gir <= 2)
+            }
+        })
+    }
+
+    /// Pain scales speak of now; the others of the coming weeks.
+    pub fn is_pain_scale(&self) -> bool {
+        matches!(self, ScaleAnswers::Algoplus(_) | ScaleAnswers::Doloplus(_))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn recorded_scales_evaluate_with_their_thresholds() {
+        let algo = ScaleAnswers::Algoplus([true, false, true, false, false]).evaluate(14).unwrap();
+        assert_eq!((algo.total, algo.positive), (2, true));
+        assert_eq!(algo.summary_fr, "Algoplus 2/5 : douleur probable");
+        assert!(!ScaleAnswers::Algoplus([true, false, false, false, false]).evaluate(14).unwrap().positive);
+        assert!(ScaleAnswers::Doloplus([1, 1, 1, 1, 1, 0, 0, 0, 0, 0]).evaluate(14).unwrap().positive);
+        assert!(!ScaleAnswers::Doloplus([1, 1, 1, 1, 0, 0, 0, 0, 0, 0]).evaluate(14).unwrap().positive);
+        assert!(matches!(
+            ScaleAnswers::Doloplus([0, 0, 4, 0, 0, 0, 0, 0, 0, 0]).evaluate(14),
+            Err(CoreError::InvalidInput { field: "doloplus.protection_of_sore_areas", .. })
+        ));
+        let b = ScaleAnswers::Braden(braden([2, 2, 2, 2, 2, 2])).evaluate(14).unwrap();
+        assert_eq!((b.total, b.positive), (12, true));
+        assert!(!ScaleAnswers::Braden(braden([3, 3, 3, 2, 2, 2])).evaluate(14).unwrap().positive);
+    }
 
     fn braden(total_items: [u8; 6]) -> Braden {
         let [a, b, c, d, e, f] = total_items;

@@ -17,13 +17,13 @@ pub use establishment::{Establishment, EstablishmentKind, Unit};
 pub use ins::{CollectionMethod, Identity, IdentityStatus, IdentityTraits, InsSystem, Matricule, Sex};
 pub use records::{
     ActOutcome, ActRecord, AdministrationOutcome, Correction, Fact, FactKind, MedicationAdministration, NotDoneReason,
-    Observation, Photo, PhotoBlob, PhotoConsent, RecordMeta, StampMethod, Transmission, VisitEvent, VisitStamp,
-    WoundAssessment,
+    Observation, Photo, PhotoBlob, PhotoConsent, RecordMeta, ScaleAssessment, StampMethod, Transmission, VisitEvent,
+    VisitStamp, WoundAssessment,
 };
 pub use resident::{Contact, Resident, ResidentChanges};
 pub use schedule::{Recurrence, Schedule};
 pub use staff::{Permission, Role, Staff};
 pub use transfer::{Consciousness, EmergencyTransfer, PersonalItem};
 pub use visit::{Round, RoundStop};
-pub use vitals::{ObservationValue, VitalCode};
+pub use vitals::{Acvpu, ObservationValue, VitalCode};
 pub use wound::{Exudate, NpiapStage, TissueType, Wound, WoundKind};

@@ -212,6 +212,16 @@ pub enum Fact {
     /// Boxed: a photo record is four times the size of the others.
     Photo(Box<Photo>),
     EmergencyTransfer(Box<super::transfer::EmergencyTransfer>),
+    ScaleAssessment(ScaleAssessment),
+}
+
+/// A bedside scale filled in (Braden, Norton, Algoplus, Doloplus, MNA-SF, AGGIR).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScaleAssessment {
+    pub id: Uuid,
+    pub resident_id: Uuid,
+    pub answers: crate::clinical::scales::ScaleAnswers,
+    pub meta: RecordMeta,
 }
 
 /// The plaintext routing tag of a fact kind.
@@ -226,6 +236,7 @@ pub enum FactKind {
     Correction,
     Photo,
     EmergencyTransfer,
+    ScaleAssessment,
 }
 
 impl FactKind {
@@ -240,6 +251,7 @@ impl FactKind {
             FactKind::Correction => "correction",
             FactKind::Photo => "photo",
             FactKind::EmergencyTransfer => "emergency_transfer",
+            FactKind::ScaleAssessment => "scale_assessment",
         }
     }
 
@@ -254,6 +266,7 @@ impl FactKind {
             "correction" => FactKind::Correction,
             "photo" => FactKind::Photo,
             "emergency_transfer" => FactKind::EmergencyTransfer,
+            "scale_assessment" => FactKind::ScaleAssessment,
             _ => return None,
         })
     }
@@ -271,6 +284,7 @@ impl Fact {
             Fact::Correction(_) => FactKind::Correction,
             Fact::Photo(_) => FactKind::Photo,
             Fact::EmergencyTransfer(_) => FactKind::EmergencyTransfer,
+            Fact::ScaleAssessment(_) => FactKind::ScaleAssessment,
         }
     }
 
@@ -285,6 +299,7 @@ impl Fact {
             Fact::Correction(f) => f.id,
             Fact::Photo(f) => f.id,
             Fact::EmergencyTransfer(f) => f.id,
+            Fact::ScaleAssessment(f) => f.id,
         }
     }
 
@@ -299,6 +314,7 @@ impl Fact {
             Fact::Correction(f) => f.resident_id,
             Fact::Photo(f) => f.resident_id,
             Fact::EmergencyTransfer(f) => f.resident_id,
+            Fact::ScaleAssessment(f) => f.resident_id,
         }
     }
 
@@ -313,6 +329,7 @@ impl Fact {
             Fact::Correction(f) => &f.meta,
             Fact::Photo(f) => &f.meta,
             Fact::EmergencyTransfer(f) => &f.meta,
+            Fact::ScaleAssessment(f) => &f.meta,
         }
     }
 
@@ -396,6 +413,8 @@ impl Fact {
                 Ok(())
             }
             Fact::EmergencyTransfer(t) => t.validate(),
+            // Norton's threshold only changes the reading, not validity.
+            Fact::ScaleAssessment(s) => s.answers.evaluate(14).map(|_| ()),
         }
     }
 }

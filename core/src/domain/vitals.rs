@@ -19,6 +19,10 @@ pub enum VitalCode {
     OxygenSaturation,
     Glucose,
     Pain,
+    /// Level of consciousness, ACVPU (NEWS2).
+    Consciousness,
+    /// Supplemental oxygen flow; 0 means room air (NEWS2).
+    OxygenFlow,
 }
 
 /// One catalogue entry.
@@ -30,6 +34,10 @@ pub struct VitalSpec {
     pub label_fr: &'static str,
     pub plausible_min: f64,
     pub plausible_max: f64,
+    /// Default alert range (the establishment may set its own): a value
+    /// below `alert_low` or above `alert_high` stands out on the round.
+    pub alert_low: Option<f64>,
+    pub alert_high: Option<f64>,
 }
 
 /// Systolic and diastolic components of the blood-pressure panel.
@@ -38,7 +46,7 @@ pub const LOINC_DIASTOLIC: &str = "8462-4";
 const SYSTOLIC_RANGE: (f64, f64) = (40.0, 300.0);
 const DIASTOLIC_RANGE: (f64, f64) = (20.0, 200.0);
 
-const CATALOGUE: [VitalSpec; 10] = [
+const CATALOGUE: [VitalSpec; 12] = [
     VitalSpec {
         code: VitalCode::Weight,
         loinc: "29463-7",
@@ -46,6 +54,8 @@ const CATALOGUE: [VitalSpec; 10] = [
         label_fr: "Poids",
         plausible_min: 10.0,
         plausible_max: 350.0,
+        alert_low: None,
+        alert_high: None,
     },
     VitalSpec {
         code: VitalCode::Height,
@@ -54,6 +64,8 @@ const CATALOGUE: [VitalSpec; 10] = [
         label_fr: "Taille",
         plausible_min: 40.0,
         plausible_max: 250.0,
+        alert_low: None,
+        alert_high: None,
     },
     VitalSpec {
         code: VitalCode::Bmi,
@@ -62,6 +74,8 @@ const CATALOGUE: [VitalSpec; 10] = [
         label_fr: "IMC",
         plausible_min: 8.0,
         plausible_max: 100.0,
+        alert_low: None,
+        alert_high: None,
     },
     VitalSpec {
         code: VitalCode::BloodPressure,
@@ -70,6 +84,8 @@ const CATALOGUE: [VitalSpec; 10] = [
         label_fr: "Tension artérielle",
         plausible_min: 20.0,
         plausible_max: 300.0,
+        alert_low: Some(90.0),
+        alert_high: Some(180.0),
     },
     VitalSpec {
         code: VitalCode::HeartRate,
@@ -78,6 +94,8 @@ const CATALOGUE: [VitalSpec; 10] = [
         label_fr: "Pouls",
         plausible_min: 20.0,
         plausible_max: 300.0,
+        alert_low: Some(50.0),
+        alert_high: Some(120.0),
     },
     VitalSpec {
         code: VitalCode::RespiratoryRate,
@@ -86,6 +104,8 @@ const CATALOGUE: [VitalSpec; 10] = [
         label_fr: "Fréquence respiratoire",
         plausible_min: 3.0,
         plausible_max: 80.0,
+        alert_low: Some(10.0),
+        alert_high: Some(24.0),
     },
     VitalSpec {
         code: VitalCode::Temperature,
@@ -94,6 +114,8 @@ const CATALOGUE: [VitalSpec; 10] = [
         label_fr: "Température",
         plausible_min: 25.0,
         plausible_max: 45.0,
+        alert_low: Some(35.5),
+        alert_high: Some(38.0),
     },
     VitalSpec {
         code: VitalCode::OxygenSaturation,
@@ -102,6 +124,8 @@ const CATALOGUE: [VitalSpec; 10] = [
         label_fr: "SpO2",
         plausible_min: 30.0,
         plausible_max: 100.0,
+        alert_low: Some(92.0),
+        alert_high: None,
     },
     VitalSpec {
         code: VitalCode::Glucose,
@@ -110,6 +134,8 @@ const CATALOGUE: [VitalSpec; 10] = [
         label_fr: "Glycémie",
         plausible_min: 10.0,
         plausible_max: 1500.0,
+        alert_low: Some(70.0),
+        alert_high: Some(300.0),
     },
     VitalSpec {
         code: VitalCode::Pain,
@@ -118,11 +144,34 @@ const CATALOGUE: [VitalSpec; 10] = [
         label_fr: "Douleur (EN/EVA)",
         plausible_min: 0.0,
         plausible_max: 10.0,
+        alert_low: None,
+        alert_high: Some(3.0),
+    },
+    // ACVPU: any level but Alert stands out (new confusion included).
+    VitalSpec {
+        code: VitalCode::Consciousness,
+        loinc: "80288-4",
+        ucum: "{ACVPU}",
+        label_fr: "Conscience (ACVPU)",
+        plausible_min: 0.0,
+        plausible_max: 4.0,
+        alert_low: None,
+        alert_high: Some(0.0),
+    },
+    VitalSpec {
+        code: VitalCode::OxygenFlow,
+        loinc: "3151-8",
+        ucum: "L/min",
+        label_fr: "Oxygène",
+        plausible_min: 0.0,
+        plausible_max: 15.0,
+        alert_low: None,
+        alert_high: None,
     },
 ];
 
 impl VitalCode {
-    pub const ALL: [VitalCode; 10] = [
+    pub const ALL: [VitalCode; 12] = [
         VitalCode::Weight,
         VitalCode::Height,
         VitalCode::Bmi,
@@ -133,6 +182,8 @@ impl VitalCode {
         VitalCode::OxygenSaturation,
         VitalCode::Glucose,
         VitalCode::Pain,
+        VitalCode::Consciousness,
+        VitalCode::OxygenFlow,
     ];
 
     pub fn spec(self) -> &'static VitalSpec {
@@ -145,11 +196,35 @@ impl VitalCode {
     }
 }
 
+/// Level of consciousness on the ACVPU scale (NEWS2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Acvpu {
+    Alert,
+    /// New confusion (not the resident's usual state).
+    NewConfusion,
+    Voice,
+    Pain,
+    Unresponsive,
+}
+
+impl Acvpu {
+    pub fn label_fr(self) -> &'static str {
+        match self {
+            Acvpu::Alert => "alerte",
+            Acvpu::NewConfusion => "confusion nouvelle",
+            Acvpu::Voice => "réagit à la voix",
+            Acvpu::Pain => "réagit à la douleur",
+            Acvpu::Unresponsive => "aréactif",
+        }
+    }
+}
+
 /// A measured value.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub enum ObservationValue {
     Quantity(f64),
     BloodPressure { systolic: f64, diastolic: f64 },
+    Consciousness(Acvpu),
 }
 
 fn check(code: VitalCode, unit: &'static str, (min, max): (f64, f64), v: f64) -> Result<()> {
@@ -173,6 +248,10 @@ pub fn validate(code: VitalCode, value: &ObservationValue) -> Result<()> {
         }
         (VitalCode::BloodPressure, _) => {
             Err(CoreError::invalid("blood_pressure", "needs systolic and diastolic values"))
+        }
+        (VitalCode::Consciousness, ObservationValue::Consciousness(_)) => Ok(()),
+        (VitalCode::Consciousness, _) | (_, ObservationValue::Consciousness(_)) => {
+            Err(CoreError::invalid("consciousness", "an ACVPU level, for the consciousness code only"))
         }
         (_, ObservationValue::Quantity(v)) => check(code, spec.ucum, (spec.plausible_min, spec.plausible_max), *v),
         (_, ObservationValue::BloodPressure { .. }) => {

@@ -14,6 +14,7 @@
 //! | wound assessment | `Observation` (survey category) with length, width, depth, area and PUSH components, linked to the wound's Condition by `focus` |
 //! | photo | `DocumentReference`, type LOINC 52040-3 (non-DICOM image), the display JPEG inline when asked, consent and scale marker in the description |
 //! | visit stamp | `Observation` of the visit event (SSIAD télégestion) |
+//! | scale (Braden, Norton, Algoplus, Doloplus, MNA-SF, AGGIR) | `Observation`, category survey, total as `valueInteger`, reading as `interpretation` |
 //! | emergency transfer | `Communication` (the DLU-FLUDT CDA document is the reference form) |
 //!
 //! Entered-in-error facts are exported with status `entered-in-error`;
@@ -165,6 +166,7 @@ pub fn bundle(src: &FhirSource<'_>) -> Value {
             Fact::Photo(p) => Some(document_reference(p, voided, (src.photo_data)(p.id))),
             Fact::VisitStamp(v) => Some(visit(v, voided)),
             Fact::EmergencyTransfer(t) => Some(transfer(t, voided)),
+            Fact::ScaleAssessment(s) => Some(scale(s, voided)),
             Fact::Correction(_) => None,
         };
         if let Some(resource) = resource {
@@ -314,6 +316,7 @@ fn observation(o: &Observation, voided: bool) -> Value {
     });
     match o.value {
         ObservationValue::Quantity(q) => v["valueQuantity"] = quantity(q, spec.ucum),
+        ObservationValue::Consciousness(level) => v["valueCodeableConcept"] = text(level.label_fr()),
         ObservationValue::BloodPressure { systolic, diastolic } => {
             v["component"] = json!([
                 { "code": loinc(LOINC_SYSTOLIC, "Pression artérielle systolique"), "valueQuantity": quantity(systolic, "mm[Hg]") },
@@ -536,6 +539,24 @@ fn document_reference(p: &Photo, voided: bool, data: Option<Vec<u8>>) -> Value {
         "content": [{ "attachment": attachment }],
         "context": { "related": [reference(p.wound_id)] },
     })
+}
+
+fn scale(s: &ScaleAssessment, voided: bool) -> Value {
+    let mut v = json!({
+        "resourceType": "Observation",
+        "id": s.id.to_string(),
+        "status": status(voided, "final"),
+        "category": [{ "coding": [{ "system": OBSERVATION_CATEGORY, "code": "survey", "display": "Survey" }] }],
+        "code": text(s.answers.name()),
+        "subject": reference(s.resident_id),
+        "effectiveDateTime": time(s.meta.clinical_time),
+        "performer": [reference(s.meta.author)],
+    });
+    if let Ok(r) = s.answers.evaluate(14) {
+        v["valueInteger"] = json!(r.total);
+        v["interpretation"] = json!([text(&r.summary_fr)]);
+    }
+    v
 }
 
 fn transfer(t: &EmergencyTransfer, voided: bool) -> Value {

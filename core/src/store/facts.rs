@@ -18,6 +18,8 @@ use crate::error::{CoreError, Result};
 
 /// How far ahead of the device clock a clinical time may be (clock drift).
 const MAX_FUTURE_SECS: i64 = 10 * 60;
+/// The blind-index term every scale assessment is tagged with.
+pub(crate) const SCALE_TAG: &str = "chevet:scale_assessment";
 /// How far back a late entry may go.
 const MAX_PAST_DAYS: i64 = 400;
 
@@ -40,6 +42,7 @@ fn fact_meta_mut(f: &mut Fact) -> &mut RecordMeta {
         Fact::Correction(x) => &mut x.meta,
         Fact::Photo(x) => &mut x.meta,
         Fact::EmergencyTransfer(x) => &mut x.meta,
+        Fact::ScaleAssessment(x) => &mut x.meta,
     }
 }
 
@@ -55,6 +58,8 @@ impl WriteTx<'_> {
         let (planned, occurrence) = fact.answers().map_or((None, None), |(p, o)| (Some(p), o));
         let code_tag = match fact {
             Fact::Observation(o) => Some(self.store.code_index.term(o.code.loinc()).to_vec()),
+            // All scales share one term: the round reads a resident's latest few.
+            Fact::ScaleAssessment(_) => Some(self.store.code_index.term(SCALE_TAG).to_vec()),
             _ => None,
         };
         let env = self.store.codec.seal("facts", id, 1, fact)?;
@@ -166,6 +171,7 @@ impl WriteTx<'_> {
             }
             Fact::VisitStamp(_) => Ok(Permission::RecordVisit),
             Fact::EmergencyTransfer(_) => Ok(Permission::WriteTransmission),
+            Fact::ScaleAssessment(_) => Ok(Permission::ScoreAssessment),
             Fact::Correction(c) => {
                 let target: Option<(Uuid, u32, Vec<u8>)> = self
                     .tx
@@ -234,6 +240,7 @@ fn original_permission(f: &Fact) -> Permission {
         Fact::Transmission(_) => Permission::WriteTransmission,
         Fact::WoundAssessment(_) | Fact::Photo(_) => Permission::RecordWoundCare,
         Fact::EmergencyTransfer(_) => Permission::WriteTransmission,
+        Fact::ScaleAssessment(_) => Permission::ScoreAssessment,
         Fact::VisitStamp(_) | Fact::Correction(_) => Permission::RecordVisit,
     }
 }

@@ -111,6 +111,46 @@ fn recorded_status(f: &Fact) -> RoundStatus {
 
 impl Store {
     /// The round for `unit_id` between `from` and `to`. Needs a session.
+    /// Every current resident of the unit with alerts, in room order, and
+    /// the alerts: the "who needs someone now" list, without the round's acts.
+    pub fn unit_alerts(&self, unit_id: Uuid) -> Result<Vec<(Uuid, Vec<Alert>)>> {
+        self.require(None)?;
+        let unit = self.unit(unit_id)?;
+        let establishment = self.establishment(unit.establishment_id)?;
+        let tz = TimeZone::get(&establishment.time_zone)
+            .map_err(|_| CoreError::invalid("establishment.time_zone", "unknown IANA time zone"))?;
+        let now = self.now();
+        let today = now.to_zoned_datetime(tz).date();
+        let settings = establishment.alert_settings.clone().unwrap_or_default();
+        self.read(|c| {
+            let mut residents: Vec<Resident> = Vec::new();
+            let mut unreadable = Vec::new();
+            let mut stmt = c.prepare_cached("SELECT id, version, envelope FROM residents WHERE unit_id = ?1")?;
+            let mut rows = stmt.query([unit_id])?;
+            while let Some(r) = rows.next()? {
+                let id: Uuid = r.get(0)?;
+                match self.codec.open::<Resident>("residents", id, r.get(1)?, r.get_ref(2)?.as_blob()?) {
+                    Ok(res) if res.discharged_on.is_none_or(|d| d >= today) => residents.push(res),
+                    Ok(_) => {}
+                    Err(e) => unreadable.push(Unreadable::new("residents", id, &e)),
+                }
+            }
+            residents.sort_by_key(|r| r.room_sort_key());
+            let mut q = self.vital_queries(c)?;
+            let mut out = Vec::new();
+            for res in residents {
+                let (_, alerts) = self.vitals_and_alerts(&mut q, &res, now, today, &settings, &mut unreadable)?;
+                if !alerts.is_empty() {
+                    out.push((res.id, alerts));
+                }
+            }
+            if !unreadable.is_empty() {
+                log::warn!("{} unreadable records while listing alerts of unit {unit_id}", unreadable.len());
+            }
+            Ok(out)
+        })
+    }
+
     pub fn round_view(&self, unit_id: Uuid, from: Timestamp, to: Timestamp) -> Result<RoundView> {
         self.require(None)?;
         if to <= from || (to.as_second() - from.as_second()) > 7 * 86_400 {
@@ -238,6 +278,8 @@ pub(crate) struct VitalQueries<'c> {
     latest: rusqlite::CachedStatement<'c>,
     weight_near: rusqlite::CachedStatement<'c>,
     tags: Vec<(VitalCode, [u8; 16])>,
+    scales: rusqlite::CachedStatement<'c>,
+    scale_tag: [u8; 16],
 }
 
 impl Store {
@@ -256,6 +298,11 @@ impl Store {
                  AND f.entered_in_error = 0",
             )?,
             tags: VitalCode::ALL.iter().map(|&v| (v, self.code_index.term(v.loinc()))).collect(),
+            scales: c.prepare_cached(
+                "SELECT id, envelope FROM facts WHERE resident_id = ?1 AND code_tag = ?2 AND entered_in_error = 0
+                 ORDER BY clinical_time DESC LIMIT 10",
+            )?,
+            scale_tag: self.code_index.term(super::facts::SCALE_TAG),
         })
     }
 
@@ -289,6 +336,23 @@ impl Store {
             }
         }
         let mut found = alerts::vital_alerts(&latest_vitals, now, settings);
+        found.extend(alerts::news2_alert(&latest_vitals, res.hypercapnic, now, settings));
+        // The latest of each scale among the resident's ten latest assessments.
+        let mut seen = Vec::new();
+        let scale_tag = q.scale_tag;
+        let mut rows = q.scales.query(rusqlite::params![res.id, &scale_tag[..]])?;
+        while let Some(r) = rows.next()? {
+            let id: Uuid = r.get(0)?;
+            match self.codec.open::<Fact>("facts", id, 1, r.get_ref(1)?.as_blob()?) {
+                Ok(Fact::ScaleAssessment(s)) if !seen.contains(&s.answers.kind()) => {
+                    seen.push(s.answers.kind());
+                    found.extend(alerts::scale_alert(&s.answers, s.meta.clinical_time, now, settings));
+                }
+                Ok(_) => {}
+                Err(e) => unreadable.push(Unreadable::new("facts", id, &e)),
+            }
+        }
+        drop(rows);
         let age =
             res.identity.traits.birth_date.until((jiff::Unit::Year, today)).map_or(0, |s| s.get_years().max(0) as u32);
         if let (true, Some(w)) = (age >= 70, latest_vitals.iter().find(|v| v.code == VitalCode::Weight)) {
