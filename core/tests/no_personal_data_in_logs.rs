@@ -164,8 +164,32 @@ fn a_full_scenario_logs_and_errs_without_personal_data() {
     secrets.push(m.as_str().to_owned());
     secrets.extend(d.residents.iter().map(|x| x.identity.traits.birth_given_names.clone()));
     for line in logs.iter().chain(&errors) {
+        // Ids are allowed and random: a 4-digit PIN can occur inside a UUID.
+        let line = without_ids(line);
         for s in &secrets {
             assert!(!line.contains(s.as_str()), "personal data {s:?} in: {line}");
         }
     }
+}
+
+/// The line with every UUID and long hex run (ids, hashes) replaced by "<id>".
+fn without_ids(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut token = String::new();
+    let flush = |token: &mut String, out: &mut String| {
+        let hex = token.chars().filter(|c| c.is_ascii_hexdigit()).count();
+        let is_id = hex >= 16 && token.chars().all(|c| c.is_ascii_hexdigit() || c == '-');
+        out.push_str(if is_id { "<id>" } else { token.as_str() });
+        token.clear();
+    };
+    for c in line.chars() {
+        if c.is_ascii_hexdigit() || c == '-' {
+            token.push(c);
+        } else {
+            flush(&mut token, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut token, &mut out);
+    out
 }
