@@ -1,0 +1,20 @@
+//! chevet-ffi: the core for the Android and iOS apps, through uniffi.
+//!
+//! A deliberate surface: thin newtypes that forward to chevet-core, one
+//! public error ([`ChevetError`]) mapped once from the core's, ids as
+//! strings, times as milliseconds since the epoch. The domain stays in the
+//! core, free of FFI concerns.
+
+mod error;
+mod logging;
+mod store;
+mod sync;
+mod vault;
+
+pub use error::ChevetError;
+pub use logging::{LogLevel, LogSink, set_log_sink};
+pub use store::ChevetStore;
+pub use sync::{SyncCancel, SyncObserver, SyncResult};
+pub use vault::{KeyVault, VaultException};
+
+uniffi::setup_scaffolding!();

@@ -1,0 +1,379 @@
+//! The device store as one object: open, sessions, round, recording,
+//! photos, exports. Each method forwards to chevet-core; records cross as
+//! plain data with ids as strings and times as milliseconds since the epoch.
+
+use std::sync::{Arc, RwLock};
+
+use chevet_core::StoreOptions;
+use chevet_core::domain::{
+    ActOutcome, ActRecord, Fact, NotDoneReason, Observation, ObservationValue, PhotoConsent, RecordMeta, VitalCode,
+};
+use chevet_core::store::{PhotoCapture, PhotoRendition};
+use jiff::Timestamp;
+use uuid::Uuid;
+
+use crate::error::{ChevetError, parse_id};
+use crate::vault::{AppVault, KeyVault};
+
+type Result<T> = std::result::Result<T, ChevetError>;
+
+fn ts(ms: i64) -> Result<Timestamp> {
+    Timestamp::from_millisecond(ms)
+        .map_err(|_| ChevetError::InvalidInput { field: "time".into(), reason: "out of range".into() })
+}
+
+/// A measure of the vitals catalogue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum VitalKind {
+    Weight,
+    Height,
+    Bmi,
+    HeartRate,
+    RespiratoryRate,
+    Temperature,
+    OxygenSaturation,
+    Glucose,
+    Pain,
+    OxygenFlow,
+}
+
+impl VitalKind {
+    fn code(self) -> VitalCode {
+        match self {
+            VitalKind::Weight => VitalCode::Weight,
+            VitalKind::Height => VitalCode::Height,
+            VitalKind::Bmi => VitalCode::Bmi,
+            VitalKind::HeartRate => VitalCode::HeartRate,
+            VitalKind::RespiratoryRate => VitalCode::RespiratoryRate,
+            VitalKind::Temperature => VitalCode::Temperature,
+            VitalKind::OxygenSaturation => VitalCode::OxygenSaturation,
+            VitalKind::Glucose => VitalCode::Glucose,
+            VitalKind::Pain => VitalCode::Pain,
+            VitalKind::OxygenFlow => VitalCode::OxygenFlow,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum ActResult {
+    Done,
+    PartlyDone,
+    NotDoneAbsent,
+    NotDoneAsleep,
+    Refused,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Session {
+    pub staff_id: String,
+    pub display_name: String,
+    pub role: String,
+}
+
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct AlertInfo {
+    /// "act" (look now) or "watch".
+    pub level: String,
+    /// Why it fired, in French.
+    pub why: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct RoundItemInfo {
+    pub planned_act_id: String,
+    pub label: String,
+    pub due_at_ms: i64,
+    /// The status as the screen shows it, in French.
+    pub status: String,
+    pub done: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct RoundResidentInfo {
+    pub resident_id: String,
+    pub display_name: String,
+    pub room: String,
+    pub items: Vec<RoundItemInfo>,
+    pub alerts: Vec<AlertInfo>,
+}
+
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct RoundInfo {
+    pub residents: Vec<RoundResidentInfo>,
+    /// Records that could not be read (ids and errors, no content).
+    pub unreadable: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct DemoInfo {
+    pub unit_ids: Vec<String>,
+    pub nurse_id: String,
+    pub care_aide_id: String,
+    pub resident_ids: Vec<String>,
+    pub pin: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct PhotoInfo {
+    pub photo_id: String,
+    pub display_width: u32,
+    pub display_height: u32,
+    pub thumbnail_width: u32,
+    pub thumbnail_height: u32,
+}
+
+/// What the care worker states when taking a photo.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct PhotoCaptureInfo {
+    pub resident_id: String,
+    pub wound_id: String,
+    pub assessment_id: Option<String>,
+    pub body_site: String,
+    /// A measuring scale (réglette) is in the frame.
+    pub scale_marker: bool,
+    /// Consent given by the legal representative or personne de confiance.
+    pub consent_by_representative: bool,
+    pub taken_at_ms: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum Rendition {
+    Display,
+    Thumbnail,
+}
+
+/// An open device store. Closing it (Kotlin `close()`, `use {}`) releases
+/// the database; calls after that get [`ChevetError::Closed`].
+#[derive(uniffi::Object)]
+pub struct ChevetStore {
+    inner: RwLock<Option<Arc<chevet_core::Store>>>,
+}
+
+impl ChevetStore {
+    pub(crate) fn core(&self) -> Result<Arc<chevet_core::Store>> {
+        self.inner.read().map_err(|_| ChevetError::Closed)?.clone().ok_or(ChevetError::Closed)
+    }
+}
+
+#[uniffi::export]
+impl ChevetStore {
+    /// Opens the store at `path`, creating it (and its device key, wrapped
+    /// by `vault`) the first time.
+    #[uniffi::constructor]
+    pub fn open(path: String, vault: Arc<dyn KeyVault>) -> Result<Arc<ChevetStore>> {
+        let store = chevet_core::Store::open(&path, &AppVault(vault), StoreOptions::default())?;
+        Ok(Arc::new(ChevetStore { inner: RwLock::new(Some(Arc::new(store))) }))
+    }
+
+    /// Closes the database now rather than when the object is collected.
+    pub fn close_store(&self) {
+        if let Ok(mut guard) = self.inner.write() {
+            guard.take();
+        }
+    }
+
+    pub fn device_id(&self) -> Result<String> {
+        Ok(self.core()?.device_id().to_string())
+    }
+
+    /// Fills an empty store with the demo EHPAD (for the demo mode and tests).
+    pub fn seed_demo(&self, units: u32, residents_per_unit: u32, history_days: u32) -> Result<DemoInfo> {
+        let store = self.core()?;
+        let d = chevet_core::demo::seed(&store, units as usize, residents_per_unit as usize, history_days)?;
+        Ok(DemoInfo {
+            unit_ids: d.units.iter().map(|u| u.id.to_string()).collect(),
+            nurse_id: d.nurse.id.to_string(),
+            care_aide_id: d.care_aide.id.to_string(),
+            resident_ids: d.residents.iter().map(|r| r.id.to_string()).collect(),
+            pin: chevet_core::demo::DEMO_PIN.to_owned(),
+        })
+    }
+
+    pub fn sign_in(&self, staff_id: String, pin: String) -> Result<Session> {
+        let s = self.core()?.sign_in(parse_id("staff_id", &staff_id)?, &pin)?;
+        Ok(Session { staff_id: s.staff_id.to_string(), display_name: s.display_name, role: format!("{:?}", s.role) })
+    }
+
+    pub fn lock(&self) -> Result<()> {
+        self.core()?.lock();
+        Ok(())
+    }
+
+    /// The round of a unit between two times: residents in room order,
+    /// their acts with status, their alerts.
+    pub fn round_view(&self, unit_id: String, from_ms: i64, to_ms: i64) -> Result<RoundInfo> {
+        let view = self.core()?.round_view(parse_id("unit_id", &unit_id)?, ts(from_ms)?, ts(to_ms)?)?;
+        Ok(RoundInfo {
+            unreadable: view.unreadable.len() as u32,
+            residents: view
+                .residents
+                .into_iter()
+                .map(|r| RoundResidentInfo {
+                    resident_id: r.resident_id.to_string(),
+                    display_name: r.display_name,
+                    room: r.room,
+                    items: r
+                        .items
+                        .into_iter()
+                        .map(|i| RoundItemInfo {
+                            planned_act_id: i.planned_act_id.to_string(),
+                            label: i.label,
+                            due_at_ms: i.due_at.as_millisecond(),
+                            status: i.status.label_fr().to_owned(),
+                            done: i.record_id.is_some(),
+                        })
+                        .collect(),
+                    alerts: r.alerts.into_iter().map(alert).collect(),
+                })
+                .collect(),
+        })
+    }
+
+    /// Residents of a unit with alerts (id and alerts), in room order.
+    pub fn unit_alerts(&self, unit_id: String) -> Result<Vec<RoundResidentInfo>> {
+        let store = self.core()?;
+        let found = store.unit_alerts(parse_id("unit_id", &unit_id)?)?;
+        Ok(found
+            .into_iter()
+            .map(|(id, alerts)| RoundResidentInfo {
+                resident_id: id.to_string(),
+                display_name: String::new(),
+                room: String::new(),
+                items: Vec::new(),
+                alerts: alerts.into_iter().map(alert).collect(),
+            })
+            .collect())
+    }
+
+    /// Records one measure; returns the observation's id.
+    pub fn record_vital(&self, resident_id: String, kind: VitalKind, value: f64, at_ms: i64) -> Result<String> {
+        self.record_observation(resident_id, kind.code(), ObservationValue::Quantity(value), at_ms)
+    }
+
+    pub fn record_blood_pressure(
+        &self,
+        resident_id: String,
+        systolic: f64,
+        diastolic: f64,
+        at_ms: i64,
+    ) -> Result<String> {
+        self.record_observation(
+            resident_id,
+            VitalCode::BloodPressure,
+            ObservationValue::BloodPressure { systolic, diastolic },
+            at_ms,
+        )
+    }
+
+    /// Records what happened to a planned act (or an unplanned one); returns its id.
+    pub fn record_act(
+        &self,
+        resident_id: String,
+        planned_act_id: Option<String>,
+        occurrence_ms: Option<i64>,
+        result: ActResult,
+        at_ms: i64,
+    ) -> Result<String> {
+        let outcome = match result {
+            ActResult::Done => ActOutcome::Done,
+            ActResult::PartlyDone => ActOutcome::PartlyDone,
+            ActResult::NotDoneAbsent => ActOutcome::NotDone(NotDoneReason::Absent),
+            ActResult::NotDoneAsleep => ActOutcome::NotDone(NotDoneReason::Asleep),
+            ActResult::Refused => ActOutcome::Refused,
+        };
+        let fact = Fact::Act(ActRecord {
+            id: Uuid::now_v7(),
+            resident_id: parse_id("resident_id", &resident_id)?,
+            planned_act_id: planned_act_id.map(|p| parse_id("planned_act_id", &p)).transpose()?,
+            occurrence: occurrence_ms.map(ts).transpose()?,
+            outcome,
+            comment: None,
+            meta: RecordMeta::at(ts(at_ms)?),
+        });
+        Ok(self.core()?.record(fact)?.id().to_string())
+    }
+
+    /// Takes a wound photo from the camera's JPEG or PNG bytes.
+    pub fn ingest_photo(&self, capture: PhotoCaptureInfo, camera_bytes: Vec<u8>) -> Result<PhotoInfo> {
+        let capture = PhotoCapture {
+            resident_id: parse_id("resident_id", &capture.resident_id)?,
+            wound_id: parse_id("wound_id", &capture.wound_id)?,
+            assessment_id: capture.assessment_id.map(|a| parse_id("assessment_id", &a)).transpose()?,
+            body_site: capture.body_site,
+            scale_marker: capture.scale_marker,
+            consent: if capture.consent_by_representative {
+                PhotoConsent::Representative
+            } else {
+                PhotoConsent::Resident
+            },
+            taken_at: ts(capture.taken_at_ms)?,
+        };
+        let p = self.core()?.ingest_photo(capture, &camera_bytes)?;
+        Ok(PhotoInfo {
+            photo_id: p.id.to_string(),
+            display_width: p.display.width,
+            display_height: p.display.height,
+            thumbnail_width: p.thumbnail.width,
+            thumbnail_height: p.thumbnail.height,
+        })
+    }
+
+    /// A photo's JPEG (display or thumbnail), decrypted and verified.
+    pub fn photo_image(&self, photo_id: String, rendition: Rendition) -> Result<Vec<u8>> {
+        let r = match rendition {
+            Rendition::Display => PhotoRendition::Display,
+            Rendition::Thumbnail => PhotoRendition::Thumbnail,
+        };
+        Ok(self.core()?.photo_image(parse_id("photo_id", &photo_id)?, r)?)
+    }
+
+    /// Opens a wound file for a resident; returns the wound's id.
+    pub fn open_wound(&self, resident_id: String, site: String, opened_on_ms: i64) -> Result<String> {
+        let store = self.core()?;
+        let opened = ts(opened_on_ms)?.to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
+        let wound = chevet_core::domain::Wound {
+            id: Uuid::now_v7(),
+            resident_id: parse_id("resident_id", &resident_id)?,
+            kind: chevet_core::domain::WoundKind::PressureInjury,
+            site,
+            stage: None,
+            opened_on: opened,
+            healed_on: None,
+        };
+        store.save_wound(&wound, None)?;
+        Ok(wound.id.to_string())
+    }
+
+    /// The resident's record as a FHIR R4 Bundle (JSON).
+    pub fn export_fhir(&self, resident_id: String) -> Result<String> {
+        Ok(self.core()?.export_fhir(parse_id("resident_id", &resident_id)?, Default::default())?)
+    }
+}
+
+impl ChevetStore {
+    fn record_observation(
+        &self,
+        resident_id: String,
+        code: VitalCode,
+        value: ObservationValue,
+        at_ms: i64,
+    ) -> Result<String> {
+        let fact = Fact::Observation(Observation {
+            id: Uuid::now_v7(),
+            resident_id: parse_id("resident_id", &resident_id)?,
+            code,
+            value,
+            method: None,
+            meta: RecordMeta::at(ts(at_ms)?),
+        });
+        Ok(self.core()?.record(fact)?.id().to_string())
+    }
+}
+
+fn alert(a: chevet_core::clinical::alerts::Alert) -> AlertInfo {
+    let level = match a.level {
+        chevet_core::clinical::alerts::AlertLevel::Act => "act",
+        chevet_core::clinical::alerts::AlertLevel::Watch => "watch",
+    };
+    AlertInfo { level: level.into(), why: a.why }
+}

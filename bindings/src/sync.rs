@@ -1,0 +1,94 @@
+//! Enrolment and sync with the establishment's hub, as async calls (Kotlin
+//! `suspend`, Swift `async`) run on a tokio runtime; a progress observer
+//! and a handle that cancels a running sync.
+
+use std::sync::Arc;
+
+use chevet_core::sync::{self, CancelHandle, SyncOptions, SyncPhase, SyncProgress};
+
+use crate::error::ChevetError;
+use crate::store::ChevetStore;
+
+/// Progress of a running sync; called on the sync's thread.
+#[uniffi::export(foreign)]
+pub trait SyncObserver: Send + Sync {
+    fn on_progress(&self, phase: String, pushed: u32, to_push: u32, pulled: u32);
+}
+
+/// Cancels a sync from another thread; what was done before stays done.
+#[derive(uniffi::Object, Default)]
+pub struct SyncCancel(CancelHandle);
+
+#[uniffi::export]
+impl SyncCancel {
+    #[uniffi::constructor]
+    pub fn new() -> Arc<Self> {
+        Arc::new(SyncCancel::default())
+    }
+
+    pub fn cancel(&self) {
+        self.0.cancel();
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SyncResult {
+    pub pushed: u32,
+    pub pulled: u32,
+    pub conflicts: u32,
+    pub rejected: u32,
+    pub photos_uploaded: u32,
+    /// Device clock minus hub clock, when far enough to matter.
+    pub clock_skew_ms: Option<i64>,
+}
+
+struct Observer(Arc<dyn SyncObserver>);
+
+impl sync::SyncObserver for Observer {
+    fn on_progress(&self, p: SyncProgress) {
+        let phase = match p.phase {
+            SyncPhase::Pushing => "pushing",
+            SyncPhase::Pulling => "pulling",
+            SyncPhase::Done => "done",
+        };
+        self.0.on_progress(phase.into(), p.pushed as u32, p.to_push as u32, p.pulled as u32);
+    }
+}
+
+#[uniffi::export(async_runtime = "tokio")]
+impl ChevetStore {
+    /// Enrols this device with a hub using a one-time code from its admin.
+    pub async fn enrol(&self, hub_url: String, code: String, label: String) -> Result<Vec<String>, ChevetError> {
+        let store = self.core()?;
+        let client = sync::client::HubClient::new(&hub_url, None)?;
+        let units = sync::enrol(&store, &client, &code, &label).await?;
+        Ok(units.iter().map(|u| u.to_string()).collect())
+    }
+
+    /// Pushes what this device recorded, then pulls the others' changes.
+    pub async fn sync(
+        &self,
+        observer: Option<Arc<dyn SyncObserver>>,
+        cancel: Arc<SyncCancel>,
+    ) -> Result<SyncResult, ChevetError> {
+        let store = self.core()?;
+        let client = sync::client_for(&store)?;
+        let observer = observer.map(Observer);
+        let report = sync::sync(
+            &store,
+            &client,
+            SyncOptions::default(),
+            observer.as_ref().map(|o| o as &dyn sync::SyncObserver),
+            &cancel.0,
+        )
+        .await?;
+        Ok(SyncResult {
+            pushed: report.pushed as u32,
+            pulled: report.pulled as u32,
+            conflicts: report.conflicts as u32,
+            rejected: report.rejected as u32,
+            photos_uploaded: report.blobs_uploaded as u32,
+            clock_skew_ms: report.clock_skew_ms,
+        })
+    }
+}
