@@ -5,6 +5,8 @@
 //! strings, times as milliseconds since the epoch. The domain stays in the
 //! core, free of FFI concerns.
 
+#[cfg(feature = "bench")]
+mod bench;
 mod error;
 mod logging;
 mod store;
