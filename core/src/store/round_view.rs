@@ -111,31 +111,50 @@ fn recorded_status(f: &Fact) -> RoundStatus {
 
 impl Store {
     /// The round for `unit_id` between `from` and `to`. Needs a session.
-    /// Every current resident of the unit with alerts, in room order, and
-    /// the alerts: the "who needs someone now" list, without the round's acts.
-    pub fn unit_alerts(&self, unit_id: Uuid) -> Result<Vec<(Uuid, Vec<Alert>)>> {
-        self.require(None)?;
+    /// The unit's establishment time zone, the current time and day there,
+    /// and its alert settings.
+    fn unit_context(&self, unit_id: Uuid) -> Result<UnitContext> {
         let unit = self.unit(unit_id)?;
         let establishment = self.establishment(unit.establishment_id)?;
         let tz = TimeZone::get(&establishment.time_zone)
             .map_err(|_| CoreError::invalid("establishment.time_zone", "unknown IANA time zone"))?;
         let now = self.now();
-        let today = now.to_zoned_datetime(tz).date();
-        let settings = establishment.alert_settings.clone().unwrap_or_default();
-        self.read(|c| {
-            let mut residents: Vec<Resident> = Vec::new();
-            let mut unreadable = Vec::new();
-            let mut stmt = c.prepare_cached("SELECT id, version, envelope FROM residents WHERE unit_id = ?1")?;
-            let mut rows = stmt.query([unit_id])?;
-            while let Some(r) = rows.next()? {
-                let id: Uuid = r.get(0)?;
-                match self.codec.open::<Resident>("residents", id, r.get(1)?, r.get_ref(2)?.as_blob()?) {
-                    Ok(res) if res.discharged_on.is_none_or(|d| d >= today) => residents.push(res),
-                    Ok(_) => {}
-                    Err(e) => unreadable.push(Unreadable::new("residents", id, &e)),
-                }
+        let today = now.to_zoned_datetime(tz.clone()).date();
+        Ok(UnitContext { tz, now, today, settings: establishment.alert_settings.unwrap_or_default() })
+    }
+
+    /// The unit's residents not discharged before `today`, in room order;
+    /// unreadable ones are listed, not fatal.
+    fn current_residents(
+        &self,
+        c: &rusqlite::Connection,
+        unit_id: Uuid,
+        today: jiff::civil::Date,
+        unreadable: &mut Vec<Unreadable>,
+    ) -> Result<Vec<Resident>> {
+        let mut residents = Vec::new();
+        let mut stmt = c.prepare_cached("SELECT id, version, envelope FROM residents WHERE unit_id = ?1")?;
+        let mut rows = stmt.query([unit_id])?;
+        while let Some(r) = rows.next()? {
+            let id: Uuid = r.get(0)?;
+            match self.codec.open::<Resident>("residents", id, r.get(1)?, r.get_ref(2)?.as_blob()?) {
+                Ok(res) if res.discharged_on.is_none_or(|d| d >= today) => residents.push(res),
+                Ok(_) => {}
+                Err(e) => unreadable.push(Unreadable::new("residents", id, &e)),
             }
-            residents.sort_by_key(|r| r.room_sort_key());
+        }
+        residents.sort_by_key(|r| r.room_sort_key());
+        Ok(residents)
+    }
+
+    /// Every current resident of the unit with alerts, in room order, and
+    /// the alerts: the "who needs someone now" list, without the round's acts.
+    pub fn unit_alerts(&self, unit_id: Uuid) -> Result<Vec<(Uuid, Vec<Alert>)>> {
+        self.require(None)?;
+        let UnitContext { now, today, settings, .. } = self.unit_context(unit_id)?;
+        self.read(|c| {
+            let mut unreadable = Vec::new();
+            let residents = self.current_residents(c, unit_id, today, &mut unreadable)?;
             let mut q = self.vital_queries(c)?;
             let mut out = Vec::new();
             for res in residents {
@@ -156,31 +175,12 @@ impl Store {
         if to <= from || (to.as_second() - from.as_second()) > 7 * 86_400 {
             return Err(CoreError::invalid("round window", "must be non-empty and at most 7 days"));
         }
-        let unit = self.unit(unit_id)?;
-        let establishment = self.establishment(unit.establishment_id)?;
-        let tz = TimeZone::get(&establishment.time_zone)
-            .map_err(|_| CoreError::invalid("establishment.time_zone", "unknown IANA time zone"))?;
-        let now = self.now();
-        let today = now.to_zoned_datetime(tz.clone()).date();
+        let UnitContext { tz, now, today, settings } = self.unit_context(unit_id)?;
         let policy = self.options.round_policy;
-        let settings = establishment.alert_settings.clone().unwrap_or_default();
 
         self.read(|c| {
             let mut unreadable = Vec::new();
-            let mut residents: Vec<Resident> = Vec::new();
-            {
-                let mut stmt = c.prepare_cached("SELECT id, version, envelope FROM residents WHERE unit_id = ?1")?;
-                let mut rows = stmt.query([unit_id])?;
-                while let Some(r) = rows.next()? {
-                    let id: Uuid = r.get(0)?;
-                    match self.codec.open::<Resident>("residents", id, r.get(1)?, r.get_ref(2)?.as_blob()?) {
-                        Ok(res) if res.discharged_on.is_none_or(|d| d >= today) => residents.push(res),
-                        Ok(_) => {}
-                        Err(e) => unreadable.push(Unreadable::new("residents", id, &e)),
-                    }
-                }
-            }
-            residents.sort_by_key(|r| r.room_sort_key());
+            let residents = self.current_residents(c, unit_id, today, &mut unreadable)?;
 
             let mut plan_stmt = c.prepare_cached(
                 "SELECT id, version, envelope FROM planned_acts WHERE resident_id = ?1 AND active = 1",
@@ -274,6 +274,13 @@ impl Store {
 
 /// The statements and blind-index terms a read needs to find vitals,
 /// prepared once per read rather than once per resident.
+struct UnitContext {
+    tz: TimeZone,
+    now: Timestamp,
+    today: jiff::civil::Date,
+    settings: alerts::AlertSettings,
+}
+
 pub(crate) struct VitalQueries<'c> {
     latest: rusqlite::CachedStatement<'c>,
     weight_near: rusqlite::CachedStatement<'c>,
