@@ -192,7 +192,12 @@ async fn scope_revocation_and_bad_requests_are_refused() {
         req.send()
     };
     assert_eq!(post(b"{not json".to_vec(), Some(&credential)).await.unwrap().status(), 400);
-    assert_eq!(post(vec![b' '; 2 * 1024 * 1024], Some(&credential)).await.unwrap().status(), 413);
+    match post(vec![b' '; 2 * 1024 * 1024], Some(&credential)).await {
+        Ok(resp) => assert_eq!(resp.status(), 413),
+        // The hub answers 413 as soon as the limit is passed and closes the
+        // connection; a client still sending its body may see the close first.
+        Err(e) => assert!(e.is_request() || e.is_body(), "{e}"),
+    }
     assert_eq!(post(b"{}".to_vec(), None).await.unwrap().status(), 401);
     assert_eq!(post(b"{}".to_vec(), Some("forged")).await.unwrap().status(), 401);
     let resp = http.get(format!("{url}/v1/sync/pull?cursor=c9.zz")).bearer_auth(&credential).send().await.unwrap();
