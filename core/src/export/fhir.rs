@@ -413,23 +413,34 @@ fn dose_quantity(dose: &str) -> Option<(f64, String)> {
 }
 
 fn communication(t: &Transmission, voided: bool) -> Value {
-    let part = |label: &str, s: &str| json!({ "contentString": format!("{label} : {s}") });
-    let mut payload = Vec::new();
-    for (label, s) in [("Données", &t.data), ("Actions", &t.actions), ("Résultats", &t.results)] {
-        if !s.trim().is_empty() {
-            payload.push(part(label, s));
-        }
-    }
+    let payload = [("Données", &t.data), ("Actions", &t.actions), ("Résultats", &t.results)]
+        .into_iter()
+        .filter(|(_, s)| !s.trim().is_empty())
+        .map(|(label, s)| format!("{label} : {s}"))
+        .collect();
+    communication_resource(t.id, voided, "Transmission ciblée", &t.target, t.resident_id, &t.meta, payload)
+}
+
+/// A completed Communication about the resident, one payload per line.
+fn communication_resource(
+    id: Uuid,
+    voided: bool,
+    category: &str,
+    topic: &str,
+    resident: Uuid,
+    meta: &RecordMeta,
+    lines: Vec<String>,
+) -> Value {
     json!({
         "resourceType": "Communication",
-        "id": t.id.to_string(),
+        "id": id.to_string(),
         "status": status(voided, "completed"),
-        "category": [text("Transmission ciblée")],
-        "topic": text(&t.target),
-        "subject": reference(t.resident_id),
-        "sent": time(t.meta.clinical_time),
-        "sender": reference(t.meta.author),
-        "payload": payload,
+        "category": [text(category)],
+        "topic": text(topic),
+        "subject": reference(resident),
+        "sent": time(meta.clinical_time),
+        "sender": reference(meta.author),
+        "payload": lines.iter().map(|l| json!({ "contentString": l })).collect::<Vec<_>>(),
     })
 }
 
@@ -561,17 +572,8 @@ fn scale(s: &ScaleAssessment, voided: bool) -> Value {
 
 fn transfer(t: &EmergencyTransfer, voided: bool) -> Value {
     let lines = crate::export::dlu::transfer_summary(t);
-    json!({
-        "resourceType": "Communication",
-        "id": t.id.to_string(),
-        "status": status(voided, "completed"),
-        "category": [text("Fiche de liaison d'urgence (transfert aux urgences)")],
-        "topic": text(&t.reason),
-        "subject": reference(t.resident_id),
-        "sent": time(t.meta.clinical_time),
-        "sender": reference(t.meta.author),
-        "payload": lines.iter().map(|l| json!({ "contentString": l })).collect::<Vec<_>>(),
-    })
+    let category = "Fiche de liaison d'urgence (transfert aux urgences)";
+    communication_resource(t.id, voided, category, &t.reason, t.resident_id, &t.meta, lines)
 }
 
 fn visit(v: &VisitStamp, voided: bool) -> Value {
