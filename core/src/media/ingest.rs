@@ -3,9 +3,11 @@
 //!
 //! Order matters for memory and speed: sizes are checked from the headers
 //! before anything is decoded; the full image is decoded once (12 MP is
-//! 36 MB of RGB, the largest buffer); it is resized *before* being turned
-//! upright, so the rotation copies a 2048 px image, not the original; the
-//! thumbnail is made from the display image.
+//! 36 MB of RGB, the largest buffer, and the only large one: the display
+//! image is shrunk into its front and turned upright into the space after
+//! it); it is resized *before* being turned upright, so the rotation copies
+//! a 2048 px image, not the original; the thumbnail is made from the display
+//! image.
 //!
 //! ```no_run
 //! use chevet_core::media::{PhotoLimits, prepare};
@@ -17,13 +19,13 @@
 use fast_image_resize as fir;
 use fast_image_resize::images::{TypedImage, TypedImageRef};
 use fast_image_resize::pixels::U8x3;
-use image::{DynamicImage, ImageDecoder, RgbImage, metadata::Orientation};
+use image::{DynamicImage, ImageDecoder};
 use zune_core::bytestream::ZCursor;
 use zune_core::colorspace::ColorSpace;
 use zune_core::options::DecoderOptions;
 use zune_jpeg::JpegDecoder;
 
-use super::{DISPLAY_LONG_SIDE, JPEG_QUALITY, PhotoError, THUMBNAIL_LONG_SIDE, exif};
+use super::{DISPLAY_LONG_SIDE, JPEG_QUALITY, PhotoError, THUMBNAIL_LONG_SIDE, exif, orient};
 
 /// What ingest accepts. The defaults take any tablet or phone camera's
 /// normal output (12–50 MP) and refuse what no camera produces.
@@ -109,29 +111,39 @@ pub fn prepare(bytes: &[u8], limits: &PhotoLimits) -> Result<PreparedPhoto, Phot
     } else {
         return Err(PhotoError::NotAnImage);
     };
-    let orientation = Orientation::from_exif(decoded.orientation).unwrap_or(Orientation::NoTransforms);
-    let transposed = decoded.orientation >= 5;
+    let transposed = (5..=8).contains(&decoded.orientation);
 
     // Display size in the upright frame, then in the stored frame.
     let (up_w, up_h) = if transposed { (decoded.height, decoded.width) } else { (decoded.width, decoded.height) };
     let (disp_w, disp_h) = fit(up_w, up_h, DISPLAY_LONG_SIDE);
     let (stored_w, stored_h) = if transposed { (disp_h, disp_w) } else { (disp_w, disp_h) };
 
+    // The decode buffer is the largest and its pages are already mapped
+    // (first-touching 36 MB costs more than decoding a third of the photo
+    // on some machines): the display image is shrunk into its front and
+    // turned upright into the space after it.
     let mut resizer = fir::Resizer::new();
-    let stored = resize(&mut resizer, &decoded.rgb, decoded.width, decoded.height, stored_w, stored_h)?;
-    drop(decoded.rgb);
-    let mut display = DynamicImage::ImageRgb8(
-        RgbImage::from_raw(stored_w, stored_h, stored).ok_or(PhotoError::Encode("display buffer size".into()))?,
-    );
-    display.apply_orientation(orientation);
-    let display = display.into_rgb8();
-    debug_assert_eq!((display.width(), display.height()), (disp_w, disp_h));
+    let stored_len = stored_w as usize * stored_h as usize * 3;
+    let mut work = shrink_in_place(&mut resizer, decoded.rgb, decoded.width, decoded.height, stored_w, stored_h)?;
+    let display: &[u8] = if orient::moves_pixels(decoded.orientation) {
+        if work.len() < 2 * stored_len {
+            work.resize(2 * stored_len, 0);
+        }
+        let (stored, rest) = work.split_at_mut(stored_len);
+        let display = &mut rest[..stored_len];
+        let (up_w, up_h) = orient::upright_into(stored, stored_w, stored_h, decoded.orientation, display);
+        debug_assert_eq!((up_w, up_h), (disp_w, disp_h));
+        display
+    } else {
+        &work[..stored_len]
+    };
 
     let (thumb_w, thumb_h) = fit(disp_w, disp_h, THUMBNAIL_LONG_SIDE);
-    let thumb = resize(&mut resizer, display.as_raw(), disp_w, disp_h, thumb_w, thumb_h)?;
+    let mut thumb = vec![0u8; thumb_w as usize * thumb_h as usize * 3];
+    resize(&mut resizer, display, disp_w, disp_h, &mut thumb, thumb_w, thumb_h)?;
 
     Ok(PreparedPhoto {
-        display: encode(display.as_raw(), disp_w, disp_h)?,
+        display: encode(display, disp_w, disp_h)?,
         thumbnail: encode(&thumb, thumb_w, thumb_h)?,
         source_format: format,
         applied_orientation: decoded.orientation,
@@ -229,40 +241,115 @@ fn png_error(e: image::ImageError, limits: &PhotoLimits) -> PhotoError {
 /// instead of the whole height (18 MB).
 const BAND_ROWS: u32 = 128;
 
-fn resize(resizer: &mut fir::Resizer, rgb: &[u8], w: u32, h: u32, to_w: u32, to_h: u32) -> Result<Vec<u8>, PhotoError> {
-    if (w, h) == (to_w, to_h) {
-        return Ok(rgb.to_vec());
-    }
-    let failed = |e: &dyn std::fmt::Display| PhotoError::Encode(format!("resize: {e}"));
-    let mut out = vec![0u8; to_w as usize * to_h as usize * 3];
+/// One band: destination rows `d0..d1`, made from source rows `v0..v1`
+/// (which carry the filter's reach on both sides, so bands join without
+/// seams: the filter is clamped to the rows it is given, not to the crop
+/// box — fast_image_resize, like Pillow), the exact span being `top..bottom`.
+struct Band {
+    d0: u32,
+    d1: u32,
+    v0: u32,
+    v1: u32,
+    top: f64,
+    bottom: f64,
+}
+
+fn bands(h: u32, to_h: u32) -> impl Iterator<Item = Band> {
     let scale = f64::from(h) / f64::from(to_h);
-    // Each band's source rows carry the filter's reach on both sides, so
-    // bands join without seams: the filter is clamped to the rows it is
-    // given, not to the crop box (fast_image_resize, like Pillow).
     let margin = (HAMMING_SUPPORT * scale.max(1.0)).ceil() as u32 + 1;
-    let row = w as usize * 3;
-    for d0 in (0..to_h).step_by(BAND_ROWS as usize) {
+    (0..to_h).step_by(BAND_ROWS as usize).map(move |d0| {
         let d1 = (d0 + BAND_ROWS).min(to_h);
         let (top, bottom) = (f64::from(d0) * scale, f64::from(d1) * scale);
         let v0 = (top.floor() as u32).saturating_sub(margin);
         let v1 = (bottom.ceil() as u32 + margin).min(h);
-        // The typed API: only the RGB8 code paths get compiled in (the
-        // untyped one dispatches at run time over every pixel type, which
-        // made fast_image_resize a third of the library's size).
-        let src = TypedImageRef::<U8x3>::from_buffer(w, v1 - v0, &rgb[v0 as usize * row..v1 as usize * row])
-            .map_err(|e| failed(&e))?;
-        let band = &mut out[d0 as usize * to_w as usize * 3..d1 as usize * to_w as usize * 3];
-        let mut dst = TypedImage::<U8x3>::from_buffer(to_w, d1 - d0, band).map_err(|e| failed(&e))?;
-        // Hamming: bilinear's cost with bicubic's downscaling quality.
-        let options = fir::ResizeOptions::new().resize_alg(fir::ResizeAlg::Convolution(fir::FilterType::Hamming)).crop(
-            0.0,
-            top - f64::from(v0),
-            f64::from(w),
-            bottom - top,
-        );
-        resizer.resize_typed(&src, &mut dst, &options).map_err(|e| failed(&e))?;
+        Band { d0, d1, v0, v1, top, bottom }
+    })
+}
+
+fn resize_failed(e: &dyn std::fmt::Display) -> PhotoError {
+    PhotoError::Encode(format!("resize: {e}"))
+}
+
+/// Resizes source rows `band.v0..band.v1` (`src`) into destination rows
+/// `band.d0..band.d1` (`dst`).
+fn resize_band(
+    resizer: &mut fir::Resizer,
+    src: &[u8],
+    w: u32,
+    dst: &mut [u8],
+    to_w: u32,
+    band: &Band,
+) -> Result<(), PhotoError> {
+    // The typed API: only the RGB8 code paths get compiled in (the untyped
+    // one dispatches at run time over every pixel type, which made
+    // fast_image_resize a third of the library's size).
+    let src = TypedImageRef::<U8x3>::from_buffer(w, band.v1 - band.v0, src).map_err(|e| resize_failed(&e))?;
+    let mut dst = TypedImage::<U8x3>::from_buffer(to_w, band.d1 - band.d0, dst).map_err(|e| resize_failed(&e))?;
+    // Hamming: bilinear's cost with bicubic's downscaling quality.
+    let options = fir::ResizeOptions::new().resize_alg(fir::ResizeAlg::Convolution(fir::FilterType::Hamming)).crop(
+        0.0,
+        band.top - f64::from(band.v0),
+        f64::from(w),
+        band.bottom - band.top,
+    );
+    resizer.resize_typed(&src, &mut dst, &options).map_err(|e| resize_failed(&e))
+}
+
+/// Resizes `src` (`w` × `h`) into `dst` (`to_w` × `to_h`), band by band.
+fn resize(
+    resizer: &mut fir::Resizer,
+    src: &[u8],
+    w: u32,
+    h: u32,
+    dst: &mut [u8],
+    to_w: u32,
+    to_h: u32,
+) -> Result<(), PhotoError> {
+    let (row, to_row) = (w as usize * 3, to_w as usize * 3);
+    for band in bands(h, to_h) {
+        resize_band(
+            resizer,
+            &src[band.v0 as usize * row..band.v1 as usize * row],
+            w,
+            &mut dst[band.d0 as usize * to_row..band.d1 as usize * to_row],
+            to_w,
+            &band,
+        )?;
     }
-    Ok(out)
+    Ok(())
+}
+
+/// Shrinks `rgb` (`w` × `h`) to `to_w` × `to_h` and returns the buffer with
+/// the result at its front. Each band is resized into a small scratch
+/// buffer, then copied over source rows that no later band reads; when the
+/// sizes do not allow that (an enlargement, say), the result goes to a
+/// buffer of its own.
+fn shrink_in_place(
+    resizer: &mut fir::Resizer,
+    mut rgb: Vec<u8>,
+    w: u32,
+    h: u32,
+    to_w: u32,
+    to_h: u32,
+) -> Result<Vec<u8>, PhotoError> {
+    if (w, h) == (to_w, to_h) {
+        return Ok(rgb);
+    }
+    let (row, to_row) = (w as usize * 3, to_w as usize * 3);
+    let all: Vec<Band> = bands(h, to_h).collect();
+    let in_place = to_row <= row && all.windows(2).all(|p| p[0].d1 as usize * to_row <= p[1].v0 as usize * row);
+    if !in_place {
+        let mut out = vec![0u8; to_row * to_h as usize];
+        resize(resizer, &rgb, w, h, &mut out, to_w, to_h)?;
+        return Ok(out);
+    }
+    let mut scratch = vec![0u8; BAND_ROWS as usize * to_row];
+    for band in &all {
+        let out = &mut scratch[..(band.d1 - band.d0) as usize * to_row];
+        resize_band(resizer, &rgb[band.v0 as usize * row..band.v1 as usize * row], w, out, to_w, band)?;
+        rgb[band.d0 as usize * to_row..band.d1 as usize * to_row].copy_from_slice(out);
+    }
+    Ok(rgb)
 }
 
 /// The Hamming filter's support, in source pixels at scale 1.
@@ -294,13 +381,30 @@ mod tests {
         let (w, h, to_w, to_h) = (1000u32, 1500u32, 410u32, 615u32);
         let mut rng = crate::demo::DemoRng::new(3);
         let rgb: Vec<u8> = (0..w * h * 3).map(|i| ((i / 7) as u8).wrapping_add((rng.next_u64() % 16) as u8)).collect();
-        let banded = resize(&mut fir::Resizer::new(), &rgb, w, h, to_w, to_h).unwrap();
+        let mut banded = vec![0; (to_w * to_h * 3) as usize];
+        resize(&mut fir::Resizer::new(), &rgb, w, h, &mut banded, to_w, to_h).unwrap();
         let src = fir::images::ImageRef::new(w, h, &rgb, fir::PixelType::U8x3).unwrap();
         let mut whole = fir::images::Image::new(to_w, to_h, fir::PixelType::U8x3);
         let options = fir::ResizeOptions::new().resize_alg(fir::ResizeAlg::Convolution(fir::FilterType::Hamming));
         fir::Resizer::new().resize(&src, &mut whole, &options).unwrap();
         let worst = banded.iter().zip(whole.buffer()).map(|(a, b)| a.abs_diff(*b)).max().unwrap();
         assert!(worst <= 1, "bands differ from the whole by up to {worst}");
+    }
+
+    #[test]
+    fn shrinking_in_place_gives_what_resizing_into_another_buffer_gives() {
+        let mut rng = crate::demo::DemoRng::new(5);
+        // A camera's shrink, a mild one, a thin strip and an enlargement
+        // (which cannot be done in place and takes the other path).
+        for (w, h, to_w, to_h) in
+            [(400u32, 300u32, 205u32, 154u32), (300, 400, 290, 387), (1000, 64, 320, 20), (50, 40, 100, 80)]
+        {
+            let rgb: Vec<u8> = (0..w * h * 3).map(|_| rng.next_u64() as u8).collect();
+            let mut apart = vec![0; (to_w * to_h * 3) as usize];
+            resize(&mut fir::Resizer::new(), &rgb, w, h, &mut apart, to_w, to_h).unwrap();
+            let shrunk = shrink_in_place(&mut fir::Resizer::new(), rgb, w, h, to_w, to_h).unwrap();
+            assert!(shrunk[..apart.len()] == apart[..], "{w}x{h} -> {to_w}x{to_h}");
+        }
     }
 
     #[test]

@@ -7,6 +7,7 @@
 pub mod blobs;
 pub mod exif;
 pub mod ingest;
+pub mod orient;
 
 pub use blobs::BlobFolder;
 pub use ingest::{PhotoLimits, PreparedImage, PreparedPhoto, SourceFormat, prepare};

@@ -1,0 +1,100 @@
+//! Turning an RGB8 image upright from its EXIF orientation (1–8).
+//!
+//! Our own rather than `image`'s `apply_orientation`: that one goes pixel
+//! by pixel through bounds-checked accessors and column-wise through the
+//! source for the 90° turns, 10 ms on every portrait photo; here mirrored
+//! rows are copied pixel by pixel in runs, and the quarter turns go tile by
+//! tile so that both images stay in cache.
+
+/// Pixels per tile side: 32 × 32 × 3 bytes read and written per tile.
+const TILE: usize = 32;
+
+/// Whether `orientation` moves pixels. Values outside 1–8 mean "as
+/// stored", like a missing tag.
+pub fn moves_pixels(orientation: u8) -> bool {
+    (2..=8).contains(&orientation)
+}
+
+/// Writes `rgb` (`width` × `height`, as stored) turned upright for
+/// `orientation` into `out` (the same length); returns the upright width
+/// and height.
+pub fn upright_into(rgb: &[u8], width: u32, height: u32, orientation: u8, out: &mut [u8]) -> (u32, u32) {
+    let (w, h) = (width as usize, height as usize);
+    debug_assert!(rgb.len() == w * h * 3 && out.len() == rgb.len(), "image buffers of the wrong size");
+    if !moves_pixels(orientation) {
+        out.copy_from_slice(rgb);
+        return (width, height);
+    }
+    let row = w * 3;
+    if orientation <= 4 {
+        // Each output row is a source row: 2 mirrored, 3 turned 180°
+        // (mirrored and flipped), 4 flipped.
+        let (mirrored, flipped) = (matches!(orientation, 2 | 3), matches!(orientation, 3 | 4));
+        for (y, out_row) in out.chunks_exact_mut(row).enumerate() {
+            let source = &rgb[if flipped { h - 1 - y } else { y } * row..][..row];
+            if mirrored {
+                for (o, i) in out_row.chunks_exact_mut(3).zip(source.chunks_exact(3).rev()) {
+                    o.copy_from_slice(i);
+                }
+            } else {
+                out_row.copy_from_slice(source);
+            }
+        }
+        return (width, height);
+    }
+    // Each output row is a source column: 5 transposed, 6 shown turned
+    // clockwise, 7 transverse, 8 shown turned anticlockwise. Source rows are
+    // read in short runs, written down the output's columns, tile by tile.
+    let (out_w, out_h) = (h, w);
+    let out_row_of = |sx: usize| if matches!(orientation, 5 | 6) { sx } else { w - 1 - sx };
+    let out_col_of = |sy: usize| if matches!(orientation, 5 | 8) { sy } else { h - 1 - sy };
+    // From one source pixel to the next along a row: one output row down
+    // or up.
+    let step = if matches!(orientation, 5 | 6) { out_w as isize * 3 } else { -(out_w as isize * 3) };
+    for ty in (0..h).step_by(TILE) {
+        for tx in (0..w).step_by(TILE) {
+            let x_end = (tx + TILE).min(w);
+            for sy in ty..(ty + TILE).min(h) {
+                let mut at = out_row_of(tx) * out_w * 3 + out_col_of(sy) * 3;
+                for pixel in rgb[sy * row + tx * 3..sy * row + x_end * 3].chunks_exact(3) {
+                    out[at..at + 3].copy_from_slice(pixel);
+                    at = at.wrapping_add_signed(step);
+                }
+            }
+        }
+    }
+    (out_w as u32, out_h as u32)
+}
+
+#[cfg(test)]
+mod tests {
+    use image::{DynamicImage, RgbImage, metadata::Orientation};
+
+    use super::*;
+
+    #[test]
+    fn every_orientation_matches_the_image_crate() {
+        // Odd sizes so that an off-by-one in either axis shows.
+        let (w, h) = (67u32, 45u32);
+        let rgb: Vec<u8> = (0..w * h * 3).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+        for orientation in 1..=8u8 {
+            let mut ours = vec![0; rgb.len()];
+            let (ow, oh) = upright_into(&rgb, w, h, orientation, &mut ours);
+            let mut theirs = DynamicImage::ImageRgb8(RgbImage::from_raw(w, h, rgb.clone()).unwrap());
+            theirs.apply_orientation(Orientation::from_exif(orientation).unwrap());
+            assert_eq!((ow, oh), (theirs.width(), theirs.height()), "orientation {orientation}");
+            assert!(ours == theirs.into_rgb8().into_raw(), "orientation {orientation}");
+        }
+    }
+
+    #[test]
+    fn unknown_values_leave_the_image_as_stored() {
+        let rgb = [1, 2, 3, 4, 5, 6];
+        for orientation in [0u8, 1, 9, 255] {
+            assert!(!moves_pixels(orientation) || orientation == 1);
+            let mut out = [0; 6];
+            assert_eq!(upright_into(&rgb, 2, 1, orientation, &mut out), (2, 1));
+            assert_eq!(out, rgb);
+        }
+    }
+}
