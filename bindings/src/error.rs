@@ -19,6 +19,11 @@ pub enum ChevetError {
     LockedOut { until_ms: i64 },
     #[error("PIN refused: {reason}")]
     WeakPin { reason: String },
+    #[error("wrong first-PIN code ({attempts_left} attempts left)")]
+    WrongFirstPinCode { attempts_left: u32 },
+    /// No code was issued, it expired, or a PIN is already set here.
+    #[error("first PIN not possible: {reason}")]
+    FirstPinUnavailable { reason: String },
     #[error("permission {permission} missing")]
     PermissionDenied { permission: String },
     #[error("invalid {field}: {reason}")]
@@ -75,6 +80,8 @@ impl From<CoreError> for ChevetError {
             CoreError::WrongPin { attempts_left, .. } => ChevetError::WrongPin { attempts_left },
             CoreError::LockedOut { until_ms, .. } => ChevetError::LockedOut { until_ms },
             CoreError::WeakPin(reason) => ChevetError::WeakPin { reason: reason.into() },
+            CoreError::WrongFirstPinCode { attempts_left, .. } => ChevetError::WrongFirstPinCode { attempts_left },
+            CoreError::FirstPinUnavailable { reason, .. } => ChevetError::FirstPinUnavailable { reason: reason.into() },
             CoreError::PermissionDenied { permission, .. } => {
                 ChevetError::PermissionDenied { permission: permission.into() }
             }

@@ -9,6 +9,9 @@
 mod bench;
 mod error;
 mod logging;
+mod records;
+mod residents;
+mod session;
 mod store;
 mod sync;
 mod vault;

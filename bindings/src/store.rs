@@ -5,9 +5,7 @@
 use std::sync::{Arc, RwLock};
 
 use chevet_core::StoreOptions;
-use chevet_core::domain::{
-    ActOutcome, ActRecord, Fact, NotDoneReason, Observation, ObservationValue, PhotoConsent, RecordMeta, VitalCode,
-};
+use chevet_core::domain::PhotoConsent;
 use chevet_core::store::{PhotoCapture, PhotoRendition};
 use jiff::Timestamp;
 use uuid::Uuid;
@@ -17,57 +15,9 @@ use crate::vault::{AppVault, KeyVault};
 
 type Result<T> = std::result::Result<T, ChevetError>;
 
-fn ts(ms: i64) -> Result<Timestamp> {
+pub(crate) fn ts(ms: i64) -> Result<Timestamp> {
     Timestamp::from_millisecond(ms)
         .map_err(|_| ChevetError::InvalidInput { field: "time".into(), reason: "out of range".into() })
-}
-
-/// A measure of the vitals catalogue.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum VitalKind {
-    Weight,
-    Height,
-    Bmi,
-    HeartRate,
-    RespiratoryRate,
-    Temperature,
-    OxygenSaturation,
-    Glucose,
-    Pain,
-    OxygenFlow,
-}
-
-impl VitalKind {
-    fn code(self) -> VitalCode {
-        match self {
-            VitalKind::Weight => VitalCode::Weight,
-            VitalKind::Height => VitalCode::Height,
-            VitalKind::Bmi => VitalCode::Bmi,
-            VitalKind::HeartRate => VitalCode::HeartRate,
-            VitalKind::RespiratoryRate => VitalCode::RespiratoryRate,
-            VitalKind::Temperature => VitalCode::Temperature,
-            VitalKind::OxygenSaturation => VitalCode::OxygenSaturation,
-            VitalKind::Glucose => VitalCode::Glucose,
-            VitalKind::Pain => VitalCode::Pain,
-            VitalKind::OxygenFlow => VitalCode::OxygenFlow,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum ActResult {
-    Done,
-    PartlyDone,
-    NotDoneAbsent,
-    NotDoneAsleep,
-    Refused,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct Session {
-    pub staff_id: String,
-    pub display_name: String,
-    pub role: String,
 }
 
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
@@ -189,16 +139,6 @@ impl ChevetStore {
         })
     }
 
-    pub fn sign_in(&self, staff_id: String, pin: String) -> Result<Session> {
-        let s = self.core()?.sign_in(parse_id("staff_id", &staff_id)?, &pin)?;
-        Ok(Session { staff_id: s.staff_id.to_string(), display_name: s.display_name, role: format!("{:?}", s.role) })
-    }
-
-    pub fn lock(&self) -> Result<()> {
-        self.core()?.lock();
-        Ok(())
-    }
-
     /// The round of a unit between two times: residents in room order,
     /// their acts with status, their alerts.
     pub fn round_view(&self, unit_id: String, from_ms: i64, to_ms: i64) -> Result<RoundInfo> {
@@ -243,54 +183,6 @@ impl ChevetStore {
                 alerts: alerts.into_iter().map(alert).collect(),
             })
             .collect())
-    }
-
-    /// Records one measure; returns the observation's id.
-    pub fn record_vital(&self, resident_id: String, kind: VitalKind, value: f64, at_ms: i64) -> Result<String> {
-        self.record_observation(resident_id, kind.code(), ObservationValue::Quantity(value), at_ms)
-    }
-
-    pub fn record_blood_pressure(
-        &self,
-        resident_id: String,
-        systolic: f64,
-        diastolic: f64,
-        at_ms: i64,
-    ) -> Result<String> {
-        self.record_observation(
-            resident_id,
-            VitalCode::BloodPressure,
-            ObservationValue::BloodPressure { systolic, diastolic },
-            at_ms,
-        )
-    }
-
-    /// Records what happened to a planned act (or an unplanned one); returns its id.
-    pub fn record_act(
-        &self,
-        resident_id: String,
-        planned_act_id: Option<String>,
-        occurrence_ms: Option<i64>,
-        result: ActResult,
-        at_ms: i64,
-    ) -> Result<String> {
-        let outcome = match result {
-            ActResult::Done => ActOutcome::Done,
-            ActResult::PartlyDone => ActOutcome::PartlyDone,
-            ActResult::NotDoneAbsent => ActOutcome::NotDone(NotDoneReason::Absent),
-            ActResult::NotDoneAsleep => ActOutcome::NotDone(NotDoneReason::Asleep),
-            ActResult::Refused => ActOutcome::Refused,
-        };
-        let fact = Fact::Act(ActRecord {
-            id: Uuid::now_v7(),
-            resident_id: parse_id("resident_id", &resident_id)?,
-            planned_act_id: planned_act_id.map(|p| parse_id("planned_act_id", &p)).transpose()?,
-            occurrence: occurrence_ms.map(ts).transpose()?,
-            outcome,
-            comment: None,
-            meta: RecordMeta::at(ts(at_ms)?),
-        });
-        Ok(self.core()?.record(fact)?.id().to_string())
     }
 
     /// Takes a wound photo from the camera's JPEG or PNG bytes.
@@ -350,27 +242,7 @@ impl ChevetStore {
     }
 }
 
-impl ChevetStore {
-    fn record_observation(
-        &self,
-        resident_id: String,
-        code: VitalCode,
-        value: ObservationValue,
-        at_ms: i64,
-    ) -> Result<String> {
-        let fact = Fact::Observation(Observation {
-            id: Uuid::now_v7(),
-            resident_id: parse_id("resident_id", &resident_id)?,
-            code,
-            value,
-            method: None,
-            meta: RecordMeta::at(ts(at_ms)?),
-        });
-        Ok(self.core()?.record(fact)?.id().to_string())
-    }
-}
-
-fn alert(a: chevet_core::clinical::alerts::Alert) -> AlertInfo {
+pub(crate) fn alert(a: chevet_core::clinical::alerts::Alert) -> AlertInfo {
     let level = match a.level {
         chevet_core::clinical::alerts::AlertLevel::Act => "act",
         chevet_core::clinical::alerts::AlertLevel::Watch => "watch",

@@ -91,4 +91,13 @@ impl ChevetStore {
             clock_skew_ms: report.clock_skew_ms,
         })
     }
+
+    /// Brings a pulled photo's display image from the hub (the thumbnail
+    /// comes with the sync); the bytes are checked against their name.
+    pub async fn fetch_photo(&self, photo_id: String, cancel: Arc<SyncCancel>) -> Result<(), ChevetError> {
+        let store = self.core()?;
+        let photo_id = crate::error::parse_id("photo_id", &photo_id)?;
+        let client = sync::client_for(&store)?;
+        Ok(sync::fetch_photo(&store, &client, photo_id, &cancel.0).await?)
+    }
 }

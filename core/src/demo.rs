@@ -103,7 +103,13 @@ pub fn seed(store: &Store, units: usize, per_unit: usize, history_days: u32) -> 
     for u in &unit_list {
         store.provision_unit(u)?;
     }
-    let staff = |name: &str, role| Staff { id: Uuid::now_v7(), display_name: name.into(), role, rpps: None };
+    let staff = |name: &str, role| Staff {
+        id: Uuid::now_v7(),
+        display_name: name.into(),
+        role,
+        rpps: None,
+        first_pin_code: None,
+    };
     let nurse = staff("Claire Fontaine", Role::Nurse);
     let care_aide = staff("Karim Benali", Role::CareAide);
     let manager = staff("Sophie Marchand", Role::HealthManager);

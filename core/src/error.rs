@@ -59,6 +59,13 @@ pub enum CoreError {
     /// Too many wrong PINs: the account is locked until the given time (ms since epoch).
     #[error("staff {staff_id} is locked out until {until_ms}")]
     LockedOut { staff_id: Uuid, until_ms: i64 },
+    /// The first-PIN code did not match; wrong codes count like wrong PINs.
+    #[error("wrong first-PIN code for staff {staff_id} ({attempts_left} attempts left)")]
+    WrongFirstPinCode { staff_id: Uuid, attempts_left: u32 },
+    /// A first PIN cannot be set: no code was issued, it expired, or a PIN
+    /// is already set on this device.
+    #[error("first PIN not possible for staff {staff_id}: {reason}")]
+    FirstPinUnavailable { staff_id: Uuid, reason: &'static str },
     /// A PIN that is too weak or malformed was offered at enrolment.
     #[error("PIN refused: {0}")]
     WeakPin(&'static str),

@@ -179,6 +179,80 @@ fn pin_brute_force_locks_out_and_survives_restart() {
 }
 
 #[test]
+fn a_first_pin_is_set_on_a_new_tablet_with_the_establishments_code() {
+    let (f, _) = seeded(1, 0);
+    let cost = chevet_core::crypto::vault::Argon2Cost::MINIMUM;
+    let day = jiff::SignedDuration::from_hours(24);
+    let (code, issued) = chevet_core::store::issue_first_pin_code(cost, monday_10h() + day).unwrap();
+    assert!(code.len() == 11 && code.as_bytes()[5] == b'-', "codes read XXXXX-XXXXX");
+    let newcomer = Staff {
+        id: Uuid::now_v7(),
+        display_name: "Nouvelle IDE".into(),
+        role: Role::Nurse,
+        rpps: None,
+        first_pin_code: Some(issued),
+    };
+    f.store.provision_staff(&newcomer, None).unwrap();
+    let (_, expired) = chevet_core::store::issue_first_pin_code(cost, monday_10h()).unwrap();
+    let late = Staff {
+        id: Uuid::now_v7(),
+        display_name: "Retardataire".into(),
+        first_pin_code: Some(expired),
+        ..newcomer.clone()
+    };
+    f.store.provision_staff(&late, None).unwrap();
+    // Never given a code: the establishment must issue one.
+    let uncoded =
+        Staff { id: Uuid::now_v7(), display_name: "Sans code".into(), first_pin_code: None, ..newcomer.clone() };
+    f.store.provision_staff(&uncoded, None).unwrap();
+
+    let account = |id| f.store.staff_accounts().unwrap().into_iter().find(|a| a.staff_id == id).unwrap();
+    assert!(!account(newcomer.id).pin_set && account(newcomer.id).first_pin_possible);
+    assert!(!account(late.id).first_pin_possible && !account(uncoded.id).first_pin_possible);
+    assert!(matches!(f.store.sign_in(newcomer.id, "2580"), Err(CoreError::InvalidInput { .. })));
+
+    // A weak PIN is refused first and costs no attempt; a wrong code costs one.
+    assert!(matches!(f.store.set_first_pin(newcomer.id, &code, "1234"), Err(CoreError::WeakPin(_))));
+    let wrong = if code.starts_with('0') { "11111-11111" } else { "00000-00000" };
+    assert!(matches!(
+        f.store.set_first_pin(newcomer.id, wrong, "2580"),
+        Err(CoreError::WrongFirstPinCode { attempts_left: 4, .. })
+    ));
+    // Typed in lower case with spaces instead of the dash: accepted, and signed in.
+    let typed = code.to_lowercase().replace('-', " ");
+    let session = f.store.set_first_pin(newcomer.id, &typed, "2580").unwrap();
+    assert_eq!(session.staff_id, newcomer.id);
+    assert!(account(newcomer.id).pin_set && !account(newcomer.id).first_pin_possible);
+    // The code does not set the PIN a second time (that is change_pin's job).
+    assert!(matches!(f.store.set_first_pin(newcomer.id, &code, "7391"), Err(CoreError::FirstPinUnavailable { .. })));
+    f.store.lock();
+    f.store.sign_in(newcomer.id, "2580").unwrap();
+    // A pulled update of the staff record keeps the PIN set here.
+    f.store
+        .provision_staff(&Staff { display_name: "Nouvelle IDE (nom d'usage)".into(), ..newcomer.clone() }, None)
+        .unwrap();
+    f.store.lock();
+    f.store.sign_in(newcomer.id, "2580").unwrap();
+
+    for (who, why) in [(late.id, "expired"), (uncoded.id, "no code")] {
+        assert!(
+            matches!(f.store.set_first_pin(who, &code, "2580"), Err(CoreError::FirstPinUnavailable { .. })),
+            "{why}"
+        );
+    }
+    // Guessing codes locks the account like guessing PINs.
+    let other_code = chevet_core::store::issue_first_pin_code(cost, monday_10h() + day).unwrap().1;
+    let guessed = Staff { id: Uuid::now_v7(), first_pin_code: Some(other_code), ..newcomer.clone() };
+    f.store.provision_staff(&guessed, None).unwrap();
+    for _ in 1..MAX_PIN_ATTEMPTS {
+        assert!(matches!(f.store.set_first_pin(guessed.id, wrong, "2580"), Err(CoreError::WrongFirstPinCode { .. })));
+    }
+    assert!(matches!(f.store.set_first_pin(guessed.id, wrong, "2580"), Err(CoreError::LockedOut { .. })));
+    let actions: Vec<String> = f.store.audit_entries(200).unwrap().into_iter().map(|e| e.action).collect();
+    assert_eq!(actions.iter().filter(|a| *a == "first_pin_set").count(), 1);
+}
+
+#[test]
 fn only_a_nurse_administers_unless_aide_a_la_prise_is_allowed() {
     let (f, d) = seeded(1, 0);
     let r = &d.residents[0];

@@ -5,9 +5,11 @@
 
 use std::collections::BTreeSet;
 
+use chevet_core::crypto::vault::Argon2Cost;
 use chevet_core::domain::{
     CollectionMethod, Establishment, Identity, IdentityStatus, IdentityTraits, Resident, Sex, Staff, Unit,
 };
+use chevet_core::store::issue_first_pin_code;
 use chevet_protocol::{Change, Entity};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -91,6 +93,29 @@ impl<'b, B: Backend> Admin<'b, B> {
             return Err(HubError::BadRequest("staff name required".into()));
         }
         self.backend.transaction(Scope::Admin, |tx| put_document(tx, tenant, Entity::Staff, s.id, None, s))
+    }
+
+    /// Issues a first-PIN code for a professional, valid `valid_hours`: the
+    /// code to hand them, and its verifier in their staff record, which
+    /// reaches the tablets of their units at the next sync. A new code
+    /// replaces the previous one.
+    pub fn first_pin_code(&self, tenant: Uuid, staff_id: Uuid, valid_hours: i64) -> HubResult<String> {
+        let expires = now_ms() + valid_hours.clamp(1, 24 * 30) * 3_600_000;
+        let expires = jiff::Timestamp::from_millisecond(expires).map_err(|e| HubError::Storage(e.to_string()))?;
+        let (code, issued) = issue_first_pin_code(Argon2Cost::PIN, expires)
+            .map_err(|e| HubError::Storage(format!("first-PIN code: {e}")))?;
+        self.backend.transaction(Scope::Admin, |tx| {
+            let doc = match tx.document(tenant, staff_id)? {
+                Some(d) if d.entity == Entity::Staff => d,
+                _ => return Err(HubError::NotFound(format!("staff {staff_id}"))),
+            };
+            let mut staff: Staff = serde_json::from_value(Value::Object(doc.state))
+                .map_err(|e| HubError::Storage(format!("staff {staff_id} unreadable: {e}")))?;
+            staff.first_pin_code = Some(issued.clone());
+            put_document(tx, tenant, Entity::Staff, staff_id, None, &staff)
+        })?;
+        log::info!("first-PIN code issued for staff {staff_id}");
+        Ok(code)
     }
 
     pub fn put_resident(&self, tenant: Uuid, r: &Resident) -> HubResult<u32> {

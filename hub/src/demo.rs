@@ -97,7 +97,13 @@ pub fn create_group<B: crate::backend::Backend>(
     for u in &units {
         admin.put_unit(tenant, u)?;
     }
-    let staff = |name: &str, role| Staff { id: Uuid::now_v7(), display_name: name.into(), role, rpps: None };
+    let staff = |name: &str, role| Staff {
+        id: Uuid::now_v7(),
+        display_name: name.into(),
+        role,
+        rpps: None,
+        first_pin_code: None,
+    };
     let (nurse, care_aide) = (staff("Claire Fontaine", Role::Nurse), staff("Karim Benali", Role::CareAide));
     admin.put_staff(tenant, &nurse)?;
     admin.put_staff(tenant, &care_aide)?;

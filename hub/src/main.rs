@@ -7,6 +7,7 @@
 //! chevet-hub admin [--data DIR] create-establishment TENANT NAME FINESS [ehpad|mas|ssiad]
 //! chevet-hub admin [--data DIR] create-unit TENANT ESTABLISHMENT NAME
 //! chevet-hub admin [--data DIR] create-staff TENANT NAME nurse|care-aide|social-care-aide|physician|manager
+//! chevet-hub admin [--data DIR] first-pin-code TENANT STAFF [HOURS]
 //! chevet-hub admin [--data DIR] enrolment-code TENANT UNIT[,UNIT…] [HOURS]
 //! chevet-hub admin [--data DIR] import-residents TENANT UNIT FILE.csv
 //! chevet-hub admin [--data DIR] devices TENANT
@@ -132,9 +133,15 @@ fn admin(storage: Storage, args: &[String]) -> CliResult {
                 "manager" => Role::HealthManager,
                 other => return Err(format!("unknown role {other}")),
             };
-            let s = Staff { id: Uuid::now_v7(), display_name: name.to_string(), role, rpps: None };
+            let s =
+                Staff { id: Uuid::now_v7(), display_name: name.to_string(), role, rpps: None, first_pin_code: None };
             e(admin.put_staff(uuid(tenant)?, &s))?;
             println!("{}", s.id);
+        }
+        ["first-pin-code", tenant, staff, rest @ ..] => {
+            let hours: i64 =
+                rest.first().map(|h| h.parse().map_err(|_| "HOURS must be a number")).transpose()?.unwrap_or(72);
+            println!("{}", e(admin.first_pin_code(uuid(tenant)?, uuid(staff)?, hours))?);
         }
         ["enrolment-code", tenant, units, rest @ ..] => {
             let units: Vec<Uuid> = units.split(',').map(uuid).collect::<Result<_, _>>()?;

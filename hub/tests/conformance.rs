@@ -251,6 +251,23 @@ fn suite<B: Backend>(b: &B) {
     push(b, &d1, vec![fact_op(w.residents[0].id, 99)]);
     assert_eq!(pull_all(b, &d1, 1000).len(), before.len() + 1);
 
+    // A first-PIN code reaches the devices inside the staff record, as a
+    // verifier with an expiry; never as the code.
+    let admin = Admin::new(b);
+    let nurse =
+        Staff { id: Uuid::now_v7(), display_name: "IDE".into(), role: Role::Nurse, rpps: None, first_pin_code: None };
+    admin.put_staff(w.tenant, &nurse).unwrap();
+    let pin_code = admin.first_pin_code(w.tenant, nurse.id, 72).unwrap();
+    let doc = b.transaction(Scope::Admin, |tx| tx.document(w.tenant, nurse.id)).unwrap().unwrap();
+    assert_eq!(doc.version, 2);
+    let text = serde_json::to_string(&doc.state).unwrap();
+    assert!(!text.contains(&pin_code) && !text.contains(&pin_code.replace('-', "")));
+    let staff: Staff = serde_json::from_value(serde_json::Value::Object(doc.state)).unwrap();
+    assert!(staff.first_pin_code.unwrap().expires_at_ms > now() + 71 * 3_600_000);
+    assert!(pull_all(b, &d1, 1000).iter().any(|c| c.entity_id == nurse.id && c.version == Some(2)));
+    assert!(matches!(admin.first_pin_code(other.tenant, nurse.id, 1), Err(HubError::NotFound(_))));
+    assert!(matches!(admin.first_pin_code(w.tenant, w.units[0], 1), Err(HubError::NotFound(_))));
+
     // Revocation.
     assert!(Admin::new(b).revoke_device(d2.device_id).unwrap());
     let devices = Admin::new(b).devices(w.tenant).unwrap();

@@ -63,7 +63,7 @@ pub struct AlertSettings {
     pub norton_threshold: u8,
 }
 
-fn norton_default() -> u8 {
+pub fn norton_default() -> u8 {
     14
 }
 

@@ -111,6 +111,10 @@ pub struct Argon2Cost {
 impl Argon2Cost {
     /// For a passphrase guarding the device key: 64 MiB, 3 passes.
     pub const PASSPHRASE: Argon2Cost = Argon2Cost { memory_kib: 64 * 1024, iterations: 3, parallelism: 1 };
+    /// For PINs and first-PIN codes (OWASP's 19 MiB, 2 passes): a PIN is
+    /// short, so the cost matters, but a sign-in must stay under a second
+    /// on a tablet.
+    pub const PIN: Argon2Cost = Argon2Cost { memory_kib: 19 * 1024, iterations: 2, parallelism: 1 };
     /// Cheapest accepted cost, for tests only.
     pub const MINIMUM: Argon2Cost = Argon2Cost { memory_kib: 8, iterations: 1, parallelism: 1 };
 

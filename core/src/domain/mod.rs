@@ -7,6 +7,7 @@ pub mod records;
 pub mod resident;
 pub mod schedule;
 pub mod staff;
+pub mod summary;
 pub mod transfer;
 pub mod visit;
 pub mod vitals;
@@ -22,7 +23,7 @@ pub use records::{
 };
 pub use resident::{Contact, Resident, ResidentChanges};
 pub use schedule::{Recurrence, Schedule};
-pub use staff::{Permission, Role, Staff};
+pub use staff::{FirstPinCode, Permission, Role, Staff};
 pub use transfer::{Consciousness, EmergencyTransfer, PersonalItem};
 pub use visit::{Round, RoundStop};
 pub use vitals::{Acvpu, ObservationValue, VitalCode};

@@ -101,6 +101,29 @@ pub struct Staff {
     pub role: Role,
     /// RPPS number for professionals who have one.
     pub rpps: Option<String>,
+    /// The code the establishment gave this professional to set their first
+    /// PIN on the tablets of their units (`Store::set_first_pin`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_pin_code: Option<FirstPinCode>,
+}
+
+/// A one-time code for a professional's first PIN on a tablet, as it travels
+/// with the staff record: only its Argon2id verifier and its expiry, never
+/// the code. Issued by the hub's administrator (`chevet-hub admin
+/// first-pin-code`) and usable on any tablet of the professional's units
+/// until it expires; each tablet checks it offline.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FirstPinCode {
+    /// The PIN verifier format (version, Argon2id cost, salt, hash), base64.
+    pub verifier: String,
+    /// Milliseconds since the epoch.
+    pub expires_at_ms: i64,
+}
+
+impl std::fmt::Debug for FirstPinCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FirstPinCode").field("expires_at_ms", &self.expires_at_ms).finish_non_exhaustive()
+    }
 }
 
 #[cfg(test)]

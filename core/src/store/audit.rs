@@ -30,6 +30,7 @@ pub enum AuditAction {
     /// Reference data (staff, units) loaded onto the device.
     Provision,
     PinChanged,
+    FirstPinSet,
     /// A page of changes from the hub was applied.
     SyncPull,
     /// A photo was shown full size.
@@ -50,6 +51,7 @@ impl AuditAction {
             AuditAction::LockOut => "lock_out",
             AuditAction::Provision => "provision",
             AuditAction::PinChanged => "pin_changed",
+            AuditAction::FirstPinSet => "first_pin_set",
             AuditAction::SyncPull => "sync_pull",
             AuditAction::ViewPhoto => "view_photo",
             AuditAction::Export => "export",

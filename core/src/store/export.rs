@@ -72,6 +72,7 @@ impl Store {
                     display_name: format!("Professionnel {id}"),
                     role: crate::domain::Role::CareAide,
                     rpps: None,
+                    first_pin_code: None,
                 })
             })
             .collect();

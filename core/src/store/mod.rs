@@ -42,8 +42,8 @@ pub use photos::{AssessmentPoint, PUSH_TREND_MIN_CHANGE, PhotoCapture, PhotoRend
 pub use residents::ResidentSummary;
 pub use round_view::{LatestVital, RoundItem, RoundResident, RoundStatus, RoundView};
 pub use rounds::{RouteStop, RouteView};
-pub use session::SessionInfo;
 pub use session::{MAX_PIN_ATTEMPTS, check_pin_strength};
+pub use session::{SessionInfo, StaffAccount, issue_first_pin_code};
 pub use sync_state::{Applied, SyncIssue};
 pub use timeline::{ResidentFile, TimelineEntry, Unreadable};
 
@@ -88,7 +88,7 @@ impl Default for StoreOptions {
             clock: Arc::new(SystemClock),
             idle_lock_secs: 5 * 60,
             // OWASP's Argon2id recommendation: 19 MiB, 2 passes.
-            pin_cost: Argon2Cost { memory_kib: 19 * 1024, iterations: 2, parallelism: 1 },
+            pin_cost: Argon2Cost::PIN,
             round_policy: RoundPolicy::default(),
             #[cfg(feature = "bench-plaintext")]
             insecure_plaintext: false,

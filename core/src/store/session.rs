@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::audit::AuditAction;
 use super::{Store, lock};
 use crate::crypto::vault::Argon2Cost;
-use crate::domain::{Permission, Role, Staff};
+use crate::domain::{FirstPinCode, Permission, Role, Staff};
 use crate::error::{CoreError, Result};
 
 /// Consecutive failures allowed before a lock-out.
@@ -31,6 +31,18 @@ pub struct SessionInfo {
     pub role: Role,
     pub display_name: String,
     pub started: Timestamp,
+}
+
+/// A professional as the sign-in screen lists them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffAccount {
+    pub staff_id: Uuid,
+    pub display_name: String,
+    pub role: Role,
+    /// A PIN is set on this device: sign in with it.
+    pub pin_set: bool,
+    /// No PIN here yet, and an unexpired first-PIN code was issued.
+    pub first_pin_possible: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -58,6 +70,49 @@ pub fn check_pin_strength(pin: &str) -> Result<()> {
 
 pub(crate) fn make_verifier(cost: Argon2Cost, pin: &str) -> Result<Vec<u8>> {
     check_pin_strength(pin)?;
+    hash_secret(cost, pin)
+}
+
+/// Characters of first-PIN codes: Crockford's base 32 (no I, L, O, U), so a
+/// code read aloud or copied from paper survives.
+const CODE_ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+/// 10 characters, 50 bits: out of reach of guessing within the attempt
+/// limit, and of an offline search through Argon2id before it expires.
+const CODE_LEN: usize = 10;
+
+/// The code as typed: case, spaces and dashes do not matter, and the
+/// letters Crockford reads as digits are read so.
+fn normalise_code(code: &str) -> String {
+    code.chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .map(|c| match c.to_ascii_uppercase() {
+            'O' => '0',
+            'I' | 'L' => '1',
+            c => c,
+        })
+        .collect()
+}
+
+/// Issues a first-PIN code valid until `expires_at`: the code to hand to the
+/// professional (`XXXXX-XXXXX`) and what travels with their staff record.
+/// Called by the hub's administrator; `cost` is the devices' PIN cost.
+pub fn issue_first_pin_code(cost: Argon2Cost, expires_at: Timestamp) -> Result<(String, FirstPinCode)> {
+    use base64::Engine;
+    let mut random = [0u8; CODE_LEN];
+    crate::crypto::random_bytes(&mut random).map_err(|e| CoreError::Vault(e.to_string()))?;
+    let code: String = random.iter().map(|b| char::from(CODE_ALPHABET[usize::from(b & 31)])).collect();
+    let verifier = hash_secret(cost, &code)?;
+    let shown = format!("{}-{}", &code[..CODE_LEN / 2], &code[CODE_LEN / 2..]);
+    Ok((
+        shown,
+        FirstPinCode {
+            verifier: base64::engine::general_purpose::STANDARD.encode(verifier),
+            expires_at_ms: expires_at.as_millisecond(),
+        },
+    ))
+}
+
+fn hash_secret(cost: Argon2Cost, pin: &str) -> Result<Vec<u8>> {
     let mut salt = [0u8; SALT_LEN];
     crate::crypto::random_bytes(&mut salt).map_err(|e| CoreError::Vault(e.to_string()))?;
     let mut hash = [0u8; HASH_LEN];
@@ -120,19 +175,109 @@ impl Store {
         }
         let verifier = verifier.ok_or(CoreError::invalid("pin", "no PIN set for this professional"))?;
         // The slow hash runs outside the write lock: other users keep recording.
-        let ok = verify(&verifier, pin)?;
-        if ok {
+        if verify(&verifier, pin)? {
             self.write(Some(staff_id), |w| {
                 w.tx.prepare_cached("UPDATE staff SET failed_pins = 0, locked_until = NULL WHERE id = ?1")?
                     .execute([staff_id])?;
                 w.audit(AuditAction::SignIn, "staff", staff_id)
             })?;
-            let session = Session { staff: staff.clone(), started: now, last_activity: now };
-            *lock(&self.session) = Some(session);
-            log::info!("staff {staff_id} signed in on device {}", self.device_id);
-            return Ok(SessionInfo { staff_id, role: staff.role, display_name: staff.display_name, started: now });
+            return Ok(self.open_session(staff, now));
         }
-        let failure = self.write(None, |w| {
+        let failure = self.count_failure(staff_id, now)?;
+        log::warn!("failed PIN for staff {staff_id} on device {}", self.device_id);
+        Err(match failure {
+            Ok(attempts_left) => CoreError::WrongPin { staff_id, attempts_left },
+            Err(locked_out) => locked_out,
+        })
+    }
+
+    /// Everyone who may sign in on this device, by name, with whether they
+    /// have a PIN here or may set one.
+    pub fn staff_accounts(&self) -> Result<Vec<StaffAccount>> {
+        let now = self.now().as_millisecond();
+        let with_pin: std::collections::HashSet<Uuid> = self.read(|c| {
+            let mut stmt = c.prepare_cached("SELECT id FROM staff WHERE pin_verifier IS NOT NULL")?;
+            let ids = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+            Ok(ids)
+        })?;
+        Ok(self
+            .staff_list()?
+            .into_iter()
+            .map(|s| {
+                let pin_set = with_pin.contains(&s.id);
+                StaffAccount {
+                    staff_id: s.id,
+                    pin_set,
+                    first_pin_possible: !pin_set && s.first_pin_code.as_ref().is_some_and(|c| c.expires_at_ms > now),
+                    display_name: s.display_name,
+                    role: s.role,
+                }
+            })
+            .collect())
+    }
+
+    /// Sets the first PIN on this device of a professional who has none
+    /// here, with the code the establishment gave them, and signs them in.
+    /// Wrong codes count towards the same lock-out as wrong PINs; a weak PIN
+    /// is refused before the code is checked (and costs no attempt).
+    pub fn set_first_pin(&self, staff_id: Uuid, code: &str, new_pin: &str) -> Result<SessionInfo> {
+        use base64::Engine;
+        let now = self.now();
+        let (staff, verifier, locked_until) = self.staff_row(staff_id)?;
+        if let Some(until) = locked_until
+            && until > now.as_millisecond()
+        {
+            return Err(CoreError::LockedOut { staff_id, until_ms: until });
+        }
+        let unavailable = |reason| CoreError::FirstPinUnavailable { staff_id, reason };
+        if verifier.is_some() {
+            return Err(unavailable("a PIN is already set on this device; change it once signed in"));
+        }
+        let issued = staff.first_pin_code.as_ref().ok_or(unavailable("no code was issued; ask the establishment"))?;
+        if issued.expires_at_ms <= now.as_millisecond() {
+            return Err(unavailable("the code has expired; ask the establishment for a new one"));
+        }
+        check_pin_strength(new_pin)?;
+        let code_verifier = base64::engine::general_purpose::STANDARD
+            .decode(&issued.verifier)
+            .map_err(|_| CoreError::invalid("first_pin_code", "unreadable verifier"))?;
+        if !verify(&code_verifier, &normalise_code(code))? {
+            let failure = self.count_failure(staff_id, now)?;
+            log::warn!("wrong first-PIN code for staff {staff_id} on device {}", self.device_id);
+            return Err(match failure {
+                Ok(attempts_left) => CoreError::WrongFirstPinCode { staff_id, attempts_left },
+                Err(locked_out) => locked_out,
+            });
+        }
+        let sealed =
+            self.codec.seal_bytes("staff_pin", staff_id, 1, &make_verifier(self.options.pin_cost, new_pin)?)?;
+        self.write(Some(staff_id), |w| {
+            w.tx.prepare_cached(
+                "UPDATE staff SET pin_verifier = ?2, failed_pins = 0, locked_until = NULL WHERE id = ?1",
+            )?
+            .execute(params![staff_id, sealed])?;
+            w.audit(AuditAction::FirstPinSet, "staff", staff_id)
+        })?;
+        log::info!("first PIN set for staff {staff_id} on device {}", self.device_id);
+        Ok(self.open_session(staff, now))
+    }
+
+    fn open_session(&self, staff: Staff, now: Timestamp) -> SessionInfo {
+        let info = SessionInfo {
+            staff_id: staff.id,
+            role: staff.role,
+            display_name: staff.display_name.clone(),
+            started: now,
+        };
+        *lock(&self.session) = Some(Session { staff, started: now, last_activity: now });
+        log::info!("staff {} signed in on device {}", info.staff_id, self.device_id);
+        info
+    }
+
+    /// Counts a failed PIN or code: the attempts left, or the lock-out it
+    /// triggered.
+    fn count_failure(&self, staff_id: Uuid, now: Timestamp) -> Result<std::result::Result<u32, CoreError>> {
+        self.write(None, |w| {
             let failures: u32 = w
                 .tx
                 .prepare_cached("UPDATE staff SET failed_pins = failed_pins + 1 WHERE id = ?1 RETURNING failed_pins")?
@@ -143,12 +288,10 @@ impl Store {
                 w.tx.prepare_cached("UPDATE staff SET locked_until = ?2 WHERE id = ?1")?
                     .execute(params![staff_id, until])?;
                 w.audit(AuditAction::LockOut, "staff", staff_id)?;
-                return Ok(CoreError::LockedOut { staff_id, until_ms: until });
+                return Ok(Err(CoreError::LockedOut { staff_id, until_ms: until }));
             }
-            Ok(CoreError::WrongPin { staff_id, attempts_left: MAX_PIN_ATTEMPTS - failures % MAX_PIN_ATTEMPTS })
-        })?;
-        log::warn!("failed PIN for staff {staff_id} on device {}", self.device_id);
-        Err(failure)
+            Ok(Ok(MAX_PIN_ATTEMPTS - failures % MAX_PIN_ATTEMPTS))
+        })
     }
 
     /// Locks the tablet: the next write or read needs a PIN.

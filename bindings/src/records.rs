@@ -1,0 +1,424 @@
+//! Recording at the bedside: vitals, acts, administrations, targeted
+//! transmissions, scales, wound assessments, and corrections. Each call
+//! validates, seals and queues one fact; refused input writes nothing.
+
+use chevet_core::clinical::scales::{Braden, Norton, ScaleAnswers};
+use chevet_core::domain::{
+    ActOutcome, ActRecord, Acvpu, AdministrationOutcome, Correction, Exudate, Fact, MedicationAdministration,
+    NotDoneReason, NpiapStage, Observation, ObservationValue, RecordMeta, Role, ScaleAssessment, TissueType,
+    Transmission, VitalCode, WoundAssessment,
+};
+use uuid::Uuid;
+
+use crate::error::{ChevetError, parse_id};
+use crate::store::{ChevetStore, ts};
+
+type Result<T> = std::result::Result<T, ChevetError>;
+
+/// A measure of the vitals catalogue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum VitalKind {
+    Weight,
+    Height,
+    Bmi,
+    HeartRate,
+    RespiratoryRate,
+    Temperature,
+    OxygenSaturation,
+    Glucose,
+    Pain,
+    OxygenFlow,
+}
+
+impl VitalKind {
+    fn code(self) -> VitalCode {
+        match self {
+            VitalKind::Weight => VitalCode::Weight,
+            VitalKind::Height => VitalCode::Height,
+            VitalKind::Bmi => VitalCode::Bmi,
+            VitalKind::HeartRate => VitalCode::HeartRate,
+            VitalKind::RespiratoryRate => VitalCode::RespiratoryRate,
+            VitalKind::Temperature => VitalCode::Temperature,
+            VitalKind::OxygenSaturation => VitalCode::OxygenSaturation,
+            VitalKind::Glucose => VitalCode::Glucose,
+            VitalKind::Pain => VitalCode::Pain,
+            VitalKind::OxygenFlow => VitalCode::OxygenFlow,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum ActResult {
+    Done,
+    PartlyDone,
+    NotDoneAbsent,
+    NotDoneAsleep,
+    NotDoneClinicalDecision,
+    NotDoneWorkload,
+    Refused,
+}
+
+/// Level of consciousness (ACVPU).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum ConsciousnessLevel {
+    Alert,
+    NewConfusion,
+    Voice,
+    Pain,
+    Unresponsive,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum AdministrationResult {
+    Given,
+    Refused,
+    /// Recraché.
+    SpatOut,
+    NotGivenAbsent,
+    NotGivenAsleep,
+    NotGivenClinicalDecision,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum StaffRole {
+    Nurse,
+    CareAide,
+    SocialCareAide,
+    CoordinatingPhysician,
+    HealthManager,
+}
+
+impl From<StaffRole> for Role {
+    fn from(r: StaffRole) -> Role {
+        match r {
+            StaffRole::Nurse => Role::Nurse,
+            StaffRole::CareAide => Role::CareAide,
+            StaffRole::SocialCareAide => Role::SocialCareAide,
+            StaffRole::CoordinatingPhysician => Role::CoordinatingPhysician,
+            StaffRole::HealthManager => Role::HealthManager,
+        }
+    }
+}
+
+/// A targeted transmission (transmission ciblée): target, then data, actions
+/// and results (DAR).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct TransmissionEntry {
+    pub resident_id: String,
+    /// Cible: "Douleur", "Chute", "Alimentation".
+    pub target: String,
+    pub data: String,
+    pub actions: String,
+    pub results: String,
+    /// Roles it is addressed to; empty for everyone.
+    pub audience: Vec<StaffRole>,
+}
+
+/// A bedside scale's answers, item by item, in the order of the paper form.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum ScaleEntry {
+    /// Each item 1–4 (friction and shear 1–3).
+    Braden { sensory_perception: u8, moisture: u8, activity: u8, mobility: u8, nutrition: u8, friction_shear: u8 },
+    /// Each item 1–4.
+    Norton { physical_condition: u8, mental_condition: u8, activity: u8, mobility: u8, incontinence: u8 },
+    /// The five yes/no items.
+    Algoplus { items: Vec<bool> },
+    /// The ten items, each 0–3.
+    Doloplus { items: Vec<u8> },
+}
+
+/// A recorded scale: its record and its result.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ScaleOutcome {
+    pub record_id: String,
+    pub total: u8,
+    /// The result in French ("Braden 12 : risque élevé").
+    pub summary: String,
+    /// Past the scale's threshold (pain, risk).
+    pub positive: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum WoundExudate {
+    None,
+    Light,
+    Moderate,
+    Heavy,
+}
+
+/// The worst tissue type present.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum WoundTissue {
+    Closed,
+    Epithelial,
+    Granulation,
+    Slough,
+    Necrotic,
+}
+
+/// NPIAP stage of a pressure injury.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum WoundStage {
+    Stage1,
+    Stage2,
+    Stage3,
+    Stage4,
+    Unstageable,
+    DeepTissue,
+}
+
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct WoundAssessmentEntry {
+    pub resident_id: String,
+    pub wound_id: String,
+    pub length_cm: f64,
+    pub width_cm: f64,
+    pub depth_cm: Option<f64>,
+    pub exudate: WoundExudate,
+    pub tissue: WoundTissue,
+    pub stage: Option<WoundStage>,
+    pub comment: Option<String>,
+}
+
+fn fixed<const N: usize, T: Copy>(field: &str, items: &[T]) -> Result<[T; N]> {
+    items
+        .try_into()
+        .map_err(|_| ChevetError::InvalidInput { field: field.into(), reason: format!("{N} items expected") })
+}
+
+impl ScaleEntry {
+    fn answers(&self) -> Result<ScaleAnswers> {
+        Ok(match self {
+            ScaleEntry::Braden { sensory_perception, moisture, activity, mobility, nutrition, friction_shear } => {
+                ScaleAnswers::Braden(Braden {
+                    sensory_perception: *sensory_perception,
+                    moisture: *moisture,
+                    activity: *activity,
+                    mobility: *mobility,
+                    nutrition: *nutrition,
+                    friction_shear: *friction_shear,
+                })
+            }
+            ScaleEntry::Norton { physical_condition, mental_condition, activity, mobility, incontinence } => {
+                ScaleAnswers::Norton(Norton {
+                    physical_condition: *physical_condition,
+                    mental_condition: *mental_condition,
+                    activity: *activity,
+                    mobility: *mobility,
+                    incontinence: *incontinence,
+                })
+            }
+            ScaleEntry::Algoplus { items } => ScaleAnswers::Algoplus(fixed("algoplus", items)?),
+            ScaleEntry::Doloplus { items } => ScaleAnswers::Doloplus(fixed("doloplus", items)?),
+        })
+    }
+}
+
+#[uniffi::export]
+impl ChevetStore {
+    /// Records one measure; returns the observation's id.
+    pub fn record_vital(&self, resident_id: String, kind: VitalKind, value: f64, at_ms: i64) -> Result<String> {
+        self.record_observation(resident_id, kind.code(), ObservationValue::Quantity(value), at_ms)
+    }
+
+    pub fn record_blood_pressure(
+        &self,
+        resident_id: String,
+        systolic: f64,
+        diastolic: f64,
+        at_ms: i64,
+    ) -> Result<String> {
+        self.record_observation(
+            resident_id,
+            VitalCode::BloodPressure,
+            ObservationValue::BloodPressure { systolic, diastolic },
+            at_ms,
+        )
+    }
+
+    /// Records what happened to a planned act (or an unplanned one); returns its id.
+    pub fn record_act(
+        &self,
+        resident_id: String,
+        planned_act_id: Option<String>,
+        occurrence_ms: Option<i64>,
+        result: ActResult,
+        comment: Option<String>,
+        at_ms: i64,
+    ) -> Result<String> {
+        let outcome = match result {
+            ActResult::Done => ActOutcome::Done,
+            ActResult::PartlyDone => ActOutcome::PartlyDone,
+            ActResult::NotDoneAbsent => ActOutcome::NotDone(NotDoneReason::Absent),
+            ActResult::NotDoneAsleep => ActOutcome::NotDone(NotDoneReason::Asleep),
+            ActResult::NotDoneClinicalDecision => ActOutcome::NotDone(NotDoneReason::ClinicalDecision),
+            ActResult::NotDoneWorkload => ActOutcome::NotDone(NotDoneReason::Workload),
+            ActResult::Refused => ActOutcome::Refused,
+        };
+        let fact = Fact::Act(ActRecord {
+            id: Uuid::now_v7(),
+            resident_id: parse_id("resident_id", &resident_id)?,
+            planned_act_id: planned_act_id.map(|p| parse_id("planned_act_id", &p)).transpose()?,
+            occurrence: occurrence_ms.map(ts).transpose()?,
+            outcome,
+            comment,
+            meta: RecordMeta::at(ts(at_ms)?),
+        });
+        self.record_fact(fact)
+    }
+
+    /// Records the level of consciousness (ACVPU); returns the observation's id.
+    pub fn record_consciousness(&self, resident_id: String, level: ConsciousnessLevel, at_ms: i64) -> Result<String> {
+        let level = match level {
+            ConsciousnessLevel::Alert => Acvpu::Alert,
+            ConsciousnessLevel::NewConfusion => Acvpu::NewConfusion,
+            ConsciousnessLevel::Voice => Acvpu::Voice,
+            ConsciousnessLevel::Pain => Acvpu::Pain,
+            ConsciousnessLevel::Unresponsive => Acvpu::Unresponsive,
+        };
+        self.record_observation(resident_id, VitalCode::Consciousness, ObservationValue::Consciousness(level), at_ms)
+    }
+
+    /// Records what happened to a planned medication; a scanned box must be
+    /// the prescribed product. Returns the record's id.
+    pub fn record_administration(
+        &self,
+        resident_id: String,
+        planned_act_id: String,
+        occurrence_ms: Option<i64>,
+        result: AdministrationResult,
+        scanned_barcode: Option<String>,
+        at_ms: i64,
+    ) -> Result<String> {
+        let outcome = match result {
+            AdministrationResult::Given => AdministrationOutcome::Given,
+            AdministrationResult::Refused => AdministrationOutcome::Refused,
+            AdministrationResult::SpatOut => AdministrationOutcome::SpatOut,
+            AdministrationResult::NotGivenAbsent => AdministrationOutcome::NotGiven(NotDoneReason::Absent),
+            AdministrationResult::NotGivenAsleep => AdministrationOutcome::NotGiven(NotDoneReason::Asleep),
+            AdministrationResult::NotGivenClinicalDecision => {
+                AdministrationOutcome::NotGiven(NotDoneReason::ClinicalDecision)
+            }
+        };
+        self.record_fact(Fact::Administration(MedicationAdministration {
+            id: Uuid::now_v7(),
+            resident_id: parse_id("resident_id", &resident_id)?,
+            planned_act_id: parse_id("planned_act_id", &planned_act_id)?,
+            occurrence: occurrence_ms.map(ts).transpose()?,
+            outcome,
+            scanned_barcode,
+            comment: None,
+            meta: RecordMeta::at(ts(at_ms)?),
+        }))
+    }
+
+    /// Records a targeted transmission; returns its id.
+    pub fn record_transmission(&self, entry: TransmissionEntry, at_ms: i64) -> Result<String> {
+        self.record_fact(Fact::Transmission(Transmission {
+            id: Uuid::now_v7(),
+            resident_id: parse_id("resident_id", &entry.resident_id)?,
+            target: entry.target,
+            data: entry.data,
+            actions: entry.actions,
+            results: entry.results,
+            audience: entry.audience.into_iter().map(Role::from).collect(),
+            meta: RecordMeta::at(ts(at_ms)?),
+        }))
+    }
+
+    /// Records a scale; an answer out of its item's range is refused with
+    /// the item named, and nothing is stored.
+    pub fn record_scale(&self, resident_id: String, entry: ScaleEntry, at_ms: i64) -> Result<ScaleOutcome> {
+        let answers = entry.answers()?;
+        let result = answers.evaluate(chevet_core::clinical::alerts::norton_default())?;
+        let record_id = self.record_fact(Fact::ScaleAssessment(ScaleAssessment {
+            id: Uuid::now_v7(),
+            resident_id: parse_id("resident_id", &resident_id)?,
+            answers,
+            meta: RecordMeta::at(ts(at_ms)?),
+        }))?;
+        Ok(ScaleOutcome { record_id, total: result.total, summary: result.summary_fr, positive: result.positive })
+    }
+
+    /// Records a wound assessment (size, exudate, tissue, stage); returns its id.
+    pub fn record_wound_assessment(&self, entry: WoundAssessmentEntry, at_ms: i64) -> Result<String> {
+        self.record_fact(Fact::WoundAssessment(WoundAssessment {
+            id: Uuid::now_v7(),
+            wound_id: parse_id("wound_id", &entry.wound_id)?,
+            resident_id: parse_id("resident_id", &entry.resident_id)?,
+            length_cm: entry.length_cm,
+            width_cm: entry.width_cm,
+            depth_cm: entry.depth_cm,
+            exudate: match entry.exudate {
+                WoundExudate::None => Exudate::None,
+                WoundExudate::Light => Exudate::Light,
+                WoundExudate::Moderate => Exudate::Moderate,
+                WoundExudate::Heavy => Exudate::Heavy,
+            },
+            tissue: match entry.tissue {
+                WoundTissue::Closed => TissueType::Closed,
+                WoundTissue::Epithelial => TissueType::Epithelial,
+                WoundTissue::Granulation => TissueType::Granulation,
+                WoundTissue::Slough => TissueType::Slough,
+                WoundTissue::Necrotic => TissueType::Necrotic,
+            },
+            stage: entry.stage.map(|s| match s {
+                WoundStage::Stage1 => NpiapStage::Stage1,
+                WoundStage::Stage2 => NpiapStage::Stage2,
+                WoundStage::Stage3 => NpiapStage::Stage3,
+                WoundStage::Stage4 => NpiapStage::Stage4,
+                WoundStage::Unstageable => NpiapStage::Unstageable,
+                WoundStage::DeepTissue => NpiapStage::DeepTissue,
+            }),
+            comment: entry.comment,
+            meta: RecordMeta::at(ts(at_ms)?),
+        }))
+    }
+
+    /// Marks a record entered-in-error (it stays, struck through, with the
+    /// reason); correcting someone else's record needs the permission.
+    /// Returns the correction's id.
+    pub fn correct_record(&self, record_id: String, reason: String) -> Result<String> {
+        let store = self.core()?;
+        let target_id = parse_id("record_id", &record_id)?;
+        let (target, _) = store.fact(target_id)?;
+        let now = store.now();
+        let fact = Fact::Correction(Correction {
+            id: Uuid::now_v7(),
+            resident_id: target.resident_id(),
+            target_id,
+            reason,
+            meta: RecordMeta::at(now),
+        });
+        Ok(store.record(fact)?.id().to_string())
+    }
+
+    /// Records waiting to go to the hub.
+    pub fn pending_sync_count(&self) -> Result<u64> {
+        Ok(self.core()?.pending_count()?)
+    }
+}
+
+impl ChevetStore {
+    fn record_observation(
+        &self,
+        resident_id: String,
+        code: VitalCode,
+        value: ObservationValue,
+        at_ms: i64,
+    ) -> Result<String> {
+        let fact = Fact::Observation(Observation {
+            id: Uuid::now_v7(),
+            resident_id: parse_id("resident_id", &resident_id)?,
+            code,
+            value,
+            method: None,
+            meta: RecordMeta::at(ts(at_ms)?),
+        });
+        self.record_fact(fact)
+    }
+
+    fn record_fact(&self, fact: Fact) -> Result<String> {
+        Ok(self.core()?.record(fact)?.id().to_string())
+    }
+}

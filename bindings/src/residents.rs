@@ -1,0 +1,237 @@
+//! Finding a resident and reading their file: search, the file (audited),
+//! its timeline in pages, and a wound's follow-up.
+
+use chevet_core::clinical::push::Trend;
+use chevet_core::store::{ResidentSummary, TimelineEntry};
+
+use crate::error::{ChevetError, parse_id};
+use crate::store::{AlertInfo, ChevetStore, alert, ts};
+
+type Result<T> = std::result::Result<T, ChevetError>;
+
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ResidentSummaryInfo {
+    pub resident_id: String,
+    pub unit_id: String,
+    pub display_name: String,
+    pub room: String,
+    /// PROV, VALI, RECUP or QUAL.
+    pub identity_status: String,
+}
+
+impl From<ResidentSummary> for ResidentSummaryInfo {
+    fn from(r: ResidentSummary) -> Self {
+        ResidentSummaryInfo {
+            resident_id: r.id.to_string(),
+            unit_id: r.unit_id.to_string(),
+            display_name: r.display_name,
+            room: r.room,
+            identity_status: r.identity_status.code().into(),
+        }
+    }
+}
+
+/// One line of a resident's timeline.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct TimelineItemInfo {
+    pub record_id: String,
+    /// "act", "administration", "observation", "transmission"…
+    pub kind: String,
+    pub at_ms: i64,
+    pub author_id: String,
+    /// What happened, in French.
+    pub summary: String,
+    /// Struck through: corrected as entered in error.
+    pub entered_in_error: bool,
+    /// The record could not be read (damaged or from another key): listed,
+    /// not shown.
+    pub unreadable: bool,
+}
+
+fn timeline_item(entry: TimelineEntry) -> TimelineItemInfo {
+    match entry {
+        TimelineEntry::Fact { fact, entered_in_error } => TimelineItemInfo {
+            record_id: fact.id().to_string(),
+            kind: fact.kind().as_str().into(),
+            at_ms: fact.meta().clinical_time.as_millisecond(),
+            author_id: fact.meta().author.to_string(),
+            summary: fact.summary_fr(),
+            entered_in_error,
+            unreadable: false,
+        },
+        TimelineEntry::Unreadable(u) => TimelineItemInfo {
+            record_id: u.id.to_string(),
+            kind: u.table.into(),
+            at_ms: 0,
+            author_id: String::new(),
+            summary: "Enregistrement illisible".into(),
+            entered_in_error: false,
+            unreadable: true,
+        },
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct PlannedActInfo {
+    pub planned_act_id: String,
+    pub label: String,
+    pub is_medication: bool,
+    pub active: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct WoundInfo {
+    pub wound_id: String,
+    pub site: String,
+    pub healed: bool,
+}
+
+/// What the resident's file screen shows first.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct ResidentFileInfo {
+    pub summary: ResidentSummaryInfo,
+    /// ISO date.
+    pub birth_date: String,
+    pub allergies: Vec<String>,
+    pub advance_directives: Option<String>,
+    /// Personne de confiance: name and relationship.
+    pub trusted_person: Option<String>,
+    pub care_plan: Vec<PlannedActInfo>,
+    pub wounds: Vec<WoundInfo>,
+    /// The latest of each measure, in French ("Température : 38,2 °C").
+    pub latest_vitals: Vec<String>,
+    pub alerts: Vec<AlertInfo>,
+    /// Newest first; more with `timeline`.
+    pub timeline: Vec<TimelineItemInfo>,
+}
+
+/// A wound's assessment over time.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct AssessmentPointInfo {
+    pub record_id: String,
+    pub at_ms: i64,
+    pub area_cm2: f64,
+    pub push_total: u8,
+    pub summary: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct WoundPhotoInfo {
+    pub photo_id: String,
+    pub taken_at_ms: i64,
+    pub body_site: String,
+    /// Both files are here; otherwise the display image comes with `fetch_photo`.
+    pub on_device: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct WoundFollowUpInfo {
+    pub wound_id: String,
+    pub site: String,
+    /// Oldest first.
+    pub assessments: Vec<AssessmentPointInfo>,
+    /// "healing", "stable", "worsening" or "unknown" (fewer than two).
+    pub trend: String,
+    /// Oldest first.
+    pub photos: Vec<WoundPhotoInfo>,
+    /// The photo to show as a ghost over the camera, to repeat its framing.
+    pub previous_photo_id: Option<String>,
+}
+
+/// Timeline lines the file opens with.
+const FILE_TIMELINE: usize = 50;
+
+#[uniffi::export]
+impl ChevetStore {
+    /// Residents by name (three letters or more, accents ignored) or by INS.
+    pub fn search_residents(&self, query: String) -> Result<Vec<ResidentSummaryInfo>> {
+        Ok(self.core()?.search_residents(&query)?.into_iter().map(ResidentSummaryInfo::from).collect())
+    }
+
+    /// Opens a resident's file (the opening is audited).
+    pub fn resident_file(&self, resident_id: String) -> Result<ResidentFileInfo> {
+        let file = self.core()?.open_resident_file(parse_id("resident_id", &resident_id)?, FILE_TIMELINE)?;
+        let r = &file.resident;
+        Ok(ResidentFileInfo {
+            summary: ResidentSummary::from(r).into(),
+            birth_date: r.identity.traits.birth_date.to_string(),
+            allergies: r.allergies.clone(),
+            advance_directives: r.advance_directives.clone(),
+            trusted_person: r.trusted_person.as_ref().map(|c| format!("{} ({})", c.name, c.relationship)),
+            care_plan: file
+                .care_plan
+                .iter()
+                .map(|(a, _)| PlannedActInfo {
+                    planned_act_id: a.id.to_string(),
+                    label: a.label.clone(),
+                    is_medication: a.medication.is_some(),
+                    active: a.active,
+                })
+                .collect(),
+            wounds: file
+                .wounds
+                .iter()
+                .map(|(w, _)| WoundInfo {
+                    wound_id: w.id.to_string(),
+                    site: w.site.clone(),
+                    healed: w.healed_on.is_some(),
+                })
+                .collect(),
+            latest_vitals: file
+                .latest_vitals
+                .iter()
+                .map(|v| chevet_core::domain::summary::measure_fr(v.code, &v.value))
+                .collect(),
+            alerts: file.alerts.into_iter().map(alert).collect(),
+            timeline: file.timeline.into_iter().map(timeline_item).collect(),
+        })
+    }
+
+    /// The resident's timeline before `before_ms` (newest first), `limit` lines.
+    pub fn timeline(&self, resident_id: String, before_ms: Option<i64>, limit: u32) -> Result<Vec<TimelineItemInfo>> {
+        let entries = self.core()?.timeline(
+            parse_id("resident_id", &resident_id)?,
+            before_ms.map(ts).transpose()?,
+            limit.min(500) as usize,
+        )?;
+        Ok(entries.into_iter().map(timeline_item).collect())
+    }
+
+    /// A wound's assessments, trend and photos.
+    pub fn wound_follow_up(&self, wound_id: String) -> Result<WoundFollowUpInfo> {
+        let f = self.core()?.wound_follow_up(parse_id("wound_id", &wound_id)?)?;
+        Ok(WoundFollowUpInfo {
+            wound_id: f.wound.id.to_string(),
+            site: f.wound.site.clone(),
+            previous_photo_id: f.previous_photo().map(|p| p.id.to_string()),
+            assessments: f
+                .assessments
+                .iter()
+                .map(|p| AssessmentPointInfo {
+                    record_id: p.assessment.id.to_string(),
+                    at_ms: p.assessment.meta.clinical_time.as_millisecond(),
+                    area_cm2: p.area_cm2,
+                    push_total: p.push.total,
+                    summary: chevet_core::domain::Fact::WoundAssessment(p.assessment.clone()).summary_fr(),
+                })
+                .collect(),
+            trend: match f.trend {
+                Trend::Healing => "healing",
+                Trend::Stable => "stable",
+                Trend::Worsening => "worsening",
+                Trend::Unknown => "unknown",
+            }
+            .into(),
+            photos: f
+                .photos
+                .iter()
+                .map(|p| WoundPhotoInfo {
+                    photo_id: p.id.to_string(),
+                    taken_at_ms: p.taken_at.as_millisecond(),
+                    body_site: p.body_site.clone(),
+                    on_device: p.on_device,
+                })
+                .collect(),
+        })
+    }
+}
