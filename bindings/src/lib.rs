@@ -18,6 +18,7 @@ mod vault;
 
 pub use error::ChevetError;
 pub use logging::{LogLevel, LogSink, set_log_sink};
+pub use residents::normalise_ins;
 pub use store::ChevetStore;
 pub use sync::{SyncCancel, SyncObserver, SyncResult};
 pub use vault::{KeyVault, VaultException};

@@ -235,3 +235,11 @@ impl ChevetStore {
         })
     }
 }
+
+/// Checks an INS matricule as typed or read from a carte Vitale (spaces
+/// ignored, Corsica's 2A/2B accepted, key 97 − n mod 97) and returns its
+/// 15 characters; the app calls it before searching or showing an INS.
+#[uniffi::export]
+pub fn normalise_ins(matricule: String) -> Result<String> {
+    Ok(chevet_core::domain::Matricule::parse(&matricule)?.as_str().to_owned())
+}

@@ -37,7 +37,8 @@ pub struct SyncResult {
     pub pulled: u32,
     pub conflicts: u32,
     pub rejected: u32,
-    pub photos_uploaded: u32,
+    /// Encrypted photo files sent (a display image and a thumbnail per photo).
+    pub photo_files_uploaded: u32,
     /// Device clock minus hub clock, when far enough to matter.
     pub clock_skew_ms: Option<i64>,
 }
@@ -87,7 +88,7 @@ impl ChevetStore {
             pulled: report.pulled as u32,
             conflicts: report.conflicts as u32,
             rejected: report.rejected as u32,
-            photos_uploaded: report.blobs_uploaded as u32,
+            photo_files_uploaded: report.blobs_uploaded as u32,
             clock_skew_ms: report.clock_skew_ms,
         })
     }

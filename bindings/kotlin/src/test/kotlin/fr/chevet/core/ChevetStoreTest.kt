@@ -47,6 +47,18 @@ class AesGcmVault(private val key: SecretKey = KeyGenerator.getInstance("AES").a
     }
 }
 
+/** A camera-like JPEG: skin tone with a darker wound in the middle. */
+fun cameraJpeg(width: Int, height: Int): ByteArray {
+    val img = BufferedImage(width, height, BufferedImage.TYPE_INT_RGB)
+    val g = img.createGraphics()
+    g.color = Color(224, 172, 140)
+    g.fillRect(0, 0, width, height)
+    g.color = Color(150, 45, 40)
+    g.fillOval(width / 3, height / 3, width / 3, height / 4)
+    g.dispose()
+    return ByteArrayOutputStream().also { ImageIO.write(img, "jpg", it) }.toByteArray()
+}
+
 /** Whether `needle` occurs in this array. */
 fun ByteArray.contains(needle: ByteArray): Boolean =
     (0..size - needle.size).any { i -> needle.indices.all { j -> this[i + j] == needle[j] } }
@@ -62,17 +74,6 @@ class ChevetStoreTest {
         val demo = store.seedDemo(1u, 6u, 2u)
         store.signIn(demo.nurseId, demo.pin)
         return store to demo
-    }
-
-    private fun cameraJpeg(width: Int, height: Int): ByteArray {
-        val img = BufferedImage(width, height, BufferedImage.TYPE_INT_RGB)
-        val g = img.createGraphics()
-        g.color = Color(224, 172, 140)
-        g.fillRect(0, 0, width, height)
-        g.color = Color(150, 45, 40)
-        g.fillOval(width / 3, height / 3, width / 3, height / 4)
-        g.dispose()
-        return ByteArrayOutputStream().also { ImageIO.write(img, "jpg", it) }.toByteArray()
     }
 
     @Test
@@ -108,6 +109,119 @@ class ChevetStoreTest {
         runBlocking { assertThrows<ChevetException.NotEnrolled> { store.sync(null, SyncCancel()) } }
         store.closeStore()
         assertThrows<ChevetException.Closed> { store.deviceId() }
+        store.close()
+    }
+
+    /** A PNG whose header declares 30,000 × 30,000 pixels (a decompression bomb's opening). */
+    private fun pngDeclaring(width: Int, height: Int): ByteArray {
+        val ihdr = java.nio.ByteBuffer.allocate(25).putInt(13).put("IHDR".toByteArray())
+            .putInt(width).putInt(height).put(byteArrayOf(8, 2, 0, 0, 0)).putInt(0).array()
+        return byteArrayOf(0x89.toByte(), 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A) + ihdr + ByteArray(64)
+    }
+
+    /** A JPEG whose frame header declares 65,535 × 65,535 pixels. */
+    private fun jpegDeclaring65535(): ByteArray {
+        val sof = byteArrayOf(
+            0xFF.toByte(), 0xC0.toByte(), 0x00, 0x11, 0x08, 0xFF.toByte(), 0xFF.toByte(), 0xFF.toByte(), 0xFF.toByte(), 0x03,
+            0x01, 0x22, 0x00, 0x02, 0x11, 0x01, 0x03, 0x11, 0x01,
+        )
+        return byteArrayOf(0xFF.toByte(), 0xD8.toByte()) + sof + byteArrayOf(0xFF.toByte(), 0xD9.toByte())
+    }
+
+    @Test
+    fun `every entry point answers bad input with an exception, never a crash, and writes nothing`() {
+        val (store, demo) = demoStore()
+        val resident = demo.residentIds.first()
+        val unit = demo.unitIds.first()
+        val unknown = UUID.randomUUID().toString()
+        val bad = "pas-un-uuid"
+        val wound = store.openWound(resident, "talon droit", now)
+        val camera = cameraJpeg(800, 600)
+        val b = { v: Int -> v.toUByte() }
+        val calls: List<Pair<String, () -> Any?>> = listOf(
+            "round of an unknown unit" to { store.roundView(unknown, now, now + 1) },
+            "round of a malformed unit id" to { store.roundView(bad, now, now + 1) },
+            "round at times out of range" to { store.roundView(unit, Long.MAX_VALUE, Long.MIN_VALUE) },
+            "alerts of an unknown unit" to { store.unitAlerts(unknown) },
+            "temperature NaN" to { store.recordVital(resident, VitalKind.TEMPERATURE, Double.NaN, now) },
+            "heart rate infinite" to { store.recordVital(resident, VitalKind.HEART_RATE, Double.POSITIVE_INFINITY, now) },
+            "weight of 900 kg" to { store.recordVital(resident, VitalKind.WEIGHT, 900.0, now) },
+            "blood pressure 40/300" to { store.recordBloodPressure(resident, 40.0, 300.0, now) },
+            "vital of an unknown resident" to { store.recordVital(unknown, VitalKind.PAIN, 2.0, now) },
+            "consciousness of a malformed resident id" to { store.recordConsciousness(bad, ConsciousnessLevel.ALERT, now) },
+            "act answering an unknown planned act" to { store.recordAct(resident, unknown, now, ActResult.DONE, null, now) },
+            "act at a time out of range" to { store.recordAct(resident, null, null, ActResult.DONE, null, Long.MAX_VALUE) },
+            "administration of an unknown line" to {
+                store.recordAdministration(resident, unknown, now, AdministrationResult.GIVEN, "3400930000000", now)
+            },
+            "transmission without a target" to {
+                store.recordTransmission(TransmissionEntry(resident, " ", "d", "a", "r", emptyList()), now)
+            },
+            "Braden item out of range" to { store.recordScale(resident, ScaleEntry.Braden(b(9), b(2), b(2), b(2), b(2), b(2)), now) },
+            "Algoplus with three items" to { store.recordScale(resident, ScaleEntry.Algoplus(listOf(true, false, true)), now) },
+            "Doloplus item at 7" to { store.recordScale(resident, ScaleEntry.Doloplus(ByteArray(10) { if (it == 4) 7 else 1 }), now) },
+            "wound of negative length" to {
+                store.recordWoundAssessment(
+                    WoundAssessmentEntry(resident, wound, -3.0, 2.0, null, WoundExudate.NONE, WoundTissue.GRANULATION, null, null), now,
+                )
+            },
+            "assessment of an unknown wound" to {
+                store.recordWoundAssessment(
+                    WoundAssessmentEntry(resident, unknown, 3.0, 2.0, null, WoundExudate.NONE, WoundTissue.GRANULATION, null, null), now,
+                )
+            },
+            "correction of an unknown record" to { store.correctRecord(unknown, "erreur") },
+            "INS with a wrong key" to { normaliseIns("2 55 08 75 056 123 99") },
+            "INS of letters" to { normaliseIns("abcdefghijklmno") },
+            "file of an unknown resident" to { store.residentFile(unknown) },
+            "timeline of a malformed id" to { store.timeline(bad, null, 10u) },
+            "follow-up of an unknown wound" to { store.woundFollowUp(unknown) },
+            "wound for an unknown resident" to { store.openWound(unknown, "sacrum", now) },
+            "photo of zero bytes" to { store.ingestPhoto(PhotoCaptureInfo(resident, wound, null, "s", true, false, now), ByteArray(0)) },
+            "truncated JPEG" to {
+                store.ingestPhoto(PhotoCaptureInfo(resident, wound, null, "s", true, false, now), camera.copyOf(camera.size / 2))
+            },
+            "JPEG declaring 65535 x 65535" to {
+                store.ingestPhoto(PhotoCaptureInfo(resident, wound, null, "s", true, false, now), jpegDeclaring65535())
+            },
+            "PNG declaring 30000 x 30000" to {
+                store.ingestPhoto(PhotoCaptureInfo(resident, wound, null, "s", true, false, now), pngDeclaring(30_000, 30_000))
+            },
+            "a PDF as a photo" to {
+                store.ingestPhoto(PhotoCaptureInfo(resident, wound, null, "s", true, false, now), "%PDF-1.7\n".toByteArray())
+            },
+            "photo of another resident's wound" to {
+                store.ingestPhoto(PhotoCaptureInfo(demo.residentIds.last(), wound, null, "s", true, false, now), camera)
+            },
+            "image of an unknown photo" to { store.photoImage(unknown, Rendition.THUMBNAIL) },
+            "image of a malformed photo id" to { store.photoImage(bad, Rendition.DISPLAY) },
+            "FHIR export of an unknown resident" to { store.exportFhir(unknown) },
+            "sign-in of an unknown professional" to { store.signIn(unknown, "2580") },
+            "first PIN of a professional who has one" to { store.setFirstPin(demo.nurseId, "00000-00000", "2580") },
+            "PIN change with the wrong current PIN" to { store.changePin("0000", "2580") },
+            "sync while not enrolled" to { runBlocking { store.sync(null, SyncCancel()) } },
+            "photo fetch while not enrolled" to { runBlocking { store.fetchPhoto(unknown, SyncCancel()) } },
+            "enrolment with a malformed hub address" to { runBlocking { store.enrol("pas une adresse", "code", "Tablette") } },
+        )
+        // Typing in the search box: under three letters finds nothing yet, without an error.
+        assertTrue(store.searchResidents("du").isEmpty())
+        val pending = store.pendingSyncCount()
+        for ((what, call) in calls) {
+            // A panic would arrive as uniffi's InternalException, not a ChevetException.
+            assertThrows<ChevetException>(what) { call() }
+        }
+        assertEquals(pending, store.pendingSyncCount(), "a refused call wrote nothing")
+        // The store still works, and once closed every entry point says so.
+        store.signIn(demo.nurseId, demo.pin)
+        store.recordVital(resident, VitalKind.PAIN, 1.0, now)
+        store.closeStore()
+        for ((what, call) in calls.filterNot { it.first.startsWith("INS") }) {
+            // A malformed id is refused before the store is reached.
+            val e = assertThrows<ChevetException>("$what, store closed") { call() }
+            assertTrue(e is ChevetException.Closed || e is ChevetException.InvalidInput, "$what: $e")
+        }
+        assertThrows<ChevetException.Closed> { store.staffAccounts() }
+        assertThrows<ChevetException.Closed> { store.currentSession() }
         store.close()
     }
 

@@ -2,68 +2,38 @@ package fr.chevet.core
 
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertFalse
+import org.junit.jupiter.api.Assertions.assertNotNull
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.assertThrows
 import org.junit.jupiter.api.io.TempDir
-import java.net.InetSocketAddress
-import java.net.ServerSocket
-import java.net.Socket
 import java.nio.file.Path
 import java.util.concurrent.ConcurrentLinkedQueue
+import java.util.concurrent.atomic.AtomicInteger
 
 /**
- * Enrolment and sync from Kotlin against a real hub: the chevet-hub binary
- * (built by scripts/test-kotlin), set up with its admin commands and served
- * on a free local port for the test.
+ * Enrolment and sync from Kotlin against a real hub (see [RealHub]), as two
+ * tablets of the same unit live it.
  */
 class HubSyncTest {
     @TempDir
     lateinit var dir: Path
 
-    private val hubBin: String =
-        System.getProperty("chevet.hub.bin")?.takeIf { it.isNotBlank() }
-            ?: error("chevet.hub.bin is not set: run scripts/test-kotlin, which builds the hub")
+    private val now = System.currentTimeMillis()
 
-    private fun admin(data: Path, vararg args: String): String {
-        val p = ProcessBuilder(listOf(hubBin, "--data", data.toString(), "admin") + args).start()
-        val out = p.inputStream.bufferedReader().readText().trim()
-        val err = p.errorStream.bufferedReader().readText()
-        check(p.waitFor() == 0) { "admin ${args.first()} failed: $err" }
-        return out.lines().last()
-    }
+    private fun tablet(name: String): ChevetStore = ChevetStore.open(dir.resolve("$name.db").toString(), AesGcmVault())
 
-    private fun waitForPort(port: Int) {
-        repeat(100) {
-            try {
-                Socket().use { it.connect(InetSocketAddress("127.0.0.1", port), 200) }
-                return
-            } catch (e: java.io.IOException) {
-                Thread.sleep(100)
-            }
-        }
-        error("the hub did not start on port $port")
-    }
+    private fun syncNow(store: ChevetStore): SyncResult = runBlocking { store.sync(null, SyncCancel()) }
 
     @Test
     fun `a tablet enrols with a real hub, syncs with progress, and a cancelled sync stops`() {
-        val data = dir.resolve("hub")
-        val tenant = admin(data, "create-tenant", "Groupe test")
-        val establishment = admin(data, "create-establishment", tenant, "EHPAD Les Tilleuls", "010000000", "ehpad")
-        val unit = admin(data, "create-unit", tenant, establishment, "Unité A")
-        admin(data, "create-staff", tenant, "Infirmière de test", "nurse")
-        val code = admin(data, "enrolment-code", tenant, unit)
-        val port = ServerSocket(0).use { it.localPort }
-        val hub = ProcessBuilder(hubBin, "--data", data.toString(), "serve", "--listen", "127.0.0.1:$port")
-            .redirectErrorStream(true)
-            .redirectOutput(dir.resolve("hub.log").toFile())
-            .start()
-        try {
-            waitForPort(port)
-            val url = "http://127.0.0.1:$port"
-            ChevetStore.open(dir.resolve("device.db").toString(), AesGcmVault()).use { store ->
+        RealHub(dir).use { hub ->
+            val code = hub.enrolmentCode()
+            val url = hub.start()
+            tablet("device").use { store ->
                 val units = runBlocking { store.enrol(url, code, "Tablette de test") }
-                assertEquals(listOf(unit), units)
+                assertEquals(listOf(hub.unit), units)
 
                 val phases = ConcurrentLinkedQueue<String>()
                 val observer = object : SyncObserver {
@@ -79,15 +49,119 @@ class HubSyncTest {
                 val cancelled = SyncCancel().also { it.cancel() }
                 assertThrows<ChevetException.SyncCancelled> { runBlocking { store.sync(null, cancelled) } }
                 // And the next one goes on normally.
-                assertEquals(0u, runBlocking { store.sync(null, SyncCancel()) }.pushed)
+                assertEquals(0u, syncNow(store).pushed)
             }
             // A one-time code does not enrol a second tablet.
-            ChevetStore.open(dir.resolve("other.db").toString(), AesGcmVault()).use { other ->
+            tablet("other").use { other ->
                 assertThrows<ChevetException.HubRefused> { runBlocking { other.enrol(url, code, "Autre tablette") } }
             }
-        } finally {
-            hub.destroy()
-            hub.waitFor()
+        }
+    }
+
+    @Test
+    fun `what one tablet records, with a wound photo, reaches the other through the hub`() {
+        RealHub(dir).use { hub ->
+            hub.importResidents(listOf("Durand;Lucie;F;1940-02-03;75056;101", "Martin;Paul;M;1938-11-20;69123;102"))
+            val pinCode = hub.firstPinCode(hub.nurse)
+            val (codeA, codeB) = hub.enrolmentCode() to hub.enrolmentCode()
+            val url = hub.start()
+            tablet("a").use { a ->
+                runBlocking { a.enrol(url, codeA, "Tablette A") }
+                syncNow(a)
+                // A tablet fresh from enrolment: the nurse sets her PIN with the code from the IT person.
+                val account = a.staffAccounts().single { it.staffId == hub.nurse }
+                assertTrue(!account.pinSet && account.firstPinPossible, account.toString())
+                assertThrows<ChevetException.WrongFirstPinCode> { a.setFirstPin(hub.nurse, "00000-00000", "2580") }
+                assertEquals("IDE", a.setFirstPin(hub.nurse, pinCode.lowercase(), "2580").role)
+
+                val lucie = a.searchResidents("durand").single()
+                a.recordVital(lucie.residentId, VitalKind.TEMPERATURE, 38.4, now - 60_000)
+                a.recordAct(lucie.residentId, null, null, ActResult.DONE, "toilette au lavabo", now - 50_000)
+                a.recordTransmission(
+                    TransmissionEntry(lucie.residentId, "Chute", "Retrouvée au sol", "Relevée, constantes prises", "Pas de douleur", emptyList()),
+                    now - 40_000,
+                )
+                val braden = a.recordScale(lucie.residentId, ScaleEntry.Braden(2u.toUByte(), 2u.toUByte(), 2u.toUByte(), 2u.toUByte(), 2u.toUByte(), 2u.toUByte()), now - 30_000)
+                assertTrue(braden.positive && braden.total == 12u.toUByte(), braden.toString())
+                val wound = a.openWound(lucie.residentId, "sacrum", now - 20_000)
+                a.recordWoundAssessment(
+                    WoundAssessmentEntry(lucie.residentId, wound, 3.0, 2.0, null, WoundExudate.LIGHT, WoundTissue.GRANULATION, WoundStage.STAGE2, null),
+                    now - 20_000,
+                )
+                val photo = a.ingestPhoto(PhotoCaptureInfo(lucie.residentId, wound, null, "sacrum", true, false, now - 10_000), cameraJpeg(1600, 1200))
+                val wrongEntry = a.recordVital(lucie.residentId, VitalKind.HEART_RATE, 180.0, now - 5_000)
+                a.correctRecord(wrongEntry, "Saisi pour la mauvaise résidente")
+                assertTrue(a.pendingSyncCount() > 0u)
+
+                val pushed = syncNow(a)
+                assertEquals(2u, pushed.photoFilesUploaded, "a display image and a thumbnail: $pushed")
+                assertEquals(0uL, a.pendingSyncCount())
+
+                tablet("b").use { b ->
+                    runBlocking { b.enrol(url, codeB, "Tablette B") }
+                    syncNow(b)
+                    // The same code sets her PIN on each tablet of her unit.
+                    b.setFirstPin(hub.nurse, pinCode, "2580")
+                    val file = b.residentFile(lucie.residentId)
+                    assertTrue("Température : 38,4 °C" in file.latestVitals, file.latestVitals.toString())
+                    val lines = file.timeline.map { it.summary }
+                    assertTrue("Transmission ciblée : Chute" in lines, lines.toString())
+                    assertTrue(lines.any { it.startsWith("Braden") }, lines.toString())
+                    assertTrue(file.timeline.single { it.recordId == wrongEntry }.enteredInError)
+                    assertTrue(file.alerts.any { it.why.contains("38,4") }, file.alerts.toString())
+
+                    val followUp = b.woundFollowUp(wound)
+                    assertEquals(6.0, followUp.assessments.single().areaCm2)
+                    assertEquals(photo.photoId, followUp.previousPhotoId)
+                    assertEquals(320, javax.imageio.ImageIO.read(b.photoImage(photo.photoId, Rendition.THUMBNAIL).inputStream()).width)
+                    // The display image stays on the hub until asked for.
+                    assertFalse(followUp.photos.single().onDevice)
+                    assertThrows<ChevetException.PhotoNotOnDevice> { b.photoImage(photo.photoId, Rendition.DISPLAY) }
+                    runBlocking { b.fetchPhoto(photo.photoId, SyncCancel()) }
+                    assertTrue(b.photoImage(photo.photoId, Rendition.DISPLAY).contentEquals(a.photoImage(photo.photoId, Rendition.DISPLAY)))
+                }
+            }
+        }
+    }
+
+    @Test
+    fun `a sync cancelled mid-transfer loses nothing and the next one finishes the job`() {
+        RealHub(dir).use { hub ->
+            hub.importResidents(listOf("Durand;Lucie;F;1940-02-03;75056;101"))
+            val pinCode = hub.firstPinCode(hub.nurse)
+            val (codeA, codeB) = hub.enrolmentCode() to hub.enrolmentCode()
+            val url = hub.start()
+            tablet("a").use { a ->
+                runBlocking { a.enrol(url, codeA, "Tablette A") }
+                syncNow(a)
+                a.setFirstPin(hub.nurse, pinCode, "2580")
+                val resident = a.searchResidents("durand").single().residentId
+                repeat(1_000) { i -> a.recordVital(resident, VitalKind.HEART_RATE, 60.0 + i % 40, now - 1_000_000 + i) }
+
+                // The care worker taps "cancel" once the first batches are through.
+                val cancel = SyncCancel()
+                val batches = AtomicInteger()
+                val observer = object : SyncObserver {
+                    override fun onProgress(phase: String, pushed: UInt, toPush: UInt, pulled: UInt) {
+                        if (phase == "pushing" && pushed > 0u && batches.incrementAndGet() == 2) cancel.cancel()
+                    }
+                }
+                assertThrows<ChevetException.SyncCancelled> { runBlocking { a.sync(observer, cancel) } }
+                val left = a.pendingSyncCount()
+                assertTrue(left in 1uL..899uL, "cancelled mid-way: $left of 1000 left to push")
+
+                val rest = syncNow(a)
+                assertEquals(left, rest.pushed.toULong())
+                assertEquals(0uL, a.pendingSyncCount())
+
+                tablet("b").use { b ->
+                    runBlocking { b.enrol(url, codeB, "Tablette B") }
+                    syncNow(b)
+                    b.setFirstPin(hub.nurse, pinCode, "2580")
+                    val pulses = b.timeline(resident, null, 500u) + b.timeline(resident, now - 1_000_000 + 500, 500u)
+                    assertEquals(1_000, pulses.map { it.recordId }.toSet().size, "every record arrived once")
+                }
+            }
         }
     }
 }

@@ -3,9 +3,17 @@ package fr.chevet.core.service
 import fr.chevet.core.ActResult
 import fr.chevet.core.ChevetException
 import fr.chevet.core.ChevetStore
+import fr.chevet.core.Rendition
+import fr.chevet.core.ResidentFileInfo
+import fr.chevet.core.ResidentSummaryInfo
 import fr.chevet.core.RoundInfo
 import fr.chevet.core.RoundResidentInfo
+import fr.chevet.core.ScaleEntry
+import fr.chevet.core.ScaleOutcome
 import fr.chevet.core.Session
+import fr.chevet.core.StaffAccountInfo
+import fr.chevet.core.TransmissionEntry
+import fr.chevet.core.WoundFollowUpInfo
 import fr.chevet.core.SyncCancel
 import fr.chevet.core.SyncObserver
 import fr.chevet.core.SyncResult
@@ -39,7 +47,13 @@ class ChevetService(private val store: ChevetStore, private val io: CoroutineDis
         }
     }
 
+    /** Who may sign in on this tablet, and how (PIN, or first PIN with the establishment's code). */
+    suspend fun staffAccounts(): Result<List<StaffAccountInfo>> = call { store.staffAccounts() }
+
     suspend fun signIn(staffId: String, pin: String): Result<Session> = call { store.signIn(staffId, pin) }
+
+    suspend fun setFirstPin(staffId: String, code: String, newPin: String): Result<Session> =
+        call { store.setFirstPin(staffId, code, newPin) }
 
     suspend fun lock(): Result<Unit> = call { store.lock() }
 
@@ -56,8 +70,25 @@ class ChevetService(private val store: ChevetStore, private val io: CoroutineDis
         plannedActId: String?,
         occurrenceMs: Long?,
         result: ActResult,
+        comment: String? = null,
         atMs: Long,
-    ): Result<String> = call { store.recordAct(residentId, plannedActId, occurrenceMs, result, atMs) }
+    ): Result<String> = call { store.recordAct(residentId, plannedActId, occurrenceMs, result, comment, atMs) }
+
+    suspend fun recordTransmission(entry: TransmissionEntry, atMs: Long): Result<String> =
+        call { store.recordTransmission(entry, atMs) }
+
+    suspend fun recordScale(residentId: String, entry: ScaleEntry, atMs: Long): Result<ScaleOutcome> =
+        call { store.recordScale(residentId, entry, atMs) }
+
+    suspend fun correct(recordId: String, reason: String): Result<String> = call { store.correctRecord(recordId, reason) }
+
+    suspend fun search(query: String): Result<List<ResidentSummaryInfo>> = call { store.searchResidents(query) }
+
+    suspend fun residentFile(residentId: String): Result<ResidentFileInfo> = call { store.residentFile(residentId) }
+
+    suspend fun woundFollowUp(woundId: String): Result<WoundFollowUpInfo> = call { store.woundFollowUp(woundId) }
+
+    suspend fun thumbnail(photoId: String): Result<ByteArray> = call { store.photoImage(photoId, Rendition.THUMBNAIL) }
 
     /** Runs one sync; collecting starts it, cancelling the collection cancels it. */
     fun sync(): Flow<SyncState> = callbackFlow {
