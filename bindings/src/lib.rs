@@ -11,9 +11,11 @@ mod error;
 mod logging;
 mod records;
 mod residents;
+mod route;
 mod session;
 mod store;
 mod sync;
+mod transfer;
 mod vault;
 
 pub use error::ChevetError;

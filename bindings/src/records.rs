@@ -2,7 +2,8 @@
 //! transmissions, scales, wound assessments, and corrections. Each call
 //! validates, seals and queues one fact; refused input writes nothing.
 
-use chevet_core::clinical::scales::{Braden, Norton, ScaleAnswers};
+use chevet_core::clinical::aggir::{AggirGrid, Modality};
+use chevet_core::clinical::scales::{Braden, MnaSf, Norton, ScaleAnswers};
 use chevet_core::domain::{
     ActOutcome, ActRecord, Acvpu, AdministrationOutcome, Correction, Exudate, Fact, MedicationAdministration,
     NotDoneReason, NpiapStage, Observation, ObservationValue, RecordMeta, Role, ScaleAssessment, TissueType,
@@ -125,6 +126,22 @@ pub enum ScaleEntry {
     Algoplus { items: Vec<bool> },
     /// The ten items, each 0–3.
     Doloplus { items: Vec<u8> },
+    /// MNA short form: items A–E (0–2, 0–3, 0–2, 0 or 2, 0–2), then F1 (BMI
+    /// class, 0–3) or, when the BMI cannot be had, F2 (calf, 0 or 3).
+    MnaSf {
+        food_intake_decline: u8,
+        weight_loss: u8,
+        mobility: u8,
+        psychological_stress_or_acute_disease: u8,
+        neuropsychological_problems: u8,
+        bmi_item: Option<u8>,
+        calf_circumference_item: Option<u8>,
+    },
+    /// AGGIR: the ten discriminant variables, each "A", "B" or "C", in the
+    /// grid's order (coherence, orientation, toilette, habillage,
+    /// alimentation, élimination, transferts, déplacements intérieurs,
+    /// déplacements extérieurs, communication).
+    Aggir { modalities: Vec<String> },
 }
 
 /// A recorded scale: its record and its result.
@@ -210,6 +227,39 @@ impl ScaleEntry {
             }
             ScaleEntry::Algoplus { items } => ScaleAnswers::Algoplus(fixed("algoplus", items)?),
             ScaleEntry::Doloplus { items } => ScaleAnswers::Doloplus(fixed("doloplus", items)?),
+            ScaleEntry::MnaSf {
+                food_intake_decline,
+                weight_loss,
+                mobility,
+                psychological_stress_or_acute_disease,
+                neuropsychological_problems,
+                bmi_item,
+                calf_circumference_item,
+            } => ScaleAnswers::MnaSf(MnaSf {
+                food_intake_decline: *food_intake_decline,
+                weight_loss: *weight_loss,
+                mobility: *mobility,
+                psychological_stress_or_acute_disease: *psychological_stress_or_acute_disease,
+                neuropsychological_problems: *neuropsychological_problems,
+                bmi_item: *bmi_item,
+                calf_circumference_item: *calf_circumference_item,
+            }),
+            ScaleEntry::Aggir { modalities } => {
+                let m: [&String; 10] = fixed("aggir", &modalities.iter().collect::<Vec<_>>())?;
+                let p = |i: usize| Modality::parse(m[i]);
+                ScaleAnswers::Aggir(AggirGrid {
+                    coherence: p(0)?,
+                    orientation: p(1)?,
+                    toilette: p(2)?,
+                    habillage: p(3)?,
+                    alimentation: p(4)?,
+                    elimination: p(5)?,
+                    transferts: p(6)?,
+                    deplacement_interieur: p(7)?,
+                    deplacement_exterieur: p(8)?,
+                    communication: p(9)?,
+                })
+            }
         })
     }
 }

@@ -647,6 +647,8 @@ fn ssiad_round_shows_visits_in_order_with_their_stamps() {
     assert_eq!(f.store.save_round(&round, None).unwrap(), 1);
     let twice = Round { stops: vec![round.stops[0].clone(), round.stops[0].clone()], ..round.clone() };
     assert!(f.store.save_round(&twice, Some(1)).is_err());
+    let nowhere = Round { id: Uuid::now_v7(), unit_id: Uuid::now_v7(), ..round.clone() };
+    assert!(matches!(f.store.save_round(&nowhere, None), Err(CoreError::NotFound { kind: "unit", .. })));
 
     f.store.sign_in(d.care_aide.id, DEMO_PIN).unwrap();
     let stamp = |resident_id, event, at| {

@@ -38,6 +38,7 @@ impl Store {
     pub fn save_round(&self, round: &Round, base_version: Option<u32>) -> Result<u32> {
         let staff = self.require(Some(Permission::EditCarePlan))?;
         round.validate()?;
+        self.unit(round.unit_id)?;
         self.staff(round.staff_id)?;
         self.write(Some(staff.id), |w| {
             for stop in &round.stops {

@@ -112,6 +112,57 @@ class ChevetStoreTest {
         store.close()
     }
 
+    @Test
+    fun `a home-care route with stamped visits, the dependence scales and a transfer sheet for the hospital`() {
+        val (store, demo) = demoStore()
+        store.use {
+            val unit = demo.unitIds.first()
+            val (first, second, third) = demo.residentIds.take(3)
+            val today = java.time.LocalDate.now(java.time.ZoneId.of("Europe/Paris")).toString()
+            val round = store.planRound(
+                unit, today, demo.nurseId, "Tournée du matin",
+                listOf(RoundStopEntry(first, "08:00"), RoundStopEntry(second, "08:40"), RoundStopEntry(third, null)),
+            )
+            assertEquals(listOf(3u), store.rounds(unit, today).map { it.stops })
+            store.stampVisit(first, round, VisitMoment.START, StampBy.QR_CODE, "chevet:porte:101", now - 600_000)
+            store.stampVisit(first, round, VisitMoment.STOP, StampBy.QR_CODE, "chevet:porte:101", now - 60_000)
+            store.stampVisit(second, round, VisitMoment.START, StampBy.MANUAL, null, now)
+            val route = store.route(round)
+            assertEquals(listOf(first, second, third), route.stops.map { it.resident.residentId })
+            assertEquals(listOf("08:00", "08:40", null), route.stops.map { it.plannedAt })
+            assertEquals(now - 600_000, route.stops[0].startedAtMs)
+            assertEquals(now - 60_000, route.stops[0].endedAtMs)
+            assertTrue(route.stops[1].startedAtMs == now && route.stops[1].endedAtMs == null)
+            assertThrows<ChevetException.InvalidInput> { store.planRound(unit, "23/11/2026", demo.nurseId, "x", emptyList()) }
+            assertThrows<ChevetException.InvalidInput> {
+                store.planRound(unit, today, demo.nurseId, "x", listOf(RoundStopEntry(first, "8h")))
+            }
+
+            val u = { v: Int -> v.toUByte() }
+            val mna = store.recordScale(first, ScaleEntry.MnaSf(u(1), u(1), u(1), u(2), u(1), u(1), null), now)
+            assertTrue(mna.summary.startsWith("MNA-SF"), mna.summary)
+            val gir = store.recordScale(first, ScaleEntry.Aggir(List(10) { "C" }), now)
+            assertTrue(gir.summary.contains("GIR 1") && gir.positive, gir.summary)
+            assertThrows<ChevetException.InvalidInput> { store.recordScale(first, ScaleEntry.Aggir(List(9) { "A" }), now) }
+            assertThrows<ChevetException.InvalidInput> { store.recordScale(first, ScaleEntry.Aggir(List(10) { "D" }), now) }
+
+            // The vitals the sheet carries, then the sheet, then the CDA the hospital reads.
+            store.recordVital(second, VitalKind.HEART_RATE, 96.0, now - 300_000)
+            store.recordVital(second, VitalKind.TEMPERATURE, 38.6, now - 300_000)
+            store.recordBloodPressure(second, 100.0, 60.0, now - 300_000)
+            store.recordVital(second, VitalKind.WEIGHT, 61.5, now - 300_000)
+            val sheet = TransferEntry(
+                second, "Chute avec douleur de hanche", "Urgences CH de Bourg", ConsciousnessAtDeparture.AWAKE_AND_ALERT,
+                true, u(6), now - 4 * 3_600_000, listOf(PersonalItemInfo.Glasses, PersonalItemInfo.Other("Canne")), null,
+            )
+            val transfer = store.recordEmergencyTransfer(sheet, now)
+            val cda = store.exportDlu(transfer)
+            assertTrue(cda.contains("1.2.250.1.213.1.1.1.23") && cda.contains("Chute avec douleur de hanche"), cda.take(400))
+            assertThrows<ChevetException.InvalidInput> { store.recordEmergencyTransfer(sheet.copy(painScore = u(11)), now) }
+            assertThrows<ChevetException.InvalidInput> { store.recordEmergencyTransfer(sheet.copy(lastMealAtMs = now + 60_000), now) }
+        }
+    }
+
     /** A PNG whose header declares 30,000 × 30,000 pixels (a decompression bomb's opening). */
     private fun pngDeclaring(width: Int, height: Int): ByteArray {
         val ihdr = java.nio.ByteBuffer.allocate(25).putInt(13).put("IHDR".toByteArray())
@@ -196,6 +247,18 @@ class ChevetStoreTest {
             "image of an unknown photo" to { store.photoImage(unknown, Rendition.THUMBNAIL) },
             "image of a malformed photo id" to { store.photoImage(bad, Rendition.DISPLAY) },
             "FHIR export of an unknown resident" to { store.exportFhir(unknown) },
+            "DLU export of an unknown sheet" to { store.exportDlu(unknown) },
+            "transfer sheet without a reason" to {
+                store.recordEmergencyTransfer(
+                    TransferEntry(resident, "", null, ConsciousnessAtDeparture.AROUSABLE, false, null, now, emptyList(), null), now,
+                )
+            },
+            "round in an unknown unit" to { store.planRound(unknown, "2026-11-23", demo.nurseId, "Tournée", emptyList()) },
+            "route of an unknown round" to { store.route(unknown) },
+            "rounds on a malformed day" to { store.rounds(unit, "hier") },
+            "visit stamp for a malformed resident id" to {
+                store.stampVisit(bad, null, VisitMoment.START, StampBy.NFC, "04A2B9", now)
+            },
             "sign-in of an unknown professional" to { store.signIn(unknown, "2580") },
             "first PIN of a professional who has one" to { store.setFirstPin(demo.nurseId, "00000-00000", "2580") },
             "PIN change with the wrong current PIN" to { store.changePin("0000", "2580") },

@@ -1,0 +1,162 @@
+//! Home-care rounds (SSIAD tournées): the day's routes, a route with its
+//! visits, and the stamps that start and end a visit at the door.
+
+use chevet_core::domain::{Fact, RecordMeta, Round, RoundStop, StampMethod, VisitEvent, VisitStamp};
+use uuid::Uuid;
+
+use crate::error::{ChevetError, parse_id};
+use crate::residents::ResidentSummaryInfo;
+use crate::store::{ChevetStore, ts};
+
+type Result<T> = std::result::Result<T, ChevetError>;
+
+fn date(field: &str, iso: &str) -> Result<jiff::civil::Date> {
+    iso.parse().map_err(|_| ChevetError::InvalidInput { field: field.into(), reason: "not a YYYY-MM-DD date".into() })
+}
+
+fn time(field: &str, hh_mm: &str) -> Result<jiff::civil::Time> {
+    hh_mm.parse().map_err(|_| ChevetError::InvalidInput { field: field.into(), reason: "not an HH:MM time".into() })
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct RoundStopEntry {
+    pub resident_id: String,
+    /// Expected arrival, local "HH:MM".
+    pub planned_at: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct RoundInfoLine {
+    pub round_id: String,
+    pub label: String,
+    pub staff_id: String,
+    pub stops: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct RouteStopInfo {
+    pub resident: ResidentSummaryInfo,
+    pub planned_at: Option<String>,
+    pub started_at_ms: Option<i64>,
+    pub ended_at_ms: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct RouteInfo {
+    pub round_id: String,
+    pub label: String,
+    /// In route order.
+    pub stops: Vec<RouteStopInfo>,
+    pub unreadable: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum VisitMoment {
+    Start,
+    Stop,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum StampBy {
+    Manual,
+    QrCode,
+    Nfc,
+}
+
+#[uniffi::export]
+impl ChevetStore {
+    /// Plans a day's route for a professional (coordinating nurse);
+    /// `day` is "YYYY-MM-DD". Returns the round's id.
+    pub fn plan_round(
+        &self,
+        unit_id: String,
+        day: String,
+        staff_id: String,
+        label: String,
+        stops: Vec<RoundStopEntry>,
+    ) -> Result<String> {
+        let round = Round {
+            id: Uuid::now_v7(),
+            unit_id: parse_id("unit_id", &unit_id)?,
+            date: date("day", &day)?,
+            staff_id: parse_id("staff_id", &staff_id)?,
+            label,
+            stops: stops
+                .into_iter()
+                .map(|s| {
+                    Ok(RoundStop {
+                        resident_id: parse_id("resident_id", &s.resident_id)?,
+                        planned_at: s.planned_at.map(|t| time("planned_at", &t)).transpose()?,
+                    })
+                })
+                .collect::<Result<_>>()?,
+        };
+        self.core()?.save_round(&round, None)?;
+        Ok(round.id.to_string())
+    }
+
+    /// The routes of a unit on a day ("YYYY-MM-DD").
+    pub fn rounds(&self, unit_id: String, day: String) -> Result<Vec<RoundInfoLine>> {
+        let rounds = self.core()?.rounds(parse_id("unit_id", &unit_id)?, date("day", &day)?)?;
+        Ok(rounds
+            .into_iter()
+            .map(|(r, _)| RoundInfoLine {
+                round_id: r.id.to_string(),
+                label: r.label,
+                staff_id: r.staff_id.to_string(),
+                stops: r.stops.len() as u32,
+            })
+            .collect())
+    }
+
+    /// A route with each visit's planned time and its stamps.
+    pub fn route(&self, round_id: String) -> Result<RouteInfo> {
+        let view = self.core()?.route(parse_id("round_id", &round_id)?)?;
+        Ok(RouteInfo {
+            round_id: view.round.id.to_string(),
+            label: view.round.label.clone(),
+            unreadable: view.unreadable.len() as u32,
+            stops: view
+                .stops
+                .into_iter()
+                .map(|s| RouteStopInfo {
+                    resident: s.resident.into(),
+                    planned_at: s.planned_at.map(|t| t.strftime("%H:%M").to_string()),
+                    started_at_ms: s.started.map(|t| t.as_millisecond()),
+                    ended_at_ms: s.ended.map(|t| t.as_millisecond()),
+                })
+                .collect(),
+        })
+    }
+
+    /// Stamps the start or end of a visit (by hand, or with the QR code or
+    /// NFC tag at the patient's home, whose payload is `tag`); returns the
+    /// stamp's id.
+    pub fn stamp_visit(
+        &self,
+        resident_id: String,
+        round_id: Option<String>,
+        moment: VisitMoment,
+        by: StampBy,
+        tag: Option<String>,
+        at_ms: i64,
+    ) -> Result<String> {
+        let fact = Fact::VisitStamp(VisitStamp {
+            id: Uuid::now_v7(),
+            resident_id: parse_id("resident_id", &resident_id)?,
+            round_id: round_id.map(|r| parse_id("round_id", &r)).transpose()?,
+            event: match moment {
+                VisitMoment::Start => VisitEvent::Start,
+                VisitMoment::Stop => VisitEvent::Stop,
+            },
+            method: match by {
+                StampBy::Manual => StampMethod::Manual,
+                StampBy::QrCode => StampMethod::QrCode,
+                StampBy::Nfc => StampMethod::Nfc,
+            },
+            tag,
+            meta: RecordMeta::at(ts(at_ms)?),
+        });
+        Ok(self.core()?.record(fact)?.id().to_string())
+    }
+}

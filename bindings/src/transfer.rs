@@ -1,0 +1,87 @@
+//! The emergency transfer sheet (DLU-FLUDT): filled in when a resident
+//! leaves for the emergency department, exported as the CDA document the
+//! hospital reads.
+
+use chevet_core::domain::{Consciousness, EmergencyTransfer, Fact, PersonalItem, RecordMeta};
+use uuid::Uuid;
+
+use crate::error::{ChevetError, parse_id};
+use crate::store::{ChevetStore, ts};
+
+type Result<T> = std::result::Result<T, ChevetError>;
+
+/// State of consciousness at departure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum ConsciousnessAtDeparture {
+    /// Conscient et éveillé.
+    AwakeAndAlert,
+    /// Éveillable.
+    Arousable,
+    /// Non éveillable.
+    NotArousable,
+}
+
+/// A prosthesis or personal object that goes with the resident.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum PersonalItemInfo {
+    Glasses,
+    DentalProsthesis,
+    HearingAid,
+    Other { name: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct TransferEntry {
+    pub resident_id: String,
+    /// Motif du transfert.
+    pub reason: String,
+    pub destination: Option<String>,
+    pub consciousness: ConsciousnessAtDeparture,
+    pub recent_pain: bool,
+    /// 0–10, when taken.
+    pub pain_score: Option<u8>,
+    pub last_meal_at_ms: i64,
+    pub items: Vec<PersonalItemInfo>,
+    pub comment: Option<String>,
+}
+
+#[uniffi::export]
+impl ChevetStore {
+    /// Records the emergency transfer sheet; returns its id.
+    pub fn record_emergency_transfer(&self, entry: TransferEntry, at_ms: i64) -> Result<String> {
+        let fact = Fact::EmergencyTransfer(Box::new(EmergencyTransfer {
+            id: Uuid::now_v7(),
+            resident_id: parse_id("resident_id", &entry.resident_id)?,
+            reason: entry.reason,
+            destination: entry.destination,
+            consciousness: match entry.consciousness {
+                ConsciousnessAtDeparture::AwakeAndAlert => Consciousness::AwakeAndAlert,
+                ConsciousnessAtDeparture::Arousable => Consciousness::Arousable,
+                ConsciousnessAtDeparture::NotArousable => Consciousness::NotArousable,
+            },
+            recent_pain: entry.recent_pain,
+            pain_score: entry.pain_score,
+            last_meal_at: ts(entry.last_meal_at_ms)?,
+            items: entry
+                .items
+                .into_iter()
+                .map(|i| match i {
+                    PersonalItemInfo::Glasses => PersonalItem::Glasses,
+                    PersonalItemInfo::DentalProsthesis => PersonalItem::DentalProsthesis,
+                    PersonalItemInfo::HearingAid => PersonalItem::HearingAid,
+                    PersonalItemInfo::Other { name } => PersonalItem::Other(name),
+                })
+                .collect(),
+            comment: entry.comment,
+            meta: RecordMeta::at(ts(at_ms)?),
+        }));
+        Ok(self.core()?.record(fact)?.id().to_string())
+    }
+
+    /// The transfer sheet as a DLU-FLUDT CDA R2 document (XML), for the
+    /// hospital; needs the vitals of the last 24 hours and a weight. The
+    /// export is audited.
+    pub fn export_dlu(&self, transfer_id: String) -> Result<String> {
+        Ok(self.core()?.export_dlu_fludt(parse_id("transfer_id", &transfer_id)?)?)
+    }
+}
