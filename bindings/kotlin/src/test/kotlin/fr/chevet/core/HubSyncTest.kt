@@ -26,6 +26,14 @@ class HubSyncTest {
 
     private fun syncNow(store: ChevetStore): SyncResult = runBlocking { store.sync(null, SyncCancel()) }
 
+    /** A tablet enrolled with the hub, synced once, the nurse signed in with her first PIN. */
+    private fun enrolledTablet(name: String, url: String, enrolmentCode: String, nurse: String, pinCode: String): ChevetStore =
+        tablet(name).also {
+            runBlocking { it.enrol(url, enrolmentCode, "Tablette $name") }
+            syncNow(it)
+            it.setFirstPin(nurse, pinCode, "2580")
+        }
+
     @Test
     fun `a tablet enrols with a real hub, syncs with progress, and a cancelled sync stops`() {
         RealHub(dir).use { hub ->
@@ -97,11 +105,8 @@ class HubSyncTest {
                 assertEquals(2u, pushed.photoFilesUploaded, "a display image and a thumbnail: $pushed")
                 assertEquals(0uL, a.pendingSyncCount())
 
-                tablet("b").use { b ->
-                    runBlocking { b.enrol(url, codeB, "Tablette B") }
-                    syncNow(b)
-                    // The same code sets her PIN on each tablet of her unit.
-                    b.setFirstPin(hub.nurse, pinCode, "2580")
+                // The same code sets her PIN on each tablet of her unit.
+                enrolledTablet("b", url, codeB, hub.nurse, pinCode).use { b ->
                     val file = b.residentFile(lucie.residentId)
                     assertTrue("Température : 38,4 °C" in file.latestVitals, file.latestVitals.toString())
                     val lines = file.timeline.map { it.summary }
@@ -131,10 +136,7 @@ class HubSyncTest {
             val pinCode = hub.firstPinCode(hub.nurse)
             val (codeA, codeB) = hub.enrolmentCode() to hub.enrolmentCode()
             val url = hub.start()
-            tablet("a").use { a ->
-                runBlocking { a.enrol(url, codeA, "Tablette A") }
-                syncNow(a)
-                a.setFirstPin(hub.nurse, pinCode, "2580")
+            enrolledTablet("a", url, codeA, hub.nurse, pinCode).use { a ->
                 val resident = a.searchResidents("durand").single().residentId
                 repeat(1_000) { i -> a.recordVital(resident, VitalKind.HEART_RATE, 60.0 + i % 40, now - 1_000_000 + i) }
 
@@ -154,10 +156,7 @@ class HubSyncTest {
                 assertEquals(left, rest.pushed.toULong())
                 assertEquals(0uL, a.pendingSyncCount())
 
-                tablet("b").use { b ->
-                    runBlocking { b.enrol(url, codeB, "Tablette B") }
-                    syncNow(b)
-                    b.setFirstPin(hub.nurse, pinCode, "2580")
+                enrolledTablet("b", url, codeB, hub.nurse, pinCode).use { b ->
                     val pulses = b.timeline(resident, null, 500u) + b.timeline(resident, now - 1_000_000 + 500, 500u)
                     assertEquals(1_000, pulses.map { it.recordId }.toSet().size, "every record arrived once")
                 }
