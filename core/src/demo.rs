@@ -85,9 +85,20 @@ pub struct Demo {
 /// Creates an EHPAD with `units` units of `per_unit` residents, their care
 /// plans, and `history_days` days of recorded care up to `now` (the clock
 /// the store uses). Signs the nurse in and leaves her signed in.
-pub fn seed(store: &Store, units: usize, per_unit: usize, history_days: u32) -> Result<Demo> {
-    let tz = TimeZone::get("Europe/Paris").map_err(|_| CoreError::invalid("time_zone", "tzdb missing"))?;
-    let mut rng = DemoRng::new(0x00C4_E7E7);
+/// The demo EHPAD's reference data, the same on a device and on the hub:
+/// the establishment, its floors, a nurse and a care aide.
+pub struct DemoReference {
+    pub establishment: Establishment,
+    pub units: Vec<Unit>,
+    pub nurse: Staff,
+    pub care_aide: Staff,
+}
+
+fn demo_staff(name: &str, role: Role) -> Staff {
+    Staff { id: Uuid::now_v7(), display_name: name.into(), role, rpps: None, first_pin_code: None }
+}
+
+pub fn demo_reference(units: usize) -> DemoReference {
     let establishment = Establishment {
         id: Uuid::now_v7(),
         name: "EHPAD Les Tilleuls".into(),
@@ -96,23 +107,26 @@ pub fn seed(store: &Store, units: usize, per_unit: usize, history_days: u32) -> 
         time_zone: "Europe/Paris".into(),
         alert_settings: None,
     };
-    store.provision_establishment(&establishment)?;
-    let unit_list: Vec<Unit> = (0..units)
+    let units = (0..units)
         .map(|i| Unit { id: Uuid::now_v7(), establishment_id: establishment.id, name: format!("Étage {}", i + 1) })
         .collect();
+    DemoReference {
+        establishment,
+        units,
+        nurse: demo_staff("Claire Fontaine", Role::Nurse),
+        care_aide: demo_staff("Karim Benali", Role::CareAide),
+    }
+}
+
+pub fn seed(store: &Store, units: usize, per_unit: usize, history_days: u32) -> Result<Demo> {
+    let tz = TimeZone::get("Europe/Paris").map_err(|_| CoreError::invalid("time_zone", "tzdb missing"))?;
+    let mut rng = DemoRng::new(0x00C4_E7E7);
+    let DemoReference { establishment, units: unit_list, nurse, care_aide } = demo_reference(units);
+    store.provision_establishment(&establishment)?;
     for u in &unit_list {
         store.provision_unit(u)?;
     }
-    let staff = |name: &str, role| Staff {
-        id: Uuid::now_v7(),
-        display_name: name.into(),
-        role,
-        rpps: None,
-        first_pin_code: None,
-    };
-    let nurse = staff("Claire Fontaine", Role::Nurse);
-    let care_aide = staff("Karim Benali", Role::CareAide);
-    let manager = staff("Sophie Marchand", Role::HealthManager);
+    let manager = demo_staff("Sophie Marchand", Role::HealthManager);
     for s in [&nurse, &care_aide, &manager] {
         store.provision_staff(s, Some(DEMO_PIN))?;
     }

@@ -12,8 +12,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use chevet_core::crypto::KekVault;
-use chevet_core::demo::{DEMO_PIN, DemoRng, care_plan_for, record_round};
-use chevet_core::domain::{ActKind, Establishment, EstablishmentKind, ResidentChanges, Role, Staff, Unit};
+use chevet_core::demo::{DEMO_PIN, DemoReference, DemoRng, care_plan_for, demo_reference, record_round};
+use chevet_core::domain::{ActKind, Establishment, ResidentChanges, Staff, Unit};
 use chevet_core::store::RoundStatus;
 use chevet_core::sync::{self, CancelHandle, HubClient, SyncOptions, SyncReport};
 use chevet_core::{Store, StoreOptions};
@@ -82,29 +82,11 @@ pub fn create_group<B: crate::backend::Backend>(
     units: usize,
 ) -> crate::error::HubResult<DemoGroup> {
     let tenant = admin.create_tenant("Groupe Les Tilleuls")?;
-    let establishment = Establishment {
-        id: Uuid::now_v7(),
-        name: "EHPAD Les Tilleuls".into(),
-        finess: "690000001".into(),
-        kind: EstablishmentKind::Ehpad,
-        time_zone: "Europe/Paris".into(),
-        alert_settings: None,
-    };
+    let DemoReference { establishment, units, nurse, care_aide } = demo_reference(units);
     admin.put_establishment(tenant, &establishment)?;
-    let units: Vec<Unit> = (0..units)
-        .map(|i| Unit { id: Uuid::now_v7(), establishment_id: establishment.id, name: format!("Étage {}", i + 1) })
-        .collect();
     for u in &units {
         admin.put_unit(tenant, u)?;
     }
-    let staff = |name: &str, role| Staff {
-        id: Uuid::now_v7(),
-        display_name: name.into(),
-        role,
-        rpps: None,
-        first_pin_code: None,
-    };
-    let (nurse, care_aide) = (staff("Claire Fontaine", Role::Nurse), staff("Karim Benali", Role::CareAide));
     admin.put_staff(tenant, &nurse)?;
     admin.put_staff(tenant, &care_aide)?;
     Ok(DemoGroup { tenant, establishment, units, nurse, care_aide })
