@@ -7,6 +7,7 @@
 
 #[cfg(feature = "bench")]
 mod bench;
+mod care_plan;
 mod error;
 mod logging;
 mod records;

@@ -10,11 +10,11 @@ use crate::store::{ChevetStore, ts};
 
 type Result<T> = std::result::Result<T, ChevetError>;
 
-fn date(field: &str, iso: &str) -> Result<jiff::civil::Date> {
+pub(crate) fn date(field: &str, iso: &str) -> Result<jiff::civil::Date> {
     iso.parse().map_err(|_| ChevetError::InvalidInput { field: field.into(), reason: "not a YYYY-MM-DD date".into() })
 }
 
-fn time(field: &str, hh_mm: &str) -> Result<jiff::civil::Time> {
+pub(crate) fn time(field: &str, hh_mm: &str) -> Result<jiff::civil::Time> {
     hh_mm.parse().map_err(|_| ChevetError::InvalidInput { field: field.into(), reason: "not an HH:MM time".into() })
 }
 

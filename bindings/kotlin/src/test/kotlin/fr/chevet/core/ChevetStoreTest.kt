@@ -163,6 +163,36 @@ class ChevetStoreTest {
         }
     }
 
+    @Test
+    fun `a nurse plans an act that appears on the round, stops it, and closes a healed wound`() {
+        val (store, demo) = demoStore()
+        store.use {
+            val unit = demo.unitIds.first()
+            val resident = demo.residentIds.first()
+            val paris = java.time.ZoneId.of("Europe/Paris")
+            val today = java.time.LocalDate.now(paris).toString()
+            val soon = java.time.LocalTime.now(paris).plusMinutes(30).withSecond(0).withNano(0)
+            val at = if (soon.hour == 0) "23:59" else "%02d:%02d".format(soon.hour, soon.minute)
+            val entry = PlannedActEntry(resident, CareActKind.MOBILISATION, "Changement de position", listOf(at), Repeat.Daily, today, null)
+            val act = store.planAct(entry)
+            val round = { store.roundView(unit, now - 6 * 3_600_000, now + 6 * 3_600_000) }
+            assertTrue(round().residents.first { it.residentId == resident }.items.any { it.plannedActId == act })
+            store.stopPlannedAct(resident, act)
+            assertFalse(round().residents.first { it.residentId == resident }.items.any { it.plannedActId == act })
+            assertThrows<ChevetException.InvalidInput> { store.planAct(entry.copy(times = listOf("25:00"))) }
+            assertThrows<ChevetException.InvalidInput> { store.planAct(entry.copy(repeat = Repeat.Weekdays(byteArrayOf(8)))) }
+
+            val wound = store.openWound(resident, "talon gauche", now - 20L * 86_400_000)
+            assertThrows<ChevetException.InvalidInput> { store.closeWound(resident, wound, "2000-01-01") }
+            store.closeWound(resident, wound, today)
+            assertTrue(store.residentFile(resident).wounds.single { it.woundId == wound }.healed)
+
+            // A care aide does not change the care plan.
+            store.signIn(demo.careAideId, demo.pin)
+            assertThrows<ChevetException.PermissionDenied> { store.planAct(entry) }
+        }
+    }
+
     /** A PNG whose header declares 30,000 × 30,000 pixels (a decompression bomb's opening). */
     private fun pngDeclaring(width: Int, height: Int): ByteArray {
         val ihdr = java.nio.ByteBuffer.allocate(25).putInt(13).put("IHDR".toByteArray())
@@ -255,6 +285,11 @@ class ChevetStoreTest {
             },
             "round in an unknown unit" to { store.planRound(unknown, "2026-11-23", demo.nurseId, "Tournée", emptyList()) },
             "route of an unknown round" to { store.route(unknown) },
+            "stopping an unknown planned act" to { store.stopPlannedAct(resident, unknown) },
+            "closing an unknown wound" to { store.closeWound(resident, unknown, "2026-11-23") },
+            "act planned for an unknown resident" to {
+                store.planAct(PlannedActEntry(unknown, CareActKind.HYGIENE, "Toilette", listOf("08:00"), Repeat.Daily, "2026-11-23", null))
+            },
             "rounds on a malformed day" to { store.rounds(unit, "hier") },
             "visit stamp for a malformed resident id" to {
                 store.stampVisit(bad, null, VisitMoment.START, StampBy.NFC, "04A2B9", now)
