@@ -379,14 +379,14 @@ impl ChevetStore {
     /// Records a scale; an answer out of its item's range is refused with
     /// the item named, and nothing is stored.
     pub fn record_scale(&self, resident_id: String, entry: ScaleEntry, at_ms: i64) -> Result<ScaleOutcome> {
-        let answers = entry.answers()?;
-        let result = answers.evaluate(chevet_core::clinical::alerts::norton_default())?;
-        let record_id = self.record_fact(Fact::ScaleAssessment(ScaleAssessment {
+        let assessment = ScaleAssessment {
             id: Uuid::now_v7(),
             resident_id: parse_id("resident_id", &resident_id)?,
-            answers,
+            answers: entry.answers()?,
             meta: RecordMeta::at(ts(at_ms)?),
-        }))?;
+        };
+        let record_id = assessment.id.to_string();
+        let result = self.core()?.record_scale(assessment)?;
         Ok(ScaleOutcome { record_id, total: result.total, summary: result.summary_fr, positive: result.positive })
     }
 

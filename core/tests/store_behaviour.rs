@@ -253,6 +253,36 @@ fn a_first_pin_is_set_on_a_new_tablet_with_the_establishments_code() {
 }
 
 #[test]
+fn a_recorded_scale_is_read_at_the_establishments_thresholds() {
+    use chevet_core::clinical::scales::{Norton, ScaleAnswers};
+    let (f, d) = seeded(1, 0);
+    let resident = d.residents[0].id;
+    let norton = |total_minus_14: u8| ScaleAssessment {
+        id: Uuid::now_v7(),
+        resident_id: resident,
+        answers: ScaleAnswers::Norton(Norton {
+            physical_condition: 3,
+            mental_condition: 3,
+            activity: 3,
+            mobility: 3,
+            incontinence: 2 + total_minus_14,
+        }),
+        meta: RecordMeta::at(monday_10h()),
+    };
+    // Norton 14 is at risk at the default threshold (14)…
+    assert!(f.store.record_scale(norton(0)).unwrap().positive);
+    // …not for a team that set 13; and a wrong answer stores nothing.
+    let mut est = d.establishment.clone();
+    est.alert_settings =
+        Some(chevet_core::clinical::alerts::AlertSettings { norton_threshold: 13, ..Default::default() });
+    f.store.provision_establishment(&est).unwrap();
+    assert!(!f.store.record_scale(norton(0)).unwrap().positive);
+    let before = f.store.pending_count().unwrap();
+    assert!(f.store.record_scale(norton(7)).is_err());
+    assert_eq!(f.store.pending_count().unwrap(), before);
+}
+
+#[test]
 fn only_a_nurse_administers_unless_aide_a_la_prise_is_allowed() {
     let (f, d) = seeded(1, 0);
     let r = &d.residents[0];

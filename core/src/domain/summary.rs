@@ -1,6 +1,8 @@
 //! One line of French per fact, as a resident's timeline lists them. The
 //! apps show it as is; the detail screens read the fact's fields.
 
+use crate::clinical::scales::ScaleAnswers;
+
 use super::records::{ActOutcome, AdministrationOutcome, Fact, NotDoneReason, VisitEvent};
 use super::vitals::{ObservationValue, VitalCode};
 use super::wound::{Exudate, NpiapStage, TissueType};
@@ -107,10 +109,15 @@ impl Fact {
             Fact::Correction(c) => format!("Saisie annulée : {}", c.reason),
             Fact::Photo(p) => format!("Photo de plaie ({})", p.body_site),
             Fact::EmergencyTransfer(_) => "Fiche de liaison d'urgence".into(),
-            Fact::ScaleAssessment(s) => match s.answers.evaluate(crate::clinical::alerts::norton_default()) {
-                Ok(result) => format!("{} : {}", s.answers.name(), result.summary_fr),
-                Err(_) => format!("{} : réponses illisibles", s.answers.name()),
-            },
+            Fact::ScaleAssessment(s) => {
+                match (&s.answers, s.answers.evaluate(crate::clinical::alerts::norton_default())) {
+                    // Whether a Norton total is "at risk" depends on the team's
+                    // threshold, which the alerts apply; the line gives the total.
+                    (ScaleAnswers::Norton(_), Ok(result)) => format!("Norton {}/20", result.total),
+                    (_, Ok(result)) => result.summary_fr,
+                    (_, Err(_)) => format!("{} : réponses illisibles", s.answers.name()),
+                }
+            }
         }
     }
 }
@@ -172,5 +179,25 @@ mod tests {
         assert_eq!(act(ActOutcome::Done).summary_fr(), "Soin fait");
         assert_eq!(act(ActOutcome::NotDone(NotDoneReason::Asleep)).summary_fr(), "Soin non fait (endormi)");
         assert!(!act(ActOutcome::Refused).summary_fr().contains("texte libre"));
+    }
+
+    #[test]
+    fn scales_read_once_and_norton_without_a_threshold() {
+        use crate::clinical::scales::{Braden, Norton};
+        let scale = |answers| {
+            Fact::ScaleAssessment(crate::domain::ScaleAssessment {
+                id: Uuid::nil(),
+                resident_id: Uuid::nil(),
+                answers,
+                meta: meta(),
+            })
+            .summary_fr()
+        };
+        let braden =
+            Braden { sensory_perception: 2, moisture: 2, activity: 2, mobility: 2, nutrition: 2, friction_shear: 2 };
+        let line = scale(ScaleAnswers::Braden(braden));
+        assert!(line.starts_with("Braden 12/23") && line.matches("Braden").count() == 1, "{line}");
+        let norton = Norton { physical_condition: 3, mental_condition: 3, activity: 3, mobility: 3, incontinence: 2 };
+        assert_eq!(scale(ScaleAnswers::Norton(norton)), "Norton 14/20");
     }
 }

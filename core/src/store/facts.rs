@@ -255,6 +255,20 @@ impl Store {
         Ok(stored)
     }
 
+    /// Records a bedside scale and returns its result, read at the
+    /// thresholds of the resident's establishment (Norton's is set per team).
+    pub fn record_scale(
+        &self,
+        assessment: crate::domain::ScaleAssessment,
+    ) -> Result<crate::clinical::scales::ScaleResult> {
+        let (resident, _) = self.resident(assessment.resident_id)?;
+        let settings =
+            self.establishment(self.unit(resident.unit_id)?.establishment_id)?.alert_settings.unwrap_or_default();
+        let result = assessment.answers.evaluate(settings.norton_threshold)?;
+        self.record(Fact::ScaleAssessment(assessment))?;
+        Ok(result)
+    }
+
     /// Records several facts in one transaction: all of them or none.
     pub fn record_batch(&self, facts: Vec<Fact>) -> Result<Vec<Fact>> {
         let staff = self.require(None)?;
