@@ -219,13 +219,16 @@ impl ChevetStore {
         Ok(self.core()?.photo_image(parse_id("photo_id", &photo_id)?, r)?)
     }
 
-    /// Opens a wound file for a resident; returns the wound's id.
+    /// Opens a wound file for a resident on the establishment's day of
+    /// `opened_on_ms`; returns the wound's id.
     pub fn open_wound(&self, resident_id: String, site: String, opened_on_ms: i64) -> Result<String> {
         let store = self.core()?;
-        let opened = ts(opened_on_ms)?.to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
+        let resident_id = parse_id("resident_id", &resident_id)?;
+        let (resident, _) = store.resident(resident_id)?;
+        let opened = ts(opened_on_ms)?.to_zoned_datetime(store.unit_time_zone(resident.unit_id)?).date();
         let wound = chevet_core::domain::Wound {
             id: Uuid::now_v7(),
-            resident_id: parse_id("resident_id", &resident_id)?,
+            resident_id,
             kind: chevet_core::domain::WoundKind::PressureInjury,
             site,
             stage: None,

@@ -38,9 +38,14 @@ impl Establishment {
         if self.finess.len() != 9 || !self.finess.chars().all(|c| c.is_ascii_alphanumeric()) {
             return Err(CoreError::invalid("establishment.finess", "a FINESS number has 9 characters"));
         }
-        jiff::tz::TimeZone::get(&self.time_zone)
-            .map_err(|_| CoreError::invalid("establishment.time_zone", "unknown IANA time zone"))?;
+        self.tz()?;
         Ok(())
+    }
+
+    /// The establishment's time zone, in which planned times and days are read.
+    pub fn tz(&self) -> Result<jiff::tz::TimeZone> {
+        jiff::tz::TimeZone::get(&self.time_zone)
+            .map_err(|_| CoreError::invalid("establishment.time_zone", "unknown IANA time zone"))
     }
 }
 

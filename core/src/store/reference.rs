@@ -66,6 +66,13 @@ impl Store {
         self.read_document("units", "unit", id)
     }
 
+    /// The time zone of the establishment a unit belongs to: the days and
+    /// times of care there are read in it (a wound opened at 00:30 in Paris
+    /// is opened that day, not the day before as in UTC).
+    pub fn unit_time_zone(&self, unit_id: Uuid) -> Result<jiff::tz::TimeZone> {
+        self.establishment(self.unit(unit_id)?.establishment_id)?.tz()
+    }
+
     pub fn staff(&self, id: Uuid) -> Result<Staff> {
         self.read_document("staff", "staff", id)
     }

@@ -116,8 +116,7 @@ impl Store {
     fn unit_context(&self, unit_id: Uuid) -> Result<UnitContext> {
         let unit = self.unit(unit_id)?;
         let establishment = self.establishment(unit.establishment_id)?;
-        let tz = TimeZone::get(&establishment.time_zone)
-            .map_err(|_| CoreError::invalid("establishment.time_zone", "unknown IANA time zone"))?;
+        let tz = establishment.tz()?;
         let now = self.now();
         let today = now.to_zoned_datetime(tz.clone()).date();
         Ok(UnitContext { tz, now, today, settings: establishment.alert_settings.unwrap_or_default() })

@@ -72,8 +72,7 @@ impl Store {
         self.require(None)?;
         let (round, version): (Round, u32) = self.read_versioned("rounds", "round", round_id)?;
         let unit = self.unit(round.unit_id)?;
-        let tz = jiff::tz::TimeZone::get(&self.establishment(unit.establishment_id)?.time_zone)
-            .map_err(|_| CoreError::invalid("establishment.time_zone", "unknown IANA time zone"))?;
+        let tz = self.establishment(unit.establishment_id)?.tz()?;
         let start =
             round.date.to_zoned_datetime(tz.clone()).map_err(|_| CoreError::invalid("round.date", "out of range"))?;
         let end = start

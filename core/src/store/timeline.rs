@@ -76,8 +76,7 @@ impl Store {
         let (resident, version) = self.resident(resident_id)?;
         self.write(Some(staff.id), |w| w.audit(AuditAction::OpenFile, "resident", resident_id))?;
         let establishment = self.establishment(self.unit(resident.unit_id)?.establishment_id)?;
-        let tz = jiff::tz::TimeZone::get(&establishment.time_zone)
-            .map_err(|_| CoreError::invalid("establishment.time_zone", "unknown IANA time zone"))?;
+        let tz = establishment.tz()?;
         let now = self.now();
         let settings = establishment.alert_settings.unwrap_or_default();
         let mut unreadable = Vec::new();

@@ -118,24 +118,28 @@ class ChevetStoreTest {
         store.use {
             val unit = demo.unitIds.first()
             val (first, second, third) = demo.residentIds.take(3)
-            val today = java.time.LocalDate.now(java.time.ZoneId.of("Europe/Paris")).toString()
+            // Yesterday's route, stamped at its local times: the stamps fall in the
+            // route's day whatever time the test runs (a route is a day in Paris).
+            val paris = java.time.ZoneId.of("Europe/Paris")
+            val day = java.time.LocalDate.now(paris).minusDays(1)
+            val at = { hh: Int, mm: Int -> day.atTime(hh, mm).atZone(paris).toInstant().toEpochMilli() }
             val round = store.planRound(
-                unit, today, demo.nurseId, "Tournée du matin",
+                unit, day.toString(), demo.nurseId, "Tournée du matin",
                 listOf(RoundStopEntry(first, "08:00"), RoundStopEntry(second, "08:40"), RoundStopEntry(third, null)),
             )
-            assertEquals(listOf(3u), store.rounds(unit, today).map { it.stops })
-            store.stampVisit(first, round, VisitMoment.START, StampBy.QR_CODE, "chevet:porte:101", now - 600_000)
-            store.stampVisit(first, round, VisitMoment.STOP, StampBy.QR_CODE, "chevet:porte:101", now - 60_000)
-            store.stampVisit(second, round, VisitMoment.START, StampBy.MANUAL, null, now)
+            assertEquals(listOf(3u), store.rounds(unit, day.toString()).map { it.stops })
+            store.stampVisit(first, round, VisitMoment.START, StampBy.QR_CODE, "chevet:porte:101", at(8, 2))
+            store.stampVisit(first, round, VisitMoment.STOP, StampBy.QR_CODE, "chevet:porte:101", at(8, 31))
+            store.stampVisit(second, round, VisitMoment.START, StampBy.MANUAL, null, at(8, 45))
             val route = store.route(round)
             assertEquals(listOf(first, second, third), route.stops.map { it.resident.residentId })
             assertEquals(listOf("08:00", "08:40", null), route.stops.map { it.plannedAt })
-            assertEquals(now - 600_000, route.stops[0].startedAtMs)
-            assertEquals(now - 60_000, route.stops[0].endedAtMs)
-            assertTrue(route.stops[1].startedAtMs == now && route.stops[1].endedAtMs == null)
+            assertEquals(at(8, 2), route.stops[0].startedAtMs)
+            assertEquals(at(8, 31), route.stops[0].endedAtMs)
+            assertTrue(route.stops[1].startedAtMs == at(8, 45) && route.stops[1].endedAtMs == null)
             assertThrows<ChevetException.InvalidInput> { store.planRound(unit, "23/11/2026", demo.nurseId, "x", emptyList()) }
             assertThrows<ChevetException.InvalidInput> {
-                store.planRound(unit, today, demo.nurseId, "x", listOf(RoundStopEntry(first, "8h")))
+                store.planRound(unit, day.toString(), demo.nurseId, "x", listOf(RoundStopEntry(first, "8h")))
             }
 
             val u = { v: Int -> v.toUByte() }
@@ -171,8 +175,10 @@ class ChevetStoreTest {
             val resident = demo.residentIds.first()
             val paris = java.time.ZoneId.of("Europe/Paris")
             val today = java.time.LocalDate.now(paris).toString()
-            val soon = java.time.LocalTime.now(paris).plusMinutes(30).withSecond(0).withNano(0)
-            val at = if (soon.hour == 0) "23:59" else "%02d:%02d".format(soon.hour, soon.minute)
+            // Due in half an hour: tomorrow's occurrence when that is past midnight,
+            // still inside the round's window.
+            val soon = java.time.LocalTime.now(paris).plusMinutes(30)
+            val at = "%02d:%02d".format(soon.hour, soon.minute)
             val entry = PlannedActEntry(resident, CareActKind.MOBILISATION, "Changement de position", listOf(at), Repeat.Daily, today, null)
             val act = store.planAct(entry)
             val round = { store.roundView(unit, now - 6 * 3_600_000, now + 6 * 3_600_000) }
