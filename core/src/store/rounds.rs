@@ -71,8 +71,7 @@ impl Store {
     pub fn route(&self, round_id: Uuid) -> Result<RouteView> {
         self.require(None)?;
         let (round, version): (Round, u32) = self.read_versioned("rounds", "round", round_id)?;
-        let unit = self.unit(round.unit_id)?;
-        let tz = self.establishment(unit.establishment_id)?.tz()?;
+        let tz = self.unit_time_zone(round.unit_id)?;
         let start =
             round.date.to_zoned_datetime(tz.clone()).map_err(|_| CoreError::invalid("round.date", "out of range"))?;
         let end = start
