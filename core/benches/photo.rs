@@ -125,7 +125,11 @@ fn main() {
     let input_path = work.path().join("camera.jpg");
     let input = camera_jpeg(&Shot::twelve_megapixels(6));
     std::fs::write(&input_path, &input).unwrap();
-    println!("input: 12 MP (4000 x 3000 stored, orientation 6), {} bytes, {}", input.len(), subsampling(&input));
+    println!(
+        "input: 12 MP (4000 x 3000 upright, stored 3000 x 4000 with orientation 6), {} bytes, {}",
+        input.len(),
+        subsampling(&input)
+    );
 
     let b = bed();
     b.store.ingest_photo(b.capture.clone(), &input).unwrap(); // warm-up

@@ -2,12 +2,14 @@
 //! re-encoded from pixels so no metadata block survives.
 //!
 //! Order matters for memory and speed: sizes are checked from the headers
-//! before anything is decoded; the full image is decoded once (12 MP is
-//! 36 MB of RGB, the largest buffer, and the only large one: the display
-//! image is shrunk into its front and turned upright into the space after
-//! it); it is resized *before* being turned upright, so the rotation copies
-//! a 2048 px image, not the original; the thumbnail is made from the display
-//! image.
+//! before anything is decoded; a camera's YCbCr 4:2:0 JPEG is decoded 16
+//! rows at a time and shrunk plane by plane as the rows come (`planes`), so
+//! the full image never sits in memory; anything else (PNG, grey or CMYK
+//! JPEGs, other subsamplings) is decoded whole to RGB here (12 MP is 36 MB,
+//! the only large buffer: the display image is shrunk into its front and
+//! turned upright into the space after it). Either way the image is resized
+//! *before* being turned upright, so the rotation copies a 2048 px image,
+//! not the original, and the thumbnail is made from the display image.
 //!
 //! ```no_run
 //! use chevet_core::media::{PhotoLimits, prepare};
@@ -25,7 +27,7 @@ use zune_core::colorspace::ColorSpace;
 use zune_core::options::DecoderOptions;
 use zune_jpeg::JpegDecoder;
 
-use super::{DISPLAY_LONG_SIDE, JPEG_QUALITY, PhotoError, THUMBNAIL_LONG_SIDE, exif, orient};
+use super::{DISPLAY_LONG_SIDE, JPEG_QUALITY, PhotoError, THUMBNAIL_LONG_SIDE, exif, orient, planes};
 
 /// What ingest accepts. The defaults take any tablet or phone camera's
 /// normal output (12–50 MP) and refuse what no camera produces.
@@ -104,19 +106,52 @@ pub fn prepare(bytes: &[u8], limits: &PhotoLimits) -> Result<PreparedPhoto, Phot
     if bytes.len() > limits.max_file_bytes {
         return Err(PhotoError::FileTooLarge { bytes: bytes.len(), max: limits.max_file_bytes });
     }
-    let (format, decoded) = if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        (SourceFormat::Jpeg, decode_jpeg(bytes, limits)?)
+    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        let (mut decoder, orientation) = jpeg_headers(bytes, limits)?;
+        // A camera's own JPEG stays in planes from decoder to encoder
+        // (`planes`); any other layout is decoded to RGB.
+        let (display, thumbnail) = if planes::takes(&mut decoder) {
+            planes::renditions(decoder, orientation)?
+        } else {
+            rgb_renditions(decode_jpeg_rgb(decoder, orientation)?)?
+        };
+        Ok(PreparedPhoto { display, thumbnail, source_format: SourceFormat::Jpeg, applied_orientation: orientation })
     } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        (SourceFormat::Png, decode_png(bytes, limits)?)
+        let decoded = decode_png(bytes, limits)?;
+        let orientation = decoded.orientation;
+        let (display, thumbnail) = rgb_renditions(decoded)?;
+        Ok(PreparedPhoto { display, thumbnail, source_format: SourceFormat::Png, applied_orientation: orientation })
     } else {
-        return Err(PhotoError::NotAnImage);
-    };
-    let transposed = (5..=8).contains(&decoded.orientation);
+        Err(PhotoError::NotAnImage)
+    }
+}
 
-    // Display size in the upright frame, then in the stored frame.
-    let (up_w, up_h) = if transposed { (decoded.height, decoded.width) } else { (decoded.width, decoded.height) };
-    let (disp_w, disp_h) = fit(up_w, up_h, DISPLAY_LONG_SIDE);
-    let (stored_w, stored_h) = if transposed { (disp_h, disp_w) } else { (disp_w, disp_h) };
+/// The sizes of the renditions of an image `width` × `height` as stored,
+/// turned upright for `orientation`: the display image upright, the same
+/// in the stored frame, and the thumbnail upright.
+pub(super) struct Sizes {
+    pub(super) display: (u32, u32),
+    pub(super) stored: (u32, u32),
+    pub(super) thumbnail: (u32, u32),
+}
+
+impl Sizes {
+    pub(super) fn new(width: u32, height: u32, orientation: u8) -> Sizes {
+        let transposed = (5..=8).contains(&orientation);
+        let (up_w, up_h) = if transposed { (height, width) } else { (width, height) };
+        let (disp_w, disp_h) = fit(up_w, up_h, DISPLAY_LONG_SIDE);
+        Sizes {
+            display: (disp_w, disp_h),
+            stored: if transposed { (disp_h, disp_w) } else { (disp_w, disp_h) },
+            thumbnail: fit(disp_w, disp_h, THUMBNAIL_LONG_SIDE),
+        }
+    }
+}
+
+/// Display image and thumbnail from RGB pixels.
+fn rgb_renditions(decoded: Decoded) -> Result<(PreparedImage, PreparedImage), PhotoError> {
+    let sizes = Sizes::new(decoded.width, decoded.height, decoded.orientation);
+    let ((disp_w, disp_h), (stored_w, stored_h)) = (sizes.display, sizes.stored);
 
     // The decode buffer is the largest and its pages are already mapped
     // (first-touching 36 MB costs more than decoding a third of the photo
@@ -138,20 +173,14 @@ pub fn prepare(bytes: &[u8], limits: &PhotoLimits) -> Result<PreparedPhoto, Phot
         &work[..stored_len]
     };
 
-    let (thumb_w, thumb_h) = fit(disp_w, disp_h, THUMBNAIL_LONG_SIDE);
+    let (thumb_w, thumb_h) = sizes.thumbnail;
     let mut thumb = vec![0u8; thumb_w as usize * thumb_h as usize * 3];
     resize(&mut resizer, display, disp_w, disp_h, &mut thumb, thumb_w, thumb_h)?;
-
-    Ok(PreparedPhoto {
-        display: encode(display, disp_w, disp_h)?,
-        thumbnail: encode(&thumb, thumb_w, thumb_h)?,
-        source_format: format,
-        applied_orientation: decoded.orientation,
-    })
+    Ok((encode(display, disp_w, disp_h)?, encode(&thumb, thumb_w, thumb_h)?))
 }
 
 /// The size that fits `long_side`, keeping the ratio; never enlarges.
-fn fit(width: u32, height: u32, long_side: u32) -> (u32, u32) {
+pub(super) fn fit(width: u32, height: u32, long_side: u32) -> (u32, u32) {
     let long = width.max(height);
     if long <= long_side {
         return (width, height);
@@ -162,7 +191,19 @@ fn fit(width: u32, height: u32, long_side: u32) -> (u32, u32) {
     (w, h)
 }
 
-fn decode_jpeg(bytes: &[u8], limits: &PhotoLimits) -> Result<Decoded, PhotoError> {
+/// The RGB way for any JPEG (for tests comparing it with the planar way).
+#[cfg(test)]
+pub(super) fn rgb_renditions_of_jpeg(bytes: &[u8]) -> Result<(PreparedImage, PreparedImage), PhotoError> {
+    let (decoder, orientation) = jpeg_headers(bytes, &PhotoLimits::default())?;
+    rgb_renditions(decode_jpeg_rgb(decoder, orientation)?)
+}
+
+/// A JPEG decoder over the bytes in memory.
+pub(super) type Jpeg<'a> = JpegDecoder<ZCursor<&'a [u8]>>;
+
+/// A decoder that has read the markers up to the first scan (EXIF
+/// included) and checked the declared size; and the EXIF orientation.
+pub(super) fn jpeg_headers<'a>(bytes: &'a [u8], limits: &PhotoLimits) -> Result<(Jpeg<'a>, u8), PhotoError> {
     let options = DecoderOptions::default()
         .set_strict_mode(true)
         // The format's own maximum, so the header parses and our check
@@ -171,15 +212,19 @@ fn decode_jpeg(bytes: &[u8], limits: &PhotoLimits) -> Result<Decoded, PhotoError
         .set_max_height(usize::from(u16::MAX))
         .jpeg_set_out_colorspace(ColorSpace::RGB);
     let mut decoder = JpegDecoder::new_with_options(ZCursor::new(bytes), options);
-    // Headers only: markers up to the first scan, EXIF included.
     decoder.decode_headers().map_err(|e| PhotoError::Malformed(jpeg_error_text(&e)))?;
     let info = decoder.info().ok_or_else(|| PhotoError::Malformed("no frame header".into()))?;
-    let (width, height) = (u32::from(info.width), u32::from(info.height));
-    limits.check_dimensions(width, height)?;
+    limits.check_dimensions(u32::from(info.width), u32::from(info.height))?;
     let orientation = match decoder.exif() {
         Some(block) => exif::orientation(block)?.unwrap_or(1),
         None => 1,
     };
+    Ok((decoder, orientation))
+}
+
+fn decode_jpeg_rgb(mut decoder: Jpeg<'_>, orientation: u8) -> Result<Decoded, PhotoError> {
+    let info = decoder.info().ok_or_else(|| PhotoError::Malformed("no frame header".into()))?;
+    let (width, height) = (u32::from(info.width), u32::from(info.height));
     let size = decoder.output_buffer_size().ok_or_else(|| PhotoError::Malformed("no output size".into()))?;
     if size != width as usize * height as usize * 3 {
         return Err(PhotoError::Malformed("unexpected output layout".into()));
@@ -190,7 +235,7 @@ fn decode_jpeg(bytes: &[u8], limits: &PhotoLimits) -> Result<Decoded, PhotoError
 }
 
 /// The decoder's messages describe structure (markers, tables), not content.
-fn jpeg_error_text(e: &zune_jpeg::errors::DecodeErrors) -> String {
+pub(super) fn jpeg_error_text(e: &zune_jpeg::errors::DecodeErrors) -> String {
     let mut s = format!("JPEG: {e:?}");
     s.truncate(200);
     s
@@ -245,34 +290,36 @@ const BAND_ROWS: u32 = 128;
 /// (which carry the filter's reach on both sides, so bands join without
 /// seams: the filter is clamped to the rows it is given, not to the crop
 /// box — fast_image_resize, like Pillow), the exact span being `top..bottom`.
-struct Band {
-    d0: u32,
-    d1: u32,
-    v0: u32,
-    v1: u32,
+pub(super) struct Band {
+    pub(super) d0: u32,
+    pub(super) d1: u32,
+    pub(super) v0: u32,
+    pub(super) v1: u32,
     top: f64,
     bottom: f64,
 }
 
-fn bands(h: u32, to_h: u32) -> impl Iterator<Item = Band> {
+pub(super) fn bands(h: u32, to_h: u32) -> impl Iterator<Item = Band> {
     let scale = f64::from(h) / f64::from(to_h);
     let margin = (HAMMING_SUPPORT * scale.max(1.0)).ceil() as u32 + 1;
     (0..to_h).step_by(BAND_ROWS as usize).map(move |d0| {
         let d1 = (d0 + BAND_ROWS).min(to_h);
-        let (top, bottom) = (f64::from(d0) * scale, f64::from(d1) * scale);
+        // `to_h * (h / to_h)` can come out a hair above `h` (1501 rows to
+        // 614, say), and a crop box past the image is refused.
+        let (top, bottom) = (f64::from(d0) * scale, (f64::from(d1) * scale).min(f64::from(h)));
         let v0 = (top.floor() as u32).saturating_sub(margin);
         let v1 = (bottom.ceil() as u32 + margin).min(h);
         Band { d0, d1, v0, v1, top, bottom }
     })
 }
 
-fn resize_failed(e: &dyn std::fmt::Display) -> PhotoError {
+pub(super) fn resize_failed(e: &dyn std::fmt::Display) -> PhotoError {
     PhotoError::Encode(format!("resize: {e}"))
 }
 
 /// Resizes source rows `band.v0..band.v1` (`src`) into destination rows
-/// `band.d0..band.d1` (`dst`).
-fn resize_band(
+/// `band.d0..band.d1` (`dst`), `P` pixels (RGB8, or one plane's U8).
+pub(super) fn resize_band<P: fir::PixelTrait>(
     resizer: &mut fir::Resizer,
     src: &[u8],
     w: u32,
@@ -280,11 +327,11 @@ fn resize_band(
     to_w: u32,
     band: &Band,
 ) -> Result<(), PhotoError> {
-    // The typed API: only the RGB8 code paths get compiled in (the untyped
-    // one dispatches at run time over every pixel type, which made
+    // The typed API: only the RGB8 and U8 code paths get compiled in (the
+    // untyped one dispatches at run time over every pixel type, which made
     // fast_image_resize a third of the library's size).
-    let src = TypedImageRef::<U8x3>::from_buffer(w, band.v1 - band.v0, src).map_err(|e| resize_failed(&e))?;
-    let mut dst = TypedImage::<U8x3>::from_buffer(to_w, band.d1 - band.d0, dst).map_err(|e| resize_failed(&e))?;
+    let src = TypedImageRef::<P>::from_buffer(w, band.v1 - band.v0, src).map_err(|e| resize_failed(&e))?;
+    let mut dst = TypedImage::<P>::from_buffer(to_w, band.d1 - band.d0, dst).map_err(|e| resize_failed(&e))?;
     // Hamming: bilinear's cost with bicubic's downscaling quality.
     let options = fir::ResizeOptions::new().resize_alg(fir::ResizeAlg::Convolution(fir::FilterType::Hamming)).crop(
         0.0,
@@ -307,7 +354,7 @@ fn resize(
 ) -> Result<(), PhotoError> {
     let (row, to_row) = (w as usize * 3, to_w as usize * 3);
     for band in bands(h, to_h) {
-        resize_band(
+        resize_band::<U8x3>(
             resizer,
             &src[band.v0 as usize * row..band.v1 as usize * row],
             w,
@@ -346,7 +393,7 @@ fn shrink_in_place(
     let mut scratch = vec![0u8; BAND_ROWS as usize * to_row];
     for band in &all {
         let out = &mut scratch[..(band.d1 - band.d0) as usize * to_row];
-        resize_band(resizer, &rgb[band.v0 as usize * row..band.v1 as usize * row], w, out, to_w, band)?;
+        resize_band::<U8x3>(resizer, &rgb[band.v0 as usize * row..band.v1 as usize * row], w, out, to_w, band)?;
         rgb[band.d0 as usize * to_row..band.d1 as usize * to_row].copy_from_slice(out);
     }
     Ok(rgb)
@@ -356,11 +403,22 @@ fn shrink_in_place(
 const HAMMING_SUPPORT: f64 = 1.0;
 
 fn encode(rgb: &[u8], width: u32, height: u32) -> Result<PreparedImage, PhotoError> {
+    encode_with(width, height, rgb.len() / 8, |encoder, w, h| encoder.encode(rgb, w, h, jpeg_encoder::ColorType::Rgb))
+}
+
+/// A baseline 4:2:0 JPEG at our quality, written by `write` (given the
+/// encoder and the size as JPEG counts it).
+pub(super) fn encode_with(
+    width: u32,
+    height: u32,
+    expected_bytes: usize,
+    write: impl FnOnce(jpeg_encoder::Encoder<&mut Vec<u8>>, u16, u16) -> Result<(), jpeg_encoder::EncodingError>,
+) -> Result<PreparedImage, PhotoError> {
     let (w, h) = (u16::try_from(width), u16::try_from(height));
     let (Ok(w), Ok(h)) = (w, h) else {
         return Err(PhotoError::Encode("rendition larger than JPEG allows".into()));
     };
-    let mut jpeg = Vec::with_capacity(rgb.len() / 8);
+    let mut jpeg = Vec::with_capacity(expected_bytes);
     let mut encoder = jpeg_encoder::Encoder::new(&mut jpeg, JPEG_QUALITY);
     encoder.set_sampling_factor(jpeg_encoder::SamplingFactor::F_2_2);
     // Standard Huffman tables: with jpeg-encoder's optimised ones, zune-jpeg
@@ -368,7 +426,7 @@ fn encode(rgb: &[u8], width: u32, height: u32) -> Result<PreparedImage, PhotoErr
     // right); a photo must look the same in every decoder. The cost is a
     // few percent of file size.
     encoder.set_optimized_huffman_tables(false);
-    encoder.encode(rgb, w, h, jpeg_encoder::ColorType::Rgb).map_err(|e| PhotoError::Encode(e.to_string()))?;
+    write(encoder, w, h).map_err(|e| PhotoError::Encode(e.to_string()))?;
     Ok(PreparedImage { jpeg, width, height })
 }
 
@@ -405,6 +463,48 @@ mod tests {
             let shrunk = shrink_in_place(&mut fir::Resizer::new(), rgb, w, h, to_w, to_h).unwrap();
             assert!(shrunk[..apart.len()] == apart[..], "{w}x{h} -> {to_w}x{to_h}");
         }
+    }
+
+    #[test]
+    fn jpegs_in_other_layouts_go_the_rgb_way() {
+        let limits = PhotoLimits::default();
+        let mut rng = crate::demo::DemoRng::new(11);
+        let rgb: Vec<u8> =
+            (0..640 * 480).flat_map(|_| [200, 120, 90u8]).map(|c| c ^ (rng.next_u64() as u8 & 3)).collect();
+        let grey: Vec<u8> = rgb.iter().step_by(3).copied().collect();
+        for (pixels, colour, sampling, expected) in [
+            (&rgb, jpeg_encoder::ColorType::Rgb, jpeg_encoder::SamplingFactor::F_1_1, [200, 120, 90]),
+            (&rgb, jpeg_encoder::ColorType::Rgb, jpeg_encoder::SamplingFactor::F_2_1, [200, 120, 90]),
+            (&grey, jpeg_encoder::ColorType::Luma, jpeg_encoder::SamplingFactor::F_1_1, [200, 200, 200]),
+        ] {
+            let mut jpeg = Vec::new();
+            let mut encoder = jpeg_encoder::Encoder::new(&mut jpeg, 90);
+            encoder.set_sampling_factor(sampling);
+            encoder.encode(pixels, 640, 480, colour).unwrap();
+            let (mut decoder, _) = jpeg_headers(&jpeg, &limits).unwrap();
+            assert!(!planes::takes(&mut decoder), "{sampling:?} {colour:?}");
+            let photo = prepare(&jpeg, &limits).unwrap();
+            assert_eq!((photo.display.width, photo.display.height), (640, 480));
+            let mut d = JpegDecoder::new(ZCursor::new(&photo.display.jpeg[..]));
+            let out = d.decode().unwrap();
+            let centre = &out[(240 * 640 + 320) * 3..][..3];
+            for (got, want) in centre.iter().zip(expected) {
+                assert!(got.abs_diff(want) <= 6, "{sampling:?} {colour:?}: {centre:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn bands_never_reach_past_the_source() {
+        for (h, to_h) in [(1501u32, 614u32), (751, 307), (75, 73), (3000, 1536), (4000, 2048)] {
+            for band in bands(h, to_h) {
+                assert!(band.bottom <= f64::from(h) && band.v1 <= h && band.top >= f64::from(band.v0), "{h} -> {to_h}");
+            }
+        }
+        // And such a size resizes.
+        let rgb = vec![9u8; 20 * 751 * 3];
+        let mut out = vec![0u8; 8 * 307 * 3];
+        resize(&mut fir::Resizer::new(), &rgb, 20, 751, &mut out, 8, 307).unwrap();
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod blobs;
 pub mod exif;
 pub mod ingest;
 pub mod orient;
+mod planes;
 
 pub use blobs::BlobFolder;
 pub use ingest::{PhotoLimits, PreparedImage, PreparedPhoto, SourceFormat, prepare};
