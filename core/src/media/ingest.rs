@@ -20,14 +20,14 @@
 
 use fast_image_resize as fir;
 use fast_image_resize::images::{TypedImage, TypedImageRef};
-use fast_image_resize::pixels::U8x3;
+use fast_image_resize::pixels::U8;
 use image::{DynamicImage, ImageDecoder};
 use zune_core::bytestream::ZCursor;
 use zune_core::colorspace::ColorSpace;
 use zune_core::options::DecoderOptions;
 use zune_jpeg::JpegDecoder;
 
-use super::{DISPLAY_LONG_SIDE, JPEG_QUALITY, PhotoError, THUMBNAIL_LONG_SIDE, exif, orient, planes};
+use super::{DISPLAY_LONG_SIDE, JPEG_QUALITY, PhotoError, THUMBNAIL_LONG_SIDE, exif, planes};
 
 /// What ingest accepts. The defaults take any tablet or phone camera's
 /// normal output (12–50 MP) and refuse what no camera produces.
@@ -148,35 +148,10 @@ impl Sizes {
     }
 }
 
-/// Display image and thumbnail from RGB pixels.
+/// Display image and thumbnail from RGB pixels: the same planes as a
+/// camera's JPEG, three of them at full size.
 fn rgb_renditions(decoded: Decoded) -> Result<(PreparedImage, PreparedImage), PhotoError> {
-    let sizes = Sizes::new(decoded.width, decoded.height, decoded.orientation);
-    let ((disp_w, disp_h), (stored_w, stored_h)) = (sizes.display, sizes.stored);
-
-    // The decode buffer is the largest and its pages are already mapped
-    // (first-touching 36 MB costs more than decoding a third of the photo
-    // on some machines): the display image is shrunk into its front and
-    // turned upright into the space after it.
-    let mut resizer = fir::Resizer::new();
-    let stored_len = stored_w as usize * stored_h as usize * 3;
-    let mut work = shrink_in_place(&mut resizer, decoded.rgb, decoded.width, decoded.height, stored_w, stored_h)?;
-    let display: &[u8] = if orient::moves_pixels(decoded.orientation) {
-        if work.len() < 2 * stored_len {
-            work.resize(2 * stored_len, 0);
-        }
-        let (stored, rest) = work.split_at_mut(stored_len);
-        let display = &mut rest[..stored_len];
-        let (up_w, up_h) = orient::upright_into(stored, stored_w, stored_h, decoded.orientation, display);
-        debug_assert_eq!((up_w, up_h), (disp_w, disp_h));
-        display
-    } else {
-        &work[..stored_len]
-    };
-
-    let (thumb_w, thumb_h) = sizes.thumbnail;
-    let mut thumb = vec![0u8; thumb_w as usize * thumb_h as usize * 3];
-    resize(&mut resizer, display, disp_w, disp_h, &mut thumb, thumb_w, thumb_h)?;
-    Ok((encode(display, disp_w, disp_h)?, encode(&thumb, thumb_w, thumb_h)?))
+    planes::rgb_renditions(&decoded.rgb, decoded.width, decoded.height, decoded.orientation)
 }
 
 /// The size that fits `long_side`, keeping the ratio; never enlarges.
@@ -318,8 +293,8 @@ pub(super) fn resize_failed(e: &dyn std::fmt::Display) -> PhotoError {
 }
 
 /// Resizes source rows `band.v0..band.v1` (`src`) into destination rows
-/// `band.d0..band.d1` (`dst`), `P` pixels (RGB8, or one plane's U8).
-pub(super) fn resize_band<P: fir::PixelTrait>(
+/// `band.d0..band.d1` (`dst`), one byte a pixel: a plane.
+pub(super) fn resize_band(
     resizer: &mut fir::Resizer,
     src: &[u8],
     w: u32,
@@ -327,11 +302,11 @@ pub(super) fn resize_band<P: fir::PixelTrait>(
     to_w: u32,
     band: &Band,
 ) -> Result<(), PhotoError> {
-    // The typed API: only the RGB8 and U8 code paths get compiled in (the
-    // untyped one dispatches at run time over every pixel type, which made
-    // fast_image_resize a third of the library's size).
-    let src = TypedImageRef::<P>::from_buffer(w, band.v1 - band.v0, src).map_err(|e| resize_failed(&e))?;
-    let mut dst = TypedImage::<P>::from_buffer(to_w, band.d1 - band.d0, dst).map_err(|e| resize_failed(&e))?;
+    // The typed API for one pixel type only: each type fast_image_resize
+    // resizes brings 0.4 MB of code (its untyped API, every type, made it a
+    // third of the library), so RGB images are resized as three planes too.
+    let src = TypedImageRef::<U8>::from_buffer(w, band.v1 - band.v0, src).map_err(|e| resize_failed(&e))?;
+    let mut dst = TypedImage::<U8>::from_buffer(to_w, band.d1 - band.d0, dst).map_err(|e| resize_failed(&e))?;
     // Hamming: bilinear's cost with bicubic's downscaling quality.
     let options = fir::ResizeOptions::new().resize_alg(fir::ResizeAlg::Convolution(fir::FilterType::Hamming)).crop(
         0.0,
@@ -342,67 +317,11 @@ pub(super) fn resize_band<P: fir::PixelTrait>(
     resizer.resize_typed(&src, &mut dst, &options).map_err(|e| resize_failed(&e))
 }
 
-/// Resizes `src` (`w` × `h`) into `dst` (`to_w` × `to_h`), band by band.
-fn resize(
-    resizer: &mut fir::Resizer,
-    src: &[u8],
-    w: u32,
-    h: u32,
-    dst: &mut [u8],
-    to_w: u32,
-    to_h: u32,
-) -> Result<(), PhotoError> {
-    let (row, to_row) = (w as usize * 3, to_w as usize * 3);
-    for band in bands(h, to_h) {
-        resize_band::<U8x3>(
-            resizer,
-            &src[band.v0 as usize * row..band.v1 as usize * row],
-            w,
-            &mut dst[band.d0 as usize * to_row..band.d1 as usize * to_row],
-            to_w,
-            &band,
-        )?;
-    }
-    Ok(())
-}
-
-/// Shrinks `rgb` (`w` × `h`) to `to_w` × `to_h` and returns the buffer with
-/// the result at its front. Each band is resized into a small scratch
-/// buffer, then copied over source rows that no later band reads; when the
-/// sizes do not allow that (an enlargement, say), the result goes to a
-/// buffer of its own.
-fn shrink_in_place(
-    resizer: &mut fir::Resizer,
-    mut rgb: Vec<u8>,
-    w: u32,
-    h: u32,
-    to_w: u32,
-    to_h: u32,
-) -> Result<Vec<u8>, PhotoError> {
-    if (w, h) == (to_w, to_h) {
-        return Ok(rgb);
-    }
-    let (row, to_row) = (w as usize * 3, to_w as usize * 3);
-    let all: Vec<Band> = bands(h, to_h).collect();
-    let in_place = to_row <= row && all.windows(2).all(|p| p[0].d1 as usize * to_row <= p[1].v0 as usize * row);
-    if !in_place {
-        let mut out = vec![0u8; to_row * to_h as usize];
-        resize(resizer, &rgb, w, h, &mut out, to_w, to_h)?;
-        return Ok(out);
-    }
-    let mut scratch = vec![0u8; BAND_ROWS as usize * to_row];
-    for band in &all {
-        let out = &mut scratch[..(band.d1 - band.d0) as usize * to_row];
-        resize_band::<U8x3>(resizer, &rgb[band.v0 as usize * row..band.v1 as usize * row], w, out, to_w, band)?;
-        rgb[band.d0 as usize * to_row..band.d1 as usize * to_row].copy_from_slice(out);
-    }
-    Ok(rgb)
-}
-
 /// The Hamming filter's support, in source pixels at scale 1.
 const HAMMING_SUPPORT: f64 = 1.0;
 
-fn encode(rgb: &[u8], width: u32, height: u32) -> Result<PreparedImage, PhotoError> {
+/// RGB pixels as a JPEG.
+pub(super) fn encode_rgb(rgb: &[u8], width: u32, height: u32) -> Result<PreparedImage, PhotoError> {
     encode_with(width, height, rgb.len() / 8, |encoder, w, h| encoder.encode(rgb, w, h, jpeg_encoder::ColorType::Rgb))
 }
 
@@ -433,37 +352,6 @@ pub(super) fn encode_with(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn banded_resizing_matches_resizing_in_one_go() {
-        let (w, h, to_w, to_h) = (1000u32, 1500u32, 410u32, 615u32);
-        let mut rng = crate::demo::DemoRng::new(3);
-        let rgb: Vec<u8> = (0..w * h * 3).map(|i| ((i / 7) as u8).wrapping_add((rng.next_u64() % 16) as u8)).collect();
-        let mut banded = vec![0; (to_w * to_h * 3) as usize];
-        resize(&mut fir::Resizer::new(), &rgb, w, h, &mut banded, to_w, to_h).unwrap();
-        let src = fir::images::ImageRef::new(w, h, &rgb, fir::PixelType::U8x3).unwrap();
-        let mut whole = fir::images::Image::new(to_w, to_h, fir::PixelType::U8x3);
-        let options = fir::ResizeOptions::new().resize_alg(fir::ResizeAlg::Convolution(fir::FilterType::Hamming));
-        fir::Resizer::new().resize(&src, &mut whole, &options).unwrap();
-        let worst = banded.iter().zip(whole.buffer()).map(|(a, b)| a.abs_diff(*b)).max().unwrap();
-        assert!(worst <= 1, "bands differ from the whole by up to {worst}");
-    }
-
-    #[test]
-    fn shrinking_in_place_gives_what_resizing_into_another_buffer_gives() {
-        let mut rng = crate::demo::DemoRng::new(5);
-        // A camera's shrink, a mild one, a thin strip and an enlargement
-        // (which cannot be done in place and takes the other path).
-        for (w, h, to_w, to_h) in
-            [(400u32, 300u32, 205u32, 154u32), (300, 400, 290, 387), (1000, 64, 320, 20), (50, 40, 100, 80)]
-        {
-            let rgb: Vec<u8> = (0..w * h * 3).map(|_| rng.next_u64() as u8).collect();
-            let mut apart = vec![0; (to_w * to_h * 3) as usize];
-            resize(&mut fir::Resizer::new(), &rgb, w, h, &mut apart, to_w, to_h).unwrap();
-            let shrunk = shrink_in_place(&mut fir::Resizer::new(), rgb, w, h, to_w, to_h).unwrap();
-            assert!(shrunk[..apart.len()] == apart[..], "{w}x{h} -> {to_w}x{to_h}");
-        }
-    }
 
     #[test]
     fn jpegs_in_other_layouts_go_the_rgb_way() {
@@ -502,9 +390,21 @@ mod tests {
             }
         }
         // And such a size resizes.
-        let rgb = vec![9u8; 20 * 751 * 3];
-        let mut out = vec![0u8; 8 * 307 * 3];
-        resize(&mut fir::Resizer::new(), &rgb, 20, 751, &mut out, 8, 307).unwrap();
+        let plane = vec![9u8; 20 * 751];
+        let mut out = vec![0u8; 8 * 307];
+        for band in bands(751, 307) {
+            let dst = &mut out[band.d0 as usize * 8..band.d1 as usize * 8];
+            resize_band(
+                &mut fir::Resizer::new(),
+                &plane[band.v0 as usize * 20..band.v1 as usize * 20],
+                20,
+                dst,
+                8,
+                &band,
+            )
+            .unwrap();
+        }
+        assert!(out.iter().all(|&v| v == 9));
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! Turning an image upright from its EXIF orientation (1–8): RGB8 pixels,
-//! or one plane of a YCbCr image.
+//! Turning an image upright from its EXIF orientation (1–8), one plane at
+//! a time.
 //!
 //! Our own rather than `image`'s `apply_orientation`: that one goes pixel
 //! by pixel through bounds-checked accessors and column-wise through the
@@ -17,19 +17,14 @@ pub fn moves_pixels(orientation: u8) -> bool {
     (2..=8).contains(&orientation)
 }
 
-/// Writes `rgb` (`width` × `height`, as stored) turned upright for
-/// `orientation` into `out` (the same length); returns the upright width
-/// and height.
-pub fn upright_into(rgb: &[u8], width: u32, height: u32, orientation: u8, out: &mut [u8]) -> (u32, u32) {
-    turn_into::<3>(rgb, width, height, orientation, out)
-}
-
-/// The same for one byte a pixel: a plane of a YCbCr image.
+/// Writes `plane` (`width` × `height`, as stored, one byte a pixel) turned
+/// upright for `orientation` into `out` (the same length); returns the
+/// upright width and height.
 pub fn upright_plane_into(plane: &[u8], width: u32, height: u32, orientation: u8, out: &mut [u8]) -> (u32, u32) {
     turn_into::<1>(plane, width, height, orientation, out)
 }
 
-/// `N` bytes a pixel.
+/// `N` bytes a pixel (planes are 1; 3 is tested against RGB images).
 fn turn_into<const N: usize>(rgb: &[u8], width: u32, height: u32, orientation: u8, out: &mut [u8]) -> (u32, u32) {
     let (w, h) = (width as usize, height as usize);
     debug_assert!(rgb.len() == w * h * N && out.len() == rgb.len(), "image buffers of the wrong size");
@@ -97,7 +92,7 @@ mod tests {
         let rgb: Vec<u8> = (0..w * h * 3).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
         for orientation in 1..=8u8 {
             let mut ours = vec![0; rgb.len()];
-            let (ow, oh) = upright_into(&rgb, w, h, orientation, &mut ours);
+            let (ow, oh) = turn_into::<3>(&rgb, w, h, orientation, &mut ours);
             let mut theirs = DynamicImage::ImageRgb8(RgbImage::from_raw(w, h, rgb.clone()).unwrap());
             theirs.apply_orientation(Orientation::from_exif(orientation).unwrap());
             assert_eq!((ow, oh), (theirs.width(), theirs.height()), "orientation {orientation}");
@@ -125,7 +120,7 @@ mod tests {
         for orientation in [0u8, 1, 9, 255] {
             assert!(!moves_pixels(orientation) || orientation == 1);
             let mut out = [0; 6];
-            assert_eq!(upright_into(&rgb, 2, 1, orientation, &mut out), (2, 1));
+            assert_eq!(turn_into::<3>(&rgb, 2, 1, orientation, &mut out), (2, 1));
             assert_eq!(out, rgb);
         }
     }

@@ -13,26 +13,38 @@
 //! `ingest`.
 
 use fast_image_resize as fir;
-use fast_image_resize::pixels::U8;
 use zune_core::colorspace::ColorSpace;
 use zune_jpeg::RawImcuRowStatus;
 
-use super::ingest::{Band, Jpeg, PreparedImage, Sizes, bands, encode_with, jpeg_error_text, resize_band};
+use super::ingest::{Band, Jpeg, PreparedImage, Sizes, bands, encode_rgb, encode_with, jpeg_error_text, resize_band};
 use super::{PhotoError, orient};
 
-/// Luma, then the two chroma planes at half size (rounded up), tightly
-/// packed, one byte a sample.
+/// What the three planes are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Layout {
+    /// Luma, then the two chroma planes at half size (rounded up).
+    YCbCr420,
+    /// Red, green, blue, all at full size.
+    Rgb,
+}
+
+/// Three planes, tightly packed, one byte a sample; `width` × `height` is
+/// the first plane's size.
 struct Planes {
+    layout: Layout,
     width: u32,
     height: u32,
-    y: Vec<u8>,
-    cb: Vec<u8>,
-    cr: Vec<u8>,
+    planes: [Vec<u8>; 3],
 }
 
 /// The chroma plane's size for a luma plane `width` × `height`.
 fn halved(width: u32, height: u32) -> (u32, u32) {
     (width.div_ceil(2), height.div_ceil(2))
+}
+
+/// The size of plane `index` of an image `width` × `height`.
+fn plane_size(layout: Layout, index: usize, width: u32, height: u32) -> (u32, u32) {
+    if layout == Layout::YCbCr420 && index > 0 { halved(width, height) } else { (width, height) }
 }
 
 /// Whether this frame goes the planar way: YCbCr, three components, luma
@@ -57,10 +69,52 @@ pub(super) fn renditions(decoder: Jpeg<'_>, orientation: u8) -> Result<(Prepared
     let sizes = Sizes::new(u32::from(info.width), u32::from(info.height), orientation);
     let mut resizer = fir::Resizer::new();
     let stored = decode_shrunk(decoder, sizes.stored, &mut resizer)?;
+    finish(stored, orientation, &sizes, &mut resizer)
+}
+
+/// The display image and thumbnail of RGB pixels (`width` × `height`, as
+/// stored), shrunk as three planes.
+pub(super) fn rgb_renditions(
+    rgb: &[u8],
+    width: u32,
+    height: u32,
+    orientation: u8,
+) -> Result<(PreparedImage, PreparedImage), PhotoError> {
+    let sizes = Sizes::new(width, height, orientation);
+    let (to_w, to_h) = sizes.stored;
+    let mut resizer = fir::Resizer::new();
+    let mut shrinkers: Vec<PlaneShrinker> = (0..3).map(|_| PlaneShrinker::new(width, height, to_w, to_h)).collect();
+    let mut rows: [Vec<u8>; 3] = std::array::from_fn(|_| Vec::with_capacity(width as usize));
+    for pixels in rgb.chunks_exact(width as usize * 3) {
+        for (channel, row) in rows.iter_mut().enumerate() {
+            row.clear();
+            row.extend(pixels[channel..].iter().step_by(3));
+        }
+        for (shrinker, row) in shrinkers.iter_mut().zip(&rows) {
+            shrinker.push(&mut resizer, row)?;
+        }
+    }
+    let [r, g, b] = finish_all(shrinkers)?;
+    let stored = Planes { layout: Layout::Rgb, width: to_w, height: to_h, planes: [r, g, b] };
+    finish(stored, orientation, &sizes, &mut resizer)
+}
+
+/// Upright display image and its thumbnail, encoded.
+fn finish(
+    stored: Planes,
+    orientation: u8,
+    sizes: &Sizes,
+    resizer: &mut fir::Resizer,
+) -> Result<(PreparedImage, PreparedImage), PhotoError> {
     let display = stored.upright(orientation);
     debug_assert_eq!((display.width, display.height), sizes.display);
-    let thumbnail = display.shrunk(sizes.thumbnail, &mut resizer)?;
+    let thumbnail = display.shrunk(sizes.thumbnail, resizer)?;
     Ok((display.encode()?, thumbnail.encode()?))
+}
+
+fn finish_all(shrinkers: Vec<PlaneShrinker>) -> Result<[Vec<u8>; 3], PhotoError> {
+    let planes = shrinkers.into_iter().map(PlaneShrinker::finish).collect::<Result<Vec<_>, _>>()?;
+    planes.try_into().map_err(|_| PhotoError::Malformed("JPEG: missing plane".into()))
 }
 
 /// Decodes iMCU row by iMCU row, shrinking each plane as its rows come.
@@ -100,11 +154,7 @@ fn decode_shrunk(
             _ => return Err(PhotoError::Malformed("JPEG: unexpected decoder state".into())),
         }
     }
-    let mut planes = shrinkers.into_iter().map(PlaneShrinker::finish);
-    let (Some(y), Some(cb), Some(cr)) = (planes.next(), planes.next(), planes.next()) else {
-        return Err(PhotoError::Malformed("JPEG: missing plane".into()));
-    };
-    Ok(Planes { width: to_w, height: to_h, y: y?, cb: cb?, cr: cr? })
+    Ok(Planes { layout: Layout::YCbCr420, width: to_w, height: to_h, planes: finish_all(shrinkers)? })
 }
 
 /// One plane shrunk band by band from rows pushed in order; it holds only
@@ -153,7 +203,7 @@ impl PlaneShrinker {
             let from = (band.v0 - self.window_top) as usize * w;
             let to = (band.v1 - self.window_top) as usize * w;
             let to_row = self.to_w as usize;
-            resize_band::<U8>(
+            resize_band(
                 resizer,
                 &self.window[from..to],
                 self.width,
@@ -182,53 +232,63 @@ impl PlaneShrinker {
 }
 
 impl Planes {
+    fn size(&self, index: usize) -> (u32, u32) {
+        plane_size(self.layout, index, self.width, self.height)
+    }
+
     /// Each plane turned upright.
     fn upright(self, orientation: u8) -> Planes {
         if !orient::moves_pixels(orientation) {
             return self;
         }
-        let (cw, ch) = halved(self.width, self.height);
-        let turn = |plane: &[u8], w: u32, h: u32| {
-            let mut out = vec![0u8; plane.len()];
-            let size = orient::upright_plane_into(plane, w, h, orientation, &mut out);
-            (out, size)
-        };
-        let (y, (width, height)) = turn(&self.y, self.width, self.height);
-        let (cb, _) = turn(&self.cb, cw, ch);
-        let (cr, _) = turn(&self.cr, cw, ch);
-        Planes { width, height, y, cb, cr }
+        let mut size = (self.width, self.height);
+        let planes = std::array::from_fn(|i| {
+            let (w, h) = self.size(i);
+            let mut out = vec![0u8; self.planes[i].len()];
+            let turned = orient::upright_plane_into(&self.planes[i], w, h, orientation, &mut out);
+            if i == 0 {
+                size = turned;
+            }
+            out
+        });
+        Planes { layout: self.layout, width: size.0, height: size.1, planes }
     }
 
     /// The same image at `to_w` × `to_h` (made in one go: the thumbnail).
     fn shrunk(&self, (to_w, to_h): (u32, u32), resizer: &mut fir::Resizer) -> Result<Planes, PhotoError> {
-        let (cw, ch) = halved(self.width, self.height);
-        let (to_cw, to_ch) = halved(to_w, to_h);
-        let shrink = |resizer: &mut fir::Resizer, plane: &[u8], w: u32, h: u32, to_w: u32, to_h: u32| {
-            let mut out = vec![0u8; to_w as usize * to_h as usize];
-            let rows = |from: u32, to: u32| from as usize * w as usize..to as usize * w as usize;
-            for band in bands(h, to_h) {
-                let dst = &mut out[band.d0 as usize * to_w as usize..band.d1 as usize * to_w as usize];
-                resize_band::<U8>(resizer, &plane[rows(band.v0, band.v1)], w, dst, to_w, &band)?;
+        let mut planes: [Vec<u8>; 3] = Default::default();
+        for (i, out) in planes.iter_mut().enumerate() {
+            let ((w, h), (pw, ph)) = (self.size(i), plane_size(self.layout, i, to_w, to_h));
+            *out = vec![0u8; pw as usize * ph as usize];
+            for band in bands(h, ph) {
+                let src = &self.planes[i][band.v0 as usize * w as usize..band.v1 as usize * w as usize];
+                let dst = &mut out[band.d0 as usize * pw as usize..band.d1 as usize * pw as usize];
+                resize_band(resizer, src, w, dst, pw, &band)?;
             }
-            Ok::<_, PhotoError>(out)
-        };
-        Ok(Planes {
-            width: to_w,
-            height: to_h,
-            y: shrink(resizer, &self.y, self.width, self.height, to_w, to_h)?,
-            cb: shrink(resizer, &self.cb, cw, ch, to_cw, to_ch)?,
-            cr: shrink(resizer, &self.cr, cw, ch, to_cw, to_ch)?,
-        })
+        }
+        Ok(Planes { layout: self.layout, width: to_w, height: to_h, planes })
     }
 
     fn encode(&self) -> Result<PreparedImage, PhotoError> {
-        encode_with(self.width, self.height, self.y.len() / 6, |encoder, _, _| encoder.encode_image(self))
+        match self.layout {
+            Layout::YCbCr420 => encode_with(self.width, self.height, self.planes[0].len() / 6, |encoder, _, _| {
+                encoder.encode_image(self)
+            }),
+            Layout::Rgb => {
+                // Interleaved again for the encoder's SIMD colour conversion
+                // (this way serves PNGs and unusual JPEGs only).
+                let [r, g, b] = &self.planes;
+                let rgb: Vec<u8> = r.iter().zip(g).zip(b).flat_map(|((&r, &g), &b)| [r, g, b]).collect();
+                encode_rgb(&rgb, self.width, self.height)
+            }
+        }
     }
 }
 
 /// The encoder asks for full rows of each component and keeps the top-left
 /// chroma sample of each 2 × 2 block: each chroma sample is given twice,
 /// and each chroma row for two luma rows, so what it keeps is the plane.
+/// (YCbCr 4:2:0 planes only; `encode` gives RGB planes another way.)
 impl jpeg_encoder::ImageBuffer for &Planes {
     fn get_jpeg_color_type(&self) -> jpeg_encoder::JpegColorType {
         jpeg_encoder::JpegColorType::Ycbcr
@@ -246,8 +306,9 @@ impl jpeg_encoder::ImageBuffer for &Planes {
     fn fill_buffers(&self, y: u16, buffers: &mut [Vec<u8>; 4]) {
         let (w, cw) = (self.width as usize, halved(self.width, self.height).0 as usize);
         let y = usize::from(y);
-        buffers[0].extend_from_slice(&self.y[y * w..][..w]);
-        for (buffer, plane) in buffers[1..3].iter_mut().zip([&self.cb, &self.cr]) {
+        let [luma, cb, cr] = &self.planes;
+        buffers[0].extend_from_slice(&luma[y * w..][..w]);
+        for (buffer, plane) in buffers[1..3].iter_mut().zip([cb, cr]) {
             let row = &plane[(y / 2) * cw..][..cw];
             let start = buffer.len();
             buffer.resize(start + w, 0);
@@ -304,10 +365,14 @@ mod tests {
             shrinker.push(&mut resizer, &padded).unwrap();
         }
         let streamed = shrinker.finish().unwrap();
-        let whole = Planes { width: w, height: h, y: plane.clone(), cb: vec![0; 502 * 751], cr: vec![0; 502 * 751] }
-            .shrunk((to_w, to_h), &mut resizer)
-            .unwrap();
-        assert!(streamed == whole.y);
+        // fast_image_resize on the whole plane at once: the bands join
+        // without seams.
+        let src = fir::images::ImageRef::new(w, h, &plane, fir::PixelType::U8).unwrap();
+        let mut whole = fir::images::Image::new(to_w, to_h, fir::PixelType::U8);
+        let options = fir::ResizeOptions::new().resize_alg(fir::ResizeAlg::Convolution(fir::FilterType::Hamming));
+        fir::Resizer::new().resize(&src, &mut whole, &options).unwrap();
+        let worst = streamed.iter().zip(whole.buffer()).map(|(a, b)| a.abs_diff(*b)).max().unwrap();
+        assert!(worst <= 1, "bands differ from the whole by up to {worst}");
     }
 
     #[test]
