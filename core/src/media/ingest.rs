@@ -5,11 +5,10 @@
 //! before anything is decoded; a camera's YCbCr 4:2:0 JPEG is decoded 16
 //! rows at a time and shrunk plane by plane as the rows come (`planes`), so
 //! the full image never sits in memory; anything else (PNG, grey or CMYK
-//! JPEGs, other subsamplings) is decoded whole to RGB here (12 MP is 36 MB,
-//! the only large buffer: the display image is shrunk into its front and
-//! turned upright into the space after it). Either way the image is resized
-//! *before* being turned upright, so the rotation copies a 2048 px image,
-//! not the original, and the thumbnail is made from the display image.
+//! JPEGs, other subsamplings) is decoded whole to RGB here and then shrunk
+//! as three planes the same way. Either way the image is resized *before*
+//! being turned upright, so the rotation copies a 2048 px image, not the
+//! original, and the thumbnail is made from the display image.
 //!
 //! ```no_run
 //! use chevet_core::media::{PhotoLimits, prepare};
