@@ -9,8 +9,9 @@
 //! on the CI machines the kernel took 13 ms to provide its pages and 2 ms
 //! to take them back), nothing is converted to RGB and back, and the
 //! resize works on one and a half planes instead of three channels.
-//! Anything else (grey, CMYK, other subsamplings, PNG) goes the RGB way in
-//! `ingest`.
+//! Anything else (grey, CMYK, other subsamplings, PNG) is decoded whole to
+//! RGB by `ingest` and shrunk here as three full-size planes: one pixel type
+//! for the resizer, one orientation routine, one way to the encoder.
 
 use fast_image_resize as fir;
 use zune_core::colorspace::ColorSpace;
