@@ -335,8 +335,12 @@ mod tests {
 
     #[test]
     fn planes_give_the_picture_the_rgb_way_gives() {
-        for orientation in [1u8, 6, 3] {
-            let shot = Shot { width: 1800, height: 1200, orientation, quality: 90, seed: 4, exif: true };
+        // Sizes below and above the display's, odd ones (chroma rounded up),
+        // mirrored and turned.
+        for (width, height, orientation) in
+            [(1800, 1200, 1u8), (1800, 1200, 6), (2501, 1667, 7), (999, 1001, 2), (3001, 2001, 3)]
+        {
+            let shot = Shot { width, height, orientation, quality: 90, seed: 4, exif: true };
             let jpeg = camera_jpeg(&shot);
             let (mut decoder, _) = super::super::ingest::jpeg_headers(&jpeg, &PhotoLimits::default()).unwrap();
             assert!(takes(&mut decoder), "a camera's 4:2:0 JPEG goes the planar way");
