@@ -154,7 +154,7 @@ fn rgb_renditions(decoded: Decoded) -> Result<(PreparedImage, PreparedImage), Ph
 }
 
 /// The size that fits `long_side`, keeping the ratio; never enlarges.
-pub(super) fn fit(width: u32, height: u32, long_side: u32) -> (u32, u32) {
+fn fit(width: u32, height: u32, long_side: u32) -> (u32, u32) {
     let long = width.max(height);
     if long <= long_side {
         return (width, height);
@@ -287,7 +287,7 @@ pub(super) fn bands(h: u32, to_h: u32) -> impl Iterator<Item = Band> {
     })
 }
 
-pub(super) fn resize_failed(e: &dyn std::fmt::Display) -> PhotoError {
+fn resize_failed(e: &dyn std::fmt::Display) -> PhotoError {
     PhotoError::Encode(format!("resize: {e}"))
 }
 

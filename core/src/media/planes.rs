@@ -95,8 +95,7 @@ pub(super) fn rgb_renditions(
             shrinker.push(&mut resizer, row)?;
         }
     }
-    let [r, g, b] = finish_all(shrinkers)?;
-    let stored = Planes { layout: Layout::Rgb, width: to_w, height: to_h, planes: [r, g, b] };
+    let stored = Planes { layout: Layout::Rgb, width: to_w, height: to_h, planes: finish_all(shrinkers)? };
     finish(stored, orientation, &sizes, &mut resizer)
 }
 
@@ -115,7 +114,7 @@ fn finish(
 
 fn finish_all(shrinkers: Vec<PlaneShrinker>) -> Result<[Vec<u8>; 3], PhotoError> {
     let planes = shrinkers.into_iter().map(PlaneShrinker::finish).collect::<Result<Vec<_>, _>>()?;
-    planes.try_into().map_err(|_| PhotoError::Malformed("JPEG: missing plane".into()))
+    planes.try_into().map_err(|_| PhotoError::Malformed("missing plane".into()))
 }
 
 /// Decodes iMCU row by iMCU row, shrinking each plane as its rows come.
@@ -255,19 +254,19 @@ impl Planes {
         Planes { layout: self.layout, width: size.0, height: size.1, planes }
     }
 
-    /// The same image at `to_w` × `to_h` (made in one go: the thumbnail).
+    /// The same image at `to_w` × `to_h` (the thumbnail), through the same
+    /// shrinker as the decoder's rows.
     fn shrunk(&self, (to_w, to_h): (u32, u32), resizer: &mut fir::Resizer) -> Result<Planes, PhotoError> {
-        let mut planes: [Vec<u8>; 3] = Default::default();
-        for (i, out) in planes.iter_mut().enumerate() {
+        let mut shrinkers = Vec::with_capacity(3);
+        for (i, plane) in self.planes.iter().enumerate() {
             let ((w, h), (pw, ph)) = (self.size(i), plane_size(self.layout, i, to_w, to_h));
-            *out = vec![0u8; pw as usize * ph as usize];
-            for band in bands(h, ph) {
-                let src = &self.planes[i][band.v0 as usize * w as usize..band.v1 as usize * w as usize];
-                let dst = &mut out[band.d0 as usize * pw as usize..band.d1 as usize * pw as usize];
-                resize_band(resizer, src, w, dst, pw, &band)?;
+            let mut shrinker = PlaneShrinker::new(w, h, pw, ph);
+            for row in plane.chunks_exact(w as usize) {
+                shrinker.push(resizer, row)?;
             }
+            shrinkers.push(shrinker);
         }
-        Ok(Planes { layout: self.layout, width: to_w, height: to_h, planes })
+        Ok(Planes { layout: self.layout, width: to_w, height: to_h, planes: finish_all(shrinkers)? })
     }
 
     fn encode(&self) -> Result<PreparedImage, PhotoError> {
