@@ -90,11 +90,11 @@ pub struct PreparedPhoto {
 }
 
 /// Decoded pixels as stored in the file (before orientation), RGB8.
-struct Decoded {
-    rgb: Vec<u8>,
-    width: u32,
-    height: u32,
-    orientation: u8,
+pub(super) struct Decoded {
+    pub(super) rgb: Vec<u8>,
+    pub(super) width: u32,
+    pub(super) height: u32,
+    pub(super) orientation: u8,
 }
 
 /// Sniffs, checks, decodes, turns upright, resizes and re-encodes.
@@ -112,13 +112,13 @@ pub fn prepare(bytes: &[u8], limits: &PhotoLimits) -> Result<PreparedPhoto, Phot
         let (display, thumbnail) = if planes::takes(&mut decoder) {
             planes::renditions(decoder, orientation)?
         } else {
-            rgb_renditions(decode_jpeg_rgb(decoder, orientation)?)?
+            planes::rgb_renditions(&decode_jpeg_rgb(decoder, orientation)?)?
         };
         Ok(PreparedPhoto { display, thumbnail, source_format: SourceFormat::Jpeg, applied_orientation: orientation })
     } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
         let decoded = decode_png(bytes, limits)?;
         let orientation = decoded.orientation;
-        let (display, thumbnail) = rgb_renditions(decoded)?;
+        let (display, thumbnail) = planes::rgb_renditions(&decoded)?;
         Ok(PreparedPhoto { display, thumbnail, source_format: SourceFormat::Png, applied_orientation: orientation })
     } else {
         Err(PhotoError::NotAnImage)
@@ -147,12 +147,6 @@ impl Sizes {
     }
 }
 
-/// Display image and thumbnail from RGB pixels: the same planes as a
-/// camera's JPEG, three of them at full size.
-fn rgb_renditions(decoded: Decoded) -> Result<(PreparedImage, PreparedImage), PhotoError> {
-    planes::rgb_renditions(&decoded.rgb, decoded.width, decoded.height, decoded.orientation)
-}
-
 /// The size that fits `long_side`, keeping the ratio; never enlarges.
 fn fit(width: u32, height: u32, long_side: u32) -> (u32, u32) {
     let long = width.max(height);
@@ -169,7 +163,7 @@ fn fit(width: u32, height: u32, long_side: u32) -> (u32, u32) {
 #[cfg(test)]
 pub(super) fn rgb_renditions_of_jpeg(bytes: &[u8]) -> Result<(PreparedImage, PreparedImage), PhotoError> {
     let (decoder, orientation) = jpeg_headers(bytes, &PhotoLimits::default())?;
-    rgb_renditions(decode_jpeg_rgb(decoder, orientation)?)
+    planes::rgb_renditions(&decode_jpeg_rgb(decoder, orientation)?)
 }
 
 /// A JPEG decoder over the bytes in memory.

@@ -17,7 +17,9 @@ use fast_image_resize as fir;
 use zune_core::colorspace::ColorSpace;
 use zune_jpeg::RawImcuRowStatus;
 
-use super::ingest::{Band, Jpeg, PreparedImage, Sizes, bands, encode_rgb, encode_with, jpeg_error_text, resize_band};
+use super::ingest::{
+    Band, Decoded, Jpeg, PreparedImage, Sizes, bands, encode_rgb, encode_with, jpeg_error_text, resize_band,
+};
 use super::{PhotoError, orient};
 
 /// What the three planes are.
@@ -73,14 +75,11 @@ pub(super) fn renditions(decoder: Jpeg<'_>, orientation: u8) -> Result<(Prepared
     finish(stored, orientation, &sizes, &mut resizer)
 }
 
-/// The display image and thumbnail of RGB pixels (`width` × `height`, as
-/// stored), shrunk as three planes.
-pub(super) fn rgb_renditions(
-    rgb: &[u8],
-    width: u32,
-    height: u32,
-    orientation: u8,
-) -> Result<(PreparedImage, PreparedImage), PhotoError> {
+/// The display image and thumbnail of decoded RGB pixels, shrunk as three
+/// planes.
+pub(super) fn rgb_renditions(decoded: &Decoded) -> Result<(PreparedImage, PreparedImage), PhotoError> {
+    let Decoded { rgb, width, height, orientation } = decoded;
+    let (width, height, orientation) = (*width, *height, *orientation);
     let sizes = Sizes::new(width, height, orientation);
     let (to_w, to_h) = sizes.stored;
     let mut resizer = fir::Resizer::new();
