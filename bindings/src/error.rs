@@ -72,6 +72,7 @@ impl From<CoreError> for ChevetError {
             | CoreError::CorruptRecord { .. }
             | CoreError::MisplacedRecord { .. }
             | CoreError::UndecodableRecord { .. }
+            | CoreError::InvalidPulled { .. }
             | CoreError::DatabaseCorrupt(_)
             | CoreError::SchemaTooNew { .. }
             | CoreError::AuditChainBroken { .. } => ChevetError::StoreDamaged { reason: text },
@@ -84,6 +85,12 @@ impl From<CoreError> for ChevetError {
             CoreError::FirstPinUnavailable { reason, .. } => ChevetError::FirstPinUnavailable { reason: reason.into() },
             CoreError::PermissionDenied { permission, .. } => {
                 ChevetError::PermissionDenied { permission: permission.into() }
+            }
+            CoreError::UnknownAuthor { .. } => ChevetError::PermissionDenied { permission: "known_author".into() },
+            CoreError::AuthorOutsideUnit { .. } => ChevetError::PermissionDenied { permission: "works_in_unit".into() },
+            CoreError::ForeignDevice { .. } => ChevetError::PermissionDenied { permission: "this_device".into() },
+            CoreError::IdentityStatusFromInsi { .. } => {
+                ChevetError::InvalidInput { field: "identity".into(), reason: "RECUP and QUAL come from INSi".into() }
             }
             CoreError::InvalidIns(reason) => ChevetError::InvalidInput { field: "ins".into(), reason: reason.into() },
             CoreError::IdentityLocked { .. } => {

@@ -8,6 +8,8 @@
 #[cfg(feature = "bench")]
 mod bench;
 mod care_plan;
+#[cfg(feature = "demo")]
+mod demo;
 mod error;
 mod logging;
 mod records;

@@ -55,15 +55,6 @@ pub struct RoundInfo {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct DemoInfo {
-    pub unit_ids: Vec<String>,
-    pub nurse_id: String,
-    pub care_aide_id: String,
-    pub resident_ids: Vec<String>,
-    pub pin: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct PhotoInfo {
     pub photo_id: String,
     pub display_width: u32,
@@ -124,19 +115,6 @@ impl ChevetStore {
 
     pub fn device_id(&self) -> Result<String> {
         Ok(self.core()?.device_id().to_string())
-    }
-
-    /// Fills an empty store with the demo EHPAD (for the demo mode and tests).
-    pub fn seed_demo(&self, units: u32, residents_per_unit: u32, history_days: u32) -> Result<DemoInfo> {
-        let store = self.core()?;
-        let d = chevet_core::demo::seed(&store, units as usize, residents_per_unit as usize, history_days)?;
-        Ok(DemoInfo {
-            unit_ids: d.units.iter().map(|u| u.id.to_string()).collect(),
-            nurse_id: d.nurse.id.to_string(),
-            care_aide_id: d.care_aide.id.to_string(),
-            resident_ids: d.residents.iter().map(|r| r.id.to_string()).collect(),
-            pin: chevet_core::demo::DEMO_PIN.to_owned(),
-        })
     }
 
     /// The round of a unit between two times: residents in room order,

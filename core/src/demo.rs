@@ -95,7 +95,7 @@ pub struct DemoReference {
 }
 
 fn demo_staff(name: &str, role: Role) -> Staff {
-    Staff { id: Uuid::now_v7(), display_name: name.into(), role, rpps: None, first_pin_code: None }
+    Staff { id: Uuid::now_v7(), display_name: name.into(), role, rpps: None, first_pin_code: None, units: Vec::new() }
 }
 
 pub fn demo_reference(units: usize) -> DemoReference {
@@ -120,6 +120,7 @@ pub fn demo_reference(units: usize) -> DemoReference {
 
 pub fn seed(store: &Store, units: usize, per_unit: usize, history_days: u32) -> Result<Demo> {
     let tz = TimeZone::get("Europe/Paris").map_err(|_| CoreError::invalid("time_zone", "tzdb missing"))?;
+    store.mark_demo()?;
     let mut rng = DemoRng::new(0x00C4_E7E7);
     let DemoReference { establishment, units: unit_list, nurse, care_aide } = demo_reference(units);
     store.provision_establishment(&establishment)?;
@@ -128,7 +129,7 @@ pub fn seed(store: &Store, units: usize, per_unit: usize, history_days: u32) -> 
     }
     let manager = demo_staff("Sophie Marchand", Role::HealthManager);
     for s in [&nurse, &care_aide, &manager] {
-        store.provision_staff(s, Some(DEMO_PIN))?;
+        store.provision_staff_with_pin(s, DEMO_PIN)?;
     }
     store.sign_in(nurse.id, DEMO_PIN)?;
 
@@ -182,7 +183,7 @@ pub fn seed(store: &Store, units: usize, per_unit: usize, history_days: u32) -> 
                 admitted_on: start,
                 discharged_on: None,
             };
-            store.create_resident(&resident)?;
+            store.provision_resident(&resident)?;
             for act in care_plan_for(&resident, start, &mut rng) {
                 store.create_planned_act(&act)?;
             }

@@ -35,6 +35,11 @@ pub enum CoreError {
     #[error("undecodable payload in {table} record {id}")]
     UndecodableRecord { table: &'static str, id: Uuid },
 
+    /// A pulled record breaks the domain's rules (a hub bug or a hostile
+    /// hub): it is kept out, never shown half-valid.
+    #[error("pulled {table} record {id} fails validation")]
+    InvalidPulled { table: &'static str, id: Uuid },
+
     // --- database --------------------------------------------------------------
     /// SQLite reports the file damaged (truncated, overwritten, not a database).
     #[error("database file is damaged: {0}")]
@@ -69,6 +74,15 @@ pub enum CoreError {
     /// A PIN that is too weak or malformed was offered at enrolment.
     #[error("PIN refused: {0}")]
     WeakPin(&'static str),
+    /// A record's author is not a professional known here.
+    #[error("author {staff_id} is not a known professional")]
+    UnknownAuthor { staff_id: Uuid },
+    /// A record's author does not work in the unit of the resident it is about.
+    #[error("author {staff_id} does not work in unit {unit_id}")]
+    AuthorOutsideUnit { staff_id: Uuid, unit_id: Uuid },
+    /// A record says it was made on another device than the one sending it.
+    #[error("record signed by device {device_id}, not by the device that sent it")]
+    ForeignDevice { device_id: Uuid },
     /// The signed-in user's role lacks the permission for this write.
     #[error("staff {staff_id} lacks permission {permission}")]
     PermissionDenied { staff_id: Uuid, permission: &'static str },
@@ -80,6 +94,9 @@ pub enum CoreError {
     /// The identity traits are read-only (status RECUP or QUAL).
     #[error("identity traits of resident {resident_id} are read-only for its status")]
     IdentityLocked { resident_id: Uuid },
+    /// Only INSi, through the hub, makes an identity RECUP or QUAL.
+    #[error("identity of resident {resident_id}: RECUP and QUAL are set from INSi by the hub, not by a device")]
+    IdentityStatusFromInsi { resident_id: Uuid },
     /// A measurement outside what a living person can show.
     #[error("implausible value for {code}: outside {min}..={max} {unit}")]
     ImplausibleValue { code: &'static str, unit: &'static str, min: f64, max: f64 },

@@ -9,6 +9,7 @@
 
 pub mod clinical;
 pub mod crypto;
+#[cfg(feature = "demo")]
 pub mod demo;
 pub mod domain;
 pub mod error;

@@ -46,7 +46,12 @@ fn database_files_hold_no_personal_data() {
         admitted_on: date(2025, 3, 1),
         discharged_on: None,
     };
-    f.store.create_resident(&r).unwrap();
+    // Qualified identities come from the hub; the local edit puts the whole
+    // record (names, INS, trusted person) in the outbox.
+    f.store.provision_resident(&r).unwrap();
+    let changes =
+        ResidentChanges { allergies: Some(vec!["Amoxicilline".into(), "Latex".into()]), ..Default::default() };
+    f.store.update_resident(r.id, 1, &changes).unwrap();
     let at = monday_10h();
     let facts = vec![
         Fact::Transmission(Transmission {
@@ -127,5 +132,6 @@ fn database_files_hold_no_personal_data() {
         }
     }
     // Still readable through the store.
-    assert_eq!(f.store.resident(r.id).unwrap().0, r);
+    let (read, version) = f.store.resident(r.id).unwrap();
+    assert_eq!((read.identity, read.allergies.len(), version), (r.identity, 2, 2));
 }

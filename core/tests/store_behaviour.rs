@@ -191,8 +191,9 @@ fn a_first_pin_is_set_on_a_new_tablet_with_the_establishments_code() {
         role: Role::Nurse,
         rpps: None,
         first_pin_code: Some(issued),
+        units: Vec::new(),
     };
-    f.store.provision_staff(&newcomer, None).unwrap();
+    f.store.provision_staff(&newcomer).unwrap();
     let (_, expired) = chevet_core::store::issue_first_pin_code(cost, monday_10h()).unwrap();
     let late = Staff {
         id: Uuid::now_v7(),
@@ -200,11 +201,11 @@ fn a_first_pin_is_set_on_a_new_tablet_with_the_establishments_code() {
         first_pin_code: Some(expired),
         ..newcomer.clone()
     };
-    f.store.provision_staff(&late, None).unwrap();
+    f.store.provision_staff(&late).unwrap();
     // Never given a code: the establishment must issue one.
     let uncoded =
         Staff { id: Uuid::now_v7(), display_name: "Sans code".into(), first_pin_code: None, ..newcomer.clone() };
-    f.store.provision_staff(&uncoded, None).unwrap();
+    f.store.provision_staff(&uncoded).unwrap();
 
     let account = |id| f.store.staff_accounts().unwrap().into_iter().find(|a| a.staff_id == id).unwrap();
     assert!(!account(newcomer.id).pin_set && account(newcomer.id).first_pin_possible);
@@ -228,9 +229,7 @@ fn a_first_pin_is_set_on_a_new_tablet_with_the_establishments_code() {
     f.store.lock();
     f.store.sign_in(newcomer.id, "2580").unwrap();
     // A pulled update of the staff record keeps the PIN set here.
-    f.store
-        .provision_staff(&Staff { display_name: "Nouvelle IDE (nom d'usage)".into(), ..newcomer.clone() }, None)
-        .unwrap();
+    f.store.provision_staff(&Staff { display_name: "Nouvelle IDE (nom d'usage)".into(), ..newcomer.clone() }).unwrap();
     f.store.lock();
     f.store.sign_in(newcomer.id, "2580").unwrap();
 
@@ -243,7 +242,7 @@ fn a_first_pin_is_set_on_a_new_tablet_with_the_establishments_code() {
     // Guessing codes locks the account like guessing PINs.
     let other_code = chevet_core::store::issue_first_pin_code(cost, monday_10h() + day).unwrap().1;
     let guessed = Staff { id: Uuid::now_v7(), first_pin_code: Some(other_code), ..newcomer.clone() };
-    f.store.provision_staff(&guessed, None).unwrap();
+    f.store.provision_staff(&guessed).unwrap();
     for _ in 1..MAX_PIN_ATTEMPTS {
         assert!(matches!(f.store.set_first_pin(guessed.id, wrong, "2580"), Err(CoreError::WrongFirstPinCode { .. })));
     }
@@ -458,7 +457,7 @@ fn search_by_name_prefix_without_accents_and_by_ins() {
     let m = matricule_with_key(2_360_569_123_045).unwrap();
     let a = resident(unit, "Lefèvre", "Hélène", "12", Some(m.clone()));
     let b = resident(unit, "Lefort", "Jacques", "14", None);
-    f.store.create_resident(&a).unwrap();
+    f.store.provision_resident(&a).unwrap(); // qualified: comes from the hub
     f.store.create_resident(&b).unwrap();
     let names =
         |q: &str| -> Vec<String> { f.store.search_residents(q).unwrap().into_iter().map(|s| s.display_name).collect() };
@@ -478,7 +477,12 @@ fn qualified_identity_traits_are_read_only_and_updates_check_versions() {
     let (f, d) = seeded(0, 0);
     let m = matricule_with_key(2_360_569_123_045).unwrap();
     let a = resident(d.units[0].id, "Lefèvre", "Hélène", "12", Some(m));
-    f.store.create_resident(&a).unwrap();
+    // A device may not admit a qualified identity itself (only INSi, through
+    // the hub, qualifies one): refused, nothing written.
+    let before = footprint(&f);
+    assert!(matches!(f.store.create_resident(&a), Err(CoreError::IdentityStatusFromInsi { .. })));
+    assert_eq!(footprint(&f), before);
+    f.store.provision_resident(&a).unwrap();
     let mut id = a.identity.clone();
     id.traits.birth_name = "Lefebvre".into();
     let before = footprint(&f);
@@ -495,10 +499,10 @@ fn qualified_identity_traits_are_read_only_and_updates_check_versions() {
         f.store.update_resident(a.id, 1, &ResidentChanges { room: Some("15".into()), ..Default::default() }),
         Err(CoreError::VersionConflict { expected: 1, found: 2, .. })
     ));
-    // Never synced: the change goes out as the whole new state, on base 0.
+    // The change goes out as the whole new state, on the hub's version.
     let ops = f.store.pending_operations(100).unwrap();
     let update = ops.iter().rfind(|o| o.entity == "resident" && o.entity_id == a.id).unwrap();
-    assert_eq!(update.base_version, Some(0));
+    assert_eq!(update.base_version, Some(1));
     assert_eq!(update.payload["op"], "replace");
     assert_eq!(update.payload["value"]["room"], "14");
 }

@@ -47,7 +47,7 @@ impl Tablet {
         let t = Tablet { name, store, client };
         t.sync().await?;
         for s in staff {
-            t.store.provision_staff(s, Some(DEMO_PIN))?;
+            t.store.provision_staff_with_pin(s, DEMO_PIN)?;
         }
         Ok(t)
     }

@@ -133,8 +133,14 @@ fn admin(storage: Storage, args: &[String]) -> CliResult {
                 "manager" => Role::HealthManager,
                 other => return Err(format!("unknown role {other}")),
             };
-            let s =
-                Staff { id: Uuid::now_v7(), display_name: name.to_string(), role, rpps: None, first_pin_code: None };
+            let s = Staff {
+                id: Uuid::now_v7(),
+                display_name: name.to_string(),
+                role,
+                rpps: None,
+                first_pin_code: None,
+                units: Vec::new(),
+            };
             e(admin.put_staff(uuid(tenant)?, &s))?;
             println!("{}", s.id);
         }

@@ -4,7 +4,11 @@
 
 use std::collections::BTreeSet;
 
-use chevet_core::domain::{Fact, PlannedAct, Resident, Round, Wound};
+use std::collections::HashMap;
+
+use chevet_core::CoreError;
+use chevet_core::domain::rules::{self, DocumentKind, Origin, RecordLookup, TimeWindow};
+use chevet_core::domain::{Fact, PlannedAct, Resident, Round, Staff, Wound};
 use chevet_protocol::{
     Change, EnrolRequest, EnrolResponse, Entity, MAX_PULL_LIMIT, MAX_PUSH_OPS, OpOutcome, OpResult, Operation,
     PullResponse, PushRequest, PushResponse, RejectCode,
@@ -59,7 +63,7 @@ pub fn push(tx: &mut dyn Tx, device: &DeviceAuth, req: PushRequest, now_ms: i64)
     }
     let ids: Vec<Uuid> = req.ops.iter().map(|o| o.op_id).collect();
     let mut answered = tx.op_outcomes(&ids)?;
-    let mut units = UnitCache::default();
+    let mut units = BatchCache::default();
     let mut results = Vec::with_capacity(req.ops.len());
     let mut fresh: Vec<(&Operation, OpOutcome)> = Vec::with_capacity(req.ops.len());
     let mut last_seq = 0;
@@ -87,9 +91,94 @@ pub fn push(tx: &mut dyn Tx, device: &DeviceAuth, req: PushRequest, now_ms: i64)
     Ok(PushResponse { results, hub_time_ms: now_ms })
 }
 
-/// Residents' units looked up during one push (a batch is mostly a few residents).
+/// What one push looked up, kept for the rest of the batch (a batch is
+/// mostly a few residents, their planned acts and one or two authors).
 #[derive(Default)]
-struct UnitCache(std::collections::HashMap<Uuid, Uuid>);
+struct BatchCache {
+    units: HashMap<Uuid, Uuid>,
+    staff: HashMap<Uuid, Option<Staff>>,
+    acts: HashMap<Uuid, Option<PlannedAct>>,
+}
+
+/// The shared rules' look-ups (`chevet_core::domain::rules`), answered from
+/// the hub's database within the tenant. A storage failure is kept aside and
+/// returned as itself, not as a refusal of the operation.
+struct HubLookup<'a> {
+    tx: &'a mut dyn Tx,
+    tenant: Uuid,
+    cache: &'a mut BatchCache,
+    failed: Option<HubError>,
+}
+
+impl HubLookup<'_> {
+    fn document<T: serde::de::DeserializeOwned>(&mut self, entity: Entity, id: Uuid) -> chevet_core::Result<Option<T>> {
+        match self.tx.document(self.tenant, id) {
+            Ok(Some(doc)) if doc.entity == entity => Ok(serde_json::from_value(Value::Object(doc.state)).ok()),
+            Ok(_) => Ok(None),
+            Err(e) => {
+                self.failed = Some(e);
+                Err(CoreError::Database("hub storage failed".into()))
+            }
+        }
+    }
+
+    /// The outcome of a rule check: a refusal, or the storage error it met.
+    fn finish<T>(self, checked: chevet_core::Result<T>) -> HubResult<Result<T, Reject>> {
+        if let Some(e) = self.failed {
+            return Err(e);
+        }
+        Ok(checked.map_err(|e| refusal(&e)))
+    }
+}
+
+impl RecordLookup for HubLookup<'_> {
+    fn staff(&mut self, id: Uuid) -> chevet_core::Result<Option<Staff>> {
+        if let Some(s) = self.cache.staff.get(&id) {
+            return Ok(s.clone());
+        }
+        let s: Option<Staff> = self.document(Entity::Staff, id)?;
+        self.cache.staff.insert(id, s.clone());
+        Ok(s)
+    }
+
+    fn planned_act(&mut self, id: Uuid) -> chevet_core::Result<Option<PlannedAct>> {
+        if let Some(a) = self.cache.acts.get(&id) {
+            return Ok(a.clone());
+        }
+        let a: Option<PlannedAct> = self.document(Entity::PlannedAct, id)?;
+        self.cache.acts.insert(id, a.clone());
+        Ok(a)
+    }
+
+    fn wound(&mut self, id: Uuid) -> chevet_core::Result<Option<Wound>> {
+        self.document(Entity::Wound, id)
+    }
+
+    fn fact(&mut self, id: Uuid) -> chevet_core::Result<Option<Fact>> {
+        match self.tx.fact(self.tenant, id) {
+            Ok(v) => Ok(v.and_then(|v| serde_json::from_value(v).ok())),
+            Err(e) => {
+                self.failed = Some(e);
+                Err(CoreError::Database("hub storage failed".into()))
+            }
+        }
+    }
+}
+
+/// A domain rule's refusal as the device hears it. The core's messages name
+/// kinds and ids only, so they can travel as the reason.
+fn refusal(e: &CoreError) -> Reject {
+    let code = match e {
+        CoreError::UnknownAuthor { .. }
+        | CoreError::AuthorOutsideUnit { .. }
+        | CoreError::ForeignDevice { .. }
+        | CoreError::PermissionDenied { .. }
+        | CoreError::IdentityLocked { .. }
+        | CoreError::IdentityStatusFromInsi { .. } => RejectCode::Forbidden,
+        _ => RejectCode::Invalid,
+    };
+    Reject(code, e.to_string())
+}
 
 fn in_scope(device: &DeviceAuth, unit: Uuid) -> Result<(), Reject> {
     if device.units.contains(&unit) {
@@ -101,21 +190,21 @@ fn in_scope(device: &DeviceAuth, unit: Uuid) -> Result<(), Reject> {
 
 /// The unit a resident belongs to on the hub.
 fn resident_unit(tx: &mut dyn Tx, tenant: Uuid, resident: Uuid) -> HubResult<Result<Uuid, Reject>> {
-    resident_unit_cached(tx, tenant, resident, &mut UnitCache::default())
+    resident_unit_cached(tx, tenant, resident, &mut BatchCache::default())
 }
 
 fn resident_unit_cached(
     tx: &mut dyn Tx,
     tenant: Uuid,
     resident: Uuid,
-    cache: &mut UnitCache,
+    cache: &mut BatchCache,
 ) -> HubResult<Result<Uuid, Reject>> {
-    if let Some(u) = cache.0.get(&resident) {
+    if let Some(u) = cache.units.get(&resident) {
         return Ok(Ok(*u));
     }
     let found = resident_unit_uncached(tx, tenant, resident)?;
     if let Ok(u) = found {
-        cache.0.insert(resident, u);
+        cache.units.insert(resident, u);
     }
     Ok(found)
 }
@@ -135,25 +224,27 @@ fn apply(
     tx: &mut dyn Tx,
     device: &DeviceAuth,
     op: &Operation,
-    units: &mut UnitCache,
+    cache: &mut BatchCache,
     now_ms: i64,
 ) -> HubResult<Result<OpOutcome, Reject>> {
     if op.entity.is_reference() {
         return Ok(Err(Reject(RejectCode::ReadOnly, "reference data is pull-only".into())));
     }
     if op.entity == Entity::Fact {
-        return apply_fact(tx, device, op, units, now_ms);
+        return apply_fact(tx, device, op, cache, now_ms);
     }
-    // A document change may move a resident: forget what this batch knew.
-    units.0.remove(&op.entity_id);
-    apply_document(tx, device, op, now_ms)
+    // A document change may move a resident or change a planned act:
+    // forget what this batch knew of it.
+    cache.units.remove(&op.entity_id);
+    cache.acts.remove(&op.entity_id);
+    apply_document(tx, device, op, cache, now_ms)
 }
 
 fn apply_fact(
     tx: &mut dyn Tx,
     device: &DeviceAuth,
     op: &Operation,
-    units: &mut UnitCache,
+    cache: &mut BatchCache,
     now_ms: i64,
 ) -> HubResult<Result<OpOutcome, Reject>> {
     let fact: Fact = match serde_json::from_value(op.payload.clone()) {
@@ -163,14 +254,20 @@ fn apply_fact(
     if fact.id() != op.entity_id {
         return Ok(Err(malformed("fact id differs from entity_id")));
     }
-    if fact.validate().is_err() {
-        return Ok(Err(malformed("fact fails validation")));
-    }
-    let unit = match resident_unit_cached(tx, device.tenant_id, fact.resident_id(), units)? {
+    let unit = match resident_unit_cached(tx, device.tenant_id, fact.resident_id(), cache)? {
         Ok(u) => u,
         Err(r) => return Ok(Err(r)),
     };
     if let Err(r) = in_scope(device, unit) {
+        return Ok(Err(r));
+    }
+    // The tablet's own rules, run again here: content, signing device,
+    // author's unit and role, what the fact points to, clinical time.
+    let now = jiff::Timestamp::from_millisecond(now_ms).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+    let origin = Origin { device: device.device_id, unit };
+    let mut lookup = HubLookup { tx: &mut *tx, tenant: device.tenant_id, cache, failed: None };
+    let checked = rules::check_fact(&mut lookup, &fact, origin, now, TimeWindow::HUB);
+    if let Err(r) = lookup.finish(checked)? {
         return Ok(Err(r));
     }
     let change = Change {
@@ -187,26 +284,30 @@ fn apply_fact(
 /// A document state decoded and validated as its domain type: its id, and
 /// its unit (Ok) or, for records that hang on a resident, the resident (Err).
 fn identify(entity: Entity, state: &Value) -> Result<(Uuid, Result<Uuid, Uuid>), Reject> {
-    fn check<T: serde::de::DeserializeOwned>(state: &Value, valid: impl Fn(&T) -> bool) -> Result<T, Reject> {
+    fn check<T: serde::de::DeserializeOwned>(
+        state: &Value,
+        valid: impl Fn(&T) -> chevet_core::Result<()>,
+    ) -> Result<T, Reject> {
         let v: T =
             serde_json::from_value(state.clone()).map_err(|_| malformed("state is not the entity's structure"))?;
-        if valid(&v) { Ok(v) } else { Err(malformed("state fails validation")) }
+        valid(&v).map_err(|e| refusal(&e))?;
+        Ok(v)
     }
     Ok(match entity {
         Entity::Resident => {
-            let r = check::<Resident>(state, |r| r.validate().is_ok())?;
+            let r = check::<Resident>(state, Resident::validate)?;
             (r.id, Ok(r.unit_id))
         }
         Entity::Round => {
-            let r = check::<Round>(state, |r| r.validate().is_ok())?;
+            let r = check::<Round>(state, Round::validate)?;
             (r.id, Ok(r.unit_id))
         }
         Entity::PlannedAct => {
-            let p = check::<PlannedAct>(state, |p| p.validate().is_ok())?;
+            let p = check::<PlannedAct>(state, PlannedAct::validate)?;
             (p.id, Err(p.resident_id))
         }
         Entity::Wound => {
-            let w = check::<Wound>(state, |w| w.validate().is_ok())?;
+            let w = check::<Wound>(state, Wound::validate)?;
             (w.id, Err(w.resident_id))
         }
         _ => return Err(malformed("not a document")),
@@ -239,6 +340,7 @@ fn apply_document(
     tx: &mut dyn Tx,
     device: &DeviceAuth,
     op: &Operation,
+    cache: &mut BatchCache,
     now_ms: i64,
 ) -> HubResult<Result<OpOutcome, Reject>> {
     let (kind, value) = match (op.payload.get("op").and_then(Value::as_str), op.payload.get("value")) {
@@ -246,6 +348,16 @@ fn apply_document(
         _ => {
             return Ok(Err(malformed("document payload needs op create|replace and an object value")));
         }
+    };
+    let document_kind = match op.entity {
+        Entity::Resident => DocumentKind::Resident,
+        Entity::PlannedAct => DocumentKind::PlannedAct,
+        Entity::Wound => DocumentKind::Wound,
+        Entity::Round => DocumentKind::Round,
+        _ => return Ok(Err(malformed("not a document"))),
+    };
+    let Some(author) = op.payload.get("author").and_then(Value::as_str).and_then(|a| Uuid::try_parse(a).ok()) else {
+        return Ok(Err(Reject(RejectCode::Forbidden, "a document change names its author".into())));
     };
     let tenant = device.tenant_id;
     let unit = match document_unit(tx, tenant, op.entity, op.entity_id, value)? {
@@ -256,9 +368,21 @@ fn apply_document(
         return Ok(Err(r));
     }
     let device_state = value.as_object().cloned().unwrap_or_default();
-    let Some(current) = tx.document(tenant, op.entity_id)? else {
+    let current = tx.document(tenant, op.entity_id)?;
+    // The author works in the unit (both units, for a resident who moves)
+    // with the role this document needs: the tablet's rule, run again.
+    let units: Vec<Uuid> = [Some(unit), current.as_ref().and_then(|c| c.unit_id)].into_iter().flatten().collect();
+    let mut lookup = HubLookup { tx: &mut *tx, tenant, cache, failed: None };
+    let checked = rules::check_document_author(&mut lookup, document_kind, author, &units);
+    if let Err(r) = lookup.finish(checked)? {
+        return Ok(Err(r));
+    }
+    let Some(current) = current else {
         if kind != "create" {
             return Ok(Err(Reject(RejectCode::UnknownBase, "replace of a document the hub does not have".into())));
+        }
+        if let Err(r) = identity_change(op, None, &device_state) {
+            return Ok(Err(r));
         }
         let changed: BTreeSet<String> = device_state.keys().cloned().collect();
         save(tx, device, op, unit, 1, &device_state, &changed, now_ms)?;
@@ -288,8 +412,10 @@ fn apply_document(
         .flat_map(|v| v.changed)
         .collect();
     let m = merge::merge(&base_state, &current.state, &device_state, &changed_by_others);
+    if let Err(r) = identity_change(op, Some(&current.state), &m.state) {
+        return Ok(Err(r));
+    }
     let proposal = op.entity == Entity::PlannedAct && !m.conflicts.is_empty();
-    // The merged state must still be a valid document; if not, nothing applies.
     // The merged state must still be a valid document; if not, nothing applies.
     let merged_unit = document_unit(tx, tenant, op.entity, op.entity_id, &Value::Object(m.state.clone()))?;
     let merged_valid = merged_unit.is_ok();
@@ -331,6 +457,24 @@ fn apply_document(
         conflicts.len()
     );
     Ok(Ok(OpOutcome::Conflict { version, conflicts, proposal: record.proposal }))
+}
+
+/// For a resident, what the change would make of the identity, checked by
+/// the tablet's rule: an INSi identity's traits and status are the hub's.
+fn identity_change(
+    op: &Operation,
+    before: Option<&Map<String, Value>>,
+    after: &Map<String, Value>,
+) -> Result<(), Reject> {
+    if op.entity != Entity::Resident {
+        return Ok(());
+    }
+    let identity = |state: &Map<String, Value>| {
+        state.get("identity").cloned().and_then(|v| serde_json::from_value::<chevet_core::domain::Identity>(v).ok())
+    };
+    let after = identity(after).ok_or_else(|| malformed("resident without a readable identity"))?;
+    let before = before.and_then(identity);
+    rules::check_identity_change(op.entity_id, before.as_ref(), &after).map_err(|e| refusal(&e))
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -65,6 +65,8 @@ fn sqlite() -> (tempfile::TempDir, SqliteBackend) {
 /// A tenant with an establishment, two units, one resident in each.
 struct World {
     tenant: Uuid,
+    /// A nurse of every unit: the author of the tests' records.
+    nurse: Uuid,
     units: [Uuid; 2],
     residents: [Resident; 2],
 }
@@ -81,6 +83,15 @@ fn world<B: Backend>(b: &B, name: &str) -> World {
         alert_settings: None,
     };
     admin.put_establishment(tenant, &est).unwrap();
+    let nurse = Staff {
+        id: Uuid::now_v7(),
+        display_name: "IDE".into(),
+        role: Role::Nurse,
+        rpps: None,
+        first_pin_code: None,
+        units: Vec::new(),
+    };
+    admin.put_staff(tenant, &nurse).unwrap();
     let mut units = [Uuid::nil(); 2];
     let mut residents = Vec::new();
     for (i, u) in units.iter_mut().enumerate() {
@@ -94,7 +105,7 @@ fn world<B: Backend>(b: &B, name: &str) -> World {
         let doc = b.transaction(Scope::Admin, |tx| tx.document(tenant, id)).unwrap().unwrap();
         residents.push(serde_json::from_value(serde_json::Value::Object(doc.state)).unwrap());
     }
-    World { tenant, units, residents: residents.try_into().unwrap() }
+    World { tenant, nurse: nurse.id, units, residents: residents.try_into().unwrap() }
 }
 
 fn enrol<B: Backend>(b: &B, w: &World, units: &[Uuid]) -> DeviceAuth {
@@ -105,7 +116,8 @@ fn enrol<B: Backend>(b: &B, w: &World, units: &[Uuid]) -> DeviceAuth {
     b.transaction(Scope::Hub, |tx| tx.device_by_credential(&hash)).unwrap().expect("credential works")
 }
 
-fn fact_op(resident: Uuid, seq: i64) -> Operation {
+/// A pulse taken now by `author` on device `d`.
+fn fact_op(d: &DeviceAuth, author: Uuid, resident: Uuid, seq: i64) -> Operation {
     let fact = Fact::Observation(Observation {
         id: Uuid::now_v7(),
         resident_id: resident,
@@ -113,8 +125,8 @@ fn fact_op(resident: Uuid, seq: i64) -> Operation {
         value: ObservationValue::Quantity(72.0),
         method: None,
         meta: RecordMeta {
-            author: Uuid::now_v7(),
-            device: Uuid::now_v7(),
+            author,
+            device: d.device_id,
             clinical_time: jiff::Timestamp::now(),
             recorded_at: jiff::Timestamp::now(),
         },
@@ -163,7 +175,7 @@ fn suite<B: Backend>(b: &B) {
     assert!(b.transaction(Scope::Hub, |tx| tx.device_by_credential(&[0; 32])).unwrap().is_none());
 
     // A fact applies once; its replay answers the same, marked duplicate.
-    let op = fact_op(w.residents[0].id, 1);
+    let op = fact_op(&d1, w.nurse, w.residents[0].id, 1);
     let first = push(b, &d1, vec![op.clone()]);
     assert_eq!(first.results[0].outcome, OpOutcome::Applied { version: None });
     let replay = push(b, &d1, vec![op.clone()]);
@@ -171,8 +183,8 @@ fn suite<B: Backend>(b: &B) {
     assert_eq!(replay.results[0].outcome, first.results[0].outcome);
 
     // Out of scope, malformed and read-only operations are rejected one by one.
-    let mut bad = fact_op(w.residents[1].id, 2);
-    let resp = push(b, &d1, vec![bad.clone(), fact_op(w.residents[0].id, 3)]);
+    let mut bad = fact_op(&d1, w.nurse, w.residents[1].id, 2);
+    let resp = push(b, &d1, vec![bad.clone(), fact_op(&d1, w.nurse, w.residents[0].id, 3)]);
     assert!(matches!(resp.results[0].outcome, OpOutcome::Rejected { code: RejectCode::OutOfScope, .. }));
     assert!(matches!(resp.results[1].outcome, OpOutcome::Applied { .. }));
     bad.op_id = Uuid::now_v7();
@@ -201,7 +213,7 @@ fn suite<B: Backend>(b: &B) {
             base_version: Some(1),
             hlc: 0,
             clinical_time_ms: now(),
-            payload: json!({"op": "replace", "value": next}),
+            payload: json!({"op": "replace", "value": next, "author": w.nurse}),
         };
         push(b, d, vec![op]).results.remove(0).outcome
     };
@@ -221,7 +233,7 @@ fn suite<B: Backend>(b: &B) {
 
     // Pull: paged, in order, scoped to the device's units and tenant.
     for i in 0..7 {
-        push(b, &d2, vec![fact_op(w.residents[0].id, 20 + i)]);
+        push(b, &d2, vec![fact_op(&d2, w.nurse, w.residents[0].id, 20 + i)]);
     }
     let all = pull_all(b, &d1, 1000);
     let paged = pull_all(b, &d1, 3);
@@ -248,14 +260,20 @@ fn suite<B: Backend>(b: &B) {
     assert!(matches!(stale, Err(HubError::Resnapshot)), "{stale:?}");
     assert_eq!(latest(pull_all(b, &d1, 3)), before, "the snapshot is the state");
     // Changes after the compaction still arrive, after the snapshot.
-    push(b, &d1, vec![fact_op(w.residents[0].id, 99)]);
+    push(b, &d1, vec![fact_op(&d1, w.nurse, w.residents[0].id, 99)]);
     assert_eq!(pull_all(b, &d1, 1000).len(), before.len() + 1);
 
     // A first-PIN code reaches the devices inside the staff record, as a
     // verifier with an expiry; never as the code.
     let admin = Admin::new(b);
-    let nurse =
-        Staff { id: Uuid::now_v7(), display_name: "IDE".into(), role: Role::Nurse, rpps: None, first_pin_code: None };
+    let nurse = Staff {
+        id: Uuid::now_v7(),
+        display_name: "IDE".into(),
+        role: Role::Nurse,
+        rpps: None,
+        first_pin_code: None,
+        units: Vec::new(),
+    };
     admin.put_staff(w.tenant, &nurse).unwrap();
     let pin_code = admin.first_pin_code(w.tenant, nurse.id, 72).unwrap();
     let doc = b.transaction(Scope::Admin, |tx| tx.document(w.tenant, nurse.id)).unwrap().unwrap();
@@ -281,13 +299,18 @@ fn pull_never_skips<B: Backend>(b: Arc<B>) {
     let writers: Vec<DeviceAuth> = (0..4).map(|_| enrol(&*b, &w, &[w.units[0]])).collect();
     let reader = enrol(&*b, &w, &[w.units[0]]);
     let done = Arc::new(AtomicBool::new(false));
-    let resident = w.residents[0].id;
+    let (resident, nurse) = (w.residents[0].id, w.nurse);
 
     let slow = {
         let (b, d) = (b.clone(), writers[0].clone());
         std::thread::spawn(move || {
             b.transaction(Scope::Device(&d), |tx| {
-                sync::push(tx, &d, PushRequest { ops: vec![fact_op(resident, 1)], device_time_ms: now() }, now())?;
+                sync::push(
+                    tx,
+                    &d,
+                    PushRequest { ops: vec![fact_op(&d, nurse, resident, 1)], device_time_ms: now() },
+                    now(),
+                )?;
                 std::thread::sleep(Duration::from_millis(1500));
                 Ok(())
             })
@@ -301,7 +324,7 @@ fn pull_never_skips<B: Backend>(b: Arc<B>) {
             let b = b.clone();
             std::thread::spawn(move || {
                 for i in 0..40 {
-                    push(&*b, &d, vec![fact_op(resident, i + 1)]);
+                    push(&*b, &d, vec![fact_op(&d, nurse, resident, i + 1)]);
                 }
             })
         })
@@ -373,9 +396,9 @@ fn postgres_row_level_security_confines_the_application_role() {
     let a = world(&b, "Les Tilleuls");
     let other = world(&b, "Les Glycines");
     let d = enrol(&b, &a, &[a.units[0]]);
-    push(&b, &d, vec![fact_op(a.residents[0].id, 1)]);
+    push(&b, &d, vec![fact_op(&d, a.nurse, a.residents[0].id, 1)]);
     let dz = enrol(&b, &other, &[other.units[0]]);
-    push(&b, &dz, vec![fact_op(other.residents[0].id, 1)]);
+    push(&b, &dz, vec![fact_op(&dz, other.nurse, other.residents[0].id, 1)]);
 
     let mut app = postgres::Client::connect(&schema.app, postgres::NoTls).unwrap();
     app.batch_execute(&format!("SET search_path TO {}", schema.name)).unwrap();

@@ -79,7 +79,7 @@ async fn a_hub_killed_mid_sync_and_restarted_loses_and_doubles_nothing() {
     let client = sync::client_for(&store).unwrap().with_retry(retry);
     sync::sync(&store, &client, SyncOptions::default(), None, &CancelHandle::new()).await.unwrap();
     let staff: Staff = store.staff(nurse.parse().unwrap()).unwrap();
-    store.provision_staff(&staff, Some(DEMO_PIN)).unwrap();
+    store.provision_staff_with_pin(&staff, DEMO_PIN).unwrap();
     store.sign_in(staff.id, DEMO_PIN).unwrap();
     let resident = store.search_residents("durand").unwrap()[0].id;
 

@@ -71,7 +71,8 @@ pub struct Operation {
     pub hlc: u64,
     /// When the care happened, device clock, ms since the epoch.
     pub clinical_time_ms: i64,
-    /// Facts: the fact. Documents: `{"op": "create" | "replace", "value": state}`.
+    /// Facts: the fact (its author and device inside). Documents:
+    /// `{"op": "create" | "replace", "value": state, "author": staff id}`.
     pub payload: Value,
 }
 
@@ -97,6 +98,39 @@ pub enum RejectCode {
     UnknownBase,
     /// Reference data is pull-only.
     ReadOnly,
+    /// The record breaks the domain's rules (an implausible vital, a
+    /// schedule every 0 days, a planned act of another resident): the hub
+    /// runs the same validation as the tablet.
+    Invalid,
+    /// Whoever the record names may not make it: an author unknown to the
+    /// tenant or not working in the unit, a role without the permission, a
+    /// device other than the one sending it, an edit of an INSi identity.
+    Forbidden,
+}
+
+impl RejectCode {
+    /// Every code, for checks that must cover them all (the OpenAPI test).
+    pub const ALL: [RejectCode; 6] = [
+        RejectCode::OutOfScope,
+        RejectCode::Malformed,
+        RejectCode::UnknownBase,
+        RejectCode::ReadOnly,
+        RejectCode::Invalid,
+        RejectCode::Forbidden,
+    ];
+
+    /// Position in [`RejectCode::ALL`]; the match makes a new code a
+    /// compile error until `ALL` lists it.
+    pub fn index(self) -> usize {
+        match self {
+            RejectCode::OutOfScope => 0,
+            RejectCode::Malformed => 1,
+            RejectCode::UnknownBase => 2,
+            RejectCode::ReadOnly => 3,
+            RejectCode::Invalid => 4,
+            RejectCode::Forbidden => 5,
+        }
+    }
 }
 
 /// The hub's answer to one operation.
@@ -224,6 +258,13 @@ mod tests {
         assert_eq!(serde_json::from_value::<OpResult>(json).unwrap(), r);
         assert_eq!(serde_json::to_value(Entity::PlannedAct).unwrap(), "planned_act");
         assert_eq!(serde_json::to_value(ErrorCode::TooLarge).unwrap(), "too_large");
+    }
+
+    #[test]
+    fn reject_codes_are_all_listed() {
+        for (i, c) in RejectCode::ALL.iter().enumerate() {
+            assert_eq!(c.index(), i);
+        }
     }
 
     #[test]

@@ -265,7 +265,7 @@ impl Device {
         let mut d = Device::enrol_without_sync(hub, url, units, label).await;
         d.sync().await.unwrap();
         for s in [&hub.nurse, &hub.care_aide] {
-            d.store.provision_staff(s, Some(DEMO_PIN)).unwrap();
+            d.store.provision_staff_with_pin(s, DEMO_PIN).unwrap();
         }
         d.store.sign_in(hub.nurse.id, DEMO_PIN).unwrap();
         d

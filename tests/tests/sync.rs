@@ -406,7 +406,7 @@ async fn a_device_clock_far_from_the_hubs_is_flagged() {
             .unwrap();
     let client = chevet_core::sync::HubClient::new(&hub.url(), None).unwrap();
     chevet_core::sync::enrol(&store, &client, &hub.code(&[hub.units[0]]).await, "Tablette").await.unwrap();
-    store.provision_staff(&hub.nurse, Some(chevet_core::demo::DEMO_PIN)).unwrap();
+    store.provision_staff_with_pin(&hub.nurse, chevet_core::demo::DEMO_PIN).unwrap();
     let client = chevet_core::sync::client_for(&store).unwrap();
     let cancel = chevet_core::sync::CancelHandle::new();
     chevet_core::sync::sync(&store, &client, Default::default(), None, &cancel).await.unwrap();

@@ -56,3 +56,13 @@ pub struct Unit {
     /// "Étage 2 – Les Tilleuls", "Secteur Nord".
     pub name: String,
 }
+
+impl Unit {
+    pub fn validate(&self) -> Result<()> {
+        let name = self.name.trim();
+        if name.is_empty() || name.chars().count() > 200 {
+            return Err(CoreError::invalid("unit.name", "1 to 200 characters"));
+        }
+        Ok(())
+    }
+}

@@ -5,6 +5,7 @@ pub mod establishment;
 pub mod ins;
 pub mod records;
 pub mod resident;
+pub mod rules;
 pub mod schedule;
 pub mod staff;
 pub mod summary;

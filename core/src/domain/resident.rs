@@ -82,9 +82,7 @@ impl ResidentChanges {
     pub fn apply_to(&self, r: &Resident) -> Result<Resident> {
         let mut next = r.clone();
         if let Some(identity) = &self.identity {
-            if r.identity.status.traits_read_only() && identity.traits != r.identity.traits {
-                return Err(CoreError::IdentityLocked { resident_id: r.id });
-            }
+            super::rules::check_identity_change(r.id, Some(&r.identity), identity)?;
             next.identity = identity.clone();
         }
         if let Some(v) = self.unit_id {

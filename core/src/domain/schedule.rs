@@ -61,6 +61,8 @@ impl Schedule {
         }
         match &self.recurrence {
             Recurrence::Daily => true,
+            // 0 is refused by validate(); never divide by it all the same.
+            Recurrence::EveryNDays(0) => false,
             Recurrence::EveryNDays(n) => {
                 let days = (date - self.start).get_days();
                 days.rem_euclid(i32::from(*n)) == 0

@@ -105,6 +105,25 @@ pub struct Staff {
     /// PIN on the tablets of their units (`Store::set_first_pin`), if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_pin_code: Option<FirstPinCode>,
+    /// The units this professional works in; empty: every unit of the
+    /// establishment group (a night nurse, the cadre de santé). Records they
+    /// sign about a resident of another unit are refused, here and by the hub.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub units: Vec<Uuid>,
+}
+
+impl Staff {
+    pub fn validate(&self) -> crate::error::Result<()> {
+        let name = self.display_name.trim();
+        if name.is_empty() || name.chars().count() > 200 {
+            return Err(crate::error::CoreError::invalid("staff.display_name", "1 to 200 characters"));
+        }
+        Ok(())
+    }
+
+    pub fn works_in(&self, unit: Uuid) -> bool {
+        self.units.is_empty() || self.units.contains(&unit)
+    }
 }
 
 /// A one-time code for a professional's first PIN on a tablet, as it travels

@@ -73,6 +73,7 @@ impl Store {
                     role: crate::domain::Role::CareAide,
                     rpps: None,
                     first_pin_code: None,
+                    units: Vec::new(),
                 })
             })
             .collect();

@@ -13,15 +13,12 @@ use uuid::Uuid;
 
 use super::audit::AuditAction;
 use super::{Store, WriteTx};
-use crate::domain::{ActKind, Fact, Permission, PlannedAct, RecordMeta, Staff, Wound};
+use crate::domain::rules::{Origin, RecordLookup, TimeWindow, check_fact};
+use crate::domain::{Fact, PlannedAct, RecordMeta, Staff, Wound};
 use crate::error::{CoreError, Result};
 
-/// How far ahead of the device clock a clinical time may be (clock drift).
-const MAX_FUTURE_SECS: i64 = 10 * 60;
 /// The blind-index term every scale assessment is tagged with.
 pub(crate) const SCALE_TAG: &str = "chevet:scale_assessment";
-/// How far back a late entry may go.
-const MAX_PAST_DAYS: i64 = 400;
 
 impl RecordMeta {
     /// Meta for a new fact that happened at `clinical_time`; the store sets
@@ -106,117 +103,37 @@ impl WriteTx<'_> {
         Ok(act)
     }
 
-    /// The wound, checked to be this resident's.
-    pub(crate) fn wound_of(&self, wound_id: Uuid, resident_id: Uuid) -> Result<Wound> {
-        let (version, env): (u32, Vec<u8>) = self
-            .tx
-            .prepare_cached("SELECT version, envelope FROM wounds WHERE id = ?1")?
-            .query_row([wound_id], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()?
-            .ok_or(CoreError::NotFound { kind: "wound", id: wound_id })?;
-        let wound: Wound = self.store.codec.open("wounds", wound_id, version, &env)?;
-        if wound.resident_id != resident_id {
-            return Err(CoreError::invalid("wound_id", "belongs to another resident"));
-        }
-        Ok(wound)
-    }
-
-    fn resident_exists(&self, id: Uuid) -> Result<()> {
-        let found: Option<i64> = self
-            .tx
-            .prepare_cached("SELECT 1 FROM residents WHERE id = ?1")?
+    /// The unit of a resident this device holds.
+    fn resident_unit(&self, id: Uuid) -> Result<Uuid> {
+        self.tx
+            .prepare_cached("SELECT unit_id FROM residents WHERE id = ?1")?
             .query_row([id], |r| r.get(0))
-            .optional()?;
-        found.map(|_| ()).ok_or(CoreError::NotFound { kind: "resident", id })
-    }
-
-    /// The permission this fact needs, after checking what it points to.
-    fn permission_for(&self, cache: &mut PlanCache, staff: &Staff, fact: &Fact) -> Result<Permission> {
-        let for_plan = |act: &PlannedAct, resident: Uuid| {
-            if act.resident_id != resident {
-                return Err(CoreError::invalid("planned_act_id", "belongs to another resident"));
-            }
-            Ok(act.required_permission())
-        };
-        match fact {
-            Fact::Act(a) => match a.planned_act_id {
-                Some(p) => for_plan(&self.planned_act(cache, p)?, a.resident_id),
-                None => Ok(Permission::RecordCareAct),
-            },
-            Fact::Administration(a) => {
-                let act = self.planned_act(cache, a.planned_act_id)?;
-                if act.kind != ActKind::Medication {
-                    return Err(CoreError::invalid("planned_act_id", "not a medication"));
-                }
-                if let (Some(expected), Some(scanned)) =
-                    (act.medication.as_ref().and_then(|m| m.expected_barcode.as_ref()), &a.scanned_barcode)
-                    && expected != scanned
-                {
-                    return Err(CoreError::invalid(
-                        "administration.barcode",
-                        "the scanned box is not the prescribed product",
-                    ));
-                }
-                for_plan(&act, a.resident_id)
-            }
-            Fact::Observation(_) => Ok(Permission::RecordVitals),
-            Fact::Transmission(_) => Ok(Permission::WriteTransmission),
-            Fact::WoundAssessment(wa) => {
-                self.wound_of(wa.wound_id, wa.resident_id)?;
-                Ok(Permission::RecordWoundCare)
-            }
-            Fact::Photo(p) => {
-                self.wound_of(p.wound_id, p.resident_id)?;
-                Ok(Permission::RecordWoundCare)
-            }
-            Fact::VisitStamp(_) => Ok(Permission::RecordVisit),
-            Fact::EmergencyTransfer(_) => Ok(Permission::WriteTransmission),
-            Fact::ScaleAssessment(_) => Ok(Permission::ScoreAssessment),
-            Fact::Correction(c) => {
-                let target: Option<(Uuid, u32, Vec<u8>)> = self
-                    .tx
-                    .prepare_cached("SELECT resident_id, entered_in_error, envelope FROM facts WHERE id = ?1")?
-                    .query_row([c.target_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-                    .optional()?;
-                let (resident, voided, env) = target.ok_or(CoreError::NotFound { kind: "fact", id: c.target_id })?;
-                if resident != c.resident_id {
-                    return Err(CoreError::invalid("correction.target_id", "belongs to another resident"));
-                }
-                if voided != 0 {
-                    return Err(CoreError::AlreadyCorrected { id: c.target_id });
-                }
-                let original: Fact = self.store.codec.open("facts", c.target_id, 1, &env)?;
-                if matches!(original, Fact::Correction(_)) {
-                    return Err(CoreError::invalid("correction.target_id", "a correction cannot be corrected"));
-                }
-                Ok(if original.meta().author == staff.id {
-                    original_permission(&original)
-                } else {
-                    Permission::CorrectOthersRecord
-                })
-            }
-        }
+            .optional()?
+            .ok_or(CoreError::NotFound { kind: "resident", id })
     }
 
     fn insert_fact(&mut self, cache: &mut PlanCache, staff: &Staff, mut fact: Fact) -> Result<Fact> {
-        fact.validate()?;
-        self.resident_exists(fact.resident_id())?;
-        let permission = self.permission_for(cache, staff, &fact)?;
-        if !staff.role.has(permission) {
-            return Err(CoreError::PermissionDenied { staff_id: staff.id, permission: permission.name() });
-        }
         let now = self.now;
         let meta = fact_meta_mut(&mut fact);
-        let clinical = meta.clinical_time;
-        if clinical.as_second() > now.as_second() + MAX_FUTURE_SECS {
-            return Err(CoreError::invalid("clinical_time", "in the future"));
-        }
-        if clinical.as_second() < now.as_second() - MAX_PAST_DAYS * 86_400 {
-            return Err(CoreError::invalid("clinical_time", "too far in the past"));
-        }
         meta.author = staff.id;
         meta.device = self.store.device_id;
         meta.recorded_at = now;
+        let clinical = meta.clinical_time;
+        fact.validate()?;
+        let unit = self.resident_unit(fact.resident_id())?;
+        if let Fact::Correction(c) = &fact {
+            let voided: Option<bool> = self
+                .tx
+                .prepare_cached("SELECT entered_in_error FROM facts WHERE id = ?1")?
+                .query_row([c.target_id], |r| r.get(0))
+                .optional()?;
+            if voided == Some(true) {
+                return Err(CoreError::AlreadyCorrected { id: c.target_id });
+            }
+        }
+        // The same rules the hub applies to this record when it arrives.
+        let origin = Origin { device: self.store.device_id, unit };
+        check_fact(&mut StoreLookup { w: self, cache, session: staff }, &fact, origin, now, TimeWindow::DEVICE)?;
 
         let id = fact.id();
         if !self.store_fact_row(&fact)? {
@@ -231,17 +148,54 @@ impl WriteTx<'_> {
     }
 }
 
-/// Correcting one's own record needs the permission that recorded it.
-fn original_permission(f: &Fact) -> Permission {
-    match f {
-        Fact::Act(_) => Permission::RecordCareAct,
-        Fact::Administration(_) => Permission::AssistMedicationIntake,
-        Fact::Observation(_) => Permission::RecordVitals,
-        Fact::Transmission(_) => Permission::WriteTransmission,
-        Fact::WoundAssessment(_) | Fact::Photo(_) => Permission::RecordWoundCare,
-        Fact::EmergencyTransfer(_) => Permission::WriteTransmission,
-        Fact::ScaleAssessment(_) => Permission::ScoreAssessment,
-        Fact::VisitStamp(_) | Fact::Correction(_) => Permission::RecordVisit,
+/// The store's answers to the shared rules' look-ups, in the write's transaction.
+struct StoreLookup<'a, 'w, 's> {
+    w: &'a WriteTx<'w>,
+    cache: &'a mut PlanCache,
+    /// The signed-in professional (read once at sign-in).
+    session: &'s Staff,
+}
+
+impl RecordLookup for StoreLookup<'_, '_, '_> {
+    fn staff(&mut self, id: Uuid) -> Result<Option<Staff>> {
+        if id == self.session.id {
+            return Ok(Some(self.session.clone()));
+        }
+        let row: Option<(u32, Vec<u8>)> = self
+            .w
+            .tx
+            .prepare_cached("SELECT version, envelope FROM staff WHERE id = ?1")?
+            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        row.map(|(v, env)| self.w.store.codec.open("staff", id, v, &env)).transpose()
+    }
+
+    fn planned_act(&mut self, id: Uuid) -> Result<Option<PlannedAct>> {
+        match self.w.planned_act(self.cache, id) {
+            Ok(a) => Ok(Some(a)),
+            Err(CoreError::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn wound(&mut self, id: Uuid) -> Result<Option<Wound>> {
+        let row: Option<(u32, Vec<u8>)> = self
+            .w
+            .tx
+            .prepare_cached("SELECT version, envelope FROM wounds WHERE id = ?1")?
+            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        row.map(|(v, env)| self.w.store.codec.open("wounds", id, v, &env)).transpose()
+    }
+
+    fn fact(&mut self, id: Uuid) -> Result<Option<Fact>> {
+        let env: Option<Vec<u8>> = self
+            .w
+            .tx
+            .prepare_cached("SELECT envelope FROM facts WHERE id = ?1")?
+            .query_row([id], |r| r.get(0))
+            .optional()?;
+        env.map(|env| self.w.store.codec.open("facts", id, 1, &env)).transpose()
     }
 }
 

@@ -9,7 +9,7 @@ use rusqlite::Connection;
 use crate::error::{CoreError, Result};
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [
     // v1: the first schema. Plaintext columns are routing only: ids, kinds,
@@ -131,6 +131,16 @@ const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [
     ) STRICT;
     CREATE INDEX media_blobs_photo ON media_blobs (photo_id);
     CREATE INDEX media_blobs_state ON media_blobs (state);
+    "#,
+    // v3: a PIN verifier is sealed under its own version, bumped at each
+    // change, so an old verifier copied back does not open. Deferred pulled
+    // changes are now sealed like every other record: the plain ones an
+    // earlier build left are dropped and the pull starts over, which brings
+    // them again (applying a change twice changes nothing).
+    r#"
+    ALTER TABLE staff ADD COLUMN pin_version INTEGER NOT NULL DEFAULT 1;
+    DELETE FROM deferred_changes;
+    DELETE FROM meta WHERE key = 'pull_cursor';
     "#,
 ];
 

@@ -26,21 +26,33 @@ impl Store {
         self.upsert_reference("units", u.id, |w, version| w.put_unit_row(u, version))
     }
 
-    /// Loads or replaces a professional; `initial_pin` sets their PIN.
-    pub fn provision_staff(&self, s: &Staff, initial_pin: Option<&str>) -> Result<()> {
+    /// Loads or replaces a professional (as the hub sends them). A PIN is
+    /// set by the professional themself: with a first-PIN code from the
+    /// establishment (`set_first_pin`), then `change_pin`.
+    pub fn provision_staff(&self, s: &Staff) -> Result<()> {
+        self.put_staff(s, None)
+    }
+
+    /// Demo and tests only: loads a professional with a known PIN. Not in
+    /// the library the apps ship (the `demo` feature is off there), so no
+    /// caller of the shipped library can give anyone a PIN.
+    #[cfg(feature = "demo")]
+    pub fn provision_staff_with_pin(&self, s: &Staff, pin: &str) -> Result<()> {
+        let verifier = super::session::make_verifier(self.options.pin_cost, pin)?;
+        self.put_staff(s, Some(&verifier))
+    }
+
+    fn put_staff(&self, s: &Staff, verifier: Option<&[u8]>) -> Result<()> {
         if s.display_name.trim().is_empty() {
             return Err(CoreError::invalid("staff.display_name", "required"));
         }
-        let verifier = match initial_pin {
-            Some(pin) => Some(self.codec.seal_bytes(
-                "staff_pin",
-                s.id,
-                1,
-                &super::session::make_verifier(self.options.pin_cost, pin)?,
-            )?),
-            None => None,
-        };
-        self.upsert_reference("staff", s.id, |w, version| w.put_staff_row(s, version, verifier.as_deref()))
+        self.upsert_reference("staff", s.id, |w, version| {
+            w.put_staff_row(s, version)?;
+            match verifier {
+                Some(v) => w.set_pin_verifier(s.id, v),
+                None => Ok(()),
+            }
+        })
     }
 
     fn upsert_reference(
@@ -161,15 +173,14 @@ impl super::WriteTx<'_> {
     }
 
     /// A PIN set on this device survives a row written without one.
-    pub(crate) fn put_staff_row(&mut self, s: &Staff, version: u32, pin_verifier: Option<&[u8]>) -> Result<()> {
+    pub(crate) fn put_staff_row(&mut self, s: &Staff, version: u32) -> Result<()> {
         let env = self.store.codec.seal("staff", s.id, version, s)?;
         self.tx
             .prepare_cached(
-                "INSERT INTO staff (id, version, envelope, pin_verifier) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (id) DO UPDATE SET version = excluded.version, envelope = excluded.envelope,
-                 pin_verifier = COALESCE(excluded.pin_verifier, staff.pin_verifier)",
+                "INSERT INTO staff (id, version, envelope) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (id) DO UPDATE SET version = excluded.version, envelope = excluded.envelope",
             )?
-            .execute(params![s.id, version, env, pin_verifier])?;
+            .execute(params![s.id, version, env])?;
         Ok(())
     }
 }

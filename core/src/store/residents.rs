@@ -124,7 +124,11 @@ impl WriteTx<'_> {
         let now = self.now;
         let op = if version == 1 && server_version.is_none() { "create" } else { "replace" };
         let base = server_version.unwrap_or(0);
-        self.append_outbox(entity, id, Some(base), now, Some(&json!({ "op": op, "value": value })))?;
+        // The author travels with the change: the hub checks that they may
+        // make it (the same rule as here), as for a fact's author.
+        let author = self.actor.ok_or(CoreError::NoSession)?;
+        let payload = json!({ "op": op, "value": value, "author": author });
+        self.append_outbox(entity, id, Some(base), now, Some(&payload))?;
         self.audit(if version == 1 { AuditAction::Create } else { AuditAction::Update }, entity, id)
     }
 
@@ -138,6 +142,7 @@ impl Store {
     pub fn create_resident(&self, r: &Resident) -> Result<()> {
         let staff = self.require(Some(Permission::EditResident))?;
         r.validate()?;
+        crate::domain::rules::check_identity_change(r.id, None, &r.identity)?;
         self.unit(r.unit_id)?;
         self.write(Some(staff.id), |w| {
             if w.document_version("residents", r.id)?.is_some() {
@@ -151,6 +156,28 @@ impl Store {
         })?;
         log::info!("resident {} created", r.id);
         Ok(())
+    }
+
+    /// Demo and tests only: loads a resident as if the hub had sent it (an
+    /// INSi-qualified identity comes that way, never from a tablet's own
+    /// admission). No outbox operation.
+    #[cfg(feature = "demo")]
+    pub fn provision_resident(&self, r: &Resident) -> Result<()> {
+        r.validate()?;
+        self.unit(r.unit_id)?;
+        let actor = self.session().map(|s| s.staff_id);
+        self.write(actor, |w| {
+            if w.document_version("residents", r.id)?.is_some() {
+                return Err(CoreError::invalid("resident.id", "already exists"));
+            }
+            let env = self.codec.seal("residents", r.id, 1, r)?;
+            w.tx.prepare_cached(
+                "INSERT INTO residents (id, unit_id, version, envelope, server_version) VALUES (?1, ?2, 1, ?3, 1)",
+            )?
+            .execute(params![r.id, r.unit_id, env])?;
+            w.index_resident(r)?;
+            w.audit(AuditAction::Provision, "resident", r.id)
+        })
     }
 
     /// Changes profile fields against the version the caller read.

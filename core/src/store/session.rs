@@ -145,18 +145,44 @@ fn lockout_secs(failures: u32) -> i64 {
     (LOCKOUT_BASE_SECS * factor).min(LOCKOUT_MAX_SECS)
 }
 
+impl super::WriteTx<'_> {
+    /// Stores a professional's new PIN verifier, sealed under the next PIN
+    /// version, and clears their failures.
+    pub(crate) fn set_pin_verifier(&mut self, staff_id: Uuid, verifier: &[u8]) -> Result<()> {
+        let next: u32 = self
+            .tx
+            .prepare_cached("SELECT pin_version + 1 FROM staff WHERE id = ?1")?
+            .query_row([staff_id], |r| r.get(0))
+            .optional()?
+            .ok_or(CoreError::NotFound { kind: "staff", id: staff_id })?;
+        let sealed = self.store.codec.seal_bytes("staff_pin", staff_id, next, verifier)?;
+        self.tx
+            .prepare_cached(
+                "UPDATE staff SET pin_verifier = ?2, pin_version = ?3, failed_pins = 0, locked_until = NULL
+                 WHERE id = ?1",
+            )?
+            .execute(params![staff_id, sealed, next])?;
+        Ok(())
+    }
+}
+
 impl Store {
     fn staff_row(&self, staff_id: Uuid) -> Result<(Staff, Option<Vec<u8>>, Option<i64>)> {
         self.read(|c| {
-            type StaffRow = (u32, Vec<u8>, Option<Vec<u8>>, Option<i64>);
+            type StaffRow = (u32, Vec<u8>, Option<Vec<u8>>, u32, Option<i64>);
             let row: Option<StaffRow> = c
-                .prepare_cached("SELECT version, envelope, pin_verifier, locked_until FROM staff WHERE id = ?1")?
-                .query_row([staff_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+                .prepare_cached(
+                    "SELECT version, envelope, pin_verifier, pin_version, locked_until FROM staff WHERE id = ?1",
+                )?
+                .query_row([staff_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
                 .optional()?;
-            let (version, env, pin, locked_until) = row.ok_or(CoreError::NotFound { kind: "staff", id: staff_id })?;
+            let (version, env, pin, pin_version, locked_until) =
+                row.ok_or(CoreError::NotFound { kind: "staff", id: staff_id })?;
             let staff: Staff = self.codec.open("staff", staff_id, version, &env)?;
+            // Bound to its version: an earlier verifier copied back (an old
+            // PIN) does not open.
             let pin = match pin {
-                Some(p) => Some(self.codec.open_bytes("staff_pin", staff_id, 1, &p)?.to_vec()),
+                Some(p) => Some(self.codec.open_bytes("staff_pin", staff_id, pin_version, &p)?.to_vec()),
                 None => None,
             };
             Ok((staff, pin, locked_until))
@@ -249,13 +275,9 @@ impl Store {
                 Err(locked_out) => locked_out,
             });
         }
-        let sealed =
-            self.codec.seal_bytes("staff_pin", staff_id, 1, &make_verifier(self.options.pin_cost, new_pin)?)?;
+        let verifier = make_verifier(self.options.pin_cost, new_pin)?;
         self.write(Some(staff_id), |w| {
-            w.tx.prepare_cached(
-                "UPDATE staff SET pin_verifier = ?2, failed_pins = 0, locked_until = NULL WHERE id = ?1",
-            )?
-            .execute(params![staff_id, sealed])?;
+            w.set_pin_verifier(staff_id, &verifier)?;
             w.audit(AuditAction::FirstPinSet, "staff", staff_id)
         })?;
         log::info!("first PIN set for staff {staff_id} on device {}", self.device_id);
@@ -343,13 +365,22 @@ impl Store {
         let staff = self.require(None)?;
         let (_, verifier, _) = self.staff_row(staff.id)?;
         let verifier = verifier.ok_or(CoreError::invalid("pin", "no PIN set for this professional"))?;
+        // Someone who picked up an open session must not get unlimited
+        // guesses at its owner's PIN here: wrong ones count like at sign-in.
         if !verify(&verifier, current)? {
-            return Err(CoreError::WrongPin { staff_id: staff.id, attempts_left: MAX_PIN_ATTEMPTS });
+            let failure = self.count_failure(staff.id, self.now())?;
+            log::warn!("wrong current PIN in a PIN change for staff {} on device {}", staff.id, self.device_id);
+            return Err(match failure {
+                Ok(attempts_left) => CoreError::WrongPin { staff_id: staff.id, attempts_left },
+                Err(locked_out) => {
+                    self.lock();
+                    locked_out
+                }
+            });
         }
-        let sealed = self.codec.seal_bytes("staff_pin", staff.id, 1, &make_verifier(self.options.pin_cost, new)?)?;
+        let verifier = make_verifier(self.options.pin_cost, new)?;
         self.write(Some(staff.id), |w| {
-            w.tx.prepare_cached("UPDATE staff SET pin_verifier = ?2, failed_pins = 0 WHERE id = ?1")?
-                .execute(params![staff.id, sealed])?;
+            w.set_pin_verifier(staff.id, &verifier)?;
             w.audit(AuditAction::PinChanged, "staff", staff.id)
         })
     }

@@ -20,6 +20,8 @@ use crate::error::{CoreError, Result};
 const META_HUB_URL: &str = "hub_url";
 const META_HUB_CREDENTIAL: &str = "hub_credential";
 const META_PULL_CURSOR: &str = "pull_cursor";
+/// Set on a store filled with the demo EHPAD: it may never enrol.
+const META_DEMO: &str = "demo_store";
 const CREDENTIAL_ID: Uuid = Uuid::from_u128(0x63686576_6574_4000_8000_6875622d6b65);
 
 /// A local operation the hub answered with a conflict or a refusal: kept,
@@ -85,6 +87,9 @@ impl WriteTx<'_> {
         if c.entity == Entity::Fact {
             let fact: Fact = serde_json::from_value(c.payload.clone())
                 .map_err(|_| CoreError::UndecodableRecord { table: "facts", id: c.entity_id })?;
+            if fact.id() != c.entity_id || fact.validate().is_err() {
+                return Err(CoreError::InvalidPulled { table: "facts", id: c.entity_id });
+            }
             self.store_fact_row(&fact)?;
             return Ok(true);
         }
@@ -96,15 +101,14 @@ impl WriteTx<'_> {
             other => document_table(entity_name(other))?,
         };
         if c.entity.is_document() && self.has_pending_op(c.entity_id)? {
+            // A waiting change is a whole resident, wound or act: sealed like
+            // the row it will become, bound to its id and hub version.
+            let sealed = self.store.codec.seal("deferred_changes", c.entity_id, hub_version, c)?;
             self.tx
                 .prepare_cached(
                     "INSERT OR REPLACE INTO deferred_changes (entity_id, version, change) VALUES (?1, ?2, ?3)",
                 )?
-                .execute(params![
-                    c.entity_id,
-                    hub_version,
-                    serde_json::to_vec(c).map_err(|_| CoreError::invalid("change", "unencodable"))?
-                ])?;
+                .execute(params![c.entity_id, hub_version, sealed])?;
             return Ok(false);
         }
         let existing = if c.entity.is_reference() {
@@ -122,10 +126,17 @@ impl WriteTx<'_> {
         let local = existing.map_or(1, |(v, _)| v + 1);
         let id = c.entity_id;
         let undecodable = || CoreError::UndecodableRecord { table, id };
+        // What the hub sends is checked like what the tablet writes: a
+        // record that breaks the rules (an every-0-days schedule, a resident
+        // without a room) never reaches the round view.
         macro_rules! decode {
-            ($t:ty) => {
-                serde_json::from_value::<$t>(c.payload.clone()).map_err(|_| undecodable())?
-            };
+            ($t:ty) => {{
+                let v = serde_json::from_value::<$t>(c.payload.clone()).map_err(|_| undecodable())?;
+                if v.id != id || v.validate().is_err() {
+                    return Err(CoreError::InvalidPulled { table, id });
+                }
+                v
+            }};
         }
         let codec = &self.store.codec;
         match c.entity {
@@ -177,7 +188,7 @@ impl WriteTx<'_> {
             }
             Entity::Establishment => self.put_establishment_row(&decode!(Establishment), local)?,
             Entity::Unit => self.put_unit_row(&decode!(Unit), local)?,
-            Entity::Staff => self.put_staff_row(&decode!(Staff), local, None)?,
+            Entity::Staff => self.put_staff_row(&decode!(Staff), local)?,
             Entity::Fact => {}
         }
         Ok(true)
@@ -207,12 +218,15 @@ impl WriteTx<'_> {
             self.tx
                 .prepare_cached("DELETE FROM deferred_changes WHERE entity_id = ?1 AND version = ?2")?
                 .execute(params![id, version])?;
-            match serde_json::from_slice::<Change>(&bytes) {
-                Ok(c) => {
-                    self.apply_change(&c)?;
-                    n += 1;
-                }
-                Err(_) => log::warn!("deferred change for {id} unreadable; dropped"),
+            match self.store.codec.open::<Change>("deferred_changes", id, version, &bytes) {
+                Ok(c) if c.entity_id == id => match self.apply_change(&c) {
+                    Ok(_) => n += 1,
+                    Err(CoreError::UndecodableRecord { table, id } | CoreError::InvalidPulled { table, id }) => {
+                        log::warn!("deferred {table} change {id} refused; dropped")
+                    }
+                    Err(e) => return Err(e),
+                },
+                _ => log::warn!("deferred change for {id} unreadable; dropped"),
             }
         }
         Ok(n)
@@ -227,6 +241,29 @@ impl Store {
             let mut stmt = w.tx.prepare_cached("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)")?;
             stmt.execute(params![META_HUB_URL, url.as_bytes()])?;
             stmt.execute(params![META_HUB_CREDENTIAL, sealed])?;
+            Ok(())
+        })
+    }
+
+    /// Whether this store holds the demo EHPAD (and so may not enrol).
+    pub fn is_demo(&self) -> Result<bool> {
+        self.read(|c| {
+            Ok(c.query_row("SELECT 1 FROM meta WHERE key = ?1", [META_DEMO], |_| Ok(())).optional()?.is_some())
+        })
+    }
+
+    /// Marks the store as a demo store, if it is not enrolled and holds no
+    /// resident yet (demo data is never mixed with real records).
+    #[cfg(feature = "demo")]
+    pub(crate) fn mark_demo(&self) -> Result<()> {
+        self.write(None, |w| {
+            let enrolled =
+                w.tx.query_row("SELECT 1 FROM meta WHERE key = ?1", [META_HUB_URL], |_| Ok(())).optional()?;
+            let residents: i64 = w.tx.query_row("SELECT COUNT(*) FROM residents", [], |r| r.get(0))?;
+            if enrolled.is_some() || residents > 0 {
+                return Err(CoreError::invalid("store", "demo data goes only into a new, unenrolled store"));
+            }
+            w.tx.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, X'01')", [META_DEMO])?;
             Ok(())
         })
     }
@@ -347,6 +384,10 @@ impl Store {
                     Ok(false) => report.deferred += 1,
                     Err(CoreError::UndecodableRecord { table, id }) => {
                         log::warn!("pulled {table} record {id} unreadable by this build; skipped");
+                        report.skipped += 1;
+                    }
+                    Err(CoreError::InvalidPulled { table, id }) => {
+                        log::warn!("pulled {table} record {id} fails validation; skipped");
                         report.skipped += 1;
                     }
                     Err(e) => return Err(e),

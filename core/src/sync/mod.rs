@@ -122,6 +122,10 @@ impl Default for SyncOptions {
 
 /// Enrols the store's device with a hub using a one-time code.
 pub async fn enrol(store: &Store, client: &HubClient, code: &str, label: &str) -> Result<Vec<uuid::Uuid>> {
+    // Invented residents must never reach a real establishment's hub.
+    if store.is_demo()? {
+        return Err(CoreError::invalid("store", "a demo store cannot enrol with a hub"));
+    }
     let resp = client
         .enrol(&EnrolRequest { code: code.to_owned(), device_id: store.device_id(), label: label.to_owned() })
         .await?;
