@@ -1,0 +1,332 @@
+//! The hub from the hostile side: a client that speaks the protocol
+//! directly, enrolled like any tablet, skipping every check the tablet's
+//! core makes. Each thing it must not do is refused op by op with its own
+//! code and reason, and leaves nothing behind — seen by an honest device's
+//! pull, the same on SQLite and on PostgreSQL.
+
+use chevet_core::domain::*;
+use chevet_e2e::{TestHub, install_tls_provider};
+use chevet_protocol::*;
+use jiff::civil::{date, time};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+/// A tablet that is nothing but its credential.
+struct RawDevice {
+    http: reqwest::Client,
+    url: String,
+    id: Uuid,
+    credential: String,
+    seq: i64,
+}
+
+impl RawDevice {
+    async fn enrol(hub: &TestHub, units: &[Uuid]) -> RawDevice {
+        install_tls_provider();
+        let http = reqwest::Client::new();
+        let id = Uuid::now_v7();
+        let req = EnrolRequest { code: hub.code(units).await, device_id: id, label: "hostile".into() };
+        let resp = http
+            .post(format!("{}/v1/enrol", hub.url()))
+            .header("content-type", "application/json")
+            .body(serde_json::to_vec(&req).unwrap())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 201);
+        let enrolled: EnrolResponse = serde_json::from_slice(&resp.bytes().await.unwrap()).unwrap();
+        RawDevice { http, url: hub.url(), id, credential: enrolled.credential, seq: 0 }
+    }
+
+    /// Pushes one operation and returns the hub's answer to it.
+    async fn push(&mut self, entity: Entity, entity_id: Uuid, base: Option<u32>, payload: Value) -> OpOutcome {
+        self.seq += 1;
+        let now = jiff::Timestamp::now().as_millisecond();
+        let op = Operation {
+            op_id: Uuid::now_v7(),
+            device_seq: self.seq,
+            entity,
+            entity_id,
+            base_version: base,
+            hlc: (now as u64) << 16,
+            clinical_time_ms: now,
+            payload,
+        };
+        let body = PushRequest { ops: vec![op], device_time_ms: now };
+        let resp = self
+            .http
+            .post(format!("{}/v1/sync/push", self.url))
+            .bearer_auth(&self.credential)
+            .header("content-type", "application/json")
+            .body(serde_json::to_vec(&body).unwrap())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        let mut answer: PushResponse = serde_json::from_slice(&resp.bytes().await.unwrap()).unwrap();
+        assert_eq!(answer.results.len(), 1);
+        answer.results.remove(0).outcome
+    }
+
+    async fn push_fact(&mut self, fact: &Fact) -> OpOutcome {
+        self.push(Entity::Fact, fact.id(), None, serde_json::to_value(fact).unwrap()).await
+    }
+
+    async fn push_document(
+        &mut self,
+        entity: Entity,
+        id: Uuid,
+        base: u32,
+        value: &impl serde::Serialize,
+        author: Option<Uuid>,
+    ) -> OpOutcome {
+        let op = if base == 0 { "create" } else { "replace" };
+        let mut payload = json!({ "op": op, "value": value });
+        if let Some(a) = author {
+            payload["author"] = json!(a);
+        }
+        self.push(entity, id, Some(base), payload).await
+    }
+
+    /// Everything this device may see, latest state per entity.
+    async fn pull_all(&self) -> std::collections::BTreeMap<Uuid, Change> {
+        let mut cursor = String::new();
+        let mut out = std::collections::BTreeMap::new();
+        loop {
+            let resp = self
+                .http
+                .get(format!("{}/v1/sync/pull?cursor={cursor}&limit=1000", self.url))
+                .bearer_auth(&self.credential)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status(), 200);
+            let page: PullResponse = serde_json::from_slice(&resp.bytes().await.unwrap()).unwrap();
+            for c in page.changes {
+                out.insert(c.entity_id, c);
+            }
+            cursor = page.cursor;
+            if !page.more {
+                return out;
+            }
+        }
+    }
+}
+
+fn meta(author: Uuid, device: Uuid) -> RecordMeta {
+    let now = jiff::Timestamp::now();
+    RecordMeta { author, device, clinical_time: now, recorded_at: now }
+}
+
+fn pulse(resident: Uuid, value: f64, meta: RecordMeta) -> Fact {
+    Fact::Observation(Observation {
+        id: Uuid::now_v7(),
+        resident_id: resident,
+        code: VitalCode::HeartRate,
+        value: ObservationValue::Quantity(value),
+        method: None,
+        meta,
+    })
+}
+
+fn medication(resident: Uuid, assistance: bool) -> PlannedAct {
+    PlannedAct {
+        id: Uuid::now_v7(),
+        resident_id: resident,
+        kind: ActKind::Medication,
+        label: "Paracétamol 1 g".into(),
+        schedule: Schedule {
+            times: vec![time(8, 0, 0, 0)],
+            recurrence: Recurrence::Daily,
+            start: date(2026, 1, 5),
+            end: None,
+        },
+        medication: Some(MedicationLine {
+            drug: "Paracétamol".into(),
+            dose: "1 g".into(),
+            route: "per os".into(),
+            intake_assistance_allowed: assistance,
+            expected_barcode: None,
+        }),
+        active: true,
+    }
+}
+
+fn given(act: &PlannedAct, meta: RecordMeta) -> Fact {
+    Fact::Administration(MedicationAdministration {
+        id: Uuid::now_v7(),
+        resident_id: act.resident_id,
+        planned_act_id: act.id,
+        occurrence: None,
+        outcome: AdministrationOutcome::Given,
+        scanned_barcode: None,
+        comment: None,
+        meta,
+    })
+}
+
+#[track_caller]
+fn refused(outcome: &OpOutcome, code: RejectCode, reason_has: &str) {
+    match outcome {
+        OpOutcome::Rejected { code: c, reason } => {
+            assert_eq!(*c, code, "{reason}");
+            assert!(reason.contains(reason_has), "reason {reason:?} should say {reason_has:?}");
+        }
+        other => panic!("expected {code:?} ({reason_has}), got {other:?}"),
+    }
+}
+
+async fn hostile_tablet_is_refused(postgres: bool) {
+    let hub = TestHub::start_on(2, postgres).await;
+    let (unit, other_unit) = (hub.units[0], hub.units[1]);
+    let resident = hub.residents.iter().find(|r| r.unit_id == unit).unwrap().clone();
+    let elsewhere = hub.residents.iter().find(|r| r.unit_id == other_unit).unwrap().clone();
+    let (nurse, aide) = (hub.nurse.id, hub.care_aide.id);
+    // A nurse of the other floor only, and a qualified resident (the hub's
+    // admission from INSi).
+    let night_nurse = Staff {
+        id: Uuid::now_v7(),
+        display_name: "IDE étage 2".into(),
+        role: Role::Nurse,
+        rpps: None,
+        first_pin_code: None,
+        units: vec![other_unit],
+    };
+    let mut qualified = resident.clone();
+    qualified.id = Uuid::now_v7();
+    qualified.room = "120".into();
+    qualified.identity.matricule = Some(chevet_core::demo::matricule_with_key(2_360_569_123_045).unwrap());
+    qualified.identity.system = Some(InsSystem::NirDemo);
+    qualified.identity.status = IdentityStatus::Qualified;
+    qualified.identity.collection = CollectionMethod::Insi;
+    // Another group on the same hub, with its nurse and resident.
+    let foreign_nurse = Staff { id: Uuid::now_v7(), units: Vec::new(), ..night_nurse.clone() };
+    let mut foreign = resident.clone();
+    foreign.id = Uuid::now_v7();
+    {
+        let (backend, tenant, s, q) = (hub.backend.clone(), hub.tenant, night_nurse.clone(), qualified.clone());
+        let (fs, fr) = (foreign_nurse.clone(), foreign.clone());
+        tokio::task::spawn_blocking(move || {
+            let admin = chevet_hub::Admin::new(&*backend);
+            admin.put_staff(tenant, &s).unwrap();
+            admin.put_resident(tenant, &q).unwrap();
+            let group = chevet_hub::demo::create_group(&admin, 1).unwrap();
+            let fr = Resident { unit_id: group.units[0].id, ..fr };
+            admin.put_staff(group.tenant, &fs).unwrap();
+            admin.put_resident(group.tenant, &fr).unwrap();
+        })
+        .await
+        .unwrap();
+    }
+    let mut evil = RawDevice::enrol(&hub, &[unit]).await;
+    let honest = RawDevice::enrol(&hub, &[unit, other_unit]).await;
+    let before = honest.pull_all().await;
+    let me = evil.id;
+
+    // Facts: each broken rule, its own answer.
+    let mut refused_facts = Vec::new();
+    let mut check = async |evil: &mut RawDevice, fact: Fact, code, why: &str| {
+        refused(&evil.push_fact(&fact).await, code, why);
+        refused_facts.push(fact.id());
+    };
+    check(&mut evil, pulse(resident.id, 72.0, meta(nurse, honest.id)), RejectCode::Forbidden, "device").await;
+    check(&mut evil, pulse(resident.id, 72.0, meta(Uuid::now_v7(), me)), RejectCode::Forbidden, "author").await;
+    check(&mut evil, pulse(resident.id, 72.0, meta(night_nurse.id, me)), RejectCode::Forbidden, "unit").await;
+    check(&mut evil, pulse(resident.id, 720.0, meta(nurse, me)), RejectCode::Invalid, "implausible").await;
+    check(&mut evil, pulse(elsewhere.id, 72.0, meta(nurse, me)), RejectCode::OutOfScope, "scope").await;
+    check(&mut evil, pulse(foreign.id, 72.0, meta(nurse, me)), RejectCode::OutOfScope, "scope").await;
+    check(&mut evil, pulse(resident.id, 72.0, meta(foreign_nurse.id, me)), RejectCode::Forbidden, "author").await;
+    let mut late = meta(nurse, me);
+    late.clinical_time = jiff::Timestamp::from_second(late.clinical_time.as_second() + 3 * 86_400).unwrap();
+    check(&mut evil, pulse(resident.id, 72.0, late), RejectCode::Invalid, "future").await;
+
+    // Medication: the nurse's prescription applies; the care aide may not
+    // give it without aide à la prise, nor against another resident's line.
+    let nursing = medication(resident.id, false);
+    assert_eq!(
+        evil.push_document(Entity::PlannedAct, nursing.id, 0, &nursing, Some(nurse)).await,
+        OpOutcome::Applied { version: Some(1) }
+    );
+    check(&mut evil, given(&nursing, meta(aide, me)), RejectCode::Forbidden, "administer_medication").await;
+    let mut crossed = given(&nursing, meta(nurse, me));
+    if let Fact::Administration(a) = &mut crossed {
+        a.resident_id = qualified.id;
+    }
+    check(&mut evil, crossed, RejectCode::Invalid, "another resident").await;
+    let assisted = medication(resident.id, true);
+    assert!(matches!(
+        evil.push_document(Entity::PlannedAct, assisted.id, 0, &assisted, Some(nurse)).await,
+        OpOutcome::Applied { .. }
+    ));
+    let fine = given(&assisted, meta(aide, me));
+    assert_eq!(evil.push_fact(&fine).await, OpOutcome::Applied { version: None });
+
+    // Documents: a care plan only from those who may change it, valid, with
+    // its author named.
+    let mut zero_days = medication(resident.id, false);
+    zero_days.schedule.recurrence = Recurrence::EveryNDays(0);
+    let zero = evil.push_document(Entity::PlannedAct, zero_days.id, 0, &zero_days, Some(nurse)).await;
+    refused(&zero, RejectCode::Invalid, "every 0 days");
+    let by_aide = medication(resident.id, true);
+    let aide_plan = evil.push_document(Entity::PlannedAct, by_aide.id, 0, &by_aide, Some(aide)).await;
+    refused(&aide_plan, RejectCode::Forbidden, "edit_care_plan");
+    let anonymous = medication(resident.id, true);
+    refused(
+        &evil.push_document(Entity::PlannedAct, anonymous.id, 0, &anonymous, None).await,
+        RejectCode::Forbidden,
+        "author",
+    );
+
+    // Identity: INSi's traits are the hub's; a tablet neither edits them
+    // nor qualifies an identity itself.
+    let mut renamed = qualified.clone();
+    renamed.identity.traits.birth_name = "Usurpé".into();
+    let renamed_out = evil.push_document(Entity::Resident, qualified.id, 1, &renamed, Some(nurse)).await;
+    refused(&renamed_out, RejectCode::Forbidden, "read-only");
+    let mut self_qualified = resident.clone();
+    self_qualified.identity = qualified.identity.clone();
+    let promoted = evil.push_document(Entity::Resident, resident.id, 1, &self_qualified, Some(nurse)).await;
+    refused(&promoted, RejectCode::Forbidden, "INSi");
+    let mut admitted = qualified.clone();
+    admitted.id = Uuid::now_v7();
+    let admission = evil.push_document(Entity::Resident, admitted.id, 0, &admitted, Some(nurse)).await;
+    refused(&admission, RejectCode::Forbidden, "INSi");
+    let mut moved_by_aide = resident.clone();
+    moved_by_aide.room = "999".into();
+    refused(
+        &evil.push_document(Entity::Resident, resident.id, 1, &moved_by_aide, Some(aide)).await,
+        RejectCode::Forbidden,
+        "edit_resident",
+    );
+    // The used name of a qualified identity is the establishment's to keep.
+    let mut used = qualified.clone();
+    used.identity.used_name = Some("Martin".into());
+    assert!(matches!(
+        evil.push_document(Entity::Resident, qualified.id, 1, &used, Some(nurse)).await,
+        OpOutcome::Applied { version: Some(2) }
+    ));
+
+    // Nothing refused reached anyone; what was allowed did.
+    let after = honest.pull_all().await;
+    for id in refused_facts.iter().chain([&zero_days.id, &by_aide.id, &anonymous.id, &admitted.id]) {
+        assert!(!after.contains_key(id), "a refused record {id} was kept");
+    }
+    for id in [nursing.id, assisted.id, fine.id()] {
+        assert!(after.contains_key(&id), "an accepted record {id} is missing");
+    }
+    assert_eq!(after[&resident.id], before[&resident.id], "the resident is unchanged");
+    let q = &after[&qualified.id].payload;
+    assert_eq!(q["identity"]["traits"], before[&qualified.id].payload["identity"]["traits"]);
+    assert_eq!(q["identity"]["used_name"], "Martin");
+    assert_eq!(after.len(), before.len() + 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_hub_refuses_what_a_hostile_tablet_tries() {
+    hostile_tablet_is_refused(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_hub_refuses_what_a_hostile_tablet_tries() {
+    hostile_tablet_is_refused(true).await;
+}
