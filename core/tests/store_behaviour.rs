@@ -818,3 +818,40 @@ fn the_round_shows_who_stands_out_and_why() {
     ));
     assert_eq!(count(&f.path(), "facts"), facts);
 }
+
+/// The PIN cannot be guessed through change_pin either, and a thief who
+/// copies an old PIN verifier back over the new one gains nothing: it is
+/// sealed under the staff member's PIN version, which moved on.
+#[test]
+fn change_pin_counts_wrong_pins_and_an_old_verifier_copied_back_does_not_open() {
+    let (f, d) = seeded(1, 0);
+    let nurse = d.nurse.id;
+    f.store.sign_in(nurse, DEMO_PIN).unwrap();
+    let raw = |sql: &str| {
+        let c = rusqlite::Connection::open(f.path()).unwrap();
+        c.query_row(sql, [nurse], |r| r.get::<_, Option<Vec<u8>>>(0)).unwrap()
+    };
+    let old_verifier = raw("SELECT pin_verifier FROM staff WHERE id = ?1").unwrap();
+    for i in 1..MAX_PIN_ATTEMPTS {
+        match f.store.change_pin("9999", "4826") {
+            Err(CoreError::WrongPin { attempts_left, .. }) => assert_eq!(attempts_left, MAX_PIN_ATTEMPTS - i),
+            other => panic!("expected WrongPin, got {other:?}"),
+        }
+    }
+    assert!(matches!(f.store.change_pin("9999", "4826"), Err(CoreError::LockedOut { .. })));
+    assert!(matches!(f.store.record(temperature(d.residents[0].id, 37.0, monday_10h())), Err(CoreError::NoSession)));
+    f.clock.advance_secs(15 * 60 + 1);
+    f.store.sign_in(nurse, DEMO_PIN).unwrap();
+    f.store.change_pin(DEMO_PIN, "4826").unwrap();
+    f.store.lock();
+
+    // The old verifier put back with a raw connection: refused as corrupt,
+    // not accepted with the old PIN.
+    let c = rusqlite::Connection::open(f.path()).unwrap();
+    c.execute("UPDATE staff SET pin_verifier = ?2 WHERE id = ?1", rusqlite::params![nurse, old_verifier]).unwrap();
+    drop(c);
+    let f = f.reopen();
+    let err = f.store.sign_in(nurse, DEMO_PIN).unwrap_err();
+    assert!(matches!(err, CoreError::MisplacedRecord { table: "staff_pin", .. }), "{err:?}");
+    assert!(f.store.sign_in(nurse, "4826").is_err(), "the verifier is not the new one either");
+}
