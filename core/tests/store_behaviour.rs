@@ -559,6 +559,33 @@ fn audit_chain_verifies_and_detects_edits_and_truncation() {
     let raw = rusqlite::Connection::open(g.path()).unwrap();
     raw.execute("DELETE FROM audit WHERE seq = (SELECT MAX(seq) FROM audit)", []).unwrap();
     assert!(matches!(g.store.verify_audit(), Err(CoreError::AuditChainBroken { .. })));
+
+    // A careful thief removes the newest entries (who opened which file)
+    // and rewrites the head to the new last entry: the head's seal shows it.
+    let (h, d) = seeded(1, 1);
+    h.store.open_resident_file(d.residents[0].id, 5).unwrap();
+    let n = h.store.verify_audit().unwrap() as i64;
+    let raw = rusqlite::Connection::open(h.path()).unwrap();
+    raw.execute("DELETE FROM audit WHERE seq > ?1", [n - 3]).unwrap();
+    raw.execute(
+        "UPDATE device_state SET audit_seq = ?1, audit_head = (SELECT mac FROM audit WHERE seq = ?1) WHERE id = 1",
+        [n - 3],
+    )
+    .unwrap();
+    assert!(matches!(h.store.verify_audit(), Err(CoreError::AuditChainBroken { .. })));
+    // Dropping the seal does not help, nor does it after a restart.
+    raw.execute("UPDATE device_state SET audit_seal = NULL WHERE id = 1", []).unwrap();
+    let h = h.reopen();
+    assert!(matches!(h.store.verify_audit(), Err(CoreError::AuditChainBroken { .. })));
+    // Nor does sending the store back through the upgrade that seals it.
+    drop(raw);
+    let raw = rusqlite::Connection::open(h.path()).unwrap();
+    raw.pragma_update(None, "user_version", 2).unwrap();
+    drop(raw);
+    let path = h.path();
+    let Fixture { dir: _dir, clock, store } = h;
+    drop(store);
+    assert!(chevet_core::Store::open(&path, &vault(), options(&clock)).is_err());
 }
 
 #[test]
@@ -854,4 +881,27 @@ fn change_pin_counts_wrong_pins_and_an_old_verifier_copied_back_does_not_open() 
     let err = f.store.sign_in(nurse, DEMO_PIN).unwrap_err();
     assert!(matches!(err, CoreError::MisplacedRecord { table: "staff_pin", .. }), "{err:?}");
     assert!(f.store.sign_in(nurse, "4826").is_err(), "the verifier is not the new one either");
+}
+
+/// A store an earlier build wrote (schema v2) opens, is upgraded in place,
+/// and its audit chain verifies with the head sealed during the upgrade.
+#[test]
+fn a_version_2_store_upgrades_and_its_audit_head_is_sealed() {
+    let (f, d) = seeded(1, 1);
+    let n = f.store.verify_audit().unwrap();
+    let raw = rusqlite::Connection::open(f.path()).unwrap();
+    raw.execute_batch(
+        "ALTER TABLE device_state DROP COLUMN audit_seal;
+         ALTER TABLE staff DROP COLUMN pin_version;
+         PRAGMA user_version = 2;",
+    )
+    .unwrap();
+    drop(raw);
+    let f = f.reopen();
+    assert_eq!(f.store.verify_audit().unwrap(), n);
+    assert_eq!(f.store.resident(d.residents[0].id).unwrap().0, d.residents[0]);
+    // The PIN set before the upgrade still opens (verifiers were version 1).
+    f.store.sign_in(d.nurse.id, DEMO_PIN).unwrap();
+    f.store.open_resident_file(d.residents[0].id, 1).unwrap();
+    assert_eq!(f.store.verify_audit().unwrap(), n + 2);
 }

@@ -3,8 +3,12 @@
 //! Append-only and hash-chained: each entry's MAC is keyed BLAKE3 (a key
 //! derived from the device key) over the previous MAC and the entry, and the
 //! chain's head is kept beside the device counters, so an edited, removed,
-//! reordered or truncated entry breaks verification. Entries hold ids and
-//! kinds only.
+//! reordered or truncated entry breaks verification. The head (sequence
+//! and last MAC) carries its own MAC, `audit_seal`: deleting the newest
+//! entries and rewriting the head to the new last entry is caught, since
+//! only the device key can seal a head. (Restoring a whole older copy of
+//! the store is not detectable on the device alone; the hub sees it from
+//! the device's sequence numbers.) Entries hold ids and kinds only.
 
 use jiff::Timestamp;
 use rusqlite::params;
@@ -14,6 +18,13 @@ use super::{Store, WriteTx};
 use crate::error::{CoreError, Result};
 
 const MAC_DOMAIN: &[u8] = b"chevet.audit.v1";
+const HEAD_DOMAIN: &[u8] = b"chevet.audit.head.v1";
+
+fn head_seal(key: &[u8; 32], seq: i64, head: &[u8]) -> [u8; 32] {
+    let mut h = blake3::Hasher::new_keyed(key);
+    h.update(HEAD_DOMAIN).update(&seq.to_be_bytes()).update(head);
+    *h.finalize().as_bytes()
+}
 
 /// What an audit entry records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,21 +129,39 @@ impl WriteTx<'_> {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )?
             .execute(params![seq, at, self.actor, device, action.as_str(), entity, entity_id, head, &m[..]])?;
+        let seal = head_seal(self.store.audit_key.bytes(), seq, &m);
         self.tx
-            .prepare_cached("UPDATE device_state SET audit_seq = ?1, audit_head = ?2 WHERE id = 1")?
-            .execute(params![seq, &m[..]])?;
+            .prepare_cached("UPDATE device_state SET audit_seq = ?1, audit_head = ?2, audit_seal = ?3 WHERE id = 1")?
+            .execute(params![seq, &m[..], &seal[..]])?;
         Ok(())
     }
 }
 
 impl Store {
+    /// Seals the current head; only when the store is created or upgraded.
+    pub(crate) fn seal_audit_head(&self) -> Result<()> {
+        let conn = super::lock(&self.writer);
+        let (seq, head): (i64, Vec<u8>) =
+            conn.query_row("SELECT audit_seq, audit_head FROM device_state WHERE id = 1", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?;
+        let seal = head_seal(self.audit_key.bytes(), seq, &head);
+        conn.execute("UPDATE device_state SET audit_seal = ?1 WHERE id = 1", [&seal[..]])?;
+        Ok(())
+    }
+
     /// Verifies the whole chain; returns the number of entries.
     pub fn verify_audit(&self) -> Result<u64> {
         self.read(|conn| {
-            let (head_seq, head): (i64, Vec<u8>) =
-                conn.query_row("SELECT audit_seq, audit_head FROM device_state WHERE id = 1", [], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
+            let (head_seq, head, seal): (i64, Vec<u8>, Option<Vec<u8>>) =
+                conn.query_row("SELECT audit_seq, audit_head, audit_seal FROM device_state WHERE id = 1", [], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
                 })?;
+            if seal.as_deref() != Some(&head_seal(self.audit_key.bytes(), head_seq, &head)[..]) {
+                // The head was rewritten: the chain cannot be trusted past
+                // the entries that are there.
+                return Err(CoreError::AuditChainBroken { seq: head_seq });
+            }
             let mut stmt = conn.prepare(
                 "SELECT seq, at, actor, device, action, entity, entity_id, prev, mac FROM audit ORDER BY seq",
             )?;

@@ -136,13 +136,21 @@ const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [
     // change, so an old verifier copied back does not open. Deferred pulled
     // changes are now sealed like every other record: the plain ones an
     // earlier build left are dropped and the pull starts over, which brings
-    // them again (applying a change twice changes nothing).
+    // them again (applying a change twice changes nothing). The audit
+    // chain's head gets its own MAC (`audit_seal`, set by the store when it
+    // opens a store this migration just upgraded), so truncating the chain
+    // and rewriting the head shows.
     r#"
     ALTER TABLE staff ADD COLUMN pin_version INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE device_state ADD COLUMN audit_seal BLOB;
     DELETE FROM deferred_changes;
     DELETE FROM meta WHERE key = 'pull_cursor';
     "#,
 ];
+
+/// The first version whose audit head is sealed: a store found below it
+/// gets its head sealed once, as it is upgraded.
+pub const AUDIT_SEAL_VERSION: i64 = 3;
 
 /// Brings the schema to [`SCHEMA_VERSION`]; returns the version found.
 pub fn migrate(conn: &mut Connection) -> Result<i64> {

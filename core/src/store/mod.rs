@@ -153,7 +153,7 @@ impl Store {
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         configure(&writer)?;
-        migrations::migrate(&mut writer)?;
+        let found_version = migrations::migrate(&mut writer)?;
 
         let slot: Option<Vec<u8>> =
             writer.query_row("SELECT wrapped FROM key_slots WHERE key_id = ?1", [KEY_ID], |r| r.get(0)).optional()?;
@@ -210,6 +210,11 @@ impl Store {
             media,
             media_lock: Mutex::new(()),
         };
+        if found_version < migrations::AUDIT_SEAL_VERSION {
+            // New, or upgraded just now: the head is sealed once, here. Any
+            // later store without a seal fails verification.
+            store.seal_audit_head()?;
+        }
         // Files of an ingest a crash cut before its record committed.
         store.sweep_orphan_media()?;
         Ok(store)

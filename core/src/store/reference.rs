@@ -177,7 +177,9 @@ impl super::WriteTx<'_> {
         let env = self.store.codec.seal("staff", s.id, version, s)?;
         self.tx
             .prepare_cached(
-                "INSERT INTO staff (id, version, envelope) VALUES (?1, ?2, ?3)
+                // No verifier yet: the first one is sealed under PIN version 1,
+                // as every verifier was before versions existed (schema v2).
+                "INSERT INTO staff (id, version, envelope, pin_version) VALUES (?1, ?2, ?3, 0)
                  ON CONFLICT (id) DO UPDATE SET version = excluded.version, envelope = excluded.envelope",
             )?
             .execute(params![s.id, version, env])?;
