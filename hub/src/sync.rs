@@ -62,7 +62,7 @@ pub fn push(tx: &mut dyn Tx, device: &DeviceAuth, req: PushRequest, now_ms: i64)
         return Err(HubError::TooLarge);
     }
     let ids: Vec<Uuid> = req.ops.iter().map(|o| o.op_id).collect();
-    let mut answered = tx.op_outcomes(&ids)?;
+    let mut answered = tx.op_outcomes(device, &ids)?;
     let mut units = BatchCache::default();
     let mut results = Vec::with_capacity(req.ops.len());
     let mut fresh: Vec<(&Operation, OpOutcome)> = Vec::with_capacity(req.ops.len());
@@ -277,7 +277,16 @@ fn apply_fact(
         origin_device: Some(device.device_id),
         payload: op.payload.clone(),
     };
-    tx.insert_fact_logged(device.tenant_id, unit, &change, now_ms)?;
+    if !tx.insert_fact_logged(device.tenant_id, unit, &change, now_ms)? {
+        // Already there under another op (a device that re-sent its own
+        // fact) is fine; a different record under a taken id is not. The
+        // id's holder may be out of this device's sight (another unit):
+        // the answer says no more than "taken".
+        let same = tx.fact(device.tenant_id, fact.id())?.is_some_and(|stored| stored == op.payload);
+        if !same {
+            return Ok(Err(Reject(RejectCode::Invalid, format!("fact id {} is already taken", fact.id()))));
+        }
+    }
     Ok(Ok(OpOutcome::Applied { version: None }))
 }
 
@@ -404,9 +413,10 @@ fn apply_document(
             format!("base {base} is ahead of the hub's {}", current.version),
         )));
     }
-    let base_state = if base == 0 { Map::new() } else { tx.document_state_at(op.entity_id, base)?.unwrap_or_default() };
+    let base_state =
+        if base == 0 { Map::new() } else { tx.document_state_at(tenant, op.entity_id, base)?.unwrap_or_default() };
     let changed_by_others: BTreeSet<String> = tx
-        .versions_after(op.entity_id, base)?
+        .versions_after(tenant, op.entity_id, base)?
         .into_iter()
         .filter(|v| v.origin != Some(device.device_id))
         .flat_map(|v| v.changed)

@@ -286,6 +286,53 @@ fn suite<B: Backend>(b: &B) {
     assert!(matches!(admin.first_pin_code(other.tenant, nurse.id, 1), Err(HubError::NotFound(_))));
     assert!(matches!(admin.first_pin_code(w.tenant, w.units[0], 1), Err(HubError::NotFound(_))));
 
+    // Ids are keyed within the tenant (and operations within the device):
+    // another group's tablet choosing the same ids gets its own rows and its
+    // own answers, and changes nothing here.
+    let theirs_dev = enrol(b, &other, &[other.units[0]]);
+    let mine = fact_op(&d1, w.nurse, w.residents[0].id, 200);
+    assert!(matches!(push(b, &d1, vec![mine.clone()]).results[0].outcome, OpOutcome::Applied { .. }));
+    let mut copycat = fact_op(&theirs_dev, other.nurse, other.residents[0].id, 1);
+    let fact_id = mine.entity_id;
+    copycat.op_id = mine.op_id;
+    copycat.entity_id = fact_id;
+    copycat.payload["fact"]["id"] = json!(fact_id);
+    let answer = push(b, &theirs_dev, vec![copycat.clone()]).results.remove(0);
+    assert_eq!((answer.duplicate, answer.outcome), (false, OpOutcome::Applied { version: None }));
+    let stored = |b: &B, tenant: Uuid| b.transaction(Scope::Admin, |tx| tx.fact(tenant, fact_id)).unwrap().unwrap();
+    assert_eq!(stored(b, w.tenant), mine.payload);
+    assert_eq!(stored(b, other.tenant), copycat.payload);
+    let mut twin = w.residents[0].clone();
+    twin.unit_id = other.units[0];
+    twin.room = "999".into();
+    let create = Operation {
+        op_id: Uuid::now_v7(),
+        device_seq: 2,
+        entity: Entity::Resident,
+        entity_id: twin.id,
+        base_version: Some(0),
+        hlc: 0,
+        clinical_time_ms: now(),
+        payload: json!({"op": "create", "value": twin, "author": other.nurse}),
+    };
+    assert_eq!(push(b, &theirs_dev, vec![create]).results[0].outcome, OpOutcome::Applied { version: Some(1) });
+    let ours = b.transaction(Scope::Admin, |tx| tx.document(w.tenant, twin.id)).unwrap().unwrap();
+    assert_eq!((ours.unit_id, ours.state["room"].clone()), (Some(w.units[0]), json!("A")));
+    // Within a tenant, a taken fact id with other content is refused; the
+    // same fact sent again under a new op is the same fact.
+    let mut taken = fact_op(&d2, w.nurse, w.residents[0].id, 300);
+    taken.entity_id = fact_id;
+    taken.payload["fact"]["id"] = json!(fact_id);
+    match push(b, &d2, vec![taken]).results.remove(0).outcome {
+        OpOutcome::Rejected { code: RejectCode::Invalid, reason } => {
+            assert!(reason.contains("already taken"), "{reason}")
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert_eq!(stored(b, w.tenant), mine.payload);
+    let again = Operation { op_id: Uuid::now_v7(), device_seq: 301, ..mine.clone() };
+    assert_eq!(push(b, &d1, vec![again]).results[0].outcome, OpOutcome::Applied { version: None });
+
     // Revocation.
     assert!(Admin::new(b).revoke_device(d2.device_id).unwrap());
     let devices = Admin::new(b).devices(w.tenant).unwrap();
@@ -431,4 +478,89 @@ fn postgres_row_level_security_confines_the_application_role() {
     // And the role really is unprivileged.
     let row = app.query_one("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user", &[]).unwrap();
     assert!(!row.get::<_, bool>(0) && !row.get::<_, bool>(1));
+}
+
+/// After an upgrade from schema v1 (ids unique hub-wide): rows written
+/// before still answer (documents, facts, op replays), and another tenant
+/// may use the same ids.
+fn after_the_upgrade_ids_are_tenant_scoped<B: Backend>(b: &B) {
+    let w = world(b, "Les Tilleuls");
+    let d = enrol(b, &w, &[w.units[0]]);
+    let op = fact_op(&d, w.nurse, w.residents[0].id, 1);
+    assert!(matches!(push(b, &d, vec![op.clone()]).results[0].outcome, OpOutcome::Applied { .. }));
+    let doc = b.transaction(Scope::Admin, |tx| tx.document(w.tenant, w.residents[0].id)).unwrap().unwrap();
+    let fact = b.transaction(Scope::Admin, |tx| tx.fact(w.tenant, op.entity_id)).unwrap().unwrap();
+    assert_eq!(fact, op.payload);
+    assert_eq!(doc.version, 1);
+    let replay = push(b, &d, vec![op.clone()]).results.remove(0);
+    assert!(replay.duplicate, "the op's answer survived the upgrade");
+    let other = world(b, "Les Glycines");
+    let od = enrol(b, &other, &[other.units[0]]);
+    let mut same_id = fact_op(&od, other.nurse, other.residents[0].id, 1);
+    same_id.entity_id = op.entity_id;
+    same_id.payload["fact"]["id"] = json!(op.entity_id);
+    assert!(matches!(push(b, &od, vec![same_id]).results[0].outcome, OpOutcome::Applied { .. }));
+}
+
+#[test]
+fn sqlite_hub_schema_v1_upgrades_to_tenant_scoped_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hub.db");
+    {
+        let c = rusqlite::Connection::open(&path).unwrap();
+        c.execute_batch(include_str!("fixtures/sqlite_schema_v1.sql")).unwrap();
+        c.pragma_update(None, "user_version", 1).unwrap();
+    }
+    // Rows a v1 hub wrote: put through v1's tables before the upgrade.
+    let (tenant, doc_id) = (Uuid::now_v7(), Uuid::now_v7());
+    {
+        let c = rusqlite::Connection::open(&path).unwrap();
+        c.execute("INSERT INTO tenants VALUES (?1, 'v1', 0)", [tenant]).unwrap();
+        c.execute(
+            "INSERT INTO documents (id, tenant_id, entity, unit_id, version, state) VALUES (?1, ?2, 'unit', NULL, 1, '{}')",
+            [doc_id, tenant],
+        )
+        .unwrap();
+        c.execute(
+            "INSERT INTO document_versions (id, version, origin, changed, state) VALUES (?1, 1, NULL, '[]', '{}')",
+            [doc_id],
+        )
+        .unwrap();
+    }
+    let b = SqliteBackend::open(&path).unwrap();
+    let kept = b.transaction(Scope::Admin, |tx| tx.document_state_at(tenant, doc_id, 1)).unwrap();
+    assert_eq!(kept, Some(serde_json::Map::new()));
+    let version: i64 =
+        rusqlite::Connection::open(&path).unwrap().query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    assert_eq!(version, 2);
+    after_the_upgrade_ids_are_tenant_scoped(&b);
+}
+
+#[test]
+fn postgres_hub_schema_v1_upgrades_to_tenant_scoped_keys() {
+    let _serial = PG_SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let schema = PgSchema::new();
+    let b = schema.open();
+    let w = world(&b, "Avant");
+    drop(b);
+    // Back to v1's keys, as a v1 hub left them.
+    let mut owner = postgres::Client::connect(&schema.owner, postgres::NoTls).unwrap();
+    let s = &schema.name;
+    owner
+        .batch_execute(&format!(
+            "ALTER TABLE {s}.documents DROP CONSTRAINT documents_pkey, ADD PRIMARY KEY (id);
+             ALTER TABLE {s}.document_versions DROP CONSTRAINT document_versions_pkey, ADD PRIMARY KEY (id, version);
+             ALTER TABLE {s}.facts DROP CONSTRAINT facts_pkey, ADD PRIMARY KEY (id);
+             ALTER TABLE {s}.ops DROP CONSTRAINT ops_pkey, ADD PRIMARY KEY (op_id);
+             ALTER TABLE {s}.quarantine DROP CONSTRAINT quarantine_pkey, ADD PRIMARY KEY (op_id);
+             ALTER TABLE {s}.conflicts DROP CONSTRAINT conflicts_pkey, ADD PRIMARY KEY (op_id);
+             UPDATE {s}.meta SET value = 1 WHERE key = 'schema_version';"
+        ))
+        .unwrap();
+    let b = schema.open();
+    let v: i64 =
+        owner.query_one(&format!("SELECT value FROM {s}.meta WHERE key = 'schema_version'"), &[]).unwrap().get(0);
+    assert_eq!(v, 2);
+    assert!(b.transaction(Scope::Admin, |tx| tx.document(w.tenant, w.residents[0].id)).unwrap().is_some());
+    after_the_upgrade_ids_are_tenant_scoped(&b);
 }

@@ -90,12 +90,20 @@ pub trait Tx {
     fn note_device_seen(&mut self, device_id: Uuid, last_seq: i64, now_ms: i64) -> HubResult<()>;
     fn devices(&mut self, tenant: Uuid) -> HubResult<Vec<DeviceInfo>>;
 
-    fn op_outcome(&mut self, op_id: Uuid) -> HubResult<Option<OpOutcome>>;
-    /// The answers already given to any of `op_ids` (replays), in one go.
-    fn op_outcomes(&mut self, op_ids: &[Uuid]) -> HubResult<std::collections::HashMap<Uuid, OpOutcome>> {
+    /// The answer this device was given for `op_id`. Operation ids are the
+    /// device's idempotency keys: another device's (or tenant's) op with the
+    /// same id is a different operation, never its answer.
+    fn op_outcome(&mut self, device: &DeviceAuth, op_id: Uuid) -> HubResult<Option<OpOutcome>>;
+    /// The answers already given to this device for any of `op_ids`
+    /// (replays), in one go.
+    fn op_outcomes(
+        &mut self,
+        device: &DeviceAuth,
+        op_ids: &[Uuid],
+    ) -> HubResult<std::collections::HashMap<Uuid, OpOutcome>> {
         let mut out = std::collections::HashMap::new();
         for id in op_ids {
-            if let Some(o) = self.op_outcome(*id)? {
+            if let Some(o) = self.op_outcome(device, *id)? {
                 out.insert(*id, o);
             }
         }
@@ -130,8 +138,8 @@ pub trait Tx {
     ) -> HubResult<()>;
 
     fn document(&mut self, tenant: Uuid, id: Uuid) -> HubResult<Option<DocumentRow>>;
-    fn document_state_at(&mut self, id: Uuid, version: u32) -> HubResult<Option<Map<String, Value>>>;
-    fn versions_after(&mut self, id: Uuid, version: u32) -> HubResult<Vec<VersionRow>>;
+    fn document_state_at(&mut self, tenant: Uuid, id: Uuid, version: u32) -> HubResult<Option<Map<String, Value>>>;
+    fn versions_after(&mut self, tenant: Uuid, id: Uuid, version: u32) -> HubResult<Vec<VersionRow>>;
     #[allow(clippy::too_many_arguments)]
     fn save_document(
         &mut self,

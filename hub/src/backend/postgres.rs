@@ -24,7 +24,7 @@ use uuid::Uuid;
 use super::{Backend, ConflictRecord, DeviceAuth, DeviceInfo, DocumentRow, Scope, Tx, VersionRow};
 use crate::error::{HubError, HubResult};
 
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 const MAX_CONNECTIONS: usize = 16;
 
 fn pg(e: postgres::Error) -> HubError {
@@ -33,6 +33,21 @@ fn pg(e: postgres::Error) -> HubError {
         "postgres: {}",
         e.as_db_error().map_or_else(|| e.to_string(), |d| d.message().to_owned())
     ))
+}
+
+/// From schema v1 (ids unique across the hub) to v2: keys within the tenant.
+fn upgrade_1_to_2(s: &str) -> String {
+    format!(
+        r#"
+ALTER TABLE {s}.documents DROP CONSTRAINT documents_pkey, ADD PRIMARY KEY (tenant_id, id);
+ALTER TABLE {s}.document_versions DROP CONSTRAINT document_versions_pkey, ADD PRIMARY KEY (tenant_id, id, version);
+ALTER TABLE {s}.facts DROP CONSTRAINT facts_pkey, ADD PRIMARY KEY (tenant_id, id);
+ALTER TABLE {s}.ops DROP CONSTRAINT ops_pkey, ADD PRIMARY KEY (tenant_id, device_id, op_id);
+ALTER TABLE {s}.quarantine DROP CONSTRAINT quarantine_pkey, ADD PRIMARY KEY (tenant_id, device_id, op_id);
+ALTER TABLE {s}.conflicts DROP CONSTRAINT conflicts_pkey, ADD PRIMARY KEY (tenant_id, device_id, op_id);
+UPDATE {s}.meta SET value = 2 WHERE key = 'schema_version';
+"#
+    )
 }
 
 /// The schema, tables, policies and functions, for schema `{s}`.
@@ -51,29 +66,31 @@ CREATE TABLE {s}.devices (
 CREATE TABLE {s}.enrolment_codes (
     code_hash bytea PRIMARY KEY, tenant_id uuid NOT NULL REFERENCES {s}.tenants, units uuid[] NOT NULL,
     expires_ms bigint NOT NULL, used_ms bigint);
+-- Rows of a tenant are keyed within it; operations within their device.
 CREATE TABLE {s}.documents (
-    id uuid PRIMARY KEY, tenant_id uuid NOT NULL, entity text NOT NULL, unit_id uuid, version integer NOT NULL,
-    state jsonb NOT NULL);
+    id uuid NOT NULL, tenant_id uuid NOT NULL, entity text NOT NULL, unit_id uuid, version integer NOT NULL,
+    state jsonb NOT NULL, PRIMARY KEY (tenant_id, id));
 CREATE TABLE {s}.document_versions (
     id uuid NOT NULL, tenant_id uuid NOT NULL, version integer NOT NULL, origin uuid, changed jsonb NOT NULL,
-    state jsonb NOT NULL, PRIMARY KEY (id, version));
+    state jsonb NOT NULL, PRIMARY KEY (tenant_id, id, version));
 CREATE TABLE {s}.facts (
-    id uuid PRIMARY KEY, tenant_id uuid NOT NULL, unit_id uuid NOT NULL, payload jsonb NOT NULL, received_ms bigint NOT NULL);
+    id uuid NOT NULL, tenant_id uuid NOT NULL, unit_id uuid NOT NULL, payload jsonb NOT NULL, received_ms bigint NOT NULL,
+    PRIMARY KEY (tenant_id, id));
 CREATE TABLE {s}.ops (
-    op_id uuid PRIMARY KEY, tenant_id uuid NOT NULL, device_id uuid NOT NULL, device_seq bigint NOT NULL,
-    outcome jsonb NOT NULL, received_ms bigint NOT NULL);
+    op_id uuid NOT NULL, tenant_id uuid NOT NULL, device_id uuid NOT NULL, device_seq bigint NOT NULL,
+    outcome jsonb NOT NULL, received_ms bigint NOT NULL, PRIMARY KEY (tenant_id, device_id, op_id));
 CREATE TABLE {s}.quarantine (
-    op_id uuid PRIMARY KEY, tenant_id uuid NOT NULL, device_id uuid NOT NULL, code text NOT NULL, reason text NOT NULL,
-    op jsonb NOT NULL, received_ms bigint NOT NULL);
+    op_id uuid NOT NULL, tenant_id uuid NOT NULL, device_id uuid NOT NULL, code text NOT NULL, reason text NOT NULL,
+    op jsonb NOT NULL, received_ms bigint NOT NULL, PRIMARY KEY (tenant_id, device_id, op_id));
 CREATE TABLE {s}.changes (
     seq bigserial PRIMARY KEY, tx_id xid8 NOT NULL DEFAULT pg_current_xact_id(), tenant_id uuid NOT NULL, unit_id uuid,
     entity text NOT NULL, entity_id uuid NOT NULL, version integer, origin uuid, payload jsonb NOT NULL,
     committed_ms bigint NOT NULL);
 CREATE INDEX changes_pull ON {s}.changes (tenant_id, tx_id, seq);
 CREATE TABLE {s}.conflicts (
-    op_id uuid PRIMARY KEY, tenant_id uuid NOT NULL, entity text NOT NULL, entity_id uuid NOT NULL,
+    op_id uuid NOT NULL, tenant_id uuid NOT NULL, entity text NOT NULL, entity_id uuid NOT NULL,
     device_id uuid NOT NULL, fields jsonb NOT NULL, device_values jsonb NOT NULL, hub_values jsonb NOT NULL,
-    proposal boolean NOT NULL, created_ms bigint NOT NULL, resolved_ms bigint);
+    proposal boolean NOT NULL, created_ms bigint NOT NULL, resolved_ms bigint, PRIMARY KEY (tenant_id, device_id, op_id));
 
 -- Row-level security: the application role sees its device's tenant and units only.
 ALTER TABLE {s}.tenants ENABLE ROW LEVEL SECURITY;
@@ -223,6 +240,10 @@ impl PostgresBackend {
                 .get(0);
             if v > SCHEMA_VERSION {
                 return Err(HubError::Storage(format!("hub schema {v} is newer than this build")));
+            }
+            if v < 2 {
+                tx.batch_execute(&upgrade_1_to_2(schema)).map_err(pg)?;
+                log::info!("hub schema {v} brought to {SCHEMA_VERSION}");
             }
         }
         if !app_role.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
@@ -452,14 +473,24 @@ impl Tx for PgTx<'_> {
             .collect())
     }
 
-    fn op_outcome(&mut self, op_id: Uuid) -> HubResult<Option<OpOutcome>> {
-        let rows = self.query("SELECT outcome FROM ops WHERE op_id = $1", &[&op_id]).map_err(pg)?;
+    fn op_outcome(&mut self, d: &DeviceAuth, op_id: Uuid) -> HubResult<Option<OpOutcome>> {
+        let rows = self
+            .query(
+                "SELECT outcome FROM ops WHERE tenant_id = $1 AND device_id = $2 AND op_id = $3",
+                &[&d.tenant_id, &d.device_id, &op_id],
+            )
+            .map_err(pg)?;
         rows.first().map(|r| from_value(r.get(0))).transpose()
     }
 
-    fn op_outcomes(&mut self, op_ids: &[Uuid]) -> HubResult<HashMap<Uuid, OpOutcome>> {
+    fn op_outcomes(&mut self, d: &DeviceAuth, op_ids: &[Uuid]) -> HubResult<HashMap<Uuid, OpOutcome>> {
         let ids = op_ids.to_vec();
-        let rows = self.query("SELECT op_id, outcome FROM ops WHERE op_id = ANY ($1)", &[&ids]).map_err(pg)?;
+        let rows = self
+            .query(
+                "SELECT op_id, outcome FROM ops WHERE tenant_id = $1 AND device_id = $2 AND op_id = ANY ($3)",
+                &[&d.tenant_id, &d.device_id, &ids],
+            )
+            .map_err(pg)?;
         rows.into_iter().map(|r| Ok((r.get(0), from_value(r.get(1))?))).collect()
     }
 
@@ -500,7 +531,7 @@ impl Tx for PgTx<'_> {
         let code = to_value(&code)?.as_str().unwrap_or("unknown").to_owned();
         self.execute(
             "INSERT INTO quarantine (op_id, tenant_id, device_id, code, reason, op, received_ms)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (op_id) DO NOTHING",
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (tenant_id, device_id, op_id) DO NOTHING",
             &[&op.op_id, &d.tenant_id, &d.device_id, &code, &reason, &to_value(op)?, &now_ms],
         )
         .map_err(pg)?;
@@ -528,18 +559,22 @@ impl Tx for PgTx<'_> {
             .transpose()
     }
 
-    fn document_state_at(&mut self, id: Uuid, version: u32) -> HubResult<Option<Map<String, Value>>> {
+    fn document_state_at(&mut self, tenant: Uuid, id: Uuid, version: u32) -> HubResult<Option<Map<String, Value>>> {
         let rows = self
-            .query("SELECT state FROM document_versions WHERE id = $1 AND version = $2", &[&id, &(version as i32)])
+            .query(
+                "SELECT state FROM document_versions WHERE tenant_id = $1 AND id = $2 AND version = $3",
+                &[&tenant, &id, &(version as i32)],
+            )
             .map_err(pg)?;
         rows.first().map(|r| from_value(r.get(0))).transpose()
     }
 
-    fn versions_after(&mut self, id: Uuid, version: u32) -> HubResult<Vec<VersionRow>> {
+    fn versions_after(&mut self, tenant: Uuid, id: Uuid, version: u32) -> HubResult<Vec<VersionRow>> {
         let rows = self
             .query(
-                "SELECT version, origin, changed FROM document_versions WHERE id = $1 AND version > $2 ORDER BY version",
-                &[&id, &(version as i32)],
+                "SELECT version, origin, changed FROM document_versions
+                 WHERE tenant_id = $1 AND id = $2 AND version > $3 ORDER BY version",
+                &[&tenant, &id, &(version as i32)],
             )
             .map_err(pg)?;
         rows.iter()
@@ -564,11 +599,12 @@ impl Tx for PgTx<'_> {
         let state = Value::Object(state.clone());
         let version = version as i32;
         self.execute(
-                "INSERT INTO documents (id, tenant_id, entity, unit_id, version, state) VALUES ($1, $2, $3, $4, $5, $6)
-                 ON CONFLICT (id) DO UPDATE SET unit_id = excluded.unit_id, version = excluded.version, state = excluded.state",
-                &[&id, &tenant, &entity_str(entity)?, &unit_id, &version, &state],
-            )
-            .map_err(pg)?;
+            "INSERT INTO documents (id, tenant_id, entity, unit_id, version, state) VALUES ($1, $2, $3, $4, $5, $6)
+                 ON CONFLICT (tenant_id, id) DO UPDATE
+                 SET unit_id = excluded.unit_id, version = excluded.version, state = excluded.state",
+            &[&id, &tenant, &entity_str(entity)?, &unit_id, &version, &state],
+        )
+        .map_err(pg)?;
         self.execute(
                 "INSERT INTO document_versions (id, tenant_id, version, origin, changed, state) VALUES ($1, $2, $3, $4, $5, $6)",
                 &[&id, &tenant, &version, &origin, &to_value(changed)?, &state],
@@ -581,7 +617,7 @@ impl Tx for PgTx<'_> {
         Ok(self
             .execute(
                 "INSERT INTO facts (id, tenant_id, unit_id, payload, received_ms) VALUES ($1, $2, $3, $4, $5)
-                 ON CONFLICT (id) DO NOTHING",
+                 ON CONFLICT (tenant_id, id) DO NOTHING",
                 &[&id, &tenant, &unit_id, payload, &now_ms],
             )
             .map_err(pg)?
@@ -594,7 +630,7 @@ impl Tx for PgTx<'_> {
             .query_one(
                 "WITH f AS (
                     INSERT INTO facts (id, tenant_id, unit_id, payload, received_ms) VALUES ($1, $2, $3, $4, $5)
-                    ON CONFLICT (id) DO NOTHING RETURNING id),
+                    ON CONFLICT (tenant_id, id) DO NOTHING RETURNING id),
                  c AS (
                     INSERT INTO changes (tenant_id, unit_id, entity, entity_id, version, origin, payload, committed_ms)
                     SELECT $2, $3, 'fact', f.id, $6, $7, $4, $5 FROM f RETURNING 1)
@@ -752,7 +788,8 @@ impl Tx for PgTx<'_> {
     fn file_conflict(&mut self, tenant: Uuid, c: &ConflictRecord, now_ms: i64) -> HubResult<()> {
         self.execute(
             "INSERT INTO conflicts (op_id, tenant_id, entity, entity_id, device_id, fields, device_values, hub_values,
-                 proposal, created_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (op_id) DO NOTHING",
+                 proposal, created_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                 ON CONFLICT (tenant_id, device_id, op_id) DO NOTHING",
             &[
                 &c.op_id,
                 &tenant,

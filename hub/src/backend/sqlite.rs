@@ -16,8 +16,9 @@ use uuid::Uuid;
 use super::{Backend, ConflictRecord, DeviceAuth, DeviceInfo, DocumentRow, Scope, Tx, VersionRow};
 use crate::error::{HubError, HubResult};
 
-const SCHEMA_VERSION: i64 = 1;
-const SCHEMA: &str = r#"
+const SCHEMA_VERSION: i64 = 2;
+/// The tables every schema version has as they are.
+const BASE_SCHEMA: &str = r#"
 CREATE TABLE tenants (id BLOB PRIMARY KEY, name TEXT NOT NULL, created_ms INTEGER NOT NULL) STRICT;
 CREATE TABLE devices (
     id BLOB PRIMARY KEY, tenant_id BLOB NOT NULL, label TEXT NOT NULL, units TEXT NOT NULL,
@@ -28,38 +29,85 @@ CREATE TABLE enrolment_codes (
     code_hash BLOB PRIMARY KEY, tenant_id BLOB NOT NULL, units TEXT NOT NULL,
     expires_ms INTEGER NOT NULL, used_ms INTEGER
 ) STRICT;
-CREATE TABLE documents (
-    id BLOB PRIMARY KEY, tenant_id BLOB NOT NULL, entity TEXT NOT NULL, unit_id BLOB,
-    version INTEGER NOT NULL, state TEXT NOT NULL
-) STRICT;
-CREATE TABLE document_versions (
-    id BLOB NOT NULL, version INTEGER NOT NULL, origin BLOB, changed TEXT NOT NULL, state TEXT NOT NULL,
-    PRIMARY KEY (id, version)
-) STRICT, WITHOUT ROWID;
-CREATE TABLE facts (
-    id BLOB PRIMARY KEY, tenant_id BLOB NOT NULL, unit_id BLOB NOT NULL, payload TEXT NOT NULL,
-    received_ms INTEGER NOT NULL
-) STRICT;
-CREATE TABLE ops (
-    op_id BLOB PRIMARY KEY, tenant_id BLOB NOT NULL, device_id BLOB NOT NULL, device_seq INTEGER NOT NULL,
-    outcome TEXT NOT NULL, received_ms INTEGER NOT NULL
-) STRICT;
-CREATE TABLE quarantine (
-    op_id BLOB PRIMARY KEY, tenant_id BLOB NOT NULL, device_id BLOB NOT NULL, code TEXT NOT NULL,
-    reason TEXT NOT NULL, op TEXT NOT NULL, received_ms INTEGER NOT NULL
-) STRICT;
 CREATE TABLE changes (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, tenant_id BLOB NOT NULL, unit_id BLOB, entity TEXT NOT NULL,
     entity_id BLOB NOT NULL, version INTEGER, origin BLOB, payload TEXT NOT NULL, committed_ms INTEGER NOT NULL
 ) STRICT;
 CREATE INDEX changes_tenant ON changes (tenant_id, seq);
-CREATE TABLE conflicts (
-    op_id BLOB PRIMARY KEY, tenant_id BLOB NOT NULL, entity TEXT NOT NULL, entity_id BLOB NOT NULL,
-    device_id BLOB NOT NULL, fields TEXT NOT NULL, device_values TEXT NOT NULL, hub_values TEXT NOT NULL,
-    proposal INTEGER NOT NULL, created_ms INTEGER NOT NULL, resolved_ms INTEGER
-) STRICT;
 CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) STRICT;
 INSERT INTO meta (key, value) VALUES ('history_floor', 0);
+"#;
+
+/// The tables whose rows belong to a tenant, keyed within it (schema v2):
+/// an id another tenant chose is another row, never this one's answer.
+/// Operations are keyed within their device too (their idempotency key).
+const TENANT_TABLES: &str = r#"
+CREATE TABLE documents (
+    tenant_id BLOB NOT NULL, id BLOB NOT NULL, entity TEXT NOT NULL, unit_id BLOB,
+    version INTEGER NOT NULL, state TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, id)
+) STRICT;
+CREATE TABLE document_versions (
+    tenant_id BLOB NOT NULL, id BLOB NOT NULL, version INTEGER NOT NULL, origin BLOB, changed TEXT NOT NULL,
+    state TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, id, version)
+) STRICT, WITHOUT ROWID;
+CREATE TABLE facts (
+    tenant_id BLOB NOT NULL, id BLOB NOT NULL, unit_id BLOB NOT NULL, payload TEXT NOT NULL,
+    received_ms INTEGER NOT NULL,
+    PRIMARY KEY (tenant_id, id)
+) STRICT;
+CREATE TABLE ops (
+    tenant_id BLOB NOT NULL, device_id BLOB NOT NULL, op_id BLOB NOT NULL, device_seq INTEGER NOT NULL,
+    outcome TEXT NOT NULL, received_ms INTEGER NOT NULL,
+    PRIMARY KEY (tenant_id, device_id, op_id)
+) STRICT;
+CREATE TABLE quarantine (
+    tenant_id BLOB NOT NULL, device_id BLOB NOT NULL, op_id BLOB NOT NULL, code TEXT NOT NULL,
+    reason TEXT NOT NULL, op TEXT NOT NULL, received_ms INTEGER NOT NULL,
+    PRIMARY KEY (tenant_id, device_id, op_id)
+) STRICT;
+CREATE TABLE conflicts (
+    tenant_id BLOB NOT NULL, device_id BLOB NOT NULL, op_id BLOB NOT NULL, entity TEXT NOT NULL,
+    entity_id BLOB NOT NULL, fields TEXT NOT NULL, device_values TEXT NOT NULL, hub_values TEXT NOT NULL,
+    proposal INTEGER NOT NULL, created_ms INTEGER NOT NULL, resolved_ms INTEGER,
+    PRIMARY KEY (tenant_id, device_id, op_id)
+) STRICT;
+"#;
+
+/// From schema v1 (ids unique across the hub) to v2: the same rows, keyed
+/// within their tenant. A document's versions take its tenant.
+const UPGRADE_1_TO_2: &str = r#"
+ALTER TABLE documents RENAME TO documents_v1;
+ALTER TABLE document_versions RENAME TO document_versions_v1;
+ALTER TABLE facts RENAME TO facts_v1;
+ALTER TABLE ops RENAME TO ops_v1;
+ALTER TABLE quarantine RENAME TO quarantine_v1;
+ALTER TABLE conflicts RENAME TO conflicts_v1;
+"#;
+
+const COPY_1_TO_2: &str = r#"
+INSERT INTO documents (tenant_id, id, entity, unit_id, version, state)
+    SELECT tenant_id, id, entity, unit_id, version, state FROM documents_v1;
+INSERT INTO document_versions (tenant_id, id, version, origin, changed, state)
+    SELECT d.tenant_id, v.id, v.version, v.origin, v.changed, v.state
+    FROM document_versions_v1 v JOIN documents_v1 d ON d.id = v.id;
+INSERT INTO facts (tenant_id, id, unit_id, payload, received_ms)
+    SELECT tenant_id, id, unit_id, payload, received_ms FROM facts_v1;
+INSERT INTO ops (tenant_id, device_id, op_id, device_seq, outcome, received_ms)
+    SELECT tenant_id, device_id, op_id, device_seq, outcome, received_ms FROM ops_v1;
+INSERT INTO quarantine (tenant_id, device_id, op_id, code, reason, op, received_ms)
+    SELECT tenant_id, device_id, op_id, code, reason, op, received_ms FROM quarantine_v1;
+INSERT INTO conflicts (tenant_id, device_id, op_id, entity, entity_id, fields, device_values, hub_values,
+        proposal, created_ms, resolved_ms)
+    SELECT tenant_id, device_id, op_id, entity, entity_id, fields, device_values, hub_values,
+        proposal, created_ms, resolved_ms FROM conflicts_v1;
+DROP TABLE documents_v1;
+DROP TABLE document_versions_v1;
+DROP TABLE facts_v1;
+DROP TABLE ops_v1;
+DROP TABLE quarantine_v1;
+DROP TABLE conflicts_v1;
 "#;
 
 /// The SQLite backend.
@@ -97,11 +145,19 @@ impl SqliteBackend {
         if version > SCHEMA_VERSION {
             return Err(HubError::Storage(format!("hub schema {version} is newer than this build")));
         }
-        if version == 0 {
+        if version < SCHEMA_VERSION {
             let tx = conn.unchecked_transaction()?;
-            tx.execute_batch(SCHEMA)?;
+            if version == 0 {
+                tx.execute_batch(BASE_SCHEMA)?;
+                tx.execute_batch(TENANT_TABLES)?;
+            } else {
+                tx.execute_batch(UPGRADE_1_TO_2)?;
+                tx.execute_batch(TENANT_TABLES)?;
+                tx.execute_batch(COPY_1_TO_2)?;
+            }
             tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
             tx.commit()?;
+            log::info!("hub schema {version} brought to {SCHEMA_VERSION}");
         }
         Ok(SqliteBackend { conn: Mutex::new(conn) })
     }
@@ -269,11 +325,11 @@ impl Tx for SqliteTx<'_> {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    fn op_outcome(&mut self, op_id: Uuid) -> HubResult<Option<OpOutcome>> {
+    fn op_outcome(&mut self, d: &DeviceAuth, op_id: Uuid) -> HubResult<Option<OpOutcome>> {
         let row: Option<String> = self
             .tx
-            .prepare_cached("SELECT outcome FROM ops WHERE op_id = ?1")?
-            .query_row([op_id], |r| r.get(0))
+            .prepare_cached("SELECT outcome FROM ops WHERE tenant_id = ?1 AND device_id = ?2 AND op_id = ?3")?
+            .query_row(params![d.tenant_id, d.device_id, op_id], |r| r.get(0))
             .optional()?;
         row.map(|s| parse(&s)).transpose()
     }
@@ -315,21 +371,22 @@ impl Tx for SqliteTx<'_> {
         .transpose()
     }
 
-    fn document_state_at(&mut self, id: Uuid, version: u32) -> HubResult<Option<Map<String, Value>>> {
+    fn document_state_at(&mut self, tenant: Uuid, id: Uuid, version: u32) -> HubResult<Option<Map<String, Value>>> {
         let row: Option<String> = self
             .tx
-            .prepare_cached("SELECT state FROM document_versions WHERE id = ?1 AND version = ?2")?
-            .query_row(params![id, version], |r| r.get(0))
+            .prepare_cached("SELECT state FROM document_versions WHERE tenant_id = ?1 AND id = ?2 AND version = ?3")?
+            .query_row(params![tenant, id, version], |r| r.get(0))
             .optional()?;
         row.map(|s| parse(&s)).transpose()
     }
 
-    fn versions_after(&mut self, id: Uuid, version: u32) -> HubResult<Vec<VersionRow>> {
+    fn versions_after(&mut self, tenant: Uuid, id: Uuid, version: u32) -> HubResult<Vec<VersionRow>> {
         let mut stmt = self.tx.prepare_cached(
-            "SELECT version, origin, changed FROM document_versions WHERE id = ?1 AND version > ?2 ORDER BY version",
+            "SELECT version, origin, changed FROM document_versions
+             WHERE tenant_id = ?1 AND id = ?2 AND version > ?3 ORDER BY version",
         )?;
         let rows = stmt
-            .query_map(params![id, version], |r| {
+            .query_map(params![tenant, id, version], |r| {
                 Ok((r.get::<_, u32>(0)?, r.get::<_, Option<Uuid>>(1)?, r.get::<_, String>(2)?))
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -353,14 +410,16 @@ impl Tx for SqliteTx<'_> {
         self.tx
             .prepare_cached(
                 "INSERT INTO documents (id, tenant_id, entity, unit_id, version, state) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                 ON CONFLICT (id) DO UPDATE SET unit_id = excluded.unit_id, version = excluded.version, state = excluded.state",
+                 ON CONFLICT (tenant_id, id) DO UPDATE
+                 SET unit_id = excluded.unit_id, version = excluded.version, state = excluded.state",
             )?
             .execute(params![id, tenant, entity_str(entity)?, unit_id, version, state])?;
         self.tx
             .prepare_cached(
-                "INSERT INTO document_versions (id, version, origin, changed, state) VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT INTO document_versions (tenant_id, id, version, origin, changed, state)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?
-            .execute(params![id, version, origin, json(changed)?, state])?;
+            .execute(params![tenant, id, version, origin, json(changed)?, state])?;
         Ok(())
     }
 
@@ -369,7 +428,7 @@ impl Tx for SqliteTx<'_> {
             .tx
             .prepare_cached(
                 "INSERT INTO facts (id, tenant_id, unit_id, payload, received_ms) VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT (id) DO NOTHING",
+                 ON CONFLICT (tenant_id, id) DO NOTHING",
             )?
             .execute(params![id, tenant, unit_id, json(payload)?, now_ms])?
             == 1)
