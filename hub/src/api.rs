@@ -254,9 +254,10 @@ async fn tus_head<B: Backend>(
     let id: Uuid = id.parse().map_err(|_| HubError::NotFound("upload".into()))?;
     let now = now_ms();
     let st = state.clone();
-    let (upload, mut offset) = tokio::task::spawn_blocking(move || st.blobs.find(device.tenant_id, id, now))
-        .await
-        .map_err(|_| HubError::Storage("worker thread failed".into()))??;
+    let (upload, mut offset) =
+        tokio::task::spawn_blocking(move || st.blobs.find(device.tenant_id, device.device_id, id, now))
+            .await
+            .map_err(|_| HubError::Storage("worker thread failed".into()))??;
     if state.blobs.needs_publishing(&upload) {
         // Every byte arrived but the hub stopped before storing the blob.
         match state.blobs.publish(&upload).await {
@@ -314,7 +315,7 @@ async fn tus_patch<B: Backend>(
     let now = now_ms();
     let st = state.clone();
     let (upload, appended) = tokio::task::spawn_blocking(move || {
-        let (upload, _) = st.blobs.find(device.tenant_id, id, now)?;
+        let (upload, _) = st.blobs.find(device.tenant_id, device.device_id, id, now)?;
         let appended = st.blobs.append(&upload, offset, &chunk)?;
         Ok::<_, HubError>((upload, appended))
     })
@@ -339,9 +340,19 @@ async fn blob_get<B: Backend>(
     headers: HeaderMap,
 ) -> HubResult<Response> {
     let device = authenticate(&state, &headers).await?;
-    let bytes = state.blobs.read(device.tenant_id, &hash).await?;
-    let mut resp = bytes.into_response();
-    resp.headers_mut().insert("content-type", HeaderValue::from_static("application/octet-stream"));
+    // A blob is readable by the devices that may read a photo naming it: a
+    // resident's photo in one of their units. Unknown and out of scope
+    // look alike.
+    let (d, h) = (device.clone(), hash.clone());
+    let visible = in_tx(&state, Some(device.clone()), move |tx| tx.blob_visible(d.tenant_id, &d.units, &h)).await?;
+    if !visible {
+        return Err(HubError::NotFound("blob".into()));
+    }
+    let blob = state.blobs.open_blob(device.tenant_id, &hash).await?;
+    let mut resp = axum::body::Body::from_stream(blob.bytes).into_response();
+    let h = resp.headers_mut();
+    h.insert("content-type", HeaderValue::from_static("application/octet-stream"));
+    h.insert("content-length", HeaderValue::from(blob.size));
     Ok(resp)
 }
 

@@ -29,6 +29,8 @@ pub enum HubError {
     Gone,
     #[error("checksum mismatch")]
     ChecksumMismatch,
+    #[error("upload quota exceeded")]
+    QuotaExceeded,
     #[error("storage failure: {0}")]
     Storage(String),
 }
@@ -51,6 +53,7 @@ impl HubError {
             HubError::UnsupportedProtocol => (StatusCode::UPGRADE_REQUIRED, ErrorCode::UnsupportedProtocol),
             HubError::NotFound(_) => (StatusCode::NOT_FOUND, ErrorCode::BadRequest),
             HubError::Gone => (StatusCode::GONE, ErrorCode::BadRequest),
+            HubError::QuotaExceeded => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::QuotaExceeded),
             // tus: 460 Checksum Mismatch.
             HubError::ChecksumMismatch => {
                 (StatusCode::from_u16(460).unwrap_or(StatusCode::BAD_REQUEST), ErrorCode::BadRequest)

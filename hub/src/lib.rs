@@ -29,6 +29,9 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Serves the API on `listener` until `shutdown` resolves; in-flight
 /// requests finish first (graceful shutdown).
+/// How often expired uploads are swept.
+const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
+
 pub async fn serve<B: backend::Backend>(
     listener: TcpListener,
     backend: Arc<B>,
@@ -38,7 +41,26 @@ pub async fn serve<B: backend::Backend>(
     let addr: SocketAddr = listener.local_addr()?;
     let state = Arc::new(api::AppState { backend: SharedBackend(backend), blobs });
     log::info!("hub listening on {addr}");
-    axum::serve(listener, api::router(state, REQUEST_TIMEOUT)).with_graceful_shutdown(shutdown).await
+    // Expired uploads go even if no device ever comes back for them.
+    let sweeper = {
+        let state = state.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(SWEEP_EVERY);
+            loop {
+                every.tick().await;
+                let st = state.clone();
+                let now = jiff::Timestamp::now().as_millisecond();
+                match tokio::task::spawn_blocking(move || st.blobs.sweep(now)).await {
+                    Ok(Err(e)) => log::warn!("upload sweep failed: {e}"),
+                    Err(_) => log::warn!("upload sweep failed: worker thread"),
+                    Ok(Ok(_)) => {}
+                }
+            }
+        })
+    };
+    let served = axum::serve(listener, api::router(state, REQUEST_TIMEOUT)).with_graceful_shutdown(shutdown).await;
+    sweeper.abort();
+    served
 }
 
 /// An `Arc`'d backend is a backend: lets the admin and the server share one.

@@ -277,7 +277,13 @@ fn apply_fact(
         origin_device: Some(device.device_id),
         payload: op.payload.clone(),
     };
-    if !tx.insert_fact_logged(device.tenant_id, unit, &change, now_ms)? {
+    let inserted = tx.insert_fact_logged(device.tenant_id, unit, &change, now_ms)?;
+    if inserted && let Fact::Photo(p) = &fact {
+        for blob in [&p.display, &p.thumbnail] {
+            tx.add_blob_ref(device.tenant_id, &blob.hash, unit)?;
+        }
+    }
+    if !inserted {
         // Already there under another op (a device that re-sent its own
         // fact) is fine; a different record under a taken id is not. The
         // id's holder may be out of this device's sight (another unit):

@@ -554,6 +554,7 @@ fn postgres_hub_schema_v1_upgrades_to_tenant_scoped_keys() {
              ALTER TABLE {s}.ops DROP CONSTRAINT ops_pkey, ADD PRIMARY KEY (op_id);
              ALTER TABLE {s}.quarantine DROP CONSTRAINT quarantine_pkey, ADD PRIMARY KEY (op_id);
              ALTER TABLE {s}.conflicts DROP CONSTRAINT conflicts_pkey, ADD PRIMARY KEY (op_id);
+             DROP TABLE {s}.blob_refs;
              UPDATE {s}.meta SET value = 1 WHERE key = 'schema_version';"
         ))
         .unwrap();

@@ -228,10 +228,44 @@ pub enum ErrorCode {
     Resnapshot,
     /// 413: more than MAX_PUSH_OPS operations or MAX_PUSH_BYTES bytes.
     TooLarge,
+    /// 429: the device has too many uploads in progress: finish or let
+    /// them expire, then try again.
+    QuotaExceeded,
     /// 426: a protocol version the hub does not speak.
     UnsupportedProtocol,
     /// 500/503: the hub failed; retry later.
     Unavailable,
+}
+
+impl ErrorCode {
+    /// Every code, for checks that must cover them all (the OpenAPI test).
+    pub const ALL: [ErrorCode; 9] = [
+        ErrorCode::BadRequest,
+        ErrorCode::Unauthorized,
+        ErrorCode::Forbidden,
+        ErrorCode::Conflict,
+        ErrorCode::Resnapshot,
+        ErrorCode::TooLarge,
+        ErrorCode::QuotaExceeded,
+        ErrorCode::UnsupportedProtocol,
+        ErrorCode::Unavailable,
+    ];
+
+    /// Position in [`ErrorCode::ALL`]; the match makes a new code a compile
+    /// error until `ALL` lists it.
+    pub fn index(self) -> usize {
+        match self {
+            ErrorCode::BadRequest => 0,
+            ErrorCode::Unauthorized => 1,
+            ErrorCode::Forbidden => 2,
+            ErrorCode::Conflict => 3,
+            ErrorCode::Resnapshot => 4,
+            ErrorCode::TooLarge => 5,
+            ErrorCode::QuotaExceeded => 6,
+            ErrorCode::UnsupportedProtocol => 7,
+            ErrorCode::Unavailable => 8,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -261,7 +295,10 @@ mod tests {
     }
 
     #[test]
-    fn reject_codes_are_all_listed() {
+    fn reject_and_error_codes_are_all_listed() {
+        for (i, c) in ErrorCode::ALL.iter().enumerate() {
+            assert_eq!(c.index(), i);
+        }
         for (i, c) in RejectCode::ALL.iter().enumerate() {
             assert_eq!(c.index(), i);
         }

@@ -22,10 +22,14 @@ struct RawDevice {
 
 impl RawDevice {
     async fn enrol(hub: &TestHub, units: &[Uuid]) -> RawDevice {
+        Self::enrol_with_code(hub, hub.code(units).await).await
+    }
+
+    async fn enrol_with_code(hub: &TestHub, code: String) -> RawDevice {
         install_tls_provider();
         let http = reqwest::Client::new();
         let id = Uuid::now_v7();
-        let req = EnrolRequest { code: hub.code(units).await, device_id: id, label: "hostile".into() };
+        let req = EnrolRequest { code, device_id: id, label: "hostile".into() };
         let resp = http
             .post(format!("{}/v1/enrol", hub.url()))
             .header("content-type", "application/json")
@@ -110,6 +114,50 @@ impl RawDevice {
                 return out;
             }
         }
+    }
+}
+
+impl RawDevice {
+    fn tus(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.http
+            .request(method, format!("{}{path}", self.url))
+            .bearer_auth(&self.credential)
+            .header("tus-resumable", "1.0.0")
+    }
+
+    /// Starts an upload; its path, or the refusal's status and body.
+    async fn create_upload(&self, length: u64, hash: &str) -> Result<String, (u16, String)> {
+        use base64::Engine;
+        let meta = format!("blake3 {}", base64::engine::general_purpose::STANDARD.encode(hash));
+        let resp = self
+            .tus(reqwest::Method::POST, "/v1/blobs")
+            .header("upload-length", length)
+            .header("upload-metadata", meta)
+            .send()
+            .await
+            .unwrap();
+        match resp.status().as_u16() {
+            201 => Ok(resp.headers()["location"].to_str().unwrap().to_owned()),
+            s => Err((s, resp.text().await.unwrap())),
+        }
+    }
+
+    async fn offset(&self, path: &str) -> u16 {
+        self.tus(reqwest::Method::HEAD, path).send().await.unwrap().status().as_u16()
+    }
+
+    async fn append(&self, path: &str, offset: u64, bytes: &[u8]) -> u16 {
+        let req = self
+            .tus(reqwest::Method::PATCH, path)
+            .header("content-type", "application/offset+octet-stream")
+            .header("upload-offset", offset)
+            .body(bytes.to_vec());
+        req.send().await.unwrap().status().as_u16()
+    }
+
+    async fn get_blob(&self, hash: &str) -> u16 {
+        let resp = self.http.get(format!("{}/v1/blobs/by-hash/{hash}", self.url)).bearer_auth(&self.credential);
+        resp.send().await.unwrap().status().as_u16()
     }
 }
 
@@ -329,4 +377,90 @@ async fn sqlite_hub_refuses_what_a_hostile_tablet_tries() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_hub_refuses_what_a_hostile_tablet_tries() {
     hostile_tablet_is_refused(true).await;
+}
+
+/// Blobs from the hostile side: a photo's files are readable by the devices
+/// of the resident's unit only; an upload is its device's alone; a device
+/// cannot fill the hub's disk with uploads it never finishes.
+async fn hostile_tablet_meets_the_blob_rules(postgres: bool) {
+    use chevet_core::demo::camera::{Shot, camera_jpeg};
+    use chevet_core::store::PhotoCapture;
+    let hub = TestHub::start_on(1, postgres).await;
+    let (unit, other_unit) = (hub.units[0], hub.units[1]);
+    let resident = hub.residents.iter().find(|r| r.unit_id == unit).unwrap().clone();
+    // A real photo, taken and synced by an honest tablet of the unit.
+    let mut nurse_tablet = chevet_e2e::Device::enrol(&hub, &hub.url(), &[unit], "Tablette IDE").await;
+    let wound = Wound {
+        id: Uuid::now_v7(),
+        resident_id: resident.id,
+        kind: WoundKind::PressureInjury,
+        site: "sacrum".into(),
+        stage: Some(NpiapStage::Stage2),
+        opened_on: date(2026, 11, 2),
+        healed_on: None,
+    };
+    nurse_tablet.store.save_wound(&wound, None).unwrap();
+    let jpeg = camera_jpeg(&Shot { width: 800, height: 600, orientation: 1, quality: 85, seed: 3, exif: false });
+    let capture = PhotoCapture {
+        resident_id: resident.id,
+        wound_id: wound.id,
+        assessment_id: None,
+        body_site: "sacrum".into(),
+        scale_marker: false,
+        consent: PhotoConsent::Resident,
+        taken_at: jiff::Timestamp::now(),
+    };
+    let photo = nurse_tablet.store.ingest_photo(capture, &jpeg).unwrap();
+    nurse_tablet.sync().await.unwrap();
+    let hash = photo.thumbnail.hash.clone();
+
+    let colleague = RawDevice::enrol(&hub, &[unit]).await;
+    let other_floor = RawDevice::enrol(&hub, &[other_unit]).await;
+    let foreign_code = {
+        let backend = hub.backend.clone();
+        tokio::task::spawn_blocking(move || {
+            let admin = chevet_hub::Admin::new(&*backend);
+            let group = chevet_hub::demo::create_group(&admin, 1).unwrap();
+            admin.enrolment_code(group.tenant, &[group.units[0].id], 1).unwrap()
+        })
+        .await
+        .unwrap()
+    };
+    let other_group = RawDevice::enrol_with_code(&hub, foreign_code).await;
+    assert_eq!(colleague.get_blob(&hash).await, 200, "the unit's tablets read it");
+    assert_eq!(other_floor.get_blob(&hash).await, 404, "another unit's tablet does not");
+    assert_eq!(other_group.get_blob(&hash).await, 404, "nor another group's");
+
+    // An upload in progress is its device's alone.
+    let data = vec![0x5a; 10_000];
+    let data_hash = blake3::hash(&data).to_hex().to_string();
+    let mine = colleague.create_upload(data.len() as u64, &data_hash).await.unwrap();
+    assert_eq!(colleague.append(&mine, 0, &data[..4_000]).await, 204);
+    assert_eq!(other_floor.offset(&mine).await, 404);
+    assert_eq!(other_floor.append(&mine, 4_000, &data[4_000..]).await, 404);
+    let same_unit = RawDevice::enrol(&hub, &[unit]).await;
+    assert_eq!(same_unit.offset(&mine).await, 404, "even a tablet of the same unit");
+    assert_eq!(same_unit.append(&mine, 4_000, &data[4_000..]).await, 404);
+    assert_eq!(colleague.append(&mine, 4_000, &data[4_000..]).await, 204, "untouched, it finishes");
+
+    // A quota of uploads in progress per device; others are not held back.
+    let junk = blake3::hash(b"junk").to_hex().to_string();
+    for _ in 0..chevet_hub::blobs::MAX_UPLOADS_PER_DEVICE {
+        other_floor.create_upload(1, &junk).await.unwrap();
+    }
+    let (status, body) = other_floor.create_upload(1, &junk).await.unwrap_err();
+    assert_eq!(status, 429);
+    let body: ErrorBody = serde_json::from_str(&body).unwrap();
+    assert_eq!(body.code, ErrorCode::QuotaExceeded);
+    assert!(same_unit.create_upload(1, &junk).await.is_ok());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_hub_keeps_blobs_to_their_unit_and_uploads_to_their_device() {
+    hostile_tablet_meets_the_blob_rules(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_hub_keeps_blobs_to_their_unit_and_uploads_to_their_device() {
+    hostile_tablet_meets_the_blob_rules(true).await;
 }

@@ -196,6 +196,11 @@ pub trait Tx {
         limit: u32,
     ) -> HubResult<(Vec<Change>, String, bool)>;
 
+    /// Notes that a photo of `unit` names blob `hash` (who may read it).
+    fn add_blob_ref(&mut self, tenant: Uuid, hash: &str, unit_id: Uuid) -> HubResult<()>;
+    /// Whether a photo of one of `units` names blob `hash`.
+    fn blob_visible(&mut self, tenant: Uuid, units: &[Uuid], hash: &str) -> HubResult<bool>;
+
     fn file_conflict(&mut self, tenant: Uuid, conflict: &ConflictRecord, now_ms: i64) -> HubResult<()>;
     fn conflicts(&mut self, tenant: Uuid) -> HubResult<Vec<ConflictRecord>>;
 }

@@ -45,8 +45,26 @@ ALTER TABLE {s}.facts DROP CONSTRAINT facts_pkey, ADD PRIMARY KEY (tenant_id, id
 ALTER TABLE {s}.ops DROP CONSTRAINT ops_pkey, ADD PRIMARY KEY (tenant_id, device_id, op_id);
 ALTER TABLE {s}.quarantine DROP CONSTRAINT quarantine_pkey, ADD PRIMARY KEY (tenant_id, device_id, op_id);
 ALTER TABLE {s}.conflicts DROP CONSTRAINT conflicts_pkey, ADD PRIMARY KEY (tenant_id, device_id, op_id);
+CREATE TABLE {s}.blob_refs (
+    tenant_id uuid NOT NULL, hash text NOT NULL, unit_id uuid NOT NULL, PRIMARY KEY (tenant_id, hash, unit_id));
+INSERT INTO {s}.blob_refs (tenant_id, hash, unit_id)
+    SELECT tenant_id, payload->'fact'->'display'->>'hash', unit_id FROM {s}.facts WHERE payload->>'kind' = 'Photo'
+    UNION
+    SELECT tenant_id, payload->'fact'->'thumbnail'->>'hash', unit_id FROM {s}.facts WHERE payload->>'kind' = 'Photo';
+{policy}
 UPDATE {s}.meta SET value = 2 WHERE key = 'schema_version';
-"#
+"#,
+        policy = blob_refs_policy(s)
+    )
+}
+
+/// Row-level security of `blob_refs`: the device's tenant and units.
+fn blob_refs_policy(s: &str) -> String {
+    let tenant = "tenant_id = NULLIF(current_setting('chevet.tenant', true), '')::uuid";
+    let unit = "unit_id = ANY (NULLIF(current_setting('chevet.units', true), '')::uuid[])";
+    format!(
+        "ALTER TABLE {s}.blob_refs ENABLE ROW LEVEL SECURITY;
+CREATE POLICY scope ON {s}.blob_refs USING ({tenant} AND {unit}) WITH CHECK ({tenant} AND {unit});"
     )
 }
 
@@ -91,6 +109,8 @@ CREATE TABLE {s}.conflicts (
     op_id uuid NOT NULL, tenant_id uuid NOT NULL, entity text NOT NULL, entity_id uuid NOT NULL,
     device_id uuid NOT NULL, fields jsonb NOT NULL, device_values jsonb NOT NULL, hub_values jsonb NOT NULL,
     proposal boolean NOT NULL, created_ms bigint NOT NULL, resolved_ms bigint, PRIMARY KEY (tenant_id, device_id, op_id));
+CREATE TABLE {s}.blob_refs (
+    tenant_id uuid NOT NULL, hash text NOT NULL, unit_id uuid NOT NULL, PRIMARY KEY (tenant_id, hash, unit_id));
 
 -- Row-level security: the application role sees its device's tenant and units only.
 ALTER TABLE {s}.tenants ENABLE ROW LEVEL SECURITY;
@@ -112,6 +132,7 @@ ALTER TABLE {s}.quarantine ENABLE ROW LEVEL SECURITY;
 CREATE POLICY tenant ON {s}.quarantine USING ({tenant}) WITH CHECK ({tenant});
 ALTER TABLE {s}.conflicts ENABLE ROW LEVEL SECURITY;
 CREATE POLICY tenant ON {s}.conflicts USING ({tenant}) WITH CHECK ({tenant});
+{blob_refs_policy}
 
 -- Before authentication: three narrow look-ups, run as the owner.
 CREATE FUNCTION {s}.device_by_credential(h bytea) RETURNS TABLE (id uuid, tenant_id uuid, units uuid[])
@@ -125,7 +146,8 @@ CREATE FUNCTION {s}.device_exists(d uuid) RETURNS boolean
     LANGUAGE sql STABLE SECURITY DEFINER SET search_path = {s}, pg_temp
     AS $$ SELECT EXISTS (SELECT 1 FROM devices WHERE id = d) $$;
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA {s} FROM PUBLIC;
-"#
+"#,
+        blob_refs_policy = blob_refs_policy(s)
     )
 }
 
@@ -783,6 +805,26 @@ impl Tx for PgTx<'_> {
             });
         }
         Ok((changes, encode_cursor(last.0, last.1), more))
+    }
+
+    fn add_blob_ref(&mut self, tenant: Uuid, hash: &str, unit_id: Uuid) -> HubResult<()> {
+        self.execute(
+            "INSERT INTO blob_refs (tenant_id, hash, unit_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            &[&tenant, &hash, &unit_id],
+        )
+        .map_err(pg)?;
+        Ok(())
+    }
+
+    fn blob_visible(&mut self, tenant: Uuid, units: &[Uuid], hash: &str) -> HubResult<bool> {
+        let units = units.to_vec();
+        let row = self
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM blob_refs WHERE tenant_id = $1 AND hash = $2 AND unit_id = ANY ($3))",
+                &[&tenant, &hash, &units],
+            )
+            .map_err(pg)?;
+        Ok(row.get(0))
     }
 
     fn file_conflict(&mut self, tenant: Uuid, c: &ConflictRecord, now_ms: i64) -> HubResult<()> {

@@ -73,6 +73,10 @@ CREATE TABLE conflicts (
     proposal INTEGER NOT NULL, created_ms INTEGER NOT NULL, resolved_ms INTEGER,
     PRIMARY KEY (tenant_id, device_id, op_id)
 ) STRICT;
+CREATE TABLE blob_refs (
+    tenant_id BLOB NOT NULL, hash TEXT NOT NULL, unit_id BLOB NOT NULL,
+    PRIMARY KEY (tenant_id, hash, unit_id)
+) STRICT, WITHOUT ROWID;
 "#;
 
 /// From schema v1 (ids unique across the hub) to v2: the same rows, keyed
@@ -102,6 +106,12 @@ INSERT INTO conflicts (tenant_id, device_id, op_id, entity, entity_id, fields, d
         proposal, created_ms, resolved_ms)
     SELECT tenant_id, device_id, op_id, entity, entity_id, fields, device_values, hub_values,
         proposal, created_ms, resolved_ms FROM conflicts_v1;
+INSERT OR IGNORE INTO blob_refs (tenant_id, hash, unit_id)
+    SELECT tenant_id, json_extract(payload, '$.fact.display.hash'), unit_id FROM facts
+    WHERE json_extract(payload, '$.kind') = 'Photo'
+    UNION ALL
+    SELECT tenant_id, json_extract(payload, '$.fact.thumbnail.hash'), unit_id FROM facts
+    WHERE json_extract(payload, '$.kind') = 'Photo';
 DROP TABLE documents_v1;
 DROP TABLE document_versions_v1;
 DROP TABLE facts_v1;
@@ -556,6 +566,23 @@ impl Tx for SqliteTx<'_> {
         rows.truncate(limit as usize);
         let last = rows.last().map_or(after, |(s, _)| *s);
         Ok((rows.into_iter().map(|(_, c)| c).collect(), encode_cursor(last), more))
+    }
+
+    fn add_blob_ref(&mut self, tenant: Uuid, hash: &str, unit_id: Uuid) -> HubResult<()> {
+        self.tx
+            .prepare_cached("INSERT OR IGNORE INTO blob_refs (tenant_id, hash, unit_id) VALUES (?1, ?2, ?3)")?
+            .execute(params![tenant, hash, unit_id])?;
+        Ok(())
+    }
+
+    fn blob_visible(&mut self, tenant: Uuid, units: &[Uuid], hash: &str) -> HubResult<bool> {
+        Ok(self
+            .tx
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM blob_refs WHERE tenant_id = ?1 AND hash = ?2
+                 AND unit_id IN (SELECT unhex(replace(value, '-', '')) FROM json_each(?3)))",
+            )?
+            .query_row(params![tenant, hash, json(&units)?], |r| r.get(0))?)
     }
 
     fn file_conflict(&mut self, tenant: Uuid, c: &ConflictRecord, now_ms: i64) -> HubResult<()> {
