@@ -126,7 +126,8 @@ async fn push<B: Backend>(
     let req: PushRequest = json_body(&body(raw)?)?;
     let n = req.ops.len();
     let now = now_ms();
-    let skew = (req.device_time_ms - now).abs();
+    // Client input: a difference that cannot overflow.
+    let skew = req.device_time_ms.abs_diff(now);
     if skew > 120_000 {
         log::warn!("device {} clock is {} s off the hub's", device.device_id, skew / 1000);
     }

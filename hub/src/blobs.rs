@@ -32,7 +32,7 @@ pub const TUS_VERSION: &str = "1.0.0";
 /// Extensions supported.
 pub const TUS_EXTENSIONS: &str = "creation,checksum,expiration";
 /// Largest blob accepted (an encrypted 2048 px photo is well under this).
-pub const MAX_BLOB_BYTES: u64 = 64 * 1024 * 1024;
+pub const MAX_BLOB_BYTES: u64 = chevet_protocol::MAX_BLOB_BYTES;
 /// How long an unfinished upload is kept.
 pub const UPLOAD_TTL_MS: i64 = 24 * 3600 * 1000;
 /// Uploads one device may have in progress (the app sends one at a time).

@@ -26,6 +26,11 @@ pub const MAX_PUSH_OPS: usize = 100;
 pub const MAX_PUSH_BYTES: usize = 1024 * 1024;
 /// Most changes in one pull page.
 pub const MAX_PULL_LIMIT: u32 = 1000;
+/// Largest blob (an encrypted photo rendition is well under this).
+pub const MAX_BLOB_BYTES: u64 = 64 * 1024 * 1024;
+/// Largest JSON answer a client reads (a full pull page is far below):
+/// a hub, or something posing as one, cannot make a tablet buffer more.
+pub const MAX_ANSWER_BYTES: usize = 64 * 1024 * 1024;
 
 /// What an operation changes; decides how the hub merges it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -6,7 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chevet_protocol::{
-    EnrolRequest, EnrolResponse, ErrorBody, PROTOCOL_HEADER, PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse,
+    EnrolRequest, EnrolResponse, ErrorBody, MAX_ANSWER_BYTES, MAX_BLOB_BYTES, PROTOCOL_HEADER, PROTOCOL_VERSION,
+    PullResponse, PushRequest, PushResponse,
 };
 use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
@@ -113,8 +114,7 @@ impl HubClient {
             }
             let retryable = match req.send().await {
                 Ok(resp) if resp.status().is_success() => {
-                    let bytes =
-                        resp.bytes().await.map_err(|e| CoreError::HubUnreachable(format!("{what}: body cut: {e}")));
+                    let bytes = read_capped(resp, MAX_ANSWER_BYTES, what).await;
                     match bytes {
                         Ok(b) => {
                             return serde_json::from_slice(&b).map_err(|_| CoreError::HubRefused {
@@ -122,15 +122,17 @@ impl HubClient {
                                 code: format!("malformed {what} answer"),
                             });
                         }
+                        Err(e @ CoreError::HubRefused { .. }) => return Err(e),
                         Err(e) => e,
                     }
                 }
                 Ok(resp) => {
                     let status = resp.status();
-                    let code = resp
-                        .json::<ErrorBody>()
+                    // An error body is small; a large one is not an error body.
+                    let code = read_capped(resp, 64 * 1024, what)
                         .await
                         .ok()
+                        .and_then(|b| serde_json::from_slice::<ErrorBody>(&b).ok())
                         .and_then(|b| serde_json::to_value(b.code).ok())
                         .and_then(|v| v.as_str().map(str::to_owned))
                         .unwrap_or_else(|| "unknown".into());
@@ -162,7 +164,8 @@ impl HubClient {
         }
         match req.send().await {
             Ok(r) if r.status() == StatusCode::UNAUTHORIZED => Err(CoreError::HubUnauthorized),
-            Ok(r) if r.status().is_server_error() => {
+            Ok(r) if r.status().is_server_error() || r.status() == StatusCode::TOO_MANY_REQUESTS => {
+                // 429: too many uploads in progress; they finish or expire.
                 Err(CoreError::HubUnreachable(format!("{what}: hub answered {}", r.status().as_u16())))
             }
             Ok(r) => Ok(r),
@@ -242,7 +245,7 @@ impl HubClient {
         if resp.status() != StatusCode::OK {
             return Err(CoreError::HubRefused { status: resp.status().as_u16(), code: "blob get".into() });
         }
-        Ok(resp.bytes().await.map_err(|e| CoreError::HubUnreachable(format!("blob get: {e}")))?.to_vec())
+        read_capped(resp, MAX_BLOB_BYTES as usize, "blob get").await
     }
 
     pub fn retry_policy(&self) -> RetryPolicy {
@@ -264,6 +267,26 @@ impl HubClient {
         let limit = limit.to_string();
         self.send(|| self.http.get(&url).query(&[("cursor", cursor), ("limit", limit.as_str())]), "pull").await
     }
+}
+
+/// Reads an answer's body, refusing one larger than `cap` (announced or
+/// actual) without buffering it.
+async fn read_capped(mut resp: reqwest::Response, cap: usize, what: &'static str) -> Result<Vec<u8>> {
+    let status = resp.status().as_u16();
+    let too_large = || CoreError::HubRefused { status, code: format!("{what}: answer larger than {cap} bytes") };
+    if resp.content_length().is_some_and(|n| n > cap as u64) {
+        return Err(too_large());
+    }
+    let mut out = Vec::with_capacity(resp.content_length().unwrap_or(0) as usize);
+    while let Some(chunk) =
+        resp.chunk().await.map_err(|e| CoreError::HubUnreachable(format!("{what}: body cut: {e}")))?
+    {
+        if out.len() + chunk.len() > cap {
+            return Err(too_large());
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -331,7 +331,16 @@ async fn upload_attempt(store: &Store, client: &HubClient, bytes: &[u8], hash: &
     };
     while offset < length {
         let end = (offset as usize + BLOB_CHUNK).min(bytes.len());
-        offset = client.blob_append(&url, offset, &bytes[offset as usize..end]).await?;
+        let next = client.blob_append(&url, offset, &bytes[offset as usize..end]).await?;
+        // The hub must take what it was sent, and never more than there is:
+        // anything else would loop for ever or skip bytes.
+        if next <= offset || next > end as u64 {
+            return Err(CoreError::HubRefused {
+                status: 204,
+                code: format!("blob append: offset {next} after {offset}"),
+            });
+        }
+        offset = next;
     }
     Ok(())
 }
