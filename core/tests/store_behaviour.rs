@@ -465,6 +465,13 @@ fn search_by_name_prefix_without_accents_and_by_ins() {
     assert_eq!(names("LEFEV"), ["LEFÈVRE Hélène"]);
     assert_eq!(names("helene lef"), ["LEFÈVRE Hélène"]);
     assert!(names("lefa").is_empty());
+    assert_eq!(names("lefevre lefevre"), ["LEFÈVRE Hélène"], "a repeated word still finds");
+    let long = resident(unit, "Schwarzenberger", "Odile", "16", None);
+    f.store.create_resident(&long).unwrap();
+    for q in ["schwarzenbe", "schwarzenberg", "Schwarzenberger odi"] {
+        assert_eq!(names(q), ["SCHWARZENBERGER Odile"], "{q}");
+    }
+    assert!(names("schwarzenbergez").is_empty(), "the record confirms past the indexed prefix");
     assert!(names("le").is_empty());
     let spaced = format!("{} {}", &m.as_str()[..7], &m.as_str()[7..]);
     let by_ins = f.store.search_residents(&spaced).unwrap();
