@@ -41,19 +41,23 @@ fn put_document<T: Serialize>(
         Ok(Value::Object(m)) => m,
         _ => return Err(HubError::BadRequest("document is not an object".into())),
     };
-    let (version, changed) = match tx.document(tenant, id)? {
+    let (version, changed, previous_unit) = match tx.document(tenant, id)? {
         Some(cur) if cur.entity != entity => {
             return Err(HubError::BadRequest(format!("{id} is another kind")));
         }
         Some(cur) if cur.state == state => return Ok(cur.version),
-        Some(cur) => (cur.version + 1, changed_fields(&cur.state, &state)),
-        None => (1, state.keys().cloned().collect::<BTreeSet<_>>()),
+        Some(cur) => (cur.version + 1, changed_fields(&cur.state, &state), cur.unit_id),
+        None => (1, state.keys().cloned().collect::<BTreeSet<_>>(), None),
     };
     let now = now_ms();
     tx.save_document(tenant, id, entity, unit, version, &state, None, &changed)?;
     let change =
         Change { entity, entity_id: id, version: Some(version), origin_device: None, payload: Value::Object(state) };
     tx.append_change(tenant, unit, &change, now)?;
+    if previous_unit.is_some() && previous_unit != unit {
+        // The devices of the unit it left learn it left (and drop it).
+        tx.append_change(tenant, previous_unit, &change, now)?;
+    }
     Ok(version)
 }
 

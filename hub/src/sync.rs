@@ -400,7 +400,7 @@ fn apply_document(
             return Ok(Err(r));
         }
         let changed: BTreeSet<String> = device_state.keys().cloned().collect();
-        save(tx, device, op, unit, 1, &device_state, &changed, now_ms)?;
+        save(tx, device, op, (unit, None), 1, &device_state, &changed, now_ms)?;
         return Ok(Ok(OpOutcome::Applied { version: Some(1) }));
     };
     if current.entity != op.entity {
@@ -445,7 +445,7 @@ fn apply_document(
         }
         version += 1;
         let changed: BTreeSet<String> = m.applied.iter().cloned().collect();
-        save(tx, device, op, new_unit, version, &m.state, &changed, now_ms)?;
+        save(tx, device, op, (new_unit, current.unit_id), version, &m.state, &changed, now_ms)?;
     }
     let conflicts = if merged_valid { m.conflicts } else { m.applied.iter().chain(&m.conflicts).cloned().collect() };
     if conflicts.is_empty() {
@@ -498,7 +498,7 @@ fn save(
     tx: &mut dyn Tx,
     device: &DeviceAuth,
     op: &Operation,
-    unit: Uuid,
+    (unit, previous_unit): (Uuid, Option<Uuid>),
     version: u32,
     state: &Map<String, Value>,
     changed: &BTreeSet<String>,
@@ -522,6 +522,12 @@ fn save(
         payload: Value::Object(state.clone()),
     };
     tx.append_change(device.tenant_id, Some(unit), &change, now_ms)?;
+    if let Some(previous) = previous_unit
+        && previous != unit
+    {
+        // The devices of the unit it left learn it left (and drop it).
+        tx.append_change(device.tenant_id, Some(previous), &change, now_ms)?;
+    }
     Ok(())
 }
 

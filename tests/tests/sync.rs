@@ -425,3 +425,82 @@ async fn a_device_clock_far_from_the_hubs_is_flagged() {
     let skew = report.clock_skew_ms.expect("the skew is flagged");
     assert!((19 * 60_000..21 * 60_000).contains(&skew), "{skew}");
 }
+
+/// A resident who moves to a floor this tablet does not serve leaves the
+/// tablet: record, facts, care plan, wounds and photo files — but only
+/// after the hub answered what the tablet recorded for them. A measure
+/// taken after the move (the tablet did not know yet) is refused by the hub
+/// as out of scope and stays listed in the tablet's sync issues; the hub
+/// keeps it in quarantine.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resident_moved_out_of_the_tablets_units_leaves_it() {
+    use chevet_core::demo::camera::{Shot, camera_jpeg};
+    use chevet_core::domain::{NpiapStage, PhotoConsent, Wound, WoundKind};
+    use chevet_core::store::PhotoCapture;
+    let hub = TestHub::start(2).await;
+    let (unit, other_unit) = (hub.units[0], hub.units[1]);
+    let r = hub.residents.iter().find(|r| r.unit_id == unit).unwrap().clone();
+    let mut floor = Device::enrol(&hub, &hub.url(), &[unit], "Tablette étage 1").await;
+    let wound = Wound {
+        id: Uuid::now_v7(),
+        resident_id: r.id,
+        kind: WoundKind::PressureInjury,
+        site: "talon".into(),
+        stage: Some(NpiapStage::Stage1),
+        opened_on: "2026-11-01".parse().unwrap(),
+        healed_on: None,
+    };
+    floor.store.save_wound(&wound, None).unwrap();
+    let jpeg = camera_jpeg(&Shot { width: 640, height: 480, orientation: 1, quality: 80, seed: 9, exif: false });
+    let capture = PhotoCapture {
+        resident_id: r.id,
+        wound_id: wound.id,
+        assessment_id: None,
+        body_site: "talon".into(),
+        scale_marker: false,
+        consent: PhotoConsent::Resident,
+        taken_at: jiff::Timestamp::now(),
+    };
+    let photo = floor.store.ingest_photo(capture, &jpeg).unwrap();
+    floor.sync().await.unwrap();
+    let media = |d: &Device| {
+        let names = std::fs::read_dir(d.dir.path().join("device.db.media")).unwrap();
+        names
+            .filter(|f| chevet_core::media::blobs::is_blob_name(f.as_ref().unwrap().file_name().to_str().unwrap()))
+            .count()
+    };
+    assert!(media(&floor) >= 2);
+
+    // The coordinator moves the resident to the other floor, while the
+    // tablet records one more temperature offline.
+    let mut moved = floor.store.resident(r.id).unwrap().0;
+    moved.unit_id = other_unit;
+    {
+        let (backend, tenant) = (hub.backend.clone(), hub.tenant);
+        tokio::task::spawn_blocking(move || chevet_hub::Admin::new(&*backend).put_resident(tenant, &moved).unwrap())
+            .await
+            .unwrap();
+    }
+    let late = floor.store.record(temperature(r.id, 37.6)).unwrap();
+    // A pull before the push: the resident waits for the temperature.
+    let cursor = floor.store.pull_cursor().unwrap();
+    let page = floor.client.pull(&cursor, 1000).await.unwrap();
+    assert_eq!(floor.store.apply_pulled(&page.changes, &page.cursor).unwrap().removed, 0);
+    assert!(floor.store.resident(r.id).is_ok(), "kept while its temperature waits for the hub");
+    // The sync pushes it, and the resident leaves the tablet.
+    floor.sync().await.unwrap();
+    assert!(matches!(floor.store.resident(r.id), Err(CoreError::NotFound { .. })));
+    assert!(floor.store.search_residents(&r.identity.traits.birth_name).unwrap().is_empty());
+    assert!(!floor.fact_ids().contains(&late.id()) && !floor.fact_ids().contains(&photo.id));
+    assert_eq!(media(&floor), 0, "the photo files went too");
+    let issues = floor.store.sync_issues().unwrap();
+    assert_eq!(issues.len(), 1, "{issues:?}");
+    assert_eq!((issues[0].entity_id, issues[0].state.as_str()), (late.id(), "rejected"));
+    assert_eq!(issues[0].answer["code"], "out_of_scope", "{:?}", issues[0].answer);
+    // The other floor has the resident. (Their earlier facts stay filed
+    // under the floor they were recorded on: an open issue.)
+    let mut other = Device::enrol(&hub, &hub.url(), &[other_unit], "Tablette étage 2").await;
+    other.sync().await.unwrap();
+    assert!(!other.fact_ids().contains(&late.id()));
+    assert_eq!(other.store.resident(r.id).unwrap().0.unit_id, other_unit);
+}

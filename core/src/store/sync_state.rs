@@ -22,6 +22,9 @@ const META_HUB_CREDENTIAL: &str = "hub_credential";
 const META_PULL_CURSOR: &str = "pull_cursor";
 /// Set on a store filled with the demo EHPAD: it may never enrol.
 const META_DEMO: &str = "demo_store";
+/// The units the hub enrolled this device for (JSON list of ids: routing
+/// data, like the rows' own unit ids).
+const META_SCOPE: &str = "scope_units";
 const CREDENTIAL_ID: Uuid = Uuid::from_u128(0x63686576_6574_4000_8000_6875622d6b65);
 
 /// A local operation the hub answered with a conflict or a refusal: kept,
@@ -44,6 +47,8 @@ pub struct Applied {
     pub deferred: usize,
     /// Changes this build could not read (kept out, logged by id).
     pub skipped: usize,
+    /// Residents removed from the device: they left its units.
+    pub removed: usize,
 }
 
 fn entity_of(s: &str) -> Result<Entity> {
@@ -202,6 +207,49 @@ impl WriteTx<'_> {
             .optional()?)
     }
 
+    /// Removes the residents whose unit is outside the device's scope (moved
+    /// to another floor or establishment), with their facts, care plan,
+    /// wounds and photos — unless something of theirs still waits for the
+    /// hub (it goes first; the next sync removes them). Returns how many.
+    fn purge_out_of_scope(&mut self) -> Result<usize> {
+        let scope: Option<Vec<u8>> = self
+            .tx
+            .prepare_cached("SELECT value FROM meta WHERE key = ?1")?
+            .query_row([META_SCOPE], |r| r.get(0))
+            .optional()?;
+        // Enrolled before the scope was kept: nothing is known to be outside.
+        let Some(scope) = scope else { return Ok(0) };
+        let gone: Vec<Uuid> = self
+            .tx
+            .prepare_cached(
+                "SELECT r.id FROM residents r
+                 WHERE r.unit_id NOT IN (SELECT unhex(replace(value, '-', '')) FROM json_each(?1))
+                 AND NOT EXISTS (
+                     SELECT 1 FROM outbox o WHERE o.state = 'pending' AND (
+                         o.entity_id = r.id
+                         OR o.entity_id IN (SELECT id FROM facts WHERE resident_id = r.id)
+                         OR o.entity_id IN (SELECT id FROM planned_acts WHERE resident_id = r.id)
+                         OR o.entity_id IN (SELECT id FROM wounds WHERE resident_id = r.id)))",
+            )?
+            .query_map([&scope], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        for id in &gone {
+            for sql in [
+                "DELETE FROM media_blobs WHERE photo_id IN (SELECT id FROM facts WHERE resident_id = ?1)",
+                "DELETE FROM facts WHERE resident_id = ?1",
+                "DELETE FROM planned_acts WHERE resident_id = ?1",
+                "DELETE FROM wounds WHERE resident_id = ?1",
+                "DELETE FROM resident_terms WHERE resident_id = ?1",
+                "DELETE FROM deferred_changes WHERE entity_id = ?1",
+                "DELETE FROM residents WHERE id = ?1",
+            ] {
+                self.tx.prepare_cached(sql)?.execute([id])?;
+            }
+            log::info!("resident {id} left this device's units; removed from the device");
+        }
+        Ok(gone.len())
+    }
+
     /// Applies deferred changes whose entity no longer has a pending op.
     fn release_deferred(&mut self) -> Result<usize> {
         let rows: Vec<(Uuid, u32, Vec<u8>)> = self
@@ -234,6 +282,24 @@ impl WriteTx<'_> {
 }
 
 impl Store {
+    /// Removes the files of photos whose records a purge deleted.
+    fn sweep_purged_media(&self) {
+        if let Err(e) = self.sweep_orphan_media() {
+            log::warn!("photo files of removed residents not swept: {e}");
+        }
+    }
+
+    /// Remembers the units the hub enrolled this device for: a resident
+    /// pulled into another unit leaves the device.
+    pub fn set_scope(&self, units: &[Uuid]) -> Result<()> {
+        let json = serde_json::to_vec(units).map_err(|_| CoreError::invalid("scope", "not encodable"))?;
+        self.write(None, |w| {
+            w.tx.prepare_cached("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)")?
+                .execute(params![META_SCOPE, json])?;
+            Ok(())
+        })
+    }
+
     /// Remembers the hub this device enrolled with; the credential is sealed.
     pub fn set_hub(&self, url: &str, credential: &str) -> Result<()> {
         let sealed = self.codec.seal_bytes("meta", CREDENTIAL_ID, 1, credential.as_bytes())?;
@@ -370,7 +436,14 @@ impl Store {
                     log::warn!("op {} on {entity} {entity_id} answered {state}", r.op_id);
                 }
             }
-            w.release_deferred()
+            let released = w.release_deferred()?;
+            Ok((released, w.purge_out_of_scope()?))
+        })
+        .map(|(released, removed)| {
+            if removed > 0 {
+                self.sweep_purged_media();
+            }
+            released
         })
     }
 
@@ -398,8 +471,12 @@ impl Store {
             if !changes.is_empty() {
                 w.audit(AuditAction::SyncPull, "sync", Uuid::now_v7())?;
             }
+            report.removed = w.purge_out_of_scope()?;
             Ok(())
         })?;
+        if report.removed > 0 {
+            self.sweep_purged_media();
+        }
         Ok(report)
     }
 

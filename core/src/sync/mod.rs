@@ -130,6 +130,7 @@ pub async fn enrol(store: &Store, client: &HubClient, code: &str, label: &str) -
         .enrol(&EnrolRequest { code: code.to_owned(), device_id: store.device_id(), label: label.to_owned() })
         .await?;
     store.set_hub(client.base_url(), &resp.credential)?;
+    store.set_scope(&resp.units)?;
     log::info!("device {} enrolled with tenant {}", store.device_id(), resp.tenant_id);
     Ok(resp.units)
 }
