@@ -50,6 +50,10 @@ pub enum ChevetError {
     SyncCancelled,
     #[error("hub unreachable: {reason}")]
     HubUnreachable { reason: String },
+    /// The hub's certificate is refused; retrying will not help. The app
+    /// says which of the establishment's settings to check.
+    #[error("the hub's certificate is refused: {problem:?}")]
+    HubCertificateRefused { problem: HubCertificateProblem },
     #[error("the hub refused the request ({status} {code})")]
     HubRefused { status: u16, code: String },
     #[error("storage failed: {reason}")]
@@ -60,6 +64,31 @@ pub enum ChevetError {
     /// A callback of the app (vault, log sink, observer) failed unexpectedly.
     #[error("app callback failed: {reason}")]
     Callback { reason: String },
+}
+
+/// Why the hub's certificate was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum HubCertificateProblem {
+    /// Not from a CA the device trusts: the establishment's CA is missing or another one.
+    UnknownIssuer,
+    /// Expired or not yet valid (the device's clock may be wrong).
+    Expired,
+    /// Issued for another name than the hub's address.
+    WrongName,
+    /// Refused for another reason.
+    Invalid,
+}
+
+impl From<chevet_core::error::CertificateProblem> for HubCertificateProblem {
+    fn from(p: chevet_core::error::CertificateProblem) -> Self {
+        use chevet_core::error::CertificateProblem as P;
+        match p {
+            P::UnknownIssuer => HubCertificateProblem::UnknownIssuer,
+            P::Expired => HubCertificateProblem::Expired,
+            P::WrongName => HubCertificateProblem::WrongName,
+            P::Invalid => HubCertificateProblem::Invalid,
+        }
+    }
 }
 
 impl From<CoreError> for ChevetError {
@@ -121,6 +150,7 @@ impl From<CoreError> for ChevetError {
             CoreError::SyncInProgress => ChevetError::SyncInProgress,
             CoreError::SyncCancelled => ChevetError::SyncCancelled,
             CoreError::HubUnreachable(reason) => ChevetError::HubUnreachable { reason },
+            CoreError::HubCertificate(p) => ChevetError::HubCertificateRefused { problem: p.into() },
             CoreError::HubUnauthorized => ChevetError::HubRefused { status: 401, code: "unauthorized".into() },
             CoreError::HubRefused { status, code } => ChevetError::HubRefused { status, code },
         }

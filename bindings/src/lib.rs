@@ -21,7 +21,7 @@ mod sync;
 mod transfer;
 mod vault;
 
-pub use error::ChevetError;
+pub use error::{ChevetError, HubCertificateProblem};
 pub use logging::{LogLevel, LogSink, set_log_sink};
 pub use residents::normalise_ins;
 pub use store::ChevetStore;

@@ -59,9 +59,18 @@ impl sync::SyncObserver for Observer {
 #[uniffi::export(async_runtime = "tokio")]
 impl ChevetStore {
     /// Enrols this device with a hub using a one-time code from its admin.
-    pub async fn enrol(&self, hub_url: String, code: String, label: String) -> Result<Vec<String>, ChevetError> {
+    /// `establishment_ca_pem` is the establishment's CA certificate (PEM),
+    /// when its hub's certificate is not from a public authority; it is
+    /// kept, sealed, for every later sync.
+    pub async fn enrol(
+        &self,
+        hub_url: String,
+        code: String,
+        label: String,
+        establishment_ca_pem: Option<String>,
+    ) -> Result<Vec<String>, ChevetError> {
         let store = self.core()?;
-        let client = sync::client::HubClient::new(&hub_url, None)?;
+        let client = sync::client::HubClient::new(&hub_url, establishment_ca_pem.as_deref().map(str::as_bytes))?;
         let units = sync::enrol(&store, &client, &code, &label).await?;
         Ok(units.iter().map(|u| u.to_string()).collect())
     }

@@ -125,6 +125,10 @@ pub enum CoreError {
     /// The hub could not be reached or failed; retrying later may work.
     #[error("hub unreachable: {0}")]
     HubUnreachable(String),
+    /// The hub's TLS certificate was refused: retrying cannot fix it (the
+    /// establishment's CA, the hub's certificate or the address is wrong).
+    #[error("the hub's certificate is refused: {0}")]
+    HubCertificate(CertificateProblem),
     /// The hub refused the device's credential (revoked or unknown).
     #[error("the hub refused this device's credential")]
     HubUnauthorized,
@@ -148,6 +152,31 @@ pub enum CoreError {
     /// The fact was already marked entered-in-error.
     #[error("record {id} is already marked entered-in-error")]
     AlreadyCorrected { id: Uuid },
+}
+
+/// Why a hub's certificate was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CertificateProblem {
+    /// Not signed by a CA this device trusts (the establishment's CA was
+    /// not given, or another one was).
+    UnknownIssuer,
+    /// Past its end date (or not yet valid: check the device's clock).
+    Expired,
+    /// Issued for another name than the hub's address.
+    WrongName,
+    /// Revoked, malformed, not for a server, or refused for another reason.
+    Invalid,
+}
+
+impl std::fmt::Display for CertificateProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            CertificateProblem::UnknownIssuer => "not issued by a trusted authority (the establishment's CA?)",
+            CertificateProblem::Expired => "expired or not yet valid (check the device's clock)",
+            CertificateProblem::WrongName => "issued for another name than the hub's address",
+            CertificateProblem::Invalid => "invalid",
+        })
+    }
 }
 
 impl CoreError {

@@ -33,6 +33,9 @@ pub enum HubError {
     QuotaExceeded,
     #[error("storage failure: {0}")]
     Storage(String),
+    /// The hub's own setup (TLS files, connection strings) is unusable.
+    #[error("configuration: {0}")]
+    Config(String),
 }
 
 impl From<rusqlite::Error> for HubError {
@@ -58,7 +61,7 @@ impl HubError {
             HubError::ChecksumMismatch => {
                 (StatusCode::from_u16(460).unwrap_or(StatusCode::BAD_REQUEST), ErrorCode::BadRequest)
             }
-            HubError::Storage(_) => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable),
+            HubError::Storage(_) | HubError::Config(_) => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable),
         }
     }
 }
@@ -71,7 +74,9 @@ impl IntoResponse for HubError {
         }
         // Storage details stay in the hub's log.
         let message = match &self {
-            HubError::Storage(_) => "the hub could not complete the request; retry later".to_owned(),
+            HubError::Storage(_) | HubError::Config(_) => {
+                "the hub could not complete the request; retry later".to_owned()
+            }
             other => other.to_string(),
         };
         (status, Json(ErrorBody { code, message })).into_response()

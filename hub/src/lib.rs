@@ -13,6 +13,7 @@ pub mod error;
 pub mod logging;
 pub mod merge;
 pub mod sync;
+pub mod tls;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -27,20 +28,31 @@ pub use backend::sqlite::SqliteBackend;
 /// Default time a request may take before the hub answers 503.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Serves the API on `listener` until `shutdown` resolves; in-flight
-/// requests finish first (graceful shutdown).
 /// How often expired uploads are swept.
 const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
 
+/// Serves the API on `listener` over plain HTTP until `shutdown` resolves;
+/// in-flight requests finish first (graceful shutdown).
 pub async fn serve<B: backend::Backend>(
     listener: TcpListener,
     backend: Arc<B>,
     blobs: blobs::BlobStore,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    serve_with(listener, backend, blobs, None, shutdown).await
+}
+
+/// Like [`serve`], over TLS when `tls` is given.
+pub async fn serve_with<B: backend::Backend>(
+    listener: TcpListener,
+    backend: Arc<B>,
+    blobs: blobs::BlobStore,
+    tls: Option<tls::TlsServer>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let addr: SocketAddr = listener.local_addr()?;
     let state = Arc::new(api::AppState { backend: SharedBackend(backend), blobs });
-    log::info!("hub listening on {addr}");
+    log::info!("hub listening on {addr} ({})", if tls.is_some() { "https" } else { "plain http" });
     // Expired uploads go even if no device ever comes back for them.
     let sweeper = {
         let state = state.clone();
@@ -58,7 +70,23 @@ pub async fn serve<B: backend::Backend>(
             }
         })
     };
-    let served = axum::serve(listener, api::router(state, REQUEST_TIMEOUT)).with_graceful_shutdown(shutdown).await;
+    let app = api::router(state, REQUEST_TIMEOUT);
+    let served = match tls {
+        None => axum::serve(listener, app).with_graceful_shutdown(shutdown).await,
+        Some(tls) => {
+            let handle = axum_server::Handle::new();
+            let on_shutdown = handle.clone();
+            tokio::spawn(async move {
+                shutdown.await;
+                // In-flight requests get the request timeout to finish.
+                on_shutdown.graceful_shutdown(Some(REQUEST_TIMEOUT));
+            });
+            axum_server::from_tcp_rustls(listener.into_std()?, tls.rustls())?
+                .handle(handle)
+                .serve(app.into_make_service())
+                .await
+        }
+    };
     sweeper.abort();
     served
 }

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! chevet-hub demo [RESIDENTS_PER_FLOOR]
-//! chevet-hub serve [--listen 127.0.0.1:8787] [--data DIR]
+//! chevet-hub serve [--listen 127.0.0.1:8787] [--data DIR] [--tls-cert CHAIN.pem --tls-key KEY.pem | --behind-proxy]
 //! chevet-hub admin [--data DIR] create-tenant NAME
 //! chevet-hub admin [--data DIR] create-establishment TENANT NAME FINESS [ehpad|mas|ssiad]
 //! chevet-hub admin [--data DIR] create-unit TENANT ESTABLISHMENT NAME
@@ -23,7 +23,15 @@
 //! `--postgres "host=… user=chevet_owner …"` (the schema owner, for
 //! migrations and admin) with `--postgres-app "host=… user=chevet_app …"`
 //! (the role that serves devices under row-level security) and optionally
-//! `--schema NAME` (default `chevet`) use PostgreSQL instead.
+//! `--schema NAME` (default `chevet`) use PostgreSQL instead; add
+//! `sslmode=require` (encrypted) or `sslmode=verify-full sslrootcert=CA.pem`
+//! (encrypted, server checked) to a connection string for TLS.
+//!
+//! With `--tls-cert` and `--tls-key` the hub serves HTTPS itself and reads
+//! the files again on SIGHUP (a renewed certificate, no restart). Without
+//! them it serves plain HTTP, which it does on a loopback address only —
+//! unless `--behind-proxy` says a TLS-terminating proxy on the way (on
+//! another host of the establishment's network) does the encryption.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -201,10 +209,63 @@ fn admin(storage: Storage, args: &[String]) -> CliResult {
     Ok(())
 }
 
-async fn serve(backend: AnyBackend, blobs: BlobStore, listen: String) -> CliResult {
+/// How the hub is reached.
+enum Transport {
+    Tls(chevet_hub::tls::TlsServer),
+    /// Plain HTTP; `behind_proxy` allows a non-loopback address.
+    Plain {
+        behind_proxy: bool,
+    },
+}
+
+impl Transport {
+    fn from_args(args: &mut Vec<String>) -> Result<Transport, String> {
+        let behind_proxy = take_flag(args, "--behind-proxy");
+        match (take_opt(args, "--tls-cert")?, take_opt(args, "--tls-key")?) {
+            (Some(_), Some(_)) if behind_proxy => Err("--behind-proxy and --tls-cert: choose one".into()),
+            (Some(cert), Some(key)) => {
+                Ok(Transport::Tls(chevet_hub::tls::TlsServer::load(cert, key).map_err(|e| e.to_string())?))
+            }
+            (None, None) => Ok(Transport::Plain { behind_proxy }),
+            _ => Err("--tls-cert and --tls-key go together".into()),
+        }
+    }
+}
+
+fn take_flag(args: &mut Vec<String>, name: &str) -> bool {
+    let before = args.len();
+    args.retain(|a| a != name);
+    args.len() != before
+}
+
+async fn serve(backend: AnyBackend, blobs: BlobStore, listen: String, transport: Transport) -> CliResult {
     let backend = Arc::new(backend);
     let listener =
         tokio::net::TcpListener::bind(&listen).await.map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let tls = match transport {
+        Transport::Tls(tls) => Some(tls),
+        Transport::Plain { behind_proxy: false } if !addr.ip().is_loopback() => {
+            return Err(format!(
+                "plain HTTP on {addr} would carry records in clear on the network: \
+                 give --tls-cert and --tls-key, or --behind-proxy if a TLS proxy fronts the hub"
+            ));
+        }
+        Transport::Plain { .. } => None,
+    };
+    #[cfg(unix)]
+    if let Some(tls) = tls.clone() {
+        // A renewed certificate (certbot, the establishment's PKI) without a restart.
+        let mut hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+            .map_err(|e| format!("cannot watch SIGHUP: {e}"))?;
+        tokio::spawn(async move {
+            while hangup.recv().await.is_some() {
+                if let Err(e) = tls.reload() {
+                    log::error!("TLS reload failed, the previous certificate stays: {e}");
+                }
+            }
+        });
+    }
     // Ctrl-C or SIGTERM (systemd, containers): stop taking requests, finish the others.
     let shutdown = async {
         #[cfg(unix)]
@@ -220,7 +281,7 @@ async fn serve(backend: AnyBackend, blobs: BlobStore, listen: String) -> CliResu
         let _ = tokio::signal::ctrl_c().await;
         log::info!("shutting down: finishing in-flight requests");
     };
-    chevet_hub::serve(listener, backend, blobs, shutdown).await.map_err(|e| e.to_string())
+    chevet_hub::serve_with(listener, backend, blobs, tls, shutdown).await.map_err(|e| e.to_string())
 }
 
 fn main() -> ExitCode {
@@ -243,6 +304,7 @@ fn main() -> ExitCode {
         match args.first().map(String::as_str) {
             Some("serve") => {
                 let listen = take_opt(&mut args, "--listen")?.unwrap_or_else(|| "127.0.0.1:8787".into());
+                let transport = Transport::from_args(&mut args)?;
                 let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
                 // Open storage before the runtime: the PostgreSQL client blocks on its own.
                 let backend = storage.open(true)?;
@@ -251,7 +313,7 @@ fn main() -> ExitCode {
                     None => BlobStore::open(&blob_dir),
                 }
                 .map_err(|e| e.to_string())?;
-                rt.block_on(serve(backend, blobs, listen))
+                rt.block_on(serve(backend, blobs, listen, transport))
             }
             Some("admin") => admin(storage, &args[1..]),
             Some("demo") => {

@@ -2,6 +2,7 @@
 //! its own SQLite file, devices with their own encrypted stores, and a
 //! fault-injecting HTTP proxy to put between them.
 
+pub mod pki;
 pub mod proxy;
 
 use std::net::SocketAddr;
@@ -36,6 +37,8 @@ pub struct TestHub {
     pg_schema: Option<(String, String)>,
     /// An S3 endpoint and bucket for finished blobs, instead of a folder.
     pub s3: Option<(String, String)>,
+    /// Served over TLS with this certificate, instead of plain HTTP.
+    pub tls: Option<chevet_hub::tls::TlsServer>,
 }
 
 impl Drop for TestHub {
@@ -95,6 +98,7 @@ impl TestHub {
             server: None,
             pg_schema,
             s3: None,
+            tls: None,
         };
         hub.serve(listener);
         hub
@@ -105,6 +109,14 @@ impl TestHub {
     pub async fn start_with_s3(per_unit: usize, endpoint: &str, bucket: &str) -> TestHub {
         let mut hub = Self::start(per_unit).await;
         hub.s3 = Some((endpoint.to_owned(), bucket.to_owned()));
+        hub.restart().await;
+        hub
+    }
+
+    /// A hub on SQLite serving HTTPS with the certificate in `files`.
+    pub async fn start_tls(per_unit: usize, files: &pki::HubCertFiles) -> TestHub {
+        let mut hub = Self::start(per_unit).await;
+        hub.tls = Some(chevet_hub::tls::TlsServer::load(&files.chain, &files.key).expect("TLS files"));
         hub.restart().await;
         hub
     }
@@ -175,8 +187,9 @@ impl TestHub {
         let (tx, rx) = oneshot::channel::<()>();
         let backend = self.backend.clone();
         let blobs = self.blob_store();
+        let tls = self.tls.clone();
         let task = tokio::spawn(async move {
-            let _ = chevet_hub::serve(listener, backend, blobs, async {
+            let _ = chevet_hub::serve_with(listener, backend, blobs, tls, async {
                 let _ = rx.await;
             })
             .await;
@@ -184,8 +197,13 @@ impl TestHub {
         self.server = Some((tx, task));
     }
 
+    /// The hub's address, `https://` when it serves TLS (its certificate
+    /// names 127.0.0.1).
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        match self.tls {
+            Some(_) => format!("https://{}", self.addr),
+            None => format!("http://{}", self.addr),
+        }
     }
 
     /// Kills the server task at once (connections cut mid-flight).
@@ -250,13 +268,25 @@ impl Device {
     /// A new device enrolled (through `url`, the hub or a proxy) on `units`,
     /// not synced yet.
     pub async fn enrol_without_sync(hub: &TestHub, url: &str, units: &[Uuid], label: &str) -> Device {
+        Self::try_enrol(hub, url, None, units, label).await.expect("enrolment")
+    }
+
+    /// A new device enrolled through `url` trusting the establishment's CA
+    /// `ca_pem` (besides the public roots), not synced yet.
+    pub async fn try_enrol(
+        hub: &TestHub,
+        url: &str,
+        ca_pem: Option<&[u8]>,
+        units: &[Uuid],
+        label: &str,
+    ) -> chevet_core::Result<Device> {
         let dir = tempfile::tempdir().unwrap();
         let options = StoreOptions { pin_cost: Argon2Cost::MINIMUM, ..StoreOptions::default() };
         let store = Store::open(dir.path().join("device.db"), &KekVault::new([7; 32]), options).unwrap();
-        let client = HubClient::new(url, None).unwrap().with_retry(fast_retry());
-        sync::enrol(&store, &client, &hub.code(units).await, label).await.unwrap();
-        let client = sync::client_for(&store).unwrap().with_retry(fast_retry());
-        Device { dir, store, client }
+        let client = HubClient::new(url, ca_pem)?.with_retry(fast_retry());
+        sync::enrol(&store, &client, &hub.code(units).await, label).await?;
+        let client = sync::client_for(&store)?.with_retry(fast_retry());
+        Ok(Device { dir, store, client })
     }
 
     /// A new device enrolled (through `url`, the hub or a proxy) on `units`,

@@ -26,6 +26,10 @@ const META_DEMO: &str = "demo_store";
 /// data, like the rows' own unit ids).
 const META_SCOPE: &str = "scope_units";
 const CREDENTIAL_ID: Uuid = Uuid::from_u128(0x63686576_6574_4000_8000_6875622d6b65);
+/// The establishment's CA the device trusts for its hub. Public, but sealed
+/// all the same: one swapped on disk would let another server pose as the hub.
+const META_HUB_CA: &str = "hub_ca";
+const HUB_CA_ID: Uuid = Uuid::from_u128(0x63686576_6574_4000_8000_6875622d6361);
 
 /// A local operation the hub answered with a conflict or a refusal: kept,
 /// with what the device had sent, for a coordinator to look at.
@@ -301,13 +305,29 @@ impl Store {
     }
 
     /// Remembers the hub this device enrolled with; the credential is sealed.
-    pub fn set_hub(&self, url: &str, credential: &str) -> Result<()> {
+    /// `ca_pem` is the establishment's CA, when its hub's certificate is
+    /// not from a public authority.
+    pub fn set_hub(&self, url: &str, credential: &str, ca_pem: Option<&[u8]>) -> Result<()> {
         let sealed = self.codec.seal_bytes("meta", CREDENTIAL_ID, 1, credential.as_bytes())?;
+        let ca = ca_pem.map(|pem| self.codec.seal_bytes("meta", HUB_CA_ID, 1, pem)).transpose()?;
         self.write(None, |w| {
             let mut stmt = w.tx.prepare_cached("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)")?;
             stmt.execute(params![META_HUB_URL, url.as_bytes()])?;
             stmt.execute(params![META_HUB_CREDENTIAL, sealed])?;
+            match &ca {
+                Some(sealed_ca) => stmt.execute(params![META_HUB_CA, sealed_ca])?,
+                None => w.tx.execute("DELETE FROM meta WHERE key = ?1", [META_HUB_CA])?,
+            };
             Ok(())
+        })
+    }
+
+    /// The establishment's CA kept with the enrolment, if one was given.
+    pub fn hub_ca(&self) -> Result<Option<Vec<u8>>> {
+        self.read(|c| {
+            let sealed: Option<Vec<u8>> =
+                c.query_row("SELECT value FROM meta WHERE key = ?1", [META_HUB_CA], |r| r.get(0)).optional()?;
+            sealed.map(|s| Ok(self.codec.open_bytes("meta", HUB_CA_ID, 1, &s)?.to_vec())).transpose()
         })
     }
 

@@ -12,7 +12,7 @@ use chevet_protocol::{
 use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 
-use crate::error::{CoreError, Result};
+use crate::error::{CertificateProblem, CoreError, Result};
 
 /// How hard to try before giving up on a request.
 #[derive(Debug, Clone, Copy)]
@@ -42,6 +42,8 @@ impl RetryPolicy {
 #[derive(Clone)]
 pub struct HubClient {
     base: String,
+    /// The establishment's CA, kept with the enrolment for later syncs.
+    extra_ca_pem: Option<Vec<u8>>,
     credential: Option<String>,
     http: reqwest::Client,
     retry: RetryPolicy,
@@ -69,22 +71,97 @@ fn tls_config(extra_ca_pem: Option<&[u8]>) -> Result<rustls::ClientConfig> {
         .with_no_client_auth())
 }
 
+/// Only https, except plain http to this machine (a test hub, or a TLS
+/// proxy on the same host): on a network, plain http shows the credential
+/// and the records to anyone on the way.
+fn check_hub_url(base: &str) -> Result<()> {
+    let url = reqwest::Url::parse(base).map_err(|_| CoreError::invalid("hub url", "not a URL"))?;
+    if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
+        return Err(CoreError::invalid("hub url", "must be https://host[:port][/path]"));
+    }
+    match url.scheme() {
+        "https" if url.host().is_some() => Ok(()),
+        "http" => {
+            let loopback = match url.host() {
+                Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+                Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+                Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+                None => false,
+            };
+            if loopback {
+                Ok(())
+            } else {
+                Err(CoreError::invalid("hub url", "plain http:// is refused except to this machine: use https://"))
+            }
+        }
+        _ => Err(CoreError::invalid("hub url", "must start with https://")),
+    }
+}
+
+/// A request that got no answer: a refused certificate (final) or a
+/// network failure (worth retrying).
+fn request_failed(what: &'static str, e: reqwest::Error) -> CoreError {
+    match certificate_problem(&e) {
+        Some(problem) => {
+            log::warn!("{what}: hub certificate refused: {problem}");
+            CoreError::HubCertificate(problem)
+        }
+        None => CoreError::HubUnreachable(format!("{what}: {}", e.without_url())),
+    }
+}
+
+/// The rustls verdict somewhere in a request error's causes. An
+/// `io::Error`'s `source()` skips the error it wraps (and they nest),
+/// hence `get_ref`.
+fn certificate_problem(e: &(dyn std::error::Error + 'static)) -> Option<CertificateProblem> {
+    use rustls::CertificateError as C;
+    let mut next = Some(e);
+    while let Some(err) = next {
+        if let Some(rustls::Error::InvalidCertificate(c)) = err.downcast_ref::<rustls::Error>() {
+            return Some(match c {
+                C::UnknownIssuer => CertificateProblem::UnknownIssuer,
+                C::Expired | C::ExpiredContext { .. } | C::NotValidYet | C::NotValidYetContext { .. } => {
+                    CertificateProblem::Expired
+                }
+                C::NotValidForName | C::NotValidForNameContext { .. } => CertificateProblem::WrongName,
+                _ => CertificateProblem::Invalid,
+            });
+        }
+        next = match err.downcast_ref::<std::io::Error>() {
+            Some(io) => io.get_ref().map(|inner| inner as &(dyn std::error::Error + 'static)),
+            None => err.source(),
+        };
+    }
+    None
+}
+
 impl HubClient {
     /// A client for the hub at `base_url` ("https://hub.example.fr").
     /// `extra_ca_pem` adds the establishment's own CA to Mozilla's roots.
     pub fn new(base_url: &str, extra_ca_pem: Option<&[u8]>) -> Result<Self> {
         let base = base_url.trim_end_matches('/').to_owned();
-        if !(base.starts_with("https://") || base.starts_with("http://")) {
-            return Err(CoreError::invalid("hub url", "must start with https://"));
-        }
+        check_hub_url(&base)?;
         let http = reqwest::Client::builder()
             .tls_backend_preconfigured(tls_config(extra_ca_pem)?)
+            // A hub that redirects elsewhere would take the credential along.
+            .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(Duration::from_secs(10))
             .timeout(Duration::from_secs(30))
             .user_agent(concat!("chevet-core/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| CoreError::HubUnreachable(format!("client setup: {e}")))?;
-        Ok(HubClient { base, credential: None, http, retry: RetryPolicy::default() })
+        Ok(HubClient {
+            base,
+            extra_ca_pem: extra_ca_pem.map(<[u8]>::to_vec),
+            credential: None,
+            http,
+            retry: RetryPolicy::default(),
+        })
+    }
+
+    /// The establishment's CA this client trusts besides Mozilla's roots.
+    pub fn extra_ca_pem(&self) -> Option<&[u8]> {
+        self.extra_ca_pem.as_deref()
     }
 
     pub fn with_credential(mut self, credential: impl Into<String>) -> Self {
@@ -144,7 +221,10 @@ impl HubClient {
                     }
                     CoreError::HubUnreachable(format!("{what}: hub answered {}", status.as_u16()))
                 }
-                Err(e) => CoreError::HubUnreachable(format!("{what}: {}", e.without_url())),
+                Err(e) => match request_failed(what, e) {
+                    e @ CoreError::HubCertificate(_) => return Err(e),
+                    e => e,
+                },
             };
             attempt += 1;
             if attempt >= self.retry.attempts {
@@ -169,7 +249,7 @@ impl HubClient {
                 Err(CoreError::HubUnreachable(format!("{what}: hub answered {}", r.status().as_u16())))
             }
             Ok(r) => Ok(r),
-            Err(e) => Err(CoreError::HubUnreachable(format!("{what}: {}", e.without_url()))),
+            Err(e) => Err(request_failed(what, e)),
         }
     }
 
@@ -194,7 +274,15 @@ impl HubClient {
             .get("location")
             .and_then(|v| v.to_str().ok())
             .ok_or(CoreError::HubRefused { status: 201, code: "blob create without Location".into() })?;
-        Ok(if location.starts_with("http") { location.to_owned() } else { format!("{}{location}", self.base) })
+        // The upload stays on this hub: an absolute location elsewhere would
+        // receive the photo and the credential.
+        if let Some(path) = location.strip_prefix(self.base.as_str()).or(Some(location).filter(|l| l.starts_with('/')))
+            && path.starts_with("/v1/blobs/")
+        {
+            Ok(format!("{}{path}", self.base))
+        } else {
+            Err(CoreError::HubRefused { status: 201, code: "blob create Location outside the hub".into() })
+        }
     }
 
     /// Bytes the hub holds of an upload; None if it is unknown or expired.
@@ -307,8 +395,20 @@ mod tests {
     }
 
     #[test]
-    fn urls_must_be_http() {
+    fn urls_must_be_https_except_to_this_machine() {
         assert!(HubClient::new("ftp://hub", None).is_err());
+        for plain in
+            ["http://hub.example.fr", "http://10.0.0.5:8787", "http://[fe80::1]:80", "http://localhost.evil.fr"]
+        {
+            let err = HubClient::new(plain, None).err().expect(plain);
+            assert!(err.to_string().contains("plain http:// is refused"), "{plain}: {err}");
+        }
+        for loopback in ["http://127.0.0.1:8787", "http://127.8.9.10", "http://[::1]:8787", "http://LOCALHOST:1"] {
+            assert!(HubClient::new(loopback, None).is_ok(), "{loopback}");
+        }
+        for odd in ["https://hub/?x=1", "https://user@hub", "https://hub/#a", "not a url"] {
+            assert!(HubClient::new(odd, None).is_err(), "{odd}");
+        }
         assert!(HubClient::new("https://hub.example.fr/", None).unwrap().base_url() == "https://hub.example.fr");
         // A CA that is not a PEM certificate is an error, not silently ignored.
         assert!(HubClient::new("https://hub", Some(b"not pem")).is_err());

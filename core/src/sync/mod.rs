@@ -129,7 +129,7 @@ pub async fn enrol(store: &Store, client: &HubClient, code: &str, label: &str) -
     let resp = client
         .enrol(&EnrolRequest { code: code.to_owned(), device_id: store.device_id(), label: label.to_owned() })
         .await?;
-    store.set_hub(client.base_url(), &resp.credential)?;
+    store.set_hub(client.base_url(), &resp.credential, client.extra_ca_pem())?;
     store.set_scope(&resp.units)?;
     log::info!("device {} enrolled with tenant {}", store.device_id(), resp.tenant_id);
     Ok(resp.units)
@@ -138,7 +138,8 @@ pub async fn enrol(store: &Store, client: &HubClient, code: &str, label: &str) -
 /// The client for the hub this store enrolled with.
 pub fn client_for(store: &Store) -> Result<HubClient> {
     let (url, credential) = store.hub()?.ok_or(CoreError::NotEnrolled)?;
-    Ok(HubClient::new(&url, None)?.with_credential(credential))
+    let ca = store.hub_ca()?;
+    Ok(HubClient::new(&url, ca.as_deref())?.with_credential(credential))
 }
 
 struct Running<'a>(&'a AtomicBool);

@@ -305,7 +305,7 @@ class ChevetStoreTest {
             "PIN change with the wrong current PIN" to { store.changePin("0000", "2580") },
             "sync while not enrolled" to { runBlocking { store.sync(null, SyncCancel()) } },
             "photo fetch while not enrolled" to { runBlocking { store.fetchPhoto(unknown, SyncCancel()) } },
-            "enrolment with a malformed hub address" to { runBlocking { store.enrol("pas une adresse", "code", "Tablette") } },
+            "enrolment with a malformed hub address" to { runBlocking { store.enrol("pas une adresse", "code", "Tablette", null) } },
         )
         // Typing in the search box: under three letters finds nothing yet, without an error.
         assertTrue(store.searchResidents("du").isEmpty())

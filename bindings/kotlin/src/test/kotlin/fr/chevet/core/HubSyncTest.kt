@@ -29,7 +29,7 @@ class HubSyncTest {
     /** A tablet enrolled with the hub, synced once, the nurse signed in with her first PIN. */
     private fun enrolledTablet(name: String, url: String, enrolmentCode: String, nurse: String, pinCode: String): ChevetStore =
         tablet(name).also {
-            runBlocking { it.enrol(url, enrolmentCode, "Tablette $name") }
+            runBlocking { it.enrol(url, enrolmentCode, "Tablette $name", null) }
             syncNow(it)
             it.setFirstPin(nurse, pinCode, "2580")
         }
@@ -40,7 +40,7 @@ class HubSyncTest {
             val code = hub.enrolmentCode()
             val url = hub.start()
             tablet("device").use { store ->
-                val units = runBlocking { store.enrol(url, code, "Tablette de test") }
+                val units = runBlocking { store.enrol(url, code, "Tablette de test", null) }
                 assertEquals(listOf(hub.unit), units)
 
                 val phases = ConcurrentLinkedQueue<String>()
@@ -61,7 +61,7 @@ class HubSyncTest {
             }
             // A one-time code does not enrol a second tablet.
             tablet("other").use { other ->
-                assertThrows<ChevetException.HubRefused> { runBlocking { other.enrol(url, code, "Autre tablette") } }
+                assertThrows<ChevetException.HubRefused> { runBlocking { other.enrol(url, code, "Autre tablette", null) } }
             }
         }
     }
@@ -74,7 +74,7 @@ class HubSyncTest {
             val (codeA, codeB) = hub.enrolmentCode() to hub.enrolmentCode()
             val url = hub.start()
             tablet("a").use { a ->
-                runBlocking { a.enrol(url, codeA, "Tablette A") }
+                runBlocking { a.enrol(url, codeA, "Tablette A", null) }
                 syncNow(a)
                 // A tablet fresh from enrolment: the nurse sets her PIN with the code from the IT person.
                 val account = a.staffAccounts().single { it.staffId == hub.nurse }

@@ -49,7 +49,7 @@ class SyncResponsivenessBenchmark {
             a.use { _ ->
                 store = a
                 for ((tablet, code) in listOf(a to codeA, b to codeB)) {
-                    runBlocking { tablet.enrol(url, code, "Tablette") }
+                    runBlocking { tablet.enrol(url, code, "Tablette", null) }
                     runBlocking { tablet.sync(null, SyncCancel()) }
                     tablet.setFirstPin(hub.nurse, pin, "2580")
                 }
