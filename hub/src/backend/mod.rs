@@ -3,6 +3,7 @@
 //! against it, so every backend behaves the same and one conformance suite
 //! tests them all.
 
+mod pg_tls;
 pub mod postgres;
 pub mod sqlite;
 

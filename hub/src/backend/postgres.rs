@@ -160,6 +160,7 @@ struct Conn {
 /// A small blocking connection pool.
 struct Pool {
     config: postgres::Config,
+    tls: Option<tokio_postgres_rustls::MakeRustlsConnect>,
     schema: String,
     idle: Mutex<(Vec<Conn>, usize)>,
     freed: Condvar,
@@ -178,9 +179,15 @@ impl Drop for Pool {
 
 impl Pool {
     fn new(conninfo: &str, schema: &str) -> HubResult<Pool> {
-        let config: postgres::Config =
-            conninfo.parse().map_err(|_| HubError::Storage("invalid PostgreSQL connection string".into()))?;
-        Ok(Pool { config, schema: schema.to_owned(), idle: Mutex::new((Vec::new(), 0)), freed: Condvar::new() })
+        let super::pg_tls::PgTarget { config, tls } = super::pg_tls::target(conninfo)?;
+        Ok(Pool { config, tls, schema: schema.to_owned(), idle: Mutex::new((Vec::new(), 0)), freed: Condvar::new() })
+    }
+
+    fn connect(&self) -> Result<Client, postgres::Error> {
+        match &self.tls {
+            Some(tls) => self.config.connect(tls.clone()),
+            None => self.config.connect(NoTls),
+        }
     }
 
     fn get(&self) -> HubResult<Conn> {
@@ -196,7 +203,7 @@ impl Pool {
             if g.1 < MAX_CONNECTIONS {
                 g.1 += 1;
                 drop(g);
-                let connected = self.config.connect(NoTls).and_then(|mut c| {
+                let connected = self.connect().and_then(|mut c| {
                     c.batch_execute(&format!("SET search_path TO {}, pg_temp", self.schema))?;
                     Ok(Conn { client: c, statements: HashMap::new() })
                 });
@@ -241,7 +248,7 @@ impl PostgresBackend {
         let owner = Pool::new(owner_conninfo, schema)?;
         let app = Pool::new(app_conninfo, schema)?;
         let app_role = app.config.get_user().unwrap_or("chevet_app").to_owned();
-        let mut c = owner.config.connect(NoTls).map_err(pg)?;
+        let mut c = owner.connect().map_err(pg)?;
         let mut tx = c.transaction().map_err(pg)?;
         // Two hubs starting at once must not both migrate.
         tx.execute("SELECT pg_advisory_xact_lock(7368656)", &[]).map_err(pg)?;
