@@ -39,6 +39,8 @@ pub struct TestHub {
     pub s3: Option<(String, String)>,
     /// Served over TLS with this certificate, instead of plain HTTP.
     pub tls: Option<chevet_hub::tls::TlsServer>,
+    /// The CA devices enrolled through [`Device::enrol`] trust.
+    pub tls_ca: Option<Vec<u8>>,
 }
 
 impl Drop for TestHub {
@@ -99,6 +101,7 @@ impl TestHub {
             pg_schema,
             s3: None,
             tls: None,
+            tls_ca: None,
         };
         hub.serve(listener);
         hub
@@ -115,10 +118,16 @@ impl TestHub {
 
     /// A hub on SQLite serving HTTPS with the certificate in `files`.
     pub async fn start_tls(per_unit: usize, files: &pki::HubCertFiles) -> TestHub {
-        let mut hub = Self::start(per_unit).await;
-        hub.tls = Some(chevet_hub::tls::TlsServer::load(&files.chain, &files.key).expect("TLS files"));
-        hub.restart().await;
-        hub
+        Self::start(per_unit).await.serving_tls(files, None).await
+    }
+
+    /// The same hub, served again over HTTPS with the certificate in
+    /// `files`; devices enrolled with [`Device::enrol`] trust `ca_pem`.
+    pub async fn serving_tls(mut self, files: &pki::HubCertFiles, ca_pem: Option<&[u8]>) -> TestHub {
+        self.tls = Some(chevet_hub::tls::TlsServer::load(&files.chain, &files.key).expect("TLS files"));
+        self.tls_ca = ca_pem.map(<[u8]>::to_vec);
+        self.restart().await;
+        self
     }
 
     /// Where the hub keeps finished blobs.
@@ -268,7 +277,7 @@ impl Device {
     /// A new device enrolled (through `url`, the hub or a proxy) on `units`,
     /// not synced yet.
     pub async fn enrol_without_sync(hub: &TestHub, url: &str, units: &[Uuid], label: &str) -> Device {
-        Self::try_enrol(hub, url, None, units, label).await.expect("enrolment")
+        Self::try_enrol(hub, url, hub.tls_ca.as_deref(), units, label).await.expect("enrolment")
     }
 
     /// A new device enrolled through `url` trusting the establishment's CA

@@ -3,6 +3,8 @@
 //!
 //! ```text
 //! chevet-sim offline-return     a tablet back after 14 days offline with 2,000 operations
+//! chevet-sim offline-return-tls the same over plain HTTP and over TLS (the hub's own,
+//!                               an establishment CA), three runs each: the cost of TLS
 //! chevet-sim first-sync         a new tablet whose scope holds 10,000 records
 //! chevet-sim load [DEVICES] [CYCLES_PER_S] [SECONDS]
 //!                               DEVICES devices syncing at a fixed total rate (default 500, 20/s, 30 s)
@@ -51,8 +53,13 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() - 1) as f64 * p).round() as usize]
 }
 
-async fn offline_return() {
-    let hub = TestHub::start_on(20, pg()).await;
+/// The 14-days-offline return; over TLS when `tls` holds the test PKI.
+/// The timed sync starts on a fresh client: its TLS handshake counts.
+async fn offline_return_once(tls: Option<&chevet_e2e::pki::TestPki>) -> Duration {
+    let mut hub = TestHub::start_on(20, pg()).await;
+    if let Some(pki) = tls {
+        hub = hub.serving_tls(&pki.hub(), Some(&pki.ca_pem)).await;
+    }
     let unit = hub.units[0];
     let mut d = Device::enrol(&hub, &hub.url(), &[unit], "Tablette SSIAD").await;
     let residents: Vec<Uuid> = hub.residents.iter().filter(|r| r.unit_id == unit).map(|r| r.id).collect();
@@ -73,13 +80,39 @@ async fn offline_return() {
         })
         .collect();
     d.store.record_batch(facts).unwrap();
+    d.client = chevet_core::sync::client_for(&d.store).unwrap();
     let started = Instant::now();
     let r = d.sync().await.unwrap();
+    let took = started.elapsed();
     println!(
-        "offline-return: 2,000 operations after 14 days offline: full sync {:.0} ms, {} requests, slowest {} ms (goal: ≤ 1,000 ms, no request over 500 ms)",
-        ms(started.elapsed()),
+        "offline-return{}: 2,000 operations after 14 days offline: full sync {:.0} ms, {} requests, slowest {} ms (goal: ≤ 1,000 ms, no request over 500 ms)",
+        if tls.is_some() { " over TLS" } else { "" },
+        ms(took),
         r.requests,
         r.slowest_request_ms
+    );
+    took
+}
+
+async fn offline_return() {
+    offline_return_once(None).await;
+}
+
+/// Plain and TLS alternated, three of each; medians compared.
+async fn offline_return_tls() {
+    let dir = tempfile::tempdir().unwrap();
+    let pki = chevet_e2e::pki::TestPki::new(dir.path());
+    let (mut plain, mut tls) = (Vec::new(), Vec::new());
+    for _ in 0..3 {
+        plain.push(ms(offline_return_once(None).await));
+        tls.push(ms(offline_return_once(Some(&pki)).await));
+    }
+    plain.sort_by(f64::total_cmp);
+    tls.sort_by(f64::total_cmp);
+    let (p, t) = (plain[1], tls[1]);
+    println!(
+        "offline-return-tls: median plain {p:.0} ms, median TLS (handshake included) {t:.0} ms: {:.2}× (goal: ≤ 1.2×)",
+        t / p
     );
 }
 
@@ -282,11 +315,13 @@ async fn main() {
     let num = |i: usize, default: f64| args.get(i).and_then(|s| s.parse::<f64>().ok()).unwrap_or(default);
     match args.first().map(String::as_str).unwrap_or("all") {
         "offline-return" => offline_return().await,
+        "offline-return-tls" => offline_return_tls().await,
         "first-sync" => first_sync().await,
         "load" => load(num(1, 500.0) as usize, num(2, 20.0), num(3, 30.0) as u64).await,
         "saturate" => saturate(num(1, 500.0) as usize, num(2, 16.0) as usize, num(3, 10.0) as u64).await,
         "all" => {
             offline_return().await;
+            offline_return_tls().await;
             first_sync().await;
             load(500, 20.0, 30).await;
             saturate(500, 16, 10).await;
