@@ -10,10 +10,12 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
+use axum::handler::Handler;
+use axum::http::Method;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{MethodFilter, MethodRouter, on};
 use chevet_protocol::{EnrolRequest, MAX_PUSH_BYTES, PROTOCOL_HEADER, PROTOCOL_VERSION, PushRequest};
 use serde::Deserialize;
 use tower_http::timeout::TimeoutLayer;
@@ -378,34 +380,62 @@ async fn access_log(req: Request, next: Next) -> Response {
     resp
 }
 
-/// Every route the hub serves, as (method, path): `openapi.json` must list
-/// exactly these (checked by `hub/tests/openapi.rs`).
-pub const ROUTES: &[(&str, &str)] = &[
-    ("GET", "/v1/health"),
-    ("POST", "/v1/enrol"),
-    ("POST", "/v1/sync/push"),
-    ("GET", "/v1/sync/pull"),
-    ("OPTIONS", "/v1/blobs"),
-    ("POST", "/v1/blobs"),
-    ("HEAD", "/v1/blobs/{id}"),
-    ("PATCH", "/v1/blobs/{id}"),
-    ("GET", "/v1/blobs/by-hash/{hash}"),
-];
+/// One route: its method and path, the body it may carry and its handler.
+/// The router is built from [`routes`] and nothing else, so the list the
+/// OpenAPI check reads ([`served_routes`]) is the router's own.
+struct Route<B: Backend> {
+    method: Method,
+    path: &'static str,
+    /// Largest request body; `None` keeps axum's default (2 MiB).
+    body_limit: Option<usize>,
+    handler: MethodRouter<Arc<AppState<B>>>,
+}
+
+impl<B: Backend> Route<B> {
+    fn new<H, T>(method: Method, path: &'static str, body_limit: Option<usize>, handler: H) -> Self
+    where
+        H: Handler<T, Arc<AppState<B>>>,
+        T: 'static,
+    {
+        let filter = MethodFilter::try_from(method.clone()).expect("a method axum routes");
+        Route { method, path, body_limit, handler: on(filter, handler) }
+    }
+}
+
+fn routes<B: Backend>() -> Vec<Route<B>> {
+    let sync_body = Some(MAX_PUSH_BYTES);
+    let chunk = Some(MAX_PATCH_BYTES);
+    vec![
+        Route::new(Method::GET, "/v1/health", sync_body, health),
+        Route::new(Method::POST, "/v1/enrol", sync_body, enrol::<B>),
+        Route::new(Method::POST, "/v1/sync/push", sync_body, push::<B>),
+        Route::new(Method::GET, "/v1/sync/pull", sync_body, pull::<B>),
+        Route::new(Method::OPTIONS, "/v1/blobs", None, tus_options),
+        Route::new(Method::POST, "/v1/blobs", None, tus_create::<B>),
+        Route::new(Method::HEAD, "/v1/blobs/{id}", chunk, tus_head::<B>),
+        Route::new(Method::PATCH, "/v1/blobs/{id}", chunk, tus_patch::<B>),
+        Route::new(Method::GET, "/v1/blobs/by-hash/{hash}", None, blob_get::<B>),
+    ]
+}
+
+/// Every (method, path) the router serves, read from the table it is built
+/// from; `hub/openapi.json` must list exactly these (`hub/tests/openapi.rs`).
+/// axum also answers HEAD on a GET route.
+pub fn served_routes() -> Vec<(Method, &'static str)> {
+    routes::<crate::SqliteBackend>().into_iter().map(|r| (r.method, r.path)).collect()
+}
 
 pub fn router<B: Backend>(state: Arc<AppState<B>>, request_timeout: Duration) -> Router {
-    Router::new()
-        .route("/v1/health", get(health))
-        .route("/v1/enrol", post(enrol::<B>))
-        .route("/v1/sync/push", post(push::<B>))
-        .route("/v1/sync/pull", get(pull::<B>))
-        .layer(DefaultBodyLimit::max(MAX_PUSH_BYTES))
-        .route("/v1/blobs", axum::routing::options(tus_options).post(tus_create::<B>))
-        .route(
-            "/v1/blobs/{id}",
-            axum::routing::head(tus_head::<B>).patch(tus_patch::<B>).layer(DefaultBodyLimit::max(MAX_PATCH_BYTES)),
-        )
-        .route("/v1/blobs/by-hash/{hash}", get(blob_get::<B>))
-        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, request_timeout))
+    let mut app = Router::new();
+    for route in routes::<B>() {
+        let handler = match route.body_limit {
+            Some(limit) => route.handler.layer(DefaultBodyLimit::max(limit)),
+            None => route.handler,
+        };
+        // Same path twice merges the methods (and panics on a method given twice).
+        app = app.route(route.path, handler);
+    }
+    app.layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, request_timeout))
         .layer(middleware::from_fn(access_log))
         .with_state(state)
 }
