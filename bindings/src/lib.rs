@@ -26,6 +26,6 @@ pub use logging::{LogLevel, LogSink, set_log_sink};
 pub use residents::normalise_ins;
 pub use store::ChevetStore;
 pub use sync::{SyncCancel, SyncObserver, SyncResult};
-pub use vault::{KeyVault, VaultException};
+pub use vault::{KeyVault, UnwrappedKey, VaultException};
 
 uniffi::setup_scaffolding!();

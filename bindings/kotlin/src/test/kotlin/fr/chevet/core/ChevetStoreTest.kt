@@ -28,19 +28,19 @@ import javax.crypto.spec.GCMParameterSpec
 import javax.imageio.ImageIO
 
 /** What an Android app does with the Keystore: AES-GCM with a key the platform keeps. */
-class AesGcmVault(private val key: SecretKey = KeyGenerator.getInstance("AES").apply { init(256) }.generateKey()) : KeyVault {
-    override fun wrap(key: ByteArray): ByteArray {
+open class AesGcmVault(private val key: SecretKey = KeyGenerator.getInstance("AES").apply { init(256) }.generateKey()) : PlatformKeyVault() {
+    override fun seal(plain: ByteArray): ByteArray {
         val iv = ByteArray(12).also { SecureRandom().nextBytes(it) }
         val cipher = Cipher.getInstance("AES/GCM/NoPadding")
         cipher.init(Cipher.ENCRYPT_MODE, this.key, GCMParameterSpec(128, iv))
-        return iv + cipher.doFinal(key)
+        return iv + cipher.doFinal(plain)
     }
 
-    override fun unwrap(wrapped: ByteArray): ByteArray {
+    override fun open(sealed: ByteArray): ByteArray {
         try {
             val cipher = Cipher.getInstance("AES/GCM/NoPadding")
-            cipher.init(Cipher.DECRYPT_MODE, key, GCMParameterSpec(128, wrapped, 0, 12))
-            return cipher.doFinal(wrapped, 12, wrapped.size - 12)
+            cipher.init(Cipher.DECRYPT_MODE, key, GCMParameterSpec(128, sealed, 0, 12))
+            return cipher.doFinal(sealed, 12, sealed.size - 12)
         } catch (e: java.security.GeneralSecurityException) {
             throw VaultException.Failed("keystore refused to unwrap")
         }
@@ -336,16 +336,44 @@ class ChevetStoreTest {
         assertThrows<ChevetException.WrongKey> { ChevetStore.open(path, AesGcmVault()) }
         val failing = object : KeyVault {
             override fun wrap(key: ByteArray): ByteArray = throw VaultException.Failed("no keystore")
-            override fun unwrap(wrapped: ByteArray): ByteArray = throw VaultException.Failed("no keystore")
+            override fun unwrap(wrapped: ByteArray, into: UnwrappedKey): Unit = throw VaultException.Failed("no keystore")
         }
         val e = assertThrows<ChevetException.WrongKey> { ChevetStore.open(path, failing) }
         assertTrue(e.reason.contains("no keystore"))
         // A callback that throws something unexpected is an error too, not a crash.
         val broken = object : KeyVault {
             override fun wrap(key: ByteArray): ByteArray = throw IllegalStateException("bug")
-            override fun unwrap(wrapped: ByteArray): ByteArray = throw IllegalStateException("bug")
+            override fun unwrap(wrapped: ByteArray, into: UnwrappedKey): Unit = throw IllegalStateException("bug")
         }
         assertThrows<ChevetException> { ChevetStore.open(path, broken) }
+        // A vault that says it unwrapped but gave nothing is refused, not a crash.
+        val silent = object : KeyVault {
+            override fun wrap(key: ByteArray): ByteArray = throw VaultException.Failed("no keystore")
+            override fun unwrap(wrapped: ByteArray, into: UnwrappedKey) {}
+        }
+        assertThrows<ChevetException.WrongKey> { ChevetStore.open(path, silent) }
+    }
+
+    @Test
+    fun `the raw device key does not outlive the vault call in the JVM heap`() {
+        // Every plaintext array the platform cipher saw, kept to look at afterwards.
+        val seen = ConcurrentLinkedQueue<ByteArray>()
+        val vault = object : AesGcmVault() {
+            override fun seal(plain: ByteArray): ByteArray = super.seal(plain).also { seen.add(plain) }
+            override fun open(sealed: ByteArray): ByteArray = super.open(sealed).also { seen.add(it) }
+        }
+        val path = dir.resolve("chevet.db").toString()
+        val demo = ChevetStore.open(path, vault).use { it.seedDemo(1u, 2u, 0u) }
+        val residents = ChevetStore.open(path, vault).use { store ->
+            store.signIn(demo.nurseId, demo.pin)
+            store.roundView(demo.unitIds.first(), now - 3_600_000, now + 3_600_000).residents.size
+        }
+        assertEquals(2, residents, "the store reopened with the unwrapped key")
+        assertEquals(2, seen.size, "one wrap at creation, one unwrap at reopening")
+        for (plain in seen) {
+            assertEquals(32, plain.size)
+            assertTrue(plain.all { it == 0.toByte() }, "a key array left unwiped in the heap")
+        }
     }
 
     @Test
