@@ -17,6 +17,7 @@ use chevet_core::domain::{ActKind, Establishment, ResidentChanges, Staff, Unit};
 use chevet_core::store::RoundStatus;
 use chevet_core::sync::{self, CancelHandle, HubClient, SyncOptions, SyncReport};
 use chevet_core::{Store, StoreOptions};
+use chevet_protocol::Entity;
 use jiff::Timestamp;
 use uuid::Uuid;
 
@@ -194,20 +195,25 @@ pub async fn run(residents_per_unit: usize) -> DemoResult<()> {
         && a.store.resident(who)?.0 == b.store.resident(who)?.0
         && a.store.pending_count()? == 0
         && b.store.pending_count()? == 0;
+    let kept = a.store.resident(who)?.0;
     println!(
-        "\n4. Les deux tablettes affichent la même tournée : {} ; chambre retenue : {}, GIR {:?}.",
+        "\n4. Les deux tablettes affichent la même tournée : {} ; chambre retenue : {}, GIR : {}.",
         if converged { "oui" } else { "NON" },
-        a.store.resident(who)?.0.room,
-        a.store.resident(who)?.0.gir
+        kept.room,
+        kept.gir.map_or_else(|| "non évalué".to_string(), |g| g.to_string()),
     );
     for c in admin.conflicts(tenant)? {
-        println!(
-            "  Conflit à arbitrer par la coordination : {:?} {} champ(s) {} — valeur écartée {}",
-            c.entity,
-            c.entity_id,
-            c.fields.join(", "),
-            c.device_values
-        );
+        let whose = if c.entity_id == who { residents[0].display_name.clone() } else { c.entity_id.to_string() };
+        for field in &c.fields {
+            println!(
+                "  Conflit à arbitrer par la coordination : {} de {} ({}) — retenue {}, écartée {}",
+                field_fr(field),
+                whose,
+                entity_fr(c.entity),
+                value_fr(c.hub_values.get(field)),
+                value_fr(c.device_values.get(field)),
+            );
+        }
     }
     println!("\nTournée de l'{} vue par la tablette AS (extrait) :", floors[0].name);
     for r in rb.residents.iter().take(3) {
@@ -223,6 +229,51 @@ pub async fn run(residents_per_unit: usize) -> DemoResult<()> {
         return Err("the tablets did not converge".into());
     }
     Ok(())
+}
+
+/// What a coordinator calls a kind of record.
+fn entity_fr(entity: Entity) -> &'static str {
+    match entity {
+        Entity::Fact => "soin ou observation",
+        Entity::Resident => "dossier du résident",
+        Entity::PlannedAct => "plan de soins",
+        Entity::Wound => "suivi de plaie",
+        Entity::Round => "tournée",
+        Entity::Establishment => "établissement",
+        Entity::Unit => "unité",
+        Entity::Staff => "personnel",
+    }
+}
+
+/// A resident field's name as the coordinator reads it; the key itself when
+/// the demo does not know it.
+fn field_fr(field: &str) -> &str {
+    match field {
+        "room" => "la chambre",
+        "gir" => "le GIR",
+        "allergies" => "les allergies",
+        "advance_directives" => "les directives anticipées",
+        "trusted_person" => "la personne de confiance",
+        "contacts" => "les contacts",
+        "hypercapnic" => "l'hypercapnie",
+        "discharged_on" => "la date de sortie",
+        other => other,
+    }
+}
+
+/// A recorded value in words: text in guillemets, nothing as « vide ».
+fn value_fr(value: Option<&serde_json::Value>) -> String {
+    match value {
+        None | Some(serde_json::Value::Null) => "vide".to_string(),
+        Some(serde_json::Value::String(s)) => format!("« {s} »"),
+        Some(serde_json::Value::Bool(b)) => if *b { "oui" } else { "non" }.to_string(),
+        Some(serde_json::Value::Number(n)) => n.to_string(),
+        Some(serde_json::Value::Array(items)) => {
+            let words: Vec<String> = items.iter().map(|i| value_fr(Some(i))).collect();
+            if words.is_empty() { "aucune".to_string() } else { words.join(", ") }
+        }
+        Some(serde_json::Value::Object(_)) => "une fiche modifiée".to_string(),
+    }
 }
 
 fn tempfile_dir() -> DemoResult<std::path::PathBuf> {
