@@ -5,6 +5,26 @@
 pub mod pki;
 pub mod proxy;
 
+/// Runs each end-to-end scenario `async fn name(postgres: bool)` as two
+/// tests, `name::sqlite` and `name::postgres`: the HTTP suite holds on both
+/// backends.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),+ $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name(false).await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name(true).await
+            }
+        }
+    )+};
+}
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -22,6 +42,15 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
+/// One PostgreSQL-backed hub at a time in a test process. The hub serves a
+/// change once every transaction older than it has ended — the server's,
+/// whatever schema they write — so a test running beside another would see
+/// the other's transactions delay its own changes by a sync. That lag is the
+/// backend's rule, tested by its conformance suite; the end-to-end tests
+/// check convergence sync by sync, on a server nobody else writes to.
+static PG_TURN: std::sync::LazyLock<Arc<tokio::sync::Mutex<()>>> =
+    std::sync::LazyLock::new(|| Arc::new(tokio::sync::Mutex::new(())));
+
 /// A hub on 127.0.0.1 with a tenant, an EHPAD, two units and staff.
 pub struct TestHub {
     pub dir: tempfile::TempDir,
@@ -35,6 +64,9 @@ pub struct TestHub {
     server: Option<(oneshot::Sender<()>, JoinHandle<()>)>,
     /// The PostgreSQL schema to drop at the end, with the owner's conninfo.
     pg_schema: Option<(String, String)>,
+    /// This process's one turn on the PostgreSQL server, held while the hub
+    /// lives (see [`PG_TURN`]).
+    _pg_turn: Option<tokio::sync::OwnedMutexGuard<()>>,
     /// An S3 endpoint and bucket for finished blobs, instead of a folder.
     pub s3: Option<(String, String)>,
     /// Served over TLS with this certificate, instead of plain HTTP.
@@ -79,6 +111,7 @@ impl TestHub {
     /// Starts a hub with `units` units of `per_unit` residents each.
     pub async fn start_with_units(units: usize, per_unit: usize, postgres: bool) -> TestHub {
         install_tls_provider();
+        let pg_turn = if postgres { Some(PG_TURN.clone().lock_owned().await) } else { None };
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("hub.db");
         // Storage set-up blocks (the PostgreSQL client runs its own runtime).
@@ -99,6 +132,7 @@ impl TestHub {
             residents,
             server: None,
             pg_schema,
+            _pg_turn: pg_turn,
             s3: None,
             tls: None,
             tls_ca: None,
@@ -248,13 +282,46 @@ impl TestHub {
     }
 
     /// A number from the hub's database (a second, read-only connection).
+    /// The same SQL runs on both backends: their tables and columns share
+    /// names.
     pub fn count(&self, sql: &str) -> i64 {
+        if let Some((owner, schema)) = self.pg_schema.clone() {
+            let sql = sql.to_owned();
+            // The blocking client may not run on an async thread.
+            return std::thread::spawn(move || {
+                let mut c = postgres::Client::connect(&owner, postgres::NoTls).expect("PostgreSQL");
+                c.batch_execute(&format!("SET search_path TO {schema}")).unwrap();
+                let row = c.query_one(sql.as_str(), &[]).unwrap();
+                row.try_get::<_, i64>(0).or_else(|_| row.try_get::<_, i32>(0).map(i64::from)).unwrap()
+            })
+            .join()
+            .unwrap();
+        }
         let c = rusqlite::Connection::open_with_flags(
             self.dir.path().join("hub.db"),
             rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
         )
         .unwrap();
         c.query_row(sql, [], |r| r.get(0)).unwrap()
+    }
+
+    /// Whether this hub keeps its records in PostgreSQL.
+    pub fn on_postgres(&self) -> bool {
+        self.pg_schema.is_some()
+    }
+
+    /// A document's version on the hub, as the backend reads it.
+    pub async fn document_version(&self, id: Uuid) -> Option<u32> {
+        let (backend, tenant) = (self.backend.clone(), self.tenant);
+        tokio::task::spawn_blocking(move || {
+            chevet_hub::backend::Backend::transaction(&*backend, chevet_hub::backend::Scope::Admin, |tx| {
+                tx.document(tenant, id)
+            })
+            .unwrap()
+            .map(|d| d.version)
+        })
+        .await
+        .unwrap()
     }
 }
 

@@ -44,9 +44,8 @@ fn assert_nothing_in_clear(device: &Device, needles: &[Vec<u8>], when: &str) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn nothing_personal_in_clear_after_any_sync_path() {
-    let hub = TestHub::start(1).await;
+async fn nothing_personal_in_clear_after_any_sync_path(postgres: bool) {
+    let hub = TestHub::start_on(1, postgres).await;
     let unit = hub.units[0];
     let m = matricule_with_key(1_290_213_055_123).unwrap();
     let resident = Resident {
@@ -180,3 +179,5 @@ async fn nothing_personal_in_clear_after_any_sync_path() {
     assert_nothing_in_clear(&a, &needles, "after a re-snapshot");
     assert_nothing_in_clear(&b, &needles, "on the tablet that took the photo");
 }
+
+chevet_e2e::on_both_backends!(nothing_personal_in_clear_after_any_sync_path,);

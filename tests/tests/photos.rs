@@ -11,9 +11,8 @@ use chevet_core::sync::{self, CancelHandle};
 use chevet_e2e::{Device, TestHub};
 use uuid::Uuid;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_photo_taken_on_one_tablet_opens_on_another() {
-    let hub = TestHub::start(2).await;
+async fn a_photo_taken_on_one_tablet_opens_on_another(postgres: bool) {
+    let hub = TestHub::start_on(2, postgres).await;
     let unit = hub.units[0];
     let resident = hub.residents.iter().find(|r| r.unit_id == unit).unwrap().id;
     let mut a = Device::enrol(&hub, &hub.url(), &[unit], "Tablette A").await;
@@ -67,3 +66,5 @@ async fn a_photo_taken_on_one_tablet_opens_on_another() {
     assert!(b.store.wound_follow_up(wound.id).unwrap().previous_photo().unwrap().on_device);
     assert_eq!(b.sync().await.unwrap().blobs_fetched, 0);
 }
+
+chevet_e2e::on_both_backends!(a_photo_taken_on_one_tablet_opens_on_another,);

@@ -14,9 +14,8 @@ fn resident_state(d: &Device, id: Uuid) -> serde_json::Value {
     serde_json::to_value(d.store.resident(id).unwrap().0).unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_devices_offline_then_sync_converge_with_a_visible_conflict() {
-    let hub = TestHub::start(5).await;
+async fn two_devices_offline_then_sync_converge_with_a_visible_conflict(postgres: bool) {
+    let hub = TestHub::start_on(5, postgres).await;
     let unit = hub.units[0];
     let mut a = Device::enrol(&hub, &hub.url(), &[unit], "Tablette A").await;
     let mut b = Device::enrol(&hub, &hub.url(), &[unit], "Tablette B").await;
@@ -63,7 +62,7 @@ async fn two_devices_offline_then_sync_converge_with_a_visible_conflict() {
     assert_eq!(merged.gir, Some(2));
     assert!(merged.hypercapnic);
     // B's losing value is kept: on the hub for a coordinator, and on B.
-    let conflicts = hub.admin().conflicts(hub.tenant).unwrap();
+    let conflicts = tokio::task::block_in_place(|| hub.admin().conflicts(hub.tenant)).unwrap();
     assert_eq!(conflicts.len(), 1);
     assert_eq!(conflicts[0].fields, ["room"]);
     assert_eq!(conflicts[0].device_values["room"], "B-14");
@@ -73,9 +72,8 @@ async fn two_devices_offline_then_sync_converge_with_a_visible_conflict() {
     assert_eq!(issues[0].state, "conflict");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_op_applies_exactly_once_through_a_faulty_network() {
-    let hub = TestHub::start(3).await;
+async fn every_op_applies_exactly_once_through_a_faulty_network(postgres: bool) {
+    let hub = TestHub::start_on(3, postgres).await;
     let unit = hub.units[0];
     // Faults rotate; roughly two requests in three see one.
     let faults = [
@@ -119,15 +117,14 @@ async fn every_op_applies_exactly_once_through_a_faulty_network() {
     assert_eq!(ops, hub.count("SELECT COUNT(DISTINCT op_id) FROM ops"));
     assert_eq!(ops as usize, recorded.len() + 6);
     // One room change per round: six hub versions after the import.
-    assert_eq!(hub.count(&format!("SELECT version FROM documents WHERE id = X'{}'", r.id.simple())), 7);
+    assert_eq!(hub.document_version(r.id).await, Some(7));
     assert_eq!(d.store.resident(r.id).unwrap().0.room, "R5");
     let ids: BTreeSet<Uuid> = d.fact_ids().into_iter().collect();
     assert_eq!(ids, recorded);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn hub_killed_mid_sync_and_restarted_loses_and_doubles_nothing() {
-    let mut hub = TestHub::start(2).await;
+async fn hub_killed_mid_sync_and_restarted_loses_and_doubles_nothing(postgres: bool) {
+    let mut hub = TestHub::start_on(2, postgres).await;
     let unit = hub.units[0];
     let mut d = Device::enrol(&hub, &hub.url(), &[unit], "Tablette SSIAD").await;
     let r = hub.residents.iter().find(|r| r.unit_id == unit).unwrap().clone();
@@ -155,9 +152,8 @@ async fn hub_killed_mid_sync_and_restarted_loses_and_doubles_nothing() {
     assert_eq!(ids, recorded);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn scope_revocation_and_bad_requests_are_refused() {
-    let hub = TestHub::start(2).await;
+async fn scope_revocation_and_bad_requests_are_refused(postgres: bool) {
+    let hub = TestHub::start_on(2, postgres).await;
     let (u1, u2) = (hub.units[0], hub.units[1]);
     let mut d = Device::enrol(&hub, &hub.url(), &[u1], "Tablette étage 1").await;
     let outside = hub.residents.iter().find(|r| r.unit_id == u2).unwrap().clone();
@@ -226,17 +222,16 @@ async fn scope_revocation_and_bad_requests_are_refused() {
     assert_eq!(enrol(Uuid::now_v7()).await.unwrap().status(), 403);
 
     // Revoked: refused from then on.
-    let devices = hub.admin().devices(hub.tenant).unwrap();
+    let devices = tokio::task::block_in_place(|| hub.admin().devices(hub.tenant)).unwrap();
     assert!(devices.iter().any(|x| x.device_id == d.store.device_id()), "{devices:?} vs {}", d.store.device_id());
-    assert!(hub.admin().revoke_device(d.store.device_id()).unwrap());
+    assert!(tokio::task::block_in_place(|| hub.admin().revoke_device(d.store.device_id())).unwrap());
     d.store.record(temperature(inside.id, 37.2)).unwrap();
     assert!(matches!(d.sync().await, Err(CoreError::HubUnauthorized)));
     assert_eq!(d.store.pending_count().unwrap(), 1, "the record waits on the device");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_cancelled_sync_stops_and_the_next_one_finishes() {
-    let hub = TestHub::start(1).await;
+async fn a_cancelled_sync_stops_and_the_next_one_finishes(postgres: bool) {
+    let hub = TestHub::start_on(1, postgres).await;
     let unit = hub.units[0];
     let proxy =
         FaultProxy::start(&hub.url(), |n| if n < 2 { Fault::Pass } else { Fault::Delay(Duration::from_millis(300)) })
@@ -261,9 +256,8 @@ async fn a_cancelled_sync_stops_and_the_next_one_finishes() {
     assert_eq!(hub.count("SELECT COUNT(*) FROM facts"), 250);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_device_of_another_tenant_reads_and_writes_nothing_of_this_one() {
-    let hub = TestHub::start(2).await;
+async fn a_device_of_another_tenant_reads_and_writes_nothing_of_this_one(postgres: bool) {
+    let hub = TestHub::start_on(2, postgres).await;
     let mut ours = Device::enrol(&hub, &hub.url(), &[hub.units[0]], "Tablette Tilleuls").await;
     let r = hub.residents.iter().find(|r| r.unit_id == hub.units[0]).unwrap().clone();
     ours.store.record(temperature(r.id, 37.5)).unwrap();
@@ -357,9 +351,8 @@ async fn a_device_of_another_tenant_reads_and_writes_nothing_of_this_one() {
     assert_eq!(resp.status(), 404);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_device_back_after_the_log_was_compacted_re_snapshots_and_converges() {
-    let hub = TestHub::start(3).await;
+async fn a_device_back_after_the_log_was_compacted_re_snapshots_and_converges(postgres: bool) {
+    let hub = TestHub::start_on(3, postgres).await;
     let unit = hub.units[0];
     let mut away = Device::enrol(&hub, &hub.url(), &[unit], "Tablette partie").await;
     let mut here = Device::enrol(&hub, &hub.url(), &[unit], "Tablette restée").await;
@@ -388,9 +381,8 @@ async fn a_device_back_after_the_log_was_compacted_re_snapshots_and_converges() 
     assert_eq!(away.fact_ids(), here.fact_ids());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_device_clock_far_from_the_hubs_is_flagged() {
-    let hub = TestHub::start(1).await;
+async fn a_device_clock_far_from_the_hubs_is_flagged(postgres: bool) {
+    let hub = TestHub::start_on(1, postgres).await;
     let dir = tempfile::tempdir().unwrap();
     // The tablet's clock runs 20 minutes fast.
     let clock = std::sync::Arc::new(chevet_core::store::ManualClock::new(
@@ -422,7 +414,7 @@ async fn a_device_clock_far_from_the_hubs_is_flagged() {
     });
     store.record(fact).unwrap();
     let report = chevet_core::sync::sync(&store, &client, Default::default(), None, &cancel).await.unwrap();
-    let skew = report.clock_skew_ms.expect("the skew is flagged");
+    let skew = report.clock_skew_ms.unwrap_or_else(|| panic!("the skew is flagged: {report:?}"));
     assert!((19 * 60_000..21 * 60_000).contains(&skew), "{skew}");
 }
 
@@ -432,12 +424,11 @@ async fn a_device_clock_far_from_the_hubs_is_flagged() {
 /// taken after the move (the tablet did not know yet) is refused by the hub
 /// as out of scope and stays listed in the tablet's sync issues; the hub
 /// keeps it in quarantine.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_resident_moved_out_of_the_tablets_units_leaves_it() {
+async fn a_resident_moved_out_of_the_tablets_units_leaves_it(postgres: bool) {
     use chevet_core::demo::camera::{Shot, camera_jpeg};
     use chevet_core::domain::{NpiapStage, PhotoConsent, Wound, WoundKind};
     use chevet_core::store::PhotoCapture;
-    let hub = TestHub::start(2).await;
+    let hub = TestHub::start_on(2, postgres).await;
     let (unit, other_unit) = (hub.units[0], hub.units[1]);
     let r = hub.residents.iter().find(|r| r.unit_id == unit).unwrap().clone();
     let mut floor = Device::enrol(&hub, &hub.url(), &[unit], "Tablette étage 1").await;
@@ -504,3 +495,15 @@ async fn a_resident_moved_out_of_the_tablets_units_leaves_it() {
     assert!(!other.fact_ids().contains(&late.id()));
     assert_eq!(other.store.resident(r.id).unwrap().0.unit_id, other_unit);
 }
+
+chevet_e2e::on_both_backends!(
+    two_devices_offline_then_sync_converge_with_a_visible_conflict,
+    every_op_applies_exactly_once_through_a_faulty_network,
+    hub_killed_mid_sync_and_restarted_loses_and_doubles_nothing,
+    scope_revocation_and_bad_requests_are_refused,
+    a_cancelled_sync_stops_and_the_next_one_finishes,
+    a_device_of_another_tenant_reads_and_writes_nothing_of_this_one,
+    a_device_back_after_the_log_was_compacted_re_snapshots_and_converges,
+    a_device_clock_far_from_the_hubs_is_flagged,
+    a_resident_moved_out_of_the_tablets_units_leaves_it,
+);
