@@ -19,6 +19,7 @@ mod session;
 mod store;
 mod sync;
 mod transfer;
+mod types;
 mod vault;
 
 pub use error::{ChevetError, HubCertificateProblem};

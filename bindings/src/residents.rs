@@ -130,8 +130,8 @@ pub struct WoundFollowUpInfo {
     pub site: String,
     /// Oldest first.
     pub assessments: Vec<AssessmentPointInfo>,
-    /// "healing", "stable", "worsening" or "unknown" (fewer than two).
-    pub trend: String,
+    /// `Unknown` with fewer than two assessments.
+    pub trend: Trend,
     /// Oldest first.
     pub photos: Vec<WoundPhotoInfo>,
     /// The photo to show as a ghost over the camera, to repeat its framing.
@@ -215,13 +215,7 @@ impl ChevetStore {
                     summary: chevet_core::domain::Fact::WoundAssessment(p.assessment.clone()).summary_fr(),
                 })
                 .collect(),
-            trend: match f.trend {
-                Trend::Healing => "healing",
-                Trend::Stable => "stable",
-                Trend::Worsening => "worsening",
-                Trend::Unknown => "unknown",
-            }
-            .into(),
+            trend: f.trend,
             photos: f
                 .photos
                 .iter()

@@ -5,8 +5,9 @@
 use std::sync::{Arc, RwLock};
 
 use chevet_core::StoreOptions;
+use chevet_core::clinical::alerts::AlertLevel;
 use chevet_core::domain::PhotoConsent;
-use chevet_core::store::{PhotoCapture, PhotoRendition};
+use chevet_core::store::{PhotoCapture, PhotoRendition, RoundStatus};
 use jiff::Timestamp;
 use uuid::Uuid;
 
@@ -22,8 +23,7 @@ pub(crate) fn ts(ms: i64) -> Result<Timestamp> {
 
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct AlertInfo {
-    /// "act" (look now) or "watch".
-    pub level: String,
+    pub level: AlertLevel,
     /// Why it fired, in French.
     pub why: String,
 }
@@ -33,8 +33,9 @@ pub struct RoundItemInfo {
     pub planned_act_id: String,
     pub label: String,
     pub due_at_ms: i64,
-    /// The status as the screen shows it, in French.
-    pub status: String,
+    pub status: RoundStatus,
+    /// The status as the screen says it, in French.
+    pub status_label: String,
     pub done: bool,
 }
 
@@ -137,7 +138,8 @@ impl ChevetStore {
                             planned_act_id: i.planned_act_id.to_string(),
                             label: i.label,
                             due_at_ms: i.due_at.as_millisecond(),
-                            status: i.status.label_fr().to_owned(),
+                            status: i.status,
+                            status_label: i.status.label_fr().to_owned(),
                             done: i.record_id.is_some(),
                         })
                         .collect(),
@@ -224,9 +226,5 @@ impl ChevetStore {
 }
 
 pub(crate) fn alert(a: chevet_core::clinical::alerts::Alert) -> AlertInfo {
-    let level = match a.level {
-        chevet_core::clinical::alerts::AlertLevel::Act => "act",
-        chevet_core::clinical::alerts::AlertLevel::Watch => "watch",
-    };
-    AlertInfo { level: level.into(), why: a.why }
+    AlertInfo { level: a.level, why: a.why }
 }

@@ -12,7 +12,7 @@ use crate::store::ChevetStore;
 /// Progress of a running sync; called on the sync's thread.
 #[uniffi::export(foreign)]
 pub trait SyncObserver: Send + Sync {
-    fn on_progress(&self, phase: String, pushed: u32, to_push: u32, pulled: u32);
+    fn on_progress(&self, phase: SyncPhase, pushed: u32, to_push: u32, pulled: u32);
 }
 
 /// Cancels a sync from another thread; what was done before stays done.
@@ -47,12 +47,7 @@ struct Observer(Arc<dyn SyncObserver>);
 
 impl sync::SyncObserver for Observer {
     fn on_progress(&self, p: SyncProgress) {
-        let phase = match p.phase {
-            SyncPhase::Pushing => "pushing",
-            SyncPhase::Pulling => "pulling",
-            SyncPhase::Done => "done",
-        };
-        self.0.on_progress(phase.into(), p.pushed as u32, p.to_push as u32, p.pulled as u32);
+        self.0.on_progress(p.phase, p.pushed as u32, p.to_push as u32, p.pulled as u32);
     }
 }
 

@@ -93,6 +93,29 @@ class ChevetStoreTest {
     }
 
     @Test
+    fun `round statuses and alert levels arrive as enums with their French words`() {
+        val (store, demo) = demoStore()
+        store.use {
+            val unit = demo.unitIds.first()
+            val view = { store.roundView(unit, now - 6 * 3_600_000, now + 3_600_000) }
+            val (resident, item) = view().residents.firstNotNullOf { r -> r.items.firstOrNull { !it.done }?.let { r to it } }
+            assertTrue(item.status in listOf(RoundStatus.DUE, RoundStatus.LATE, RoundStatus.MISSED), item.toString())
+            store.recordAct(resident.residentId, item.plannedActId, item.dueAtMs, ActResult.NOT_DONE_ASLEEP, null, now)
+            val after = view().residents.first { it.residentId == resident.residentId }.items
+                .first { it.plannedActId == item.plannedActId && it.dueAtMs == item.dueAtMs }
+            assertEquals(RoundStatus.NOT_DONE, after.status)
+            assertEquals("non fait", after.statusLabel)
+            store.recordVital(resident.residentId, VitalKind.TEMPERATURE, 39.6, now)
+            val alerts = store.unitAlerts(unit).first { it.residentId == resident.residentId }.alerts
+            // A fever is to watch; a reduced level of consciousness is to act on now.
+            assertEquals(AlertLevel.WATCH, alerts.single { it.why.startsWith("Température") }.level)
+            store.recordConsciousness(resident.residentId, ConsciousnessLevel.VOICE, now)
+            val now2 = store.unitAlerts(unit).first { it.residentId == resident.residentId }.alerts
+            assertEquals(AlertLevel.ACT, now2.single { it.why.startsWith("Conscience") }.level)
+        }
+    }
+
+    @Test
     fun `each error arrives as its own Kotlin exception and changes nothing`() {
         val (store, demo) = demoStore()
         val resident = demo.residentIds.first()

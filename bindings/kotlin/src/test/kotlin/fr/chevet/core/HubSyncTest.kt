@@ -43,15 +43,15 @@ class HubSyncTest {
                 val units = runBlocking { store.enrol(url, code, "Tablette de test", null) }
                 assertEquals(listOf(hub.unit), units)
 
-                val phases = ConcurrentLinkedQueue<String>()
+                val phases = ConcurrentLinkedQueue<SyncPhase>()
                 val observer = object : SyncObserver {
-                    override fun onProgress(phase: String, pushed: UInt, toPush: UInt, pulled: UInt) {
+                    override fun onProgress(phase: SyncPhase, pushed: UInt, toPush: UInt, pulled: UInt) {
                         phases.add(phase)
                     }
                 }
                 val result = runBlocking { store.sync(observer, SyncCancel()) }
                 assertTrue(result.pulled > 0u, "the establishment, its unit and staff come down: $result")
-                assertEquals(listOf("pushing", "pulling", "done"), phases.distinct())
+                assertEquals(listOf(SyncPhase.PUSHING, SyncPhase.PULLING, SyncPhase.DONE), phases.distinct())
 
                 // A sync cancelled before it runs stops with its own exception.
                 val cancelled = SyncCancel().also { it.cancel() }
@@ -144,8 +144,8 @@ class HubSyncTest {
                 val cancel = SyncCancel()
                 val batches = AtomicInteger()
                 val observer = object : SyncObserver {
-                    override fun onProgress(phase: String, pushed: UInt, toPush: UInt, pulled: UInt) {
-                        if (phase == "pushing" && pushed > 0u && batches.incrementAndGet() == 2) cancel.cancel()
+                    override fun onProgress(phase: SyncPhase, pushed: UInt, toPush: UInt, pulled: UInt) {
+                        if (phase == SyncPhase.PUSHING && pushed > 0u && batches.incrementAndGet() == 2) cancel.cancel()
                     }
                 }
                 assertThrows<ChevetException.SyncCancelled> { runBlocking { a.sync(observer, cancel) } }

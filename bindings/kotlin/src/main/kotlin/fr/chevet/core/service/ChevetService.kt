@@ -16,6 +16,7 @@ import fr.chevet.core.TransmissionEntry
 import fr.chevet.core.WoundFollowUpInfo
 import fr.chevet.core.SyncCancel
 import fr.chevet.core.SyncObserver
+import fr.chevet.core.SyncPhase
 import fr.chevet.core.SyncResult
 import fr.chevet.core.VitalKind
 import kotlinx.coroutines.CoroutineDispatcher
@@ -27,7 +28,7 @@ import kotlinx.coroutines.withContext
 
 /** Where a sync stands, as the UI observes it. */
 sealed interface SyncState {
-    data class Progress(val phase: String, val pushed: Int, val toPush: Int, val pulled: Int) : SyncState
+    data class Progress(val phase: SyncPhase, val pushed: Int, val toPush: Int, val pulled: Int) : SyncState
     data class Done(val result: SyncResult) : SyncState
     data class Failed(val error: ChevetException) : SyncState
 }
@@ -94,7 +95,7 @@ class ChevetService(private val store: ChevetStore, private val io: CoroutineDis
     fun sync(): Flow<SyncState> = callbackFlow {
         val cancel = SyncCancel()
         val observer = object : SyncObserver {
-            override fun onProgress(phase: String, pushed: UInt, toPush: UInt, pulled: UInt) {
+            override fun onProgress(phase: SyncPhase, pushed: UInt, toPush: UInt, pulled: UInt) {
                 trySend(SyncState.Progress(phase, pushed.toInt(), toPush.toInt(), pulled.toInt()))
             }
         }

@@ -1,0 +1,45 @@
+//! The core's enums as they cross the FFI: uniffi remote types, so Kotlin
+//! and Swift get real enums to switch on and no copy of them lives here
+//! (a variant added to the core fails this crate's build until listed).
+
+use chevet_core::clinical::alerts::AlertLevel;
+use chevet_core::clinical::push::Trend;
+use chevet_core::store::RoundStatus;
+use chevet_core::sync::SyncPhase;
+
+/// Where a planned act stands on the round.
+#[uniffi::remote(Enum)]
+pub enum RoundStatus {
+    Due,
+    Late,
+    Missed,
+    Done,
+    PartlyDone,
+    NotDone,
+    Refused,
+    SpatOut,
+}
+
+/// How soon someone should look.
+#[uniffi::remote(Enum)]
+pub enum AlertLevel {
+    Watch,
+    Act,
+}
+
+/// A wound's PUSH trend.
+#[uniffi::remote(Enum)]
+pub enum Trend {
+    Healing,
+    Stable,
+    Worsening,
+    Unknown,
+}
+
+/// Where a sync stands.
+#[uniffi::remote(Enum)]
+pub enum SyncPhase {
+    Pushing,
+    Pulling,
+    Done,
+}
