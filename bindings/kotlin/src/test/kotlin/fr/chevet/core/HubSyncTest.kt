@@ -22,7 +22,7 @@ class HubSyncTest {
 
     private val now = System.currentTimeMillis()
 
-    private fun tablet(name: String): ChevetStore = ChevetStore.open(dir.resolve("$name.db").toString(), AesGcmVault())
+    private fun tablet(name: String): ChevetStore = ChevetStore.open(dir.resolve("$name.db").toString(), InMemoryKeyVault())
 
     private fun syncNow(store: ChevetStore): SyncResult = runBlocking { store.sync(null, SyncCancel()) }
 

@@ -16,7 +16,7 @@ class RoundViewBenchmark {
 
     @Test
     fun `round view from Kotlin against the same call in Rust`() {
-        ChevetStore.open(dir.resolve("bench.db").toString(), AesGcmVault()).use { store ->
+        ChevetStore.open(dir.resolve("bench.db").toString(), InMemoryKeyVault()).use { store ->
             val started = System.nanoTime()
             val demo = store.seedDemo(1u, 80u, 365u)
             println("seeded 80 residents x 365 days in ${(System.nanoTime() - started) / 1_000_000} ms")

@@ -43,8 +43,8 @@ class SyncResponsivenessBenchmark {
             val (codeA, codeB) = hub.enrolmentCode() to hub.enrolmentCode()
             val url = hub.start()
             val now = System.currentTimeMillis()
-            val a = ChevetStore.open(dir.resolve("a.db").toString(), AesGcmVault())
-            val b = ChevetStore.open(dir.resolve("b.db").toString(), AesGcmVault())
+            val a = ChevetStore.open(dir.resolve("a.db").toString(), InMemoryKeyVault())
+            val b = ChevetStore.open(dir.resolve("b.db").toString(), InMemoryKeyVault())
             b.use { _ ->
             a.use { _ ->
                 store = a

@@ -1,0 +1,109 @@
+package fr.chevet.android.chevet
+
+import fr.chevet.core.ActResult
+import fr.chevet.core.ChevetException
+import fr.chevet.core.ChevetStore
+import fr.chevet.core.Rendition
+import fr.chevet.core.ResidentFileInfo
+import fr.chevet.core.ResidentSummaryInfo
+import fr.chevet.core.RoundInfo
+import fr.chevet.core.RoundResidentInfo
+import fr.chevet.core.ScaleEntry
+import fr.chevet.core.ScaleOutcome
+import fr.chevet.core.Session
+import fr.chevet.core.StaffAccountInfo
+import fr.chevet.core.SyncCancel
+import fr.chevet.core.SyncObserver
+import fr.chevet.core.SyncPhase
+import fr.chevet.core.TransmissionEntry
+import fr.chevet.core.VitalKind
+import fr.chevet.core.WoundFollowUpInfo
+import kotlinx.coroutines.CoroutineDispatcher
+import kotlinx.coroutines.channels.awaitClose
+import kotlinx.coroutines.flow.Flow
+import kotlinx.coroutines.flow.callbackFlow
+import kotlinx.coroutines.launch
+import kotlinx.coroutines.withContext
+
+/** Runs a blocking core call on [io] (never the main thread), its ChevetException as a failure. */
+internal suspend fun <T> onIo(io: CoroutineDispatcher, block: () -> T): Result<T> = withContext(io) {
+    try {
+        Result.success(block())
+    } catch (e: ChevetException) {
+        Result.failure(e)
+    }
+}
+
+class RustSessionService(private val store: ChevetStore, private val io: CoroutineDispatcher) : SessionService {
+    override suspend fun staffAccounts(): Result<List<StaffAccountInfo>> = onIo(io) { store.staffAccounts() }
+
+    override suspend fun signIn(staffId: String, pin: String): Result<Session> = onIo(io) { store.signIn(staffId, pin) }
+
+    override suspend fun setFirstPin(staffId: String, code: String, newPin: String): Result<Session> =
+        onIo(io) { store.setFirstPin(staffId, code, newPin) }
+
+    override suspend fun currentSession(): Result<Session?> = onIo(io) { store.currentSession() }
+
+    override suspend fun lock(): Result<Unit> = onIo(io) { store.lock() }
+}
+
+class RustRoundService(private val store: ChevetStore, private val io: CoroutineDispatcher) : RoundService {
+    override suspend fun round(unitId: String, fromMs: Long, toMs: Long): Result<RoundInfo> =
+        onIo(io) { store.roundView(unitId, fromMs, toMs) }
+
+    override suspend fun recordAct(
+        residentId: String,
+        plannedActId: String,
+        occurrenceMs: Long,
+        result: ActResult,
+        atMs: Long,
+    ): Result<String> = onIo(io) { store.recordAct(residentId, plannedActId, occurrenceMs, result, null, atMs) }
+}
+
+class RustCareRecordService(private val store: ChevetStore, private val io: CoroutineDispatcher) : CareRecordService {
+    override suspend fun alerts(unitId: String): Result<List<RoundResidentInfo>> = onIo(io) { store.unitAlerts(unitId) }
+
+    override suspend fun recordVital(residentId: String, kind: VitalKind, value: Double, atMs: Long): Result<String> =
+        onIo(io) { store.recordVital(residentId, kind, value, atMs) }
+
+    override suspend fun recordTransmission(entry: TransmissionEntry, atMs: Long): Result<String> =
+        onIo(io) { store.recordTransmission(entry, atMs) }
+
+    override suspend fun recordScale(residentId: String, entry: ScaleEntry, atMs: Long): Result<ScaleOutcome> =
+        onIo(io) { store.recordScale(residentId, entry, atMs) }
+
+    override suspend fun correct(recordId: String, reason: String): Result<String> =
+        onIo(io) { store.correctRecord(recordId, reason) }
+
+    override suspend fun search(query: String): Result<List<ResidentSummaryInfo>> = onIo(io) { store.searchResidents(query) }
+
+    override suspend fun residentFile(residentId: String): Result<ResidentFileInfo> =
+        onIo(io) { store.residentFile(residentId) }
+
+    override suspend fun woundFollowUp(woundId: String): Result<WoundFollowUpInfo> =
+        onIo(io) { store.woundFollowUp(woundId) }
+
+    override suspend fun thumbnail(photoId: String): Result<ByteArray> =
+        onIo(io) { store.photoImage(photoId, Rendition.THUMBNAIL) }
+}
+
+class RustSyncService(private val store: ChevetStore, private val io: CoroutineDispatcher) : SyncService {
+    override fun sync(): Flow<SyncState> = callbackFlow {
+        val cancel = SyncCancel()
+        val observer = object : SyncObserver {
+            override fun onProgress(phase: SyncPhase, pushed: UInt, toPush: UInt, pulled: UInt) {
+                trySend(SyncState.Progress(phase, pushed.toInt(), toPush.toInt(), pulled.toInt()))
+            }
+        }
+        launch(io) {
+            try {
+                send(SyncState.Done(store.sync(observer, cancel)))
+            } catch (e: ChevetException) {
+                send(SyncState.Failed(e))
+            } finally {
+                close()
+            }
+        }
+        awaitClose { cancel.cancel() }
+    }
+}

@@ -1,0 +1,82 @@
+package fr.chevet.android.chevet
+
+import fr.chevet.core.ActResult
+import fr.chevet.core.ChevetException
+import fr.chevet.core.ResidentFileInfo
+import fr.chevet.core.ResidentSummaryInfo
+import fr.chevet.core.RoundInfo
+import fr.chevet.core.RoundResidentInfo
+import fr.chevet.core.ScaleEntry
+import fr.chevet.core.ScaleOutcome
+import fr.chevet.core.Session
+import fr.chevet.core.StaffAccountInfo
+import fr.chevet.core.SyncPhase
+import fr.chevet.core.SyncResult
+import fr.chevet.core.TransmissionEntry
+import fr.chevet.core.VitalKind
+import fr.chevet.core.WoundFollowUpInfo
+import kotlinx.coroutines.flow.Flow
+
+// The app's own interfaces to the core. Presenters depend on these, never on
+// ChevetStore: tests give them the Rust* implementations over a real store,
+// or a fake where a state cannot be reached otherwise. Every failure is a
+// ChevetException inside the Result.
+
+/** Who may use this tablet, and who is using it. */
+interface SessionService {
+    /** Everyone who may sign in here, and how (PIN, or a first PIN with the establishment's code). */
+    suspend fun staffAccounts(): Result<List<StaffAccountInfo>>
+    suspend fun signIn(staffId: String, pin: String): Result<Session>
+    suspend fun setFirstPin(staffId: String, code: String, newPin: String): Result<Session>
+    suspend fun currentSession(): Result<Session?>
+    suspend fun lock(): Result<Unit>
+}
+
+/** The round of a unit, and what is recorded from it. */
+interface RoundService {
+    /** The residents of [unitId] with their acts due between the two times and their alerts. */
+    suspend fun round(unitId: String, fromMs: Long, toMs: Long): Result<RoundInfo>
+
+    /** Records what happened to one occurrence of a planned act; returns the record's id. */
+    suspend fun recordAct(
+        residentId: String,
+        plannedActId: String,
+        occurrenceMs: Long,
+        result: ActResult,
+        atMs: Long,
+    ): Result<String>
+}
+
+/** The bedside record beyond the round (part 2 of the app builds its screens on it). */
+interface CareRecordService {
+    suspend fun alerts(unitId: String): Result<List<RoundResidentInfo>>
+    suspend fun recordVital(residentId: String, kind: VitalKind, value: Double, atMs: Long): Result<String>
+    suspend fun recordTransmission(entry: TransmissionEntry, atMs: Long): Result<String>
+    suspend fun recordScale(residentId: String, entry: ScaleEntry, atMs: Long): Result<ScaleOutcome>
+    suspend fun correct(recordId: String, reason: String): Result<String>
+    suspend fun search(query: String): Result<List<ResidentSummaryInfo>>
+    suspend fun residentFile(residentId: String): Result<ResidentFileInfo>
+    suspend fun woundFollowUp(woundId: String): Result<WoundFollowUpInfo>
+    suspend fun thumbnail(photoId: String): Result<ByteArray>
+}
+
+/** Where a sync stands, as the UI observes it. */
+sealed interface SyncState {
+    data class Progress(val phase: SyncPhase, val pushed: Int, val toPush: Int, val pulled: Int) : SyncState
+    data class Done(val result: SyncResult) : SyncState
+    data class Failed(val error: ChevetException) : SyncState
+}
+
+interface SyncService {
+    /** Runs one sync; collecting starts it, cancelling the collection cancels it. */
+    fun sync(): Flow<SyncState>
+}
+
+/** Now, in milliseconds since the epoch: injected so tests fix the time. */
+fun interface Clock {
+    fun nowMs(): Long
+
+    companion object {
+        val System = Clock { java.lang.System.currentTimeMillis() }
+    }
+}
