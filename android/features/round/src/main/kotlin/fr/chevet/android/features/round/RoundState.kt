@@ -1,0 +1,78 @@
+package fr.chevet.android.features.round
+
+import fr.chevet.core.ActResult
+import fr.chevet.core.ChevetException
+import fr.chevet.core.RoundResidentInfo
+import fr.chevet.core.RoundStatus
+
+/** Which acts the round shows. */
+enum class RoundFilter {
+    /** Everything on the round. */
+    All,
+
+    /** What is still to do (due, late or missed). */
+    ToDo,
+
+    /** Only what is late or missed. */
+    Late,
+}
+
+/** One occurrence of a planned act, as the round names it. */
+data class ActRef(
+    val residentId: String,
+    val residentName: String,
+    val plannedActId: String,
+    val dueAtMs: Long,
+    val label: String,
+)
+
+/** What went wrong, for the screen to say in French. */
+sealed interface RoundError {
+    data class LoadFailed(val error: ChevetException) : RoundError
+    data class RecordFailed(val act: ActRef, val error: ChevetException) : RoundError
+}
+
+data class RoundState(
+    val loading: Boolean = true,
+    /** The residents after the filter, in room order, with only the acts it keeps. */
+    val residents: List<RoundResidentInfo> = emptyList(),
+    val filter: RoundFilter = RoundFilter.All,
+    /** Counts over the whole round, whatever the filter. */
+    val toDo: Int = 0,
+    val late: Int = 0,
+    val done: Int = 0,
+    /** The act whose reason for not being done is being asked. */
+    val askingWhyNotDone: ActRef? = null,
+    /** The act being recorded (its buttons wait). */
+    val saving: ActRef? = null,
+    val error: RoundError? = null,
+    /** Records the store could not read (shown as a count, never hidden). */
+    val unreadable: Int = 0,
+)
+
+sealed interface RoundEvent {
+    data object Refresh : RoundEvent
+    data class SetFilter(val filter: RoundFilter) : RoundEvent
+    data class Validate(val act: ActRef) : RoundEvent
+    data class AskWhyNotDone(val act: ActRef) : RoundEvent
+    data class NotDone(val act: ActRef, val reason: ActResult) : RoundEvent
+    data object DismissWhyNotDone : RoundEvent
+    data object DismissError : RoundEvent
+}
+
+/** Statuses that still ask for something. */
+val RoundStatus.isOpen: Boolean
+    get() = this == RoundStatus.DUE || this == RoundStatus.LATE || this == RoundStatus.MISSED
+
+val RoundStatus.isLate: Boolean
+    get() = this == RoundStatus.LATE || this == RoundStatus.MISSED
+
+/** The reasons offered for an act not done, in the order the dialog shows them. */
+val notDoneReasons: List<ActResult> = listOf(
+    ActResult.REFUSED,
+    ActResult.NOT_DONE_ABSENT,
+    ActResult.NOT_DONE_ASLEEP,
+    ActResult.NOT_DONE_CLINICAL_DECISION,
+    ActResult.NOT_DONE_WORKLOAD,
+    ActResult.PARTLY_DONE,
+)

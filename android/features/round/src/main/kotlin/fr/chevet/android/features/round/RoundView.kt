@@ -1,0 +1,298 @@
+package fr.chevet.android.features.round
+
+import androidx.compose.foundation.background
+import androidx.compose.foundation.layout.Arrangement
+import androidx.compose.foundation.layout.Box
+import androidx.compose.foundation.layout.Column
+import androidx.compose.foundation.layout.FlowRow
+import androidx.compose.foundation.layout.ExperimentalLayoutApi
+import androidx.compose.foundation.layout.PaddingValues
+import androidx.compose.foundation.layout.Row
+import androidx.compose.foundation.layout.Spacer
+import androidx.compose.foundation.layout.fillMaxSize
+import androidx.compose.foundation.layout.fillMaxWidth
+import androidx.compose.foundation.layout.heightIn
+import androidx.compose.foundation.layout.padding
+import androidx.compose.foundation.layout.width
+import androidx.compose.foundation.layout.widthIn
+import androidx.compose.foundation.lazy.LazyColumn
+import androidx.compose.foundation.lazy.items
+import androidx.compose.foundation.shape.RoundedCornerShape
+import androidx.compose.material3.AlertDialog
+import androidx.compose.material3.Button
+import androidx.compose.material3.Card
+import androidx.compose.material3.CardDefaults
+import androidx.compose.material3.CircularProgressIndicator
+import androidx.compose.material3.MaterialTheme
+import androidx.compose.material3.OutlinedButton
+import androidx.compose.material3.Text
+import androidx.compose.material3.TextButton
+import androidx.compose.runtime.Composable
+import androidx.compose.ui.Alignment
+import androidx.compose.ui.Modifier
+import androidx.compose.ui.graphics.Color
+import androidx.compose.ui.semantics.contentDescription
+import androidx.compose.ui.semantics.heading
+import androidx.compose.ui.semantics.semantics
+import androidx.compose.ui.text.font.FontWeight
+import androidx.compose.ui.unit.dp
+import fr.chevet.android.designsystem.ChevetColors
+import fr.chevet.android.designsystem.MinTouchTarget
+import fr.chevet.core.ActResult
+import fr.chevet.core.AlertInfo
+import fr.chevet.core.AlertLevel
+import fr.chevet.core.ChevetException
+import fr.chevet.core.RoundItemInfo
+import fr.chevet.core.RoundResidentInfo
+import fr.chevet.core.RoundStatus
+import java.time.Instant
+import java.time.ZoneId
+
+/** The round screen: filters, residents by room, their acts and alerts. */
+@Composable
+fun RoundView(state: RoundState, zone: ZoneId, onEvent: (RoundEvent) -> Unit, modifier: Modifier = Modifier) {
+    Column(modifier.fillMaxSize().background(MaterialTheme.colorScheme.background)) {
+        RoundHeader(state, onEvent)
+        state.error?.let { ErrorBanner(it, onEvent) }
+        when {
+            state.loading -> Centred {
+                CircularProgressIndicator()
+                Spacer(Modifier.width(16.dp))
+                Text("Chargement de la tournée…", style = MaterialTheme.typography.bodyLarge)
+            }
+            state.residents.isEmpty() -> Centred {
+                Text(
+                    when (state.filter) {
+                        RoundFilter.All -> "Aucun soin prévu sur ce créneau."
+                        RoundFilter.ToDo -> "Tout est fait sur ce créneau."
+                        RoundFilter.Late -> "Aucun soin en retard."
+                    },
+                    style = MaterialTheme.typography.bodyLarge,
+                )
+            }
+            else -> LazyColumn(
+                contentPadding = PaddingValues(16.dp),
+                verticalArrangement = Arrangement.spacedBy(12.dp),
+            ) {
+                items(state.residents, key = { it.residentId }) { resident ->
+                    ResidentCard(resident, state.saving, zone, onEvent)
+                }
+                if (state.unreadable > 0) {
+                    item {
+                        Text(
+                            "${state.unreadable} enregistrement(s) illisible(s) sur cette tablette : prévenez l'informatique.",
+                            color = ChevetColors.missed,
+                            style = MaterialTheme.typography.bodyMedium,
+                        )
+                    }
+                }
+            }
+        }
+    }
+    state.askingWhyNotDone?.let { act -> WhyNotDoneDialog(act, onEvent) }
+}
+
+@OptIn(ExperimentalLayoutApi::class)
+@Composable
+private fun RoundHeader(state: RoundState, onEvent: (RoundEvent) -> Unit) {
+    Column(Modifier.fillMaxWidth().background(MaterialTheme.colorScheme.surfaceVariant).padding(16.dp)) {
+        Row(verticalAlignment = Alignment.CenterVertically) {
+            Text(
+                "Tournée",
+                style = MaterialTheme.typography.titleLarge,
+                modifier = Modifier.semantics { heading() }.weight(1f),
+            )
+            if (!state.loading) {
+                Text(
+                    "${state.toDo} à faire · ${state.late} en retard · ${state.done} faits",
+                    style = MaterialTheme.typography.bodyLarge,
+                )
+            }
+        }
+        Spacer(Modifier.heightIn(min = 12.dp))
+        FlowRow(horizontalArrangement = Arrangement.spacedBy(12.dp)) {
+            FilterButton("Tout", state.filter == RoundFilter.All) { onEvent(RoundEvent.SetFilter(RoundFilter.All)) }
+            FilterButton("À faire", state.filter == RoundFilter.ToDo) { onEvent(RoundEvent.SetFilter(RoundFilter.ToDo)) }
+            FilterButton("En retard", state.filter == RoundFilter.Late) { onEvent(RoundEvent.SetFilter(RoundFilter.Late)) }
+            OutlinedButton(onClick = { onEvent(RoundEvent.Refresh) }, modifier = Modifier.heightIn(min = MinTouchTarget)) {
+                Text("Actualiser", style = MaterialTheme.typography.labelLarge)
+            }
+        }
+    }
+}
+
+@Composable
+private fun FilterButton(label: String, selected: Boolean, onClick: () -> Unit) {
+    val description = if (selected) "Filtre $label, choisi" else "Filtre $label"
+    val modifier = Modifier.heightIn(min = MinTouchTarget).semantics { contentDescription = description }
+    if (selected) {
+        Button(onClick = onClick, modifier = modifier) { Text("✓ $label", style = MaterialTheme.typography.labelLarge) }
+    } else {
+        OutlinedButton(onClick = onClick, modifier = modifier) { Text(label, style = MaterialTheme.typography.labelLarge) }
+    }
+}
+
+@Composable
+private fun ResidentCard(resident: RoundResidentInfo, saving: ActRef?, zone: ZoneId, onEvent: (RoundEvent) -> Unit) {
+    Card(
+        colors = CardDefaults.cardColors(containerColor = MaterialTheme.colorScheme.surface),
+        elevation = CardDefaults.cardElevation(defaultElevation = 2.dp),
+        modifier = Modifier.fillMaxWidth(),
+    ) {
+        Column(Modifier.padding(16.dp)) {
+            Row(verticalAlignment = Alignment.CenterVertically) {
+                Text(
+                    "Ch. ${resident.room}",
+                    style = MaterialTheme.typography.titleMedium,
+                    modifier = Modifier.widthIn(min = 120.dp).padding(end = 16.dp),
+                )
+                Text(resident.displayName, style = MaterialTheme.typography.titleMedium, modifier = Modifier.weight(1f))
+            }
+            for (alert in resident.alerts) AlertLine(alert)
+            for (item in resident.items) {
+                val act = ActRef(resident.residentId, resident.displayName, item.plannedActId, item.dueAtMs, item.label)
+                ActRow(item, act, saving, zone, onEvent)
+            }
+        }
+    }
+}
+
+@Composable
+private fun AlertLine(alert: AlertInfo) {
+    val (word, fg, bg) = when (alert.level) {
+        AlertLevel.ACT -> Triple("Urgent", ChevetColors.alertAct, ChevetColors.alertActBackground)
+        AlertLevel.WATCH -> Triple("À surveiller", ChevetColors.alertWatch, ChevetColors.alertWatchBackground)
+    }
+    Row(
+        Modifier.padding(top = 8.dp).fillMaxWidth().background(bg, RoundedCornerShape(8.dp)).padding(horizontal = 12.dp, vertical = 8.dp),
+    ) {
+        Text("$word : ", color = fg, fontWeight = FontWeight.Bold, style = MaterialTheme.typography.bodyLarge)
+        Text(alert.why, color = fg, style = MaterialTheme.typography.bodyLarge)
+    }
+}
+
+@Composable
+private fun ActRow(item: RoundItemInfo, act: ActRef, saving: ActRef?, zone: ZoneId, onEvent: (RoundEvent) -> Unit) {
+    val time = timeOfDay(item.dueAtMs, zone)
+    Row(
+        Modifier.padding(top = 8.dp).fillMaxWidth().heightIn(min = MinTouchTarget),
+        verticalAlignment = Alignment.CenterVertically,
+    ) {
+        Text(time, style = MaterialTheme.typography.bodyLarge, modifier = Modifier.width(96.dp))
+        Text(item.label, style = MaterialTheme.typography.bodyLarge, modifier = Modifier.weight(1f).padding(end = 8.dp))
+        StatusChip(item.status, item.statusLabel)
+        if (!item.status.isOpen) {
+            // Where the buttons would be: statuses stay in one column.
+            Spacer(Modifier.width(ActButtonsWidth))
+        } else {
+            val busy = saving != null
+            Spacer(Modifier.width(12.dp))
+            Button(
+                onClick = { onEvent(RoundEvent.Validate(act)) },
+                enabled = !busy,
+                modifier = Modifier.heightIn(min = MinTouchTarget).width(ActButtonWidth)
+                    .semantics { contentDescription = "Valider ${item.label} de ${act.residentName} à $time" },
+            ) { Text("Fait", style = MaterialTheme.typography.labelLarge) }
+            Spacer(Modifier.width(8.dp))
+            OutlinedButton(
+                onClick = { onEvent(RoundEvent.AskWhyNotDone(act)) },
+                enabled = !busy,
+                modifier = Modifier.heightIn(min = MinTouchTarget).width(ActButtonWidth)
+                    .semantics { contentDescription = "${item.label} de ${act.residentName} à $time non fait" },
+            ) { Text("Non fait", style = MaterialTheme.typography.labelLarge) }
+        }
+    }
+}
+
+@Composable
+private fun StatusChip(status: RoundStatus, label: String) {
+    val (fg, bg) = when (status) {
+        RoundStatus.DUE -> ChevetColors.ink to ChevetColors.surface
+        RoundStatus.LATE -> ChevetColors.late to ChevetColors.lateBackground
+        RoundStatus.MISSED -> ChevetColors.missed to ChevetColors.missedBackground
+        RoundStatus.DONE, RoundStatus.PARTLY_DONE -> ChevetColors.done to ChevetColors.doneBackground
+        RoundStatus.NOT_DONE, RoundStatus.REFUSED, RoundStatus.SPAT_OUT -> ChevetColors.ink to ChevetColors.lateBackground
+    }
+    Box(
+        Modifier.widthIn(min = 140.dp).background(bg, RoundedCornerShape(8.dp)).padding(horizontal = 12.dp, vertical = 6.dp),
+        contentAlignment = Alignment.Center,
+    ) {
+        Text(label, color = fg, fontWeight = FontWeight.SemiBold, style = MaterialTheme.typography.bodyMedium)
+    }
+}
+
+@Composable
+private fun WhyNotDoneDialog(act: ActRef, onEvent: (RoundEvent) -> Unit) {
+    AlertDialog(
+        onDismissRequest = { onEvent(RoundEvent.DismissWhyNotDone) },
+        title = { Text("${act.label} — ${act.residentName}", style = MaterialTheme.typography.titleMedium) },
+        text = {
+            Column(verticalArrangement = Arrangement.spacedBy(8.dp)) {
+                Text("Pourquoi ce soin n'est-il pas fait ?", style = MaterialTheme.typography.bodyLarge)
+                for (reason in notDoneReasons) {
+                    OutlinedButton(
+                        onClick = { onEvent(RoundEvent.NotDone(act, reason)) },
+                        modifier = Modifier.fillMaxWidth().heightIn(min = MinTouchTarget),
+                    ) { Text(reasonLabel(reason), style = MaterialTheme.typography.labelLarge) }
+                }
+            }
+        },
+        confirmButton = {},
+        dismissButton = {
+            TextButton(onClick = { onEvent(RoundEvent.DismissWhyNotDone) }, modifier = Modifier.heightIn(min = MinTouchTarget)) {
+                Text("Annuler", style = MaterialTheme.typography.labelLarge)
+            }
+        },
+    )
+}
+
+@Composable
+private fun ErrorBanner(error: RoundError, onEvent: (RoundEvent) -> Unit) {
+    val message = when (error) {
+        is RoundError.LoadFailed -> "La tournée n'a pas pu être lue : ${errorWords(error.error)}"
+        is RoundError.RecordFailed -> "« ${error.act.label} » n'a pas été enregistré : ${errorWords(error.error)}"
+    }
+    Row(
+        Modifier.fillMaxWidth().background(ChevetColors.missedBackground).padding(16.dp),
+        verticalAlignment = Alignment.CenterVertically,
+    ) {
+        Text(message, color = ChevetColors.missed, style = MaterialTheme.typography.bodyLarge, modifier = Modifier.weight(1f))
+        TextButton(onClick = { onEvent(RoundEvent.DismissError) }, modifier = Modifier.heightIn(min = MinTouchTarget)) {
+            Text("Fermer", style = MaterialTheme.typography.labelLarge, color = ChevetColors.missed)
+        }
+    }
+}
+
+@Composable
+private fun Centred(content: @Composable () -> Unit) {
+    Box(Modifier.fillMaxSize().padding(32.dp), contentAlignment = Alignment.Center) {
+        Row(verticalAlignment = Alignment.CenterVertically) { content() }
+    }
+}
+
+/** The two buttons of an open act and their gaps. */
+private val ActButtonWidth = 136.dp
+private val ActButtonsWidth = 12.dp + ActButtonWidth + 8.dp + ActButtonWidth
+
+/** "08 h 00" in the establishment's time zone. */
+fun timeOfDay(ms: Long, zone: ZoneId): String {
+    val t = Instant.ofEpochMilli(ms).atZone(zone)
+    return "%02d h %02d".format(t.hour, t.minute)
+}
+
+fun reasonLabel(reason: ActResult): String = when (reason) {
+    ActResult.DONE -> "Fait"
+    ActResult.PARTLY_DONE -> "Fait en partie"
+    ActResult.REFUSED -> "Refusé par le résident"
+    ActResult.NOT_DONE_ABSENT -> "Résident absent"
+    ActResult.NOT_DONE_ASLEEP -> "Résident endormi"
+    ActResult.NOT_DONE_CLINICAL_DECISION -> "Décision clinique"
+    ActResult.NOT_DONE_WORKLOAD -> "Pas eu le temps"
+}
+
+/** A core error in words a care worker can act on. */
+fun errorWords(e: ChevetException): String = when (e) {
+    is ChevetException.NoSession -> "la session est verrouillée, reconnectez-vous."
+    is ChevetException.PermissionDenied -> "votre rôle ne permet pas cet enregistrement."
+    else -> "erreur de la tablette (${e::class.simpleName}). Réessayez ; si cela continue, prévenez l'informatique."
+}

@@ -1,0 +1,53 @@
+package fr.chevet.android.features.round
+
+import fr.chevet.core.AlertInfo
+import fr.chevet.core.AlertLevel
+import fr.chevet.core.RoundItemInfo
+import fr.chevet.core.RoundResidentInfo
+import fr.chevet.core.RoundStatus
+import java.time.LocalDateTime
+import java.time.ZoneId
+
+/** Fixed rounds for the screenshots: the same pixels on every run. */
+object RoundFixture {
+    val zone: ZoneId = ZoneId.of("Europe/Paris")
+
+    private fun at(hour: Int, minute: Int = 0): Long =
+        LocalDateTime.of(2026, 12, 3, hour, minute).atZone(zone).toInstant().toEpochMilli()
+
+    private fun item(id: Int, label: String, hour: Int, status: RoundStatus, word: String) =
+        RoundItemInfo("00000000-0000-7000-8000-%012d".format(id), label, at(hour), status, word, !status.isOpen)
+
+    private fun resident(id: Int, room: String, name: String, items: List<RoundItemInfo>, alerts: List<AlertInfo> = emptyList()) =
+        RoundResidentInfo("00000000-0000-7000-9000-%012d".format(id), name, room, items, alerts)
+
+    val residents = listOf(
+        resident(
+            1, "101", "MARTIN Jeanne",
+            listOf(
+                item(1, "Changement de position", 8, RoundStatus.DONE, "fait"),
+                item(2, "Paracétamol 1 g", 12, RoundStatus.LATE, "en retard"),
+                item(3, "Change", 14, RoundStatus.DUE, "à faire"),
+            ),
+            listOf(AlertInfo(AlertLevel.WATCH, "Température 38,4 °C (au-dessus de 38)")),
+        ),
+        resident(
+            2, "102", "BERNARD Hélène",
+            listOf(
+                item(4, "Aide au repas", 12, RoundStatus.REFUSED, "refusé"),
+                item(5, "Changement de position", 14, RoundStatus.DUE, "à faire"),
+            ),
+            listOf(AlertInfo(AlertLevel.ACT, "Conscience : réagit à la voix")),
+        ),
+        resident(
+            3, "103", "DUBOIS Yvonne",
+            listOf(
+                item(6, "Toilette", 9, RoundStatus.MISSED, "manqué"),
+                item(7, "Aide au repas", 12, RoundStatus.DONE, "fait"),
+            ),
+        ),
+        resident(4, "104 bis", "LEFÈVRE Marcel", listOf(item(8, "Change", 14, RoundStatus.DUE, "à faire"))),
+    )
+
+    val loaded = RoundState(loading = false, residents = residents, toDo = 5, late = 2, done = 3)
+}

@@ -1,0 +1,116 @@
+package fr.chevet.android.features.round
+
+import fr.chevet.android.chevet.Clock
+import fr.chevet.android.chevet.RustRoundService
+import fr.chevet.core.ActResult
+import fr.chevet.core.ChevetException
+import fr.chevet.core.RoundStatus
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.SupervisorJob
+import kotlinx.coroutines.cancel
+import kotlinx.coroutines.flow.first
+import kotlinx.coroutines.runBlocking
+import kotlinx.coroutines.withTimeout
+import org.junit.After
+import org.junit.Assert.assertEquals
+import org.junit.Assert.assertNull
+import org.junit.Assert.assertTrue
+import org.junit.Rule
+import org.junit.Test
+import org.junit.rules.TemporaryFolder
+
+/** The round's presenter over the real core (JNA), its states after each event. */
+class RoundPresenterTest {
+    @get:Rule
+    val dir = TemporaryFolder()
+
+    private val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
+
+    @After
+    fun stop() = scope.cancel()
+
+    private fun RoundPresenter.next(until: (RoundState) -> Boolean): RoundState =
+        runBlocking { withTimeout(10_000) { state.first(until) } }
+
+    private fun RoundState.item(act: ActRef) = residents.first { it.residentId == act.residentId }.items
+        .first { it.plannedActId == act.plannedActId && it.dueAtMs == act.dueAtMs }
+
+    private fun RoundState.firstOpen(): ActRef = residents.firstNotNullOf { r ->
+        r.items.firstOrNull { it.status.isOpen }?.let { ActRef(r.residentId, r.displayName, it.plannedActId, it.dueAtMs, it.label) }
+    }
+
+    @Test
+    fun `the round loads, an act is validated in one tap and another marked not done with its reason`() {
+        val (store, demo) = demoStore(dir.root)
+        store.use {
+            // A day back: whatever the hour, the demo's care plans have acts in it.
+            val presenter = RoundPresenter(RustRoundService(store, Dispatchers.IO), demo.unitIds.first(), Clock.System, scope, hoursBefore = 24)
+            presenter.onEvent(RoundEvent.Refresh)
+            val loaded = presenter.next { !it.loading }
+            assertNull(loaded.error)
+            assertEquals(6, loaded.residents.size)
+            assertTrue(loaded.toDo > 0)
+
+            val first = loaded.firstOpen()
+            presenter.onEvent(RoundEvent.Validate(first))
+            val validated = presenter.next { it.saving == null && it.done == loaded.done + 1 }
+            assertEquals(RoundStatus.DONE, validated.item(first).status)
+            assertEquals(loaded.toDo - 1, validated.toDo)
+
+            val second = validated.firstOpen()
+            presenter.onEvent(RoundEvent.AskWhyNotDone(second))
+            assertEquals(second, presenter.next { it.askingWhyNotDone != null }.askingWhyNotDone)
+            presenter.onEvent(RoundEvent.NotDone(second, ActResult.REFUSED))
+            val refused = presenter.next { it.saving == null && it.done == loaded.done + 2 }
+            assertNull(refused.askingWhyNotDone)
+            assertEquals(RoundStatus.REFUSED, refused.item(second).status)
+            assertEquals("refusé", refused.item(second).statusLabel)
+        }
+    }
+
+    @Test
+    fun `filters keep what is to do or late, counts stay those of the whole round`() {
+        val (store, demo) = demoStore(dir.root)
+        store.use {
+            val presenter = RoundPresenter(RustRoundService(store, Dispatchers.IO), demo.unitIds.first(), Clock.System, scope, hoursBefore = 24)
+            presenter.onEvent(RoundEvent.Refresh)
+            val all = presenter.next { !it.loading }
+            presenter.onEvent(RoundEvent.Validate(all.firstOpen()))
+            val afterOne = presenter.next { it.done == all.done + 1 && it.saving == null }
+
+            presenter.onEvent(RoundEvent.SetFilter(RoundFilter.ToDo))
+            val toDo = presenter.next { it.filter == RoundFilter.ToDo }
+            assertTrue(toDo.residents.flatMap { it.items }.all { it.status.isOpen })
+            assertEquals(afterOne.toDo, toDo.residents.sumOf { it.items.size })
+
+            presenter.onEvent(RoundEvent.SetFilter(RoundFilter.Late))
+            val late = presenter.next { it.filter == RoundFilter.Late }
+            assertTrue(late.residents.flatMap { it.items }.all { it.status.isLate })
+            assertEquals(afterOne.late, late.residents.sumOf { it.items.size })
+            assertEquals(afterOne.toDo, late.toDo)
+        }
+    }
+
+    @Test
+    fun `a record refused by the core shows why and changes nothing`() {
+        val (store, demo) = demoStore(dir.root)
+        store.use {
+            val presenter = RoundPresenter(RustRoundService(store, Dispatchers.IO), demo.unitIds.first(), Clock.System, scope, hoursBefore = 24)
+            presenter.onEvent(RoundEvent.Refresh)
+            val loaded = presenter.next { !it.loading }
+            store.lock() // the idle lock fired
+            presenter.onEvent(RoundEvent.Validate(loaded.firstOpen()))
+            val failed = presenter.next { it.error != null && it.saving == null }
+            val error = failed.error
+            assertTrue(error.toString(), error is RoundError.RecordFailed && error.error is ChevetException.NoSession)
+            presenter.onEvent(RoundEvent.DismissError)
+            assertNull(presenter.next { it.error == null }.error)
+            // Nothing was written: the store's own round has what it had.
+            store.signIn(demo.nurseId, demo.pin)
+            val now = System.currentTimeMillis()
+            val items = store.roundView(demo.unitIds.first(), now - 24 * 3_600_000, now + 2 * 3_600_000).residents.flatMap { it.items }
+            assertEquals(loaded.done, items.count { !it.status.isOpen })
+        }
+    }
+}

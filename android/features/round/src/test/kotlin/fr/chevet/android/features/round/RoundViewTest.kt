@@ -1,0 +1,106 @@
+package fr.chevet.android.features.round
+
+import androidx.compose.runtime.collectAsState
+import androidx.compose.runtime.getValue
+import androidx.compose.ui.semantics.SemanticsProperties
+import androidx.compose.ui.semantics.getOrNull
+import androidx.compose.ui.test.ExperimentalTestApi
+import androidx.compose.ui.test.hasClickAction
+import androidx.compose.ui.test.hasContentDescription
+import androidx.compose.ui.test.hasText
+import androidx.compose.ui.test.onAllNodesWithText
+import androidx.compose.ui.test.onNodeWithText
+import androidx.compose.ui.test.performClick
+import androidx.compose.ui.test.performScrollTo
+import androidx.compose.ui.test.runComposeUiTest
+import androidx.compose.ui.unit.dp
+import fr.chevet.android.chevet.Clock
+import fr.chevet.android.chevet.RustRoundService
+import fr.chevet.android.designsystem.ChevetTheme
+import fr.chevet.android.designsystem.MinTouchTarget
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.SupervisorJob
+import kotlinx.coroutines.cancel
+import org.junit.Assert.assertEquals
+import org.junit.Assert.assertTrue
+import org.junit.Rule
+import org.junit.Test
+import org.junit.rules.TemporaryFolder
+
+/** The round screen driven by a care worker's taps, over the real core. */
+@OptIn(ExperimentalTestApi::class)
+class RoundViewTest {
+    @get:Rule
+    val dir = TemporaryFolder()
+
+    @Test
+    fun `a nurse finds a late act, validates it, marks another not done and sees the rows change`() = runComposeUiTest {
+        val (store, demo) = demoStore(dir.root, residents = 2)
+        val lateLabel = planLateAct(store, demo.residentIds.last())
+        val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
+        try {
+            val presenter = RoundPresenter(RustRoundService(store, Dispatchers.IO), demo.unitIds.first(), Clock.System, scope, hoursBefore = 24)
+            setContent {
+                val state by presenter.state.collectAsState()
+                ChevetTheme { RoundView(state, RoundFixture.zone, presenter::onEvent) }
+            }
+            presenter.onEvent(RoundEvent.Refresh)
+            waitUntil(timeoutMillis = 10_000) { !presenter.state.value.loading }
+            // Late only: what the round has fallen behind on.
+            onNodeWithText("En retard").performClick()
+            waitUntil(timeoutMillis = 10_000) { presenter.state.value.filter == RoundFilter.Late }
+            val (resident, item) = presenter.state.value.residents.firstNotNullOf { r ->
+                r.items.firstOrNull { it.label == lateLabel }?.let { r to it }
+            }
+            assertEquals(fr.chevet.core.RoundStatus.LATE, item.status)
+            val time = timeOfDay(item.dueAtMs, RoundFixture.zone)
+            onNode(hasContentDescription("Valider ${item.label} de ${resident.displayName} à $time")).performScrollTo().performClick()
+            waitUntil(timeoutMillis = 10_000) {
+                val s = presenter.state.value
+                s.saving == null && s.residents.none { r -> r.items.any { it.plannedActId == item.plannedActId && it.dueAtMs == item.dueAtMs } }
+            }
+            // Back to everything: the row now says "fait".
+            onNodeWithText("Tout").performClick()
+            waitUntil(timeoutMillis = 10_000) { presenter.state.value.filter == RoundFilter.All }
+            val row = presenter.state.value.residents.first { it.residentId == resident.residentId }.items
+                .first { it.plannedActId == item.plannedActId && it.dueAtMs == item.dueAtMs }
+            assertEquals("fait", row.statusLabel)
+
+            // Another act, not done: two taps, the reason then.
+            val (r2, i2) = presenter.state.value.residents.firstNotNullOf { r -> r.items.firstOrNull { it.status.isOpen }?.let { r to it } }
+            val t2 = timeOfDay(i2.dueAtMs, RoundFixture.zone)
+            onNode(hasContentDescription("${i2.label} de ${r2.displayName} à $t2 non fait")).performScrollTo().performClick()
+            waitUntil(timeoutMillis = 10_000) { presenter.state.value.askingWhyNotDone != null }
+            waitUntil(timeoutMillis = 10_000) { onAllNodesWithText("Pourquoi ce soin n'est-il pas fait ?").fetchSemanticsNodes().isNotEmpty() }
+            onNodeWithText("Résident endormi").performClick()
+            waitUntil(timeoutMillis = 10_000) {
+                presenter.state.value.residents.first { it.residentId == r2.residentId }.items
+                    .first { it.plannedActId == i2.plannedActId && it.dueAtMs == i2.dueAtMs }.statusLabel == "non fait"
+            }
+            waitForIdle()
+            assertTrue(onAllNodesWithText("non fait").fetchSemanticsNodes().isNotEmpty())
+        } finally {
+            scope.cancel()
+            store.close()
+        }
+    }
+
+    @Test
+    fun `every action says what it does and is big enough for a gloved finger`() = runComposeUiTest {
+        setContent { ChevetTheme { RoundView(RoundFixture.loaded, RoundFixture.zone, onEvent = {}) } }
+        val actions = onAllNodes(hasClickAction()).fetchSemanticsNodes()
+        assertTrue(actions.size >= 10)
+        for (node in actions) {
+            val said = node.config.getOrNull(SemanticsProperties.ContentDescription).orEmpty() +
+                node.config.getOrNull(SemanticsProperties.Text).orEmpty().map { it.text }
+            assertTrue("an action with nothing to say: $node", said.any { it.isNotBlank() })
+            val size = with(density) { node.size.width.toDp() to node.size.height.toDp() }
+            assertTrue("$said is ${size.first}×${size.second}", size.first >= 48.dp && size.second >= MinTouchTarget)
+        }
+        // Every open act on screen offers both answers; a done one offers none.
+        val validate = onAllNodes(hasText("Fait") and hasClickAction()).fetchSemanticsNodes().size
+        assertTrue(validate >= 3)
+        assertEquals(validate, onAllNodes(hasText("Non fait") and hasClickAction()).fetchSemanticsNodes().size)
+    }
+}
