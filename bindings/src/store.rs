@@ -48,6 +48,14 @@ pub struct RoundResidentInfo {
     pub alerts: Vec<AlertInfo>,
 }
 
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct UnitInfo {
+    pub unit_id: String,
+    pub name: String,
+    /// IANA name, e.g. "Europe/Paris".
+    pub time_zone: String,
+}
+
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct RoundInfo {
     pub residents: Vec<RoundResidentInfo>,
@@ -116,6 +124,20 @@ impl ChevetStore {
 
     pub fn device_id(&self) -> Result<String> {
         Ok(self.core()?.device_id().to_string())
+    }
+
+    /// The units this tablet serves, by name, with their establishment's
+    /// time zone (the round's times are read in it).
+    pub fn units(&self) -> Result<Vec<UnitInfo>> {
+        let store = self.core()?;
+        store
+            .units()?
+            .into_iter()
+            .map(|u| {
+                let time_zone = store.establishment(u.establishment_id)?.time_zone;
+                Ok(UnitInfo { unit_id: u.id.to_string(), name: u.name, time_zone })
+            })
+            .collect()
     }
 
     /// The round of a unit between two times: residents in room order,

@@ -78,6 +78,17 @@ impl Store {
         self.read_document("units", "unit", id)
     }
 
+    /// The units this device holds (those it serves), by name.
+    pub fn units(&self) -> Result<Vec<Unit>> {
+        let mut out: Vec<Unit> = self
+            .list_documents("units", "SELECT id, version, envelope FROM units", [])?
+            .into_iter()
+            .map(|(u, _)| u)
+            .collect();
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(out)
+    }
+
     /// The time zone of the establishment a unit belongs to: the days and
     /// times of care there are read in it (a wound opened at 00:30 in Paris
     /// is opened that day, not the day before as in UTC).

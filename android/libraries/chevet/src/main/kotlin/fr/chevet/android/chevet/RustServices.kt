@@ -16,6 +16,7 @@ import fr.chevet.core.SyncCancel
 import fr.chevet.core.SyncObserver
 import fr.chevet.core.SyncPhase
 import fr.chevet.core.TransmissionEntry
+import fr.chevet.core.UnitInfo
 import fr.chevet.core.VitalKind
 import fr.chevet.core.WoundFollowUpInfo
 import kotlinx.coroutines.CoroutineDispatcher
@@ -48,6 +49,8 @@ class RustSessionService(private val store: ChevetStore, private val io: Corouti
 }
 
 class RustRoundService(private val store: ChevetStore, private val io: CoroutineDispatcher) : RoundService {
+    override suspend fun units(): Result<List<UnitInfo>> = onIo(io) { store.units() }
+
     override suspend fun round(unitId: String, fromMs: Long, toMs: Long): Result<RoundInfo> =
         onIo(io) { store.roundView(unitId, fromMs, toMs) }
 

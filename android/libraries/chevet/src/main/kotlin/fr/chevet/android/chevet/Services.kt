@@ -13,6 +13,7 @@ import fr.chevet.core.StaffAccountInfo
 import fr.chevet.core.SyncPhase
 import fr.chevet.core.SyncResult
 import fr.chevet.core.TransmissionEntry
+import fr.chevet.core.UnitInfo
 import fr.chevet.core.VitalKind
 import fr.chevet.core.WoundFollowUpInfo
 import kotlinx.coroutines.flow.Flow
@@ -34,6 +35,9 @@ interface SessionService {
 
 /** The round of a unit, and what is recorded from it. */
 interface RoundService {
+    /** The units this tablet serves, by name. */
+    suspend fun units(): Result<List<UnitInfo>>
+
     /** The residents of [unitId] with their acts due between the two times and their alerts. */
     suspend fun round(unitId: String, fromMs: Long, toMs: Long): Result<RoundInfo>
 

@@ -31,6 +31,9 @@ class RustServicesTest {
             assertTrue(session.signIn(demo.nurseId, "1111").exceptionOrNull() is ChevetException.WrongPin)
             assertEquals(demo.nurseId, session.signIn(demo.nurseId, demo.pin).getOrThrow().staffId)
             val unit = demo.unitIds.first()
+            val units = round.units().getOrThrow()
+            assertEquals(listOf(unit), units.map { it.unitId })
+            assertEquals("Europe/Paris", units.single().timeZone)
             val results = (0 until 64).map { i ->
                 async(Dispatchers.Default) {
                     if (i % 2 == 0) {

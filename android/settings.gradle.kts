@@ -1,0 +1,24 @@
+// The Android build. It needs the Android SDK and a Gradle distribution,
+// neither of which is on the CI machines: there, android/pom.xml builds and
+// tests the platform-free modules for the desktop JVM, and
+// scripts/check-android-adapters compiles the app module's adapters.
+pluginManagement {
+    repositories {
+        google()
+        mavenCentral()
+        gradlePluginPortal()
+    }
+}
+dependencyResolutionManagement {
+    repositoriesMode.set(RepositoriesMode.FAIL_ON_PROJECT_REPOS)
+    repositories {
+        google()
+        mavenCentral()
+    }
+}
+rootProject.name = "chevet"
+include(":app")
+include(":libraries:chevet")
+include(":libraries:designsystem")
+include(":features:round")
+include(":features:signin")
