@@ -1,0 +1,71 @@
+package fr.chevet.android.features.shell
+
+import androidx.compose.ui.test.ExperimentalTestApi
+import androidx.compose.ui.test.hasContentDescription
+import androidx.compose.ui.test.onAllNodesWithText
+import androidx.compose.ui.test.onNodeWithContentDescription
+import androidx.compose.ui.test.onNodeWithText
+import androidx.compose.ui.test.performClick
+import androidx.compose.ui.test.runComposeUiTest
+import fr.chevet.android.chevet.Clock
+import fr.chevet.android.chevet.RustRoundService
+import fr.chevet.android.chevet.RustSessionService
+import fr.chevet.core.ChevetStore
+import fr.chevet.core.InMemoryKeyVault
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.SupervisorJob
+import kotlinx.coroutines.cancel
+import org.junit.Assert.assertNull
+import org.junit.Rule
+import org.junit.Test
+import org.junit.rules.TemporaryFolder
+
+/** The app as a care worker meets it: sign in, the round, the quick switch, the idle lock. */
+@OptIn(ExperimentalTestApi::class)
+class ChevetAppTest {
+    @get:Rule
+    val dir = TemporaryFolder()
+
+    @Test
+    fun `signed in the round shows, the quick switch and the idle lock go back to who are you`() = runComposeUiTest {
+        val store = ChevetStore.open(dir.root.resolve("chevet.db").path, InMemoryKeyVault())
+        val demo = store.seedDemo(1u, 3u, 0u)
+        store.lock()
+        val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
+        var now = System.currentTimeMillis()
+        val clock = Clock { now }
+        try {
+            val sessions = RustSessionService(store, Dispatchers.IO)
+            val rounds = RustRoundService(store, Dispatchers.IO)
+            val shell = ShellPresenter(sessions, rounds, clock, scope, idleLockMs = 120_000)
+            setContent { ChevetApp(shell, sessions, rounds, clock, scope) }
+            shell.start()
+            val nurse = store.staffAccounts().first { it.staffId == demo.nurseId }
+
+            fun signIn() {
+                waitUntil(timeoutMillis = 10_000) { onAllNodesWithText("Qui êtes-vous ?").fetchSemanticsNodes().isNotEmpty() }
+                waitUntil(timeoutMillis = 10_000) {
+                    onAllNodesWithText(nurse.displayName).fetchSemanticsNodes().isNotEmpty()
+                }
+                onNode(hasContentDescription("${nurse.displayName}, ${nurse.role}")).performClick()
+                for (d in demo.pin) onNodeWithContentDescription("Chiffre $d").performClick()
+                onNodeWithContentDescription("Valider le code").performClick()
+                waitUntil(timeoutMillis = 10_000) { onAllNodesWithText("Tournée").fetchSemanticsNodes().isNotEmpty() }
+            }
+
+            signIn()
+            onNodeWithText("Changer d'utilisateur").assertExists()
+            onNodeWithText("Changer d'utilisateur").performClick()
+            waitUntil(timeoutMillis = 10_000) { store.currentSession() == null }
+            signIn()
+            // Two minutes without a touch: locked, back to the list.
+            now += 121_000
+            waitUntil(timeoutMillis = 10_000) { onAllNodesWithText("Qui êtes-vous ?").fetchSemanticsNodes().isNotEmpty() }
+            assertNull(store.currentSession())
+        } finally {
+            scope.cancel()
+            store.close()
+        }
+    }
+}
