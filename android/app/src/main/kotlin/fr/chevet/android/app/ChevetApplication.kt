@@ -1,0 +1,43 @@
+package fr.chevet.android.app
+
+import android.app.Application
+import android.content.pm.ApplicationInfo
+import fr.chevet.android.chevet.Clock
+import fr.chevet.android.chevet.RustCareRecordService
+import fr.chevet.android.chevet.RustRoundService
+import fr.chevet.android.chevet.RustSessionService
+import fr.chevet.android.chevet.RustSyncService
+import fr.chevet.core.ChevetStore
+import fr.chevet.core.LogLevel
+import fr.chevet.core.setLogSink
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.SupervisorJob
+
+/** The app's one store and its services, on the IO dispatcher. */
+class ChevetApplication : Application() {
+    lateinit var store: ChevetStore
+        private set
+    lateinit var sessions: RustSessionService
+        private set
+    lateinit var rounds: RustRoundService
+        private set
+    lateinit var care: RustCareRecordService
+        private set
+    lateinit var sync: RustSyncService
+        private set
+    val clock: Clock = Clock.System
+    val scope = CoroutineScope(SupervisorJob() + Dispatchers.Main.immediate)
+
+    override fun onCreate() {
+        super.onCreate()
+        val debuggable = applicationInfo.flags and ApplicationInfo.FLAG_DEBUGGABLE != 0
+        setLogSink(LogcatSink(), if (debuggable) LogLevel.DEBUG else LogLevel.INFO)
+        store = ChevetStore.open(filesDir.resolve("chevet.db").path, KeystoreVault(this))
+        sessions = RustSessionService(store, Dispatchers.IO)
+        rounds = RustRoundService(store, Dispatchers.IO)
+        care = RustCareRecordService(store, Dispatchers.IO)
+        sync = RustSyncService(store, Dispatchers.IO)
+        SyncWorker.schedule(this)
+    }
+}
