@@ -15,12 +15,17 @@ fun demoStore(dir: File, residents: Int = 6): Pair<ChevetStore, DemoInfo> {
     val store = ChevetStore.open(dir.resolve("chevet.db").path, InMemoryKeyVault())
     val demo = store.seedDemo(1u, residents.toUInt(), 0u)
     store.signIn(demo.nurseId, demo.pin)
+    planRound(store, demo.residentIds)
     return store to demo
 }
 
-/** Plans a daily act for [residentId] due 90 minutes ago (late, not yet missed) and returns its label. */
-fun planLateAct(store: ChevetStore, residentId: String, label: String = "Lever au fauteuil"): String {
-    val due = Instant.now().minusSeconds(90 * 60).atZone(ZoneId.of("Europe/Paris"))
+/**
+ * Plans a daily act for [residentId] due [minutesFromNow] from now (late
+ * when 60 to 240 minutes ago) and returns its label: the demo's own care
+ * plans start today, so at half past midnight the round would be empty.
+ */
+fun planActAt(store: ChevetStore, residentId: String, label: String, minutesFromNow: Long): String {
+    val due = Instant.now().plusSeconds(minutesFromNow * 60).atZone(ZoneId.of("Europe/Paris"))
     store.planAct(
         PlannedActEntry(
             residentId, CareActKind.MOBILISATION, label, listOf("%02d:%02d".format(due.hour, due.minute)),
@@ -28,4 +33,16 @@ fun planLateAct(store: ChevetStore, residentId: String, label: String = "Lever a
         ),
     )
     return label
+}
+
+/** An act due 90 minutes ago: late, not yet missed. */
+fun planLateAct(store: ChevetStore, residentId: String, label: String = "Lever au fauteuil"): String =
+    planActAt(store, residentId, label, -90)
+
+/** For every resident, an act late and one due within the hour, whatever the time of day. */
+fun planRound(store: ChevetStore, residentIds: List<String>) {
+    for (id in residentIds) {
+        planLateAct(store, id)
+        planActAt(store, id, "Hydratation", 60)
+    }
 }

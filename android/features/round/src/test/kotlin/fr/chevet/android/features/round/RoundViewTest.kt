@@ -37,7 +37,7 @@ class RoundViewTest {
     @Test
     fun `a nurse finds a late act, validates it, marks another not done and sees the rows change`() = runComposeUiTest {
         val (store, demo) = demoStore(dir.root, residents = 2)
-        val lateLabel = planLateAct(store, demo.residentIds.last())
+        val lateLabel = planLateAct(store, demo.residentIds.last(), "Aide au lever")
         val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
         try {
             val presenter = RoundPresenter(RustRoundService(store, Dispatchers.IO), demo.unitIds.first(), Clock.System, scope, hoursBefore = 24)
