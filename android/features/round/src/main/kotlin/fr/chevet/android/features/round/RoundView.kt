@@ -22,7 +22,6 @@ import androidx.compose.material3.AlertDialog
 import androidx.compose.material3.Button
 import androidx.compose.material3.Card
 import androidx.compose.material3.CardDefaults
-import androidx.compose.material3.CircularProgressIndicator
 import androidx.compose.material3.MaterialTheme
 import androidx.compose.material3.OutlinedButton
 import androidx.compose.material3.Text
@@ -55,9 +54,9 @@ fun RoundView(state: RoundState, zone: ZoneId, onEvent: (RoundEvent) -> Unit, mo
         RoundHeader(state, onEvent)
         state.error?.let { ErrorBanner(it, onEvent) }
         when {
+            // Words, not a spinner: reading a round takes milliseconds, and a
+            // spinner's first frame is a dot that looks like a fault.
             state.loading -> Centred {
-                CircularProgressIndicator()
-                Spacer(Modifier.width(16.dp))
                 Text("Chargement de la tournée…", style = MaterialTheme.typography.bodyLarge)
             }
             state.residents.isEmpty() -> Centred {
