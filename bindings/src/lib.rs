@@ -26,7 +26,7 @@ pub use error::{ChevetError, HubCertificateProblem};
 pub use logging::{LogLevel, LogSink, set_log_sink};
 pub use residents::normalise_ins;
 pub use store::ChevetStore;
-pub use sync::{SyncCancel, SyncObserver, SyncResult};
+pub use sync::{EnrolmentLinkInfo, SyncCancel, SyncObserver, SyncResult, SyncStatusInfo, parse_enrolment_link};
 pub use vault::{KeyVault, UnwrappedKey, VaultException};
 
 uniffi::setup_scaffolding!();

@@ -37,6 +37,8 @@ pub struct RoundItemInfo {
     /// The status as the screen says it, in French.
     pub status_label: String,
     pub done: bool,
+    /// The signed-in professional may record it (the screen offers only that).
+    pub may_record: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
@@ -163,6 +165,7 @@ impl ChevetStore {
                             status: i.status,
                             status_label: i.status.label_fr().to_owned(),
                             done: i.record_id.is_some(),
+                            may_record: i.may_record,
                         })
                         .collect(),
                     alerts: r.alerts.into_iter().map(alert).collect(),

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use chevet_core::sync::{self, CancelHandle, SyncOptions, SyncPhase, SyncProgress};
+use chevet_core::sync::{self, CancelHandle, SyncFailure, SyncHealth, SyncOptions, SyncPhase, SyncProgress};
 
 use crate::error::ChevetError;
 use crate::store::ChevetStore;
@@ -43,11 +43,64 @@ pub struct SyncResult {
     pub clock_skew_ms: Option<i64>,
 }
 
+/// Where this tablet stands with its hub, for the status bar.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SyncStatusInfo {
+    pub health: SyncHealth,
+    /// Records made here that the hub has not answered yet.
+    pub pending: u64,
+    /// Edits the hub kept as conflicts, waiting for a coordinator.
+    pub conflicts: u64,
+    /// Records the hub refused (kept, never lost).
+    pub rejected: u64,
+    pub last_success_ms: Option<i64>,
+    /// The last failed attempt, when it came after the last success.
+    pub last_failure_ms: Option<i64>,
+    pub last_failure: Option<SyncFailure>,
+    /// Device clock minus hub clock at the last sync, when far enough to matter.
+    pub clock_skew_ms: Option<i64>,
+}
+
+/// What a scanned enrolment QR code holds.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct EnrolmentLinkInfo {
+    pub hub_url: String,
+    pub code: String,
+    pub establishment_ca_pem: Option<String>,
+}
+
+/// Reads the text of a scanned enrolment QR code (`chevet://enrol?…`);
+/// anything else is `InvalidInput` with what is wrong, nothing echoed.
+#[uniffi::export]
+pub fn parse_enrolment_link(text: String) -> Result<EnrolmentLinkInfo, ChevetError> {
+    let link = sync::EnrolmentLink::parse(&text)
+        .map_err(|e| ChevetError::InvalidInput { field: "enrolment_link".into(), reason: e.to_string() })?;
+    Ok(EnrolmentLinkInfo { establishment_ca_pem: link.ca_pem(), hub_url: link.hub_url, code: link.code })
+}
+
 struct Observer(Arc<dyn SyncObserver>);
 
 impl sync::SyncObserver for Observer {
     fn on_progress(&self, p: SyncProgress) {
         self.0.on_progress(p.phase, p.pushed as u32, p.to_push as u32, p.pulled as u32);
+    }
+}
+
+#[uniffi::export]
+impl ChevetStore {
+    /// Where this tablet stands with its hub (no network call).
+    pub fn sync_status(&self) -> Result<SyncStatusInfo, ChevetError> {
+        let s = sync::status::status(&*self.core()?)?;
+        Ok(SyncStatusInfo {
+            health: s.health,
+            pending: s.pending,
+            conflicts: s.conflicts,
+            rejected: s.rejected,
+            last_success_ms: s.last_success.map(|t| t.as_millisecond()),
+            last_failure_ms: s.last_failure.map(|(t, _)| t.as_millisecond()),
+            last_failure: s.last_failure.map(|(_, f)| f),
+            clock_skew_ms: s.clock_skew_ms,
+        })
     }
 }
 

@@ -5,7 +5,7 @@
 use chevet_core::clinical::alerts::AlertLevel;
 use chevet_core::clinical::push::Trend;
 use chevet_core::store::RoundStatus;
-use chevet_core::sync::SyncPhase;
+use chevet_core::sync::{SyncFailure, SyncHealth, SyncPhase};
 
 /// Where a planned act stands on the round.
 #[uniffi::remote(Enum)]
@@ -42,4 +42,25 @@ pub enum SyncPhase {
     Pushing,
     Pulling,
     Done,
+}
+
+/// What the sync status bar shows, in order of precedence.
+#[uniffi::remote(Enum)]
+pub enum SyncHealth {
+    Demo,
+    NotEnrolled,
+    Offline,
+    Failing,
+    NeverSynced,
+    Pending,
+    UpToDate,
+}
+
+/// Why the last sync failed.
+#[uniffi::remote(Enum)]
+pub enum SyncFailure {
+    Unreachable,
+    CertificateRefused,
+    CredentialRefused,
+    Failed,
 }

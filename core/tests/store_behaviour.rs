@@ -301,7 +301,17 @@ fn only_a_nurse_administers_unless_aide_a_la_prise_is_allowed() {
             meta: RecordMeta::at(paris(8, 5)),
         })
     };
+    // The round offers each professional only what their role may record.
+    let may_record = |p: &PlannedAct| {
+        let view = f.store.round_view(r.unit_id, paris(6, 0), paris(12, 0)).unwrap();
+        let items: Vec<_> = view.residents.iter().flat_map(|x| &x.items).filter(|i| i.planned_act_id == p.id).collect();
+        assert!(!items.is_empty(), "the 08:00 occurrence is on the round");
+        items.iter().all(|i| i.may_record)
+    };
+    assert!(may_record(&nurse_only) && may_record(&assisted), "the nurse may record both");
     f.store.sign_in(d.care_aide.id, DEMO_PIN).unwrap();
+    assert!(!may_record(&nurse_only), "not offered to a care aide");
+    assert!(may_record(&assisted), "aide à la prise is offered");
     let before = footprint(&f);
     match f.store.record(admin(&nurse_only, None)) {
         Err(CoreError::PermissionDenied { permission, .. }) => {

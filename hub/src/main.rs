@@ -8,7 +8,7 @@
 //! chevet-hub admin [--data DIR] create-unit TENANT ESTABLISHMENT NAME
 //! chevet-hub admin [--data DIR] create-staff TENANT NAME nurse|care-aide|social-care-aide|physician|manager
 //! chevet-hub admin [--data DIR] first-pin-code TENANT STAFF [HOURS]
-//! chevet-hub admin [--data DIR] enrolment-code TENANT UNIT[,UNIT…] [HOURS]
+//! chevet-hub admin [--data DIR] enrolment-code TENANT UNIT[,UNIT…] [HOURS] [--link HUB_URL [--ca CA.pem]]
 //! chevet-hub admin [--data DIR] import-residents TENANT UNIT FILE.csv
 //! chevet-hub admin [--data DIR] devices TENANT
 //! chevet-hub admin [--data DIR] revoke-device DEVICE
@@ -104,6 +104,17 @@ impl Storage {
 }
 
 fn admin(storage: Storage, args: &[String]) -> CliResult {
+    let mut args = args.to_vec();
+    // The enrolment link (the QR code a tablet scans): the hub's address as
+    // tablets reach it, and the establishment's CA when it is not public.
+    let link_hub = take_opt(&mut args, "--link")?;
+    let link_ca = take_opt(&mut args, "--ca")?;
+    if (link_hub.is_some() || link_ca.is_some()) && args.first().map(String::as_str) != Some("enrolment-code") {
+        return Err("--link and --ca go with enrolment-code".into());
+    }
+    if link_ca.is_some() && link_hub.is_none() {
+        return Err("--ca needs --link".into());
+    }
     let backend = storage.open(false)?;
     let admin = Admin::new(&backend);
     let a: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -161,7 +172,20 @@ fn admin(storage: Storage, args: &[String]) -> CliResult {
             let units: Vec<Uuid> = units.split(',').map(uuid).collect::<Result<_, _>>()?;
             let hours: i64 =
                 rest.first().map(|h| h.parse().map_err(|_| "HOURS must be a number")).transpose()?.unwrap_or(24);
-            println!("{}", e(admin.enrolment_code(uuid(tenant)?, &units, hours))?);
+            let ca_der = link_ca
+                .map(|file| {
+                    let pem = std::fs::read_to_string(&file).map_err(|err| format!("cannot read {file}: {err}"))?;
+                    chevet_protocol::enrolment_link::pem_to_der(&pem).ok_or(format!("no certificate in {file}"))
+                })
+                .transpose()?;
+            let code = e(admin.enrolment_code(uuid(tenant)?, &units, hours))?;
+            println!("{code}");
+            if let Some(hub_url) = link_hub {
+                let link = chevet_protocol::EnrolmentLink { hub_url, code, ca_der };
+                // Checked as the tablet will read it, so a bad address shows here.
+                chevet_protocol::EnrolmentLink::parse(&link.to_uri()).map_err(|err| err.to_string())?;
+                println!("{}", link.to_uri());
+            }
         }
         ["import-residents", tenant, unit, file] => {
             let csv = std::fs::read_to_string(file).map_err(|err| format!("cannot read {file}: {err}"))?;

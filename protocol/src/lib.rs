@@ -10,7 +10,12 @@
 //! - `GET /v1/sync/pull?cursor=…&limit=…` — [`PullResponse`]
 //! - errors — an HTTP 4xx/5xx status with an [`ErrorBody`]
 //!
-//! The OpenAPI description is `hub/openapi.yaml`.
+//! The OpenAPI description is `hub/openapi.json`. The enrolment link a
+//! tablet scans is in [`enrolment_link`].
+
+pub mod enrolment_link;
+
+pub use enrolment_link::{EnrolmentLink, LinkError};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

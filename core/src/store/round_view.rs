@@ -60,6 +60,10 @@ pub struct RoundItem {
     pub status: RoundStatus,
     /// The fact that answered this occurrence, if any.
     pub record_id: Option<Uuid>,
+    /// The signed-in professional's role may record it (a care aide may
+    /// not give a medication without aide à la prise): what the screen
+    /// offers, while the write itself is checked again.
+    pub may_record: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -170,7 +174,7 @@ impl Store {
     }
 
     pub fn round_view(&self, unit_id: Uuid, from: Timestamp, to: Timestamp) -> Result<RoundView> {
-        self.require(None)?;
+        let viewer = self.require(None)?;
         if to <= from || (to.as_second() - from.as_second()) > 7 * 86_400 {
             return Err(CoreError::invalid("round window", "must be non-empty and at most 7 days"));
         }
@@ -204,6 +208,7 @@ impl Store {
                     }
                 }
                 for act in acts {
+                    let may_record = viewer.role.has(act.required_permission());
                     let occurrences = act.schedule.occurrences(&tz, from, to);
                     if occurrences.is_empty() {
                         continue;
@@ -247,6 +252,7 @@ impl Store {
                             due_at,
                             status,
                             record_id,
+                            may_record,
                         });
                     }
                 }

@@ -16,10 +16,15 @@ use super::residents::document_table;
 use super::{Store, WriteTx};
 use crate::domain::{Establishment, Fact, PlannedAct, Resident, Round, Staff, Unit, Wound};
 use crate::error::{CoreError, Result};
+use crate::sync::status::{Outcome, SyncFailure, timestamp};
 
 const META_HUB_URL: &str = "hub_url";
 const META_HUB_CREDENTIAL: &str = "hub_credential";
 const META_PULL_CURSOR: &str = "pull_cursor";
+/// The last sync that went through, and the last that failed (JSON of
+/// [`Outcome`]: times and kinds only).
+const META_SYNC_SUCCESS: &str = "sync_last_success";
+const META_SYNC_FAILURE: &str = "sync_last_failure";
 /// Set on a store filled with the demo EHPAD: it may never enrol.
 const META_DEMO: &str = "demo_store";
 /// The units the hub enrolled this device for (JSON list of ids: routing
@@ -505,6 +510,56 @@ impl Store {
         self.write(None, |w| {
             w.tx.execute("DELETE FROM meta WHERE key = ?1", [META_PULL_CURSOR])?;
             Ok(())
+        })
+    }
+
+    /// Keeps the outcome of the last sync (see `sync::status`).
+    pub(crate) fn set_sync_outcome(&self, outcome: Outcome) -> Result<()> {
+        let key = match outcome {
+            Outcome::Success { .. } => META_SYNC_SUCCESS,
+            Outcome::Failure { .. } => META_SYNC_FAILURE,
+        };
+        let json = serde_json::to_vec(&outcome).map_err(|_| CoreError::invalid("sync outcome", "not encodable"))?;
+        self.write(None, |w| {
+            w.tx.prepare_cached("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)")?
+                .execute(params![key, json])?;
+            Ok(())
+        })
+    }
+
+    /// The last successful sync (its time and clock skew) and the last failed one.
+    #[allow(clippy::type_complexity)]
+    pub(crate) fn sync_outcomes(
+        &self,
+    ) -> Result<(Option<(jiff::Timestamp, Option<i64>)>, Option<(jiff::Timestamp, SyncFailure)>)> {
+        self.read(|c| {
+            let get = |key: &str| -> Result<Option<Outcome>> {
+                let v: Option<Vec<u8>> =
+                    c.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional()?;
+                // An unreadable outcome is forgotten, not fatal: the next sync writes it again.
+                Ok(v.and_then(|b| serde_json::from_slice(&b).ok()))
+            };
+            let success = match get(META_SYNC_SUCCESS)? {
+                Some(Outcome::Success { at_ms, clock_skew_ms }) => Some((timestamp(at_ms)?, clock_skew_ms)),
+                _ => None,
+            };
+            let failure = match get(META_SYNC_FAILURE)? {
+                Some(Outcome::Failure { at_ms, failure }) => Some((timestamp(at_ms)?, failure)),
+                _ => None,
+            };
+            Ok((success, failure))
+        })
+    }
+
+    /// How many operations the hub answered with a conflict, and how many it refused.
+    pub fn sync_issue_counts(&self) -> Result<(u64, u64)> {
+        self.read(|c| {
+            Ok(c.query_row(
+                "SELECT COUNT(*) FILTER (WHERE state = 'conflict'), COUNT(*) FILTER (WHERE state = 'rejected')
+                 FROM outbox",
+                [],
+                |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64)),
+            )?)
         })
     }
 

@@ -8,6 +8,7 @@
 //! cancelled is simply run again.
 
 pub mod client;
+pub mod status;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -15,7 +16,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use chevet_protocol::{EnrolRequest, MAX_PUSH_BYTES, MAX_PUSH_OPS, OpOutcome, PushRequest};
 use tokio::sync::Notify;
 
+pub use chevet_protocol::{EnrolmentLink, LinkError};
 pub use client::{HubClient, RetryPolicy};
+pub use status::{SyncFailure, SyncHealth, SyncStatus};
 
 use crate::error::{CoreError, Result};
 use crate::store::{PhotoRendition, Store};
@@ -150,8 +153,21 @@ impl Drop for Running<'_> {
     }
 }
 
-/// Pushes every pending operation, then pulls until the hub has no more.
+/// Pushes every pending operation, then pulls until the hub has no more;
+/// the outcome is kept for the status bar ([`status::status`]).
 pub async fn sync(
+    store: &Store,
+    client: &HubClient,
+    options: SyncOptions,
+    observer: Option<&dyn SyncObserver>,
+    cancel: &CancelHandle,
+) -> Result<SyncReport> {
+    let result = run(store, client, options, observer, cancel).await;
+    status::note(store, &result);
+    result
+}
+
+async fn run(
     store: &Store,
     client: &HubClient,
     options: SyncOptions,

@@ -3,6 +3,8 @@ package fr.chevet.android.chevet
 import fr.chevet.core.ActResult
 import fr.chevet.core.ChevetException
 import fr.chevet.core.ChevetStore
+import fr.chevet.core.EnrolmentLinkInfo
+import fr.chevet.core.SyncHealth
 import fr.chevet.core.Rendition
 import fr.chevet.core.ResidentFileInfo
 import fr.chevet.core.ResidentSummaryInfo
@@ -15,10 +17,12 @@ import fr.chevet.core.StaffAccountInfo
 import fr.chevet.core.SyncCancel
 import fr.chevet.core.SyncObserver
 import fr.chevet.core.SyncPhase
+import fr.chevet.core.SyncStatusInfo
 import fr.chevet.core.TransmissionEntry
 import fr.chevet.core.UnitInfo
 import fr.chevet.core.VitalKind
 import fr.chevet.core.WoundFollowUpInfo
+import fr.chevet.core.parseEnrolmentLink
 import kotlinx.coroutines.CoroutineDispatcher
 import kotlinx.coroutines.channels.awaitClose
 import kotlinx.coroutines.flow.Flow
@@ -109,4 +113,26 @@ class RustSyncService(private val store: ChevetStore, private val io: CoroutineD
         }
         awaitClose { cancel.cancel() }
     }
+
+    override suspend fun status(): Result<SyncStatusInfo> = onIo(io) { store.syncStatus() }
+}
+
+class RustEnrolmentService(private val store: ChevetStore, private val io: CoroutineDispatcher) : EnrolmentService {
+    override suspend fun enrolled(): Result<Boolean> = onIo(io) { store.syncStatus().health != SyncHealth.NOT_ENROLLED }
+
+    override fun readLink(text: String): Result<EnrolmentLinkInfo> = try {
+        Result.success(parseEnrolmentLink(text))
+    } catch (e: ChevetException) {
+        Result.failure(e)
+    }
+
+    override suspend fun enrol(hubUrl: String, code: String, label: String, establishmentCaPem: String?): Result<Unit> =
+        withContext(io) {
+            try {
+                store.enrol(hubUrl, code, label, establishmentCaPem)
+                Result.success(Unit)
+            } catch (e: ChevetException) {
+                Result.failure(e)
+            }
+        }
 }

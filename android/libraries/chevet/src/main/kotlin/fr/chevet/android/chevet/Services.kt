@@ -2,6 +2,7 @@ package fr.chevet.android.chevet
 
 import fr.chevet.core.ActResult
 import fr.chevet.core.ChevetException
+import fr.chevet.core.EnrolmentLinkInfo
 import fr.chevet.core.ResidentFileInfo
 import fr.chevet.core.ResidentSummaryInfo
 import fr.chevet.core.RoundInfo
@@ -12,6 +13,7 @@ import fr.chevet.core.Session
 import fr.chevet.core.StaffAccountInfo
 import fr.chevet.core.SyncPhase
 import fr.chevet.core.SyncResult
+import fr.chevet.core.SyncStatusInfo
 import fr.chevet.core.TransmissionEntry
 import fr.chevet.core.UnitInfo
 import fr.chevet.core.VitalKind
@@ -74,6 +76,21 @@ sealed interface SyncState {
 interface SyncService {
     /** Runs one sync; collecting starts it, cancelling the collection cancels it. */
     fun sync(): Flow<SyncState>
+
+    /** Where the tablet stands with its hub (local, no network). */
+    suspend fun status(): Result<SyncStatusInfo>
+}
+
+/** A new tablet joins its establishment's hub. */
+interface EnrolmentService {
+    /** Whether this tablet is enrolled already (or a demo store, which never is). */
+    suspend fun enrolled(): Result<Boolean>
+
+    /** Reads the text of a scanned enrolment QR code. */
+    fun readLink(text: String): Result<EnrolmentLinkInfo>
+
+    /** Enrols with the hub (its units, staff and residents come with the first sync). */
+    suspend fun enrol(hubUrl: String, code: String, label: String, establishmentCaPem: String?): Result<Unit>
 }
 
 /** Now, in milliseconds since the epoch: injected so tests fix the time. */
