@@ -38,7 +38,8 @@ pub fn enrol(tx: &mut dyn Tx, req: &EnrolRequest, now_ms: i64) -> HubResult<Enro
         return Err(HubError::BadRequest("label must be 1 to 200 characters".into()));
     }
     let (tenant_id, units) = tx
-        .take_enrolment_code(&secret_hash(req.code.trim()), now_ms)?
+        // Hex, so a code typed in capitals on a tablet's keyboard is the same code.
+        .take_enrolment_code(&secret_hash(&req.code.trim().to_ascii_lowercase()), now_ms)?
         .ok_or(HubError::Forbidden("enrolment code unknown, used or expired"))?;
     if tx.device_exists(req.device_id)? {
         return Err(HubError::Conflict("a device with this id is already enrolled"));

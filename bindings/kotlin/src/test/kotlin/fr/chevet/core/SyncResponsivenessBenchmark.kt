@@ -1,5 +1,6 @@
 package fr.chevet.core
 
+import fr.chevet.android.testing.RealHub
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.io.TempDir

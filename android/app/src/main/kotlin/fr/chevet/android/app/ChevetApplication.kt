@@ -4,6 +4,7 @@ import android.app.Application
 import android.content.pm.ApplicationInfo
 import fr.chevet.android.chevet.Clock
 import fr.chevet.android.chevet.RustCareRecordService
+import fr.chevet.android.chevet.RustEnrolmentService
 import fr.chevet.android.chevet.RustRoundService
 import fr.chevet.android.chevet.RustSessionService
 import fr.chevet.android.chevet.RustSyncService
@@ -26,6 +27,8 @@ class ChevetApplication : Application() {
         private set
     lateinit var sync: RustSyncService
         private set
+    lateinit var enrolment: RustEnrolmentService
+        private set
     val clock: Clock = Clock.System
     val scope = CoroutineScope(SupervisorJob() + Dispatchers.Main.immediate)
 
@@ -38,6 +41,7 @@ class ChevetApplication : Application() {
         rounds = RustRoundService(store, Dispatchers.IO)
         care = RustCareRecordService(store, Dispatchers.IO)
         sync = RustSyncService(store, Dispatchers.IO)
+        enrolment = RustEnrolmentService(store, Dispatchers.IO)
         SyncWorker.schedule(this)
     }
 }

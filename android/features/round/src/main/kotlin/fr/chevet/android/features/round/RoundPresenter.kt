@@ -24,6 +24,8 @@ class RoundPresenter(
     private val scope: CoroutineScope,
     private val hoursBefore: Int = 6,
     private val hoursAfter: Int = 2,
+    /** Called after each record is kept (the sync bar counts it). */
+    private val onRecorded: () -> Unit = {},
 ) {
     private val _state = MutableStateFlow(RoundState())
     val state: StateFlow<RoundState> = _state.asStateFlow()
@@ -51,7 +53,10 @@ class RoundPresenter(
         _state.update { it.copy(saving = act) }
         scope.launch {
             rounds.recordAct(act.residentId, act.plannedActId, act.dueAtMs, result, clock.nowMs())
-                .onSuccess { reload() }
+                .onSuccess {
+                    onRecorded()
+                    reload()
+                }
                 .onFailure { e -> _state.update { it.copy(error = RoundError.RecordFailed(act, e as ChevetException)) } }
             _state.update { it.copy(saving = null) }
         }
@@ -75,6 +80,7 @@ class RoundPresenter(
         val items = r.residents.flatMap { it.items }
         val keep: (fr.chevet.core.RoundItemInfo) -> Boolean = when (state.filter) {
             RoundFilter.All -> { _ -> true }
+            RoundFilter.Mine -> { i -> i.status.isOpen && i.mayRecord }
             RoundFilter.ToDo -> { i -> i.status.isOpen }
             RoundFilter.Late -> { i -> i.status.isLate }
         }

@@ -10,6 +10,9 @@ enum class RoundFilter {
     /** Everything on the round. */
     All,
 
+    /** What is still to do and the signed-in professional's role may record. */
+    Mine,
+
     /** What is still to do (due, late or missed). */
     ToDo,
 

@@ -63,6 +63,7 @@ fun RoundView(state: RoundState, zone: ZoneId, onEvent: (RoundEvent) -> Unit, mo
                 Text(
                     when (state.filter) {
                         RoundFilter.All -> "Aucun soin prévu sur ce créneau."
+                        RoundFilter.Mine -> "Rien à faire pour vous sur ce créneau."
                         RoundFilter.ToDo -> "Tout est fait sur ce créneau."
                         RoundFilter.Late -> "Aucun soin en retard."
                     },
@@ -111,6 +112,7 @@ private fun RoundHeader(state: RoundState, onEvent: (RoundEvent) -> Unit) {
         Spacer(Modifier.heightIn(min = 12.dp))
         FlowRow(horizontalArrangement = Arrangement.spacedBy(12.dp)) {
             FilterButton("Tout", state.filter == RoundFilter.All) { onEvent(RoundEvent.SetFilter(RoundFilter.All)) }
+            FilterButton("Mes soins", state.filter == RoundFilter.Mine) { onEvent(RoundEvent.SetFilter(RoundFilter.Mine)) }
             FilterButton("À faire", state.filter == RoundFilter.ToDo) { onEvent(RoundEvent.SetFilter(RoundFilter.ToDo)) }
             FilterButton("En retard", state.filter == RoundFilter.Late) { onEvent(RoundEvent.SetFilter(RoundFilter.Late)) }
             OutlinedButton(onClick = { onEvent(RoundEvent.Refresh) }, modifier = Modifier.heightIn(min = MinTouchTarget)) {
@@ -183,6 +185,14 @@ private fun ActRow(item: RoundItemInfo, act: ActRef, saving: ActRef?, zone: Zone
         if (!item.status.isOpen) {
             // Where the buttons would be: statuses stay in one column.
             Spacer(Modifier.width(ActButtonsWidth))
+        } else if (!item.mayRecord) {
+            // Not offered: the core would refuse it for this role (a nurse's medication, a dressing).
+            Text(
+                "Hors de votre rôle",
+                color = ChevetColors.muted,
+                style = MaterialTheme.typography.bodyMedium,
+                modifier = Modifier.padding(start = 12.dp).width(ActButtonsWidth - 12.dp),
+            )
         } else {
             val busy = saving != null
             Spacer(Modifier.width(12.dp))

@@ -113,4 +113,32 @@ class RoundPresenterTest {
             assertEquals(loaded.done, items.count { !it.status.isOpen })
         }
     }
+
+    @Test
+    fun `a care aide is not offered a nurse's act, and "Mes soins" keeps what she may do`() {
+        val (store, demo) = demoStore(dir.root)
+        store.use {
+            val resident = demo.residentIds.first()
+            val due = java.time.Instant.now().plusSeconds(30 * 60).atZone(java.time.ZoneId.of("Europe/Paris"))
+            store.planAct(
+                fr.chevet.core.PlannedActEntry(
+                    resident, fr.chevet.core.CareActKind.WOUND_DRESSING, "Pansement talon", listOf("%02d:%02d".format(due.hour, due.minute)),
+                    fr.chevet.core.Repeat.Daily, due.toLocalDate().toString(), null,
+                ),
+            )
+            store.signIn(demo.careAideId, demo.pin)
+            val presenter = RoundPresenter(RustRoundService(store, Dispatchers.IO), demo.unitIds.first(), Clock.System, scope)
+            presenter.onEvent(RoundEvent.Refresh)
+            val all = presenter.next { !it.loading }
+            val dressing = all.residents.flatMap { it.items }.single { it.label == "Pansement talon" }
+            assertTrue(dressing.status.isOpen)
+            assertEquals(false, dressing.mayRecord)
+            presenter.onEvent(RoundEvent.SetFilter(RoundFilter.Mine))
+            val mine = presenter.next { it.filter == RoundFilter.Mine }
+            val kept = mine.residents.flatMap { it.items }
+            assertTrue(kept.isNotEmpty())
+            assertTrue(kept.all { it.mayRecord && it.status.isOpen })
+            assertTrue(kept.none { it.label == "Pansement talon" })
+        }
+    }
 }

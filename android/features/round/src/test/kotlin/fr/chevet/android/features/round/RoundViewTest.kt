@@ -103,4 +103,16 @@ class RoundViewTest {
         assertTrue(validate >= 3)
         assertEquals(validate, onAllNodes(hasText("Non fait") and hasClickAction()).fetchSemanticsNodes().size)
     }
+
+    @Test
+    fun `what the role may not do is not offered`() = runComposeUiTest {
+        setContent { ChevetTheme { RoundView(RoundFixture.loaded, RoundFixture.zone, onEvent = {}) } }
+        val paracetamol = RoundFixture.residents[0].items.first { it.label == "Paracétamol 1 g" }
+        val time = timeOfDay(paracetamol.dueAtMs, RoundFixture.zone)
+        onNodeWithText("Hors de votre rôle").assertExists()
+        assertTrue(onAllNodes(hasContentDescription("Valider Paracétamol 1 g de MARTIN Jeanne à $time")).fetchSemanticsNodes().isEmpty())
+        assertTrue(onAllNodes(hasContentDescription("Paracétamol 1 g de MARTIN Jeanne à $time non fait")).fetchSemanticsNodes().isEmpty())
+        // The acts she may do keep their buttons.
+        onNode(hasContentDescription("Valider Change de MARTIN Jeanne à 14 h 00")).assertExists()
+    }
 }

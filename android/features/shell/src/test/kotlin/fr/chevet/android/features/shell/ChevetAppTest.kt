@@ -8,8 +8,15 @@ import androidx.compose.ui.test.onNodeWithText
 import androidx.compose.ui.test.performClick
 import androidx.compose.ui.test.runComposeUiTest
 import fr.chevet.android.chevet.Clock
+import fr.chevet.android.chevet.RustEnrolmentService
 import fr.chevet.android.chevet.RustRoundService
 import fr.chevet.android.chevet.RustSessionService
+import fr.chevet.android.chevet.RustSyncService
+import fr.chevet.android.testing.RealHub
+import androidx.compose.ui.test.onNodeWithTag
+import androidx.compose.ui.test.performTextInput
+import androidx.compose.ui.test.hasSetTextAction
+import androidx.compose.ui.test.hasText
 import fr.chevet.core.ChevetStore
 import fr.chevet.core.InMemoryKeyVault
 import kotlinx.coroutines.CoroutineScope
@@ -38,8 +45,10 @@ class ChevetAppTest {
         try {
             val sessions = RustSessionService(store, Dispatchers.IO)
             val rounds = RustRoundService(store, Dispatchers.IO)
-            val shell = ShellPresenter(sessions, rounds, clock, scope, idleLockMs = 120_000)
-            setContent { ChevetApp(shell, sessions, rounds, clock, scope) }
+            val enrolment = RustEnrolmentService(store, Dispatchers.IO)
+            val sync = RustSyncService(store, Dispatchers.IO)
+            val shell = ShellPresenter(sessions, rounds, enrolment, clock, scope, idleLockMs = 120_000)
+            setContent { ChevetApp(shell, sessions, rounds, enrolment, sync, clock, scope) }
             shell.start()
             val nurse = store.staffAccounts().first { it.staffId == demo.nurseId }
 
@@ -66,6 +75,38 @@ class ChevetAppTest {
         } finally {
             scope.cancel()
             store.close()
+        }
+    }
+
+    @Test
+    fun `a new tablet is enrolled, receives its establishment, and asks who is there`() = runComposeUiTest {
+        RealHub(dir.root.toPath()).use { hub ->
+            hub.importResidents(listOf("Durand;Lucie;F;1940-02-03;75056;101"))
+            val url = hub.start()
+            val store = ChevetStore.open(dir.root.resolve("new.db").path, InMemoryKeyVault())
+            val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
+            try {
+                val sessions = RustSessionService(store, Dispatchers.IO)
+                val rounds = RustRoundService(store, Dispatchers.IO)
+                val enrolment = RustEnrolmentService(store, Dispatchers.IO)
+                val sync = RustSyncService(store, Dispatchers.IO)
+                val shell = ShellPresenter(sessions, rounds, enrolment, Clock.System, scope)
+                setContent { ChevetApp(shell, sessions, rounds, enrolment, sync, Clock.System, scope) }
+                shell.start()
+                waitUntil(timeoutMillis = 10_000) { onAllNodesWithText("Enrôler cette tablette").fetchSemanticsNodes().isNotEmpty() }
+                fun field(label: String) = onNode(hasSetTextAction() and hasText(label, substring = true))
+                field("Nom de la tablette").performTextInput("Chariot 1er étage")
+                field("Adresse du serveur").performTextInput(url)
+                field("Code d'enrôlement").performTextInput(hub.enrolmentCode())
+                onNodeWithText("Enrôler la tablette").performClick()
+                waitUntil(timeoutMillis = 20_000) { onAllNodesWithText("Qui êtes-vous ?").fetchSemanticsNodes().isNotEmpty() }
+                // The hub's staff came with the first sync, and the bar says it went through.
+                waitUntil(timeoutMillis = 10_000) { onAllNodesWithText("Infirmière de test", substring = true).fetchSemanticsNodes().isNotEmpty() }
+                waitUntil(timeoutMillis = 10_000) { onAllNodesWithText("À jour", substring = true).fetchSemanticsNodes().isNotEmpty() }
+            } finally {
+                scope.cancel()
+                store.close()
+            }
         }
     }
 }

@@ -1,4 +1,4 @@
-package fr.chevet.core
+package fr.chevet.android.testing
 
 import java.net.InetSocketAddress
 import java.net.ServerSocket
@@ -6,9 +6,11 @@ import java.net.Socket
 import java.nio.file.Path
 
 /**
- * A real hub for a test: the chevet-hub binary (built by scripts/test-kotlin),
- * set up with its admin commands as an establishment's IT person would, and
- * served on a free local port until [close].
+ * A real hub for a test: the chevet-hub binary (built by scripts/test-kotlin
+ * and scripts/test-android, passed as -Dchevet.hub.bin), set up with its
+ * admin commands as an establishment's IT person would, and served on a
+ * free local port until [close]; [stop] and [start] again take it away and
+ * bring it back on the same port, as a Wi-Fi dead zone would.
  */
 class RealHub(private val dir: Path) : AutoCloseable {
     private val bin: String =
@@ -16,6 +18,7 @@ class RealHub(private val dir: Path) : AutoCloseable {
             ?: error("chevet.hub.bin is not set: run scripts/test-kotlin, which builds the hub")
     private val data = dir.resolve("hub")
     private var process: Process? = null
+    private var port: Int = 0
 
     val tenant: String = admin("create-tenant", "Groupe test")
     val establishment: String = admin("create-establishment", tenant, "EHPAD Les Tilleuls", "010000000", "ehpad")
@@ -33,6 +36,13 @@ class RealHub(private val dir: Path) : AutoCloseable {
 
     fun enrolmentCode(): String = admin("enrolment-code", tenant, unit)
 
+    /** The enrolment link of a new code, as the QR code shows it (`chevet://enrol?…`). */
+    fun enrolmentLink(hubUrl: String): String = admin("enrolment-code", tenant, unit, "--link", hubUrl)
+
+    fun revokeDevice(deviceId: String) {
+        admin("revoke-device", deviceId)
+    }
+
     fun firstPinCode(staffId: String): String = admin("first-pin-code", tenant, staffId)
 
     /** Imports residents into the unit from the hub's CSV format. */
@@ -42,12 +52,12 @@ class RealHub(private val dir: Path) : AutoCloseable {
         admin("import-residents", tenant, unit, csv.toString())
     }
 
-    /** Starts serving; returns the hub's URL. */
+    /** Starts serving (on the same port as before, if it served before); returns the hub's URL. */
     fun start(): String {
-        val port = ServerSocket(0).use { it.localPort }
+        if (port == 0) port = ServerSocket(0).use { it.localPort }
         process = ProcessBuilder(bin, "--data", data.toString(), "serve", "--listen", "127.0.0.1:$port")
             .redirectErrorStream(true)
-            .redirectOutput(dir.resolve("hub.log").toFile())
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("hub.log").toFile()))
             .start()
         repeat(100) {
             try {
@@ -60,10 +70,14 @@ class RealHub(private val dir: Path) : AutoCloseable {
         error("the hub did not start on port $port")
     }
 
-    override fun close() {
+    /** Stops serving: the tablets find no hub until [start]. */
+    fun stop() {
         process?.let {
             it.destroy()
             it.waitFor()
         }
+        process = null
     }
+
+    override fun close() = stop()
 }
