@@ -148,30 +148,26 @@ impl ChevetStore {
         let view = self.core()?.round_view(parse_id("unit_id", &unit_id)?, ts(from_ms)?, ts(to_ms)?)?;
         Ok(RoundInfo {
             unreadable: view.unreadable.len() as u32,
-            residents: view
-                .residents
-                .into_iter()
-                .map(|r| RoundResidentInfo {
-                    resident_id: r.resident_id.to_string(),
-                    display_name: r.display_name,
-                    room: r.room,
-                    items: r
-                        .items
-                        .into_iter()
-                        .map(|i| RoundItemInfo {
-                            planned_act_id: i.planned_act_id.to_string(),
-                            label: i.label,
-                            due_at_ms: i.due_at.as_millisecond(),
-                            status: i.status,
-                            status_label: i.status.label_fr().to_owned(),
-                            done: i.record_id.is_some(),
-                            may_record: i.may_record,
-                        })
-                        .collect(),
-                    alerts: r.alerts.into_iter().map(alert).collect(),
-                })
-                .collect(),
+            residents: view.residents.into_iter().map(round_resident).collect(),
         })
+    }
+
+    /// One resident's card of the round (what a screen redraws after a
+    /// record); None when they are not on the unit's round any more.
+    pub fn round_view_resident(
+        &self,
+        unit_id: String,
+        resident_id: String,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Option<RoundResidentInfo>> {
+        let card = self.core()?.round_view_resident(
+            parse_id("unit_id", &unit_id)?,
+            parse_id("resident_id", &resident_id)?,
+            ts(from_ms)?,
+            ts(to_ms)?,
+        )?;
+        Ok(card.map(round_resident))
     }
 
     /// Residents of a unit with alerts (id and alerts), in room order.
@@ -247,6 +243,28 @@ impl ChevetStore {
     /// The resident's record as a FHIR R4 Bundle (JSON).
     pub fn export_fhir(&self, resident_id: String) -> Result<String> {
         Ok(self.core()?.export_fhir(parse_id("resident_id", &resident_id)?, Default::default())?)
+    }
+}
+
+fn round_resident(r: chevet_core::store::RoundResident) -> RoundResidentInfo {
+    RoundResidentInfo {
+        resident_id: r.resident_id.to_string(),
+        display_name: r.display_name,
+        room: r.room,
+        items: r
+            .items
+            .into_iter()
+            .map(|i| RoundItemInfo {
+                planned_act_id: i.planned_act_id.to_string(),
+                label: i.label,
+                due_at_ms: i.due_at.as_millisecond(),
+                status: i.status,
+                status_label: i.status.label_fr().to_owned(),
+                done: i.record_id.is_some(),
+                may_record: i.may_record,
+            })
+            .collect(),
+        alerts: r.alerts.into_iter().map(alert).collect(),
     }
 }
 

@@ -309,6 +309,11 @@ fn only_a_nurse_administers_unless_aide_a_la_prise_is_allowed() {
         items.iter().all(|i| i.may_record)
     };
     assert!(may_record(&nurse_only) && may_record(&assisted), "the nurse may record both");
+    // One resident's card is the card the whole round shows for them.
+    let whole = f.store.round_view(r.unit_id, paris(6, 0), paris(12, 0)).unwrap();
+    let card = f.store.round_view_resident(r.unit_id, r.id, paris(6, 0), paris(12, 0)).unwrap();
+    assert_eq!(card.as_ref(), whole.residents.iter().find(|x| x.resident_id == r.id));
+    assert_eq!(f.store.round_view_resident(r.unit_id, Uuid::now_v7(), paris(6, 0), paris(12, 0)).unwrap(), None);
     f.store.sign_in(d.care_aide.id, DEMO_PIN).unwrap();
     assert!(!may_record(&nurse_only), "not offered to a care aide");
     assert!(may_record(&assisted), "aide à la prise is offered");

@@ -174,6 +174,23 @@ impl Store {
     }
 
     pub fn round_view(&self, unit_id: Uuid, from: Timestamp, to: Timestamp) -> Result<RoundView> {
+        self.round_view_of(unit_id, None, from, to)
+    }
+
+    /// One resident's card of the round, computed as the whole round computes
+    /// it: what the screen redraws after a record, without reading the other
+    /// residents' plans and vitals. None when they are not on the unit's round.
+    pub fn round_view_resident(
+        &self,
+        unit_id: Uuid,
+        resident_id: Uuid,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Option<RoundResident>> {
+        Ok(self.round_view_of(unit_id, Some(resident_id), from, to)?.residents.pop())
+    }
+
+    fn round_view_of(&self, unit_id: Uuid, only: Option<Uuid>, from: Timestamp, to: Timestamp) -> Result<RoundView> {
         let viewer = self.require(None)?;
         if to <= from || (to.as_second() - from.as_second()) > 7 * 86_400 {
             return Err(CoreError::invalid("round window", "must be non-empty and at most 7 days"));
@@ -183,7 +200,10 @@ impl Store {
 
         self.read(|c| {
             let mut unreadable = Vec::new();
-            let residents = self.current_residents(c, unit_id, today, &mut unreadable)?;
+            let mut residents = self.current_residents(c, unit_id, today, &mut unreadable)?;
+            if let Some(id) = only {
+                residents.retain(|r| r.id == id);
+            }
 
             let mut plan_stmt = c.prepare_cached(
                 "SELECT id, version, envelope FROM planned_acts WHERE resident_id = ?1 AND active = 1",

@@ -1,5 +1,6 @@
 package fr.chevet.core
 
+import fr.chevet.android.testing.NativeMemory
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.async
 import kotlinx.coroutines.awaitAll
@@ -438,43 +439,9 @@ class ChevetStoreTest {
         assertFalse(lines.any { it.contains("37.1") || it.contains(demo.pin) })
     }
 
-    private fun rssKb(): Long =
-        File("/proc/self/status").readLines().first { it.startsWith("VmRSS:") }.split(Regex("\\s+"))[1].toLong()
+    private fun rssKb(): Long = NativeMemory.rssKb()
 
-    /** glibc's `mallinfo2`: bytes the process holds from malloc (Rust's allocator is malloc). */
-    @com.sun.jna.Structure.FieldOrder(
-        "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost",
-    )
-    open class MallInfo2 : com.sun.jna.Structure() {
-        @JvmField var arena: Long = 0
-        @JvmField var ordblks: Long = 0
-        @JvmField var smblks: Long = 0
-        @JvmField var hblks: Long = 0
-        @JvmField var hblkhd: Long = 0
-        @JvmField var usmblks: Long = 0
-        @JvmField var fsmblks: Long = 0
-        @JvmField var uordblks: Long = 0
-        @JvmField var fordblks: Long = 0
-        @JvmField var keepcost: Long = 0
-
-        class ByValue : MallInfo2(), com.sun.jna.Structure.ByValue
-    }
-
-    interface LibC : com.sun.jna.Library {
-        fun mallinfo2(): MallInfo2.ByValue
-    }
-
-    private val libc = com.sun.jna.Native.load("c", LibC::class.java)
-
-    /** Bytes in use from malloc, after letting the JVM release what it no longer references. */
-    private fun nativeKb(): Long {
-        repeat(3) {
-            System.gc()
-            Thread.sleep(100)
-        }
-        val m = libc.mallinfo2()
-        return (m.uordblks + m.hblkhd) / 1024
-    }
+    private fun nativeKb(): Long = NativeMemory.mallocInUseKb()
 
     private fun openFds(): Int = File("/proc/self/fd").list()!!.size
 

@@ -13,11 +13,11 @@ class MainActivity : ComponentActivity() {
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
         val app = application as ChevetApplication
-        shell = ShellPresenter(app.sessions, app.rounds, app.enrolment, app.clock, app.scope)
-        shell.start()
         // No camera scanner yet on Android (CameraX and ML Kit are not served to this
         // build): the enrolment screen offers typing only.
-        setContent { ChevetApp(shell, app.sessions, app.rounds, app.enrolment, app.sync, app.clock, app.scope) }
+        shell = ShellPresenter(app.sessions, app.rounds, app.enrolment, app.sync, app.clock, app.scope)
+        shell.start()
+        setContent { ChevetApp(shell) }
     }
 
     override fun onResume() {

@@ -58,6 +58,9 @@ class RustRoundService(private val store: ChevetStore, private val io: Coroutine
     override suspend fun round(unitId: String, fromMs: Long, toMs: Long): Result<RoundInfo> =
         onIo(io) { store.roundView(unitId, fromMs, toMs) }
 
+    override suspend fun roundResident(unitId: String, residentId: String, fromMs: Long, toMs: Long): Result<RoundResidentInfo?> =
+        onIo(io) { store.roundViewResident(unitId, residentId, fromMs, toMs) }
+
     override suspend fun recordAct(
         residentId: String,
         plannedActId: String,

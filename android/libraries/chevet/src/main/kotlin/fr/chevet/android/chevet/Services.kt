@@ -43,6 +43,9 @@ interface RoundService {
     /** The residents of [unitId] with their acts due between the two times and their alerts. */
     suspend fun round(unitId: String, fromMs: Long, toMs: Long): Result<RoundInfo>
 
+    /** One resident's card of that round (what is redrawn after a record); null when off the round. */
+    suspend fun roundResident(unitId: String, residentId: String, fromMs: Long, toMs: Long): Result<RoundResidentInfo?>
+
     /** Records what happened to one occurrence of a planned act; returns the record's id. */
     suspend fun recordAct(
         residentId: String,

@@ -53,16 +53,10 @@ fun EnrolmentView(state: EnrolmentState, onEvent: (EnrolmentEvent) -> Unit, modi
                 style = MaterialTheme.typography.bodyLarge,
             )
             val busy = state.step != EnrolmentStep.Form
-            OutlinedTextField(
-                value = state.label,
-                onValueChange = { onEvent(EnrolmentEvent.LabelChanged(it)) },
-                label = { Text("Nom de la tablette (ex. « Chariot 1er étage »)") },
-                singleLine = true,
-                enabled = !busy,
-                keyboardOptions = KeyboardOptions(capitalization = KeyboardCapitalization.Sentences, imeAction = ImeAction.Next),
-                textStyle = MaterialTheme.typography.bodyLarge,
-                modifier = Modifier.fillMaxWidth().heightIn(min = MinTouchTarget),
-            )
+            Field(
+                state.label, "Nom de la tablette (ex. « Chariot 1er étage »)", !busy,
+                KeyboardOptions(capitalization = KeyboardCapitalization.Sentences, imeAction = ImeAction.Next),
+            ) { onEvent(EnrolmentEvent.LabelChanged(it)) }
             if (state.canScan) {
                 Button(
                     onClick = { onEvent(EnrolmentEvent.ScanRequested) },
@@ -71,26 +65,14 @@ fun EnrolmentView(state: EnrolmentState, onEvent: (EnrolmentEvent) -> Unit, modi
                 ) { Text("Scanner le QR code", style = MaterialTheme.typography.labelLarge) }
                 Text("ou", style = MaterialTheme.typography.bodyLarge, modifier = Modifier.align(Alignment.CenterHorizontally))
             }
-            OutlinedTextField(
-                value = state.hubUrl,
-                onValueChange = { onEvent(EnrolmentEvent.HubUrlChanged(it)) },
-                label = { Text("Adresse du serveur (https://…)") },
-                singleLine = true,
-                enabled = !busy,
-                keyboardOptions = KeyboardOptions(keyboardType = KeyboardType.Uri, imeAction = ImeAction.Next),
-                textStyle = MaterialTheme.typography.bodyLarge,
-                modifier = Modifier.fillMaxWidth().heightIn(min = MinTouchTarget),
-            )
-            OutlinedTextField(
-                value = state.code,
-                onValueChange = { onEvent(EnrolmentEvent.CodeChanged(it)) },
-                label = { Text("Code d'enrôlement") },
-                singleLine = true,
-                enabled = !busy,
-                keyboardOptions = KeyboardOptions(keyboardType = KeyboardType.Ascii, imeAction = ImeAction.Done),
-                textStyle = MaterialTheme.typography.bodyLarge,
-                modifier = Modifier.fillMaxWidth().heightIn(min = MinTouchTarget),
-            )
+            Field(
+                state.hubUrl, "Adresse du serveur (https://…)", !busy,
+                KeyboardOptions(keyboardType = KeyboardType.Uri, imeAction = ImeAction.Next),
+            ) { onEvent(EnrolmentEvent.HubUrlChanged(it)) }
+            Field(
+                state.code, "Code d'enrôlement", !busy,
+                KeyboardOptions(keyboardType = KeyboardType.Ascii, imeAction = ImeAction.Done),
+            ) { onEvent(EnrolmentEvent.CodeChanged(it)) }
             if (state.fromQr) {
                 Text(
                     if (state.establishmentCaPem != null) "✓ Adresse, code et certificat de l'établissement lus sur le QR code"
@@ -115,6 +97,20 @@ fun EnrolmentView(state: EnrolmentState, onEvent: (EnrolmentEvent) -> Unit, modi
             }
         }
     }
+}
+
+@Composable
+private fun Field(value: String, label: String, enabled: Boolean, keyboard: KeyboardOptions, onChange: (String) -> Unit) {
+    OutlinedTextField(
+        value = value,
+        onValueChange = onChange,
+        label = { Text(label) },
+        singleLine = true,
+        enabled = enabled,
+        keyboardOptions = keyboard,
+        textStyle = MaterialTheme.typography.bodyLarge,
+        modifier = Modifier.fillMaxWidth().heightIn(min = MinTouchTarget),
+    )
 }
 
 @Composable

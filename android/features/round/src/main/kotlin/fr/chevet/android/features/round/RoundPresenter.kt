@@ -54,8 +54,8 @@ class RoundPresenter(
         scope.launch {
             rounds.recordAct(act.residentId, act.plannedActId, act.dueAtMs, result, clock.nowMs())
                 .onSuccess {
+                    reloadResident(act.residentId)
                     onRecorded()
-                    reload()
                 }
                 .onFailure { e -> _state.update { it.copy(error = RoundError.RecordFailed(act, e as ChevetException)) } }
             _state.update { it.copy(saving = null) }
@@ -72,6 +72,24 @@ class RoundPresenter(
             .onFailure { e ->
                 _state.update { it.copy(loading = false, error = RoundError.LoadFailed(e as ChevetException)) }
             }
+    }
+
+    /**
+     * Reads again the one card a record changed (its acts and alerts, as the
+     * core computes them), not the whole round: the row is redrawn at once.
+     */
+    private suspend fun reloadResident(residentId: String) {
+        val now = clock.nowMs()
+        val r = round ?: return reload()
+        rounds.roundResident(unitId, residentId, now - hoursBefore * HOUR_MS, now + hoursAfter * HOUR_MS)
+            .onSuccess { card ->
+                round = r.copy(
+                    residents = if (card == null) r.residents.filter { it.residentId != residentId }
+                    else r.residents.map { if (it.residentId == residentId) card else it },
+                )
+                _state.update { show(it) }
+            }
+            .onFailure { e -> _state.update { it.copy(error = RoundError.LoadFailed(e as ChevetException)) } }
     }
 
     /** [state] with the residents and counts of the last round under its filter. */

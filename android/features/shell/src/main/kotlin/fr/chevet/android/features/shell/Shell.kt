@@ -14,7 +14,6 @@ import androidx.compose.runtime.Composable
 import androidx.compose.runtime.LaunchedEffect
 import androidx.compose.runtime.collectAsState
 import androidx.compose.runtime.getValue
-import androidx.compose.runtime.remember
 import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.unit.dp
@@ -25,6 +24,7 @@ import fr.chevet.android.chevet.SessionService
 import fr.chevet.android.chevet.SyncService
 import fr.chevet.android.designsystem.ChevetTheme
 import fr.chevet.android.designsystem.MinTouchTarget
+import fr.chevet.android.features.enrolment.EnrolmentEvent
 import fr.chevet.android.features.enrolment.EnrolmentPresenter
 import fr.chevet.android.features.enrolment.EnrolmentStep
 import fr.chevet.android.features.enrolment.EnrolmentView
@@ -45,6 +45,7 @@ import kotlinx.coroutines.delay
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
+import kotlinx.coroutines.flow.first
 import kotlinx.coroutines.flow.update
 import kotlinx.coroutines.launch
 import java.time.ZoneId
@@ -57,26 +58,44 @@ data class ShellState(
     val unit: UnitInfo? = null,
     /** No unit on this tablet: it has not synced with the establishment yet. */
     val noUnit: Boolean = false,
+    /** "Who are you", while nobody is signed in (a new one each time the tablet is handed over). */
+    val signIn: SignInPresenter? = null,
+    /** The round of [unit] for [session], while someone is signed in. */
+    val round: RoundPresenter? = null,
 )
 
 /**
  * The tablet between people: signed in shows the round of its unit; the
  * quick switch and the idle lock lock the core's session and go back to
- * "who are you". The lock is the core's; this follows it.
+ * "who are you". The lock is the core's; this follows it. It owns the
+ * screens' presenters, so they live outside composition (and a benchmark
+ * or a test can watch them).
  */
 class ShellPresenter(
     private val sessions: SessionService,
     private val rounds: RoundService,
     private val enrolment: EnrolmentService,
+    sync: SyncService,
     private val clock: Clock,
     private val scope: CoroutineScope,
     /** Locked after this long without a touch (a shared tablet on a trolley). */
     val idleLockMs: Long = 2 * 60_000,
+    /** The app's camera scanner for the enrolment QR code, where the tablet has one. */
+    openScanner: ((onText: (String) -> Unit) -> Unit)? = null,
 ) {
     private val _state = MutableStateFlow(ShellState())
     val state: StateFlow<ShellState> = _state.asStateFlow()
     private var lastActivity = clock.nowMs()
     private var idleWatch: Job? = null
+    private var signInWatch: Job? = null
+
+    /** The sync bar, on every screen once enrolled. */
+    val syncBar = SyncStatusPresenter(sync, clock, scope)
+
+    val enrolmentScreen: EnrolmentPresenter = EnrolmentPresenter(
+        enrolment, sync, scope,
+        openScanner?.let { open -> { open { text -> enrolmentScreen.onEvent(EnrolmentEvent.QrScanned(text)) } } },
+    )
 
     fun start() {
         scope.launch {
@@ -84,7 +103,13 @@ class ShellPresenter(
             val enrolled = enrolment.enrolled().getOrDefault(true)
             val session = sessions.currentSession().getOrNull()
             val unit = rounds.units().getOrNull()?.firstOrNull()
-            _state.update { ShellState(enrolled = enrolled, session = session, unit = unit, noUnit = unit == null) }
+            _state.update {
+                ShellState(
+                    enrolled = enrolled, session = session, unit = unit, noUnit = unit == null,
+                    signIn = if (session == null && enrolled) signInFor() else null, round = roundFor(session, unit),
+                )
+            }
+            if (enrolled) syncBar.start()
             if (session != null) watchIdle()
         }
     }
@@ -92,9 +117,9 @@ class ShellPresenter(
     /** The tablet joined its establishment and pulled it: on to "who are you". */
     fun enrolled() = start()
 
-    fun signedIn(session: Session) {
+    private fun signedIn(session: Session) {
         lastActivity = clock.nowMs()
-        _state.update { it.copy(session = session) }
+        _state.update { it.copy(session = session, signIn = null, round = roundFor(session, it.unit)) }
         watchIdle()
     }
 
@@ -106,10 +131,28 @@ class ShellPresenter(
     /** "Changer d'utilisateur", or the idle lock. */
     fun lock() {
         idleWatch?.cancel()
-        scope.launch {
-            sessions.lock()
-            _state.update { it.copy(session = null) }
-        }
+        scope.launch { lockNow() }
+    }
+
+    private suspend fun lockNow() {
+        sessions.lock()
+        _state.update { it.copy(session = null, round = null, signIn = signInFor()) }
+    }
+
+    /** A fresh "who are you": nothing typed by the last person survives the hand-over. */
+    private fun signInFor(): SignInPresenter {
+        val presenter = SignInPresenter(sessions, clock, scope)
+        presenter.onEvent(SignInEvent.Load)
+        signInWatch?.cancel()
+        signInWatch = scope.launch { presenter.state.first { it.signedIn != null }.signedIn?.let(::signedIn) }
+        return presenter
+    }
+
+    /** The round read for whoever signed in: what it offers depends on their role. */
+    private fun roundFor(session: Session?, unit: UnitInfo?): RoundPresenter? {
+        if (session == null || unit == null) return null
+        return RoundPresenter(rounds, unit.unitId, clock, scope, onRecorded = { syncBar.onEvent(SyncStatusEvent.Refresh) })
+            .also { it.onEvent(RoundEvent.Refresh) }
     }
 
     private fun watchIdle() {
@@ -120,61 +163,38 @@ class ShellPresenter(
                 if (idle >= idleLockMs) break
                 delay(minOf(idleLockMs - idle, 1_000))
             }
-            sessions.lock()
-            _state.update { it.copy(session = null) }
+            lockNow()
         }
     }
 }
 
-/** The whole app: sign-in or the round, the header with who is signed in. */
+/** The whole app: enrolment, sign-in or the round; the header and the sync bar. */
 @Composable
-fun ChevetApp(
-    shell: ShellPresenter,
-    sessions: SessionService,
-    rounds: RoundService,
-    enrolment: EnrolmentService,
-    sync: SyncService,
-    clock: Clock,
-    scope: CoroutineScope,
-    /** The app's camera scanner for the enrolment QR code, where the tablet has one. */
-    openScanner: ((onText: (String) -> Unit) -> Unit)? = null,
-) {
+fun ChevetApp(shell: ShellPresenter) {
     val state by shell.state.collectAsState()
-    val syncBar = remember { SyncStatusPresenter(sync, clock, scope) }
-    val bar by syncBar.state.collectAsState()
+    val bar by shell.syncBar.state.collectAsState()
     ChevetTheme {
         val session = state.session
         val unit = state.unit
+        val round = state.round
+        val signIn = state.signIn
         val zone = ZoneId.of(unit?.timeZone ?: "Europe/Paris")
         when {
             state.enrolled == null -> Column(Modifier.fillMaxSize().padding(32.dp)) {
                 Text("Chargement…", style = MaterialTheme.typography.bodyLarge)
             }
             state.enrolled == false -> {
-                val enrol = remember {
-                    lateinit var p: EnrolmentPresenter
-                    p = EnrolmentPresenter(
-                        enrolment, sync, scope,
-                        openScanner?.let { open -> { open { text -> p.onEvent(fr.chevet.android.features.enrolment.EnrolmentEvent.QrScanned(text)) } } },
-                    )
-                    p
-                }
-                val e by enrol.state.collectAsState()
+                val e by shell.enrolmentScreen.state.collectAsState()
                 LaunchedEffect(e.step) { if (e.step == EnrolmentStep.Done) shell.enrolled() }
-                EnrolmentView(e, enrol::onEvent)
+                EnrolmentView(e, shell.enrolmentScreen::onEvent)
             }
-            session == null -> Column(Modifier.fillMaxSize()) {
-                LaunchedEffect(syncBar) { syncBar.start() }
-                SyncStatusBar(bar, zone, syncBar::onEvent)
-                val signIn = remember(state.session) { SignInPresenter(sessions, clock, scope) }
+            session == null && signIn != null -> Column(Modifier.fillMaxSize()) {
+                SyncStatusBar(bar, zone, shell.syncBar::onEvent)
                 val s by signIn.state.collectAsState()
-                LaunchedEffect(signIn) { signIn.onEvent(SignInEvent.Load) }
-                LaunchedEffect(s.signedIn) { s.signedIn?.let(shell::signedIn) }
                 SignInView(s, signIn::onEvent)
             }
-            unit == null -> Column(Modifier.fillMaxSize()) {
-                LaunchedEffect(syncBar) { syncBar.start() }
-                SyncStatusBar(bar, zone, syncBar::onEvent)
+            session == null || unit == null || round == null -> Column(Modifier.fillMaxSize()) {
+                SyncStatusBar(bar, zone, shell.syncBar::onEvent)
                 Text(
                     modifier = Modifier.padding(32.dp),
                     text = if (state.noUnit) "Cette tablette ne sert encore aucune unité : synchronisez-la avec l'établissement." else "Chargement…",
@@ -182,14 +202,9 @@ fun ChevetApp(
                 )
             }
             else -> Column(Modifier.fillMaxSize()) {
-                LaunchedEffect(syncBar) { syncBar.start() }
                 Header(session, unit, onSwitch = shell::lock)
-                SyncStatusBar(bar, zone, syncBar::onEvent)
-                val round = remember(unit.unitId, session.staffId) {
-                    RoundPresenter(rounds, unit.unitId, clock, scope, onRecorded = { syncBar.onEvent(SyncStatusEvent.Refresh) })
-                }
+                SyncStatusBar(bar, zone, shell.syncBar::onEvent)
                 val r by round.state.collectAsState()
-                LaunchedEffect(round) { round.onEvent(RoundEvent.Refresh) }
                 RoundView(r, zone, round::onEvent)
             }
         }

@@ -47,8 +47,8 @@ class ChevetAppTest {
             val rounds = RustRoundService(store, Dispatchers.IO)
             val enrolment = RustEnrolmentService(store, Dispatchers.IO)
             val sync = RustSyncService(store, Dispatchers.IO)
-            val shell = ShellPresenter(sessions, rounds, enrolment, clock, scope, idleLockMs = 120_000)
-            setContent { ChevetApp(shell, sessions, rounds, enrolment, sync, clock, scope) }
+            val shell = ShellPresenter(sessions, rounds, enrolment, sync, clock, scope, idleLockMs = 120_000)
+            setContent { ChevetApp(shell) }
             shell.start()
             val nurse = store.staffAccounts().first { it.staffId == demo.nurseId }
 
@@ -90,8 +90,8 @@ class ChevetAppTest {
                 val rounds = RustRoundService(store, Dispatchers.IO)
                 val enrolment = RustEnrolmentService(store, Dispatchers.IO)
                 val sync = RustSyncService(store, Dispatchers.IO)
-                val shell = ShellPresenter(sessions, rounds, enrolment, Clock.System, scope)
-                setContent { ChevetApp(shell, sessions, rounds, enrolment, sync, Clock.System, scope) }
+                val shell = ShellPresenter(sessions, rounds, enrolment, sync, Clock.System, scope)
+                setContent { ChevetApp(shell) }
                 shell.start()
                 waitUntil(timeoutMillis = 10_000) { onAllNodesWithText("Enrôler cette tablette").fetchSemanticsNodes().isNotEmpty() }
                 fun field(label: String) = onNode(hasSetTextAction() and hasText(label, substring = true))
