@@ -46,4 +46,6 @@ dependencies {
     implementation(libs.androidx.core)
     implementation(libs.androidx.work.runtime)
     implementation(libs.kotlinx.coroutines.android)
+    // The enrolment QR code, decoded from Camera2 frames (pure Java).
+    implementation(libs.zxing.core)
 }

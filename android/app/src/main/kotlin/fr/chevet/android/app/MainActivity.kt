@@ -1,8 +1,10 @@
 package fr.chevet.android.app
 
+import android.content.Intent
 import android.os.Bundle
 import androidx.activity.ComponentActivity
 import androidx.activity.compose.setContent
+import androidx.activity.result.contract.ActivityResultContracts
 import fr.chevet.android.features.shell.ChevetApp
 import fr.chevet.android.features.shell.ShellPresenter
 
@@ -10,12 +12,24 @@ import fr.chevet.android.features.shell.ShellPresenter
 class MainActivity : ComponentActivity() {
     private lateinit var shell: ShellPresenter
 
+    /** Who waits for the QR code's text (the enrolment screen). */
+    private var pendingScan: ((String) -> Unit)? = null
+    private val scanQr = registerForActivityResult(ActivityResultContracts.StartActivityForResult()) { result ->
+        val text = result.data?.getStringExtra(QrScanActivity.EXTRA_TEXT)
+        if (result.resultCode == RESULT_OK && text != null) pendingScan?.invoke(text)
+        pendingScan = null
+    }
+
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
         val app = application as ChevetApplication
-        // No camera scanner yet on Android (CameraX and ML Kit are not served to this
-        // build): the enrolment screen offers typing only.
-        shell = ShellPresenter(app.sessions, app.rounds, app.enrolment, app.sync, app.clock, app.scope)
+        shell = ShellPresenter(
+            app.sessions, app.rounds, app.enrolment, app.sync, app.clock, app.scope,
+            openScanner = { onText ->
+                pendingScan = onText
+                scanQr.launch(Intent(this, QrScanActivity::class.java))
+            },
+        )
         shell.start()
         setContent { ChevetApp(shell) }
     }

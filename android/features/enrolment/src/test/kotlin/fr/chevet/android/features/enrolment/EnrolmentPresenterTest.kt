@@ -3,6 +3,7 @@ package fr.chevet.android.features.enrolment
 import com.google.zxing.BarcodeFormat
 import com.google.zxing.BinaryBitmap
 import com.google.zxing.EncodeHintType
+import com.google.zxing.PlanarYUVLuminanceSource
 import com.google.zxing.RGBLuminanceSource
 import com.google.zxing.common.HybridBinarizer
 import com.google.zxing.qrcode.QRCodeReader
@@ -78,6 +79,8 @@ class EnrolmentPresenterTest {
             // The console draws the link as a QR code; the tablet's camera reads it back.
             val scanned = readQr(drawQr(link))
             assertEquals(link, scanned)
+            // As the Android scanner reads it: a camera's luminance plane, rows padded to their stride.
+            assertEquals(link, readQrFromLumaPlane(drawQr(link), rowStride = 600 + 64))
             tablet("a").use { store ->
                 var scannerOpened = 0
                 val p = presenter(store) { scannerOpened++ }
@@ -151,3 +154,11 @@ fun drawQr(text: String, size: Int = 600): IntArray {
 /** Reads a QR code from pixels, as the tablet's camera scanner would. */
 fun readQr(pixels: IntArray, size: Int = 600): String =
     QRCodeReader().decode(BinaryBitmap(HybridBinarizer(RGBLuminanceSource(size, size, pixels)))).text
+
+/** The decode QrScanActivity makes of a Camera2 frame's Y plane, whose rows may be longer than the image. */
+fun readQrFromLumaPlane(pixels: IntArray, rowStride: Int, size: Int = 600): String {
+    val plane = ByteArray(rowStride * size)
+    for (y in 0 until size) for (x in 0 until size) plane[y * rowStride + x] = (pixels[y * size + x] and 0xFF).toByte()
+    val source = PlanarYUVLuminanceSource(plane, rowStride, size, 0, 0, size, size, false)
+    return QRCodeReader().decode(BinaryBitmap(HybridBinarizer(source))).text
+}
