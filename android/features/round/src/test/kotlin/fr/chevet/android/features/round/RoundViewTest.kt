@@ -35,9 +35,11 @@ class RoundViewTest {
     val dir = TemporaryFolder()
 
     @Test
-    fun `a nurse finds a late act, validates it, marks another not done and sees the rows change`() = runComposeUiTest {
+    fun `a care aide finds a late act, validates it, marks another not done and sees the rows change`() = runComposeUiTest {
         val (store, demo) = demoStore(dir.root, residents = 2)
         val lateLabel = planLateAct(store, demo.residentIds.last(), "Aide au lever")
+        // The nurse planned it; the care aide takes the tablet for the round.
+        store.signIn(demo.careAideId, demo.pin)
         val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
         try {
             val presenter = RoundPresenter(RustRoundService(store, Dispatchers.IO), demo.unitIds.first(), Clock.System, scope, hoursBefore = 24)
@@ -68,7 +70,9 @@ class RoundViewTest {
             assertEquals("fait", row.statusLabel)
 
             // Another act, not done: two taps, the reason then.
-            val (r2, i2) = presenter.state.value.residents.firstNotNullOf { r -> r.items.firstOrNull { it.status.isOpen }?.let { r to it } }
+            val (r2, i2) = presenter.state.value.residents.firstNotNullOf { r ->
+                r.items.firstOrNull { it.status.isOpen && it.mayRecord }?.let { r to it }
+            }
             val t2 = timeOfDay(i2.dueAtMs, RoundFixture.zone)
             onNode(hasContentDescription("${i2.label} de ${r2.displayName} à $t2 non fait")).performScrollTo().performClick()
             waitUntil(timeoutMillis = 10_000) { presenter.state.value.askingWhyNotDone != null }
