@@ -12,6 +12,7 @@ mod care_plan;
 mod demo;
 mod error;
 mod logging;
+mod medicine;
 mod records;
 mod residents;
 mod route;
@@ -24,6 +25,7 @@ mod vault;
 
 pub use error::{ChevetError, HubCertificateProblem};
 pub use logging::{LogLevel, LogSink, set_log_sink};
+pub use medicine::{MedicineBoxInfo, read_medicine_box};
 pub use residents::normalise_ins;
 pub use store::ChevetStore;
 pub use sync::{EnrolmentLinkInfo, SyncCancel, SyncObserver, SyncResult, SyncStatusInfo, parse_enrolment_link};

@@ -37,6 +37,9 @@ const GIVEN_NAMES_M: [&str; 12] =
 
 /// PIN of every demo professional.
 pub const DEMO_PIN: &str = "2580";
+/// The CIP13 on the demo's paracetamol prescriptions (a box of Doliprane
+/// 1000 mg): what the bedside scan is checked against.
+pub const DEMO_PARACETAMOL_CIP13: &str = "3400935955838";
 
 /// Small deterministic generator (SplitMix64): demo data is the same every run.
 pub struct DemoRng(u64);
@@ -251,7 +254,7 @@ pub fn care_plan_for(r: &Resident, start: Date, rng: &mut DemoRng) -> Vec<Planne
         dose: "1 g".into(),
         route: "orale".into(),
         intake_assistance_allowed: rng.below(2) == 0,
-        expected_barcode: None,
+        expected_barcode: Some(DEMO_PARACETAMOL_CIP13.into()),
     });
     acts.push(med);
     acts

@@ -330,9 +330,22 @@ fn only_a_nurse_administers_unless_aide_a_la_prise_is_allowed() {
     ));
     assert_eq!(footprint(&f), before);
     f.store.record(admin(&assisted, Some("3400935955838"))).unwrap();
-    // The wrong box scanned is refused.
+    // The box's Data Matrix (product, expiry, lot, serial) as the scanner gives it.
+    f.store.record(admin(&assisted, Some("]d2010340093595583817271130"))).unwrap();
+    f.store.record(admin(&assisted, Some("010340093595583817271130\u{1d}10AB12C\u{1d}218XK2P9QW1"))).unwrap();
+    // The wrong box, an expired one, or an unreadable code are refused and write nothing.
     let before = footprint(&f);
-    assert!(matches!(f.store.record(admin(&assisted, Some("3400930000000"))), Err(CoreError::InvalidInput { .. })));
+    for (scan, why) in [
+        ("3400930000007", "the scanned box is not the prescribed product"),
+        ("010340093000000717271130", "the scanned box is not the prescribed product"),
+        ("01034009359558381726103110AB12C", "the scanned box is past its expiry date"),
+        ("0103400935955837", "the product code's check digit is wrong"),
+    ] {
+        match f.store.record(admin(&assisted, Some(scan))) {
+            Err(CoreError::InvalidInput { reason, .. }) => assert_eq!(reason, why, "{scan}"),
+            other => panic!("{scan}: expected a refusal, got {other:?}"),
+        }
+    }
     assert_eq!(footprint(&f), before);
     f.store.sign_in(d.nurse.id, DEMO_PIN).unwrap();
     f.store.record(admin(&nurse_only, None)).unwrap();

@@ -308,6 +308,26 @@ async fn hostile_tablet_is_refused(postgres: bool) {
     ));
     let fine = given(&assisted, meta(aide, me));
     assert_eq!(evil.push_fact(&fine).await, OpOutcome::Applied { version: None });
+    // A box past its expiry date, or another product than prescribed, is
+    // refused by the hub too, whatever the tablet let through.
+    let mut boxed = medication(resident.id, true);
+    if let Some(line) = &mut boxed.medication {
+        line.expected_barcode = Some("3400935955838".into());
+    }
+    assert!(matches!(
+        evil.push_document(Entity::PlannedAct, boxed.id, 0, &boxed, Some(nurse)).await,
+        OpOutcome::Applied { .. }
+    ));
+    for (scan, why) in [
+        ("01034009359558381701010110AB12C", "past its expiry date"),
+        ("010340093000000717991231", "not the prescribed product"),
+    ] {
+        let mut f = given(&boxed, meta(aide, me));
+        if let Fact::Administration(a) = &mut f {
+            a.scanned_barcode = Some(scan.into());
+        }
+        check(&mut evil, f, RejectCode::Invalid, why).await;
+    }
 
     // Documents: a care plan only from those who may change it, valid, with
     // its author named.
@@ -359,14 +379,14 @@ async fn hostile_tablet_is_refused(postgres: bool) {
     for id in refused_facts.iter().chain([&zero_days.id, &by_aide.id, &anonymous.id, &admitted.id]) {
         assert!(!after.contains_key(id), "a refused record {id} was kept");
     }
-    for id in [nursing.id, assisted.id, fine.id()] {
+    for id in [nursing.id, assisted.id, boxed.id, fine.id()] {
         assert!(after.contains_key(&id), "an accepted record {id} is missing");
     }
     assert_eq!(after[&resident.id], before[&resident.id], "the resident is unchanged");
     let q = &after[&qualified.id].payload;
     assert_eq!(q["identity"]["traits"], before[&qualified.id].payload["identity"]["traits"]);
     assert_eq!(q["identity"]["used_name"], "Martin");
-    assert_eq!(after.len(), before.len() + 3);
+    assert_eq!(after.len(), before.len() + 4);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

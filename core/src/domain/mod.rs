@@ -2,6 +2,7 @@
 
 pub mod care_plan;
 pub mod establishment;
+pub mod gs1;
 pub mod ins;
 pub mod records;
 pub mod resident;

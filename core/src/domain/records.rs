@@ -72,7 +72,9 @@ pub struct MedicationAdministration {
     pub planned_act_id: Uuid,
     pub occurrence: Option<Timestamp>,
     pub outcome: AdministrationOutcome,
-    /// The box's barcode when it was scanned.
+    /// What the box's code said when it was scanned, as the scanner gave it:
+    /// a GTIN or CIP13, or the GS1 Data Matrix element string with the lot,
+    /// expiry and serial (see [`super::gs1`]).
     pub scanned_barcode: Option<String>,
     pub comment: Option<String>,
     pub meta: RecordMeta,
@@ -358,7 +360,9 @@ impl Fact {
             }
             Fact::Administration(a) => {
                 if let Some(b) = &a.scanned_barcode
-                    && (b.is_empty() || b.len() > 64 || !b.chars().all(|c| c.is_ascii_graphic()))
+                    && (b.is_empty()
+                        || b.len() > 200
+                        || !b.chars().all(|c| c.is_ascii_graphic() || c == super::gs1::GS))
                 {
                     return Err(CoreError::invalid("administration.barcode", "not a barcode"));
                 }

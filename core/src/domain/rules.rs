@@ -122,14 +122,12 @@ fn fact_permission(lookup: &mut dyn RecordLookup, author: &Staff, fact: &Fact) -
             if act.kind != ActKind::Medication {
                 return Err(CoreError::invalid("planned_act_id", "not a medication"));
             }
-            if let (Some(expected), Some(scanned)) =
-                (act.medication.as_ref().and_then(|m| m.expected_barcode.as_ref()), &a.scanned_barcode)
-                && expected != scanned
-            {
-                return Err(CoreError::invalid(
-                    "administration.barcode",
-                    "the scanned box is not the prescribed product",
-                ));
+            if let Some(scanned) = &a.scanned_barcode {
+                check_scanned_box(
+                    act.medication.as_ref().and_then(|m| m.expected_barcode.as_deref()),
+                    scanned,
+                    a.meta.clinical_time,
+                )?;
             }
             act.required_permission()
         }
@@ -156,6 +154,20 @@ fn fact_permission(lookup: &mut dyn RecordLookup, author: &Staff, fact: &Fact) -
             if original.meta().author == author.id { recorded_with(&original) } else { Permission::CorrectOthersRecord }
         }
     })
+}
+
+/// A scanned box must be the prescribed product and in date on the day it
+/// was given. A bare GTIN or CIP13 (a 1D code) carries no expiry; a Data
+/// Matrix element string is read whole. The day is the UTC date of the
+/// clinical time: within a few hours of midnight, a box is let through on
+/// its last day rather than refused on the day before it.
+fn check_scanned_box(expected: Option<&str>, scanned: &str, at: jiff::Timestamp) -> Result<()> {
+    let day = at.to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
+    let scanned_box = match super::gs1::as_gtin14(scanned) {
+        Some(gtin) => super::gs1::MedicineBox { gtin, lot: None, expiry: None, serial: None },
+        None => super::gs1::MedicineBox::parse(scanned, day)?,
+    };
+    scanned_box.check(expected, day)
 }
 
 /// Correcting one's own record needs the permission that recorded it.

@@ -357,6 +357,28 @@ fn procedure(a: &ActRecord, planned: Option<&PlannedAct>, voided: bool) -> Value
     v
 }
 
+/// A scanned box in words: its CIP13 (or GTIN), lot and expiry, not the raw
+/// element string with its group separators.
+fn scanned_box_words(code: &str, at: jiff::Timestamp) -> String {
+    use crate::domain::gs1::{MedicineBox, as_gtin14};
+    let day = at.to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
+    let parsed = as_gtin14(code)
+        .map(|gtin| MedicineBox { gtin, lot: None, expiry: None, serial: None })
+        .or_else(|| MedicineBox::parse(code, day).ok());
+    let Some(b) = parsed else { return code.replace(crate::domain::gs1::GS, " ") };
+    let mut words = match b.cip13() {
+        Some(cip) => format!("CIP {cip}"),
+        None => format!("GTIN {}", b.gtin),
+    };
+    if let Some(lot) = &b.lot {
+        words.push_str(&format!(", lot {lot}"));
+    }
+    if let Some(expiry) = b.expiry {
+        words.push_str(&format!(", péremption {expiry}"));
+    }
+    words
+}
+
 fn administration(a: &MedicationAdministration, planned: Option<&PlannedAct>, voided: bool) -> Value {
     let (state, reason) = match &a.outcome {
         AdministrationOutcome::Given => ("completed", None),
@@ -367,7 +389,7 @@ fn administration(a: &MedicationAdministration, planned: Option<&PlannedAct>, vo
     let line = planned.and_then(|p| p.medication.as_ref());
     let drug = line.map_or("Médicament", |m| m.drug.as_str());
     let medication = match &a.scanned_barcode {
-        Some(code) => text(&format!("{drug} (boîte scannée {code})")),
+        Some(code) => text(&format!("{drug} (boîte scannée : {})", scanned_box_words(code, a.meta.clinical_time))),
         None => text(drug),
     };
     let mut v = json!({
@@ -596,4 +618,21 @@ fn visit(v: &VisitStamp, voided: bool) -> Value {
         "performer": [reference(v.meta.author)],
         "valueString": format!("Horodatage {method}"),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::scanned_box_words;
+
+    #[test]
+    fn a_scanned_box_is_said_in_words_without_its_separators() {
+        let at = jiff::Timestamp::from_second(1_796_000_000).unwrap(); // 2026-11
+        assert_eq!(
+            scanned_box_words("010340093595583817271130\u{1d}10AB12C\u{1d}21SN1", at),
+            "CIP 3400935955838, lot AB12C, péremption 2027-11-30"
+        );
+        assert_eq!(scanned_box_words("3400935955838", at), "CIP 3400935955838");
+        assert_eq!(scanned_box_words("04006381333931", at), "GTIN 04006381333931");
+        assert_eq!(scanned_box_words("ABC\u{1d}DEF", at), "ABC DEF");
+    }
 }
