@@ -33,3 +33,43 @@ impl ChevetStore {
         })
     }
 }
+
+#[uniffi::export]
+impl ChevetStore {
+    /// Prescribes the demo's paracetamol to a resident once a day at `time`
+    /// ("HH:MM") from `day` ("YYYY-MM-DD"), its box the demo CIP13: what the
+    /// prescriber's software would send, for tests that need a dose due at a
+    /// known time. Needs a signed-in nurse, like any care-plan change.
+    pub fn plan_demo_medication(
+        &self,
+        resident_id: String,
+        time: String,
+        day: String,
+        intake_assistance_allowed: bool,
+    ) -> Result<String> {
+        use chevet_core::domain::{ActKind, MedicationLine, PlannedAct, Recurrence, Schedule};
+        let invalid = |field: &str| ChevetError::InvalidInput { field: field.into(), reason: "unreadable".into() };
+        let act = PlannedAct {
+            id: uuid::Uuid::now_v7(),
+            resident_id: crate::error::parse_id("resident_id", &resident_id)?,
+            kind: ActKind::Medication,
+            label: "Paracétamol 1 g".into(),
+            schedule: Schedule {
+                times: vec![time.parse().map_err(|_| invalid("time"))?],
+                recurrence: Recurrence::Daily,
+                start: day.parse().map_err(|_| invalid("day"))?,
+                end: None,
+            },
+            medication: Some(MedicationLine {
+                drug: "Paracétamol".into(),
+                dose: "1 g".into(),
+                route: "orale".into(),
+                intake_assistance_allowed,
+                expected_barcode: Some(chevet_core::demo::DEMO_PARACETAMOL_CIP13.into()),
+            }),
+            active: true,
+        };
+        self.core()?.create_planned_act(&act)?;
+        Ok(act.id.to_string())
+    }
+}

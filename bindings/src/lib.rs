@@ -25,7 +25,7 @@ mod vault;
 
 pub use error::{ChevetError, HubCertificateProblem};
 pub use logging::{LogLevel, LogSink, set_log_sink};
-pub use medicine::{MedicineBoxInfo, read_medicine_box};
+pub use medicine::{MedicationDueInfo, MedicineBoxInfo, read_medicine_box};
 pub use residents::normalise_ins;
 pub use store::ChevetStore;
 pub use sync::{EnrolmentLinkInfo, SyncCancel, SyncObserver, SyncResult, SyncStatusInfo, parse_enrolment_link};

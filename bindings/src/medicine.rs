@@ -4,7 +4,8 @@
 
 use chevet_core::domain::gs1::{MedicineBox, as_gtin14};
 
-use crate::error::ChevetError;
+use crate::error::{ChevetError, parse_id};
+use crate::store::{ChevetStore, ts};
 
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct MedicineBoxInfo {
@@ -28,11 +29,95 @@ pub fn read_medicine_box(scan: String, today: String) -> Result<MedicineBoxInfo,
         Some(gtin) => MedicineBox { gtin, lot: None, expiry: None, serial: None },
         None => MedicineBox::parse(&scan, today)?,
     };
-    Ok(MedicineBoxInfo {
-        cip13: b.cip13().map(str::to_owned),
-        expiry_day: b.expiry.map(|d| d.to_string()),
-        gtin: b.gtin,
-        lot: b.lot,
-        serial: b.serial,
-    })
+    Ok((&b).into())
+}
+
+/// A resident's medication due on the round, with its prescription line.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct MedicationDueInfo {
+    pub planned_act_id: String,
+    pub label: String,
+    pub drug: String,
+    pub dose: String,
+    pub route: String,
+    pub due_at_ms: i64,
+    pub status: chevet_core::store::RoundStatus,
+    /// The status as the screen says it, in French.
+    pub status_label: String,
+    /// The signed-in professional may give it (a care aide only with aide à la prise).
+    pub may_record: bool,
+    /// The prescriber allowed aide à la prise by a care aide.
+    pub intake_assistance_allowed: bool,
+    /// The product the box must be, when the prescription names one.
+    pub expected_product: Option<String>,
+}
+
+impl From<&MedicineBox> for MedicineBoxInfo {
+    fn from(b: &MedicineBox) -> Self {
+        MedicineBoxInfo {
+            gtin: b.gtin.clone(),
+            cip13: b.cip13().map(str::to_owned),
+            lot: b.lot.clone(),
+            expiry_day: b.expiry.map(|d| d.to_string()),
+            serial: b.serial.clone(),
+        }
+    }
+}
+
+#[uniffi::export]
+impl ChevetStore {
+    /// The medication of one resident on the unit's round between two times,
+    /// by time, with each line's prescription and status.
+    pub fn medication_due(
+        &self,
+        unit_id: String,
+        resident_id: String,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<MedicationDueInfo>, ChevetError> {
+        let card = self.core()?.round_view_resident(
+            parse_id("unit_id", &unit_id)?,
+            parse_id("resident_id", &resident_id)?,
+            ts(from_ms)?,
+            ts(to_ms)?,
+        )?;
+        Ok(card
+            .into_iter()
+            .flat_map(|c| c.items)
+            .filter_map(|i| {
+                let line = i.medication?;
+                Some(MedicationDueInfo {
+                    planned_act_id: i.planned_act_id.to_string(),
+                    label: i.label,
+                    drug: line.drug,
+                    dose: line.dose,
+                    route: line.route,
+                    due_at_ms: i.due_at.as_millisecond(),
+                    status_label: i.status.label_fr().to_owned(),
+                    status: i.status,
+                    may_record: i.may_record,
+                    intake_assistance_allowed: line.intake_assistance_allowed,
+                    expected_product: line.expected_barcode,
+                })
+            })
+            .collect())
+    }
+
+    /// Checks a scanned box against the medication act before the dose is
+    /// given, as recording it will: the prescribed product, in date.
+    pub fn check_medicine_box(
+        &self,
+        resident_id: String,
+        planned_act_id: String,
+        scan: String,
+        at_ms: i64,
+    ) -> Result<MedicineBoxInfo, ChevetError> {
+        let b = self.core()?.check_scanned_box(
+            parse_id("resident_id", &resident_id)?,
+            parse_id("planned_act_id", &planned_act_id)?,
+            &scan,
+            ts(at_ms)?,
+        )?;
+        Ok((&b).into())
+    }
 }

@@ -39,6 +39,8 @@ pub struct RoundItemInfo {
     pub done: bool,
     /// The signed-in professional may record it (the screen offers only that).
     pub may_record: bool,
+    /// A medication: given from the medication screen, its box scanned.
+    pub medication: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
@@ -262,6 +264,7 @@ fn round_resident(r: chevet_core::store::RoundResident) -> RoundResidentInfo {
                 status_label: i.status.label_fr().to_owned(),
                 done: i.record_id.is_some(),
                 may_record: i.may_record,
+                medication: i.medication.is_some(),
             })
             .collect(),
         alerts: r.alerts.into_iter().map(alert).collect(),

@@ -22,6 +22,7 @@ dependencies {
     implementation(project(":libraries:chevet"))
     implementation(project(":libraries:designsystem"))
     implementation(project(":features:round"))
+    implementation(project(":features:medication"))
     implementation(project(":features:signin"))
     implementation(project(":features:syncstatus"))
     implementation(project(":features:enrolment"))

@@ -161,13 +161,18 @@ fn fact_permission(lookup: &mut dyn RecordLookup, author: &Staff, fact: &Fact) -
 /// Matrix element string is read whole. The day is the UTC date of the
 /// clinical time: within a few hours of midnight, a box is let through on
 /// its last day rather than refused on the day before it.
-fn check_scanned_box(expected: Option<&str>, scanned: &str, at: jiff::Timestamp) -> Result<()> {
+pub fn check_scanned_box(
+    expected: Option<&str>,
+    scanned: &str,
+    at: jiff::Timestamp,
+) -> Result<super::gs1::MedicineBox> {
     let day = at.to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
     let scanned_box = match super::gs1::as_gtin14(scanned) {
         Some(gtin) => super::gs1::MedicineBox { gtin, lot: None, expiry: None, serial: None },
         None => super::gs1::MedicineBox::parse(scanned, day)?,
     };
-    scanned_box.check(expected, day)
+    scanned_box.check(expected, day)?;
+    Ok(scanned_box)
 }
 
 /// Correcting one's own record needs the permission that recorded it.

@@ -314,6 +314,25 @@ impl Store {
     }
 
     /// A resident's care plan with each act's version.
+    /// Checks a scanned box against a resident's medication act before the
+    /// dose is given, as recording it will (the prescribed product, in date
+    /// on `at`); returns what the box says, for the screen to show.
+    pub fn check_scanned_box(
+        &self,
+        resident_id: Uuid,
+        planned_act_id: Uuid,
+        scanned: &str,
+        at: jiff::Timestamp,
+    ) -> Result<crate::domain::gs1::MedicineBox> {
+        let (act, _) = self
+            .care_plan(resident_id)?
+            .into_iter()
+            .find(|(a, _)| a.id == planned_act_id)
+            .ok_or(CoreError::NotFound { kind: "planned_act", id: planned_act_id })?;
+        let line = act.medication.as_ref().ok_or(CoreError::invalid("planned_act_id", "not a medication"))?;
+        crate::domain::rules::check_scanned_box(line.expected_barcode.as_deref(), scanned, at)
+    }
+
     pub fn care_plan(&self, resident_id: Uuid) -> Result<Vec<(PlannedAct, u32)>> {
         self.list_documents(
             "planned_acts",

@@ -64,6 +64,8 @@ pub struct RoundItem {
     /// not give a medication without aide à la prise): what the screen
     /// offers, while the write itself is checked again.
     pub may_record: bool,
+    /// The prescription line of a medication act.
+    pub medication: Option<crate::domain::MedicationLine>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -273,6 +275,7 @@ impl Store {
                             status,
                             record_id,
                             may_record,
+                            medication: act.medication.clone(),
                         });
                     }
                 }

@@ -5,6 +5,7 @@ import android.content.pm.ApplicationInfo
 import fr.chevet.android.chevet.Clock
 import fr.chevet.android.chevet.RustCareRecordService
 import fr.chevet.android.chevet.RustEnrolmentService
+import fr.chevet.android.chevet.RustMedicationService
 import fr.chevet.android.chevet.RustRoundService
 import fr.chevet.android.chevet.RustSessionService
 import fr.chevet.android.chevet.RustSyncService
@@ -29,6 +30,8 @@ class ChevetApplication : Application() {
         private set
     lateinit var enrolment: RustEnrolmentService
         private set
+    lateinit var medication: RustMedicationService
+        private set
     val clock: Clock = Clock.System
     val scope = CoroutineScope(SupervisorJob() + Dispatchers.Main.immediate)
 
@@ -42,6 +45,7 @@ class ChevetApplication : Application() {
         care = RustCareRecordService(store, Dispatchers.IO)
         sync = RustSyncService(store, Dispatchers.IO)
         enrolment = RustEnrolmentService(store, Dispatchers.IO)
+        medication = RustMedicationService(store, Dispatchers.IO)
         SyncWorker.schedule(this)
     }
 }

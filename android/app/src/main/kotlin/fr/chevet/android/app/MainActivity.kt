@@ -12,10 +12,10 @@ import fr.chevet.android.features.shell.ShellPresenter
 class MainActivity : ComponentActivity() {
     private lateinit var shell: ShellPresenter
 
-    /** Who waits for the QR code's text (the enrolment screen). */
+    /** Who waits for the scanned code's text (the enrolment screen, the medication screen). */
     private var pendingScan: ((String) -> Unit)? = null
     private val scanQr = registerForActivityResult(ActivityResultContracts.StartActivityForResult()) { result ->
-        val text = result.data?.getStringExtra(QrScanActivity.EXTRA_TEXT)
+        val text = result.data?.getStringExtra(CodeScanActivity.EXTRA_TEXT)
         if (result.resultCode == RESULT_OK && text != null) pendingScan?.invoke(text)
         pendingScan = null
     }
@@ -24,10 +24,10 @@ class MainActivity : ComponentActivity() {
         super.onCreate(savedInstanceState)
         val app = application as ChevetApplication
         shell = ShellPresenter(
-            app.sessions, app.rounds, app.enrolment, app.sync, app.clock, app.scope,
+            app.sessions, app.rounds, app.enrolment, app.sync, app.medication, app.clock, app.scope,
             openScanner = { onText ->
                 pendingScan = onText
-                scanQr.launch(Intent(this, QrScanActivity::class.java))
+                scanQr.launch(Intent(this, CodeScanActivity::class.java))
             },
         )
         shell.start()

@@ -1,6 +1,9 @@
 package fr.chevet.android.chevet
 
 import fr.chevet.core.ActResult
+import fr.chevet.core.AdministrationResult
+import fr.chevet.core.MedicationDueInfo
+import fr.chevet.core.MedicineBoxInfo
 import fr.chevet.core.ChevetException
 import fr.chevet.core.ChevetStore
 import fr.chevet.core.EnrolmentLinkInfo
@@ -95,6 +98,23 @@ class RustCareRecordService(private val store: ChevetStore, private val io: Coro
 
     override suspend fun thumbnail(photoId: String): Result<ByteArray> =
         onIo(io) { store.photoImage(photoId, Rendition.THUMBNAIL) }
+}
+
+class RustMedicationService(private val store: ChevetStore, private val io: CoroutineDispatcher) : MedicationService {
+    override suspend fun due(unitId: String, residentId: String, fromMs: Long, toMs: Long): Result<List<MedicationDueInfo>> =
+        onIo(io) { store.medicationDue(unitId, residentId, fromMs, toMs) }
+
+    override suspend fun checkBox(residentId: String, plannedActId: String, scan: String, atMs: Long): Result<MedicineBoxInfo> =
+        onIo(io) { store.checkMedicineBox(residentId, plannedActId, scan, atMs) }
+
+    override suspend fun record(
+        residentId: String,
+        plannedActId: String,
+        occurrenceMs: Long,
+        result: AdministrationResult,
+        scan: String?,
+        atMs: Long,
+    ): Result<String> = onIo(io) { store.recordAdministration(residentId, plannedActId, occurrenceMs, result, scan, atMs) }
 }
 
 class RustSyncService(private val store: ChevetStore, private val io: CoroutineDispatcher) : SyncService {

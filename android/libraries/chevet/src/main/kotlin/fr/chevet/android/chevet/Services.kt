@@ -1,6 +1,9 @@
 package fr.chevet.android.chevet
 
 import fr.chevet.core.ActResult
+import fr.chevet.core.AdministrationResult
+import fr.chevet.core.MedicationDueInfo
+import fr.chevet.core.MedicineBoxInfo
 import fr.chevet.core.ChevetException
 import fr.chevet.core.EnrolmentLinkInfo
 import fr.chevet.core.ResidentFileInfo
@@ -67,6 +70,23 @@ interface CareRecordService {
     suspend fun residentFile(residentId: String): Result<ResidentFileInfo>
     suspend fun woundFollowUp(woundId: String): Result<WoundFollowUpInfo>
     suspend fun thumbnail(photoId: String): Result<ByteArray>
+}
+
+/** A resident's medication at the bedside: the due lines, the box scanned, the dose recorded. */
+interface MedicationService {
+    suspend fun due(unitId: String, residentId: String, fromMs: Long, toMs: Long): Result<List<MedicationDueInfo>>
+
+    /** Checks a scanned box as recording will (the prescribed product, in date); what it says. */
+    suspend fun checkBox(residentId: String, plannedActId: String, scan: String, atMs: Long): Result<MedicineBoxInfo>
+
+    suspend fun record(
+        residentId: String,
+        plannedActId: String,
+        occurrenceMs: Long,
+        result: AdministrationResult,
+        scan: String?,
+        atMs: Long,
+    ): Result<String>
 }
 
 /** Where a sync stands, as the UI observes it. */

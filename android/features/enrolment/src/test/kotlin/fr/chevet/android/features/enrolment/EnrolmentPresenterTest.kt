@@ -155,7 +155,7 @@ fun drawQr(text: String, size: Int = 600): IntArray {
 fun readQr(pixels: IntArray, size: Int = 600): String =
     QRCodeReader().decode(BinaryBitmap(HybridBinarizer(RGBLuminanceSource(size, size, pixels)))).text
 
-/** The decode QrScanActivity makes of a Camera2 frame's Y plane, whose rows may be longer than the image. */
+/** The decode CodeScanActivity makes of a Camera2 frame's Y plane, whose rows may be longer than the image. */
 fun readQrFromLumaPlane(pixels: IntArray, rowStride: Int, size: Int = 600): String {
     val plane = ByteArray(rowStride * size)
     for (y in 0 until size) for (x in 0 until size) plane[y * rowStride + x] = (pixels[y * size + x] and 0xFF).toByte()

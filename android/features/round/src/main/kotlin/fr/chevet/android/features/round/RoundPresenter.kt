@@ -5,6 +5,7 @@ import fr.chevet.android.chevet.RoundService
 import fr.chevet.core.ActResult
 import fr.chevet.core.ChevetException
 import fr.chevet.core.RoundInfo
+import fr.chevet.core.RoundResidentInfo
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.StateFlow
@@ -26,6 +27,8 @@ class RoundPresenter(
     private val hoursAfter: Int = 2,
     /** Called after each record is kept (the sync bar counts it). */
     private val onRecorded: () -> Unit = {},
+    /** Opens a resident's medication screen (the shell navigates). */
+    private val onOpenMedication: (RoundResidentInfo) -> Unit = {},
 ) {
     private val _state = MutableStateFlow(RoundState())
     val state: StateFlow<RoundState> = _state.asStateFlow()
@@ -45,6 +48,7 @@ class RoundPresenter(
             }
             RoundEvent.DismissWhyNotDone -> _state.update { it.copy(askingWhyNotDone = null) }
             RoundEvent.DismissError -> _state.update { it.copy(error = null) }
+            is RoundEvent.OpenMedication -> round?.residents?.firstOrNull { it.residentId == event.residentId }?.let(onOpenMedication)
         }
     }
 

@@ -61,6 +61,9 @@ sealed interface RoundEvent {
     data class NotDone(val act: ActRef, val reason: ActResult) : RoundEvent
     data object DismissWhyNotDone : RoundEvent
     data object DismissError : RoundEvent
+
+    /** A medication on the round: given from the resident's medication screen, its box scanned. */
+    data class OpenMedication(val residentId: String) : RoundEvent
 }
 
 /** Statuses that still ask for something. */

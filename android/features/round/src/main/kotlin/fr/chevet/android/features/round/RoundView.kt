@@ -193,6 +193,15 @@ private fun ActRow(item: RoundItemInfo, act: ActRef, saving: ActRef?, zone: Zone
                 style = MaterialTheme.typography.bodyMedium,
                 modifier = Modifier.padding(start = 12.dp).width(ActButtonsWidth - 12.dp),
             )
+        } else if (item.medication) {
+            // Given from the medication screen, where the box is scanned and checked.
+            Spacer(Modifier.width(12.dp))
+            Button(
+                onClick = { onEvent(RoundEvent.OpenMedication(act.residentId)) },
+                enabled = saving == null,
+                modifier = Modifier.heightIn(min = MinTouchTarget).width(ActButtonsWidth - 12.dp)
+                    .semantics { contentDescription = "Donner ${item.label} à ${act.residentName} (${time})" },
+            ) { Text("Donner…", style = MaterialTheme.typography.labelLarge) }
         } else {
             val busy = saving != null
             Spacer(Modifier.width(12.dp))

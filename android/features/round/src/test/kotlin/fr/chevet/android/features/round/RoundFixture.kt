@@ -15,8 +15,8 @@ object RoundFixture {
     private fun at(hour: Int, minute: Int = 0): Long =
         LocalDateTime.of(2026, 12, 3, hour, minute).atZone(zone).toInstant().toEpochMilli()
 
-    private fun item(id: Int, label: String, hour: Int, status: RoundStatus, word: String, mayRecord: Boolean = true) =
-        RoundItemInfo("00000000-0000-7000-8000-%012d".format(id), label, at(hour), status, word, !status.isOpen, mayRecord)
+    private fun item(id: Int, label: String, hour: Int, status: RoundStatus, word: String, mayRecord: Boolean = true, medication: Boolean = false) =
+        RoundItemInfo("00000000-0000-7000-8000-%012d".format(id), label, at(hour), status, word, !status.isOpen, mayRecord, medication)
 
     private fun resident(id: Int, room: String, name: String, items: List<RoundItemInfo>, alerts: List<AlertInfo> = emptyList()) =
         RoundResidentInfo("00000000-0000-7000-9000-%012d".format(id), name, room, items, alerts)
@@ -26,7 +26,7 @@ object RoundFixture {
             1, "101", "MARTIN Jeanne",
             listOf(
                 item(1, "Changement de position", 8, RoundStatus.DONE, "fait"),
-                item(2, "Paracétamol 1 g", 12, RoundStatus.LATE, "en retard", mayRecord = false),
+                item(2, "Paracétamol 1 g", 12, RoundStatus.LATE, "en retard", mayRecord = false, medication = true),
                 item(3, "Change", 14, RoundStatus.DUE, "à faire"),
             ),
             listOf(AlertInfo(AlertLevel.WATCH, "Température 38,4 °C (au-dessus de 38)")),

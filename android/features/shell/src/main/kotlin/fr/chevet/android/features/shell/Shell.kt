@@ -19,6 +19,7 @@ import androidx.compose.ui.Modifier
 import androidx.compose.ui.unit.dp
 import fr.chevet.android.chevet.Clock
 import fr.chevet.android.chevet.EnrolmentService
+import fr.chevet.android.chevet.MedicationService
 import fr.chevet.android.chevet.RoundService
 import fr.chevet.android.chevet.SessionService
 import fr.chevet.android.chevet.SyncService
@@ -28,6 +29,10 @@ import fr.chevet.android.features.enrolment.EnrolmentEvent
 import fr.chevet.android.features.enrolment.EnrolmentPresenter
 import fr.chevet.android.features.enrolment.EnrolmentStep
 import fr.chevet.android.features.enrolment.EnrolmentView
+import fr.chevet.android.features.medication.MedicationEvent
+import fr.chevet.android.features.medication.MedicationPresenter
+import fr.chevet.android.features.medication.MedicationResident
+import fr.chevet.android.features.medication.MedicationView
 import fr.chevet.android.features.round.RoundEvent
 import fr.chevet.android.features.round.RoundPresenter
 import fr.chevet.android.features.round.RoundView
@@ -37,6 +42,7 @@ import fr.chevet.android.features.signin.SignInView
 import fr.chevet.android.features.syncstatus.SyncStatusBar
 import fr.chevet.android.features.syncstatus.SyncStatusEvent
 import fr.chevet.android.features.syncstatus.SyncStatusPresenter
+import fr.chevet.core.RoundResidentInfo
 import fr.chevet.core.Session
 import fr.chevet.core.UnitInfo
 import kotlinx.coroutines.CoroutineScope
@@ -62,6 +68,8 @@ data class ShellState(
     val signIn: SignInPresenter? = null,
     /** The round of [unit] for [session], while someone is signed in. */
     val round: RoundPresenter? = null,
+    /** A resident's medication, opened from the round. */
+    val medication: MedicationPresenter? = null,
 )
 
 /**
@@ -76,12 +84,13 @@ class ShellPresenter(
     private val rounds: RoundService,
     private val enrolment: EnrolmentService,
     sync: SyncService,
+    private val medication: MedicationService,
     private val clock: Clock,
     private val scope: CoroutineScope,
     /** Locked after this long without a touch (a shared tablet on a trolley). */
     val idleLockMs: Long = 2 * 60_000,
-    /** The app's camera scanner for the enrolment QR code, where the tablet has one. */
-    openScanner: ((onText: (String) -> Unit) -> Unit)? = null,
+    /** The app's camera scanner (the enrolment QR code, a box's Data Matrix), where the tablet has one. */
+    private val openScanner: ((onText: (String) -> Unit) -> Unit)? = null,
 ) {
     private val _state = MutableStateFlow(ShellState())
     val state: StateFlow<ShellState> = _state.asStateFlow()
@@ -136,7 +145,22 @@ class ShellPresenter(
 
     private suspend fun lockNow() {
         sessions.lock()
-        _state.update { it.copy(session = null, round = null, signIn = signInFor()) }
+        _state.update { it.copy(session = null, round = null, medication = null, signIn = signInFor()) }
+    }
+
+    /** Back from a resident's medication to the round, which reads again what was given. */
+    fun closeMedication() {
+        _state.update { it.copy(medication = null) }
+        _state.value.round?.onEvent(RoundEvent.Refresh)
+    }
+
+    private fun openMedication(unitId: String, resident: RoundResidentInfo) {
+        val presenter = MedicationPresenter(
+            medication, unitId, MedicationResident(resident.residentId, resident.displayName, resident.room), clock, scope,
+            openScanner = openScanner, onRecorded = { syncBar.onEvent(SyncStatusEvent.Refresh) },
+        )
+        presenter.onEvent(MedicationEvent.Load)
+        _state.update { it.copy(medication = presenter) }
     }
 
     /** A fresh "who are you": nothing typed by the last person survives the hand-over. */
@@ -151,8 +175,11 @@ class ShellPresenter(
     /** The round read for whoever signed in: what it offers depends on their role. */
     private fun roundFor(session: Session?, unit: UnitInfo?): RoundPresenter? {
         if (session == null || unit == null) return null
-        return RoundPresenter(rounds, unit.unitId, clock, scope, onRecorded = { syncBar.onEvent(SyncStatusEvent.Refresh) })
-            .also { it.onEvent(RoundEvent.Refresh) }
+        return RoundPresenter(
+            rounds, unit.unitId, clock, scope,
+            onRecorded = { syncBar.onEvent(SyncStatusEvent.Refresh) },
+            onOpenMedication = { resident -> openMedication(unit.unitId, resident) },
+        ).also { it.onEvent(RoundEvent.Refresh) }
     }
 
     private fun watchIdle() {
@@ -204,8 +231,14 @@ fun ChevetApp(shell: ShellPresenter) {
             else -> Column(Modifier.fillMaxSize()) {
                 Header(session, unit, onSwitch = shell::lock)
                 SyncStatusBar(bar, zone, shell.syncBar::onEvent)
-                val r by round.state.collectAsState()
-                RoundView(r, zone, round::onEvent)
+                val medication = state.medication
+                if (medication != null) {
+                    val m by medication.state.collectAsState()
+                    MedicationView(m, zone, medication::onEvent, onBack = shell::closeMedication)
+                } else {
+                    val r by round.state.collectAsState()
+                    RoundView(r, zone, round::onEvent)
+                }
             }
         }
     }

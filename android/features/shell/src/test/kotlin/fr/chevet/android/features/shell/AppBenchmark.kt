@@ -6,6 +6,7 @@ import androidx.compose.ui.input.pointer.PointerEventType
 import androidx.compose.ui.unit.Density
 import fr.chevet.android.chevet.Clock
 import fr.chevet.android.chevet.RustEnrolmentService
+import fr.chevet.android.chevet.RustMedicationService
 import fr.chevet.android.chevet.RustRoundService
 import fr.chevet.android.chevet.RustSessionService
 import fr.chevet.android.chevet.RustSyncService
@@ -64,7 +65,8 @@ class AppBenchmark {
         val sessions = TimedSessions(RustSessionService(store, Dispatchers.IO))
         val shell = ShellPresenter(
             sessions, RustRoundService(store, Dispatchers.IO), RustEnrolmentService(store, Dispatchers.IO),
-            RustSyncService(store, Dispatchers.IO), Clock.System, scope, idleLockMs = 3_600_000,
+            RustSyncService(store, Dispatchers.IO), RustMedicationService(store, Dispatchers.IO), Clock.System, scope,
+            idleLockMs = 3_600_000,
         )
         val scene = ImageComposeScene(1280, 800, Density(1f)) { ChevetApp(shell) }
         var frameTime = 0L

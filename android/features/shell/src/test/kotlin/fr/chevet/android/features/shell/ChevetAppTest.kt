@@ -9,6 +9,7 @@ import androidx.compose.ui.test.performClick
 import androidx.compose.ui.test.runComposeUiTest
 import fr.chevet.android.chevet.Clock
 import fr.chevet.android.chevet.RustEnrolmentService
+import fr.chevet.android.chevet.RustMedicationService
 import fr.chevet.android.chevet.RustRoundService
 import fr.chevet.android.chevet.RustSessionService
 import fr.chevet.android.chevet.RustSyncService
@@ -47,7 +48,7 @@ class ChevetAppTest {
             val rounds = RustRoundService(store, Dispatchers.IO)
             val enrolment = RustEnrolmentService(store, Dispatchers.IO)
             val sync = RustSyncService(store, Dispatchers.IO)
-            val shell = ShellPresenter(sessions, rounds, enrolment, sync, clock, scope, idleLockMs = 120_000)
+            val shell = ShellPresenter(sessions, rounds, enrolment, sync, RustMedicationService(store, Dispatchers.IO), clock, scope, idleLockMs = 120_000)
             setContent { ChevetApp(shell) }
             shell.start()
             val nurse = store.staffAccounts().first { it.staffId == demo.nurseId }
@@ -90,7 +91,7 @@ class ChevetAppTest {
                 val rounds = RustRoundService(store, Dispatchers.IO)
                 val enrolment = RustEnrolmentService(store, Dispatchers.IO)
                 val sync = RustSyncService(store, Dispatchers.IO)
-                val shell = ShellPresenter(sessions, rounds, enrolment, sync, Clock.System, scope)
+                val shell = ShellPresenter(sessions, rounds, enrolment, sync, RustMedicationService(store, Dispatchers.IO), Clock.System, scope)
                 setContent { ChevetApp(shell) }
                 shell.start()
                 waitUntil(timeoutMillis = 10_000) { onAllNodesWithText("Enrôler cette tablette").fetchSemanticsNodes().isNotEmpty() }

@@ -27,22 +27,23 @@ import android.widget.TextView
 import com.google.zxing.BarcodeFormat
 import com.google.zxing.BinaryBitmap
 import com.google.zxing.DecodeHintType
+import com.google.zxing.MultiFormatReader
 import com.google.zxing.NotFoundException
 import com.google.zxing.PlanarYUVLuminanceSource
 import com.google.zxing.ReaderException
 import com.google.zxing.common.HybridBinarizer
-import com.google.zxing.qrcode.QRCodeReader
 import java.util.concurrent.Executor
 import java.util.concurrent.atomic.AtomicBoolean
 
 /**
- * Reads the enrolment QR code the coordinator's console shows: the back
- * camera through Camera2 (CameraX is not served to this build), each frame's
- * luminance plane decoded by ZXing off the main thread. Answers the text
- * (`EXTRA_TEXT`) and finishes; the core checks what it says. Nothing is
- * written to disk and no frame is kept.
+ * Reads a code at the bedside — the enrolment QR code the coordinator's
+ * console shows, a medicine box's GS1 Data Matrix — with the back camera
+ * through Camera2 (CameraX and ML Kit are not served to this build), each
+ * frame's luminance plane decoded by ZXing off the main thread. Answers the
+ * text (`EXTRA_TEXT`, a Data Matrix's FNC1 as GS) and finishes; the core
+ * checks what it says. Nothing is written to disk and no frame is kept.
  */
-class QrScanActivity : Activity() {
+class CodeScanActivity : Activity() {
     private lateinit var preview: TextureView
     private lateinit var hint: TextView
     private val worker = HandlerThread("qr-scan").apply { start() }
@@ -50,16 +51,22 @@ class QrScanActivity : Activity() {
     private val onWorker = Executor { handler.post(it) }
     private var camera: CameraDevice? = null
     private var session: CameraCaptureSession? = null
-    private var reader: ImageReader? = null
+    private var frames: ImageReader? = null
     private val found = AtomicBoolean(false)
-    private val qr = QRCodeReader()
-    private val hints = mapOf(DecodeHintType.POSSIBLE_FORMATS to listOf(BarcodeFormat.QR_CODE), DecodeHintType.TRY_HARDER to true)
+    private val reader = MultiFormatReader().apply {
+        setHints(
+            mapOf(
+                DecodeHintType.POSSIBLE_FORMATS to listOf(BarcodeFormat.QR_CODE, BarcodeFormat.DATA_MATRIX),
+                DecodeHintType.TRY_HARDER to true,
+            ),
+        )
+    }
 
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
         preview = TextureView(this)
         hint = TextView(this).apply {
-            text = "Visez le QR code affiché par la console de l'établissement."
+            text = "Visez le code : le QR code de la console, ou le Data Matrix de la boîte."
             textSize = 22f
             setTextColor(Color.WHITE)
             setBackgroundColor(0xCC1A1C1E.toInt())
@@ -96,7 +103,7 @@ class QrScanActivity : Activity() {
         if (grantResults.firstOrNull() == PackageManager.PERMISSION_GRANTED) {
             whenPreviewReady { openCamera() }
         } else {
-            hint.text = "Sans accès à la caméra, saisissez l'adresse et le code à la main."
+            hint.text = "Sans accès à la caméra, saisissez le code à la main ou donnez sans scanner."
         }
     }
 
@@ -126,7 +133,7 @@ class QrScanActivity : Activity() {
             manager.getCameraCharacteristics(it).get(CameraCharacteristics.LENS_FACING) == CameraCharacteristics.LENS_FACING_BACK
         } ?: manager.cameraIdList.firstOrNull()
         if (id == null) {
-            hint.text = "Cette tablette n'a pas de caméra : saisissez l'adresse et le code à la main."
+            hint.text = "Cette tablette n'a pas de caméra."
             return
         }
         try {
@@ -140,18 +147,18 @@ class QrScanActivity : Activity() {
 
                 override fun onError(device: CameraDevice, error: Int) {
                     device.close()
-                    runOnUiThread { hint.text = "La caméra ne répond pas (erreur $error) : saisissez l'adresse et le code." }
+                    runOnUiThread { hint.text = "La caméra ne répond pas (erreur $error)." }
                 }
             })
         } catch (e: SecurityException) {
-            hint.text = "Sans accès à la caméra, saisissez l'adresse et le code à la main."
+            hint.text = "Sans accès à la caméra, saisissez le code à la main ou donnez sans scanner."
         }
     }
 
     private fun startSession(device: CameraDevice) {
         val frames = ImageReader.newInstance(FRAME_WIDTH, FRAME_HEIGHT, ImageFormat.YUV_420_888, 2)
         frames.setOnImageAvailableListener({ r -> r.acquireLatestImage()?.use { decode(it) } }, handler)
-        reader = frames
+        this.frames = frames
         val texture = preview.surfaceTexture ?: return
         texture.setDefaultBufferSize(FRAME_WIDTH, FRAME_HEIGHT)
         val shown = Surface(texture)
@@ -169,7 +176,7 @@ class QrScanActivity : Activity() {
                 }
 
                 override fun onConfigureFailed(s: CameraCaptureSession) {
-                    runOnUiThread { hint.text = "La caméra ne démarre pas : saisissez l'adresse et le code à la main." }
+                    runOnUiThread { hint.text = "La caméra ne démarre pas." }
                 }
             }),
         )
@@ -183,13 +190,13 @@ class QrScanActivity : Activity() {
         // The row stride may exceed the width: ZXing reads the plane as it lies.
         val source = PlanarYUVLuminanceSource(bytes, plane.rowStride, image.height, 0, 0, image.width, image.height, false)
         val text = try {
-            qr.decode(BinaryBitmap(HybridBinarizer(source)), hints).text
+            reader.decodeWithState(BinaryBitmap(HybridBinarizer(source))).text
         } catch (e: NotFoundException) {
             return
         } catch (e: ReaderException) {
             return
         } finally {
-            qr.reset()
+            reader.reset()
         }
         if (found.compareAndSet(false, true)) {
             runOnUiThread {
@@ -204,8 +211,8 @@ class QrScanActivity : Activity() {
         session = null
         camera?.close()
         camera = null
-        reader?.close()
-        reader = null
+        frames?.close()
+        frames = null
     }
 
     companion object {
