@@ -2,10 +2,14 @@ package fr.chevet.android.features.shell
 
 import androidx.compose.ui.test.ExperimentalTestApi
 import androidx.compose.ui.test.hasContentDescription
+import androidx.compose.ui.test.hasSetTextAction
+import androidx.compose.ui.test.hasText
 import androidx.compose.ui.test.onAllNodesWithText
 import androidx.compose.ui.test.onNodeWithContentDescription
 import androidx.compose.ui.test.onNodeWithText
 import androidx.compose.ui.test.performClick
+import androidx.compose.ui.test.performScrollTo
+import androidx.compose.ui.test.performTextInput
 import androidx.compose.ui.test.runComposeUiTest
 import fr.chevet.android.chevet.Clock
 import fr.chevet.android.chevet.RustEnrolmentService
@@ -14,10 +18,6 @@ import fr.chevet.android.chevet.RustRoundService
 import fr.chevet.android.chevet.RustSessionService
 import fr.chevet.android.chevet.RustSyncService
 import fr.chevet.android.testing.RealHub
-import androidx.compose.ui.test.onNodeWithTag
-import androidx.compose.ui.test.performTextInput
-import androidx.compose.ui.test.hasSetTextAction
-import androidx.compose.ui.test.hasText
 import fr.chevet.core.ChevetStore
 import fr.chevet.core.InMemoryKeyVault
 import kotlinx.coroutines.CoroutineScope
@@ -108,6 +108,34 @@ class ChevetAppTest {
                 scope.cancel()
                 store.close()
             }
+        }
+    }
+
+    @Test
+    fun `from the round a nurse opens a resident's medication and comes back`() = runComposeUiTest {
+        val store = ChevetStore.open(dir.root.resolve("med.db").path, InMemoryKeyVault())
+        val demo = store.seedDemo(1u, 2u, 0u)
+        val resident = demo.residentIds.first()
+        val due = java.time.Instant.now().minusSeconds(20 * 60).atZone(java.time.ZoneId.of("Europe/Paris"))
+        store.planDemoMedication(resident, "%02d:%02d".format(due.hour, due.minute), due.toLocalDate().toString(), false)
+        val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
+        try {
+            val shell = ShellPresenter(
+                RustSessionService(store, Dispatchers.IO), RustRoundService(store, Dispatchers.IO), RustEnrolmentService(store, Dispatchers.IO),
+                RustSyncService(store, Dispatchers.IO), RustMedicationService(store, Dispatchers.IO), Clock.System, scope,
+            )
+            setContent { ChevetApp(shell) }
+            shell.start() // the demo signed the nurse in
+            waitUntil(timeoutMillis = 10_000) { shell.state.value.round?.state?.value?.loading == false }
+            val name = shell.state.value.round!!.state.value.residents.first { it.residentId == resident }.displayName
+            onNode(hasContentDescription("Donner Paracétamol 1 g à $name", substring = true)).performScrollTo().performClick()
+            waitUntil(timeoutMillis = 10_000) { onAllNodesWithText("Médicaments · Ch.", substring = true).fetchSemanticsNodes().isNotEmpty() }
+            waitUntil(timeoutMillis = 10_000) { onAllNodesWithText("Paracétamol 1 g", substring = true).fetchSemanticsNodes().isNotEmpty() }
+            onNodeWithText("← Tournée").performClick()
+            waitUntil(timeoutMillis = 10_000) { onAllNodesWithText("Tournée").fetchSemanticsNodes().isNotEmpty() }
+        } finally {
+            scope.cancel()
+            store.close()
         }
     }
 }
