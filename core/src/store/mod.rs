@@ -12,6 +12,7 @@ mod clock;
 mod codec;
 mod export;
 mod facts;
+mod handover;
 mod migrations;
 mod outbox;
 mod photos;
@@ -36,6 +37,7 @@ use crate::error::{CoreError, Result};
 
 pub use audit::{AuditAction, AuditEntry};
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use handover::{Handover, HandoverKind, HandoverLine, ResidentHandover};
 pub use migrations::SCHEMA_VERSION;
 pub use outbox::{OutboxOp, hlc_physical_ms};
 pub use photos::{AssessmentPoint, PUSH_TREND_MIN_CHANGE, PhotoCapture, PhotoRendition, PhotoSummary, WoundFollowUp};

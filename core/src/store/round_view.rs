@@ -119,7 +119,7 @@ impl Store {
     /// The round for `unit_id` between `from` and `to`. Needs a session.
     /// The unit's establishment time zone, the current time and day there,
     /// and its alert settings.
-    fn unit_context(&self, unit_id: Uuid) -> Result<UnitContext> {
+    pub(crate) fn unit_context(&self, unit_id: Uuid) -> Result<UnitContext> {
         let unit = self.unit(unit_id)?;
         let establishment = self.establishment(unit.establishment_id)?;
         let tz = establishment.tz()?;
@@ -130,7 +130,7 @@ impl Store {
 
     /// The unit's residents not discharged before `today`, in room order;
     /// unreadable ones are listed, not fatal.
-    fn current_residents(
+    pub(crate) fn current_residents(
         &self,
         c: &rusqlite::Connection,
         unit_id: Uuid,
@@ -302,11 +302,11 @@ impl Store {
 
 /// The statements and blind-index terms a read needs to find vitals,
 /// prepared once per read rather than once per resident.
-struct UnitContext {
-    tz: TimeZone,
-    now: Timestamp,
-    today: jiff::civil::Date,
-    settings: alerts::AlertSettings,
+pub(crate) struct UnitContext {
+    pub(crate) tz: TimeZone,
+    pub(crate) now: Timestamp,
+    pub(crate) today: jiff::civil::Date,
+    pub(crate) settings: alerts::AlertSettings,
 }
 
 pub(crate) struct VitalQueries<'c> {

@@ -1,0 +1,236 @@
+//! The shift handover: a seeded shift with known events gives exactly those
+//! lines, per resident, and nothing from before the shift; transmissions
+//! reach only the roles they are addressed to; read marks are per person.
+
+mod common;
+
+use chevet_core::demo::DEMO_PIN;
+use chevet_core::domain::*;
+use chevet_core::store::HandoverKind;
+use common::seeded;
+use jiff::{Timestamp, ToSpan};
+use uuid::Uuid;
+
+fn transmission(resident: Uuid, target: &str, data: &str, audience: Vec<Role>, at: Timestamp) -> Fact {
+    Fact::Transmission(Transmission {
+        id: Uuid::now_v7(),
+        resident_id: resident,
+        target: target.into(),
+        data: data.into(),
+        actions: String::new(),
+        results: String::new(),
+        audience,
+        meta: RecordMeta::at(at),
+    })
+}
+
+fn assessment(resident: Uuid, wound: Uuid, length_cm: f64, tissue: TissueType, at: Timestamp) -> Fact {
+    Fact::WoundAssessment(WoundAssessment {
+        id: Uuid::now_v7(),
+        wound_id: wound,
+        resident_id: resident,
+        length_cm,
+        width_cm: 2.0,
+        depth_cm: None,
+        exudate: Exudate::Light,
+        tissue,
+        stage: None,
+        comment: None,
+        meta: RecordMeta::at(at),
+    })
+}
+
+#[test]
+fn a_shift_with_known_events_hands_over_exactly_those() {
+    let (f, d) = seeded(4, 1);
+    let unit = d.units[0].id;
+    let mut here: Vec<_> = d.residents.iter().filter(|r| r.unit_id == unit).cloned().collect();
+    here.sort_by_key(|r| r.room_sort_key());
+    let (a, b, c) = (&here[0], &here[1], &here[2]);
+
+    // The demo's history ends now; the shift under test starts a day later.
+    f.clock.advance_secs(86_400);
+    f.store.sign_in(d.nurse.id, DEMO_PIN).unwrap();
+    let since = f.store.now();
+    let plan_a = f.store.care_plan(a.id).unwrap();
+    let care = plan_a.iter().find(|(p, _)| p.kind != ActKind::Medication).unwrap().0.clone();
+    let medication = plan_a.iter().find(|(p, _)| p.kind == ActKind::Medication).unwrap().0.clone();
+
+    // Before the shift: a care not done, a first wound assessment.
+    let before = since - 1.hours();
+    f.store
+        .record(Fact::Act(ActRecord {
+            id: Uuid::now_v7(),
+            resident_id: a.id,
+            planned_act_id: Some(care.id),
+            occurrence: None,
+            outcome: ActOutcome::NotDone(NotDoneReason::Workload),
+            comment: None,
+            meta: RecordMeta::at(before),
+        }))
+        .unwrap();
+    let wound = Wound {
+        id: Uuid::now_v7(),
+        resident_id: c.id,
+        kind: WoundKind::PressureInjury,
+        site: "talon gauche".into(),
+        stage: Some(NpiapStage::Stage2),
+        opened_on: (since - 72.hours()).to_zoned_datetime(jiff::tz::TimeZone::get("Europe/Paris").unwrap()).date(),
+        healed_on: None,
+    };
+    f.store.save_wound(&wound, None).unwrap();
+    f.store.record(assessment(c.id, wound.id, 2.0, TissueType::Granulation, before)).unwrap();
+
+    // The shift.
+    f.clock.advance_secs(3 * 3600);
+    f.store.sign_in(d.nurse.id, DEMO_PIN).unwrap();
+    let t = |m: i64| since + m.minutes();
+    f.store
+        .record(Fact::Act(ActRecord {
+            id: Uuid::now_v7(),
+            resident_id: a.id,
+            planned_act_id: Some(care.id),
+            occurrence: None,
+            outcome: ActOutcome::NotDone(NotDoneReason::Asleep),
+            comment: None,
+            meta: RecordMeta::at(t(10)),
+        }))
+        .unwrap();
+    let done = f
+        .store
+        .record(Fact::Act(ActRecord {
+            id: Uuid::now_v7(),
+            resident_id: a.id,
+            planned_act_id: Some(care.id),
+            occurrence: None,
+            outcome: ActOutcome::Done,
+            comment: None,
+            meta: RecordMeta::at(t(20)),
+        }))
+        .unwrap();
+    assert!(matches!(done, Fact::Act(_)));
+    f.store
+        .record(Fact::Administration(MedicationAdministration {
+            id: Uuid::now_v7(),
+            resident_id: a.id,
+            planned_act_id: medication.id,
+            occurrence: None,
+            outcome: AdministrationOutcome::SpatOut,
+            scanned_barcode: None,
+            comment: None,
+            meta: RecordMeta::at(t(30)),
+        }))
+        .unwrap();
+    // A care not done, then marked entered in error: not handed over.
+    let mistaken = f
+        .store
+        .record(Fact::Act(ActRecord {
+            id: Uuid::now_v7(),
+            resident_id: b.id,
+            planned_act_id: None,
+            occurrence: None,
+            outcome: ActOutcome::Refused,
+            comment: None,
+            meta: RecordMeta::at(t(40)),
+        }))
+        .unwrap();
+    f.store
+        .record(Fact::Correction(Correction {
+            id: Uuid::now_v7(),
+            resident_id: b.id,
+            target_id: mistaken.id(),
+            reason: "mauvais résident".into(),
+            meta: RecordMeta::at(t(45)),
+        }))
+        .unwrap();
+    f.store
+        .record(transmission(b.id, "Chute", "Retrouvée au sol\n près du lit, pas de douleur.", vec![], t(50)))
+        .unwrap();
+    f.store.record(transmission(b.id, "Douleur", "EN 6 au genou droit.", vec![Role::Nurse], t(60))).unwrap();
+    // 2 × 2 cm, granulation, light: PUSH 6 + 2 + 1 = 9; 4 × 2 cm with slough: 7 + 3 + 1 = 11.
+    let worse = f.store.record(assessment(c.id, wound.id, 4.0, TissueType::Slough, t(70))).unwrap();
+
+    let until = f.store.now();
+    let alerts: std::collections::BTreeMap<Uuid, usize> =
+        f.store.unit_alerts(unit).unwrap().into_iter().map(|(id, a)| (id, a.len())).collect();
+    let h = f.store.handover(unit, since, until).unwrap();
+    assert_eq!(h.unreadable, 0);
+    let lines_of = |id: Uuid| -> Vec<(HandoverKind, String)> {
+        h.residents
+            .iter()
+            .find(|r| r.resident_id == id)
+            .map(|r| {
+                r.lines.iter().filter(|l| l.kind != HandoverKind::Alert).map(|l| (l.kind, l.text.clone())).collect()
+            })
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        lines_of(a.id),
+        vec![
+            (HandoverKind::MedicationNotGiven, format!("{} : Médicament recraché", medication.label)),
+            (HandoverKind::ActNotDone, format!("{} : Soin non fait (endormi)", care.label)),
+        ]
+    );
+    assert_eq!(
+        lines_of(b.id),
+        vec![
+            (HandoverKind::Fall, "Chute : Retrouvée au sol près du lit, pas de douleur.".to_owned()),
+            (HandoverKind::Transmission, "Douleur : EN 6 au genou droit.".to_owned()),
+        ]
+    );
+    assert_eq!(
+        lines_of(c.id),
+        vec![(HandoverKind::WoundWorse, "Plaie (talon gauche) qui s'aggrave : PUSH 9 → 11".to_owned())]
+    );
+    let worse_line = h.residents.iter().flat_map(|r| &r.lines).find(|l| l.kind == HandoverKind::WoundWorse).unwrap();
+    assert_eq!(worse_line.record_id, Some(worse.id()));
+    // Alerts: exactly those standing now, first on each card.
+    for r in &h.residents {
+        let n = r.lines.iter().take_while(|l| l.kind == HandoverKind::Alert).count();
+        assert_eq!(n, alerts.get(&r.resident_id).copied().unwrap_or(0));
+        assert!(r.lines[n..].iter().all(|l| l.kind != HandoverKind::Alert));
+    }
+    // Nobody else has anything but alerts.
+    for r in &h.residents {
+        if ![a.id, b.id, c.id].contains(&r.resident_id) {
+            assert!(r.lines.iter().all(|l| l.kind == HandoverKind::Alert));
+        }
+    }
+
+    // A care aide does not get the nurses' transmission; her read mark is hers.
+    f.store.mark_handover_read(unit, until).unwrap();
+    assert_eq!(f.store.handover(unit, since, until).unwrap().read_until, Some(until));
+    f.store.sign_in(d.care_aide.id, DEMO_PIN).unwrap();
+    let aide = f.store.handover(unit, since, until).unwrap();
+    assert_eq!(aide.read_until, None);
+    let b_lines: Vec<_> =
+        aide.residents.iter().find(|r| r.resident_id == b.id).unwrap().lines.iter().map(|l| l.kind).collect();
+    assert!(b_lines.contains(&HandoverKind::Fall));
+    assert!(!b_lines.contains(&HandoverKind::Transmission));
+
+    // A window over two days, or backwards, is refused.
+    assert!(f.store.handover(unit, until, since).is_err());
+    assert!(f.store.handover(unit, until - 49.hours(), until).is_err());
+}
+
+#[test]
+fn a_wound_opened_during_the_shift_is_new() {
+    let (f, d) = seeded(2, 0);
+    let unit = d.units[0].id;
+    let r = d.residents.iter().find(|r| r.unit_id == unit).unwrap();
+    let since = f.store.now() - 2.hours();
+    let today = f.store.now().to_zoned_datetime(jiff::tz::TimeZone::get("Europe/Paris").unwrap()).date();
+    let wound = Wound {
+        id: Uuid::now_v7(),
+        resident_id: r.id,
+        kind: WoundKind::SkinTear,
+        site: "avant-bras droit".into(),
+        stage: None,
+        opened_on: today,
+        healed_on: None,
+    };
+    f.store.save_wound(&wound, None).unwrap();
+    let h = f.store.handover(unit, since, f.store.now()).unwrap();
+    let lines = &h.residents.iter().find(|x| x.resident_id == r.id).unwrap().lines;
+    assert!(lines.iter().any(|l| l.kind == HandoverKind::WoundNew && l.text == "Nouvelle plaie : avant-bras droit"));
+}
