@@ -11,6 +11,7 @@ mod care_plan;
 #[cfg(feature = "demo")]
 mod demo;
 mod error;
+mod handover;
 mod logging;
 mod medicine;
 mod records;
@@ -24,6 +25,7 @@ mod types;
 mod vault;
 
 pub use error::{ChevetError, HubCertificateProblem};
+pub use handover::{HandoverInfo, HandoverLineInfo, ResidentHandoverInfo};
 pub use logging::{LogLevel, LogSink, set_log_sink};
 pub use medicine::{MedicationDueInfo, MedicineBoxInfo, read_medicine_box};
 pub use residents::normalise_ins;

@@ -23,6 +23,7 @@ dependencies {
     implementation(project(":libraries:designsystem"))
     implementation(project(":features:round"))
     implementation(project(":features:medication"))
+    implementation(project(":features:handover"))
     implementation(project(":features:signin"))
     implementation(project(":features:syncstatus"))
     implementation(project(":features:enrolment"))

@@ -5,6 +5,7 @@ import android.content.pm.ApplicationInfo
 import fr.chevet.android.chevet.Clock
 import fr.chevet.android.chevet.RustCareRecordService
 import fr.chevet.android.chevet.RustEnrolmentService
+import fr.chevet.android.chevet.RustHandoverService
 import fr.chevet.android.chevet.RustMedicationService
 import fr.chevet.android.chevet.RustRoundService
 import fr.chevet.android.chevet.RustSessionService
@@ -32,6 +33,8 @@ class ChevetApplication : Application() {
         private set
     lateinit var medication: RustMedicationService
         private set
+    lateinit var handovers: RustHandoverService
+        private set
     val clock: Clock = Clock.System
     val scope = CoroutineScope(SupervisorJob() + Dispatchers.Main.immediate)
 
@@ -46,6 +49,7 @@ class ChevetApplication : Application() {
         sync = RustSyncService(store, Dispatchers.IO)
         enrolment = RustEnrolmentService(store, Dispatchers.IO)
         medication = RustMedicationService(store, Dispatchers.IO)
+        handovers = RustHandoverService(store, Dispatchers.IO)
         SyncWorker.schedule(this)
     }
 }

@@ -7,6 +7,7 @@ import fr.chevet.core.MedicineBoxInfo
 import fr.chevet.core.ChevetException
 import fr.chevet.core.ChevetStore
 import fr.chevet.core.EnrolmentLinkInfo
+import fr.chevet.core.HandoverInfo
 import fr.chevet.core.SyncHealth
 import fr.chevet.core.Rendition
 import fr.chevet.core.ResidentFileInfo
@@ -115,6 +116,13 @@ class RustMedicationService(private val store: ChevetStore, private val io: Coro
         scan: String?,
         atMs: Long,
     ): Result<String> = onIo(io) { store.recordAdministration(residentId, plannedActId, occurrenceMs, result, scan, atMs) }
+}
+
+class RustHandoverService(private val store: ChevetStore, private val io: CoroutineDispatcher) : HandoverService {
+    override suspend fun handover(unitId: String, sinceMs: Long, untilMs: Long): Result<HandoverInfo> =
+        onIo(io) { store.handover(unitId, sinceMs, untilMs) }
+
+    override suspend fun markRead(unitId: String, untilMs: Long): Result<Unit> = onIo(io) { store.markHandoverRead(unitId, untilMs) }
 }
 
 class RustSyncService(private val store: ChevetStore, private val io: CoroutineDispatcher) : SyncService {

@@ -6,6 +6,7 @@ import fr.chevet.core.MedicationDueInfo
 import fr.chevet.core.MedicineBoxInfo
 import fr.chevet.core.ChevetException
 import fr.chevet.core.EnrolmentLinkInfo
+import fr.chevet.core.HandoverInfo
 import fr.chevet.core.ResidentFileInfo
 import fr.chevet.core.ResidentSummaryInfo
 import fr.chevet.core.RoundInfo
@@ -87,6 +88,12 @@ interface MedicationService {
         scan: String?,
         atMs: Long,
     ): Result<String>
+}
+
+/** The shift handover, computed by the core from the tablet's record. */
+interface HandoverService {
+    suspend fun handover(unitId: String, sinceMs: Long, untilMs: Long): Result<HandoverInfo>
+    suspend fun markRead(unitId: String, untilMs: Long): Result<Unit>
 }
 
 /** Where a sync stands, as the UI observes it. */

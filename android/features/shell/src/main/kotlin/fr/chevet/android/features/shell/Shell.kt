@@ -19,6 +19,7 @@ import androidx.compose.ui.Modifier
 import androidx.compose.ui.unit.dp
 import fr.chevet.android.chevet.Clock
 import fr.chevet.android.chevet.EnrolmentService
+import fr.chevet.android.chevet.HandoverService
 import fr.chevet.android.chevet.MedicationService
 import fr.chevet.android.chevet.RoundService
 import fr.chevet.android.chevet.SessionService
@@ -29,6 +30,9 @@ import fr.chevet.android.features.enrolment.EnrolmentEvent
 import fr.chevet.android.features.enrolment.EnrolmentPresenter
 import fr.chevet.android.features.enrolment.EnrolmentStep
 import fr.chevet.android.features.enrolment.EnrolmentView
+import fr.chevet.android.features.handover.HandoverEvent
+import fr.chevet.android.features.handover.HandoverPresenter
+import fr.chevet.android.features.handover.HandoverView
 import fr.chevet.android.features.medication.MedicationEvent
 import fr.chevet.android.features.medication.MedicationPresenter
 import fr.chevet.android.features.medication.MedicationResident
@@ -70,6 +74,8 @@ data class ShellState(
     val round: RoundPresenter? = null,
     /** A resident's medication, opened from the round. */
     val medication: MedicationPresenter? = null,
+    /** The shift handover, opened from the header. */
+    val handover: HandoverPresenter? = null,
 )
 
 /**
@@ -85,6 +91,7 @@ class ShellPresenter(
     private val enrolment: EnrolmentService,
     sync: SyncService,
     private val medication: MedicationService,
+    private val handovers: HandoverService,
     private val clock: Clock,
     private val scope: CoroutineScope,
     /** Locked after this long without a touch (a shared tablet on a trolley). */
@@ -145,8 +152,18 @@ class ShellPresenter(
 
     private suspend fun lockNow() {
         sessions.lock()
-        _state.update { it.copy(session = null, round = null, medication = null, signIn = signInFor()) }
+        _state.update { it.copy(session = null, round = null, medication = null, handover = null, signIn = signInFor()) }
     }
+
+    /** "Relève": what the last shift brought on this unit. */
+    fun openHandover() {
+        val unit = _state.value.unit ?: return
+        val presenter = HandoverPresenter(handovers, unit.unitId, clock, scope)
+        presenter.onEvent(HandoverEvent.Load)
+        _state.update { it.copy(handover = presenter, medication = null) }
+    }
+
+    fun closeHandover() = _state.update { it.copy(handover = null) }
 
     /** Back from a resident's medication to the round, which reads again what was given. */
     fun closeMedication() {
@@ -229,10 +246,14 @@ fun ChevetApp(shell: ShellPresenter) {
                 )
             }
             else -> Column(Modifier.fillMaxSize()) {
-                Header(session, unit, onSwitch = shell::lock)
+                Header(session, unit, onSwitch = shell::lock, onHandover = shell::openHandover)
                 SyncStatusBar(bar, zone, shell.syncBar::onEvent)
                 val medication = state.medication
-                if (medication != null) {
+                val handover = state.handover
+                if (handover != null) {
+                    val h by handover.state.collectAsState()
+                    HandoverView(h, zone, handover::onEvent, onBack = shell::closeHandover)
+                } else if (medication != null) {
                     val m by medication.state.collectAsState()
                     MedicationView(m, zone, medication::onEvent, onBack = shell::closeMedication)
                 } else {
@@ -245,7 +266,7 @@ fun ChevetApp(shell: ShellPresenter) {
 }
 
 @Composable
-private fun Header(session: Session, unit: UnitInfo, onSwitch: () -> Unit) {
+private fun Header(session: Session, unit: UnitInfo, onSwitch: () -> Unit, onHandover: () -> Unit) {
     Row(
         Modifier.fillMaxWidth().background(MaterialTheme.colorScheme.primary).padding(horizontal = 16.dp, vertical = 8.dp),
         verticalAlignment = Alignment.CenterVertically,
@@ -256,6 +277,9 @@ private fun Header(session: Session, unit: UnitInfo, onSwitch: () -> Unit) {
             style = MaterialTheme.typography.titleMedium,
             modifier = Modifier.weight(1f),
         )
+        OutlinedButton(onClick = onHandover, modifier = Modifier.heightIn(min = MinTouchTarget).padding(end = 12.dp)) {
+            Text("Relève", color = MaterialTheme.colorScheme.onPrimary, style = MaterialTheme.typography.labelLarge)
+        }
         OutlinedButton(onClick = onSwitch, modifier = Modifier.heightIn(min = MinTouchTarget)) {
             Text("Changer d'utilisateur", color = MaterialTheme.colorScheme.onPrimary, style = MaterialTheme.typography.labelLarge)
         }

@@ -1,0 +1,157 @@
+package fr.chevet.android.features.handover
+
+import androidx.compose.foundation.background
+import androidx.compose.foundation.layout.Arrangement
+import androidx.compose.foundation.layout.Box
+import androidx.compose.foundation.layout.Column
+import androidx.compose.foundation.layout.PaddingValues
+import androidx.compose.foundation.layout.Row
+import androidx.compose.foundation.layout.fillMaxSize
+import androidx.compose.foundation.layout.fillMaxWidth
+import androidx.compose.foundation.layout.heightIn
+import androidx.compose.foundation.layout.padding
+import androidx.compose.foundation.layout.width
+import androidx.compose.foundation.layout.widthIn
+import androidx.compose.foundation.lazy.LazyColumn
+import androidx.compose.foundation.lazy.items
+import androidx.compose.foundation.shape.RoundedCornerShape
+import androidx.compose.material3.Button
+import androidx.compose.material3.Card
+import androidx.compose.material3.CardDefaults
+import androidx.compose.material3.MaterialTheme
+import androidx.compose.material3.OutlinedButton
+import androidx.compose.material3.Text
+import androidx.compose.runtime.Composable
+import androidx.compose.ui.Alignment
+import androidx.compose.ui.Modifier
+import androidx.compose.ui.graphics.Color
+import androidx.compose.ui.semantics.heading
+import androidx.compose.ui.semantics.semantics
+import androidx.compose.ui.text.font.FontWeight
+import androidx.compose.ui.unit.dp
+import fr.chevet.android.designsystem.ChevetColors
+import fr.chevet.android.designsystem.MinTouchTarget
+import fr.chevet.core.HandoverKind
+import fr.chevet.core.HandoverLineInfo
+import fr.chevet.core.ResidentHandoverInfo
+import java.time.Instant
+import java.time.ZoneId
+
+/** The shift handover: per resident, what the last shift brought, alerts first. */
+@Composable
+fun HandoverView(state: HandoverState, zone: ZoneId, onEvent: (HandoverEvent) -> Unit, onBack: () -> Unit, modifier: Modifier = Modifier) {
+    Column(modifier.fillMaxSize().background(MaterialTheme.colorScheme.background)) {
+        Row(
+            Modifier.fillMaxWidth().background(MaterialTheme.colorScheme.surfaceVariant).padding(16.dp),
+            verticalAlignment = Alignment.CenterVertically,
+        ) {
+            OutlinedButton(onClick = onBack, modifier = Modifier.heightIn(min = MinTouchTarget)) {
+                Text("← Tournée", style = MaterialTheme.typography.labelLarge)
+            }
+            Column(Modifier.weight(1f).padding(start = 16.dp)) {
+                Text("Relève", style = MaterialTheme.typography.titleLarge, modifier = Modifier.semantics { heading() })
+                if (!state.loading) {
+                    Text(
+                        "Depuis ${clock(state.sinceMs, zone)} · ${state.handover?.residents?.size ?: 0} résident(s) à connaître",
+                        style = MaterialTheme.typography.bodyLarge,
+                    )
+                }
+            }
+            val read = state.readUntilMs != null && state.readUntilMs >= state.untilMs
+            Button(
+                onClick = { onEvent(HandoverEvent.MarkRead) },
+                enabled = !state.loading && !read,
+                modifier = Modifier.heightIn(min = MinTouchTarget),
+            ) { Text(if (read) "✓ Relève lue" else "J'ai pris connaissance", style = MaterialTheme.typography.labelLarge) }
+        }
+        state.error?.let {
+            Text(
+                "La relève n'a pas pu être lue : réessayez ; si cela continue, prévenez l'informatique.",
+                color = ChevetColors.missed,
+                style = MaterialTheme.typography.bodyLarge,
+                modifier = Modifier.fillMaxWidth().background(ChevetColors.missedBackground).padding(16.dp),
+            )
+        }
+        val h = state.handover
+        when {
+            state.loading -> Centred("Calcul de la relève…")
+            h == null -> Unit
+            h.residents.isEmpty() -> Centred("Rien de particulier sur ce poste.")
+            else -> LazyColumn(contentPadding = PaddingValues(16.dp), verticalArrangement = Arrangement.spacedBy(12.dp)) {
+                items(h.residents, key = { it.residentId }) { r -> ResidentCard(r, state.readUntilMs, zone) }
+                if (h.unreadable > 0u) {
+                    item {
+                        Text(
+                            "${h.unreadable} enregistrement(s) illisible(s) sur cette tablette : prévenez l'informatique.",
+                            color = ChevetColors.missed,
+                            style = MaterialTheme.typography.bodyMedium,
+                        )
+                    }
+                }
+            }
+        }
+    }
+}
+
+@Composable
+private fun ResidentCard(r: ResidentHandoverInfo, readUntilMs: Long?, zone: ZoneId) {
+    Card(
+        colors = CardDefaults.cardColors(containerColor = MaterialTheme.colorScheme.surface),
+        elevation = CardDefaults.cardElevation(defaultElevation = 2.dp),
+        modifier = Modifier.fillMaxWidth(),
+    ) {
+        Column(Modifier.padding(16.dp), verticalArrangement = Arrangement.spacedBy(6.dp)) {
+            Row(verticalAlignment = Alignment.CenterVertically) {
+                Text("Ch. ${r.room}", style = MaterialTheme.typography.titleMedium, modifier = Modifier.widthIn(min = 120.dp))
+                Text(r.displayName, style = MaterialTheme.typography.titleMedium)
+            }
+            for (line in r.lines) Line(line, isNew = readUntilMs == null || (line.atMs ?: Long.MAX_VALUE) > readUntilMs, zone)
+        }
+    }
+}
+
+@Composable
+private fun Line(line: HandoverLineInfo, isNew: Boolean, zone: ZoneId) {
+    val (word, fg, bg) = kindWords(line.kind)
+    Row(verticalAlignment = Alignment.CenterVertically, modifier = Modifier.fillMaxWidth()) {
+        Box(
+            // One width for every kind: the times and texts line up in columns.
+            Modifier.width(176.dp).background(bg, RoundedCornerShape(8.dp)).padding(horizontal = 10.dp, vertical = 4.dp),
+            contentAlignment = Alignment.Center,
+        ) { Text(word, color = fg, fontWeight = FontWeight.SemiBold, style = MaterialTheme.typography.bodyMedium) }
+        Text(
+            line.atMs?.let { clock(it, zone) } ?: if (line.kind == HandoverKind.ALERT) "en cours" else "ce poste",
+            style = MaterialTheme.typography.bodyMedium,
+            color = ChevetColors.muted,
+            modifier = Modifier.width(112.dp).padding(start = 12.dp),
+        )
+        Text(
+            line.text + if (isNew && line.kind != HandoverKind.ALERT) "  · nouveau" else "",
+            style = MaterialTheme.typography.bodyLarge,
+            modifier = Modifier.weight(1f),
+        )
+    }
+}
+
+/** A line's kind in a word, with its colours (always a word, never colour alone). */
+fun kindWords(kind: HandoverKind): Triple<String, Color, Color> = when (kind) {
+    HandoverKind.ALERT -> Triple("Alerte", ChevetColors.alertAct, ChevetColors.alertActBackground)
+    HandoverKind.FALL -> Triple("Chute", ChevetColors.alertAct, ChevetColors.alertActBackground)
+    HandoverKind.MEDICATION_NOT_GIVEN -> Triple("Médicament", ChevetColors.late, ChevetColors.lateBackground)
+    HandoverKind.ACT_NOT_DONE -> Triple("Soin non fait", ChevetColors.late, ChevetColors.lateBackground)
+    HandoverKind.WOUND_NEW -> Triple("Nouvelle plaie", ChevetColors.missed, ChevetColors.missedBackground)
+    HandoverKind.WOUND_WORSE -> Triple("Plaie", ChevetColors.missed, ChevetColors.missedBackground)
+    HandoverKind.TRANSMISSION -> Triple("Transmission", ChevetColors.ink, ChevetColors.surface)
+}
+
+@Composable
+private fun Centred(text: String) {
+    Box(Modifier.fillMaxSize().padding(32.dp), contentAlignment = Alignment.Center) {
+        Text(text, style = MaterialTheme.typography.bodyLarge)
+    }
+}
+
+private fun clock(ms: Long, zone: ZoneId): String {
+    val t = Instant.ofEpochMilli(ms).atZone(zone)
+    return "%02d\u00a0h\u00a0%02d".format(t.hour, t.minute)
+}

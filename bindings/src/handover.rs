@@ -1,0 +1,83 @@
+//! The shift handover (relève), computed by the core from the tablet's own
+//! record: per resident, French lines ready to show.
+
+use chevet_core::store::HandoverKind;
+
+use crate::error::{ChevetError, parse_id};
+use crate::store::{ChevetStore, ts};
+
+/// What a handover line is about (the screen picks its colour and icon).
+#[uniffi::remote(Enum)]
+pub enum HandoverKind {
+    Alert,
+    Fall,
+    MedicationNotGiven,
+    ActNotDone,
+    WoundNew,
+    WoundWorse,
+    Transmission,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct HandoverLineInfo {
+    pub kind: HandoverKind,
+    /// When it happened; none for an alert, which stands now.
+    pub at_ms: Option<i64>,
+    /// The line, in French.
+    pub text: String,
+    pub record_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ResidentHandoverInfo {
+    pub resident_id: String,
+    pub display_name: String,
+    pub room: String,
+    pub lines: Vec<HandoverLineInfo>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct HandoverInfo {
+    /// Residents with something to hand over, in room order.
+    pub residents: Vec<ResidentHandoverInfo>,
+    /// Until when the signed-in professional has read it.
+    pub read_until_ms: Option<i64>,
+    /// Records that could not be read (counted, never hidden).
+    pub unreadable: u32,
+}
+
+#[uniffi::export]
+impl ChevetStore {
+    /// What changed on a unit between two times (at most 48 hours), per resident.
+    pub fn handover(&self, unit_id: String, since_ms: i64, until_ms: i64) -> Result<HandoverInfo, ChevetError> {
+        let h = self.core()?.handover(parse_id("unit_id", &unit_id)?, ts(since_ms)?, ts(until_ms)?)?;
+        Ok(HandoverInfo {
+            read_until_ms: h.read_until.map(|t| t.as_millisecond()),
+            unreadable: h.unreadable as u32,
+            residents: h
+                .residents
+                .into_iter()
+                .map(|r| ResidentHandoverInfo {
+                    resident_id: r.resident_id.to_string(),
+                    display_name: r.display_name,
+                    room: r.room,
+                    lines: r
+                        .lines
+                        .into_iter()
+                        .map(|l| HandoverLineInfo {
+                            kind: l.kind,
+                            at_ms: l.at.map(|t| t.as_millisecond()),
+                            text: l.text,
+                            record_id: l.record_id.map(|id| id.to_string()),
+                        })
+                        .collect(),
+                })
+                .collect(),
+        })
+    }
+
+    /// The signed-in professional has read the unit's handover up to `until_ms`.
+    pub fn mark_handover_read(&self, unit_id: String, until_ms: i64) -> Result<(), ChevetError> {
+        Ok(self.core()?.mark_handover_read(parse_id("unit_id", &unit_id)?, ts(until_ms)?)?)
+    }
+}
