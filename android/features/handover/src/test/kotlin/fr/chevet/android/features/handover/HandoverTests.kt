@@ -1,15 +1,11 @@
 package fr.chevet.android.features.handover
 
-import androidx.compose.ui.semantics.SemanticsProperties
-import androidx.compose.ui.semantics.getOrNull
+import fr.chevet.android.screenshots.assertActionsLabelledAndLargeEnough
 import androidx.compose.ui.test.ExperimentalTestApi
-import androidx.compose.ui.test.hasClickAction
 import androidx.compose.ui.test.runComposeUiTest
-import androidx.compose.ui.unit.dp
 import fr.chevet.android.chevet.Clock
 import fr.chevet.android.chevet.RustHandoverService
 import fr.chevet.android.designsystem.ChevetTheme
-import fr.chevet.android.designsystem.MinTouchTarget
 import fr.chevet.android.screenshots.Tablet
 import fr.chevet.android.screenshots.assertMatchesGolden
 import fr.chevet.core.ChevetStore
@@ -125,13 +121,6 @@ class HandoverTests {
     @Test
     fun `every action says what it does and is big enough for a gloved finger`() = runComposeUiTest {
         setContent { ChevetTheme { HandoverView(fixture, zone, onEvent = {}, onBack = {}) } }
-        val actions = onAllNodes(hasClickAction()).fetchSemanticsNodes()
-        assertEquals(2, actions.size)
-        for (node in actions) {
-            val said = node.config.getOrNull(SemanticsProperties.Text).orEmpty().map { it.text }
-            assertTrue("an action with nothing to say: $node", said.any { it.isNotBlank() })
-            val size = with(density) { node.size.width.toDp() to node.size.height.toDp() }
-            assertTrue("$said is ${size.first}×${size.second}", size.first >= 48.dp && size.second >= MinTouchTarget)
-        }
+        assertEquals(2, assertActionsLabelledAndLargeEnough())
     }
 }

@@ -16,7 +16,6 @@ import androidx.compose.foundation.layout.widthIn
 import androidx.compose.foundation.lazy.LazyColumn
 import androidx.compose.foundation.lazy.items
 import androidx.compose.foundation.shape.RoundedCornerShape
-import androidx.compose.material3.AlertDialog
 import androidx.compose.material3.Button
 import androidx.compose.material3.Card
 import androidx.compose.material3.CardDefaults
@@ -36,6 +35,8 @@ import androidx.compose.ui.text.font.FontWeight
 import androidx.compose.ui.unit.dp
 import fr.chevet.android.designsystem.ChevetColors
 import fr.chevet.android.designsystem.MinTouchTarget
+import fr.chevet.android.designsystem.ReasonDialog
+import fr.chevet.android.designsystem.WordChip
 import fr.chevet.core.AdministrationResult
 import fr.chevet.core.ChevetException
 import fr.chevet.core.MedicationDueInfo
@@ -160,34 +161,16 @@ private fun StatusChip(status: RoundStatus, label: String) {
         RoundStatus.DONE, RoundStatus.PARTLY_DONE -> ChevetColors.done to ChevetColors.doneBackground
         RoundStatus.NOT_DONE, RoundStatus.REFUSED, RoundStatus.SPAT_OUT -> ChevetColors.ink to ChevetColors.lateBackground
     }
-    Box(
-        Modifier.widthIn(min = 140.dp).background(bg, RoundedCornerShape(8.dp)).padding(horizontal = 12.dp, vertical = 6.dp),
-        contentAlignment = Alignment.Center,
-    ) { Text(label, color = fg, fontWeight = FontWeight.SemiBold, style = MaterialTheme.typography.bodyMedium) }
+    WordChip(label, fg, bg)
 }
 
 @Composable
 private fun WhyNotGivenDialog(line: MedicationDueInfo, onEvent: (MedicationEvent) -> Unit) {
-    AlertDialog(
-        onDismissRequest = { onEvent(MedicationEvent.DismissWhyNotGiven) },
-        title = { Text("${line.drug} ${line.dose}", style = MaterialTheme.typography.titleMedium) },
-        text = {
-            Column(verticalArrangement = Arrangement.spacedBy(8.dp)) {
-                Text("Pourquoi ce médicament n'est-il pas donné ?", style = MaterialTheme.typography.bodyLarge)
-                for (result in notGivenResults) {
-                    OutlinedButton(
-                        onClick = { onEvent(MedicationEvent.NotGiven(line, result)) },
-                        modifier = Modifier.fillMaxWidth().heightIn(min = MinTouchTarget),
-                    ) { Text(resultLabel(result), style = MaterialTheme.typography.labelLarge) }
-                }
-            }
-        },
-        confirmButton = {},
-        dismissButton = {
-            TextButton(onClick = { onEvent(MedicationEvent.DismissWhyNotGiven) }, modifier = Modifier.heightIn(min = MinTouchTarget)) {
-                Text("Annuler", style = MaterialTheme.typography.labelLarge)
-            }
-        },
+    ReasonDialog(
+        title = "${line.drug} ${line.dose}",
+        question = "Pourquoi ce médicament n'est-il pas donné ?",
+        reasons = notGivenResults.map { result -> resultLabel(result) to { onEvent(MedicationEvent.NotGiven(line, result)) } },
+        onDismiss = { onEvent(MedicationEvent.DismissWhyNotGiven) },
     )
 }
 

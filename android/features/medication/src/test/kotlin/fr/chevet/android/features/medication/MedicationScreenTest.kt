@@ -1,21 +1,17 @@
 package fr.chevet.android.features.medication
 
+import fr.chevet.android.screenshots.assertActionsLabelledAndLargeEnough
 import androidx.compose.runtime.collectAsState
 import androidx.compose.runtime.getValue
-import androidx.compose.ui.semantics.SemanticsProperties
-import androidx.compose.ui.semantics.getOrNull
 import androidx.compose.ui.test.ExperimentalTestApi
-import androidx.compose.ui.test.hasClickAction
 import androidx.compose.ui.test.hasContentDescription
 import androidx.compose.ui.test.onAllNodesWithText
 import androidx.compose.ui.test.performClick
 import androidx.compose.ui.test.performScrollTo
 import androidx.compose.ui.test.runComposeUiTest
-import androidx.compose.ui.unit.dp
 import fr.chevet.android.chevet.Clock
 import fr.chevet.android.chevet.RustMedicationService
 import fr.chevet.android.designsystem.ChevetTheme
-import fr.chevet.android.designsystem.MinTouchTarget
 import fr.chevet.android.screenshots.Tablet
 import fr.chevet.android.screenshots.assertMatchesGolden
 import fr.chevet.core.ChevetStore
@@ -108,14 +104,6 @@ class MedicationScreenTest {
     @Test
     fun `every action says what it does and is big enough for a gloved finger`() = runComposeUiTest {
         setContent { ChevetTheme { MedicationView(scanned, zone, onEvent = {}, onBack = {}) } }
-        val actions = onAllNodes(hasClickAction()).fetchSemanticsNodes()
-        assertTrue(actions.size >= 7)
-        for (node in actions) {
-            val said = node.config.getOrNull(SemanticsProperties.ContentDescription).orEmpty() +
-                node.config.getOrNull(SemanticsProperties.Text).orEmpty().map { it.text }
-            assertTrue("an action with nothing to say: $node", said.any { it.isNotBlank() })
-            val size = with(density) { node.size.width.toDp() to node.size.height.toDp() }
-            assertTrue("$said is ${size.first}×${size.second}", size.first >= 48.dp && size.second >= MinTouchTarget)
-        }
+        assertActionsLabelledAndLargeEnough(atLeast = 7)
     }
 }

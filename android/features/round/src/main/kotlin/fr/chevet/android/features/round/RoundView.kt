@@ -18,7 +18,6 @@ import androidx.compose.foundation.layout.widthIn
 import androidx.compose.foundation.lazy.LazyColumn
 import androidx.compose.foundation.lazy.items
 import androidx.compose.foundation.shape.RoundedCornerShape
-import androidx.compose.material3.AlertDialog
 import androidx.compose.material3.Button
 import androidx.compose.material3.Card
 import androidx.compose.material3.CardDefaults
@@ -29,7 +28,6 @@ import androidx.compose.material3.TextButton
 import androidx.compose.runtime.Composable
 import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
-import androidx.compose.ui.graphics.Color
 import androidx.compose.ui.semantics.contentDescription
 import androidx.compose.ui.semantics.heading
 import androidx.compose.ui.semantics.semantics
@@ -37,6 +35,8 @@ import androidx.compose.ui.text.font.FontWeight
 import androidx.compose.ui.unit.dp
 import fr.chevet.android.designsystem.ChevetColors
 import fr.chevet.android.designsystem.MinTouchTarget
+import fr.chevet.android.designsystem.ReasonDialog
+import fr.chevet.android.designsystem.WordChip
 import fr.chevet.core.ActResult
 import fr.chevet.core.AlertInfo
 import fr.chevet.core.AlertLevel
@@ -231,36 +231,16 @@ private fun StatusChip(status: RoundStatus, label: String) {
         RoundStatus.DONE, RoundStatus.PARTLY_DONE -> ChevetColors.done to ChevetColors.doneBackground
         RoundStatus.NOT_DONE, RoundStatus.REFUSED, RoundStatus.SPAT_OUT -> ChevetColors.ink to ChevetColors.lateBackground
     }
-    Box(
-        Modifier.widthIn(min = 140.dp).background(bg, RoundedCornerShape(8.dp)).padding(horizontal = 12.dp, vertical = 6.dp),
-        contentAlignment = Alignment.Center,
-    ) {
-        Text(label, color = fg, fontWeight = FontWeight.SemiBold, style = MaterialTheme.typography.bodyMedium)
-    }
+    WordChip(label, fg, bg)
 }
 
 @Composable
 private fun WhyNotDoneDialog(act: ActRef, onEvent: (RoundEvent) -> Unit) {
-    AlertDialog(
-        onDismissRequest = { onEvent(RoundEvent.DismissWhyNotDone) },
-        title = { Text("${act.label} — ${act.residentName}", style = MaterialTheme.typography.titleMedium) },
-        text = {
-            Column(verticalArrangement = Arrangement.spacedBy(8.dp)) {
-                Text("Pourquoi ce soin n'est-il pas fait ?", style = MaterialTheme.typography.bodyLarge)
-                for (reason in notDoneReasons) {
-                    OutlinedButton(
-                        onClick = { onEvent(RoundEvent.NotDone(act, reason)) },
-                        modifier = Modifier.fillMaxWidth().heightIn(min = MinTouchTarget),
-                    ) { Text(reasonLabel(reason), style = MaterialTheme.typography.labelLarge) }
-                }
-            }
-        },
-        confirmButton = {},
-        dismissButton = {
-            TextButton(onClick = { onEvent(RoundEvent.DismissWhyNotDone) }, modifier = Modifier.heightIn(min = MinTouchTarget)) {
-                Text("Annuler", style = MaterialTheme.typography.labelLarge)
-            }
-        },
+    ReasonDialog(
+        title = "${act.label} — ${act.residentName}",
+        question = "Pourquoi ce soin n'est-il pas fait ?",
+        reasons = notDoneReasons.map { reason -> reasonLabel(reason) to { onEvent(RoundEvent.NotDone(act, reason)) } },
+        onDismiss = { onEvent(RoundEvent.DismissWhyNotDone) },
     )
 }
 

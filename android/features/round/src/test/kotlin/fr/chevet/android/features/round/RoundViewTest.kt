@@ -1,9 +1,8 @@
 package fr.chevet.android.features.round
 
+import fr.chevet.android.screenshots.assertActionsLabelledAndLargeEnough
 import androidx.compose.runtime.collectAsState
 import androidx.compose.runtime.getValue
-import androidx.compose.ui.semantics.SemanticsProperties
-import androidx.compose.ui.semantics.getOrNull
 import androidx.compose.ui.test.ExperimentalTestApi
 import androidx.compose.ui.test.hasClickAction
 import androidx.compose.ui.test.hasContentDescription
@@ -13,11 +12,9 @@ import androidx.compose.ui.test.onNodeWithText
 import androidx.compose.ui.test.performClick
 import androidx.compose.ui.test.performScrollTo
 import androidx.compose.ui.test.runComposeUiTest
-import androidx.compose.ui.unit.dp
 import fr.chevet.android.chevet.Clock
 import fr.chevet.android.chevet.RustRoundService
 import fr.chevet.android.designsystem.ChevetTheme
-import fr.chevet.android.designsystem.MinTouchTarget
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.SupervisorJob
@@ -93,15 +90,7 @@ class RoundViewTest {
     @Test
     fun `every action says what it does and is big enough for a gloved finger`() = runComposeUiTest {
         setContent { ChevetTheme { RoundView(RoundFixture.loaded, RoundFixture.zone, onEvent = {}) } }
-        val actions = onAllNodes(hasClickAction()).fetchSemanticsNodes()
-        assertTrue(actions.size >= 10)
-        for (node in actions) {
-            val said = node.config.getOrNull(SemanticsProperties.ContentDescription).orEmpty() +
-                node.config.getOrNull(SemanticsProperties.Text).orEmpty().map { it.text }
-            assertTrue("an action with nothing to say: $node", said.any { it.isNotBlank() })
-            val size = with(density) { node.size.width.toDp() to node.size.height.toDp() }
-            assertTrue("$said is ${size.first}×${size.second}", size.first >= 48.dp && size.second >= MinTouchTarget)
-        }
+        assertActionsLabelledAndLargeEnough(atLeast = 10)
         // Every open act on screen offers both answers; a done one offers none.
         val validate = onAllNodes(hasText("Fait") and hasClickAction()).fetchSemanticsNodes().size
         assertTrue(validate >= 3)

@@ -22,7 +22,6 @@ import androidx.compose.ui.semantics.liveRegion
 import androidx.compose.ui.semantics.semantics
 import androidx.compose.ui.text.font.FontWeight
 import androidx.compose.ui.unit.dp
-import fr.chevet.android.chevet.SyncState
 import fr.chevet.android.designsystem.ChevetColors
 import fr.chevet.android.designsystem.MinTouchTarget
 import fr.chevet.core.ChevetException
