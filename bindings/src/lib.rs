@@ -23,6 +23,7 @@ mod sync;
 mod transfer;
 mod types;
 mod vault;
+mod vital_set;
 
 pub use error::{ChevetError, HubCertificateProblem};
 pub use handover::{HandoverInfo, HandoverLineInfo, ResidentHandoverInfo};

@@ -940,3 +940,45 @@ fn a_version_2_store_upgrades_and_its_audit_head_is_sealed() {
     f.store.open_resident_file(d.residents[0].id, 1).unwrap();
     assert_eq!(f.store.verify_audit().unwrap(), n + 2);
 }
+
+#[test]
+fn a_bedside_vital_set_is_checked_scored_and_kept_whole_or_not_at_all() {
+    use chevet_core::store::{VitalProblem, VitalSet};
+    let (f, d) = seeded(1, 0);
+    let r = &d.residents[0];
+    let mut set = VitalSet {
+        temperature: Some(375.0),
+        pulse: Some(112.0),
+        respiratory_rate: Some(22.0),
+        oxygen_saturation: Some(94.0),
+        blood_pressure: Some((105.0, 60.0)),
+        consciousness: Some(Acvpu::Alert),
+        oxygen_flow: Some(0.0),
+        ..VitalSet::default()
+    };
+    // The misplaced decimal point is named with its likely reading; no score yet.
+    let preview = f.store.preview_vital_set(r.id, &set).unwrap();
+    assert_eq!(preview.news2, None);
+    match preview.problems.as_slice() {
+        [p @ VitalProblem::Implausible { code: VitalCode::Temperature, likely: Some(l), .. }] => {
+            assert_eq!(*l, 37.5);
+            assert_eq!(p.message_fr(), "Température : 375 est impossible (entre 25 et 45 °C). 37,5 ?");
+        }
+        other => panic!("{other:?}"),
+    }
+    // Refused whole: nothing of the set is kept.
+    let before = footprint(&f);
+    assert!(matches!(f.store.record_vital_set(r.id, &set, monday_10h()), Err(CoreError::ImplausibleValue { .. })));
+    assert_eq!(footprint(&f), before);
+
+    // Corrected: NEWS2 with its points per parameter (FR 22 → 2, SpO2 94 → 1, TA 105 → 1, pouls 112 → 2).
+    set.temperature = Some(37.5);
+    let news2 = f.store.preview_vital_set(r.id, &set).unwrap().news2.expect("a complete set is scored");
+    assert_eq!(news2.total, 6);
+    let points: Vec<_> = news2.parts.iter().filter(|(_, p)| *p > 0).map(|(n, p)| (*n, *p)).collect();
+    assert_eq!(points, [("respiratory_rate", 2), ("spo2", 1), ("systolic_bp", 1), ("pulse", 2)]);
+    let kept = f.store.record_vital_set(r.id, &set, monday_10h()).unwrap();
+    assert_eq!(kept.len(), 7, "five measures, the blood pressure and the consciousness");
+    assert_eq!(footprint(&f).0, before.0 + 7);
+    assert!(f.store.record_vital_set(r.id, &VitalSet::default(), monday_10h()).is_err());
+}

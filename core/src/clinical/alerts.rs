@@ -229,19 +229,7 @@ pub fn news2_alert(
         .parts
         .iter()
         .filter(|(_, points)| *points > 0)
-        .map(|(name, points)| {
-            let name = match *name {
-                "respiratory_rate" => "FR",
-                "spo2" => "SpO2",
-                "air_or_oxygen" => "O2",
-                "systolic_bp" => "TA systolique",
-                "pulse" => "pouls",
-                "consciousness" => "conscience",
-                "temperature" => "température",
-                other => other,
-            };
-            format!("{name} +{points}")
-        })
+        .map(|(name, points)| format!("{} +{points}", super::news2::parameter_fr(name)))
         .collect();
     Some(Alert {
         kind: AlertKind::News2,

@@ -127,6 +127,20 @@ fn temperature(t: f64) -> u8 {
     }
 }
 
+/// A parameter's short French name, as the chart and the alerts say it.
+pub fn parameter_fr(name: &str) -> &str {
+    match name {
+        "respiratory_rate" => "FR",
+        "spo2" => "SpO2",
+        "air_or_oxygen" => "O2",
+        "systolic_bp" => "TA systolique",
+        "pulse" => "pouls",
+        "consciousness" => "conscience",
+        "temperature" => "température",
+        other => other,
+    }
+}
+
 /// Scores one set of observations.
 pub fn score(i: &News2Input) -> Result<News2> {
     let rr = finite("respiratory_rate", i.respiratory_rate, 0.0, 100.0)?;

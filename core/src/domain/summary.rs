@@ -8,7 +8,7 @@ use super::vitals::{ObservationValue, VitalCode};
 use super::wound::{Exudate, NpiapStage, TissueType};
 
 /// Numbers as French writes them: a decimal comma, no trailing zeros.
-fn number_fr(v: f64) -> String {
+pub fn number_fr(v: f64) -> String {
     let text = format!("{:.1}", v);
     text.strip_suffix(".0").unwrap_or(&text).replace('.', ",")
 }
@@ -53,15 +53,20 @@ pub fn stage_fr(s: NpiapStage) -> &'static str {
     }
 }
 
-/// A measure as the screens show it ("Température : 38,2 °C").
-pub fn measure_fr(code: VitalCode, value: &ObservationValue) -> String {
-    let spec = code.spec();
-    let unit = match spec.ucum {
+/// A measure's unit as the screens write it ("°C", "mmHg"; none for a score).
+pub fn unit_fr(code: VitalCode) -> &'static str {
+    match code.spec().ucum {
         "Cel" => "°C",
         "mm[Hg]" => "mmHg",
         "{score}" | "{ACVPU}" => "",
         other => other,
-    };
+    }
+}
+
+/// A measure as the screens show it ("Température : 38,2 °C").
+pub fn measure_fr(code: VitalCode, value: &ObservationValue) -> String {
+    let spec = code.spec();
+    let unit = unit_fr(code);
     let value = match value {
         ObservationValue::Quantity(v) => number_fr(*v),
         ObservationValue::BloodPressure { systolic, diastolic } => {

@@ -1,0 +1,184 @@
+//! The vitals a professional enters together at the bedside: checked as a
+//! whole before anything is kept (a decimal point in the wrong place is
+//! offered its likely reading, an impossible value is named with the
+//! catalogue's range), scored with NEWS2 once complete, and kept in one
+//! transaction — all of the set or none of it.
+
+use jiff::Timestamp;
+use uuid::Uuid;
+
+use super::Store;
+use crate::clinical::news2::{self, Consciousness, News2, News2Input};
+use crate::clinical::units::typo_hint;
+use crate::domain::{Acvpu, Fact, Observation, ObservationValue, RecordMeta, VitalCode};
+use crate::error::Result;
+
+/// What was typed; every measure is optional.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct VitalSet {
+    pub temperature: Option<f64>,
+    pub pulse: Option<f64>,
+    pub respiratory_rate: Option<f64>,
+    pub oxygen_saturation: Option<f64>,
+    /// Systolic and diastolic, entered together.
+    pub blood_pressure: Option<(f64, f64)>,
+    pub consciousness: Option<Acvpu>,
+    /// Supplemental oxygen in L/min; 0 is room air, None is not said.
+    pub oxygen_flow: Option<f64>,
+    pub pain: Option<f64>,
+    pub weight: Option<f64>,
+    pub glucose: Option<f64>,
+}
+
+/// A value to look at before saving.
+#[derive(Debug, Clone, PartialEq)]
+pub enum VitalProblem {
+    /// Outside what a living person can show, with its likely reading when
+    /// the decimal point moved ("375" → 37.5).
+    Implausible { code: VitalCode, typed: f64, min: f64, max: f64, likely: Option<f64> },
+}
+
+impl VitalProblem {
+    /// In French, for the screen: "Température : 375 est impossible (entre
+    /// 25 et 45 °C). 37,5 ?"
+    pub fn message_fr(&self) -> String {
+        use crate::domain::summary::{number_fr, unit_fr};
+        let VitalProblem::Implausible { code, typed, min, max, likely } = self;
+        let unit = unit_fr(*code);
+        let unit = if unit.is_empty() { String::new() } else { format!(" {unit}") };
+        let hint = likely.map(|l| format!(" {} ?", number_fr(l))).unwrap_or_default();
+        format!(
+            "{} : {} est impossible (entre {} et {}{unit}).{hint}",
+            code.spec().label_fr,
+            number_fr(*typed),
+            number_fr(*min),
+            number_fr(*max)
+        )
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct VitalSetPreview {
+    pub problems: Vec<VitalProblem>,
+    /// NEWS2 when the set is complete (the six parameters and whether on oxygen).
+    pub news2: Option<News2>,
+}
+
+impl VitalSet {
+    /// The scalar measures as (code, value), in the chart's order.
+    fn scalars(&self) -> Vec<(VitalCode, f64)> {
+        [
+            (VitalCode::RespiratoryRate, self.respiratory_rate),
+            (VitalCode::OxygenSaturation, self.oxygen_saturation),
+            (VitalCode::OxygenFlow, self.oxygen_flow),
+            (VitalCode::HeartRate, self.pulse),
+            (VitalCode::Temperature, self.temperature),
+            (VitalCode::Pain, self.pain),
+            (VitalCode::Weight, self.weight),
+            (VitalCode::Glucose, self.glucose),
+        ]
+        .into_iter()
+        .filter_map(|(c, v)| v.map(|v| (c, v)))
+        .collect()
+    }
+
+    /// What to look at before saving; empty when every value is plausible.
+    pub fn problems(&self) -> Vec<VitalProblem> {
+        let mut out: Vec<VitalProblem> = self
+            .scalars()
+            .into_iter()
+            .filter_map(|(code, typed)| {
+                let spec = code.spec();
+                let plausible = typed.is_finite() && typed >= spec.plausible_min && typed <= spec.plausible_max;
+                (!plausible).then(|| VitalProblem::Implausible {
+                    code,
+                    typed,
+                    min: spec.plausible_min,
+                    max: spec.plausible_max,
+                    likely: typo_hint(code, typed),
+                })
+            })
+            .collect();
+        if let Some((systolic, diastolic)) = self.blood_pressure
+            && crate::domain::vitals::validate(
+                VitalCode::BloodPressure,
+                &ObservationValue::BloodPressure { systolic, diastolic },
+            )
+            .is_err()
+        {
+            let spec = VitalCode::BloodPressure.spec();
+            out.push(VitalProblem::Implausible {
+                code: VitalCode::BloodPressure,
+                typed: systolic,
+                min: spec.plausible_min,
+                max: spec.plausible_max,
+                likely: None,
+            });
+        }
+        out
+    }
+
+    /// NEWS2 of the set, when it is complete and plausible.
+    pub fn news2(&self, hypercapnic: bool) -> Option<News2> {
+        let input = News2Input {
+            respiratory_rate: self.respiratory_rate?,
+            spo2: self.oxygen_saturation?,
+            on_oxygen: self.oxygen_flow? > 0.0,
+            hypercapnic,
+            systolic_bp: self.blood_pressure?.0,
+            pulse: self.pulse?,
+            consciousness: match self.consciousness? {
+                Acvpu::Alert => Consciousness::Alert,
+                _ => Consciousness::ConfusedOrReduced,
+            },
+            temperature: self.temperature?,
+        };
+        if !self.problems().is_empty() {
+            return None;
+        }
+        news2::score(&input).ok()
+    }
+
+    /// The observations to record, one fact per measure.
+    fn facts(&self, resident_id: Uuid, at: Timestamp) -> Vec<Fact> {
+        let observation = |code, value| {
+            Fact::Observation(Observation {
+                id: Uuid::now_v7(),
+                resident_id,
+                code,
+                value,
+                method: None,
+                meta: RecordMeta::at(at),
+            })
+        };
+        let mut facts: Vec<Fact> =
+            self.scalars().into_iter().map(|(c, v)| observation(c, ObservationValue::Quantity(v))).collect();
+        if let Some((systolic, diastolic)) = self.blood_pressure {
+            facts.push(observation(VitalCode::BloodPressure, ObservationValue::BloodPressure { systolic, diastolic }));
+        }
+        if let Some(level) = self.consciousness {
+            facts.push(observation(VitalCode::Consciousness, ObservationValue::Consciousness(level)));
+        }
+        facts
+    }
+}
+
+impl Store {
+    /// What the screen shows before saving: problems to look at, and NEWS2
+    /// with the resident's SpO2 scale when the set is complete.
+    pub fn preview_vital_set(&self, resident_id: Uuid, set: &VitalSet) -> Result<VitalSetPreview> {
+        self.require(None)?;
+        let (resident, _) = self.resident(resident_id)?;
+        Ok(VitalSetPreview { problems: set.problems(), news2: set.news2(resident.hypercapnic) })
+    }
+
+    /// Keeps the whole set in one transaction, or nothing: a value refused
+    /// refuses the set. Returns the facts kept.
+    pub fn record_vital_set(&self, resident_id: Uuid, set: &VitalSet, at: Timestamp) -> Result<Vec<Fact>> {
+        let facts = set.facts(resident_id, at);
+        if facts.is_empty() {
+            return Err(crate::error::CoreError::invalid("vital set", "no value entered"));
+        }
+        self.record_batch(facts)
+    }
+}
