@@ -24,6 +24,7 @@ dependencies {
     implementation(project(":features:round"))
     implementation(project(":features:medication"))
     implementation(project(":features:handover"))
+    implementation(project(":features:vitals"))
     implementation(project(":features:signin"))
     implementation(project(":features:syncstatus"))
     implementation(project(":features:enrolment"))

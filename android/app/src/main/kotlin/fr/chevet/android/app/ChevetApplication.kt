@@ -10,6 +10,7 @@ import fr.chevet.android.chevet.RustMedicationService
 import fr.chevet.android.chevet.RustRoundService
 import fr.chevet.android.chevet.RustSessionService
 import fr.chevet.android.chevet.RustSyncService
+import fr.chevet.android.chevet.RustVitalsService
 import fr.chevet.core.ChevetStore
 import fr.chevet.core.LogLevel
 import fr.chevet.core.setLogSink
@@ -35,6 +36,8 @@ class ChevetApplication : Application() {
         private set
     lateinit var handovers: RustHandoverService
         private set
+    lateinit var vitals: RustVitalsService
+        private set
     val clock: Clock = Clock.System
     val scope = CoroutineScope(SupervisorJob() + Dispatchers.Main.immediate)
 
@@ -50,6 +53,7 @@ class ChevetApplication : Application() {
         enrolment = RustEnrolmentService(store, Dispatchers.IO)
         medication = RustMedicationService(store, Dispatchers.IO)
         handovers = RustHandoverService(store, Dispatchers.IO)
+        vitals = RustVitalsService(store, Dispatchers.IO)
         SyncWorker.schedule(this)
     }
 }

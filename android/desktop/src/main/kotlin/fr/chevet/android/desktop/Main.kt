@@ -18,6 +18,7 @@ import fr.chevet.android.chevet.RustMedicationService
 import fr.chevet.android.chevet.RustRoundService
 import fr.chevet.android.chevet.RustSessionService
 import fr.chevet.android.chevet.RustSyncService
+import fr.chevet.android.chevet.RustVitalsService
 import fr.chevet.android.features.shell.ChevetApp
 import fr.chevet.android.features.shell.ShellPresenter
 import fr.chevet.core.ChevetStore
@@ -69,7 +70,7 @@ fun main(args: Array<String>) {
     val shell = ShellPresenter(
         RustSessionService(store, Dispatchers.IO), RustRoundService(store, Dispatchers.IO),
         RustEnrolmentService(store, Dispatchers.IO), RustSyncService(store, Dispatchers.IO),
-        RustMedicationService(store, Dispatchers.IO), RustHandoverService(store, Dispatchers.IO), Clock.System, scope,
+        RustMedicationService(store, Dispatchers.IO), RustHandoverService(store, Dispatchers.IO), RustVitalsService(store, Dispatchers.IO), Clock.System, scope,
     )
     shell.start()
     try {

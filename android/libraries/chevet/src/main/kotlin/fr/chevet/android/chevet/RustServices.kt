@@ -25,6 +25,8 @@ import fr.chevet.core.SyncStatusInfo
 import fr.chevet.core.TransmissionEntry
 import fr.chevet.core.UnitInfo
 import fr.chevet.core.VitalKind
+import fr.chevet.core.VitalSetEntry
+import fr.chevet.core.VitalSetPreviewInfo
 import fr.chevet.core.WoundFollowUpInfo
 import fr.chevet.core.parseEnrolmentLink
 import kotlinx.coroutines.CoroutineDispatcher
@@ -116,6 +118,12 @@ class RustMedicationService(private val store: ChevetStore, private val io: Coro
         scan: String?,
         atMs: Long,
     ): Result<String> = onIo(io) { store.recordAdministration(residentId, plannedActId, occurrenceMs, result, scan, atMs) }
+}
+
+class RustVitalsService(private val store: ChevetStore, private val io: CoroutineDispatcher) : VitalsService {
+    override suspend fun preview(entry: VitalSetEntry): Result<VitalSetPreviewInfo> = onIo(io) { store.previewVitalSet(entry) }
+
+    override suspend fun record(entry: VitalSetEntry, atMs: Long): Result<List<String>> = onIo(io) { store.recordVitalSet(entry, atMs) }
 }
 
 class RustHandoverService(private val store: ChevetStore, private val io: CoroutineDispatcher) : HandoverService {

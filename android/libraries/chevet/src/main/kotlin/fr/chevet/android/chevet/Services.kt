@@ -21,6 +21,8 @@ import fr.chevet.core.SyncStatusInfo
 import fr.chevet.core.TransmissionEntry
 import fr.chevet.core.UnitInfo
 import fr.chevet.core.VitalKind
+import fr.chevet.core.VitalSetEntry
+import fr.chevet.core.VitalSetPreviewInfo
 import fr.chevet.core.WoundFollowUpInfo
 import kotlinx.coroutines.flow.Flow
 
@@ -88,6 +90,12 @@ interface MedicationService {
         scan: String?,
         atMs: Long,
     ): Result<String>
+}
+
+/** Vitals entered together: checked and scored before saving, kept whole or not at all. */
+interface VitalsService {
+    suspend fun preview(entry: VitalSetEntry): Result<VitalSetPreviewInfo>
+    suspend fun record(entry: VitalSetEntry, atMs: Long): Result<List<String>>
 }
 
 /** The shift handover, computed by the core from the tablet's record. */

@@ -29,6 +29,8 @@ class RoundPresenter(
     private val onRecorded: () -> Unit = {},
     /** Opens a resident's medication screen (the shell navigates). */
     private val onOpenMedication: (RoundResidentInfo) -> Unit = {},
+    /** Opens a resident's vitals entry (the shell navigates). */
+    private val onOpenVitals: (RoundResidentInfo) -> Unit = {},
 ) {
     private val _state = MutableStateFlow(RoundState())
     val state: StateFlow<RoundState> = _state.asStateFlow()
@@ -49,6 +51,7 @@ class RoundPresenter(
             RoundEvent.DismissWhyNotDone -> _state.update { it.copy(askingWhyNotDone = null) }
             RoundEvent.DismissError -> _state.update { it.copy(error = null) }
             is RoundEvent.OpenMedication -> round?.residents?.firstOrNull { it.residentId == event.residentId }?.let(onOpenMedication)
+            is RoundEvent.OpenVitals -> round?.residents?.firstOrNull { it.residentId == event.residentId }?.let(onOpenVitals)
         }
     }
 

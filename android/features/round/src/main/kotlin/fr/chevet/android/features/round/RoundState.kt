@@ -64,6 +64,9 @@ sealed interface RoundEvent {
 
     /** A medication on the round: given from the resident's medication screen, its box scanned. */
     data class OpenMedication(val residentId: String) : RoundEvent
+
+    /** A resident's vitals entry. */
+    data class OpenVitals(val residentId: String) : RoundEvent
 }
 
 /** Statuses that still ask for something. */

@@ -148,6 +148,11 @@ private fun ResidentCard(resident: RoundResidentInfo, saving: ActRef?, zone: Zon
                     modifier = Modifier.widthIn(min = 120.dp).padding(end = 16.dp),
                 )
                 Text(resident.displayName, style = MaterialTheme.typography.titleMedium, modifier = Modifier.weight(1f))
+                OutlinedButton(
+                    onClick = { onEvent(RoundEvent.OpenVitals(resident.residentId)) },
+                    modifier = Modifier.heightIn(min = MinTouchTarget)
+                        .semantics { contentDescription = "Constantes de ${resident.displayName}" },
+                ) { Text("Constantes", style = MaterialTheme.typography.labelLarge) }
             }
             for (alert in resident.alerts) AlertLine(alert)
             for (item in resident.items) {

@@ -24,6 +24,7 @@ import fr.chevet.android.chevet.MedicationService
 import fr.chevet.android.chevet.RoundService
 import fr.chevet.android.chevet.SessionService
 import fr.chevet.android.chevet.SyncService
+import fr.chevet.android.chevet.VitalsService
 import fr.chevet.android.designsystem.ChevetTheme
 import fr.chevet.android.designsystem.MinTouchTarget
 import fr.chevet.android.features.enrolment.EnrolmentEvent
@@ -46,6 +47,8 @@ import fr.chevet.android.features.signin.SignInView
 import fr.chevet.android.features.syncstatus.SyncStatusBar
 import fr.chevet.android.features.syncstatus.SyncStatusEvent
 import fr.chevet.android.features.syncstatus.SyncStatusPresenter
+import fr.chevet.android.features.vitals.VitalsPresenter
+import fr.chevet.android.features.vitals.VitalsView
 import fr.chevet.core.RoundResidentInfo
 import fr.chevet.core.Session
 import fr.chevet.core.UnitInfo
@@ -76,6 +79,8 @@ data class ShellState(
     val medication: MedicationPresenter? = null,
     /** The shift handover, opened from the header. */
     val handover: HandoverPresenter? = null,
+    /** A resident's vitals entry, opened from the round. */
+    val vitals: VitalsPresenter? = null,
 )
 
 /**
@@ -92,6 +97,7 @@ class ShellPresenter(
     sync: SyncService,
     private val medication: MedicationService,
     private val handovers: HandoverService,
+    private val vitalsService: VitalsService,
     private val clock: Clock,
     private val scope: CoroutineScope,
     /** Locked after this long without a touch (a shared tablet on a trolley). */
@@ -152,7 +158,7 @@ class ShellPresenter(
 
     private suspend fun lockNow() {
         sessions.lock()
-        _state.update { it.copy(session = null, round = null, medication = null, handover = null, signIn = signInFor()) }
+        _state.update { it.copy(session = null, round = null, medication = null, handover = null, vitals = null, signIn = signInFor()) }
     }
 
     /** "Relève": what the last shift brought on this unit. */
@@ -164,6 +170,20 @@ class ShellPresenter(
     }
 
     fun closeHandover() = _state.update { it.copy(handover = null) }
+
+    /** Back from a resident's vitals to the round, which reads again their alerts. */
+    fun closeVitals() {
+        _state.update { it.copy(vitals = null) }
+        _state.value.round?.onEvent(RoundEvent.Refresh)
+    }
+
+    private fun openVitals(resident: RoundResidentInfo) {
+        val presenter = VitalsPresenter(
+            vitalsService, resident.residentId, resident.displayName, resident.room, clock, scope,
+            onRecorded = { syncBar.onEvent(SyncStatusEvent.Refresh) },
+        )
+        _state.update { it.copy(vitals = presenter) }
+    }
 
     /** Back from a resident's medication to the round, which reads again what was given. */
     fun closeMedication() {
@@ -196,6 +216,7 @@ class ShellPresenter(
             rounds, unit.unitId, clock, scope,
             onRecorded = { syncBar.onEvent(SyncStatusEvent.Refresh) },
             onOpenMedication = { resident -> openMedication(unit.unitId, resident) },
+            onOpenVitals = ::openVitals,
         ).also { it.onEvent(RoundEvent.Refresh) }
     }
 
@@ -250,7 +271,11 @@ fun ChevetApp(shell: ShellPresenter) {
                 SyncStatusBar(bar, zone, shell.syncBar::onEvent)
                 val medication = state.medication
                 val handover = state.handover
-                if (handover != null) {
+                val vitals = state.vitals
+                if (vitals != null) {
+                    val v by vitals.state.collectAsState()
+                    VitalsView(v, vitals::onEvent, onBack = shell::closeVitals)
+                } else if (handover != null) {
                     val h by handover.state.collectAsState()
                     HandoverView(h, zone, handover::onEvent, onBack = shell::closeHandover)
                 } else if (medication != null) {

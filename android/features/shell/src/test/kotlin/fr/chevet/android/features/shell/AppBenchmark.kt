@@ -11,6 +11,7 @@ import fr.chevet.android.chevet.RustMedicationService
 import fr.chevet.android.chevet.RustRoundService
 import fr.chevet.android.chevet.RustSessionService
 import fr.chevet.android.chevet.RustSyncService
+import fr.chevet.android.chevet.RustVitalsService
 import fr.chevet.android.chevet.SessionService
 import fr.chevet.android.features.round.ActRef
 import fr.chevet.android.features.round.RoundState
@@ -66,7 +67,7 @@ class AppBenchmark {
         val sessions = TimedSessions(RustSessionService(store, Dispatchers.IO))
         val shell = ShellPresenter(
             sessions, RustRoundService(store, Dispatchers.IO), RustEnrolmentService(store, Dispatchers.IO),
-            RustSyncService(store, Dispatchers.IO), RustMedicationService(store, Dispatchers.IO), RustHandoverService(store, Dispatchers.IO), Clock.System, scope,
+            RustSyncService(store, Dispatchers.IO), RustMedicationService(store, Dispatchers.IO), RustHandoverService(store, Dispatchers.IO), RustVitalsService(store, Dispatchers.IO), Clock.System, scope,
             idleLockMs = 3_600_000,
         )
         val scene = ImageComposeScene(1280, 800, Density(1f)) { ChevetApp(shell) }
