@@ -20,6 +20,7 @@ rootProject.name = "chevet"
 include(":app")
 include(":libraries:chevet")
 include(":libraries:designsystem")
+include(":libraries:chevetui")
 include(":features:round")
 include(":features:signin")
 include(":features:medication")

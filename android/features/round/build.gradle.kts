@@ -21,6 +21,7 @@ kotlin { jvmToolchain(17) }
 dependencies {
     implementation(project(":libraries:chevet"))
     implementation(project(":libraries:designsystem"))
+    implementation(project(":libraries:chevetui"))
     implementation(platform(libs.androidx.compose.bom))
     implementation(libs.androidx.compose.ui)
     implementation(libs.androidx.compose.foundation)

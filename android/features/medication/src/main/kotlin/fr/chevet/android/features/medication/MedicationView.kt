@@ -33,14 +33,13 @@ import androidx.compose.ui.semantics.liveRegion
 import androidx.compose.ui.semantics.semantics
 import androidx.compose.ui.text.font.FontWeight
 import androidx.compose.ui.unit.dp
+import fr.chevet.android.chevetui.RoundStatusChip
 import fr.chevet.android.designsystem.ChevetColors
 import fr.chevet.android.designsystem.MinTouchTarget
 import fr.chevet.android.designsystem.ReasonDialog
-import fr.chevet.android.designsystem.WordChip
 import fr.chevet.core.AdministrationResult
 import fr.chevet.core.ChevetException
 import fr.chevet.core.MedicationDueInfo
-import fr.chevet.core.RoundStatus
 import java.time.Instant
 import java.time.LocalDate
 import java.time.ZoneId
@@ -94,7 +93,7 @@ private fun LineCard(line: MedicationDueInfo, state: MedicationState, zone: Zone
                         color = ChevetColors.muted,
                     )
                 }
-                StatusChip(line.status, line.statusLabel)
+                RoundStatusChip(line.status, line.statusLabel)
             }
             state.scanned[line.lineKey]?.let { s ->
                 val box = s.box
@@ -150,18 +149,6 @@ private fun LineCard(line: MedicationDueInfo, state: MedicationState, zone: Zone
             }
         }
     }
-}
-
-@Composable
-private fun StatusChip(status: RoundStatus, label: String) {
-    val (fg, bg) = when (status) {
-        RoundStatus.DUE -> ChevetColors.ink to ChevetColors.surface
-        RoundStatus.LATE -> ChevetColors.late to ChevetColors.lateBackground
-        RoundStatus.MISSED -> ChevetColors.missed to ChevetColors.missedBackground
-        RoundStatus.DONE, RoundStatus.PARTLY_DONE -> ChevetColors.done to ChevetColors.doneBackground
-        RoundStatus.NOT_DONE, RoundStatus.REFUSED, RoundStatus.SPAT_OUT -> ChevetColors.ink to ChevetColors.lateBackground
-    }
-    WordChip(label, fg, bg)
 }
 
 @Composable

@@ -33,17 +33,16 @@ import androidx.compose.ui.semantics.heading
 import androidx.compose.ui.semantics.semantics
 import androidx.compose.ui.text.font.FontWeight
 import androidx.compose.ui.unit.dp
+import fr.chevet.android.chevetui.RoundStatusChip
 import fr.chevet.android.designsystem.ChevetColors
 import fr.chevet.android.designsystem.MinTouchTarget
 import fr.chevet.android.designsystem.ReasonDialog
-import fr.chevet.android.designsystem.WordChip
 import fr.chevet.core.ActResult
 import fr.chevet.core.AlertInfo
 import fr.chevet.core.AlertLevel
 import fr.chevet.core.ChevetException
 import fr.chevet.core.RoundItemInfo
 import fr.chevet.core.RoundResidentInfo
-import fr.chevet.core.RoundStatus
 import java.time.Instant
 import java.time.ZoneId
 
@@ -186,7 +185,7 @@ private fun ActRow(item: RoundItemInfo, act: ActRef, saving: ActRef?, zone: Zone
     ) {
         Text(time, style = MaterialTheme.typography.bodyLarge, modifier = Modifier.width(96.dp))
         Text(item.label, style = MaterialTheme.typography.bodyLarge, modifier = Modifier.weight(1f).padding(end = 8.dp))
-        StatusChip(item.status, item.statusLabel)
+        RoundStatusChip(item.status, item.statusLabel)
         if (!item.status.isOpen) {
             // Where the buttons would be: statuses stay in one column.
             Spacer(Modifier.width(ActButtonsWidth))
@@ -225,18 +224,6 @@ private fun ActRow(item: RoundItemInfo, act: ActRef, saving: ActRef?, zone: Zone
             ) { Text("Non fait", style = MaterialTheme.typography.labelLarge) }
         }
     }
-}
-
-@Composable
-private fun StatusChip(status: RoundStatus, label: String) {
-    val (fg, bg) = when (status) {
-        RoundStatus.DUE -> ChevetColors.ink to ChevetColors.surface
-        RoundStatus.LATE -> ChevetColors.late to ChevetColors.lateBackground
-        RoundStatus.MISSED -> ChevetColors.missed to ChevetColors.missedBackground
-        RoundStatus.DONE, RoundStatus.PARTLY_DONE -> ChevetColors.done to ChevetColors.doneBackground
-        RoundStatus.NOT_DONE, RoundStatus.REFUSED, RoundStatus.SPAT_OUT -> ChevetColors.ink to ChevetColors.lateBackground
-    }
-    WordChip(label, fg, bg)
 }
 
 @Composable
