@@ -25,6 +25,7 @@ dependencies {
     implementation(project(":features:medication"))
     implementation(project(":features:handover"))
     implementation(project(":features:vitals"))
+    implementation(project(":features:transmission"))
     implementation(project(":features:signin"))
     implementation(project(":features:syncstatus"))
     implementation(project(":features:enrolment"))

@@ -31,6 +31,8 @@ class RoundPresenter(
     private val onOpenMedication: (RoundResidentInfo) -> Unit = {},
     /** Opens a resident's vitals entry (the shell navigates). */
     private val onOpenVitals: (RoundResidentInfo) -> Unit = {},
+    /** Opens a transmission about a resident (the shell navigates). */
+    private val onOpenTransmission: (RoundResidentInfo) -> Unit = {},
 ) {
     private val _state = MutableStateFlow(RoundState())
     val state: StateFlow<RoundState> = _state.asStateFlow()
@@ -52,6 +54,7 @@ class RoundPresenter(
             RoundEvent.DismissError -> _state.update { it.copy(error = null) }
             is RoundEvent.OpenMedication -> round?.residents?.firstOrNull { it.residentId == event.residentId }?.let(onOpenMedication)
             is RoundEvent.OpenVitals -> round?.residents?.firstOrNull { it.residentId == event.residentId }?.let(onOpenVitals)
+            is RoundEvent.OpenTransmission -> round?.residents?.firstOrNull { it.residentId == event.residentId }?.let(onOpenTransmission)
         }
     }
 

@@ -67,6 +67,9 @@ sealed interface RoundEvent {
 
     /** A resident's vitals entry. */
     data class OpenVitals(val residentId: String) : RoundEvent
+
+    /** A targeted transmission about a resident. */
+    data class OpenTransmission(val residentId: String) : RoundEvent
 }
 
 /** Statuses that still ask for something. */

@@ -148,6 +148,11 @@ private fun ResidentCard(resident: RoundResidentInfo, saving: ActRef?, zone: Zon
                 )
                 Text(resident.displayName, style = MaterialTheme.typography.titleMedium, modifier = Modifier.weight(1f))
                 OutlinedButton(
+                    onClick = { onEvent(RoundEvent.OpenTransmission(resident.residentId)) },
+                    modifier = Modifier.heightIn(min = MinTouchTarget).padding(end = 8.dp)
+                        .semantics { contentDescription = "Transmission sur ${resident.displayName}" },
+                ) { Text("Transmission", style = MaterialTheme.typography.labelLarge) }
+                OutlinedButton(
                     onClick = { onEvent(RoundEvent.OpenVitals(resident.residentId)) },
                     modifier = Modifier.heightIn(min = MinTouchTarget)
                         .semantics { contentDescription = "Constantes de ${resident.displayName}" },

@@ -17,6 +17,7 @@ import androidx.compose.runtime.getValue
 import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.unit.dp
+import fr.chevet.android.chevet.CareRecordService
 import fr.chevet.android.chevet.Clock
 import fr.chevet.android.chevet.EnrolmentService
 import fr.chevet.android.chevet.HandoverService
@@ -47,6 +48,8 @@ import fr.chevet.android.features.signin.SignInView
 import fr.chevet.android.features.syncstatus.SyncStatusBar
 import fr.chevet.android.features.syncstatus.SyncStatusEvent
 import fr.chevet.android.features.syncstatus.SyncStatusPresenter
+import fr.chevet.android.features.transmission.TransmissionPresenter
+import fr.chevet.android.features.transmission.TransmissionView
 import fr.chevet.android.features.vitals.VitalsPresenter
 import fr.chevet.android.features.vitals.VitalsView
 import fr.chevet.core.RoundResidentInfo
@@ -81,6 +84,8 @@ data class ShellState(
     val handover: HandoverPresenter? = null,
     /** A resident's vitals entry, opened from the round. */
     val vitals: VitalsPresenter? = null,
+    /** A transmission about a resident, opened from the round. */
+    val transmission: TransmissionPresenter? = null,
 )
 
 /**
@@ -98,6 +103,7 @@ class ShellPresenter(
     private val medication: MedicationService,
     private val handovers: HandoverService,
     private val vitalsService: VitalsService,
+    private val care: CareRecordService,
     private val clock: Clock,
     private val scope: CoroutineScope,
     /** Locked after this long without a touch (a shared tablet on a trolley). */
@@ -158,7 +164,7 @@ class ShellPresenter(
 
     private suspend fun lockNow() {
         sessions.lock()
-        _state.update { it.copy(session = null, round = null, medication = null, handover = null, vitals = null, signIn = signInFor()) }
+        _state.update { it.copy(session = null, round = null, medication = null, handover = null, vitals = null, transmission = null, signIn = signInFor()) }
     }
 
     /** "Relève": what the last shift brought on this unit. */
@@ -175,6 +181,19 @@ class ShellPresenter(
     fun closeVitals() {
         _state.update { it.copy(vitals = null) }
         _state.value.round?.onEvent(RoundEvent.Refresh)
+    }
+
+    fun closeTransmission() {
+        _state.update { it.copy(transmission = null) }
+        _state.value.round?.onEvent(RoundEvent.Refresh)
+    }
+
+    private fun openTransmission(resident: RoundResidentInfo) {
+        val presenter = TransmissionPresenter(
+            care, resident.residentId, resident.displayName, resident.room, clock, scope,
+            onRecorded = { syncBar.onEvent(SyncStatusEvent.Refresh) },
+        )
+        _state.update { it.copy(transmission = presenter) }
     }
 
     private fun openVitals(resident: RoundResidentInfo) {
@@ -217,6 +236,7 @@ class ShellPresenter(
             onRecorded = { syncBar.onEvent(SyncStatusEvent.Refresh) },
             onOpenMedication = { resident -> openMedication(unit.unitId, resident) },
             onOpenVitals = ::openVitals,
+            onOpenTransmission = ::openTransmission,
         ).also { it.onEvent(RoundEvent.Refresh) }
     }
 
@@ -272,7 +292,11 @@ fun ChevetApp(shell: ShellPresenter) {
                 val medication = state.medication
                 val handover = state.handover
                 val vitals = state.vitals
-                if (vitals != null) {
+                val transmission = state.transmission
+                if (transmission != null) {
+                    val t by transmission.state.collectAsState()
+                    TransmissionView(t, transmission::onEvent, onBack = shell::closeTransmission)
+                } else if (vitals != null) {
                     val v by vitals.state.collectAsState()
                     VitalsView(v, vitals::onEvent, onBack = shell::closeVitals)
                 } else if (handover != null) {

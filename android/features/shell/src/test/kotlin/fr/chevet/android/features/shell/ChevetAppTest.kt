@@ -12,6 +12,7 @@ import androidx.compose.ui.test.performScrollTo
 import androidx.compose.ui.test.performTextInput
 import androidx.compose.ui.test.runComposeUiTest
 import fr.chevet.android.chevet.Clock
+import fr.chevet.android.chevet.RustCareRecordService
 import fr.chevet.android.chevet.RustEnrolmentService
 import fr.chevet.android.chevet.RustHandoverService
 import fr.chevet.android.chevet.RustMedicationService
@@ -50,7 +51,7 @@ class ChevetAppTest {
             val rounds = RustRoundService(store, Dispatchers.IO)
             val enrolment = RustEnrolmentService(store, Dispatchers.IO)
             val sync = RustSyncService(store, Dispatchers.IO)
-            val shell = ShellPresenter(sessions, rounds, enrolment, sync, RustMedicationService(store, Dispatchers.IO), RustHandoverService(store, Dispatchers.IO), RustVitalsService(store, Dispatchers.IO), clock, scope, idleLockMs = 120_000)
+            val shell = ShellPresenter(sessions, rounds, enrolment, sync, RustMedicationService(store, Dispatchers.IO), RustHandoverService(store, Dispatchers.IO), RustVitalsService(store, Dispatchers.IO), RustCareRecordService(store, Dispatchers.IO), clock, scope, idleLockMs = 120_000)
             setContent { ChevetApp(shell) }
             shell.start()
             val nurse = store.staffAccounts().first { it.staffId == demo.nurseId }
@@ -93,7 +94,7 @@ class ChevetAppTest {
                 val rounds = RustRoundService(store, Dispatchers.IO)
                 val enrolment = RustEnrolmentService(store, Dispatchers.IO)
                 val sync = RustSyncService(store, Dispatchers.IO)
-                val shell = ShellPresenter(sessions, rounds, enrolment, sync, RustMedicationService(store, Dispatchers.IO), RustHandoverService(store, Dispatchers.IO), RustVitalsService(store, Dispatchers.IO), Clock.System, scope)
+                val shell = ShellPresenter(sessions, rounds, enrolment, sync, RustMedicationService(store, Dispatchers.IO), RustHandoverService(store, Dispatchers.IO), RustVitalsService(store, Dispatchers.IO), RustCareRecordService(store, Dispatchers.IO), Clock.System, scope)
                 setContent { ChevetApp(shell) }
                 shell.start()
                 waitUntil(timeoutMillis = 10_000) { onAllNodesWithText("Enrôler cette tablette").fetchSemanticsNodes().isNotEmpty() }
@@ -124,7 +125,7 @@ class ChevetAppTest {
         try {
             val shell = ShellPresenter(
                 RustSessionService(store, Dispatchers.IO), RustRoundService(store, Dispatchers.IO), RustEnrolmentService(store, Dispatchers.IO),
-                RustSyncService(store, Dispatchers.IO), RustMedicationService(store, Dispatchers.IO), RustHandoverService(store, Dispatchers.IO), RustVitalsService(store, Dispatchers.IO), Clock.System, scope,
+                RustSyncService(store, Dispatchers.IO), RustMedicationService(store, Dispatchers.IO), RustHandoverService(store, Dispatchers.IO), RustVitalsService(store, Dispatchers.IO), RustCareRecordService(store, Dispatchers.IO), Clock.System, scope,
             )
             setContent { ChevetApp(shell) }
             shell.start() // the demo signed the nurse in
