@@ -4,12 +4,14 @@ import androidx.compose.foundation.background
 import androidx.compose.foundation.layout.Arrangement
 import androidx.compose.foundation.layout.Box
 import androidx.compose.foundation.layout.Column
+import androidx.compose.foundation.layout.Row
 import androidx.compose.foundation.layout.fillMaxWidth
 import androidx.compose.foundation.layout.heightIn
 import androidx.compose.foundation.layout.padding
 import androidx.compose.foundation.layout.widthIn
 import androidx.compose.foundation.shape.RoundedCornerShape
 import androidx.compose.material3.AlertDialog
+import androidx.compose.material3.Button
 import androidx.compose.material3.MaterialTheme
 import androidx.compose.material3.OutlinedButton
 import androidx.compose.material3.Text
@@ -18,6 +20,9 @@ import androidx.compose.runtime.Composable
 import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.graphics.Color
+import androidx.compose.ui.semantics.contentDescription
+import androidx.compose.ui.semantics.heading
+import androidx.compose.ui.semantics.semantics
 import androidx.compose.ui.text.font.FontWeight
 import androidx.compose.ui.unit.dp
 
@@ -55,4 +60,36 @@ fun ReasonDialog(title: String, question: String, reasons: List<Pair<String, () 
             }
         },
     )
+}
+
+/**
+ * The header of a screen opened from the round: « ← Tournée », the title
+ * (and a line under it), then the screen's main action on the right.
+ */
+@Composable
+fun ScreenHeader(title: String, onBack: () -> Unit, subtitle: String? = null, action: (@Composable () -> Unit)? = null) {
+    Row(
+        Modifier.fillMaxWidth().background(MaterialTheme.colorScheme.surfaceVariant).padding(16.dp),
+        verticalAlignment = Alignment.CenterVertically,
+    ) {
+        OutlinedButton(onClick = onBack, modifier = Modifier.heightIn(min = MinTouchTarget)) {
+            Text("← Tournée", style = MaterialTheme.typography.labelLarge)
+        }
+        Column(Modifier.weight(1f).padding(start = 16.dp)) {
+            Text(title, style = MaterialTheme.typography.titleLarge, modifier = Modifier.semantics { heading() })
+            subtitle?.let { Text(it, style = MaterialTheme.typography.bodyLarge) }
+        }
+        action?.invoke()
+    }
+}
+
+/** One of several choices: filled with a ✓ when chosen; [description] is what a screen reader says. */
+@Composable
+fun ChoiceButton(label: String, chosen: Boolean, description: String, onClick: () -> Unit) {
+    val modifier = Modifier.heightIn(min = MinTouchTarget).semantics { contentDescription = description }
+    if (chosen) {
+        Button(onClick = onClick, modifier = modifier) { Text("✓ $label", style = MaterialTheme.typography.labelLarge) }
+    } else {
+        OutlinedButton(onClick = onClick, modifier = modifier) { Text(label, style = MaterialTheme.typography.labelLarge) }
+    }
 }

@@ -19,45 +19,33 @@ import androidx.compose.material3.Button
 import androidx.compose.material3.Card
 import androidx.compose.material3.CardDefaults
 import androidx.compose.material3.MaterialTheme
-import androidx.compose.material3.OutlinedButton
 import androidx.compose.material3.Text
 import androidx.compose.runtime.Composable
 import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.graphics.Color
-import androidx.compose.ui.semantics.heading
-import androidx.compose.ui.semantics.semantics
 import androidx.compose.ui.text.font.FontWeight
 import androidx.compose.ui.unit.dp
 import fr.chevet.android.designsystem.ChevetColors
 import fr.chevet.android.designsystem.MinTouchTarget
+import fr.chevet.android.designsystem.ScreenHeader
+import fr.chevet.android.designsystem.timeOfDay
 import fr.chevet.core.HandoverKind
 import fr.chevet.core.HandoverLineInfo
 import fr.chevet.core.ResidentHandoverInfo
-import java.time.Instant
 import java.time.ZoneId
 
 /** The shift handover: per resident, what the last shift brought, alerts first. */
 @Composable
 fun HandoverView(state: HandoverState, zone: ZoneId, onEvent: (HandoverEvent) -> Unit, onBack: () -> Unit, modifier: Modifier = Modifier) {
     Column(modifier.fillMaxSize().background(MaterialTheme.colorScheme.background)) {
-        Row(
-            Modifier.fillMaxWidth().background(MaterialTheme.colorScheme.surfaceVariant).padding(16.dp),
-            verticalAlignment = Alignment.CenterVertically,
+        val read = state.readUntilMs != null && state.readUntilMs >= state.untilMs
+        ScreenHeader(
+            "Relève",
+            onBack,
+            subtitle = if (state.loading) null
+            else "Depuis ${timeOfDay(state.sinceMs, zone)} · ${state.handover?.residents?.size ?: 0} résident(s) à connaître",
         ) {
-            OutlinedButton(onClick = onBack, modifier = Modifier.heightIn(min = MinTouchTarget)) {
-                Text("← Tournée", style = MaterialTheme.typography.labelLarge)
-            }
-            Column(Modifier.weight(1f).padding(start = 16.dp)) {
-                Text("Relève", style = MaterialTheme.typography.titleLarge, modifier = Modifier.semantics { heading() })
-                if (!state.loading) {
-                    Text(
-                        "Depuis ${clock(state.sinceMs, zone)} · ${state.handover?.residents?.size ?: 0} résident(s) à connaître",
-                        style = MaterialTheme.typography.bodyLarge,
-                    )
-                }
-            }
-            val read = state.readUntilMs != null && state.readUntilMs >= state.untilMs
             Button(
                 onClick = { onEvent(HandoverEvent.MarkRead) },
                 enabled = !state.loading && !read,
@@ -120,7 +108,7 @@ private fun Line(line: HandoverLineInfo, isNew: Boolean, zone: ZoneId) {
             contentAlignment = Alignment.Center,
         ) { Text(word, color = fg, fontWeight = FontWeight.SemiBold, style = MaterialTheme.typography.bodyMedium) }
         Text(
-            line.atMs?.let { clock(it, zone) } ?: if (line.kind == HandoverKind.ALERT) "en cours" else "ce poste",
+            line.atMs?.let { timeOfDay(it, zone) } ?: if (line.kind == HandoverKind.ALERT) "en cours" else "ce poste",
             style = MaterialTheme.typography.bodyMedium,
             color = ChevetColors.muted,
             modifier = Modifier.width(112.dp).padding(start = 12.dp),
@@ -151,7 +139,3 @@ private fun Centred(text: String) {
     }
 }
 
-private fun clock(ms: Long, zone: ZoneId): String {
-    val t = Instant.ofEpochMilli(ms).atZone(zone)
-    return "%02d\u00a0h\u00a0%02d".format(t.hour, t.minute)
-}

@@ -28,7 +28,6 @@ import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.semantics.LiveRegionMode
 import androidx.compose.ui.semantics.contentDescription
-import androidx.compose.ui.semantics.heading
 import androidx.compose.ui.semantics.liveRegion
 import androidx.compose.ui.semantics.semantics
 import androidx.compose.ui.text.font.FontWeight
@@ -37,10 +36,11 @@ import fr.chevet.android.chevetui.RoundStatusChip
 import fr.chevet.android.designsystem.ChevetColors
 import fr.chevet.android.designsystem.MinTouchTarget
 import fr.chevet.android.designsystem.ReasonDialog
+import fr.chevet.android.designsystem.ScreenHeader
+import fr.chevet.android.designsystem.timeOfDay
 import fr.chevet.core.AdministrationResult
 import fr.chevet.core.ChevetException
 import fr.chevet.core.MedicationDueInfo
-import java.time.Instant
 import java.time.LocalDate
 import java.time.ZoneId
 
@@ -48,19 +48,7 @@ import java.time.ZoneId
 @Composable
 fun MedicationView(state: MedicationState, zone: ZoneId, onEvent: (MedicationEvent) -> Unit, onBack: () -> Unit, modifier: Modifier = Modifier) {
     Column(modifier.fillMaxSize().background(MaterialTheme.colorScheme.background)) {
-        Row(
-            Modifier.fillMaxWidth().background(MaterialTheme.colorScheme.surfaceVariant).padding(16.dp),
-            verticalAlignment = Alignment.CenterVertically,
-        ) {
-            OutlinedButton(onClick = onBack, modifier = Modifier.heightIn(min = MinTouchTarget)) {
-                Text("← Tournée", style = MaterialTheme.typography.labelLarge)
-            }
-            Text(
-                "Médicaments · Ch. ${state.resident.room} · ${state.resident.displayName}",
-                style = MaterialTheme.typography.titleLarge,
-                modifier = Modifier.padding(start = 16.dp).semantics { heading() },
-            )
-        }
+        ScreenHeader("Médicaments · Ch. ${state.resident.room} · ${state.resident.displayName}", onBack)
         state.error?.let { ErrorBanner(it, onEvent) }
         when {
             state.loading -> Centred("Chargement des médicaments…")
@@ -205,12 +193,6 @@ fun resultLabel(result: AdministrationResult): String = when (result) {
     AdministrationResult.NOT_GIVEN_ABSENT -> "Résident absent"
     AdministrationResult.NOT_GIVEN_ASLEEP -> "Résident endormi"
     AdministrationResult.NOT_GIVEN_CLINICAL_DECISION -> "Décision clinique"
-}
-
-/** "08 h 00" in the establishment's time zone. */
-private fun timeOfDay(ms: Long, zone: ZoneId): String {
-    val t = Instant.ofEpochMilli(ms).atZone(zone)
-    return "%02d\u00a0h\u00a0%02d".format(t.hour, t.minute)
 }
 
 /** "2027-11-30" as "30/11/2027". */

@@ -35,6 +35,8 @@ import androidx.compose.ui.text.font.FontWeight
 import androidx.compose.ui.unit.dp
 import fr.chevet.android.chevetui.RoundStatusChip
 import fr.chevet.android.designsystem.ChevetColors
+import fr.chevet.android.designsystem.ChoiceButton
+import fr.chevet.android.designsystem.timeOfDay
 import fr.chevet.android.designsystem.MinTouchTarget
 import fr.chevet.android.designsystem.ReasonDialog
 import fr.chevet.core.ActResult
@@ -43,7 +45,6 @@ import fr.chevet.core.AlertLevel
 import fr.chevet.core.ChevetException
 import fr.chevet.core.RoundItemInfo
 import fr.chevet.core.RoundResidentInfo
-import java.time.Instant
 import java.time.ZoneId
 
 /** The round screen: filters, residents by room, their acts and alerts. */
@@ -122,15 +123,8 @@ private fun RoundHeader(state: RoundState, onEvent: (RoundEvent) -> Unit) {
 }
 
 @Composable
-private fun FilterButton(label: String, selected: Boolean, onClick: () -> Unit) {
-    val description = if (selected) "Filtre $label, choisi" else "Filtre $label"
-    val modifier = Modifier.heightIn(min = MinTouchTarget).semantics { contentDescription = description }
-    if (selected) {
-        Button(onClick = onClick, modifier = modifier) { Text("✓ $label", style = MaterialTheme.typography.labelLarge) }
-    } else {
-        OutlinedButton(onClick = onClick, modifier = modifier) { Text(label, style = MaterialTheme.typography.labelLarge) }
-    }
-}
+private fun FilterButton(label: String, selected: Boolean, onClick: () -> Unit) =
+    ChoiceButton(label, selected, if (selected) "Filtre $label, choisi" else "Filtre $label", onClick)
 
 @Composable
 private fun ResidentCard(resident: RoundResidentInfo, saving: ActRef?, zone: ZoneId, onEvent: (RoundEvent) -> Unit) {
@@ -268,12 +262,6 @@ private fun Centred(content: @Composable () -> Unit) {
 /** The two buttons of an open act and their gaps. */
 private val ActButtonWidth = 136.dp
 private val ActButtonsWidth = 12.dp + ActButtonWidth + 8.dp + ActButtonWidth
-
-/** "08 h 00" in the establishment's time zone. */
-fun timeOfDay(ms: Long, zone: ZoneId): String {
-    val t = Instant.ofEpochMilli(ms).atZone(zone)
-    return "%02d h %02d".format(t.hour, t.minute)
-}
 
 fun reasonLabel(reason: ActResult): String = when (reason) {
     ActResult.DONE -> "Fait"

@@ -15,6 +15,7 @@ import androidx.compose.ui.test.runComposeUiTest
 import fr.chevet.android.chevet.Clock
 import fr.chevet.android.chevet.RustRoundService
 import fr.chevet.android.designsystem.ChevetTheme
+import fr.chevet.android.designsystem.timeOfDay
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.SupervisorJob
@@ -106,6 +107,6 @@ class RoundViewTest {
         assertTrue(onAllNodes(hasContentDescription("Valider Paracétamol 1 g de MARTIN Jeanne à $time")).fetchSemanticsNodes().isEmpty())
         assertTrue(onAllNodes(hasContentDescription("Paracétamol 1 g de MARTIN Jeanne à $time non fait")).fetchSemanticsNodes().isEmpty())
         // The acts she may do keep their buttons.
-        onNode(hasContentDescription("Valider Change de MARTIN Jeanne à 14 h 00")).assertExists()
+        onNode(hasContentDescription("Valider Change de MARTIN Jeanne à 14\u00a0h\u00a000")).assertExists()
     }
 }

@@ -24,6 +24,7 @@ import androidx.compose.ui.text.font.FontWeight
 import androidx.compose.ui.unit.dp
 import fr.chevet.android.designsystem.ChevetColors
 import fr.chevet.android.designsystem.MinTouchTarget
+import fr.chevet.android.designsystem.timeOfDay
 import fr.chevet.core.ChevetException
 import fr.chevet.core.HubCertificateProblem
 import fr.chevet.core.SyncFailure
@@ -141,8 +142,7 @@ fun SyncStatusBar(state: SyncStatusState, zone: ZoneId, onEvent: (SyncStatusEven
 fun whenWords(ms: Long, nowMs: Long, zone: ZoneId): String {
     val t = Instant.ofEpochMilli(ms).atZone(zone)
     val today = Instant.ofEpochMilli(nowMs).atZone(zone).toLocalDate()
-    // Non-breaking spaces: "14 h 32" never splits across two lines.
-    val time = "%02d\u00a0h\u00a0%02d".format(t.hour, t.minute)
+    val time = timeOfDay(ms, zone)
     return when (t.toLocalDate()) {
         today -> "aujourd'hui à $time"
         today.minusDays(1) -> "hier à $time"

@@ -5,7 +5,6 @@ import androidx.compose.foundation.layout.Arrangement
 import androidx.compose.foundation.layout.Column
 import androidx.compose.foundation.layout.ExperimentalLayoutApi
 import androidx.compose.foundation.layout.FlowRow
-import androidx.compose.foundation.layout.Row
 import androidx.compose.foundation.layout.fillMaxSize
 import androidx.compose.foundation.layout.fillMaxWidth
 import androidx.compose.foundation.layout.heightIn
@@ -15,21 +14,19 @@ import androidx.compose.foundation.shape.RoundedCornerShape
 import androidx.compose.foundation.verticalScroll
 import androidx.compose.material3.Button
 import androidx.compose.material3.MaterialTheme
-import androidx.compose.material3.OutlinedButton
 import androidx.compose.material3.OutlinedTextField
 import androidx.compose.material3.Text
 import androidx.compose.runtime.Composable
-import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.semantics.LiveRegionMode
-import androidx.compose.ui.semantics.contentDescription
-import androidx.compose.ui.semantics.heading
 import androidx.compose.ui.semantics.liveRegion
 import androidx.compose.ui.semantics.semantics
 import androidx.compose.ui.text.font.FontWeight
 import androidx.compose.ui.unit.dp
 import fr.chevet.android.designsystem.ChevetColors
+import fr.chevet.android.designsystem.ChoiceButton
 import fr.chevet.android.designsystem.MinTouchTarget
+import fr.chevet.android.designsystem.ScreenHeader
 import fr.chevet.core.ChevetException
 import fr.chevet.core.StaffRole
 
@@ -38,18 +35,7 @@ import fr.chevet.core.StaffRole
 @Composable
 fun TransmissionView(state: TransmissionState, onEvent: (TransmissionEvent) -> Unit, onBack: () -> Unit, modifier: Modifier = Modifier) {
     Column(modifier.fillMaxSize().background(MaterialTheme.colorScheme.background)) {
-        Row(
-            Modifier.fillMaxWidth().background(MaterialTheme.colorScheme.surfaceVariant).padding(16.dp),
-            verticalAlignment = Alignment.CenterVertically,
-        ) {
-            OutlinedButton(onClick = onBack, modifier = Modifier.heightIn(min = MinTouchTarget)) {
-                Text("← Tournée", style = MaterialTheme.typography.labelLarge)
-            }
-            Text(
-                "Transmission · Ch. ${state.room} · ${state.residentName}",
-                style = MaterialTheme.typography.titleLarge,
-                modifier = Modifier.padding(start = 16.dp).weight(1f).semantics { heading() },
-            )
+        ScreenHeader("Transmission · Ch. ${state.room} · ${state.residentName}", onBack) {
             Button(
                 onClick = { onEvent(TransmissionEvent.Save) },
                 enabled = !state.saving,
@@ -65,12 +51,7 @@ fun TransmissionView(state: TransmissionState, onEvent: (TransmissionEvent) -> U
             FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
                 for (target in usualTargets) {
                     val chosen = state.target == target
-                    val m = Modifier.heightIn(min = MinTouchTarget).semantics { contentDescription = if (chosen) "Cible $target, choisie" else "Cible $target" }
-                    if (chosen) {
-                        Button(onClick = { onEvent(TransmissionEvent.Target(target)) }, modifier = m) { Text("✓ $target", style = MaterialTheme.typography.labelLarge) }
-                    } else {
-                        OutlinedButton(onClick = { onEvent(TransmissionEvent.Target(target)) }, modifier = m) { Text(target, style = MaterialTheme.typography.labelLarge) }
-                    }
+                    ChoiceButton(target, chosen, if (chosen) "Cible $target, choisie" else "Cible $target") { onEvent(TransmissionEvent.Target(target)) }
                 }
             }
             Field(state.target, "Cible (ou une autre)", singleLine = true) { onEvent(TransmissionEvent.Target(it)) }
@@ -85,12 +66,7 @@ fun TransmissionView(state: TransmissionState, onEvent: (TransmissionEvent) -> U
                 for (role in StaffRole.entries) {
                     val chosen = role in state.audience
                     val label = roleWords(role)
-                    val m = Modifier.heightIn(min = MinTouchTarget).semantics { contentDescription = if (chosen) "Pour $label, choisi" else "Pour $label" }
-                    if (chosen) {
-                        Button(onClick = { onEvent(TransmissionEvent.ToggleAudience(role)) }, modifier = m) { Text("✓ $label", style = MaterialTheme.typography.labelLarge) }
-                    } else {
-                        OutlinedButton(onClick = { onEvent(TransmissionEvent.ToggleAudience(role)) }, modifier = m) { Text(label, style = MaterialTheme.typography.labelLarge) }
-                    }
+                    ChoiceButton(label, chosen, if (chosen) "Pour $label, choisi" else "Pour $label") { onEvent(TransmissionEvent.ToggleAudience(role)) }
                 }
             }
         }

@@ -17,22 +17,21 @@ import androidx.compose.foundation.text.KeyboardOptions
 import androidx.compose.foundation.verticalScroll
 import androidx.compose.material3.Button
 import androidx.compose.material3.MaterialTheme
-import androidx.compose.material3.OutlinedButton
 import androidx.compose.material3.OutlinedTextField
 import androidx.compose.material3.Text
 import androidx.compose.runtime.Composable
 import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.semantics.LiveRegionMode
-import androidx.compose.ui.semantics.contentDescription
-import androidx.compose.ui.semantics.heading
 import androidx.compose.ui.semantics.liveRegion
 import androidx.compose.ui.semantics.semantics
 import androidx.compose.ui.text.font.FontWeight
 import androidx.compose.ui.text.input.KeyboardType
 import androidx.compose.ui.unit.dp
 import fr.chevet.android.designsystem.ChevetColors
+import fr.chevet.android.designsystem.ChoiceButton
 import fr.chevet.android.designsystem.MinTouchTarget
+import fr.chevet.android.designsystem.ScreenHeader
 import fr.chevet.core.ChevetException
 import fr.chevet.core.ConsciousnessLevel
 import fr.chevet.core.News2Info
@@ -43,18 +42,7 @@ import fr.chevet.core.News2Risk
 @Composable
 fun VitalsView(state: VitalsState, onEvent: (VitalsEvent) -> Unit, onBack: () -> Unit, modifier: Modifier = Modifier) {
     Column(modifier.fillMaxSize().background(MaterialTheme.colorScheme.background)) {
-        Row(
-            Modifier.fillMaxWidth().background(MaterialTheme.colorScheme.surfaceVariant).padding(16.dp),
-            verticalAlignment = Alignment.CenterVertically,
-        ) {
-            OutlinedButton(onClick = onBack, modifier = Modifier.heightIn(min = MinTouchTarget)) {
-                Text("← Tournée", style = MaterialTheme.typography.labelLarge)
-            }
-            Text(
-                "Constantes · Ch. ${state.room} · ${state.residentName}",
-                style = MaterialTheme.typography.titleLarge,
-                modifier = Modifier.padding(start = 16.dp).weight(1f).semantics { heading() },
-            )
+        ScreenHeader("Constantes · Ch. ${state.room} · ${state.residentName}", onBack) {
             val blocked = state.saving || state.typed.values.all { it.isBlank() } && state.consciousness == null ||
                 state.preview?.problems?.isNotEmpty() == true
             Button(
@@ -116,12 +104,7 @@ fun VitalsView(state: VitalsState, onEvent: (VitalsEvent) -> Unit, onBack: () ->
                 for (level in ConsciousnessLevel.entries) {
                     val chosen = state.consciousness == level
                     val label = consciousnessLabel(level)
-                    val m = Modifier.heightIn(min = MinTouchTarget).semantics { contentDescription = if (chosen) "$label, choisi" else label }
-                    if (chosen) {
-                        Button(onClick = { onEvent(VitalsEvent.Consciousness(level)) }, modifier = m) { Text("✓ $label", style = MaterialTheme.typography.labelLarge) }
-                    } else {
-                        OutlinedButton(onClick = { onEvent(VitalsEvent.Consciousness(level)) }, modifier = m) { Text(label, style = MaterialTheme.typography.labelLarge) }
-                    }
+                    ChoiceButton(label, chosen, if (chosen) "$label, choisi" else label) { onEvent(VitalsEvent.Consciousness(level)) }
                 }
             }
         }
