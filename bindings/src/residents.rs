@@ -2,7 +2,9 @@
 //! its timeline in pages, and a wound's follow-up.
 
 use chevet_core::clinical::push::Trend;
-use chevet_core::store::{ResidentSummary, TimelineEntry};
+use chevet_core::domain::IdentityStatus;
+use chevet_core::domain::summary::number_fr;
+use chevet_core::store::{ChartKind, LineKind, ResidentSummary, TimelineEntry, VitalChart};
 
 use crate::error::{ChevetError, parse_id};
 use crate::store::{AlertInfo, ChevetStore, alert, ts};
@@ -86,10 +88,103 @@ pub struct WoundInfo {
     pub healed: bool,
 }
 
+/// The identity as the INS rules let a screen show it.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct IdentityInfo {
+    pub status: IdentityStatus,
+    /// "Identité qualifiée"…
+    pub status_label: String,
+    pub birth_name: String,
+    /// All birth given names, the first one first.
+    pub birth_given_names: String,
+    pub used_name: Option<String>,
+    pub used_given_name: Option<String>,
+    /// "Féminin", "Masculin", "Indéterminé".
+    pub sex_label: String,
+    /// "02/04/1938".
+    pub birth_date: String,
+    pub age_years: u32,
+    /// INSEE code of the birth place.
+    pub birth_place: Option<String>,
+    /// Only for a qualified identity, with its type: "INS-NIR 2 38 04 75 056 012 34".
+    pub ins: Option<String>,
+    /// Traits from INSi: not to be edited on the tablet.
+    pub traits_read_only: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct ChartPointInfo {
+    pub at_ms: i64,
+    pub value: f64,
+    /// The diastolic, on the blood-pressure chart.
+    pub low: Option<f64>,
+    /// Beyond an alert threshold: drawn in the alert colour.
+    pub alert: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct ChartLineInfo {
+    pub value: f64,
+    pub kind: LineKind,
+    pub label: String,
+}
+
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct ChartTickInfo {
+    /// A value on the vertical axis, or a time (ms) on the horizontal one.
+    pub at: f64,
+    pub label: String,
+}
+
+/// A trend chart as the core computed it: the shell maps values to pixels.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct VitalChartInfo {
+    pub kind: ChartKind,
+    pub title: String,
+    pub unit: String,
+    pub from_ms: i64,
+    pub to_ms: i64,
+    /// Oldest first.
+    pub points: Vec<ChartPointInfo>,
+    pub lines: Vec<ChartLineInfo>,
+    pub y_min: f64,
+    pub y_max: f64,
+    pub y_ticks: Vec<ChartTickInfo>,
+    pub x_ticks: Vec<ChartTickInfo>,
+    /// The latest value, or what is missing.
+    pub caption: String,
+}
+
+fn chart(c: VitalChart) -> VitalChartInfo {
+    VitalChartInfo {
+        kind: c.kind,
+        title: c.title,
+        unit: c.unit.into(),
+        from_ms: c.from.as_millisecond(),
+        to_ms: c.to.as_millisecond(),
+        points: c
+            .points
+            .iter()
+            .map(|p| ChartPointInfo { at_ms: p.at.as_millisecond(), value: p.value, low: p.low, alert: p.alert })
+            .collect(),
+        lines: c.lines.into_iter().map(|l| ChartLineInfo { value: l.value, kind: l.kind, label: l.label }).collect(),
+        y_min: c.y_min,
+        y_max: c.y_max,
+        y_ticks: c.y_ticks.iter().map(|v| ChartTickInfo { at: *v, label: number_fr(*v) }).collect(),
+        x_ticks: c
+            .x_ticks
+            .into_iter()
+            .map(|(t, label)| ChartTickInfo { at: t.as_millisecond() as f64, label })
+            .collect(),
+        caption: c.caption,
+    }
+}
+
 /// What the resident's file screen shows first.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct ResidentFileInfo {
     pub summary: ResidentSummaryInfo,
+    pub identity: IdentityInfo,
     /// ISO date.
     pub birth_date: String,
     pub allergies: Vec<String>,
@@ -101,6 +196,8 @@ pub struct ResidentFileInfo {
     /// The latest of each measure, in French ("Température : 38,2 °C").
     pub latest_vitals: Vec<String>,
     pub alerts: Vec<AlertInfo>,
+    /// Weight over 6 months; temperature, pulse, SpO2, blood pressure over 14 days.
+    pub charts: Vec<VitalChartInfo>,
     /// Newest first; more with `timeline`.
     pub timeline: Vec<TimelineItemInfo>,
 }
@@ -152,8 +249,24 @@ impl ChevetStore {
     pub fn resident_file(&self, resident_id: String) -> Result<ResidentFileInfo> {
         let file = self.core()?.open_resident_file(parse_id("resident_id", &resident_id)?, FILE_TIMELINE)?;
         let r = &file.resident;
+        let id = &r.identity;
+        let t = &id.traits;
         Ok(ResidentFileInfo {
             summary: ResidentSummary::from(r).into(),
+            identity: IdentityInfo {
+                status: id.status,
+                status_label: id.status.label_fr().into(),
+                birth_name: t.birth_name.clone(),
+                birth_given_names: t.birth_given_names.clone(),
+                used_name: id.used_name.clone(),
+                used_given_name: id.used_given_name.clone(),
+                sex_label: t.sex.label_fr().into(),
+                birth_date: t.birth_date.strftime("%d/%m/%Y").to_string(),
+                age_years: file.age_years,
+                birth_place: t.birth_place_insee.clone(),
+                ins: id.ins_shown(),
+                traits_read_only: id.status.traits_read_only(),
+            },
             birth_date: r.identity.traits.birth_date.to_string(),
             allergies: r.allergies.clone(),
             advance_directives: r.advance_directives.clone(),
@@ -183,6 +296,7 @@ impl ChevetStore {
                 .map(|v| chevet_core::domain::summary::measure_fr(v.code, &v.value))
                 .collect(),
             alerts: file.alerts.into_iter().map(alert).collect(),
+            charts: file.charts.into_iter().map(chart).collect(),
             timeline: file.timeline.into_iter().map(timeline_item).collect(),
         })
     }

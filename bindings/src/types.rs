@@ -4,7 +4,9 @@
 
 use chevet_core::clinical::alerts::AlertLevel;
 use chevet_core::clinical::push::Trend;
+use chevet_core::domain::IdentityStatus;
 use chevet_core::store::RoundStatus;
+use chevet_core::store::{ChartKind, LineKind};
 use chevet_core::sync::{SyncFailure, SyncHealth, SyncPhase};
 
 /// Where a planned act stands on the round.
@@ -63,4 +65,31 @@ pub enum SyncFailure {
     CertificateRefused,
     CredentialRefused,
     Failed,
+}
+
+/// How far a resident's identity can be trusted (RNIV).
+#[uniffi::remote(Enum)]
+pub enum IdentityStatus {
+    Provisional,
+    Validated,
+    Recovered,
+    Qualified,
+}
+
+/// Which trend chart of the resident's file.
+#[uniffi::remote(Enum)]
+pub enum ChartKind {
+    Weight,
+    Temperature,
+    HeartRate,
+    OxygenSaturation,
+    BloodPressure,
+}
+
+/// Why a reference line is drawn on a chart.
+#[uniffi::remote(Enum)]
+pub enum LineKind {
+    Alert,
+    Undernutrition,
+    SevereUndernutrition,
 }

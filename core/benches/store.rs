@@ -166,6 +166,22 @@ fn main() {
             ms(handover.median),
             ms(handover.p95)
         );
+        // A resident's file opened: identity, alerts, five charts (weight over
+        // 6 months, four vitals over 14 days), the first 50 timeline lines,
+        // the opening audited (a write).
+        let resident = bed.demo.residents[0].id;
+        let file = bed.store.open_resident_file(resident, 50).unwrap();
+        let opened = measure(100, || {
+            bed.store.open_resident_file(resident, 50).unwrap();
+        });
+        println!(
+            "{}: resident file opened ({} chart points, {} timeline lines) median {:.2} ms (p95 {:.2})",
+            if k == 0 { "encrypted" } else { "plaintext" },
+            file.charts.iter().map(|c| c.points.len()).sum::<usize>(),
+            file.timeline.len(),
+            ms(opened.median),
+            ms(opened.p95)
+        );
         let mut i = 0;
         let one = measure(2000, || {
             bed.store.record(act(bed, i)).unwrap();

@@ -26,6 +26,7 @@ dependencies {
     implementation(project(":features:handover"))
     implementation(project(":features:vitals"))
     implementation(project(":features:transmission"))
+    implementation(project(":features:residentfile"))
     implementation(project(":features:signin"))
     implementation(project(":features:syncstatus"))
     implementation(project(":features:enrolment"))

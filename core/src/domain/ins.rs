@@ -39,6 +39,16 @@ impl InsSystem {
         }
     }
 
+    /// The identifier type as FR Core names it.
+    pub fn type_code(self) -> &'static str {
+        match self {
+            InsSystem::Nir => "INS-NIR",
+            InsSystem::Nia => "INS-NIA",
+            InsSystem::NirTest => "INS-NIR-TEST",
+            InsSystem::NirDemo => "INS-NIR-DEMO",
+        }
+    }
+
     pub fn from_oid(oid: &str) -> Result<Self> {
         match oid {
             OID_INS_NIR => Ok(InsSystem::Nir),
@@ -87,6 +97,12 @@ impl Matricule {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// Grouped as on a carte Vitale: sex, year, month, department, commune, order, key.
+    pub fn grouped(&self) -> String {
+        let s = &self.0;
+        [&s[0..1], &s[1..3], &s[3..5], &s[5..7], &s[7..10], &s[10..13], &s[13..15]].join(" ")
+    }
 }
 
 impl TryFrom<String> for Matricule {
@@ -132,6 +148,16 @@ impl IdentityStatus {
         }
     }
 
+    /// The status as the RNIV names it on screens and documents.
+    pub fn label_fr(self) -> &'static str {
+        match self {
+            IdentityStatus::Provisional => "Identité provisoire",
+            IdentityStatus::Validated => "Identité validée",
+            IdentityStatus::Recovered => "Identité récupérée",
+            IdentityStatus::Qualified => "Identité qualifiée",
+        }
+    }
+
     /// Traits that came from INSi may not be edited on the device.
     pub fn traits_read_only(self) -> bool {
         matches!(self, IdentityStatus::Recovered | IdentityStatus::Qualified)
@@ -174,6 +200,16 @@ pub enum Sex {
     Female,
     Male,
     Unknown,
+}
+
+impl Sex {
+    pub fn label_fr(self) -> &'static str {
+        match self {
+            Sex::Female => "Féminin",
+            Sex::Male => "Masculin",
+            Sex::Unknown => "Indéterminé",
+        }
+    }
 }
 
 /// The INS identity traits (traits stricts).
@@ -237,6 +273,15 @@ impl Identity {
     pub fn exportable_ins(&self) -> Option<(&Matricule, &'static str)> {
         match (self.status, &self.matricule, self.system) {
             (IdentityStatus::Qualified, Some(m), Some(sys)) => Some((m, sys.oid())),
+            _ => None,
+        }
+    }
+
+    /// The INS as a screen may show it: only for a qualified identity (RNIV),
+    /// with its type ("INS-NIR 1 36 03 75 112 005 42").
+    pub fn ins_shown(&self) -> Option<String> {
+        match (self.status, &self.matricule, self.system) {
+            (IdentityStatus::Qualified, Some(m), Some(sys)) => Some(format!("{} {}", sys.type_code(), m.grouped())),
             _ => None,
         }
     }
@@ -333,8 +378,12 @@ pub(crate) mod tests {
         };
         qual.validate().unwrap();
         assert_eq!(qual.exportable_ins().map(|(_, oid)| oid), Some(OID_INS_NIR));
+        let grouped = qual.ins_shown().unwrap();
+        assert!(grouped.starts_with("INS-NIR 2 38 04 75 056 012 "), "{grouped}");
         let recup = Identity { status: IdentityStatus::Recovered, ..qual.clone() };
         assert!(recup.exportable_ins().is_none());
+        // The RNIV shows the INS of a qualified identity only.
+        assert_eq!(recup.ins_shown(), None);
         assert!(recup.status.traits_read_only());
         let no_ins = Identity { matricule: None, system: None, ..qual.clone() };
         assert!(no_ins.validate().is_err());

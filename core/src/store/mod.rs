@@ -23,6 +23,7 @@ mod rounds;
 mod session;
 mod sync_state;
 mod timeline;
+mod trends;
 mod vital_set;
 
 use std::path::{Path, PathBuf};
@@ -49,6 +50,7 @@ pub use session::{MAX_PIN_ATTEMPTS, check_pin_strength};
 pub use session::{SessionInfo, StaffAccount, issue_first_pin_code};
 pub use sync_state::{Applied, SyncIssue};
 pub use timeline::{ResidentFile, TimelineEntry, Unreadable};
+pub use trends::{ChartKind, ChartLine, ChartPoint, LineKind, VitalChart};
 pub use vital_set::{VitalProblem, VitalSet, VitalSetPreview};
 
 use codec::Codec;

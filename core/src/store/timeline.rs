@@ -34,12 +34,16 @@ pub enum TimelineEntry {
 pub struct ResidentFile {
     pub resident: Resident,
     pub version: u32,
+    /// Today, in the establishment's time zone.
+    pub age_years: u32,
     pub care_plan: Vec<(PlannedAct, u32)>,
     pub wounds: Vec<(Wound, u32)>,
     pub timeline: Vec<TimelineEntry>,
     pub latest_vitals: Vec<super::LatestVital>,
     /// The same alerts as on the round, with why they fired.
     pub alerts: Vec<crate::clinical::alerts::Alert>,
+    /// Weight over 6 months, temperature, pulse, SpO2 and blood pressure over 14 days.
+    pub charts: Vec<super::trends::VitalChart>,
     pub unreadable: Vec<Unreadable>,
 }
 
@@ -80,18 +84,31 @@ impl Store {
         let now = self.now();
         let settings = establishment.alert_settings.unwrap_or_default();
         let mut unreadable = Vec::new();
-        let (latest_vitals, alerts) = self.read(|c| {
+        let today = now.to_zoned_datetime(tz.clone()).date();
+        let age = resident
+            .identity
+            .traits
+            .birth_date
+            .until((jiff::Unit::Year, today))
+            .map_or(0, |s| s.get_years().max(0) as u32);
+        let ctx = super::round_view::UnitContext { tz, now, today, settings };
+        let (latest_vitals, alerts, charts) = self.read(|c| {
             let mut q = self.vital_queries(c)?;
-            self.vitals_and_alerts(&mut q, &resident, now, now.to_zoned_datetime(tz).date(), &settings, &mut unreadable)
+            let (latest, alerts) =
+                self.vitals_and_alerts(&mut q, &resident, now, today, &ctx.settings, &mut unreadable)?;
+            let charts = self.vital_charts(c, resident_id, age, &latest, &ctx, &mut unreadable)?;
+            Ok((latest, alerts, charts))
         })?;
         let file = ResidentFile {
             resident,
             version,
+            age_years: age,
             care_plan: self.care_plan(resident_id)?,
             wounds: self.wounds(resident_id)?,
             timeline: self.timeline(resident_id, None, timeline_limit)?,
             latest_vitals,
             alerts,
+            charts,
             unreadable,
         };
         Ok(file)

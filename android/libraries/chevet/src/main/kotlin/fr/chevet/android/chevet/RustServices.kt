@@ -22,6 +22,7 @@ import fr.chevet.core.SyncCancel
 import fr.chevet.core.SyncObserver
 import fr.chevet.core.SyncPhase
 import fr.chevet.core.SyncStatusInfo
+import fr.chevet.core.TimelineItemInfo
 import fr.chevet.core.TransmissionEntry
 import fr.chevet.core.UnitInfo
 import fr.chevet.core.VitalKind
@@ -95,6 +96,9 @@ class RustCareRecordService(private val store: ChevetStore, private val io: Coro
 
     override suspend fun residentFile(residentId: String): Result<ResidentFileInfo> =
         onIo(io) { store.residentFile(residentId) }
+
+    override suspend fun timeline(residentId: String, beforeMs: Long?, limit: Int): Result<List<TimelineItemInfo>> =
+        onIo(io) { store.timeline(residentId, beforeMs, limit.toUInt()) }
 
     override suspend fun woundFollowUp(woundId: String): Result<WoundFollowUpInfo> =
         onIo(io) { store.woundFollowUp(woundId) }

@@ -18,6 +18,7 @@ import fr.chevet.core.StaffAccountInfo
 import fr.chevet.core.SyncPhase
 import fr.chevet.core.SyncResult
 import fr.chevet.core.SyncStatusInfo
+import fr.chevet.core.TimelineItemInfo
 import fr.chevet.core.TransmissionEntry
 import fr.chevet.core.UnitInfo
 import fr.chevet.core.VitalKind
@@ -70,7 +71,11 @@ interface CareRecordService {
     suspend fun recordScale(residentId: String, entry: ScaleEntry, atMs: Long): Result<ScaleOutcome>
     suspend fun correct(recordId: String, reason: String): Result<String>
     suspend fun search(query: String): Result<List<ResidentSummaryInfo>>
+    /** Opens a resident's file (the opening is audited): identity, alerts, charts, the latest of the timeline. */
     suspend fun residentFile(residentId: String): Result<ResidentFileInfo>
+
+    /** More of the timeline, newest first, before [beforeMs]. */
+    suspend fun timeline(residentId: String, beforeMs: Long?, limit: Int): Result<List<TimelineItemInfo>>
     suspend fun woundFollowUp(woundId: String): Result<WoundFollowUpInfo>
     suspend fun thumbnail(photoId: String): Result<ByteArray>
 }

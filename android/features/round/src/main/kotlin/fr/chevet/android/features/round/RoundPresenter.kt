@@ -33,6 +33,8 @@ class RoundPresenter(
     private val onOpenVitals: (RoundResidentInfo) -> Unit = {},
     /** Opens a transmission about a resident (the shell navigates). */
     private val onOpenTransmission: (RoundResidentInfo) -> Unit = {},
+    /** Opens a resident's file (the shell navigates). */
+    private val onOpenFile: (RoundResidentInfo) -> Unit = {},
 ) {
     private val _state = MutableStateFlow(RoundState())
     val state: StateFlow<RoundState> = _state.asStateFlow()
@@ -55,6 +57,7 @@ class RoundPresenter(
             is RoundEvent.OpenMedication -> round?.residents?.firstOrNull { it.residentId == event.residentId }?.let(onOpenMedication)
             is RoundEvent.OpenVitals -> round?.residents?.firstOrNull { it.residentId == event.residentId }?.let(onOpenVitals)
             is RoundEvent.OpenTransmission -> round?.residents?.firstOrNull { it.residentId == event.residentId }?.let(onOpenTransmission)
+            is RoundEvent.OpenFile -> round?.residents?.firstOrNull { it.residentId == event.residentId }?.let(onOpenFile)
         }
     }
 

@@ -70,6 +70,9 @@ sealed interface RoundEvent {
 
     /** A targeted transmission about a resident. */
     data class OpenTransmission(val residentId: String) : RoundEvent
+
+    /** A resident's file (identity, alerts, charts, timeline). */
+    data class OpenFile(val residentId: String) : RoundEvent
 }
 
 /** Statuses that still ask for something. */

@@ -17,7 +17,6 @@ import androidx.compose.foundation.layout.width
 import androidx.compose.foundation.layout.widthIn
 import androidx.compose.foundation.lazy.LazyColumn
 import androidx.compose.foundation.lazy.items
-import androidx.compose.foundation.shape.RoundedCornerShape
 import androidx.compose.material3.Button
 import androidx.compose.material3.Card
 import androidx.compose.material3.CardDefaults
@@ -31,8 +30,8 @@ import androidx.compose.ui.Modifier
 import androidx.compose.ui.semantics.contentDescription
 import androidx.compose.ui.semantics.heading
 import androidx.compose.ui.semantics.semantics
-import androidx.compose.ui.text.font.FontWeight
 import androidx.compose.ui.unit.dp
+import fr.chevet.android.chevetui.AlertLine
 import fr.chevet.android.chevetui.RoundStatusChip
 import fr.chevet.android.designsystem.ChevetColors
 import fr.chevet.android.designsystem.ChoiceButton
@@ -40,8 +39,6 @@ import fr.chevet.android.designsystem.timeOfDay
 import fr.chevet.android.designsystem.MinTouchTarget
 import fr.chevet.android.designsystem.ReasonDialog
 import fr.chevet.core.ActResult
-import fr.chevet.core.AlertInfo
-import fr.chevet.core.AlertLevel
 import fr.chevet.core.ChevetException
 import fr.chevet.core.RoundItemInfo
 import fr.chevet.core.RoundResidentInfo
@@ -140,7 +137,14 @@ private fun ResidentCard(resident: RoundResidentInfo, saving: ActRef?, zone: Zon
                     style = MaterialTheme.typography.titleMedium,
                     modifier = Modifier.widthIn(min = 120.dp).padding(end = 16.dp),
                 )
-                Text(resident.displayName, style = MaterialTheme.typography.titleMedium, modifier = Modifier.weight(1f))
+                // The name opens the file: where a care worker looks for who this is and how they are.
+                Box(Modifier.weight(1f)) {
+                    TextButton(
+                        onClick = { onEvent(RoundEvent.OpenFile(resident.residentId)) },
+                        modifier = Modifier.heightIn(min = MinTouchTarget)
+                            .semantics { contentDescription = "Dossier de ${resident.displayName}" },
+                    ) { Text("${resident.displayName} ›", style = MaterialTheme.typography.titleMedium) }
+                }
                 OutlinedButton(
                     onClick = { onEvent(RoundEvent.OpenTransmission(resident.residentId)) },
                     modifier = Modifier.heightIn(min = MinTouchTarget).padding(end = 8.dp)
@@ -158,20 +162,6 @@ private fun ResidentCard(resident: RoundResidentInfo, saving: ActRef?, zone: Zon
                 ActRow(item, act, saving, zone, onEvent)
             }
         }
-    }
-}
-
-@Composable
-private fun AlertLine(alert: AlertInfo) {
-    val (word, fg, bg) = when (alert.level) {
-        AlertLevel.ACT -> Triple("Urgent", ChevetColors.alertAct, ChevetColors.alertActBackground)
-        AlertLevel.WATCH -> Triple("À surveiller", ChevetColors.alertWatch, ChevetColors.alertWatchBackground)
-    }
-    Row(
-        Modifier.padding(top = 8.dp).fillMaxWidth().background(bg, RoundedCornerShape(8.dp)).padding(horizontal = 12.dp, vertical = 8.dp),
-    ) {
-        Text("$word : ", color = fg, fontWeight = FontWeight.Bold, style = MaterialTheme.typography.bodyLarge)
-        Text(alert.why, color = fg, style = MaterialTheme.typography.bodyLarge)
     }
 }
 

@@ -48,6 +48,9 @@ import fr.chevet.android.features.signin.SignInView
 import fr.chevet.android.features.syncstatus.SyncStatusBar
 import fr.chevet.android.features.syncstatus.SyncStatusEvent
 import fr.chevet.android.features.syncstatus.SyncStatusPresenter
+import fr.chevet.android.features.residentfile.ResidentFileEvent
+import fr.chevet.android.features.residentfile.ResidentFilePresenter
+import fr.chevet.android.features.residentfile.ResidentFileView
 import fr.chevet.android.features.transmission.TransmissionPresenter
 import fr.chevet.android.features.transmission.TransmissionView
 import fr.chevet.android.features.vitals.VitalsPresenter
@@ -86,6 +89,8 @@ data class ShellState(
     val vitals: VitalsPresenter? = null,
     /** A transmission about a resident, opened from the round. */
     val transmission: TransmissionPresenter? = null,
+    /** A resident's file, opened from the round. */
+    val residentFile: ResidentFilePresenter? = null,
 )
 
 /**
@@ -164,7 +169,12 @@ class ShellPresenter(
 
     private suspend fun lockNow() {
         sessions.lock()
-        _state.update { it.copy(session = null, round = null, medication = null, handover = null, vitals = null, transmission = null, signIn = signInFor()) }
+        _state.update {
+            it.copy(
+                session = null, round = null, medication = null, handover = null, vitals = null, transmission = null,
+                residentFile = null, signIn = signInFor(),
+            )
+        }
     }
 
     /** "Relève": what the last shift brought on this unit. */
@@ -182,6 +192,15 @@ class ShellPresenter(
         _state.update { it.copy(vitals = null) }
         _state.value.round?.onEvent(RoundEvent.Refresh)
     }
+
+    /** A resident's file: reading it is audited by the core. */
+    private fun openFile(resident: RoundResidentInfo) {
+        val presenter = ResidentFilePresenter(care, resident.residentId, scope)
+        presenter.onEvent(ResidentFileEvent.Load)
+        _state.update { it.copy(residentFile = presenter) }
+    }
+
+    fun closeFile() = _state.update { it.copy(residentFile = null) }
 
     fun closeTransmission() {
         _state.update { it.copy(transmission = null) }
@@ -237,6 +256,7 @@ class ShellPresenter(
             onOpenMedication = { resident -> openMedication(unit.unitId, resident) },
             onOpenVitals = ::openVitals,
             onOpenTransmission = ::openTransmission,
+            onOpenFile = ::openFile,
         ).also { it.onEvent(RoundEvent.Refresh) }
     }
 
@@ -293,7 +313,11 @@ fun ChevetApp(shell: ShellPresenter) {
                 val handover = state.handover
                 val vitals = state.vitals
                 val transmission = state.transmission
-                if (transmission != null) {
+                val file = state.residentFile
+                if (file != null) {
+                    val f by file.state.collectAsState()
+                    ResidentFileView(f, zone, file::onEvent, onBack = shell::closeFile)
+                } else if (transmission != null) {
                     val t by transmission.state.collectAsState()
                     TransmissionView(t, transmission::onEvent, onBack = shell::closeTransmission)
                 } else if (vitals != null) {

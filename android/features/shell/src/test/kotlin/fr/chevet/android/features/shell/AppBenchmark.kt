@@ -180,6 +180,32 @@ class AppBenchmark {
             }
             val over = frames.count { it > 16_000_000 }
             println("scrolling the whole round: ${frames.size} frames, ${summary(frames)}, $over over 16 ms")
+
+            // A resident's file from the tap on their name to the first frame
+            // with its charts drawn; each resident has a year of history.
+            val residents = round()!!.residents
+            val opened = mutableListOf<Long>()
+            repeat(21) { i ->
+                val r = residents[(i * 7) % residents.size]
+                val t = System.nanoTime()
+                shell.state.value.round!!.onEvent(fr.chevet.android.features.round.RoundEvent.OpenFile(r.residentId))
+                renderUntil { shell.state.value.residentFile?.state?.value?.loading == false }
+                val took = System.nanoTime() - t
+                if (i == 0) {
+                    val f = shell.state.value.residentFile!!.state.value.file!!
+                    val oldest = store.timeline(r.residentId, null, 500u).size
+                    println(
+                        "resident file: ${f.charts.sumOf { it.points.size }} points on ${f.charts.size} charts, " +
+                            "${f.timeline.size} timeline lines shown (${oldest}+ in the record); cold %.1f ms".format(ms(took)),
+                    )
+                } else {
+                    opened += took
+                }
+                shell.closeFile()
+                frame()
+            }
+            println("resident file opened to its first frame (a year of history, charts drawn): ${summary(opened)}")
+            timed("core resident file from Kotlin") { store.residentFile(residents.first().residentId) }
         } finally {
             scene.close()
             scope.cancel()

@@ -141,4 +141,29 @@ class ChevetAppTest {
             store.close()
         }
     }
+
+    @Test
+    fun `from the round a care worker opens a resident's file by their name and comes back`() = runComposeUiTest {
+        val store = ChevetStore.open(dir.root.resolve("file.db").path, InMemoryKeyVault())
+        val demo = store.seedDemo(1u, 2u, 7u)
+        val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
+        try {
+            val shell = ShellPresenter(
+                RustSessionService(store, Dispatchers.IO), RustRoundService(store, Dispatchers.IO), RustEnrolmentService(store, Dispatchers.IO),
+                RustSyncService(store, Dispatchers.IO), RustMedicationService(store, Dispatchers.IO), RustHandoverService(store, Dispatchers.IO), RustVitalsService(store, Dispatchers.IO), RustCareRecordService(store, Dispatchers.IO), Clock.System, scope,
+            )
+            setContent { ChevetApp(shell) }
+            shell.start()
+            waitUntil(timeoutMillis = 10_000) { shell.state.value.round?.state?.value?.loading == false }
+            val name = shell.state.value.round!!.state.value.residents.first().displayName
+            onNodeWithContentDescription("Dossier de $name").performScrollTo().performClick()
+            waitUntil(timeoutMillis = 10_000) { onAllNodesWithText("Identité", substring = false).fetchSemanticsNodes().isNotEmpty() }
+            onNodeWithText("Courbes").assertExists()
+            onNodeWithText("← Tournée").performClick()
+            waitUntil(timeoutMillis = 10_000) { onAllNodesWithText("Tournée").fetchSemanticsNodes().isNotEmpty() }
+        } finally {
+            scope.cancel()
+            store.close()
+        }
+    }
 }
