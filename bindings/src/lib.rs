@@ -17,6 +17,7 @@ mod medicine;
 mod records;
 mod residents;
 mod route;
+mod scales;
 mod session;
 mod store;
 mod sync;

@@ -27,6 +27,7 @@ dependencies {
     implementation(project(":features:vitals"))
     implementation(project(":features:transmission"))
     implementation(project(":features:residentfile"))
+    implementation(project(":features:scales"))
     implementation(project(":features:signin"))
     implementation(project(":features:syncstatus"))
     implementation(project(":features:enrolment"))

@@ -7,6 +7,7 @@ pub mod aggir;
 pub mod alerts;
 pub mod news2;
 pub mod push;
+pub mod scale_forms;
 pub mod scales;
 pub mod undernutrition;
 pub mod units;

@@ -20,6 +20,7 @@ mod reference;
 mod residents;
 mod round_view;
 mod rounds;
+mod scale_forms;
 mod session;
 mod sync_state;
 mod timeline;
@@ -46,6 +47,7 @@ pub use photos::{AssessmentPoint, PUSH_TREND_MIN_CHANGE, PhotoCapture, PhotoRend
 pub use residents::ResidentSummary;
 pub use round_view::{LatestVital, RoundItem, RoundResident, RoundStatus, RoundView};
 pub use rounds::{RouteStop, RouteView};
+pub use scale_forms::FormOutcome;
 pub use session::{MAX_PIN_ATTEMPTS, check_pin_strength};
 pub use session::{SessionInfo, StaffAccount, issue_first_pin_code};
 pub use sync_state::{Applied, SyncIssue};

@@ -4,6 +4,7 @@ import android.app.Application
 import android.content.pm.ApplicationInfo
 import fr.chevet.android.chevet.Clock
 import fr.chevet.android.chevet.RustCareRecordService
+import fr.chevet.android.chevet.RustScaleService
 import fr.chevet.android.chevet.RustEnrolmentService
 import fr.chevet.android.chevet.RustHandoverService
 import fr.chevet.android.chevet.RustMedicationService
@@ -28,6 +29,8 @@ class ChevetApplication : Application() {
         private set
     lateinit var care: RustCareRecordService
         private set
+    lateinit var scales: RustScaleService
+        private set
     lateinit var sync: RustSyncService
         private set
     lateinit var enrolment: RustEnrolmentService
@@ -49,6 +52,7 @@ class ChevetApplication : Application() {
         sessions = RustSessionService(store, Dispatchers.IO)
         rounds = RustRoundService(store, Dispatchers.IO)
         care = RustCareRecordService(store, Dispatchers.IO)
+        scales = RustScaleService(store, Dispatchers.IO)
         sync = RustSyncService(store, Dispatchers.IO)
         enrolment = RustEnrolmentService(store, Dispatchers.IO)
         medication = RustMedicationService(store, Dispatchers.IO)

@@ -7,6 +7,7 @@ import fr.chevet.core.MedicineBoxInfo
 import fr.chevet.core.ChevetException
 import fr.chevet.core.ChevetStore
 import fr.chevet.core.EnrolmentLinkInfo
+import fr.chevet.core.FormKind
 import fr.chevet.core.HandoverInfo
 import fr.chevet.core.SyncHealth
 import fr.chevet.core.Rendition
@@ -15,6 +16,9 @@ import fr.chevet.core.ResidentSummaryInfo
 import fr.chevet.core.RoundInfo
 import fr.chevet.core.RoundResidentInfo
 import fr.chevet.core.ScaleEntry
+import fr.chevet.core.ScaleFormInfo
+import fr.chevet.core.ScaleFormOutcome
+import fr.chevet.core.ScaleFormPreviewInfo
 import fr.chevet.core.ScaleOutcome
 import fr.chevet.core.Session
 import fr.chevet.core.StaffAccountInfo
@@ -105,6 +109,16 @@ class RustCareRecordService(private val store: ChevetStore, private val io: Coro
 
     override suspend fun thumbnail(photoId: String): Result<ByteArray> =
         onIo(io) { store.photoImage(photoId, Rendition.THUMBNAIL) }
+}
+
+class RustScaleService(private val store: ChevetStore, private val io: CoroutineDispatcher) : ScaleService {
+    override suspend fun forms(): Result<List<ScaleFormInfo>> = onIo(io) { store.scaleFormsOffered() }
+
+    override suspend fun preview(residentId: String, kind: FormKind, answers: List<UByte?>): Result<ScaleFormPreviewInfo> =
+        onIo(io) { store.previewScaleForm(residentId, kind, answers) }
+
+    override suspend fun record(residentId: String, kind: FormKind, answers: List<UByte?>, atMs: Long): Result<ScaleFormOutcome> =
+        onIo(io) { store.recordScaleForm(residentId, kind, answers, atMs) }
 }
 
 class RustMedicationService(private val store: ChevetStore, private val io: CoroutineDispatcher) : MedicationService {

@@ -6,12 +6,16 @@ import fr.chevet.core.MedicationDueInfo
 import fr.chevet.core.MedicineBoxInfo
 import fr.chevet.core.ChevetException
 import fr.chevet.core.EnrolmentLinkInfo
+import fr.chevet.core.FormKind
 import fr.chevet.core.HandoverInfo
 import fr.chevet.core.ResidentFileInfo
 import fr.chevet.core.ResidentSummaryInfo
 import fr.chevet.core.RoundInfo
 import fr.chevet.core.RoundResidentInfo
 import fr.chevet.core.ScaleEntry
+import fr.chevet.core.ScaleFormInfo
+import fr.chevet.core.ScaleFormOutcome
+import fr.chevet.core.ScaleFormPreviewInfo
 import fr.chevet.core.ScaleOutcome
 import fr.chevet.core.Session
 import fr.chevet.core.StaffAccountInfo
@@ -101,6 +105,15 @@ interface MedicationService {
 interface VitalsService {
     suspend fun preview(entry: VitalSetEntry): Result<VitalSetPreviewInfo>
     suspend fun record(entry: VitalSetEntry, atMs: Long): Result<List<String>>
+}
+
+/** The bedside scales as guided forms: the core words them, scores them, records them. */
+interface ScaleService {
+    /** The forms, pain first, with whether the signed-in professional may record each. */
+    suspend fun forms(): Result<List<ScaleFormInfo>>
+
+    suspend fun preview(residentId: String, kind: FormKind, answers: List<UByte?>): Result<ScaleFormPreviewInfo>
+    suspend fun record(residentId: String, kind: FormKind, answers: List<UByte?>, atMs: Long): Result<ScaleFormOutcome>
 }
 
 /** The shift handover, computed by the core from the tablet's record. */

@@ -67,13 +67,20 @@ fun ReasonDialog(title: String, question: String, reasons: List<Pair<String, () 
  * (and a line under it), then the screen's main action on the right.
  */
 @Composable
-fun ScreenHeader(title: String, onBack: () -> Unit, subtitle: String? = null, action: (@Composable () -> Unit)? = null) {
+fun ScreenHeader(
+    title: String,
+    onBack: () -> Unit,
+    subtitle: String? = null,
+    /** Where « ← » goes back to, in a word. */
+    backTo: String = "Tournée",
+    action: (@Composable () -> Unit)? = null,
+) {
     Row(
         Modifier.fillMaxWidth().background(MaterialTheme.colorScheme.surfaceVariant).padding(16.dp),
         verticalAlignment = Alignment.CenterVertically,
     ) {
         OutlinedButton(onClick = onBack, modifier = Modifier.heightIn(min = MinTouchTarget)) {
-            Text("← Tournée", style = MaterialTheme.typography.labelLarge)
+            Text("← $backTo", style = MaterialTheme.typography.labelLarge)
         }
         Column(Modifier.weight(1f).padding(start = 16.dp)) {
             Text(title, style = MaterialTheme.typography.titleLarge, modifier = Modifier.semantics { heading() })

@@ -54,14 +54,28 @@ private val TwoColumns = 900.dp
  * alerts and latest vitals, the trend charts, then the timeline.
  */
 @Composable
-fun ResidentFileView(state: ResidentFileState, zone: ZoneId, onEvent: (ResidentFileEvent) -> Unit, onBack: () -> Unit, modifier: Modifier = Modifier) {
+fun ResidentFileView(
+    state: ResidentFileState,
+    zone: ZoneId,
+    onEvent: (ResidentFileEvent) -> Unit,
+    onBack: () -> Unit,
+    modifier: Modifier = Modifier,
+    /** « Échelles »: the bedside scales for this resident (the shell navigates). */
+    onOpenScales: (() -> Unit)? = null,
+) {
     val file = state.file
     Column(modifier.fillMaxSize().background(MaterialTheme.colorScheme.background)) {
         ScreenHeader(
             file?.summary?.displayName ?: "Dossier",
             onBack,
             subtitle = file?.let { "Ch. ${it.summary.room} · ${it.identity.ageYears} ans · ${it.identity.statusLabel}" },
-        )
+        ) {
+            if (file != null && onOpenScales != null) {
+                OutlinedButton(onClick = onOpenScales, modifier = Modifier.heightIn(min = MinTouchTarget)) {
+                    Text("Échelles", style = MaterialTheme.typography.labelLarge)
+                }
+            }
+        }
         state.error?.let {
             Text(
                 "Le dossier n'a pas pu être lu : réessayez ; si cela continue, prévenez l'informatique.",

@@ -23,6 +23,7 @@ import fr.chevet.android.chevet.EnrolmentService
 import fr.chevet.android.chevet.HandoverService
 import fr.chevet.android.chevet.MedicationService
 import fr.chevet.android.chevet.RoundService
+import fr.chevet.android.chevet.ScaleService
 import fr.chevet.android.chevet.SessionService
 import fr.chevet.android.chevet.SyncService
 import fr.chevet.android.chevet.VitalsService
@@ -51,6 +52,9 @@ import fr.chevet.android.features.syncstatus.SyncStatusPresenter
 import fr.chevet.android.features.residentfile.ResidentFileEvent
 import fr.chevet.android.features.residentfile.ResidentFilePresenter
 import fr.chevet.android.features.residentfile.ResidentFileView
+import fr.chevet.android.features.scales.ScalesEvent
+import fr.chevet.android.features.scales.ScalesPresenter
+import fr.chevet.android.features.scales.ScalesView
 import fr.chevet.android.features.transmission.TransmissionPresenter
 import fr.chevet.android.features.transmission.TransmissionView
 import fr.chevet.android.features.vitals.VitalsPresenter
@@ -91,6 +95,8 @@ data class ShellState(
     val transmission: TransmissionPresenter? = null,
     /** A resident's file, opened from the round. */
     val residentFile: ResidentFilePresenter? = null,
+    /** The bedside scales, opened from a resident's file. */
+    val scales: ScalesPresenter? = null,
 )
 
 /**
@@ -109,6 +115,7 @@ class ShellPresenter(
     private val handovers: HandoverService,
     private val vitalsService: VitalsService,
     private val care: CareRecordService,
+    private val scales: ScaleService,
     private val clock: Clock,
     private val scope: CoroutineScope,
     /** Locked after this long without a touch (a shared tablet on a trolley). */
@@ -172,7 +179,7 @@ class ShellPresenter(
         _state.update {
             it.copy(
                 session = null, round = null, medication = null, handover = null, vitals = null, transmission = null,
-                residentFile = null, signIn = signInFor(),
+                residentFile = null, scales = null, signIn = signInFor(),
             )
         }
     }
@@ -200,7 +207,24 @@ class ShellPresenter(
         _state.update { it.copy(residentFile = presenter) }
     }
 
-    fun closeFile() = _state.update { it.copy(residentFile = null) }
+    fun closeFile() = _state.update { it.copy(residentFile = null, scales = null) }
+
+    /** « Échelles » from the file of [residentId]. */
+    fun openScales() {
+        val file = _state.value.residentFile?.state?.value?.file ?: return
+        val presenter = ScalesPresenter(
+            scales, file.summary.residentId, file.summary.displayName, file.summary.room, clock, scope,
+            onRecorded = { syncBar.onEvent(SyncStatusEvent.Refresh) },
+        )
+        presenter.onEvent(ScalesEvent.Load)
+        _state.update { it.copy(scales = presenter) }
+    }
+
+    /** Back to the file, which reads what was recorded. */
+    fun closeScales() {
+        _state.update { it.copy(scales = null) }
+        _state.value.residentFile?.onEvent(ResidentFileEvent.Load)
+    }
 
     fun closeTransmission() {
         _state.update { it.copy(transmission = null) }
@@ -314,9 +338,13 @@ fun ChevetApp(shell: ShellPresenter) {
                 val vitals = state.vitals
                 val transmission = state.transmission
                 val file = state.residentFile
-                if (file != null) {
+                val scales = state.scales
+                if (scales != null) {
+                    val s by scales.state.collectAsState()
+                    ScalesView(s, scales::onEvent, onBack = shell::closeScales)
+                } else if (file != null) {
                     val f by file.state.collectAsState()
-                    ResidentFileView(f, zone, file::onEvent, onBack = shell::closeFile)
+                    ResidentFileView(f, zone, file::onEvent, onBack = shell::closeFile, onOpenScales = shell::openScales)
                 } else if (transmission != null) {
                     val t by transmission.state.collectAsState()
                     TransmissionView(t, transmission::onEvent, onBack = shell::closeTransmission)

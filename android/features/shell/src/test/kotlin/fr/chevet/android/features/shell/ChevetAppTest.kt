@@ -13,6 +13,7 @@ import androidx.compose.ui.test.performTextInput
 import androidx.compose.ui.test.runComposeUiTest
 import fr.chevet.android.chevet.Clock
 import fr.chevet.android.chevet.RustCareRecordService
+import fr.chevet.android.chevet.RustScaleService
 import fr.chevet.android.chevet.RustEnrolmentService
 import fr.chevet.android.chevet.RustHandoverService
 import fr.chevet.android.chevet.RustMedicationService
@@ -51,7 +52,7 @@ class ChevetAppTest {
             val rounds = RustRoundService(store, Dispatchers.IO)
             val enrolment = RustEnrolmentService(store, Dispatchers.IO)
             val sync = RustSyncService(store, Dispatchers.IO)
-            val shell = ShellPresenter(sessions, rounds, enrolment, sync, RustMedicationService(store, Dispatchers.IO), RustHandoverService(store, Dispatchers.IO), RustVitalsService(store, Dispatchers.IO), RustCareRecordService(store, Dispatchers.IO), clock, scope, idleLockMs = 120_000)
+            val shell = ShellPresenter(sessions, rounds, enrolment, sync, RustMedicationService(store, Dispatchers.IO), RustHandoverService(store, Dispatchers.IO), RustVitalsService(store, Dispatchers.IO), RustCareRecordService(store, Dispatchers.IO), RustScaleService(store, Dispatchers.IO), clock, scope, idleLockMs = 120_000)
             setContent { ChevetApp(shell) }
             shell.start()
             val nurse = store.staffAccounts().first { it.staffId == demo.nurseId }
@@ -94,7 +95,7 @@ class ChevetAppTest {
                 val rounds = RustRoundService(store, Dispatchers.IO)
                 val enrolment = RustEnrolmentService(store, Dispatchers.IO)
                 val sync = RustSyncService(store, Dispatchers.IO)
-                val shell = ShellPresenter(sessions, rounds, enrolment, sync, RustMedicationService(store, Dispatchers.IO), RustHandoverService(store, Dispatchers.IO), RustVitalsService(store, Dispatchers.IO), RustCareRecordService(store, Dispatchers.IO), Clock.System, scope)
+                val shell = ShellPresenter(sessions, rounds, enrolment, sync, RustMedicationService(store, Dispatchers.IO), RustHandoverService(store, Dispatchers.IO), RustVitalsService(store, Dispatchers.IO), RustCareRecordService(store, Dispatchers.IO), RustScaleService(store, Dispatchers.IO), Clock.System, scope)
                 setContent { ChevetApp(shell) }
                 shell.start()
                 waitUntil(timeoutMillis = 10_000) { onAllNodesWithText("Enrôler cette tablette").fetchSemanticsNodes().isNotEmpty() }
@@ -125,7 +126,7 @@ class ChevetAppTest {
         try {
             val shell = ShellPresenter(
                 RustSessionService(store, Dispatchers.IO), RustRoundService(store, Dispatchers.IO), RustEnrolmentService(store, Dispatchers.IO),
-                RustSyncService(store, Dispatchers.IO), RustMedicationService(store, Dispatchers.IO), RustHandoverService(store, Dispatchers.IO), RustVitalsService(store, Dispatchers.IO), RustCareRecordService(store, Dispatchers.IO), Clock.System, scope,
+                RustSyncService(store, Dispatchers.IO), RustMedicationService(store, Dispatchers.IO), RustHandoverService(store, Dispatchers.IO), RustVitalsService(store, Dispatchers.IO), RustCareRecordService(store, Dispatchers.IO), RustScaleService(store, Dispatchers.IO), Clock.System, scope,
             )
             setContent { ChevetApp(shell) }
             shell.start() // the demo signed the nurse in
@@ -143,14 +144,14 @@ class ChevetAppTest {
     }
 
     @Test
-    fun `from the round a care worker opens a resident's file by their name and comes back`() = runComposeUiTest {
+    fun `from the round a care worker opens a resident's file by their name, its scales, and comes back`() = runComposeUiTest {
         val store = ChevetStore.open(dir.root.resolve("file.db").path, InMemoryKeyVault())
         val demo = store.seedDemo(1u, 2u, 7u)
         val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
         try {
             val shell = ShellPresenter(
                 RustSessionService(store, Dispatchers.IO), RustRoundService(store, Dispatchers.IO), RustEnrolmentService(store, Dispatchers.IO),
-                RustSyncService(store, Dispatchers.IO), RustMedicationService(store, Dispatchers.IO), RustHandoverService(store, Dispatchers.IO), RustVitalsService(store, Dispatchers.IO), RustCareRecordService(store, Dispatchers.IO), Clock.System, scope,
+                RustSyncService(store, Dispatchers.IO), RustMedicationService(store, Dispatchers.IO), RustHandoverService(store, Dispatchers.IO), RustVitalsService(store, Dispatchers.IO), RustCareRecordService(store, Dispatchers.IO), RustScaleService(store, Dispatchers.IO), Clock.System, scope,
             )
             setContent { ChevetApp(shell) }
             shell.start()
@@ -159,6 +160,11 @@ class ChevetAppTest {
             onNodeWithContentDescription("Dossier de $name").performScrollTo().performClick()
             waitUntil(timeoutMillis = 10_000) { onAllNodesWithText("Identité", substring = false).fetchSemanticsNodes().isNotEmpty() }
             onNodeWithText("Courbes").assertExists()
+            // From the file to the scales and back to the file.
+            onNodeWithText("Échelles").performClick()
+            waitUntil(timeoutMillis = 10_000) { onAllNodesWithText("Algoplus").fetchSemanticsNodes().isNotEmpty() }
+            onNodeWithText("← Dossier").performClick()
+            waitUntil(timeoutMillis = 10_000) { onAllNodesWithText("Identité").fetchSemanticsNodes().isNotEmpty() }
             onNodeWithText("← Tournée").performClick()
             waitUntil(timeoutMillis = 10_000) { onAllNodesWithText("Tournée").fetchSemanticsNodes().isNotEmpty() }
         } finally {
