@@ -45,8 +45,45 @@ pub struct TransferEntry {
     pub comment: Option<String>,
 }
 
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SheetSectionInfo {
+    pub title: String,
+    pub lines: Vec<String>,
+}
+
+/// A recorded transfer, ready to show, print and send.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct TransferDocumentsInfo {
+    pub title: String,
+    pub sections: Vec<SheetSectionInfo>,
+    /// Vitals to take before leaving (the document waits for them), in French.
+    pub missing: Vec<String>,
+    /// The sheet as a self-contained page to print.
+    pub html: String,
+    /// The DLU-FLUDT document (CDA R2 XML), once nothing is missing.
+    pub fludt: Option<String>,
+}
+
 #[uniffi::export]
 impl ChevetStore {
+    /// The transfer's sheet, printable page and DLU-FLUDT document at once
+    /// (audited as an export).
+    pub fn emergency_transfer_documents(&self, transfer_id: String) -> Result<TransferDocumentsInfo> {
+        let d = self.core()?.emergency_transfer_documents(parse_id("transfer_id", &transfer_id)?)?;
+        Ok(TransferDocumentsInfo {
+            title: d.sheet.title,
+            sections: d
+                .sheet
+                .sections
+                .into_iter()
+                .map(|s| SheetSectionInfo { title: s.title.into(), lines: s.lines })
+                .collect(),
+            missing: d.sheet.missing,
+            html: d.html,
+            fludt: d.fludt,
+        })
+    }
+
     /// Records the emergency transfer sheet; returns its id.
     pub fn record_emergency_transfer(&self, entry: TransferEntry, at_ms: i64) -> Result<String> {
         let fact = Fact::EmergencyTransfer(Box::new(EmergencyTransfer {

@@ -196,3 +196,48 @@ fn bad_transfer_sheets_and_missing_vitals_get_specific_errors() {
         Err(CoreError::NotFound { kind: "emergency_transfer", .. })
     ));
 }
+
+#[test]
+fn the_sheet_shows_what_goes_and_names_the_vitals_still_to_take() {
+    let (f, d) = seeded(3, 0);
+    let resident = d.residents.iter().find(|r| r.identity.status == IdentityStatus::Qualified).unwrap().clone();
+    let now = monday_10h();
+    let t = transfer(resident.id, now);
+    f.store.record(Fact::EmergencyTransfer(Box::new(t.clone()))).unwrap();
+
+    // Without the vitals of the last 24 hours: the sheet, the page, no document.
+    let docs = f.store.emergency_transfer_documents(t.id).unwrap();
+    assert_eq!(docs.fludt, None);
+    assert_eq!(
+        docs.sheet.missing,
+        [
+            "Pouls (dernières 24 h)",
+            "Température (dernières 24 h)",
+            "Tension artérielle (dernières 24 h)",
+            "Poids (derniers 3 mois)"
+        ]
+    );
+    let titles: Vec<&str> = docs.sheet.sections.iter().map(|s| s.title).collect();
+    assert_eq!(
+        titles,
+        ["Résident", "Transfert", "À savoir", "Constantes", "Traitements en cours", "Prothèses et objets personnels"]
+    );
+    let transfer_lines = &docs.sheet.sections[1].lines;
+    assert!(transfer_lines.iter().any(|l| l.starts_with("Motif : Chute avec douleur de hanche droite")));
+    let meal = transfer_lines.iter().find(|l| l.starts_with("Dernier repas : ")).unwrap();
+    assert!(meal.contains(" à ") && !meal.contains('T'), "a local date and time: {meal}");
+    assert!(
+        docs.sheet.sections[0].lines.iter().any(|l| l.starts_with("INS-NIR")),
+        "a qualified identity shows its INS"
+    );
+    assert!(docs.html.contains("À prendre avant le départ"));
+    assert!(docs.html.contains("&lt;rotation externe&gt; &amp; raccourcissement"), "escaped");
+    assert!(!docs.html.contains("<script") && !docs.html.contains("http"), "self-contained");
+
+    // Taken: the document comes, and the sheet lists the measures.
+    vitals_now(&f.store, resident.id, now.checked_sub(20.minutes()).unwrap());
+    let docs = f.store.emergency_transfer_documents(t.id).unwrap();
+    assert!(docs.sheet.missing.is_empty());
+    assert!(docs.fludt.as_deref().is_some_and(|x| Document::parse(x).is_ok()));
+    assert!(docs.sheet.sections[3].lines.iter().any(|l| l.starts_with("Pouls : 112")), "{:?}", docs.sheet.sections[3]);
+}

@@ -28,6 +28,7 @@ dependencies {
     implementation(project(":features:transmission"))
     implementation(project(":features:residentfile"))
     implementation(project(":features:scales"))
+    implementation(project(":features:transfer"))
     implementation(project(":features:signin"))
     implementation(project(":features:syncstatus"))
     implementation(project(":features:enrolment"))

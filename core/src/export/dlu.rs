@@ -493,3 +493,138 @@ pub fn fludt(src: &DluSource<'_>) -> Result<String> {
     x.push_str("</structuredBody></component></ClinicalDocument>\n");
     Ok(x)
 }
+
+/// One part of the sheet as a screen or a printout shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SheetSection {
+    pub title: &'static str,
+    pub lines: Vec<String>,
+}
+
+/// The transfer sheet in words: what goes with the resident, and what is
+/// still missing for the DLU-FLUDT document (vitals to take before leaving).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransferSheet {
+    pub title: String,
+    pub sections: Vec<SheetSection>,
+    /// In French: "Pouls (dernières 24 h)"…; empty when the document can be built.
+    pub missing: Vec<String>,
+}
+
+/// The sheet from the same source as the document.
+pub fn sheet(src: &DluSource<'_>) -> Result<TransferSheet> {
+    let t = src.transfer;
+    let tz = TimeZone::get(&src.establishment.time_zone)
+        .map_err(|_| CoreError::invalid("establishment.time_zone", "unknown IANA time zone"))?;
+    let r = src.resident;
+    let id = &r.identity;
+    let at = t.meta.clinical_time;
+
+    let mut identity = vec![
+        id.display_name(),
+        format!("Nom de naissance : {} — prénoms : {}", id.traits.birth_name, id.traits.birth_given_names),
+        format!("Né(e) le {} — sexe : {}", id.traits.birth_date.strftime("%d/%m/%Y"), id.traits.sex.label_fr()),
+        id.status.label_fr().to_string(),
+    ];
+    identity.extend(id.ins_shown());
+    identity.push(format!("Établissement : {} (FINESS {})", src.establishment.name, src.establishment.finess));
+
+    let mut transfer = vec![format!("Départ le {}", local(at, &tz)), format!("Motif : {}", t.reason)];
+    if let Some(d) = &t.destination {
+        transfer.push(format!("Destination : {d}"));
+    }
+    transfer.push(consciousness(t.consciousness).1.to_string());
+    transfer.push(pain_text(t));
+    transfer.push(format!("Dernier repas : {}", local(t.last_meal_at, &tz)));
+    if let Some(c) = &t.comment {
+        transfer.push(format!("Commentaire : {c}"));
+    }
+
+    // Each vital as found, or named as missing.
+    let mut vitals = Vec::new();
+    let mut missing = Vec::new();
+    let day = VITALS_MAX_AGE_HOURS * 3600;
+    for (code, max, what) in [
+        (VitalCode::HeartRate, day, "Pouls (dernières 24 h)"),
+        (VitalCode::Temperature, day, "Température (dernières 24 h)"),
+        (VitalCode::BloodPressure, day, "Tension artérielle (dernières 24 h)"),
+        (VitalCode::Weight, WEIGHT_MAX_AGE_DAYS * 86_400, "Poids (derniers 3 mois)"),
+        (VitalCode::OxygenSaturation, day, ""),
+    ] {
+        match src
+            .latest_vitals
+            .iter()
+            .find(|v| v.code == code && v.at <= at && at.as_second() - v.at.as_second() <= max)
+        {
+            Some(v) => vitals.push(format!("{} ({})", summary::measure_fr(code, &v.value), local(v.at, &tz))),
+            None if !what.is_empty() => missing.push(what.to_string()),
+            None => {}
+        }
+    }
+    if vitals.is_empty() {
+        vitals.push("Aucune mesure récente".into());
+    }
+
+    let treatments = if src.treatments.is_empty() {
+        vec!["Aucun traitement en cours".into()]
+    } else {
+        src.treatments.iter().map(|m| format!("{} : {}, {}", m.drug, m.dose, m.route)).collect()
+    };
+    let items: Vec<String> = t.items.iter().map(|i| item(i).2).collect();
+    let safety = vec![
+        format!(
+            "Allergies : {}",
+            if r.allergies.is_empty() { "aucune renseignée".into() } else { r.allergies.join(", ") }
+        ),
+        format!("Directives anticipées : {}", r.advance_directives.as_deref().unwrap_or("non renseignées")),
+        format!(
+            "Personne de confiance : {}",
+            r.trusted_person.as_ref().map_or("non désignée".into(), |c| format!("{} ({})", c.name, c.relationship))
+        ),
+    ];
+    Ok(TransferSheet {
+        title: "Fiche de liaison d'urgence — transfert vers les urgences".into(),
+        sections: vec![
+            SheetSection { title: "Résident", lines: identity },
+            SheetSection { title: "Transfert", lines: transfer },
+            SheetSection { title: "À savoir", lines: safety },
+            SheetSection { title: "Constantes", lines: vitals },
+            SheetSection { title: "Traitements en cours", lines: treatments },
+            SheetSection {
+                title: "Prothèses et objets personnels",
+                lines: vec![if items.is_empty() { "Aucun".into() } else { items.join(", ") }],
+            },
+        ],
+        missing,
+    })
+}
+
+/// HTML text escaping.
+fn html(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// The sheet as a self-contained A4 page to print (no script, no remote
+/// resource): the tablet prints it from memory, nothing written to disk.
+pub fn sheet_html(sheet: &TransferSheet) -> String {
+    let mut x = String::with_capacity(4096);
+    x.push_str("<!DOCTYPE html><html lang=\"fr\"><head><meta charset=\"utf-8\"><title>");
+    x.push_str(&html(&sheet.title));
+    x.push_str(
+        "</title><style>@page{size:A4;margin:15mm}body{font-family:sans-serif;font-size:12pt;color:#000}\
+         h1{font-size:16pt;border-bottom:2px solid #000}h2{font-size:13pt;margin:12pt 0 4pt}\
+         p{margin:2pt 0}.missing{border:2px solid #000;padding:6pt;font-weight:bold}</style></head><body>",
+    );
+    let _ = write!(x, "<h1>{}</h1>", html(&sheet.title));
+    if !sheet.missing.is_empty() {
+        let _ = write!(x, "<p class=\"missing\">À prendre avant le départ : {}</p>", html(&sheet.missing.join(", ")));
+    }
+    for s in &sheet.sections {
+        let _ = write!(x, "<h2>{}</h2>", html(s.title));
+        for l in &s.lines {
+            let _ = write!(x, "<p>{}</p>", html(l));
+        }
+    }
+    x.push_str("</body></html>");
+    x
+}

@@ -12,11 +12,43 @@ use crate::export::dlu::{self, DluSource};
 use crate::export::fhir::{self, FhirOptions, FhirSource};
 use crate::store::TimelineEntry;
 
+struct DluParts {
+    staff: Staff,
+    transfer: crate::domain::EmergencyTransfer,
+    file: super::ResidentFile,
+    establishment: crate::domain::Establishment,
+    author: Staff,
+    treatments: Vec<MedicationLine>,
+}
+
+impl DluParts {
+    fn source(&self) -> DluSource<'_> {
+        DluSource {
+            transfer: &self.transfer,
+            resident: &self.file.resident,
+            establishment: &self.establishment,
+            author: &self.author,
+            latest_vitals: &self.file.latest_vitals,
+            treatments: &self.treatments,
+            document_id: Uuid::now_v7(),
+        }
+    }
+}
+
+/// A transfer's sheet, its printable page, and its DLU-FLUDT document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransferDocuments {
+    pub sheet: dlu::TransferSheet,
+    /// A self-contained HTML page to print.
+    pub html: String,
+    /// None while a vital the document requires is missing.
+    pub fludt: Option<String>,
+}
+
 impl Store {
-    /// The DLU-FLUDT document (CDA R2, UTF-8 XML) of a recorded emergency
-    /// transfer. Needs the vitals of the last 24 hours and a weight
-    /// ([`CoreError::MissingData`] otherwise). Audited.
-    pub fn export_dlu_fludt(&self, transfer_id: Uuid) -> Result<String> {
+    /// What a DLU is built from: the transfer (not entered in error), the
+    /// resident's file, establishment, author and active treatments.
+    fn dlu_parts(&self, transfer_id: Uuid) -> Result<DluParts> {
         let staff = self.require(None)?;
         let transfer = match self.fact(transfer_id) {
             Ok((Fact::EmergencyTransfer(t), false)) => *t,
@@ -33,19 +65,32 @@ impl Store {
         let author = self.staff(transfer.meta.author).unwrap_or_else(|_| staff.clone());
         let treatments: Vec<MedicationLine> =
             file.care_plan.iter().filter(|(p, _)| p.active).filter_map(|(p, _)| p.medication.clone()).collect();
-        let source = DluSource {
-            transfer: &transfer,
-            resident: &file.resident,
-            establishment: &establishment,
-            author: &author,
-            latest_vitals: &file.latest_vitals,
-            treatments: &treatments,
-            document_id: Uuid::now_v7(),
-        };
-        let xml = dlu::fludt(&source)?;
-        self.write(Some(staff.id), |w| w.audit(AuditAction::Export, "emergency_transfer", transfer_id))?;
-        log::info!("DLU-FLUDT of transfer {transfer_id} by staff {}", staff.id);
+        Ok(DluParts { staff, transfer, file, establishment, author, treatments })
+    }
+
+    /// The DLU-FLUDT document (CDA R2, UTF-8 XML) of a recorded emergency
+    /// transfer. Needs the vitals of the last 24 hours and a weight
+    /// ([`CoreError::MissingData`] otherwise). Audited.
+    pub fn export_dlu_fludt(&self, transfer_id: Uuid) -> Result<String> {
+        let p = self.dlu_parts(transfer_id)?;
+        let xml = dlu::fludt(&p.source())?;
+        self.write(Some(p.staff.id), |w| w.audit(AuditAction::Export, "emergency_transfer", transfer_id))?;
+        log::info!("DLU-FLUDT of transfer {transfer_id} by staff {}", p.staff.id);
         Ok(xml)
+    }
+
+    /// Everything the transfer needs at once: the sheet to show, the page
+    /// to print, and the DLU-FLUDT document when the vitals it requires are
+    /// there (the sheet then says which are missing). Audited as an export.
+    pub fn emergency_transfer_documents(&self, transfer_id: Uuid) -> Result<TransferDocuments> {
+        let p = self.dlu_parts(transfer_id)?;
+        let source = p.source();
+        let sheet = dlu::sheet(&source)?;
+        let fludt = if sheet.missing.is_empty() { Some(dlu::fludt(&source)?) } else { None };
+        let html = dlu::sheet_html(&sheet);
+        self.write(Some(p.staff.id), |w| w.audit(AuditAction::Export, "emergency_transfer", transfer_id))?;
+        log::info!("transfer sheet {transfer_id} by staff {}", p.staff.id);
+        Ok(TransferDocuments { sheet, html, fludt })
     }
 
     /// The resident's record as a FHIR R4 Bundle (JSON text). Needs a

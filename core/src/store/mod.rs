@@ -40,6 +40,7 @@ use crate::error::{CoreError, Result};
 
 pub use audit::{AuditAction, AuditEntry};
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use export::TransferDocuments;
 pub use handover::{Handover, HandoverKind, HandoverLine, ResidentHandover};
 pub use migrations::SCHEMA_VERSION;
 pub use outbox::{OutboxOp, hlc_physical_ms};

@@ -5,6 +5,7 @@ import android.content.pm.ApplicationInfo
 import fr.chevet.android.chevet.Clock
 import fr.chevet.android.chevet.RustCareRecordService
 import fr.chevet.android.chevet.RustScaleService
+import fr.chevet.android.chevet.RustTransferService
 import fr.chevet.android.chevet.RustEnrolmentService
 import fr.chevet.android.chevet.RustHandoverService
 import fr.chevet.android.chevet.RustMedicationService
@@ -31,6 +32,8 @@ class ChevetApplication : Application() {
         private set
     lateinit var scales: RustScaleService
         private set
+    lateinit var transfers: RustTransferService
+        private set
     lateinit var sync: RustSyncService
         private set
     lateinit var enrolment: RustEnrolmentService
@@ -53,6 +56,7 @@ class ChevetApplication : Application() {
         rounds = RustRoundService(store, Dispatchers.IO)
         care = RustCareRecordService(store, Dispatchers.IO)
         scales = RustScaleService(store, Dispatchers.IO)
+        transfers = RustTransferService(store, Dispatchers.IO)
         sync = RustSyncService(store, Dispatchers.IO)
         enrolment = RustEnrolmentService(store, Dispatchers.IO)
         medication = RustMedicationService(store, Dispatchers.IO)

@@ -27,6 +27,8 @@ import fr.chevet.core.SyncObserver
 import fr.chevet.core.SyncPhase
 import fr.chevet.core.SyncStatusInfo
 import fr.chevet.core.TimelineItemInfo
+import fr.chevet.core.TransferDocumentsInfo
+import fr.chevet.core.TransferEntry
 import fr.chevet.core.TransmissionEntry
 import fr.chevet.core.UnitInfo
 import fr.chevet.core.VitalKind
@@ -119,6 +121,14 @@ class RustScaleService(private val store: ChevetStore, private val io: Coroutine
 
     override suspend fun record(residentId: String, kind: FormKind, answers: List<UByte?>, atMs: Long): Result<ScaleFormOutcome> =
         onIo(io) { store.recordScaleForm(residentId, kind, answers, atMs) }
+}
+
+class RustTransferService(private val store: ChevetStore, private val io: CoroutineDispatcher) : TransferService {
+    override suspend fun record(entry: TransferEntry, atMs: Long): Result<String> =
+        onIo(io) { store.recordEmergencyTransfer(entry, atMs) }
+
+    override suspend fun documents(transferId: String): Result<TransferDocumentsInfo> =
+        onIo(io) { store.emergencyTransferDocuments(transferId) }
 }
 
 class RustMedicationService(private val store: ChevetStore, private val io: CoroutineDispatcher) : MedicationService {

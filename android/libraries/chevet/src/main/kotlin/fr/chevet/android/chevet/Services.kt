@@ -23,6 +23,8 @@ import fr.chevet.core.SyncPhase
 import fr.chevet.core.SyncResult
 import fr.chevet.core.SyncStatusInfo
 import fr.chevet.core.TimelineItemInfo
+import fr.chevet.core.TransferDocumentsInfo
+import fr.chevet.core.TransferEntry
 import fr.chevet.core.TransmissionEntry
 import fr.chevet.core.UnitInfo
 import fr.chevet.core.VitalKind
@@ -114,6 +116,22 @@ interface ScaleService {
 
     suspend fun preview(residentId: String, kind: FormKind, answers: List<UByte?>): Result<ScaleFormPreviewInfo>
     suspend fun record(residentId: String, kind: FormKind, answers: List<UByte?>, atMs: Long): Result<ScaleFormOutcome>
+}
+
+/** An emergency transfer: the sheet recorded, then shown, printed and sent. */
+interface TransferService {
+    suspend fun record(entry: TransferEntry, atMs: Long): Result<String>
+    suspend fun documents(transferId: String): Result<TransferDocumentsInfo>
+}
+
+/**
+ * Hands a document to the platform: the share sheet (mail via MSSanté, a
+ * messaging app) or the print dialog (PDF or paper). The bytes stay in
+ * memory: nothing personal is written in clear to the tablet's disk.
+ */
+interface DocumentSharing {
+    fun share(title: String, fileName: String, mimeType: String, bytes: ByteArray)
+    fun print(title: String, html: String)
 }
 
 /** The shift handover, computed by the core from the tablet's record. */

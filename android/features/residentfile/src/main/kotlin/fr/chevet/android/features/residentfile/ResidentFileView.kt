@@ -62,6 +62,8 @@ fun ResidentFileView(
     modifier: Modifier = Modifier,
     /** « Échelles »: the bedside scales for this resident (the shell navigates). */
     onOpenScales: (() -> Unit)? = null,
+    /** « Urgences »: the emergency transfer sheet (the shell navigates). */
+    onOpenTransfer: (() -> Unit)? = null,
 ) {
     val file = state.file
     Column(modifier.fillMaxSize().background(MaterialTheme.colorScheme.background)) {
@@ -70,9 +72,16 @@ fun ResidentFileView(
             onBack,
             subtitle = file?.let { "Ch. ${it.summary.room} · ${it.identity.ageYears} ans · ${it.identity.statusLabel}" },
         ) {
-            if (file != null && onOpenScales != null) {
-                OutlinedButton(onClick = onOpenScales, modifier = Modifier.heightIn(min = MinTouchTarget)) {
-                    Text("Échelles", style = MaterialTheme.typography.labelLarge)
+            Row(horizontalArrangement = Arrangement.spacedBy(12.dp)) {
+                if (file != null && onOpenScales != null) {
+                    OutlinedButton(onClick = onOpenScales, modifier = Modifier.heightIn(min = MinTouchTarget)) {
+                        Text("Échelles", style = MaterialTheme.typography.labelLarge)
+                    }
+                }
+                if (file != null && onOpenTransfer != null) {
+                    OutlinedButton(onClick = onOpenTransfer, modifier = Modifier.heightIn(min = MinTouchTarget)) {
+                        Text("Urgences", style = MaterialTheme.typography.labelLarge, color = ChevetColors.missed)
+                    }
                 }
             }
         }

@@ -24,6 +24,8 @@ import fr.chevet.android.chevet.HandoverService
 import fr.chevet.android.chevet.MedicationService
 import fr.chevet.android.chevet.RoundService
 import fr.chevet.android.chevet.ScaleService
+import fr.chevet.android.chevet.TransferService
+import fr.chevet.android.chevet.DocumentSharing
 import fr.chevet.android.chevet.SessionService
 import fr.chevet.android.chevet.SyncService
 import fr.chevet.android.chevet.VitalsService
@@ -55,6 +57,9 @@ import fr.chevet.android.features.residentfile.ResidentFileView
 import fr.chevet.android.features.scales.ScalesEvent
 import fr.chevet.android.features.scales.ScalesPresenter
 import fr.chevet.android.features.scales.ScalesView
+import fr.chevet.android.features.transfer.TransferEvent
+import fr.chevet.android.features.transfer.TransferPresenter
+import fr.chevet.android.features.transfer.TransferView
 import fr.chevet.android.features.transmission.TransmissionPresenter
 import fr.chevet.android.features.transmission.TransmissionView
 import fr.chevet.android.features.vitals.VitalsPresenter
@@ -97,6 +102,8 @@ data class ShellState(
     val residentFile: ResidentFilePresenter? = null,
     /** The bedside scales, opened from a resident's file. */
     val scales: ScalesPresenter? = null,
+    /** An emergency transfer, opened from a resident's file. */
+    val transfer: TransferPresenter? = null,
 )
 
 /**
@@ -116,12 +123,15 @@ class ShellPresenter(
     private val vitalsService: VitalsService,
     private val care: CareRecordService,
     private val scales: ScaleService,
+    private val transfers: TransferService,
     private val clock: Clock,
     private val scope: CoroutineScope,
     /** Locked after this long without a touch (a shared tablet on a trolley). */
     val idleLockMs: Long = 2 * 60_000,
     /** The app's camera scanner (the enrolment QR code, a box's Data Matrix), where the tablet has one. */
     private val openScanner: ((onText: (String) -> Unit) -> Unit)? = null,
+    /** The share sheet and print dialog, where the platform has them. */
+    private val sharing: DocumentSharing? = null,
 ) {
     private val _state = MutableStateFlow(ShellState())
     val state: StateFlow<ShellState> = _state.asStateFlow()
@@ -179,7 +189,7 @@ class ShellPresenter(
         _state.update {
             it.copy(
                 session = null, round = null, medication = null, handover = null, vitals = null, transmission = null,
-                residentFile = null, scales = null, signIn = signInFor(),
+                residentFile = null, scales = null, transfer = null, signIn = signInFor(),
             )
         }
     }
@@ -194,10 +204,11 @@ class ShellPresenter(
 
     fun closeHandover() = _state.update { it.copy(handover = null) }
 
-    /** Back from a resident's vitals to the round, which reads again their alerts. */
+    /** Back from a resident's vitals to where they were opened, which reads again. */
     fun closeVitals() {
         _state.update { it.copy(vitals = null) }
         _state.value.round?.onEvent(RoundEvent.Refresh)
+        _state.value.transfer?.onEvent(TransferEvent.Refresh)
     }
 
     /** A resident's file: reading it is audited by the core. */
@@ -207,7 +218,29 @@ class ShellPresenter(
         _state.update { it.copy(residentFile = presenter) }
     }
 
-    fun closeFile() = _state.update { it.copy(residentFile = null, scales = null) }
+    fun closeFile() = _state.update { it.copy(residentFile = null, scales = null, transfer = null) }
+
+    /** « Urgences » from a resident's file. */
+    fun openTransfer() {
+        val file = _state.value.residentFile?.state?.value?.file ?: return
+        val unit = _state.value.unit ?: return
+        val presenter = TransferPresenter(
+            transfers, file.summary.residentId, file.summary.displayName, file.summary.room, ZoneId.of(unit.timeZone), clock, scope,
+            sharing = sharing, onRecorded = { syncBar.onEvent(SyncStatusEvent.Refresh) },
+        )
+        _state.update { it.copy(transfer = presenter) }
+    }
+
+    /** The vitals the transfer sheet still needs, over the sheet. */
+    fun openTransferVitals() {
+        val file = _state.value.residentFile?.state?.value?.file ?: return
+        openVitals(file.summary.residentId, file.summary.displayName, file.summary.room)
+    }
+
+    fun closeTransfer() {
+        _state.update { it.copy(transfer = null) }
+        _state.value.residentFile?.onEvent(ResidentFileEvent.Load)
+    }
 
     /** « Échelles » from the file of [residentId]. */
     fun openScales() {
@@ -239,9 +272,11 @@ class ShellPresenter(
         _state.update { it.copy(transmission = presenter) }
     }
 
-    private fun openVitals(resident: RoundResidentInfo) {
+    private fun openVitals(resident: RoundResidentInfo) = openVitals(resident.residentId, resident.displayName, resident.room)
+
+    private fun openVitals(residentId: String, displayName: String, room: String) {
         val presenter = VitalsPresenter(
-            vitalsService, resident.residentId, resident.displayName, resident.room, clock, scope,
+            vitalsService, residentId, displayName, room, clock, scope,
             onRecorded = { syncBar.onEvent(SyncStatusEvent.Refresh) },
         )
         _state.update { it.copy(vitals = presenter) }
@@ -339,18 +374,23 @@ fun ChevetApp(shell: ShellPresenter) {
                 val transmission = state.transmission
                 val file = state.residentFile
                 val scales = state.scales
-                if (scales != null) {
+                val transfer = state.transfer
+                if (vitals != null) {
+                    // First: opened from the round, or over a transfer sheet that needs them.
+                    val v by vitals.state.collectAsState()
+                    VitalsView(v, vitals::onEvent, onBack = shell::closeVitals)
+                } else if (transfer != null) {
+                    val t by transfer.state.collectAsState()
+                    TransferView(t, transfer::onEvent, onBack = shell::closeTransfer, onTakeVitals = shell::openTransferVitals)
+                } else if (scales != null) {
                     val s by scales.state.collectAsState()
                     ScalesView(s, scales::onEvent, onBack = shell::closeScales)
                 } else if (file != null) {
                     val f by file.state.collectAsState()
-                    ResidentFileView(f, zone, file::onEvent, onBack = shell::closeFile, onOpenScales = shell::openScales)
+                    ResidentFileView(f, zone, file::onEvent, onBack = shell::closeFile, onOpenScales = shell::openScales, onOpenTransfer = shell::openTransfer)
                 } else if (transmission != null) {
                     val t by transmission.state.collectAsState()
                     TransmissionView(t, transmission::onEvent, onBack = shell::closeTransmission)
-                } else if (vitals != null) {
-                    val v by vitals.state.collectAsState()
-                    VitalsView(v, vitals::onEvent, onBack = shell::closeVitals)
                 } else if (handover != null) {
                     val h by handover.state.collectAsState()
                     HandoverView(h, zone, handover::onEvent, onBack = shell::closeHandover)
