@@ -203,6 +203,68 @@ fn fixed<const N: usize, T: Copy>(field: &str, items: &[T]) -> Result<[T; N]> {
         .map_err(|_| ChevetError::InvalidInput { field: field.into(), reason: format!("{N} items expected") })
 }
 
+fn wound_assessment(entry: WoundAssessmentEntry, at_ms: i64) -> Result<WoundAssessment> {
+    Ok(WoundAssessment {
+        id: Uuid::now_v7(),
+        wound_id: parse_id("wound_id", &entry.wound_id)?,
+        resident_id: parse_id("resident_id", &entry.resident_id)?,
+        length_cm: entry.length_cm,
+        width_cm: entry.width_cm,
+        depth_cm: entry.depth_cm,
+        exudate: match entry.exudate {
+            WoundExudate::None => Exudate::None,
+            WoundExudate::Light => Exudate::Light,
+            WoundExudate::Moderate => Exudate::Moderate,
+            WoundExudate::Heavy => Exudate::Heavy,
+        },
+        tissue: match entry.tissue {
+            WoundTissue::Closed => TissueType::Closed,
+            WoundTissue::Epithelial => TissueType::Epithelial,
+            WoundTissue::Granulation => TissueType::Granulation,
+            WoundTissue::Slough => TissueType::Slough,
+            WoundTissue::Necrotic => TissueType::Necrotic,
+        },
+        stage: entry.stage.map(|s| match s {
+            WoundStage::Stage1 => NpiapStage::Stage1,
+            WoundStage::Stage2 => NpiapStage::Stage2,
+            WoundStage::Stage3 => NpiapStage::Stage3,
+            WoundStage::Stage4 => NpiapStage::Stage4,
+            WoundStage::Unstageable => NpiapStage::Unstageable,
+            WoundStage::DeepTissue => NpiapStage::DeepTissue,
+        }),
+        comment: entry.comment,
+        meta: RecordMeta::at(ts(at_ms)?),
+    })
+}
+
+/// A wound assessment scored before it is saved.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct WoundPreviewInfo {
+    pub area_cm2: f64,
+    pub push_total: u8,
+    /// "Surface 6 cm² · PUSH 11/17".
+    pub summary: String,
+}
+
+/// Scores an assessment as it is typed (area and PUSH); a size that is not
+/// a measure is refused as recording would.
+#[uniffi::export]
+pub fn preview_wound_assessment(entry: WoundAssessmentEntry) -> Result<WoundPreviewInfo> {
+    let a = wound_assessment(entry, 0)?;
+    Fact::WoundAssessment(a.clone()).validate()?;
+    let push = chevet_core::clinical::push::score(&a)?;
+    let area_cm2 = (a.length_cm * a.width_cm * 100.0).round() / 100.0;
+    Ok(WoundPreviewInfo {
+        area_cm2,
+        push_total: push.total,
+        summary: format!(
+            "Surface {}\u{a0}cm² · PUSH {}/17",
+            chevet_core::domain::summary::number_fr(area_cm2),
+            push.total
+        ),
+    })
+}
+
 impl ScaleEntry {
     fn answers(&self) -> Result<ScaleAnswers> {
         Ok(match self {
@@ -392,37 +454,7 @@ impl ChevetStore {
 
     /// Records a wound assessment (size, exudate, tissue, stage); returns its id.
     pub fn record_wound_assessment(&self, entry: WoundAssessmentEntry, at_ms: i64) -> Result<String> {
-        self.record_fact(Fact::WoundAssessment(WoundAssessment {
-            id: Uuid::now_v7(),
-            wound_id: parse_id("wound_id", &entry.wound_id)?,
-            resident_id: parse_id("resident_id", &entry.resident_id)?,
-            length_cm: entry.length_cm,
-            width_cm: entry.width_cm,
-            depth_cm: entry.depth_cm,
-            exudate: match entry.exudate {
-                WoundExudate::None => Exudate::None,
-                WoundExudate::Light => Exudate::Light,
-                WoundExudate::Moderate => Exudate::Moderate,
-                WoundExudate::Heavy => Exudate::Heavy,
-            },
-            tissue: match entry.tissue {
-                WoundTissue::Closed => TissueType::Closed,
-                WoundTissue::Epithelial => TissueType::Epithelial,
-                WoundTissue::Granulation => TissueType::Granulation,
-                WoundTissue::Slough => TissueType::Slough,
-                WoundTissue::Necrotic => TissueType::Necrotic,
-            },
-            stage: entry.stage.map(|s| match s {
-                WoundStage::Stage1 => NpiapStage::Stage1,
-                WoundStage::Stage2 => NpiapStage::Stage2,
-                WoundStage::Stage3 => NpiapStage::Stage3,
-                WoundStage::Stage4 => NpiapStage::Stage4,
-                WoundStage::Unstageable => NpiapStage::Unstageable,
-                WoundStage::DeepTissue => NpiapStage::DeepTissue,
-            }),
-            comment: entry.comment,
-            meta: RecordMeta::at(ts(at_ms)?),
-        }))
+        self.record_fact(Fact::WoundAssessment(wound_assessment(entry, at_ms)?))
     }
 
     /// Marks a record entered-in-error (it stays, struck through, with the

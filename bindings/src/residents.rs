@@ -2,9 +2,9 @@
 //! its timeline in pages, and a wound's follow-up.
 
 use chevet_core::clinical::push::Trend;
-use chevet_core::domain::IdentityStatus;
 use chevet_core::domain::summary::number_fr;
-use chevet_core::store::{ChartKind, LineKind, ResidentSummary, TimelineEntry, VitalChart};
+use chevet_core::domain::{IdentityStatus, Wound, WoundKind};
+use chevet_core::store::{ChartKind, LineKind, ResidentSummary, TimelineEntry, VitalChart, push_chart};
 
 use crate::error::{ChevetError, parse_id};
 use crate::store::{AlertInfo, ChevetStore, alert, ts};
@@ -86,6 +86,41 @@ pub struct WoundInfo {
     pub wound_id: String,
     pub site: String,
     pub healed: bool,
+    pub kind: WoundKind,
+    /// "Escarre · stade 2", "Ulcère de jambe".
+    pub kind_label: String,
+    /// "12/11/2026".
+    pub opened_on: String,
+}
+
+fn wound_info(w: &Wound) -> WoundInfo {
+    let kind_label = match w.stage {
+        Some(s) => format!("{} · {}", w.kind.label_fr(), chevet_core::domain::summary::stage_fr(s)),
+        None => w.kind.label_fr().into(),
+    };
+    WoundInfo {
+        wound_id: w.id.to_string(),
+        site: w.site.clone(),
+        healed: w.healed_on.is_some(),
+        kind: w.kind,
+        kind_label,
+        opened_on: w.opened_on.strftime("%d/%m/%Y").to_string(),
+    }
+}
+
+/// A kind of wound as the "new wound" form offers it.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct WoundKindInfo {
+    pub kind: WoundKind,
+    pub label: String,
+    /// Pressure injuries are staged (NPIAP).
+    pub staged: bool,
+}
+
+/// The wound kinds, pressure injuries first.
+#[uniffi::export]
+pub fn wound_kinds() -> Vec<WoundKindInfo> {
+    WoundKind::ALL.iter().map(|k| WoundKindInfo { kind: *k, label: k.label_fr().into(), staged: k.staged() }).collect()
 }
 
 /// The identity as the INS rules let a screen show it.
@@ -225,6 +260,11 @@ pub struct WoundPhotoInfo {
 pub struct WoundFollowUpInfo {
     pub wound_id: String,
     pub site: String,
+    pub wound: WoundInfo,
+    /// The trend in words ("en voie de cicatrisation").
+    pub trend_label: String,
+    /// PUSH over the follow-up, drawn as the file's charts are.
+    pub push_chart: VitalChartInfo,
     /// Oldest first.
     pub assessments: Vec<AssessmentPointInfo>,
     /// `Unknown` with fewer than two assessments.
@@ -281,15 +321,7 @@ impl ChevetStore {
                     active: a.active,
                 })
                 .collect(),
-            wounds: file
-                .wounds
-                .iter()
-                .map(|(w, _)| WoundInfo {
-                    wound_id: w.id.to_string(),
-                    site: w.site.clone(),
-                    healed: w.healed_on.is_some(),
-                })
-                .collect(),
+            wounds: file.wounds.iter().map(|(w, _)| wound_info(w)).collect(),
             latest_vitals: file
                 .latest_vitals
                 .iter()
@@ -313,10 +345,16 @@ impl ChevetStore {
 
     /// A wound's assessments, trend and photos.
     pub fn wound_follow_up(&self, wound_id: String) -> Result<WoundFollowUpInfo> {
-        let f = self.core()?.wound_follow_up(parse_id("wound_id", &wound_id)?)?;
+        let store = self.core()?;
+        let f = store.wound_follow_up(parse_id("wound_id", &wound_id)?)?;
+        let (resident, _) = store.resident(f.wound.resident_id)?;
+        let tz = store.unit_time_zone(resident.unit_id)?;
         Ok(WoundFollowUpInfo {
             wound_id: f.wound.id.to_string(),
             site: f.wound.site.clone(),
+            wound: wound_info(&f.wound),
+            trend_label: f.trend.label_fr().into(),
+            push_chart: chart(push_chart(&f.assessments, f.trend, store.now(), &tz)),
             previous_photo_id: f.previous_photo().map(|p| p.id.to_string()),
             assessments: f
                 .assessments

@@ -224,7 +224,13 @@ impl ChevetStore {
 
     /// Opens a wound file for a resident on the establishment's day of
     /// `opened_on_ms`; returns the wound's id.
-    pub fn open_wound(&self, resident_id: String, site: String, opened_on_ms: i64) -> Result<String> {
+    pub fn open_wound(
+        &self,
+        resident_id: String,
+        kind: chevet_core::domain::WoundKind,
+        site: String,
+        opened_on_ms: i64,
+    ) -> Result<String> {
         let store = self.core()?;
         let resident_id = parse_id("resident_id", &resident_id)?;
         let (resident, _) = store.resident(resident_id)?;
@@ -232,7 +238,7 @@ impl ChevetStore {
         let wound = chevet_core::domain::Wound {
             id: Uuid::now_v7(),
             resident_id,
-            kind: chevet_core::domain::WoundKind::PressureInjury,
+            kind,
             site,
             stage: None,
             opened_on: opened,

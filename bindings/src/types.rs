@@ -4,7 +4,7 @@
 
 use chevet_core::clinical::alerts::AlertLevel;
 use chevet_core::clinical::push::Trend;
-use chevet_core::domain::IdentityStatus;
+use chevet_core::domain::{IdentityStatus, WoundKind};
 use chevet_core::store::RoundStatus;
 use chevet_core::store::{ChartKind, LineKind};
 use chevet_core::sync::{SyncFailure, SyncHealth, SyncPhase};
@@ -76,7 +76,7 @@ pub enum IdentityStatus {
     Qualified,
 }
 
-/// Which trend chart of the resident's file.
+/// Which trend chart.
 #[uniffi::remote(Enum)]
 pub enum ChartKind {
     Weight,
@@ -84,6 +84,18 @@ pub enum ChartKind {
     HeartRate,
     OxygenSaturation,
     BloodPressure,
+    Push,
+}
+
+/// The wounds the core follows (not only pressure injuries).
+#[uniffi::remote(Enum)]
+pub enum WoundKind {
+    PressureInjury,
+    LegUlcer,
+    DiabeticFoot,
+    Surgical,
+    SkinTear,
+    Other,
 }
 
 /// Why a reference line is drawn on a chart.

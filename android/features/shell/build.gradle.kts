@@ -21,6 +21,7 @@ kotlin { jvmToolchain(17) }
 dependencies {
     implementation(project(":libraries:chevet"))
     implementation(project(":libraries:designsystem"))
+    implementation(project(":libraries:chevetui"))
     implementation(project(":features:round"))
     implementation(project(":features:medication"))
     implementation(project(":features:handover"))
@@ -29,6 +30,7 @@ dependencies {
     implementation(project(":features:residentfile"))
     implementation(project(":features:scales"))
     implementation(project(":features:transfer"))
+    implementation(project(":features:wounds"))
     implementation(project(":features:signin"))
     implementation(project(":features:syncstatus"))
     implementation(project(":features:enrolment"))

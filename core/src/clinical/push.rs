@@ -68,6 +68,17 @@ pub enum Trend {
     Unknown,
 }
 
+impl Trend {
+    pub fn label_fr(self) -> &'static str {
+        match self {
+            Trend::Healing => "en voie de cicatrisation",
+            Trend::Stable => "stable",
+            Trend::Worsening => "s'aggrave",
+            Trend::Unknown => "une seule mesure : tendance à venir",
+        }
+    }
+}
+
 /// The trend of a wound's PUSH totals in time order: the latest against the
 /// one before, a change of `min_change` or more counting as a trend.
 pub fn trend(totals: &[u8], min_change: u8) -> Trend {

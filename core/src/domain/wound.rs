@@ -28,6 +28,33 @@ pub enum WoundKind {
     Other,
 }
 
+impl WoundKind {
+    pub const ALL: [WoundKind; 6] = [
+        WoundKind::PressureInjury,
+        WoundKind::LegUlcer,
+        WoundKind::DiabeticFoot,
+        WoundKind::Surgical,
+        WoundKind::SkinTear,
+        WoundKind::Other,
+    ];
+
+    pub fn label_fr(self) -> &'static str {
+        match self {
+            WoundKind::PressureInjury => "Escarre",
+            WoundKind::LegUlcer => "Ulcère de jambe",
+            WoundKind::DiabeticFoot => "Plaie du pied diabétique",
+            WoundKind::Surgical => "Plaie chirurgicale",
+            WoundKind::SkinTear => "Déchirure cutanée",
+            WoundKind::Other => "Autre plaie",
+        }
+    }
+
+    /// Only pressure injuries are staged (NPIAP).
+    pub fn staged(self) -> bool {
+        self == WoundKind::PressureInjury
+    }
+}
+
 /// Exudate amount (PUSH sub-score 0–3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Exudate {

@@ -53,7 +53,7 @@ pub use session::{MAX_PIN_ATTEMPTS, check_pin_strength};
 pub use session::{SessionInfo, StaffAccount, issue_first_pin_code};
 pub use sync_state::{Applied, SyncIssue};
 pub use timeline::{ResidentFile, TimelineEntry, Unreadable};
-pub use trends::{ChartKind, ChartLine, ChartPoint, LineKind, VitalChart};
+pub use trends::{ChartKind, ChartLine, ChartPoint, LineKind, VitalChart, push_chart};
 pub use vital_set::{VitalProblem, VitalSet, VitalSetPreview};
 
 use codec::Codec;

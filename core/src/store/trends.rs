@@ -31,9 +31,12 @@ pub enum ChartKind {
     HeartRate,
     OxygenSaturation,
     BloodPressure,
+    /// A wound's PUSH total (0–17) over its follow-up.
+    Push,
 }
 
 impl ChartKind {
+    /// The resident file's vital charts, in order.
     pub const ALL: [ChartKind; 5] = [
         ChartKind::Weight,
         ChartKind::Temperature,
@@ -42,13 +45,15 @@ impl ChartKind {
         ChartKind::BloodPressure,
     ];
 
-    pub fn code(self) -> VitalCode {
+    /// The measure a vital chart draws (none for PUSH).
+    pub fn code(self) -> Option<VitalCode> {
         match self {
-            ChartKind::Weight => VitalCode::Weight,
-            ChartKind::Temperature => VitalCode::Temperature,
-            ChartKind::HeartRate => VitalCode::HeartRate,
-            ChartKind::OxygenSaturation => VitalCode::OxygenSaturation,
-            ChartKind::BloodPressure => VitalCode::BloodPressure,
+            ChartKind::Weight => Some(VitalCode::Weight),
+            ChartKind::Temperature => Some(VitalCode::Temperature),
+            ChartKind::HeartRate => Some(VitalCode::HeartRate),
+            ChartKind::OxygenSaturation => Some(VitalCode::OxygenSaturation),
+            ChartKind::BloodPressure => Some(VitalCode::BloodPressure),
+            ChartKind::Push => None,
         }
     }
 
@@ -132,7 +137,7 @@ impl Store {
         });
         let mut charts = Vec::with_capacity(ChartKind::ALL.len());
         for kind in ChartKind::ALL {
-            let code = kind.code();
+            let Some(code) = kind.code() else { continue };
             let from = now.as_millisecond() - kind.window_days() * DAY_MS;
             let tag = self.code_index.term(code.loinc());
             let mut rows =
@@ -171,7 +176,7 @@ impl Store {
                 _ => alert_lines(code, low, high),
             };
             let from = Timestamp::from_millisecond(from).unwrap_or(Timestamp::MIN);
-            let mut c = chart(kind, from, now, points, lines);
+            let mut c = chart(kind, code, from, now, points, lines);
             c.x_ticks = x_ticks(kind, from, now, tz);
             charts.push(c);
         }
@@ -240,8 +245,8 @@ fn weight_lines(
     lines
 }
 
-fn title(kind: ChartKind) -> String {
-    let what = kind.code().spec().label_fr;
+fn title(kind: ChartKind, code: VitalCode) -> String {
+    let what = code.spec().label_fr;
     match kind {
         ChartKind::Weight => format!("{what} sur 6 mois"),
         _ => format!("{what} sur {VITALS_WINDOW_DAYS} jours"),
@@ -250,12 +255,12 @@ fn title(kind: ChartKind) -> String {
 
 fn chart(
     kind: ChartKind,
+    code: VitalCode,
     from: Timestamp,
     to: Timestamp,
     points: Vec<ChartPoint>,
     lines: Vec<ChartLine>,
 ) -> VitalChart {
-    let code = kind.code();
     let unit = unit_fr(code);
     let caption = match points.last() {
         Some(p) => {
@@ -274,7 +279,7 @@ fn chart(
     let (y_min, y_max, y_ticks) = axis(lo, hi);
     VitalChart {
         kind,
-        title: title(kind),
+        title: title(kind, code),
         unit,
         from,
         to,
@@ -288,18 +293,71 @@ fn chart(
     }
 }
 
+/// A wound's PUSH totals from its first assessment to now, on the fixed
+/// 0–17 scale (0 is healed), with the trend in words.
+pub fn push_chart(
+    assessments: &[super::AssessmentPoint],
+    trend: crate::clinical::push::Trend,
+    now: Timestamp,
+    tz: &jiff::tz::TimeZone,
+) -> VitalChart {
+    let points: Vec<ChartPoint> = assessments
+        .iter()
+        .map(|a| ChartPoint {
+            at: a.assessment.meta.clinical_time,
+            value: f64::from(a.push.total),
+            low: None,
+            alert: false,
+        })
+        .collect();
+    // At least two weeks wide, so a first assessment is not a dot on the edge.
+    let two_weeks_ago = now - jiff::SignedDuration::from_hours(VITALS_WINDOW_DAYS * 24);
+    let from = points.first().map(|p| p.at).unwrap_or(now).min(two_weeks_ago);
+    let days = (now.as_second() - from.as_second()) / 86_400;
+    let x_kind = if days > 90 { ChartKind::Weight } else { ChartKind::Temperature };
+    let caption = match assessments.last() {
+        Some(a) => format!("Dernier score : {}/17 — {}", a.push.total, trend.label_fr()),
+        None => "Aucune évaluation".into(),
+    };
+    VitalChart {
+        kind: ChartKind::Push,
+        title: "PUSH (0 : cicatrisée, 17 : la plus grave)".into(),
+        unit: "",
+        from,
+        to: now,
+        points,
+        lines: Vec::new(),
+        y_min: 0.0,
+        y_max: 17.0,
+        y_ticks: vec![0.0, 5.0, 10.0, 15.0],
+        x_ticks: x_ticks_every(x_kind, from, now, tz, (days / 7).max(1)),
+        caption,
+    }
+}
+
 const MONTHS_FR: [&str; 12] =
     ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."];
 
 /// The weight's months (their first day), or every other day over two weeks.
 fn x_ticks(kind: ChartKind, from: Timestamp, to: Timestamp, tz: &jiff::tz::TimeZone) -> Vec<(Timestamp, String)> {
+    x_ticks_every(kind, from, to, tz, 2)
+}
+
+/// Month starts (`Weight`), or midnights every `step` days counted back from the last.
+fn x_ticks_every(
+    kind: ChartKind,
+    from: Timestamp,
+    to: Timestamp,
+    tz: &jiff::tz::TimeZone,
+    step: i64,
+) -> Vec<(Timestamp, String)> {
     let mut out = Vec::new();
     let Ok(mut day) = from.to_zoned_datetime(tz.clone()).date().tomorrow() else { return out };
     let last = to.to_zoned_datetime(tz.clone()).date();
     while day <= last {
         let wanted = match kind {
             ChartKind::Weight => day.day() == 1,
-            _ => (last - day).get_days() % 2 == 0,
+            _ => i64::from((last - day).get_days()) % step == 0,
         };
         if wanted && let Ok(at) = day.to_zoned_datetime(tz.clone()) {
             let label = match kind {

@@ -194,7 +194,7 @@ class ChevetStoreTest {
             assertThrows<ChevetException.InvalidInput> { store.planAct(entry.copy(times = listOf("25:00"))) }
             assertThrows<ChevetException.InvalidInput> { store.planAct(entry.copy(repeat = Repeat.Weekdays(byteArrayOf(8)))) }
 
-            val wound = store.openWound(resident, "talon gauche", now - 20L * 86_400_000)
+            val wound = store.openWound(resident, WoundKind.PRESSURE_INJURY, "talon gauche", now - 20L * 86_400_000)
             assertThrows<ChevetException.InvalidInput> { store.closeWound(resident, wound, "2000-01-01") }
             store.closeWound(resident, wound, today)
             assertTrue(store.residentFile(resident).wounds.single { it.woundId == wound }.healed)
@@ -228,7 +228,7 @@ class ChevetStoreTest {
         val unit = demo.unitIds.first()
         val unknown = UUID.randomUUID().toString()
         val bad = "pas-un-uuid"
-        val wound = store.openWound(resident, "talon droit", now)
+        val wound = store.openWound(resident, WoundKind.PRESSURE_INJURY, "talon droit", now)
         val camera = cameraJpeg(800, 600)
         val b = { v: Int -> v.toUByte() }
         val calls: List<Pair<String, () -> Any?>> = listOf(
@@ -269,7 +269,7 @@ class ChevetStoreTest {
             "file of an unknown resident" to { store.residentFile(unknown) },
             "timeline of a malformed id" to { store.timeline(bad, null, 10u) },
             "follow-up of an unknown wound" to { store.woundFollowUp(unknown) },
-            "wound for an unknown resident" to { store.openWound(unknown, "sacrum", now) },
+            "wound for an unknown resident" to { store.openWound(unknown, WoundKind.PRESSURE_INJURY, "sacrum", now) },
             "photo of zero bytes" to { store.ingestPhoto(PhotoCaptureInfo(resident, wound, null, "s", true, false, now), ByteArray(0)) },
             "truncated JPEG" to {
                 store.ingestPhoto(PhotoCaptureInfo(resident, wound, null, "s", true, false, now), camera.copyOf(camera.size / 2))
@@ -387,7 +387,7 @@ class ChevetStoreTest {
         val (store, demo) = demoStore()
         store.use {
             val resident = demo.residentIds.first()
-            val wound = store.openWound(resident, "talon gauche", now)
+            val wound = store.openWound(resident, WoundKind.PRESSURE_INJURY, "talon gauche", now)
             val capture = PhotoCaptureInfo(resident, wound, null, "talon gauche", scaleMarker = true, consentByRepresentative = false, takenAtMs = now)
             val photo = store.ingestPhoto(capture, cameraJpeg(1600, 1200))
             assertEquals(1600u, photo.displayWidth)

@@ -92,7 +92,7 @@ class HubSyncTest {
                 )
                 val braden = a.recordScale(lucie.residentId, ScaleEntry.Braden(2u.toUByte(), 2u.toUByte(), 2u.toUByte(), 2u.toUByte(), 2u.toUByte(), 2u.toUByte()), now - 30_000)
                 assertTrue(braden.positive && braden.total == 12u.toUByte(), braden.toString())
-                val wound = a.openWound(lucie.residentId, "sacrum", now - 20_000)
+                val wound = a.openWound(lucie.residentId, WoundKind.PRESSURE_INJURY, "sacrum", now - 20_000)
                 a.recordWoundAssessment(
                     WoundAssessmentEntry(lucie.residentId, wound, 3.0, 2.0, null, WoundExudate.LIGHT, WoundTissue.GRANULATION, WoundStage.STAGE2, null),
                     now - 20_000,

@@ -60,7 +60,7 @@ class SyncResponsivenessBenchmark {
 
                 val lucie = a.searchResidents("durand").single().residentId
                 repeat(3_000) { i -> a.recordVital(lucie, VitalKind.HEART_RATE, 60.0 + i % 40, now - 3_000_000 + i) }
-                val wound = a.openWound(lucie, "sacrum", now)
+                val wound = a.openWound(lucie, WoundKind.PRESSURE_INJURY, "sacrum", now)
                 repeat(2) { a.ingestPhoto(PhotoCaptureInfo(lucie, wound, null, "sacrum", true, false, now), cameraJpeg(4000, 3000)) }
 
                 val idleUntil = System.nanoTime() + 2_000_000_000L

@@ -6,6 +6,7 @@ import fr.chevet.android.chevet.Clock
 import fr.chevet.android.chevet.RustCareRecordService
 import fr.chevet.android.chevet.RustScaleService
 import fr.chevet.android.chevet.RustTransferService
+import fr.chevet.android.chevet.RustWoundService
 import fr.chevet.android.chevet.RustEnrolmentService
 import fr.chevet.android.chevet.RustHandoverService
 import fr.chevet.android.chevet.RustMedicationService
@@ -34,6 +35,8 @@ class ChevetApplication : Application() {
         private set
     lateinit var transfers: RustTransferService
         private set
+    lateinit var wounds: RustWoundService
+        private set
     lateinit var sync: RustSyncService
         private set
     lateinit var enrolment: RustEnrolmentService
@@ -57,6 +60,7 @@ class ChevetApplication : Application() {
         care = RustCareRecordService(store, Dispatchers.IO)
         scales = RustScaleService(store, Dispatchers.IO)
         transfers = RustTransferService(store, Dispatchers.IO)
+        wounds = RustWoundService(store, Dispatchers.IO)
         sync = RustSyncService(store, Dispatchers.IO)
         enrolment = RustEnrolmentService(store, Dispatchers.IO)
         medication = RustMedicationService(store, Dispatchers.IO)

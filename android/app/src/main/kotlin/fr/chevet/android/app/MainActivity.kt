@@ -24,12 +24,14 @@ class MainActivity : ComponentActivity() {
         super.onCreate(savedInstanceState)
         val app = application as ChevetApplication
         shell = ShellPresenter(
-            app.sessions, app.rounds, app.enrolment, app.sync, app.medication, app.handovers, app.vitals, app.care, app.scales, app.transfers, app.clock, app.scope,
+            app.sessions, app.rounds, app.enrolment, app.sync, app.medication, app.handovers, app.vitals, app.care, app.scales, app.transfers, app.wounds, app.clock, app.scope,
             openScanner = { onText ->
                 pendingScan = onText
                 scanQr.launch(Intent(this, CodeScanActivity::class.java))
             },
             sharing = AndroidDocumentSharing(this),
+            camera = Camera2WoundCamera(this),
+            photoDecoder = AndroidPhotoDecoder,
         )
         shell.start()
         setContent { ChevetApp(shell) }

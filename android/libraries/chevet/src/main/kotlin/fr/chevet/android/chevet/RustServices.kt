@@ -35,6 +35,14 @@ import fr.chevet.core.VitalKind
 import fr.chevet.core.VitalSetEntry
 import fr.chevet.core.VitalSetPreviewInfo
 import fr.chevet.core.WoundFollowUpInfo
+import fr.chevet.core.WoundAssessmentEntry
+import fr.chevet.core.WoundKind
+import fr.chevet.core.WoundKindInfo
+import fr.chevet.core.WoundPreviewInfo
+import fr.chevet.core.PhotoCaptureInfo
+import fr.chevet.core.PhotoInfo
+import fr.chevet.core.previewWoundAssessment
+import fr.chevet.core.woundKinds
 import fr.chevet.core.parseEnrolmentLink
 import kotlinx.coroutines.CoroutineDispatcher
 import kotlinx.coroutines.channels.awaitClose
@@ -121,6 +129,27 @@ class RustScaleService(private val store: ChevetStore, private val io: Coroutine
 
     override suspend fun record(residentId: String, kind: FormKind, answers: List<UByte?>, atMs: Long): Result<ScaleFormOutcome> =
         onIo(io) { store.recordScaleForm(residentId, kind, answers, atMs) }
+}
+
+class RustWoundService(private val store: ChevetStore, private val io: CoroutineDispatcher) : WoundService {
+    override fun kinds(): List<WoundKindInfo> = woundKinds()
+
+    override suspend fun open(residentId: String, kind: WoundKind, site: String, atMs: Long): Result<String> =
+        onIo(io) { store.openWound(residentId, kind, site, atMs) }
+
+    override suspend fun followUp(woundId: String): Result<WoundFollowUpInfo> = onIo(io) { store.woundFollowUp(woundId) }
+
+    override suspend fun preview(entry: WoundAssessmentEntry): Result<WoundPreviewInfo> =
+        onIo(io) { previewWoundAssessment(entry) }
+
+    override suspend fun record(entry: WoundAssessmentEntry, atMs: Long): Result<String> =
+        onIo(io) { store.recordWoundAssessment(entry, atMs) }
+
+    override suspend fun image(photoId: String, rendition: Rendition): Result<ByteArray> =
+        onIo(io) { store.photoImage(photoId, rendition) }
+
+    override suspend fun ingest(capture: PhotoCaptureInfo, cameraBytes: ByteArray): Result<PhotoInfo> =
+        onIo(io) { store.ingestPhoto(capture, cameraBytes) }
 }
 
 class RustTransferService(private val store: ChevetStore, private val io: CoroutineDispatcher) : TransferService {

@@ -31,6 +31,13 @@ import fr.chevet.core.VitalKind
 import fr.chevet.core.VitalSetEntry
 import fr.chevet.core.VitalSetPreviewInfo
 import fr.chevet.core.WoundFollowUpInfo
+import fr.chevet.core.WoundAssessmentEntry
+import fr.chevet.core.WoundKind
+import fr.chevet.core.WoundKindInfo
+import fr.chevet.core.WoundPreviewInfo
+import fr.chevet.core.PhotoCaptureInfo
+import fr.chevet.core.PhotoInfo
+import fr.chevet.core.Rendition
 import kotlinx.coroutines.flow.Flow
 
 // The app's own interfaces to the core. Presenters depend on these, never on
@@ -116,6 +123,21 @@ interface ScaleService {
 
     suspend fun preview(residentId: String, kind: FormKind, answers: List<UByte?>): Result<ScaleFormPreviewInfo>
     suspend fun record(residentId: String, kind: FormKind, answers: List<UByte?>, atMs: Long): Result<ScaleFormOutcome>
+}
+
+/** A resident's wounds: opened, assessed, photographed, followed. */
+interface WoundService {
+    fun kinds(): List<WoundKindInfo>
+    suspend fun open(residentId: String, kind: WoundKind, site: String, atMs: Long): Result<String>
+    suspend fun followUp(woundId: String): Result<WoundFollowUpInfo>
+    suspend fun preview(entry: WoundAssessmentEntry): Result<WoundPreviewInfo>
+    suspend fun record(entry: WoundAssessmentEntry, atMs: Long): Result<String>
+
+    /** A photo's JPEG, decrypted in memory (display or thumbnail). */
+    suspend fun image(photoId: String, rendition: Rendition): Result<ByteArray>
+
+    /** The camera's bytes handed to the core, which checks, strips, seals and stores them. */
+    suspend fun ingest(capture: PhotoCaptureInfo, cameraBytes: ByteArray): Result<PhotoInfo>
 }
 
 /** An emergency transfer: the sheet recorded, then shown, printed and sent. */

@@ -2,6 +2,7 @@ package fr.chevet.android.screenshots
 
 import androidx.compose.runtime.Composable
 import androidx.compose.ui.ImageComposeScene
+import androidx.compose.ui.graphics.toComposeImageBitmap
 import androidx.compose.ui.unit.Density
 import org.jetbrains.skia.EncodedImageFormat
 import org.junit.Assert.assertTrue
@@ -65,3 +66,7 @@ fun assertMatchesGolden(goldens: File, name: String, size: Tablet, content: @Com
     val share = changed.toDouble() / (actual.width * actual.height)
     assertTrue("$name: %.3f %% of the pixels differ from the golden (target/screenshots/$name.png)".format(share * 100), share <= 0.002)
 }
+
+/** Decodes a JPEG in memory with Skia, as the desktop JVM draws photos. */
+fun skiaDecode(bytes: ByteArray): androidx.compose.ui.graphics.ImageBitmap? =
+    runCatching { org.jetbrains.skia.Image.makeFromEncoded(bytes).toComposeImageBitmap() }.getOrNull()

@@ -64,6 +64,8 @@ fun ResidentFileView(
     onOpenScales: (() -> Unit)? = null,
     /** « Urgences »: the emergency transfer sheet (the shell navigates). */
     onOpenTransfer: (() -> Unit)? = null,
+    /** « Plaies »: the resident's wounds (the shell navigates). */
+    onOpenWounds: (() -> Unit)? = null,
 ) {
     val file = state.file
     Column(modifier.fillMaxSize().background(MaterialTheme.colorScheme.background)) {
@@ -76,6 +78,11 @@ fun ResidentFileView(
                 if (file != null && onOpenScales != null) {
                     OutlinedButton(onClick = onOpenScales, modifier = Modifier.heightIn(min = MinTouchTarget)) {
                         Text("Échelles", style = MaterialTheme.typography.labelLarge)
+                    }
+                }
+                if (file != null && onOpenWounds != null) {
+                    OutlinedButton(onClick = onOpenWounds, modifier = Modifier.heightIn(min = MinTouchTarget)) {
+                        Text(if (file.wounds.any { !it.healed }) "Plaies (${file.wounds.count { !it.healed }})" else "Plaies", style = MaterialTheme.typography.labelLarge)
                     }
                 }
                 if (file != null && onOpenTransfer != null) {

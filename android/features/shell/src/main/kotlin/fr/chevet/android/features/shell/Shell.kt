@@ -25,6 +25,7 @@ import fr.chevet.android.chevet.MedicationService
 import fr.chevet.android.chevet.RoundService
 import fr.chevet.android.chevet.ScaleService
 import fr.chevet.android.chevet.TransferService
+import fr.chevet.android.chevet.WoundService
 import fr.chevet.android.chevet.DocumentSharing
 import fr.chevet.android.chevet.SessionService
 import fr.chevet.android.chevet.SyncService
@@ -61,6 +62,11 @@ import fr.chevet.android.features.transfer.TransferEvent
 import fr.chevet.android.features.transfer.TransferPresenter
 import fr.chevet.android.features.transfer.TransferView
 import fr.chevet.android.features.transmission.TransmissionPresenter
+import fr.chevet.android.features.wounds.WoundsEvent
+import fr.chevet.android.features.wounds.WoundsPresenter
+import fr.chevet.android.features.wounds.WoundsView
+import fr.chevet.android.chevetui.PhotoDecoder
+import fr.chevet.android.chevetui.WoundCamera
 import fr.chevet.android.features.transmission.TransmissionView
 import fr.chevet.android.features.vitals.VitalsPresenter
 import fr.chevet.android.features.vitals.VitalsView
@@ -104,6 +110,8 @@ data class ShellState(
     val scales: ScalesPresenter? = null,
     /** An emergency transfer, opened from a resident's file. */
     val transfer: TransferPresenter? = null,
+    /** A resident's wounds, opened from their file. */
+    val wounds: WoundsPresenter? = null,
 )
 
 /**
@@ -124,6 +132,7 @@ class ShellPresenter(
     private val care: CareRecordService,
     private val scales: ScaleService,
     private val transfers: TransferService,
+    private val woundService: WoundService,
     private val clock: Clock,
     private val scope: CoroutineScope,
     /** Locked after this long without a touch (a shared tablet on a trolley). */
@@ -132,6 +141,10 @@ class ShellPresenter(
     private val openScanner: ((onText: (String) -> Unit) -> Unit)? = null,
     /** The share sheet and print dialog, where the platform has them. */
     private val sharing: DocumentSharing? = null,
+    /** The camera for wound photos, where the tablet has one. */
+    val camera: WoundCamera? = null,
+    /** Draws photos held in memory; without it the strip says where they are. */
+    val photoDecoder: PhotoDecoder = PhotoDecoder { null },
 ) {
     private val _state = MutableStateFlow(ShellState())
     val state: StateFlow<ShellState> = _state.asStateFlow()
@@ -189,7 +202,7 @@ class ShellPresenter(
         _state.update {
             it.copy(
                 session = null, round = null, medication = null, handover = null, vitals = null, transmission = null,
-                residentFile = null, scales = null, transfer = null, signIn = signInFor(),
+                residentFile = null, scales = null, transfer = null, wounds = null, signIn = signInFor(),
             )
         }
     }
@@ -218,7 +231,24 @@ class ShellPresenter(
         _state.update { it.copy(residentFile = presenter) }
     }
 
-    fun closeFile() = _state.update { it.copy(residentFile = null, scales = null, transfer = null) }
+    fun closeFile() = _state.update { it.copy(residentFile = null, scales = null, transfer = null, wounds = null) }
+
+    /** « Plaies » from a resident's file. */
+    fun openWounds() {
+        val file = _state.value.residentFile?.state?.value?.file ?: return
+        val presenter = WoundsPresenter(
+            woundService, file.summary.residentId, file.summary.displayName, file.summary.room, file.wounds, clock, scope,
+            takePicture = camera?.let { c -> { c.capture() } },
+            onRecorded = { syncBar.onEvent(SyncStatusEvent.Refresh) },
+        )
+        file.wounds.firstOrNull { !it.healed }?.let { presenter.onEvent(WoundsEvent.Open(it.woundId)) }
+        _state.update { it.copy(wounds = presenter) }
+    }
+
+    fun closeWounds() {
+        _state.update { it.copy(wounds = null) }
+        _state.value.residentFile?.onEvent(ResidentFileEvent.Load)
+    }
 
     /** « Urgences » from a resident's file. */
     fun openTransfer() {
@@ -375,10 +405,14 @@ fun ChevetApp(shell: ShellPresenter) {
                 val file = state.residentFile
                 val scales = state.scales
                 val transfer = state.transfer
+                val wounds = state.wounds
                 if (vitals != null) {
                     // First: opened from the round, or over a transfer sheet that needs them.
                     val v by vitals.state.collectAsState()
                     VitalsView(v, vitals::onEvent, onBack = shell::closeVitals)
+                } else if (wounds != null) {
+                    val w by wounds.state.collectAsState()
+                    WoundsView(w, zone, shell.photoDecoder, wounds::onEvent, onBack = shell::closeWounds, camera = shell.camera)
                 } else if (transfer != null) {
                     val t by transfer.state.collectAsState()
                     TransferView(t, transfer::onEvent, onBack = shell::closeTransfer, onTakeVitals = shell::openTransferVitals)
@@ -387,7 +421,7 @@ fun ChevetApp(shell: ShellPresenter) {
                     ScalesView(s, scales::onEvent, onBack = shell::closeScales)
                 } else if (file != null) {
                     val f by file.state.collectAsState()
-                    ResidentFileView(f, zone, file::onEvent, onBack = shell::closeFile, onOpenScales = shell::openScales, onOpenTransfer = shell::openTransfer)
+                    ResidentFileView(f, zone, file::onEvent, onBack = shell::closeFile, onOpenScales = shell::openScales, onOpenTransfer = shell::openTransfer, onOpenWounds = shell::openWounds)
                 } else if (transmission != null) {
                     val t by transmission.state.collectAsState()
                     TransmissionView(t, transmission::onEvent, onBack = shell::closeTransmission)

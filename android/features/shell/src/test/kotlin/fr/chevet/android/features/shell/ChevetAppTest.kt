@@ -15,6 +15,7 @@ import fr.chevet.android.chevet.Clock
 import fr.chevet.android.chevet.RustCareRecordService
 import fr.chevet.android.chevet.RustScaleService
 import fr.chevet.android.chevet.RustTransferService
+import fr.chevet.android.chevet.RustWoundService
 import fr.chevet.android.chevet.RustEnrolmentService
 import fr.chevet.android.chevet.RustHandoverService
 import fr.chevet.android.chevet.RustMedicationService
@@ -53,7 +54,7 @@ class ChevetAppTest {
             val rounds = RustRoundService(store, Dispatchers.IO)
             val enrolment = RustEnrolmentService(store, Dispatchers.IO)
             val sync = RustSyncService(store, Dispatchers.IO)
-            val shell = ShellPresenter(sessions, rounds, enrolment, sync, RustMedicationService(store, Dispatchers.IO), RustHandoverService(store, Dispatchers.IO), RustVitalsService(store, Dispatchers.IO), RustCareRecordService(store, Dispatchers.IO), RustScaleService(store, Dispatchers.IO), RustTransferService(store, Dispatchers.IO), clock, scope, idleLockMs = 120_000)
+            val shell = ShellPresenter(sessions, rounds, enrolment, sync, RustMedicationService(store, Dispatchers.IO), RustHandoverService(store, Dispatchers.IO), RustVitalsService(store, Dispatchers.IO), RustCareRecordService(store, Dispatchers.IO), RustScaleService(store, Dispatchers.IO), RustTransferService(store, Dispatchers.IO), RustWoundService(store, Dispatchers.IO), clock, scope, idleLockMs = 120_000)
             setContent { ChevetApp(shell) }
             shell.start()
             val nurse = store.staffAccounts().first { it.staffId == demo.nurseId }
@@ -96,7 +97,7 @@ class ChevetAppTest {
                 val rounds = RustRoundService(store, Dispatchers.IO)
                 val enrolment = RustEnrolmentService(store, Dispatchers.IO)
                 val sync = RustSyncService(store, Dispatchers.IO)
-                val shell = ShellPresenter(sessions, rounds, enrolment, sync, RustMedicationService(store, Dispatchers.IO), RustHandoverService(store, Dispatchers.IO), RustVitalsService(store, Dispatchers.IO), RustCareRecordService(store, Dispatchers.IO), RustScaleService(store, Dispatchers.IO), RustTransferService(store, Dispatchers.IO), Clock.System, scope)
+                val shell = ShellPresenter(sessions, rounds, enrolment, sync, RustMedicationService(store, Dispatchers.IO), RustHandoverService(store, Dispatchers.IO), RustVitalsService(store, Dispatchers.IO), RustCareRecordService(store, Dispatchers.IO), RustScaleService(store, Dispatchers.IO), RustTransferService(store, Dispatchers.IO), RustWoundService(store, Dispatchers.IO), Clock.System, scope)
                 setContent { ChevetApp(shell) }
                 shell.start()
                 waitUntil(timeoutMillis = 10_000) { onAllNodesWithText("Enrôler cette tablette").fetchSemanticsNodes().isNotEmpty() }
@@ -127,7 +128,7 @@ class ChevetAppTest {
         try {
             val shell = ShellPresenter(
                 RustSessionService(store, Dispatchers.IO), RustRoundService(store, Dispatchers.IO), RustEnrolmentService(store, Dispatchers.IO),
-                RustSyncService(store, Dispatchers.IO), RustMedicationService(store, Dispatchers.IO), RustHandoverService(store, Dispatchers.IO), RustVitalsService(store, Dispatchers.IO), RustCareRecordService(store, Dispatchers.IO), RustScaleService(store, Dispatchers.IO), RustTransferService(store, Dispatchers.IO), Clock.System, scope,
+                RustSyncService(store, Dispatchers.IO), RustMedicationService(store, Dispatchers.IO), RustHandoverService(store, Dispatchers.IO), RustVitalsService(store, Dispatchers.IO), RustCareRecordService(store, Dispatchers.IO), RustScaleService(store, Dispatchers.IO), RustTransferService(store, Dispatchers.IO), RustWoundService(store, Dispatchers.IO), Clock.System, scope,
             )
             setContent { ChevetApp(shell) }
             shell.start() // the demo signed the nurse in
@@ -145,14 +146,14 @@ class ChevetAppTest {
     }
 
     @Test
-    fun `from the round a care worker opens a resident's file by their name, its scales, its transfer sheet, and comes back`() = runComposeUiTest {
+    fun `from the round a care worker opens a resident's file by their name, its scales, wounds and transfer sheet, and comes back`() = runComposeUiTest {
         val store = ChevetStore.open(dir.root.resolve("file.db").path, InMemoryKeyVault())
         val demo = store.seedDemo(1u, 2u, 7u)
         val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
         try {
             val shell = ShellPresenter(
                 RustSessionService(store, Dispatchers.IO), RustRoundService(store, Dispatchers.IO), RustEnrolmentService(store, Dispatchers.IO),
-                RustSyncService(store, Dispatchers.IO), RustMedicationService(store, Dispatchers.IO), RustHandoverService(store, Dispatchers.IO), RustVitalsService(store, Dispatchers.IO), RustCareRecordService(store, Dispatchers.IO), RustScaleService(store, Dispatchers.IO), RustTransferService(store, Dispatchers.IO), Clock.System, scope,
+                RustSyncService(store, Dispatchers.IO), RustMedicationService(store, Dispatchers.IO), RustHandoverService(store, Dispatchers.IO), RustVitalsService(store, Dispatchers.IO), RustCareRecordService(store, Dispatchers.IO), RustScaleService(store, Dispatchers.IO), RustTransferService(store, Dispatchers.IO), RustWoundService(store, Dispatchers.IO), Clock.System, scope,
             )
             setContent { ChevetApp(shell) }
             shell.start()
@@ -164,6 +165,11 @@ class ChevetAppTest {
             // From the file to the scales and back to the file.
             onNodeWithText("Échelles").performClick()
             waitUntil(timeoutMillis = 10_000) { onAllNodesWithText("Algoplus").fetchSemanticsNodes().isNotEmpty() }
+            onNodeWithText("← Dossier").performClick()
+            waitUntil(timeoutMillis = 10_000) { onAllNodesWithText("Identité").fetchSemanticsNodes().isNotEmpty() }
+            // To the wounds, and back.
+            onNodeWithText("Plaies", substring = true).performClick()
+            waitUntil(timeoutMillis = 10_000) { onAllNodesWithText("Nouvelle plaie").fetchSemanticsNodes().isNotEmpty() }
             onNodeWithText("← Dossier").performClick()
             waitUntil(timeoutMillis = 10_000) { onAllNodesWithText("Identité").fetchSemanticsNodes().isNotEmpty() }
             // And to the emergency transfer, and back.

@@ -3,6 +3,7 @@ package fr.chevet.android.features.syncstatus
 import fr.chevet.android.chevet.Clock
 import fr.chevet.android.chevet.RustSyncService
 import fr.chevet.android.testing.RealHub
+import fr.chevet.core.WoundKind
 import fr.chevet.core.ChevetStore
 import fr.chevet.core.InMemoryKeyVault
 import fr.chevet.core.SyncCancel
@@ -114,7 +115,7 @@ class SyncStatusPresenterTest {
             tablet("a", hub, url, pinCode).use { a ->
                 tablet("b", hub, url, pinCode).use { b ->
                     val lucie = a.searchResidents("durand").single().residentId
-                    val wound = a.openWound(lucie, "sacrum", now - 86_400_000)
+                    val wound = a.openWound(lucie, WoundKind.PRESSURE_INJURY, "sacrum", now - 86_400_000)
                     runBlocking { a.sync(null, SyncCancel()); b.sync(null, SyncCancel()) }
                     // Both close the same wound, on different days, each offline.
                     val today = LocalDate.now(zone)
