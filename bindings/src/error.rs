@@ -36,6 +36,9 @@ pub enum ChevetError {
     NotFound { kind: String, id: String },
     #[error("{kind} {id} changed since it was read")]
     VersionConflict { kind: String, id: String },
+    /// A visit stamped with a tag not registered at the patient's home.
+    #[error("the tag is not this home's (a tag registered there: {registered})")]
+    WrongHomeTag { registered: bool },
     #[error("photo refused: {reason}")]
     PhotoRefused { reason: String },
     #[error("photo {photo_id} is not on this device (on the hub: {on_hub})")]
@@ -125,6 +128,7 @@ impl From<CoreError> for ChevetError {
             CoreError::IdentityLocked { .. } => {
                 ChevetError::InvalidInput { field: "identity".into(), reason: "read-only for its status".into() }
             }
+            CoreError::WrongHomeTag { registered, .. } => ChevetError::WrongHomeTag { registered },
             CoreError::ImplausibleValue { code, unit, min, max } => {
                 ChevetError::ImplausibleValue { code: code.into(), unit: unit.into(), min, max }
             }

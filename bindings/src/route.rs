@@ -39,6 +39,8 @@ pub struct RouteStopInfo {
     pub planned_at: Option<String>,
     pub started_at_ms: Option<i64>,
     pub ended_at_ms: Option<i64>,
+    /// How a visit here can be stamped besides by hand (the tags registered at the home).
+    pub tags: Vec<StampBy>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
@@ -61,6 +63,14 @@ pub enum StampBy {
     Manual,
     QrCode,
     Nfc,
+}
+
+fn stamp_by(m: StampMethod) -> StampBy {
+    match m {
+        StampMethod::Manual => StampBy::Manual,
+        StampMethod::QrCode => StampBy::QrCode,
+        StampMethod::Nfc => StampBy::Nfc,
+    }
 }
 
 #[uniffi::export]
@@ -95,6 +105,38 @@ impl ChevetStore {
         Ok(round.id.to_string())
     }
 
+    /// The signed-in professional's routes on a day ("YYYY-MM-DD").
+    pub fn my_rounds(&self, unit_id: String, day: String) -> Result<Vec<RoundInfoLine>> {
+        let rounds = self.core()?.my_rounds(parse_id("unit_id", &unit_id)?, date("day", &day)?)?;
+        Ok(rounds
+            .into_iter()
+            .map(|(r, _)| RoundInfoLine {
+                round_id: r.id.to_string(),
+                label: r.label,
+                staff_id: r.staff_id.to_string(),
+                stops: r.stops.len() as u32,
+            })
+            .collect())
+    }
+
+    /// Registers the QR sticker or NFC tag placed at a patient's home (a new
+    /// one of the same kind replaces the old); visits stamped by tag must
+    /// then read it.
+    pub fn register_home_tag(&self, resident_id: String, by: StampBy, payload: String) -> Result<()> {
+        let method = match by {
+            StampBy::Manual => {
+                return Err(ChevetError::InvalidInput {
+                    field: "by".into(),
+                    reason: "a tag is a QR code or NFC".into(),
+                });
+            }
+            StampBy::QrCode => StampMethod::QrCode,
+            StampBy::Nfc => StampMethod::Nfc,
+        };
+        self.core()?.register_home_tag(parse_id("resident_id", &resident_id)?, method, &payload)?;
+        Ok(())
+    }
+
     /// The routes of a unit on a day ("YYYY-MM-DD").
     pub fn rounds(&self, unit_id: String, day: String) -> Result<Vec<RoundInfoLine>> {
         let rounds = self.core()?.rounds(parse_id("unit_id", &unit_id)?, date("day", &day)?)?;
@@ -124,6 +166,7 @@ impl ChevetStore {
                     planned_at: s.planned_at.map(|t| t.strftime("%H:%M").to_string()),
                     started_at_ms: s.started.map(|t| t.as_millisecond()),
                     ended_at_ms: s.ended.map(|t| t.as_millisecond()),
+                    tags: s.home_tags.into_iter().map(stamp_by).collect(),
                 })
                 .collect(),
         })

@@ -58,6 +58,8 @@ pub struct UnitInfo {
     pub name: String,
     /// IANA name, e.g. "Europe/Paris".
     pub time_zone: String,
+    /// A home-care service (SSIAD): the unit is a sector with routes of home visits.
+    pub home_care: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
@@ -138,8 +140,13 @@ impl ChevetStore {
             .units()?
             .into_iter()
             .map(|u| {
-                let time_zone = store.establishment(u.establishment_id)?.time_zone;
-                Ok(UnitInfo { unit_id: u.id.to_string(), name: u.name, time_zone })
+                let e = store.establishment(u.establishment_id)?;
+                Ok(UnitInfo {
+                    unit_id: u.id.to_string(),
+                    name: u.name,
+                    time_zone: e.time_zone,
+                    home_care: e.kind == chevet_core::domain::EstablishmentKind::Ssiad,
+                })
             })
             .collect()
     }

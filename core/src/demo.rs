@@ -185,6 +185,7 @@ pub fn seed(store: &Store, units: usize, per_unit: usize, history_days: u32) -> 
                 hypercapnic: rng.below(10) == 0,
                 admitted_on: start,
                 discharged_on: None,
+                home_tags: Vec::new(),
             };
             store.provision_resident(&resident)?;
             for act in care_plan_for(&resident, start, &mut rng) {

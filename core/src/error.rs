@@ -94,6 +94,10 @@ pub enum CoreError {
     /// The identity traits are read-only (status RECUP or QUAL).
     #[error("identity traits of resident {resident_id} are read-only for its status")]
     IdentityLocked { resident_id: Uuid },
+    /// A visit stamped with a tag that is not the one registered at the
+    /// patient's home (or none is registered there).
+    #[error("the tag read is not registered for the home of resident {resident_id} (any registered: {registered})")]
+    WrongHomeTag { resident_id: Uuid, registered: bool },
     /// Only INSi, through the hub, makes an identity RECUP or QUAL.
     #[error("identity of resident {resident_id}: RECUP and QUAL are set from INSi by the hub, not by a device")]
     IdentityStatusFromInsi { resident_id: Uuid },

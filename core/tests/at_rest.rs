@@ -45,6 +45,7 @@ fn database_files_hold_no_personal_data() {
         hypercapnic: true,
         admitted_on: date(2025, 3, 1),
         discharged_on: None,
+        home_tags: Vec::new(),
     };
     // Qualified identities come from the hub; the local edit puts the whole
     // record (names, INS, trusted person) in the outbox.

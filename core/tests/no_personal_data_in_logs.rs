@@ -68,6 +68,7 @@ fn a_full_scenario_logs_and_errs_without_personal_data() {
         hypercapnic: false,
         admitted_on: date(2026, 2, 1),
         discharged_on: None,
+        home_tags: Vec::new(),
     };
     keep(f.store.create_resident(&r));
     let note = |data: &str| {

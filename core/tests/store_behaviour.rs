@@ -42,6 +42,7 @@ fn resident(unit_id: Uuid, family: &str, given: &str, room: &str, matricule: Opt
         hypercapnic: false,
         admitted_on: date(2026, 1, 5),
         discharged_on: None,
+        home_tags: Vec::new(),
     }
 }
 

@@ -242,6 +242,7 @@ impl<'b, B: Backend> Admin<'b, B> {
                 hypercapnic: false,
                 admitted_on,
                 discharged_on: None,
+                home_tags: Vec::new(),
             };
             r.validate().map_err(|e| bad(&e.to_string()))?;
             residents.push(r);

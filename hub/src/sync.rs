@@ -155,6 +155,10 @@ impl RecordLookup for HubLookup<'_> {
         self.document(Entity::Wound, id)
     }
 
+    fn resident(&mut self, id: Uuid) -> chevet_core::Result<Option<chevet_core::domain::Resident>> {
+        self.document(Entity::Resident, id)
+    }
+
     fn fact(&mut self, id: Uuid) -> chevet_core::Result<Option<Fact>> {
         match self.tx.fact(self.tenant, id) {
             Ok(v) => Ok(v.and_then(|v| serde_json::from_value(v).ok())),

@@ -80,6 +80,7 @@ async fn nothing_personal_in_clear_after_any_sync_path(postgres: bool) {
         hypercapnic: false,
         admitted_on: date(2025, 9, 1),
         discharged_on: None,
+        home_tags: Vec::new(),
     };
     {
         let (backend, tenant, r) = (hub.backend.clone(), hub.tenant, resident.clone());

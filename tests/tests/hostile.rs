@@ -287,6 +287,17 @@ async fn hostile_tablet_is_refused(postgres: bool) {
     let mut late = meta(nurse, me);
     late.clinical_time = jiff::Timestamp::from_second(late.clinical_time.as_second() + 3 * 86_400).unwrap();
     check(&mut evil, pulse(resident.id, 72.0, late), RejectCode::Invalid, "future").await;
+    // A visit "stamped" at the door with a sticker that is not this home's.
+    let forged_visit = Fact::VisitStamp(VisitStamp {
+        id: Uuid::now_v7(),
+        resident_id: resident.id,
+        round_id: None,
+        event: VisitEvent::Start,
+        method: StampMethod::QrCode,
+        tag: Some("CHEVET-DOMICILE-forged".into()),
+        meta: meta(aide, me),
+    });
+    check(&mut evil, forged_visit, RejectCode::Invalid, "tag").await;
 
     // Medication: the nurse's prescription applies; the care aide may not
     // give it without aide à la prise, nor against another resident's line.

@@ -31,6 +31,7 @@ dependencies {
     implementation(project(":features:scales"))
     implementation(project(":features:transfer"))
     implementation(project(":features:wounds"))
+    implementation(project(":features:route"))
     implementation(project(":features:signin"))
     implementation(project(":features:syncstatus"))
     implementation(project(":features:enrolment"))

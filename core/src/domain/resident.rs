@@ -36,6 +36,11 @@ pub struct Resident {
     pub hypercapnic: bool,
     pub admitted_on: Date,
     pub discharged_on: Option<Date>,
+    /// SSIAD: the QR stickers and NFC tags registered at the patient's home,
+    /// normalised by [`super::visit::home_tag`]; a visit stamped with a tag
+    /// must read one of them.
+    #[serde(default)]
+    pub home_tags: Vec<String>,
 }
 
 impl Resident {
@@ -51,6 +56,11 @@ impl Resident {
         }
         if self.discharged_on.is_some_and(|d| d < self.admitted_on) {
             return Err(CoreError::invalid("discharged_on", "before admission"));
+        }
+        if self.home_tags.len() > 4
+            || self.home_tags.iter().any(|t| !(t.starts_with("qr:") || t.starts_with("nfc:")) || t.len() > 210)
+        {
+            return Err(CoreError::invalid("home_tags", "up to four registered tags"));
         }
         Ok(())
     }
@@ -75,6 +85,8 @@ pub struct ResidentChanges {
     pub gir: Option<Option<u8>>,
     pub hypercapnic: Option<bool>,
     pub discharged_on: Option<Option<Date>>,
+    #[serde(default)]
+    pub home_tags: Option<Vec<String>>,
 }
 
 impl ResidentChanges {
@@ -111,6 +123,9 @@ impl ResidentChanges {
         }
         if let Some(v) = self.discharged_on {
             next.discharged_on = v;
+        }
+        if let Some(v) = &self.home_tags {
+            next.home_tags = v.clone();
         }
         next.validate()?;
         Ok(next)

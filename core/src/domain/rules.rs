@@ -24,6 +24,7 @@ pub trait RecordLookup {
     fn planned_act(&mut self, id: Uuid) -> Result<Option<PlannedAct>>;
     fn wound(&mut self, id: Uuid) -> Result<Option<Wound>>;
     fn fact(&mut self, id: Uuid) -> Result<Option<Fact>>;
+    fn resident(&mut self, id: Uuid) -> Result<Option<super::Resident>>;
 }
 
 /// Where a record is being written: the device that signs it and the unit
@@ -141,7 +142,21 @@ fn fact_permission(lookup: &mut dyn RecordLookup, author: &Staff, fact: &Fact) -
             wound(lookup, p.wound_id, p.resident_id)?;
             Permission::RecordWoundCare
         }
-        Fact::VisitStamp(_) => Permission::RecordVisit,
+        Fact::VisitStamp(v) => {
+            if v.method != super::records::StampMethod::Manual {
+                let read = super::visit::home_tag(v.method, v.tag.as_deref().unwrap_or(""))?;
+                let resident = lookup
+                    .resident(v.resident_id)?
+                    .ok_or(CoreError::NotFound { kind: "resident", id: v.resident_id })?;
+                if !resident.home_tags.contains(&read) {
+                    return Err(CoreError::WrongHomeTag {
+                        resident_id: v.resident_id,
+                        registered: !resident.home_tags.is_empty(),
+                    });
+                }
+            }
+            Permission::RecordVisit
+        }
         Fact::ScaleAssessment(_) => Permission::ScoreAssessment,
         Fact::Correction(c) => {
             let original = lookup.fact(c.target_id)?.ok_or(CoreError::NotFound { kind: "fact", id: c.target_id })?;

@@ -6,7 +6,32 @@ use jiff::civil::{Date, Time};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::records::StampMethod;
 use crate::error::{CoreError, Result};
+
+/// A tag as registered and compared: `qr:` and the sticker's text, or
+/// `nfc:` and the tag's UID in upper-case hex (separators dropped). A
+/// manual stamp has no tag.
+pub fn home_tag(method: StampMethod, payload: &str) -> Result<String> {
+    let p = payload.trim();
+    match method {
+        StampMethod::Manual => Err(CoreError::invalid("visit.tag", "a manual stamp reads no tag")),
+        StampMethod::QrCode => {
+            if p.is_empty() || p.chars().count() > 200 || p.chars().any(char::is_control) {
+                return Err(CoreError::invalid("visit.tag", "not a home sticker"));
+            }
+            Ok(format!("qr:{p}"))
+        }
+        StampMethod::Nfc => {
+            let hex: String = p.chars().filter(|c| !matches!(c, ':' | '-' | ' ')).collect();
+            // ISO 14443 UIDs are 4, 7 or 10 bytes.
+            if !matches!(hex.len(), 8 | 14 | 20) || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+                return Err(CoreError::invalid("visit.tag", "not an NFC tag UID"));
+            }
+            Ok(format!("nfc:{}", hex.to_ascii_uppercase()))
+        }
+    }
+}
 
 /// One planned stop of a round.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -188,6 +188,16 @@ impl RecordLookup for StoreLookup<'_, '_, '_> {
         row.map(|(v, env)| self.w.store.codec.open("wounds", id, v, &env)).transpose()
     }
 
+    fn resident(&mut self, id: Uuid) -> Result<Option<crate::domain::Resident>> {
+        let row: Option<(u32, Vec<u8>)> = self
+            .w
+            .tx
+            .prepare_cached("SELECT version, envelope FROM residents WHERE id = ?1")?
+            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        row.map(|(v, env)| self.w.store.codec.open("residents", id, v, &env)).transpose()
+    }
+
     fn fact(&mut self, id: Uuid) -> Result<Option<Fact>> {
         let env: Option<Vec<u8>> = self
             .w

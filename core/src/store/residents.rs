@@ -208,6 +208,29 @@ impl Store {
         Ok(next)
     }
 
+    /// Registers the QR sticker or NFC tag placed at a patient's home (a new
+    /// one of the same kind replaces the old: a lost sticker). Visits
+    /// stamped by tag must then read it.
+    pub fn register_home_tag(
+        &self,
+        resident_id: Uuid,
+        method: crate::domain::StampMethod,
+        payload: &str,
+    ) -> Result<Resident> {
+        let tag = crate::domain::visit::home_tag(method, payload)?;
+        let (r, version) = self.resident(resident_id)?;
+        let kind = if tag.starts_with("qr:") { "qr:" } else { "nfc:" };
+        let mut tags: Vec<String> = r.home_tags.iter().filter(|t| !t.starts_with(kind)).cloned().collect();
+        tags.push(tag);
+        let next = self.update_resident(
+            resident_id,
+            version,
+            &ResidentChanges { home_tags: Some(tags), ..Default::default() },
+        )?;
+        log::info!("home tag ({}) registered for resident {resident_id}", kind.trim_end_matches(':'));
+        Ok(next)
+    }
+
     fn unit_exists(&self, tx: &rusqlite::Transaction<'_>, id: Uuid) -> Result<()> {
         let found: Option<i64> = tx.query_row("SELECT 1 FROM units WHERE id = ?1", [id], |r| r.get(0)).optional()?;
         found.map(|_| ()).ok_or(CoreError::NotFound { kind: "unit", id })

@@ -19,6 +19,8 @@ pub struct RouteStop {
     pub planned_at: Option<Time>,
     pub started: Option<Timestamp>,
     pub ended: Option<Timestamp>,
+    /// The tags registered at the home (QR sticker, NFC tag).
+    pub home_tags: Vec<crate::domain::StampMethod>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -67,6 +69,12 @@ impl Store {
         )
     }
 
+    /// The signed-in professional's rounds on a day (their route of the day).
+    pub fn my_rounds(&self, unit_id: Uuid, date: Date) -> Result<Vec<(Round, u32)>> {
+        let staff = self.require(None)?;
+        Ok(self.rounds(unit_id, date)?.into_iter().filter(|(r, _)| r.staff_id == staff.id).collect())
+    }
+
     /// A round in visiting order with the start and end stamps recorded that day.
     pub fn route(&self, round_id: Uuid) -> Result<RouteView> {
         self.require(None)?;
@@ -80,8 +88,20 @@ impl Store {
         let mut unreadable = Vec::new();
         let mut stops = Vec::with_capacity(round.stops.len());
         for stop in &round.stops {
-            let resident = match self.resident(stop.resident_id) {
-                Ok((r, _)) => ResidentSummary::from(&r),
+            let (resident, home_tags) = match self.resident(stop.resident_id) {
+                Ok((r, _)) => (
+                    ResidentSummary::from(&r),
+                    r.home_tags
+                        .iter()
+                        .map(|t| {
+                            if t.starts_with("nfc:") {
+                                crate::domain::StampMethod::Nfc
+                            } else {
+                                crate::domain::StampMethod::QrCode
+                            }
+                        })
+                        .collect(),
+                ),
                 Err(e) => {
                     unreadable.push(Unreadable::new("residents", stop.resident_id, &e));
                     continue;
@@ -118,7 +138,7 @@ impl Store {
                     }
                 }
             }
-            stops.push(RouteStop { resident, planned_at: stop.planned_at, started, ended });
+            stops.push(RouteStop { resident, planned_at: stop.planned_at, started, ended, home_tags });
         }
         Ok(RouteView { round, version, stops, unreadable })
     }

@@ -7,6 +7,7 @@ import fr.chevet.android.chevet.RustCareRecordService
 import fr.chevet.android.chevet.RustScaleService
 import fr.chevet.android.chevet.RustTransferService
 import fr.chevet.android.chevet.RustWoundService
+import fr.chevet.android.chevet.RustRouteService
 import fr.chevet.android.chevet.RustEnrolmentService
 import fr.chevet.android.chevet.RustHandoverService
 import fr.chevet.android.chevet.RustMedicationService
@@ -37,6 +38,8 @@ class ChevetApplication : Application() {
         private set
     lateinit var wounds: RustWoundService
         private set
+    lateinit var routes: RustRouteService
+        private set
     lateinit var sync: RustSyncService
         private set
     lateinit var enrolment: RustEnrolmentService
@@ -61,6 +64,7 @@ class ChevetApplication : Application() {
         scales = RustScaleService(store, Dispatchers.IO)
         transfers = RustTransferService(store, Dispatchers.IO)
         wounds = RustWoundService(store, Dispatchers.IO)
+        routes = RustRouteService(store, Dispatchers.IO)
         sync = RustSyncService(store, Dispatchers.IO)
         enrolment = RustEnrolmentService(store, Dispatchers.IO)
         medication = RustMedicationService(store, Dispatchers.IO)

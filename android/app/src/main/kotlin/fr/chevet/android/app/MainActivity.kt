@@ -24,7 +24,7 @@ class MainActivity : ComponentActivity() {
         super.onCreate(savedInstanceState)
         val app = application as ChevetApplication
         shell = ShellPresenter(
-            app.sessions, app.rounds, app.enrolment, app.sync, app.medication, app.handovers, app.vitals, app.care, app.scales, app.transfers, app.wounds, app.clock, app.scope,
+            app.sessions, app.rounds, app.enrolment, app.sync, app.medication, app.handovers, app.vitals, app.care, app.scales, app.transfers, app.wounds, app.routes, app.clock, app.scope,
             openScanner = { onText ->
                 pendingScan = onText
                 scanQr.launch(Intent(this, CodeScanActivity::class.java))
@@ -32,6 +32,7 @@ class MainActivity : ComponentActivity() {
             sharing = AndroidDocumentSharing(this),
             camera = Camera2WoundCamera(this),
             photoDecoder = AndroidPhotoDecoder,
+            nfc = NfcTagReader.forActivity(this),
         )
         shell.start()
         setContent { ChevetApp(shell) }

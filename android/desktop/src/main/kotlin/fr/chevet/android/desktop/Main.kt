@@ -16,6 +16,7 @@ import fr.chevet.android.chevet.RustCareRecordService
 import fr.chevet.android.chevet.RustScaleService
 import fr.chevet.android.chevet.RustTransferService
 import fr.chevet.android.chevet.RustWoundService
+import fr.chevet.android.chevet.RustRouteService
 import fr.chevet.android.chevet.RustEnrolmentService
 import fr.chevet.android.chevet.RustHandoverService
 import fr.chevet.android.chevet.RustMedicationService
@@ -74,7 +75,7 @@ fun main(args: Array<String>) {
     val shell = ShellPresenter(
         RustSessionService(store, Dispatchers.IO), RustRoundService(store, Dispatchers.IO),
         RustEnrolmentService(store, Dispatchers.IO), RustSyncService(store, Dispatchers.IO),
-        RustMedicationService(store, Dispatchers.IO), RustHandoverService(store, Dispatchers.IO), RustVitalsService(store, Dispatchers.IO), RustCareRecordService(store, Dispatchers.IO), RustScaleService(store, Dispatchers.IO), RustTransferService(store, Dispatchers.IO), RustWoundService(store, Dispatchers.IO), Clock.System, scope,
+        RustMedicationService(store, Dispatchers.IO), RustHandoverService(store, Dispatchers.IO), RustVitalsService(store, Dispatchers.IO), RustCareRecordService(store, Dispatchers.IO), RustScaleService(store, Dispatchers.IO), RustTransferService(store, Dispatchers.IO), RustWoundService(store, Dispatchers.IO), RustRouteService(store, Dispatchers.IO), Clock.System, scope,
     )
     shell.start()
     try {

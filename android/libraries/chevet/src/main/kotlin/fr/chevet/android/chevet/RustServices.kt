@@ -9,6 +9,10 @@ import fr.chevet.core.ChevetStore
 import fr.chevet.core.EnrolmentLinkInfo
 import fr.chevet.core.FormKind
 import fr.chevet.core.HandoverInfo
+import fr.chevet.core.RoundInfoLine
+import fr.chevet.core.RouteInfo
+import fr.chevet.core.StampBy
+import fr.chevet.core.VisitMoment
 import fr.chevet.core.SyncHealth
 import fr.chevet.core.Rendition
 import fr.chevet.core.ResidentFileInfo
@@ -150,6 +154,18 @@ class RustWoundService(private val store: ChevetStore, private val io: Coroutine
 
     override suspend fun ingest(capture: PhotoCaptureInfo, cameraBytes: ByteArray): Result<PhotoInfo> =
         onIo(io) { store.ingestPhoto(capture, cameraBytes) }
+}
+
+class RustRouteService(private val store: ChevetStore, private val io: CoroutineDispatcher) : RouteService {
+    override suspend fun myRoutes(unitId: String, day: String): Result<List<RoundInfoLine>> = onIo(io) { store.myRounds(unitId, day) }
+
+    override suspend fun route(roundId: String): Result<RouteInfo> = onIo(io) { store.route(roundId) }
+
+    override suspend fun stamp(residentId: String, roundId: String, moment: VisitMoment, by: StampBy, tag: String?, atMs: Long): Result<String> =
+        onIo(io) { store.stampVisit(residentId, roundId, moment, by, tag, atMs) }
+
+    override suspend fun registerTag(residentId: String, by: StampBy, payload: String): Result<Unit> =
+        onIo(io) { store.registerHomeTag(residentId, by, payload) }
 }
 
 class RustTransferService(private val store: ChevetStore, private val io: CoroutineDispatcher) : TransferService {

@@ -8,6 +8,10 @@ import fr.chevet.core.ChevetException
 import fr.chevet.core.EnrolmentLinkInfo
 import fr.chevet.core.FormKind
 import fr.chevet.core.HandoverInfo
+import fr.chevet.core.RoundInfoLine
+import fr.chevet.core.RouteInfo
+import fr.chevet.core.StampBy
+import fr.chevet.core.VisitMoment
 import fr.chevet.core.ResidentFileInfo
 import fr.chevet.core.ResidentSummaryInfo
 import fr.chevet.core.RoundInfo
@@ -138,6 +142,21 @@ interface WoundService {
 
     /** The camera's bytes handed to the core, which checks, strips, seals and stores them. */
     suspend fun ingest(capture: PhotoCaptureInfo, cameraBytes: ByteArray): Result<PhotoInfo>
+}
+
+/** Home care (SSIAD): the day's route, visits stamped at the door, the home's tag registered. */
+interface RouteService {
+    /** The signed-in professional's routes on [day] ("YYYY-MM-DD"). */
+    suspend fun myRoutes(unitId: String, day: String): Result<List<RoundInfoLine>>
+    suspend fun route(roundId: String): Result<RouteInfo>
+    suspend fun stamp(residentId: String, roundId: String, moment: VisitMoment, by: StampBy, tag: String?, atMs: Long): Result<String>
+    suspend fun registerTag(residentId: String, by: StampBy, payload: String): Result<Unit>
+}
+
+/** The tablet's NFC reader, where it has one: reader mode while a tag is awaited. */
+fun interface TagReader {
+    /** Starts reading; [onUid] gets the first tag's UID in hex. Closing stops reading. */
+    fun read(onUid: (String) -> Unit): AutoCloseable
 }
 
 /** An emergency transfer: the sheet recorded, then shown, printed and sent. */

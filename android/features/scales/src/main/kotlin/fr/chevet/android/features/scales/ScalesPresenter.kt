@@ -81,8 +81,8 @@ class ScalesPresenter(
         scope.launch {
             scales.record(residentId, form.kind, s.answers, clock.nowMs())
                 .onSuccess { o ->
-                    _state.update { it.copy(saving = false, recorded = listOf(o) + it.recorded, form = null, answers = emptyList(), preview = null) }
                     onRecorded()
+                    _state.update { it.copy(saving = false, recorded = listOf(o) + it.recorded, form = null, answers = emptyList(), preview = null) }
                 }
                 .onFailure { e -> _state.update { it.copy(saving = false, error = e as ChevetException) } }
         }

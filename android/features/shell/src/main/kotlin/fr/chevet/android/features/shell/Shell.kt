@@ -26,6 +26,8 @@ import fr.chevet.android.chevet.RoundService
 import fr.chevet.android.chevet.ScaleService
 import fr.chevet.android.chevet.TransferService
 import fr.chevet.android.chevet.WoundService
+import fr.chevet.android.chevet.RouteService
+import fr.chevet.android.chevet.TagReader
 import fr.chevet.android.chevet.DocumentSharing
 import fr.chevet.android.chevet.SessionService
 import fr.chevet.android.chevet.SyncService
@@ -61,6 +63,9 @@ import fr.chevet.android.features.scales.ScalesView
 import fr.chevet.android.features.transfer.TransferEvent
 import fr.chevet.android.features.transfer.TransferPresenter
 import fr.chevet.android.features.transfer.TransferView
+import fr.chevet.android.features.route.RouteEvent
+import fr.chevet.android.features.route.RoutePresenter
+import fr.chevet.android.features.route.RouteView
 import fr.chevet.android.features.transmission.TransmissionPresenter
 import fr.chevet.android.features.wounds.WoundsEvent
 import fr.chevet.android.features.wounds.WoundsPresenter
@@ -112,6 +117,8 @@ data class ShellState(
     val transfer: TransferPresenter? = null,
     /** A resident's wounds, opened from their file. */
     val wounds: WoundsPresenter? = null,
+    /** Home care: the day's route, opened from the header of a home-care sector. */
+    val route: RoutePresenter? = null,
 )
 
 /**
@@ -133,6 +140,7 @@ class ShellPresenter(
     private val scales: ScaleService,
     private val transfers: TransferService,
     private val woundService: WoundService,
+    private val routes: RouteService,
     private val clock: Clock,
     private val scope: CoroutineScope,
     /** Locked after this long without a touch (a shared tablet on a trolley). */
@@ -145,6 +153,8 @@ class ShellPresenter(
     val camera: WoundCamera? = null,
     /** Draws photos held in memory; without it the strip says where they are. */
     val photoDecoder: PhotoDecoder = PhotoDecoder { null },
+    /** The NFC reader, where the tablet has one (home tags). */
+    private val nfc: TagReader? = null,
 ) {
     private val _state = MutableStateFlow(ShellState())
     val state: StateFlow<ShellState> = _state.asStateFlow()
@@ -202,7 +212,7 @@ class ShellPresenter(
         _state.update {
             it.copy(
                 session = null, round = null, medication = null, handover = null, vitals = null, transmission = null,
-                residentFile = null, scales = null, transfer = null, wounds = null, signIn = signInFor(),
+                residentFile = null, scales = null, transfer = null, wounds = null, route = null, signIn = signInFor(),
             )
         }
     }
@@ -216,6 +226,19 @@ class ShellPresenter(
     }
 
     fun closeHandover() = _state.update { it.copy(handover = null) }
+
+    /** « Domicile »: the signed-in professional's route of the day, from the tablet's record. */
+    fun openRoute() {
+        val unit = _state.value.unit ?: return
+        val presenter = RoutePresenter(
+            routes, unit.unitId, ZoneId.of(unit.timeZone), clock, scope,
+            scanQr = openScanner, nfc = nfc, onRecorded = { syncBar.onEvent(SyncStatusEvent.Refresh) },
+        )
+        presenter.onEvent(RouteEvent.Load)
+        _state.update { it.copy(route = presenter) }
+    }
+
+    fun closeRoute() = _state.update { it.copy(route = null) }
 
     /** Back from a resident's vitals to where they were opened, which reads again. */
     fun closeVitals() {
@@ -396,7 +419,7 @@ fun ChevetApp(shell: ShellPresenter) {
                 )
             }
             else -> Column(Modifier.fillMaxSize()) {
-                Header(session, unit, onSwitch = shell::lock, onHandover = shell::openHandover)
+                Header(session, unit, onSwitch = shell::lock, onHandover = shell::openHandover, onRoute = shell::openRoute)
                 SyncStatusBar(bar, zone, shell.syncBar::onEvent)
                 val medication = state.medication
                 val handover = state.handover
@@ -406,10 +429,14 @@ fun ChevetApp(shell: ShellPresenter) {
                 val scales = state.scales
                 val transfer = state.transfer
                 val wounds = state.wounds
+                val route = state.route
                 if (vitals != null) {
                     // First: opened from the round, or over a transfer sheet that needs them.
                     val v by vitals.state.collectAsState()
                     VitalsView(v, vitals::onEvent, onBack = shell::closeVitals)
+                } else if (route != null) {
+                    val r by route.state.collectAsState()
+                    RouteView(r, zone, route::onEvent, onBack = shell::closeRoute)
                 } else if (wounds != null) {
                     val w by wounds.state.collectAsState()
                     WoundsView(w, zone, shell.photoDecoder, wounds::onEvent, onBack = shell::closeWounds, camera = shell.camera)
@@ -441,7 +468,7 @@ fun ChevetApp(shell: ShellPresenter) {
 }
 
 @Composable
-private fun Header(session: Session, unit: UnitInfo, onSwitch: () -> Unit, onHandover: () -> Unit) {
+private fun Header(session: Session, unit: UnitInfo, onSwitch: () -> Unit, onHandover: () -> Unit, onRoute: () -> Unit) {
     Row(
         Modifier.fillMaxWidth().background(MaterialTheme.colorScheme.primary).padding(horizontal = 16.dp, vertical = 8.dp),
         verticalAlignment = Alignment.CenterVertically,
@@ -452,6 +479,11 @@ private fun Header(session: Session, unit: UnitInfo, onSwitch: () -> Unit, onHan
             style = MaterialTheme.typography.titleMedium,
             modifier = Modifier.weight(1f),
         )
+        if (unit.homeCare) {
+            OutlinedButton(onClick = onRoute, modifier = Modifier.heightIn(min = MinTouchTarget).padding(end = 12.dp)) {
+                Text("Domicile", color = MaterialTheme.colorScheme.onPrimary, style = MaterialTheme.typography.labelLarge)
+            }
+        }
         OutlinedButton(onClick = onHandover, modifier = Modifier.heightIn(min = MinTouchTarget).padding(end = 12.dp)) {
             Text("Relève", color = MaterialTheme.colorScheme.onPrimary, style = MaterialTheme.typography.labelLarge)
         }

@@ -9,6 +9,7 @@ import fr.chevet.android.chevet.RustCareRecordService
 import fr.chevet.android.chevet.RustScaleService
 import fr.chevet.android.chevet.RustTransferService
 import fr.chevet.android.chevet.RustWoundService
+import fr.chevet.android.chevet.RustRouteService
 import fr.chevet.android.chevet.RustEnrolmentService
 import fr.chevet.android.chevet.RustHandoverService
 import fr.chevet.android.chevet.RustMedicationService
@@ -71,7 +72,7 @@ class AppBenchmark {
         val sessions = TimedSessions(RustSessionService(store, Dispatchers.IO))
         val shell = ShellPresenter(
             sessions, RustRoundService(store, Dispatchers.IO), RustEnrolmentService(store, Dispatchers.IO),
-            RustSyncService(store, Dispatchers.IO), RustMedicationService(store, Dispatchers.IO), RustHandoverService(store, Dispatchers.IO), RustVitalsService(store, Dispatchers.IO), RustCareRecordService(store, Dispatchers.IO), RustScaleService(store, Dispatchers.IO), RustTransferService(store, Dispatchers.IO), RustWoundService(store, Dispatchers.IO), Clock.System, scope,
+            RustSyncService(store, Dispatchers.IO), RustMedicationService(store, Dispatchers.IO), RustHandoverService(store, Dispatchers.IO), RustVitalsService(store, Dispatchers.IO), RustCareRecordService(store, Dispatchers.IO), RustScaleService(store, Dispatchers.IO), RustTransferService(store, Dispatchers.IO), RustWoundService(store, Dispatchers.IO), RustRouteService(store, Dispatchers.IO), Clock.System, scope,
             idleLockMs = 3_600_000,
         )
         val scene = ImageComposeScene(1280, 800, Density(1f)) { ChevetApp(shell) }

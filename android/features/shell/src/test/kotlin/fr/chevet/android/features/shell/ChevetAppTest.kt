@@ -16,6 +16,7 @@ import fr.chevet.android.chevet.RustCareRecordService
 import fr.chevet.android.chevet.RustScaleService
 import fr.chevet.android.chevet.RustTransferService
 import fr.chevet.android.chevet.RustWoundService
+import fr.chevet.android.chevet.RustRouteService
 import fr.chevet.android.chevet.RustEnrolmentService
 import fr.chevet.android.chevet.RustHandoverService
 import fr.chevet.android.chevet.RustMedicationService
@@ -54,7 +55,7 @@ class ChevetAppTest {
             val rounds = RustRoundService(store, Dispatchers.IO)
             val enrolment = RustEnrolmentService(store, Dispatchers.IO)
             val sync = RustSyncService(store, Dispatchers.IO)
-            val shell = ShellPresenter(sessions, rounds, enrolment, sync, RustMedicationService(store, Dispatchers.IO), RustHandoverService(store, Dispatchers.IO), RustVitalsService(store, Dispatchers.IO), RustCareRecordService(store, Dispatchers.IO), RustScaleService(store, Dispatchers.IO), RustTransferService(store, Dispatchers.IO), RustWoundService(store, Dispatchers.IO), clock, scope, idleLockMs = 120_000)
+            val shell = ShellPresenter(sessions, rounds, enrolment, sync, RustMedicationService(store, Dispatchers.IO), RustHandoverService(store, Dispatchers.IO), RustVitalsService(store, Dispatchers.IO), RustCareRecordService(store, Dispatchers.IO), RustScaleService(store, Dispatchers.IO), RustTransferService(store, Dispatchers.IO), RustWoundService(store, Dispatchers.IO), RustRouteService(store, Dispatchers.IO), clock, scope, idleLockMs = 120_000)
             setContent { ChevetApp(shell) }
             shell.start()
             val nurse = store.staffAccounts().first { it.staffId == demo.nurseId }
@@ -97,7 +98,7 @@ class ChevetAppTest {
                 val rounds = RustRoundService(store, Dispatchers.IO)
                 val enrolment = RustEnrolmentService(store, Dispatchers.IO)
                 val sync = RustSyncService(store, Dispatchers.IO)
-                val shell = ShellPresenter(sessions, rounds, enrolment, sync, RustMedicationService(store, Dispatchers.IO), RustHandoverService(store, Dispatchers.IO), RustVitalsService(store, Dispatchers.IO), RustCareRecordService(store, Dispatchers.IO), RustScaleService(store, Dispatchers.IO), RustTransferService(store, Dispatchers.IO), RustWoundService(store, Dispatchers.IO), Clock.System, scope)
+                val shell = ShellPresenter(sessions, rounds, enrolment, sync, RustMedicationService(store, Dispatchers.IO), RustHandoverService(store, Dispatchers.IO), RustVitalsService(store, Dispatchers.IO), RustCareRecordService(store, Dispatchers.IO), RustScaleService(store, Dispatchers.IO), RustTransferService(store, Dispatchers.IO), RustWoundService(store, Dispatchers.IO), RustRouteService(store, Dispatchers.IO), Clock.System, scope)
                 setContent { ChevetApp(shell) }
                 shell.start()
                 waitUntil(timeoutMillis = 10_000) { onAllNodesWithText("Enrôler cette tablette").fetchSemanticsNodes().isNotEmpty() }
@@ -128,7 +129,7 @@ class ChevetAppTest {
         try {
             val shell = ShellPresenter(
                 RustSessionService(store, Dispatchers.IO), RustRoundService(store, Dispatchers.IO), RustEnrolmentService(store, Dispatchers.IO),
-                RustSyncService(store, Dispatchers.IO), RustMedicationService(store, Dispatchers.IO), RustHandoverService(store, Dispatchers.IO), RustVitalsService(store, Dispatchers.IO), RustCareRecordService(store, Dispatchers.IO), RustScaleService(store, Dispatchers.IO), RustTransferService(store, Dispatchers.IO), RustWoundService(store, Dispatchers.IO), Clock.System, scope,
+                RustSyncService(store, Dispatchers.IO), RustMedicationService(store, Dispatchers.IO), RustHandoverService(store, Dispatchers.IO), RustVitalsService(store, Dispatchers.IO), RustCareRecordService(store, Dispatchers.IO), RustScaleService(store, Dispatchers.IO), RustTransferService(store, Dispatchers.IO), RustWoundService(store, Dispatchers.IO), RustRouteService(store, Dispatchers.IO), Clock.System, scope,
             )
             setContent { ChevetApp(shell) }
             shell.start() // the demo signed the nurse in
@@ -153,7 +154,7 @@ class ChevetAppTest {
         try {
             val shell = ShellPresenter(
                 RustSessionService(store, Dispatchers.IO), RustRoundService(store, Dispatchers.IO), RustEnrolmentService(store, Dispatchers.IO),
-                RustSyncService(store, Dispatchers.IO), RustMedicationService(store, Dispatchers.IO), RustHandoverService(store, Dispatchers.IO), RustVitalsService(store, Dispatchers.IO), RustCareRecordService(store, Dispatchers.IO), RustScaleService(store, Dispatchers.IO), RustTransferService(store, Dispatchers.IO), RustWoundService(store, Dispatchers.IO), Clock.System, scope,
+                RustSyncService(store, Dispatchers.IO), RustMedicationService(store, Dispatchers.IO), RustHandoverService(store, Dispatchers.IO), RustVitalsService(store, Dispatchers.IO), RustCareRecordService(store, Dispatchers.IO), RustScaleService(store, Dispatchers.IO), RustTransferService(store, Dispatchers.IO), RustWoundService(store, Dispatchers.IO), RustRouteService(store, Dispatchers.IO), Clock.System, scope,
             )
             setContent { ChevetApp(shell) }
             shell.start()
