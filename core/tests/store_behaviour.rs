@@ -693,6 +693,7 @@ fn wounds_and_assessments_and_visit_stamps() {
     assert_eq!(f.store.save_wound(&healed, Some(1)).unwrap(), 2);
     assert_eq!(f.store.wounds(r.id).unwrap()[0].0.healed_on, Some(date(2026, 11, 23)));
 
+    f.store.register_home_tag(r.id, StampMethod::Nfc, "04:A2:19:7B").unwrap();
     f.store.sign_in(d.care_aide.id, DEMO_PIN).unwrap();
     let stamp = |method, tag: Option<&str>| {
         Fact::VisitStamp(VisitStamp {
@@ -747,6 +748,10 @@ fn ssiad_round_shows_visits_in_order_with_their_stamps() {
     let nowhere = Round { id: Uuid::now_v7(), unit_id: Uuid::now_v7(), ..round.clone() };
     assert!(matches!(f.store.save_round(&nowhere, None), Err(CoreError::NotFound { kind: "unit", .. })));
 
+    // The stickers at these homes, registered by the nurse (visits by tag must read them).
+    for r in [residents[2], residents[0]] {
+        f.store.register_home_tag(r, StampMethod::QrCode, &format!("SSIAD-NORD-{r}")).unwrap();
+    }
     f.store.sign_in(d.care_aide.id, DEMO_PIN).unwrap();
     let stamp = |resident_id, event, at| {
         Fact::VisitStamp(VisitStamp {
@@ -755,7 +760,7 @@ fn ssiad_round_shows_visits_in_order_with_their_stamps() {
             round_id: Some(round.id),
             event,
             method: StampMethod::QrCode,
-            tag: Some("SSIAD-NORD-0042".into()),
+            tag: Some(format!("SSIAD-NORD-{resident_id}")),
             meta: RecordMeta::at(at),
         })
     };

@@ -134,6 +134,8 @@ class ChevetStoreTest {
                 listOf(RoundStopEntry(first, "08:00"), RoundStopEntry(second, "08:40"), RoundStopEntry(third, null)),
             )
             assertEquals(listOf(3u), store.rounds(unit, day.toString()).map { it.stops })
+            // The sticker at the door, registered by the nurse: a visit by QR code must read it.
+            store.registerHomeTag(first, StampBy.QR_CODE, "chevet:porte:101")
             store.stampVisit(first, round, VisitMoment.START, StampBy.QR_CODE, "chevet:porte:101", at(8, 2))
             store.stampVisit(first, round, VisitMoment.STOP, StampBy.QR_CODE, "chevet:porte:101", at(8, 31))
             store.stampVisit(second, round, VisitMoment.START, StampBy.MANUAL, null, at(8, 45))
