@@ -65,6 +65,15 @@ pub enum StampBy {
     Nfc,
 }
 
+fn round_line(r: Round) -> RoundInfoLine {
+    RoundInfoLine {
+        round_id: r.id.to_string(),
+        label: r.label,
+        staff_id: r.staff_id.to_string(),
+        stops: r.stops.len() as u32,
+    }
+}
+
 fn stamp_by(m: StampMethod) -> StampBy {
     match m {
         StampMethod::Manual => StampBy::Manual,
@@ -108,15 +117,7 @@ impl ChevetStore {
     /// The signed-in professional's routes on a day ("YYYY-MM-DD").
     pub fn my_rounds(&self, unit_id: String, day: String) -> Result<Vec<RoundInfoLine>> {
         let rounds = self.core()?.my_rounds(parse_id("unit_id", &unit_id)?, date("day", &day)?)?;
-        Ok(rounds
-            .into_iter()
-            .map(|(r, _)| RoundInfoLine {
-                round_id: r.id.to_string(),
-                label: r.label,
-                staff_id: r.staff_id.to_string(),
-                stops: r.stops.len() as u32,
-            })
-            .collect())
+        Ok(rounds.into_iter().map(|(r, _)| round_line(r)).collect())
     }
 
     /// Registers the QR sticker or NFC tag placed at a patient's home (a new
@@ -140,15 +141,7 @@ impl ChevetStore {
     /// The routes of a unit on a day ("YYYY-MM-DD").
     pub fn rounds(&self, unit_id: String, day: String) -> Result<Vec<RoundInfoLine>> {
         let rounds = self.core()?.rounds(parse_id("unit_id", &unit_id)?, date("day", &day)?)?;
-        Ok(rounds
-            .into_iter()
-            .map(|(r, _)| RoundInfoLine {
-                round_id: r.id.to_string(),
-                label: r.label,
-                staff_id: r.staff_id.to_string(),
-                stops: r.stops.len() as u32,
-            })
-            .collect())
+        Ok(rounds.into_iter().map(|(r, _)| round_line(r)).collect())
     }
 
     /// A route with each visit's planned time and its stamps.

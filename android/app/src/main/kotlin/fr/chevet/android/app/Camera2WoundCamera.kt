@@ -4,7 +4,6 @@ import android.Manifest
 import android.app.Activity
 import android.content.pm.PackageManager
 import android.graphics.ImageFormat
-import android.graphics.SurfaceTexture
 import android.hardware.camera2.CameraCaptureSession
 import android.hardware.camera2.CameraCharacteristics
 import android.hardware.camera2.CameraDevice
@@ -46,7 +45,7 @@ class Camera2WoundCamera(private val activity: Activity) : WoundCamera {
 
     @Composable
     override fun Preview(modifier: Modifier) {
-        AndroidView(factory = { context -> TextureView(context).also { view -> whenReady(view) { open(view) } } }, modifier = modifier)
+        AndroidView(factory = { context -> TextureView(context).also { view -> view.whenReady { open(view) } } }, modifier = modifier)
         DisposableEffect(Unit) { onDispose { close() } }
     }
 
@@ -66,15 +65,6 @@ class Camera2WoundCamera(private val activity: Activity) : WoundCamera {
         return withTimeoutOrNull(CAPTURE_TIMEOUT_MS) { taken.await() } ?: Result.failure(IllegalStateException("no picture"))
     }
 
-    private fun whenReady(view: TextureView, then: () -> Unit) {
-        if (view.isAvailable) return then()
-        view.surfaceTextureListener = object : TextureView.SurfaceTextureListener {
-            override fun onSurfaceTextureAvailable(surface: SurfaceTexture, width: Int, height: Int) = then()
-            override fun onSurfaceTextureSizeChanged(surface: SurfaceTexture, width: Int, height: Int) {}
-            override fun onSurfaceTextureDestroyed(surface: SurfaceTexture): Boolean = true
-            override fun onSurfaceTextureUpdated(surface: SurfaceTexture) {}
-        }
-    }
 
     private fun open(view: TextureView) {
         if (activity.checkSelfPermission(Manifest.permission.CAMERA) != PackageManager.PERMISSION_GRANTED) {
@@ -83,9 +73,7 @@ class Camera2WoundCamera(private val activity: Activity) : WoundCamera {
             return
         }
         val manager = activity.getSystemService(CameraManager::class.java)
-        val id = manager.cameraIdList.firstOrNull {
-            manager.getCameraCharacteristics(it).get(CameraCharacteristics.LENS_FACING) == CameraCharacteristics.LENS_FACING_BACK
-        } ?: manager.cameraIdList.firstOrNull() ?: return
+        val id = manager.backCameraId() ?: return
         sensorOrientation = manager.getCameraCharacteristics(id).get(CameraCharacteristics.SENSOR_ORIENTATION) ?: 0
         try {
             manager.openCamera(id, onWorker, object : CameraDevice.StateCallback() {

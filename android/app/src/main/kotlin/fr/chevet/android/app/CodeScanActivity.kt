@@ -6,9 +6,7 @@ import android.content.Intent
 import android.content.pm.PackageManager
 import android.graphics.Color
 import android.graphics.ImageFormat
-import android.graphics.SurfaceTexture
 import android.hardware.camera2.CameraCaptureSession
-import android.hardware.camera2.CameraCharacteristics
 import android.hardware.camera2.CameraDevice
 import android.hardware.camera2.CameraManager
 import android.hardware.camera2.CaptureRequest
@@ -93,7 +91,7 @@ class CodeScanActivity : Activity() {
         if (checkSelfPermission(Manifest.permission.CAMERA) != PackageManager.PERMISSION_GRANTED) {
             requestPermissions(arrayOf(Manifest.permission.CAMERA), REQUEST_CAMERA)
         } else {
-            whenPreviewReady { openCamera() }
+            preview.whenReady { openCamera() }
         }
     }
 
@@ -101,7 +99,7 @@ class CodeScanActivity : Activity() {
         super.onRequestPermissionsResult(requestCode, permissions, grantResults)
         if (requestCode != REQUEST_CAMERA) return
         if (grantResults.firstOrNull() == PackageManager.PERMISSION_GRANTED) {
-            whenPreviewReady { openCamera() }
+            preview.whenReady { openCamera() }
         } else {
             hint.text = "Sans accès à la caméra, saisissez le code à la main ou donnez sans scanner."
         }
@@ -117,21 +115,10 @@ class CodeScanActivity : Activity() {
         super.onDestroy()
     }
 
-    private fun whenPreviewReady(then: () -> Unit) {
-        if (preview.isAvailable) return then()
-        preview.surfaceTextureListener = object : TextureView.SurfaceTextureListener {
-            override fun onSurfaceTextureAvailable(surface: SurfaceTexture, width: Int, height: Int) = then()
-            override fun onSurfaceTextureSizeChanged(surface: SurfaceTexture, width: Int, height: Int) {}
-            override fun onSurfaceTextureDestroyed(surface: SurfaceTexture): Boolean = true
-            override fun onSurfaceTextureUpdated(surface: SurfaceTexture) {}
-        }
-    }
 
     private fun openCamera() {
         val manager = getSystemService(CameraManager::class.java)
-        val id = manager.cameraIdList.firstOrNull {
-            manager.getCameraCharacteristics(it).get(CameraCharacteristics.LENS_FACING) == CameraCharacteristics.LENS_FACING_BACK
-        } ?: manager.cameraIdList.firstOrNull()
+        val id = manager.backCameraId()
         if (id == null) {
             hint.text = "Cette tablette n'a pas de caméra."
             return

@@ -20,6 +20,10 @@ import androidx.compose.runtime.Composable
 import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.graphics.Color
+import androidx.compose.ui.graphics.RectangleShape
+import androidx.compose.ui.graphics.Shape
+import androidx.compose.ui.semantics.LiveRegionMode
+import androidx.compose.ui.semantics.liveRegion
 import androidx.compose.ui.semantics.contentDescription
 import androidx.compose.ui.semantics.heading
 import androidx.compose.ui.semantics.semantics
@@ -99,4 +103,19 @@ fun ChoiceButton(label: String, chosen: Boolean, description: String, onClick: (
     } else {
         OutlinedButton(onClick = onClick, modifier = modifier) { Text(label, style = MaterialTheme.typography.labelLarge) }
     }
+}
+
+/**
+ * A line across the screen that says what just happened or what went wrong,
+ * in its colours; read out by TalkBack when it appears.
+ */
+@Composable
+fun Banner(text: String, fg: Color, bg: Color, shape: Shape = RectangleShape) {
+    Text(
+        text,
+        color = fg,
+        fontWeight = FontWeight.SemiBold,
+        style = MaterialTheme.typography.bodyLarge,
+        modifier = Modifier.fillMaxWidth().background(bg, shape).padding(12.dp).semantics { liveRegion = LiveRegionMode.Polite },
+    )
 }

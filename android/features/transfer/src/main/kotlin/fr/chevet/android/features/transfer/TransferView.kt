@@ -31,6 +31,7 @@ import androidx.compose.ui.semantics.liveRegion
 import androidx.compose.ui.semantics.semantics
 import androidx.compose.ui.text.font.FontWeight
 import androidx.compose.ui.unit.dp
+import fr.chevet.android.designsystem.Banner
 import fr.chevet.android.designsystem.ChevetColors
 import fr.chevet.android.designsystem.ChoiceButton
 import fr.chevet.android.designsystem.MinTouchTarget
@@ -218,16 +219,6 @@ private fun Field(label: String, value: String, onChange: (String) -> Unit) {
     )
 }
 
-@Composable
-private fun Banner(text: String, fg: Color, bg: Color) {
-    Text(
-        text,
-        color = fg,
-        fontWeight = FontWeight.SemiBold,
-        style = MaterialTheme.typography.bodyLarge,
-        modifier = Modifier.fillMaxWidth().background(bg).padding(16.dp).semantics { liveRegion = LiveRegionMode.Polite },
-    )
-}
 
 /** The core's refusal in words the nurse can act on. */
 fun errorWords(e: ChevetException): String = when {

@@ -23,6 +23,7 @@ import androidx.compose.ui.semantics.liveRegion
 import androidx.compose.ui.semantics.semantics
 import androidx.compose.ui.text.font.FontWeight
 import androidx.compose.ui.unit.dp
+import fr.chevet.android.designsystem.Banner
 import fr.chevet.android.designsystem.ChevetColors
 import fr.chevet.android.designsystem.ChoiceButton
 import fr.chevet.android.designsystem.MinTouchTarget
@@ -44,9 +45,9 @@ fun TransmissionView(state: TransmissionState, onEvent: (TransmissionEvent) -> U
         }
         Column(Modifier.verticalScroll(rememberScrollState()).padding(16.dp), verticalArrangement = Arrangement.spacedBy(12.dp)) {
             state.saved?.let {
-                Banner("✓ Transmission « $it » enregistrée.", ChevetColors.done, ChevetColors.doneBackground)
+                Banner("✓ Transmission « $it » enregistrée.", ChevetColors.done, ChevetColors.doneBackground, RoundedCornerShape(8.dp))
             }
-            state.error?.let { Banner(errorWords(it), ChevetColors.missed, ChevetColors.missedBackground) }
+            state.error?.let { Banner(errorWords(it), ChevetColors.missed, ChevetColors.missedBackground, RoundedCornerShape(8.dp)) }
             Text("Cible", style = MaterialTheme.typography.titleMedium)
             FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
                 for (target in usualTargets) {
@@ -86,17 +87,6 @@ private fun Field(value: String, label: String, singleLine: Boolean = false, onC
     )
 }
 
-@Composable
-private fun Banner(text: String, fg: androidx.compose.ui.graphics.Color, bg: androidx.compose.ui.graphics.Color) {
-    Text(
-        text,
-        color = fg,
-        fontWeight = FontWeight.SemiBold,
-        style = MaterialTheme.typography.bodyLarge,
-        modifier = Modifier.fillMaxWidth().background(bg, RoundedCornerShape(8.dp)).padding(12.dp)
-            .semantics { liveRegion = LiveRegionMode.Polite },
-    )
-}
 
 fun roleWords(role: StaffRole): String = when (role) {
     StaffRole.NURSE -> "IDE"

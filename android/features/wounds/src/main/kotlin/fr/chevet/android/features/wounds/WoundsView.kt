@@ -44,6 +44,7 @@ import androidx.compose.ui.unit.dp
 import fr.chevet.android.chevetui.PhotoDecoder
 import fr.chevet.android.chevetui.TrendChart
 import fr.chevet.android.chevetui.WoundCamera
+import fr.chevet.android.designsystem.Banner
 import fr.chevet.android.designsystem.ChevetColors
 import fr.chevet.android.designsystem.ChoiceButton
 import fr.chevet.android.designsystem.MinTouchTarget
@@ -325,10 +326,6 @@ private fun Field(label: String, value: String, onChange: (String) -> Unit) {
     )
 }
 
-@Composable
-private fun Banner(text: String, fg: Color, bg: Color) {
-    Text(text, color = fg, fontWeight = FontWeight.SemiBold, style = MaterialTheme.typography.bodyLarge, modifier = Modifier.fillMaxWidth().background(bg).padding(12.dp))
-}
 
 /** The core's refusal in words the nurse can act on. */
 fun errorWords(e: ChevetException): String = when (e) {
