@@ -6,6 +6,12 @@ plugins {
     alias(libs.plugins.kotlin.compose)
 }
 
+// One version for the core and both apps: [workspace.package] in Cargo.toml
+// (scripts/version prints the same two numbers; fastlane passes the build number).
+val chevetVersion: List<Int> = Regex("""(?s)\[workspace\.package\][^\[]*?\bversion\s*=\s*"(\d+)\.(\d+)\.(\d+)"""")
+    .find(rootProject.file("../Cargo.toml").readText())!!.groupValues.drop(1).map(String::toInt)
+val chevetBuild: Int = (System.getenv("CHEVET_BUILD_NUMBER") ?: "0").toInt().also { require(it in 0..99) }
+
 android {
     namespace = "fr.chevet.android.app"
     compileSdk = 35
@@ -13,8 +19,8 @@ android {
         applicationId = "fr.chevet.android"
         minSdk = 28
         targetSdk = 35
-        versionCode = 1
-        versionName = "0.1.0"
+        versionCode = ((chevetVersion[0] * 100 + chevetVersion[1]) * 100 + chevetVersion[2]) * 100 + chevetBuild
+        versionName = chevetVersion.joinToString(".")
     }
     sourceSets["main"].java.srcDirs("src/main/kotlin")
     buildTypes {
