@@ -84,7 +84,10 @@ class MedicineBoxTest {
 
             for ((scan, why) in listOf(
                 printAndScan(box("03400930000007", today.plusMonths(11))) to "not the prescribed product",
-                printAndScan(box("03400935955838", today.minusDays(1))) to "past its expiry date",
+                // Two days back: the core judges expiry on the UTC day (a box is let through on its
+                // last day rather than refused the day before), so "yesterday" in Paris is still
+                // in date between midnight and 1 or 2 a.m.
+                printAndScan(box("03400935955838", today.minusDays(2))) to "past its expiry date",
             )) {
                 val e = assertThrows<ChevetException.InvalidInput> {
                     store.recordAdministration(resident.residentId, paracetamol.plannedActId, paracetamol.dueAtMs, AdministrationResult.GIVEN, scan, now)
