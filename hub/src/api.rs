@@ -227,11 +227,7 @@ async fn tus_create<B: Backend>(State(state): State<Arc<AppState<B>>>, headers: 
         .ok_or(HubError::BadRequest("Upload-Length is required".into()))?;
     let hash = metadata_hash(&headers)?;
     let now = now_ms();
-    let st = state.clone();
-    let upload =
-        tokio::task::spawn_blocking(move || st.blobs.create(device.tenant_id, device.device_id, length, &hash, now))
-            .await
-            .map_err(|_| HubError::Storage("worker thread failed".into()))??;
+    let upload = state.blobs.create(device.tenant_id, device.device_id, length, &hash, now).await?;
     let mut resp = StatusCode::CREATED.into_response();
     tus_headers(&mut resp);
     let h = resp.headers_mut();
@@ -255,13 +251,10 @@ async fn tus_head<B: Backend>(
     let device = authenticate(&state, &headers).await?;
     let id: Uuid = id.parse().map_err(|_| HubError::NotFound("upload".into()))?;
     let now = now_ms();
-    let st = state.clone();
-    let (upload, mut offset) =
-        tokio::task::spawn_blocking(move || st.blobs.find(device.tenant_id, device.device_id, id, now))
-            .await
-            .map_err(|_| HubError::Storage("worker thread failed".into()))??;
-    if state.blobs.needs_publishing(&upload) {
-        // Every byte arrived but the hub stopped before storing the blob.
+    let (upload, mut offset) = state.blobs.find(device.tenant_id, device.device_id, id, now).await?;
+    if crate::blobs::BlobStore::needs_publishing(&upload, offset) {
+        // Every byte arrived but the hub (this node or another) stopped
+        // before storing the blob.
         match state.blobs.publish(&upload).await {
             Ok(()) => {}
             Err(HubError::ChecksumMismatch) => offset = 0,
@@ -315,14 +308,8 @@ async fn tus_patch<B: Backend>(
         }
     }
     let now = now_ms();
-    let st = state.clone();
-    let (upload, appended) = tokio::task::spawn_blocking(move || {
-        let (upload, _) = st.blobs.find(device.tenant_id, device.device_id, id, now)?;
-        let appended = st.blobs.append(&upload, offset, &chunk)?;
-        Ok::<_, HubError>((upload, appended))
-    })
-    .await
-    .map_err(|_| HubError::Storage("worker thread failed".into()))??;
+    let (upload, _) = state.blobs.find(device.tenant_id, device.device_id, id, now).await?;
+    let appended = state.blobs.append(&upload, offset, &chunk).await?;
     let new_offset = match appended {
         crate::blobs::Appended::Partial(o) => o,
         crate::blobs::Appended::Complete => {

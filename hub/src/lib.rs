@@ -8,6 +8,7 @@ pub mod admin;
 pub mod api;
 pub mod backend;
 pub mod blobs;
+pub mod cli;
 pub mod demo;
 pub mod error;
 pub mod logging;
@@ -60,12 +61,9 @@ pub async fn serve_with<B: backend::Backend>(
             let mut every = tokio::time::interval(SWEEP_EVERY);
             loop {
                 every.tick().await;
-                let st = state.clone();
                 let now = jiff::Timestamp::now().as_millisecond();
-                match tokio::task::spawn_blocking(move || st.blobs.sweep(now)).await {
-                    Ok(Err(e)) => log::warn!("upload sweep failed: {e}"),
-                    Err(_) => log::warn!("upload sweep failed: worker thread"),
-                    Ok(Ok(_)) => {}
+                if let Err(e) = state.blobs.sweep(now).await {
+                    log::warn!("upload sweep failed: {e}");
                 }
             }
         })

@@ -2,6 +2,7 @@
 //! its own SQLite file, devices with their own encrypted stores, and a
 //! fault-injecting HTTP proxy to put between them.
 
+pub mod nodes;
 pub mod pki;
 pub mod proxy;
 
@@ -144,7 +145,13 @@ impl TestHub {
     /// A hub on SQLite whose finished blobs go to the S3 server at
     /// `endpoint`, bucket `bucket`.
     pub async fn start_with_s3(per_unit: usize, endpoint: &str, bucket: &str) -> TestHub {
-        let mut hub = Self::start(per_unit).await;
+        Self::start_on_with_s3(per_unit, false, endpoint, bucket).await
+    }
+
+    /// A hub on PostgreSQL or SQLite whose blobs (finished and in
+    /// progress) go to the S3 server at `endpoint`, bucket `bucket`.
+    pub async fn start_on_with_s3(per_unit: usize, postgres: bool, endpoint: &str, bucket: &str) -> TestHub {
+        let mut hub = Self::start_on(per_unit, postgres).await;
         hub.s3 = Some((endpoint.to_owned(), bucket.to_owned()));
         hub.restart().await;
         hub
@@ -168,14 +175,9 @@ impl TestHub {
     pub fn blob_store(&self) -> chevet_hub::blobs::BlobStore {
         let root = self.dir.path().join("blobs");
         match &self.s3 {
-            Some((endpoint, bucket)) => chevet_hub::blobs::BlobStore::open_s3_endpoint(
-                endpoint,
-                bucket,
-                "testing",
-                "testing",
-                "eu-west-3",
-                &root.join("uploads"),
-            ),
+            Some((endpoint, bucket)) => {
+                chevet_hub::blobs::BlobStore::open_s3_endpoint(endpoint, bucket, "testing", "testing", "eu-west-3")
+            }
             None => chevet_hub::blobs::BlobStore::open(&root),
         }
         .expect("blob store")
@@ -303,6 +305,11 @@ impl TestHub {
         )
         .unwrap();
         c.query_row(sql, [], |r| r.get(0)).unwrap()
+    }
+
+    /// The PostgreSQL owner's conninfo and the schema, when on PostgreSQL.
+    pub fn postgres_schema(&self) -> Option<(String, String)> {
+        self.pg_schema.clone()
     }
 
     /// Whether this hub keeps its records in PostgreSQL.

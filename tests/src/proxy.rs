@@ -4,7 +4,9 @@
 //! schedule of faults: drop the answer after the hub committed, cut the
 //! answer mid-body, delay, answer 503 with or without forwarding, send the
 //! request to the hub twice. It counts what it did so tests can check that
-//! faults really happened.
+//! faults really happened. In front of several hub nodes it is a load
+//! balancer that sends each request to the next node in turn (a duplicated
+//! request reaches two of them).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -38,7 +40,9 @@ pub enum Fault {
 }
 
 struct ProxyState {
-    hub: String,
+    hubs: Vec<String>,
+    /// Requests forwarded to each hub.
+    served: Vec<AtomicUsize>,
     http: reqwest::Client,
     schedule: Mutex<Box<dyn FnMut(usize) -> Fault + Send>>,
     requests: AtomicUsize,
@@ -55,8 +59,16 @@ pub struct FaultProxy {
 impl FaultProxy {
     /// Proxies to `hub_url`; `schedule(n)` picks the fault for request n.
     pub async fn start(hub_url: &str, schedule: impl FnMut(usize) -> Fault + Send + 'static) -> FaultProxy {
+        Self::balance(&[hub_url.to_owned()], schedule).await
+    }
+
+    /// Proxies request n to `hub_urls[n % len]`: one device's requests
+    /// alternate between the nodes.
+    pub async fn balance(hub_urls: &[String], schedule: impl FnMut(usize) -> Fault + Send + 'static) -> FaultProxy {
+        assert!(!hub_urls.is_empty(), "a proxy needs a hub");
         let state = Arc::new(ProxyState {
-            hub: hub_url.trim_end_matches('/').to_owned(),
+            hubs: hub_urls.iter().map(|u| u.trim_end_matches('/').to_owned()).collect(),
+            served: hub_urls.iter().map(|_| AtomicUsize::new(0)).collect(),
             http: reqwest::Client::new(),
             schedule: Mutex::new(Box::new(schedule)),
             requests: AtomicUsize::new(0),
@@ -82,6 +94,11 @@ impl FaultProxy {
     pub fn faults(&self) -> usize {
         self.state.faults.load(Ordering::SeqCst)
     }
+
+    /// Requests forwarded to each hub, in the order given.
+    pub fn served(&self) -> Vec<usize> {
+        self.state.served.iter().map(|n| n.load(Ordering::SeqCst)).collect()
+    }
 }
 
 impl Drop for FaultProxy {
@@ -92,13 +109,16 @@ impl Drop for FaultProxy {
 
 async fn send(
     state: &ProxyState,
+    hub: usize,
     method: &Method,
     uri: &str,
     headers: &HeaderMap,
     body: &Bytes,
 ) -> Result<(StatusCode, HeaderMap, Bytes), String> {
     let method = reqwest::Method::from_bytes(method.as_str().as_bytes()).map_err(|e| e.to_string())?;
-    let mut req = state.http.request(method, format!("{}{uri}", state.hub)).body(body.clone());
+    let hub = hub % state.hubs.len();
+    state.served[hub].fetch_add(1, Ordering::SeqCst);
+    let mut req = state.http.request(method, format!("{}{uri}", state.hubs[hub])).body(body.clone());
     for (k, v) in headers {
         if k != "host" && k != "content-length" {
             req = req.header(k.as_str(), v.as_bytes());
@@ -142,9 +162,9 @@ async fn forward(State(state): State<Arc<ProxyState>>, req: Request) -> Response
         return unavailable();
     }
     if fault == Fault::Duplicate {
-        let _ = send(&state, &parts.method, &uri, &parts.headers, &body).await;
+        let _ = send(&state, n + 1, &parts.method, &uri, &parts.headers, &body).await;
     }
-    let (status, headers, bytes) = match send(&state, &parts.method, &uri, &parts.headers, &body).await {
+    let (status, headers, bytes) = match send(&state, n, &parts.method, &uri, &parts.headers, &body).await {
         Ok(r) => r,
         Err(_) => {
             return Response::builder().status(StatusCode::BAD_GATEWAY).body(Body::empty()).unwrap();
