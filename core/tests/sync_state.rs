@@ -153,11 +153,20 @@ fn pulled_records_that_break_the_rules_are_skipped_and_never_panic() {
             origin_device: None,
             payload: serde_json::to_value(&nameless).unwrap(),
         },
+        // A document without its hub version (found by fuzzing: it used to
+        // fail the whole pull, every time, stalling the tablet).
+        Change {
+            entity: Entity::Resident,
+            entity_id: r.id,
+            version: None,
+            origin_device: None,
+            payload: serde_json::to_value(&r).unwrap(),
+        },
         fact(fine, &fever(fine, 37.9)),
     ];
     let before = count(&f.path(), "facts");
     let applied = f.store.apply_pulled(&changes, "c1.3").unwrap();
-    assert_eq!((applied.applied, applied.skipped), (1, 4));
+    assert_eq!((applied.applied, applied.skipped), (1, 5));
     assert_eq!(count(&f.path(), "facts"), before + 1);
     assert!(f.store.resident(nameless.id).is_err());
     let from = monday_10h();

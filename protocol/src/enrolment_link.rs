@@ -83,6 +83,9 @@ impl EnrolmentLink {
             return Err(LinkError::UnknownVersion);
         }
         let hub_url = hub.filter(|h| !h.is_empty()).ok_or(LinkError::Missing("hub address"))?;
+        if hub_url.chars().any(|c| c.is_control() || c.is_whitespace()) {
+            return Err(LinkError::Unreadable("hub address"));
+        }
         let parsed = url::Url::parse(&hub_url).map_err(|_| LinkError::Unreadable("hub address"))?;
         if !matches!(parsed.scheme(), "https" | "http") || parsed.host().is_none() {
             return Err(LinkError::Unreadable("hub address"));
@@ -97,7 +100,13 @@ impl EnrolmentLink {
         if ca_der.as_ref().is_some_and(|der| !looks_like_der_certificate(der)) {
             return Err(LinkError::Unreadable("certificate"));
         }
-        Ok(EnrolmentLink { hub_url, code, ca_der })
+        let link = EnrolmentLink { hub_url, code, ca_der };
+        // What is read can be printed again as a link this reads (the text
+        // given may have been shorter: raw characters the link escapes).
+        if link.to_uri().len() > MAX_LINK_CHARS {
+            return Err(LinkError::TooLong);
+        }
+        Ok(link)
     }
 
     /// The CA as PEM, the form the sync client takes.
@@ -195,6 +204,14 @@ mod tests {
         }
         let long = format!("{ok}&x={}", "a".repeat(MAX_LINK_CHARS));
         assert_eq!(EnrolmentLink::parse(&long), Err(LinkError::TooLong));
+        // A control character in the hub's address (found by fuzzing).
+        let nul = "chevet://enrol?v=1&hub=https%3A%2F%2Fhub.test%00&code=A";
+        assert_eq!(EnrolmentLink::parse(nul), Err(LinkError::Unreadable("hub address")));
+        // Short as given, too long once printed (raw characters the link
+        // escapes, found by fuzzing): what is read always prints readable.
+        let raw = format!("chevet://enrol?v=1&hub=https://hub.test/{}&code=A", "é".repeat(MAX_LINK_CHARS / 5));
+        assert!(raw.len() <= MAX_LINK_CHARS);
+        assert_eq!(EnrolmentLink::parse(&raw), Err(LinkError::TooLong));
         // An unknown field of a later minor change is ignored.
         assert!(EnrolmentLink::parse(&format!("{ok}&label=Chariot")).is_ok());
     }

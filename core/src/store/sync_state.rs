@@ -107,13 +107,15 @@ impl WriteTx<'_> {
             self.store_fact_row(&fact)?;
             return Ok(true);
         }
-        let hub_version = c.version.ok_or(CoreError::invalid("change.version", "missing"))?;
         let table = match c.entity {
             Entity::Establishment => "establishments",
             Entity::Unit => "units",
             Entity::Staff => "staff",
             other => document_table(entity_name(other))?,
         };
+        // A document without its hub version is skipped like any invalid
+        // change: one bad change must not stop every pull after it.
+        let hub_version = c.version.ok_or(CoreError::InvalidPulled { table, id: c.entity_id })?;
         if c.entity.is_document() && self.has_pending_op(c.entity_id)? {
             // A waiting change is a whole resident, wound or act: sealed like
             // the row it will become, bound to its id and hub version.
