@@ -1,30 +1,15 @@
 //! `chevet-hub`'s command line: run the sync hub or administer it. In the
 //! library so that tests can start the very same hub as separate processes
-//! (several nodes, kill loops) from a binary of their own.
+//! (several nodes, kill loops) from a binary of their own. Parsed by clap:
+//! `chevet-hub --help`, and `--help` after any command, say the rest.
 //!
-//! ```text
-//! chevet-hub demo [RESIDENTS_PER_FLOOR]
-//! chevet-hub serve [--listen 127.0.0.1:8787] [--data DIR] [--tls-cert CHAIN.pem --tls-key KEY.pem | --behind-proxy]
-//! chevet-hub admin [--data DIR] create-tenant NAME
-//! chevet-hub admin [--data DIR] create-establishment TENANT NAME FINESS [ehpad|mas|ssiad]
-//! chevet-hub admin [--data DIR] create-unit TENANT ESTABLISHMENT NAME
-//! chevet-hub admin [--data DIR] create-staff TENANT NAME nurse|care-aide|social-care-aide|physician|manager
-//! chevet-hub admin [--data DIR] first-pin-code TENANT STAFF [HOURS]
-//! chevet-hub admin [--data DIR] enrolment-code TENANT UNIT[,UNIT…] [HOURS] [--link HUB_URL [--ca CA.pem]]
-//! chevet-hub admin [--data DIR] import-residents TENANT UNIT FILE.csv
-//! chevet-hub admin [--data DIR] devices TENANT
-//! chevet-hub admin [--data DIR] revoke-device DEVICE
-//! chevet-hub admin [--data DIR] compact-log DAYS
-//! chevet-hub admin [--data DIR] conflicts TENANT
-//! ```
 //! With no `--data`, the hub keeps its SQLite file in `./chevet-hub-data`
 //! and its blobs (encrypted photos) in `blobs/` there, or in `--blobs DIR`;
-//! `--s3 s3://BUCKET` keeps finished blobs in S3-compatible storage (endpoint
-//! and credentials from AWS_ENDPOINT, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
-//! AWS_REGION, AWS_ALLOW_HTTP), uploads in progress with them (so that several
-//! hub processes can serve one group).
-//! `--postgres "host=… user=chevet_owner …"` (the schema owner, for
-//! migrations and admin) with `--postgres-app "host=… user=chevet_app …"`
+//! `--s3 s3://BUCKET` keeps blobs in S3-compatible storage (endpoint and
+//! credentials from AWS_ENDPOINT, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+//! AWS_REGION, AWS_ALLOW_HTTP), uploads in progress with them (so that
+//! several hub processes can serve one group). `--postgres "host=… user=chevet_owner …"`
+//! (the schema owner, for migrations and admin) with `--postgres-app "host=… user=chevet_app …"`
 //! (the role that serves devices under row-level security) and optionally
 //! `--schema NAME` (default `chevet`) use PostgreSQL instead; add
 //! `sslmode=require` (encrypted) or `sslmode=verify-full sslrootcert=CA.pem`
@@ -40,6 +25,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
 use crate::backend::AnyBackend;
 use crate::backend::postgres::PostgresBackend;
 use crate::blobs::BlobStore;
@@ -49,20 +36,189 @@ use uuid::Uuid;
 
 type CliResult = Result<(), String>;
 
-fn take_opt(args: &mut Vec<String>, name: &str) -> Result<Option<String>, String> {
-    match args.iter().position(|a| a == name) {
-        Some(i) if i + 1 < args.len() => {
-            let v = args.remove(i + 1);
-            args.remove(i);
-            Ok(Some(v))
-        }
-        Some(_) => Err(format!("{name} needs a value")),
-        None => Ok(None),
+#[derive(Parser, Debug)]
+#[command(
+    name = "chevet-hub",
+    version,
+    about = "The Chevet sync hub: tablets enrol, push and pull through it; administrators run it from here.",
+    after_help = "Storage options go before or after the command: chevet-hub --data /var/lib/chevet-hub admin devices TENANT."
+)]
+struct Cli {
+    #[command(flatten)]
+    storage: StorageArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Where the hub keeps its records and blobs.
+#[derive(Args, Debug)]
+struct StorageArgs {
+    /// Folder of the SQLite database (hub.db) and, unless --blobs or --s3, of the blobs.
+    #[arg(long, global = true, value_name = "DIR", default_value = "chevet-hub-data")]
+    data: PathBuf,
+    /// Folder for the blobs (encrypted photos) instead of DIR/blobs.
+    #[arg(long, global = true, value_name = "DIR")]
+    blobs: Option<PathBuf>,
+    /// S3-compatible storage for the blobs (endpoint and keys from the AWS_* variables).
+    #[arg(long, global = true, value_name = "s3://BUCKET")]
+    s3: Option<String>,
+    /// PostgreSQL instead of SQLite: the schema owner's connection string (migrations, admin).
+    #[arg(long, global = true, value_name = "CONNINFO")]
+    postgres: Option<String>,
+    /// The connection string of the role that serves tablets under row-level security.
+    #[arg(long = "postgres-app", global = true, value_name = "CONNINFO", requires = "postgres")]
+    postgres_app: Option<String>,
+    /// The PostgreSQL schema.
+    #[arg(long, global = true, value_name = "NAME", default_value = "chevet", requires = "postgres")]
+    schema: String,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Serves the API to the tablets.
+    Serve {
+        /// Address and port to listen on.
+        #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8787")]
+        listen: String,
+        /// Certificate chain (PEM) to serve HTTPS; reloaded on SIGHUP.
+        #[arg(long, value_name = "CHAIN.pem", requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// Private key (PEM) of the certificate.
+        #[arg(long, value_name = "KEY.pem", requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
+        /// Plain HTTP on a network address, for a TLS-terminating proxy in front.
+        #[arg(long, conflicts_with = "tls_cert")]
+        behind_proxy: bool,
+    },
+    /// Runs the whole system on this machine with no setup: a hub, an EHPAD and two tablets.
+    Demo {
+        /// Residents per floor.
+        #[arg(default_value_t = 20)]
+        residents_per_floor: usize,
+    },
+    /// Administers the hub's group: establishments, staff, tablets, residents.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum AdminCommand {
+    /// Creates a group of establishments (a tenant); prints its id.
+    CreateTenant {
+        /// The group's name.
+        name: String,
+    },
+    /// Creates an establishment of a tenant; prints its id.
+    CreateEstablishment {
+        /// The tenant's id.
+        tenant: Uuid,
+        name: String,
+        /// Its FINESS number (9 characters).
+        finess: String,
+        #[arg(value_enum, default_value_t = KindArg::Ehpad)]
+        kind: KindArg,
+    },
+    /// Creates a unit (a floor, a sector) of an establishment; prints its id.
+    CreateUnit {
+        /// The tenant's id.
+        tenant: Uuid,
+        establishment: Uuid,
+        /// « Étage 2 », « Secteur Nord ».
+        name: String,
+    },
+    /// Creates a professional who signs in on the tablets; prints their id.
+    CreateStaff {
+        /// The tenant's id.
+        tenant: Uuid,
+        name: String,
+        #[arg(value_enum)]
+        role: RoleArg,
+    },
+    /// Issues a one-time code with which a professional sets their first PIN on a tablet.
+    FirstPinCode {
+        /// The tenant's id.
+        tenant: Uuid,
+        staff: Uuid,
+        /// Hours the code stays valid.
+        #[arg(default_value_t = 72)]
+        hours: i64,
+    },
+    /// Issues a one-time enrolment code for a tablet of these units (and, with --link, the link its QR code carries).
+    EnrolmentCode {
+        /// The tenant's id.
+        tenant: Uuid,
+        /// The units, separated by commas.
+        units: UnitList,
+        /// Hours the code stays valid.
+        #[arg(default_value_t = 24)]
+        hours: i64,
+        /// The hub's address as the tablets reach it: also prints the enrolment link.
+        #[arg(long, value_name = "HUB_URL")]
+        link: Option<String>,
+        /// The establishment's CA (PEM), when the hub's certificate is not from a public authority.
+        #[arg(long, value_name = "CA.pem", requires = "link")]
+        ca: Option<PathBuf>,
+    },
+    /// Imports residents into a unit from a CSV file (birth_name;given_names;sex;birth_date;birth_place_insee;room).
+    ImportResidents {
+        /// The tenant's id.
+        tenant: Uuid,
+        unit: Uuid,
+        /// The CSV file, `;`-separated, UTF-8.
+        file: PathBuf,
+    },
+    /// Lists a tenant's tablets.
+    Devices {
+        /// The tenant's id.
+        tenant: Uuid,
+    },
+    /// Revokes a tablet: its credential is refused from now on.
+    RevokeDevice {
+        /// The tablet's id (see `devices`).
+        device: Uuid,
+    },
+    /// Drops the sync log older than DAYS (tablets further behind re-snapshot).
+    CompactLog {
+        /// Days of log kept.
+        days: i64,
+    },
+    /// Lists a tenant's conflicts waiting for a coordinator.
+    Conflicts {
+        /// The tenant's id.
+        tenant: Uuid,
+    },
+}
+
+/// Units given as `ID[,ID…]`.
+#[derive(Clone, Debug)]
+struct UnitList(Vec<Uuid>);
+
+impl std::str::FromStr for UnitList {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        s.split(',')
+            .map(|u| u.trim().parse().map_err(|_| format!("not a unit id: {u}")))
+            .collect::<Result<_, _>>()
+            .map(UnitList)
     }
 }
 
-fn uuid(s: &str) -> Result<Uuid, String> {
-    s.parse().map_err(|_| format!("not an id: {s}"))
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum KindArg {
+    Ehpad,
+    Mas,
+    Ssiad,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum RoleArg {
+    Nurse,
+    CareAide,
+    SocialCareAide,
+    Physician,
+    Manager,
 }
 
 fn open(data: &PathBuf) -> Result<SqliteBackend, String> {
@@ -74,130 +230,106 @@ fn e<T>(r: Result<T, crate::error::HubError>) -> Result<T, String> {
     r.map_err(|err| err.to_string())
 }
 
-/// Where the hub keeps its data.
-enum Storage {
-    Sqlite(PathBuf),
-    /// Owner (migrations, admin) and application connection strings, schema.
-    Postgres {
-        owner: String,
-        app: Option<String>,
-        schema: String,
-    },
-}
+impl StorageArgs {
+    fn open(&self, serving: bool) -> Result<AnyBackend, String> {
+        let Some(owner) = &self.postgres else {
+            return Ok(AnyBackend::Sqlite(open(&self.data)?));
+        };
+        // Admin commands run as the owner; serving needs the confined role.
+        let app = match &self.postgres_app {
+            Some(a) => a.clone(),
+            None if !serving => owner.clone(),
+            None => return Err("serving on PostgreSQL needs --postgres-app (the row-level-security role)".into()),
+        };
+        PostgresBackend::open(owner, &app, &self.schema)
+            .map(|b| AnyBackend::Postgres(Box::new(b)))
+            .map_err(|e| e.to_string())
+    }
 
-impl Storage {
-    fn open(self, serving: bool) -> Result<AnyBackend, String> {
-        match self {
-            Storage::Sqlite(data) => Ok(AnyBackend::Sqlite(open(&data)?)),
-            Storage::Postgres { owner, app, schema } => {
-                // Admin commands run as the owner; serving needs the confined role.
-                let app = match app {
-                    Some(a) => a,
-                    None if !serving => owner.clone(),
-                    None => {
-                        return Err("serving on PostgreSQL needs --postgres-app (the row-level-security role)".into());
-                    }
-                };
-                PostgresBackend::open(&owner, &app, &schema)
-                    .map(|b| AnyBackend::Postgres(Box::new(b)))
-                    .map_err(|e| e.to_string())
-            }
+    fn blobs(&self) -> Result<BlobStore, String> {
+        match &self.s3 {
+            Some(url) => BlobStore::open_s3(url),
+            None => BlobStore::open(&self.blobs.clone().unwrap_or_else(|| self.data.join("blobs"))),
         }
+        .map_err(|e| e.to_string())
     }
 }
 
-fn admin(storage: Storage, args: &[String]) -> CliResult {
-    let mut args = args.to_vec();
-    // The enrolment link (the QR code a tablet scans): the hub's address as
-    // tablets reach it, and the establishment's CA when it is not public.
-    let link_hub = take_opt(&mut args, "--link")?;
-    let link_ca = take_opt(&mut args, "--ca")?;
-    if (link_hub.is_some() || link_ca.is_some()) && args.first().map(String::as_str) != Some("enrolment-code") {
-        return Err("--link and --ca go with enrolment-code".into());
-    }
-    if link_ca.is_some() && link_hub.is_none() {
-        return Err("--ca needs --link".into());
-    }
+fn admin(storage: &StorageArgs, command: AdminCommand) -> CliResult {
     let backend = storage.open(false)?;
     let admin = Admin::new(&backend);
-    let a: Vec<&str> = args.iter().map(String::as_str).collect();
-    match a.as_slice() {
-        ["create-tenant", name] => println!("{}", e(admin.create_tenant(name))?),
-        ["create-establishment", tenant, name, finess, rest @ ..] => {
-            let kind = match rest.first().copied().unwrap_or("ehpad") {
-                "ehpad" => EstablishmentKind::Ehpad,
-                "mas" => EstablishmentKind::Mas,
-                "ssiad" => EstablishmentKind::Ssiad,
-                other => return Err(format!("unknown kind {other}")),
+    match command {
+        AdminCommand::CreateTenant { name } => println!("{}", e(admin.create_tenant(&name))?),
+        AdminCommand::CreateEstablishment { tenant, name, finess, kind } => {
+            let kind = match kind {
+                KindArg::Ehpad => EstablishmentKind::Ehpad,
+                KindArg::Mas => EstablishmentKind::Mas,
+                KindArg::Ssiad => EstablishmentKind::Ssiad,
             };
             let est = Establishment {
                 id: Uuid::now_v7(),
-                name: name.to_string(),
-                finess: finess.to_string(),
+                name,
+                finess,
                 kind,
                 time_zone: "Europe/Paris".into(),
                 alert_settings: None,
             };
-            e(admin.put_establishment(uuid(tenant)?, &est))?;
+            e(admin.put_establishment(tenant, &est))?;
             println!("{}", est.id);
         }
-        ["create-unit", tenant, establishment, name] => {
-            let unit = Unit { id: Uuid::now_v7(), establishment_id: uuid(establishment)?, name: name.to_string() };
-            e(admin.put_unit(uuid(tenant)?, &unit))?;
+        AdminCommand::CreateUnit { tenant, establishment, name } => {
+            let unit = Unit { id: Uuid::now_v7(), establishment_id: establishment, name };
+            e(admin.put_unit(tenant, &unit))?;
             println!("{}", unit.id);
         }
-        ["create-staff", tenant, name, role] => {
-            let role = match *role {
-                "nurse" => Role::Nurse,
-                "care-aide" => Role::CareAide,
-                "social-care-aide" => Role::SocialCareAide,
-                "physician" => Role::CoordinatingPhysician,
-                "manager" => Role::HealthManager,
-                other => return Err(format!("unknown role {other}")),
+        AdminCommand::CreateStaff { tenant, name, role } => {
+            let role = match role {
+                RoleArg::Nurse => Role::Nurse,
+                RoleArg::CareAide => Role::CareAide,
+                RoleArg::SocialCareAide => Role::SocialCareAide,
+                RoleArg::Physician => Role::CoordinatingPhysician,
+                RoleArg::Manager => Role::HealthManager,
             };
             let s = Staff {
                 id: Uuid::now_v7(),
-                display_name: name.to_string(),
+                display_name: name,
                 role,
                 rpps: None,
                 first_pin_code: None,
                 units: Vec::new(),
             };
-            e(admin.put_staff(uuid(tenant)?, &s))?;
+            e(admin.put_staff(tenant, &s))?;
             println!("{}", s.id);
         }
-        ["first-pin-code", tenant, staff, rest @ ..] => {
-            let hours: i64 =
-                rest.first().map(|h| h.parse().map_err(|_| "HOURS must be a number")).transpose()?.unwrap_or(72);
-            println!("{}", e(admin.first_pin_code(uuid(tenant)?, uuid(staff)?, hours))?);
+        AdminCommand::FirstPinCode { tenant, staff, hours } => {
+            println!("{}", e(admin.first_pin_code(tenant, staff, hours))?);
         }
-        ["enrolment-code", tenant, units, rest @ ..] => {
-            let units: Vec<Uuid> = units.split(',').map(uuid).collect::<Result<_, _>>()?;
-            let hours: i64 =
-                rest.first().map(|h| h.parse().map_err(|_| "HOURS must be a number")).transpose()?.unwrap_or(24);
-            let ca_der = link_ca
+        AdminCommand::EnrolmentCode { tenant, units, hours, link, ca } => {
+            let ca_der = ca
                 .map(|file| {
-                    let pem = std::fs::read_to_string(&file).map_err(|err| format!("cannot read {file}: {err}"))?;
-                    chevet_protocol::enrolment_link::pem_to_der(&pem).ok_or(format!("no certificate in {file}"))
+                    let pem = std::fs::read_to_string(&file)
+                        .map_err(|err| format!("cannot read {}: {err}", file.display()))?;
+                    chevet_protocol::enrolment_link::pem_to_der(&pem)
+                        .ok_or(format!("no certificate in {}", file.display()))
                 })
                 .transpose()?;
-            let code = e(admin.enrolment_code(uuid(tenant)?, &units, hours))?;
+            let code = e(admin.enrolment_code(tenant, &units.0, hours))?;
             println!("{code}");
-            if let Some(hub_url) = link_hub {
+            if let Some(hub_url) = link {
                 let link = chevet_protocol::EnrolmentLink { hub_url, code, ca_der };
                 // Checked as the tablet will read it, so a bad address shows here.
                 chevet_protocol::EnrolmentLink::parse(&link.to_uri()).map_err(|err| err.to_string())?;
                 println!("{}", link.to_uri());
             }
         }
-        ["import-residents", tenant, unit, file] => {
-            let csv = std::fs::read_to_string(file).map_err(|err| format!("cannot read {file}: {err}"))?;
+        AdminCommand::ImportResidents { tenant, unit, file } => {
+            let csv = std::fs::read_to_string(&file).map_err(|err| format!("cannot read {}: {err}", file.display()))?;
             let today = jiff::ZonedDateTime::now().date();
-            let ids = e(admin.import_residents_csv(uuid(tenant)?, uuid(unit)?, &csv, today))?;
+            let ids = e(admin.import_residents_csv(tenant, unit, &csv, today))?;
             println!("{} residents imported", ids.len());
         }
-        ["devices", tenant] => {
-            for d in e(admin.devices(uuid(tenant)?))? {
+        AdminCommand::Devices { tenant } => {
+            for d in e(admin.devices(tenant))? {
                 println!(
                     "{}\t{}\t{}\tlast_seq={}",
                     d.device_id,
@@ -207,17 +339,14 @@ fn admin(storage: Storage, args: &[String]) -> CliResult {
                 );
             }
         }
-        ["compact-log", days] => {
-            let days: i64 = days.parse().map_err(|_| "DAYS must be a number")?;
-            println!("{} changes dropped", e(admin.compact_log(days))?);
-        }
-        ["revoke-device", device] => {
-            if !e(admin.revoke_device(uuid(device)?))? {
+        AdminCommand::CompactLog { days } => println!("{} changes dropped", e(admin.compact_log(days))?),
+        AdminCommand::RevokeDevice { device } => {
+            if !e(admin.revoke_device(device))? {
                 return Err("no such active device".into());
             }
         }
-        ["conflicts", tenant] => {
-            for c in e(admin.conflicts(uuid(tenant)?))? {
+        AdminCommand::Conflicts { tenant } => {
+            for c in e(admin.conflicts(tenant))? {
                 println!(
                     "{:?}\t{}\top {}\tdevice {}\tfields {}\t{}",
                     c.entity,
@@ -228,9 +357,6 @@ fn admin(storage: Storage, args: &[String]) -> CliResult {
                     if c.proposal { "proposal" } else { "merged" }
                 );
             }
-        }
-        _ => {
-            return Err("unknown admin command; see the usage at the top of hub/src/cli.rs".into());
         }
     }
     Ok(())
@@ -243,26 +369,6 @@ enum Transport {
     Plain {
         behind_proxy: bool,
     },
-}
-
-impl Transport {
-    fn from_args(args: &mut Vec<String>) -> Result<Transport, String> {
-        let behind_proxy = take_flag(args, "--behind-proxy");
-        match (take_opt(args, "--tls-cert")?, take_opt(args, "--tls-key")?) {
-            (Some(_), Some(_)) if behind_proxy => Err("--behind-proxy and --tls-cert: choose one".into()),
-            (Some(cert), Some(key)) => {
-                Ok(Transport::Tls(crate::tls::TlsServer::load(cert, key).map_err(|e| e.to_string())?))
-            }
-            (None, None) => Ok(Transport::Plain { behind_proxy }),
-            _ => Err("--tls-cert and --tls-key go together".into()),
-        }
-    }
-}
-
-fn take_flag(args: &mut Vec<String>, name: &str) -> bool {
-    let before = args.len();
-    args.retain(|a| a != name);
-    args.len() != before
 }
 
 async fn serve(backend: AnyBackend, blobs: BlobStore, listen: String, transport: Transport) -> CliResult {
@@ -312,44 +418,38 @@ async fn serve(backend: AnyBackend, blobs: BlobStore, listen: String, transport:
 }
 
 /// Runs the command `args` (without the program's name) and says how it went.
-pub fn run(mut args: Vec<String>) -> ExitCode {
+pub fn run(args: Vec<String>) -> ExitCode {
+    let cli = match Cli::try_parse_from(std::iter::once("chevet-hub".to_owned()).chain(args)) {
+        Ok(cli) => cli,
+        // --help and --version print and succeed; a wrong command says why.
+        Err(err) => {
+            let _ = err.print();
+            return if err.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+        }
+    };
     // The demo talks to a person: only errors go to the log there.
-    let quiet = args.first().is_some_and(|a| a == "demo");
+    let quiet = matches!(cli.command, Command::Demo { .. });
     crate::logging::init(if quiet { log::LevelFilter::Error } else { log::LevelFilter::Info });
     let result = (|| -> CliResult {
-        let data = PathBuf::from(take_opt(&mut args, "--data")?.unwrap_or_else(|| "chevet-hub-data".into()));
-        let blob_dir = take_opt(&mut args, "--blobs")?.map_or_else(|| data.join("blobs"), PathBuf::from);
-        let s3 = take_opt(&mut args, "--s3")?;
-        let storage = match take_opt(&mut args, "--postgres")? {
-            Some(owner) => Storage::Postgres {
-                owner,
-                app: take_opt(&mut args, "--postgres-app")?,
-                schema: take_opt(&mut args, "--schema")?.unwrap_or_else(|| "chevet".into()),
-            },
-            None => Storage::Sqlite(data),
-        };
-        match args.first().map(String::as_str) {
-            Some("serve") => {
-                let listen = take_opt(&mut args, "--listen")?.unwrap_or_else(|| "127.0.0.1:8787".into());
-                let transport = Transport::from_args(&mut args)?;
+        match cli.command {
+            Command::Serve { listen, tls_cert, tls_key, behind_proxy } => {
+                let transport = match (tls_cert, tls_key) {
+                    (Some(cert), Some(key)) => {
+                        Transport::Tls(crate::tls::TlsServer::load(cert, key).map_err(|e| e.to_string())?)
+                    }
+                    _ => Transport::Plain { behind_proxy },
+                };
                 let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
                 // Open storage before the runtime: the PostgreSQL client blocks on its own.
-                let backend = storage.open(true)?;
-                let blobs = match &s3 {
-                    Some(url) => BlobStore::open_s3(url),
-                    None => BlobStore::open(&blob_dir),
-                }
-                .map_err(|e| e.to_string())?;
+                let backend = cli.storage.open(true)?;
+                let blobs = cli.storage.blobs()?;
                 rt.block_on(serve(backend, blobs, listen, transport))
             }
-            Some("admin") => admin(storage, &args[1..]),
-            Some("demo") => {
-                let per_unit: usize =
-                    args.get(1).map(|s| s.parse().map_err(|_| "RESIDENTS must be a number")).transpose()?.unwrap_or(20);
+            Command::Admin { command } => admin(&cli.storage, command),
+            Command::Demo { residents_per_floor } => {
                 let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
-                rt.block_on(crate::demo::run(per_unit)).map_err(|e| e.to_string())
+                rt.block_on(crate::demo::run(residents_per_floor)).map_err(|e| e.to_string())
             }
-            _ => Err("usage: chevet-hub demo|serve|admin … (see hub/src/cli.rs)".into()),
         }
     })();
     match result {
@@ -358,5 +458,45 @@ pub fn run(mut args: Vec<String>) -> ExitCode {
             eprintln!("chevet-hub: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn storage_options_go_before_or_after_the_command() {
+        let before =
+            Cli::try_parse_from(["chevet-hub", "--data", "/srv/hub", "admin", "devices", &Uuid::nil().to_string()]);
+        let after =
+            Cli::try_parse_from(["chevet-hub", "admin", "devices", &Uuid::nil().to_string(), "--data", "/srv/hub"]);
+        for cli in [before.unwrap(), after.unwrap()] {
+            assert_eq!(cli.storage.data, PathBuf::from("/srv/hub"));
+        }
+        let units = Cli::try_parse_from([
+            "chevet-hub",
+            "admin",
+            "enrolment-code",
+            &Uuid::nil().to_string(),
+            &format!("{},{}", Uuid::nil(), Uuid::max()),
+        ])
+        .unwrap();
+        let Command::Admin { command: AdminCommand::EnrolmentCode { units, hours, .. } } = units.command else {
+            panic!("enrolment-code");
+        };
+        assert_eq!((units.0.len(), hours), (2, 24));
+        assert!(Cli::try_parse_from(["chevet-hub", "admin", "devices", "not-an-id"]).is_err());
+        assert!(Cli::try_parse_from(["chevet-hub", "serve", "--tls-cert", "a.pem"]).is_err(), "the key goes with it");
+        assert!(
+            Cli::try_parse_from(["chevet-hub", "serve", "--behind-proxy", "--tls-cert", "a", "--tls-key", "b"])
+                .is_err()
+        );
     }
 }

@@ -29,5 +29,5 @@ fn unusable_tls_files_stop_the_hub_with_their_name() {
     assert!(!ok);
     assert!(stderr.contains("hub.pem"), "{stderr}");
     let (ok, stderr) = serve(&["--tls-cert", cert.to_str().unwrap()]);
-    assert!(!ok && stderr.contains("go together"), "{stderr}");
+    assert!(!ok && stderr.contains("--tls-key"), "{stderr}");
 }
