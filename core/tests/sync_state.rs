@@ -160,7 +160,7 @@ fn pulled_records_that_break_the_rules_are_skipped_and_never_panic() {
             entity_id: r.id,
             version: None,
             origin_device: None,
-            payload: serde_json::to_value(&r).unwrap(),
+            payload: serde_json::to_value(r).unwrap(),
         },
         fact(fine, &fever(fine, 37.9)),
     ];

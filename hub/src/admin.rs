@@ -99,6 +99,22 @@ impl<'b, B: Backend> Admin<'b, B> {
         self.backend.transaction(Scope::Admin, |tx| put_document(tx, tenant, Entity::Staff, s.id, None, s))
     }
 
+    /// Creates a console account (the coordinator's console, not a tablet
+    /// profile): `role` says which establishments it sees. The second
+    /// factor is enrolled at its first sign-in.
+    pub fn create_console_account(
+        &self,
+        tenant: Uuid,
+        login: &str,
+        display_name: &str,
+        role: crate::console::accounts::ConsoleRole,
+        password: &str,
+    ) -> HubResult<crate::console::accounts::ConsoleAccount> {
+        self.backend.transaction(Scope::Admin, |tx| {
+            crate::console::accounts::create(tx, tenant, login, display_name, role, password)
+        })
+    }
+
     /// Issues a first-PIN code for a professional, valid `valid_hours`: the
     /// code to hand them, and its verifier in their staff record, which
     /// reaches the tablets of their units at the next sync. A new code

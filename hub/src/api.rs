@@ -28,6 +28,8 @@ use crate::sync;
 pub struct AppState<B: Backend> {
     pub backend: B,
     pub blobs: crate::blobs::BlobStore,
+    /// The hub serves TLS itself (the console then sends HSTS).
+    pub https: bool,
 }
 
 /// Largest tus PATCH body: clients send a blob in chunks of at most this.
@@ -412,7 +414,7 @@ pub fn served_routes() -> Vec<(Method, &'static str)> {
 }
 
 pub fn router<B: Backend>(state: Arc<AppState<B>>, request_timeout: Duration) -> Router {
-    let mut app = Router::new();
+    let mut app = crate::console::routes::<B>(state.https);
     for route in routes::<B>() {
         let handler = match route.body_limit {
             Some(limit) => route.handler.layer(DefaultBodyLimit::max(limit)),

@@ -184,6 +184,24 @@ enum AdminCommand {
         /// Days of log kept.
         days: i64,
     },
+    /// Creates an account of the coordinator's console (not a tablet profile); prints its password once.
+    CreateConsoleAccount {
+        /// The tenant's id.
+        tenant: Uuid,
+        /// The login (one word, e.g. an e-mail address).
+        login: String,
+        /// The name shown in the console.
+        name: String,
+        /// group-admin sees every establishment of the group; coordinator, one.
+        #[arg(long, value_enum)]
+        role: ConsoleRoleArg,
+        /// The coordinator's establishment.
+        #[arg(long, required_if_eq("role", "coordinator"))]
+        establishment: Option<Uuid>,
+        /// Read the password from standard input instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+    },
     /// Lists a tenant's conflicts waiting for a coordinator.
     Conflicts {
         /// The tenant's id.
@@ -203,6 +221,12 @@ impl std::str::FromStr for UnitList {
             .collect::<Result<_, _>>()
             .map(UnitList)
     }
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum ConsoleRoleArg {
+    GroupAdmin,
+    Coordinator,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
@@ -343,6 +367,30 @@ fn admin(storage: &StorageArgs, command: AdminCommand) -> CliResult {
         AdminCommand::RevokeDevice { device } => {
             if !e(admin.revoke_device(device))? {
                 return Err("no such active device".into());
+            }
+        }
+        AdminCommand::CreateConsoleAccount { tenant, login, name, role, establishment, password_stdin } => {
+            use crate::console::accounts::ConsoleRole;
+            let role = match (role, establishment) {
+                (ConsoleRoleArg::GroupAdmin, None) => ConsoleRole::GroupAdmin,
+                (ConsoleRoleArg::Coordinator, Some(establishment)) => ConsoleRole::Coordinator { establishment },
+                (ConsoleRoleArg::GroupAdmin, Some(_)) => {
+                    return Err("a group administrator sees every establishment: no --establishment".into());
+                }
+                (ConsoleRoleArg::Coordinator, None) => return Err("a coordinator needs --establishment".into()),
+            };
+            let (password, generated) = if password_stdin {
+                let mut line = String::new();
+                std::io::stdin().read_line(&mut line).map_err(|err| format!("cannot read the password: {err}"))?;
+                (line.trim_end_matches(['\r', '\n']).to_owned(), false)
+            } else {
+                (e(crate::sync::random_secret(10))?, true)
+            };
+            let account = e(admin.create_console_account(tenant, &login, &name, role, &password))?;
+            println!("{}", account.id);
+            if generated {
+                println!("password: {password}");
+                eprintln!("Hand this password over once; the second factor is set up at the first sign-in.");
             }
         }
         AdminCommand::Conflicts { tenant } => {

@@ -9,6 +9,7 @@ pub mod api;
 pub mod backend;
 pub mod blobs;
 pub mod cli;
+pub mod console;
 pub mod demo;
 pub mod error;
 pub mod logging;
@@ -52,7 +53,7 @@ pub async fn serve_with<B: backend::Backend>(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let addr: SocketAddr = listener.local_addr()?;
-    let state = Arc::new(api::AppState { backend: SharedBackend(backend), blobs });
+    let state = Arc::new(api::AppState { backend: SharedBackend(backend), blobs, https: tls.is_some() });
     log::info!("hub listening on {addr} ({})", if tls.is_some() { "https" } else { "plain http" });
     // Expired uploads go even if no device ever comes back for them.
     let sweeper = {

@@ -468,6 +468,10 @@ fn apply_document(
         device_values: pick(&device_state),
         hub_values: pick(&current.state),
         proposal: proposal || !merged_valid,
+        author: Some(author),
+        created_ms: now_ms,
+        resolved_ms: None,
+        resolution: None,
     };
     tx.file_conflict(tenant, &record, now_ms)?;
     log::info!(

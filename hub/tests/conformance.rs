@@ -532,7 +532,7 @@ fn sqlite_hub_schema_v1_upgrades_to_tenant_scoped_keys() {
     assert_eq!(kept, Some(serde_json::Map::new()));
     let version: i64 =
         rusqlite::Connection::open(&path).unwrap().query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
-    assert_eq!(version, 2);
+    assert_eq!(version, 3);
     after_the_upgrade_ids_are_tenant_scoped(&b);
 }
 
@@ -555,13 +555,15 @@ fn postgres_hub_schema_v1_upgrades_to_tenant_scoped_keys() {
              ALTER TABLE {s}.quarantine DROP CONSTRAINT quarantine_pkey, ADD PRIMARY KEY (op_id);
              ALTER TABLE {s}.conflicts DROP CONSTRAINT conflicts_pkey, ADD PRIMARY KEY (op_id);
              DROP TABLE {s}.blob_refs;
+             DROP TABLE {s}.console_accounts, {s}.console_sessions;
+             ALTER TABLE {s}.conflicts DROP COLUMN author, DROP COLUMN resolution;
              UPDATE {s}.meta SET value = 1 WHERE key = 'schema_version';"
         ))
         .unwrap();
     let b = schema.open();
     let v: i64 =
         owner.query_one(&format!("SELECT value FROM {s}.meta WHERE key = 'schema_version'"), &[]).unwrap().get(0);
-    assert_eq!(v, 2);
+    assert_eq!(v, 3);
     assert!(b.transaction(Scope::Admin, |tx| tx.document(w.tenant, w.residents[0].id)).unwrap().is_some());
     after_the_upgrade_ids_are_tenant_scoped(&b);
 }

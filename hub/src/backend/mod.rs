@@ -61,6 +61,22 @@ pub struct ConflictRecord {
     pub device_values: Value,
     pub hub_values: Value,
     pub proposal: bool,
+    /// The professional the device's change was made by (as the op named them).
+    pub author: Option<Uuid>,
+    /// When it was filed (set by the backend on reading).
+    pub created_ms: i64,
+    /// When and how a coordinator resolved it.
+    pub resolved_ms: Option<i64>,
+    pub resolution: Option<Value>,
+}
+
+/// A console row as stored: its keys and its record (JSON, the console's own).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConsoleRow {
+    pub id: Uuid,
+    pub tenant_id: Uuid,
+    pub login: String,
+    pub record: Value,
 }
 
 /// Everything the hub does to its storage, inside one transaction.
@@ -203,7 +219,33 @@ pub trait Tx {
     fn blob_visible(&mut self, tenant: Uuid, units: &[Uuid], hash: &str) -> HubResult<bool>;
 
     fn file_conflict(&mut self, tenant: Uuid, conflict: &ConflictRecord, now_ms: i64) -> HubResult<()>;
+    /// The open conflicts, oldest first.
     fn conflicts(&mut self, tenant: Uuid) -> HubResult<Vec<ConflictRecord>>;
+    /// One conflict, open or resolved.
+    fn conflict(&mut self, tenant: Uuid, device: Uuid, op: Uuid) -> HubResult<Option<ConflictRecord>>;
+    /// Closes an open conflict; false if it was not open.
+    fn resolve_conflict(
+        &mut self,
+        tenant: Uuid,
+        device: Uuid,
+        op: Uuid,
+        resolution: &Value,
+        now_ms: i64,
+    ) -> HubResult<bool>;
+    /// A device's label (« Tablette chariot étage 2 »), within its tenant.
+    fn device_label(&mut self, tenant: Uuid, device: Uuid) -> HubResult<Option<String>>;
+
+    /// Console accounts (`login` unique across the hub): insert or replace.
+    fn put_console_account(&mut self, row: &ConsoleRow) -> HubResult<()>;
+    fn console_account_by_login(&mut self, login: &str) -> HubResult<Option<ConsoleRow>>;
+    fn console_account(&mut self, id: Uuid) -> HubResult<Option<ConsoleRow>>;
+    /// Console sessions, by the hash of their token: insert or replace.
+    fn put_console_session(&mut self, hash: &[u8; 32], account: Uuid, expires_ms: i64, record: &Value)
+    -> HubResult<()>;
+    /// A session that has not expired at `now_ms`: its account and record.
+    fn console_session(&mut self, hash: &[u8; 32], now_ms: i64) -> HubResult<Option<(Uuid, Value)>>;
+    /// Ends a session (and sweeps expired ones).
+    fn delete_console_session(&mut self, hash: &[u8; 32], now_ms: i64) -> HubResult<()>;
 }
 
 /// A page of a snapshot and the position after it (None when done).

@@ -21,10 +21,10 @@ use postgres::{Client, NoTls, Statement};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use super::{Backend, ConflictRecord, DeviceAuth, DeviceInfo, DocumentRow, Scope, Tx, VersionRow};
+use super::{Backend, ConflictRecord, ConsoleRow, DeviceAuth, DeviceInfo, DocumentRow, Scope, Tx, VersionRow};
 use crate::error::{HubError, HubResult};
 
-const SCHEMA_VERSION: i64 = 2;
+const SCHEMA_VERSION: i64 = 3;
 const MAX_CONNECTIONS: usize = 16;
 
 fn pg(e: postgres::Error) -> HubError {
@@ -55,6 +55,25 @@ INSERT INTO {s}.blob_refs (tenant_id, hash, unit_id)
 UPDATE {s}.meta SET value = 2 WHERE key = 'schema_version';
 "#,
         policy = blob_refs_policy(s)
+    )
+}
+
+/// Schema v3: the coordinator's console (accounts, sessions; out of the
+/// application role's sight: row-level security with no policy) and
+/// conflicts that say who made them and how they were resolved.
+fn upgrade_2_to_3(s: &str) -> String {
+    format!(
+        r#"
+CREATE TABLE {s}.console_accounts (id uuid PRIMARY KEY, tenant_id uuid NOT NULL, login text NOT NULL UNIQUE,
+    record jsonb NOT NULL);
+CREATE TABLE {s}.console_sessions (token_hash bytea PRIMARY KEY, account_id uuid NOT NULL, expires_ms bigint NOT NULL,
+    record jsonb NOT NULL);
+CREATE INDEX console_sessions_expiry ON {s}.console_sessions (expires_ms);
+ALTER TABLE {s}.console_accounts ENABLE ROW LEVEL SECURITY;
+ALTER TABLE {s}.console_sessions ENABLE ROW LEVEL SECURITY;
+ALTER TABLE {s}.conflicts ADD COLUMN author uuid, ADD COLUMN resolution jsonb;
+UPDATE {s}.meta SET value = 3 WHERE key = 'schema_version';
+"#
     )
 }
 
@@ -262,6 +281,7 @@ impl PostgresBackend {
             .get(0);
         if !exists {
             tx.batch_execute(&schema_sql(schema)).map_err(pg)?;
+            tx.batch_execute(&upgrade_2_to_3(schema)).map_err(pg)?;
         } else {
             let v: i64 = tx
                 .query_one(&format!("SELECT value FROM {schema}.meta WHERE key = 'schema_version'"), &[])
@@ -272,6 +292,9 @@ impl PostgresBackend {
             }
             if v < 2 {
                 tx.batch_execute(&upgrade_1_to_2(schema)).map_err(pg)?;
+            }
+            if v < 3 {
+                tx.batch_execute(&upgrade_2_to_3(schema)).map_err(pg)?;
                 log::info!("hub schema {v} brought to {SCHEMA_VERSION}");
             }
         }
@@ -837,7 +860,7 @@ impl Tx for PgTx<'_> {
     fn file_conflict(&mut self, tenant: Uuid, c: &ConflictRecord, now_ms: i64) -> HubResult<()> {
         self.execute(
             "INSERT INTO conflicts (op_id, tenant_id, entity, entity_id, device_id, fields, device_values, hub_values,
-                 proposal, created_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                 proposal, created_ms, author) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
                  ON CONFLICT (tenant_id, device_id, op_id) DO NOTHING",
             &[
                 &c.op_id,
@@ -850,6 +873,7 @@ impl Tx for PgTx<'_> {
                 &c.hub_values,
                 &c.proposal,
                 &now_ms,
+                &c.author,
             ],
         )
         .map_err(pg)?;
@@ -859,27 +883,133 @@ impl Tx for PgTx<'_> {
     fn conflicts(&mut self, tenant: Uuid) -> HubResult<Vec<ConflictRecord>> {
         let rows = self
             .query(
-                "SELECT entity, entity_id, op_id, device_id, fields, device_values, hub_values, proposal
+                "SELECT entity, entity_id, op_id, device_id, fields, device_values, hub_values, proposal, author,
+                        created_ms, resolved_ms, resolution
                  FROM conflicts WHERE tenant_id = $1 AND resolved_ms IS NULL ORDER BY created_ms",
                 &[&tenant],
             )
             .map_err(pg)?;
-        rows.iter()
-            .map(|r| {
-                let entity: String = r.get(0);
-                Ok(ConflictRecord {
-                    entity: entity_from(&entity)?,
-                    entity_id: r.get(1),
-                    op_id: r.get(2),
-                    device_id: r.get(3),
-                    fields: from_value(r.get(4))?,
-                    device_values: r.get(5),
-                    hub_values: r.get(6),
-                    proposal: r.get(7),
-                })
-            })
-            .collect()
+        rows.iter().map(conflict_row).collect()
     }
+
+    fn conflict(&mut self, tenant: Uuid, device: Uuid, op: Uuid) -> HubResult<Option<ConflictRecord>> {
+        let rows = self
+            .query(
+                "SELECT entity, entity_id, op_id, device_id, fields, device_values, hub_values, proposal, author,
+                        created_ms, resolved_ms, resolution
+                 FROM conflicts WHERE tenant_id = $1 AND device_id = $2 AND op_id = $3",
+                &[&tenant, &device, &op],
+            )
+            .map_err(pg)?;
+        rows.iter().map(conflict_row).next().transpose()
+    }
+
+    fn resolve_conflict(
+        &mut self,
+        tenant: Uuid,
+        device: Uuid,
+        op: Uuid,
+        resolution: &Value,
+        now_ms: i64,
+    ) -> HubResult<bool> {
+        Ok(self
+            .execute(
+                "UPDATE conflicts SET resolved_ms = $4, resolution = $5
+                 WHERE tenant_id = $1 AND device_id = $2 AND op_id = $3 AND resolved_ms IS NULL",
+                &[&tenant, &device, &op, &now_ms, resolution],
+            )
+            .map_err(pg)?
+            == 1)
+    }
+
+    fn device_label(&mut self, tenant: Uuid, device: Uuid) -> HubResult<Option<String>> {
+        let rows = self
+            .query("SELECT label FROM devices WHERE tenant_id = $1 AND id = $2", &[&tenant, &device])
+            .map_err(pg)?;
+        Ok(rows.first().map(|r| r.get(0)))
+    }
+
+    fn put_console_account(&mut self, row: &ConsoleRow) -> HubResult<()> {
+        let taken = self.query("SELECT id FROM console_accounts WHERE login = $1", &[&row.login]).map_err(pg)?;
+        if taken.first().is_some_and(|r| r.get::<_, Uuid>(0) != row.id) {
+            return Err(HubError::BadRequest("this login is taken".into()));
+        }
+        self.execute(
+            "INSERT INTO console_accounts (id, tenant_id, login, record) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (id) DO UPDATE SET login = excluded.login, record = excluded.record",
+            &[&row.id, &row.tenant_id, &row.login, &row.record],
+        )
+        .map_err(pg)?;
+        Ok(())
+    }
+
+    fn console_account_by_login(&mut self, login: &str) -> HubResult<Option<ConsoleRow>> {
+        let rows = self
+            .query("SELECT id, tenant_id, login, record FROM console_accounts WHERE login = $1", &[&login])
+            .map_err(pg)?;
+        Ok(rows.first().map(console_row))
+    }
+
+    fn console_account(&mut self, id: Uuid) -> HubResult<Option<ConsoleRow>> {
+        let rows = self
+            .query("SELECT id, tenant_id, login, record FROM console_accounts WHERE id = $1", &[&id])
+            .map_err(pg)?;
+        Ok(rows.first().map(console_row))
+    }
+
+    fn put_console_session(
+        &mut self,
+        hash: &[u8; 32],
+        account: Uuid,
+        expires_ms: i64,
+        record: &Value,
+    ) -> HubResult<()> {
+        self.execute(
+            "INSERT INTO console_sessions (token_hash, account_id, expires_ms, record) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (token_hash) DO UPDATE SET expires_ms = excluded.expires_ms, record = excluded.record",
+            &[&&hash[..], &account, &expires_ms, record],
+        )
+        .map_err(pg)?;
+        Ok(())
+    }
+
+    fn console_session(&mut self, hash: &[u8; 32], now_ms: i64) -> HubResult<Option<(Uuid, Value)>> {
+        let rows = self
+            .query(
+                "SELECT account_id, record FROM console_sessions WHERE token_hash = $1 AND expires_ms > $2",
+                &[&&hash[..], &now_ms],
+            )
+            .map_err(pg)?;
+        Ok(rows.first().map(|r| (r.get(0), r.get(1))))
+    }
+
+    fn delete_console_session(&mut self, hash: &[u8; 32], now_ms: i64) -> HubResult<()> {
+        self.execute("DELETE FROM console_sessions WHERE token_hash = $1 OR expires_ms <= $2", &[&&hash[..], &now_ms])
+            .map_err(pg)?;
+        Ok(())
+    }
+}
+
+fn conflict_row(r: &postgres::Row) -> HubResult<ConflictRecord> {
+    let entity: String = r.get(0);
+    Ok(ConflictRecord {
+        entity: entity_from(&entity)?,
+        entity_id: r.get(1),
+        op_id: r.get(2),
+        device_id: r.get(3),
+        fields: from_value(r.get(4))?,
+        device_values: r.get(5),
+        hub_values: r.get(6),
+        proposal: r.get(7),
+        author: r.get(8),
+        created_ms: r.get(9),
+        resolved_ms: r.get(10),
+        resolution: r.get(11),
+    })
+}
+
+fn console_row(r: &postgres::Row) -> ConsoleRow {
+    ConsoleRow { id: r.get(0), tenant_id: r.get(1), login: r.get(2), record: r.get(3) }
 }
 
 #[cfg(test)]

@@ -13,10 +13,10 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use super::{Backend, ConflictRecord, DeviceAuth, DeviceInfo, DocumentRow, Scope, Tx, VersionRow};
+use super::{Backend, ConflictRecord, ConsoleRow, DeviceAuth, DeviceInfo, DocumentRow, Scope, Tx, VersionRow};
 use crate::error::{HubError, HubResult};
 
-const SCHEMA_VERSION: i64 = 2;
+const SCHEMA_VERSION: i64 = 3;
 /// The tables every schema version has as they are.
 const BASE_SCHEMA: &str = r#"
 CREATE TABLE tenants (id BLOB PRIMARY KEY, name TEXT NOT NULL, created_ms INTEGER NOT NULL) STRICT;
@@ -120,6 +120,20 @@ DROP TABLE quarantine_v1;
 DROP TABLE conflicts_v1;
 "#;
 
+/// Schema v3: the coordinator's console (accounts, sessions) and conflicts
+/// that say who made them and how they were resolved.
+const UPGRADE_2_TO_3: &str = r#"
+CREATE TABLE console_accounts (
+    id BLOB PRIMARY KEY, tenant_id BLOB NOT NULL, login TEXT NOT NULL UNIQUE, record TEXT NOT NULL
+) STRICT;
+CREATE TABLE console_sessions (
+    token_hash BLOB PRIMARY KEY, account_id BLOB NOT NULL, expires_ms INTEGER NOT NULL, record TEXT NOT NULL
+) STRICT;
+CREATE INDEX console_sessions_expiry ON console_sessions (expires_ms);
+ALTER TABLE conflicts ADD COLUMN author BLOB;
+ALTER TABLE conflicts ADD COLUMN resolution TEXT;
+"#;
+
 /// The SQLite backend.
 pub struct SqliteBackend {
     conn: Mutex<Connection>,
@@ -160,11 +174,12 @@ impl SqliteBackend {
             if version == 0 {
                 tx.execute_batch(BASE_SCHEMA)?;
                 tx.execute_batch(TENANT_TABLES)?;
-            } else {
+            } else if version == 1 {
                 tx.execute_batch(UPGRADE_1_TO_2)?;
                 tx.execute_batch(TENANT_TABLES)?;
                 tx.execute_batch(COPY_1_TO_2)?;
             }
+            tx.execute_batch(UPGRADE_2_TO_3)?;
             tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
             tx.commit()?;
             log::info!("hub schema {version} brought to {SCHEMA_VERSION}");
@@ -588,7 +603,7 @@ impl Tx for SqliteTx<'_> {
     fn file_conflict(&mut self, tenant: Uuid, c: &ConflictRecord, now_ms: i64) -> HubResult<()> {
         self.tx.execute(
             "INSERT OR IGNORE INTO conflicts (op_id, tenant_id, entity, entity_id, device_id, fields, device_values,
-             hub_values, proposal, created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+             hub_values, proposal, created_ms, author) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             params![
                 c.op_id,
                 tenant,
@@ -599,33 +614,126 @@ impl Tx for SqliteTx<'_> {
                 json(&c.device_values)?,
                 json(&c.hub_values)?,
                 c.proposal,
-                now_ms
+                now_ms,
+                c.author
             ],
         )?;
         Ok(())
     }
 
     fn conflicts(&mut self, tenant: Uuid) -> HubResult<Vec<ConflictRecord>> {
-        let mut stmt = self.tx.prepare(
-            "SELECT entity, entity_id, op_id, device_id, fields, device_values, hub_values, proposal
-             FROM conflicts WHERE tenant_id = ?1 AND resolved_ms IS NULL ORDER BY created_ms",
+        self.conflict_rows("tenant_id = ?1 AND resolved_ms IS NULL ORDER BY created_ms", params![tenant])
+    }
+
+    fn conflict(&mut self, tenant: Uuid, device: Uuid, op: Uuid) -> HubResult<Option<ConflictRecord>> {
+        Ok(self.conflict_rows("tenant_id = ?1 AND device_id = ?2 AND op_id = ?3", params![tenant, device, op])?.pop())
+    }
+
+    fn resolve_conflict(
+        &mut self,
+        tenant: Uuid,
+        device: Uuid,
+        op: Uuid,
+        resolution: &Value,
+        now_ms: i64,
+    ) -> HubResult<bool> {
+        Ok(self.tx.execute(
+            "UPDATE conflicts SET resolved_ms = ?4, resolution = ?5
+             WHERE tenant_id = ?1 AND device_id = ?2 AND op_id = ?3 AND resolved_ms IS NULL",
+            params![tenant, device, op, now_ms, json(resolution)?],
+        )? == 1)
+    }
+
+    fn device_label(&mut self, tenant: Uuid, device: Uuid) -> HubResult<Option<String>> {
+        Ok(self
+            .tx
+            .prepare_cached("SELECT label FROM devices WHERE tenant_id = ?1 AND id = ?2")?
+            .query_row(params![tenant, device], |r| r.get(0))
+            .optional()?)
+    }
+
+    fn put_console_account(&mut self, row: &ConsoleRow) -> HubResult<()> {
+        let taken: Option<Uuid> = self
+            .tx
+            .prepare_cached("SELECT id FROM console_accounts WHERE login = ?1")?
+            .query_row([&row.login], |r| r.get(0))
+            .optional()?;
+        if taken.is_some_and(|id| id != row.id) {
+            return Err(HubError::BadRequest("this login is taken".into()));
+        }
+        self.tx.execute(
+            "INSERT INTO console_accounts (id, tenant_id, login, record) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (id) DO UPDATE SET login = excluded.login, record = excluded.record",
+            params![row.id, row.tenant_id, row.login, json(&row.record)?],
         )?;
+        Ok(())
+    }
+
+    fn console_account_by_login(&mut self, login: &str) -> HubResult<Option<ConsoleRow>> {
+        self.console_row("login = ?1", params![login])
+    }
+
+    fn console_account(&mut self, id: Uuid) -> HubResult<Option<ConsoleRow>> {
+        self.console_row("id = ?1", params![id])
+    }
+
+    fn put_console_session(
+        &mut self,
+        hash: &[u8; 32],
+        account: Uuid,
+        expires_ms: i64,
+        record: &Value,
+    ) -> HubResult<()> {
+        self.tx.execute(
+            "INSERT OR REPLACE INTO console_sessions (token_hash, account_id, expires_ms, record) VALUES (?1, ?2, ?3, ?4)",
+            params![&hash[..], account, expires_ms, json(record)?],
+        )?;
+        Ok(())
+    }
+
+    fn console_session(&mut self, hash: &[u8; 32], now_ms: i64) -> HubResult<Option<(Uuid, Value)>> {
+        let row: Option<(Uuid, String)> = self
+            .tx
+            .prepare_cached(
+                "SELECT account_id, record FROM console_sessions WHERE token_hash = ?1 AND expires_ms > ?2",
+            )?
+            .query_row(params![&hash[..], now_ms], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        row.map(|(account, record)| Ok((account, parse(&record)?))).transpose()
+    }
+
+    fn delete_console_session(&mut self, hash: &[u8; 32], now_ms: i64) -> HubResult<()> {
+        self.tx.execute(
+            "DELETE FROM console_sessions WHERE token_hash = ?1 OR expires_ms <= ?2",
+            params![&hash[..], now_ms],
+        )?;
+        Ok(())
+    }
+}
+
+impl SqliteTx<'_> {
+    fn conflict_rows(&mut self, condition: &str, params: impl rusqlite::Params) -> HubResult<Vec<ConflictRecord>> {
+        let mut stmt = self.tx.prepare(&format!(
+            "SELECT entity, entity_id, op_id, device_id, fields, device_values, hub_values, proposal, author,
+                    created_ms, resolved_ms, resolution
+             FROM conflicts WHERE {condition}"
+        ))?;
         let rows = stmt
-            .query_map([tenant], |r| {
+            .query_map(params, |r| {
                 Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, Uuid>(1)?,
-                    r.get::<_, Uuid>(2)?,
-                    r.get::<_, Uuid>(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, String>(5)?,
-                    r.get::<_, String>(6)?,
-                    r.get::<_, bool>(7)?,
+                    (r.get::<_, String>(0)?, r.get::<_, Uuid>(1)?, r.get::<_, Uuid>(2)?, r.get::<_, Uuid>(3)?),
+                    (r.get::<_, String>(4)?, r.get::<_, String>(5)?, r.get::<_, String>(6)?, r.get::<_, bool>(7)?),
+                    (
+                        r.get::<_, Option<Uuid>>(8)?,
+                        r.get::<_, i64>(9)?,
+                        r.get::<_, Option<i64>>(10)?,
+                        r.get::<_, Option<String>>(11)?,
+                    ),
                 ))
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         rows.into_iter()
-            .map(|(e, entity_id, op_id, device_id, f, dv, hv, proposal)| {
+            .map(|((e, entity_id, op_id, device_id), (f, dv, hv, proposal), (author, created_ms, resolved_ms, res))| {
                 Ok(ConflictRecord {
                     entity: entity_from(&e)?,
                     entity_id,
@@ -635,9 +743,23 @@ impl Tx for SqliteTx<'_> {
                     device_values: parse(&dv)?,
                     hub_values: parse(&hv)?,
                     proposal,
+                    author,
+                    created_ms,
+                    resolved_ms,
+                    resolution: res.as_deref().map(parse).transpose()?,
                 })
             })
             .collect()
+    }
+
+    fn console_row(&mut self, condition: &str, params: impl rusqlite::Params) -> HubResult<Option<ConsoleRow>> {
+        let row: Option<(Uuid, Uuid, String, String)> = self
+            .tx
+            .prepare(&format!("SELECT id, tenant_id, login, record FROM console_accounts WHERE {condition}"))?
+            .query_row(params, |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .optional()?;
+        row.map(|(id, tenant_id, login, record)| Ok(ConsoleRow { id, tenant_id, login, record: parse(&record)? }))
+            .transpose()
     }
 }
 

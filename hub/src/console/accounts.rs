@@ -1,0 +1,274 @@
+//! Console accounts and their sessions: who may sign in to the console,
+//! with what role, and the rules of signing in (Argon2id passwords, a TOTP
+//! second factor, lock-out after repeated failures, sessions that expire).
+//! Console accounts are not tablet staff: they never sign in on a tablet.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::backend::{ConsoleRow, Tx};
+use crate::error::{HubError, HubResult};
+
+/// Failed attempts (password or code) before the account locks.
+pub const MAX_FAILED_ATTEMPTS: u32 = 5;
+/// How long a lock-out lasts.
+pub const LOCKOUT_MS: i64 = 15 * 60 * 1000;
+/// A session unused this long ends.
+pub const SESSION_IDLE_MS: i64 = 30 * 60 * 1000;
+/// A session ends this long after sign-in, used or not.
+pub const SESSION_MAX_MS: i64 = 12 * 3600 * 1000;
+/// The shortest password accepted.
+pub const MIN_PASSWORD_CHARS: usize = 12;
+
+/// What an account may see and do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ConsoleRole {
+    /// The group's IT administrator: every establishment of the group.
+    GroupAdmin,
+    /// A coordinator (IDEC, head of care): one establishment.
+    Coordinator { establishment: Uuid },
+}
+
+impl ConsoleRole {
+    pub fn label_fr(&self) -> &'static str {
+        match self {
+            ConsoleRole::GroupAdmin => "Administrateur du groupe",
+            ConsoleRole::Coordinator { .. } => "Coordination de l'établissement",
+        }
+    }
+
+    /// Whether this role sees an establishment's data.
+    pub fn sees(&self, establishment: Option<Uuid>) -> bool {
+        match self {
+            ConsoleRole::GroupAdmin => true,
+            ConsoleRole::Coordinator { establishment: mine } => establishment == Some(*mine),
+        }
+    }
+}
+
+/// A console account as stored (the record of its row).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConsoleAccount {
+    pub id: Uuid,
+    pub tenant_id: Uuid,
+    pub login: String,
+    pub display_name: String,
+    pub role: ConsoleRole,
+    /// Argon2id, PHC string.
+    pub password_hash: String,
+    /// The TOTP secret (base32) once the second factor is enrolled.
+    pub totp_secret: Option<String>,
+    /// A secret shown for enrolment, not confirmed yet.
+    pub totp_pending: Option<String>,
+    /// The last TOTP step accepted (a code works once).
+    pub totp_last_step: i64,
+    pub failed_attempts: u32,
+    pub locked_until_ms: i64,
+    pub disabled: bool,
+}
+
+fn storage(e: serde_json::Error) -> HubError {
+    HubError::Storage(format!("console record: {e}"))
+}
+
+impl ConsoleAccount {
+    pub fn from_row(row: ConsoleRow) -> HubResult<Self> {
+        let account: ConsoleAccount = serde_json::from_value(row.record).map_err(storage)?;
+        // The keys of the row are the truth; a record edited by hand cannot
+        // move an account to another tenant.
+        if account.id != row.id || account.tenant_id != row.tenant_id || account.login != row.login {
+            return Err(HubError::Storage(format!("console account {} does not match its row", row.id)));
+        }
+        Ok(account)
+    }
+
+    pub fn to_row(&self) -> HubResult<ConsoleRow> {
+        Ok(ConsoleRow {
+            id: self.id,
+            tenant_id: self.tenant_id,
+            login: self.login.clone(),
+            record: serde_json::to_value(self).map_err(storage)?,
+        })
+    }
+
+    pub fn save(&self, tx: &mut dyn Tx) -> HubResult<()> {
+        tx.put_console_account(&self.to_row()?)
+    }
+
+    pub fn locked(&self, now_ms: i64) -> bool {
+        self.locked_until_ms > now_ms
+    }
+
+    /// Counts a failed attempt; locks the account at the limit.
+    pub fn failed(&mut self, now_ms: i64) {
+        self.failed_attempts += 1;
+        if self.failed_attempts >= MAX_FAILED_ATTEMPTS {
+            self.locked_until_ms = now_ms + LOCKOUT_MS;
+            self.failed_attempts = 0;
+            log::warn!("console account {} locked after {MAX_FAILED_ATTEMPTS} failed attempts", self.id);
+        }
+    }
+}
+
+/// Argon2id with OWASP's parameters (19 MiB, 2 passes): about 30 ms here.
+fn hasher() -> argon2::Argon2<'static> {
+    let params = argon2::Params::new(19 * 1024, 2, 1, None).expect("valid Argon2 parameters");
+    argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
+}
+
+pub fn hash_password(password: &str) -> HubResult<String> {
+    use argon2::PasswordHasher;
+    hasher()
+        .hash_password(password.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|_| HubError::Storage("password hashing failed".into()))
+}
+
+pub fn password_matches(hash: &str, password: &str) -> bool {
+    use argon2::PasswordVerifier;
+    argon2::PasswordHash::new(hash).is_ok_and(|h| hasher().verify_password(password.as_bytes(), &h).is_ok())
+}
+
+/// A hash to verify against when the login is unknown, so that a wrong
+/// login takes as long as a wrong password.
+pub fn decoy_hash() -> &'static str {
+    static DECOY: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| hash_password("chevet-decoy-password").unwrap_or_default());
+    &DECOY
+}
+
+/// Why a password is refused, in French for the person choosing it.
+pub fn password_problem(password: &str) -> Option<&'static str> {
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Some("Le mot de passe doit compter au moins 12 caractères.");
+    }
+    if password.chars().count() > 256 {
+        return Some("Le mot de passe est trop long.");
+    }
+    None
+}
+
+/// Creates an account (the bootstrap command and the console's own form).
+pub fn create(
+    tx: &mut dyn Tx,
+    tenant: Uuid,
+    login: &str,
+    display_name: &str,
+    role: ConsoleRole,
+    password: &str,
+) -> HubResult<ConsoleAccount> {
+    let login = login.trim().to_lowercase();
+    if login.is_empty() || login.len() > 100 || login.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(HubError::BadRequest("a login is one word, without spaces".into()));
+    }
+    if let Some(problem) = password_problem(password) {
+        return Err(HubError::BadRequest(problem.into()));
+    }
+    if !tx.tenant_exists(tenant)? {
+        return Err(HubError::NotFound(format!("tenant {tenant}")));
+    }
+    if let ConsoleRole::Coordinator { establishment } = role {
+        match tx.document(tenant, establishment)? {
+            Some(d) if d.entity == chevet_protocol::Entity::Establishment => {}
+            _ => return Err(HubError::NotFound(format!("establishment {establishment}"))),
+        }
+    }
+    let account = ConsoleAccount {
+        id: Uuid::now_v7(),
+        tenant_id: tenant,
+        login,
+        display_name: display_name.trim().to_owned(),
+        role,
+        password_hash: hash_password(password)?,
+        totp_secret: None,
+        totp_pending: None,
+        totp_last_step: 0,
+        failed_attempts: 0,
+        locked_until_ms: 0,
+        disabled: false,
+    };
+    account.save(tx)?;
+    Ok(account)
+}
+
+/// Where a session stands in signing in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// Before the password: only the sign-in form.
+    Anonymous,
+    /// The password was right: the second factor (or its enrolment) is next.
+    Password,
+    /// Signed in.
+    Full,
+}
+
+/// A session's record (its row is keyed by its token's hash).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionRecord {
+    pub stage: Stage,
+    /// The synchronizer token every form and API call carries.
+    pub csrf: String,
+    pub started_ms: i64,
+    pub expires_ms: i64,
+}
+
+impl SessionRecord {
+    pub fn to_value(&self) -> Value {
+        serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+}
+
+/// Session tokens and CSRF tokens: 32 random bytes, hex.
+pub fn random_token() -> HubResult<String> {
+    crate::sync::random_secret(32)
+}
+
+/// When a session used at `now_ms` ends: idle time, capped by its age.
+pub fn expiry(started_ms: i64, now_ms: i64) -> i64 {
+    (now_ms + SESSION_IDLE_MS).min(started_ms + SESSION_MAX_MS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_and_lock_out() {
+        let h = hash_password("correct horse battery").unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(password_matches(&h, "correct horse battery"));
+        assert!(!password_matches(&h, "correct horse batterY"));
+        assert!(!password_matches("not a hash", "x"));
+        assert!(password_problem("court").is_some());
+        let mut a = ConsoleAccount {
+            id: Uuid::nil(),
+            tenant_id: Uuid::nil(),
+            login: "idec".into(),
+            display_name: "IDEC".into(),
+            role: ConsoleRole::GroupAdmin,
+            password_hash: h,
+            totp_secret: None,
+            totp_pending: None,
+            totp_last_step: 0,
+            failed_attempts: 0,
+            locked_until_ms: 0,
+            disabled: false,
+        };
+        for _ in 0..MAX_FAILED_ATTEMPTS - 1 {
+            a.failed(1000);
+        }
+        assert!(!a.locked(1000));
+        a.failed(1000);
+        assert!(a.locked(1000) && a.locked(1000 + LOCKOUT_MS - 1) && !a.locked(1000 + LOCKOUT_MS));
+        let est = Uuid::now_v7();
+        assert!(ConsoleRole::Coordinator { establishment: est }.sees(Some(est)));
+        assert!(!ConsoleRole::Coordinator { establishment: est }.sees(Some(Uuid::now_v7())));
+        assert!(!ConsoleRole::Coordinator { establishment: est }.sees(None));
+        assert!(ConsoleRole::GroupAdmin.sees(None));
+        assert_eq!(expiry(0, 1000), 1000 + SESSION_IDLE_MS);
+        assert_eq!(expiry(0, SESSION_MAX_MS - 10), SESSION_MAX_MS);
+    }
+}

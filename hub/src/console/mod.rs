@@ -1,0 +1,956 @@
+//! The coordinator's console, served by the hub under `/console/`: in
+//! French, server-rendered HTML (askama templates compiled into the binary,
+//! escaped by default; no JavaScript at all), safe enough for health data:
+//!
+//! - console accounts (not tablet staff) sign in with a password (Argon2id)
+//!   and a TOTP code (RFC 6238, enrolled by QR code on first sign-in); five
+//!   failures lock the account for 15 minutes;
+//! - the session is a random token in an HttpOnly, Secure, SameSite=Strict
+//!   cookie limited to `/console`, renewed at each step of signing in,
+//!   ending after 30 idle minutes or 12 hours;
+//! - every form carries the session's CSRF token, every POST is refused
+//!   without it (and from another origin);
+//! - a strict Content-Security-Policy (nothing but the console's own
+//!   stylesheet; no script, no frame), HSTS when the hub serves TLS;
+//! - a coordinator sees their establishment only: another's conflict does
+//!   not exist for them, whatever the URL says.
+//!
+//! The same actions are offered as JSON under `/console/api/` (a session
+//! from `POST /console/api/session`, the CSRF token in `X-CSRF-Token`) for
+//! tests and other tools.
+
+pub mod accounts;
+pub mod conflicts;
+pub mod totp;
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::Form;
+use axum::Json;
+use axum::Router;
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use self::accounts::{ConsoleAccount, SessionRecord, Stage};
+use self::conflicts::{ConflictView, Decision};
+use crate::api::{AppState, now_ms};
+use crate::backend::{Backend, Scope, Tx};
+use crate::error::{HubError, HubResult};
+
+const COOKIE: &str = "chevet_console";
+const ISSUER: &str = "Chevet";
+const CSS: &str = include_str!("../../static/console.css");
+
+/// The console's routes, with their security headers.
+pub fn routes<B: Backend>(https: bool) -> Router<Arc<AppState<B>>> {
+    Router::new()
+        .route("/console", get(|| async { Redirect::to("/console/") }))
+        .route("/console/", get(home::<B>))
+        .route("/console/console.css", get(css))
+        .route("/console/login", get(login_page::<B>).post(login_submit::<B>))
+        .route("/console/login/code", get(code_page::<B>).post(code_submit::<B>))
+        .route("/console/totp/enrol", get(enrol_page::<B>).post(enrol_submit::<B>))
+        .route("/console/logout", post(logout::<B>))
+        .route("/console/conflicts", get(conflicts_page::<B>))
+        .route("/console/conflicts/{device}/{op}", get(conflict_page::<B>).post(conflict_submit::<B>))
+        .route("/console/api/session", post(api_sign_in::<B>))
+        .route("/console/api/conflicts", get(api_conflicts::<B>))
+        .route("/console/api/conflicts/{device}/{op}/resolve", post(api_resolve::<B>))
+        .layer(axum::middleware::from_fn(move |req: Request, next: Next| security_headers(https, req, next)))
+}
+
+async fn security_headers(https: bool, req: Request, next: Next) -> Response {
+    let mut resp = next.run(req).await;
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; \
+             frame-ancestors 'none'; base-uri 'none'",
+        ),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert("permissions-policy", HeaderValue::from_static("camera=(), microphone=(), geolocation=()"));
+    h.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if https {
+        h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000; includeSubDomains"));
+    }
+    resp
+}
+
+async fn css() -> Response {
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "max-age=3600")], CSS).into_response()
+}
+
+// --- storage ------------------------------------------------------------------
+
+/// Runs `f` off the async threads as the hub's administrator: console
+/// tables are out of the device role's sight; every query names the
+/// account's tenant, and the handlers check the establishment.
+async fn console_tx<B: Backend, T: Send + 'static>(
+    state: &Arc<AppState<B>>,
+    f: impl FnOnce(&mut dyn Tx) -> HubResult<T> + Send + 'static,
+) -> HubResult<T> {
+    let state = state.clone();
+    tokio::task::spawn_blocking(move || state.backend.transaction(Scope::Admin, f))
+        .await
+        .map_err(|_| HubError::Storage("worker thread failed".into()))?
+}
+
+// --- sessions -----------------------------------------------------------------
+
+/// A session found from its cookie.
+struct Session {
+    hash: [u8; 32],
+    record: SessionRecord,
+    account: Option<ConsoleAccount>,
+}
+
+fn token_hash(token: &str) -> [u8; 32] {
+    crate::sync::secret_hash(token)
+}
+
+fn cookie_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE)
+        .map(|(_, value)| value.to_owned())
+        .filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+fn set_cookie(token: &str) -> HeaderValue {
+    HeaderValue::from_str(&format!(
+        "{COOKIE}={token}; Path=/console; HttpOnly; Secure; SameSite=Strict; Max-Age={}",
+        accounts::SESSION_MAX_MS / 1000
+    ))
+    .expect("a hex token makes a valid header")
+}
+
+fn clear_cookie() -> HeaderValue {
+    HeaderValue::from_static("chevet_console=; Path=/console; HttpOnly; Secure; SameSite=Strict; Max-Age=0")
+}
+
+async fn current_session<B: Backend>(state: &Arc<AppState<B>>, headers: &HeaderMap) -> HubResult<Option<Session>> {
+    let Some(token) = cookie_token(headers) else { return Ok(None) };
+    let hash = token_hash(&token);
+    let now = now_ms();
+    console_tx(state, move |tx| {
+        let Some((account_id, record)) = tx.console_session(&hash, now)? else { return Ok(None) };
+        let Ok(record) = serde_json::from_value::<SessionRecord>(record) else { return Ok(None) };
+        let account = if record.stage == Stage::Anonymous {
+            None
+        } else {
+            match tx.console_account(account_id)?.map(ConsoleAccount::from_row).transpose()? {
+                Some(a) if !a.disabled => Some(a),
+                // A disabled account's sessions end at once.
+                _ => return Ok(None),
+            }
+        };
+        // Used now: its idle time starts again.
+        let record = SessionRecord { expires_ms: accounts::expiry(record.started_ms, now), ..record };
+        tx.put_console_session(&hash, account_id, record.expires_ms, &record.to_value())?;
+        Ok(Some(Session { hash, record, account }))
+    })
+    .await
+}
+
+/// Starts a session at `stage` for `account` (ending `previous`, so a
+/// session id never survives a step of signing in); returns its token.
+async fn start_session<B: Backend>(
+    state: &Arc<AppState<B>>,
+    previous: Option<[u8; 32]>,
+    stage: Stage,
+    account: Option<Uuid>,
+) -> HubResult<(String, SessionRecord)> {
+    let token = accounts::random_token()?;
+    let now = now_ms();
+    let record = SessionRecord {
+        stage,
+        csrf: accounts::random_token()?,
+        started_ms: now,
+        expires_ms: accounts::expiry(now, now),
+    };
+    let hash = token_hash(&token);
+    let stored = record.clone();
+    console_tx(state, move |tx| {
+        if let Some(old) = previous {
+            tx.delete_console_session(&old, now)?;
+        }
+        tx.put_console_session(&hash, account.unwrap_or(Uuid::nil()), stored.expires_ms, &stored.to_value())
+    })
+    .await?;
+    Ok((token, record))
+}
+
+/// The session's CSRF token matches the one sent, and the request comes
+/// from this origin (when the browser says where it comes from).
+fn csrf_ok(session: &Session, sent: Option<&str>, headers: &HeaderMap) -> bool {
+    let same_origin = match (headers.get(header::ORIGIN), headers.get(header::HOST)) {
+        (Some(origin), Some(host)) => {
+            let origin = origin.to_str().unwrap_or_default();
+            let host = host.to_str().unwrap_or_default();
+            origin.strip_prefix("https://").or_else(|| origin.strip_prefix("http://")) == Some(host)
+        }
+        _ => true,
+    };
+    // Compared through their hashes: equal time whatever the guess.
+    same_origin && sent.is_some_and(|s| blake3::hash(s.as_bytes()) == blake3::hash(session.record.csrf.as_bytes()))
+}
+
+// --- pages --------------------------------------------------------------------
+
+/// What every page's frame shows.
+struct Frame {
+    signed_in: Option<String>,
+    csrf: String,
+    notice: Option<String>,
+    error: Option<String>,
+}
+
+impl Frame {
+    fn of(session: &Session) -> Frame {
+        Frame {
+            signed_in: session
+                .account
+                .as_ref()
+                .filter(|_| session.record.stage == Stage::Full)
+                .map(|a| a.display_name.clone()),
+            csrf: session.record.csrf.clone(),
+            notice: None,
+            error: None,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "console/login.html")]
+struct LoginPage {
+    signed_in: Option<String>,
+    csrf: String,
+    notice: Option<String>,
+    error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "console/totp.html")]
+struct CodePage {
+    signed_in: Option<String>,
+    csrf: String,
+    notice: Option<String>,
+    error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "console/enrol.html")]
+struct EnrolPage {
+    signed_in: Option<String>,
+    csrf: String,
+    notice: Option<String>,
+    error: Option<String>,
+    qr_svg: String,
+    secret: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/home.html")]
+struct HomePage {
+    signed_in: Option<String>,
+    csrf: String,
+    notice: Option<String>,
+    error: Option<String>,
+    name: String,
+    role: String,
+    open_conflicts: usize,
+}
+
+#[derive(Template)]
+#[template(path = "console/conflicts.html")]
+struct ConflictsPage {
+    signed_in: Option<String>,
+    csrf: String,
+    notice: Option<String>,
+    error: Option<String>,
+    conflicts: Vec<ConflictView>,
+}
+
+#[derive(Template)]
+#[template(path = "console/conflict.html")]
+struct ConflictPage {
+    signed_in: Option<String>,
+    csrf: String,
+    notice: Option<String>,
+    error: Option<String>,
+    c: ConflictView,
+    editable: bool,
+}
+
+#[derive(Template)]
+#[template(path = "console/message.html")]
+struct MessagePage {
+    signed_in: Option<String>,
+    csrf: String,
+    notice: Option<String>,
+    error: Option<String>,
+    title: String,
+    text: String,
+    back: String,
+}
+
+fn html(status: StatusCode, page: impl Template, cookie: Option<HeaderValue>) -> Response {
+    match page.render() {
+        Ok(body) => {
+            let mut resp = (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response();
+            if let Some(c) = cookie {
+                resp.headers_mut().insert(header::SET_COOKIE, c);
+            }
+            resp
+        }
+        Err(e) => {
+            log::error!("console template failed: {e}");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+fn message(status: StatusCode, frame: Frame, title: &str, text: &str, back: &str) -> Response {
+    let Frame { signed_in, csrf, notice, error } = frame;
+    html(
+        status,
+        MessagePage { signed_in, csrf, notice, error, title: title.into(), text: text.into(), back: back.into() },
+        None,
+    )
+}
+
+fn see_other(to: &str, cookie: Option<HeaderValue>) -> Response {
+    let mut resp = Redirect::to(to).into_response();
+    if let Some(c) = cookie {
+        resp.headers_mut().insert(header::SET_COOKIE, c);
+    }
+    resp
+}
+
+/// A page's failure, as a page (storage details stay in the log).
+fn page_error(e: HubError, frame: Frame) -> Response {
+    match e {
+        HubError::NotFound(_) => message(
+            StatusCode::NOT_FOUND,
+            frame,
+            "Introuvable",
+            "Cette page n'existe pas ou ne vous est pas accessible.",
+            "/console/",
+        ),
+        HubError::BadRequest(text) => message(StatusCode::BAD_REQUEST, frame, "Impossible", &text, "/console/"),
+        HubError::Conflict(_) => {
+            message(StatusCode::CONFLICT, frame, "Déjà fait", "Ce conflit a déjà été résolu.", "/console/conflicts")
+        }
+        other => {
+            log::error!("console: {other}");
+            message(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                frame,
+                "Erreur",
+                "Le hub n'a pas pu terminer. Réessayez dans un instant.",
+                "/console/",
+            )
+        }
+    }
+}
+
+fn refused(frame: Frame) -> Response {
+    message(
+        StatusCode::FORBIDDEN,
+        frame,
+        "Refusé",
+        "Ce formulaire a expiré ou ne vient pas de la console. Rechargez la page.",
+        "/console/",
+    )
+}
+
+/// A signed-in session, or the way to the sign-in page.
+async fn signed_in<B: Backend>(
+    state: &Arc<AppState<B>>,
+    headers: &HeaderMap,
+) -> Result<(Session, ConsoleAccount), Response> {
+    match current_session(state, headers).await {
+        Ok(Some(s)) if s.record.stage == Stage::Full => match s.account.clone() {
+            Some(a) => Ok((s, a)),
+            None => Err(see_other("/console/login", None)),
+        },
+        Ok(_) => Err(see_other("/console/login", None)),
+        Err(e) => Err(page_error(e, Frame { signed_in: None, csrf: String::new(), notice: None, error: None })),
+    }
+}
+
+async fn login_page<B: Backend>(State(state): State<Arc<AppState<B>>>, headers: HeaderMap) -> Response {
+    let blank = || Frame { signed_in: None, csrf: String::new(), notice: None, error: None };
+    match current_session(&state, &headers).await {
+        Ok(Some(s)) if s.record.stage == Stage::Full => see_other("/console/", None),
+        Ok(Some(s)) if s.record.stage == Stage::Anonymous => {
+            html(StatusCode::OK, LoginPage { signed_in: None, csrf: s.record.csrf, notice: None, error: None }, None)
+        }
+        Ok(previous) => match start_session(&state, previous.map(|s| s.hash), Stage::Anonymous, None).await {
+            Ok((token, record)) => html(
+                StatusCode::OK,
+                LoginPage { signed_in: None, csrf: record.csrf, notice: None, error: None },
+                Some(set_cookie(&token)),
+            ),
+            Err(e) => page_error(e, blank()),
+        },
+        Err(e) => page_error(e, blank()),
+    }
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    login: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// Why signing in did not go on.
+enum SignIn {
+    /// Wrong login or password (the same words for both).
+    Wrong,
+    Locked,
+    /// Right: the account, and whether its second factor is enrolled.
+    Password(ConsoleAccount),
+}
+
+async fn check_password<B: Backend>(state: &Arc<AppState<B>>, login: &str, password: &str) -> HubResult<SignIn> {
+    let login = login.trim().to_lowercase();
+    let password = password.to_owned();
+    let now = now_ms();
+    console_tx(state, move |tx| {
+        let account = tx.console_account_by_login(&login)?.map(ConsoleAccount::from_row).transpose()?;
+        let Some(mut account) = account.filter(|a| !a.disabled) else {
+            // As long as a wrong password takes.
+            let _ = accounts::password_matches(accounts::decoy_hash(), &password);
+            return Ok(SignIn::Wrong);
+        };
+        if account.locked(now) {
+            return Ok(SignIn::Locked);
+        }
+        if !accounts::password_matches(&account.password_hash, &password) {
+            account.failed(now);
+            account.save(tx)?;
+            return Ok(if account.locked(now) { SignIn::Locked } else { SignIn::Wrong });
+        }
+        Ok(SignIn::Password(account))
+    })
+    .await
+}
+
+const WRONG: &str = "Identifiant ou mot de passe incorrect.";
+const LOCKED: &str = "Trop d'essais manqués : ce compte est verrouillé pendant 15 minutes.";
+const WRONG_CODE: &str = "Code incorrect ou déjà utilisé.";
+
+async fn login_submit<B: Backend>(
+    State(state): State<Arc<AppState<B>>>,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    let session = match current_session(&state, &headers).await {
+        Ok(Some(s)) => s,
+        Ok(None) => return see_other("/console/login", None),
+        Err(e) => return page_error(e, Frame { signed_in: None, csrf: String::new(), notice: None, error: None }),
+    };
+    if !csrf_ok(&session, Some(&form.csrf), &headers) {
+        return refused(Frame::of(&session));
+    }
+    let again = |error: &str| {
+        html(
+            StatusCode::UNAUTHORIZED,
+            LoginPage { signed_in: None, csrf: session.record.csrf.clone(), notice: None, error: Some(error.into()) },
+            None,
+        )
+    };
+    match check_password(&state, &form.login, &form.password).await {
+        Ok(SignIn::Wrong) => again(WRONG),
+        Ok(SignIn::Locked) => again(LOCKED),
+        Ok(SignIn::Password(account)) => {
+            let next = if account.totp_secret.is_some() { "/console/login/code" } else { "/console/totp/enrol" };
+            match start_session(&state, Some(session.hash), Stage::Password, Some(account.id)).await {
+                Ok((token, _)) => see_other(next, Some(set_cookie(&token))),
+                Err(e) => page_error(e, Frame::of(&session)),
+            }
+        }
+        Err(e) => page_error(e, Frame::of(&session)),
+    }
+}
+
+/// A session past the password, with its account.
+async fn password_stage<B: Backend>(
+    state: &Arc<AppState<B>>,
+    headers: &HeaderMap,
+) -> Result<(Session, ConsoleAccount), Response> {
+    match current_session(state, headers).await {
+        Ok(Some(s)) if s.record.stage == Stage::Password => match s.account.clone() {
+            Some(a) => Ok((s, a)),
+            None => Err(see_other("/console/login", None)),
+        },
+        Ok(Some(s)) if s.record.stage == Stage::Full => Err(see_other("/console/", None)),
+        Ok(_) => Err(see_other("/console/login", None)),
+        Err(e) => Err(page_error(e, Frame { signed_in: None, csrf: String::new(), notice: None, error: None })),
+    }
+}
+
+async fn code_page<B: Backend>(State(state): State<Arc<AppState<B>>>, headers: HeaderMap) -> Response {
+    match password_stage(&state, &headers).await {
+        Ok((_, account)) if account.totp_secret.is_none() => see_other("/console/totp/enrol", None),
+        Ok((s, _)) => {
+            html(StatusCode::OK, CodePage { signed_in: None, csrf: s.record.csrf, notice: None, error: None }, None)
+        }
+        Err(r) => r,
+    }
+}
+
+#[derive(Deserialize)]
+struct CodeForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    code: String,
+}
+
+/// Checks a TOTP code against the account's secret (or, when enrolling,
+/// the pending one); counts a failure towards the lock-out.
+async fn check_code<B: Backend>(
+    state: &Arc<AppState<B>>,
+    account: Uuid,
+    code: &str,
+    enrolling: bool,
+) -> HubResult<Result<ConsoleAccount, &'static str>> {
+    let code = code.to_owned();
+    let now = now_ms();
+    console_tx(state, move |tx| {
+        let Some(mut a) = tx.console_account(account)?.map(ConsoleAccount::from_row).transpose()? else {
+            return Ok(Err(WRONG_CODE));
+        };
+        if a.locked(now) {
+            return Ok(Err(LOCKED));
+        }
+        let secret = if enrolling { &a.totp_pending } else { &a.totp_secret };
+        let secret = secret.as_deref().and_then(totp::from_base32);
+        match secret.and_then(|s| totp::verify(&s, &code, now / 1000, a.totp_last_step)) {
+            Some(step) => {
+                a.totp_last_step = step;
+                a.failed_attempts = 0;
+                if enrolling {
+                    a.totp_secret = a.totp_pending.take();
+                }
+                a.save(tx)?;
+                Ok(Ok(a))
+            }
+            None => {
+                a.failed(now);
+                a.save(tx)?;
+                Ok(Err(if a.locked(now) { LOCKED } else { WRONG_CODE }))
+            }
+        }
+    })
+    .await
+}
+
+async fn code_submit<B: Backend>(
+    State(state): State<Arc<AppState<B>>>,
+    headers: HeaderMap,
+    Form(form): Form<CodeForm>,
+) -> Response {
+    let (session, account) = match password_stage(&state, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if !csrf_ok(&session, Some(&form.csrf), &headers) {
+        return refused(Frame::of(&session));
+    }
+    match check_code(&state, account.id, &form.code, false).await {
+        Ok(Ok(a)) => match start_session(&state, Some(session.hash), Stage::Full, Some(a.id)).await {
+            Ok((token, _)) => {
+                log::info!("console account {} signed in", a.id);
+                see_other("/console/", Some(set_cookie(&token)))
+            }
+            Err(e) => page_error(e, Frame::of(&session)),
+        },
+        Ok(Err(why)) => html(
+            StatusCode::UNAUTHORIZED,
+            CodePage { signed_in: None, csrf: session.record.csrf.clone(), notice: None, error: Some(why.into()) },
+            None,
+        ),
+        Err(e) => page_error(e, Frame::of(&session)),
+    }
+}
+
+fn qr_svg(text: &str) -> HubResult<String> {
+    let code = qrcode::QrCode::new(text.as_bytes()).map_err(|_| HubError::BadRequest("QR code".into()))?;
+    let svg = code.render::<qrcode::render::svg::Color<'_>>().min_dimensions(220, 220).build();
+    // Inline in the page: without the XML declaration.
+    Ok(match svg.find("<svg") {
+        Some(i) => svg[i..].to_owned(),
+        None => svg,
+    })
+}
+
+async fn enrol_page<B: Backend>(State(state): State<Arc<AppState<B>>>, headers: HeaderMap) -> Response {
+    let (session, account) = match password_stage(&state, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if account.totp_secret.is_some() {
+        return see_other("/console/login/code", None);
+    }
+    let id = account.id;
+    let pending = console_tx(&state, move |tx| {
+        let Some(mut a) = tx.console_account(id)?.map(ConsoleAccount::from_row).transpose()? else {
+            return Err(HubError::NotFound("account".into()));
+        };
+        if a.totp_pending.is_none() {
+            a.totp_pending = Some(totp::to_base32(&totp::new_secret()));
+            a.save(tx)?;
+        }
+        Ok(a.totp_pending.unwrap_or_default())
+    })
+    .await;
+    let secret = match pending {
+        Ok(s) => s,
+        Err(e) => return page_error(e, Frame::of(&session)),
+    };
+    let uri = totp::uri(ISSUER, &account.login, &totp::from_base32(&secret).unwrap_or_default());
+    match qr_svg(&uri) {
+        Ok(qr_svg) => html(
+            StatusCode::OK,
+            EnrolPage { signed_in: None, csrf: session.record.csrf.clone(), notice: None, error: None, qr_svg, secret },
+            None,
+        ),
+        Err(e) => page_error(e, Frame::of(&session)),
+    }
+}
+
+async fn enrol_submit<B: Backend>(
+    State(state): State<Arc<AppState<B>>>,
+    headers: HeaderMap,
+    Form(form): Form<CodeForm>,
+) -> Response {
+    let (session, account) = match password_stage(&state, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if !csrf_ok(&session, Some(&form.csrf), &headers) {
+        return refused(Frame::of(&session));
+    }
+    match check_code(&state, account.id, &form.code, true).await {
+        Ok(Ok(a)) => match start_session(&state, Some(session.hash), Stage::Full, Some(a.id)).await {
+            Ok((token, _)) => {
+                log::info!("console account {} enrolled its second factor", a.id);
+                see_other("/console/", Some(set_cookie(&token)))
+            }
+            Err(e) => page_error(e, Frame::of(&session)),
+        },
+        Ok(Err(_)) => see_other("/console/totp/enrol", None),
+        Err(e) => page_error(e, Frame::of(&session)),
+    }
+}
+
+async fn logout<B: Backend>(
+    State(state): State<Arc<AppState<B>>>,
+    headers: HeaderMap,
+    Form(form): Form<CodeForm>,
+) -> Response {
+    let Ok(Some(session)) = current_session(&state, &headers).await else {
+        return see_other("/console/login", Some(clear_cookie()));
+    };
+    if !csrf_ok(&session, Some(&form.csrf), &headers) {
+        return refused(Frame::of(&session));
+    }
+    let hash = session.hash;
+    let now = now_ms();
+    let _ = console_tx(&state, move |tx| tx.delete_console_session(&hash, now)).await;
+    see_other("/console/login", Some(clear_cookie()))
+}
+
+async fn home<B: Backend>(State(state): State<Arc<AppState<B>>>, headers: HeaderMap) -> Response {
+    let (session, account) = match signed_in(&state, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let a = account.clone();
+    match console_tx(&state, move |tx| conflicts::open_conflicts(tx, &a)).await {
+        Ok(open) => {
+            let f = Frame::of(&session);
+            html(
+                StatusCode::OK,
+                HomePage {
+                    signed_in: f.signed_in,
+                    csrf: f.csrf,
+                    notice: None,
+                    error: None,
+                    name: account.display_name.clone(),
+                    role: account.role.label_fr().into(),
+                    open_conflicts: open.len(),
+                },
+                None,
+            )
+        }
+        Err(e) => page_error(e, Frame::of(&session)),
+    }
+}
+
+async fn conflicts_page<B: Backend>(State(state): State<Arc<AppState<B>>>, headers: HeaderMap) -> Response {
+    let (session, account) = match signed_in(&state, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    match console_tx(&state, move |tx| conflicts::open_conflicts(tx, &account)).await {
+        Ok(list) => {
+            let f = Frame::of(&session);
+            html(
+                StatusCode::OK,
+                ConflictsPage { signed_in: f.signed_in, csrf: f.csrf, notice: None, error: None, conflicts: list },
+                None,
+            )
+        }
+        Err(e) => page_error(e, Frame::of(&session)),
+    }
+}
+
+fn ids(device: &str, op: &str) -> HubResult<(Uuid, Uuid)> {
+    let parse = |s: &str| Uuid::try_parse(s).map_err(|_| HubError::NotFound("conflict".into()));
+    Ok((parse(device)?, parse(op)?))
+}
+
+async fn conflict_page<B: Backend>(
+    State(state): State<Arc<AppState<B>>>,
+    Path((device, op)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let (session, account) = match signed_in(&state, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let (device, op) = match ids(&device, &op) {
+        Ok(i) => i,
+        Err(e) => return page_error(e, Frame::of(&session)),
+    };
+    match console_tx(&state, move |tx| conflicts::conflict(tx, &account, device, op)).await {
+        Ok(c) => {
+            let f = Frame::of(&session);
+            let editable = c.fields.iter().any(|f| f.editable);
+            html(
+                StatusCode::OK,
+                ConflictPage { signed_in: f.signed_in, csrf: f.csrf, notice: None, error: None, c, editable },
+                None,
+            )
+        }
+        Err(e) => page_error(e, Frame::of(&session)),
+    }
+}
+
+/// The decision form: `decision`, `value:FIELD` for new values, `note`.
+fn decision_from_form(form: &[(String, String)]) -> HubResult<(Decision, Option<String>)> {
+    let get = |k: &str| form.iter().find(|(name, _)| name == k).map(|(_, v)| v.as_str());
+    let decision = match get("decision") {
+        Some("keep_hub") => Decision::KeepHub,
+        Some("keep_device") => Decision::KeepDevice,
+        Some("new_values") => Decision::NewValues {
+            values: form
+                .iter()
+                .filter_map(|(k, v)| k.strip_prefix("value:").map(|f| (f.to_owned(), v.clone())))
+                .collect(),
+        },
+        _ => return Err(HubError::BadRequest("Choisissez une décision.".into())),
+    };
+    Ok((decision, get("note").map(str::to_owned)))
+}
+
+async fn conflict_submit<B: Backend>(
+    State(state): State<Arc<AppState<B>>>,
+    Path((device, op)): Path<(String, String)>,
+    headers: HeaderMap,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let (session, account) = match signed_in(&state, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let csrf = form.iter().find(|(k, _)| k == "csrf").map(|(_, v)| v.as_str());
+    if !csrf_ok(&session, csrf, &headers) {
+        return refused(Frame::of(&session));
+    }
+    let parsed = ids(&device, &op).and_then(|i| decision_from_form(&form).map(|d| (i, d)));
+    let ((device, op), (decision, note)) = match parsed {
+        Ok(p) => p,
+        Err(e) => return page_error(e, Frame::of(&session)),
+    };
+    let now = now_ms();
+    let a = account.clone();
+    let done = console_tx(&state, move |tx| {
+        conflicts::resolve(tx, &a, device, op, &decision, note.as_deref(), now)?;
+        conflicts::conflict(tx, &a, device, op)
+    })
+    .await;
+    match done {
+        Ok(c) => {
+            let f = Frame::of(&session);
+            html(
+                StatusCode::OK,
+                ConflictPage {
+                    signed_in: f.signed_in,
+                    csrf: f.csrf,
+                    notice: Some(
+                        "Décision enregistrée : les tablettes la recevront à leur prochaine synchronisation.".into(),
+                    ),
+                    error: None,
+                    c,
+                    editable: false,
+                },
+                None,
+            )
+        }
+        Err(e) => page_error(e, Frame::of(&session)),
+    }
+}
+
+// --- the same through JSON ----------------------------------------------------
+
+#[derive(Deserialize)]
+struct ApiSignIn {
+    login: String,
+    password: String,
+    code: String,
+}
+
+async fn api_sign_in<B: Backend>(State(state): State<Arc<AppState<B>>>, Json(req): Json<ApiSignIn>) -> Response {
+    let account = match check_password(&state, &req.login, &req.password).await {
+        Ok(SignIn::Password(a)) => a,
+        Ok(SignIn::Locked) => {
+            return (StatusCode::TOO_MANY_REQUESTS, Json(serde_json::json!({"error": LOCKED}))).into_response();
+        }
+        Ok(SignIn::Wrong) => return HubError::Unauthorized.into_response(),
+        Err(e) => return e.into_response(),
+    };
+    if account.totp_secret.is_none() {
+        return (
+            StatusCode::FORBIDDEN,
+            Json(serde_json::json!({"error": "second factor not enrolled: sign in once in a browser"})),
+        )
+            .into_response();
+    }
+    match check_code(&state, account.id, &req.code, false).await {
+        Ok(Ok(a)) => match start_session(&state, None, Stage::Full, Some(a.id)).await {
+            Ok((token, record)) => {
+                let mut resp = Json(serde_json::json!({ "csrf": record.csrf })).into_response();
+                resp.headers_mut().insert(header::SET_COOKIE, set_cookie(&token));
+                resp
+            }
+            Err(e) => e.into_response(),
+        },
+        Ok(Err(why)) if why == LOCKED => {
+            (StatusCode::TOO_MANY_REQUESTS, Json(serde_json::json!({"error": why}))).into_response()
+        }
+        Ok(Err(_)) => HubError::Unauthorized.into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn api_session<B: Backend>(
+    state: &Arc<AppState<B>>,
+    headers: &HeaderMap,
+) -> HubResult<(Session, ConsoleAccount)> {
+    match current_session(state, headers).await? {
+        Some(s) if s.record.stage == Stage::Full => {
+            let a = s.account.clone().ok_or(HubError::Unauthorized)?;
+            Ok((s, a))
+        }
+        _ => Err(HubError::Unauthorized),
+    }
+}
+
+async fn api_conflicts<B: Backend>(State(state): State<Arc<AppState<B>>>, headers: HeaderMap) -> HubResult<Response> {
+    let (_, account) = api_session(&state, &headers).await?;
+    let list = console_tx(&state, move |tx| conflicts::open_conflicts(tx, &account)).await?;
+    Ok(Json(list).into_response())
+}
+
+#[derive(Deserialize)]
+struct ApiResolve {
+    #[serde(flatten)]
+    decision: Decision,
+    note: Option<String>,
+}
+
+async fn api_resolve<B: Backend>(
+    State(state): State<Arc<AppState<B>>>,
+    Path((device, op)): Path<(String, String)>,
+    headers: HeaderMap,
+    Json(req): Json<ApiResolve>,
+) -> HubResult<Response> {
+    let (session, account) = api_session(&state, &headers).await?;
+    let sent = headers.get("x-csrf-token").and_then(|v| v.to_str().ok());
+    if !csrf_ok(&session, sent, &headers) {
+        return Err(HubError::Forbidden("missing or wrong CSRF token"));
+    }
+    let (device, op) = ids(&device, &op)?;
+    let now = now_ms();
+    let resolved = console_tx(&state, move |tx| {
+        conflicts::resolve(tx, &account, device, op, &req.decision, req.note.as_deref(), now)
+    })
+    .await?;
+    Ok(Json(resolved).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tower::ServiceExt;
+
+    async fn login_headers(https: bool) -> HeaderMap {
+        let dir = tempfile::tempdir().unwrap();
+        let backend = crate::SqliteBackend::open(&dir.path().join("hub.db")).unwrap();
+        let blobs = crate::blobs::BlobStore::open(&dir.path().join("blobs")).unwrap();
+        let state = Arc::new(AppState { backend, blobs, https });
+        let app = crate::api::router(state, std::time::Duration::from_secs(5));
+        let req = axum::http::Request::get("/console/login").body(axum::body::Body::empty()).unwrap();
+        let resp = app.oneshot(req).await.unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+        resp.headers().clone()
+    }
+
+    #[tokio::test]
+    async fn hsts_when_the_hub_serves_tls_and_only_then() {
+        let tls = login_headers(true).await;
+        assert!(tls[header::STRICT_TRANSPORT_SECURITY].to_str().unwrap().starts_with("max-age="));
+        assert!(tls[header::CONTENT_SECURITY_POLICY].to_str().unwrap().contains("frame-ancestors 'none'"));
+        let plain = login_headers(false).await;
+        assert!(plain.get(header::STRICT_TRANSPORT_SECURITY).is_none());
+        let cookie = plain[header::SET_COOKIE].to_str().unwrap();
+        assert!(cookie.contains("HttpOnly") && cookie.contains("Secure") && cookie.contains("SameSite=Strict"));
+        assert!(cookie.contains("Path=/console"));
+    }
+
+    #[test]
+    fn cookies_are_read_strictly() {
+        let mut h = HeaderMap::new();
+        let token = "ab".repeat(32);
+        h.insert(header::COOKIE, HeaderValue::from_str(&format!("other=1; chevet_console={token}")).unwrap());
+        assert_eq!(cookie_token(&h).as_deref(), Some(token.as_str()));
+        h.insert(header::COOKIE, HeaderValue::from_static("chevet_console=not-hex"));
+        assert_eq!(cookie_token(&h), None);
+    }
+}

@@ -1,0 +1,470 @@
+//! The coordinator's console over HTTP, on SQLite and PostgreSQL: signing
+//! in with a password and a TOTP code (enrolled by QR at first), a conflict
+//! made by two real tablets resolved in words and converged on both, a
+//! care-plan proposal approved — and the hostile side: no page without a
+//! session, no POST without its CSRF token, brute force locked out, another
+//! establishment's conflict out of reach by URL, the security headers.
+
+use chevet_core::domain::{
+    ActKind, Establishment, EstablishmentKind, PlannedAct, Recurrence, ResidentChanges, Schedule, Unit,
+};
+use chevet_e2e::{Device, TestHub};
+use chevet_hub::console::accounts::ConsoleRole;
+use chevet_hub::console::totp;
+use reqwest::StatusCode;
+use reqwest::header::{HeaderMap, LOCATION, SET_COOKIE};
+use uuid::Uuid;
+
+const PASSWORD: &str = "un mot de passe assez long";
+
+/// A browser without JavaScript: follows nothing by itself, keeps the
+/// console's cookie.
+struct Browser {
+    http: reqwest::Client,
+    base: String,
+    cookie: Option<String>,
+}
+
+struct Page {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: String,
+}
+
+impl Page {
+    fn location(&self) -> &str {
+        self.headers.get(LOCATION).and_then(|v| v.to_str().ok()).unwrap_or_default()
+    }
+
+    /// The CSRF token of the page's forms.
+    fn csrf(&self) -> String {
+        let at = self.body.find("name=\"csrf\" value=\"").expect("a form with its CSRF token") + 19;
+        self.body[at..at + 64].to_owned()
+    }
+}
+
+fn form(fields: &[(&str, &str)]) -> String {
+    fields.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect::<Vec<_>>().join("&")
+}
+
+fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+impl Browser {
+    fn new(hub: &TestHub) -> Browser {
+        chevet_e2e::install_tls_provider();
+        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        Browser { http, base: hub.url(), cookie: None }
+    }
+
+    async fn send(&mut self, req: reqwest::RequestBuilder) -> Page {
+        let req = match &self.cookie {
+            Some(c) => req.header("cookie", format!("chevet_console={c}")),
+            None => req,
+        };
+        let resp = req.send().await.unwrap();
+        let (status, headers) = (resp.status(), resp.headers().clone());
+        for c in headers.get_all(SET_COOKIE) {
+            let c = c.to_str().unwrap();
+            assert!(
+                c.contains("HttpOnly") && c.contains("Secure") && c.contains("SameSite=Strict"),
+                "cookie attributes: {c}"
+            );
+            let value = c.split(';').next().unwrap().trim_start_matches("chevet_console=");
+            self.cookie = (!value.is_empty()).then(|| value.to_owned());
+        }
+        Page { status, headers, body: resp.text().await.unwrap() }
+    }
+
+    async fn get(&mut self, path: &str) -> Page {
+        let req = self.http.get(format!("{}{path}", self.base));
+        self.send(req).await
+    }
+
+    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let req = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form(fields));
+        self.send(req).await
+    }
+
+    /// Signs in with the password and, the first time, enrols the second
+    /// factor from the page (as a phone would from the QR code); returns
+    /// the TOTP secret.
+    async fn sign_in(&mut self, login: &str, secret: Option<&[u8]>) -> Vec<u8> {
+        let page = self.get("/console/login").await;
+        assert_eq!(page.status, StatusCode::OK);
+        let page =
+            self.post("/console/login", &[("csrf", &page.csrf()), ("login", login), ("password", PASSWORD)]).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+        let secret = match secret {
+            Some(s) => {
+                assert_eq!(page.location(), "/console/login/code");
+                s.to_vec()
+            }
+            None => {
+                assert_eq!(page.location(), "/console/totp/enrol");
+                let page = self.get("/console/totp/enrol").await;
+                assert!(page.body.contains("<svg"), "the QR code is on the page");
+                let at = page.body.find("<code>").unwrap() + 6;
+                let end = page.body[at..].find("</code>").unwrap();
+                totp::from_base32(&page.body[at..at + end]).unwrap()
+            }
+        };
+        let path = if page.location() == "/console/login/code" { "/console/login/code" } else { "/console/totp/enrol" };
+        let page = self.get(path).await;
+        let code = current_code(&secret);
+        let page = self.post(path, &[("csrf", &page.csrf()), ("code", &code)]).await;
+        assert_eq!((page.status, page.location()), (StatusCode::SEE_OTHER, "/console/"), "{}", page.body);
+        secret
+    }
+}
+
+fn current_code(secret: &[u8]) -> String {
+    let step = jiff::Timestamp::now().as_second() / totp::STEP_SECONDS;
+    format!("{:06}", totp::code(secret, step as u64, 6))
+}
+
+/// A code the account has not used yet (each step's code works once):
+/// the next step's, which the hub accepts as clocks drift.
+fn fresh_code(secret: &[u8]) -> String {
+    let step = jiff::Timestamp::now().as_second() / totp::STEP_SECONDS;
+    format!("{:06}", totp::code(secret, step as u64 + 1, 6))
+}
+
+async fn account(hub: &TestHub, login: &str, role: ConsoleRole) {
+    let (backend, tenant, login) = (hub.backend.clone(), hub.tenant, login.to_owned());
+    tokio::task::spawn_blocking(move || {
+        chevet_hub::Admin::new(&*backend).create_console_account(tenant, &login, "Claire Coordination", role, PASSWORD)
+    })
+    .await
+    .unwrap()
+    .unwrap();
+}
+
+async fn establishment_of(hub: &TestHub, unit: Uuid) -> Uuid {
+    let (backend, tenant) = (hub.backend.clone(), hub.tenant);
+    tokio::task::spawn_blocking(move || {
+        chevet_hub::backend::Backend::transaction(&*backend, chevet_hub::backend::Scope::Admin, |tx| {
+            tx.document(tenant, unit)
+        })
+        .unwrap()
+        .unwrap()
+        .state["establishment_id"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap()
+    })
+    .await
+    .unwrap()
+}
+
+/// Two tablets edit the same resident's room offline: a conflict.
+async fn room_conflict(hub: &TestHub) -> (Device, Device, Uuid) {
+    let unit = hub.units[0];
+    let resident = hub.residents.iter().find(|r| r.unit_id == unit).unwrap().id;
+    let mut a = Device::enrol(hub, &hub.url(), &[unit], "Tablette chariot A").await;
+    let mut b = Device::enrol(hub, &hub.url(), &[unit], "Tablette chariot B").await;
+    for (d, room) in [(&a, "201"), (&b, "202")] {
+        let (_, v) = d.store.resident(resident).unwrap();
+        d.store
+            .update_resident(resident, v, &ResidentChanges { room: Some(room.into()), ..Default::default() })
+            .unwrap();
+    }
+    a.sync().await.unwrap();
+    b.sync().await.unwrap();
+    (a, b, resident)
+}
+
+async fn console_scenario(postgres: bool) {
+    let hub = TestHub::start_on(3, postgres).await;
+    account(&hub, "idec@tilleuls.fr", ConsoleRole::GroupAdmin).await;
+    let (mut a, mut b, resident) = room_conflict(&hub).await;
+
+    // Signing in: password, then the second factor enrolled from the page.
+    let mut browser = Browser::new(&hub);
+    let secret = browser.sign_in("idec@tilleuls.fr", None).await;
+    let home = browser.get("/console/").await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(home.body.contains("Claire Coordination") && home.body.contains("1</strong> conflit"), "{}", home.body);
+
+    // The conflict in words: the resident, the field, both values, who and where.
+    let list = browser.get("/console/conflicts").await;
+    assert!(list.body.contains("Chambre") && list.body.contains("Dossier du résident"), "{}", list.body);
+    assert!(!list.body.contains('{') && !list.body.contains("\"room\""), "no JSON on the page");
+    let at = list.body.find("/console/conflicts/").unwrap();
+    let path = list.body[at..].split('"').next().unwrap().to_owned();
+    let page = browser.get(&path).await;
+    assert!(page.body.contains("201") && page.body.contains("202"), "{}", page.body);
+    assert!(page.body.contains("Tablette chariot B") && page.body.contains("Claire Fontaine"), "{}", page.body);
+
+    // Without its CSRF token, the decision is refused and changes nothing.
+    let refused = browser.post(&path, &[("decision", "new_values"), ("value:room", "999")]).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let refused = browser.post(&path, &[("csrf", &"0".repeat(64)), ("decision", "keep_device")]).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+
+    // A new value: a new version that both tablets pull.
+    let done = browser
+        .post(
+            &path,
+            &[("csrf", &page.csrf()), ("decision", "new_values"), ("value:room", "305"), ("note", "Vérifié sur place")],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    assert!(done.body.contains("Décision enregistrée") && done.body.contains("Vérifié sur place"));
+    for d in [&mut a, &mut b] {
+        d.sync().await.unwrap();
+        assert_eq!(d.store.resident(resident).unwrap().0.room, "305");
+    }
+    assert!(browser.get("/console/conflicts").await.body.contains("Aucun conflit"));
+    let again = browser.post(&path, &[("csrf", &page.csrf()), ("decision", "keep_hub")]).await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "resolved once");
+
+    // A care-plan proposal: a care-plan act changed on both tablets.
+    let act = PlannedAct {
+        id: Uuid::now_v7(),
+        resident_id: resident,
+        kind: ActKind::WoundDressing,
+        label: "Pansement talon".into(),
+        schedule: Schedule {
+            times: vec![jiff::civil::time(9, 0, 0, 0)],
+            recurrence: Recurrence::Daily,
+            start: jiff::civil::date(2026, 1, 5),
+            end: None,
+        },
+        medication: None,
+        active: true,
+    };
+    a.store.create_planned_act(&act).unwrap();
+    a.sync().await.unwrap();
+    b.sync().await.unwrap();
+    for (d, label) in [(&a, "Pansement talon droit"), (&b, "Pansement talon gauche")] {
+        let (_, v) = d.store.care_plan(resident).unwrap().into_iter().find(|(p, _)| p.id == act.id).unwrap();
+        d.store.update_planned_act(&PlannedAct { label: label.into(), ..act.clone() }, v).unwrap();
+    }
+    a.sync().await.unwrap();
+    b.sync().await.unwrap();
+    // Through the API this time: a session, then the decision with its token.
+    let http = reqwest::Client::new();
+    let signed = http
+        .post(format!("{}/console/api/session", hub.url()))
+        .header("content-type", "application/json")
+        .body(
+            serde_json::json!({"login": "idec@tilleuls.fr", "password": PASSWORD, "code": fresh_code(&secret)})
+                .to_string(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed.status(), StatusCode::OK);
+    let cookie = signed.headers()[SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let csrf = serde_json::from_str::<serde_json::Value>(&signed.text().await.unwrap()).unwrap()["csrf"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let list: serde_json::Value = serde_json::from_str(
+        &http
+            .get(format!("{}/console/api/conflicts", hub.url()))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    let proposal = list.as_array().unwrap().iter().find(|c| c["proposal"] == true).expect("a proposal");
+    assert_eq!(proposal["kind"], "Proposition pour le plan de soins");
+    let url = format!(
+        "{}/console/api/conflicts/{}/{}/resolve",
+        hub.url(),
+        proposal["device"].as_str().unwrap(),
+        proposal["op"].as_str().unwrap()
+    );
+    let body = serde_json::json!({"decision": "keep_device", "note": "Côté gauche, vu avec le médecin"}).to_string();
+    let no_token = http
+        .post(&url)
+        .header("cookie", &cookie)
+        .header("content-type", "application/json")
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(no_token.status(), StatusCode::FORBIDDEN);
+    let approved = http
+        .post(&url)
+        .header("cookie", &cookie)
+        .header("x-csrf-token", &csrf)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(approved.status(), StatusCode::OK);
+    for d in [&mut a, &mut b] {
+        d.sync().await.unwrap();
+        let (act_now, _) = d.store.care_plan(resident).unwrap().into_iter().find(|(p, _)| p.id == act.id).unwrap();
+        assert_eq!(act_now.label, "Pansement talon gauche", "the approved proposal on both tablets");
+    }
+
+    // Signing out ends the session.
+    let home = browser.get("/console/").await;
+    let out = browser.post("/console/logout", &[("csrf", &home.csrf())]).await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    assert_eq!(browser.get("/console/").await.location(), "/console/login");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_console_signs_in_and_resolves_conflicts() {
+    console_scenario(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_console_signs_in_and_resolves_conflicts() {
+    console_scenario(true).await;
+}
+
+async fn hostile_scenario(postgres: bool) {
+    let hub = TestHub::start_on(2, postgres).await;
+    // A second establishment of the same group, with its coordinator.
+    let other = Establishment {
+        id: Uuid::now_v7(),
+        name: "EHPAD Les Érables".into(),
+        finess: "690000002".into(),
+        kind: EstablishmentKind::Ehpad,
+        time_zone: "Europe/Paris".into(),
+        alert_settings: None,
+    };
+    let other_unit = Unit { id: Uuid::now_v7(), establishment_id: other.id, name: "Étage 1".into() };
+    {
+        let (backend, tenant, o, u) = (hub.backend.clone(), hub.tenant, other.clone(), other_unit.clone());
+        tokio::task::spawn_blocking(move || {
+            let admin = chevet_hub::Admin::new(&*backend);
+            admin.put_establishment(tenant, &o).unwrap();
+            admin.put_unit(tenant, &u).unwrap();
+        })
+        .await
+        .unwrap();
+    }
+    let ours = establishment_of(&hub, hub.units[0]).await;
+    account(&hub, "idec@tilleuls.fr", ConsoleRole::Coordinator { establishment: ours }).await;
+    account(&hub, "idec@erables.fr", ConsoleRole::Coordinator { establishment: other.id }).await;
+    let _ = room_conflict(&hub).await;
+
+    // No page, no action, without a session.
+    let mut anonymous = Browser::new(&hub);
+    for path in
+        ["/console/", "/console/conflicts", &format!("/console/conflicts/{}/{}", Uuid::now_v7(), Uuid::now_v7())]
+    {
+        let page = anonymous.get(path).await;
+        assert_eq!((page.status, page.location()), (StatusCode::SEE_OTHER, "/console/login"), "{path}");
+    }
+    let page = anonymous.post("/console/logout", &[]).await;
+    assert_eq!(page.location(), "/console/login");
+    let api = reqwest::Client::new().get(format!("{}/console/api/conflicts", hub.url())).send().await.unwrap();
+    assert_eq!(api.status(), StatusCode::UNAUTHORIZED);
+
+    // The security headers, on every console page.
+    let login = anonymous.get("/console/login").await;
+    let csp = login.headers["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'") && !csp.contains("script-src")
+    );
+    assert_eq!(login.headers["x-frame-options"], "DENY");
+    assert_eq!(login.headers["x-content-type-options"], "nosniff");
+    assert_eq!(login.headers["cache-control"], "no-store");
+    assert!(login.headers.get("strict-transport-security").is_none(), "HSTS only over TLS");
+    // Signing in from another site's form is refused (CSRF of the login).
+    let forged = anonymous
+        .post("/console/login", &[("csrf", &login.csrf()), ("login", "idec@tilleuls.fr"), ("password", PASSWORD)])
+        .await;
+    assert_eq!(forged.status, StatusCode::SEE_OTHER, "the console's own form goes on");
+    let mut elsewhere = Browser::new(&hub);
+    let page = elsewhere.get("/console/login").await;
+    let req = elsewhere
+        .http
+        .post(format!("{}/console/login", hub.url()))
+        .header("origin", "https://evil.example")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form(&[("csrf", &page.csrf()), ("login", "idec@tilleuls.fr"), ("password", PASSWORD)]));
+    assert_eq!(elsewhere.send(req).await.status, StatusCode::FORBIDDEN, "another origin");
+
+    // The other establishment's coordinator: the conflict does not exist for them.
+    let mut theirs = Browser::new(&hub);
+    theirs.sign_in("idec@erables.fr", None).await;
+    assert!(theirs.get("/console/conflicts").await.body.contains("Aucun conflit"));
+    let mut ours_browser = Browser::new(&hub);
+    ours_browser.sign_in("idec@tilleuls.fr", None).await;
+    let list = ours_browser.get("/console/conflicts").await;
+    let at = list.body.find("/console/conflicts/").expect("our coordinator sees it");
+    let path = list.body[at..].split('"').next().unwrap().to_owned();
+    let tampered = theirs.get(&path).await;
+    assert_eq!(tampered.status, StatusCode::NOT_FOUND);
+    assert!(!tampered.body.contains("Chambre"));
+    let home = theirs.get("/console/").await;
+    let post = theirs.post(&path, &[("csrf", &home.csrf()), ("decision", "keep_device")]).await;
+    assert_eq!(post.status, StatusCode::NOT_FOUND);
+    assert!(ours_browser.get(&path).await.body.contains("Garder la valeur du hub"), "still open");
+
+    // Brute force: five wrong codes lock the account, even for the right code.
+    let mut attacker = Browser::new(&hub);
+    let page = attacker.get("/console/login").await;
+    attacker
+        .post("/console/login", &[("csrf", &page.csrf()), ("login", "idec@erables.fr"), ("password", PASSWORD)])
+        .await;
+    let mut last = String::new();
+    for _ in 0..5 {
+        let page = attacker.get("/console/login/code").await;
+        last = attacker.post("/console/login/code", &[("csrf", &page.csrf()), ("code", "000000")]).await.body;
+    }
+    assert!(last.contains("verrouillé"), "{last}");
+    let mut owner = Browser::new(&hub);
+    let page = owner.get("/console/login").await;
+    let locked = owner
+        .post("/console/login", &[("csrf", &page.csrf()), ("login", "idec@erables.fr"), ("password", PASSWORD)])
+        .await;
+    assert_eq!(locked.status, StatusCode::UNAUTHORIZED);
+    assert!(locked.body.contains("verrouillé"));
+    // Wrong passwords count the same way, and say nothing of which was wrong.
+    let mut guesser = Browser::new(&hub);
+    for _ in 0..4 {
+        let page = guesser.get("/console/login").await;
+        let wrong = guesser
+            .post("/console/login", &[("csrf", &page.csrf()), ("login", "idec@tilleuls.fr"), ("password", "devine")])
+            .await;
+        assert!(wrong.body.contains("Identifiant ou mot de passe incorrect"));
+    }
+    let page = guesser.get("/console/login").await;
+    let unknown = guesser
+        .post("/console/login", &[("csrf", &page.csrf()), ("login", "personne@nulle.part"), ("password", "x")])
+        .await;
+    assert!(unknown.body.contains("Identifiant ou mot de passe incorrect"));
+    let page = guesser.get("/console/login").await;
+    let fifth = guesser
+        .post("/console/login", &[("csrf", &page.csrf()), ("login", "idec@tilleuls.fr"), ("password", "devine")])
+        .await;
+    assert!(fifth.body.contains("verrouillé"));
+    // The session already open stays usable (the lock-out guards signing in).
+    assert_eq!(ours_browser.get("/console/").await.status, StatusCode::OK);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_console_refuses_what_it_must() {
+    hostile_scenario(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_console_refuses_what_it_must() {
+    hostile_scenario(true).await;
+}
