@@ -452,7 +452,9 @@ fn apply_document(
         let changed: BTreeSet<String> = m.applied.iter().cloned().collect();
         save(tx, device, op, (new_unit, current.unit_id), version, &m.state, &changed, now_ms)?;
     }
-    let conflicts = if merged_valid { m.conflicts } else { m.applied.iter().chain(&m.conflicts).cloned().collect() };
+    // A proposal applies nothing until approved: it carries every field it changes.
+    let conflicts =
+        if merged_valid && !proposal { m.conflicts } else { m.applied.iter().chain(&m.conflicts).cloned().collect() };
     if conflicts.is_empty() {
         return Ok(Ok(OpOutcome::Applied { version: Some(version) }));
     }

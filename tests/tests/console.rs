@@ -248,9 +248,12 @@ async fn console_scenario(postgres: bool) {
     a.store.create_planned_act(&act).unwrap();
     a.sync().await.unwrap();
     b.sync().await.unwrap();
-    for (d, label) in [(&a, "Pansement talon droit"), (&b, "Pansement talon gauche")] {
+    // The second tablet also moves it to 10:00: a proposal carries all it changes.
+    let ten = Schedule { times: vec![jiff::civil::time(10, 0, 0, 0)], ..act.schedule.clone() };
+    for (d, label, schedule) in [(&a, "Pansement talon droit", &act.schedule), (&b, "Pansement talon gauche", &ten)] {
         let (_, v) = d.store.care_plan(resident).unwrap().into_iter().find(|(p, _)| p.id == act.id).unwrap();
-        d.store.update_planned_act(&PlannedAct { label: label.into(), ..act.clone() }, v).unwrap();
+        let changed = PlannedAct { label: label.into(), schedule: schedule.clone(), ..act.clone() };
+        d.store.update_planned_act(&changed, v).unwrap();
     }
     a.sync().await.unwrap();
     b.sync().await.unwrap();
@@ -316,6 +319,7 @@ async fn console_scenario(postgres: bool) {
         d.sync().await.unwrap();
         let (act_now, _) = d.store.care_plan(resident).unwrap().into_iter().find(|(p, _)| p.id == act.id).unwrap();
         assert_eq!(act_now.label, "Pansement talon gauche", "the approved proposal on both tablets");
+        assert_eq!(act_now.schedule, ten, "with every change it proposed");
     }
 
     // Signing out ends the session.
