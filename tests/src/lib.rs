@@ -2,6 +2,7 @@
 //! its own SQLite file, devices with their own encrypted stores, and a
 //! fault-injecting HTTP proxy to put between them.
 
+pub mod console;
 pub mod nodes;
 pub mod pki;
 pub mod proxy;

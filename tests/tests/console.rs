@@ -5,17 +5,14 @@
 //! session, no POST without its CSRF token, brute force locked out, another
 //! establishment's conflict out of reach by URL, the security headers.
 
-use chevet_core::domain::{
-    ActKind, Establishment, EstablishmentKind, PlannedAct, Recurrence, ResidentChanges, Schedule, Unit,
-};
-use chevet_e2e::{Device, TestHub};
+use chevet_core::domain::{Establishment, EstablishmentKind, Unit};
+use chevet_e2e::TestHub;
+use chevet_e2e::console::{PASSWORD, care_plan_proposal, create_account, establishment_of, room_conflict};
 use chevet_hub::console::accounts::ConsoleRole;
 use chevet_hub::console::totp;
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, LOCATION, SET_COOKIE};
 use uuid::Uuid;
-
-const PASSWORD: &str = "un mot de passe assez long";
 
 /// A browser without JavaScript: follows nothing by itself, keeps the
 /// console's cookie.
@@ -140,54 +137,9 @@ fn fresh_code(secret: &[u8]) -> String {
     format!("{:06}", totp::code(secret, step as u64 + 1, 6))
 }
 
-async fn account(hub: &TestHub, login: &str, role: ConsoleRole) {
-    let (backend, tenant, login) = (hub.backend.clone(), hub.tenant, login.to_owned());
-    tokio::task::spawn_blocking(move || {
-        chevet_hub::Admin::new(&*backend).create_console_account(tenant, &login, "Claire Coordination", role, PASSWORD)
-    })
-    .await
-    .unwrap()
-    .unwrap();
-}
-
-async fn establishment_of(hub: &TestHub, unit: Uuid) -> Uuid {
-    let (backend, tenant) = (hub.backend.clone(), hub.tenant);
-    tokio::task::spawn_blocking(move || {
-        chevet_hub::backend::Backend::transaction(&*backend, chevet_hub::backend::Scope::Admin, |tx| {
-            tx.document(tenant, unit)
-        })
-        .unwrap()
-        .unwrap()
-        .state["establishment_id"]
-            .as_str()
-            .unwrap()
-            .parse()
-            .unwrap()
-    })
-    .await
-    .unwrap()
-}
-
-/// Two tablets edit the same resident's room offline: a conflict.
-async fn room_conflict(hub: &TestHub) -> (Device, Device, Uuid) {
-    let unit = hub.units[0];
-    let resident = hub.residents.iter().find(|r| r.unit_id == unit).unwrap().id;
-    let mut a = Device::enrol(hub, &hub.url(), &[unit], "Tablette chariot A").await;
-    let mut b = Device::enrol(hub, &hub.url(), &[unit], "Tablette chariot B").await;
-    for (d, room) in [(&a, "201"), (&b, "202")] {
-        let (_, v) = d.store.resident(resident).unwrap();
-        d.store
-            .update_resident(resident, v, &ResidentChanges { room: Some(room.into()), ..Default::default() })
-            .unwrap();
-    }
-    a.sync().await.unwrap();
-    b.sync().await.unwrap();
-    (a, b, resident)
-}
-
 async fn console_scenario(postgres: bool) {
     let hub = TestHub::start_on(3, postgres).await;
-    account(&hub, "idec@tilleuls.fr", ConsoleRole::GroupAdmin).await;
+    create_account(&hub, "idec@tilleuls.fr", ConsoleRole::GroupAdmin).await;
     let (mut a, mut b, resident) = room_conflict(&hub).await;
 
     // Signing in: password, then the second factor enrolled from the page.
@@ -230,33 +182,8 @@ async fn console_scenario(postgres: bool) {
     let again = browser.post(&path, &[("csrf", &page.csrf()), ("decision", "keep_hub")]).await;
     assert_eq!(again.status, StatusCode::CONFLICT, "resolved once");
 
-    // A care-plan proposal: a care-plan act changed on both tablets.
-    let act = PlannedAct {
-        id: Uuid::now_v7(),
-        resident_id: resident,
-        kind: ActKind::WoundDressing,
-        label: "Pansement talon".into(),
-        schedule: Schedule {
-            times: vec![jiff::civil::time(9, 0, 0, 0)],
-            recurrence: Recurrence::Daily,
-            start: jiff::civil::date(2026, 1, 5),
-            end: None,
-        },
-        medication: None,
-        active: true,
-    };
-    a.store.create_planned_act(&act).unwrap();
-    a.sync().await.unwrap();
-    b.sync().await.unwrap();
-    // The second tablet also moves it to 10:00: a proposal carries all it changes.
-    let ten = Schedule { times: vec![jiff::civil::time(10, 0, 0, 0)], ..act.schedule.clone() };
-    for (d, label, schedule) in [(&a, "Pansement talon droit", &act.schedule), (&b, "Pansement talon gauche", &ten)] {
-        let (_, v) = d.store.care_plan(resident).unwrap().into_iter().find(|(p, _)| p.id == act.id).unwrap();
-        let changed = PlannedAct { label: label.into(), schedule: schedule.clone(), ..act.clone() };
-        d.store.update_planned_act(&changed, v).unwrap();
-    }
-    a.sync().await.unwrap();
-    b.sync().await.unwrap();
+    // A care-plan proposal: an act changed on both tablets.
+    let (act, left) = care_plan_proposal(&mut a, &mut b, resident).await;
     // Through the API this time: a session, then the decision with its token.
     let http = reqwest::Client::new();
     let signed = http
@@ -318,8 +245,7 @@ async fn console_scenario(postgres: bool) {
     for d in [&mut a, &mut b] {
         d.sync().await.unwrap();
         let (act_now, _) = d.store.care_plan(resident).unwrap().into_iter().find(|(p, _)| p.id == act.id).unwrap();
-        assert_eq!(act_now.label, "Pansement talon gauche", "the approved proposal on both tablets");
-        assert_eq!(act_now.schedule, ten, "with every change it proposed");
+        assert_eq!(act_now, left, "the approved proposal on both tablets, with every change it proposed");
     }
 
     // Signing out ends the session.
@@ -362,8 +288,8 @@ async fn hostile_scenario(postgres: bool) {
         .unwrap();
     }
     let ours = establishment_of(&hub, hub.units[0]).await;
-    account(&hub, "idec@tilleuls.fr", ConsoleRole::Coordinator { establishment: ours }).await;
-    account(&hub, "idec@erables.fr", ConsoleRole::Coordinator { establishment: other.id }).await;
+    create_account(&hub, "idec@tilleuls.fr", ConsoleRole::Coordinator { establishment: ours }).await;
+    create_account(&hub, "idec@erables.fr", ConsoleRole::Coordinator { establishment: other.id }).await;
     let _ = room_conflict(&hub).await;
 
     // No page, no action, without a session.

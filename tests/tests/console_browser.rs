@@ -1,0 +1,55 @@
+//! The console in a real browser: Debian's Chromium, headless, driven by
+//! playwright-core (`tests/browser/console.mjs`), against a hub on SQLite
+//! and on PostgreSQL. The browser signs in with a TOTP code enrolled from
+//! the QR page, resolves the room two tablets disagreed on and approves a
+//! care-plan proposal; then both tablets sync and hold the chosen values.
+//! Needs `chromium` and `npm ci` in tests/browser (scripts/test-all does both);
+//! `CHEVET_CONSOLE_SHOTS=DIR` keeps the pages' screenshots.
+
+use chevet_e2e::TestHub;
+use chevet_e2e::console::{PASSWORD, care_plan_proposal, create_account, room_conflict};
+use chevet_hub::console::accounts::ConsoleRole;
+
+async fn in_a_browser(postgres: bool) {
+    let hub = TestHub::start_on(3, postgres).await;
+    create_account(&hub, "idec@tilleuls.fr", ConsoleRole::GroupAdmin).await;
+    let (mut a, mut b, resident) = room_conflict(&hub).await;
+    let (act, proposed) = care_plan_proposal(&mut a, &mut b, resident).await;
+
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/browser/console.mjs");
+    let mut cmd = tokio::process::Command::new("node");
+    cmd.arg(script)
+        // "localhost": a secure context for Chromium over plain HTTP, so it
+        // keeps the console's Secure cookie (as over TLS in production).
+        .env("HUB_URL", hub.url().replace("127.0.0.1", "localhost"))
+        .env("LOGIN", "idec@tilleuls.fr")
+        .env("PASSWORD", PASSWORD)
+        .env("NEW_ROOM", "305");
+    if let Ok(dir) = std::env::var("CHEVET_CONSOLE_SHOTS") {
+        cmd.env("SHOTS", dir);
+    }
+    let out = cmd.output().await.expect("node (Node.js) must be on PATH");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "the browser run failed: {stdout}\n{}\n(needs Debian's chromium and `npm ci` in tests/browser)",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    for d in [&mut a, &mut b] {
+        d.sync().await.unwrap();
+        assert_eq!(d.store.resident(resident).unwrap().0.room, "305");
+        let (now, _) = d.store.care_plan(resident).unwrap().into_iter().find(|(p, _)| p.id == act.id).unwrap();
+        assert_eq!(now, proposed);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_console_in_chromium() {
+    in_a_browser(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_console_in_chromium() {
+    in_a_browser(true).await;
+}
