@@ -294,7 +294,15 @@ mod tests {
         // Found by fuzzing: without serde_json's float_roundtrip, this one
         // came back one ULP off after a second trip (and the hub merges
         // documents by comparing values).
-        for text in ["-117736117736624656285696", "-1.1773611773662468e23", "72.35", "0.1", "36.6", "1e-7", "123456789.12345679"] {
+        for text in [
+            "-117736117736624656285696",
+            "-1.1773611773662468e23",
+            "72.35",
+            "0.1",
+            "36.6",
+            "1e-7",
+            "123456789.12345679",
+        ] {
             let once: serde_json::Value = serde_json::from_str(text).unwrap();
             let twice: serde_json::Value = serde_json::from_str(&once.to_string()).unwrap();
             assert_eq!(once, twice, "{text}");
