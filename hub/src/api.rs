@@ -108,6 +108,28 @@ impl ClassifyAndPosition for serde_json::Error {
     }
 }
 
+/// What a device says of itself with each request, for the console's sync
+/// health: its client (User-Agent), the operations still waiting on it, its
+/// clock's distance from the hub's. A device's word, shown as such; bounded.
+fn device_report(headers: &HeaderMap, skew_ms: Option<i64>) -> serde_json::Value {
+    let client = header(headers, "user-agent")
+        .filter(|v| v.len() <= 64 && v.bytes().all(|b| b.is_ascii_graphic() || b == b' '))
+        .map(str::to_owned);
+    let pending = header(headers, chevet_protocol::PENDING_HEADER).and_then(|v| v.parse::<u32>().ok());
+    // What was not said now keeps its last value (a pull says no clock).
+    let mut report = serde_json::Map::new();
+    if let Some(c) = client {
+        report.insert("client".into(), c.into());
+    }
+    if let Some(p) = pending {
+        report.insert("pending_ops".into(), p.into());
+    }
+    if let Some(s) = skew_ms {
+        report.insert("skew_ms".into(), s.into());
+    }
+    serde_json::Value::Object(report)
+}
+
 async fn enrol<B: Backend>(
     State(state): State<Arc<AppState<B>>>,
     headers: HeaderMap,
@@ -135,7 +157,13 @@ async fn push<B: Backend>(
         log::warn!("device {} clock is {} s off the hub's", device.device_id, skew / 1000);
     }
     let device_id = device.device_id;
-    let resp = in_tx(&state, Some(device.clone()), move |tx| sync::push(tx, &device, req, now)).await?;
+    let report = device_report(&headers, Some(req.device_time_ms.saturating_sub(now)));
+    let resp = in_tx(&state, Some(device.clone()), move |tx| {
+        let resp = sync::push(tx, &device, req, now)?;
+        tx.note_device_report(device.device_id, &report, now)?;
+        Ok(resp)
+    })
+    .await?;
     log::debug!("device {device_id} pushed {n} ops");
     Ok(Json(resp).into_response())
 }
@@ -155,7 +183,14 @@ async fn pull<B: Backend>(
     let device = authenticate(&state, &headers).await?;
     let Query(q) = query.map_err(|_| HubError::BadRequest("query needs cursor and limit".into()))?;
     let limit = q.limit.unwrap_or(500);
-    let resp = in_tx(&state, Some(device.clone()), move |tx| sync::pull(tx, &device, &q.cursor, limit)).await?;
+    let report = device_report(&headers, None);
+    let now = now_ms();
+    let resp = in_tx(&state, Some(device.clone()), move |tx| {
+        let resp = sync::pull(tx, &device, &q.cursor, limit)?;
+        tx.note_device_report(device.device_id, &report, now)?;
+        Ok(resp)
+    })
+    .await?;
     Ok(Json(resp).into_response())
 }
 

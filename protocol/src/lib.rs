@@ -25,6 +25,9 @@ use uuid::Uuid;
 pub const PROTOCOL_VERSION: u32 = 1;
 /// Header carrying [`PROTOCOL_VERSION`].
 pub const PROTOCOL_HEADER: &str = "chevet-protocol";
+/// Header where a tablet tells how many operations wait on it (the
+/// console's sync health); the client version travels in User-Agent.
+pub const PENDING_HEADER: &str = "chevet-pending";
 /// Most operations in one push.
 pub const MAX_PUSH_OPS: usize = 100;
 /// Largest push body, in bytes.

@@ -6,13 +6,14 @@
 // forms. The Rust test around it (tests/tests/console_browser.rs) sets up
 // the hub and the tablets and checks that they converge.
 //
-// Environment: HUB_URL, LOGIN, PASSWORD, NEW_ROOM, SHOTS (a folder for
-// screenshots, optional). Prints one JSON line; exits non-zero on failure.
+// Environment: HUB_URL, LOGIN, PASSWORD, NEW_ROOM, REVOKE (a tablet's label),
+// SHOTS (a folder for screenshots, optional). Prints one JSON line (with the
+// enrolment code it was given); exits non-zero on failure.
 import { chromium } from 'playwright-core';
 import { createHmac } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 
-const { HUB_URL, LOGIN, PASSWORD, NEW_ROOM, SHOTS } = process.env;
+const { HUB_URL, LOGIN, PASSWORD, NEW_ROOM, REVOKE, SHOTS } = process.env;
 
 function base32Decode(text) {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
@@ -109,6 +110,23 @@ try {
   await page.locator('p.notice').first().waitFor();
   await page.getByRole('link', { name: 'Conflits', exact: true }).click();
   check((await page.locator('main').innerText()).includes('Aucun conflit'), 'nothing left to resolve');
+
+  // Tablets: enrol a new one by code and QR code, revoke a lost one.
+  await page.getByRole('link', { name: 'Tablettes', exact: true }).click();
+  await everyFieldLabelled(page);
+  check((await page.locator('table').innerText()).includes('Tablette chariot A'), 'the tablets are listed');
+  await shot(page, 'console-tablets');
+  await page.getByLabel('Étage 1').first().check();
+  await page.getByRole('button', { name: "Créer un code d'enrôlement" }).click();
+  check(await page.locator('figure.qr svg').count() === 1, 'the enrolment QR code is drawn');
+  result.code = (await page.locator('.code').innerText()).trim();
+  await shot(page, 'console-enrolment-code');
+  await page.getByRole('link', { name: 'Tablettes', exact: true }).click();
+  const lost = page.locator('tr', { hasText: REVOKE });
+  await lost.getByLabel('Perdue ou volée').check();
+  await lost.getByRole('button', { name: 'Révoquer' }).click();
+  await page.locator('p.notice').first().waitFor();
+  check((await page.locator('tr', { hasText: REVOKE }).innerText()).includes('révoquée'), 'the tablet shows revoked');
 
   // Signing out ends the session: the console sends back to the sign-in page.
   await page.getByRole('button', { name: 'Se déconnecter' }).click();

@@ -364,11 +364,22 @@ impl Device {
         units: &[Uuid],
         label: &str,
     ) -> chevet_core::Result<Device> {
+        Self::enrol_with_code(url, ca_pem, &hub.code(units).await, label).await
+    }
+
+    /// A new device enrolled through `url` with a one-time `code` (from the
+    /// console, say), not synced yet.
+    pub async fn enrol_with_code(
+        url: &str,
+        ca_pem: Option<&[u8]>,
+        code: &str,
+        label: &str,
+    ) -> chevet_core::Result<Device> {
         let dir = tempfile::tempdir().unwrap();
         let options = StoreOptions { pin_cost: Argon2Cost::MINIMUM, ..StoreOptions::default() };
         let store = Store::open(dir.path().join("device.db"), &KekVault::new([7; 32]), options).unwrap();
         let client = HubClient::new(url, ca_pem)?.with_retry(fast_retry());
-        sync::enrol(&store, &client, &hub.code(units).await, label).await?;
+        sync::enrol(&store, &client, code, label).await?;
         let client = sync::client_for(&store)?.with_retry(fast_retry());
         Ok(Device { dir, store, client })
     }

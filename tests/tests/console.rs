@@ -248,6 +248,31 @@ async fn console_scenario(postgres: bool) {
         assert_eq!(act_now, left, "the approved proposal on both tablets, with every change it proposed");
     }
 
+    // Tablets: each one's health as it last said, a new one enrolled by the
+    // console's code, a lost one revoked.
+    let tablets = browser.get("/console/tablets").await;
+    assert!(tablets.body.contains("Tablette chariot A") && tablets.body.contains("Tablette chariot B"));
+    assert!(tablets.body.contains("chevet-core/") && tablets.body.contains("à l&#39;heure"), "{}", tablets.body);
+    let unit = hub.units[0].to_string();
+    let enrolled =
+        browser.post("/console/tablets/enrol", &[("csrf", &tablets.csrf()), ("unit", &unit), ("hours", "2")]).await;
+    assert_eq!(enrolled.status, StatusCode::OK, "{}", enrolled.body);
+    assert!(enrolled.body.contains("<svg"), "the enrolment QR code");
+    let at = enrolled.body.find("class=\"code\">").unwrap() + 13;
+    let code = enrolled.body[at..].split('<').next().unwrap().to_owned();
+    let mut c = chevet_e2e::Device::enrol_with_code(&hub.url(), None, &code, "Tablette de nuit").await.unwrap();
+    c.sync().await.unwrap();
+    assert!(browser.get("/console/tablets").await.body.contains("Tablette de nuit"));
+    let tablets = browser.get("/console/tablets").await;
+    let revoke = format!("/console/tablets/{}/revoke", a.store.device_id());
+    let unconfirmed = browser.post(&revoke, &[("csrf", &tablets.csrf())]).await;
+    assert_eq!(unconfirmed.status, StatusCode::BAD_REQUEST, "revoking asks for confirmation");
+    let revoked = browser.post(&revoke, &[("csrf", &tablets.csrf()), ("confirm", "yes")]).await;
+    assert_eq!(revoked.status, StatusCode::OK, "{}", revoked.body);
+    assert!(revoked.body.contains("(révoquée)"));
+    assert!(matches!(a.sync().await, Err(chevet_core::CoreError::HubUnauthorized)), "refused at once");
+    b.sync().await.unwrap();
+
     // Signing out ends the session.
     let home = browser.get("/console/").await;
     let out = browser.post("/console/logout", &[("csrf", &home.csrf())]).await;
@@ -290,7 +315,7 @@ async fn hostile_scenario(postgres: bool) {
     let ours = establishment_of(&hub, hub.units[0]).await;
     create_account(&hub, "idec@tilleuls.fr", ConsoleRole::Coordinator { establishment: ours }).await;
     create_account(&hub, "idec@erables.fr", ConsoleRole::Coordinator { establishment: other.id }).await;
-    let _ = room_conflict(&hub).await;
+    let (mut a, _b, _) = room_conflict(&hub).await;
 
     // No page, no action, without a session.
     let mut anonymous = Browser::new(&hub);
@@ -345,6 +370,16 @@ async fn hostile_scenario(postgres: bool) {
     let home = theirs.get("/console/").await;
     let post = theirs.post(&path, &[("csrf", &home.csrf()), ("decision", "keep_device")]).await;
     assert_eq!(post.status, StatusCode::NOT_FOUND);
+    // Nor the tablets of our establishment, nor enrolling one for our units.
+    let tablets = theirs.get("/console/tablets").await;
+    assert!(!tablets.body.contains("Tablette chariot"), "{}", tablets.body);
+    let revoke = format!("/console/tablets/{}/revoke", a.store.device_id());
+    let tampered = theirs.post(&revoke, &[("csrf", &tablets.csrf()), ("confirm", "yes")]).await;
+    assert_eq!(tampered.status, StatusCode::NOT_FOUND);
+    let unit = hub.units[0].to_string();
+    let tampered = theirs.post("/console/tablets/enrol", &[("csrf", &tablets.csrf()), ("unit", &unit)]).await;
+    assert_eq!(tampered.status, StatusCode::NOT_FOUND);
+    a.sync().await.expect("still enrolled");
     assert!(ours_browser.get(&path).await.body.contains("Garder la valeur du hub"), "still open");
 
     // Brute force: five wrong codes lock the account, even for the right code.

@@ -2,7 +2,9 @@
 //! playwright-core (`tests/browser/console.mjs`), against a hub on SQLite
 //! and on PostgreSQL. The browser signs in with a TOTP code enrolled from
 //! the QR page, resolves the room two tablets disagreed on and approves a
-//! care-plan proposal; then both tablets sync and hold the chosen values.
+//! care-plan proposal, enrols a tablet and revokes another; then the revoked
+//! one is refused, the new one enrols with the code, and the others hold the
+//! chosen values.
 //! Needs `chromium` and `npm ci` in tests/browser (scripts/test-all does both);
 //! `CHEVET_CONSOLE_SHOTS=DIR` keeps the pages' screenshots.
 
@@ -24,7 +26,8 @@ async fn in_a_browser(postgres: bool) {
         .env("HUB_URL", hub.url().replace("127.0.0.1", "localhost"))
         .env("LOGIN", "idec@tilleuls.fr")
         .env("PASSWORD", PASSWORD)
-        .env("NEW_ROOM", "305");
+        .env("NEW_ROOM", "305")
+        .env("REVOKE", "Tablette chariot A");
     if let Ok(dir) = std::env::var("CHEVET_CONSOLE_SHOTS") {
         cmd.env("SHOTS", dir);
     }
@@ -36,7 +39,13 @@ async fn in_a_browser(postgres: bool) {
         String::from_utf8_lossy(&out.stderr)
     );
 
-    for d in [&mut a, &mut b] {
+    // The lost tablet is refused; the new one enrols with the code the browser got.
+    assert!(matches!(a.sync().await, Err(chevet_core::CoreError::HubUnauthorized)));
+    let result: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap_or_default()).unwrap();
+    let code = result["code"].as_str().expect("the enrolment code");
+    let mut c = chevet_e2e::Device::enrol_with_code(&hub.url(), None, code, "Tablette de nuit").await.unwrap();
+    c.sync().await.unwrap();
+    for d in [&mut b, &mut c] {
         d.sync().await.unwrap();
         assert_eq!(d.store.resident(resident).unwrap().0.room, "305");
         let (now, _) = d.store.care_plan(resident).unwrap().into_iter().find(|(p, _)| p.id == act.id).unwrap();

@@ -47,6 +47,9 @@ pub struct HubClient {
     credential: Option<String>,
     http: reqwest::Client,
     retry: RetryPolicy,
+    /// Operations still waiting on this tablet, told to the hub with each
+    /// request (the console's sync health); negative when unknown.
+    pending: std::sync::Arc<std::sync::atomic::AtomicI64>,
 }
 
 fn tls_config(extra_ca_pem: Option<&[u8]>) -> Result<rustls::ClientConfig> {
@@ -156,6 +159,7 @@ impl HubClient {
             credential: None,
             http,
             retry: RetryPolicy::default(),
+            pending: std::sync::Arc::new(std::sync::atomic::AtomicI64::new(-1)),
         })
     }
 
@@ -178,6 +182,11 @@ impl HubClient {
         &self.base
     }
 
+    /// How many operations wait on this tablet: sent along from now on.
+    pub fn report_pending(&self, operations: u64) {
+        self.pending.store(i64::try_from(operations).unwrap_or(i64::MAX), std::sync::atomic::Ordering::Relaxed);
+    }
+
     async fn send<T: DeserializeOwned>(
         &self,
         build: impl Fn() -> reqwest::RequestBuilder,
@@ -186,6 +195,10 @@ impl HubClient {
         let mut attempt = 0;
         loop {
             let mut req = build().header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string());
+            let pending = self.pending.load(std::sync::atomic::Ordering::Relaxed);
+            if pending >= 0 {
+                req = req.header(chevet_protocol::PENDING_HEADER, pending.to_string());
+            }
             if let Some(c) = &self.credential {
                 req = req.bearer_auth(c);
             }

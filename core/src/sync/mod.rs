@@ -180,6 +180,7 @@ async fn run(
     let _running = Running(store.sync_running());
     let mut report = SyncReport::default();
     let to_push = store.pending_count()? as usize;
+    client.report_pending(to_push as u64);
     let notify = |phase, r: &SyncReport| {
         if let Some(o) = observer {
             o.on_progress(SyncProgress { phase, pushed: r.pushed, to_push, pulled: r.pulled });
@@ -231,6 +232,7 @@ async fn run(
         }
         store.apply_push_results(&resp.results)?;
         report.pushed += n;
+        client.report_pending(to_push.saturating_sub(report.pushed) as u64);
         notify(SyncPhase::Pushing, &report);
     }
 

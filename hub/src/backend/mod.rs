@@ -48,6 +48,13 @@ pub struct DeviceInfo {
     pub label: String,
     pub revoked: bool,
     pub last_seq: i64,
+    pub units: Vec<Uuid>,
+    pub enrolled_ms: i64,
+    /// Its last push or pull.
+    pub last_seen_ms: Option<i64>,
+    /// What it said of itself then: client version, operations waiting,
+    /// clock skew (see `api::device_report`).
+    pub report: Option<Value>,
 }
 
 /// A conflict filed for a coordinator.
@@ -106,6 +113,9 @@ pub trait Tx {
     fn revoke_device(&mut self, device_id: Uuid, now_ms: i64) -> HubResult<bool>;
     fn note_device_seen(&mut self, device_id: Uuid, last_seq: i64, now_ms: i64) -> HubResult<()>;
     fn devices(&mut self, tenant: Uuid) -> HubResult<Vec<DeviceInfo>>;
+    /// Records what a device said of itself at its last contact (the keys
+    /// given replace the stored ones; the others stay).
+    fn note_device_report(&mut self, device_id: Uuid, report: &Value, now_ms: i64) -> HubResult<()>;
 
     /// The answer this device was given for `op_id`. Operation ids are the
     /// device's idempotency keys: another device's (or tenant's) op with the
@@ -155,6 +165,8 @@ pub trait Tx {
     ) -> HubResult<()>;
 
     fn document(&mut self, tenant: Uuid, id: Uuid) -> HubResult<Option<DocumentRow>>;
+    /// A tenant's documents of one kind (reference data: establishments, units, staff).
+    fn documents_of(&mut self, tenant: Uuid, entity: Entity) -> HubResult<Vec<(Uuid, DocumentRow)>>;
     fn document_state_at(&mut self, tenant: Uuid, id: Uuid, version: u32) -> HubResult<Option<Map<String, Value>>>;
     fn versions_after(&mut self, tenant: Uuid, id: Uuid, version: u32) -> HubResult<Vec<VersionRow>>;
     #[allow(clippy::too_many_arguments)]

@@ -72,6 +72,7 @@ CREATE INDEX console_sessions_expiry ON {s}.console_sessions (expires_ms);
 ALTER TABLE {s}.console_accounts ENABLE ROW LEVEL SECURITY;
 ALTER TABLE {s}.console_sessions ENABLE ROW LEVEL SECURITY;
 ALTER TABLE {s}.conflicts ADD COLUMN author uuid, ADD COLUMN resolution jsonb;
+ALTER TABLE {s}.devices ADD COLUMN report jsonb;
 UPDATE {s}.meta SET value = 3 WHERE key = 'schema_version';
 "#
     )
@@ -509,7 +510,8 @@ impl Tx for PgTx<'_> {
     fn devices(&mut self, tenant: Uuid) -> HubResult<Vec<DeviceInfo>> {
         let rows = self
             .query(
-                "SELECT id, tenant_id, label, revoked_ms IS NOT NULL, last_seq FROM devices WHERE tenant_id = $1 ORDER BY enrolled_ms",
+                "SELECT id, tenant_id, label, revoked_ms IS NOT NULL, last_seq, units, enrolled_ms, last_seen_ms, report
+                 FROM devices WHERE tenant_id = $1 ORDER BY enrolled_ms",
                 &[&tenant],
             )
             .map_err(pg)?;
@@ -521,8 +523,21 @@ impl Tx for PgTx<'_> {
                 label: r.get(2),
                 revoked: r.get(3),
                 last_seq: r.get(4),
+                units: r.get(5),
+                enrolled_ms: r.get(6),
+                last_seen_ms: r.get(7),
+                report: r.get(8),
             })
             .collect())
+    }
+
+    fn note_device_report(&mut self, device_id: Uuid, report: &Value, now_ms: i64) -> HubResult<()> {
+        self.execute(
+            "UPDATE devices SET report = COALESCE(report, '{}'::jsonb) || $2, last_seen_ms = $3 WHERE id = $1",
+            &[&device_id, report, &now_ms],
+        )
+        .map_err(pg)?;
+        Ok(())
     }
 
     fn op_outcome(&mut self, d: &DeviceAuth, op_id: Uuid) -> HubResult<Option<OpOutcome>> {
@@ -588,6 +603,25 @@ impl Tx for PgTx<'_> {
         )
         .map_err(pg)?;
         Ok(())
+    }
+
+    fn documents_of(&mut self, tenant: Uuid, entity: Entity) -> HubResult<Vec<(Uuid, DocumentRow)>> {
+        let rows = self
+            .query(
+                "SELECT id, unit_id, version, state FROM documents WHERE tenant_id = $1 AND entity = $2",
+                &[&tenant, &entity_str(entity)?],
+            )
+            .map_err(pg)?;
+        rows.iter()
+            .map(|r| {
+                let version: i32 = r.get(2);
+                let state: Value = r.get(3);
+                let Value::Object(state) = state else {
+                    return Err(HubError::Storage("document state is not an object".into()));
+                };
+                Ok((r.get(0), DocumentRow { entity, unit_id: r.get(1), version: version as u32, state }))
+            })
+            .collect()
     }
 
     fn document(&mut self, tenant: Uuid, id: Uuid) -> HubResult<Option<DocumentRow>> {

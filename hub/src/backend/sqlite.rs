@@ -132,6 +132,7 @@ CREATE TABLE console_sessions (
 CREATE INDEX console_sessions_expiry ON console_sessions (expires_ms);
 ALTER TABLE conflicts ADD COLUMN author BLOB;
 ALTER TABLE conflicts ADD COLUMN resolution TEXT;
+ALTER TABLE devices ADD COLUMN report TEXT;
 "#;
 
 /// The SQLite backend.
@@ -336,18 +337,42 @@ impl Tx for SqliteTx<'_> {
 
     fn devices(&mut self, tenant: Uuid) -> HubResult<Vec<DeviceInfo>> {
         let mut stmt = self.tx.prepare(
-            "SELECT id, tenant_id, label, revoked_ms IS NOT NULL, last_seq FROM devices WHERE tenant_id = ?1 ORDER BY enrolled_ms",
+            "SELECT id, tenant_id, label, revoked_ms IS NOT NULL, last_seq, units, enrolled_ms, last_seen_ms, report
+             FROM devices WHERE tenant_id = ?1 ORDER BY enrolled_ms",
         )?;
-        let rows = stmt.query_map([tenant], |r| {
-            Ok(DeviceInfo {
-                device_id: r.get(0)?,
-                tenant_id: r.get(1)?,
-                label: r.get(2)?,
-                revoked: r.get(3)?,
-                last_seq: r.get(4)?,
+        let rows = stmt
+            .query_map([tenant], |r| {
+                Ok((
+                    (r.get::<_, Uuid>(0)?, r.get::<_, Uuid>(1)?, r.get::<_, String>(2)?, r.get::<_, bool>(3)?),
+                    (r.get::<_, i64>(4)?, r.get::<_, String>(5)?, r.get::<_, i64>(6)?),
+                    (r.get::<_, Option<i64>>(7)?, r.get::<_, Option<String>>(8)?),
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        rows.into_iter()
+            .map(|((device_id, tenant_id, label, revoked), (last_seq, units, enrolled_ms), (last_seen_ms, report))| {
+                Ok(DeviceInfo {
+                    device_id,
+                    tenant_id,
+                    label,
+                    revoked,
+                    last_seq,
+                    units: parse(&units)?,
+                    enrolled_ms,
+                    last_seen_ms,
+                    report: report.as_deref().map(parse).transpose()?,
+                })
             })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+            .collect()
+    }
+
+    fn note_device_report(&mut self, device_id: Uuid, report: &Value, now_ms: i64) -> HubResult<()> {
+        self.tx
+            .prepare_cached(
+                "UPDATE devices SET report = json_patch(COALESCE(report, '{}'), ?2), last_seen_ms = ?3 WHERE id = ?1",
+            )?
+            .execute(params![device_id, json(report)?, now_ms])?;
+        Ok(())
     }
 
     fn op_outcome(&mut self, d: &DeviceAuth, op_id: Uuid) -> HubResult<Option<OpOutcome>> {
@@ -394,6 +419,22 @@ impl Tx for SqliteTx<'_> {
             Ok(DocumentRow { entity: entity_from(&e)?, unit_id, version, state: parse(&state)? })
         })
         .transpose()
+    }
+
+    fn documents_of(&mut self, tenant: Uuid, entity: Entity) -> HubResult<Vec<(Uuid, DocumentRow)>> {
+        let mut stmt = self
+            .tx
+            .prepare_cached("SELECT id, unit_id, version, state FROM documents WHERE tenant_id = ?1 AND entity = ?2")?;
+        let rows = stmt
+            .query_map(params![tenant, entity_str(entity)?], |r| {
+                Ok((r.get::<_, Uuid>(0)?, r.get::<_, Option<Uuid>>(1)?, r.get::<_, u32>(2)?, r.get::<_, String>(3)?))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        rows.into_iter()
+            .map(|(id, unit_id, version, state)| {
+                Ok((id, DocumentRow { entity, unit_id, version, state: parse(&state)? }))
+            })
+            .collect()
     }
 
     fn document_state_at(&mut self, tenant: Uuid, id: Uuid, version: u32) -> HubResult<Option<Map<String, Value>>> {

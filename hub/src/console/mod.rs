@@ -21,6 +21,7 @@
 
 pub mod accounts;
 pub mod conflicts;
+pub mod tablets;
 pub mod totp;
 
 use std::sync::Arc;
@@ -39,6 +40,7 @@ use uuid::Uuid;
 
 use self::accounts::{ConsoleAccount, SessionRecord, Stage};
 use self::conflicts::{ConflictView, Decision};
+use self::tablets::{TabletView, UnitView};
 use crate::api::{AppState, now_ms};
 use crate::backend::{Backend, Scope, Tx};
 use crate::error::{HubError, HubResult};
@@ -59,6 +61,9 @@ pub fn routes<B: Backend>(https: bool) -> Router<Arc<AppState<B>>> {
         .route("/console/logout", post(logout::<B>))
         .route("/console/conflicts", get(conflicts_page::<B>))
         .route("/console/conflicts/{device}/{op}", get(conflict_page::<B>).post(conflict_submit::<B>))
+        .route("/console/tablets", get(tablets_page::<B>))
+        .route("/console/tablets/enrol", post(enrol_tablet::<B>))
+        .route("/console/tablets/{device}/revoke", post(revoke_tablet::<B>))
         .route("/console/api/session", post(api_sign_in::<B>))
         .route("/console/api/conflicts", get(api_conflicts::<B>))
         .route("/console/api/conflicts/{device}/{op}/resolve", post(api_resolve::<B>))
@@ -278,6 +283,34 @@ struct HomePage {
     name: String,
     role: String,
     open_conflicts: usize,
+    tablets: usize,
+    stale_tablets: usize,
+}
+
+#[derive(Template)]
+#[template(path = "console/tablets.html")]
+struct TabletsPage {
+    signed_in: Option<String>,
+    csrf: String,
+    notice: Option<String>,
+    error: Option<String>,
+    tablets: Vec<TabletView>,
+    units: Vec<UnitView>,
+    stale: usize,
+}
+
+#[derive(Template)]
+#[template(path = "console/enrolment.html")]
+struct EnrolmentPage {
+    signed_in: Option<String>,
+    csrf: String,
+    notice: Option<String>,
+    error: Option<String>,
+    qr_svg: String,
+    code: String,
+    hub_url: String,
+    hours: i64,
+    units: String,
 }
 
 #[derive(Template)]
@@ -693,8 +726,15 @@ async fn home<B: Backend>(State(state): State<Arc<AppState<B>>>, headers: Header
         Err(r) => return r,
     };
     let a = account.clone();
-    match console_tx(&state, move |tx| conflicts::open_conflicts(tx, &a)).await {
-        Ok(open) => {
+    let now = now_ms();
+    let counts = console_tx(&state, move |tx| {
+        let open = conflicts::open_conflicts(tx, &a)?.len();
+        let tablets: Vec<TabletView> = tablets::tablets(tx, &a, now)?.into_iter().filter(|t| !t.revoked).collect();
+        Ok((open, tablets.len(), tablets.iter().filter(|t| t.stale).count()))
+    })
+    .await;
+    match counts {
+        Ok((open, tablets, stale_tablets)) => {
             let f = Frame::of(&session);
             html(
                 StatusCode::OK,
@@ -705,7 +745,9 @@ async fn home<B: Backend>(State(state): State<Arc<AppState<B>>>, headers: Header
                     error: None,
                     name: account.display_name.clone(),
                     role: account.role.label_fr().into(),
-                    open_conflicts: open.len(),
+                    open_conflicts: open,
+                    tablets,
+                    stale_tablets,
                 },
                 None,
             )
@@ -824,6 +866,161 @@ async fn conflict_submit<B: Backend>(
                 },
                 None,
             )
+        }
+        Err(e) => page_error(e, Frame::of(&session)),
+    }
+}
+
+async fn tablets_page<B: Backend>(State(state): State<Arc<AppState<B>>>, headers: HeaderMap) -> Response {
+    let (session, account) = match signed_in(&state, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    render_tablets(&state, &session, account, None).await
+}
+
+async fn render_tablets<B: Backend>(
+    state: &Arc<AppState<B>>,
+    session: &Session,
+    account: ConsoleAccount,
+    notice: Option<String>,
+) -> Response {
+    let now = now_ms();
+    let listed =
+        console_tx(state, move |tx| Ok((tablets::tablets(tx, &account, now)?, tablets::units_in_scope(tx, &account)?)))
+            .await;
+    match listed {
+        Ok((list, units)) => {
+            let f = Frame::of(session);
+            let stale = list.iter().filter(|t| t.stale).count();
+            html(
+                StatusCode::OK,
+                TabletsPage { signed_in: f.signed_in, csrf: f.csrf, notice, error: None, tablets: list, units, stale },
+                None,
+            )
+        }
+        Err(e) => page_error(e, Frame::of(session)),
+    }
+}
+
+/// The hub's address as the browser reached it: what a tablet of the same
+/// network reaches too (the enrolment link).
+fn hub_url<B: Backend>(state: &AppState<B>, headers: &HeaderMap) -> HubResult<String> {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            !h.is_empty() && h.len() <= 255 && h.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
+        })
+        .ok_or(HubError::BadRequest("Adresse du hub illisible.".into()))?;
+    let forwarded_https = headers.get("x-forwarded-proto").is_some_and(|v| v.as_bytes() == b"https");
+    Ok(format!("{}://{host}", if state.https || forwarded_https { "https" } else { "http" }))
+}
+
+async fn enrol_tablet<B: Backend>(
+    State(state): State<Arc<AppState<B>>>,
+    headers: HeaderMap,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let (session, account) = match signed_in(&state, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let csrf = form.iter().find(|(k, _)| k == "csrf").map(|(_, v)| v.as_str());
+    if !csrf_ok(&session, csrf, &headers) {
+        return refused(Frame::of(&session));
+    }
+    let units: Result<Vec<Uuid>, _> =
+        form.iter().filter(|(k, _)| k == "unit").map(|(_, v)| Uuid::try_parse(v)).collect();
+    let hours: i64 =
+        form.iter().find(|(k, _)| k == "hours").and_then(|(_, v)| v.parse().ok()).unwrap_or(24).clamp(1, 72);
+    let Ok(units) = units else {
+        return page_error(HubError::NotFound("unit".into()), Frame::of(&session));
+    };
+    let hub = match hub_url(&state, &headers) {
+        Ok(u) => u,
+        Err(e) => return page_error(e, Frame::of(&session)),
+    };
+    let st = state.clone();
+    let (a, chosen) = (account.clone(), units.clone());
+    let issued = tokio::task::spawn_blocking(move || {
+        let names = st.backend.transaction(Scope::Admin, |tx| {
+            tablets::check_units(tx, &a, &chosen)?;
+            Ok(tablets::units_in_scope(tx, &a)?
+                .into_iter()
+                .filter(|u| chosen.contains(&u.id))
+                .map(|u| u.name)
+                .collect::<Vec<_>>()
+                .join(", "))
+        })?;
+        let code = crate::Admin::new(&st.backend).enrolment_code(a.tenant_id, &chosen, hours)?;
+        Ok::<_, HubError>((code, names))
+    })
+    .await
+    .unwrap_or_else(|_| Err(HubError::Storage("worker thread failed".into())));
+    let (code, names) = match issued {
+        Ok(i) => i,
+        Err(e) => return page_error(e, Frame::of(&session)),
+    };
+    log::info!("enrolment code issued by console account {} for {} units", account.id, units.len());
+    let link = chevet_protocol::EnrolmentLink { hub_url: hub.clone(), code: code.clone(), ca_der: None };
+    match qr_svg(&link.to_uri()) {
+        Ok(qr_svg) => {
+            let f = Frame::of(&session);
+            html(
+                StatusCode::OK,
+                EnrolmentPage {
+                    signed_in: f.signed_in,
+                    csrf: f.csrf,
+                    notice: None,
+                    error: None,
+                    qr_svg,
+                    code,
+                    hub_url: hub,
+                    hours,
+                    units: names,
+                },
+                None,
+            )
+        }
+        Err(e) => page_error(e, Frame::of(&session)),
+    }
+}
+
+async fn revoke_tablet<B: Backend>(
+    State(state): State<Arc<AppState<B>>>,
+    Path(device): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let (session, account) = match signed_in(&state, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let csrf = form.iter().find(|(k, _)| k == "csrf").map(|(_, v)| v.as_str());
+    if !csrf_ok(&session, csrf, &headers) {
+        return refused(Frame::of(&session));
+    }
+    if !form.iter().any(|(k, v)| k == "confirm" && v == "yes") {
+        return page_error(
+            HubError::BadRequest("Cochez « Perdue ou volée » pour confirmer.".into()),
+            Frame::of(&session),
+        );
+    }
+    let Ok(device) = Uuid::try_parse(&device) else {
+        return page_error(HubError::NotFound("tablet".into()), Frame::of(&session));
+    };
+    let now = now_ms();
+    let a = account.clone();
+    match console_tx(&state, move |tx| tablets::revoke(tx, &a, device, now)).await {
+        Ok(()) => {
+            render_tablets(
+                &state,
+                &session,
+                account,
+                Some("Tablette révoquée : le hub refuse désormais ses demandes.".into()),
+            )
+            .await
         }
         Err(e) => page_error(e, Frame::of(&session)),
     }

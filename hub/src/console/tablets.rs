@@ -1,0 +1,190 @@
+//! Tablets for a coordinator: the list with each one's health (units, last
+//! contact, operations waiting, client, clock), an alert for a tablet not
+//! seen for 24 hours, enrolment of a new one by code and QR code, and
+//! revocation of a lost one (its credential refused at once).
+
+use std::collections::BTreeMap;
+
+use chevet_protocol::Entity;
+use serde::Serialize;
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::accounts::ConsoleAccount;
+use crate::backend::{DeviceInfo, Tx};
+use crate::error::{HubError, HubResult};
+
+/// A tablet unseen this long is flagged.
+pub const STALE_MS: i64 = 24 * 3600 * 1000;
+
+/// A unit as the console lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UnitView {
+    pub id: Uuid,
+    /// « EHPAD Les Tilleuls — Étage 1 ».
+    pub name: String,
+}
+
+/// A tablet as the console shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TabletView {
+    pub id: Uuid,
+    pub label: String,
+    pub units: String,
+    pub enrolled: String,
+    /// « il y a 3 h », « jamais ».
+    pub last_seen: String,
+    /// Not seen for 24 h (or never, 24 h after enrolment).
+    pub stale: bool,
+    pub pending: String,
+    pub client: String,
+    pub clock: String,
+    pub revoked: bool,
+}
+
+/// The units the account may see, with their establishment's name.
+pub fn units_in_scope(tx: &mut dyn Tx, account: &ConsoleAccount) -> HubResult<Vec<UnitView>> {
+    let establishments: BTreeMap<Uuid, String> = tx
+        .documents_of(account.tenant_id, Entity::Establishment)?
+        .into_iter()
+        .filter(|(id, _)| account.role.sees(Some(*id)))
+        .map(|(id, d)| (id, d.state.get("name").and_then(Value::as_str).unwrap_or_default().to_owned()))
+        .collect();
+    let mut units: Vec<UnitView> = tx
+        .documents_of(account.tenant_id, Entity::Unit)?
+        .into_iter()
+        .filter_map(|(id, d)| {
+            let est = d.state.get("establishment_id").and_then(Value::as_str).and_then(|s| Uuid::try_parse(s).ok())?;
+            let est_name = establishments.get(&est)?;
+            let name = d.state.get("name").and_then(Value::as_str).unwrap_or_default();
+            Some(UnitView { id, name: format!("{est_name} — {name}") })
+        })
+        .collect();
+    units.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(units)
+}
+
+/// « il y a 3 h ».
+pub fn ago_fr(ms: i64, now_ms: i64) -> String {
+    let minutes = (now_ms - ms).max(0) / 60_000;
+    match minutes {
+        0 => "à l'instant".into(),
+        1..=59 => format!("il y a {minutes} min"),
+        60..=2879 => format!("il y a {} h", minutes / 60),
+        _ => format!("il y a {} jours", minutes / 1440),
+    }
+}
+
+fn clock_fr(skew_ms: Option<i64>) -> String {
+    match skew_ms {
+        None => "—".into(),
+        Some(ms) if ms.abs() < 60_000 => "à l'heure".into(),
+        Some(ms) => {
+            let minutes = ms.abs() / 60_000;
+            format!("{} de {minutes} min", if ms > 0 { "en avance" } else { "en retard" })
+        }
+    }
+}
+
+fn view(d: &DeviceInfo, units: &BTreeMap<Uuid, String>, now_ms: i64) -> TabletView {
+    let report = d.report.clone().unwrap_or(Value::Null);
+    let since = d.last_seen_ms.unwrap_or(d.enrolled_ms);
+    TabletView {
+        id: d.device_id,
+        label: d.label.clone(),
+        units: d
+            .units
+            .iter()
+            .map(|u| units.get(u).cloned().unwrap_or_else(|| "unité retirée".into()))
+            .collect::<Vec<_>>()
+            .join(", "),
+        enrolled: super::conflicts::when_fr(d.enrolled_ms),
+        last_seen: d.last_seen_ms.map_or_else(|| "jamais".into(), |ms| ago_fr(ms, now_ms)),
+        stale: !d.revoked && now_ms - since > STALE_MS,
+        pending: report.get("pending_ops").and_then(Value::as_u64).map_or_else(|| "—".into(), |n| n.to_string()),
+        client: report.get("client").and_then(Value::as_str).unwrap_or("—").to_owned(),
+        clock: clock_fr(report.get("skew_ms").and_then(Value::as_i64)),
+        revoked: d.revoked,
+    }
+}
+
+/// The tablets the account may see: those with a unit in its scope.
+pub fn tablets(tx: &mut dyn Tx, account: &ConsoleAccount, now_ms: i64) -> HubResult<Vec<TabletView>> {
+    let units: BTreeMap<Uuid, String> = units_in_scope(tx, account)?.into_iter().map(|u| (u.id, u.name)).collect();
+    Ok(tx
+        .devices(account.tenant_id)?
+        .iter()
+        .filter(|d| d.units.iter().any(|u| units.contains_key(u)))
+        .map(|d| view(d, &units, now_ms))
+        .collect())
+}
+
+/// Checks that every unit is the account's to enrol a tablet for.
+pub fn check_units(tx: &mut dyn Tx, account: &ConsoleAccount, units: &[Uuid]) -> HubResult<()> {
+    if units.is_empty() {
+        return Err(HubError::BadRequest("Choisissez au moins une unité.".into()));
+    }
+    let mine: Vec<Uuid> = units_in_scope(tx, account)?.into_iter().map(|u| u.id).collect();
+    if units.iter().any(|u| !mine.contains(u)) {
+        return Err(HubError::NotFound("unit".into()));
+    }
+    Ok(())
+}
+
+/// Revokes a tablet the account may see: its credential is refused from
+/// its next request on.
+pub fn revoke(tx: &mut dyn Tx, account: &ConsoleAccount, device: Uuid, now_ms: i64) -> HubResult<()> {
+    let visible = tablets(tx, account, now_ms)?.into_iter().any(|t| t.id == device && !t.revoked);
+    if !visible || !tx.revoke_device(device, now_ms)? {
+        return Err(HubError::NotFound("tablet".into()));
+    }
+    log::info!("device {device} revoked by console account {}", account.id);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_and_clocks_in_words() {
+        let now = 1_796_000_000_000;
+        assert_eq!(ago_fr(now - 30_000, now), "à l'instant");
+        assert_eq!(ago_fr(now - 5 * 60_000, now), "il y a 5 min");
+        assert_eq!(ago_fr(now - 3 * 3_600_000, now), "il y a 3 h");
+        assert_eq!(ago_fr(now - 3 * 86_400_000, now), "il y a 3 jours");
+        assert_eq!(clock_fr(Some(20_000)), "à l'heure");
+        assert_eq!(clock_fr(Some(-5 * 60_000)), "en retard de 5 min");
+        assert_eq!(clock_fr(None), "—");
+    }
+
+    #[test]
+    fn a_tablet_unseen_for_a_day_is_flagged() {
+        let now = 1_796_000_000_000;
+        let unit = Uuid::now_v7();
+        let units = BTreeMap::from([(unit, "EHPAD — Étage 1".to_owned())]);
+        let mut d = DeviceInfo {
+            device_id: Uuid::now_v7(),
+            tenant_id: Uuid::now_v7(),
+            label: "Tablette".into(),
+            revoked: false,
+            last_seq: 0,
+            units: vec![unit],
+            enrolled_ms: now - 3 * STALE_MS,
+            last_seen_ms: Some(now - STALE_MS - 1),
+            report: Some(serde_json::json!({"client": "chevet-core/0.1.0", "pending_ops": 12, "skew_ms": -180000})),
+        };
+        let v = view(&d, &units, now);
+        assert!(v.stale);
+        assert_eq!(
+            (v.pending.as_str(), v.clock.as_str(), v.units.as_str()),
+            ("12", "en retard de 3 min", "EHPAD — Étage 1")
+        );
+        d.last_seen_ms = Some(now - 3_600_000);
+        assert!(!view(&d, &units, now).stale);
+        d.last_seen_ms = None;
+        assert!(view(&d, &units, now).stale, "enrolled three days ago, never synced");
+        d.revoked = true;
+        assert!(!view(&d, &units, now).stale, "a revoked tablet is not awaited");
+    }
+}
