@@ -200,6 +200,9 @@ impl<'b, B: Backend> Admin<'b, B> {
     /// `birth_name;given_names;sex;birth_date;birth_place_insee;room`
     /// (sex F/M/U, date YYYY-MM-DD). Identities arrive provisional (PROV):
     /// only INSi makes them more. All rows or none.
+    /// Imports residents into `unit` from a `;`-separated CSV
+    /// (`birth_name;given_names;sex;birth_date;birth_place_insee;room`):
+    /// all of them, or none if a line is wrong (its number says which).
     pub fn import_residents_csv(
         &self,
         tenant: Uuid,
@@ -207,73 +210,108 @@ impl<'b, B: Backend> Admin<'b, B> {
         csv: &str,
         admitted_on: jiff::civil::Date,
     ) -> HubResult<Vec<Uuid>> {
-        let mut lines = csv.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
-        let header = lines.next().map(|(_, l)| l.trim().to_ascii_lowercase()).unwrap_or_default();
-        if header != "birth_name;given_names;sex;birth_date;birth_place_insee;room" {
-            return Err(HubError::BadRequest(
-                "CSV header must be birth_name;given_names;sex;birth_date;birth_place_insee;room".into(),
-            ));
-        }
         let mut residents = Vec::new();
-        for (n, line) in lines {
-            let row = n + 1;
-            let bad = |what: &str| HubError::BadRequest(format!("line {row}: {what}"));
-            let cols: Vec<&str> = line.split(';').map(str::trim).collect();
-            if cols.len() != 6 {
-                return Err(bad("expected 6 columns"));
+        for line in parse_residents_csv(csv, unit, admitted_on)? {
+            match line.resident {
+                Ok(r) => residents.push(r),
+                Err(why) => return Err(HubError::BadRequest(format!("line {}: {why}", line.line))),
             }
-            let sex = match cols[2] {
-                "F" | "f" => Sex::Female,
-                "M" | "m" => Sex::Male,
-                "U" | "u" | "" => Sex::Unknown,
-                _ => return Err(bad("sex must be F, M or U")),
-            };
-            let birth_date: jiff::civil::Date = cols[3].parse().map_err(|_| bad("birth date must be YYYY-MM-DD"))?;
-            let first = cols[1].split_whitespace().next().ok_or_else(|| bad("given names required"))?;
-            let r = Resident {
-                id: Uuid::now_v7(),
-                unit_id: unit,
-                identity: Identity {
-                    traits: IdentityTraits {
-                        birth_name: cols[0].to_owned(),
-                        first_birth_given_name: first.to_owned(),
-                        birth_given_names: cols[1].to_owned(),
-                        sex,
-                        birth_date,
-                        birth_place_insee: (!cols[4].is_empty()).then(|| cols[4].to_owned()),
-                    },
-                    matricule: None,
-                    system: None,
-                    status: IdentityStatus::Provisional,
-                    collection: CollectionMethod::Manual,
-                    used_name: None,
-                    used_given_name: None,
-                },
-                room: cols[5].to_owned(),
-                allergies: vec![],
-                trusted_person: None,
-                contacts: vec![],
-                advance_directives: None,
-                gir: None,
-                hypercapnic: false,
-                admitted_on,
-                discharged_on: None,
-                home_tags: Vec::new(),
-            };
-            r.validate().map_err(|e| bad(&e.to_string()))?;
-            residents.push(r);
         }
+        self.import_residents(tenant, unit, &residents)
+    }
+
+    /// Stores residents already read (and checked) into `unit`, in one
+    /// transaction: all or none.
+    pub fn import_residents(&self, tenant: Uuid, unit: Uuid, residents: &[Resident]) -> HubResult<Vec<Uuid>> {
         self.backend.transaction(Scope::Admin, |tx| {
             match tx.document(tenant, unit)? {
                 Some(d) if d.entity == Entity::Unit => {}
                 _ => return Err(HubError::NotFound(format!("unit {unit}"))),
             }
-            for r in &residents {
+            for r in residents {
                 put_document(tx, tenant, Entity::Resident, r.id, Some(unit), r)?;
             }
             Ok(())
         })?;
         log::info!("imported {} residents into unit {unit}", residents.len());
-        Ok(residents.into_iter().map(|r| r.id).collect())
+        Ok(residents.iter().map(|r| r.id).collect())
     }
+}
+
+/// One line of a residents CSV: the resident it describes, or why not.
+#[derive(Debug, Clone)]
+pub struct CsvLine {
+    /// The line's number in the file (the header is line 1).
+    pub line: usize,
+    /// The line as written (to show which one is wrong).
+    pub text: String,
+    pub resident: Result<Resident, String>,
+}
+
+/// Reads a residents CSV (`birth_name;given_names;sex;birth_date;birth_place_insee;room`)
+/// for `unit`: every line, each with its resident or its error, so that a
+/// preview can show them all. Fails only on a wrong header.
+pub fn parse_residents_csv(csv: &str, unit: Uuid, admitted_on: jiff::civil::Date) -> HubResult<Vec<CsvLine>> {
+    let mut lines = csv.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
+    let header =
+        lines.next().map(|(_, l)| l.trim().trim_start_matches('\u{feff}').to_ascii_lowercase()).unwrap_or_default();
+    if header != "birth_name;given_names;sex;birth_date;birth_place_insee;room" {
+        return Err(HubError::BadRequest(
+            "CSV header must be birth_name;given_names;sex;birth_date;birth_place_insee;room".into(),
+        ));
+    }
+    Ok(lines
+        .map(|(n, line)| CsvLine {
+            line: n + 1,
+            text: line.to_owned(),
+            resident: resident_from_line(line, unit, admitted_on),
+        })
+        .collect())
+}
+
+fn resident_from_line(line: &str, unit: Uuid, admitted_on: jiff::civil::Date) -> Result<Resident, String> {
+    let cols: Vec<&str> = line.split(';').map(str::trim).collect();
+    if cols.len() != 6 {
+        return Err("6 colonnes attendues".into());
+    }
+    let sex = match cols[2] {
+        "F" | "f" => Sex::Female,
+        "M" | "m" => Sex::Male,
+        "U" | "u" | "" => Sex::Unknown,
+        _ => return Err("sexe : F, M ou U".into()),
+    };
+    let birth_date: jiff::civil::Date = cols[3].parse().map_err(|_| "date de naissance : AAAA-MM-JJ".to_owned())?;
+    let first = cols[1].split_whitespace().next().ok_or_else(|| "prénoms manquants".to_owned())?;
+    let r = Resident {
+        id: Uuid::now_v7(),
+        unit_id: unit,
+        identity: Identity {
+            traits: IdentityTraits {
+                birth_name: cols[0].to_owned(),
+                first_birth_given_name: first.to_owned(),
+                birth_given_names: cols[1].to_owned(),
+                sex,
+                birth_date,
+                birth_place_insee: (!cols[4].is_empty()).then(|| cols[4].to_owned()),
+            },
+            matricule: None,
+            system: None,
+            status: IdentityStatus::Provisional,
+            collection: CollectionMethod::Manual,
+            used_name: None,
+            used_given_name: None,
+        },
+        room: cols[5].to_owned(),
+        allergies: vec![],
+        trusted_person: None,
+        contacts: vec![],
+        advance_directives: None,
+        gir: None,
+        hypercapnic: false,
+        admitted_on,
+        discharged_on: None,
+        home_tags: Vec::new(),
+    };
+    r.validate().map_err(|e| e.to_string())?;
+    Ok(r)
 }

@@ -7,13 +7,14 @@
 // the hub and the tablets and checks that they converge.
 //
 // Environment: HUB_URL, LOGIN, PASSWORD, NEW_ROOM, REVOKE (a tablet's label),
+// CSV (residents to import, one line wrong),
 // SHOTS (a folder for screenshots, optional). Prints one JSON line (with the
 // enrolment code it was given); exits non-zero on failure.
 import { chromium } from 'playwright-core';
 import { createHmac } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 
-const { HUB_URL, LOGIN, PASSWORD, NEW_ROOM, REVOKE, SHOTS } = process.env;
+const { HUB_URL, LOGIN, PASSWORD, NEW_ROOM, REVOKE, CSV, SHOTS } = process.env;
 
 function base32Decode(text) {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
@@ -110,6 +111,18 @@ try {
   await page.locator('p.notice').first().waitFor();
   await page.getByRole('link', { name: 'Conflits', exact: true }).click();
   check((await page.locator('main').innerText()).includes('Aucun conflit'), 'nothing left to resolve');
+
+  // Residents from a CSV with a wrong line: previewed, imported without it.
+  await page.getByRole('link', { name: 'Résidents', exact: true }).click();
+  await everyFieldLabelled(page);
+  await page.getByLabel('Unité').selectOption({ label: 'EHPAD Les Tilleuls — Étage 1' });
+  await page.getByLabel('Fichier CSV').fill(CSV);
+  await page.getByRole('button', { name: 'Vérifier' }).click();
+  check((await page.locator('main').innerText()).includes('1 en erreur'), 'the wrong line is shown');
+  await shot(page, 'console-import-preview');
+  await page.getByLabel('Importer sans les lignes en erreur').check();
+  await page.getByRole('button', { name: /^Importer \d+ résident/ }).click();
+  check((await page.locator('main').innerText()).includes('importé'), 'the valid lines are imported');
 
   // Tablets: enrol a new one by code and QR code, revoke a lost one.
   await page.getByRole('link', { name: 'Tablettes', exact: true }).click();

@@ -273,6 +273,70 @@ async fn console_scenario(postgres: bool) {
     assert!(matches!(a.sync().await, Err(chevet_core::CoreError::HubUnauthorized)), "refused at once");
     b.sync().await.unwrap();
 
+    // Staff: a new care aide for the unit, and her first-PIN code, which she
+    // uses on a tablet after its next sync.
+    let page = browser.get("/console/staff").await;
+    assert!(page.body.contains("Claire Fontaine"), "{}", page.body);
+    let created = browser
+        .post(
+            "/console/staff",
+            &[("csrf", &page.csrf()), ("name", "Inès Moreau"), ("role", "care_aide"), ("unit", &unit)],
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::OK, "{}", created.body);
+    assert!(created.body.contains("Inès Moreau ajouté"));
+    let at = created.body.find("<td>Inès Moreau</td>").unwrap();
+    let from = at + created.body[at..].find("/console/staff/").unwrap();
+    let action = created.body[from..].split('"').next().unwrap().to_owned();
+    let staff_id: Uuid = action.split('/').nth(3).unwrap().parse().unwrap();
+    let issued = browser.post(&action, &[("csrf", &page.csrf())]).await;
+    assert_eq!(issued.status, StatusCode::OK, "{}", issued.body);
+    let at = issued.body.find("<p class=\"code\">").unwrap() + 16;
+    let code = issued.body[at..].split('<').next().unwrap().to_owned();
+    assert_eq!(code.len(), 11, "{code}");
+    b.sync().await.unwrap();
+    b.store.set_first_pin(staff_id, &code, "482915").expect("the code works on a tablet of her unit");
+
+    // Residents from a CSV with a wrong line: a preview, nothing imported
+    // until told to leave the wrong line out.
+    let residents_before = hub.count("SELECT COUNT(*) FROM documents WHERE entity = 'resident'");
+    let csv = "birth_name;given_names;sex;birth_date;birth_place_insee;room\n\
+               Lefèvre;Odette Marie;F;1937-05-14;69123;110\n\
+               Girard;Paul;X;1941-01-02;69123;111\n\
+               Roux;Henri;M;1939-11-30;;112\n";
+    let page = browser.get("/console/residents/import").await;
+    let preview = browser
+        .post(
+            "/console/residents/import",
+            &[("csrf", &page.csrf()), ("action", "preview"), ("unit", &unit), ("csv", csv)],
+        )
+        .await;
+    assert_eq!(preview.status, StatusCode::OK, "{}", preview.body);
+    assert!(preview.body.contains("2 lignes valables, 1 en erreur") && preview.body.contains("sexe : F, M ou U"));
+    assert!(preview.body.contains("LEFÈVRE Odette"), "{}", preview.body);
+    let without_consent = browser
+        .post(
+            "/console/residents/import",
+            &[("csrf", &page.csrf()), ("action", "import"), ("unit", &unit), ("csv", csv)],
+        )
+        .await;
+    assert!(without_consent.body.contains("1 en erreur"), "back to the preview");
+    assert_eq!(
+        hub.count("SELECT COUNT(*) FROM documents WHERE entity = 'resident'"),
+        residents_before,
+        "nothing imported"
+    );
+    let imported = browser
+        .post(
+            "/console/residents/import",
+            &[("csrf", &page.csrf()), ("action", "import"), ("unit", &unit), ("csv", csv), ("skip_wrong", "yes")],
+        )
+        .await;
+    assert!(imported.body.contains("2 résident(s) importé(s)"), "{}", imported.body);
+    assert_eq!(hub.count("SELECT COUNT(*) FROM documents WHERE entity = 'resident'"), residents_before + 2);
+    b.sync().await.unwrap();
+    assert_eq!(b.store.search_residents("lefèvre").unwrap().len(), 1, "the tablet has her");
+
     // Signing out ends the session.
     let home = browser.get("/console/").await;
     let out = browser.post("/console/logout", &[("csrf", &home.csrf())]).await;
@@ -380,6 +444,35 @@ async fn hostile_scenario(postgres: bool) {
     let tampered = theirs.post("/console/tablets/enrol", &[("csrf", &tablets.csrf()), ("unit", &unit)]).await;
     assert_eq!(tampered.status, StatusCode::NOT_FOUND);
     a.sync().await.expect("still enrolled");
+    // Nor import into our units, nor issue codes for our staff.
+    let csv = "birth_name;given_names;sex;birth_date;birth_place_insee;room\nRoux;Henri;M;1939-11-30;;112\n";
+    let tampered = theirs
+        .post(
+            "/console/residents/import",
+            &[("csrf", &tablets.csrf()), ("action", "import"), ("unit", &unit), ("csv", csv)],
+        )
+        .await;
+    assert_eq!(tampered.status, StatusCode::NOT_FOUND);
+    // (Staff of the whole group are everyone's; ours are ours.)
+    let ours_only = chevet_core::domain::Staff {
+        id: Uuid::now_v7(),
+        display_name: "Inès Moreau".into(),
+        role: chevet_core::domain::Role::CareAide,
+        rpps: None,
+        first_pin_code: None,
+        units: vec![hub.units[0]],
+    };
+    {
+        let (backend, tenant, s) = (hub.backend.clone(), hub.tenant, ours_only.clone());
+        tokio::task::spawn_blocking(move || chevet_hub::Admin::new(&*backend).put_staff(tenant, &s).unwrap())
+            .await
+            .unwrap();
+    }
+    let staff = theirs.get("/console/staff").await;
+    assert!(staff.body.contains("Karim Benali") && !staff.body.contains("Inès Moreau"), "{}", staff.body);
+    let tampered = theirs.post(&format!("/console/staff/{}/first-pin", ours_only.id), &[("csrf", &staff.csrf())]).await;
+    assert_eq!(tampered.status, StatusCode::NOT_FOUND);
+    assert!(ours_browser.get("/console/staff").await.body.contains("Inès Moreau"));
     assert!(ours_browser.get(&path).await.body.contains("Garder la valeur du hub"), "still open");
 
     // Brute force: five wrong codes lock the account, even for the right code.

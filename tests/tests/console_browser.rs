@@ -2,7 +2,8 @@
 //! playwright-core (`tests/browser/console.mjs`), against a hub on SQLite
 //! and on PostgreSQL. The browser signs in with a TOTP code enrolled from
 //! the QR page, resolves the room two tablets disagreed on and approves a
-//! care-plan proposal, enrols a tablet and revokes another; then the revoked
+//! care-plan proposal, imports residents from a CSV with a wrong line, enrols
+//! a tablet and revokes another; then the revoked
 //! one is refused, the new one enrols with the code, and the others hold the
 //! chosen values.
 //! Needs `chromium` and `npm ci` in tests/browser (scripts/test-all does both);
@@ -27,7 +28,13 @@ async fn in_a_browser(postgres: bool) {
         .env("LOGIN", "idec@tilleuls.fr")
         .env("PASSWORD", PASSWORD)
         .env("NEW_ROOM", "305")
-        .env("REVOKE", "Tablette chariot A");
+        .env("REVOKE", "Tablette chariot A")
+        .env(
+            "CSV",
+            "birth_name;given_names;sex;birth_date;birth_place_insee;room\n\
+             Lefèvre;Odette Marie;F;1937-05-14;69123;110\n\
+             Girard;Paul;X;1941-01-02;69123;111\n",
+        );
     if let Ok(dir) = std::env::var("CHEVET_CONSOLE_SHOTS") {
         cmd.env("SHOTS", dir);
     }
@@ -45,6 +52,9 @@ async fn in_a_browser(postgres: bool) {
     let code = result["code"].as_str().expect("the enrolment code");
     let mut c = chevet_e2e::Device::enrol_with_code(&hub.url(), None, code, "Tablette de nuit").await.unwrap();
     c.sync().await.unwrap();
+    b.sync().await.unwrap();
+    assert_eq!(b.store.search_residents("lefèvre").unwrap().len(), 1, "the imported resident");
+    assert!(b.store.search_residents("girard").unwrap().is_empty(), "not the wrong line");
     for d in [&mut b, &mut c] {
         d.sync().await.unwrap();
         assert_eq!(d.store.resident(resident).unwrap().0.room, "305");

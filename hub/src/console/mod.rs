@@ -21,6 +21,7 @@
 
 pub mod accounts;
 pub mod conflicts;
+pub mod people;
 pub mod tablets;
 pub mod totp;
 
@@ -40,6 +41,7 @@ use uuid::Uuid;
 
 use self::accounts::{ConsoleAccount, SessionRecord, Stage};
 use self::conflicts::{ConflictView, Decision};
+use self::people::{PreviewLine, StaffView};
 use self::tablets::{TabletView, UnitView};
 use crate::api::{AppState, now_ms};
 use crate::backend::{Backend, Scope, Tx};
@@ -64,6 +66,9 @@ pub fn routes<B: Backend>(https: bool) -> Router<Arc<AppState<B>>> {
         .route("/console/tablets", get(tablets_page::<B>))
         .route("/console/tablets/enrol", post(enrol_tablet::<B>))
         .route("/console/tablets/{device}/revoke", post(revoke_tablet::<B>))
+        .route("/console/staff", get(staff_page::<B>).post(staff_create::<B>))
+        .route("/console/staff/{staff}/first-pin", post(staff_first_pin::<B>))
+        .route("/console/residents/import", get(import_page::<B>).post(import_submit::<B>))
         .route("/console/api/session", post(api_sign_in::<B>))
         .route("/console/api/conflicts", get(api_conflicts::<B>))
         .route("/console/api/conflicts/{device}/{op}/resolve", post(api_resolve::<B>))
@@ -332,6 +337,35 @@ struct ConflictPage {
     error: Option<String>,
     c: ConflictView,
     editable: bool,
+}
+
+#[derive(Template)]
+#[template(path = "console/staff.html")]
+struct StaffPage {
+    signed_in: Option<String>,
+    csrf: String,
+    notice: Option<String>,
+    error: Option<String>,
+    staff: Vec<StaffView>,
+    units: Vec<UnitView>,
+    /// A first-PIN code just issued: whose, and the code.
+    first_pin: Option<(String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "console/import.html")]
+struct ImportPage {
+    signed_in: Option<String>,
+    csrf: String,
+    notice: Option<String>,
+    error: Option<String>,
+    units: Vec<UnitView>,
+    lines: Vec<PreviewLine>,
+    valid: usize,
+    wrong: usize,
+    unit: String,
+    unit_name: String,
+    csv: String,
 }
 
 #[derive(Template)]
@@ -1024,6 +1058,242 @@ async fn revoke_tablet<B: Backend>(
         }
         Err(e) => page_error(e, Frame::of(&session)),
     }
+}
+
+fn field<'f>(form: &'f [(String, String)], name: &str) -> Option<&'f str> {
+    form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+}
+
+/// A signed-in session whose form carries its CSRF token.
+async fn signed_post<B: Backend>(
+    state: &Arc<AppState<B>>,
+    headers: &HeaderMap,
+    form: &[(String, String)],
+) -> Result<(Session, ConsoleAccount), Response> {
+    let (session, account) = signed_in(state, headers).await?;
+    if !csrf_ok(&session, field(form, "csrf"), headers) {
+        return Err(refused(Frame::of(&session)));
+    }
+    Ok((session, account))
+}
+
+async fn render_staff<B: Backend>(
+    state: &Arc<AppState<B>>,
+    session: &Session,
+    account: ConsoleAccount,
+    notice: Option<String>,
+    first_pin: Option<(String, String)>,
+) -> Response {
+    let listed =
+        console_tx(state, move |tx| Ok((people::staff(tx, &account)?, tablets::units_in_scope(tx, &account)?))).await;
+    match listed {
+        Ok((staff, units)) => {
+            let f = Frame::of(session);
+            html(
+                StatusCode::OK,
+                StaffPage { signed_in: f.signed_in, csrf: f.csrf, notice, error: None, staff, units, first_pin },
+                None,
+            )
+        }
+        Err(e) => page_error(e, Frame::of(session)),
+    }
+}
+
+async fn staff_page<B: Backend>(State(state): State<Arc<AppState<B>>>, headers: HeaderMap) -> Response {
+    match signed_in(&state, &headers).await {
+        Ok((session, account)) => render_staff(&state, &session, account, None, None).await,
+        Err(r) => r,
+    }
+}
+
+async fn staff_create<B: Backend>(
+    State(state): State<Arc<AppState<B>>>,
+    headers: HeaderMap,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let (session, account) = match signed_post(&state, &headers, &form).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let Some(role) = field(&form, "role").and_then(people::role_from_form) else {
+        return page_error(HubError::BadRequest("Choisissez une fonction.".into()), Frame::of(&session));
+    };
+    let units: Result<Vec<Uuid>, _> =
+        form.iter().filter(|(k, _)| k == "unit").map(|(_, v)| Uuid::try_parse(v)).collect();
+    let Ok(units) = units else {
+        return page_error(HubError::NotFound("unit".into()), Frame::of(&session));
+    };
+    let name = field(&form, "name").unwrap_or_default().to_owned();
+    let (st, a) = (state.clone(), account.clone());
+    let created = tokio::task::spawn_blocking(move || {
+        let staff = st.backend.transaction(Scope::Admin, |tx| people::new_staff(tx, &a, &name, role, &units))?;
+        crate::Admin::new(&st.backend).put_staff(a.tenant_id, &staff)?;
+        Ok::<_, HubError>(staff)
+    })
+    .await
+    .unwrap_or_else(|_| Err(HubError::Storage("worker thread failed".into())));
+    match created {
+        Ok(s) => {
+            log::info!("staff {} created by console account {}", s.id, account.id);
+            let notice = format!(
+                "{} ajouté·e : les tablettes de ses unités le sauront à leur prochaine synchronisation.",
+                s.display_name
+            );
+            render_staff(&state, &session, account, Some(notice), None).await
+        }
+        Err(e) => page_error(e, Frame::of(&session)),
+    }
+}
+
+async fn staff_first_pin<B: Backend>(
+    State(state): State<Arc<AppState<B>>>,
+    Path(staff): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let (session, account) = match signed_post(&state, &headers, &form).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let Ok(staff) = Uuid::try_parse(&staff) else {
+        return page_error(HubError::NotFound("staff".into()), Frame::of(&session));
+    };
+    let (st, a) = (state.clone(), account.clone());
+    let issued = tokio::task::spawn_blocking(move || {
+        let name = st.backend.transaction(Scope::Admin, |tx| {
+            people::check_staff(tx, &a, staff)?;
+            Ok(people::staff(tx, &a)?.into_iter().find(|s| s.id == staff).map(|s| s.name).unwrap_or_default())
+        })?;
+        let code = crate::Admin::new(&st.backend).first_pin_code(a.tenant_id, staff, 72)?;
+        Ok::<_, HubError>((name, code))
+    })
+    .await
+    .unwrap_or_else(|_| Err(HubError::Storage("worker thread failed".into())));
+    match issued {
+        Ok((name, code)) => {
+            log::info!("first-PIN code for staff {staff} issued by console account {}", account.id);
+            render_staff(&state, &session, account, None, Some((name, code))).await
+        }
+        Err(e) => page_error(e, Frame::of(&session)),
+    }
+}
+
+async fn import_page<B: Backend>(State(state): State<Arc<AppState<B>>>, headers: HeaderMap) -> Response {
+    let (session, account) = match signed_in(&state, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    match console_tx(&state, move |tx| tablets::units_in_scope(tx, &account)).await {
+        Ok(units) => {
+            let f = Frame::of(&session);
+            html(
+                StatusCode::OK,
+                ImportPage {
+                    signed_in: f.signed_in,
+                    csrf: f.csrf,
+                    notice: None,
+                    error: None,
+                    units,
+                    lines: vec![],
+                    valid: 0,
+                    wrong: 0,
+                    unit: String::new(),
+                    unit_name: String::new(),
+                    csv: String::new(),
+                },
+                None,
+            )
+        }
+        Err(e) => page_error(e, Frame::of(&session)),
+    }
+}
+
+/// The largest CSV the console reads (a few thousand residents).
+const MAX_CSV_BYTES: usize = 1024 * 1024;
+
+async fn import_submit<B: Backend>(
+    State(state): State<Arc<AppState<B>>>,
+    headers: HeaderMap,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let (session, account) = match signed_post(&state, &headers, &form).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let csv = field(&form, "csv").unwrap_or_default().to_owned();
+    if csv.len() > MAX_CSV_BYTES {
+        return page_error(HubError::BadRequest("Fichier trop grand (1 Mo au plus).".into()), Frame::of(&session));
+    }
+    let Some(unit) = field(&form, "unit").and_then(|u| Uuid::try_parse(u).ok()) else {
+        return page_error(HubError::NotFound("unit".into()), Frame::of(&session));
+    };
+    let importing = field(&form, "action") == Some("import");
+    let skip_wrong = field(&form, "skip_wrong") == Some("yes");
+    let today = jiff::ZonedDateTime::now().date();
+    let (st, a) = (state.clone(), account.clone());
+    let csv_text = csv.clone();
+    let outcome = tokio::task::spawn_blocking(move || {
+        let units = st.backend.transaction(Scope::Admin, |tx| {
+            tablets::check_units(tx, &a, &[unit])?;
+            tablets::units_in_scope(tx, &a)
+        })?;
+        let lines = crate::admin::parse_residents_csv(&csv_text, unit, today)?;
+        let wrong = lines.iter().filter(|l| l.resident.is_err()).count();
+        let imported = if importing && (wrong == 0 || skip_wrong) {
+            let residents: Vec<_> = lines.iter().filter_map(|l| l.resident.clone().ok()).collect();
+            Some(crate::Admin::new(&st.backend).import_residents(a.tenant_id, unit, &residents)?.len())
+        } else {
+            None
+        };
+        Ok::<_, HubError>((units, lines, imported))
+    })
+    .await
+    .unwrap_or_else(|_| Err(HubError::Storage("worker thread failed".into())));
+    let (units, lines, imported) = match outcome {
+        Ok(o) => o,
+        Err(HubError::BadRequest(_)) => {
+            return page_error(
+                HubError::BadRequest(
+                    "La première ligne doit être : birth_name;given_names;sex;birth_date;birth_place_insee;room".into(),
+                ),
+                Frame::of(&session),
+            );
+        }
+        Err(e) => return page_error(e, Frame::of(&session)),
+    };
+    let f = Frame::of(&session);
+    let unit_name = units.iter().find(|u| u.id == unit).map(|u| u.name.clone()).unwrap_or_default();
+    if let Some(n) = imported {
+        log::info!("{n} residents imported into unit {unit} by console account {}", account.id);
+        return message(
+            StatusCode::OK,
+            f,
+            "Import terminé",
+            &format!(
+                "{n} résident(s) importé(s) dans {unit_name} : les tablettes de l'unité les recevront à leur prochaine synchronisation."
+            ),
+            "/console/residents/import",
+        );
+    }
+    let preview = people::preview(&lines);
+    let wrong = preview.iter().filter(|l| l.error.is_some()).count();
+    html(
+        StatusCode::OK,
+        ImportPage {
+            signed_in: f.signed_in,
+            csrf: f.csrf,
+            notice: None,
+            error: None,
+            units,
+            valid: preview.len() - wrong,
+            wrong,
+            lines: preview,
+            unit: unit.to_string(),
+            unit_name,
+            csv,
+        },
+        None,
+    )
 }
 
 // --- the same through JSON ----------------------------------------------------

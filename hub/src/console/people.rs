@@ -1,0 +1,135 @@
+//! Staff and residents for a coordinator: the professionals of their units
+//! (created with their role and units; a first-PIN code printed for one to
+//! set their PIN on a tablet) and residents imported from a CSV file with a
+//! preview — every line checked, nothing imported while a line is wrong
+//! unless the coordinator says to leave the wrong ones out.
+
+use chevet_core::domain::{Role, Staff};
+use chevet_protocol::Entity;
+use serde::Serialize;
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::accounts::ConsoleAccount;
+use super::tablets::units_in_scope;
+use crate::admin::CsvLine;
+use crate::backend::Tx;
+use crate::error::{HubError, HubResult};
+
+/// Roles a coordinator gives, with their French names.
+pub const ROLES: [(Role, &str); 5] = [
+    (Role::Nurse, "nurse"),
+    (Role::CareAide, "care_aide"),
+    (Role::SocialCareAide, "social_care_aide"),
+    (Role::CoordinatingPhysician, "physician"),
+    (Role::HealthManager, "manager"),
+];
+
+pub fn role_from_form(value: &str) -> Option<Role> {
+    ROLES.iter().find(|(_, key)| *key == value).map(|(r, _)| *r)
+}
+
+/// A professional as the console lists them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StaffView {
+    pub id: Uuid,
+    pub name: String,
+    pub role: String,
+    pub units: String,
+    /// A first-PIN code waits to be used.
+    pub code_pending: bool,
+}
+
+/// The staff the account may see: those working in one of its units, and
+/// those of the whole group (no unit).
+pub fn staff(tx: &mut dyn Tx, account: &ConsoleAccount) -> HubResult<Vec<StaffView>> {
+    let units: std::collections::BTreeMap<Uuid, String> =
+        units_in_scope(tx, account)?.into_iter().map(|u| (u.id, u.name)).collect();
+    let mut out: Vec<StaffView> = tx
+        .documents_of(account.tenant_id, Entity::Staff)?
+        .into_iter()
+        .filter_map(|(_, d)| serde_json::from_value::<Staff>(Value::Object(d.state)).ok())
+        .filter(|s| s.units.is_empty() || s.units.iter().any(|u| units.contains_key(u)))
+        .map(|s| StaffView {
+            id: s.id,
+            name: s.display_name.clone(),
+            role: s.role.label_fr().to_owned(),
+            units: if s.units.is_empty() {
+                "toutes les unités du groupe".into()
+            } else {
+                s.units.iter().filter_map(|u| units.get(u).cloned()).collect::<Vec<_>>().join(", ")
+            },
+            code_pending: s.first_pin_code.is_some(),
+        })
+        .collect();
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(out)
+}
+
+/// Whether the account may act for this professional.
+pub fn check_staff(tx: &mut dyn Tx, account: &ConsoleAccount, id: Uuid) -> HubResult<()> {
+    if staff(tx, account)?.iter().any(|s| s.id == id) { Ok(()) } else { Err(HubError::NotFound("staff".into())) }
+}
+
+/// A new professional for some of the account's units (a coordinator must
+/// name at least one; a group administrator may leave them for every unit).
+pub fn new_staff(
+    tx: &mut dyn Tx,
+    account: &ConsoleAccount,
+    name: &str,
+    role: Role,
+    units: &[Uuid],
+) -> HubResult<Staff> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(HubError::BadRequest("Le nom est obligatoire (200 caractères au plus).".into()));
+    }
+    if units.is_empty() && account.role != super::accounts::ConsoleRole::GroupAdmin {
+        return Err(HubError::BadRequest("Choisissez au moins une unité.".into()));
+    }
+    if !units.is_empty() {
+        super::tablets::check_units(tx, account, units)?;
+    }
+    Ok(Staff {
+        id: Uuid::now_v7(),
+        display_name: name.to_owned(),
+        role,
+        rpps: None,
+        first_pin_code: None,
+        units: units.to_vec(),
+    })
+}
+
+/// One line of the import preview.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PreviewLine {
+    pub line: usize,
+    pub name: String,
+    pub birth_date: String,
+    pub room: String,
+    /// Why the line cannot be imported.
+    pub error: Option<String>,
+}
+
+pub fn preview(lines: &[CsvLine]) -> Vec<PreviewLine> {
+    lines
+        .iter()
+        .map(|l| match &l.resident {
+            Ok(r) => PreviewLine {
+                line: l.line,
+                name: r.identity.display_name(),
+                birth_date: r.identity.traits.birth_date.strftime("%d/%m/%Y").to_string(),
+                room: r.room.clone(),
+                error: None,
+            },
+            Err(why) => PreviewLine {
+                line: l.line,
+                // The names as written, so the line can be found and fixed.
+                name: l.text.split(';').take(2).map(str::trim).collect::<Vec<_>>().join(" "),
+                birth_date: String::new(),
+                room: String::new(),
+                error: Some(why.clone()),
+            },
+        })
+        .collect()
+}
