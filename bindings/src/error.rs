@@ -156,6 +156,8 @@ impl From<CoreError> for ChevetError {
             CoreError::HubUnreachable(reason) => ChevetError::HubUnreachable { reason },
             CoreError::HubCertificate(p) => ChevetError::HubCertificateRefused { problem: p.into() },
             CoreError::HubUnauthorized => ChevetError::HubRefused { status: 401, code: "unauthorized".into() },
+            // The store is already erased: the app goes back to enrolment.
+            CoreError::DeviceRevoked => ChevetError::HubRefused { status: 401, code: "revoked".into() },
             CoreError::HubRefused { status, code } => ChevetError::HubRefused { status, code },
         }
     }

@@ -136,6 +136,10 @@ pub enum CoreError {
     /// The hub refused the device's credential (revoked or unknown).
     #[error("the hub refused this device's credential")]
     HubUnauthorized,
+    /// The hub revoked this device (lost or stolen): its store was erased
+    /// and must be enrolled again.
+    #[error("this device was revoked by the hub; its data was erased")]
+    DeviceRevoked,
     /// The hub refused a request; `code` is the protocol's error code.
     #[error("the hub refused the request ({status} {code})")]
     HubRefused { status: u16, code: String },

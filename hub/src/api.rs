@@ -79,7 +79,13 @@ async fn authenticate<B: Backend>(state: &Arc<AppState<B>>, headers: &HeaderMap)
         return Err(HubError::Unauthorized);
     }
     let hash = sync::secret_hash(&token);
-    in_tx(state, None, move |tx| tx.device_by_credential(&hash)).await?.ok_or(HubError::Unauthorized)
+    in_tx(state, None, move |tx| match tx.device_by_credential(&hash)? {
+        Some(device) => Ok(device),
+        // A lost tablet coming back learns so, and erases what it holds.
+        None if tx.credential_revoked(&hash)? => Err(HubError::Revoked),
+        None => Err(HubError::Unauthorized),
+    })
+    .await
 }
 
 fn body(body: Result<Bytes, BytesRejection>) -> HubResult<Bytes> {

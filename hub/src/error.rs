@@ -13,6 +13,9 @@ pub enum HubError {
     BadRequest(String),
     #[error("unauthorized")]
     Unauthorized,
+    /// The credential is a revoked device's: it must erase what it holds.
+    #[error("this device was revoked")]
+    Revoked,
     #[error("forbidden: {0}")]
     Forbidden(&'static str),
     #[error("conflict: {0}")]
@@ -49,6 +52,7 @@ impl HubError {
         match self {
             HubError::BadRequest(_) => (StatusCode::BAD_REQUEST, ErrorCode::BadRequest),
             HubError::Unauthorized => (StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized),
+            HubError::Revoked => (StatusCode::UNAUTHORIZED, ErrorCode::Revoked),
             HubError::Forbidden(_) => (StatusCode::FORBIDDEN, ErrorCode::Forbidden),
             HubError::Conflict(_) => (StatusCode::CONFLICT, ErrorCode::Conflict),
             HubError::Resnapshot => (StatusCode::GONE, ErrorCode::Resnapshot),

@@ -248,11 +248,14 @@ pub enum ErrorCode {
     UnsupportedProtocol,
     /// 500/503: the hub failed; retry later.
     Unavailable,
+    /// 401: this device's credential was revoked (a lost or stolen tablet):
+    /// the device erases what it holds.
+    Revoked,
 }
 
 impl ErrorCode {
     /// Every code, for checks that must cover them all (the OpenAPI test).
-    pub const ALL: [ErrorCode; 9] = [
+    pub const ALL: [ErrorCode; 10] = [
         ErrorCode::BadRequest,
         ErrorCode::Unauthorized,
         ErrorCode::Forbidden,
@@ -262,6 +265,7 @@ impl ErrorCode {
         ErrorCode::QuotaExceeded,
         ErrorCode::UnsupportedProtocol,
         ErrorCode::Unavailable,
+        ErrorCode::Revoked,
     ];
 
     /// Position in [`ErrorCode::ALL`]; the match makes a new code a compile
@@ -277,6 +281,7 @@ impl ErrorCode {
             ErrorCode::QuotaExceeded => 6,
             ErrorCode::UnsupportedProtocol => 7,
             ErrorCode::Unavailable => 8,
+            ErrorCode::Revoked => 9,
         }
     }
 }

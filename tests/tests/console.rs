@@ -270,7 +270,7 @@ async fn console_scenario(postgres: bool) {
     let revoked = browser.post(&revoke, &[("csrf", &tablets.csrf()), ("confirm", "yes")]).await;
     assert_eq!(revoked.status, StatusCode::OK, "{}", revoked.body);
     assert!(revoked.body.contains("(révoquée)"));
-    assert!(matches!(a.sync().await, Err(chevet_core::CoreError::HubUnauthorized)), "refused at once");
+    assert!(matches!(a.sync().await, Err(chevet_core::CoreError::DeviceRevoked)), "refused at once");
     b.sync().await.unwrap();
 
     // Staff: a new care aide for the unit, and her first-PIN code, which she

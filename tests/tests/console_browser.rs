@@ -47,7 +47,7 @@ async fn in_a_browser(postgres: bool) {
     );
 
     // The lost tablet is refused; the new one enrols with the code the browser got.
-    assert!(matches!(a.sync().await, Err(chevet_core::CoreError::HubUnauthorized)));
+    assert!(matches!(a.sync().await, Err(chevet_core::CoreError::DeviceRevoked)));
     let result: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap_or_default()).unwrap();
     let code = result["code"].as_str().expect("the enrolment code");
     let mut c = chevet_e2e::Device::enrol_with_code(&hub.url(), None, code, "Tablette de nuit").await.unwrap();

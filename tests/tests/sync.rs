@@ -221,13 +221,25 @@ async fn scope_revocation_and_bad_requests_are_refused(postgres: bool) {
     assert_eq!(enrol(Uuid::now_v7()).await.unwrap().status(), 201);
     assert_eq!(enrol(Uuid::now_v7()).await.unwrap().status(), 403);
 
-    // Revoked: refused from then on.
+    // Revoked (a lost tablet): refused from then on, and at its next contact
+    // it erases everything personal it holds, unsent records included.
     let devices = tokio::task::block_in_place(|| hub.admin().devices(hub.tenant)).unwrap();
     assert!(devices.iter().any(|x| x.device_id == d.store.device_id()), "{devices:?} vs {}", d.store.device_id());
     assert!(tokio::task::block_in_place(|| hub.admin().revoke_device(d.store.device_id())).unwrap());
     d.store.record(temperature(inside.id, 37.2)).unwrap();
-    assert!(matches!(d.sync().await, Err(CoreError::HubUnauthorized)));
-    assert_eq!(d.store.pending_count().unwrap(), 1, "the record waits on the device");
+    assert_eq!(d.store.pending_count().unwrap(), 1);
+    assert!(matches!(d.sync().await, Err(CoreError::DeviceRevoked)));
+    let raw = rusqlite::Connection::open(d.dir.path().join("device.db")).unwrap();
+    for table in ["residents", "facts", "outbox", "staff", "planned_acts", "wounds", "media_blobs"] {
+        let n: i64 = raw.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0)).unwrap();
+        assert_eq!(n, 0, "{table} erased");
+    }
+    assert!(d.store.hub().unwrap().is_none(), "no longer enrolled");
+    let erased: i64 = raw.query_row("SELECT COUNT(*) FROM audit WHERE action = 'erase'", [], |r| r.get(0)).unwrap();
+    assert_eq!(erased, 1, "the journal says it was erased");
+    // A credential the hub never issued is only refused: nothing erased.
+    let forged = chevet_core::sync::HubClient::new(&url, None).unwrap().with_credential("forged");
+    assert!(matches!(forged.pull("", 10).await, Err(CoreError::HubUnauthorized)));
 }
 
 async fn a_cancelled_sync_stops_and_the_next_one_finishes(postgres: bool) {

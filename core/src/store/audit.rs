@@ -48,6 +48,8 @@ pub enum AuditAction {
     ViewPhoto,
     /// A resident's record left the device in an export format.
     Export,
+    /// The hub revoked this device: everything personal was erased.
+    Erase,
 }
 
 impl AuditAction {
@@ -66,6 +68,7 @@ impl AuditAction {
             AuditAction::SyncPull => "sync_pull",
             AuditAction::ViewPhoto => "view_photo",
             AuditAction::Export => "export",
+            AuditAction::Erase => "erase",
         }
     }
 }

@@ -293,6 +293,58 @@ impl WriteTx<'_> {
 }
 
 impl Store {
+    /// The hub revoked this tablet (lost or stolen): everything personal it
+    /// holds goes — residents, records, care plans, wounds, rounds, staff
+    /// and their PIN verifiers, operations not yet sent, photo files — and
+    /// with it the enrolment; freed pages are overwritten (VACUUM) so no
+    /// ciphertext stays behind in the file. What is left is an empty store
+    /// that must be enrolled again; the audit journal keeps ids only, and
+    /// that it was erased.
+    pub fn erase_after_revocation(&self) -> Result<()> {
+        self.lock();
+        let device = self.device_id();
+        self.write(None, |w| {
+            for table in [
+                "facts",
+                "outbox",
+                "deferred_changes",
+                "media_blobs",
+                "planned_acts",
+                "wounds",
+                "rounds",
+                "resident_terms",
+                "residents",
+                "staff",
+                "units",
+                "establishments",
+            ] {
+                w.tx.execute(&format!("DELETE FROM {table}"), [])?;
+            }
+            for key in [
+                META_HUB_URL,
+                META_HUB_CREDENTIAL,
+                META_HUB_CA,
+                META_PULL_CURSOR,
+                META_SCOPE,
+                META_SYNC_SUCCESS,
+                META_SYNC_FAILURE,
+            ] {
+                w.tx.execute("DELETE FROM meta WHERE key = ?1", [key])?;
+            }
+            w.audit(AuditAction::Erase, "device", device)?;
+            Ok(())
+        })?;
+        {
+            let _media = super::lock(&self.media_lock);
+            for (name, _) in self.media.list().map_err(|e| CoreError::MediaStorage(e.kind()))? {
+                self.media.remove(&name).map_err(|e| CoreError::MediaStorage(e.kind()))?;
+            }
+        }
+        super::lock(&self.writer).execute_batch("VACUUM; PRAGMA wal_checkpoint(TRUNCATE);")?;
+        log::warn!("device {device} was revoked by the hub: its store was erased");
+        Ok(())
+    }
+
     /// Removes the files of photos whose records a purge deleted.
     fn sweep_purged_media(&self) {
         if let Err(e) = self.sweep_orphan_media() {

@@ -227,7 +227,11 @@ impl HubClient {
                         .and_then(|v| v.as_str().map(str::to_owned))
                         .unwrap_or_else(|| "unknown".into());
                     if status == StatusCode::UNAUTHORIZED {
-                        return Err(CoreError::HubUnauthorized);
+                        return Err(if code == "revoked" {
+                            CoreError::DeviceRevoked
+                        } else {
+                            CoreError::HubUnauthorized
+                        });
                     }
                     if !(status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS) {
                         return Err(CoreError::HubRefused { status: status.as_u16(), code });
@@ -256,7 +260,14 @@ impl HubClient {
             req = req.bearer_auth(c);
         }
         match req.send().await {
-            Ok(r) if r.status() == StatusCode::UNAUTHORIZED => Err(CoreError::HubUnauthorized),
+            Ok(r) if r.status() == StatusCode::UNAUTHORIZED => {
+                let revoked = read_capped(r, 64 * 1024, what)
+                    .await
+                    .ok()
+                    .and_then(|b| serde_json::from_slice::<ErrorBody>(&b).ok())
+                    .is_some_and(|b| b.code == chevet_protocol::ErrorCode::Revoked);
+                Err(if revoked { CoreError::DeviceRevoked } else { CoreError::HubUnauthorized })
+            }
             Ok(r) if r.status().is_server_error() || r.status() == StatusCode::TOO_MANY_REQUESTS => {
                 // 429: too many uploads in progress; they finish or expire.
                 Err(CoreError::HubUnreachable(format!("{what}: hub answered {}", r.status().as_u16())))

@@ -163,6 +163,11 @@ pub async fn sync(
     cancel: &CancelHandle,
 ) -> Result<SyncReport> {
     let result = run(store, client, options, observer, cancel).await;
+    if matches!(result, Err(CoreError::DeviceRevoked)) {
+        // A lost or stolen tablet: nothing personal stays on it.
+        store.erase_after_revocation()?;
+        return result;
+    }
     status::note(store, &result);
     result
 }

@@ -77,7 +77,7 @@ impl SyncFailure {
             CoreError::SyncCancelled | CoreError::SyncInProgress | CoreError::NotEnrolled => return None,
             CoreError::HubUnreachable(_) => SyncFailure::Unreachable,
             CoreError::HubCertificate(_) => SyncFailure::CertificateRefused,
-            CoreError::HubUnauthorized => SyncFailure::CredentialRefused,
+            CoreError::HubUnauthorized | CoreError::DeviceRevoked => SyncFailure::CredentialRefused,
             _ => SyncFailure::Failed,
         })
     }

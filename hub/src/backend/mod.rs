@@ -92,6 +92,8 @@ pub trait Tx {
     fn tenant_exists(&mut self, id: Uuid) -> HubResult<bool>;
 
     fn device_by_credential(&mut self, hash: &[u8; 32]) -> HubResult<Option<DeviceAuth>>;
+    /// Whether the credential is a revoked device's.
+    fn credential_revoked(&mut self, hash: &[u8; 32]) -> HubResult<bool>;
     fn insert_enrolment_code(
         &mut self,
         hash: &[u8; 32],

@@ -73,6 +73,11 @@ ALTER TABLE {s}.console_accounts ENABLE ROW LEVEL SECURITY;
 ALTER TABLE {s}.console_sessions ENABLE ROW LEVEL SECURITY;
 ALTER TABLE {s}.conflicts ADD COLUMN author uuid, ADD COLUMN resolution jsonb;
 ALTER TABLE {s}.devices ADD COLUMN report jsonb;
+-- Before authentication: whether a credential is a revoked device's (it then erases its store).
+CREATE FUNCTION {s}.credential_revoked(h bytea) RETURNS boolean
+    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = {s}, pg_temp
+    AS $$ SELECT EXISTS (SELECT 1 FROM devices WHERE credential_hash = h AND revoked_ms IS NOT NULL) $$;
+REVOKE ALL ON FUNCTION {s}.credential_revoked(bytea) FROM PUBLIC;
 UPDATE {s}.meta SET value = 3 WHERE key = 'schema_version';
 "#
     )
@@ -440,6 +445,10 @@ impl Tx for PgTx<'_> {
 
     fn tenant_exists(&mut self, id: Uuid) -> HubResult<bool> {
         Ok(!self.query("SELECT 1 FROM tenants WHERE id = $1", &[&id]).map_err(pg)?.is_empty())
+    }
+
+    fn credential_revoked(&mut self, hash: &[u8; 32]) -> HubResult<bool> {
+        Ok(self.query_one("SELECT credential_revoked($1)", &[&&hash[..]]).map_err(pg)?.get(0))
     }
 
     fn device_by_credential(&mut self, hash: &[u8; 32]) -> HubResult<Option<DeviceAuth>> {

@@ -270,6 +270,15 @@ impl Tx for SqliteTx<'_> {
         Ok(self.tx.query_row("SELECT 1 FROM tenants WHERE id = ?1", [id], |_| Ok(())).optional()?.is_some())
     }
 
+    fn credential_revoked(&mut self, hash: &[u8; 32]) -> HubResult<bool> {
+        Ok(self
+            .tx
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM devices WHERE credential_hash = ?1 AND revoked_ms IS NOT NULL)",
+            )?
+            .query_row([&hash[..]], |r| r.get(0))?)
+    }
+
     fn device_by_credential(&mut self, hash: &[u8; 32]) -> HubResult<Option<DeviceAuth>> {
         let row: Option<(Uuid, Uuid, String)> = self
             .tx
