@@ -253,6 +253,14 @@ async fn console_scenario(postgres: bool) {
     let tablets = browser.get("/console/tablets").await;
     assert!(tablets.body.contains("Tablette chariot A") && tablets.body.contains("Tablette chariot B"));
     assert!(tablets.body.contains("chevet-core/") && tablets.body.contains("à l&#39;heure"), "{}", tablets.body);
+    // Per unit: the first floor's two tablets, none waiting, none silent.
+    assert!(
+        tablets
+            .body
+            .contains("<td>EHPAD Les Tilleuls — Étage 1</td><td>2</td><td>à l&#39;instant</td><td>0</td><td>0</td>"),
+        "{}",
+        tablets.body
+    );
     let unit = hub.units[0].to_string();
     let enrolled =
         browser.post("/console/tablets/enrol", &[("csrf", &tablets.csrf()), ("unit", &unit), ("hours", "2")]).await;

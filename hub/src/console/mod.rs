@@ -302,6 +302,7 @@ struct TabletsPage {
     tablets: Vec<TabletView>,
     units: Vec<UnitView>,
     stale: usize,
+    health: Vec<tablets::UnitHealth>,
 }
 
 #[derive(Template)]
@@ -920,16 +921,30 @@ async fn render_tablets<B: Backend>(
     notice: Option<String>,
 ) -> Response {
     let now = now_ms();
-    let listed =
-        console_tx(state, move |tx| Ok((tablets::tablets(tx, &account, now)?, tablets::units_in_scope(tx, &account)?)))
-            .await;
+    let listed = console_tx(state, move |tx| {
+        Ok((
+            tablets::tablets(tx, &account, now)?,
+            tablets::units_in_scope(tx, &account)?,
+            tablets::unit_health(tx, &account, now)?,
+        ))
+    })
+    .await;
     match listed {
-        Ok((list, units)) => {
+        Ok((list, units, health)) => {
             let f = Frame::of(session);
             let stale = list.iter().filter(|t| t.stale).count();
             html(
                 StatusCode::OK,
-                TabletsPage { signed_in: f.signed_in, csrf: f.csrf, notice, error: None, tablets: list, units, stale },
+                TabletsPage {
+                    signed_in: f.signed_in,
+                    csrf: f.csrf,
+                    notice,
+                    error: None,
+                    tablets: list,
+                    units,
+                    stale,
+                    health,
+                },
                 None,
             )
         }

@@ -119,6 +119,37 @@ pub fn tablets(tx: &mut dyn Tx, account: &ConsoleAccount, now_ms: i64) -> HubRes
         .collect())
 }
 
+/// A unit's sync health: its tablets, when one last synced, how many wait
+/// to send, how many are unseen for a day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UnitHealth {
+    pub unit: String,
+    pub tablets: usize,
+    pub last_sync: String,
+    pub pending: u64,
+    pub stale: usize,
+}
+
+/// Sync health per unit of the account's scope, from what its tablets said.
+pub fn unit_health(tx: &mut dyn Tx, account: &ConsoleAccount, now_ms: i64) -> HubResult<Vec<UnitHealth>> {
+    let units = units_in_scope(tx, account)?;
+    let devices: Vec<DeviceInfo> = tx.devices(account.tenant_id)?.into_iter().filter(|d| !d.revoked).collect();
+    Ok(units
+        .into_iter()
+        .map(|u| {
+            let mine: Vec<&DeviceInfo> = devices.iter().filter(|d| d.units.contains(&u.id)).collect();
+            let last = mine.iter().filter_map(|d| d.last_seen_ms).max();
+            UnitHealth {
+                unit: u.name,
+                tablets: mine.len(),
+                last_sync: last.map_or_else(|| "jamais".into(), |ms| ago_fr(ms, now_ms)),
+                pending: mine.iter().filter_map(|d| d.report.as_ref()?.get("pending_ops")?.as_u64()).sum(),
+                stale: mine.iter().filter(|d| now_ms - d.last_seen_ms.unwrap_or(d.enrolled_ms) > STALE_MS).count(),
+            }
+        })
+        .collect())
+}
+
 /// Checks that every unit is the account's to enrol a tablet for.
 pub fn check_units(tx: &mut dyn Tx, account: &ConsoleAccount, units: &[Uuid]) -> HubResult<()> {
     if units.is_empty() {
