@@ -127,7 +127,10 @@ try {
   // Tablets: enrol a new one by code and QR code, revoke a lost one.
   await page.getByRole('link', { name: 'Tablettes', exact: true }).click();
   await everyFieldLabelled(page);
-  check((await page.locator('table').innerText()).includes('Tablette chariot A'), 'the tablets are listed');
+  const perTablet = page.getByRole('table', { name: /Ce que chaque tablette/ });
+  check((await perTablet.innerText()).includes('Tablette chariot A'), 'the tablets are listed');
+  check((await page.getByRole('table', { name: 'Synchronisation par unité.' }).innerText()).includes('Étage 1'),
+    'the sync health per unit');
   await shot(page, 'console-tablets');
   await page.getByLabel('Étage 1').first().check();
   await page.getByRole('button', { name: "Créer un code d'enrôlement" }).click();
