@@ -558,6 +558,7 @@ fn postgres_hub_schema_v1_upgrades_to_tenant_scoped_keys() {
              DROP TABLE {s}.console_accounts, {s}.console_sessions;
              ALTER TABLE {s}.conflicts DROP COLUMN author, DROP COLUMN resolution;
              ALTER TABLE {s}.devices DROP COLUMN report;
+             DROP FUNCTION {s}.credential_revoked(bytea);
              UPDATE {s}.meta SET value = 1 WHERE key = 'schema_version';"
         ))
         .unwrap();

@@ -65,14 +65,23 @@ async fn the_status_follows_the_tablet_through_offline_conflict_and_revocation()
     let s = sync::status::status(&b.store).unwrap();
     assert_eq!((s.health, s.conflicts, s.rejected, s.pending), (SyncHealth::UpToDate, 1, 0, 0));
 
-    // Revoked: retrying will not help, and the bar does not say "offline".
+    // Revoked (a lost tablet): the store erases itself and the bar says the
+    // tablet must be enrolled again — not "offline", which retrying would fix.
     let device = b.store.device_id();
     let backend = hub.backend.clone();
     tokio::task::spawn_blocking(move || chevet_hub::Admin::new(&*backend).revoke_device(device).unwrap())
         .await
         .unwrap();
-    assert!(b.sync().await.is_err());
+    assert!(matches!(b.sync().await, Err(chevet_core::CoreError::DeviceRevoked)));
     let s = sync::status::status(&b.store).unwrap();
+    assert_eq!((s.health, s.conflicts, s.pending), (SyncHealth::NotEnrolled, 0, 0));
+    // A credential refused without being revoked is the failing state.
+    let (_, credential) = a.store.hub().unwrap().unwrap();
+    let url = hub.url();
+    a.store.set_hub(&url, &format!("{credential}-forged"), None).unwrap();
+    let forged = sync::client_for(&a.store).unwrap();
+    assert!(sync::sync(&a.store, &forged, Default::default(), None, &sync::CancelHandle::new()).await.is_err());
+    let s = sync::status::status(&a.store).unwrap();
     assert_eq!(s.health, SyncHealth::Failing);
     assert_eq!(s.last_failure.map(|(_, f)| f), Some(SyncFailure::CredentialRefused));
 }
