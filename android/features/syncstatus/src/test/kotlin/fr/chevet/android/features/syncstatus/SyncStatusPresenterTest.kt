@@ -107,7 +107,7 @@ class SyncStatusPresenterTest {
     }
 
     @Test
-    fun `a conflict waits for the coordinator, and a revoked tablet is told to ask`() {
+    fun `a conflict waits for the coordinator, and a revoked tablet erases itself and asks to be enrolled`() {
         RealHub(dir.root.toPath()).use { hub ->
             hub.importResidents(listOf("Durand;Lucie;F;1940-02-03;75056;101"))
             val pinCode = hub.firstPinCode(hub.nurse)
@@ -132,13 +132,16 @@ class SyncStatusPresenterTest {
                             .contains("1 modification en conflit : la coordination choisit la valeur à garder"),
                     )
 
+                    // Revoked (lost or stolen): at its next contact the tablet
+                    // erases what it holds and must be enrolled again.
                     hub.revokeDevice(b.deviceId())
                     bar.onEvent(SyncStatusEvent.SyncNow)
-                    val revoked = bar.next { it.running == null && it.status?.health == SyncHealth.FAILING }
+                    val revoked = bar.next { it.running == null && it.status?.health == SyncHealth.NOT_ENROLLED }
                     val words = syncWords(revoked, zone)
                     assertEquals(SyncTone.Problem, words.tone)
-                    assertEquals("Le serveur ne reconnaît plus cette tablette : prévenez la coordination", words.headline)
+                    assertEquals("Tablette non enrôlée auprès de l'établissement", words.headline)
                     assertFalse("retrying cannot help", words.canSync)
+                    assertEquals("nothing left to send: erased", 0uL, revoked.status!!.pending)
                 }
             }
         }
