@@ -692,7 +692,7 @@ async fn enrol_page<B: Backend>(State(state): State<Arc<AppState<B>>>, headers: 
             return Err(HubError::NotFound("account".into()));
         };
         if a.totp_pending.is_none() {
-            a.totp_pending = Some(totp::to_base32(&totp::new_secret()));
+            a.totp_pending = Some(totp::to_base32(&totp::new_secret()?));
             a.save(tx)?;
         }
         Ok(a.totp_pending.unwrap_or_default())
@@ -864,14 +864,10 @@ async fn conflict_submit<B: Backend>(
     headers: HeaderMap,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Response {
-    let (session, account) = match signed_in(&state, &headers).await {
+    let (session, account) = match signed_post(&state, &headers, &form).await {
         Ok(s) => s,
         Err(r) => return r,
     };
-    let csrf = form.iter().find(|(k, _)| k == "csrf").map(|(_, v)| v.as_str());
-    if !csrf_ok(&session, csrf, &headers) {
-        return refused(Frame::of(&session));
-    }
     let parsed = ids(&device, &op).and_then(|i| decision_from_form(&form).map(|d| (i, d)));
     let ((device, op), (decision, note)) = match parsed {
         Ok(p) => p,
@@ -971,14 +967,10 @@ async fn enrol_tablet<B: Backend>(
     headers: HeaderMap,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Response {
-    let (session, account) = match signed_in(&state, &headers).await {
+    let (session, account) = match signed_post(&state, &headers, &form).await {
         Ok(s) => s,
         Err(r) => return r,
     };
-    let csrf = form.iter().find(|(k, _)| k == "csrf").map(|(_, v)| v.as_str());
-    if !csrf_ok(&session, csrf, &headers) {
-        return refused(Frame::of(&session));
-    }
     let units: Result<Vec<Uuid>, _> =
         form.iter().filter(|(k, _)| k == "unit").map(|(_, v)| Uuid::try_parse(v)).collect();
     let hours: i64 =
@@ -1042,14 +1034,10 @@ async fn revoke_tablet<B: Backend>(
     headers: HeaderMap,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Response {
-    let (session, account) = match signed_in(&state, &headers).await {
+    let (session, account) = match signed_post(&state, &headers, &form).await {
         Ok(s) => s,
         Err(r) => return r,
     };
-    let csrf = form.iter().find(|(k, _)| k == "csrf").map(|(_, v)| v.as_str());
-    if !csrf_ok(&session, csrf, &headers) {
-        return refused(Frame::of(&session));
-    }
     if !form.iter().any(|(k, v)| k == "confirm" && v == "yes") {
         return page_error(
             HubError::BadRequest("Cochez « Perdue ou volée » pour confirmer.".into()),

@@ -20,10 +20,10 @@ pub fn code(secret: &[u8], step: u64, digits: u32) -> u32 {
 }
 
 /// A new random secret (160 bits, as RFC 4226 recommends).
-pub fn new_secret() -> Vec<u8> {
+pub fn new_secret() -> crate::error::HubResult<Vec<u8>> {
     let mut secret = vec![0u8; 20];
-    getrandom::fill(&mut secret).expect("the system's random source");
-    secret
+    getrandom::fill(&mut secret).map_err(|_| crate::error::HubError::Storage("no random source".into()))?;
+    Ok(secret)
 }
 
 pub fn to_base32(secret: &[u8]) -> String {
@@ -88,7 +88,7 @@ mod tests {
 
     #[test]
     fn a_code_is_accepted_once_within_the_window() {
-        let secret = new_secret();
+        let secret = new_secret().unwrap();
         let now = 1_796_000_000;
         let step = now / STEP_SECONDS;
         let current = format!("{:06}", code(&secret, step as u64, 6));

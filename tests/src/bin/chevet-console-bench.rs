@@ -176,7 +176,7 @@ fn build(backend: &AnyBackend) -> Group {
 /// here), so the benchmark signs in through the API.
 fn account(backend: &AnyBackend, tenant: Uuid, login: &str, role: ConsoleRole) -> Vec<u8> {
     let created = Admin::new(backend).create_console_account(tenant, login, "Bench", role, PASSWORD).unwrap();
-    let secret = totp::new_secret();
+    let secret = totp::new_secret().unwrap();
     backend
         .transaction(Scope::Admin, |tx| {
             ConsoleAccount { totp_secret: Some(totp::to_base32(&secret)), ..created.clone() }.save(tx)
