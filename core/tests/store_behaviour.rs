@@ -934,6 +934,8 @@ fn a_version_2_store_upgrades_and_its_audit_head_is_sealed() {
     raw.execute_batch(
         "ALTER TABLE device_state DROP COLUMN audit_seal;
          ALTER TABLE staff DROP COLUMN pin_version;
+         ALTER TABLE device_state DROP COLUMN audit_sent_seq;
+         ALTER TABLE device_state DROP COLUMN audit_sent_link;
          PRAGMA user_version = 2;",
     )
     .unwrap();
@@ -945,6 +947,59 @@ fn a_version_2_store_upgrades_and_its_audit_head_is_sealed() {
     f.store.sign_in(d.nurse.id, DEMO_PIN).unwrap();
     f.store.open_resident_file(d.residents[0].id, 1).unwrap();
     assert_eq!(f.store.verify_audit().unwrap(), n + 2);
+}
+
+/// The journal leaves for the hub in order, each entry linked to the one
+/// before by the public chain, from where the hub's acknowledgement left
+/// off; an entry altered on disk before it was sent is reported.
+#[test]
+fn the_journal_goes_to_the_hub_linked_and_checked_on_the_way() {
+    use chevet_protocol::audit::{link_hex, parse_link};
+    let (f, d) = seeded(1, 1);
+    f.store.sign_in(d.nurse.id, DEMO_PIN).unwrap();
+    f.store.open_resident_file(d.residents[0].id, 1).unwrap();
+    let n = f.store.verify_audit().unwrap() as i64;
+    let all = f.store.audit_to_send(500).unwrap().expect("entries to send").request;
+    assert_eq!(all.altered_from, None);
+    assert_eq!(all.entries.iter().map(|e| e.seq).collect::<Vec<_>>(), (1..=n).collect::<Vec<_>>());
+    let mut link = [0u8; 32];
+    for e in &all.entries {
+        link = e.expected_link(&link, f.store.device_id());
+        assert_eq!(e.link, link_hex(&link));
+    }
+    assert_eq!(all.entries.last().unwrap().action, chevet_protocol::AuditAction::OpenFile);
+
+    // A batch of three, acknowledged: the next starts at four, same links.
+    let three = f.store.audit_to_send(3).unwrap().unwrap();
+    assert_eq!(three.request.entries, all.entries[..3]);
+    f.store.mark_audit_sent(3, &three.last_link, 3).unwrap();
+    assert_eq!(f.store.audit_to_send(500).unwrap().unwrap().request.entries, all.entries[3..]);
+    let last = parse_link(&all.entries.last().unwrap().link).unwrap();
+    f.store.mark_audit_sent(n, &last, n).unwrap();
+    assert_eq!(f.store.audit_to_send(500).unwrap(), None, "nothing new");
+    // A hub holding less than was sent (restored from a backup) gets the rest again.
+    f.store.mark_audit_sent(n, &last, 2).unwrap();
+    assert_eq!(f.store.audit_to_send(500).unwrap().unwrap().request.entries, all.entries[2..]);
+    f.store.mark_audit_sent(n, &last, n).unwrap();
+
+    // Altered on disk before it was sent: reported, and still sent.
+    f.store.open_resident_file(d.residents[0].id, 1).unwrap();
+    let raw = rusqlite::Connection::open(f.path()).unwrap();
+    raw.execute("UPDATE audit SET actor = ?1 WHERE seq = ?2", rusqlite::params![Uuid::now_v7(), n + 1]).unwrap();
+    let batch = f.store.audit_to_send(500).unwrap().unwrap().request;
+    assert_eq!((batch.altered_from, batch.entries.len()), (Some(n + 1), 1));
+    // The newest entry cut and the head rewritten to the one before: reported.
+    let (g, _) = seeded(1, 1);
+    let m = g.store.verify_audit().unwrap() as i64;
+    let raw = rusqlite::Connection::open(g.path()).unwrap();
+    raw.execute("DELETE FROM audit WHERE seq = ?1", [m]).unwrap();
+    raw.execute(
+        "UPDATE device_state SET audit_seq = ?1, audit_head = (SELECT mac FROM audit WHERE seq = ?1) WHERE id = 1",
+        [m - 1],
+    )
+    .unwrap();
+    let batch = g.store.audit_to_send(500).unwrap().unwrap().request;
+    assert_eq!((batch.altered_from, batch.entries.len() as i64), (Some(m), m - 1));
 }
 
 #[test]

@@ -4,8 +4,8 @@
 #![no_main]
 
 use chevet_protocol::{
-    Change, EnrolRequest, EnrolResponse, ErrorBody, Operation, PullResponse, PushRequest, PushResponse,
-    enrolment_link::EnrolmentLink,
+    AuditPushRequest, AuditPushResponse, Change, EnrolRequest, EnrolResponse, ErrorBody, Operation, PullResponse,
+    PushRequest, PushResponse, enrolment_link::EnrolmentLink,
 };
 use libfuzzer_sys::fuzz_target;
 use serde::Serialize;
@@ -32,6 +32,16 @@ fuzz_target!(|data: &[u8]| {
     round_trip::<ErrorBody>(data);
     round_trip::<Operation>(data);
     round_trip::<Change>(data);
+    round_trip::<AuditPushResponse>(data);
+    if let Ok(req) = serde_json::from_slice::<AuditPushRequest>(data) {
+        // The shape check never panics, and a push it passes has links that parse.
+        if req.check().is_ok() {
+            for e in &req.entries {
+                assert!(chevet_protocol::audit::parse_link(&e.link).is_some());
+            }
+        }
+    }
+    round_trip::<AuditPushRequest>(data);
     if let Ok(text) = std::str::from_utf8(data)
         && let Ok(link) = EnrolmentLink::parse(text)
     {

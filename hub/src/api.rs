@@ -15,7 +15,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, MethodRouter, on};
-use chevet_protocol::{EnrolRequest, MAX_PUSH_BYTES, PROTOCOL_HEADER, PROTOCOL_VERSION, PushRequest};
+use chevet_protocol::{AuditPushRequest, EnrolRequest, MAX_PUSH_BYTES, PROTOCOL_HEADER, PROTOCOL_VERSION, PushRequest};
 use serde::Deserialize;
 use tower_http::timeout::TimeoutLayer;
 use uuid::Uuid;
@@ -171,6 +171,21 @@ async fn push<B: Backend>(
     })
     .await?;
     log::debug!("device {device_id} pushed {n} ops");
+    Ok(Json(resp).into_response())
+}
+
+async fn push_audit<B: Backend>(
+    State(state): State<Arc<AppState<B>>>,
+    headers: HeaderMap,
+    raw: Result<Bytes, BytesRejection>,
+) -> HubResult<Response> {
+    let device = authenticate(&state, &headers).await?;
+    let req: AuditPushRequest = json_body(&body(raw)?)?;
+    let n = req.entries.len();
+    let now = now_ms();
+    let device_id = device.device_id;
+    let resp = in_tx(&state, Some(device.clone()), move |tx| crate::audit::push_audit(tx, &device, req, now)).await?;
+    log::debug!("device {device_id} sent {n} audit entries");
     Ok(Json(resp).into_response())
 }
 
@@ -439,6 +454,7 @@ fn routes<B: Backend>() -> Vec<Route<B>> {
         Route::new(Method::POST, "/v1/enrol", sync_body, enrol::<B>),
         Route::new(Method::POST, "/v1/sync/push", sync_body, push::<B>),
         Route::new(Method::GET, "/v1/sync/pull", sync_body, pull::<B>),
+        Route::new(Method::POST, "/v1/sync/audit", sync_body, push_audit::<B>),
         Route::new(Method::OPTIONS, "/v1/blobs", None, tus_options),
         Route::new(Method::POST, "/v1/blobs", None, tus_create::<B>),
         Route::new(Method::HEAD, "/v1/blobs/{id}", chunk, tus_head::<B>),

@@ -6,6 +6,7 @@
 
 pub mod admin;
 pub mod api;
+pub mod audit;
 pub mod backend;
 pub mod blobs;
 pub mod cli;

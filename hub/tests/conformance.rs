@@ -532,7 +532,7 @@ fn sqlite_hub_schema_v1_upgrades_to_tenant_scoped_keys() {
     assert_eq!(kept, Some(serde_json::Map::new()));
     let version: i64 =
         rusqlite::Connection::open(&path).unwrap().query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
-    assert_eq!(version, 3);
+    assert_eq!(version, 4);
     after_the_upgrade_ids_are_tenant_scoped(&b);
 }
 
@@ -559,13 +559,15 @@ fn postgres_hub_schema_v1_upgrades_to_tenant_scoped_keys() {
              ALTER TABLE {s}.conflicts DROP COLUMN author, DROP COLUMN resolution;
              ALTER TABLE {s}.devices DROP COLUMN report;
              DROP FUNCTION {s}.credential_revoked(bytea);
+             DROP TABLE {s}.audit_entries, {s}.audit_breaks;
+             ALTER TABLE {s}.devices DROP COLUMN audit_seq, DROP COLUMN audit_link;
              UPDATE {s}.meta SET value = 1 WHERE key = 'schema_version';"
         ))
         .unwrap();
     let b = schema.open();
     let v: i64 =
         owner.query_one(&format!("SELECT value FROM {s}.meta WHERE key = 'schema_version'"), &[]).unwrap().get(0);
-    assert_eq!(v, 3);
+    assert_eq!(v, 4);
     assert!(b.transaction(Scope::Admin, |tx| tx.document(w.tenant, w.residents[0].id)).unwrap().is_some());
     after_the_upgrade_ids_are_tenant_scoped(&b);
 }

@@ -116,6 +116,27 @@ fn schemas_match_the_protocol_types() {
         strings(&schema(&spec, "OpResult")["properties"]["code"]["enum"])
     );
     assert_eq!(schema(&spec, "PushRequest")["properties"]["ops"]["maxItems"], MAX_PUSH_OPS);
+
+    let record = AuditRecord {
+        seq: 1,
+        at_ms: 0,
+        actor: Some(id),
+        action: AuditAction::OpenFile,
+        entity: "resident".into(),
+        entity_id: id,
+        link: "0".repeat(64),
+    };
+    conforms(&spec, "AuditRecord", &record);
+    conforms(&spec, "AuditPushRequest", &AuditPushRequest { entries: vec![record], altered_from: Some(1) });
+    conforms(&spec, "AuditPushResponse", &AuditPushResponse { head_seq: 1 });
+    assert_eq!(
+        names(AuditAction::ALL.iter().map(|a| serde_json::to_value(a).unwrap()).collect()),
+        strings(&schema(&spec, "AuditRecord")["properties"]["action"]["enum"])
+    );
+    assert_eq!(
+        schema(&spec, "AuditPushRequest")["properties"]["entries"]["maxItems"],
+        chevet_protocol::audit::MAX_AUDIT_ENTRIES
+    );
 }
 
 #[tokio::test]

@@ -8,13 +8,17 @@
 //! - `POST /v1/enrol` — [`EnrolRequest`] → [`EnrolResponse`]
 //! - `POST /v1/sync/push` — [`PushRequest`] → [`PushResponse`]
 //! - `GET /v1/sync/pull?cursor=…&limit=…` — [`PullResponse`]
+//! - `POST /v1/sync/audit` — [`AuditPushRequest`] → [`AuditPushResponse`] (the
+//!   device's access journal, chained: [`audit`])
 //! - errors — an HTTP 4xx/5xx status with an [`ErrorBody`]
 //!
 //! The OpenAPI description is `hub/openapi.json`. The enrolment link a
 //! tablet scans is in [`enrolment_link`].
 
+pub mod audit;
 pub mod enrolment_link;
 
+pub use audit::{AuditAction, AuditPushRequest, AuditPushResponse, AuditRecord};
 pub use enrolment_link::{EnrolmentLink, LinkError};
 
 use serde::{Deserialize, Serialize};

@@ -7,14 +7,16 @@
 // the hub and the tablets and checks that they converge.
 //
 // Environment: HUB_URL, LOGIN, PASSWORD, NEW_ROOM, REVOKE (a tablet's label),
-// CSV (residents to import, one line wrong),
+// CSV (residents to import, one line wrong), ACCESS_RESIDENT, ACCESS_READER and
+// ACCESS_TABLET (whose file was opened, by whom, on which tablet),
 // SHOTS (a folder for screenshots, optional). Prints one JSON line (with the
 // enrolment code it was given); exits non-zero on failure.
 import { chromium } from 'playwright-core';
 import { createHmac } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 
-const { HUB_URL, LOGIN, PASSWORD, NEW_ROOM, REVOKE, CSV, SHOTS } = process.env;
+const { HUB_URL, LOGIN, PASSWORD, NEW_ROOM, REVOKE, CSV, SHOTS, ACCESS_RESIDENT, ACCESS_READER, ACCESS_TABLET } =
+  process.env;
 
 function base32Decode(text) {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
@@ -112,8 +114,30 @@ try {
   await page.getByRole('link', { name: 'Conflits', exact: true }).click();
   check((await page.locator('main').innerText()).includes('Aucun conflit'), 'nothing left to resolve');
 
+  // The access log of a resident whose file a tablet opened: found by name,
+  // read on the page, downloaded as a CSV file.
+  await page.getByRole('link', { name: 'Résidents', exact: true }).click();
+  await everyFieldLabelled(page);
+  await page.getByLabel('Rechercher un résident').fill(ACCESS_RESIDENT);
+  await page.keyboard.press('Enter');
+  await page.waitForURL('**/console/residents?q=*');
+  await page.getByRole('link', { name: `Journal des accès de ${ACCESS_RESIDENT}` }).click();
+  const log = await page.locator('table').innerText();
+  check(log.includes('a ouvert le dossier') && log.includes(ACCESS_READER) && log.includes(ACCESS_TABLET),
+    `the opening is in the log: ${log}`);
+  check(log.includes('vérifiée') && !log.includes('non vérifiée'), 'the chain verified');
+  await shot(page, 'console-access-log');
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('link', { name: 'Télécharger le journal (CSV)' }).click(),
+  ]);
+  check(/^journal-des-acces-[0-9a-f-]{36}\.csv$/.test(download.suggestedFilename()), 'the file is named by id only');
+  const csv = readFileSync(await download.path(), 'utf8');
+  check(csv.includes(`${ACCESS_READER};`) && csv.includes(';a ouvert le dossier;'), 'the file says the same');
+
   // Residents from a CSV with a wrong line: previewed, imported without it.
   await page.getByRole('link', { name: 'Résidents', exact: true }).click();
+  await page.getByRole('link', { name: 'Importer des résidents (fichier CSV)' }).click();
   await everyFieldLabelled(page);
   await page.getByLabel('Unité').selectOption({ label: 'EHPAD Les Tilleuls — Étage 1' });
   await page.getByLabel('Fichier CSV').fill(CSV);

@@ -345,6 +345,30 @@ async fn console_scenario(postgres: bool) {
     b.sync().await.unwrap();
     assert_eq!(b.store.search_residents("lefèvre").unwrap().len(), 1, "the tablet has her");
 
+    // The access log: a tablet opens a resident's file; after its sync the
+    // console names who, on which tablet, and the CSV says the same.
+    let opened = hub.residents.iter().find(|r| r.unit_id == hub.units[0] && r.id != resident).unwrap().clone();
+    b.store.open_resident_file(opened.id, 5).unwrap();
+    let reader = b.store.session().unwrap().display_name;
+    b.sync().await.unwrap();
+    let list = browser.get(&format!("/console/residents?q={}", enc(&opened.identity.display_name()))).await;
+    let link = format!("/console/residents/{}/access", opened.id);
+    assert!(list.body.contains(&link), "{}", list.body);
+    let log = browser.get(&link).await;
+    assert_eq!(log.status, StatusCode::OK);
+    assert!(log.body.contains("a ouvert le dossier") && log.body.contains("Tablette chariot B"), "{}", log.body);
+    assert!(log.body.contains(&reader) && !log.body.contains("non vérifiée"), "{}", log.body);
+    let csv = browser.get(&format!("{link}.csv")).await;
+    assert_eq!(csv.headers["content-type"], "text/csv; charset=utf-8");
+    let disposition = csv.headers["content-disposition"].to_str().unwrap();
+    assert_eq!(disposition, format!("attachment; filename=\"journal-des-acces-{}.csv\"", opened.id));
+    assert!(csv.body.starts_with('\u{feff}'), "a spreadsheet reads it as UTF-8");
+    assert!(
+        csv.body.lines().any(|l| l.contains(&reader) && l.contains(";a ouvert le dossier;Tablette chariot B;oui")),
+        "{}",
+        csv.body
+    );
+
     // Signing out ends the session.
     let home = browser.get("/console/").await;
     let out = browser.post("/console/logout", &[("csrf", &home.csrf())]).await;
@@ -461,6 +485,29 @@ async fn hostile_scenario(postgres: bool) {
         )
         .await;
     assert_eq!(tampered.status, StatusCode::NOT_FOUND);
+    // Nor our residents' access logs, by page, file or API.
+    let ours_resident = hub.residents.iter().find(|r| r.unit_id == hub.units[0]).unwrap().id;
+    assert!(!theirs.get("/console/residents").await.body.contains(&ours_resident.to_string()));
+    for path in [
+        format!("/console/residents/{ours_resident}/access"),
+        format!("/console/residents/{ours_resident}/access.csv"),
+        "/console/residents/not-a-uuid/access".to_owned(),
+    ] {
+        let tampered = theirs.get(&path).await;
+        assert_eq!(tampered.status, StatusCode::NOT_FOUND, "{path}");
+        assert!(!tampered.body.contains("Journal des accès —"), "{path}");
+    }
+    assert_eq!(
+        anonymous.get(&format!("/console/residents/{ours_resident}/access.csv")).await.location(),
+        "/console/login"
+    );
+    let api = reqwest::Client::new()
+        .get(format!("{}/console/api/residents/{ours_resident}/access", hub.url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(ours_browser.get(&format!("/console/residents/{ours_resident}/access")).await.status, StatusCode::OK);
     // (Staff of the whole group are everyone's; ours are ours.)
     let ours_only = chevet_core::domain::Staff {
         id: Uuid::now_v7(),

@@ -2,7 +2,9 @@
 //! playwright-core (`tests/browser/console.mjs`), against a hub on SQLite
 //! and on PostgreSQL. The browser signs in with a TOTP code enrolled from
 //! the QR page, resolves the room two tablets disagreed on and approves a
-//! care-plan proposal, imports residents from a CSV with a wrong line, enrols
+//! care-plan proposal, imports residents from a CSV with a wrong line, reads
+//! the access log of a resident whose file a tablet opened (and downloads
+//! it), enrols
 //! a tablet and revokes another; then the revoked
 //! one is refused, the new one enrols with the code, and the others hold the
 //! chosen values.
@@ -18,6 +20,11 @@ async fn in_a_browser(postgres: bool) {
     create_account(&hub, "idec@tilleuls.fr", ConsoleRole::GroupAdmin).await;
     let (mut a, mut b, resident) = room_conflict(&hub).await;
     let (act, proposed) = care_plan_proposal(&mut a, &mut b, resident).await;
+    // A tablet opens a resident's file: the browser reads it in the access log.
+    let opened = hub.residents.iter().find(|r| r.unit_id == hub.units[0] && r.id != resident).unwrap().clone();
+    b.store.open_resident_file(opened.id, 5).unwrap();
+    let reader = b.store.session().unwrap().display_name;
+    b.sync().await.unwrap();
 
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/browser/console.mjs");
     let mut cmd = tokio::process::Command::new("node");
@@ -29,6 +36,9 @@ async fn in_a_browser(postgres: bool) {
         .env("PASSWORD", PASSWORD)
         .env("NEW_ROOM", "305")
         .env("REVOKE", "Tablette chariot A")
+        .env("ACCESS_RESIDENT", opened.identity.display_name())
+        .env("ACCESS_READER", &reader)
+        .env("ACCESS_TABLET", "Tablette chariot B")
         .env(
             "CSV",
             "birth_name;given_names;sex;birth_date;birth_place_insee;room\n\

@@ -9,7 +9,7 @@ use rusqlite::Connection;
 use crate::error::{CoreError, Result};
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [
     // v1: the first schema. Plaintext columns are routing only: ids, kinds,
@@ -145,6 +145,12 @@ const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [
     ALTER TABLE device_state ADD COLUMN audit_seal BLOB;
     DELETE FROM deferred_changes;
     DELETE FROM meta WHERE key = 'pull_cursor';
+    "#,
+    // v4: the journal goes to the hub. How far it has gone, and the public
+    // link of the last entry sent (the next one chains from it).
+    r#"
+    ALTER TABLE device_state ADD COLUMN audit_sent_seq INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE device_state ADD COLUMN audit_sent_link BLOB;
     "#,
 ];
 

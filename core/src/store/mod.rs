@@ -38,7 +38,7 @@ use crate::crypto::vault::Argon2Cost;
 use crate::crypto::{BlindIndex, DataKey, Envelope, KeySet, KeyVault};
 use crate::error::{CoreError, Result};
 
-pub use audit::{AuditAction, AuditEntry};
+pub use audit::{AuditAction, AuditBatch, AuditEntry};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use export::TransferDocuments;
 pub use handover::{Handover, HandoverKind, HandoverLine, ResidentHandover};

@@ -377,6 +377,9 @@ impl Store {
                 Some(sealed_ca) => stmt.execute(params![META_HUB_CA, sealed_ca])?,
                 None => w.tx.execute("DELETE FROM meta WHERE key = ?1", [META_HUB_CA])?,
             };
+            // A hub newly enrolled with gets the whole journal (one that
+            // already has it answers the entries it holds as duplicates).
+            w.tx.execute("UPDATE device_state SET audit_sent_seq = 0, audit_sent_link = NULL WHERE id = 1", [])?;
             Ok(())
         })
     }

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chevet_protocol::{
-    EnrolRequest, EnrolResponse, ErrorBody, MAX_ANSWER_BYTES, MAX_BLOB_BYTES, PROTOCOL_HEADER, PROTOCOL_VERSION,
-    PullResponse, PushRequest, PushResponse,
+    AuditPushRequest, AuditPushResponse, EnrolRequest, EnrolResponse, ErrorBody, MAX_ANSWER_BYTES, MAX_BLOB_BYTES,
+    PROTOCOL_HEADER, PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse,
 };
 use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
@@ -372,6 +372,11 @@ impl HubClient {
     pub async fn push(&self, req: &PushRequest) -> Result<PushResponse> {
         let url = format!("{}/v1/sync/push", self.base);
         self.send(|| self.http.post(&url).json(req), "push").await
+    }
+
+    pub async fn push_audit(&self, req: &AuditPushRequest) -> Result<AuditPushResponse> {
+        let url = format!("{}/v1/sync/audit", self.base);
+        self.send(|| self.http.post(&url).json(req), "audit").await
     }
 
     pub async fn pull(&self, cursor: &str, limit: u32) -> Result<PullResponse> {

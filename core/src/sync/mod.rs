@@ -100,6 +100,8 @@ pub struct SyncReport {
     /// Photo files sent to the hub, and thumbnails of pulled photos fetched.
     pub blobs_uploaded: usize,
     pub blobs_fetched: usize,
+    /// Audit journal entries sent to the hub.
+    pub audit_sent: usize,
 }
 
 impl SyncReport {
@@ -241,6 +243,10 @@ async fn run(
         notify(SyncPhase::Pushing, &report);
     }
 
+    // The journal after the records it names, so the hub can tell whose
+    // file each entry is about.
+    report.audit_sent = push_audit(store, client, cancel).await?;
+
     notify(SyncPhase::Pulling, &report);
     let mut cursor = store.pull_cursor()?;
     loop {
@@ -287,6 +293,29 @@ async fn run(
         report.rejected
     );
     Ok(report)
+}
+
+/// Sends the audit journal's new entries; returns how many.
+async fn push_audit(store: &Store, client: &HubClient, cancel: &CancelHandle) -> Result<usize> {
+    let mut sent = 0;
+    while let Some(batch) = store.audit_to_send(chevet_protocol::audit::MAX_AUDIT_ENTRIES)? {
+        if let Some(seq) = batch.request.altered_from {
+            log::error!("device {}: audit journal altered on this device from entry {seq}", store.device_id());
+        }
+        let last_seq = batch.request.entries.last().map(|e| e.seq);
+        let resp = cancel.run(client.push_audit(&batch.request)).await?;
+        let Some(last_seq) = last_seq else {
+            // Only the alteration to report: said, and nothing more to send.
+            break;
+        };
+        store.mark_audit_sent(last_seq, &batch.last_link, resp.head_seq)?;
+        sent += batch.request.entries.len();
+        if resp.head_seq < last_seq {
+            // The hub holds less than was sent: next sync sends the rest.
+            break;
+        }
+    }
+    Ok(sent)
 }
 
 /// Fetches a pulled photo's files from the hub (display and thumbnail).

@@ -9,7 +9,7 @@ pub mod sqlite;
 
 use std::collections::BTreeSet;
 
-use chevet_protocol::{Change, Entity, OpOutcome, Operation, RejectCode};
+use chevet_protocol::{AuditAction, Change, Entity, OpOutcome, Operation, RejectCode};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
@@ -55,6 +55,73 @@ pub struct DeviceInfo {
     /// What it said of itself then: client version, operations waiting,
     /// clock skew (see `api::device_report`).
     pub report: Option<Value>,
+    /// The last entry of its audit journal the hub holds.
+    pub audit_seq: i64,
+}
+
+/// An access-log entry as the hub keeps it: a device's journal entry and
+/// what the hub made of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRow {
+    pub device_id: Uuid,
+    pub seq: i64,
+    pub link: [u8; 32],
+    /// By the device's clock.
+    pub at_ms: i64,
+    pub actor: Option<Uuid>,
+    pub action: AuditAction,
+    pub entity: String,
+    pub entity_id: Uuid,
+    /// The resident whose file it is about, as the hub found it from its
+    /// own records (none: about no resident, or one out of the device's scope).
+    pub resident_id: Option<Uuid>,
+    /// Its link follows the chain the hub holds for the device.
+    pub verified: bool,
+    pub received_ms: i64,
+}
+
+/// How a device's audit chain broke, where the hub saw it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BreakKind {
+    /// Entries between the last one held and this one never arrived.
+    Gap,
+    /// This entry's link does not follow the one before.
+    Mismatch,
+    /// An entry already held came again with other content (a store
+    /// restored from an older copy, or history rewritten).
+    Rewritten,
+    /// The device's own keyed check found its journal altered on its disk.
+    DeviceReported,
+    /// The entry names a resident outside the device's scope.
+    OutOfScope,
+}
+
+impl BreakKind {
+    pub const ALL: [BreakKind; 5] =
+        [BreakKind::Gap, BreakKind::Mismatch, BreakKind::Rewritten, BreakKind::DeviceReported, BreakKind::OutOfScope];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BreakKind::Gap => "gap",
+            BreakKind::Mismatch => "mismatch",
+            BreakKind::Rewritten => "rewritten",
+            BreakKind::DeviceReported => "device_reported",
+            BreakKind::OutOfScope => "out_of_scope",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<BreakKind> {
+        BreakKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// A break in a device's audit chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditBreak {
+    pub device_id: Uuid,
+    pub seq: i64,
+    pub kind: BreakKind,
+    pub detected_ms: i64,
 }
 
 /// A conflict filed for a coordinator.
@@ -248,6 +315,20 @@ pub trait Tx {
     ) -> HubResult<bool>;
     /// A device's label (« Tablette chariot étage 2 »), within its tenant.
     fn device_label(&mut self, tenant: Uuid, device: Uuid) -> HubResult<Option<String>>;
+
+    /// The last audit entry held for a device, and its link (0 and zeros
+    /// before the first).
+    fn audit_head(&mut self, tenant: Uuid, device: Uuid) -> HubResult<(i64, [u8; 32])>;
+    fn set_audit_head(&mut self, tenant: Uuid, device: Uuid, seq: i64, link: &[u8; 32]) -> HubResult<()>;
+    /// Whether this exact entry (its place and link) is already held.
+    fn audit_entry_held(&mut self, tenant: Uuid, device: Uuid, seq: i64, link: &[u8; 32]) -> HubResult<bool>;
+    fn insert_audit_entries(&mut self, tenant: Uuid, rows: &[AuditRow]) -> HubResult<()>;
+    /// Records a break (once per device, place and kind).
+    fn note_audit_break(&mut self, tenant: Uuid, b: &AuditBreak) -> HubResult<()>;
+    /// A resident's access log, oldest first.
+    fn resident_audit(&mut self, tenant: Uuid, resident: Uuid) -> HubResult<Vec<AuditRow>>;
+    /// Every break of the tenant's devices, oldest first.
+    fn audit_breaks(&mut self, tenant: Uuid) -> HubResult<Vec<AuditBreak>>;
 
     /// Console accounts (`login` unique across the hub): insert or replace.
     fn put_console_account(&mut self, row: &ConsoleRow) -> HubResult<()>;

@@ -21,10 +21,13 @@ use postgres::{Client, NoTls, Statement};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use super::{Backend, ConflictRecord, ConsoleRow, DeviceAuth, DeviceInfo, DocumentRow, Scope, Tx, VersionRow};
+use super::{
+    AuditBreak, AuditRow, Backend, BreakKind, ConflictRecord, ConsoleRow, DeviceAuth, DeviceInfo, DocumentRow, Scope,
+    Tx, VersionRow,
+};
 use crate::error::{HubError, HubResult};
 
-const SCHEMA_VERSION: i64 = 3;
+const SCHEMA_VERSION: i64 = 4;
 const MAX_CONNECTIONS: usize = 16;
 
 fn pg(e: postgres::Error) -> HubError {
@@ -79,6 +82,31 @@ CREATE FUNCTION {s}.credential_revoked(h bytea) RETURNS boolean
     AS $$ SELECT EXISTS (SELECT 1 FROM devices WHERE credential_hash = h AND revoked_ms IS NOT NULL) $$;
 REVOKE ALL ON FUNCTION {s}.credential_revoked(bytea) FROM PUBLIC;
 UPDATE {s}.meta SET value = 3 WHERE key = 'schema_version';
+"#
+    )
+}
+
+/// Schema v4: the access log (tablets' audit journals, each device's chain
+/// head, and where a chain broke), within the device's tenant.
+fn upgrade_3_to_4(s: &str) -> String {
+    let tenant = "tenant_id = NULLIF(current_setting('chevet.tenant', true), '')::uuid";
+    format!(
+        r#"
+CREATE TABLE {s}.audit_entries (
+    tenant_id uuid NOT NULL, device_id uuid NOT NULL, seq bigint NOT NULL, link bytea NOT NULL,
+    at_ms bigint NOT NULL, actor uuid, action text NOT NULL, entity text NOT NULL, entity_id uuid NOT NULL,
+    resident_id uuid, verified boolean NOT NULL, received_ms bigint NOT NULL,
+    PRIMARY KEY (tenant_id, device_id, seq, link));
+CREATE INDEX audit_entries_resident ON {s}.audit_entries (tenant_id, resident_id, at_ms) WHERE resident_id IS NOT NULL;
+CREATE TABLE {s}.audit_breaks (
+    tenant_id uuid NOT NULL, device_id uuid NOT NULL, seq bigint NOT NULL, kind text NOT NULL,
+    detected_ms bigint NOT NULL, PRIMARY KEY (tenant_id, device_id, seq, kind));
+ALTER TABLE {s}.audit_entries ENABLE ROW LEVEL SECURITY;
+CREATE POLICY tenant ON {s}.audit_entries USING ({tenant}) WITH CHECK ({tenant});
+ALTER TABLE {s}.audit_breaks ENABLE ROW LEVEL SECURITY;
+CREATE POLICY tenant ON {s}.audit_breaks USING ({tenant}) WITH CHECK ({tenant});
+ALTER TABLE {s}.devices ADD COLUMN audit_seq bigint NOT NULL DEFAULT 0, ADD COLUMN audit_link bytea;
+UPDATE {s}.meta SET value = 4 WHERE key = 'schema_version';
 "#
     )
 }
@@ -288,6 +316,7 @@ impl PostgresBackend {
         if !exists {
             tx.batch_execute(&schema_sql(schema)).map_err(pg)?;
             tx.batch_execute(&upgrade_2_to_3(schema)).map_err(pg)?;
+            tx.batch_execute(&upgrade_3_to_4(schema)).map_err(pg)?;
         } else {
             let v: i64 = tx
                 .query_one(&format!("SELECT value FROM {schema}.meta WHERE key = 'schema_version'"), &[])
@@ -301,6 +330,9 @@ impl PostgresBackend {
             }
             if v < 3 {
                 tx.batch_execute(&upgrade_2_to_3(schema)).map_err(pg)?;
+            }
+            if v < 4 {
+                tx.batch_execute(&upgrade_3_to_4(schema)).map_err(pg)?;
                 log::info!("hub schema {v} brought to {SCHEMA_VERSION}");
             }
         }
@@ -519,7 +551,8 @@ impl Tx for PgTx<'_> {
     fn devices(&mut self, tenant: Uuid) -> HubResult<Vec<DeviceInfo>> {
         let rows = self
             .query(
-                "SELECT id, tenant_id, label, revoked_ms IS NOT NULL, last_seq, units, enrolled_ms, last_seen_ms, report
+                "SELECT id, tenant_id, label, revoked_ms IS NOT NULL, last_seq, units, enrolled_ms, last_seen_ms, report,
+                        audit_seq
                  FROM devices WHERE tenant_id = $1 ORDER BY enrolled_ms",
                 &[&tenant],
             )
@@ -536,6 +569,7 @@ impl Tx for PgTx<'_> {
                 enrolled_ms: r.get(6),
                 last_seen_ms: r.get(7),
                 report: r.get(8),
+                audit_seq: r.get(9),
             })
             .collect())
     }
@@ -970,6 +1004,137 @@ impl Tx for PgTx<'_> {
             .query("SELECT label FROM devices WHERE tenant_id = $1 AND id = $2", &[&tenant, &device])
             .map_err(pg)?;
         Ok(rows.first().map(|r| r.get(0)))
+    }
+
+    fn audit_head(&mut self, tenant: Uuid, device: Uuid) -> HubResult<(i64, [u8; 32])> {
+        let rows = self
+            .query("SELECT audit_seq, audit_link FROM devices WHERE tenant_id = $1 AND id = $2", &[&tenant, &device])
+            .map_err(pg)?;
+        let Some(r) = rows.first() else { return Ok((0, [0; 32])) };
+        let link: Option<Vec<u8>> = r.get(1);
+        Ok((r.get(0), link.as_deref().and_then(|l| l.try_into().ok()).unwrap_or([0; 32])))
+    }
+
+    fn set_audit_head(&mut self, tenant: Uuid, device: Uuid, seq: i64, link: &[u8; 32]) -> HubResult<()> {
+        self.execute(
+            "UPDATE devices SET audit_seq = $3, audit_link = $4 WHERE tenant_id = $1 AND id = $2",
+            &[&tenant, &device, &seq, &&link[..]],
+        )
+        .map_err(pg)?;
+        Ok(())
+    }
+
+    fn audit_entry_held(&mut self, tenant: Uuid, device: Uuid, seq: i64, link: &[u8; 32]) -> HubResult<bool> {
+        let rows = self
+            .query(
+                "SELECT 1 FROM audit_entries WHERE tenant_id = $1 AND device_id = $2 AND seq = $3 AND link = $4",
+                &[&tenant, &device, &seq, &&link[..]],
+            )
+            .map_err(pg)?;
+        Ok(!rows.is_empty())
+    }
+
+    fn insert_audit_entries(&mut self, tenant: Uuid, rows: &[AuditRow]) -> HubResult<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        // One round trip for the batch: arrays unnested.
+        let devices: Vec<Uuid> = rows.iter().map(|r| r.device_id).collect();
+        let seqs: Vec<i64> = rows.iter().map(|r| r.seq).collect();
+        let links: Vec<&[u8]> = rows.iter().map(|r| &r.link[..]).collect();
+        let ats: Vec<i64> = rows.iter().map(|r| r.at_ms).collect();
+        let actors: Vec<Option<Uuid>> = rows.iter().map(|r| r.actor).collect();
+        let actions: Vec<&str> = rows.iter().map(|r| r.action.as_str()).collect();
+        let entities: Vec<&str> = rows.iter().map(|r| r.entity.as_str()).collect();
+        let entity_ids: Vec<Uuid> = rows.iter().map(|r| r.entity_id).collect();
+        let residents: Vec<Option<Uuid>> = rows.iter().map(|r| r.resident_id).collect();
+        let verified: Vec<bool> = rows.iter().map(|r| r.verified).collect();
+        let received: Vec<i64> = rows.iter().map(|r| r.received_ms).collect();
+        self.execute(
+            "INSERT INTO audit_entries (tenant_id, device_id, seq, link, at_ms, actor, action, entity, entity_id,
+                 resident_id, verified, received_ms)
+             SELECT $1, * FROM unnest($2::uuid[], $3::bigint[], $4::bytea[], $5::bigint[], $6::uuid[], $7::text[],
+                 $8::text[], $9::uuid[], $10::uuid[], $11::boolean[], $12::bigint[])
+             ON CONFLICT DO NOTHING",
+            &[
+                &tenant,
+                &devices,
+                &seqs,
+                &links,
+                &ats,
+                &actors,
+                &actions,
+                &entities,
+                &entity_ids,
+                &residents,
+                &verified,
+                &received,
+            ],
+        )
+        .map_err(pg)?;
+        Ok(())
+    }
+
+    fn note_audit_break(&mut self, tenant: Uuid, b: &AuditBreak) -> HubResult<()> {
+        self.execute(
+            "INSERT INTO audit_breaks (tenant_id, device_id, seq, kind, detected_ms) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT DO NOTHING",
+            &[&tenant, &b.device_id, &b.seq, &b.kind.as_str(), &b.detected_ms],
+        )
+        .map_err(pg)?;
+        Ok(())
+    }
+
+    fn resident_audit(&mut self, tenant: Uuid, resident: Uuid) -> HubResult<Vec<AuditRow>> {
+        let rows = self
+            .query(
+                "SELECT device_id, seq, link, at_ms, actor, action, entity, entity_id, resident_id, verified,
+                        received_ms
+                 FROM audit_entries WHERE tenant_id = $1 AND resident_id = $2 ORDER BY at_ms, device_id, seq",
+                &[&tenant, &resident],
+            )
+            .map_err(pg)?;
+        rows.iter()
+            .map(|r| {
+                let link: Vec<u8> = r.get(2);
+                let action: String = r.get(5);
+                Ok(AuditRow {
+                    device_id: r.get(0),
+                    seq: r.get(1),
+                    link: link.try_into().map_err(|_| HubError::Storage("audit link length".into()))?,
+                    at_ms: r.get(3),
+                    actor: r.get(4),
+                    action: chevet_protocol::AuditAction::parse(&action)
+                        .ok_or_else(|| HubError::Storage(format!("unknown audit action {action}")))?,
+                    entity: r.get(6),
+                    entity_id: r.get(7),
+                    resident_id: r.get(8),
+                    verified: r.get(9),
+                    received_ms: r.get(10),
+                })
+            })
+            .collect()
+    }
+
+    fn audit_breaks(&mut self, tenant: Uuid) -> HubResult<Vec<AuditBreak>> {
+        let rows = self
+            .query(
+                "SELECT device_id, seq, kind, detected_ms FROM audit_breaks WHERE tenant_id = $1
+                 ORDER BY detected_ms, device_id, seq",
+                &[&tenant],
+            )
+            .map_err(pg)?;
+        rows.iter()
+            .map(|r| {
+                let kind: String = r.get(2);
+                Ok(AuditBreak {
+                    device_id: r.get(0),
+                    seq: r.get(1),
+                    kind: BreakKind::parse(&kind).ok_or_else(|| HubError::Storage(format!("unknown break {kind}")))?,
+                    detected_ms: r.get(3),
+                })
+            })
+            .collect()
     }
 
     fn put_console_account(&mut self, row: &ConsoleRow) -> HubResult<()> {

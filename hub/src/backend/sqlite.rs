@@ -13,10 +13,13 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use super::{Backend, ConflictRecord, ConsoleRow, DeviceAuth, DeviceInfo, DocumentRow, Scope, Tx, VersionRow};
+use super::{
+    AuditBreak, AuditRow, Backend, BreakKind, ConflictRecord, ConsoleRow, DeviceAuth, DeviceInfo, DocumentRow, Scope,
+    Tx, VersionRow,
+};
 use crate::error::{HubError, HubResult};
 
-const SCHEMA_VERSION: i64 = 3;
+const SCHEMA_VERSION: i64 = 4;
 /// The tables every schema version has as they are.
 const BASE_SCHEMA: &str = r#"
 CREATE TABLE tenants (id BLOB PRIMARY KEY, name TEXT NOT NULL, created_ms INTEGER NOT NULL) STRICT;
@@ -135,6 +138,25 @@ ALTER TABLE conflicts ADD COLUMN resolution TEXT;
 ALTER TABLE devices ADD COLUMN report TEXT;
 "#;
 
+/// Schema v4: the access log (tablets' audit journals, each device's chain
+/// head, and where a chain broke).
+const UPGRADE_3_TO_4: &str = r#"
+CREATE TABLE audit_entries (
+    tenant_id BLOB NOT NULL, device_id BLOB NOT NULL, seq INTEGER NOT NULL, link BLOB NOT NULL,
+    at_ms INTEGER NOT NULL, actor BLOB, action TEXT NOT NULL, entity TEXT NOT NULL, entity_id BLOB NOT NULL,
+    resident_id BLOB, verified INTEGER NOT NULL, received_ms INTEGER NOT NULL,
+    PRIMARY KEY (tenant_id, device_id, seq, link)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX audit_entries_resident ON audit_entries (tenant_id, resident_id, at_ms) WHERE resident_id IS NOT NULL;
+CREATE TABLE audit_breaks (
+    tenant_id BLOB NOT NULL, device_id BLOB NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL,
+    detected_ms INTEGER NOT NULL,
+    PRIMARY KEY (tenant_id, device_id, seq, kind)
+) STRICT, WITHOUT ROWID;
+ALTER TABLE devices ADD COLUMN audit_seq INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE devices ADD COLUMN audit_link BLOB;
+"#;
+
 /// The SQLite backend.
 pub struct SqliteBackend {
     conn: Mutex<Connection>,
@@ -180,7 +202,10 @@ impl SqliteBackend {
                 tx.execute_batch(TENANT_TABLES)?;
                 tx.execute_batch(COPY_1_TO_2)?;
             }
-            tx.execute_batch(UPGRADE_2_TO_3)?;
+            if version < 3 {
+                tx.execute_batch(UPGRADE_2_TO_3)?;
+            }
+            tx.execute_batch(UPGRADE_3_TO_4)?;
             tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
             tx.commit()?;
             log::info!("hub schema {version} brought to {SCHEMA_VERSION}");
@@ -346,7 +371,8 @@ impl Tx for SqliteTx<'_> {
 
     fn devices(&mut self, tenant: Uuid) -> HubResult<Vec<DeviceInfo>> {
         let mut stmt = self.tx.prepare(
-            "SELECT id, tenant_id, label, revoked_ms IS NOT NULL, last_seq, units, enrolled_ms, last_seen_ms, report
+            "SELECT id, tenant_id, label, revoked_ms IS NOT NULL, last_seq, units, enrolled_ms, last_seen_ms, report,
+                    audit_seq
              FROM devices WHERE tenant_id = ?1 ORDER BY enrolled_ms",
         )?;
         let rows = stmt
@@ -354,24 +380,31 @@ impl Tx for SqliteTx<'_> {
                 Ok((
                     (r.get::<_, Uuid>(0)?, r.get::<_, Uuid>(1)?, r.get::<_, String>(2)?, r.get::<_, bool>(3)?),
                     (r.get::<_, i64>(4)?, r.get::<_, String>(5)?, r.get::<_, i64>(6)?),
-                    (r.get::<_, Option<i64>>(7)?, r.get::<_, Option<String>>(8)?),
+                    (r.get::<_, Option<i64>>(7)?, r.get::<_, Option<String>>(8)?, r.get::<_, i64>(9)?),
                 ))
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         rows.into_iter()
-            .map(|((device_id, tenant_id, label, revoked), (last_seq, units, enrolled_ms), (last_seen_ms, report))| {
-                Ok(DeviceInfo {
-                    device_id,
-                    tenant_id,
-                    label,
-                    revoked,
-                    last_seq,
-                    units: parse(&units)?,
-                    enrolled_ms,
-                    last_seen_ms,
-                    report: report.as_deref().map(parse).transpose()?,
-                })
-            })
+            .map(
+                |(
+                    (device_id, tenant_id, label, revoked),
+                    (last_seq, units, enrolled_ms),
+                    (last_seen_ms, report, audit_seq),
+                )| {
+                    Ok(DeviceInfo {
+                        device_id,
+                        tenant_id,
+                        label,
+                        revoked,
+                        last_seq,
+                        units: parse(&units)?,
+                        enrolled_ms,
+                        last_seen_ms,
+                        report: report.as_deref().map(parse).transpose()?,
+                        audit_seq,
+                    })
+                },
+            )
             .collect()
     }
 
@@ -700,6 +733,131 @@ impl Tx for SqliteTx<'_> {
             .prepare_cached("SELECT label FROM devices WHERE tenant_id = ?1 AND id = ?2")?
             .query_row(params![tenant, device], |r| r.get(0))
             .optional()?)
+    }
+
+    fn audit_head(&mut self, tenant: Uuid, device: Uuid) -> HubResult<(i64, [u8; 32])> {
+        let row: Option<(i64, Option<Vec<u8>>)> = self
+            .tx
+            .prepare_cached("SELECT audit_seq, audit_link FROM devices WHERE tenant_id = ?1 AND id = ?2")?
+            .query_row(params![tenant, device], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        let (seq, link) = row.unwrap_or((0, None));
+        Ok((seq, link.as_deref().and_then(|l| l.try_into().ok()).unwrap_or([0; 32])))
+    }
+
+    fn set_audit_head(&mut self, tenant: Uuid, device: Uuid, seq: i64, link: &[u8; 32]) -> HubResult<()> {
+        self.tx
+            .prepare_cached("UPDATE devices SET audit_seq = ?3, audit_link = ?4 WHERE tenant_id = ?1 AND id = ?2")?
+            .execute(params![tenant, device, seq, &link[..]])?;
+        Ok(())
+    }
+
+    fn audit_entry_held(&mut self, tenant: Uuid, device: Uuid, seq: i64, link: &[u8; 32]) -> HubResult<bool> {
+        Ok(self
+            .tx
+            .prepare_cached(
+                "SELECT 1 FROM audit_entries WHERE tenant_id = ?1 AND device_id = ?2 AND seq = ?3 AND link = ?4",
+            )?
+            .query_row(params![tenant, device, seq, &link[..]], |_| Ok(()))
+            .optional()?
+            .is_some())
+    }
+
+    fn insert_audit_entries(&mut self, tenant: Uuid, rows: &[AuditRow]) -> HubResult<()> {
+        let mut stmt = self.tx.prepare_cached(
+            "INSERT OR IGNORE INTO audit_entries (tenant_id, device_id, seq, link, at_ms, actor, action, entity,
+                 entity_id, resident_id, verified, received_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        )?;
+        for r in rows {
+            stmt.execute(params![
+                tenant,
+                r.device_id,
+                r.seq,
+                &r.link[..],
+                r.at_ms,
+                r.actor,
+                r.action.as_str(),
+                r.entity,
+                r.entity_id,
+                r.resident_id,
+                r.verified,
+                r.received_ms
+            ])?;
+        }
+        Ok(())
+    }
+
+    fn note_audit_break(&mut self, tenant: Uuid, b: &AuditBreak) -> HubResult<()> {
+        self.tx
+            .prepare_cached(
+                "INSERT OR IGNORE INTO audit_breaks (tenant_id, device_id, seq, kind, detected_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![tenant, b.device_id, b.seq, b.kind.as_str(), b.detected_ms])?;
+        Ok(())
+    }
+
+    fn resident_audit(&mut self, tenant: Uuid, resident: Uuid) -> HubResult<Vec<AuditRow>> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT device_id, seq, link, at_ms, actor, action, entity, entity_id, resident_id, verified, received_ms
+             FROM audit_entries WHERE tenant_id = ?1 AND resident_id = ?2 ORDER BY at_ms, device_id, seq",
+        )?;
+        let rows = stmt
+            .query_map(params![tenant, resident], |r| {
+                Ok((
+                    (r.get::<_, Uuid>(0)?, r.get::<_, i64>(1)?, r.get::<_, Vec<u8>>(2)?, r.get::<_, i64>(3)?),
+                    (r.get::<_, Option<Uuid>>(4)?, r.get::<_, String>(5)?, r.get::<_, String>(6)?),
+                    (r.get::<_, Uuid>(7)?, r.get::<_, Option<Uuid>>(8)?, r.get::<_, bool>(9)?, r.get::<_, i64>(10)?),
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        rows.into_iter()
+            .map(
+                |(
+                    (device_id, seq, link, at_ms),
+                    (actor, action, entity),
+                    (entity_id, resident_id, verified, received_ms),
+                )| {
+                    Ok(AuditRow {
+                        device_id,
+                        seq,
+                        link: link.try_into().map_err(|_| HubError::Storage("audit link length".into()))?,
+                        at_ms,
+                        actor,
+                        action: chevet_protocol::AuditAction::parse(&action)
+                            .ok_or_else(|| HubError::Storage(format!("unknown audit action {action}")))?,
+                        entity,
+                        entity_id,
+                        resident_id,
+                        verified,
+                        received_ms,
+                    })
+                },
+            )
+            .collect()
+    }
+
+    fn audit_breaks(&mut self, tenant: Uuid) -> HubResult<Vec<AuditBreak>> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT device_id, seq, kind, detected_ms FROM audit_breaks WHERE tenant_id = ?1
+             ORDER BY detected_ms, device_id, seq",
+        )?;
+        let rows = stmt
+            .query_map([tenant], |r| {
+                Ok((r.get::<_, Uuid>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?, r.get::<_, i64>(3)?))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        rows.into_iter()
+            .map(|(device_id, seq, kind, detected_ms)| {
+                Ok(AuditBreak {
+                    device_id,
+                    seq,
+                    kind: BreakKind::parse(&kind).ok_or_else(|| HubError::Storage(format!("unknown break {kind}")))?,
+                    detected_ms,
+                })
+            })
+            .collect()
     }
 
     fn put_console_account(&mut self, row: &ConsoleRow) -> HubResult<()> {

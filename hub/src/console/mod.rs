@@ -19,6 +19,7 @@
 //! from `POST /console/api/session`, the CSRF token in `X-CSRF-Token`) for
 //! tests and other tools.
 
+pub mod access;
 pub mod accounts;
 pub mod conflicts;
 pub mod people;
@@ -68,9 +69,13 @@ pub fn routes<B: Backend>(https: bool) -> Router<Arc<AppState<B>>> {
         .route("/console/tablets/{device}/revoke", post(revoke_tablet::<B>))
         .route("/console/staff", get(staff_page::<B>).post(staff_create::<B>))
         .route("/console/staff/{staff}/first-pin", post(staff_first_pin::<B>))
+        .route("/console/residents", get(residents_page::<B>))
+        .route("/console/residents/{resident}/access", get(access_page::<B>))
+        .route("/console/residents/{resident}/access.csv", get(access_csv::<B>))
         .route("/console/residents/import", get(import_page::<B>).post(import_submit::<B>))
         .route("/console/api/session", post(api_sign_in::<B>))
         .route("/console/api/conflicts", get(api_conflicts::<B>))
+        .route("/console/api/residents/{resident}/access", get(api_access::<B>))
         .route("/console/api/conflicts/{device}/{op}/resolve", post(api_resolve::<B>))
         .layer(axum::middleware::from_fn(move |req: Request, next: Next| security_headers(https, req, next)))
 }
@@ -367,6 +372,28 @@ struct ImportPage {
     unit: String,
     unit_name: String,
     csv: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/residents.html")]
+struct ResidentsPage {
+    signed_in: Option<String>,
+    csrf: String,
+    notice: Option<String>,
+    error: Option<String>,
+    residents: Vec<access::ResidentView>,
+    query: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/access.html")]
+struct AccessPage {
+    signed_in: Option<String>,
+    csrf: String,
+    notice: Option<String>,
+    error: Option<String>,
+    log: access::AccessLog,
+    unverified: usize,
 }
 
 #[derive(Template)]
@@ -1211,6 +1238,98 @@ async fn import_page<B: Backend>(State(state): State<Arc<AppState<B>>>, headers:
     }
 }
 
+#[derive(Deserialize)]
+struct ResidentsQuery {
+    #[serde(default)]
+    q: String,
+}
+
+async fn residents_page<B: Backend>(
+    State(state): State<Arc<AppState<B>>>,
+    headers: HeaderMap,
+    query: Result<axum::extract::Query<ResidentsQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let (session, account) = match signed_in(&state, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let query: String = query.map(|q| q.0.q).unwrap_or_default().chars().take(100).collect();
+    let q = query.clone();
+    match console_tx(&state, move |tx| access::residents(tx, &account, &q)).await {
+        Ok(residents) => {
+            let f = Frame::of(&session);
+            html(
+                StatusCode::OK,
+                ResidentsPage { signed_in: f.signed_in, csrf: f.csrf, notice: None, error: None, residents, query },
+                None,
+            )
+        }
+        Err(e) => page_error(e, Frame::of(&session)),
+    }
+}
+
+fn resident_id(raw: &str) -> HubResult<Uuid> {
+    Uuid::try_parse(raw).map_err(|_| HubError::NotFound("resident".into()))
+}
+
+async fn access_page<B: Backend>(
+    State(state): State<Arc<AppState<B>>>,
+    Path(resident): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let (session, account) = match signed_in(&state, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let who = account.id;
+    let log = match resident_id(&resident) {
+        Ok(id) => console_tx(&state, move |tx| access::access_log(tx, &account, id)).await,
+        Err(e) => Err(e),
+    };
+    match log {
+        Ok(log) => {
+            log::info!("console account {who} read the access log of resident {}", log.resident.id);
+            let unverified = log.entries.iter().filter(|e| !e.verified).count();
+            let f = Frame::of(&session);
+            html(
+                StatusCode::OK,
+                AccessPage { signed_in: f.signed_in, csrf: f.csrf, notice: None, error: None, log, unverified },
+                None,
+            )
+        }
+        Err(e) => page_error(e, Frame::of(&session)),
+    }
+}
+
+async fn access_csv<B: Backend>(
+    State(state): State<Arc<AppState<B>>>,
+    Path(resident): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let (session, account) = match signed_in(&state, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let who = account.id;
+    let log = match resident_id(&resident) {
+        Ok(id) => console_tx(&state, move |tx| access::access_log(tx, &account, id)).await,
+        Err(e) => Err(e),
+    };
+    match log {
+        Ok(log) => {
+            log::info!("console account {who} exported the access log of resident {}", log.resident.id);
+            let disposition = format!("attachment; filename=\"{}\"", access::csv_name(&log));
+            let mut resp =
+                ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], access::access_csv(&log)).into_response();
+            if let Ok(v) = HeaderValue::from_str(&disposition) {
+                resp.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+            }
+            resp
+        }
+        Err(e) => page_error(e, Frame::of(&session)),
+    }
+}
+
 /// The largest CSV the console reads (a few thousand residents).
 const MAX_CSV_BYTES: usize = 1024 * 1024;
 
@@ -1358,6 +1477,19 @@ async fn api_conflicts<B: Backend>(State(state): State<Arc<AppState<B>>>, header
     let (_, account) = api_session(&state, &headers).await?;
     let list = console_tx(&state, move |tx| conflicts::open_conflicts(tx, &account)).await?;
     Ok(Json(list).into_response())
+}
+
+async fn api_access<B: Backend>(
+    State(state): State<Arc<AppState<B>>>,
+    Path(resident): Path<String>,
+    headers: HeaderMap,
+) -> HubResult<Response> {
+    let (_, account) = api_session(&state, &headers).await?;
+    let resident = resident_id(&resident)?;
+    let who = account.id;
+    let log = console_tx(&state, move |tx| access::access_log(tx, &account, resident)).await?;
+    log::info!("console account {who} read the access log of resident {resident} (API)");
+    Ok(Json(log).into_response())
 }
 
 #[derive(Deserialize)]

@@ -11,7 +11,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::accounts::ConsoleAccount;
-use crate::backend::{DeviceInfo, Tx};
+use crate::backend::{AuditBreak, DeviceInfo, Tx};
 use crate::error::{HubError, HubResult};
 
 /// A tablet unseen this long is flagged.
@@ -40,6 +40,9 @@ pub struct TabletView {
     pub client: String,
     pub clock: String,
     pub revoked: bool,
+    /// Its audit journal on the hub: « 124 entrées, vérifié » or where it broke.
+    pub journal: String,
+    pub journal_broken: bool,
 }
 
 /// The units the account may see, with their establishment's name.
@@ -86,7 +89,7 @@ fn clock_fr(skew_ms: Option<i64>) -> String {
     }
 }
 
-fn view(d: &DeviceInfo, units: &BTreeMap<Uuid, String>, now_ms: i64) -> TabletView {
+fn view(d: &DeviceInfo, units: &BTreeMap<Uuid, String>, breaks: &[&AuditBreak], now_ms: i64) -> TabletView {
     let report = d.report.clone().unwrap_or(Value::Null);
     let since = d.last_seen_ms.unwrap_or(d.enrolled_ms);
     TabletView {
@@ -105,17 +108,33 @@ fn view(d: &DeviceInfo, units: &BTreeMap<Uuid, String>, now_ms: i64) -> TabletVi
         client: report.get("client").and_then(Value::as_str).unwrap_or("—").to_owned(),
         clock: clock_fr(report.get("skew_ms").and_then(Value::as_i64)),
         revoked: d.revoked,
+        journal: match breaks.last() {
+            None if d.audit_seq == 0 => "rien reçu".into(),
+            None => format!("{} entrée{}, vérifié", d.audit_seq, if d.audit_seq == 1 { "" } else { "s" }),
+            Some(b) => format!(
+                "rompu à l'entrée {} : {}{}",
+                b.seq,
+                super::access::break_fr(b.kind),
+                if breaks.len() > 1 { format!(" (et {} autre(s))", breaks.len() - 1) } else { String::new() }
+            ),
+        },
+        journal_broken: !breaks.is_empty(),
     }
 }
 
 /// The tablets the account may see: those with a unit in its scope.
 pub fn tablets(tx: &mut dyn Tx, account: &ConsoleAccount, now_ms: i64) -> HubResult<Vec<TabletView>> {
     let units: BTreeMap<Uuid, String> = units_in_scope(tx, account)?.into_iter().map(|u| (u.id, u.name)).collect();
+    let all_breaks = tx.audit_breaks(account.tenant_id)?;
+    let mut breaks: BTreeMap<Uuid, Vec<&AuditBreak>> = BTreeMap::new();
+    for b in &all_breaks {
+        breaks.entry(b.device_id).or_default().push(b);
+    }
     Ok(tx
         .devices(account.tenant_id)?
         .iter()
         .filter(|d| d.units.iter().any(|u| units.contains_key(u)))
-        .map(|d| view(d, &units, now_ms))
+        .map(|d| view(d, &units, breaks.get(&d.device_id).map_or(&[][..], Vec::as_slice), now_ms))
         .collect())
 }
 
@@ -204,18 +223,19 @@ mod tests {
             enrolled_ms: now - 3 * STALE_MS,
             last_seen_ms: Some(now - STALE_MS - 1),
             report: Some(serde_json::json!({"client": "chevet-core/0.1.0", "pending_ops": 12, "skew_ms": -180000})),
+            audit_seq: 0,
         };
-        let v = view(&d, &units, now);
+        let v = view(&d, &units, &[], now);
         assert!(v.stale);
         assert_eq!(
             (v.pending.as_str(), v.clock.as_str(), v.units.as_str()),
             ("12", "en retard de 3 min", "EHPAD — Étage 1")
         );
         d.last_seen_ms = Some(now - 3_600_000);
-        assert!(!view(&d, &units, now).stale);
+        assert!(!view(&d, &units, &[], now).stale);
         d.last_seen_ms = None;
-        assert!(view(&d, &units, now).stale, "enrolled three days ago, never synced");
+        assert!(view(&d, &units, &[], now).stale, "enrolled three days ago, never synced");
         d.revoked = true;
-        assert!(!view(&d, &units, now).stale, "a revoked tablet is not awaited");
+        assert!(!view(&d, &units, &[], now).stale, "a revoked tablet is not awaited");
     }
 }
