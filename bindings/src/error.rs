@@ -26,6 +26,9 @@ pub enum ChevetError {
     FirstPinUnavailable { reason: String },
     #[error("permission {permission} missing")]
     PermissionDenied { permission: String },
+    /// The establishment deactivated this professional: no sign-in here.
+    #[error("this professional was deactivated by the establishment")]
+    StaffDeactivated,
     #[error("invalid {field}: {reason}")]
     InvalidInput { field: String, reason: String },
     #[error("implausible value for {code}: outside {min}..={max} {unit}")]
@@ -57,6 +60,10 @@ pub enum ChevetError {
     /// says which of the establishment's settings to check.
     #[error("the hub's certificate is refused: {problem:?}")]
     HubCertificateRefused { problem: HubCertificateProblem },
+    /// The hub revoked this tablet (lost or stolen): everything personal on
+    /// it was erased; it must be enrolled again.
+    #[error("this tablet was revoked by the establishment and erased")]
+    DeviceRevoked,
     #[error("the hub refused the request ({status} {code})")]
     HubRefused { status: u16, code: String },
     #[error("storage failed: {reason}")]
@@ -119,6 +126,7 @@ impl From<CoreError> for ChevetError {
                 ChevetError::PermissionDenied { permission: permission.into() }
             }
             CoreError::UnknownAuthor { .. } => ChevetError::PermissionDenied { permission: "known_author".into() },
+            CoreError::StaffDeactivated { .. } => ChevetError::StaffDeactivated,
             CoreError::AuthorOutsideUnit { .. } => ChevetError::PermissionDenied { permission: "works_in_unit".into() },
             CoreError::ForeignDevice { .. } => ChevetError::PermissionDenied { permission: "this_device".into() },
             CoreError::IdentityStatusFromInsi { .. } => {
@@ -157,7 +165,7 @@ impl From<CoreError> for ChevetError {
             CoreError::HubCertificate(p) => ChevetError::HubCertificateRefused { problem: p.into() },
             CoreError::HubUnauthorized => ChevetError::HubRefused { status: 401, code: "unauthorized".into() },
             // The store is already erased: the app goes back to enrolment.
-            CoreError::DeviceRevoked => ChevetError::HubRefused { status: 401, code: "revoked".into() },
+            CoreError::DeviceRevoked => ChevetError::DeviceRevoked,
             CoreError::HubRefused { status, code } => ChevetError::HubRefused { status, code },
         }
     }

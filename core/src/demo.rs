@@ -98,7 +98,15 @@ pub struct DemoReference {
 }
 
 fn demo_staff(name: &str, role: Role) -> Staff {
-    Staff { id: Uuid::now_v7(), display_name: name.into(), role, rpps: None, first_pin_code: None, units: Vec::new() }
+    Staff {
+        id: Uuid::now_v7(),
+        display_name: name.into(),
+        role,
+        rpps: None,
+        first_pin_code: None,
+        units: Vec::new(),
+        deactivated_at: None,
+    }
 }
 
 pub fn demo_reference(units: usize) -> DemoReference {

@@ -77,6 +77,10 @@ pub enum CoreError {
     /// A record's author is not a professional known here.
     #[error("author {staff_id} is not a known professional")]
     UnknownAuthor { staff_id: Uuid },
+    /// The professional was deactivated by the establishment: no sign-in,
+    /// and records they sign after that are refused.
+    #[error("staff {staff_id} is deactivated")]
+    StaffDeactivated { staff_id: Uuid },
     /// A record's author does not work in the unit of the resident it is about.
     #[error("author {staff_id} does not work in unit {unit_id}")]
     AuthorOutsideUnit { staff_id: Uuid, unit_id: Uuid },

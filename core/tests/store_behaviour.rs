@@ -193,6 +193,7 @@ fn a_first_pin_is_set_on_a_new_tablet_with_the_establishments_code() {
         rpps: None,
         first_pin_code: Some(issued),
         units: Vec::new(),
+        deactivated_at: None,
     };
     f.store.provision_staff(&newcomer).unwrap();
     let (_, expired) = chevet_core::store::issue_first_pin_code(cost, monday_10h()).unwrap();

@@ -138,6 +138,36 @@ impl<'b, B: Backend> Admin<'b, B> {
         Ok(code)
     }
 
+    /// Deactivates a professional (they left, their badge was lost) or
+    /// brings them back. Deactivated, they cannot sign in on any tablet once
+    /// it has synced (a signed-in session ends at that sync), their pending
+    /// first-PIN code is void, and records they sign after this are refused;
+    /// what they recorded before stays. Returns whether anything changed.
+    pub fn set_staff_active(&self, tenant: Uuid, staff_id: Uuid, active: bool) -> HubResult<bool> {
+        let now = jiff::Timestamp::from_millisecond(now_ms()).map_err(|e| HubError::Storage(e.to_string()))?;
+        let changed = self.backend.transaction(Scope::Admin, |tx| {
+            let doc = match tx.document(tenant, staff_id)? {
+                Some(d) if d.entity == Entity::Staff => d,
+                _ => return Err(HubError::NotFound(format!("staff {staff_id}"))),
+            };
+            let mut staff: Staff = serde_json::from_value(Value::Object(doc.state))
+                .map_err(|e| HubError::Storage(format!("staff {staff_id} unreadable: {e}")))?;
+            if staff.deactivated_at.is_none() == active {
+                return Ok(false);
+            }
+            staff.deactivated_at = if active { None } else { Some(now) };
+            if !active {
+                staff.first_pin_code = None;
+            }
+            put_document(tx, tenant, Entity::Staff, staff_id, None, &staff)?;
+            Ok(true)
+        })?;
+        if changed {
+            log::info!("staff {staff_id} {}", if active { "reactivated" } else { "deactivated" });
+        }
+        Ok(changed)
+    }
+
     pub fn put_resident(&self, tenant: Uuid, r: &Resident) -> HubResult<u32> {
         r.validate().map_err(|err| HubError::BadRequest(err.to_string()))?;
         self.backend.transaction(Scope::Admin, |tx| {

@@ -133,7 +133,27 @@ fn device_report(headers: &HeaderMap, skew_ms: Option<i64>) -> serde_json::Value
     if let Some(s) = skew_ms {
         report.insert("skew_ms".into(), s.into());
     }
+    if let Some((kind, at_ms)) =
+        header(headers, chevet_protocol::LAST_FAILURE_HEADER).and_then(chevet_protocol::TabletFailure::parse_header)
+    {
+        report.insert("tablet_failure".into(), serde_json::json!({ "kind": kind, "at_ms": at_ms }));
+    }
     serde_json::Value::Object(report)
+}
+
+/// A request of an authenticated device that failed: kept on the device's
+/// row for the console (the kind and when; never the body), without
+/// counting as a sync.
+async fn note_refusal<B: Backend, T>(state: &Arc<AppState<B>>, device: &DeviceAuth, result: HubResult<T>) -> HubResult<T> {
+    if let Err(e) = &result {
+        let now = now_ms();
+        let report = serde_json::json!({ "hub_refusal": { "code": e.error_code(), "at_ms": now } });
+        let id = device.device_id;
+        if let Err(noted) = in_tx(state, Some(device.clone()), move |tx| tx.note_device_refusal(id, &report)).await {
+            log::warn!("refusal of device {id} not noted: {noted}");
+        }
+    }
+    result
 }
 
 async fn enrol<B: Backend>(
@@ -154,6 +174,17 @@ async fn push<B: Backend>(
     raw: Result<Bytes, BytesRejection>,
 ) -> HubResult<Response> {
     let device = authenticate(&state, &headers).await?;
+    let result = push_as(&state, &device, &headers, raw).await;
+    note_refusal(&state, &device, result).await
+}
+
+async fn push_as<B: Backend>(
+    state: &Arc<AppState<B>>,
+    device: &DeviceAuth,
+    headers: &HeaderMap,
+    raw: Result<Bytes, BytesRejection>,
+) -> HubResult<Response> {
+    let device = device.clone();
     let req: PushRequest = json_body(&body(raw)?)?;
     let n = req.ops.len();
     let now = now_ms();
@@ -163,8 +194,8 @@ async fn push<B: Backend>(
         log::warn!("device {} clock is {} s off the hub's", device.device_id, skew / 1000);
     }
     let device_id = device.device_id;
-    let report = device_report(&headers, Some(req.device_time_ms.saturating_sub(now)));
-    let resp = in_tx(&state, Some(device.clone()), move |tx| {
+    let report = device_report(headers, Some(req.device_time_ms.saturating_sub(now)));
+    let resp = in_tx(state, Some(device.clone()), move |tx| {
         let resp = sync::push(tx, &device, req, now)?;
         tx.note_device_report(device.device_id, &report, now)?;
         Ok(resp)
@@ -180,13 +211,17 @@ async fn push_audit<B: Backend>(
     raw: Result<Bytes, BytesRejection>,
 ) -> HubResult<Response> {
     let device = authenticate(&state, &headers).await?;
-    let req: AuditPushRequest = json_body(&body(raw)?)?;
-    let n = req.entries.len();
-    let now = now_ms();
-    let device_id = device.device_id;
-    let resp = in_tx(&state, Some(device.clone()), move |tx| crate::audit::push_audit(tx, &device, req, now)).await?;
-    log::debug!("device {device_id} sent {n} audit entries");
-    Ok(Json(resp).into_response())
+    let result = async {
+        let req: AuditPushRequest = json_body(&body(raw)?)?;
+        let n = req.entries.len();
+        let now = now_ms();
+        let d = device.clone();
+        let resp = in_tx(&state, Some(device.clone()), move |tx| crate::audit::push_audit(tx, &d, req, now)).await?;
+        log::debug!("device {} sent {n} audit entries", device.device_id);
+        Ok(Json(resp).into_response())
+    }
+    .await;
+    note_refusal(&state, &device, result).await
 }
 
 #[derive(Deserialize)]
@@ -202,17 +237,22 @@ async fn pull<B: Backend>(
     query: Result<Query<PullQuery>, axum::extract::rejection::QueryRejection>,
 ) -> HubResult<Response> {
     let device = authenticate(&state, &headers).await?;
-    let Query(q) = query.map_err(|_| HubError::BadRequest("query needs cursor and limit".into()))?;
-    let limit = q.limit.unwrap_or(500);
-    let report = device_report(&headers, None);
-    let now = now_ms();
-    let resp = in_tx(&state, Some(device.clone()), move |tx| {
-        let resp = sync::pull(tx, &device, &q.cursor, limit)?;
-        tx.note_device_report(device.device_id, &report, now)?;
-        Ok(resp)
-    })
-    .await?;
-    Ok(Json(resp).into_response())
+    let result = async {
+        let Query(q) = query.map_err(|_| HubError::BadRequest("query needs cursor and limit".into()))?;
+        let limit = q.limit.unwrap_or(500);
+        let report = device_report(&headers, None);
+        let now = now_ms();
+        let d = device.clone();
+        let resp = in_tx(&state, Some(device.clone()), move |tx| {
+            let resp = sync::pull(tx, &d, &q.cursor, limit)?;
+            tx.note_device_report(d.device_id, &report, now)?;
+            Ok(resp)
+        })
+        .await?;
+        Ok(Json(resp).into_response())
+    }
+    .await;
+    note_refusal(&state, &device, result).await
 }
 
 // --- blobs over tus 1.0 ---------------------------------------------------------

@@ -145,6 +145,18 @@ enum AdminCommand {
         #[arg(default_value_t = 72)]
         hours: i64,
     },
+    /// Deactivates a professional: no more sign-in on the tablets, records signed after now refused.
+    DeactivateStaff {
+        /// The tenant's id.
+        tenant: Uuid,
+        staff: Uuid,
+    },
+    /// Brings a deactivated professional back.
+    ReactivateStaff {
+        /// The tenant's id.
+        tenant: Uuid,
+        staff: Uuid,
+    },
     /// Issues a one-time enrolment code for a tablet of these units (and, with --link, the link its QR code carries).
     EnrolmentCode {
         /// The tenant's id.
@@ -320,6 +332,7 @@ fn admin(storage: &StorageArgs, command: AdminCommand) -> CliResult {
                 role,
                 rpps: None,
                 first_pin_code: None,
+                deactivated_at: None,
                 units: Vec::new(),
             };
             e(admin.put_staff(tenant, &s))?;
@@ -327,6 +340,14 @@ fn admin(storage: &StorageArgs, command: AdminCommand) -> CliResult {
         }
         AdminCommand::FirstPinCode { tenant, staff, hours } => {
             println!("{}", e(admin.first_pin_code(tenant, staff, hours))?);
+        }
+        AdminCommand::DeactivateStaff { tenant, staff } => {
+            let changed = e(admin.set_staff_active(tenant, staff, false))?;
+            println!("{}", if changed { "deactivated" } else { "already deactivated" });
+        }
+        AdminCommand::ReactivateStaff { tenant, staff } => {
+            let changed = e(admin.set_staff_active(tenant, staff, true))?;
+            println!("{}", if changed { "reactivated" } else { "already active" });
         }
         AdminCommand::EnrolmentCode { tenant, units, hours, link, ca } => {
             let ca_der = ca

@@ -70,6 +70,13 @@ impl HubError {
     }
 }
 
+impl HubError {
+    /// The machine-readable kind of this error (what the device is told).
+    pub fn error_code(&self) -> ErrorCode {
+        self.code().1
+    }
+}
+
 impl IntoResponse for HubError {
     fn into_response(self) -> Response {
         let (status, code) = self.code();

@@ -175,6 +175,7 @@ impl RecordLookup for HubLookup<'_> {
 fn refusal(e: &CoreError) -> Reject {
     let code = match e {
         CoreError::UnknownAuthor { .. }
+        | CoreError::StaffDeactivated { .. }
         | CoreError::AuthorOutsideUnit { .. }
         | CoreError::ForeignDevice { .. }
         | CoreError::PermissionDenied { .. }
@@ -393,7 +394,10 @@ fn apply_document(
     // with the role this document needs: the tablet's rule, run again.
     let units: Vec<Uuid> = [Some(unit), current.as_ref().and_then(|c| c.unit_id)].into_iter().flatten().collect();
     let mut lookup = HubLookup { tx: &mut *tx, tenant, cache, failed: None };
-    let checked = rules::check_document_author(&mut lookup, document_kind, author, &units);
+    // When the change was made, by the device's clock: an edit made before
+    // its author was deactivated, sent after, still counts.
+    let made_at = jiff::Timestamp::from_millisecond(op.clinical_time_ms).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+    let checked = rules::check_document_author(&mut lookup, document_kind, author, &units, made_at);
     if let Err(r) = lookup.finish(checked)? {
         return Ok(Err(r));
     }

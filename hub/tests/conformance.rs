@@ -89,6 +89,7 @@ fn world<B: Backend>(b: &B, name: &str) -> World {
         role: Role::Nurse,
         rpps: None,
         first_pin_code: None,
+        deactivated_at: None,
         units: Vec::new(),
     };
     admin.put_staff(tenant, &nurse).unwrap();
@@ -272,6 +273,7 @@ fn suite<B: Backend>(b: &B) {
         role: Role::Nurse,
         rpps: None,
         first_pin_code: None,
+        deactivated_at: None,
         units: Vec::new(),
     };
     admin.put_staff(w.tenant, &nurse).unwrap();
@@ -332,6 +334,42 @@ fn suite<B: Backend>(b: &B) {
     assert_eq!(stored(b, w.tenant), mine.payload);
     let again = Operation { op_id: Uuid::now_v7(), device_seq: 301, ..mine.clone() };
     assert_eq!(push(b, &d1, vec![again]).results[0].outcome, OpOutcome::Applied { version: None });
+
+    // A deactivated professional: what they recorded before still applies
+    // (a tablet that was offline), what they sign after is refused, and
+    // reactivated they sign again. A document edit follows the same rule.
+    let d3 = enrol(b, &w, &[w.units[0]]);
+    let before = fact_op(&d3, w.nurse, w.residents[0].id, 1);
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    let admin = Admin::new(b);
+    assert!(admin.set_staff_active(w.tenant, w.nurse, false).unwrap());
+    assert!(!admin.set_staff_active(w.tenant, w.nurse, false).unwrap(), "already deactivated");
+    let after = fact_op(&d3, w.nurse, w.residents[0].id, 2);
+    let mut moved = w.residents[0].clone();
+    moved.room = "999".into();
+    let edit = Operation {
+        op_id: Uuid::now_v7(),
+        device_seq: 3,
+        entity: Entity::Resident,
+        entity_id: moved.id,
+        base_version: Some(b.transaction(Scope::Admin, |tx| tx.document(w.tenant, moved.id)).unwrap().unwrap().version),
+        hlc: 0,
+        clinical_time_ms: now(),
+        payload: json!({"op": "replace", "value": moved, "author": w.nurse}),
+    };
+    let resp = push(b, &d3, vec![before, after, edit]);
+    assert_eq!(resp.results[0].outcome, OpOutcome::Applied { version: None });
+    for r in &resp.results[1..] {
+        match &r.outcome {
+            OpOutcome::Rejected { code: RejectCode::Forbidden, reason } => {
+                assert!(reason.contains("deactivated"), "{reason}")
+            }
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+    }
+    assert!(admin.set_staff_active(w.tenant, w.nurse, true).unwrap());
+    let back = fact_op(&d3, w.nurse, w.residents[0].id, 4);
+    assert_eq!(push(b, &d3, vec![back]).results[0].outcome, OpOutcome::Applied { version: None });
 
     // Revocation.
     assert!(Admin::new(b).revoke_device(d2.device_id).unwrap());

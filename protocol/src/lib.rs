@@ -32,6 +32,55 @@ pub const PROTOCOL_HEADER: &str = "chevet-protocol";
 /// Header where a tablet tells how many operations wait on it (the
 /// console's sync health); the client version travels in User-Agent.
 pub const PENDING_HEADER: &str = "chevet-pending";
+/// Header where a tablet tells why its last sync failed and when, if it
+/// failed after its last success (`unreachable 1765000000000`): failures
+/// that never reached the hub are seen on the console all the same.
+pub const LAST_FAILURE_HEADER: &str = "chevet-last-failure";
+
+/// Why a tablet's sync failed, as it tells the hub ([`LAST_FAILURE_HEADER`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TabletFailure {
+    /// No network, or the hub did not answer.
+    Unreachable,
+    /// The hub's certificate was refused.
+    CertificateRefused,
+    /// The hub refused the tablet's credential.
+    CredentialRefused,
+    /// The hub refused a request, or the tablet failed to store the answer.
+    Failed,
+}
+
+impl TabletFailure {
+    pub const ALL: [TabletFailure; 4] = [
+        TabletFailure::Unreachable,
+        TabletFailure::CertificateRefused,
+        TabletFailure::CredentialRefused,
+        TabletFailure::Failed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TabletFailure::Unreachable => "unreachable",
+            TabletFailure::CertificateRefused => "certificate_refused",
+            TabletFailure::CredentialRefused => "credential_refused",
+            TabletFailure::Failed => "failed",
+        }
+    }
+
+    /// The header's value.
+    pub fn header_value(self, at_ms: i64) -> String {
+        format!("{} {at_ms}", self.as_str())
+    }
+
+    /// Reads the header's value; anything else is ignored by the hub.
+    pub fn parse_header(value: &str) -> Option<(TabletFailure, i64)> {
+        let (kind, at) = value.trim().split_once(' ')?;
+        let kind = TabletFailure::ALL.into_iter().find(|k| k.as_str() == kind)?;
+        let at: i64 = at.parse().ok()?;
+        (0..=253_402_300_799_999).contains(&at).then_some((kind, at))
+    }
+}
 /// Most operations in one push.
 pub const MAX_PUSH_OPS: usize = 100;
 /// Largest push body, in bytes.
@@ -344,6 +393,16 @@ mod tests {
         }
         for (i, c) in RejectCode::ALL.iter().enumerate() {
             assert_eq!(c.index(), i);
+        }
+    }
+
+    #[test]
+    fn a_tablet_failure_header_reads_back_and_nothing_else_does() {
+        for k in TabletFailure::ALL {
+            assert_eq!(TabletFailure::parse_header(&k.header_value(1_765_000_000_000)), Some((k, 1_765_000_000_000)));
+        }
+        for bad in ["", "unreachable", "unreachable x", "offline 12", "unreachable -1", "unreachable 1 2"] {
+            assert_eq!(TabletFailure::parse_header(bad), None, "{bad}");
         }
     }
 

@@ -271,6 +271,35 @@ async fn console_scenario(postgres: bool) {
     let mut c = chevet_e2e::Device::enrol_with_code(&hub.url(), None, &code, "Tablette de nuit").await.unwrap();
     c.sync().await.unwrap();
     assert!(browser.get("/console/tablets").await.body.contains("Tablette de nuit"));
+    // Failed syncs: one that never reached the hub (the tablet tells it with
+    // its next requests), then one the hub refused (it notes it itself).
+    let nowhere = chevet_core::sync::HubClient::new("http://127.0.0.1:9", None).unwrap().with_retry(
+        chevet_core::sync::RetryPolicy {
+            attempts: 1,
+            base_delay: std::time::Duration::from_millis(1),
+            max_delay: std::time::Duration::from_millis(1),
+        },
+    );
+    let cancel = chevet_core::sync::CancelHandle::new();
+    let options = chevet_core::sync::SyncOptions::default();
+    let unreachable = chevet_core::sync::sync(&c.store, &nowhere, options, None, &cancel).await;
+    assert!(matches!(unreachable, Err(chevet_core::CoreError::HubUnreachable(_))), "{unreachable:?}");
+    c.sync().await.unwrap();
+    let row = |page: &str| page.split("<tr").find(|r| r.contains("Tablette de nuit")).unwrap_or_default().to_owned();
+    let page = browser.get("/console/tablets").await;
+    assert!(row(&page.body).contains("serveur injoignable (selon la tablette)"), "{}", page.body);
+    let (_, credential) = c.store.hub().unwrap().unwrap();
+    let refused = reqwest::Client::new()
+        .post(format!("{}/v1/sync/push", hub.url()))
+        .bearer_auth(credential)
+        .header("content-type", "application/json")
+        .body("{\"ops\": 12}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    let page = browser.get("/console/tablets").await;
+    assert!(row(&page.body).contains("<strong>à l&#39;instant : requête refusée par le hub</strong>"), "{}", page.body);
     let tablets = browser.get("/console/tablets").await;
     let revoke = format!("/console/tablets/{}/revoke", a.store.device_id());
     let unconfirmed = browser.post(&revoke, &[("csrf", &tablets.csrf())]).await;
@@ -368,6 +397,34 @@ async fn console_scenario(postgres: bool) {
         "{}",
         csv.body
     );
+
+    // A professional who left: deactivated once the box is ticked. What she
+    // recorded on a tablet still offline reaches the hub; the tablets sign
+    // her out at their next sync and refuse her from then on.
+    let aide = hub.care_aide.id;
+    let mut night = chevet_e2e::Device::enrol(&hub, &hub.url(), &[hub.units[0]], "Tablette de nuit").await;
+    night.store.sign_in(aide, chevet_core::demo::DEMO_PIN).unwrap();
+    let offline = night.store.record(chevet_e2e::temperature(resident, 37.4)).unwrap();
+    b.store.sign_in(aide, chevet_core::demo::DEMO_PIN).unwrap();
+    let staff_page = browser.get("/console/staff").await;
+    let deactivate = format!("/console/staff/{aide}/deactivate");
+    let unconfirmed = browser.post(&deactivate, &[("csrf", &staff_page.csrf())]).await;
+    assert_eq!(unconfirmed.status, StatusCode::BAD_REQUEST);
+    assert!(!browser.get("/console/staff").await.body.contains("désactivé·e le"), "nothing changed");
+    let done = browser.post(&deactivate, &[("csrf", &staff_page.csrf()), ("confirm", "yes")]).await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    assert!(done.body.contains("désactivé·e le") && done.body.contains("Réactiver"), "{}", done.body);
+    b.sync().await.unwrap();
+    assert!(b.store.session().is_none(), "signed out at the sync");
+    assert!(matches!(
+        b.store.sign_in(aide, chevet_core::demo::DEMO_PIN),
+        Err(chevet_core::CoreError::StaffDeactivated { .. })
+    ));
+    assert!(b.store.staff_accounts().unwrap().iter().all(|s| s.staff_id != aide), "not offered any more");
+    night.sync().await.unwrap();
+    assert!(night.store.session().is_none());
+    b.sync().await.unwrap();
+    assert!(b.fact_ids().contains(&offline.id()), "the temperature she took before");
 
     // Signing out ends the session.
     let home = browser.get("/console/").await;
@@ -515,6 +572,7 @@ async fn hostile_scenario(postgres: bool) {
         role: chevet_core::domain::Role::CareAide,
         rpps: None,
         first_pin_code: None,
+        deactivated_at: None,
         units: vec![hub.units[0]],
     };
     {

@@ -238,6 +238,7 @@ async fn hostile_tablet_is_refused(postgres: bool) {
         role: Role::Nurse,
         rpps: None,
         first_pin_code: None,
+        deactivated_at: None,
         units: vec![other_unit],
     };
     let mut qualified = resident.clone();

@@ -89,6 +89,9 @@ pub fn check_fact(
         return Err(CoreError::ForeignDevice { device_id: device });
     }
     let staff = author_in_unit(lookup, author, origin.unit)?;
+    if !staff.active_at(fact.meta().recorded_at) {
+        return Err(CoreError::StaffDeactivated { staff_id: author });
+    }
     let permission = fact_permission(lookup, &staff, fact)?;
     if !staff.role.has(permission) {
         return Err(CoreError::PermissionDenied { staff_id: staff.id, permission: permission.name() });
@@ -223,12 +226,14 @@ impl DocumentKind {
 }
 
 /// Checks that `author` may change a document of `kind` in each of `units`
-/// (a resident moved between units needs both).
+/// (a resident moved between units needs both) and was active at `at`
+/// (when the change was made, by the device's clock).
 pub fn check_document_author(
     lookup: &mut dyn RecordLookup,
     kind: DocumentKind,
     author: Uuid,
     units: &[Uuid],
+    at: Timestamp,
 ) -> Result<Staff> {
     let mut staff = None;
     for unit in units {
@@ -238,6 +243,9 @@ pub fn check_document_author(
         Some(s) => s,
         None => lookup.staff(author)?.ok_or(CoreError::UnknownAuthor { staff_id: author })?,
     };
+    if !staff.active_at(at) {
+        return Err(CoreError::StaffDeactivated { staff_id: author });
+    }
     let permission = kind.required_permission();
     if !staff.role.has(permission) {
         return Err(CoreError::PermissionDenied { staff_id: staff.id, permission: permission.name() });

@@ -110,9 +110,20 @@ pub struct Staff {
     /// sign about a resident of another unit are refused, here and by the hub.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub units: Vec<Uuid>,
+    /// When the establishment deactivated this professional (they left, a
+    /// badge was lost): from then on they cannot sign in on a tablet, and
+    /// records they sign are refused, here and by the hub. What they entered
+    /// before stays theirs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deactivated_at: Option<jiff::Timestamp>,
 }
 
 impl Staff {
+    /// Whether they were active at `t` (not deactivated, or deactivated later).
+    pub fn active_at(&self, t: jiff::Timestamp) -> bool {
+        self.deactivated_at.is_none_or(|d| t < d)
+    }
+
     pub fn validate(&self) -> crate::error::Result<()> {
         let name = self.display_name.trim();
         if name.is_empty() || name.chars().count() > 200 {

@@ -118,6 +118,7 @@ impl Store {
                     role: crate::domain::Role::CareAide,
                     rpps: None,
                     first_pin_code: None,
+                    deactivated_at: None,
                     units: Vec::new(),
                 })
             })

@@ -194,6 +194,9 @@ impl Store {
     pub fn sign_in(&self, staff_id: Uuid, pin: &str) -> Result<SessionInfo> {
         let now = self.now();
         let (staff, verifier, locked_until) = self.staff_row(staff_id)?;
+        if !staff.active_at(now) {
+            return Err(CoreError::StaffDeactivated { staff_id });
+        }
         if let Some(until) = locked_until
             && until > now.as_millisecond()
         {
@@ -226,9 +229,12 @@ impl Store {
             let ids = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
             Ok(ids)
         })?;
+        let at = self.now();
         Ok(self
             .staff_list()?
             .into_iter()
+            // A deactivated professional is not offered on the who-am-I screen.
+            .filter(|s| s.active_at(at))
             .map(|s| {
                 let pin_set = with_pin.contains(&s.id);
                 StaffAccount {
@@ -250,6 +256,9 @@ impl Store {
         use base64::Engine;
         let now = self.now();
         let (staff, verifier, locked_until) = self.staff_row(staff_id)?;
+        if !staff.active_at(now) {
+            return Err(CoreError::StaffDeactivated { staff_id });
+        }
         if let Some(until) = locked_until
             && until > now.as_millisecond()
         {

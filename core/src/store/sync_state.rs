@@ -559,6 +559,14 @@ impl Store {
         if report.removed > 0 {
             self.sweep_purged_media();
         }
+        // Deactivated while signed in here: the session ends now.
+        if let Some(s) = self.session()
+            && changes.iter().any(|c| c.entity == Entity::Staff && c.entity_id == s.staff_id)
+            && !self.staff(s.staff_id)?.active_at(self.now())
+        {
+            log::info!("staff {} was deactivated: signed out", s.staff_id);
+            self.lock();
+        }
         Ok(report)
     }
 

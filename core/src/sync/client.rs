@@ -50,6 +50,8 @@ pub struct HubClient {
     /// Operations still waiting on this tablet, told to the hub with each
     /// request (the console's sync health); negative when unknown.
     pending: std::sync::Arc<std::sync::atomic::AtomicI64>,
+    /// The tablet's last failed sync, as the [`chevet_protocol::LAST_FAILURE_HEADER`] value.
+    last_failure: std::sync::Arc<std::sync::Mutex<Option<String>>>,
 }
 
 fn tls_config(extra_ca_pem: Option<&[u8]>) -> Result<rustls::ClientConfig> {
@@ -160,6 +162,7 @@ impl HubClient {
             http,
             retry: RetryPolicy::default(),
             pending: std::sync::Arc::new(std::sync::atomic::AtomicI64::new(-1)),
+            last_failure: std::sync::Arc::new(std::sync::Mutex::new(None)),
         })
     }
 
@@ -187,6 +190,12 @@ impl HubClient {
         self.pending.store(i64::try_from(operations).unwrap_or(i64::MAX), std::sync::atomic::Ordering::Relaxed);
     }
 
+    /// The tablet's last failed sync (after its last success), sent along
+    /// from now on so the console sees failures that never reached the hub.
+    pub fn report_last_failure(&self, failure: Option<(chevet_protocol::TabletFailure, i64)>) {
+        *self.last_failure.lock().unwrap_or_else(|p| p.into_inner()) = failure.map(|(k, at)| k.header_value(at));
+    }
+
     async fn send<T: DeserializeOwned>(
         &self,
         build: impl Fn() -> reqwest::RequestBuilder,
@@ -198,6 +207,9 @@ impl HubClient {
             let pending = self.pending.load(std::sync::atomic::Ordering::Relaxed);
             if pending >= 0 {
                 req = req.header(chevet_protocol::PENDING_HEADER, pending.to_string());
+            }
+            if let Some(f) = self.last_failure.lock().unwrap_or_else(|p| p.into_inner()).clone() {
+                req = req.header(chevet_protocol::LAST_FAILURE_HEADER, f);
             }
             if let Some(c) = &self.credential {
                 req = req.bearer_auth(c);

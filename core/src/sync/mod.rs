@@ -188,6 +188,7 @@ async fn run(
     let mut report = SyncReport::default();
     let to_push = store.pending_count()? as usize;
     client.report_pending(to_push as u64);
+    client.report_last_failure(status::failure_to_report(store)?);
     let notify = |phase, r: &SyncReport| {
         if let Some(o) = observer {
             o.on_progress(SyncProgress { phase, pushed: r.pushed, to_push, pulled: r.pulled });

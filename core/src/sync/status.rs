@@ -83,6 +83,26 @@ impl SyncFailure {
     }
 }
 
+impl From<SyncFailure> for chevet_protocol::TabletFailure {
+    fn from(f: SyncFailure) -> Self {
+        match f {
+            SyncFailure::Unreachable => chevet_protocol::TabletFailure::Unreachable,
+            SyncFailure::CertificateRefused => chevet_protocol::TabletFailure::CertificateRefused,
+            SyncFailure::CredentialRefused => chevet_protocol::TabletFailure::CredentialRefused,
+            SyncFailure::Failed => chevet_protocol::TabletFailure::Failed,
+        }
+    }
+}
+
+/// The last failed attempt if it came after the last success: what the
+/// tablet tells the hub with its next requests.
+pub(crate) fn failure_to_report(store: &Store) -> Result<Option<(chevet_protocol::TabletFailure, i64)>> {
+    let (success, failure) = store.sync_outcomes()?;
+    Ok(failure
+        .filter(|(at, _)| success.is_none_or(|(ok, _)| *at > ok))
+        .map(|(at, kind)| (kind.into(), at.as_millisecond())))
+}
+
 /// Keeps the outcome of one sync for the status bar. A failure to keep it
 /// is logged, never put in place of the sync's own result.
 pub(crate) fn note(store: &Store, result: &Result<SyncReport>) {

@@ -185,6 +185,9 @@ pub trait Tx {
     /// Records what a device said of itself at its last contact (the keys
     /// given replace the stored ones; the others stay).
     fn note_device_report(&mut self, device_id: Uuid, report: &Value, now_ms: i64) -> HubResult<()>;
+    /// Records a refused request of the device (merged like a report) without
+    /// counting it as a contact.
+    fn note_device_refusal(&mut self, device_id: Uuid, report: &Value) -> HubResult<()>;
 
     /// The answer this device was given for `op_id`. Operation ids are the
     /// device's idempotency keys: another device's (or tenant's) op with the

@@ -574,6 +574,12 @@ impl Tx for PgTx<'_> {
             .collect())
     }
 
+    fn note_device_refusal(&mut self, device_id: Uuid, report: &Value) -> HubResult<()> {
+        self.execute("UPDATE devices SET report = COALESCE(report, '{}'::jsonb) || $2 WHERE id = $1", &[&device_id, report])
+            .map_err(pg)?;
+        Ok(())
+    }
+
     fn note_device_report(&mut self, device_id: Uuid, report: &Value, now_ms: i64) -> HubResult<()> {
         self.execute(
             "UPDATE devices SET report = COALESCE(report, '{}'::jsonb) || $2, last_seen_ms = $3 WHERE id = $1",

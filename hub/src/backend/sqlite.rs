@@ -417,6 +417,13 @@ impl Tx for SqliteTx<'_> {
         Ok(())
     }
 
+    fn note_device_refusal(&mut self, device_id: Uuid, report: &Value) -> HubResult<()> {
+        self.tx
+            .prepare_cached("UPDATE devices SET report = json_patch(COALESCE(report, '{}'), ?2) WHERE id = ?1")?
+            .execute(params![device_id, json(report)?])?;
+        Ok(())
+    }
+
     fn op_outcome(&mut self, d: &DeviceAuth, op_id: Uuid) -> HubResult<Option<OpOutcome>> {
         let row: Option<String> = self
             .tx

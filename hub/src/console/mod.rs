@@ -69,6 +69,8 @@ pub fn routes<B: Backend>(https: bool) -> Router<Arc<AppState<B>>> {
         .route("/console/tablets/{device}/revoke", post(revoke_tablet::<B>))
         .route("/console/staff", get(staff_page::<B>).post(staff_create::<B>))
         .route("/console/staff/{staff}/first-pin", post(staff_first_pin::<B>))
+        .route("/console/staff/{staff}/deactivate", post(staff_deactivate::<B>))
+        .route("/console/staff/{staff}/reactivate", post(staff_reactivate::<B>))
         .route("/console/residents", get(residents_page::<B>))
         .route("/console/residents/{resident}/access", get(access_page::<B>))
         .route("/console/residents/{resident}/access.csv", get(access_csv::<B>))
@@ -1203,6 +1205,76 @@ async fn staff_first_pin<B: Backend>(
         Ok((name, code)) => {
             log::info!("first-PIN code for staff {staff} issued by console account {}", account.id);
             render_staff(&state, &session, account, None, Some((name, code))).await
+        }
+        Err(e) => page_error(e, Frame::of(&session)),
+    }
+}
+
+async fn staff_deactivate<B: Backend>(
+    State(state): State<Arc<AppState<B>>>,
+    Path(staff): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    staff_active(state, staff, headers, form, false).await
+}
+
+async fn staff_reactivate<B: Backend>(
+    State(state): State<Arc<AppState<B>>>,
+    Path(staff): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    staff_active(state, staff, headers, form, true).await
+}
+
+/// Deactivates (after the box saying they left is ticked) or reactivates a
+/// professional of the account's units.
+async fn staff_active<B: Backend>(
+    state: Arc<AppState<B>>,
+    staff: String,
+    headers: HeaderMap,
+    form: Vec<(String, String)>,
+    active: bool,
+) -> Response {
+    let (session, account) = match signed_post(&state, &headers, &form).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let Ok(staff) = Uuid::try_parse(&staff) else {
+        return page_error(HubError::NotFound("staff".into()), Frame::of(&session));
+    };
+    if !active && field(&form, "confirm") != Some("yes") {
+        let mut f = Frame::of(&session);
+        f.error = Some("Cochez la case pour confirmer la désactivation.".into());
+        return message(StatusCode::BAD_REQUEST, f, "À confirmer", "Rien n'a été changé.", "/console/staff");
+    }
+    let (st, a) = (state.clone(), account.clone());
+    let done = tokio::task::spawn_blocking(move || {
+        let name = st.backend.transaction(Scope::Admin, |tx| {
+            people::check_staff(tx, &a, staff)?;
+            Ok(people::staff(tx, &a)?.into_iter().find(|s| s.id == staff).map(|s| s.name).unwrap_or_default())
+        })?;
+        crate::Admin::new(&st.backend).set_staff_active(a.tenant_id, staff, active)?;
+        Ok::<_, HubError>(name)
+    })
+    .await
+    .unwrap_or_else(|_| Err(HubError::Storage("worker thread failed".into())));
+    match done {
+        Ok(name) => {
+            log::info!(
+                "staff {staff} {} by console account {}",
+                if active { "reactivated" } else { "deactivated" },
+                account.id
+            );
+            let notice = if active {
+                format!("{name} est de nouveau actif·ve.")
+            } else {
+                format!(
+                    "{name} est désactivé·e : plus de connexion sur les tablettes dès leur prochaine synchronisation."
+                )
+            };
+            render_staff(&state, &session, account, Some(notice), None).await
         }
         Err(e) => page_error(e, Frame::of(&session)),
     }

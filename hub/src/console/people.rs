@@ -38,6 +38,8 @@ pub struct StaffView {
     pub units: String,
     /// A first-PIN code waits to be used.
     pub code_pending: bool,
+    /// « le 06/12/2026 à 14:32 » when deactivated.
+    pub deactivated: Option<String>,
 }
 
 /// The staff the account may see: those working in one of its units, and
@@ -60,6 +62,7 @@ pub fn staff(tx: &mut dyn Tx, account: &ConsoleAccount) -> HubResult<Vec<StaffVi
                 s.units.iter().filter_map(|u| units.get(u).cloned()).collect::<Vec<_>>().join(", ")
             },
             code_pending: s.first_pin_code.is_some(),
+            deactivated: s.deactivated_at.map(|t| super::conflicts::when_fr(t.as_millisecond())),
         })
         .collect();
     out.sort_by(|a, b| a.name.cmp(&b.name));
@@ -96,6 +99,7 @@ pub fn new_staff(
         role,
         rpps: None,
         first_pin_code: None,
+        deactivated_at: None,
         units: units.to_vec(),
     })
 }

@@ -40,6 +40,11 @@ pub struct TabletView {
     pub client: String,
     pub clock: String,
     pub revoked: bool,
+    /// Its last failed sync, as the tablet told it or as the hub refused
+    /// it: « il y a 2 h : serveur injoignable (selon la tablette) », or « — ».
+    pub failure: String,
+    /// That failure came after its last successful sync.
+    pub failing: bool,
     /// Its audit journal on the hub: « 124 entrées, vérifié » or where it broke.
     pub journal: String,
     pub journal_broken: bool,
@@ -89,7 +94,34 @@ fn clock_fr(skew_ms: Option<i64>) -> String {
     }
 }
 
+/// A failure in words: what the tablet said (failures that never reached
+/// the hub) or what the hub refused.
+fn failure_fr(kind: &str) -> &'static str {
+    match kind {
+        "unreachable" => "serveur injoignable (selon la tablette)",
+        "certificate_refused" => "certificat du serveur refusé par la tablette",
+        "credential_refused" => "tablette inconnue ou révoquée",
+        "failed" => "échec (selon la tablette)",
+        "bad_request" => "requête refusée par le hub",
+        "conflict" => "envoi refusé par le hub (ordre des opérations)",
+        "too_large" => "envoi trop gros refusé par le hub",
+        "resnapshot" => "historique à reprendre depuis le début",
+        "unsupported_protocol" => "version de l'application trop ancienne",
+        "quota_exceeded" => "trop de photos en cours d'envoi",
+        "unavailable" => "hub indisponible",
+        _ => "échec",
+    }
+}
+
+/// The latest failure a device's report holds: (when, kind).
+pub fn last_failure(report: &Value) -> Option<(i64, String)> {
+    let tablet = report.get("tablet_failure").and_then(|f| Some((f.get("at_ms")?.as_i64()?, f.get("kind")?.as_str()?)));
+    let hub = report.get("hub_refusal").and_then(|f| Some((f.get("at_ms")?.as_i64()?, f.get("code")?.as_str()?)));
+    [tablet, hub].into_iter().flatten().max_by_key(|(at, _)| *at).map(|(at, k)| (at, k.to_owned()))
+}
+
 fn view(d: &DeviceInfo, units: &BTreeMap<Uuid, String>, breaks: &[&AuditBreak], now_ms: i64) -> TabletView {
+    let failure = d.report.as_ref().and_then(last_failure);
     let report = d.report.clone().unwrap_or(Value::Null);
     let since = d.last_seen_ms.unwrap_or(d.enrolled_ms);
     TabletView {
@@ -108,6 +140,8 @@ fn view(d: &DeviceInfo, units: &BTreeMap<Uuid, String>, breaks: &[&AuditBreak], 
         client: report.get("client").and_then(Value::as_str).unwrap_or("—").to_owned(),
         clock: clock_fr(report.get("skew_ms").and_then(Value::as_i64)),
         revoked: d.revoked,
+        failing: failure.as_ref().is_some_and(|(at, _)| d.last_seen_ms.is_none_or(|seen| *at > seen)),
+        failure: failure.map_or_else(|| "—".into(), |(at, kind)| format!("{} : {}", ago_fr(at, now_ms), failure_fr(&kind))),
         journal: match breaks.last() {
             None if d.audit_seq == 0 => "rien reçu".into(),
             None => format!("{} entrée{}, vérifié", d.audit_seq, if d.audit_seq == 1 { "" } else { "s" }),
@@ -147,6 +181,8 @@ pub struct UnitHealth {
     pub last_sync: String,
     pub pending: u64,
     pub stale: usize,
+    /// Tablets with a failed sync in the last 24 hours.
+    pub failures: usize,
 }
 
 /// Sync health per unit of the account's scope, from what its tablets said.
@@ -164,6 +200,12 @@ pub fn unit_health(tx: &mut dyn Tx, account: &ConsoleAccount, now_ms: i64) -> Hu
                 last_sync: last.map_or_else(|| "jamais".into(), |ms| ago_fr(ms, now_ms)),
                 pending: mine.iter().filter_map(|d| d.report.as_ref()?.get("pending_ops")?.as_u64()).sum(),
                 stale: mine.iter().filter(|d| now_ms - d.last_seen_ms.unwrap_or(d.enrolled_ms) > STALE_MS).count(),
+                failures: mine
+                    .iter()
+                    .filter(|d| {
+                        d.report.as_ref().and_then(last_failure).is_some_and(|(at, _)| now_ms - at <= STALE_MS)
+                    })
+                    .count(),
             }
         })
         .collect())

@@ -87,6 +87,7 @@ fn build(backend: &AnyBackend) -> Group {
                 role: if s == 0 { Role::Nurse } else { Role::CareAide },
                 rpps: None,
                 first_pin_code: None,
+                deactivated_at: None,
                 units: est_units.clone(),
             };
             admin.put_staff(tenant, &member).unwrap();

@@ -128,6 +128,7 @@ class SignInPresenter(
             is ChevetException.WrongFirstPinCode -> SignInError.WrongCode(e.attemptsLeft.toInt())
             is ChevetException.WeakPin -> SignInError.WeakPin(e.reason)
             is ChevetException.FirstPinUnavailable -> SignInError.NoWayIn
+            is ChevetException.StaffDeactivated -> SignInError.Deactivated
             is ChevetException.LockedOut -> null
             else -> SignInError.Failed(e::class.simpleName ?: "")
         }

@@ -26,6 +26,8 @@ sealed interface SignInError {
     data class WeakPin(val reason: String) : SignInError
     data object PinsDiffer : SignInError
     data object NoWayIn : SignInError
+    /** The establishment deactivated this professional (they left). */
+    data object Deactivated : SignInError
     data class Failed(val what: String) : SignInError
 }
 

@@ -160,6 +160,7 @@ private fun Message(state: SignInState) {
             is SignInError.WeakPin -> "Ce code PIN est trop simple : évitez les chiffres qui se suivent ou se répètent." to ChevetColors.missed
             SignInError.PinsDiffer -> "Les deux codes PIN diffèrent : recommencez." to ChevetColors.missed
             SignInError.NoWayIn -> "Pas de code PIN sur cette tablette : demandez un code à l'encadrement." to ChevetColors.missed
+            SignInError.Deactivated -> "Ce compte a été désactivé par l'établissement." to ChevetColors.missed
             is SignInError.Failed -> "La tablette n'a pas pu vérifier (${e.what}). Réessayez." to ChevetColors.missed
         }
     }

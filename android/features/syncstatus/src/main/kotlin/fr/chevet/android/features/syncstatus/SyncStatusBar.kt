@@ -163,6 +163,7 @@ fun errorWords(e: ChevetException): String = when (e) {
     }
     is ChevetException.HubRefused -> "le serveur a refusé la demande (${e.status})."
     is ChevetException.NotEnrolled -> "la tablette n'est pas enrôlée."
+    is ChevetException.DeviceRevoked -> "la tablette a été révoquée par l'établissement et effacée : faites-la enrôler de nouveau."
     is ChevetException.SyncInProgress -> "une synchronisation était déjà en cours."
     is ChevetException.SyncCancelled -> "arrêtée ; ce qui était envoyé reste envoyé."
     else -> "erreur de la tablette (${e::class.simpleName})."
