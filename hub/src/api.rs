@@ -30,6 +30,8 @@ pub struct AppState<B: Backend> {
     pub blobs: crate::blobs::BlobStore,
     /// The hub serves TLS itself (the console then sends HSTS).
     pub https: bool,
+    /// The CA the console's enrolment QR codes carry (see `ServeOptions`).
+    pub enrolment_ca_der: Option<Vec<u8>>,
 }
 
 /// Largest tus PATCH body: clients send a blob in chunks of at most this.
@@ -144,7 +146,11 @@ fn device_report(headers: &HeaderMap, skew_ms: Option<i64>) -> serde_json::Value
 /// A request of an authenticated device that failed: kept on the device's
 /// row for the console (the kind and when; never the body), without
 /// counting as a sync.
-async fn note_refusal<B: Backend, T>(state: &Arc<AppState<B>>, device: &DeviceAuth, result: HubResult<T>) -> HubResult<T> {
+async fn note_refusal<B: Backend, T>(
+    state: &Arc<AppState<B>>,
+    device: &DeviceAuth,
+    result: HubResult<T>,
+) -> HubResult<T> {
     if let Err(e) = &result {
         let now = now_ms();
         let report = serde_json::json!({ "hub_refusal": { "code": e.error_code(), "at_ms": now } });

@@ -89,6 +89,10 @@ enum Command {
         /// Plain HTTP on a network address, for a TLS-terminating proxy in front.
         #[arg(long, conflicts_with = "tls_cert")]
         behind_proxy: bool,
+        /// The establishment's CA (PEM), when the hub's certificate is not from a public
+        /// authority: the console's enrolment QR codes carry it, so tablets trust the hub.
+        #[arg(long, value_name = "CA.pem")]
+        enrolment_ca: Option<PathBuf>,
     },
     /// Runs the whole system on this machine with no setup: a hub, an EHPAD and two tablets.
     Demo {
@@ -350,14 +354,7 @@ fn admin(storage: &StorageArgs, command: AdminCommand) -> CliResult {
             println!("{}", if changed { "reactivated" } else { "already active" });
         }
         AdminCommand::EnrolmentCode { tenant, units, hours, link, ca } => {
-            let ca_der = ca
-                .map(|file| {
-                    let pem = std::fs::read_to_string(&file)
-                        .map_err(|err| format!("cannot read {}: {err}", file.display()))?;
-                    chevet_protocol::enrolment_link::pem_to_der(&pem)
-                        .ok_or(format!("no certificate in {}", file.display()))
-                })
-                .transpose()?;
+            let ca_der = ca.map(|file| read_ca(&file)).transpose()?;
             let code = e(admin.enrolment_code(tenant, &units.0, hours))?;
             println!("{code}");
             if let Some(hub_url) = link {
@@ -440,7 +437,19 @@ enum Transport {
     },
 }
 
-async fn serve(backend: AnyBackend, blobs: BlobStore, listen: String, transport: Transport) -> CliResult {
+/// A CA certificate file (PEM), as DER.
+fn read_ca(file: &std::path::Path) -> Result<Vec<u8>, String> {
+    let pem = std::fs::read_to_string(file).map_err(|err| format!("cannot read {}: {err}", file.display()))?;
+    chevet_protocol::enrolment_link::pem_to_der(&pem).ok_or(format!("no certificate in {}", file.display()))
+}
+
+async fn serve(
+    backend: AnyBackend,
+    blobs: BlobStore,
+    listen: String,
+    transport: Transport,
+    enrolment_ca_der: Option<Vec<u8>>,
+) -> CliResult {
     let backend = Arc::new(backend);
     let listener =
         tokio::net::TcpListener::bind(&listen).await.map_err(|e| format!("cannot listen on {listen}: {e}"))?;
@@ -483,7 +492,8 @@ async fn serve(backend: AnyBackend, blobs: BlobStore, listen: String, transport:
         let _ = tokio::signal::ctrl_c().await;
         log::info!("shutting down: finishing in-flight requests");
     };
-    crate::serve_with(listener, backend, blobs, tls, shutdown).await.map_err(|e| e.to_string())
+    let options = crate::ServeOptions { tls, enrolment_ca_der };
+    crate::serve_configured(listener, backend, blobs, options, shutdown).await.map_err(|e| e.to_string())
 }
 
 /// Runs the command `args` (without the program's name) and says how it went.
@@ -501,7 +511,8 @@ pub fn run(args: Vec<String>) -> ExitCode {
     crate::logging::init(if quiet { log::LevelFilter::Error } else { log::LevelFilter::Info });
     let result = (|| -> CliResult {
         match cli.command {
-            Command::Serve { listen, tls_cert, tls_key, behind_proxy } => {
+            Command::Serve { listen, tls_cert, tls_key, behind_proxy, enrolment_ca } => {
+                let enrolment_ca_der = enrolment_ca.map(|file| read_ca(&file)).transpose()?;
                 let transport = match (tls_cert, tls_key) {
                     (Some(cert), Some(key)) => {
                         Transport::Tls(crate::tls::TlsServer::load(cert, key).map_err(|e| e.to_string())?)
@@ -512,7 +523,7 @@ pub fn run(args: Vec<String>) -> ExitCode {
                 // Open storage before the runtime: the PostgreSQL client blocks on its own.
                 let backend = cli.storage.open(true)?;
                 let blobs = cli.storage.blobs()?;
-                rt.block_on(serve(backend, blobs, listen, transport))
+                rt.block_on(serve(backend, blobs, listen, transport, enrolment_ca_der))
             }
             Command::Admin { command } => admin(&cli.storage, command),
             Command::Demo { residents_per_floor } => {

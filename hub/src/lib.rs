@@ -53,8 +53,32 @@ pub async fn serve_with<B: backend::Backend>(
     tls: Option<tls::TlsServer>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    serve_configured(listener, backend, blobs, ServeOptions { tls, enrolment_ca_der: None }, shutdown).await
+}
+
+/// How the hub is served.
+#[derive(Default)]
+pub struct ServeOptions {
+    /// HTTPS with this certificate, instead of plain HTTP.
+    pub tls: Option<tls::TlsServer>,
+    /// The establishment's CA (DER) that tablets must trust to reach the
+    /// hub, when its certificate is not from a public authority: the
+    /// console puts it in the enrolment QR codes it shows.
+    pub enrolment_ca_der: Option<Vec<u8>>,
+}
+
+/// Like [`serve_with`], with every option.
+pub async fn serve_configured<B: backend::Backend>(
+    listener: TcpListener,
+    backend: Arc<B>,
+    blobs: blobs::BlobStore,
+    options: ServeOptions,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let ServeOptions { tls, enrolment_ca_der } = options;
     let addr: SocketAddr = listener.local_addr()?;
-    let state = Arc::new(api::AppState { backend: SharedBackend(backend), blobs, https: tls.is_some() });
+    let state =
+        Arc::new(api::AppState { backend: SharedBackend(backend), blobs, https: tls.is_some(), enrolment_ca_der });
     log::info!("hub listening on {addr} ({})", if tls.is_some() { "https" } else { "plain http" });
     // Expired uploads go even if no device ever comes back for them.
     let sweeper = {

@@ -140,7 +140,10 @@ try {
   await page.getByRole('link', { name: 'Importer des résidents (fichier CSV)' }).click();
   await everyFieldLabelled(page);
   await page.getByLabel('Unité').selectOption({ label: 'EHPAD Les Tilleuls — Étage 1' });
-  await page.getByLabel('Fichier CSV').fill(CSV);
+  // The file as a French spreadsheet saves it: Windows-1252, not UTF-8.
+  await page.getByLabel('Fichier CSV').setInputFiles({
+    name: 'residents.csv', mimeType: 'text/csv', buffer: Buffer.from(CSV, 'latin1'),
+  });
   await page.getByRole('button', { name: 'Vérifier' }).click();
   check((await page.locator('main').innerText()).includes('1 en erreur'), 'the wrong line is shown');
   await shot(page, 'console-import-preview');

@@ -234,8 +234,14 @@ impl TestHub {
         let backend = self.backend.clone();
         let blobs = self.blob_store();
         let tls = self.tls.clone();
+        // The CA its devices trust is the one the console's QR codes carry.
+        let enrolment_ca_der = self
+            .tls_ca
+            .as_deref()
+            .and_then(|pem| chevet_protocol::enrolment_link::pem_to_der(&String::from_utf8_lossy(pem)));
         let task = tokio::spawn(async move {
-            let _ = chevet_hub::serve_with(listener, backend, blobs, tls, async {
+            let options = chevet_hub::ServeOptions { tls, enrolment_ca_der };
+            let _ = chevet_hub::serve_configured(listener, backend, blobs, options, async {
                 let _ = rx.await;
             })
             .await;

@@ -138,7 +138,7 @@ fn fresh_code(secret: &[u8]) -> String {
 }
 
 async fn console_scenario(postgres: bool) {
-    let hub = TestHub::start_on(3, postgres).await;
+    let mut hub = TestHub::start_on(3, postgres).await;
     create_account(&hub, "idec@tilleuls.fr", ConsoleRole::GroupAdmin).await;
     let (mut a, mut b, resident) = room_conflict(&hub).await;
 
@@ -261,6 +261,14 @@ async fn console_scenario(postgres: bool) {
         "{}",
         tablets.body
     );
+    // The hub started with the establishment's own CA: the console's QR
+    // codes carry it, so a new tablet trusts the hub with no other setting.
+    let pki_dir = tempfile::tempdir().unwrap();
+    let pki = chevet_e2e::pki::TestPki::new(pki_dir.path());
+    hub.tls_ca = Some(pki.ca_pem.clone());
+    hub.restart().await;
+    // (The old connections died with the restart.)
+    browser.http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let unit = hub.units[0].to_string();
     let enrolled =
         browser.post("/console/tablets/enrol", &[("csrf", &tablets.csrf()), ("unit", &unit), ("hours", "2")]).await;
@@ -268,7 +276,17 @@ async fn console_scenario(postgres: bool) {
     assert!(enrolled.body.contains("<svg"), "the enrolment QR code");
     let at = enrolled.body.find("class=\"code\">").unwrap() + 13;
     let code = enrolled.body[at..].split('<').next().unwrap().to_owned();
-    let mut c = chevet_e2e::Device::enrol_with_code(&hub.url(), None, &code, "Tablette de nuit").await.unwrap();
+    let at = enrolled.body.find("<code class=\"link\">").unwrap() + 19;
+    let link = enrolled.body[at..].split('<').next().unwrap().replace("&#38;", "&");
+    let link = chevet_protocol::EnrolmentLink::parse(&link).unwrap_or_else(|e| panic!("{e:?}: {link}"));
+    assert_eq!((link.code.as_str(), link.hub_url.as_str()), (code.as_str(), hub.url().as_str()));
+    let ca = link.ca_pem().expect("the establishment's CA in the link");
+    assert_eq!(
+        chevet_protocol::enrolment_link::pem_to_der(&ca),
+        chevet_protocol::enrolment_link::pem_to_der(&String::from_utf8_lossy(&pki.ca_pem))
+    );
+    let mut c =
+        chevet_e2e::Device::enrol_with_code(&hub.url(), Some(ca.as_bytes()), &code, "Tablette de nuit").await.unwrap();
     c.sync().await.unwrap();
     assert!(browser.get("/console/tablets").await.body.contains("Tablette de nuit"));
     // Failed syncs: one that never reached the hub (the tablet tells it with

@@ -575,8 +575,11 @@ impl Tx for PgTx<'_> {
     }
 
     fn note_device_refusal(&mut self, device_id: Uuid, report: &Value) -> HubResult<()> {
-        self.execute("UPDATE devices SET report = COALESCE(report, '{}'::jsonb) || $2 WHERE id = $1", &[&device_id, report])
-            .map_err(pg)?;
+        self.execute(
+            "UPDATE devices SET report = COALESCE(report, '{}'::jsonb) || $2 WHERE id = $1",
+            &[&device_id, report],
+        )
+        .map_err(pg)?;
         Ok(())
     }
 

@@ -324,6 +324,10 @@ struct EnrolmentPage {
     hub_url: String,
     hours: i64,
     units: String,
+    /// What the QR code says, for a tablet without a camera.
+    link: String,
+    /// The link carries the establishment's CA.
+    with_ca: bool,
 }
 
 #[derive(Template)]
@@ -1033,8 +1037,14 @@ async fn enrol_tablet<B: Backend>(
         Err(e) => return page_error(e, Frame::of(&session)),
     };
     log::info!("enrolment code issued by console account {} for {} units", account.id, units.len());
-    let link = chevet_protocol::EnrolmentLink { hub_url: hub.clone(), code: code.clone(), ca_der: None };
-    match qr_svg(&link.to_uri()) {
+    let link = chevet_protocol::EnrolmentLink {
+        hub_url: hub.clone(),
+        code: code.clone(),
+        ca_der: state.enrolment_ca_der.clone(),
+    };
+    let with_ca = link.ca_der.is_some();
+    let link_text = link.to_uri();
+    match qr_svg(&link_text) {
         Ok(qr_svg) => {
             let f = Frame::of(&session);
             html(
@@ -1049,6 +1059,8 @@ async fn enrol_tablet<B: Backend>(
                     hub_url: hub,
                     hours,
                     units: names,
+                    link: link_text,
+                    with_ca,
                 },
                 None,
             )
@@ -1405,11 +1417,73 @@ async fn access_csv<B: Backend>(
 /// The largest CSV the console reads (a few thousand residents).
 const MAX_CSV_BYTES: usize = 1024 * 1024;
 
-async fn import_submit<B: Backend>(
-    State(state): State<Arc<AppState<B>>>,
-    headers: HeaderMap,
-    Form(form): Form<Vec<(String, String)>>,
-) -> Response {
+/// A CSV file's text: UTF-8 (its byte-order mark dropped) or, failing
+/// that, Windows-1252 — what a spreadsheet saves as « CSV (point-virgule) »
+/// on a French Windows.
+fn csv_text(bytes: &[u8]) -> String {
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text.to_owned(),
+        Err(_) => bytes.iter().map(|&b| windows_1252(b)).collect(),
+    }
+}
+
+fn windows_1252(b: u8) -> char {
+    // 0x80–0x9F differ from Latin-1; the rest is the same code point.
+    const HIGH: [char; 32] = [
+        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8d}', 'Ž', '\u{8f}', '\u{90}', '‘',
+        '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9d}', 'ž', 'Ÿ',
+    ];
+    if (0x80..0xa0).contains(&b) { HIGH[(b - 0x80) as usize] } else { b as char }
+}
+
+/// The import form's fields, from a plain form or from a multipart one
+/// carrying the file: a file given replaces the pasted text.
+async fn import_fields<B: Backend>(state: &Arc<AppState<B>>, req: Request) -> Result<Vec<(String, String)>, HubError> {
+    use axum::extract::FromRequest;
+    let multipart = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    let unreadable = || HubError::BadRequest("Formulaire illisible.".into());
+    if !multipart {
+        let Form(form) = Form::<Vec<(String, String)>>::from_request(req, state).await.map_err(|_| unreadable())?;
+        return Ok(form);
+    }
+    let mut parts = axum::extract::Multipart::from_request(req, state).await.map_err(|_| unreadable())?;
+    let mut form = Vec::new();
+    let mut file = None;
+    while let Some(part) = parts.next_field().await.map_err(|_| unreadable())? {
+        let name = part.name().unwrap_or_default().to_owned();
+        let bytes = part.bytes().await.map_err(|_| unreadable())?;
+        if bytes.len() > MAX_CSV_BYTES {
+            return Err(HubError::BadRequest("Fichier trop grand (1 Mo au plus).".into()));
+        }
+        if name == "file" {
+            file = Some(csv_text(&bytes)).filter(|t| !t.trim().is_empty());
+        } else {
+            form.push((name, String::from_utf8_lossy(&bytes).into_owned()));
+        }
+    }
+    if let Some(text) = file {
+        form.retain(|(k, _)| k != "csv");
+        form.push(("csv".into(), text));
+    }
+    Ok(form)
+}
+
+async fn import_submit<B: Backend>(State(state): State<Arc<AppState<B>>>, req: Request) -> Response {
+    let headers = req.headers().clone();
+    let form = match import_fields(&state, req).await {
+        Ok(f) => f,
+        Err(e) => {
+            return match signed_in(&state, &headers).await {
+                Ok((session, _)) => page_error(e, Frame::of(&session)),
+                Err(r) => r,
+            };
+        }
+    };
     let (session, account) = match signed_post(&state, &headers, &form).await {
         Ok(s) => s,
         Err(r) => return r,
@@ -1600,7 +1674,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let backend = crate::SqliteBackend::open(&dir.path().join("hub.db")).unwrap();
         let blobs = crate::blobs::BlobStore::open(&dir.path().join("blobs")).unwrap();
-        let state = Arc::new(AppState { backend, blobs, https });
+        let state = Arc::new(AppState { backend, blobs, https, enrolment_ca_der: None });
         let app = crate::api::router(state, std::time::Duration::from_secs(5));
         let req = axum::http::Request::get("/console/login").body(axum::body::Body::empty()).unwrap();
         let resp = app.oneshot(req).await.unwrap();
@@ -1618,6 +1692,12 @@ mod tests {
         let cookie = plain[header::SET_COOKIE].to_str().unwrap();
         assert!(cookie.contains("HttpOnly") && cookie.contains("Secure") && cookie.contains("SameSite=Strict"));
         assert!(cookie.contains("Path=/console"));
+    }
+
+    #[test]
+    fn csv_files_are_read_as_utf8_or_windows_1252() {
+        assert_eq!(csv_text("\u{feff}Lefèvre;Œuvre".as_bytes()), "Lefèvre;Œuvre");
+        assert_eq!(csv_text(b"Lef\xe8vre;\x8cuvre \x80"), "Lefèvre;Œuvre €");
     }
 
     #[test]

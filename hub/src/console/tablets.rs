@@ -141,7 +141,8 @@ fn view(d: &DeviceInfo, units: &BTreeMap<Uuid, String>, breaks: &[&AuditBreak], 
         clock: clock_fr(report.get("skew_ms").and_then(Value::as_i64)),
         revoked: d.revoked,
         failing: failure.as_ref().is_some_and(|(at, _)| d.last_seen_ms.is_none_or(|seen| *at > seen)),
-        failure: failure.map_or_else(|| "—".into(), |(at, kind)| format!("{} : {}", ago_fr(at, now_ms), failure_fr(&kind))),
+        failure: failure
+            .map_or_else(|| "—".into(), |(at, kind)| format!("{} : {}", ago_fr(at, now_ms), failure_fr(&kind))),
         journal: match breaks.last() {
             None if d.audit_seq == 0 => "rien reçu".into(),
             None => format!("{} entrée{}, vérifié", d.audit_seq, if d.audit_seq == 1 { "" } else { "s" }),
@@ -202,9 +203,7 @@ pub fn unit_health(tx: &mut dyn Tx, account: &ConsoleAccount, now_ms: i64) -> Hu
                 stale: mine.iter().filter(|d| now_ms - d.last_seen_ms.unwrap_or(d.enrolled_ms) > STALE_MS).count(),
                 failures: mine
                     .iter()
-                    .filter(|d| {
-                        d.report.as_ref().and_then(last_failure).is_some_and(|(at, _)| now_ms - at <= STALE_MS)
-                    })
+                    .filter(|d| d.report.as_ref().and_then(last_failure).is_some_and(|(at, _)| now_ms - at <= STALE_MS))
                     .count(),
             }
         })
