@@ -242,6 +242,16 @@ struct Frame {
 }
 
 impl Frame {
+    /// Before any session: nothing to show but the page.
+    fn blank() -> Frame {
+        Frame::anonymous(String::new())
+    }
+
+    /// Before signing in: the form's CSRF token only.
+    fn anonymous(csrf: String) -> Frame {
+        Frame { signed_in: None, csrf, notice: None, error: None }
+    }
+
     fn of(session: &Session) -> Frame {
         Frame {
             signed_in: session
@@ -259,28 +269,19 @@ impl Frame {
 #[derive(Template)]
 #[template(path = "console/login.html")]
 struct LoginPage {
-    signed_in: Option<String>,
-    csrf: String,
-    notice: Option<String>,
-    error: Option<String>,
+    frame: Frame,
 }
 
 #[derive(Template)]
 #[template(path = "console/totp.html")]
 struct CodePage {
-    signed_in: Option<String>,
-    csrf: String,
-    notice: Option<String>,
-    error: Option<String>,
+    frame: Frame,
 }
 
 #[derive(Template)]
 #[template(path = "console/enrol.html")]
 struct EnrolPage {
-    signed_in: Option<String>,
-    csrf: String,
-    notice: Option<String>,
-    error: Option<String>,
+    frame: Frame,
     qr_svg: String,
     secret: String,
 }
@@ -288,10 +289,7 @@ struct EnrolPage {
 #[derive(Template)]
 #[template(path = "console/home.html")]
 struct HomePage {
-    signed_in: Option<String>,
-    csrf: String,
-    notice: Option<String>,
-    error: Option<String>,
+    frame: Frame,
     name: String,
     role: String,
     open_conflicts: usize,
@@ -302,10 +300,7 @@ struct HomePage {
 #[derive(Template)]
 #[template(path = "console/tablets.html")]
 struct TabletsPage {
-    signed_in: Option<String>,
-    csrf: String,
-    notice: Option<String>,
-    error: Option<String>,
+    frame: Frame,
     tablets: Vec<TabletView>,
     units: Vec<UnitView>,
     stale: usize,
@@ -315,10 +310,7 @@ struct TabletsPage {
 #[derive(Template)]
 #[template(path = "console/enrolment.html")]
 struct EnrolmentPage {
-    signed_in: Option<String>,
-    csrf: String,
-    notice: Option<String>,
-    error: Option<String>,
+    frame: Frame,
     qr_svg: String,
     code: String,
     hub_url: String,
@@ -333,20 +325,14 @@ struct EnrolmentPage {
 #[derive(Template)]
 #[template(path = "console/conflicts.html")]
 struct ConflictsPage {
-    signed_in: Option<String>,
-    csrf: String,
-    notice: Option<String>,
-    error: Option<String>,
+    frame: Frame,
     conflicts: Vec<ConflictView>,
 }
 
 #[derive(Template)]
 #[template(path = "console/conflict.html")]
 struct ConflictPage {
-    signed_in: Option<String>,
-    csrf: String,
-    notice: Option<String>,
-    error: Option<String>,
+    frame: Frame,
     c: ConflictView,
     editable: bool,
 }
@@ -354,10 +340,7 @@ struct ConflictPage {
 #[derive(Template)]
 #[template(path = "console/staff.html")]
 struct StaffPage {
-    signed_in: Option<String>,
-    csrf: String,
-    notice: Option<String>,
-    error: Option<String>,
+    frame: Frame,
     staff: Vec<StaffView>,
     units: Vec<UnitView>,
     /// A first-PIN code just issued: whose, and the code.
@@ -367,10 +350,7 @@ struct StaffPage {
 #[derive(Template)]
 #[template(path = "console/import.html")]
 struct ImportPage {
-    signed_in: Option<String>,
-    csrf: String,
-    notice: Option<String>,
-    error: Option<String>,
+    frame: Frame,
     units: Vec<UnitView>,
     lines: Vec<PreviewLine>,
     valid: usize,
@@ -383,10 +363,7 @@ struct ImportPage {
 #[derive(Template)]
 #[template(path = "console/residents.html")]
 struct ResidentsPage {
-    signed_in: Option<String>,
-    csrf: String,
-    notice: Option<String>,
-    error: Option<String>,
+    frame: Frame,
     residents: Vec<access::ResidentView>,
     query: String,
 }
@@ -394,10 +371,7 @@ struct ResidentsPage {
 #[derive(Template)]
 #[template(path = "console/access.html")]
 struct AccessPage {
-    signed_in: Option<String>,
-    csrf: String,
-    notice: Option<String>,
-    error: Option<String>,
+    frame: Frame,
     log: access::AccessLog,
     unverified: usize,
 }
@@ -405,10 +379,7 @@ struct AccessPage {
 #[derive(Template)]
 #[template(path = "console/message.html")]
 struct MessagePage {
-    signed_in: Option<String>,
-    csrf: String,
-    notice: Option<String>,
-    error: Option<String>,
+    frame: Frame,
     title: String,
     text: String,
     back: String,
@@ -431,12 +402,7 @@ fn html(status: StatusCode, page: impl Template, cookie: Option<HeaderValue>) ->
 }
 
 fn message(status: StatusCode, frame: Frame, title: &str, text: &str, back: &str) -> Response {
-    let Frame { signed_in, csrf, notice, error } = frame;
-    html(
-        status,
-        MessagePage { signed_in, csrf, notice, error, title: title.into(), text: text.into(), back: back.into() },
-        None,
-    )
+    html(status, MessagePage { frame, title: title.into(), text: text.into(), back: back.into() }, None)
 }
 
 fn see_other(to: &str, cookie: Option<HeaderValue>) -> Response {
@@ -495,26 +461,23 @@ async fn signed_in<B: Backend>(
             None => Err(see_other("/console/login", None)),
         },
         Ok(_) => Err(see_other("/console/login", None)),
-        Err(e) => Err(page_error(e, Frame { signed_in: None, csrf: String::new(), notice: None, error: None })),
+        Err(e) => Err(page_error(e, Frame::blank())),
     }
 }
 
 async fn login_page<B: Backend>(State(state): State<Arc<AppState<B>>>, headers: HeaderMap) -> Response {
-    let blank = || Frame { signed_in: None, csrf: String::new(), notice: None, error: None };
     match current_session(&state, &headers).await {
         Ok(Some(s)) if s.record.stage == Stage::Full => see_other("/console/", None),
         Ok(Some(s)) if s.record.stage == Stage::Anonymous => {
-            html(StatusCode::OK, LoginPage { signed_in: None, csrf: s.record.csrf, notice: None, error: None }, None)
+            html(StatusCode::OK, LoginPage { frame: Frame::anonymous(s.record.csrf) }, None)
         }
         Ok(previous) => match start_session(&state, previous.map(|s| s.hash), Stage::Anonymous, None).await {
-            Ok((token, record)) => html(
-                StatusCode::OK,
-                LoginPage { signed_in: None, csrf: record.csrf, notice: None, error: None },
-                Some(set_cookie(&token)),
-            ),
-            Err(e) => page_error(e, blank()),
+            Ok((token, record)) => {
+                html(StatusCode::OK, LoginPage { frame: Frame::anonymous(record.csrf) }, Some(set_cookie(&token)))
+            }
+            Err(e) => page_error(e, Frame::blank()),
         },
-        Err(e) => page_error(e, blank()),
+        Err(e) => page_error(e, Frame::blank()),
     }
 }
 
@@ -573,7 +536,7 @@ async fn login_submit<B: Backend>(
     let session = match current_session(&state, &headers).await {
         Ok(Some(s)) => s,
         Ok(None) => return see_other("/console/login", None),
-        Err(e) => return page_error(e, Frame { signed_in: None, csrf: String::new(), notice: None, error: None }),
+        Err(e) => return page_error(e, Frame::blank()),
     };
     if !csrf_ok(&session, Some(&form.csrf), &headers) {
         return refused(Frame::of(&session));
@@ -581,7 +544,7 @@ async fn login_submit<B: Backend>(
     let again = |error: &str| {
         html(
             StatusCode::UNAUTHORIZED,
-            LoginPage { signed_in: None, csrf: session.record.csrf.clone(), notice: None, error: Some(error.into()) },
+            LoginPage { frame: Frame { error: Some(error.into()), ..Frame::anonymous(session.record.csrf.clone()) } },
             None,
         )
     };
@@ -611,16 +574,14 @@ async fn password_stage<B: Backend>(
         },
         Ok(Some(s)) if s.record.stage == Stage::Full => Err(see_other("/console/", None)),
         Ok(_) => Err(see_other("/console/login", None)),
-        Err(e) => Err(page_error(e, Frame { signed_in: None, csrf: String::new(), notice: None, error: None })),
+        Err(e) => Err(page_error(e, Frame::blank())),
     }
 }
 
 async fn code_page<B: Backend>(State(state): State<Arc<AppState<B>>>, headers: HeaderMap) -> Response {
     match password_stage(&state, &headers).await {
         Ok((_, account)) if account.totp_secret.is_none() => see_other("/console/totp/enrol", None),
-        Ok((s, _)) => {
-            html(StatusCode::OK, CodePage { signed_in: None, csrf: s.record.csrf, notice: None, error: None }, None)
-        }
+        Ok((s, _)) => html(StatusCode::OK, CodePage { frame: Frame::anonymous(s.record.csrf) }, None),
         Err(r) => r,
     }
 }
@@ -694,7 +655,7 @@ async fn code_submit<B: Backend>(
         },
         Ok(Err(why)) => html(
             StatusCode::UNAUTHORIZED,
-            CodePage { signed_in: None, csrf: session.record.csrf.clone(), notice: None, error: Some(why.into()) },
+            CodePage { frame: Frame { error: Some(why.into()), ..Frame::anonymous(session.record.csrf.clone()) } },
             None,
         ),
         Err(e) => page_error(e, Frame::of(&session)),
@@ -739,7 +700,7 @@ async fn enrol_page<B: Backend>(State(state): State<Arc<AppState<B>>>, headers: 
     match qr_svg(&uri) {
         Ok(qr_svg) => html(
             StatusCode::OK,
-            EnrolPage { signed_in: None, csrf: session.record.csrf.clone(), notice: None, error: None, qr_svg, secret },
+            EnrolPage { frame: Frame::anonymous(session.record.csrf.clone()), qr_svg, secret },
             None,
         ),
         Err(e) => page_error(e, Frame::of(&session)),
@@ -807,10 +768,7 @@ async fn home<B: Backend>(State(state): State<Arc<AppState<B>>>, headers: Header
             html(
                 StatusCode::OK,
                 HomePage {
-                    signed_in: f.signed_in,
-                    csrf: f.csrf,
-                    notice: None,
-                    error: None,
+                    frame: f,
                     name: account.display_name.clone(),
                     role: account.role.label_fr().into(),
                     open_conflicts: open,
@@ -832,11 +790,7 @@ async fn conflicts_page<B: Backend>(State(state): State<Arc<AppState<B>>>, heade
     match console_tx(&state, move |tx| conflicts::open_conflicts(tx, &account)).await {
         Ok(list) => {
             let f = Frame::of(&session);
-            html(
-                StatusCode::OK,
-                ConflictsPage { signed_in: f.signed_in, csrf: f.csrf, notice: None, error: None, conflicts: list },
-                None,
-            )
+            html(StatusCode::OK, ConflictsPage { frame: f, conflicts: list }, None)
         }
         Err(e) => page_error(e, Frame::of(&session)),
     }
@@ -864,11 +818,7 @@ async fn conflict_page<B: Backend>(
         Ok(c) => {
             let f = Frame::of(&session);
             let editable = c.fields.iter().any(|f| f.editable);
-            html(
-                StatusCode::OK,
-                ConflictPage { signed_in: f.signed_in, csrf: f.csrf, notice: None, error: None, c, editable },
-                None,
-            )
+            html(StatusCode::OK, ConflictPage { frame: f, c, editable }, None)
         }
         Err(e) => page_error(e, Frame::of(&session)),
     }
@@ -919,12 +869,13 @@ async fn conflict_submit<B: Backend>(
             html(
                 StatusCode::OK,
                 ConflictPage {
-                    signed_in: f.signed_in,
-                    csrf: f.csrf,
-                    notice: Some(
-                        "Décision enregistrée : les tablettes la recevront à leur prochaine synchronisation.".into(),
-                    ),
-                    error: None,
+                    frame: Frame {
+                        notice: Some(
+                            "Décision enregistrée : les tablettes la recevront à leur prochaine synchronisation."
+                                .into(),
+                        ),
+                        ..f
+                    },
                     c,
                     editable: false,
                 },
@@ -964,16 +915,7 @@ async fn render_tablets<B: Backend>(
             let stale = list.iter().filter(|t| t.stale).count();
             html(
                 StatusCode::OK,
-                TabletsPage {
-                    signed_in: f.signed_in,
-                    csrf: f.csrf,
-                    notice,
-                    error: None,
-                    tablets: list,
-                    units,
-                    stale,
-                    health,
-                },
+                TabletsPage { frame: Frame { notice, ..f }, tablets: list, units, stale, health },
                 None,
             )
         }
@@ -1049,19 +991,7 @@ async fn enrol_tablet<B: Backend>(
             let f = Frame::of(&session);
             html(
                 StatusCode::OK,
-                EnrolmentPage {
-                    signed_in: f.signed_in,
-                    csrf: f.csrf,
-                    notice: None,
-                    error: None,
-                    qr_svg,
-                    code,
-                    hub_url: hub,
-                    hours,
-                    units: names,
-                    link: link_text,
-                    with_ca,
-                },
+                EnrolmentPage { frame: f, qr_svg, code, hub_url: hub, hours, units: names, link: link_text, with_ca },
                 None,
             )
         }
@@ -1133,11 +1063,7 @@ async fn render_staff<B: Backend>(
     match listed {
         Ok((staff, units)) => {
             let f = Frame::of(session);
-            html(
-                StatusCode::OK,
-                StaffPage { signed_in: f.signed_in, csrf: f.csrf, notice, error: None, staff, units, first_pin },
-                None,
-            )
+            html(StatusCode::OK, StaffPage { frame: Frame { notice, ..f }, staff, units, first_pin }, None)
         }
         Err(e) => page_error(e, Frame::of(session)),
     }
@@ -1303,10 +1229,7 @@ async fn import_page<B: Backend>(State(state): State<Arc<AppState<B>>>, headers:
             html(
                 StatusCode::OK,
                 ImportPage {
-                    signed_in: f.signed_in,
-                    csrf: f.csrf,
-                    notice: None,
-                    error: None,
+                    frame: f,
                     units,
                     lines: vec![],
                     valid: 0,
@@ -1342,11 +1265,7 @@ async fn residents_page<B: Backend>(
     match console_tx(&state, move |tx| access::residents(tx, &account, &q)).await {
         Ok(residents) => {
             let f = Frame::of(&session);
-            html(
-                StatusCode::OK,
-                ResidentsPage { signed_in: f.signed_in, csrf: f.csrf, notice: None, error: None, residents, query },
-                None,
-            )
+            html(StatusCode::OK, ResidentsPage { frame: f, residents, query }, None)
         }
         Err(e) => page_error(e, Frame::of(&session)),
     }
@@ -1375,11 +1294,7 @@ async fn access_page<B: Backend>(
             log::info!("console account {who} read the access log of resident {}", log.resident.id);
             let unverified = log.entries.iter().filter(|e| !e.verified).count();
             let f = Frame::of(&session);
-            html(
-                StatusCode::OK,
-                AccessPage { signed_in: f.signed_in, csrf: f.csrf, notice: None, error: None, log, unverified },
-                None,
-            )
+            html(StatusCode::OK, AccessPage { frame: f, log, unverified }, None)
         }
         Err(e) => page_error(e, Frame::of(&session)),
     }
@@ -1548,10 +1463,7 @@ async fn import_submit<B: Backend>(State(state): State<Arc<AppState<B>>>, req: R
     html(
         StatusCode::OK,
         ImportPage {
-            signed_in: f.signed_in,
-            csrf: f.csrf,
-            notice: None,
-            error: None,
+            frame: f,
             units,
             valid: preview.len() - wrong,
             wrong,

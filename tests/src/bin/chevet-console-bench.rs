@@ -1,7 +1,9 @@
 //! `chevet-console-bench [--postgres]`: the coordinator's console at the
 //! scale of a group — 50 establishments of 2 units, 2,000 residents, 200
 //! professionals, 500 tablets reporting their health, a year of records
-//! (one vital a day per resident: 730,000 facts) and 100 open conflicts —
+//! (one vital a day per resident: 730,000 facts, and an access log of two
+//! entries per resident a day — the file opened, the vital recorded:
+//! 1,460,000 entries) and 100 open conflicts —
 //! served in-process on loopback; each page fetched 40 times (after 5
 //! warm-ups) by a group administrator (every establishment) and by one
 //! establishment's coordinator, with the p50 and p95 printed. The goal:
@@ -14,10 +16,10 @@ use chevet_core::domain::{
     Establishment, EstablishmentKind, Fact, Observation, ObservationValue, RecordMeta, Role, Staff, Unit, VitalCode,
 };
 use chevet_hub::Admin;
-use chevet_hub::backend::{AnyBackend, Backend, ConflictRecord, DeviceAuth, Scope};
+use chevet_hub::backend::{AnyBackend, AuditBreak, AuditRow, Backend, BreakKind, ConflictRecord, DeviceAuth, Scope};
 use chevet_hub::console::accounts::{ConsoleAccount, ConsoleRole};
 use chevet_hub::console::totp;
-use chevet_protocol::{Change, Entity};
+use chevet_protocol::{AuditAction, Change, Entity};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -38,6 +40,8 @@ struct Group {
     tenant: Uuid,
     first_establishment: Uuid,
     conflict: (Uuid, Uuid),
+    /// A resident of the first establishment (whose access log is read).
+    first_resident: Uuid,
 }
 
 fn build(backend: &AnyBackend) -> Group {
@@ -96,6 +100,7 @@ fn build(backend: &AnyBackend) -> Group {
     }
     // Tablets, each having said how it is.
     let mut devices = Vec::new();
+    let mut unit_devices: std::collections::HashMap<Uuid, Vec<Uuid>> = std::collections::HashMap::new();
     backend
         .transaction(Scope::Admin, |tx| {
             for (i, unit) in units.iter().enumerate() {
@@ -106,18 +111,45 @@ fn build(backend: &AnyBackend) -> Group {
                     let report = json!({"client": "chevet-core/0.1.0", "pending_ops": t, "skew_ms": 1500 * t as i64});
                     tx.note_device_report(d.device_id, &report, now - (t as i64) * 3_600_000 * 7)?;
                     devices.push(d.device_id);
+                    unit_devices.entry(*unit).or_default().push(d.device_id);
                 }
             }
             Ok(())
         })
         .unwrap();
-    // A year of records: one temperature a day per resident.
+    // A year of records: one temperature a day per resident, and the
+    // access log that goes with it (the file opened, the vital recorded).
     let started = Instant::now();
-    for chunk in residents.chunks(100) {
+    let mut seqs: std::collections::HashMap<Uuid, i64> = std::collections::HashMap::new();
+    let staff_of = |i: usize| staff[(i / (UNITS_PER_ESTABLISHMENT * RESIDENTS_PER_UNIT)) * STAFF_PER_ESTABLISHMENT];
+    for (c, chunk) in residents.chunks(100).enumerate() {
         backend
             .transaction(Scope::Admin, |tx| {
-                for (resident, unit) in chunk {
+                let mut journal = Vec::new();
+                for (i, (resident, unit)) in chunk.iter().enumerate() {
+                    let author = staff_of(c * 100 + i);
+                    let tablets = &unit_devices[unit];
                     for day in 0..DAYS {
+                        let device = tablets[day as usize % tablets.len()];
+                        let at_ms = now - day * 86_400_000;
+                        let mut entry = |action, entity: &str, entity_id| {
+                            let seq = seqs.entry(device).or_insert(0);
+                            *seq += 1;
+                            journal.push(AuditRow {
+                                device_id: device,
+                                seq: *seq,
+                                link: *blake3::hash(&seq.to_be_bytes()).as_bytes(),
+                                at_ms,
+                                actor: Some(author),
+                                action,
+                                entity: entity.into(),
+                                entity_id,
+                                resident_id: Some(*resident),
+                                verified: true,
+                                received_ms: now,
+                            });
+                        };
+                        entry(AuditAction::OpenFile, "resident", *resident);
                         let at = jiff::Timestamp::from_millisecond(now - day * 86_400_000).unwrap();
                         let fact = Fact::Observation(Observation {
                             id: Uuid::now_v7(),
@@ -134,14 +166,33 @@ fn build(backend: &AnyBackend) -> Group {
                             origin_device: None,
                             payload: serde_json::to_value(&fact).unwrap(),
                         };
+                        entry(AuditAction::Create, "observation", fact.id());
                         tx.insert_fact_logged(tenant, *unit, &change, now)?;
                     }
                 }
-                Ok(())
+                tx.insert_audit_entries(tenant, &journal)
             })
             .unwrap();
     }
-    eprintln!("{} facts written in {:.0} s", residents.len() as i64 * DAYS, started.elapsed().as_secs_f64());
+    backend
+        .transaction(Scope::Admin, |tx| {
+            for (device, seq) in &seqs {
+                tx.set_audit_head(tenant, *device, *seq, blake3::hash(&seq.to_be_bytes()).as_bytes())?;
+            }
+            // A few broken chains, as the tablets page and the logs show them.
+            for (i, device) in devices.iter().step_by(50).enumerate() {
+                let kind = BreakKind::ALL[i % BreakKind::ALL.len()];
+                tx.note_audit_break(tenant, &AuditBreak { device_id: *device, seq: 7, kind, detected_ms: now })?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    eprintln!(
+        "{} facts and {} access log entries written in {:.0} s",
+        residents.len() as i64 * DAYS,
+        2 * residents.len() as i64 * DAYS,
+        started.elapsed().as_secs_f64()
+    );
     // Open conflicts on residents' rooms, across the group.
     let mut first_conflict = (Uuid::nil(), Uuid::nil());
     backend
@@ -170,7 +221,7 @@ fn build(backend: &AnyBackend) -> Group {
             Ok(())
         })
         .unwrap();
-    Group { tenant, first_establishment, conflict: first_conflict }
+    Group { tenant, first_establishment, conflict: first_conflict, first_resident: residents[0].0 }
 }
 
 /// An account with its second factor already enrolled (the secret known
@@ -260,12 +311,16 @@ async fn main() {
     }));
     let http = reqwest::Client::new();
     let conflict = format!("/console/conflicts/{}/{}", group.conflict.0, group.conflict.1);
+    let access = format!("/console/residents/{}/access", group.first_resident);
+    let access_csv = format!("{access}.csv");
     println!(
-        "console, {} ({ESTABLISHMENTS} establishments, {} residents, {} tablets, {} facts, {CONFLICTS} conflicts):",
+        "console, {} ({ESTABLISHMENTS} establishments, {} residents, {} tablets, {} facts, {} access log entries, \
+         {CONFLICTS} conflicts):",
         if postgres { "PostgreSQL" } else { "SQLite" },
         ESTABLISHMENTS * UNITS_PER_ESTABLISHMENT * RESIDENTS_PER_UNIT,
         ESTABLISHMENTS * UNITS_PER_ESTABLISHMENT * TABLETS_PER_UNIT,
         ESTABLISHMENTS as i64 * UNITS_PER_ESTABLISHMENT as i64 * RESIDENTS_PER_UNIT as i64 * DAYS,
+        2 * ESTABLISHMENTS as i64 * UNITS_PER_ESTABLISHMENT as i64 * RESIDENTS_PER_UNIT as i64 * DAYS,
     );
     let mut worst: f64 = 0.0;
     for (who, login, secret) in
@@ -279,6 +334,9 @@ async fn main() {
             "/console/tablets",
             "/console/staff",
             "/console/residents/import",
+            "/console/residents",
+            access.as_str(),
+            access_csv.as_str(),
         ] {
             let (p50, p95) = measure(&http, &url, &cookie, path).await;
             worst = worst.max(p95);
