@@ -58,6 +58,8 @@ async fn in_a_browser(postgres: bool) {
 
     // The lost tablet is refused; the new one enrols with the code the browser got.
     assert!(matches!(a.sync().await, Err(chevet_core::CoreError::DeviceRevoked)));
+    assert!(a.fact_ids().is_empty(), "the revoked tablet erased its records");
+    assert!(a.store.search_residents("").unwrap_or_default().is_empty(), "and its residents");
     let result: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap_or_default()).unwrap();
     let code = result["code"].as_str().expect("the enrolment code");
     let mut c = chevet_e2e::Device::enrol_with_code(&hub.url(), None, code, "Tablette de nuit").await.unwrap();
@@ -65,11 +67,28 @@ async fn in_a_browser(postgres: bool) {
     b.sync().await.unwrap();
     assert_eq!(b.store.search_residents("lefèvre").unwrap().len(), 1, "the imported resident");
     assert!(b.store.search_residents("girard").unwrap().is_empty(), "not the wrong line");
+    c.store.provision_staff_with_pin(&hub.nurse, chevet_core::demo::DEMO_PIN).unwrap();
+    c.store.sign_in(hub.nurse.id, chevet_core::demo::DEMO_PIN).unwrap();
+    b.store.sign_in(hub.nurse.id, chevet_core::demo::DEMO_PIN).unwrap();
     for d in [&mut b, &mut c] {
         d.sync().await.unwrap();
         assert_eq!(d.store.resident(resident).unwrap().0.room, "305");
         let (now, _) = d.store.care_plan(resident).unwrap().into_iter().find(|(p, _)| p.id == act.id).unwrap();
         assert_eq!(now, proposed);
+        // On the round: the approved act, at its new time, under its new name.
+        let today = jiff::Timestamp::now().in_tz("Europe/Paris").unwrap().start_of_day().unwrap().timestamp();
+        let round = d.store.round_view(hub.units[0], today, today + jiff::SignedDuration::from_hours(24)).unwrap();
+        let items: Vec<_> = round
+            .residents
+            .iter()
+            .filter(|r| r.resident_id == resident)
+            .flat_map(|r| r.items.iter())
+            .filter(|i| i.planned_act_id == act.id)
+            .collect();
+        assert_eq!(items.len(), 1, "{items:?}");
+        assert_eq!(items[0].label, "Pansement talon gauche");
+        let due = items[0].due_at.in_tz("Europe/Paris").unwrap();
+        assert_eq!((due.hour(), due.minute()), (10, 0));
     }
 }
 
