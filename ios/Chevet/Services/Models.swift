@@ -1,0 +1,360 @@
+import Foundation
+
+// The app's own types: what the screens show, mapped one to one from the
+// core's records by the Rust* services. Views and view models never see
+// ChevetCore's types, so a change in the bindings stops at the services.
+
+/// Someone who may sign in on this tablet, and how.
+struct StaffAccount: Identifiable, Equatable, Sendable {
+    let id: String
+    let displayName: String
+    /// « IDE », « AS »…, worded by the core.
+    let role: String
+    let pinSet: Bool
+    /// No PIN here yet, but a first-PIN code from the establishment is valid.
+    let firstPinPossible: Bool
+}
+
+/// The professional signed in.
+struct SignedIn: Equatable, Sendable {
+    let staffId: String
+    let displayName: String
+    let role: String
+}
+
+/// A unit this tablet serves.
+struct CareUnit: Identifiable, Equatable, Sendable {
+    let id: String
+    let name: String
+    let timeZone: String
+    let homeCare: Bool
+}
+
+/// Where an occurrence of a planned act stands, as the core decides it.
+enum ActStatus: Equatable, Sendable {
+    case due, late, missed, done, partlyDone, notDone, refused, spatOut
+
+    /// Still asks for something.
+    var isOpen: Bool { self == .due || self == .late || self == .missed }
+    var isLate: Bool { self == .late || self == .missed }
+}
+
+/// What happened to an act, as the care worker records it.
+enum ActOutcome: CaseIterable, Equatable, Sendable {
+    case done, partlyDone, notDoneAbsent, notDoneAsleep, notDoneClinicalDecision, notDoneWorkload, refused
+}
+
+/// How urgent an alert is.
+enum AlertLevel: Equatable, Sendable {
+    case watch, act
+}
+
+struct ResidentAlert: Equatable, Sendable {
+    let level: AlertLevel
+    /// The reason, worded by the core (« SpO₂ 88 % < 92 % »).
+    let why: String
+}
+
+/// One occurrence of a planned act on the round.
+struct RoundAct: Identifiable, Equatable, Sendable {
+    var id: String { "\(plannedActId)@\(dueAt.timeIntervalSince1970)" }
+    let plannedActId: String
+    let label: String
+    let dueAt: Date
+    let status: ActStatus
+    /// « À faire », « En retard »…, worded by the core.
+    let statusLabel: String
+    /// The signed-in professional's role may record it.
+    let mayRecord: Bool
+    /// A medication: given from the medication screen, its box scanned.
+    let medication: Bool
+}
+
+/// A resident on the round: their acts and their alerts.
+struct RoundResident: Identifiable, Equatable, Sendable {
+    let id: String
+    let displayName: String
+    let room: String
+    var acts: [RoundAct]
+    let alerts: [ResidentAlert]
+}
+
+/// The round of a unit over a window.
+struct Round: Equatable, Sendable {
+    let residents: [RoundResident]
+    /// Records the store could not read: shown as a count, never hidden.
+    let unreadable: Int
+}
+
+/// The tablet's standing with its hub, decided by the core.
+enum SyncHealth: Equatable, Sendable {
+    case demo, notEnrolled, offline, failing, neverSynced, pending, upToDate
+}
+
+enum SyncFailureKind: Equatable, Sendable {
+    case unreachable, certificateRefused, credentialRefused, failed
+}
+
+struct SyncStatus: Equatable, Sendable {
+    let health: SyncHealth
+    let pending: UInt64
+    let conflicts: UInt64
+    let rejected: UInt64
+    let lastSuccess: Date?
+    let lastFailure: Date?
+    let lastFailureKind: SyncFailureKind?
+    let clockSkewMs: Int64?
+}
+
+enum SyncStage: Equatable, Sendable {
+    case pushing, pulling, done
+}
+
+/// Where a running sync stands.
+struct SyncProgress: Equatable, Sendable {
+    let stage: SyncStage
+    let pushed: Int
+    let toPush: Int
+    let pulled: Int
+}
+
+struct SyncOutcome: Equatable, Sendable {
+    let pushed: Int
+    let pulled: Int
+    let conflicts: Int
+    let rejected: Int
+}
+
+/// What a scanned enrolment QR code says.
+struct EnrolmentLink: Equatable, Sendable {
+    let hubUrl: String
+    let code: String
+    /// The establishment's CA, when its hub's certificate is not from a public authority.
+    let establishmentCaPem: String?
+}
+
+/// A line across a chart: an alert threshold, an undernutrition mark.
+struct ChartLine: Equatable, Sendable {
+    let value: Double
+    let label: String
+    let alert: Bool
+}
+
+struct ChartPoint: Equatable, Sendable {
+    let at: Date
+    let value: Double
+    /// The low value of a range (diastolic under systolic), when there is one.
+    let low: Double?
+    /// The core flagged this value.
+    let alert: Bool
+}
+
+/// A vital's chart as the core lays it out: its points, lines, scale and caption.
+struct VitalChart: Identifiable, Equatable, Sendable {
+    var id: String { title }
+    let title: String
+    let unit: String
+    let from: Date
+    let to: Date
+    let points: [ChartPoint]
+    let lines: [ChartLine]
+    let yMin: Double
+    let yMax: Double
+    /// What the chart says, for VoiceOver and under it (« 7 valeurs, dernière 37,2 °C »).
+    let caption: String
+}
+
+/// One line of a resident's timeline, worded by the core.
+struct TimelineEntry: Identifiable, Equatable, Sendable {
+    let id: String
+    let at: Date
+    let summary: String
+    let enteredInError: Bool
+    let unreadable: Bool
+}
+
+/// A resident's file, as the core opens it (the opening is audited).
+struct ResidentFile: Equatable, Sendable {
+    let residentId: String
+    let displayName: String
+    let room: String
+    let identityStatus: String
+    let birthDate: String
+    let allergies: [String]
+    let advanceDirectives: String?
+    let trustedPerson: String?
+    let carePlan: [String]
+    let wounds: [String]
+    let latestVitals: [String]
+    let alerts: [ResidentAlert]
+    let charts: [VitalChart]
+    let timeline: [TimelineEntry]
+}
+
+/// Consciousness on the ACVPU scale.
+enum Consciousness: CaseIterable, Equatable, Sendable {
+    case alert, newConfusion, voice, pain, unresponsive
+}
+
+/// A set of vitals as typed at the bedside, each optional.
+struct VitalSet: Equatable, Sendable {
+    var residentId: String
+    var temperature: Double?
+    var pulse: Double?
+    var respiratoryRate: Double?
+    var oxygenSaturation: Double?
+    var systolic: Double?
+    var diastolic: Double?
+    var consciousness: Consciousness?
+    var oxygenFlow: Double?
+    var pain: Double?
+    var weight: Double?
+    var glucose: Double?
+}
+
+/// A value the core will not take as typed, and its likely reading (« 375 ? 37,5 »).
+struct VitalProblem: Equatable, Sendable {
+    let loinc: String
+    let message: String
+    let likely: Double?
+}
+
+enum News2Risk: Equatable, Sendable {
+    case low, lowMedium, medium, high
+}
+
+struct News2: Equatable, Sendable {
+    let total: Int
+    let risk: News2Risk
+    /// Each parameter's points (« FR 2 »).
+    let parts: [String]
+}
+
+/// The core's reading of a set being typed: what to look at, NEWS2 once complete.
+struct VitalSetPreview: Equatable, Sendable {
+    let problems: [VitalProblem]
+    let news2: News2?
+}
+
+/// Who a transmission is addressed to.
+enum StaffRole: CaseIterable, Equatable, Hashable, Sendable {
+    case nurse, careAide, socialCareAide, coordinatingPhysician, healthManager
+}
+
+/// A targeted transmission (cible, données, actions, résultats).
+struct Transmission: Equatable, Sendable {
+    let residentId: String
+    let target: String
+    let data: String
+    let actions: String
+    let results: String
+    /// Roles it is addressed to; empty means everyone.
+    let audience: [StaffRole]
+}
+
+enum HandoverKind: Equatable, Sendable {
+    case alert, fall, medicationNotGiven, actNotDone, woundNew, woundWorse, transmission
+}
+
+struct HandoverLine: Equatable, Sendable {
+    let kind: HandoverKind
+    let at: Date?
+    /// Worded by the core.
+    let text: String
+}
+
+struct ResidentHandover: Identifiable, Equatable, Sendable {
+    let id: String
+    let displayName: String
+    let room: String
+    let lines: [HandoverLine]
+}
+
+/// The shift handover of a unit, computed by the core from the tablet's record.
+struct Handover: Equatable, Sendable {
+    let residents: [ResidentHandover]
+    /// What the signed-in professional has read up to.
+    let readUntil: Date?
+    let unreadable: Int
+}
+
+/// The bedside scales the core knows.
+enum ScaleKind: Equatable, Hashable, Sendable {
+    case braden, norton, algoplus, doloplus, selfReportedPain, mnaSf, aggir
+}
+
+struct ScaleOption: Equatable, Sendable {
+    let label: String
+    let points: Int
+}
+
+struct ScaleItem: Equatable, Sendable {
+    let label: String
+    let help: String?
+    /// AGGIR's items are answered with adverbs (S, T, C, H), the others by one option.
+    let adverbs: Bool
+    let options: [ScaleOption]
+}
+
+/// A scale as a guided form, worded by the core.
+struct ScaleForm: Identifiable, Equatable, Sendable {
+    var id: ScaleKind { kind }
+    let kind: ScaleKind
+    let name: String
+    let purpose: String
+    let guidance: String
+    let items: [ScaleItem]
+    /// The signed-in professional's role may record it (otherwise shown, not offered).
+    let mayRecord: Bool
+}
+
+/// The core's reading of a form being filled.
+struct ScalePreview: Equatable, Sendable {
+    let answered: Int
+    let items: Int
+    let pointsSoFar: Int
+    /// What each answer reads as, when it says something.
+    let readings: [String?]
+    let summary: String
+    let complete: Bool
+    let positive: Bool
+}
+
+struct ScaleRecorded: Equatable, Sendable {
+    let recordId: String
+    let summary: String
+    let positive: Bool
+}
+
+/// What happened to a dose.
+enum AdministrationOutcome: CaseIterable, Equatable, Sendable {
+    case given, refused, spatOut, notGivenAbsent, notGivenAsleep, notGivenClinicalDecision
+}
+
+/// One occurrence of a prescription line due on the round's span.
+struct MedicationDue: Identifiable, Equatable, Sendable {
+    /// A line given three times a day is three occurrences.
+    var id: String { "\(plannedActId)@\(dueAt.timeIntervalSince1970)" }
+    let plannedActId: String
+    let label: String
+    let drug: String
+    let dose: String
+    let route: String
+    let dueAt: Date
+    let status: ActStatus
+    let statusLabel: String
+    /// The signed-in professional's role may record it (a care aide: aide à la prise only).
+    let mayRecord: Bool
+    let intakeAssistanceAllowed: Bool
+    /// The product the box must be, as the prescription says.
+    let expectedProduct: String?
+}
+
+/// A scanned box, as the core read its GS1 code.
+struct MedicineBox: Equatable, Sendable {
+    let gtin: String
+    let cip13: String?
+    let lot: String?
+    /// « 2027-03-31 ».
+    let expiryDay: String?
+}

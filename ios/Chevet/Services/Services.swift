@@ -1,0 +1,102 @@
+import Foundation
+
+// The app's own interfaces to the core (the same as the Android app's
+// `Services.kt`). View models depend on these, never on ChevetStore: the
+// tests give them the Rust* services over a real store (the XCFramework),
+// or a fake where a state cannot be reached otherwise. Every failure is a
+// `ServiceError` inside the `Result`.
+
+/// Who may use this tablet, and who is using it.
+protocol SessionService: Sendable {
+    func staffAccounts() async -> Result<[StaffAccount], ServiceError>
+    func signIn(staffId: String, pin: String) async -> Result<SignedIn, ServiceError>
+    func setFirstPin(staffId: String, code: String, newPin: String) async -> Result<SignedIn, ServiceError>
+    /// The session, if one is open and has not idled out (the core decides).
+    func currentSession() async -> Result<SignedIn?, ServiceError>
+    func lock() async -> Result<Void, ServiceError>
+}
+
+/// The round of a unit, and what is recorded from it.
+protocol RoundService: Sendable {
+    func units() async -> Result<[CareUnit], ServiceError>
+    func round(unitId: String, from: Date, to: Date) async -> Result<Round, ServiceError>
+    /// One resident's card of that round (what is redrawn after a record); nil when off the round.
+    func roundResident(unitId: String, residentId: String, from: Date, to: Date) async
+        -> Result<RoundResident?, ServiceError>
+    /// Records what happened to one occurrence of a planned act; returns the record's id.
+    func recordAct(residentId: String, plannedActId: String, occurrence: Date, outcome: ActOutcome, at: Date) async
+        -> Result<String, ServiceError>
+}
+
+/// The bedside record beyond the round (the Android app's `CareRecordService`, as far as
+/// the iPad's screens use it).
+protocol CareRecordService: Sendable {
+    /// Opens a resident's file (the opening is audited): identity, alerts, charts, the latest of the timeline.
+    func residentFile(residentId: String) async -> Result<ResidentFile, ServiceError>
+    /// More of the timeline, newest first, before `before`.
+    func timeline(residentId: String, before: Date?, limit: Int) async -> Result<[TimelineEntry], ServiceError>
+    func recordTransmission(_ entry: Transmission, at: Date) async -> Result<String, ServiceError>
+}
+
+/// The shift handover, computed by the core from the tablet's record.
+protocol HandoverService: Sendable {
+    func handover(unitId: String, since: Date, until: Date) async -> Result<Handover, ServiceError>
+    func markRead(unitId: String, until: Date) async -> Result<Void, ServiceError>
+}
+
+/// Vitals entered together: checked and scored before saving, kept whole or not at all.
+protocol VitalsService: Sendable {
+    func preview(_ entry: VitalSet) async -> Result<VitalSetPreview, ServiceError>
+    /// Keeps the set whole; returns the records' ids.
+    func record(_ entry: VitalSet, at: Date) async -> Result<[String], ServiceError>
+}
+
+/// The bedside scales as guided forms: the core words them, scores them, records them.
+protocol ScaleService: Sendable {
+    /// The forms, pain first, with whether the signed-in professional may record each.
+    func forms() async -> Result<[ScaleForm], ServiceError>
+    /// `answers`: one per item, the option's index, AGGIR's adverbs mask, or nil while unanswered.
+    func preview(residentId: String, kind: ScaleKind, answers: [UInt8?]) async -> Result<ScalePreview, ServiceError>
+    func record(residentId: String, kind: ScaleKind, answers: [UInt8?], at: Date) async
+        -> Result<ScaleRecorded, ServiceError>
+}
+
+/// A resident's medication at the bedside: the due lines, the box scanned, the dose recorded.
+protocol MedicationService: Sendable {
+    func due(unitId: String, residentId: String, from: Date, to: Date) async -> Result<[MedicationDue], ServiceError>
+    /// Checks a scanned box as recording will (the prescribed product, in date); what it says.
+    func checkBox(residentId: String, plannedActId: String, scan: String, at: Date) async
+        -> Result<MedicineBox, ServiceError>
+    func record(
+        residentId: String, plannedActId: String, occurrence: Date, outcome: AdministrationOutcome, scan: String?,
+        at: Date
+    ) async -> Result<String, ServiceError>
+}
+
+/// Syncing with the hub, and where the tablet stands.
+protocol SyncService: Sendable {
+    /// Runs one sync, reporting its progress; cancelling the task cancels it.
+    func sync(progress: @escaping @Sendable (SyncProgress) -> Void) async -> Result<SyncOutcome, ServiceError>
+    /// Where the tablet stands with its hub (local, no network).
+    func status() async -> Result<SyncStatus, ServiceError>
+}
+
+/// A new tablet joins its establishment's hub.
+protocol EnrolmentService: Sendable {
+    /// Whether this tablet is enrolled already (a demo store counts as enrolled: it never enrols).
+    func enrolled() async -> Result<Bool, ServiceError>
+    /// Reads the text of a scanned enrolment QR code.
+    func readLink(_ text: String) -> Result<EnrolmentLink, ServiceError>
+    /// Enrols with the hub (its units, staff and residents come with the first sync).
+    func enrol(hubUrl: String, code: String, label: String, establishmentCaPem: String?) async
+        -> Result<Void, ServiceError>
+}
+
+/// Now: injected so tests fix the time.
+protocol Clock: Sendable {
+    func now() -> Date
+}
+
+struct SystemClock: Clock {
+    func now() -> Date { Date() }
+}
