@@ -1,0 +1,143 @@
+import SwiftUI
+
+/// The round: residents in room order, their alerts first, each act with
+/// one tap to validate and one to say why it was not done.
+struct RoundView: View {
+    let model: RoundModel
+
+    var body: some View {
+        List {
+            Section {
+                Picker("Afficher", selection: Binding(
+                    get: { model.filter },
+                    set: { f in Task { await model.send(.setFilter(f)) } }
+                )) {
+                    Text("Tout").tag(RoundFilter.all)
+                    Text("Pour moi").tag(RoundFilter.mine)
+                    Text("À faire").tag(RoundFilter.toDo)
+                    Text("En retard").tag(RoundFilter.late)
+                }
+                .pickerStyle(.segmented)
+                Text("\(model.toDo) à faire, dont \(model.late) en retard · \(model.done) fait(s)")
+                    .foregroundStyle(.secondary)
+                if model.unreadable > 0 {
+                    Text("\(model.unreadable) enregistrement(s) illisible(s) sur cette tablette.").foregroundStyle(.red)
+                }
+            }
+            ForEach(model.residents) { resident in
+                Section {
+                    ForEach(resident.alerts, id: \.why) { alert in
+                        Label(alert.why, systemImage: alert.level == .act ? "exclamationmark.triangle.fill" : "eye")
+                            .foregroundStyle(alert.level == .act ? .red : .orange)
+                    }
+                    Button("Constantes", systemImage: "heart.text.square") {
+                        Task { await model.send(.openVitals(residentId: resident.id)) }
+                    }
+                    .accessibilityLabel(Text("Constantes de \(resident.displayName)"))
+                    Button("Transmission", systemImage: "text.bubble") {
+                        Task { await model.send(.openTransmission(residentId: resident.id)) }
+                    }
+                    .accessibilityLabel(Text("Transmission sur \(resident.displayName)"))
+                    ForEach(resident.acts) { act in
+                        ActRow(act: act, resident: resident, saving: model.saving != nil) { event in
+                            Task { await model.send(event) }
+                        }
+                    }
+                } header: {
+                    Button {
+                        Task { await model.send(.openFile(residentId: resident.id)) }
+                    } label: {
+                        Text("\(resident.room) · \(resident.displayName)").font(.title3.weight(.semibold))
+                    }
+                    .accessibilityHint(Text("Ouvre le dossier"))
+                }
+            }
+        }
+        .overlay {
+            if model.loading {
+                ProgressView()
+            } else if model.residents.isEmpty {
+                ContentUnavailableView("Rien à faire pour ce filtre.", systemImage: "checkmark.circle")
+            }
+        }
+        .refreshable { await model.send(.refresh) }
+        .task { await model.send(.refresh) }
+        .confirmationDialog(
+            "Pourquoi n'est-ce pas fait ?",
+            isPresented: Binding(
+                get: { model.askingWhyNotDone != nil },
+                set: { shown in if !shown { Task { await model.send(.dismissWhyNotDone) } } }
+            ),
+            presenting: model.askingWhyNotDone
+        ) { act in
+            ForEach(notDoneReasons, id: \.self) { reason in
+                Button(reasonWords(reason)) { Task { await model.send(.notDone(act, reason)) } }
+            }
+        }
+        .alert(
+            "La tablette n'a pas pu enregistrer",
+            isPresented: Binding(
+                get: { model.error != nil },
+                set: { shown in if !shown { Task { await model.send(.dismissError) } } }
+            )
+        ) {
+            Button("OK") { Task { await model.send(.dismissError) } }
+        } message: {
+            if case .recordFailed(_, let e) = model.error {
+                Text(ServiceErrorWords.words(e))
+            } else if case .loadFailed(let e) = model.error {
+                Text(ServiceErrorWords.words(e))
+            }
+        }
+    }
+
+    private func reasonWords(_ reason: ActOutcome) -> LocalizedStringKey {
+        switch reason {
+        case .refused: "Refusé par le résident"
+        case .notDoneAbsent: "Absent"
+        case .notDoneAsleep: "Endormi"
+        case .notDoneClinicalDecision: "Décision clinique"
+        case .notDoneWorkload: "Manque de temps"
+        case .partlyDone: "Fait en partie"
+        case .done: "Fait"
+        }
+    }
+}
+
+/// One act: its time, label and status; « Fait » and « Pas fait » when the
+/// role may record it and it is still open.
+struct ActRow: View {
+    let act: RoundAct
+    let resident: RoundResident
+    let saving: Bool
+    let send: (RoundEvent) -> Void
+
+    var body: some View {
+        let ref = ActRef(
+            residentId: resident.id, residentName: resident.displayName, plannedActId: act.plannedActId,
+            dueAt: act.dueAt, label: act.label
+        )
+        HStack(spacing: 16) {
+            Text(act.dueAt, format: .dateTime.hour().minute())
+                .font(.title3.monospacedDigit())
+            VStack(alignment: .leading) {
+                Text(act.label).font(.title3)
+                Text(act.statusLabel).foregroundStyle(act.status.isLate ? .red : .secondary)
+            }
+            Spacer()
+            if act.status.isOpen && act.medication {
+                Button("Médicaments", systemImage: "pills") { send(.openMedication(residentId: resident.id)) }
+                    .buttonStyle(.borderedProminent)
+            } else if act.status.isOpen && act.mayRecord {
+                Button("Pas fait") { send(.askWhyNotDone(ref)) }
+                    .buttonStyle(.bordered)
+                Button("Fait") { send(.validate(ref)) }
+                    .buttonStyle(.borderedProminent)
+                    .accessibilityLabel(Text("Fait : \(act.label), \(resident.displayName)"))
+            }
+        }
+        .controlSize(.large)
+        .disabled(saving)
+        .frame(minHeight: 64)
+    }
+}

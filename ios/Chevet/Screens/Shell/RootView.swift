@@ -1,0 +1,186 @@
+import SwiftUI
+
+/// The one window: the screen the shell chose, the sync bar beneath every
+/// screen once enrolled, and « Changer d'utilisateur » in the toolbar.
+/// Nothing leaves the app (no links out, no share to other apps from here),
+/// so it runs under Guided Access or Single App Mode as it does free.
+struct RootView: View {
+    let app: AppModel
+    let sync: SyncStatusModel?
+    @Environment(\.scenePhase) private var scenePhase
+    /// The residents' files opened from the round.
+    @State private var path: [ResidentRoute] = []
+
+    var body: some View {
+        NavigationStack(path: $path) {
+            content
+                .navigationDestination(for: ResidentRoute.self) { route in
+                    if let env = app.environment {
+                        switch route.screen {
+                        case .file:
+                            ResidentFileView(
+                                model: ResidentFileModel(care: env.care, residentId: route.residentId),
+                                onOpenScales: { file in
+                                    path.append(ResidentRoute(
+                                        screen: .scales, residentId: file.residentId, name: file.displayName,
+                                        room: file.room
+                                    ))
+                                }
+                            )
+                        case .scales:
+                            ScalesView(model: ScalesModel(
+                                scales: env.scales, residentId: route.residentId, residentName: route.name,
+                                room: route.room, clock: env.clock, onRecorded: { Task { await sync?.send(.refresh) } }
+                            ))
+                        case .transmission:
+                            TransmissionView(model: TransmissionModel(
+                                care: env.care, residentId: route.residentId, residentName: route.name,
+                                room: route.room, clock: env.clock, onRecorded: { Task { await sync?.send(.refresh) } }
+                            ))
+                        case .handover:
+                            HandoverView(model: HandoverModel(
+                                handovers: env.handovers, unitId: route.residentId, clock: env.clock
+                            ))
+                        case .medication:
+                            MedicationView(model: MedicationModel(
+                                medication: env.medication, unitId: route.unitId, residentId: route.residentId,
+                                residentName: route.name, room: route.room, clock: env.clock,
+                                onRecorded: { Task { await sync?.send(.refresh) } }
+                            ))
+                        case .vitals:
+                            VitalsView(model: VitalsModel(
+                                vitals: env.vitals, residentId: route.residentId, residentName: route.name,
+                                room: route.room, clock: env.clock, onRecorded: { Task { await sync?.send(.refresh) } }
+                            ))
+                        }
+                    }
+                }
+                .toolbar {
+                    if let who = app.signedIn {
+                        ToolbarItem(placement: .topBarTrailing) {
+                            Button("Changer d'utilisateur (\(who.displayName))", systemImage: "person.2") {
+                                Task { await app.lock() }
+                            }
+                        }
+                    }
+                }
+        }
+        .safeAreaInset(edge: .bottom) {
+            if let sync, app.screen != .enrolment, app.screen != .storeFailed {
+                SyncStatusBar(model: sync)
+            }
+        }
+        .simultaneousGesture(TapGesture().onEnded { app.touched() })
+        .task { await app.start() }
+        .onChange(of: app.signedIn) { _, who in
+            // Locked or someone else: no file stays open.
+            if who == nil { path.removeAll() }
+        }
+        .onChange(of: scenePhase) { _, phase in
+            // Out of sight, the tablet may be left on a trolley: lock it.
+            if phase == .background {
+                Task { await app.lock() }
+                BackgroundSync.schedule()
+            }
+        }
+    }
+
+    @ViewBuilder
+    private var content: some View {
+        switch app.screen {
+        case .starting:
+            ProgressView()
+        case .storeFailed:
+            ContentUnavailableView(
+                "Les données de cette tablette ne s'ouvrent pas.",
+                systemImage: "lock.trianglebadge.exclamationmark",
+                description: Text("Prévenez le responsable informatique de l'établissement.")
+            )
+        case .enrolment:
+            if let env = app.environment {
+                EnrolmentScreen(environment: env) { Task { await app.enrolled() } }
+            }
+        case .signIn:
+            if let env = app.environment {
+                SignInView(model: SignInModel(sessions: env.sessions, clock: env.clock)) { session in
+                    Task { await app.didSignIn(session) }
+                }
+                .id(app.signedIn == nil)
+            }
+        case .chooseUnit(let units):
+            List(units) { unit in
+                Button(unit.name) { app.choose(unit) }.frame(minHeight: 56)
+            }
+            .navigationTitle("Quelle unité ?")
+            .overlay { if units.isEmpty { ContentUnavailableView("Aucune unité sur cette tablette.", systemImage: "building.2") } }
+        case .round(let unit):
+            if let env = app.environment {
+                RoundView(model: RoundModel(
+                    rounds: env.rounds, unitId: unit.id, clock: env.clock,
+                    onRecorded: { Task { await sync?.send(.refresh) } },
+                    onOpenFile: { residentId in path.append(ResidentRoute(screen: .file, residentId: residentId)) },
+                    onOpenVitals: { resident in
+                        path.append(ResidentRoute(
+                            screen: .vitals, residentId: resident.id, name: resident.displayName, room: resident.room
+                        ))
+                    },
+                    onOpenTransmission: { resident in
+                        path.append(ResidentRoute(
+                            screen: .transmission, residentId: resident.id, name: resident.displayName,
+                            room: resident.room
+                        ))
+                    },
+                    onOpenMedication: { resident in
+                        path.append(ResidentRoute(
+                            screen: .medication, residentId: resident.id, name: resident.displayName,
+                            room: resident.room, unitId: unit.id
+                        ))
+                    }
+                ))
+                .navigationTitle(unit.name)
+                .toolbar {
+                    ToolbarItem(placement: .topBarLeading) {
+                        Button("Relève", systemImage: "list.bullet.clipboard") {
+                            // The route carries the unit in place of a resident.
+                            path.append(ResidentRoute(screen: .handover, residentId: unit.id))
+                        }
+                    }
+                }
+                .id(unit.id)
+            }
+        }
+    }
+}
+
+/// A screen on the navigation stack, opened from the round.
+struct ResidentRoute: Hashable {
+    enum Screen: Hashable {
+        case file, vitals, transmission, scales, medication
+        /// The unit's handover (`residentId` then holds the unit's id).
+        case handover
+    }
+
+    let screen: Screen
+    let residentId: String
+    var name = ""
+    var room = ""
+    var unitId = ""
+}
+
+/// The enrolment form, and the shell told once the tablet is ready.
+private struct EnrolmentScreen: View {
+    @State private var model: EnrolmentModel
+    let onDone: () -> Void
+
+    init(environment: CoreEnvironment, onDone: @escaping () -> Void) {
+        _model = State(initialValue: EnrolmentModel(enrolment: environment.enrolment, sync: environment.sync))
+        self.onDone = onDone
+    }
+
+    var body: some View {
+        EnrolmentView(model: model)
+            .onChange(of: model.step) { _, step in
+                if step == .done { onDone() }
+            }
+    }
+}
