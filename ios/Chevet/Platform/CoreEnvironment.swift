@@ -10,6 +10,7 @@ struct CoreEnvironment: Sendable {
     let handovers: any HandoverService
     let scales: any ScaleService
     let medication: any MedicationService
+    let routes: any RouteService
     let sync: any SyncService
     let enrolment: any EnrolmentService
     let clock: any Clock
@@ -39,6 +40,7 @@ struct CoreEnvironment: Sendable {
         handovers = RustHandoverService(store: store)
         scales = RustScaleService(store: store)
         medication = RustMedicationService(store: store)
+        routes = RustRouteService(store: store)
         sync = RustSyncService(store: store)
         enrolment = RustEnrolmentService(store: store)
         self.clock = clock

@@ -40,6 +40,7 @@ extension ServiceError {
         case .PermissionDenied(let permission): self = .permissionDenied(permission: permission)
         case .StaffDeactivated: self = .staffDeactivated
         case .InvalidInput(let field, let reason): self = .invalidInput(field: field, reason: reason)
+        case .WrongHomeTag(let registered): self = .wrongHomeTag(registered: registered)
         case .NotFound: self = .notFound
         case .VersionConflict: self = .versionConflict
         case .NotEnrolled: self = .notEnrolled

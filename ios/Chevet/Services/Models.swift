@@ -358,3 +358,38 @@ struct MedicineBox: Equatable, Sendable {
     /// « 2027-03-31 ».
     let expiryDay: String?
 }
+
+/// How a visit is stamped at the door. iPads have no NFC reader: QR stickers and by hand.
+enum StampMethod: Equatable, Hashable, Sendable {
+    case manual, qrCode, nfc
+}
+
+enum VisitMoment: Equatable, Hashable, Sendable {
+    case start, stop
+}
+
+/// A route of the day, as listed.
+struct RouteLine: Identifiable, Equatable, Sendable {
+    let id: String
+    let label: String
+    let stops: Int
+}
+
+/// A home on a route: the resident, when planned, when the visit started and ended, the home's tags.
+struct RouteStop: Identifiable, Equatable, Sendable {
+    var id: String { residentId }
+    let residentId: String
+    let displayName: String
+    let plannedAt: String?
+    let started: Date?
+    let ended: Date?
+    /// The kinds of tag registered for this home.
+    let tags: [StampMethod]
+}
+
+struct Route: Equatable, Sendable {
+    let roundId: String
+    let label: String
+    let stops: [RouteStop]
+    let unreadable: Int
+}

@@ -14,6 +14,8 @@ enum ServiceError: Error, Equatable, Sendable {
     case permissionDenied(permission: String)
     case staffDeactivated
     case invalidInput(field: String, reason: String)
+    /// A visit stamped with a tag that is not this home's (`registered`: the home has one).
+    case wrongHomeTag(registered: Bool)
     case notFound
     case versionConflict
     case notEnrolled

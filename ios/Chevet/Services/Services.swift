@@ -73,6 +73,16 @@ protocol MedicationService: Sendable {
     ) async -> Result<String, ServiceError>
 }
 
+/// Home care (SSIAD): the day's route, visits stamped at the door, the home's tag registered.
+protocol RouteService: Sendable {
+    /// The signed-in professional's routes on `day` ("YYYY-MM-DD").
+    func myRoutes(unitId: String, day: String) async -> Result<[RouteLine], ServiceError>
+    func route(roundId: String) async -> Result<Route, ServiceError>
+    func stamp(residentId: String, roundId: String, moment: VisitMoment, by: StampMethod, tag: String?, at: Date) async
+        -> Result<String, ServiceError>
+    func registerTag(residentId: String, by: StampMethod, payload: String) async -> Result<Void, ServiceError>
+}
+
 /// Syncing with the hub, and where the tablet stands.
 protocol SyncService: Sendable {
     /// Runs one sync, reporting its progress; cancelling the task cancels it.

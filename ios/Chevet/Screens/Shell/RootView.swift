@@ -41,6 +41,12 @@ struct RootView: View {
                             HandoverView(model: HandoverModel(
                                 handovers: env.handovers, unitId: route.residentId, clock: env.clock
                             ))
+                        case .route:
+                            RouteView(model: RouteModel(
+                                routes: env.routes, unitId: route.residentId,
+                                timeZone: TimeZone(identifier: route.timeZone) ?? .current, clock: env.clock,
+                                onRecorded: { Task { await sync?.send(.refresh) } }
+                            ))
                         case .medication:
                             MedicationView(model: MedicationModel(
                                 medication: env.medication, unitId: route.unitId, residentId: route.residentId,
@@ -139,6 +145,13 @@ struct RootView: View {
                 ))
                 .navigationTitle(unit.name)
                 .toolbar {
+                    if unit.homeCare {
+                        ToolbarItem(placement: .topBarLeading) {
+                            Button("Domicile", systemImage: "car") {
+                                path.append(ResidentRoute(screen: .route, residentId: unit.id, timeZone: unit.timeZone))
+                            }
+                        }
+                    }
                     ToolbarItem(placement: .topBarLeading) {
                         Button("Relève", systemImage: "list.bullet.clipboard") {
                             // The route carries the unit in place of a resident.
@@ -156,6 +169,8 @@ struct RootView: View {
 struct ResidentRoute: Hashable {
     enum Screen: Hashable {
         case file, vitals, transmission, scales, medication
+        /// A home-care sector's route of the day (`residentId` then holds the unit's id).
+        case route
         /// The unit's handover (`residentId` then holds the unit's id).
         case handover
     }
@@ -165,6 +180,7 @@ struct ResidentRoute: Hashable {
     var name = ""
     var room = ""
     var unitId = ""
+    var timeZone = ""
 }
 
 /// The enrolment form, and the shell told once the tablet is ready.

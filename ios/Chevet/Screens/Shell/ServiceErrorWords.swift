@@ -22,6 +22,9 @@ enum ServiceErrorWords {
         case .permissionDenied: String(localized: "votre fonction ne permet pas cet enregistrement.")
         case .staffDeactivated: String(localized: "ce compte a été désactivé par l'établissement.")
         case .invalidInput: String(localized: "la saisie est refusée.")
+        case .wrongHomeTag(true): String(localized: "Ce badge n'est pas celui de ce domicile : rien n'est enregistré.")
+        case .wrongHomeTag(false):
+            String(localized: "Aucun badge n'est enregistré pour ce domicile : pointez à la main ou faites-le enregistrer.")
         default: String(localized: "erreur de la tablette.")
         }
     }
