@@ -11,6 +11,7 @@ struct CoreEnvironment: Sendable {
     let scales: any ScaleService
     let medication: any MedicationService
     let routes: any RouteService
+    let transfers: any TransferService
     let sync: any SyncService
     let enrolment: any EnrolmentService
     let clock: any Clock
@@ -41,6 +42,7 @@ struct CoreEnvironment: Sendable {
         scales = RustScaleService(store: store)
         medication = RustMedicationService(store: store)
         routes = RustRouteService(store: store)
+        transfers = RustTransferService(store: store)
         sync = RustSyncService(store: store)
         enrolment = RustEnrolmentService(store: store)
         self.clock = clock

@@ -393,3 +393,43 @@ struct Route: Equatable, Sendable {
     let stops: [RouteStop]
     let unreadable: Int
 }
+
+/// Consciousness as the transfer sheet asks it.
+enum DepartureConsciousness: CaseIterable, Equatable, Sendable {
+    case awakeAndAlert, arousable, notArousable
+}
+
+/// What goes with the resident.
+enum PersonalItem: Equatable, Hashable, Sendable {
+    case glasses, dentalProsthesis, hearingAid
+    case other(String)
+}
+
+/// The emergency transfer's form, as recorded.
+struct TransferForm: Equatable, Sendable {
+    let residentId: String
+    let reason: String
+    let destination: String?
+    let consciousness: DepartureConsciousness
+    let recentPain: Bool
+    let painScore: Int?
+    let lastMeal: Date
+    let items: [PersonalItem]
+    let comment: String?
+}
+
+/// The sheet the core builds from the record: sections in words, what is
+/// still missing (vitals to take), the page to print, and the DLU-FLUDT
+/// document once nothing is missing.
+struct TransferDocuments: Equatable, Sendable {
+    let title: String
+    let sections: [(title: String, lines: [String])]
+    let missing: [String]
+    let html: String
+    let fludt: String?
+
+    static func == (a: TransferDocuments, b: TransferDocuments) -> Bool {
+        a.title == b.title && a.missing == b.missing && a.html == b.html && a.fludt == b.fludt
+            && a.sections.map(\.title) == b.sections.map(\.title) && a.sections.map(\.lines) == b.sections.map(\.lines)
+    }
+}

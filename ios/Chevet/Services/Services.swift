@@ -83,6 +83,12 @@ protocol RouteService: Sendable {
     func registerTag(residentId: String, by: StampMethod, payload: String) async -> Result<Void, ServiceError>
 }
 
+/// An emergency transfer: the sheet recorded, then shown, printed and sent.
+protocol TransferService: Sendable {
+    func record(_ form: TransferForm, at: Date) async -> Result<String, ServiceError>
+    func documents(transferId: String) async -> Result<TransferDocuments, ServiceError>
+}
+
 /// Syncing with the hub, and where the tablet stands.
 protocol SyncService: Sendable {
     /// Runs one sync, reporting its progress; cancelling the task cancels it.

@@ -8,6 +8,8 @@ struct ResidentFileView: View {
     let model: ResidentFileModel
     /// Opens the resident's scales (the shell navigates).
     var onOpenScales: (ResidentFile) -> Void = { _ in }
+    /// « Urgences »: the emergency transfer sheet (the shell navigates).
+    var onOpenTransfer: (ResidentFile) -> Void = { _ in }
 
     var body: some View {
         List {
@@ -62,6 +64,7 @@ struct ResidentFileView: View {
         .toolbar {
             if let file = model.file {
                 Button("Échelles", systemImage: "list.number") { onOpenScales(file) }
+                Button("Urgences", systemImage: "cross.case") { onOpenTransfer(file) }
             }
         }
         .overlay {

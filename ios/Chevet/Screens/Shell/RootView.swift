@@ -25,6 +25,12 @@ struct RootView: View {
                                         screen: .scales, residentId: file.residentId, name: file.displayName,
                                         room: file.room
                                     ))
+                                },
+                                onOpenTransfer: { file in
+                                    path.append(ResidentRoute(
+                                        screen: .transfer, residentId: file.residentId, name: file.displayName,
+                                        room: file.room
+                                    ))
                                 }
                             )
                         case .scales:
@@ -41,6 +47,20 @@ struct RootView: View {
                             HandoverView(model: HandoverModel(
                                 handovers: env.handovers, unitId: route.residentId, clock: env.clock
                             ))
+                        case .transfer:
+                            TransferView(
+                                model: TransferModel(
+                                    transfers: env.transfers, residentId: route.residentId, residentName: route.name,
+                                    room: route.room, timeZone: TimeZone(identifier: "Europe/Paris") ?? .current,
+                                    clock: env.clock, onRecorded: { Task { await sync?.send(.refresh) } }
+                                ),
+                                vitals: {
+                                    VitalsModel(
+                                        vitals: env.vitals, residentId: route.residentId, residentName: route.name,
+                                        room: route.room, clock: env.clock
+                                    )
+                                }
+                            )
                         case .route:
                             RouteView(model: RouteModel(
                                 routes: env.routes, unitId: route.residentId,
@@ -168,7 +188,7 @@ struct RootView: View {
 /// A screen on the navigation stack, opened from the round.
 struct ResidentRoute: Hashable {
     enum Screen: Hashable {
-        case file, vitals, transmission, scales, medication
+        case file, vitals, transmission, scales, medication, transfer
         /// A home-care sector's route of the day (`residentId` then holds the unit's id).
         case route
         /// The unit's handover (`residentId` then holds the unit's id).
