@@ -12,6 +12,7 @@ struct CoreEnvironment: Sendable {
     let medication: any MedicationService
     let routes: any RouteService
     let transfers: any TransferService
+    let wounds: any WoundService
     let sync: any SyncService
     let enrolment: any EnrolmentService
     let clock: any Clock
@@ -43,6 +44,7 @@ struct CoreEnvironment: Sendable {
         medication = RustMedicationService(store: store)
         routes = RustRouteService(store: store)
         transfers = RustTransferService(store: store)
+        wounds = RustWoundService(store: store)
         sync = RustSyncService(store: store)
         enrolment = RustEnrolmentService(store: store)
         self.clock = clock

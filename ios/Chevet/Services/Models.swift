@@ -184,7 +184,8 @@ struct ResidentFile: Equatable, Sendable {
     let advanceDirectives: String?
     let trustedPerson: String?
     let carePlan: [String]
-    let wounds: [String]
+    /// The wounds still open.
+    let wounds: [Wound]
     let latestVitals: [String]
     let alerts: [ResidentAlert]
     let charts: [VitalChart]
@@ -432,4 +433,91 @@ struct TransferDocuments: Equatable, Sendable {
         a.title == b.title && a.missing == b.missing && a.html == b.html && a.fludt == b.fludt
             && a.sections.map(\.title) == b.sections.map(\.title) && a.sections.map(\.lines) == b.sections.map(\.lines)
     }
+}
+
+/// The wound kinds the core knows.
+enum WoundKind: CaseIterable, Equatable, Hashable, Sendable {
+    case pressureInjury, legUlcer, diabeticFoot, surgical, skinTear, other
+}
+
+struct WoundKindChoice: Equatable, Sendable {
+    let kind: WoundKind
+    /// « Escarre », worded by the core.
+    let label: String
+    /// Takes an NPIAP stage.
+    let staged: Bool
+}
+
+enum WoundExudate: CaseIterable, Equatable, Hashable, Sendable { case none, light, moderate, heavy }
+enum WoundTissue: CaseIterable, Equatable, Hashable, Sendable { case closed, epithelial, granulation, slough, necrotic }
+enum WoundStage: CaseIterable, Equatable, Hashable, Sendable {
+    case stage1, stage2, stage3, stage4, unstageable, deepTissue
+}
+
+/// A wound as listed in the resident's file.
+struct Wound: Identifiable, Hashable, Sendable {
+    let id: String
+    let kind: WoundKind
+    let kindLabel: String
+    let site: String
+    let openedOn: String
+    let healed: Bool
+}
+
+struct WoundPhoto: Identifiable, Equatable, Sendable {
+    let id: String
+    let takenAt: Date
+    /// Its files are on this tablet (otherwise on the hub, fetched when opened).
+    let onDevice: Bool
+}
+
+struct WoundAssessmentPoint: Identifiable, Equatable, Sendable {
+    let id: String
+    let at: Date
+    let areaCm2: Double
+    let pushTotal: Int
+    let summary: String
+}
+
+/// A wound's follow-up: its PUSH chart as the core lays it out, its assessments, its photos.
+struct WoundFollowUp: Equatable, Sendable {
+    let wound: Wound
+    /// « En amélioration », worded by the core.
+    let trendLabel: String
+    let pushChart: VitalChart
+    let assessments: [WoundAssessmentPoint]
+    let photos: [WoundPhoto]
+    /// The photo a new one is framed over.
+    let previousPhotoId: String?
+}
+
+/// An assessment as the core takes it.
+struct WoundAssessment: Equatable, Sendable {
+    let residentId: String
+    let woundId: String
+    let lengthCm: Double
+    let widthCm: Double
+    let depthCm: Double?
+    let exudate: WoundExudate
+    let tissue: WoundTissue
+    let stage: WoundStage?
+    let comment: String?
+}
+
+/// The core's scoring of an assessment being typed.
+struct WoundPreview: Equatable, Sendable {
+    let areaCm2: Double
+    let pushTotal: Int
+    let summary: String
+}
+
+/// What a photo records besides its pixels.
+struct PhotoCapture: Equatable, Sendable {
+    let residentId: String
+    let woundId: String
+    let bodySite: String
+    let scaleMarker: Bool
+    /// The resident's representative consented (otherwise the resident).
+    let consentByRepresentative: Bool
+    let takenAt: Date
 }

@@ -63,7 +63,7 @@ extension ResidentFile {
             advanceDirectives: info.advanceDirectives,
             trustedPerson: info.trustedPerson,
             carePlan: info.carePlan.filter(\.active).map(\.label),
-            wounds: info.wounds.filter { !$0.healed }.map { "\($0.kindLabel) — \($0.site)" },
+            wounds: info.wounds.filter { !$0.healed }.map(Wound.init),
             latestVitals: info.latestVitals,
             alerts: info.alerts.map { ResidentAlert(level: $0.level == .act ? .act : .watch, why: $0.why) },
             charts: info.charts.map(VitalChart.init),

@@ -89,6 +89,19 @@ protocol TransferService: Sendable {
     func documents(transferId: String) async -> Result<TransferDocuments, ServiceError>
 }
 
+/// A resident's wounds: opened, assessed, photographed, followed.
+protocol WoundService: Sendable {
+    func kinds() -> [WoundKindChoice]
+    func open(residentId: String, kind: WoundKind, site: String, at: Date) async -> Result<String, ServiceError>
+    func followUp(woundId: String) async -> Result<WoundFollowUp, ServiceError>
+    func preview(_ entry: WoundAssessment) -> Result<WoundPreview, ServiceError>
+    func record(_ entry: WoundAssessment, at: Date) async -> Result<String, ServiceError>
+    /// A photo's JPEG, decrypted in memory (display or thumbnail).
+    func image(photoId: String, thumbnail: Bool) async -> Result<Data, ServiceError>
+    /// The camera's bytes handed to the core, which checks, strips, seals and stores them.
+    func ingest(_ capture: PhotoCapture, cameraBytes: Data) async -> Result<String, ServiceError>
+}
+
 /// Syncing with the hub, and where the tablet stands.
 protocol SyncService: Sendable {
     /// Runs one sync, reporting its progress; cancelling the task cancels it.

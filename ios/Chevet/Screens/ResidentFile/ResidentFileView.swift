@@ -10,6 +10,8 @@ struct ResidentFileView: View {
     var onOpenScales: (ResidentFile) -> Void = { _ in }
     /// « Urgences »: the emergency transfer sheet (the shell navigates).
     var onOpenTransfer: (ResidentFile) -> Void = { _ in }
+    /// The resident's wounds (the shell navigates).
+    var onOpenWounds: (ResidentFile) -> Void = { _ in }
 
     var body: some View {
         List {
@@ -41,7 +43,7 @@ struct ResidentFileView: View {
                 if !file.carePlan.isEmpty || !file.wounds.isEmpty {
                     Section("Plan de soins") {
                         ForEach(file.carePlan, id: \.self) { Text($0) }
-                        ForEach(file.wounds, id: \.self) { Label($0, systemImage: "bandage") }
+                        ForEach(file.wounds) { Label("\($0.kindLabel) — \($0.site)", systemImage: "bandage") }
                     }
                 }
                 Section("Fil du dossier") {
@@ -64,6 +66,7 @@ struct ResidentFileView: View {
         .toolbar {
             if let file = model.file {
                 Button("Échelles", systemImage: "list.number") { onOpenScales(file) }
+                Button("Plaies", systemImage: "bandage") { onOpenWounds(file) }
                 Button("Urgences", systemImage: "cross.case") { onOpenTransfer(file) }
             }
         }

@@ -31,6 +31,12 @@ struct RootView: View {
                                         screen: .transfer, residentId: file.residentId, name: file.displayName,
                                         room: file.room
                                     ))
+                                },
+                                onOpenWounds: { file in
+                                    path.append(ResidentRoute(
+                                        screen: .wounds, residentId: file.residentId, name: file.displayName,
+                                        room: file.room, wounds: file.wounds
+                                    ))
                                 }
                             )
                         case .scales:
@@ -61,6 +67,12 @@ struct RootView: View {
                                     )
                                 }
                             )
+                        case .wounds:
+                            WoundsView(model: WoundsModel(
+                                wounds: env.wounds, residentId: route.residentId, residentName: route.name,
+                                room: route.room, initial: route.wounds, clock: env.clock,
+                                onRecorded: { Task { await sync?.send(.refresh) } }
+                            ))
                         case .route:
                             RouteView(model: RouteModel(
                                 routes: env.routes, unitId: route.residentId,
@@ -188,7 +200,7 @@ struct RootView: View {
 /// A screen on the navigation stack, opened from the round.
 struct ResidentRoute: Hashable {
     enum Screen: Hashable {
-        case file, vitals, transmission, scales, medication, transfer
+        case file, vitals, transmission, scales, medication, transfer, wounds
         /// A home-care sector's route of the day (`residentId` then holds the unit's id).
         case route
         /// The unit's handover (`residentId` then holds the unit's id).
@@ -201,6 +213,7 @@ struct ResidentRoute: Hashable {
     var room = ""
     var unitId = ""
     var timeZone = ""
+    var wounds: [Wound] = []
 }
 
 /// The enrolment form, and the shell told once the tablet is ready.
