@@ -18,78 +18,79 @@ struct RootView: View {
                     if let env = app.environment {
                         switch route.screen {
                         case .file:
-                            ResidentFileView(
-                                model: ResidentFileModel(care: env.care, residentId: route.residentId),
-                                onOpenScales: { file in
-                                    path.append(ResidentRoute(
-                                        screen: .scales, residentId: file.residentId, name: file.displayName,
-                                        room: file.room
-                                    ))
-                                },
-                                onOpenTransfer: { file in
-                                    path.append(ResidentRoute(
-                                        screen: .transfer, residentId: file.residentId, name: file.displayName,
-                                        room: file.room
-                                    ))
-                                },
-                                onOpenWounds: { file in
-                                    path.append(ResidentRoute(
-                                        screen: .wounds, residentId: file.residentId, name: file.displayName,
-                                        room: file.room, wounds: file.wounds
-                                    ))
-                                }
-                            )
+                            Owned(ResidentFileModel(care: env.care, residentId: route.residentId)) { model in
+                                ResidentFileView(
+                                    model: model,
+                                    onOpenScales: { file in
+                                        path.append(ResidentRoute(
+                                            screen: .scales, residentId: file.residentId, name: file.displayName,
+                                            room: file.room
+                                        ))
+                                    },
+                                    onOpenTransfer: { file in
+                                        path.append(ResidentRoute(
+                                            screen: .transfer, residentId: file.residentId, name: file.displayName,
+                                            room: file.room
+                                        ))
+                                    },
+                                    onOpenWounds: { file in
+                                        path.append(ResidentRoute(
+                                            screen: .wounds, residentId: file.residentId, name: file.displayName,
+                                            room: file.room, wounds: file.wounds
+                                        ))
+                                    }
+                                )
+                            }
                         case .scales:
-                            ScalesView(model: ScalesModel(
+                            Owned(ScalesModel(
                                 scales: env.scales, residentId: route.residentId, residentName: route.name,
                                 room: route.room, clock: env.clock, onRecorded: { Task { await sync?.send(.refresh) } }
-                            ))
+                            )) { ScalesView(model: $0) }
                         case .transmission:
-                            TransmissionView(model: TransmissionModel(
+                            Owned(TransmissionModel(
                                 care: env.care, residentId: route.residentId, residentName: route.name,
                                 room: route.room, clock: env.clock, onRecorded: { Task { await sync?.send(.refresh) } }
-                            ))
+                            )) { TransmissionView(model: $0) }
                         case .handover:
-                            HandoverView(model: HandoverModel(
+                            Owned(HandoverModel(
                                 handovers: env.handovers, unitId: route.residentId, clock: env.clock
-                            ))
+                            )) { HandoverView(model: $0) }
                         case .transfer:
-                            TransferView(
-                                model: TransferModel(
-                                    transfers: env.transfers, residentId: route.residentId, residentName: route.name,
-                                    room: route.room, timeZone: TimeZone(identifier: "Europe/Paris") ?? .current,
-                                    clock: env.clock, onRecorded: { Task { await sync?.send(.refresh) } }
-                                ),
-                                vitals: {
+                            Owned(TransferModel(
+                                transfers: env.transfers, residentId: route.residentId, residentName: route.name,
+                                room: route.room, timeZone: TimeZone(identifier: "Europe/Paris") ?? .current,
+                                clock: env.clock, onRecorded: { Task { await sync?.send(.refresh) } }
+                            )) { model in
+                                TransferView(model: model) {
                                     VitalsModel(
                                         vitals: env.vitals, residentId: route.residentId, residentName: route.name,
                                         room: route.room, clock: env.clock
                                     )
                                 }
-                            )
+                            }
                         case .wounds:
-                            WoundsView(model: WoundsModel(
+                            Owned(WoundsModel(
                                 wounds: env.wounds, residentId: route.residentId, residentName: route.name,
                                 room: route.room, initial: route.wounds, clock: env.clock,
                                 onRecorded: { Task { await sync?.send(.refresh) } }
-                            ))
+                            )) { WoundsView(model: $0) }
                         case .route:
-                            RouteView(model: RouteModel(
+                            Owned(RouteModel(
                                 routes: env.routes, unitId: route.residentId,
                                 timeZone: TimeZone(identifier: route.timeZone) ?? .current, clock: env.clock,
                                 onRecorded: { Task { await sync?.send(.refresh) } }
-                            ))
+                            )) { RouteView(model: $0) }
                         case .medication:
-                            MedicationView(model: MedicationModel(
+                            Owned(MedicationModel(
                                 medication: env.medication, unitId: route.unitId, residentId: route.residentId,
                                 residentName: route.name, room: route.room, clock: env.clock,
                                 onRecorded: { Task { await sync?.send(.refresh) } }
-                            ))
+                            )) { MedicationView(model: $0) }
                         case .vitals:
-                            VitalsView(model: VitalsModel(
+                            Owned(VitalsModel(
                                 vitals: env.vitals, residentId: route.residentId, residentName: route.name,
                                 room: route.room, clock: env.clock, onRecorded: { Task { await sync?.send(.refresh) } }
-                            ))
+                            )) { VitalsView(model: $0) }
                         }
                     }
                 }
@@ -140,8 +141,10 @@ struct RootView: View {
             }
         case .signIn:
             if let env = app.environment {
-                SignInView(model: SignInModel(sessions: env.sessions, clock: env.clock)) { session in
-                    Task { await app.didSignIn(session) }
+                Owned(SignInModel(sessions: env.sessions, clock: env.clock)) { model in
+                    SignInView(model: model) { session in
+                        Task { await app.didSignIn(session) }
+                    }
                 }
                 .id(app.signedIn == nil)
             }
@@ -153,7 +156,7 @@ struct RootView: View {
             .overlay { if units.isEmpty { ContentUnavailableView("Aucune unité sur cette tablette.", systemImage: "building.2") } }
         case .round(let unit):
             if let env = app.environment {
-                RoundView(model: RoundModel(
+                Owned(RoundModel(
                     rounds: env.rounds, unitId: unit.id, clock: env.clock,
                     onRecorded: { Task { await sync?.send(.refresh) } },
                     onOpenFile: { residentId in path.append(ResidentRoute(screen: .file, residentId: residentId)) },
@@ -174,7 +177,7 @@ struct RootView: View {
                             room: resident.room, unitId: unit.id
                         ))
                     }
-                ))
+                )) { RoundView(model: $0) }
                 .navigationTitle(unit.name)
                 .toolbar {
                     if unit.homeCare {
@@ -232,4 +235,20 @@ private struct EnrolmentScreen: View {
                 if step == .done { onDone() }
             }
     }
+}
+
+/// Owns a screen's model for as long as the screen is there: SwiftUI keeps
+/// `@State` across redraws, so a redraw of the shell never resets a screen
+/// (the model made again on a redraw is dropped unused; making one has no
+/// side effect).
+struct Owned<Model: AnyObject, Content: View>: View {
+    @State private var model: Model
+    private let content: (Model) -> Content
+
+    init(_ model: @autoclosure () -> Model, @ViewBuilder content: @escaping (Model) -> Content) {
+        _model = State(initialValue: model())
+        self.content = content
+    }
+
+    var body: some View { content(model) }
 }
