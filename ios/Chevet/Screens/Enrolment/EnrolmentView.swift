@@ -1,5 +1,4 @@
 import SwiftUI
-import VisionKit
 
 /// Enrolling a new tablet: scan the console's QR code (or type the address
 /// and the code), name the tablet, and the first sync brings the rest.
@@ -11,7 +10,7 @@ struct EnrolmentView: View {
         Form {
             Section {
                 Text("Cette tablette n'est pas encore reliée au serveur de l'établissement.")
-                if ScannerView.available {
+                if CodeScanner.available {
                     Button("Scanner le code QR de la console", systemImage: "qrcode.viewfinder") { scanning = true }
                         .controlSize(.large)
                 }
@@ -48,7 +47,7 @@ struct EnrolmentView: View {
         }
         .navigationTitle("Enrôlement")
         .sheet(isPresented: $scanning) {
-            ScannerView { text in
+            CodeScanner(symbology: .qr) { text in
                 scanning = false
                 Task { await model.send(.qrScanned(text)) }
             }
@@ -69,44 +68,6 @@ struct EnrolmentView: View {
         case .notAnEnrolmentQr: "Ce code QR n'est pas un code d'enrôlement Chevet."
         case .refused(let e): "Enrôlement refusé : \(ServiceErrorWords.words(e))"
         case .firstSyncFailed: "Tablette enrôlée ; la première synchronisation sera reprise."
-        }
-    }
-}
-
-/// The camera's QR reader (VisionKit's data scanner), where the iPad has one.
-struct ScannerView: UIViewControllerRepresentable {
-    let onText: (String) -> Void
-
-    static var available: Bool { DataScannerViewController.isSupported && DataScannerViewController.isAvailable }
-
-    func makeUIViewController(context: Context) -> DataScannerViewController {
-        let scanner = DataScannerViewController(
-            recognizedDataTypes: [.barcode(symbologies: [.qr])],
-            qualityLevel: .balanced,
-            isHighlightingEnabled: true
-        )
-        scanner.delegate = context.coordinator
-        try? scanner.startScanning()
-        return scanner
-    }
-
-    func updateUIViewController(_ controller: DataScannerViewController, context: Context) {}
-
-    func makeCoordinator() -> Coordinator { Coordinator(onText: onText) }
-
-    final class Coordinator: NSObject, DataScannerViewControllerDelegate {
-        let onText: (String) -> Void
-
-        init(onText: @escaping (String) -> Void) { self.onText = onText }
-
-        func dataScanner(_ scanner: DataScannerViewController, didAdd items: [RecognizedItem], allItems: [RecognizedItem]) {
-            for case .barcode(let code) in items {
-                if let text = code.payloadStringValue {
-                    scanner.stopScanning()
-                    onText(text)
-                    return
-                }
-            }
         }
     }
 }

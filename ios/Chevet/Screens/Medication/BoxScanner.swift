@@ -1,6 +1,5 @@
 import AVFoundation
 import SwiftUI
-import VisionKit
 
 /// Reads a medicine box's GS1 Data Matrix: VisionKit's data scanner where
 /// the iPad supports it, else AVFoundation's metadata output. The text goes
@@ -8,51 +7,13 @@ import VisionKit
 struct BoxScanner: View {
     let onText: (String) -> Void
 
-    static var available: Bool {
-        (DataScannerViewController.isSupported && DataScannerViewController.isAvailable)
-            || AVCaptureDevice.default(for: .video) != nil
-    }
+    static var available: Bool { CodeScanner.available || AVCaptureDevice.default(for: .video) != nil }
 
     var body: some View {
-        if DataScannerViewController.isSupported && DataScannerViewController.isAvailable {
-            VisionBoxScanner(onText: onText)
+        if CodeScanner.available {
+            CodeScanner(symbology: .dataMatrix, onText: onText)
         } else {
             CaptureBoxScanner(onText: onText)
-        }
-    }
-}
-
-private struct VisionBoxScanner: UIViewControllerRepresentable {
-    let onText: (String) -> Void
-
-    func makeUIViewController(context: Context) -> DataScannerViewController {
-        let scanner = DataScannerViewController(
-            recognizedDataTypes: [.barcode(symbologies: [.dataMatrix])],
-            qualityLevel: .accurate,
-            isHighlightingEnabled: true
-        )
-        scanner.delegate = context.coordinator
-        try? scanner.startScanning()
-        return scanner
-    }
-
-    func updateUIViewController(_ controller: DataScannerViewController, context: Context) {}
-
-    func makeCoordinator() -> Coordinator { Coordinator(onText: onText) }
-
-    final class Coordinator: NSObject, DataScannerViewControllerDelegate {
-        let onText: (String) -> Void
-
-        init(onText: @escaping (String) -> Void) { self.onText = onText }
-
-        func dataScanner(_ scanner: DataScannerViewController, didAdd items: [RecognizedItem], allItems: [RecognizedItem]) {
-            for case .barcode(let code) in items {
-                if let text = code.payloadStringValue {
-                    scanner.stopScanning()
-                    onText(text)
-                    return
-                }
-            }
         }
     }
 }

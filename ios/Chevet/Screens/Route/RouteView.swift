@@ -72,7 +72,7 @@ struct RouteView: View {
             get: { model.waiting != nil },
             set: { shown in if !shown { Task { await model.send(.cancelWait) } } }
         )) {
-            ScannerView { text in Task { await model.send(.tagRead(text)) } }
+            CodeScanner(symbology: .qr) { text in Task { await model.send(.tagRead(text)) } }
         }
     }
 }
