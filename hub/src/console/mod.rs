@@ -638,28 +638,7 @@ async fn code_submit<B: Backend>(
     headers: HeaderMap,
     Form(form): Form<CodeForm>,
 ) -> Response {
-    let (session, account) = match password_stage(&state, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    if !csrf_ok(&session, Some(&form.csrf), &headers) {
-        return refused(Frame::of(&session));
-    }
-    match check_code(&state, account.id, &form.code, false).await {
-        Ok(Ok(a)) => match start_session(&state, Some(session.hash), Stage::Full, Some(a.id)).await {
-            Ok((token, _)) => {
-                log::info!("console account {} signed in", a.id);
-                see_other("/console/", Some(set_cookie(&token)))
-            }
-            Err(e) => page_error(e, Frame::of(&session)),
-        },
-        Ok(Err(why)) => html(
-            StatusCode::UNAUTHORIZED,
-            CodePage { frame: Frame { error: Some(why.into()), ..Frame::anonymous(session.record.csrf.clone()) } },
-            None,
-        ),
-        Err(e) => page_error(e, Frame::of(&session)),
-    }
+    second_factor(&state, &headers, &form, false).await
 }
 
 fn qr_svg(text: &str) -> HubResult<String> {
@@ -712,22 +691,43 @@ async fn enrol_submit<B: Backend>(
     headers: HeaderMap,
     Form(form): Form<CodeForm>,
 ) -> Response {
-    let (session, account) = match password_stage(&state, &headers).await {
+    second_factor(&state, &headers, &form, true).await
+}
+
+/// The second step of signing in: a TOTP code checked (or, `enrolling`, the
+/// first code of a newly enrolled authenticator), then a fresh full session.
+async fn second_factor<B: Backend>(
+    state: &Arc<AppState<B>>,
+    headers: &HeaderMap,
+    form: &CodeForm,
+    enrolling: bool,
+) -> Response {
+    let (session, account) = match password_stage(state, headers).await {
         Ok(s) => s,
         Err(r) => return r,
     };
-    if !csrf_ok(&session, Some(&form.csrf), &headers) {
+    if !csrf_ok(&session, Some(&form.csrf), headers) {
         return refused(Frame::of(&session));
     }
-    match check_code(&state, account.id, &form.code, true).await {
-        Ok(Ok(a)) => match start_session(&state, Some(session.hash), Stage::Full, Some(a.id)).await {
+    match check_code(state, account.id, &form.code, enrolling).await {
+        Ok(Ok(a)) => match start_session(state, Some(session.hash), Stage::Full, Some(a.id)).await {
             Ok((token, _)) => {
-                log::info!("console account {} enrolled its second factor", a.id);
+                if enrolling {
+                    log::info!("console account {} enrolled its second factor", a.id);
+                } else {
+                    log::info!("console account {} signed in", a.id);
+                }
                 see_other("/console/", Some(set_cookie(&token)))
             }
             Err(e) => page_error(e, Frame::of(&session)),
         },
-        Ok(Err(_)) => see_other("/console/totp/enrol", None),
+        // A wrong first code: the enrolment page again, with its QR code.
+        Ok(Err(_)) if enrolling => see_other("/console/totp/enrol", None),
+        Ok(Err(why)) => html(
+            StatusCode::UNAUTHORIZED,
+            CodePage { frame: Frame { error: Some(why.into()), ..Frame::anonymous(session.record.csrf.clone()) } },
+            None,
+        ),
         Err(e) => page_error(e, Frame::of(&session)),
     }
 }
