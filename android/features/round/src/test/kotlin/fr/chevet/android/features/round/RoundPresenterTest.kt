@@ -27,6 +27,13 @@ class RoundPresenterTest {
 
     private val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
 
+    /**
+     * Now, fixed for the whole test: the round's window (now − 24 h … now + 2 h)
+     * must not move between two reads, or an act crossing its edge changes the
+     * counts being compared (it did, at 05:30 UTC).
+     */
+    private val frozen = System.currentTimeMillis().let { t -> Clock { t } }
+
     @After
     fun stop() = scope.cancel()
 
@@ -45,7 +52,7 @@ class RoundPresenterTest {
         val (store, demo) = demoStore(dir.root)
         store.use {
             // A day back: whatever the hour, the demo's care plans have acts in it.
-            val presenter = RoundPresenter(RustRoundService(store, Dispatchers.IO), demo.unitIds.first(), Clock.System, scope, hoursBefore = 24)
+            val presenter = RoundPresenter(RustRoundService(store, Dispatchers.IO), demo.unitIds.first(), frozen, scope, hoursBefore = 24)
             presenter.onEvent(RoundEvent.Refresh)
             val loaded = presenter.next { !it.loading }
             assertNull(loaded.error)
@@ -73,7 +80,7 @@ class RoundPresenterTest {
     fun `filters keep what is to do or late, counts stay those of the whole round`() {
         val (store, demo) = demoStore(dir.root)
         store.use {
-            val presenter = RoundPresenter(RustRoundService(store, Dispatchers.IO), demo.unitIds.first(), Clock.System, scope, hoursBefore = 24)
+            val presenter = RoundPresenter(RustRoundService(store, Dispatchers.IO), demo.unitIds.first(), frozen, scope, hoursBefore = 24)
             presenter.onEvent(RoundEvent.Refresh)
             val all = presenter.next { !it.loading }
             presenter.onEvent(RoundEvent.Validate(all.firstOpen()))
@@ -96,7 +103,7 @@ class RoundPresenterTest {
     fun `a record refused by the core shows why and changes nothing`() {
         val (store, demo) = demoStore(dir.root)
         store.use {
-            val presenter = RoundPresenter(RustRoundService(store, Dispatchers.IO), demo.unitIds.first(), Clock.System, scope, hoursBefore = 24)
+            val presenter = RoundPresenter(RustRoundService(store, Dispatchers.IO), demo.unitIds.first(), frozen, scope, hoursBefore = 24)
             presenter.onEvent(RoundEvent.Refresh)
             val loaded = presenter.next { !it.loading }
             store.lock() // the idle lock fired
@@ -127,7 +134,7 @@ class RoundPresenterTest {
                 ),
             )
             store.signIn(demo.careAideId, demo.pin)
-            val presenter = RoundPresenter(RustRoundService(store, Dispatchers.IO), demo.unitIds.first(), Clock.System, scope)
+            val presenter = RoundPresenter(RustRoundService(store, Dispatchers.IO), demo.unitIds.first(), frozen, scope)
             presenter.onEvent(RoundEvent.Refresh)
             val all = presenter.next { !it.loading }
             val dressing = all.residents.flatMap { it.items }.single { it.label == "Pansement talon" }
