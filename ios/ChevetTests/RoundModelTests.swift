@@ -9,7 +9,7 @@ import Testing
     private func signedInRound(_ demo: DemoStore) async throws -> RoundModel {
         _ = await demo.environment.sessions.signIn(staffId: demo.demo.nurseId, pin: demo.demo.pin)
         let unit = try #require(try await demo.environment.rounds.units().get().first)
-        let model = RoundModel(rounds: demo.environment.rounds, unitId: unit.id, clock: SystemClock())
+        let model = RoundModel(rounds: demo.environment.rounds, unitId: unit.id, clock: FixedClock())
         await model.send(.refresh)
         return model
     }

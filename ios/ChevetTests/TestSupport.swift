@@ -18,16 +18,12 @@ nonisolated final class InMemoryKeyVault: KeyVault {
     }
 }
 
-/// A clock the test moves.
-nonisolated final class TestClock: Clock, @unchecked Sendable {
-    private let lock = NSLock()
-    private var current: Date
-
-    init(_ start: Date = Date()) { current = start }
-
-    func now() -> Date { lock.withLock { current } }
-
-    func advance(_ seconds: TimeInterval) { lock.withLock { current += seconds } }
+/// Now, fixed for a whole test: a round's window must not move between two
+/// reads it compares (an act crossing now + 2 h changes the counts).
+struct FixedClock: Clock {
+    let date: Date
+    init(_ date: Date = Date()) { self.date = date }
+    func now() -> Date { date }
 }
 
 /// A real store in a fresh folder, with the demo EHPAD: the XCFramework's
