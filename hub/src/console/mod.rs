@@ -1275,28 +1275,41 @@ fn resident_id(raw: &str) -> HubResult<Uuid> {
     Uuid::try_parse(raw).map_err(|_| HubError::NotFound("resident".into()))
 }
 
+/// A resident's access log for the signed-in account (another
+/// establishment's resident does not exist for a coordinator); reading it
+/// is written in the hub's log, ids only (`how`: « read », « exported »).
+async fn read_access_log<B: Backend>(
+    state: &Arc<AppState<B>>,
+    headers: &HeaderMap,
+    resident: &str,
+    how: &str,
+) -> Result<(Session, access::AccessLog), Response> {
+    let (session, account) = signed_in(state, headers).await?;
+    let who = account.id;
+    let read = match resident_id(resident) {
+        Ok(id) => console_tx(state, move |tx| access::access_log(tx, &account, id)).await,
+        Err(e) => Err(e),
+    };
+    match read {
+        Ok(log) => {
+            log::info!("console account {who} {how} the access log of resident {}", log.resident.id);
+            Ok((session, log))
+        }
+        Err(e) => Err(page_error(e, Frame::of(&session))),
+    }
+}
+
 async fn access_page<B: Backend>(
     State(state): State<Arc<AppState<B>>>,
     Path(resident): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let (session, account) = match signed_in(&state, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let who = account.id;
-    let log = match resident_id(&resident) {
-        Ok(id) => console_tx(&state, move |tx| access::access_log(tx, &account, id)).await,
-        Err(e) => Err(e),
-    };
-    match log {
-        Ok(log) => {
-            log::info!("console account {who} read the access log of resident {}", log.resident.id);
+    match read_access_log(&state, &headers, &resident, "read").await {
+        Ok((session, log)) => {
             let unverified = log.entries.iter().filter(|e| !e.verified).count();
-            let f = Frame::of(&session);
-            html(StatusCode::OK, AccessPage { frame: f, log, unverified }, None)
+            html(StatusCode::OK, AccessPage { frame: Frame::of(&session), log, unverified }, None)
         }
-        Err(e) => page_error(e, Frame::of(&session)),
+        Err(r) => r,
     }
 }
 
@@ -1305,18 +1318,8 @@ async fn access_csv<B: Backend>(
     Path(resident): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let (session, account) = match signed_in(&state, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let who = account.id;
-    let log = match resident_id(&resident) {
-        Ok(id) => console_tx(&state, move |tx| access::access_log(tx, &account, id)).await,
-        Err(e) => Err(e),
-    };
-    match log {
-        Ok(log) => {
-            log::info!("console account {who} exported the access log of resident {}", log.resident.id);
+    match read_access_log(&state, &headers, &resident, "exported").await {
+        Ok((_, log)) => {
             let disposition = format!("attachment; filename=\"{}\"", access::csv_name(&log));
             let mut resp =
                 ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], access::access_csv(&log)).into_response();
@@ -1325,7 +1328,7 @@ async fn access_csv<B: Backend>(
             }
             resp
         }
-        Err(e) => page_error(e, Frame::of(&session)),
+        Err(r) => r,
     }
 }
 
