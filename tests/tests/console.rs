@@ -583,6 +583,51 @@ async fn hostile_scenario(postgres: bool) {
         .unwrap();
     assert_eq!(api.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(ours_browser.get(&format!("/console/residents/{ours_resident}/access")).await.status, StatusCode::OK);
+    // A CSV file sent straight to the import (multipart, as the page's form
+    // sends it): too large, or without the form's CSRF token, it is refused
+    // and nothing is imported.
+    let residents_before = hub.count("SELECT COUNT(*) FROM documents WHERE entity = 'resident'");
+    let page = ours_browser.get("/console/residents/import").await;
+    let multipart = |csrf: Option<&str>, file: &[u8]| {
+        let b = "chevet-test-boundary";
+        let mut body = Vec::new();
+        let mut field = |name: &str, value: &[u8], filename: Option<&str>| {
+            body.extend_from_slice(format!("--{b}\r\nContent-Disposition: form-data; name=\"{name}\"").as_bytes());
+            if let Some(f) = filename {
+                body.extend_from_slice(format!("; filename=\"{f}\"\r\nContent-Type: text/csv").as_bytes());
+            }
+            body.extend_from_slice(b"\r\n\r\n");
+            body.extend_from_slice(value);
+            body.extend_from_slice(b"\r\n");
+        };
+        if let Some(c) = csrf {
+            field("csrf", c.as_bytes(), None);
+        }
+        field("action", b"import", None);
+        field("unit", unit.as_bytes(), None);
+        field("skip_wrong", b"yes", None);
+        field("file", file, Some("residents.csv"));
+        body.extend_from_slice(format!("--{b}--\r\n").as_bytes());
+        (format!("multipart/form-data; boundary={b}"), body)
+    };
+    let one_line = b"birth_name;given_names;sex;birth_date;birth_place_insee;room\nRoux;Henri;M;1939-11-30;;112\n";
+    let mut huge = one_line.to_vec();
+    while huge.len() <= 1024 * 1024 {
+        huge.extend_from_slice(b"Roux;Henri;M;1939-11-30;;112\n");
+    }
+    for (csrf, file, status) in [
+        (Some(page.csrf()), huge.as_slice(), StatusCode::BAD_REQUEST),
+        (None, one_line.as_slice(), StatusCode::FORBIDDEN),
+    ] {
+        let (content_type, body) = multipart(csrf.as_deref(), file);
+        let req = ours_browser
+            .http
+            .post(format!("{}/console/residents/import", hub.url()))
+            .header("content-type", content_type)
+            .body(body);
+        assert_eq!(ours_browser.send(req).await.status, status);
+    }
+    assert_eq!(hub.count("SELECT COUNT(*) FROM documents WHERE entity = 'resident'"), residents_before);
     // (Staff of the whole group are everyone's; ours are ours.)
     let ours_only = chevet_core::domain::Staff {
         id: Uuid::now_v7(),
