@@ -22,22 +22,13 @@ struct RootView: View {
                                 ResidentFileView(
                                     model: model,
                                     onOpenScales: { file in
-                                        path.append(ResidentRoute(
-                                            screen: .scales, residentId: file.residentId, name: file.displayName,
-                                            room: file.room
-                                        ))
+                                        path.append(ResidentRoute(.scales, file))
                                     },
                                     onOpenTransfer: { file in
-                                        path.append(ResidentRoute(
-                                            screen: .transfer, residentId: file.residentId, name: file.displayName,
-                                            room: file.room
-                                        ))
+                                        path.append(ResidentRoute(.transfer, file))
                                     },
                                     onOpenWounds: { file in
-                                        path.append(ResidentRoute(
-                                            screen: .wounds, residentId: file.residentId, name: file.displayName,
-                                            room: file.room, wounds: file.wounds
-                                        ))
+                                        path.append(ResidentRoute(.wounds, file))
                                     }
                                 )
                             }
@@ -161,21 +152,13 @@ struct RootView: View {
                     onRecorded: { Task { await sync?.send(.refresh) } },
                     onOpenFile: { residentId in path.append(ResidentRoute(screen: .file, residentId: residentId)) },
                     onOpenVitals: { resident in
-                        path.append(ResidentRoute(
-                            screen: .vitals, residentId: resident.id, name: resident.displayName, room: resident.room
-                        ))
+                        path.append(ResidentRoute(.vitals, resident))
                     },
                     onOpenTransmission: { resident in
-                        path.append(ResidentRoute(
-                            screen: .transmission, residentId: resident.id, name: resident.displayName,
-                            room: resident.room
-                        ))
+                        path.append(ResidentRoute(.transmission, resident))
                     },
                     onOpenMedication: { resident in
-                        path.append(ResidentRoute(
-                            screen: .medication, residentId: resident.id, name: resident.displayName,
-                            room: resident.room, unitId: unit.id
-                        ))
+                        path.append(ResidentRoute(.medication, resident, unitId: unit.id))
                     }
                 )) { RoundView(model: $0) }
                 .navigationTitle(unit.name)
@@ -217,6 +200,20 @@ struct ResidentRoute: Hashable {
     var unitId = ""
     var timeZone = ""
     var wounds: [Wound] = []
+}
+
+extension ResidentRoute {
+    /// A resident's screen opened from the round.
+    init(_ screen: Screen, _ resident: RoundResident, unitId: String = "") {
+        self.init(screen: screen, residentId: resident.id, name: resident.displayName, room: resident.room, unitId: unitId)
+    }
+
+    /// A resident's screen opened from their file (its open wounds with it).
+    init(_ screen: Screen, _ file: ResidentFile) {
+        self.init(
+            screen: screen, residentId: file.residentId, name: file.displayName, room: file.room, wounds: file.wounds
+        )
+    }
 }
 
 /// The enrolment form, and the shell told once the tablet is ready.
