@@ -14,6 +14,9 @@ pub struct DemoInfo {
     pub care_aide_id: String,
     pub resident_ids: Vec<String>,
     pub pin: String,
+    /// A professional with no PIN yet, and the first-PIN code printed for her.
+    pub newcomer_id: String,
+    pub newcomer_first_pin_code: String,
 }
 
 #[uniffi::export]
@@ -30,6 +33,8 @@ impl ChevetStore {
             care_aide_id: d.care_aide.id.to_string(),
             resident_ids: d.residents.iter().map(|r| r.id.to_string()).collect(),
             pin: chevet_core::demo::DEMO_PIN.to_owned(),
+            newcomer_id: d.newcomer.id.to_string(),
+            newcomer_first_pin_code: d.newcomer_code,
         })
     }
 }

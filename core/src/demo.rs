@@ -81,6 +81,11 @@ pub struct Demo {
     pub nurse: Staff,
     pub care_aide: Staff,
     pub manager: Staff,
+    /// A care aide who joined this week: no PIN on this tablet yet, only
+    /// the first-PIN code the establishment printed for her ([`Demo::newcomer_code`]),
+    /// so that the demo walks the first sign-in a real tablet always starts with.
+    pub newcomer: Staff,
+    pub newcomer_code: String,
     pub residents: Vec<Resident>,
     pub tz: TimeZone,
 }
@@ -142,6 +147,10 @@ pub fn seed(store: &Store, units: usize, per_unit: usize, history_days: u32) -> 
     for s in [&nurse, &care_aide, &manager] {
         store.provision_staff_with_pin(s, DEMO_PIN)?;
     }
+    let (newcomer_code, first_pin_code) =
+        crate::store::issue_first_pin_code(store.pin_cost(), store.now() + jiff::SignedDuration::from_hours(72))?;
+    let newcomer = Staff { first_pin_code: Some(first_pin_code), ..demo_staff("Louise Martin", Role::CareAide) };
+    store.provision_staff(&newcomer)?;
     store.sign_in(nurse.id, DEMO_PIN)?;
 
     let now = store.now();
@@ -202,7 +211,8 @@ pub fn seed(store: &Store, units: usize, per_unit: usize, history_days: u32) -> 
             residents.push(resident);
         }
     }
-    let demo = Demo { establishment, units: unit_list, nurse, care_aide, manager, residents, tz };
+    let demo =
+        Demo { establishment, units: unit_list, nurse, care_aide, manager, newcomer, newcomer_code, residents, tz };
     record_history(store, &demo, start, now, &mut rng)?;
     Ok(demo)
 }

@@ -106,6 +106,7 @@ fn database_files_hold_no_personal_data() {
         "187",
         "Claire Fontaine",
         "Karim Benali",
+        "Louise Martin",
         "EHPAD Les Tilleuls",
         m.as_str(),
         "1929-02-13",

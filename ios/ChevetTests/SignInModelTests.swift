@@ -59,4 +59,46 @@ import Testing
         #expect(model.chosen == nil && model.step == .chooseWho && model.digits == 0)
         #expect(!model.accounts.isEmpty, "the list comes back")
     }
+
+    @Test func aFirstPinSetWithThePrintedCodeSignsInAndSignsInAgain() async throws {
+        let demo = try DemoStore()
+        let newcomer = demo.demo.newcomerId
+        let model = SignInModel(sessions: demo.environment.sessions, clock: SystemClock())
+        await model.send(.load)
+        let account = try #require(model.accounts.first { $0.id == newcomer })
+        #expect(!account.pinSet && account.firstPinPossible)
+        await model.send(.choose(staffId: newcomer))
+        #expect(model.step == .firstPinCode)
+        await model.send(.code(demo.demo.newcomerFirstPinCode.lowercased()))
+        await model.send(.submit)
+        #expect(model.step == .newPin)
+
+        // A confirmation that differs is refused, and nothing is set.
+        await type("482915", into: model)
+        #expect(model.step == .confirmPin)
+        #expect(model.digits == 0, "the digits typed are wiped after each step")
+        await type("482916", into: model)
+        #expect(model.error == .pinsDiffer)
+        #expect(model.step == .newPin && model.digits == 0)
+        #expect(model.signedIn == nil)
+
+        // The same PIN twice: set, and the professional is in.
+        await type("482915", into: model)
+        #expect(model.step == .confirmPin)
+        await type("482915", into: model)
+        #expect(model.error == nil)
+        #expect(model.signedIn?.staffId == newcomer)
+
+        // Signed out; the PIN just set opens the tablet again, and no other does.
+        _ = await demo.environment.sessions.lock()
+        let again = SignInModel(sessions: demo.environment.sessions, clock: SystemClock())
+        await again.send(.load)
+        #expect(again.accounts.first { $0.id == newcomer }?.pinSet == true)
+        await again.send(.choose(staffId: newcomer))
+        #expect(again.step == .pin)
+        await type("482916", into: again)
+        #expect(again.error == .wrongPin(attemptsLeft: 4))
+        await type("482915", into: again)
+        #expect(again.signedIn?.staffId == newcomer)
+    }
 }

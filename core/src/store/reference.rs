@@ -33,6 +33,13 @@ impl Store {
         self.put_staff(s, None)
     }
 
+    /// The cost of this store's PIN verifiers (a first-PIN code the demo
+    /// issues is hashed at the same cost as the hub's).
+    #[cfg(feature = "demo")]
+    pub fn pin_cost(&self) -> crate::crypto::vault::Argon2Cost {
+        self.options.pin_cost
+    }
+
     /// Demo and tests only: loads a professional with a known PIN. Not in
     /// the library the apps ship (the `demo` feature is off there), so no
     /// caller of the shipped library can give anyone a PIN.

@@ -63,9 +63,11 @@ final class SignInModel {
 
     @ObservationIgnored private let sessions: any SessionService
     @ObservationIgnored private let clock: any Clock
-    // The digits typed, wiped after each attempt; never observed.
+    // The digits typed, wiped after each step; never observed.
     @ObservationIgnored private var typed: [Character] = []
-    @ObservationIgnored private var newPin: String?
+    // The new PIN between its two typings: kept from newPin to confirmPin only,
+    // forgotten once compared, or when someone else or another step takes over.
+    @ObservationIgnored private var newPin: [Character]?
     @ObservationIgnored private var countdown: Task<Void, Never>?
 
     init(sessions: any SessionService, clock: any Clock) {
@@ -96,6 +98,7 @@ final class SignInModel {
             await submit()
         case .chooseSomeoneElse:
             wipe()
+            forgetNewPin()
             countdown?.cancel()
             chosen = nil
             step = .chooseWho
@@ -122,6 +125,7 @@ final class SignInModel {
     private func choose(_ staffId: String) {
         guard let account = accounts.first(where: { $0.id == staffId }) else { return }
         wipe()
+        forgetNewPin()
         let next: SignInStep? = account.pinSet ? .pin : (account.firstPinPossible ? .firstPinCode : nil)
         chosen = account
         step = next ?? .chooseWho
@@ -148,15 +152,17 @@ final class SignInModel {
             }
         case .newPin:
             guard typed.count >= minPinDigits else { return }
-            newPin = String(typed)
+            forgetNewPin()
+            newPin = typed
             wipe()
             step = .confirmPin
             digits = 0
         case .confirmPin:
             let confirm = String(typed)
-            let first = newPin
+            let same = newPin == typed
             wipe()
-            guard first == confirm else {
+            forgetNewPin()
+            guard same else {
                 step = .newPin
                 digits = 0
                 error = .pinsDiffer
@@ -215,9 +221,15 @@ final class SignInModel {
         }
     }
 
+    /// Overwrites the digits typed at this step; the new PIN kept for its confirmation stays.
     private func wipe() {
         for i in typed.indices { typed[i] = "0" }
         typed.removeAll()
+    }
+
+    private func forgetNewPin() {
+        // In place: the kept digits are overwritten, not a copy of them.
+        for i in newPin?.indices ?? 0..<0 { newPin?[i] = "0" }
         newPin = nil
     }
 }

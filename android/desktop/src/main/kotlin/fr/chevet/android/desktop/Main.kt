@@ -119,6 +119,9 @@ private fun demoStore(): ChevetStore {
     for (id in listOf(demo.nurseId, demo.careAideId)) {
         accounts.firstOrNull { it.staffId == id }?.let { println("  ${it.displayName} (${it.role}) : code PIN ${demo.pin}") }
     }
+    accounts.firstOrNull { it.staffId == demo.newcomerId }?.let {
+        println("  ${it.displayName} (${it.role}) : nouvelle, premier code PIN avec le code ${demo.newcomerFirstPinCode}")
+    }
     return store
 }
 

@@ -31,6 +31,7 @@ import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.SupervisorJob
 import kotlinx.coroutines.cancel
+import org.junit.Assert.assertEquals
 import org.junit.Assert.assertNull
 import org.junit.Rule
 import org.junit.Test
@@ -87,9 +88,10 @@ class ChevetAppTest {
     }
 
     @Test
-    fun `a new tablet is enrolled, receives its establishment, and asks who is there`() = runComposeUiTest {
+    fun `a new tablet is enrolled, receives its establishment, and its nurse sets her first PIN and reaches the round`() = runComposeUiTest {
         RealHub(dir.root.toPath()).use { hub ->
             hub.importResidents(listOf("Durand;Lucie;F;1940-02-03;75056;101"))
+            val pinCode = hub.firstPinCode(hub.nurse)
             val url = hub.start()
             val store = ChevetStore.open(dir.root.resolve("new.db").path, InMemoryKeyVault())
             val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
@@ -111,6 +113,19 @@ class ChevetAppTest {
                 // The hub's staff came with the first sync, and the bar says it went through.
                 waitUntil(timeoutMillis = 10_000) { onAllNodesWithText("Infirmière de test", substring = true).fetchSemanticsNodes().isNotEmpty() }
                 waitUntil(timeoutMillis = 10_000) { onAllNodesWithText("À jour", substring = true).fetchSemanticsNodes().isNotEmpty() }
+
+                // Her first PIN, by taps: the printed code, then the same new PIN twice.
+                onNode(hasContentDescription("Infirmière de test", substring = true)).performClick()
+                field("Code de l'établissement").performTextInput(pinCode)
+                onNodeWithText("Continuer").performClick()
+                repeat(2) {
+                    for (d in "482915") onNodeWithContentDescription("Chiffre $d").performClick()
+                    onNodeWithContentDescription("Valider le code").performClick()
+                }
+                waitUntil(timeoutMillis = 20_000) { onAllNodesWithText("Tournée").fetchSemanticsNodes().isNotEmpty() }
+                // No care plan entered yet on this new hub: the round says so.
+                waitUntil(timeoutMillis = 10_000) { onAllNodesWithText("Aucun soin prévu sur ce créneau.").fetchSemanticsNodes().isNotEmpty() }
+                assertEquals(hub.nurse, store.currentSession()?.staffId)
             } finally {
                 scope.cancel()
                 store.close()

@@ -26,9 +26,12 @@ class SignInPresenter(
     private val _state = MutableStateFlow(SignInState())
     val state: StateFlow<SignInState> = _state.asStateFlow()
 
-    // The digits typed, wiped after each attempt; never in the state.
+    // The digits typed, wiped after each step; never in the state.
     private val typed = StringBuilder()
-    private var newPin: String? = null
+
+    // The new PIN between its two typings: kept from NewPin to ConfirmPin only,
+    // forgotten once compared, or when someone else or another step takes over.
+    private var newPin: CharArray? = null
     private var countdown: Job? = null
 
     fun onEvent(event: SignInEvent) {
@@ -47,6 +50,7 @@ class SignInPresenter(
             SignInEvent.Submit -> submit()
             SignInEvent.ChooseSomeoneElse -> {
                 wipe()
+                forgetNewPin()
                 countdown?.cancel()
                 _state.update { SignInState(loading = false, accounts = it.accounts) }
             }
@@ -64,6 +68,7 @@ class SignInPresenter(
     private fun choose(staffId: String) {
         val account = _state.value.accounts.firstOrNull { it.staffId == staffId } ?: return
         wipe()
+        forgetNewPin()
         val step = when {
             account.pinSet -> SignInStep.Pin
             account.firstPinPossible -> SignInStep.FirstPinCode
@@ -96,15 +101,17 @@ class SignInPresenter(
             SignInStep.FirstPinCode -> if (s.code.isNotBlank()) _state.update { it.copy(step = SignInStep.NewPin, digits = 0) }
             SignInStep.NewPin -> {
                 if (typed.length < MIN_PIN_DIGITS) return
-                newPin = typed.toString()
+                forgetNewPin()
+                newPin = CharArray(typed.length) { typed[it] }
                 wipe()
                 _state.update { it.copy(step = SignInStep.ConfirmPin, digits = 0) }
             }
             SignInStep.ConfirmPin -> {
                 val confirm = typed.toString()
-                val first = newPin
+                val same = newPin?.let { it.concatToString() == confirm } ?: false
                 wipe()
-                if (first != confirm) {
+                forgetNewPin()
+                if (!same) {
                     _state.update { it.copy(step = SignInStep.NewPin, digits = 0, error = SignInError.PinsDiffer) }
                     return
                 }
@@ -155,9 +162,14 @@ class SignInPresenter(
         }
     }
 
+    /** Overwrites the digits typed at this step; the new PIN kept for its confirmation stays. */
     private fun wipe() {
         for (i in typed.indices) typed.setCharAt(i, '0')
         typed.setLength(0)
+    }
+
+    private fun forgetNewPin() {
+        newPin?.fill('0')
         newPin = null
     }
 }
