@@ -32,6 +32,21 @@ pub struct AppState<B: Backend> {
     pub https: bool,
     /// The CA the console's enrolment QR codes carry (see `ServeOptions`).
     pub enrolment_ca_der: Option<Vec<u8>>,
+    /// What bounds console sign-ins before they cost a hash.
+    pub sign_in: crate::console::throttle::SignInGuard,
+}
+
+impl<B: Backend> AppState<B> {
+    /// Plain HTTP, no CA in the enrolment codes, clients seen directly (no proxy).
+    pub fn new(backend: B, blobs: crate::blobs::BlobStore) -> Self {
+        AppState {
+            backend,
+            blobs,
+            https: false,
+            enrolment_ca_der: None,
+            sign_in: crate::console::throttle::SignInGuard::default(),
+        }
+    }
 }
 
 /// Largest tus PATCH body: clients send a blob in chunks of at most this.

@@ -454,6 +454,7 @@ async fn serve(
     let listener =
         tokio::net::TcpListener::bind(&listen).await.map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let behind_proxy = matches!(transport, Transport::Plain { behind_proxy: true });
     let tls = match transport {
         Transport::Tls(tls) => Some(tls),
         Transport::Plain { behind_proxy: false } if !addr.ip().is_loopback() => {
@@ -492,7 +493,7 @@ async fn serve(
         let _ = tokio::signal::ctrl_c().await;
         log::info!("shutting down: finishing in-flight requests");
     };
-    let options = crate::ServeOptions { tls, enrolment_ca_der };
+    let options = crate::ServeOptions { tls, enrolment_ca_der, behind_proxy };
     crate::serve_configured(listener, backend, blobs, options, shutdown).await.map_err(|e| e.to_string())
 }
 

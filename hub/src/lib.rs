@@ -53,7 +53,7 @@ pub async fn serve_with<B: backend::Backend>(
     tls: Option<tls::TlsServer>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    serve_configured(listener, backend, blobs, ServeOptions { tls, enrolment_ca_der: None }, shutdown).await
+    serve_configured(listener, backend, blobs, ServeOptions { tls, ..Default::default() }, shutdown).await
 }
 
 /// How the hub is served.
@@ -65,6 +65,9 @@ pub struct ServeOptions {
     /// hub, when its certificate is not from a public authority: the
     /// console puts it in the enrolment QR codes it shows.
     pub enrolment_ca_der: Option<Vec<u8>>,
+    /// A TLS proxy fronts the hub: a client's address is the one the proxy
+    /// forwards (X-Forwarded-For), for the console's sign-in budgets.
+    pub behind_proxy: bool,
 }
 
 /// Like [`serve_with`], with every option.
@@ -75,10 +78,14 @@ pub async fn serve_configured<B: backend::Backend>(
     options: ServeOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let ServeOptions { tls, enrolment_ca_der } = options;
+    let ServeOptions { tls, enrolment_ca_der, behind_proxy } = options;
     let addr: SocketAddr = listener.local_addr()?;
-    let state =
-        Arc::new(api::AppState { backend: SharedBackend(backend), blobs, https: tls.is_some(), enrolment_ca_der });
+    let state = Arc::new(api::AppState {
+        https: tls.is_some(),
+        enrolment_ca_der,
+        sign_in: console::throttle::SignInGuard::new(behind_proxy),
+        ..api::AppState::new(SharedBackend(backend), blobs)
+    });
     log::info!("hub listening on {addr} ({})", if tls.is_some() { "https" } else { "plain http" });
     // Expired uploads go even if no device ever comes back for them.
     let sweeper = {
@@ -96,7 +103,12 @@ pub async fn serve_configured<B: backend::Backend>(
     };
     let app = api::router(state, REQUEST_TIMEOUT);
     let served = match tls {
-        None => axum::serve(listener, app).with_graceful_shutdown(shutdown).await,
+        // Each request knows its peer's address (the console's sign-in budgets).
+        None => {
+            axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+                .with_graceful_shutdown(shutdown)
+                .await
+        }
         Some(tls) => {
             let handle = axum_server::Handle::new();
             let on_shutdown = handle.clone();
@@ -107,7 +119,7 @@ pub async fn serve_configured<B: backend::Backend>(
             });
             axum_server::from_tcp_rustls(listener.into_std()?, tls.rustls())?
                 .handle(handle)
-                .serve(app.into_make_service())
+                .serve(app.into_make_service_with_connect_info::<SocketAddr>())
                 .await
         }
     };

@@ -570,7 +570,7 @@ fn sqlite_hub_schema_v1_upgrades_to_tenant_scoped_keys() {
     assert_eq!(kept, Some(serde_json::Map::new()));
     let version: i64 =
         rusqlite::Connection::open(&path).unwrap().query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
-    assert_eq!(version, 4);
+    assert_eq!(version, 5);
     after_the_upgrade_ids_are_tenant_scoped(&b);
 }
 
@@ -599,13 +599,14 @@ fn postgres_hub_schema_v1_upgrades_to_tenant_scoped_keys() {
              DROP FUNCTION {s}.credential_revoked(bytea);
              DROP TABLE {s}.audit_entries, {s}.audit_breaks;
              ALTER TABLE {s}.devices DROP COLUMN audit_seq, DROP COLUMN audit_link;
+             DROP TABLE {s}.console_sign_in_failures;
              UPDATE {s}.meta SET value = 1 WHERE key = 'schema_version';"
         ))
         .unwrap();
     let b = schema.open();
     let v: i64 =
         owner.query_one(&format!("SELECT value FROM {s}.meta WHERE key = 'schema_version'"), &[]).unwrap().get(0);
-    assert_eq!(v, 4);
+    assert_eq!(v, 5);
     assert!(b.transaction(Scope::Admin, |tx| tx.document(w.tenant, w.residents[0].id)).unwrap().is_some());
     after_the_upgrade_ids_are_tenant_scoped(&b);
 }

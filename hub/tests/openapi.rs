@@ -155,10 +155,7 @@ async fn the_spec_lists_exactly_the_routes_the_hub_serves() {
     let dir = tempfile::tempdir().unwrap();
     let backend = SqliteBackend::open(&dir.path().join("hub.db")).unwrap();
     let blobs = chevet_hub::blobs::BlobStore::open(&dir.path().join("blobs")).unwrap();
-    let app = router(
-        Arc::new(AppState { backend, blobs, https: false, enrolment_ca_der: None }),
-        std::time::Duration::from_secs(5),
-    );
+    let app = router(Arc::new(AppState::new(backend, blobs)), std::time::Duration::from_secs(5));
     let status = |method: &str, path: &str| {
         let req = Request::builder()
             .method(Method::from_bytes(method.as_bytes()).unwrap())

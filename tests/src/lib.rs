@@ -98,6 +98,15 @@ pub fn install_tls_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
+/// A loopback address of its own (127.0.x.y; Linux routes all of 127/8 to
+/// the loopback), for a test client that stands for another person on
+/// another machine: the hub's per-address budgets count each apart.
+pub fn own_loopback_address() -> std::net::IpAddr {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    std::net::IpAddr::V4(std::net::Ipv4Addr::new(127, 0, 1 + (n / 250 % 250) as u8, 2 + (n % 250) as u8))
+}
+
 impl TestHub {
     /// Starts a hub on SQLite with `per_unit` residents in each of two units.
     pub async fn start(per_unit: usize) -> TestHub {
@@ -240,7 +249,7 @@ impl TestHub {
             .as_deref()
             .and_then(|pem| chevet_protocol::enrolment_link::pem_to_der(&String::from_utf8_lossy(pem)));
         let task = tokio::spawn(async move {
-            let options = chevet_hub::ServeOptions { tls, enrolment_ca_der };
+            let options = chevet_hub::ServeOptions { tls, enrolment_ca_der, ..Default::default() };
             let _ = chevet_hub::serve_configured(listener, backend, blobs, options, async {
                 let _ = rx.await;
             })

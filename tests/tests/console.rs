@@ -56,8 +56,16 @@ fn enc(s: &str) -> String {
 impl Browser {
     fn new(hub: &TestHub) -> Browser {
         chevet_e2e::install_tls_provider();
-        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        Browser { http, base: hub.url(), cookie: None }
+        Browser { http: Self::client(), base: hub.url(), cookie: None }
+    }
+
+    /// Each browser on a machine (an address) of its own, as people are.
+    fn client() -> reqwest::Client {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .local_address(chevet_e2e::own_loopback_address())
+            .build()
+            .unwrap()
     }
 
     async fn send(&mut self, req: reqwest::RequestBuilder) -> Page {
@@ -268,7 +276,7 @@ async fn console_scenario(postgres: bool) {
     hub.tls_ca = Some(pki.ca_pem.clone());
     hub.restart().await;
     // (The old connections died with the restart.)
-    browser.http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    browser.http = Browser::client();
     let unit = hub.units[0].to_string();
     let enrolled =
         browser.post("/console/tablets/enrol", &[("csrf", &tablets.csrf()), ("unit", &unit), ("hours", "2")]).await;

@@ -153,6 +153,15 @@ pub struct ConsoleRow {
     pub record: Value,
 }
 
+/// Failed sign-in attempts on one console login (known or not), counted
+/// before each attempt is checked (see `console::accounts::begin_attempt`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SignInCounter {
+    pub failures: u32,
+    /// Locked until then (0: not locked).
+    pub locked_until_ms: i64,
+}
+
 /// Everything the hub does to its storage, inside one transaction.
 pub trait Tx {
     fn insert_tenant(&mut self, id: Uuid, name: &str, now_ms: i64) -> HubResult<()>;
@@ -344,6 +353,12 @@ pub trait Tx {
     fn console_session(&mut self, hash: &[u8; 32], now_ms: i64) -> HubResult<Option<(Uuid, Value)>>;
     /// Ends a session (and sweeps expired ones).
     fn delete_console_session(&mut self, hash: &[u8; 32], now_ms: i64) -> HubResult<()>;
+    /// The failure counter of a login (by its hash), its row locked until
+    /// the transaction ends: concurrent attempts on one login take turns.
+    fn sign_in_counter(&mut self, key: &[u8; 32]) -> HubResult<SignInCounter>;
+    /// Writes the counter back (a zero counter removes its row), and sweeps
+    /// counters untouched for a day.
+    fn put_sign_in_counter(&mut self, key: &[u8; 32], counter: SignInCounter, now_ms: i64) -> HubResult<()>;
 }
 
 /// A page of a snapshot and the position after it (None when done).

@@ -23,11 +23,11 @@ use uuid::Uuid;
 
 use super::{
     AuditBreak, AuditRow, Backend, BreakKind, ConflictRecord, ConsoleRow, DeviceAuth, DeviceInfo, DocumentRow, Scope,
-    Tx, VersionRow,
+    SignInCounter, Tx, VersionRow,
 };
 use crate::error::{HubError, HubResult};
 
-const SCHEMA_VERSION: i64 = 4;
+const SCHEMA_VERSION: i64 = 5;
 const MAX_CONNECTIONS: usize = 16;
 
 fn pg(e: postgres::Error) -> HubError {
@@ -107,6 +107,22 @@ ALTER TABLE {s}.audit_breaks ENABLE ROW LEVEL SECURITY;
 CREATE POLICY tenant ON {s}.audit_breaks USING ({tenant}) WITH CHECK ({tenant});
 ALTER TABLE {s}.devices ADD COLUMN audit_seq bigint NOT NULL DEFAULT 0, ADD COLUMN audit_link bytea;
 UPDATE {s}.meta SET value = 4 WHERE key = 'schema_version';
+"#
+    )
+}
+
+/// Schema v5: console sign-in failures counted per login (known or not),
+/// apart from the accounts, so that an unknown login locks out the same way;
+/// out of the application role's sight (row-level security, no policy).
+fn upgrade_4_to_5(s: &str) -> String {
+    format!(
+        r#"
+CREATE TABLE {s}.console_sign_in_failures (key_hash bytea PRIMARY KEY, failures integer NOT NULL,
+    locked_until_ms bigint NOT NULL, updated_ms bigint NOT NULL);
+CREATE INDEX console_sign_in_failures_updated ON {s}.console_sign_in_failures (updated_ms);
+ALTER TABLE {s}.console_sign_in_failures ENABLE ROW LEVEL SECURITY;
+DELETE FROM {s}.console_sessions WHERE record->>'stage' = 'anonymous';
+UPDATE {s}.meta SET value = 5 WHERE key = 'schema_version';
 "#
     )
 }
@@ -317,6 +333,7 @@ impl PostgresBackend {
             tx.batch_execute(&schema_sql(schema)).map_err(pg)?;
             tx.batch_execute(&upgrade_2_to_3(schema)).map_err(pg)?;
             tx.batch_execute(&upgrade_3_to_4(schema)).map_err(pg)?;
+            tx.batch_execute(&upgrade_4_to_5(schema)).map_err(pg)?;
         } else {
             let v: i64 = tx
                 .query_one(&format!("SELECT value FROM {schema}.meta WHERE key = 'schema_version'"), &[])
@@ -333,6 +350,9 @@ impl PostgresBackend {
             }
             if v < 4 {
                 tx.batch_execute(&upgrade_3_to_4(schema)).map_err(pg)?;
+            }
+            if v < 5 {
+                tx.batch_execute(&upgrade_4_to_5(schema)).map_err(pg)?;
                 log::info!("hub schema {v} brought to {SCHEMA_VERSION}");
             }
         }
@@ -1203,6 +1223,47 @@ impl Tx for PgTx<'_> {
     fn delete_console_session(&mut self, hash: &[u8; 32], now_ms: i64) -> HubResult<()> {
         self.execute("DELETE FROM console_sessions WHERE token_hash = $1 OR expires_ms <= $2", &[&&hash[..], &now_ms])
             .map_err(pg)?;
+        Ok(())
+    }
+
+    /// READ COMMITTED reads whatever was last committed: the row is created if
+    /// absent, then locked, so that a concurrent attempt waits for this one's
+    /// count and reads it (not the value both started from).
+    fn sign_in_counter(&mut self, key: &[u8; 32]) -> HubResult<SignInCounter> {
+        self.execute(
+            "INSERT INTO console_sign_in_failures (key_hash, failures, locked_until_ms, updated_ms)
+             VALUES ($1, 0, 0, 0) ON CONFLICT (key_hash) DO NOTHING",
+            &[&&key[..]],
+        )
+        .map_err(pg)?;
+        let row = self
+            .query_one(
+                "SELECT failures, locked_until_ms FROM console_sign_in_failures WHERE key_hash = $1 FOR UPDATE",
+                &[&&key[..]],
+            )
+            .map_err(pg)?;
+        Ok(SignInCounter { failures: row.get::<_, i32>(0).max(0) as u32, locked_until_ms: row.get(1) })
+    }
+
+    fn put_sign_in_counter(&mut self, key: &[u8; 32], c: SignInCounter, now_ms: i64) -> HubResult<()> {
+        if c == SignInCounter::default() {
+            self.execute("DELETE FROM console_sign_in_failures WHERE key_hash = $1", &[&&key[..]]).map_err(pg)?;
+        } else {
+            let failures = i32::try_from(c.failures).unwrap_or(i32::MAX);
+            self.execute(
+                "UPDATE console_sign_in_failures SET failures = $2, locked_until_ms = $3, updated_ms = $4
+                 WHERE key_hash = $1",
+                &[&&key[..], &failures, &c.locked_until_ms, &now_ms],
+            )
+            .map_err(pg)?;
+        }
+        // Rows another attempt holds are left to a later sweep (no waiting on each other).
+        self.execute(
+            "DELETE FROM console_sign_in_failures WHERE key_hash IN (SELECT key_hash FROM console_sign_in_failures
+             WHERE updated_ms < $1 AND locked_until_ms < $2 FOR UPDATE SKIP LOCKED)",
+            &[&(now_ms - 24 * 3600 * 1000), &now_ms],
+        )
+        .map_err(pg)?;
         Ok(())
     }
 }

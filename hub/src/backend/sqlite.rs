@@ -15,11 +15,11 @@ use uuid::Uuid;
 
 use super::{
     AuditBreak, AuditRow, Backend, BreakKind, ConflictRecord, ConsoleRow, DeviceAuth, DeviceInfo, DocumentRow, Scope,
-    Tx, VersionRow,
+    SignInCounter, Tx, VersionRow,
 };
 use crate::error::{HubError, HubResult};
 
-const SCHEMA_VERSION: i64 = 4;
+const SCHEMA_VERSION: i64 = 5;
 /// The tables every schema version has as they are.
 const BASE_SCHEMA: &str = r#"
 CREATE TABLE tenants (id BLOB PRIMARY KEY, name TEXT NOT NULL, created_ms INTEGER NOT NULL) STRICT;
@@ -157,6 +157,16 @@ ALTER TABLE devices ADD COLUMN audit_seq INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE devices ADD COLUMN audit_link BLOB;
 "#;
 
+/// Schema v5: console sign-in failures counted per login (known or not),
+/// apart from the accounts, so that an unknown login locks out the same way.
+const UPGRADE_4_TO_5: &str = r#"
+CREATE TABLE console_sign_in_failures (
+    key_hash BLOB PRIMARY KEY, failures INTEGER NOT NULL, locked_until_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+CREATE INDEX console_sign_in_failures_updated ON console_sign_in_failures (updated_ms);
+DELETE FROM console_sessions WHERE json_extract(record, '$.stage') = 'anonymous';
+"#;
+
 /// The SQLite backend.
 pub struct SqliteBackend {
     conn: Mutex<Connection>,
@@ -205,7 +215,10 @@ impl SqliteBackend {
             if version < 3 {
                 tx.execute_batch(UPGRADE_2_TO_3)?;
             }
-            tx.execute_batch(UPGRADE_3_TO_4)?;
+            if version < 4 {
+                tx.execute_batch(UPGRADE_3_TO_4)?;
+            }
+            tx.execute_batch(UPGRADE_4_TO_5)?;
             tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
             tx.commit()?;
             log::info!("hub schema {version} brought to {SCHEMA_VERSION}");
@@ -924,7 +937,39 @@ impl Tx for SqliteTx<'_> {
         )?;
         Ok(())
     }
+
+    /// The transaction is IMMEDIATE and the connection the only one: already exclusive.
+    fn sign_in_counter(&mut self, key: &[u8; 32]) -> HubResult<SignInCounter> {
+        let row: Option<(i64, i64)> = self
+            .tx
+            .prepare_cached("SELECT failures, locked_until_ms FROM console_sign_in_failures WHERE key_hash = ?1")?
+            .query_row([&key[..]], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        Ok(row.map_or_else(SignInCounter::default, |(failures, locked_until_ms)| SignInCounter {
+            failures: failures.clamp(0, i64::from(u32::MAX)) as u32,
+            locked_until_ms,
+        }))
+    }
+
+    fn put_sign_in_counter(&mut self, key: &[u8; 32], c: SignInCounter, now_ms: i64) -> HubResult<()> {
+        if c == SignInCounter::default() {
+            self.tx.execute("DELETE FROM console_sign_in_failures WHERE key_hash = ?1", [&key[..]])?;
+        } else {
+            self.tx.execute(
+                "INSERT OR REPLACE INTO console_sign_in_failures (key_hash, failures, locked_until_ms, updated_ms)
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![&key[..], c.failures, c.locked_until_ms, now_ms],
+            )?;
+        }
+        self.tx.execute(
+            "DELETE FROM console_sign_in_failures WHERE updated_ms < ?1 AND locked_until_ms < ?2",
+            params![now_ms - DAY_MS, now_ms],
+        )?;
+        Ok(())
+    }
 }
+
+const DAY_MS: i64 = 24 * 3600 * 1000;
 
 impl SqliteTx<'_> {
     fn conflict_rows(&mut self, condition: &str, params: impl rusqlite::Params) -> HubResult<Vec<ConflictRecord>> {

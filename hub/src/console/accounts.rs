@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::backend::{ConsoleRow, Tx};
+use crate::backend::{ConsoleRow, SignInCounter, Tx};
 use crate::error::{HubError, HubResult};
 
 /// Failed attempts (password or code) before the account locks.
@@ -64,8 +64,6 @@ pub struct ConsoleAccount {
     pub totp_pending: Option<String>,
     /// The last TOTP step accepted (a code works once).
     pub totp_last_step: i64,
-    pub failed_attempts: u32,
-    pub locked_until_ms: i64,
     pub disabled: bool,
 }
 
@@ -96,20 +94,71 @@ impl ConsoleAccount {
     pub fn save(&self, tx: &mut dyn Tx) -> HubResult<()> {
         tx.put_console_account(&self.to_row()?)
     }
+}
 
-    pub fn locked(&self, now_ms: i64) -> bool {
-        self.locked_until_ms > now_ms
-    }
+/// What counts a login's failures: a hash of the login as typed (trimmed,
+/// lower-cased), whether an account has it or not, so that an unknown login
+/// behaves exactly as a known one (the login itself is not stored).
+pub fn attempt_key(login: &str) -> [u8; 32] {
+    let login = login.trim().to_lowercase();
+    *blake3::Hasher::new_derive_key("chevet console sign-in failures v1").update(login.as_bytes()).finalize().as_bytes()
+}
 
-    /// Counts a failed attempt; locks the account at the limit.
-    pub fn failed(&mut self, now_ms: i64) {
-        self.failed_attempts += 1;
-        if self.failed_attempts >= MAX_FAILED_ATTEMPTS {
-            self.locked_until_ms = now_ms + LOCKOUT_MS;
-            self.failed_attempts = 0;
-            log::warn!("console account {} locked after {MAX_FAILED_ATTEMPTS} failed attempts", self.id);
-        }
+/// Whether an attempt may be checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gate {
+    /// Check it: this is the `n`th attempt in a row not yet answered right.
+    Check(u32),
+    /// The login is locked out: refused without being checked.
+    Locked,
+}
+
+/// Counts an attempt before it is checked, in the transaction that holds the
+/// login's counter: of any number of simultaneous attempts, only the first
+/// [`MAX_FAILED_ATTEMPTS`] are ever checked (the next ones find the count
+/// already taken), so concurrency cannot buy more guesses.
+pub fn begin_attempt(tx: &mut dyn Tx, key: &[u8; 32], now_ms: i64) -> HubResult<Gate> {
+    let mut counter = tx.sign_in_counter(key)?;
+    if counter.locked_until_ms > now_ms {
+        return Ok(Gate::Locked);
     }
+    if counter.locked_until_ms != 0 {
+        // A lock-out that has run out: a fresh budget.
+        counter = SignInCounter::default();
+    }
+    counter.failures += 1;
+    if counter.failures > MAX_FAILED_ATTEMPTS {
+        lock(tx, key, now_ms)?;
+        return Ok(Gate::Locked);
+    }
+    tx.put_sign_in_counter(key, counter, now_ms)?;
+    Ok(Gate::Check(counter.failures))
+}
+
+/// After attempt `n` was answered wrong: at the limit the login locks.
+/// Returns whether it is locked now.
+pub fn attempt_failed(tx: &mut dyn Tx, key: &[u8; 32], n: u32, now_ms: i64) -> HubResult<bool> {
+    if n < MAX_FAILED_ATTEMPTS {
+        return Ok(false);
+    }
+    if tx.sign_in_counter(key)?.locked_until_ms <= now_ms {
+        lock(tx, key, now_ms)?;
+    }
+    Ok(true)
+}
+
+/// A right answer: the count starts again.
+pub fn attempt_succeeded(tx: &mut dyn Tx, key: &[u8; 32], now_ms: i64) -> HubResult<()> {
+    tx.put_sign_in_counter(key, SignInCounter::default(), now_ms)
+}
+
+fn lock(tx: &mut dyn Tx, key: &[u8; 32], now_ms: i64) -> HubResult<()> {
+    // Neither the login nor an account id: the lock-out must not tell whether an account exists.
+    log::warn!(
+        "console sign-in locked for {} minutes after {MAX_FAILED_ATTEMPTS} failed attempts",
+        LOCKOUT_MS / 60_000
+    );
+    tx.put_sign_in_counter(key, SignInCounter { failures: 0, locked_until_ms: now_ms + LOCKOUT_MS }, now_ms)
 }
 
 /// Argon2id with OWASP's parameters (19 MiB, 2 passes): about 30 ms here.
@@ -185,20 +234,17 @@ pub fn create(
         totp_secret: None,
         totp_pending: None,
         totp_last_step: 0,
-        failed_attempts: 0,
-        locked_until_ms: 0,
         disabled: false,
     };
     account.save(tx)?;
     Ok(account)
 }
 
-/// Where a session stands in signing in.
+/// Where a session stands in signing in. Before the password there is no
+/// session: nothing is stored for a visitor who has proved nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Stage {
-    /// Before the password: only the sign-in form.
-    Anonymous,
     /// The password was right: the second factor (or its enrolment) is next.
     Password,
     /// Signed in.
@@ -236,33 +282,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn passwords_and_lock_out() {
+    fn passwords_and_roles() {
         let h = hash_password("correct horse battery").unwrap();
         assert!(h.starts_with("$argon2id$"));
         assert!(password_matches(&h, "correct horse battery"));
         assert!(!password_matches(&h, "correct horse batterY"));
         assert!(!password_matches("not a hash", "x"));
         assert!(password_problem("court").is_some());
-        let mut a = ConsoleAccount {
-            id: Uuid::nil(),
-            tenant_id: Uuid::nil(),
-            login: "idec".into(),
-            display_name: "IDEC".into(),
-            role: ConsoleRole::GroupAdmin,
-            password_hash: h,
-            totp_secret: None,
-            totp_pending: None,
-            totp_last_step: 0,
-            failed_attempts: 0,
-            locked_until_ms: 0,
-            disabled: false,
-        };
-        for _ in 0..MAX_FAILED_ATTEMPTS - 1 {
-            a.failed(1000);
-        }
-        assert!(!a.locked(1000));
-        a.failed(1000);
-        assert!(a.locked(1000) && a.locked(1000 + LOCKOUT_MS - 1) && !a.locked(1000 + LOCKOUT_MS));
         let est = Uuid::now_v7();
         assert!(ConsoleRole::Coordinator { establishment: est }.sees(Some(est)));
         assert!(!ConsoleRole::Coordinator { establishment: est }.sees(Some(Uuid::now_v7())));

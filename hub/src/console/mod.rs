@@ -4,7 +4,8 @@
 //!
 //! - console accounts (not tablet staff) sign in with a password (Argon2id)
 //!   and a TOTP code (RFC 6238, enrolled by QR code on first sign-in); five
-//!   failures lock the account for 15 minutes;
+//!   failures lock the login for 15 minutes ([`sign_in`], bounded before any
+//!   hash by [`throttle`]);
 //! - the session is a random token in an HttpOnly, Secure, SameSite=Strict
 //!   cookie limited to `/console`, renewed at each step of signing in,
 //!   ending after 30 idle minutes or 12 hours;
@@ -23,7 +24,9 @@ pub mod access;
 pub mod accounts;
 pub mod conflicts;
 pub mod people;
+pub mod sign_in;
 pub mod tablets;
+pub mod throttle;
 pub mod totp;
 
 use std::sync::Arc;
@@ -58,10 +61,10 @@ pub fn routes<B: Backend>(https: bool) -> Router<Arc<AppState<B>>> {
         .route("/console", get(|| async { Redirect::to("/console/") }))
         .route("/console/", get(home::<B>))
         .route("/console/console.css", get(css))
-        .route("/console/login", get(login_page::<B>).post(login_submit::<B>))
-        .route("/console/login/code", get(code_page::<B>).post(code_submit::<B>))
-        .route("/console/totp/enrol", get(enrol_page::<B>).post(enrol_submit::<B>))
-        .route("/console/logout", post(logout::<B>))
+        .route("/console/login", get(sign_in::login_page::<B>).post(sign_in::login_submit::<B>))
+        .route("/console/login/code", get(sign_in::code_page::<B>).post(sign_in::code_submit::<B>))
+        .route("/console/totp/enrol", get(sign_in::enrol_page::<B>).post(sign_in::enrol_submit::<B>))
+        .route("/console/logout", post(sign_in::logout::<B>))
         .route("/console/conflicts", get(conflicts_page::<B>))
         .route("/console/conflicts/{device}/{op}", get(conflict_page::<B>).post(conflict_submit::<B>))
         .route("/console/tablets", get(tablets_page::<B>))
@@ -75,7 +78,7 @@ pub fn routes<B: Backend>(https: bool) -> Router<Arc<AppState<B>>> {
         .route("/console/residents/{resident}/access", get(access_page::<B>))
         .route("/console/residents/{resident}/access.csv", get(access_csv::<B>))
         .route("/console/residents/import", get(import_page::<B>).post(import_submit::<B>))
-        .route("/console/api/session", post(api_sign_in::<B>))
+        .route("/console/api/session", post(sign_in::api_sign_in::<B>))
         .route("/console/api/conflicts", get(api_conflicts::<B>))
         .route("/console/api/residents/{resident}/access", get(api_access::<B>))
         .route("/console/api/conflicts/{device}/{op}/resolve", post(api_resolve::<B>))
@@ -133,7 +136,7 @@ async fn console_tx<B: Backend, T: Send + 'static>(
 struct Session {
     hash: [u8; 32],
     record: SessionRecord,
-    account: Option<ConsoleAccount>,
+    account: ConsoleAccount,
 }
 
 fn token_hash(token: &str) -> [u8; 32] {
@@ -171,14 +174,10 @@ async fn current_session<B: Backend>(state: &Arc<AppState<B>>, headers: &HeaderM
     console_tx(state, move |tx| {
         let Some((account_id, record)) = tx.console_session(&hash, now)? else { return Ok(None) };
         let Ok(record) = serde_json::from_value::<SessionRecord>(record) else { return Ok(None) };
-        let account = if record.stage == Stage::Anonymous {
-            None
-        } else {
-            match tx.console_account(account_id)?.map(ConsoleAccount::from_row).transpose()? {
-                Some(a) if !a.disabled => Some(a),
-                // A disabled account's sessions end at once.
-                _ => return Ok(None),
-            }
+        let account = match tx.console_account(account_id)?.map(ConsoleAccount::from_row).transpose()? {
+            Some(a) if !a.disabled => a,
+            // A disabled account's sessions end at once.
+            _ => return Ok(None),
         };
         // Used now: its idle time starts again.
         let record = SessionRecord { expires_ms: accounts::expiry(record.started_ms, now), ..record };
@@ -194,7 +193,7 @@ async fn start_session<B: Backend>(
     state: &Arc<AppState<B>>,
     previous: Option<[u8; 32]>,
     stage: Stage,
-    account: Option<Uuid>,
+    account: Uuid,
 ) -> HubResult<(String, SessionRecord)> {
     let token = accounts::random_token()?;
     let now = now_ms();
@@ -210,7 +209,7 @@ async fn start_session<B: Backend>(
         if let Some(old) = previous {
             tx.delete_console_session(&old, now)?;
         }
-        tx.put_console_session(&hash, account.unwrap_or(Uuid::nil()), stored.expires_ms, &stored.to_value())
+        tx.put_console_session(&hash, account, stored.expires_ms, &stored.to_value())
     })
     .await?;
     Ok((token, record))
@@ -219,6 +218,12 @@ async fn start_session<B: Backend>(
 /// The session's CSRF token matches the one sent, and the request comes
 /// from this origin (when the browser says where it comes from).
 fn csrf_ok(session: &Session, sent: Option<&str>, headers: &HeaderMap) -> bool {
+    csrf_matches(&session.record.csrf, sent, headers)
+}
+
+/// The token `expected` matches the one sent, and the request comes from
+/// this origin (when the browser says where it comes from).
+fn csrf_matches(expected: &str, sent: Option<&str>, headers: &HeaderMap) -> bool {
     let same_origin = match (headers.get(header::ORIGIN), headers.get(header::HOST)) {
         (Some(origin), Some(host)) => {
             let origin = origin.to_str().unwrap_or_default();
@@ -228,7 +233,7 @@ fn csrf_ok(session: &Session, sent: Option<&str>, headers: &HeaderMap) -> bool {
         _ => true,
     };
     // Compared through their hashes: equal time whatever the guess.
-    same_origin && sent.is_some_and(|s| blake3::hash(s.as_bytes()) == blake3::hash(session.record.csrf.as_bytes()))
+    same_origin && sent.is_some_and(|s| blake3::hash(s.as_bytes()) == blake3::hash(expected.as_bytes()))
 }
 
 // --- pages --------------------------------------------------------------------
@@ -254,36 +259,12 @@ impl Frame {
 
     fn of(session: &Session) -> Frame {
         Frame {
-            signed_in: session
-                .account
-                .as_ref()
-                .filter(|_| session.record.stage == Stage::Full)
-                .map(|a| a.display_name.clone()),
+            signed_in: (session.record.stage == Stage::Full).then(|| session.account.display_name.clone()),
             csrf: session.record.csrf.clone(),
             notice: None,
             error: None,
         }
     }
-}
-
-#[derive(Template)]
-#[template(path = "console/login.html")]
-struct LoginPage {
-    frame: Frame,
-}
-
-#[derive(Template)]
-#[template(path = "console/totp.html")]
-struct CodePage {
-    frame: Frame,
-}
-
-#[derive(Template)]
-#[template(path = "console/enrol.html")]
-struct EnrolPage {
-    frame: Frame,
-    qr_svg: String,
-    secret: String,
 }
 
 #[derive(Template)]
@@ -456,189 +437,13 @@ async fn signed_in<B: Backend>(
     headers: &HeaderMap,
 ) -> Result<(Session, ConsoleAccount), Response> {
     match current_session(state, headers).await {
-        Ok(Some(s)) if s.record.stage == Stage::Full => match s.account.clone() {
-            Some(a) => Ok((s, a)),
-            None => Err(see_other("/console/login", None)),
-        },
+        Ok(Some(s)) if s.record.stage == Stage::Full => {
+            let a = s.account.clone();
+            Ok((s, a))
+        }
         Ok(_) => Err(see_other("/console/login", None)),
         Err(e) => Err(page_error(e, Frame::blank())),
     }
-}
-
-async fn login_page<B: Backend>(State(state): State<Arc<AppState<B>>>, headers: HeaderMap) -> Response {
-    match current_session(&state, &headers).await {
-        Ok(Some(s)) if s.record.stage == Stage::Full => see_other("/console/", None),
-        Ok(Some(s)) if s.record.stage == Stage::Anonymous => {
-            html(StatusCode::OK, LoginPage { frame: Frame::anonymous(s.record.csrf) }, None)
-        }
-        Ok(previous) => match start_session(&state, previous.map(|s| s.hash), Stage::Anonymous, None).await {
-            Ok((token, record)) => {
-                html(StatusCode::OK, LoginPage { frame: Frame::anonymous(record.csrf) }, Some(set_cookie(&token)))
-            }
-            Err(e) => page_error(e, Frame::blank()),
-        },
-        Err(e) => page_error(e, Frame::blank()),
-    }
-}
-
-#[derive(Deserialize)]
-struct LoginForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    login: String,
-    #[serde(default)]
-    password: String,
-}
-
-/// Why signing in did not go on.
-enum SignIn {
-    /// Wrong login or password (the same words for both).
-    Wrong,
-    Locked,
-    /// Right: the account, and whether its second factor is enrolled.
-    Password(ConsoleAccount),
-}
-
-async fn check_password<B: Backend>(state: &Arc<AppState<B>>, login: &str, password: &str) -> HubResult<SignIn> {
-    let login = login.trim().to_lowercase();
-    let password = password.to_owned();
-    let now = now_ms();
-    console_tx(state, move |tx| {
-        let account = tx.console_account_by_login(&login)?.map(ConsoleAccount::from_row).transpose()?;
-        let Some(mut account) = account.filter(|a| !a.disabled) else {
-            // As long as a wrong password takes.
-            let _ = accounts::password_matches(accounts::decoy_hash(), &password);
-            return Ok(SignIn::Wrong);
-        };
-        if account.locked(now) {
-            return Ok(SignIn::Locked);
-        }
-        if !accounts::password_matches(&account.password_hash, &password) {
-            account.failed(now);
-            account.save(tx)?;
-            return Ok(if account.locked(now) { SignIn::Locked } else { SignIn::Wrong });
-        }
-        Ok(SignIn::Password(account))
-    })
-    .await
-}
-
-const WRONG: &str = "Identifiant ou mot de passe incorrect.";
-const LOCKED: &str = "Trop d'essais manqués : ce compte est verrouillé pendant 15 minutes.";
-const WRONG_CODE: &str = "Code incorrect ou déjà utilisé.";
-
-async fn login_submit<B: Backend>(
-    State(state): State<Arc<AppState<B>>>,
-    headers: HeaderMap,
-    Form(form): Form<LoginForm>,
-) -> Response {
-    let session = match current_session(&state, &headers).await {
-        Ok(Some(s)) => s,
-        Ok(None) => return see_other("/console/login", None),
-        Err(e) => return page_error(e, Frame::blank()),
-    };
-    if !csrf_ok(&session, Some(&form.csrf), &headers) {
-        return refused(Frame::of(&session));
-    }
-    let again = |error: &str| {
-        html(
-            StatusCode::UNAUTHORIZED,
-            LoginPage { frame: Frame { error: Some(error.into()), ..Frame::anonymous(session.record.csrf.clone()) } },
-            None,
-        )
-    };
-    match check_password(&state, &form.login, &form.password).await {
-        Ok(SignIn::Wrong) => again(WRONG),
-        Ok(SignIn::Locked) => again(LOCKED),
-        Ok(SignIn::Password(account)) => {
-            let next = if account.totp_secret.is_some() { "/console/login/code" } else { "/console/totp/enrol" };
-            match start_session(&state, Some(session.hash), Stage::Password, Some(account.id)).await {
-                Ok((token, _)) => see_other(next, Some(set_cookie(&token))),
-                Err(e) => page_error(e, Frame::of(&session)),
-            }
-        }
-        Err(e) => page_error(e, Frame::of(&session)),
-    }
-}
-
-/// A session past the password, with its account.
-async fn password_stage<B: Backend>(
-    state: &Arc<AppState<B>>,
-    headers: &HeaderMap,
-) -> Result<(Session, ConsoleAccount), Response> {
-    match current_session(state, headers).await {
-        Ok(Some(s)) if s.record.stage == Stage::Password => match s.account.clone() {
-            Some(a) => Ok((s, a)),
-            None => Err(see_other("/console/login", None)),
-        },
-        Ok(Some(s)) if s.record.stage == Stage::Full => Err(see_other("/console/", None)),
-        Ok(_) => Err(see_other("/console/login", None)),
-        Err(e) => Err(page_error(e, Frame::blank())),
-    }
-}
-
-async fn code_page<B: Backend>(State(state): State<Arc<AppState<B>>>, headers: HeaderMap) -> Response {
-    match password_stage(&state, &headers).await {
-        Ok((_, account)) if account.totp_secret.is_none() => see_other("/console/totp/enrol", None),
-        Ok((s, _)) => html(StatusCode::OK, CodePage { frame: Frame::anonymous(s.record.csrf) }, None),
-        Err(r) => r,
-    }
-}
-
-#[derive(Deserialize)]
-struct CodeForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    code: String,
-}
-
-/// Checks a TOTP code against the account's secret (or, when enrolling,
-/// the pending one); counts a failure towards the lock-out.
-async fn check_code<B: Backend>(
-    state: &Arc<AppState<B>>,
-    account: Uuid,
-    code: &str,
-    enrolling: bool,
-) -> HubResult<Result<ConsoleAccount, &'static str>> {
-    let code = code.to_owned();
-    let now = now_ms();
-    console_tx(state, move |tx| {
-        let Some(mut a) = tx.console_account(account)?.map(ConsoleAccount::from_row).transpose()? else {
-            return Ok(Err(WRONG_CODE));
-        };
-        if a.locked(now) {
-            return Ok(Err(LOCKED));
-        }
-        let secret = if enrolling { &a.totp_pending } else { &a.totp_secret };
-        let secret = secret.as_deref().and_then(totp::from_base32);
-        match secret.and_then(|s| totp::verify(&s, &code, now / 1000, a.totp_last_step)) {
-            Some(step) => {
-                a.totp_last_step = step;
-                a.failed_attempts = 0;
-                if enrolling {
-                    a.totp_secret = a.totp_pending.take();
-                }
-                a.save(tx)?;
-                Ok(Ok(a))
-            }
-            None => {
-                a.failed(now);
-                a.save(tx)?;
-                Ok(Err(if a.locked(now) { LOCKED } else { WRONG_CODE }))
-            }
-        }
-    })
-    .await
-}
-
-async fn code_submit<B: Backend>(
-    State(state): State<Arc<AppState<B>>>,
-    headers: HeaderMap,
-    Form(form): Form<CodeForm>,
-) -> Response {
-    second_factor(&state, &headers, &form, false).await
 }
 
 fn qr_svg(text: &str) -> HubResult<String> {
@@ -649,104 +454,6 @@ fn qr_svg(text: &str) -> HubResult<String> {
         Some(i) => svg[i..].to_owned(),
         None => svg,
     })
-}
-
-async fn enrol_page<B: Backend>(State(state): State<Arc<AppState<B>>>, headers: HeaderMap) -> Response {
-    let (session, account) = match password_stage(&state, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    if account.totp_secret.is_some() {
-        return see_other("/console/login/code", None);
-    }
-    let id = account.id;
-    let pending = console_tx(&state, move |tx| {
-        let Some(mut a) = tx.console_account(id)?.map(ConsoleAccount::from_row).transpose()? else {
-            return Err(HubError::NotFound("account".into()));
-        };
-        if a.totp_pending.is_none() {
-            a.totp_pending = Some(totp::to_base32(&totp::new_secret()?));
-            a.save(tx)?;
-        }
-        Ok(a.totp_pending.unwrap_or_default())
-    })
-    .await;
-    let secret = match pending {
-        Ok(s) => s,
-        Err(e) => return page_error(e, Frame::of(&session)),
-    };
-    let uri = totp::uri(ISSUER, &account.login, &totp::from_base32(&secret).unwrap_or_default());
-    match qr_svg(&uri) {
-        Ok(qr_svg) => html(
-            StatusCode::OK,
-            EnrolPage { frame: Frame::anonymous(session.record.csrf.clone()), qr_svg, secret },
-            None,
-        ),
-        Err(e) => page_error(e, Frame::of(&session)),
-    }
-}
-
-async fn enrol_submit<B: Backend>(
-    State(state): State<Arc<AppState<B>>>,
-    headers: HeaderMap,
-    Form(form): Form<CodeForm>,
-) -> Response {
-    second_factor(&state, &headers, &form, true).await
-}
-
-/// The second step of signing in: a TOTP code checked (or, `enrolling`, the
-/// first code of a newly enrolled authenticator), then a fresh full session.
-async fn second_factor<B: Backend>(
-    state: &Arc<AppState<B>>,
-    headers: &HeaderMap,
-    form: &CodeForm,
-    enrolling: bool,
-) -> Response {
-    let (session, account) = match password_stage(state, headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    if !csrf_ok(&session, Some(&form.csrf), headers) {
-        return refused(Frame::of(&session));
-    }
-    match check_code(state, account.id, &form.code, enrolling).await {
-        Ok(Ok(a)) => match start_session(state, Some(session.hash), Stage::Full, Some(a.id)).await {
-            Ok((token, _)) => {
-                if enrolling {
-                    log::info!("console account {} enrolled its second factor", a.id);
-                } else {
-                    log::info!("console account {} signed in", a.id);
-                }
-                see_other("/console/", Some(set_cookie(&token)))
-            }
-            Err(e) => page_error(e, Frame::of(&session)),
-        },
-        // A wrong first code: the enrolment page again, with its QR code.
-        Ok(Err(_)) if enrolling => see_other("/console/totp/enrol", None),
-        Ok(Err(why)) => html(
-            StatusCode::UNAUTHORIZED,
-            CodePage { frame: Frame { error: Some(why.into()), ..Frame::anonymous(session.record.csrf.clone()) } },
-            None,
-        ),
-        Err(e) => page_error(e, Frame::of(&session)),
-    }
-}
-
-async fn logout<B: Backend>(
-    State(state): State<Arc<AppState<B>>>,
-    headers: HeaderMap,
-    Form(form): Form<CodeForm>,
-) -> Response {
-    let Ok(Some(session)) = current_session(&state, &headers).await else {
-        return see_other("/console/login", Some(clear_cookie()));
-    };
-    if !csrf_ok(&session, Some(&form.csrf), &headers) {
-        return refused(Frame::of(&session));
-    }
-    let hash = session.hash;
-    let now = now_ms();
-    let _ = console_tx(&state, move |tx| tx.delete_console_session(&hash, now)).await;
-    see_other("/console/login", Some(clear_cookie()))
 }
 
 async fn home<B: Backend>(State(state): State<Arc<AppState<B>>>, headers: HeaderMap) -> Response {
@@ -1481,53 +1188,13 @@ async fn import_submit<B: Backend>(State(state): State<Arc<AppState<B>>>, req: R
 
 // --- the same through JSON ----------------------------------------------------
 
-#[derive(Deserialize)]
-struct ApiSignIn {
-    login: String,
-    password: String,
-    code: String,
-}
-
-async fn api_sign_in<B: Backend>(State(state): State<Arc<AppState<B>>>, Json(req): Json<ApiSignIn>) -> Response {
-    let account = match check_password(&state, &req.login, &req.password).await {
-        Ok(SignIn::Password(a)) => a,
-        Ok(SignIn::Locked) => {
-            return (StatusCode::TOO_MANY_REQUESTS, Json(serde_json::json!({"error": LOCKED}))).into_response();
-        }
-        Ok(SignIn::Wrong) => return HubError::Unauthorized.into_response(),
-        Err(e) => return e.into_response(),
-    };
-    if account.totp_secret.is_none() {
-        return (
-            StatusCode::FORBIDDEN,
-            Json(serde_json::json!({"error": "second factor not enrolled: sign in once in a browser"})),
-        )
-            .into_response();
-    }
-    match check_code(&state, account.id, &req.code, false).await {
-        Ok(Ok(a)) => match start_session(&state, None, Stage::Full, Some(a.id)).await {
-            Ok((token, record)) => {
-                let mut resp = Json(serde_json::json!({ "csrf": record.csrf })).into_response();
-                resp.headers_mut().insert(header::SET_COOKIE, set_cookie(&token));
-                resp
-            }
-            Err(e) => e.into_response(),
-        },
-        Ok(Err(why)) if why == LOCKED => {
-            (StatusCode::TOO_MANY_REQUESTS, Json(serde_json::json!({"error": why}))).into_response()
-        }
-        Ok(Err(_)) => HubError::Unauthorized.into_response(),
-        Err(e) => e.into_response(),
-    }
-}
-
 async fn api_session<B: Backend>(
     state: &Arc<AppState<B>>,
     headers: &HeaderMap,
 ) -> HubResult<(Session, ConsoleAccount)> {
     match current_session(state, headers).await? {
         Some(s) if s.record.stage == Stage::Full => {
-            let a = s.account.clone().ok_or(HubError::Unauthorized)?;
+            let a = s.account.clone();
             Ok((s, a))
         }
         _ => Err(HubError::Unauthorized),
@@ -1589,7 +1256,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let backend = crate::SqliteBackend::open(&dir.path().join("hub.db")).unwrap();
         let blobs = crate::blobs::BlobStore::open(&dir.path().join("blobs")).unwrap();
-        let state = Arc::new(AppState { backend, blobs, https, enrolment_ca_der: None });
+        let state = Arc::new(AppState { https, ..AppState::new(backend, blobs) });
         let app = crate::api::router(state, std::time::Duration::from_secs(5));
         let req = axum::http::Request::get("/console/login").body(axum::body::Body::empty()).unwrap();
         let resp = app.oneshot(req).await.unwrap();

@@ -1,0 +1,172 @@
+//! Why this exists: checking a console password costs an Argon2id hash —
+//! about 30 ms of a core and 19 MiB — and anyone who can reach the hub may
+//! ask for one, without any credential. Unbounded, a handful of clients
+//! posting sign-ins keep every core hashing and the tablets' sync waits
+//! behind them. So, before any hash:
+//!
+//! - each source address has a small budget of sign-in attempts (a token
+//!   bucket: [`BURST`] at once, then one every [`REFILL`]); past it the hub
+//!   answers 429 at once, without touching storage;
+//! - the login's own failure count is checked (storage, see
+//!   `accounts::begin_attempt`): a locked login is refused unhashed;
+//! - at most [`max_concurrent_checks`] hashes run at once, on the blocking
+//!   pool, outside any storage transaction; an attempt that cannot start
+//!   within [`QUEUE_WAIT`] is answered 503.
+//!
+//! The device API never takes these permits, so a flood of sign-ins costs
+//! the tablets at most the cores left to them (half, by default).
+//!
+//! Budgets are per hub process: behind a balancer each node keeps its own
+//! (an attacker gets one budget per node), which the per-login lock-out in
+//! storage does not depend on.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use axum::extract::ConnectInfo;
+use axum::http::{Extensions, HeaderMap};
+use tokio::sync::{Semaphore, SemaphorePermit};
+
+/// Attempts a source address may make at once.
+pub const BURST: f64 = 10.0;
+/// Then one more attempt per this long.
+pub const REFILL: Duration = Duration::from_secs(6);
+/// How long an attempt waits for a free password check before 503.
+pub const QUEUE_WAIT: Duration = Duration::from_secs(5);
+/// Addresses remembered at most; past it, those whose budget is full again go.
+const MAX_ADDRESSES: usize = 50_000;
+
+/// Half the cores (at least one): the other half stays with the tablets.
+pub fn max_concurrent_checks() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1))
+}
+
+/// Why a sign-in was not even checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// This address made too many attempts: wait.
+    TooManyFromAddress,
+    /// Too many checks queued already: try again in a moment.
+    Busy,
+}
+
+/// The hub's sign-in guard: per-address budgets and the password checks' permits.
+pub struct SignInGuard {
+    buckets: Mutex<HashMap<IpAddr, (f64, Instant)>>,
+    checks: Semaphore,
+    /// The hub is behind a TLS proxy: the client is the last address the
+    /// proxy appended to X-Forwarded-For, not the proxy itself.
+    behind_proxy: bool,
+}
+
+impl Default for SignInGuard {
+    fn default() -> Self {
+        SignInGuard::new(false)
+    }
+}
+
+impl SignInGuard {
+    pub fn new(behind_proxy: bool) -> Self {
+        SignInGuard {
+            buckets: Mutex::new(HashMap::new()),
+            checks: Semaphore::new(max_concurrent_checks()),
+            behind_proxy,
+        }
+    }
+
+    /// The source address of a request: the connection's peer, or behind a
+    /// proxy the address it forwarded. IPv6 addresses count by their /64
+    /// (one host holds a whole /64).
+    pub fn source(&self, extensions: &Extensions, headers: &HeaderMap) -> Option<IpAddr> {
+        let forwarded = || {
+            headers
+                .get_all("x-forwarded-for")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(','))
+                .next_back()
+                .and_then(|a| a.trim().parse::<IpAddr>().ok())
+        };
+        let peer = extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+        let ip = if self.behind_proxy { forwarded().or(peer) } else { peer }?;
+        Some(match ip {
+            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+                Some(v4) => IpAddr::V4(v4),
+                None => {
+                    let s = v6.segments();
+                    IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+                }
+            },
+            v4 => v4,
+        })
+    }
+
+    /// Takes one attempt from the address's budget; false when it is spent.
+    /// A request whose address cannot be told shares one budget with the others like it.
+    pub fn admit(&self, source: Option<IpAddr>, now: Instant) -> bool {
+        let key = source.unwrap_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
+        let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+        if buckets.len() >= MAX_ADDRESSES {
+            buckets.retain(|_, (tokens, at)| refilled(*tokens, *at, now) < BURST);
+        }
+        let (tokens, at) = buckets.entry(key).or_insert((BURST, now));
+        let available = refilled(*tokens, *at, now);
+        if available < 1.0 {
+            return false;
+        }
+        *tokens = available - 1.0;
+        *at = now;
+        true
+    }
+
+    /// A permit to check one password, held until the check is done; none
+    /// free within [`QUEUE_WAIT`] is [`Refusal::Busy`].
+    pub async fn permit(&self) -> Result<SemaphorePermit<'_>, Refusal> {
+        match tokio::time::timeout(QUEUE_WAIT, self.checks.acquire()).await {
+            Ok(Ok(permit)) => Ok(permit),
+            _ => Err(Refusal::Busy),
+        }
+    }
+}
+
+fn refilled(tokens: f64, at: Instant, now: Instant) -> f64 {
+    (tokens + now.saturating_duration_since(at).as_secs_f64() / REFILL.as_secs_f64()).min(BURST)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_address_gets_its_burst_then_one_attempt_per_refill() {
+        let guard = SignInGuard::new(false);
+        let a: IpAddr = "192.0.2.7".parse().unwrap();
+        let b: IpAddr = "192.0.2.8".parse().unwrap();
+        let t0 = Instant::now();
+        for _ in 0..BURST as usize {
+            assert!(guard.admit(Some(a), t0));
+        }
+        assert!(!guard.admit(Some(a), t0), "the burst is spent");
+        assert!(guard.admit(Some(b), t0), "another address has its own budget");
+        assert!(!guard.admit(Some(a), t0 + REFILL / 2));
+        assert!(guard.admit(Some(a), t0 + REFILL), "one more after the refill");
+        assert!(!guard.admit(Some(a), t0 + REFILL));
+    }
+
+    #[test]
+    fn the_source_is_the_peer_unless_a_proxy_forwards_it() {
+        let mut ext = Extensions::new();
+        ext.insert(ConnectInfo::<SocketAddr>("10.0.0.1:4000".parse().unwrap()));
+        let mut headers = HeaderMap::new();
+        headers.insert("x-forwarded-for", "203.0.113.9, 198.51.100.4".parse().unwrap());
+        assert_eq!(SignInGuard::new(false).source(&ext, &headers), Some("10.0.0.1".parse().unwrap()));
+        // Behind a proxy: the address it appended last (the client may write the others).
+        assert_eq!(SignInGuard::new(true).source(&ext, &headers), Some("198.51.100.4".parse().unwrap()));
+        let v6: SocketAddr = "[2001:db8:1:2:3:4:5:6]:443".parse().unwrap();
+        let mut ext6 = Extensions::new();
+        ext6.insert(ConnectInfo(v6));
+        assert_eq!(SignInGuard::new(false).source(&ext6, &HeaderMap::new()), Some("2001:db8:1:2::".parse().unwrap()));
+    }
+}
