@@ -276,12 +276,15 @@ fn apply_fact(
     if let Err(r) = lookup.finish(checked)? {
         return Ok(Err(r));
     }
+    // What the hub keeps is what the type says, nothing more: a field the
+    // type does not know is dropped here, never stored nor sent on.
+    let Ok(canonical) = serde_json::to_value(&fact) else { return Ok(Err(malformed("payload is not a fact"))) };
     let change = Change {
         entity: Entity::Fact,
         entity_id: fact.id(),
         version: None,
         origin_device: Some(device.device_id),
-        payload: op.payload.clone(),
+        payload: canonical.clone(),
     };
     let inserted = tx.insert_fact_logged(device.tenant_id, unit, &change, now_ms)?;
     if inserted && let Fact::Photo(p) = &fact {
@@ -294,7 +297,7 @@ fn apply_fact(
         // fact) is fine; a different record under a taken id is not. The
         // id's holder may be out of this device's sight (another unit):
         // the answer says no more than "taken".
-        let same = tx.fact(device.tenant_id, fact.id())?.is_some_and(|stored| stored == op.payload);
+        let same = tx.fact(device.tenant_id, fact.id())?.is_some_and(|stored| stored == canonical);
         if !same {
             return Ok(Err(Reject(RejectCode::Invalid, format!("fact id {} is already taken", fact.id()))));
         }
@@ -302,59 +305,76 @@ fn apply_fact(
     Ok(Ok(OpOutcome::Applied { version: None }))
 }
 
-/// A document state decoded and validated as its domain type: its id, and
-/// its unit (Ok) or, for records that hang on a resident, the resident (Err).
-fn identify(entity: Entity, state: &Value) -> Result<(Uuid, Result<Uuid, Uuid>), Reject> {
-    fn check<T: serde::de::DeserializeOwned>(
+/// A document state decoded and validated as its domain type.
+struct Identified {
+    id: Uuid,
+    /// Its unit (Ok) or, for records that hang on a resident, the resident (Err).
+    place: Result<Uuid, Uuid>,
+    /// The state as its type writes it: a field the type does not know is
+    /// not kept (a tablet cannot make the hub store and relay what it likes).
+    canonical: Map<String, Value>,
+}
+
+fn identify(entity: Entity, state: &Value) -> Result<Identified, Reject> {
+    fn check<T: serde::de::DeserializeOwned + serde::Serialize>(
         state: &Value,
         valid: impl Fn(&T) -> chevet_core::Result<()>,
-    ) -> Result<T, Reject> {
+    ) -> Result<(T, Map<String, Value>), Reject> {
         let v: T =
             serde_json::from_value(state.clone()).map_err(|_| malformed("state is not the entity's structure"))?;
         valid(&v).map_err(|e| refusal(&e))?;
-        Ok(v)
+        match serde_json::to_value(&v) {
+            Ok(Value::Object(canonical)) => Ok((v, canonical)),
+            _ => Err(malformed("state is not the entity's structure")),
+        }
     }
-    Ok(match entity {
+    let (id, place, canonical) = match entity {
         Entity::Resident => {
-            let r = check::<Resident>(state, Resident::validate)?;
-            (r.id, Ok(r.unit_id))
+            let (r, c) = check::<Resident>(state, Resident::validate)?;
+            (r.id, Ok(r.unit_id), c)
         }
         Entity::Round => {
-            let r = check::<Round>(state, Round::validate)?;
-            (r.id, Ok(r.unit_id))
+            let (r, c) = check::<Round>(state, Round::validate)?;
+            (r.id, Ok(r.unit_id), c)
         }
         Entity::PlannedAct => {
-            let p = check::<PlannedAct>(state, PlannedAct::validate)?;
-            (p.id, Err(p.resident_id))
+            let (p, c) = check::<PlannedAct>(state, PlannedAct::validate)?;
+            (p.id, Err(p.resident_id), c)
         }
         Entity::Wound => {
-            let w = check::<Wound>(state, Wound::validate)?;
-            (w.id, Err(w.resident_id))
+            let (w, c) = check::<Wound>(state, Wound::validate)?;
+            (w.id, Err(w.resident_id), c)
         }
         _ => return Err(malformed("not a document")),
-    })
+    };
+    Ok(Identified { id, place, canonical })
 }
 
 /// Checks a document state against its domain type; returns the unit it
-/// belongs to (for residents and rounds directly, else via the resident).
+/// belongs to (for residents and rounds directly, else via the resident)
+/// and the state as its type writes it.
 fn document_unit(
     tx: &mut dyn Tx,
     tenant: Uuid,
     entity: Entity,
     id: Uuid,
     state: &Value,
-) -> HubResult<Result<Uuid, Reject>> {
-    let (doc_id, unit_or_resident) = match identify(entity, state) {
+) -> HubResult<Result<(Uuid, Map<String, Value>), Reject>> {
+    let found = match identify(entity, state) {
         Ok(found) => found,
         Err(e) => return Ok(Err(e)),
     };
-    if doc_id != id {
+    if found.id != id {
         return Ok(Err(malformed("document id differs from entity_id")));
     }
-    match unit_or_resident {
-        Ok(unit) => Ok(Ok(unit)),
-        Err(resident) => resident_unit(tx, tenant, resident),
-    }
+    let unit = match found.place {
+        Ok(unit) => unit,
+        Err(resident) => match resident_unit(tx, tenant, resident)? {
+            Ok(unit) => unit,
+            Err(r) => return Ok(Err(r)),
+        },
+    };
+    Ok(Ok((unit, found.canonical)))
 }
 
 fn apply_document(
@@ -381,14 +401,13 @@ fn apply_document(
         return Ok(Err(Reject(RejectCode::Forbidden, "a document change names its author".into())));
     };
     let tenant = device.tenant_id;
-    let unit = match document_unit(tx, tenant, op.entity, op.entity_id, value)? {
-        Ok(u) => u,
+    let (unit, device_state) = match document_unit(tx, tenant, op.entity, op.entity_id, value)? {
+        Ok(found) => found,
         Err(r) => return Ok(Err(r)),
     };
     if let Err(r) = in_scope(device, unit) {
         return Ok(Err(r));
     }
-    let device_state = value.as_object().cloned().unwrap_or_default();
     let current = tx.document(tenant, op.entity_id)?;
     // The author works in the unit (both units, for a resident who moves)
     // with the role this document needs: the tablet's rule, run again.
@@ -445,7 +464,7 @@ fn apply_document(
     let merged_unit = document_unit(tx, tenant, op.entity, op.entity_id, &Value::Object(m.state.clone()))?;
     let merged_valid = merged_unit.is_ok();
     let mut version = current.version;
-    if let Ok(new_unit) = merged_unit
+    if let Ok((new_unit, merged_state)) = merged_unit
         && !proposal
         && !m.applied.is_empty()
     {
@@ -454,7 +473,7 @@ fn apply_document(
         }
         version += 1;
         let changed: BTreeSet<String> = m.applied.iter().cloned().collect();
-        save(tx, device, op, (new_unit, current.unit_id), version, &m.state, &changed, now_ms)?;
+        save(tx, device, op, (new_unit, current.unit_id), version, &merged_state, &changed, now_ms)?;
     }
     // A proposal applies nothing until approved: it carries every field it changes.
     let conflicts =

@@ -411,6 +411,52 @@ async fn postgres_hub_refuses_what_a_hostile_tablet_tries() {
     hostile_tablet_is_refused(true).await;
 }
 
+/// Fields no type knows, however large, ride on nothing: the hub keeps and
+/// sends on a record as its type writes it (issue 29, item 9).
+async fn unknown_fields_are_not_kept(postgres: bool) {
+    let hub = TestHub::start_on(2, postgres).await;
+    let unit = hub.units[0];
+    let resident = hub.residents.iter().find(|r| r.unit_id == unit).unwrap().clone();
+    let mut evil = RawDevice::enrol(&hub, &[unit]).await;
+    let honest = RawDevice::enrol(&hub, &[unit]).await;
+    let cargo = "X".repeat(200 * 1024);
+
+    // A fact with a field of its own.
+    let fact = pulse(resident.id, 72.0, meta(hub.nurse.id, evil.id));
+    let mut payload = serde_json::to_value(&fact).unwrap();
+    payload["smuggled"] = json!(cargo);
+    assert_eq!(evil.push(Entity::Fact, fact.id(), None, payload).await, OpOutcome::Applied { version: None });
+    // The resident's file, with one at the top and one inside the identity.
+    let before = honest.pull_all().await;
+    let version = before[&resident.id].version.unwrap();
+    let mut state = serde_json::to_value(Resident { room: "112".into(), ..resident.clone() }).unwrap();
+    state["smuggled"] = json!(cargo);
+    state["identity"]["smuggled"] = json!(cargo);
+    let replaced = evil.push_document(Entity::Resident, resident.id, version, &state, Some(hub.nurse.id)).await;
+    assert!(matches!(replaced, OpOutcome::Applied { .. }), "{replaced:?}");
+
+    let after = honest.pull_all().await;
+    assert_eq!(after[&fact.id()].payload, serde_json::to_value(&fact).unwrap(), "the fact as its type writes it");
+    let kept = &after[&resident.id].payload;
+    assert_eq!(kept["room"], "112", "the change itself applied");
+    assert!(kept.get("smuggled").is_none() && kept["identity"].get("smuggled").is_none(), "{kept}");
+    for table in ["facts", "documents", "document_versions", "changes"] {
+        let payload = if table == "facts" || table == "changes" { "payload" } else { "state" };
+        let held = hub.count(&format!("SELECT COUNT(*) FROM {table} WHERE CAST({payload} AS TEXT) LIKE '%smuggled%'"));
+        assert_eq!(held, 0, "{table} holds the smuggled field");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_hub_keeps_no_field_its_types_do_not_know() {
+    unknown_fields_are_not_kept(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_hub_keeps_no_field_its_types_do_not_know() {
+    unknown_fields_are_not_kept(true).await;
+}
+
 /// Blobs from the hostile side: a photo's files are readable by the devices
 /// of the resident's unit only; an upload is its device's alone; a device
 /// cannot fill the hub's disk with uploads it never finishes.
