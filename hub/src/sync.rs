@@ -350,6 +350,9 @@ fn identify(entity: Entity, state: &Value) -> Result<Identified, Reject> {
     Ok(Identified { id, place, canonical })
 }
 
+/// A document's unit and its state as its type writes it.
+type Placed = (Uuid, Map<String, Value>);
+
 /// Checks a document state against its domain type; returns the unit it
 /// belongs to (for residents and rounds directly, else via the resident)
 /// and the state as its type writes it.
@@ -359,7 +362,7 @@ fn document_unit(
     entity: Entity,
     id: Uuid,
     state: &Value,
-) -> HubResult<Result<(Uuid, Map<String, Value>), Reject>> {
+) -> HubResult<Result<Placed, Reject>> {
     let found = match identify(entity, state) {
         Ok(found) => found,
         Err(e) => return Ok(Err(e)),
