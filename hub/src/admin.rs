@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use chevet_core::crypto::vault::Argon2Cost;
 use chevet_core::domain::{
-    CollectionMethod, Establishment, Identity, IdentityStatus, IdentityTraits, Resident, Sex, Staff, Unit,
+    CollectionMethod, Establishment, Identity, IdentityStatus, IdentityTraits, Resident, Role, Sex, Staff, Unit,
 };
 use chevet_core::store::issue_first_pin_code;
 use chevet_protocol::{Change, Entity};
@@ -41,24 +41,58 @@ fn put_document<T: Serialize>(
         Ok(Value::Object(m)) => m,
         _ => return Err(HubError::BadRequest("document is not an object".into())),
     };
-    let (version, changed, previous_unit) = match tx.document(tenant, id)? {
+    let (version, changed, previous_unit, previous_state) = match tx.document(tenant, id)? {
         Some(cur) if cur.entity != entity => {
             return Err(HubError::BadRequest(format!("{id} is another kind")));
         }
         Some(cur) if cur.state == state => return Ok(cur.version),
-        Some(cur) => (cur.version + 1, changed_fields(&cur.state, &state), cur.unit_id),
-        None => (1, state.keys().cloned().collect::<BTreeSet<_>>(), None),
+        Some(cur) => (cur.version + 1, changed_fields(&cur.state, &state), cur.unit_id, Some(cur.state)),
+        None => (1, state.keys().cloned().collect::<BTreeSet<_>>(), None, None),
     };
     let now = now_ms();
+    let audience = audience(entity, unit, previous_unit, previous_state.as_ref(), &state);
     tx.save_document(tenant, id, entity, unit, version, &state, None, &changed)?;
     let change =
         Change { entity, entity_id: id, version: Some(version), origin_device: None, payload: Value::Object(state) };
-    tx.append_change(tenant, unit, &change, now)?;
-    if previous_unit.is_some() && previous_unit != unit {
-        // The devices of the unit it left learn it left (and drop it).
-        tx.append_change(tenant, previous_unit, &change, now)?;
+    for to in audience {
+        tx.append_change(tenant, to, &change, now)?;
     }
     Ok(version)
+}
+
+/// The units whose tablets get a reference change (None: every tablet of the
+/// tenant). A document goes to its unit, and to the unit it left, whose
+/// tablets then drop it. A professional goes to the tablets of their units
+/// only — never a whole group's staff directory, first-PIN verifiers
+/// included, on every tablet — and to those of units they left, which then
+/// stop offering them; one with no unit (a group-wide profile) to all.
+fn audience(
+    entity: Entity,
+    unit: Option<Uuid>,
+    previous_unit: Option<Uuid>,
+    previous: Option<&Map<String, Value>>,
+    state: &Map<String, Value>,
+) -> Vec<Option<Uuid>> {
+    let mut to: Vec<Option<Uuid>> = if entity == Entity::Staff {
+        let units = |s: &Map<String, Value>| -> Vec<Uuid> {
+            s.get("units").and_then(|u| serde_json::from_value::<Vec<Uuid>>(u.clone()).ok()).unwrap_or_default()
+        };
+        let now = units(state);
+        let before = previous.map(units);
+        if now.is_empty() || before.as_ref().is_some_and(Vec::is_empty) {
+            vec![None]
+        } else {
+            now.into_iter().chain(before.unwrap_or_default()).map(Some).collect()
+        }
+    } else {
+        vec![unit, previous_unit.filter(|p| Some(*p) != unit)].into_iter().flatten().map(Some).collect()
+    };
+    if to.is_empty() {
+        to.push(unit);
+    }
+    to.sort();
+    to.dedup();
+    to
 }
 
 impl<'b, B: Backend> Admin<'b, B> {
@@ -88,8 +122,37 @@ impl<'b, B: Backend> Admin<'b, B> {
                     return Err(HubError::NotFound(format!("establishment {}", u.establishment_id)));
                 }
             }
-            put_document(tx, tenant, Entity::Unit, u.id, None, u)
+            // A unit is its own tablets' to know: a tablet gets the units it serves, not the group's.
+            put_document(tx, tenant, Entity::Unit, u.id, Some(u.id), u)
         })
+    }
+
+    /// A new professional of `units` (at least one, all of the tenant):
+    /// their record reaches the tablets of those units only.
+    pub fn create_staff(&self, tenant: Uuid, name: &str, role: Role, units: &[Uuid]) -> HubResult<Staff> {
+        if units.is_empty() {
+            return Err(HubError::BadRequest("a professional works in at least one unit (--unit)".into()));
+        }
+        self.backend.transaction(Scope::Admin, |tx| {
+            for u in units {
+                match tx.document(tenant, *u)? {
+                    Some(d) if d.entity == Entity::Unit => {}
+                    _ => return Err(HubError::NotFound(format!("unit {u}"))),
+                }
+            }
+            Ok(())
+        })?;
+        let s = Staff {
+            id: Uuid::now_v7(),
+            display_name: name.trim().to_owned(),
+            role,
+            rpps: None,
+            first_pin_code: None,
+            deactivated_at: None,
+            units: units.to_vec(),
+        };
+        self.put_staff(tenant, &s)?;
+        Ok(s)
     }
 
     pub fn put_staff(&self, tenant: Uuid, s: &Staff) -> HubResult<u32> {

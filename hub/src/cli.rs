@@ -31,7 +31,7 @@ use crate::backend::AnyBackend;
 use crate::backend::postgres::PostgresBackend;
 use crate::blobs::BlobStore;
 use crate::{Admin, SqliteBackend};
-use chevet_core::domain::{Establishment, EstablishmentKind, Role, Staff, Unit};
+use chevet_core::domain::{Establishment, EstablishmentKind, Role, Unit};
 use uuid::Uuid;
 
 type CliResult = Result<(), String>;
@@ -139,6 +139,9 @@ enum AdminCommand {
         name: String,
         #[arg(value_enum)]
         role: RoleArg,
+        /// A unit they work in (repeat for each); their record reaches those units' tablets only.
+        #[arg(long = "unit", value_name = "UNIT", required = true)]
+        units: Vec<Uuid>,
     },
     /// Issues a one-time code with which a professional sets their first PIN on a tablet.
     FirstPinCode {
@@ -322,7 +325,7 @@ fn admin(storage: &StorageArgs, command: AdminCommand) -> CliResult {
             e(admin.put_unit(tenant, &unit))?;
             println!("{}", unit.id);
         }
-        AdminCommand::CreateStaff { tenant, name, role } => {
+        AdminCommand::CreateStaff { tenant, name, role, units } => {
             let role = match role {
                 RoleArg::Nurse => Role::Nurse,
                 RoleArg::CareAide => Role::CareAide,
@@ -330,16 +333,7 @@ fn admin(storage: &StorageArgs, command: AdminCommand) -> CliResult {
                 RoleArg::Physician => Role::CoordinatingPhysician,
                 RoleArg::Manager => Role::HealthManager,
             };
-            let s = Staff {
-                id: Uuid::now_v7(),
-                display_name: name,
-                role,
-                rpps: None,
-                first_pin_code: None,
-                deactivated_at: None,
-                units: Vec::new(),
-            };
-            e(admin.put_staff(tenant, &s))?;
+            let s = e(admin.create_staff(tenant, &name, role, &units))?;
             println!("{}", s.id);
         }
         AdminCommand::FirstPinCode { tenant, staff, hours } => {

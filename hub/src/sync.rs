@@ -598,12 +598,25 @@ pub fn pull(tx: &mut dyn Tx, device: &DeviceAuth, cursor: &str, limit: u32) -> H
         let (changes, cursor, more) = tx.pull_page(device.tenant_id, &device.units, cursor, limit)?;
         return Ok(PullResponse { changes, cursor, more });
     };
-    let (changes, next) = tx.snapshot_page(device.tenant_id, &device.units, (phase, last), limit)?;
+    let (mut changes, next) = tx.snapshot_page(device.tenant_id, &device.units, (phase, last), limit)?;
+    // Professionals are kept without a unit of their own: a tablet gets
+    // those of its units (and group-wide ones), as the log sends them.
+    changes.retain(|c| c.entity != Entity::Staff || staff_serves(&c.payload, &device.units));
     Ok(match next {
         Some((phase, last)) => PullResponse { changes, cursor: encode_snapshot(phase, last, &head), more: true },
         // The snapshot is served: continue with the log after its head.
         None => PullResponse { changes, cursor: head, more: true },
     })
+}
+
+/// Whether a professional's record (as stored) works in one of `units`,
+/// or in every unit (no unit named).
+fn staff_serves(state: &Value, units: &[Uuid]) -> bool {
+    match state.get("units").map(|u| serde_json::from_value::<Vec<Uuid>>(u.clone())) {
+        None => true,
+        Some(Ok(theirs)) => theirs.is_empty() || theirs.iter().any(|u| units.contains(u)),
+        Some(Err(_)) => false,
+    }
 }
 
 #[cfg(test)]

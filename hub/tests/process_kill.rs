@@ -56,7 +56,7 @@ async fn a_hub_killed_mid_sync_and_restarted_loses_and_doubles_nothing() {
     let tenant = admin(&data, &["create-tenant", "Groupe"]);
     let est = admin(&data, &["create-establishment", &tenant, "EHPAD", "690000001"]);
     let unit = admin(&data, &["create-unit", &tenant, &est, "Étage 1"]);
-    let nurse = admin(&data, &["create-staff", &tenant, "Claire Fontaine", "nurse"]);
+    let nurse = admin(&data, &["create-staff", &tenant, "Claire Fontaine", "nurse", "--unit", &unit]);
     let csv = dir.path().join("residents.csv");
     std::fs::write(
         &csv,

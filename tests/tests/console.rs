@@ -656,6 +656,22 @@ async fn hostile_scenario(postgres: bool) {
     assert!(staff.body.contains("Karim Benali") && !staff.body.contains("Inès Moreau"), "{}", staff.body);
     let tampered = theirs.post(&format!("/console/staff/{}/first-pin", ours_only.id), &[("csrf", &staff.csrf())]).await;
     assert_eq!(tampered.status, StatusCode::NOT_FOUND);
+    // The whole group's professionals they see, but acting on them is the
+    // group administrator's: no code issued, no one deactivated.
+    let touched = || {
+        hub.count(
+            "SELECT COUNT(*) FROM documents WHERE entity = 'staff'
+             AND (CAST(state AS TEXT) LIKE '%first_pin_code%' OR CAST(state AS TEXT) LIKE '%deactivated_at%')",
+        )
+    };
+    let before = touched();
+    for (action, fields) in [("first-pin", vec![]), ("deactivate", vec![("confirm", "yes")]), ("reactivate", vec![])] {
+        let csrf = staff.csrf();
+        let fields: Vec<(&str, &str)> = [("csrf", csrf.as_str())].into_iter().chain(fields).collect();
+        let tampered = theirs.post(&format!("/console/staff/{}/{action}", hub.care_aide.id), &fields).await;
+        assert_eq!(tampered.status, StatusCode::NOT_FOUND, "{action}: {}", tampered.body);
+    }
+    assert_eq!(touched(), before, "the group's professional is untouched");
     assert!(ours_browser.get("/console/staff").await.body.contains("Inès Moreau"));
     assert!(ours_browser.get(&path).await.body.contains("Garder la valeur du hub"), "still open");
 

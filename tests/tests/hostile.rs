@@ -457,6 +457,57 @@ async fn postgres_hub_keeps_no_field_its_types_do_not_know() {
     unknown_fields_are_not_kept(true).await;
 }
 
+/// A tablet gets the professionals of its units — not a group's staff
+/// directory with every first-PIN verifier — by the log and by a snapshot;
+/// one who moves away is no longer offered on it (issue 29, item 13).
+async fn a_tablet_gets_the_staff_of_its_units_only(postgres: bool) {
+    let hub = TestHub::start_on(1, postgres).await;
+    let (a, b) = (hub.units[0], hub.units[1]);
+    let (backend, tenant) = (hub.backend.clone(), hub.tenant);
+    let (of_a, of_b, code_a) = tokio::task::spawn_blocking(move || {
+        let admin = chevet_hub::Admin::new(&*backend);
+        let of_a = admin.create_staff(tenant, "Aide de l'étage A", Role::CareAide, &[a]).unwrap();
+        let of_b = admin.create_staff(tenant, "Aide de l'étage B", Role::CareAide, &[b]).unwrap();
+        let code_a = admin.first_pin_code(tenant, of_a.id, 72).unwrap();
+        admin.first_pin_code(tenant, of_b.id, 72).unwrap();
+        (of_a, of_b, code_a)
+    })
+    .await
+    .unwrap();
+    let raw = RawDevice::enrol(&hub, &[a]).await;
+    let seen = raw.pull_all().await;
+    assert!(seen.contains_key(&of_a.id) && seen.contains_key(&hub.nurse.id), "its unit's, and the group's");
+    assert!(!seen.contains_key(&of_b.id), "another unit's professional and her first-PIN verifier");
+    assert!(!seen.contains_key(&b), "another unit");
+    // After the log is compacted a new tablet's snapshot says the same.
+    let backend = hub.backend.clone();
+    tokio::task::spawn_blocking(move || chevet_hub::Admin::new(&*backend).compact_log(0).unwrap()).await.unwrap();
+    let seen = RawDevice::enrol(&hub, &[a]).await.pull_all().await;
+    assert!(seen.contains_key(&of_a.id) && !seen.contains_key(&of_b.id) && !seen.contains_key(&b));
+
+    // The aide of floor A moves to floor B: floor A's tablet hears of it and stops offering her.
+    let mut tablet = chevet_e2e::Device::enrol(&hub, &hub.url(), &[a], "Chariot A").await;
+    assert!(tablet.store.staff_accounts().unwrap().iter().any(|s| s.staff_id == of_a.id));
+    let moved = Staff { units: vec![b], ..of_a.clone() };
+    let (backend, m) = (hub.backend.clone(), moved.clone());
+    tokio::task::spawn_blocking(move || chevet_hub::Admin::new(&*backend).put_staff(tenant, &m).unwrap())
+        .await
+        .unwrap();
+    tablet.sync().await.unwrap();
+    assert!(!tablet.store.staff_accounts().unwrap().iter().any(|s| s.staff_id == of_a.id), "not offered any more");
+    assert!(tablet.store.set_first_pin(of_a.id, &code_a, "2580").is_err(), "nor let in by her code");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_a_tablet_gets_the_staff_of_its_units_only() {
+    a_tablet_gets_the_staff_of_its_units_only(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_a_tablet_gets_the_staff_of_its_units_only() {
+    a_tablet_gets_the_staff_of_its_units_only(true).await;
+}
+
 /// Blobs from the hostile side: a photo's files are readable by the devices
 /// of the resident's unit only; an upload is its device's alone; a device
 /// cannot fill the hub's disk with uploads it never finishes.

@@ -68,6 +68,16 @@ pub fn check_pin_strength(pin: &str) -> Result<()> {
     Ok(())
 }
 
+/// Whether a tablet enrolled for `scope` serves a professional: they work in
+/// one of its units (or in every unit). One who moved to other units is not
+/// offered there, nor let in, though their record may linger.
+fn serves(staff: &Staff, scope: Option<&[Uuid]>) -> bool {
+    match scope {
+        Some(units) => staff.units.is_empty() || staff.units.iter().any(|u| units.contains(u)),
+        None => true,
+    }
+}
+
 pub(crate) fn make_verifier(cost: Argon2Cost, pin: &str) -> Result<Vec<u8>> {
     check_pin_strength(pin)?;
     hash_secret(cost, pin)
@@ -197,6 +207,9 @@ impl Store {
         if !staff.active_at(now) {
             return Err(CoreError::StaffDeactivated { staff_id });
         }
+        if !serves(&staff, self.scope_units()?.as_deref()) {
+            return Err(CoreError::NotFound { kind: "staff", id: staff_id });
+        }
         if let Some(until) = locked_until
             && until > now.as_millisecond()
         {
@@ -230,11 +243,13 @@ impl Store {
             Ok(ids)
         })?;
         let at = self.now();
+        let scope = self.scope_units()?;
         Ok(self
             .staff_list()?
             .into_iter()
-            // A deactivated professional is not offered on the who-am-I screen.
-            .filter(|s| s.active_at(at))
+            // A deactivated professional is not offered on the who-am-I screen,
+            // nor one of other units.
+            .filter(|s| s.active_at(at) && serves(s, scope.as_deref()))
             .map(|s| {
                 let pin_set = with_pin.contains(&s.id);
                 StaffAccount {
@@ -258,6 +273,9 @@ impl Store {
         let (staff, verifier, locked_until) = self.staff_row(staff_id)?;
         if !staff.active_at(now) {
             return Err(CoreError::StaffDeactivated { staff_id });
+        }
+        if !serves(&staff, self.scope_units()?.as_deref()) {
+            return Err(CoreError::NotFound { kind: "staff", id: staff_id });
         }
         if let Some(until) = locked_until
             && until > now.as_millisecond()

@@ -352,6 +352,19 @@ impl Store {
         }
     }
 
+    /// The units the hub enrolled this device for; None before enrolment
+    /// (a demo store, or one enrolled before the scope was kept).
+    pub(crate) fn scope_units(&self) -> Result<Option<Vec<Uuid>>> {
+        let scope: Option<Vec<u8>> = self.read(|c| {
+            Ok(c.prepare_cached("SELECT value FROM meta WHERE key = ?1")?
+                .query_row([META_SCOPE], |r| r.get(0))
+                .optional()?)
+        })?;
+        scope
+            .map(|json| serde_json::from_slice(&json).map_err(|_| CoreError::invalid("scope", "unreadable")))
+            .transpose()
+    }
+
     /// Remembers the units the hub enrolled this device for: a resident
     /// pulled into another unit leaves the device.
     pub fn set_scope(&self, units: &[Uuid]) -> Result<()> {

@@ -69,13 +69,31 @@ pub fn staff(tx: &mut dyn Tx, account: &ConsoleAccount) -> HubResult<Vec<StaffVi
     Ok(out)
 }
 
-/// Whether the account may act for this professional.
+/// Whether the account may act for this professional (issue a first-PIN
+/// code, deactivate, reactivate): every unit they work in is within the
+/// account's scope. A professional shared with another establishment, or
+/// one of the whole group (no unit), is the group administrator's to act
+/// on; a coordinator may see them, not change them.
 pub fn check_staff(tx: &mut dyn Tx, account: &ConsoleAccount, id: Uuid) -> HubResult<()> {
-    if staff(tx, account)?.iter().any(|s| s.id == id) { Ok(()) } else { Err(HubError::NotFound("staff".into())) }
+    let not_yours = || HubError::NotFound("staff".into());
+    let found = match tx.document(account.tenant_id, id)? {
+        Some(d) if d.entity == Entity::Staff => serde_json::from_value::<Staff>(Value::Object(d.state)).ok(),
+        _ => None,
+    };
+    let s = found.ok_or_else(not_yours)?;
+    if account.role == super::accounts::ConsoleRole::GroupAdmin {
+        return Ok(());
+    }
+    let mine: Vec<Uuid> = units_in_scope(tx, account)?.into_iter().map(|u| u.id).collect();
+    if s.units.is_empty() || s.units.iter().any(|u| !mine.contains(u)) {
+        return Err(not_yours());
+    }
+    Ok(())
 }
 
-/// A new professional for some of the account's units (a coordinator must
-/// name at least one; a group administrator may leave them for every unit).
+/// A new professional for some of the account's units: at least one, a
+/// group administrator's included (a professional belongs to units; whoever
+/// acts on them later needs scope over those).
 pub fn new_staff(
     tx: &mut dyn Tx,
     account: &ConsoleAccount,
@@ -87,12 +105,7 @@ pub fn new_staff(
     if name.is_empty() || name.chars().count() > 200 {
         return Err(HubError::BadRequest("Le nom est obligatoire (200 caractères au plus).".into()));
     }
-    if units.is_empty() && account.role != super::accounts::ConsoleRole::GroupAdmin {
-        return Err(HubError::BadRequest("Choisissez au moins une unité.".into()));
-    }
-    if !units.is_empty() {
-        super::tablets::check_units(tx, account, units)?;
-    }
+    super::tablets::check_units(tx, account, units)?;
     Ok(Staff {
         id: Uuid::now_v7(),
         display_name: name.to_owned(),

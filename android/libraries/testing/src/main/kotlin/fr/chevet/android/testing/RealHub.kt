@@ -23,7 +23,7 @@ class RealHub(private val dir: Path) : AutoCloseable {
     val tenant: String = admin("create-tenant", "Groupe test")
     val establishment: String = admin("create-establishment", tenant, "EHPAD Les Tilleuls", "010000000", "ehpad")
     val unit: String = admin("create-unit", tenant, establishment, "Unité A")
-    val nurse: String = admin("create-staff", tenant, "Infirmière de test", "nurse")
+    val nurse: String = admin("create-staff", tenant, "Infirmière de test", "nurse", "--unit", unit)
 
     /** Runs an admin command; returns the last line it printed. */
     fun admin(vararg args: String): String {
