@@ -132,8 +132,17 @@ async fn check_password<B: Backend>(
     login: &str,
     password: &str,
 ) -> HubResult<SignIn> {
-    if !state.sign_in.admit(source, std::time::Instant::now()) {
-        return Ok(SignIn::Refused(Refusal::TooManyFromAddress));
+    let now_instant = std::time::Instant::now();
+    let refusal = if !state.sign_in.admit(source, now_instant) {
+        Some(Refusal::TooManyFromAddress)
+    } else if !state.sign_in.admit_hash(now_instant) {
+        Some(Refusal::Busy)
+    } else {
+        None
+    };
+    if let Some(refusal) = refusal {
+        tokio::time::sleep(super::throttle::REFUSAL_DELAY).await;
+        return Ok(SignIn::Refused(refusal));
     }
     let permit = match state.sign_in.permit().await {
         Ok(p) => p,
@@ -152,16 +161,25 @@ async fn check_password<B: Backend>(
     // The hash, outside any transaction; an unknown login costs the same one.
     let hash = account.as_ref().map(|a| a.password_hash.clone());
     let password = password.to_owned();
-    let right = tokio::task::spawn_blocking(move || match hash {
-        Some(h) => accounts::password_matches(&h, &password),
-        None => {
-            let _ = accounts::password_matches(accounts::decoy_hash(), &password);
-            false
-        }
-    })
-    .await
-    .map_err(|_| HubError::Storage("worker thread failed".into()))?;
+    let checked = state
+        .sign_in
+        .check(move || match hash {
+            Some(h) => accounts::password_matches(&h, &password),
+            None => {
+                let _ = accounts::password_matches(accounts::decoy_hash(), &password);
+                false
+            }
+        })
+        .await;
     drop(permit);
+    let right = match checked {
+        Ok(right) => right,
+        // Counted, not checked: it stands as a failure.
+        Err(refusal) => {
+            console_tx(state, move |tx| accounts::attempt_failed(tx, &key, attempt, now)).await?;
+            return Ok(SignIn::Refused(refusal));
+        }
+    };
     console_tx(state, move |tx| match account {
         Some(account) if right => {
             accounts::attempt_succeeded(tx, &key, now)?;

@@ -6,15 +6,23 @@
 //!
 //! - each source address has a small budget of sign-in attempts (a token
 //!   bucket: [`BURST`] at once, then one every [`REFILL`]); past it the hub
-//!   answers 429 at once, without touching storage;
+//!   answers 429 after [`REFUSAL_DELAY`], without touching storage;
 //! - the login's own failure count is checked (storage, see
 //!   `accounts::begin_attempt`): a locked login is refused unhashed;
-//! - at most [`max_concurrent_checks`] hashes run at once, on the blocking
-//!   pool, outside any storage transaction; an attempt that cannot start
-//!   within [`QUEUE_WAIT`] is answered 503.
+//! - the whole hub checks at most [`HASHES_PER_SECOND`] passwords a second
+//!   (a budget of its own, so that many addresses together cannot keep a
+//!   core hashing), past which the answer is 503 (after the same delay);
+//! - at most [`max_concurrent_checks`] hashes run at once, outside any
+//!   storage transaction, on threads of their own at the lowest scheduling
+//!   priority: whatever hashing there is yields the cores to the tablets'
+//!   requests; an attempt that cannot start within [`QUEUE_WAIT`] is
+//!   answered 503.
 //!
-//! The device API never takes these permits, so a flood of sign-ins costs
-//! the tablets at most the cores left to them (half, by default).
+//! The device API never takes these budgets, so a flood of sign-ins costs
+//! the tablets little more than answering it: a fifth of a core hashing
+//! (20 ms a hash in a release build), and refusals that touch no storage.
+//! A flood does hold back legitimate sign-ins meanwhile — the console
+//! waits, the tablets do not.
 //!
 //! Budgets are per hub process: behind a balancer each node keeps its own
 //! (an attacker gets one budget per node), which the per-login lock-out in
@@ -33,8 +41,15 @@ use tokio::sync::{Semaphore, SemaphorePermit};
 pub const BURST: f64 = 10.0;
 /// Then one more attempt per this long.
 pub const REFILL: Duration = Duration::from_secs(6);
+/// How long a refused attempt waits for its answer: a client that waits
+/// for each answer (as a browser does) sends one attempt a second at most,
+/// so a flood costs the hub sleeping tasks, not cores.
+pub const REFUSAL_DELAY: Duration = Duration::from_secs(1);
 /// How long an attempt waits for a free password check before 503.
 pub const QUEUE_WAIT: Duration = Duration::from_secs(5);
+/// Passwords the whole hub checks per second at most, and at once.
+pub const HASHES_PER_SECOND: f64 = 8.0;
+const HASH_BURST: f64 = 16.0;
 /// Addresses remembered at most; past it, those whose budget is full again go.
 const MAX_ADDRESSES: usize = 50_000;
 
@@ -55,7 +70,11 @@ pub enum Refusal {
 /// The hub's sign-in guard: per-address budgets and the password checks' permits.
 pub struct SignInGuard {
     buckets: Mutex<HashMap<IpAddr, (f64, Instant)>>,
+    /// The hub's own budget of hashes: (tokens, when last counted).
+    hashes: Mutex<(f64, Instant)>,
     checks: Semaphore,
+    /// The hashing threads' queue (as long as there are permits).
+    jobs: Mutex<std::sync::mpsc::Sender<Job>>,
     /// The hub is behind a TLS proxy: the client is the last address the
     /// proxy appended to X-Forwarded-For, not the proxy itself.
     behind_proxy: bool,
@@ -69,9 +88,30 @@ impl Default for SignInGuard {
 
 impl SignInGuard {
     pub fn new(behind_proxy: bool) -> Self {
+        let (jobs, queue) = std::sync::mpsc::channel::<Job>();
+        let queue = std::sync::Arc::new(Mutex::new(queue));
+        for i in 0..max_concurrent_checks() {
+            let queue = queue.clone();
+            let spawned = std::thread::Builder::new().name(format!("sign-in-check-{i}")).spawn(move || {
+                lowest_priority();
+                // Ends when the guard (the sender) goes.
+                loop {
+                    let job = queue.lock().unwrap_or_else(|p| p.into_inner()).recv();
+                    match job {
+                        Ok(job) => job(),
+                        Err(_) => return,
+                    }
+                }
+            });
+            if let Err(e) = spawned {
+                log::error!("sign-in check thread not started: {e}");
+            }
+        }
         SignInGuard {
             buckets: Mutex::new(HashMap::new()),
+            hashes: Mutex::new((HASH_BURST, Instant::now())),
             checks: Semaphore::new(max_concurrent_checks()),
+            jobs: Mutex::new(jobs),
             behind_proxy,
         }
     }
@@ -112,13 +152,15 @@ impl SignInGuard {
             buckets.retain(|_, (tokens, at)| refilled(*tokens, *at, now) < BURST);
         }
         let (tokens, at) = buckets.entry(key).or_insert((BURST, now));
-        let available = refilled(*tokens, *at, now);
-        if available < 1.0 {
-            return false;
-        }
-        *tokens = available - 1.0;
-        *at = now;
-        true
+        take(tokens, at, now, BURST, REFILL.as_secs_f64())
+    }
+
+    /// Takes one password check from the hub's own budget; false when spent
+    /// (answered 503: the hub is busy, whoever asks).
+    pub fn admit_hash(&self, now: Instant) -> bool {
+        let mut bucket = self.hashes.lock().unwrap_or_else(|p| p.into_inner());
+        let (tokens, at) = &mut *bucket;
+        take(tokens, at, now, HASH_BURST, 1.0 / HASHES_PER_SECOND)
     }
 
     /// A permit to check one password, held until the check is done; none
@@ -129,10 +171,58 @@ impl SignInGuard {
             _ => Err(Refusal::Busy),
         }
     }
+
+    /// Runs a password check on the hashing threads (hold a [`permit`](Self::permit)).
+    pub async fn check(&self, verify: impl FnOnce() -> bool + Send + 'static) -> Result<bool, Refusal> {
+        let (answer, answered) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move || {
+            let _ = answer.send(verify());
+        });
+        let sent = self.jobs.lock().unwrap_or_else(|p| p.into_inner()).send(job);
+        if sent.is_err() {
+            return Err(Refusal::Busy);
+        }
+        answered.await.map_err(|_| Refusal::Busy)
+    }
+}
+
+type Job = Box<dyn FnOnce() + Send>;
+
+/// The calling thread at the lowest scheduling priority (nice 19): it gets a
+/// core only when nothing else wants it. Linux keeps a nice value per thread.
+fn lowest_priority() {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: gettid and setpriority take no pointers; they act on this thread only.
+        let done = unsafe {
+            let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+            libc::setpriority(libc::PRIO_PROCESS, tid, 19)
+        };
+        if done != 0 {
+            log::warn!("sign-in checks keep the normal priority: setpriority failed");
+        }
+    }
 }
 
 fn refilled(tokens: f64, at: Instant, now: Instant) -> f64 {
-    (tokens + now.saturating_duration_since(at).as_secs_f64() / REFILL.as_secs_f64()).min(BURST)
+    refill(tokens, at, now, BURST, REFILL.as_secs_f64())
+}
+
+/// A token bucket of `burst` tokens gaining one every `every` seconds.
+fn refill(tokens: f64, at: Instant, now: Instant, burst: f64, every: f64) -> f64 {
+    (tokens + now.saturating_duration_since(at).as_secs_f64() / every).min(burst)
+}
+
+/// Takes a token from a bucket; false when none is left.
+fn take(tokens: &mut f64, at: &mut Instant, now: Instant, burst: f64, every: f64) -> bool {
+    let available = refill(*tokens, *at, now, burst, every);
+    *at = now;
+    if available < 1.0 {
+        *tokens = available;
+        return false;
+    }
+    *tokens = available - 1.0;
+    true
 }
 
 #[cfg(test)]
@@ -153,6 +243,17 @@ mod tests {
         assert!(!guard.admit(Some(a), t0 + REFILL / 2));
         assert!(guard.admit(Some(a), t0 + REFILL), "one more after the refill");
         assert!(!guard.admit(Some(a), t0 + REFILL));
+    }
+
+    #[test]
+    fn the_hub_checks_a_bounded_number_of_passwords_a_second() {
+        let guard = SignInGuard::new(false);
+        let t0 = Instant::now();
+        let admitted = (0..100).filter(|_| guard.admit_hash(t0)).count();
+        assert_eq!(admitted, HASH_BURST as usize);
+        let later = t0 + Duration::from_secs(2);
+        let admitted = (0..100).filter(|_| guard.admit_hash(later)).count();
+        assert_eq!(admitted, (2.0 * HASHES_PER_SECOND) as usize);
     }
 
     #[test]
