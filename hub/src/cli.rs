@@ -487,7 +487,7 @@ async fn serve(
         let _ = tokio::signal::ctrl_c().await;
         log::info!("shutting down: finishing in-flight requests");
     };
-    let options = crate::ServeOptions { tls, enrolment_ca_der, behind_proxy };
+    let options = crate::ServeOptions { tls, enrolment_ca_der, behind_proxy, ..Default::default() };
     crate::serve_configured(listener, backend, blobs, options, shutdown).await.map_err(|e| e.to_string())
 }
 

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod backend;
 pub mod blobs;
 pub mod cli;
+pub mod connections;
 pub mod console;
 pub mod demo;
 pub mod error;
@@ -68,6 +69,8 @@ pub struct ServeOptions {
     /// A TLS proxy fronts the hub: a client's address is the one the proxy
     /// forwards (X-Forwarded-For), for the console's sign-in budgets.
     pub behind_proxy: bool,
+    /// Connections held at most, and how long the hub waits for them.
+    pub limits: connections::Limits,
 }
 
 /// Like [`serve_with`], with every option.
@@ -78,7 +81,7 @@ pub async fn serve_configured<B: backend::Backend>(
     options: ServeOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let ServeOptions { tls, enrolment_ca_der, behind_proxy } = options;
+    let ServeOptions { tls, enrolment_ca_der, behind_proxy, limits } = options;
     let addr: SocketAddr = listener.local_addr()?;
     let state = Arc::new(api::AppState {
         https: tls.is_some(),
@@ -102,27 +105,7 @@ pub async fn serve_configured<B: backend::Backend>(
         })
     };
     let app = api::router(state, REQUEST_TIMEOUT);
-    let served = match tls {
-        // Each request knows its peer's address (the console's sign-in budgets).
-        None => {
-            axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-                .with_graceful_shutdown(shutdown)
-                .await
-        }
-        Some(tls) => {
-            let handle = axum_server::Handle::new();
-            let on_shutdown = handle.clone();
-            tokio::spawn(async move {
-                shutdown.await;
-                // In-flight requests get the request timeout to finish.
-                on_shutdown.graceful_shutdown(Some(REQUEST_TIMEOUT));
-            });
-            axum_server::from_tcp_rustls(listener.into_std()?, tls.rustls())?
-                .handle(handle)
-                .serve(app.into_make_service_with_connect_info::<SocketAddr>())
-                .await
-        }
-    };
+    let served = connections::serve(listener, app, tls, limits, REQUEST_TIMEOUT, shutdown).await;
     sweeper.abort();
     served
 }

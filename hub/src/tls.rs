@@ -7,9 +7,8 @@
 //! loopback address.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
-use axum_server::tls_rustls::RustlsConfig;
 use rustls::ServerConfig;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
@@ -21,7 +20,7 @@ use crate::error::{HubError, HubResult};
 pub struct TlsServer {
     cert_chain: PathBuf,
     key: PathBuf,
-    config: RustlsConfig,
+    config: Arc<RwLock<Arc<ServerConfig>>>,
 }
 
 impl TlsServer {
@@ -29,20 +28,21 @@ impl TlsServer {
     /// hub does not start on a certificate it cannot serve).
     pub fn load(cert_chain: impl Into<PathBuf>, key: impl Into<PathBuf>) -> HubResult<TlsServer> {
         let (cert_chain, key) = (cert_chain.into(), key.into());
-        let config = RustlsConfig::from_config(server_config(&cert_chain, &key)?);
+        let config = Arc::new(RwLock::new(server_config(&cert_chain, &key)?));
         Ok(TlsServer { cert_chain, key, config })
     }
 
     /// Reads the files again. On failure the certificate in use stays.
     pub fn reload(&self) -> HubResult<()> {
         let fresh = server_config(&self.cert_chain, &self.key)?;
-        self.config.reload_from_config(fresh);
+        *self.config.write().unwrap_or_else(|p| p.into_inner()) = fresh;
         log::info!("TLS certificate reloaded from {}", self.cert_chain.display());
         Ok(())
     }
 
-    pub(crate) fn rustls(&self) -> RustlsConfig {
-        self.config.clone()
+    /// The configuration new connections take.
+    pub(crate) fn current(&self) -> Arc<ServerConfig> {
+        self.config.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 }
 
