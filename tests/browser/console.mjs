@@ -125,7 +125,7 @@ try {
   const log = await page.locator('table').innerText();
   check(log.includes('a ouvert le dossier') && log.includes(ACCESS_READER) && log.includes(ACCESS_TABLET),
     `the opening is in the log: ${log}`);
-  check(log.includes('vérifiée') && !log.includes('non vérifiée'), 'the chain verified');
+  check(log.includes('contrôlée') && !log.includes('non contrôlée'), 'the entries checked');
   await shot(page, 'console-access-log');
   const [download] = await Promise.all([
     page.waitForEvent('download'),

@@ -4,6 +4,7 @@
 //! hostile one (a client speaking the protocol directly), on SQLite and on
 //! PostgreSQL.
 
+use chevet_core::domain::Role;
 use chevet_e2e::{Device, TestHub, install_tls_provider, temperature};
 use chevet_hub::backend::{AuditBreak, AuditRow, Backend, BreakKind, Scope};
 use chevet_protocol::audit::{MAX_AUDIT_ENTRIES, link_hex};
@@ -67,9 +68,10 @@ async fn honest_journal_arrives_verified(postgres: bool) {
     raw.execute("UPDATE audit SET actor = ?1 WHERE seq = (SELECT MAX(seq) FROM audit)", [Uuid::now_v7()]).unwrap();
     drop(raw);
     tablet.sync().await.unwrap();
-    let found = breaks(&hub).await;
-    assert_eq!(found.len(), 1, "{found:?}");
-    assert_eq!((found[0].device_id, found[0].kind), (device, BreakKind::DeviceReported));
+    // (The actor it was given is nobody the hub knows: flagged too.)
+    let mut found: Vec<_> = breaks(&hub).await.into_iter().map(|b| (b.device_id, b.kind.as_str())).collect();
+    found.sort();
+    assert_eq!(found, vec![(device, BreakKind::Actor.as_str()), (device, BreakKind::DeviceReported.as_str())]);
     assert_eq!(resident_log(&hub, resident.id).await.iter().filter(|r| r.action == AuditAction::OpenFile).count(), 2);
 }
 
@@ -94,6 +96,8 @@ struct RawJournal {
     id: Uuid,
     credential: String,
     link: [u8; 32],
+    /// The link before the last entry made (to relink it after a change).
+    previous: [u8; 32],
     seq: i64,
 }
 
@@ -106,12 +110,26 @@ impl RawJournal {
         let resp = http.post(format!("{}/v1/enrol", hub.url())).json(&req).send().await.unwrap();
         assert_eq!(resp.status(), 201);
         let enrolled: EnrolResponse = resp.json().await.unwrap();
-        RawJournal { http, url: hub.url(), id, credential: enrolled.credential, link: [0; 32], seq: 0 }
+        RawJournal {
+            http,
+            url: hub.url(),
+            id,
+            credential: enrolled.credential,
+            link: [0; 32],
+            previous: [0; 32],
+            seq: 0,
+        }
+    }
+
+    /// The link the next entry follows.
+    fn link_before(&self) -> [u8; 32] {
+        self.previous
     }
 
     /// The next entry of an honest chain (advancing it).
     fn next(&mut self, action: AuditAction, entity: &str, entity_id: Uuid, actor: Uuid) -> AuditRecord {
         self.seq += 1;
+        self.previous = self.link;
         let mut r = AuditRecord {
             seq: self.seq,
             at_ms: jiff::Timestamp::now().as_millisecond(),
@@ -200,35 +218,39 @@ async fn hostile_journal_is_flagged(postgres: bool) {
     let after_first = chevet_protocol::audit::parse_link(&first[0].link).unwrap();
     rewritten.link = link_hex(&rewritten.expected_link(&after_first, evil.id));
     let rewritten_link = rewritten.link.clone();
-    assert_eq!(evil.send(vec![rewritten], None).await, (200, Some(2)));
-    // The chain goes on from what the device now says.
+    // The head does not go back to it.
+    assert_eq!(evil.send(vec![rewritten], None).await, (200, Some(6)));
+    // A second version of the journal from there (a store restored from an
+    // old copy): kept as evidence, none of it verified.
     evil.seq = 2;
     evil.link = chevet_protocol::audit::parse_link(&rewritten_link).unwrap();
+    let forked = evil.next(AuditAction::OpenFile, "resident", resident, nurse);
     // Another unit's resident, and a resident the hub does not know in this
     // tablet's scope: neither is attributed, both are flagged.
-    let third = evil.next(AuditAction::OpenFile, "resident", elsewhere, nurse);
-    let fourth = evil.next(AuditAction::Export, "resident", Uuid::now_v7(), nurse);
-    assert_eq!(evil.send(vec![third, fourth], None).await, (200, Some(4)));
+    let elsewhere_entry = evil.next(AuditAction::OpenFile, "resident", elsewhere, nurse);
+    let unknown = evil.next(AuditAction::Export, "resident", Uuid::now_v7(), nurse);
+    assert_eq!(evil.send(vec![forked, elsewhere_entry, unknown], None).await, (200, Some(6)));
     // What the device itself found altered.
-    let fifth = evil.next(AuditAction::SignIn, "staff", nurse, nurse);
-    assert_eq!(evil.send(vec![fifth], Some(1)).await, (200, Some(5)));
+    let last = evil.next(AuditAction::SignIn, "staff", nurse, nurse);
+    assert_eq!(evil.send(vec![last], Some(1)).await, (200, Some(6)));
 
     let found = kinds(&hub).await;
     for expected in [
         (4, BreakKind::Gap),
         (6, BreakKind::Mismatch),
         (2, BreakKind::Rewritten),
-        (3, BreakKind::OutOfScope),
+        (3, BreakKind::Rewritten),
         (4, BreakKind::OutOfScope),
+        (5, BreakKind::OutOfScope),
         (1, BreakKind::DeviceReported),
     ] {
         assert!(found.contains(&expected), "{expected:?} not in {found:?}");
     }
-    assert_eq!(found.len(), 6, "{found:?}");
     let log = resident_log(&hub, resident).await;
-    // 1–3 verified; 5 after the gap, 6 not following, 2 rewritten: kept, unverified.
+    // 1–3 verified; 5 after the gap, 6 not following, 2 rewritten and the
+    // second version's 3: kept, unverified.
     assert_eq!(log.iter().filter(|r| r.verified).count(), 3, "{log:?}");
-    assert_eq!(log.iter().filter(|r| !r.verified).count(), 3, "{log:?}");
+    assert_eq!(log.iter().filter(|r| !r.verified).count(), 4, "{log:?}");
     assert!(resident_log(&hub, elsewhere).await.iter().all(|r| r.device_id != evil.id));
 
     // Another tablet replaying this one's entries: they do not link to it.
@@ -237,6 +259,79 @@ async fn hostile_journal_is_flagged(postgres: bool) {
     let copied: Vec<_> =
         breaks(&hub).await.into_iter().filter(|b| b.device_id == copycat.id).map(|b| (b.seq, b.kind)).collect();
     assert_eq!(copied, vec![(1, BreakKind::Mismatch), (2, BreakKind::Mismatch), (3, BreakKind::Mismatch)]);
+}
+
+/// A journal whose chain holds but whose entries name professionals or
+/// times the hub knows to be wrong: each such entry is kept, flagged and
+/// unverified; the chain itself goes on (issue 29, item 3).
+async fn who_and_when_are_checked(postgres: bool) {
+    let hub = TestHub::start_on(1, postgres).await;
+    let (unit, other_unit) = (hub.units[0], hub.units[1]);
+    let resident = hub.residents.iter().find(|r| r.unit_id == unit).unwrap().id;
+    let (backend, tenant) = (hub.backend.clone(), hub.tenant);
+    let (other_floor, gone, foreign) = tokio::task::spawn_blocking(move || {
+        let admin = chevet_hub::Admin::new(&*backend);
+        let other_floor = admin.create_staff(tenant, "IDE de l'autre étage", Role::Nurse, &[other_unit]).unwrap();
+        let gone = admin.create_staff(tenant, "IDE partie", Role::Nurse, &[unit]).unwrap();
+        admin.set_staff_active(tenant, gone.id, false).unwrap();
+        let group = chevet_hub::demo::create_group(&admin, 1).unwrap();
+        let foreign =
+            admin.create_staff(group.tenant, "IDE d'un autre groupe", Role::Nurse, &[group.units[0].id]).unwrap();
+        (other_floor.id, gone.id, foreign.id)
+    })
+    .await
+    .unwrap();
+    let mut evil = RawJournal::enrol(&hub, &[unit]).await;
+    let now = jiff::Timestamp::now().as_millisecond();
+    let mut entry = |actor: Uuid, at_ms: i64| {
+        let mut e = evil.next(AuditAction::OpenFile, "resident", resident, actor);
+        // The time set before linking: the chain itself holds.
+        e.at_ms = at_ms;
+        e.link = link_hex(&e.expected_link(&evil.link_before(), evil.id));
+        evil.link = chevet_protocol::audit::parse_link(&e.link).unwrap();
+        e
+    };
+    let entries = vec![
+        entry(hub.nurse.id, now - 5_000),       // 1: right
+        entry(foreign, now - 4_000),            // 2: another group's professional
+        entry(Uuid::now_v7(), now - 3_000),     // 3: nobody the hub knows
+        entry(other_floor, now - 2_000),        // 4: not of this tablet's units
+        entry(gone, now + 1_000),               // 5: deactivated before then
+        entry(hub.nurse.id, 31_536_000_000),    // 6: 1971
+        entry(hub.nurse.id, 4_070_908_800_000), // 7: 2099
+        entry(hub.nurse.id, now),               // 8: right again
+        entry(hub.nurse.id, now - 3_600_000),   // 9: an hour back along the chain
+    ];
+    assert_eq!(evil.send(entries, None).await, (200, Some(9)));
+    let log = resident_log(&hub, resident).await;
+    let verified: Vec<i64> = log.iter().filter(|r| r.verified).map(|r| r.seq).collect();
+    assert_eq!(verified, vec![1, 8], "{log:?}");
+    let found: Vec<(i64, BreakKind)> =
+        breaks(&hub).await.into_iter().filter(|b| b.device_id == evil.id).map(|b| (b.seq, b.kind)).collect();
+    let mut expected = vec![
+        (2, BreakKind::Actor),
+        (3, BreakKind::Actor),
+        (4, BreakKind::Actor),
+        (5, BreakKind::Actor),
+        (6, BreakKind::Time),
+        (7, BreakKind::Time),
+        (9, BreakKind::Time),
+    ];
+    let key = |(seq, kind): &(i64, BreakKind)| (*seq, kind.as_str());
+    let mut found = found;
+    found.sort_by_key(key);
+    expected.sort_by_key(key);
+    assert_eq!(found, expected);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_hub_checks_who_and_when() {
+    who_and_when_are_checked(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_hub_checks_who_and_when() {
+    who_and_when_are_checked(true).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -94,11 +94,24 @@ pub enum BreakKind {
     DeviceReported,
     /// The entry names a resident outside the device's scope.
     OutOfScope,
+    /// The entry's professional is not one of the device's units, or was
+    /// not active at the entry's time (deactivated, or unknown).
+    Actor,
+    /// The entry's time lies outside the device's life or the hub's clock
+    /// window, or goes back along the chain.
+    Time,
 }
 
 impl BreakKind {
-    pub const ALL: [BreakKind; 5] =
-        [BreakKind::Gap, BreakKind::Mismatch, BreakKind::Rewritten, BreakKind::DeviceReported, BreakKind::OutOfScope];
+    pub const ALL: [BreakKind; 7] = [
+        BreakKind::Gap,
+        BreakKind::Mismatch,
+        BreakKind::Rewritten,
+        BreakKind::DeviceReported,
+        BreakKind::OutOfScope,
+        BreakKind::Actor,
+        BreakKind::Time,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -107,12 +120,22 @@ impl BreakKind {
             BreakKind::Rewritten => "rewritten",
             BreakKind::DeviceReported => "device_reported",
             BreakKind::OutOfScope => "out_of_scope",
+            BreakKind::Actor => "actor",
+            BreakKind::Time => "time",
         }
     }
 
     pub fn parse(s: &str) -> Option<BreakKind> {
         BreakKind::ALL.into_iter().find(|k| k.as_str() == s)
     }
+}
+
+/// See [`Tx::audit_context`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct AuditContext {
+    pub enrolled_ms: i64,
+    pub head_at_ms: Option<i64>,
+    pub broken: bool,
 }
 
 /// A break in a device's audit chain.
@@ -331,6 +354,10 @@ pub trait Tx {
     /// The last audit entry held for a device, and its link (0 and zeros
     /// before the first).
     fn audit_head(&mut self, tenant: Uuid, device: Uuid) -> HubResult<(i64, [u8; 32])>;
+    /// What the hub knows of a device's journal beyond its head: when the
+    /// device was enrolled, the time of its head entry, and whether its
+    /// chain ever broke.
+    fn audit_context(&mut self, tenant: Uuid, device: Uuid) -> HubResult<AuditContext>;
     fn set_audit_head(&mut self, tenant: Uuid, device: Uuid, seq: i64, link: &[u8; 32]) -> HubResult<()>;
     /// Whether this exact entry (its place and link) is already held.
     fn audit_entry_held(&mut self, tenant: Uuid, device: Uuid, seq: i64, link: &[u8; 32]) -> HubResult<bool>;

@@ -22,8 +22,8 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::{
-    AuditBreak, AuditRow, Backend, BreakKind, ConflictRecord, ConsoleRow, DeviceAuth, DeviceInfo, DocumentRow, Scope,
-    SignInCounter, Tx, VersionRow,
+    AuditBreak, AuditContext, AuditRow, Backend, BreakKind, ConflictRecord, ConsoleRow, DeviceAuth, DeviceInfo,
+    DocumentRow, Scope, SignInCounter, Tx, VersionRow,
 };
 use crate::error::{HubError, HubResult};
 
@@ -1042,6 +1042,23 @@ impl Tx for PgTx<'_> {
         let Some(r) = rows.first() else { return Ok((0, [0; 32])) };
         let link: Option<Vec<u8>> = r.get(1);
         Ok((r.get(0), link.as_deref().and_then(|l| l.try_into().ok()).unwrap_or([0; 32])))
+    }
+
+    fn audit_context(&mut self, tenant: Uuid, device: Uuid) -> HubResult<AuditContext> {
+        let rows = self
+            .query(
+                "SELECT d.enrolled_ms,
+                (SELECT e.at_ms FROM audit_entries e WHERE e.tenant_id = d.tenant_id AND e.device_id = d.id
+                   AND e.seq = d.audit_seq ORDER BY e.received_ms DESC LIMIT 1),
+                EXISTS (SELECT 1 FROM audit_breaks b WHERE b.tenant_id = d.tenant_id AND b.device_id = d.id)
+             FROM devices d WHERE d.tenant_id = $1 AND d.id = $2",
+                &[&tenant, &device],
+            )
+            .map_err(pg)?;
+        Ok(rows
+            .first()
+            .map(|r| AuditContext { enrolled_ms: r.get(0), head_at_ms: r.get(1), broken: r.get(2) })
+            .unwrap_or_default())
     }
 
     fn set_audit_head(&mut self, tenant: Uuid, device: Uuid, seq: i64, link: &[u8; 32]) -> HubResult<()> {

@@ -139,6 +139,10 @@ pub fn break_fr(kind: BreakKind) -> &'static str {
         BreakKind::Rewritten => "une entrée déjà reçue est revenue modifiée",
         BreakKind::DeviceReported => "la tablette a trouvé son journal modifié",
         BreakKind::OutOfScope => "une entrée nomme un résident hors de ses unités",
+        BreakKind::Actor => {
+            "une entrée est au nom d'un professionnel qui n'est pas de ses unités ou n'était pas actif à cette date"
+        }
+        BreakKind::Time => "une entrée porte une heure impossible (hors de la vie de la tablette, ou en arrière)",
     }
 }
 
@@ -207,7 +211,14 @@ fn csv_field(s: &str) -> String {
 /// byte-order mark, `;` between fields, CRLF line ends.
 pub fn access_csv(log: &AccessLog) -> String {
     let mut out = String::from("\u{feff}");
-    let header = ["Date et heure (tablette)", "Professionnel", "Fonction", "Action", "Tablette", "Chaîne vérifiée"];
+    let header = [
+        "Date et heure (tablette)",
+        "Professionnel",
+        "Fonction",
+        "Action",
+        "Tablette",
+        "Contrôlée (chaîne, professionnel, heure)",
+    ];
     out.push_str(&header.join(";"));
     out.push_str("\r\n");
     for e in &log.entries {
