@@ -52,7 +52,7 @@ pub fn enrol(tx: &mut dyn Tx, req: &EnrolRequest, now_ms: i64) -> HubResult<Enro
 }
 
 /// Why an operation cannot apply; becomes a `Rejected` answer.
-struct Reject(RejectCode, String);
+pub(crate) struct Reject(pub(crate) RejectCode, pub(crate) String);
 
 fn malformed(what: &str) -> Reject {
     Reject(RejectCode::Malformed, what.to_owned())
@@ -427,7 +427,7 @@ fn apply_document(
         if kind != "create" {
             return Ok(Err(Reject(RejectCode::UnknownBase, "replace of a document the hub does not have".into())));
         }
-        if let Err(r) = identity_change(op, None, &device_state) {
+        if let Err(r) = identity_rule(op.entity, op.entity_id, None, &device_state) {
             return Ok(Err(r));
         }
         let changed: BTreeSet<String> = device_state.keys().cloned().collect();
@@ -459,10 +459,31 @@ fn apply_document(
         .flat_map(|v| v.changed)
         .collect();
     let m = merge::merge(&base_state, &current.state, &device_state, &changed_by_others);
-    if let Err(r) = identity_change(op, Some(&current.state), &m.state) {
+    if let Err(r) = identity_rule(op.entity, op.entity_id, Some(&current.state), &m.state) {
         return Ok(Err(r));
     }
     let proposal = op.entity == Entity::PlannedAct && !m.conflicts.is_empty();
+    // The device's side of a conflict is checked before it is offered: what
+    // « keep the other tablet's value » would make must pass the rules a push
+    // passes (an identity qualified without INSi, a unit out of the device's
+    // scope are refused here, not filed for a coordinator to apply).
+    if !m.conflicts.is_empty() {
+        let mut their_side = m.state.clone();
+        for f in &m.conflicts {
+            match device_state.get(f) {
+                Some(v) => their_side.insert(f.clone(), v.clone()),
+                None => their_side.remove(f),
+            };
+        }
+        match check_new_state(tx, tenant, op.entity, op.entity_id, Some(&current.state), &their_side)? {
+            Ok((their_unit, _)) => {
+                if let Err(r) = in_scope(device, their_unit) {
+                    return Ok(Err(r));
+                }
+            }
+            Err(r) => return Ok(Err(r)),
+        }
+    }
     // The merged state must still be a valid document; if not, nothing applies.
     let merged_unit = document_unit(tx, tenant, op.entity, op.entity_id, &Value::Object(m.state.clone()))?;
     let merged_valid = merged_unit.is_ok();
@@ -512,14 +533,39 @@ fn apply_document(
     Ok(Ok(OpOutcome::Conflict { version, conflicts, proposal: record.proposal }))
 }
 
+/// The rules every new state of a document passes, whoever writes it — a
+/// tablet's push, the other side of a conflict before it is offered, a
+/// coordinator's resolution: its type and validation, the unit it belongs
+/// to (through its resident for the records that hang on one), and for a
+/// resident the identity rule. Returns its unit and its state as its type
+/// writes it.
+pub(crate) fn check_new_state(
+    tx: &mut dyn Tx,
+    tenant: Uuid,
+    entity: Entity,
+    id: Uuid,
+    before: Option<&Map<String, Value>>,
+    after: &Map<String, Value>,
+) -> HubResult<Result<Placed, Reject>> {
+    let placed = match document_unit(tx, tenant, entity, id, &Value::Object(after.clone()))? {
+        Ok(p) => p,
+        Err(r) => return Ok(Err(r)),
+    };
+    if let Err(r) = identity_rule(entity, id, before, &placed.1) {
+        return Ok(Err(r));
+    }
+    Ok(Ok(placed))
+}
+
 /// For a resident, what the change would make of the identity, checked by
 /// the tablet's rule: an INSi identity's traits and status are the hub's.
-fn identity_change(
-    op: &Operation,
+fn identity_rule(
+    entity: Entity,
+    id: Uuid,
     before: Option<&Map<String, Value>>,
     after: &Map<String, Value>,
 ) -> Result<(), Reject> {
-    if op.entity != Entity::Resident {
+    if entity != Entity::Resident {
         return Ok(());
     }
     let identity = |state: &Map<String, Value>| {
@@ -527,7 +573,7 @@ fn identity_change(
     };
     let after = identity(after).ok_or_else(|| malformed("resident without a readable identity"))?;
     let before = before.and_then(identity);
-    rules::check_identity_change(op.entity_id, before.as_ref(), &after).map_err(|e| refusal(&e))
+    rules::check_identity_change(id, before.as_ref(), &after).map_err(|e| refusal(&e))
 }
 
 #[allow(clippy::too_many_arguments)]

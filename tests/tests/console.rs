@@ -412,7 +412,7 @@ async fn console_scenario(postgres: bool) {
     let log = browser.get(&link).await;
     assert_eq!(log.status, StatusCode::OK);
     assert!(log.body.contains("a ouvert le dossier") && log.body.contains("Tablette chariot B"), "{}", log.body);
-    assert!(log.body.contains(&reader) && !log.body.contains("non vérifiée"), "{}", log.body);
+    assert!(log.body.contains(&reader) && !log.body.contains("non contrôlée"), "{}", log.body);
     let csv = browser.get(&format!("{link}.csv")).await;
     assert_eq!(csv.headers["content-type"], "text/csv; charset=utf-8");
     let disposition = csv.headers["content-disposition"].to_str().unwrap();
@@ -715,6 +715,70 @@ async fn hostile_scenario(postgres: bool) {
     assert!(fifth.body.contains("verrouillé"));
     // The session already open stays usable (the lock-out guards signing in).
     assert_eq!(ours_browser.get("/console/").await.status, StatusCode::OK);
+}
+
+/// A coordinator's resolution passes the rules of a push and the account's
+/// scope: a unit typed in by hand that is another group's is refused, and
+/// the resident stays where the hub has them (issue 29, item 4).
+async fn a_resolution_passes_the_push_rules(postgres: bool) {
+    let hub = TestHub::start_with_units(3, 1, postgres).await;
+    create_account(&hub, "dsi@groupe.fr", ConsoleRole::GroupAdmin).await;
+    let resident = hub.residents.iter().find(|r| r.unit_id == hub.units[0]).unwrap().id;
+    // Two tablets of every floor move the same resident to two floors.
+    let mut a = chevet_e2e::Device::enrol(&hub, &hub.url(), &hub.units, "Tablette A").await;
+    let mut b = chevet_e2e::Device::enrol(&hub, &hub.url(), &hub.units, "Tablette B").await;
+    for (d, unit) in [(&a, hub.units[1]), (&b, hub.units[2])] {
+        let (_, v) = d.store.resident(resident).unwrap();
+        d.store
+            .update_resident(
+                resident,
+                v,
+                &chevet_core::domain::ResidentChanges { unit_id: Some(unit), ..Default::default() },
+            )
+            .unwrap();
+    }
+    a.sync().await.unwrap();
+    b.sync().await.unwrap();
+    let foreign_unit = {
+        let backend = hub.backend.clone();
+        tokio::task::spawn_blocking(move || {
+            chevet_hub::demo::create_group(&chevet_hub::Admin::new(&*backend), 1).unwrap().units[0].id
+        })
+        .await
+        .unwrap()
+    };
+    let mut browser = Browser::new(&hub);
+    browser.sign_in("dsi@groupe.fr", None).await;
+    let list = browser.get("/console/conflicts").await;
+    let at = list.body.find("/console/conflicts/").expect("the conflict is listed");
+    let path = list.body[at..].split('"').next().unwrap().to_owned();
+    let page = browser.get(&path).await;
+    let foreign = foreign_unit.to_string();
+    let refused =
+        browser.post(&path, &[("csrf", &page.csrf()), ("decision", "new_values"), ("value:unit_id", &foreign)]).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
+    let id = if hub.on_postgres() { format!("'{resident}'::uuid") } else { format!("X'{}'", resident.simple()) };
+    let unit_now = hub.count(&format!(
+        "SELECT COUNT(*) FROM documents WHERE id = {id} AND CAST(state AS TEXT) LIKE '%{}%'",
+        hub.units[1]
+    ));
+    assert_eq!(unit_now, 1, "the resident stays on the floor the hub has");
+    assert!(browser.get(&path).await.body.contains("Garder la valeur du hub"), "still open");
+    // The other tablet's own floor is a valid choice.
+    let page = browser.get(&path).await;
+    let kept = browser.post(&path, &[("csrf", &page.csrf()), ("decision", "keep_device")]).await;
+    assert_eq!(kept.status, StatusCode::OK, "{}", kept.body);
+    assert!(kept.body.contains("Décision enregistrée"), "{}", kept.body);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_a_resolution_passes_the_push_rules() {
+    a_resolution_passes_the_push_rules(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_a_resolution_passes_the_push_rules() {
+    a_resolution_passes_the_push_rules(true).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -508,6 +508,49 @@ async fn postgres_a_tablet_gets_the_staff_of_its_units_only() {
     a_tablet_gets_the_staff_of_its_units_only(true).await;
 }
 
+/// The other side of a conflict passes the rules of a push before it is
+/// offered: a qualified identity with an invented matricule, sent as a
+/// tablet's side of a conflict on the identity, is refused, not filed for a
+/// coordinator's « keep the other tablet's value » (issue 29, item 4).
+async fn a_conflict_side_passes_the_push_rules(postgres: bool) {
+    let hub = TestHub::start_on(1, postgres).await;
+    let unit = hub.units[0];
+    let resident = hub.residents.iter().find(|r| r.unit_id == unit).unwrap().clone();
+    let mut honest = RawDevice::enrol(&hub, &[unit]).await;
+    let mut evil = RawDevice::enrol(&hub, &[unit]).await;
+    let before = honest.pull_all().await;
+    let base = before[&resident.id].version.unwrap();
+    // The honest tablet corrects the used name; the hostile one, from the same
+    // version, makes the identity « qualified » with a matricule of its own.
+    let mut corrected = resident.clone();
+    corrected.identity.used_name = Some("Martin".into());
+    assert!(matches!(
+        honest.push_document(Entity::Resident, resident.id, base, &corrected, Some(hub.nurse.id)).await,
+        OpOutcome::Applied { .. }
+    ));
+    let mut forged = resident.clone();
+    forged.identity.matricule = Some(chevet_core::demo::matricule_with_key(2_360_569_123_045).unwrap());
+    forged.identity.system = Some(InsSystem::NirDemo);
+    forged.identity.status = IdentityStatus::Qualified;
+    forged.identity.collection = CollectionMethod::Insi;
+    let outcome = evil.push_document(Entity::Resident, resident.id, base, &forged, Some(hub.nurse.id)).await;
+    assert!(matches!(outcome, OpOutcome::Rejected { .. }), "{outcome:?}");
+    assert_eq!(hub.count("SELECT COUNT(*) FROM conflicts"), 0, "nothing offered to a coordinator");
+    let kept = &honest.pull_all().await[&resident.id].payload;
+    assert_eq!(kept["identity"]["status"], json!(IdentityStatus::Provisional));
+    assert_eq!(kept["identity"]["used_name"], "Martin");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_a_conflict_side_passes_the_push_rules() {
+    a_conflict_side_passes_the_push_rules(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_a_conflict_side_passes_the_push_rules() {
+    a_conflict_side_passes_the_push_rules(true).await;
+}
+
 /// Blobs from the hostile side: a photo's files are readable by the devices
 /// of the resident's unit only; an upload is its device's alone; a device
 /// cannot fill the hub's disk with uploads it never finishes.

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeSet;
 
-use chevet_core::domain::{Identity, PlannedAct, Resident, Round, Wound};
+use chevet_core::domain::Identity;
 use chevet_protocol::{Change, Entity};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
@@ -290,31 +290,6 @@ fn typed_value(before: &Value, typed: &str) -> HubResult<Value> {
     })
 }
 
-/// Checks a document's state the way a tablet's write is checked.
-fn validate(entity: Entity, id: Uuid, state: &Map<String, Value>) -> HubResult<()> {
-    let value = Value::Object(state.clone());
-    let invalid = |why: String| HubError::BadRequest(format!("La valeur choisie n'est pas valable : {why}"));
-    let (found, checked) = match entity {
-        Entity::Resident => serde_json::from_value::<Resident>(value)
-            .map(|r| (r.id, r.validate().map_err(|e| e.to_string())))
-            .map_err(|_| invalid("format du document".into()))?,
-        Entity::PlannedAct => serde_json::from_value::<PlannedAct>(value)
-            .map(|a| (a.id, a.validate().map_err(|e| e.to_string())))
-            .map_err(|_| invalid("format du document".into()))?,
-        Entity::Wound => serde_json::from_value::<Wound>(value)
-            .map(|w| (w.id, w.validate().map_err(|e| e.to_string())))
-            .map_err(|_| invalid("format du document".into()))?,
-        Entity::Round => serde_json::from_value::<Round>(value)
-            .map(|r| (r.id, r.validate().map_err(|e| e.to_string())))
-            .map_err(|_| invalid("format du document".into()))?,
-        _ => return Err(HubError::BadRequest("Ce conflit ne se résout pas ici.".into())),
-    };
-    if found != id {
-        return Err(invalid("identifiant".into()));
-    }
-    checked.map_err(invalid)
-}
-
 /// What a resolution did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Resolved {
@@ -369,15 +344,26 @@ pub fn resolve(
             }
         }
     }
-    let changed: BTreeSet<String> = crate::merge::changed_fields(&doc.state, &state);
     let mut version = None;
-    if !changed.is_empty() {
-        validate(doc.entity, c.entity_id, &state)?;
-        let unit = match doc.entity {
-            Entity::Resident => state.get("unit_id").and_then(Value::as_str).and_then(|s| Uuid::try_parse(s).ok()),
-            _ => None,
+    if crate::merge::changed_fields(&doc.state, &state).is_empty() {
+        // Kept as it is: nothing to check, nothing new.
+    } else {
+        // The rules a tablet's push passes, on the state the resolution makes
+        // (either side, or a typed value), and the account's own scope.
+        let tenant = account.tenant_id;
+        let (unit, canonical) =
+            match crate::sync::check_new_state(tx, tenant, doc.entity, c.entity_id, Some(&doc.state), &state)? {
+                Ok(placed) => placed,
+                Err(crate::sync::Reject(_, why)) => {
+                    return Err(HubError::BadRequest(format!("La valeur choisie n'est pas valable : {why}")));
+                }
+            };
+        if !super::tablets::units_in_scope(tx, account)?.iter().any(|u| u.id == unit) {
+            return Err(HubError::BadRequest("Cette unité n'est pas de votre établissement.".into()));
         }
-        .or(doc.unit_id);
+        state = canonical;
+        let changed: BTreeSet<String> = crate::merge::changed_fields(&doc.state, &state);
+        let unit = Some(unit);
         let v = doc.version + 1;
         tx.save_document(account.tenant_id, c.entity_id, doc.entity, unit, v, &state, None, &changed)?;
         let change = Change {
