@@ -6,7 +6,7 @@ mod common;
 use chevet_core::CoreError;
 use chevet_core::demo::{DEMO_PIN, matricule_with_key};
 use chevet_core::domain::*;
-use chevet_core::store::{MAX_PIN_ATTEMPTS, RoundStatus, TimelineEntry};
+use chevet_core::store::{MAX_PIN_ATTEMPTS, RoundStatus, TABLET_MAX_PIN_ATTEMPTS, TimelineEntry};
 use common::*;
 use jiff::Timestamp;
 use jiff::civil::{date, time};
@@ -142,6 +142,39 @@ fn every_record_carries_the_signed_in_author_and_device() {
     let (stored, voided) = f.store.fact(a.id()).unwrap();
     assert_eq!(stored, a);
     assert!(!voided);
+}
+
+#[test]
+fn a_shared_tablet_takes_a_bounded_number_of_wrong_pins_whoever_they_are_for() {
+    let (f, d) = seeded(1, 0);
+    f.store.lock();
+    // A thief tries PINs across the profiles: four for each of two, then two for a third
+    // (none of them locked out on their own).
+    let mut tried = 0;
+    for staff in [d.care_aide.id, d.manager.id, d.nurse.id] {
+        for _ in 0..4 {
+            if tried == TABLET_MAX_PIN_ATTEMPTS {
+                break;
+            }
+            let refused = f.store.sign_in(staff, "9999");
+            tried += 1;
+            if tried < TABLET_MAX_PIN_ATTEMPTS {
+                assert!(matches!(refused, Err(CoreError::WrongPin { .. })), "{tried}: {refused:?}");
+            } else {
+                assert!(matches!(refused, Err(CoreError::LockedOut { .. })), "{tried}: {refused:?}");
+            }
+        }
+    }
+    assert_eq!(tried, TABLET_MAX_PIN_ATTEMPTS);
+    // The whole tablet waits now: the right PINs too, and after a restart.
+    assert!(matches!(f.store.sign_in(d.care_aide.id, DEMO_PIN), Err(CoreError::LockedOut { .. })));
+    assert!(matches!(f.store.sign_in(d.nurse.id, DEMO_PIN), Err(CoreError::LockedOut { .. })));
+    let f = f.reopen();
+    assert!(matches!(f.store.sign_in(d.nurse.id, DEMO_PIN), Err(CoreError::LockedOut { .. })));
+    f.clock.advance_secs(15 * 60 + 1);
+    f.store.sign_in(d.nurse.id, DEMO_PIN).unwrap();
+    let actions: Vec<String> = f.store.audit_entries(100).unwrap().into_iter().map(|e| e.action).collect();
+    assert!(actions.iter().any(|a| a == "lock_out"));
 }
 
 #[test]
@@ -937,6 +970,8 @@ fn a_version_2_store_upgrades_and_its_audit_head_is_sealed() {
          ALTER TABLE staff DROP COLUMN pin_version;
          ALTER TABLE device_state DROP COLUMN audit_sent_seq;
          ALTER TABLE device_state DROP COLUMN audit_sent_link;
+         ALTER TABLE device_state DROP COLUMN failed_pins;
+         ALTER TABLE device_state DROP COLUMN pins_locked_until;
          PRAGMA user_version = 2;",
     )
     .unwrap();

@@ -9,7 +9,7 @@ use rusqlite::Connection;
 use crate::error::{CoreError, Result};
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 
 const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [
     // v1: the first schema. Plaintext columns are routing only: ids, kinds,
@@ -151,6 +151,12 @@ const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [
     r#"
     ALTER TABLE device_state ADD COLUMN audit_sent_seq INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE device_state ADD COLUMN audit_sent_link BLOB;
+    "#,
+    // v5: a budget of wrong PINs for the whole tablet, whoever they are
+    // tried for, and the lock-out it sets (see `session::TABLET_MAX_PIN_ATTEMPTS`).
+    r#"
+    ALTER TABLE device_state ADD COLUMN failed_pins INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE device_state ADD COLUMN pins_locked_until INTEGER;
     "#,
 ];
 

@@ -49,7 +49,7 @@ pub use residents::ResidentSummary;
 pub use round_view::{LatestVital, RoundItem, RoundResident, RoundStatus, RoundView};
 pub use rounds::{RouteStop, RouteView};
 pub use scale_forms::FormOutcome;
-pub use session::{MAX_PIN_ATTEMPTS, check_pin_strength};
+pub use session::{MAX_PIN_ATTEMPTS, TABLET_MAX_PIN_ATTEMPTS, check_pin_strength};
 pub use session::{SessionInfo, StaffAccount, issue_first_pin_code};
 pub use sync_state::{Applied, SyncIssue};
 pub use timeline::{ResidentFile, TimelineEntry, Unreadable};

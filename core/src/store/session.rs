@@ -18,6 +18,11 @@ use crate::error::{CoreError, Result};
 
 /// Consecutive failures allowed before a lock-out.
 pub const MAX_PIN_ATTEMPTS: u32 = 5;
+/// Wrong PINs and first-PIN codes a tablet takes, whoever they are tried
+/// for, before it locks for everyone (15 minutes, doubling like a
+/// professional's): a thief with a shared tablet of 30 profiles gets two
+/// professionals' worth of guesses, not thirty. A right PIN starts it again.
+pub const TABLET_MAX_PIN_ATTEMPTS: u32 = 10;
 const LOCKOUT_BASE_SECS: i64 = 15 * 60;
 const LOCKOUT_MAX_SECS: i64 = 24 * 3600;
 const VERIFIER_V1: u8 = 1;
@@ -150,7 +155,11 @@ fn verify(verifier: &[u8], pin: &str) -> Result<bool> {
 }
 
 fn lockout_secs(failures: u32) -> i64 {
-    let rounds = failures / MAX_PIN_ATTEMPTS; // ≥ 1 when called
+    lockout_after(failures / MAX_PIN_ATTEMPTS)
+}
+
+/// The lock-out after `rounds` (≥ 1) full budgets of failures: 15 minutes, doubling, a day at most.
+fn lockout_after(rounds: u32) -> i64 {
     let factor = 1i64 << (rounds.saturating_sub(1)).min(10);
     (LOCKOUT_BASE_SECS * factor).min(LOCKOUT_MAX_SECS)
 }
@@ -172,11 +181,20 @@ impl super::WriteTx<'_> {
                  WHERE id = ?1",
             )?
             .execute(params![staff_id, sealed, next])?;
+        self.tx.prepare_cached("UPDATE device_state SET failed_pins = 0 WHERE id = 1")?.execute([])?;
         Ok(())
     }
 }
 
 impl Store {
+    /// Until when the whole tablet refuses PINs (its budget spent), if it does.
+    fn tablet_locked_until(&self) -> Result<Option<i64>> {
+        self.read(|c| {
+            Ok(c.prepare_cached("SELECT pins_locked_until FROM device_state WHERE id = 1")?
+                .query_row([], |r| r.get(0))?)
+        })
+    }
+
     fn staff_row(&self, staff_id: Uuid) -> Result<(Staff, Option<Vec<u8>>, Option<i64>)> {
         self.read(|c| {
             type StaffRow = (u32, Vec<u8>, Option<Vec<u8>>, u32, Option<i64>);
@@ -210,7 +228,8 @@ impl Store {
         if !serves(&staff, self.scope_units()?.as_deref()) {
             return Err(CoreError::NotFound { kind: "staff", id: staff_id });
         }
-        if let Some(until) = locked_until
+        // The professional's lock-out, or the tablet's, whichever ends later.
+        if let Some(until) = locked_until.max(self.tablet_locked_until()?)
             && until > now.as_millisecond()
         {
             return Err(CoreError::LockedOut { staff_id, until_ms: until });
@@ -221,6 +240,7 @@ impl Store {
             self.write(Some(staff_id), |w| {
                 w.tx.prepare_cached("UPDATE staff SET failed_pins = 0, locked_until = NULL WHERE id = ?1")?
                     .execute([staff_id])?;
+                w.tx.prepare_cached("UPDATE device_state SET failed_pins = 0 WHERE id = 1")?.execute([])?;
                 w.audit(AuditAction::SignIn, "staff", staff_id)
             })?;
             return Ok(self.open_session(staff, now));
@@ -277,7 +297,8 @@ impl Store {
         if !serves(&staff, self.scope_units()?.as_deref()) {
             return Err(CoreError::NotFound { kind: "staff", id: staff_id });
         }
-        if let Some(until) = locked_until
+        // The professional's lock-out, or the tablet's, whichever ends later.
+        if let Some(until) = locked_until.max(self.tablet_locked_until()?)
             && until > now.as_millisecond()
         {
             return Err(CoreError::LockedOut { staff_id, until_ms: until });
@@ -326,12 +347,26 @@ impl Store {
     /// Counts a failed PIN or code: the attempts left, or the lock-out it
     /// triggered.
     fn count_failure(&self, staff_id: Uuid, now: Timestamp) -> Result<std::result::Result<u32, CoreError>> {
+        let device_id = self.device_id;
         self.write(None, |w| {
             let failures: u32 = w
                 .tx
                 .prepare_cached("UPDATE staff SET failed_pins = failed_pins + 1 WHERE id = ?1 RETURNING failed_pins")?
                 .query_row([staff_id], |r| r.get(0))?;
             w.audit(AuditAction::SignInFailed, "staff", staff_id)?;
+            // The tablet's own budget, whoever the guess was for.
+            let on_tablet: u32 =
+                w.tx.prepare_cached(
+                    "UPDATE device_state SET failed_pins = failed_pins + 1 WHERE id = 1 RETURNING failed_pins",
+                )?
+                .query_row([], |r| r.get(0))?;
+            if on_tablet.is_multiple_of(TABLET_MAX_PIN_ATTEMPTS) {
+                let until = now.as_millisecond() + lockout_after(on_tablet / TABLET_MAX_PIN_ATTEMPTS) * 1000;
+                w.tx.prepare_cached("UPDATE device_state SET pins_locked_until = ?1 WHERE id = 1")?.execute([until])?;
+                w.audit(AuditAction::LockOut, "device", device_id)?;
+                log::warn!("device {device_id} locked after {on_tablet} wrong PINs");
+                return Ok(Err(CoreError::LockedOut { staff_id, until_ms: until }));
+            }
             if failures.is_multiple_of(MAX_PIN_ATTEMPTS) {
                 let until = now.as_millisecond() + lockout_secs(failures) * 1000;
                 w.tx.prepare_cached("UPDATE staff SET locked_until = ?2 WHERE id = ?1")?
