@@ -286,6 +286,18 @@ fn apply_fact(
         origin_device: Some(device.device_id),
         payload: canonical.clone(),
     };
+    // A photo's files are readable by the units of the records that carry
+    // their key: the first photo naming a file binds it to its key, and a
+    // photo naming a file with another key is refused (naming a hash seen
+    // elsewhere does not open it).
+    if let Fact::Photo(p) = &fact {
+        let Ok(key) = serde_json::to_value(&p.content_key) else { return Ok(Err(malformed("photo key"))) };
+        for blob in [&p.display, &p.thumbnail] {
+            if tx.bind_blob_key(device.tenant_id, &blob.hash, &key)? != key {
+                return Ok(Err(Reject(RejectCode::Forbidden, "a photo file belongs to another record".into())));
+            }
+        }
+    }
     let inserted = tx.insert_fact_logged(device.tenant_id, unit, &change, now_ms)?;
     if inserted && let Fact::Photo(p) = &fact {
         for blob in [&p.display, &p.thumbnail] {

@@ -602,6 +602,23 @@ async fn hostile_tablet_meets_the_blob_rules(postgres: bool) {
     assert_eq!(colleague.get_blob(&hash).await, 200, "the unit's tablets read it");
     assert_eq!(other_floor.get_blob(&hash).await, 404, "another unit's tablet does not");
     assert_eq!(other_group.get_blob(&hash).await, 404, "nor another group's");
+    // Naming the hash in a photo of its own floor's resident, with a key of
+    // its own, opens nothing: the file is bound to the record that carries its key.
+    let mut other_floor = other_floor;
+    let theirs = hub.residents.iter().find(|r| r.unit_id == other_unit).unwrap().id;
+    let their_wound = Wound { id: Uuid::now_v7(), resident_id: theirs, ..wound.clone() };
+    let created = other_floor.push_document(Entity::Wound, their_wound.id, 0, &their_wound, Some(hub.nurse.id)).await;
+    assert!(matches!(created, OpOutcome::Applied { .. }), "{created:?}");
+    let claim = Photo {
+        id: Uuid::now_v7(),
+        resident_id: theirs,
+        wound_id: their_wound.id,
+        content_key: chevet_core::crypto::stream::BlobKey::from_bytes([7; 32]),
+        meta: meta(hub.nurse.id, other_floor.id),
+        ..photo.clone()
+    };
+    refused(&other_floor.push_fact(&Fact::Photo(Box::new(claim))).await, RejectCode::Forbidden, "another record");
+    assert_eq!(other_floor.get_blob(&hash).await, 404, "still not theirs");
 
     // An upload in progress is its device's alone.
     let data = vec![0x5a; 10_000];

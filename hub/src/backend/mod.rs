@@ -331,6 +331,10 @@ pub trait Tx {
 
     /// Notes that a photo of `unit` names blob `hash` (who may read it).
     fn add_blob_ref(&mut self, tenant: Uuid, hash: &str, unit_id: Uuid) -> HubResult<()>;
+    /// Binds a blob to the content key of the first photo record that names
+    /// it (`key`: that key as JSON); returns the key it is bound to now —
+    /// `key` itself, or another record's.
+    fn bind_blob_key(&mut self, tenant: Uuid, hash: &str, key: &Value) -> HubResult<Value>;
     /// Whether a photo of one of `units` names blob `hash`.
     fn blob_visible(&mut self, tenant: Uuid, units: &[Uuid], hash: &str) -> HubResult<bool>;
 

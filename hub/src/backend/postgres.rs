@@ -115,6 +115,7 @@ UPDATE {s}.meta SET value = 4 WHERE key = 'schema_version';
 /// apart from the accounts, so that an unknown login locks out the same way;
 /// out of the application role's sight (row-level security, no policy).
 fn upgrade_4_to_5(s: &str) -> String {
+    let tenant = "tenant_id = NULLIF(current_setting('chevet.tenant', true), '')::uuid";
     format!(
         r#"
 CREATE TABLE {s}.console_sign_in_failures (key_hash bytea PRIMARY KEY, failures integer NOT NULL,
@@ -122,6 +123,17 @@ CREATE TABLE {s}.console_sign_in_failures (key_hash bytea PRIMARY KEY, failures 
 CREATE INDEX console_sign_in_failures_updated ON {s}.console_sign_in_failures (updated_ms);
 ALTER TABLE {s}.console_sign_in_failures ENABLE ROW LEVEL SECURITY;
 DELETE FROM {s}.console_sessions WHERE record->>'stage' = 'anonymous';
+CREATE TABLE {s}.blob_keys (tenant_id uuid NOT NULL, hash text NOT NULL, content_key jsonb NOT NULL,
+    PRIMARY KEY (tenant_id, hash));
+INSERT INTO {s}.blob_keys (tenant_id, hash, content_key)
+    SELECT tenant_id, payload->'fact'->'display'->>'hash', payload->'fact'->'content_key' FROM {s}.facts
+    WHERE payload->>'kind' = 'Photo' AND payload->'fact'->'display'->>'hash' IS NOT NULL
+    UNION
+    SELECT tenant_id, payload->'fact'->'thumbnail'->>'hash', payload->'fact'->'content_key' FROM {s}.facts
+    WHERE payload->>'kind' = 'Photo' AND payload->'fact'->'thumbnail'->>'hash' IS NOT NULL
+    ON CONFLICT DO NOTHING;
+ALTER TABLE {s}.blob_keys ENABLE ROW LEVEL SECURITY;
+CREATE POLICY tenant ON {s}.blob_keys USING ({tenant}) WITH CHECK ({tenant});
 UPDATE {s}.meta SET value = 5 WHERE key = 'schema_version';
 "#
     )
@@ -950,6 +962,18 @@ impl Tx for PgTx<'_> {
         )
         .map_err(pg)?;
         Ok(())
+    }
+
+    fn bind_blob_key(&mut self, tenant: Uuid, hash: &str, key: &Value) -> HubResult<Value> {
+        self.execute(
+            "INSERT INTO blob_keys (tenant_id, hash, content_key) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            &[&tenant, &hash, key],
+        )
+        .map_err(pg)?;
+        let row = self
+            .query_one("SELECT content_key FROM blob_keys WHERE tenant_id = $1 AND hash = $2", &[&tenant, &hash])
+            .map_err(pg)?;
+        Ok(row.get(0))
     }
 
     fn blob_visible(&mut self, tenant: Uuid, units: &[Uuid], hash: &str) -> HubResult<bool> {

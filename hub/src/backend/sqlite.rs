@@ -165,6 +165,15 @@ CREATE TABLE console_sign_in_failures (
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX console_sign_in_failures_updated ON console_sign_in_failures (updated_ms);
 DELETE FROM console_sessions WHERE json_extract(record, '$.stage') = 'anonymous';
+CREATE TABLE blob_keys (
+    tenant_id BLOB NOT NULL, hash TEXT NOT NULL, content_key TEXT NOT NULL, PRIMARY KEY (tenant_id, hash)
+) STRICT, WITHOUT ROWID;
+INSERT OR IGNORE INTO blob_keys (tenant_id, hash, content_key)
+    SELECT tenant_id, json_extract(payload, '$.fact.display.hash'), json_extract(payload, '$.fact.content_key')
+    FROM facts WHERE json_extract(payload, '$.kind') = 'Photo' AND json_extract(payload, '$.fact.display.hash') IS NOT NULL
+    UNION ALL
+    SELECT tenant_id, json_extract(payload, '$.fact.thumbnail.hash'), json_extract(payload, '$.fact.content_key')
+    FROM facts WHERE json_extract(payload, '$.kind') = 'Photo' AND json_extract(payload, '$.fact.thumbnail.hash') IS NOT NULL;
 "#;
 
 /// The SQLite backend.
@@ -691,6 +700,17 @@ impl Tx for SqliteTx<'_> {
             .prepare_cached("INSERT OR IGNORE INTO blob_refs (tenant_id, hash, unit_id) VALUES (?1, ?2, ?3)")?
             .execute(params![tenant, hash, unit_id])?;
         Ok(())
+    }
+
+    fn bind_blob_key(&mut self, tenant: Uuid, hash: &str, key: &Value) -> HubResult<Value> {
+        self.tx
+            .prepare_cached("INSERT OR IGNORE INTO blob_keys (tenant_id, hash, content_key) VALUES (?1, ?2, ?3)")?
+            .execute(params![tenant, hash, json(key)?])?;
+        let bound: String = self
+            .tx
+            .prepare_cached("SELECT content_key FROM blob_keys WHERE tenant_id = ?1 AND hash = ?2")?
+            .query_row(params![tenant, hash], |r| r.get(0))?;
+        parse(&bound)
     }
 
     fn blob_visible(&mut self, tenant: Uuid, units: &[Uuid], hash: &str) -> HubResult<bool> {
