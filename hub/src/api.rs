@@ -346,7 +346,9 @@ async fn tus_create<B: Backend>(State(state): State<Arc<AppState<B>>>, headers: 
         .ok_or(HubError::BadRequest("Upload-Length is required".into()))?;
     let hash = metadata_hash(&headers)?;
     let now = now_ms();
-    let upload = state.blobs.create(device.tenant_id, device.device_id, length, &hash, now).await?;
+    let d = device.clone();
+    let unclaimed = in_tx(&state, Some(device.clone()), move |tx| tx.unclaimed_bytes(d.tenant_id, d.device_id)).await?;
+    let upload = state.blobs.create(device.tenant_id, device.device_id, length, &hash, unclaimed, now).await?;
     let mut resp = StatusCode::CREATED.into_response();
     tus_headers(&mut resp);
     let h = resp.headers_mut();
@@ -375,7 +377,7 @@ async fn tus_head<B: Backend>(
         // Every byte arrived but the hub (this node or another) stopped
         // before storing the blob.
         match state.blobs.publish(&upload).await {
-            Ok(()) => {}
+            Ok(()) => stored(&state, &device, &upload).await?,
             Err(HubError::ChecksumMismatch) => offset = 0,
             Err(e) => return Err(e),
         }
@@ -433,6 +435,7 @@ async fn tus_patch<B: Backend>(
         crate::blobs::Appended::Partial(o) => o,
         crate::blobs::Appended::Complete => {
             state.blobs.publish(&upload).await?;
+            stored(&state, &device, &upload).await?;
             upload.length
         }
     };
@@ -440,6 +443,19 @@ async fn tus_patch<B: Backend>(
     tus_headers(&mut resp);
     resp.headers_mut().insert("upload-offset", HeaderValue::from(new_offset));
     Ok(resp)
+}
+
+/// A published blob, counted against its device until a record names it.
+async fn stored<B: Backend>(
+    state: &Arc<AppState<B>>,
+    device: &DeviceAuth,
+    upload: &crate::blobs::Upload,
+) -> HubResult<()> {
+    let (d, hash, bytes) = (device.clone(), upload.hash.clone(), upload.length);
+    in_tx(state, Some(device.clone()), move |tx| {
+        tx.record_stored_blob(d.tenant_id, &hash, d.device_id, bytes, now_ms())
+    })
+    .await
 }
 
 async fn blob_get<B: Backend>(

@@ -43,8 +43,12 @@ pub const MAX_BLOB_BYTES: u64 = chevet_protocol::MAX_BLOB_BYTES;
 pub const UPLOAD_TTL_MS: i64 = 24 * 3600 * 1000;
 /// Uploads one device may have in progress (the app sends one at a time).
 pub const MAX_UPLOADS_PER_DEVICE: usize = 32;
-/// Bytes one device may have declared for its uploads in progress.
+/// Bytes one device may hold on the hub without a record naming them: its
+/// uploads in progress and the blobs it published that no photo names yet.
 pub const MAX_PENDING_BYTES_PER_DEVICE: u64 = 256 * 1024 * 1024;
+/// How long a published blob no record names is kept before it is swept (a
+/// tablet cut off between its photo's files and its records has a week).
+pub const ORPHAN_GRACE_MS: i64 = 7 * 24 * 3600 * 1000;
 /// Blobs published at once: each holds one part in memory, so the hub's
 /// memory for publishing is bounded whatever the number of requests.
 pub const MAX_CONCURRENT_PUBLISHES: usize = 4;
@@ -275,8 +279,17 @@ impl BlobStore {
         Ok(out)
     }
 
-    /// Starts an upload, within the device's quota.
-    pub async fn create(&self, tenant: Uuid, device: Uuid, length: u64, hash: &str, now_ms: i64) -> HubResult<Upload> {
+    /// Starts an upload, within the device's quota (`unclaimed`: the bytes
+    /// of the blobs it published that no record names yet).
+    pub async fn create(
+        &self,
+        tenant: Uuid,
+        device: Uuid,
+        length: u64,
+        hash: &str,
+        unclaimed: u64,
+        now_ms: i64,
+    ) -> HubResult<Upload> {
         if !valid_hash(hash) {
             return Err(HubError::BadRequest(
                 "Upload-Metadata needs blake3, the content's hash in lower-case hex".into(),
@@ -287,7 +300,8 @@ impl BlobStore {
         }
         let pending = self.in_progress(device, now_ms).await?;
         let pending_bytes: u64 = pending.iter().map(|u| u.length).sum();
-        if pending.len() >= MAX_UPLOADS_PER_DEVICE || pending_bytes + length > MAX_PENDING_BYTES_PER_DEVICE {
+        if pending.len() >= MAX_UPLOADS_PER_DEVICE || pending_bytes + unclaimed + length > MAX_PENDING_BYTES_PER_DEVICE
+        {
             log::warn!("device {device} is over its upload quota ({} in progress)", pending.len());
             return Err(HubError::QuotaExceeded);
         }
@@ -463,6 +477,14 @@ impl BlobStore {
         Ok(removed)
     }
 
+    /// Deletes a finished blob's file (one no record names, past its grace).
+    pub async fn delete_blob(&self, tenant: Uuid, hash: &str) -> HubResult<()> {
+        if !valid_hash(hash) {
+            return Err(HubError::BadRequest("blob hash".into()));
+        }
+        self.remove([key(tenant, hash)]).await
+    }
+
     /// A stored blob's bytes, streamed.
     pub async fn open_blob(&self, tenant: Uuid, hash: &str) -> HubResult<BlobStream> {
         if !valid_hash(hash) {
@@ -490,6 +512,38 @@ impl BlobStore {
     }
 }
 
+/// Deletes the blobs published more than [`ORPHAN_GRACE_MS`] before `now_ms`
+/// that no record names (a tablet's uploads whose photos never came, or
+/// files pushed to fill the disk); returns how many went. Their rows go
+/// first, in a transaction, then their files: a file whose row is gone and
+/// whose deletion failed is only disk, never a dangling reference.
+pub async fn sweep_orphans<B: crate::backend::Backend + Send + Sync + 'static>(
+    backend: &Arc<B>,
+    blobs: &BlobStore,
+    now_ms: i64,
+) -> HubResult<usize> {
+    let mut removed = 0;
+    loop {
+        let b = backend.clone();
+        let batch = tokio::task::spawn_blocking(move || {
+            b.transaction(crate::backend::Scope::Admin, |tx| tx.take_orphan_blobs(now_ms - ORPHAN_GRACE_MS, 500))
+        })
+        .await
+        .map_err(|_| HubError::Storage("worker thread failed".into()))??;
+        if batch.is_empty() {
+            break;
+        }
+        for (tenant, hash) in &batch {
+            blobs.delete_blob(*tenant, hash).await?;
+        }
+        removed += batch.len();
+    }
+    if removed > 0 {
+        log::info!("{removed} blobs no record names removed after their grace period");
+    }
+    Ok(removed)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -501,7 +555,7 @@ mod tests {
         let (tenant, device) = (Uuid::now_v7(), Uuid::now_v7());
         let data = vec![7u8; 1000];
         let hash = blake3::hash(&data).to_hex().to_string();
-        let up = store.create(tenant, device, 1000, &hash, 0).await.unwrap();
+        let up = store.create(tenant, device, 1000, &hash, 0, 0).await.unwrap();
         assert_eq!(store.append(&up, 0, &data[..300]).await.unwrap(), Appended::Partial(300));
         assert!(matches!(store.append(&up, 100, &data[..10]).await, Err(HubError::Conflict(_))));
         assert_eq!(store.find(tenant, device, up.id, 1).await.unwrap().1, 300);
@@ -521,13 +575,13 @@ mod tests {
         assert_eq!(store.read(tenant, &hash).await.unwrap(), data);
         assert!(matches!(store.read(Uuid::now_v7(), &hash).await, Err(HubError::NotFound(_))));
         // A wrong declared hash keeps nothing.
-        let up = store.create(tenant, device, 4, &blake3::hash(b"abcd").to_hex(), 0).await.unwrap();
+        let up = store.create(tenant, device, 4, &blake3::hash(b"abcd").to_hex(), 0, 0).await.unwrap();
         assert_eq!(store.append(&up, 0, b"abce").await.unwrap(), Appended::Complete);
         assert!(matches!(store.publish(&up).await, Err(HubError::ChecksumMismatch)));
         assert_eq!(store.find(tenant, device, up.id, 1).await.unwrap().1, 0);
         // Expired uploads are gone.
         assert!(matches!(store.find(tenant, device, up.id, UPLOAD_TTL_MS + 10).await, Err(HubError::Gone)));
-        assert!(store.create(tenant, device, 1, "not-a-hash", 0).await.is_err());
+        assert!(store.create(tenant, device, 1, "not-a-hash", 0, 0).await.is_err());
     }
 
     #[tokio::test]
@@ -539,7 +593,7 @@ mod tests {
         let (tenant, device) = (Uuid::now_v7(), Uuid::now_v7());
         let data: Vec<u8> = (0..10_000u32).map(|i| (i * 7 % 256) as u8).collect();
         let hash = blake3::hash(&data).to_hex().to_string();
-        let up = a.create(tenant, device, data.len() as u64, &hash, 0).await.unwrap();
+        let up = a.create(tenant, device, data.len() as u64, &hash, 0, 0).await.unwrap();
         assert_eq!(b.find(tenant, device, up.id, 1).await.unwrap().1, 0);
         assert_eq!(b.append(&up, 0, &data[..4000]).await.unwrap(), Appended::Partial(4000));
         assert_eq!(a.find(tenant, device, up.id, 1).await.unwrap().1, 4000);
@@ -559,27 +613,27 @@ mod tests {
         let (tenant, device, other) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
         let hash = blake3::hash(b"x").to_hex().to_string();
         for _ in 0..MAX_UPLOADS_PER_DEVICE {
-            store.create(tenant, device, 1, &hash, 0).await.unwrap();
+            store.create(tenant, device, 1, &hash, 0, 0).await.unwrap();
         }
-        assert!(matches!(store.create(tenant, device, 1, &hash, 0).await, Err(HubError::QuotaExceeded)));
+        assert!(matches!(store.create(tenant, device, 1, &hash, 0, 0).await, Err(HubError::QuotaExceeded)));
         // Another device is not held back by it.
-        store.create(tenant, other, 1, &hash, 0).await.unwrap();
+        store.create(tenant, other, 1, &hash, 0, 0).await.unwrap();
         // Declared bytes count too: 1 + 3 × 64 MiB fit in 256 MiB, a fourth does not.
         for _ in 0..3 {
-            store.create(tenant, other, MAX_BLOB_BYTES, &hash, 0).await.unwrap();
+            store.create(tenant, other, MAX_BLOB_BYTES, &hash, 0, 0).await.unwrap();
         }
-        assert!(matches!(store.create(tenant, other, MAX_BLOB_BYTES, &hash, 0).await, Err(HubError::QuotaExceeded)));
+        assert!(matches!(store.create(tenant, other, MAX_BLOB_BYTES, &hash, 0, 0).await, Err(HubError::QuotaExceeded)));
         // A finished upload no longer counts; its description stays until it expires.
-        let done = store.create(tenant, other, 1, &hash, 0).await.unwrap();
+        let done = store.create(tenant, other, 1, &hash, 0, 0).await.unwrap();
         assert_eq!(store.append(&done, 0, b"x").await.unwrap(), Appended::Complete);
         store.publish(&done).await.unwrap();
-        store.create(tenant, other, 1, &hash, 0).await.unwrap();
+        store.create(tenant, other, 1, &hash, 0, 0).await.unwrap();
         // A chunk without a description (an upload expired while it arrived).
         store.objects.put(&chunk_key(other, Uuid::now_v7(), 0), PutPayload::from(vec![1u8])).await.unwrap();
         // Once expired, the quota frees itself (the device's 32 go as it
         // creates again); the sweep takes the rest and leaves nothing.
         let later = UPLOAD_TTL_MS + 1;
-        let fresh = store.create(tenant, device, 1, &hash, later).await.unwrap();
+        let fresh = store.create(tenant, device, 1, &hash, 0, later).await.unwrap();
         store.append(&fresh, 0, b"x").await.unwrap();
         assert_eq!(store.sweep(later).await.unwrap(), 1 + 3 + 1 + 1, "the other's expired uploads");
         assert_eq!(store.find(tenant, device, fresh.id, later).await.unwrap().1, 1, "a live upload keeps its bytes");
@@ -595,7 +649,7 @@ mod tests {
         let (tenant, device) = (Uuid::now_v7(), Uuid::now_v7());
         let data: Vec<u8> = (0..(PART_BYTES * 2 + 12_345)).map(|i| (i % 251) as u8).collect();
         let hash = blake3::hash(&data).to_hex().to_string();
-        let up = store.create(tenant, device, data.len() as u64, &hash, 0).await.unwrap();
+        let up = store.create(tenant, device, data.len() as u64, &hash, 0, 0).await.unwrap();
         let mut offset = 0;
         for piece in data.chunks(3 * 1024 * 1024) {
             store.append(&up, offset, piece).await.unwrap();

@@ -101,6 +101,9 @@ pub async fn serve_configured<B: backend::Backend>(
                 if let Err(e) = state.blobs.sweep(now).await {
                     log::warn!("upload sweep failed: {e}");
                 }
+                if let Err(e) = blobs::sweep_orphans(&state.backend.0, &state.blobs, now).await {
+                    log::warn!("orphan blob sweep failed: {e}");
+                }
             }
         })
     };

@@ -599,7 +599,7 @@ fn postgres_hub_schema_v1_upgrades_to_tenant_scoped_keys() {
              DROP FUNCTION {s}.credential_revoked(bytea);
              DROP TABLE {s}.audit_entries, {s}.audit_breaks;
              ALTER TABLE {s}.devices DROP COLUMN audit_seq, DROP COLUMN audit_link;
-             DROP TABLE {s}.console_sign_in_failures, {s}.blob_keys;
+             DROP TABLE {s}.console_sign_in_failures, {s}.blob_keys, {s}.stored_blobs;
              UPDATE {s}.meta SET value = 1 WHERE key = 'schema_version';"
         ))
         .unwrap();

@@ -551,6 +551,99 @@ async fn postgres_a_conflict_side_passes_the_push_rules() {
     a_conflict_side_passes_the_push_rules(true).await;
 }
 
+/// Something to run in the hub's storage, as its administrator.
+type InHub = dyn FnOnce(&mut dyn chevet_hub::backend::Tx) -> chevet_hub::error::HubResult<u64> + Send;
+
+/// A tablet cannot fill the hub's disk with files no record names: they
+/// count against its quota, and go after their grace period, while the
+/// files records name stay (issue 29, item 7).
+async fn files_no_record_names_are_bounded_and_swept(postgres: bool) {
+    use chevet_hub::backend::{Backend, Scope};
+    use chevet_hub::blobs::{MAX_PENDING_BYTES_PER_DEVICE, ORPHAN_GRACE_MS};
+    let hub = TestHub::start_on(1, postgres).await;
+    let unit = hub.units[0];
+    // An honest photo, named by its record.
+    let resident = hub.residents.iter().find(|r| r.unit_id == unit).unwrap().clone();
+    let mut nurse_tablet = chevet_e2e::Device::enrol(&hub, &hub.url(), &[unit], "Tablette IDE").await;
+    let wound = Wound {
+        id: Uuid::now_v7(),
+        resident_id: resident.id,
+        kind: WoundKind::PressureInjury,
+        site: "talon".into(),
+        stage: None,
+        opened_on: date(2026, 11, 2),
+        healed_on: None,
+    };
+    nurse_tablet.store.save_wound(&wound, None).unwrap();
+    let jpeg = chevet_core::demo::camera::camera_jpeg(&chevet_core::demo::camera::Shot {
+        width: 640,
+        height: 480,
+        orientation: 1,
+        quality: 85,
+        seed: 5,
+        exif: false,
+    });
+    let capture = chevet_core::store::PhotoCapture {
+        resident_id: resident.id,
+        wound_id: wound.id,
+        assessment_id: None,
+        body_site: "talon".into(),
+        scale_marker: false,
+        consent: PhotoConsent::Resident,
+        taken_at: jiff::Timestamp::now(),
+    };
+    let photo = nurse_tablet.store.ingest_photo(capture, &jpeg).unwrap();
+    nurse_tablet.sync().await.unwrap();
+
+    // A tablet uploads a file to the end and never names it.
+    let filler = RawDevice::enrol(&hub, &[unit]).await;
+    let data = vec![0x33; 100_000];
+    let orphan = blake3::hash(&data).to_hex().to_string();
+    let upload = filler.create_upload(data.len() as u64, &orphan).await.unwrap();
+    assert_eq!(filler.append(&upload, 0, &data).await, 204);
+    let (backend, tenant, device) = (hub.backend.clone(), hub.tenant, filler.id);
+    let in_hub = async |f: Box<InHub>| {
+        let backend = backend.clone();
+        tokio::task::spawn_blocking(move || backend.transaction(Scope::Admin, f).unwrap()).await.unwrap()
+    };
+    assert_eq!(in_hub(Box::new(move |tx| tx.unclaimed_bytes(tenant, device))).await, 100_000, "counted against it");
+    // Near its quota (as after many such files), a further upload is refused…
+    let filled = "f".repeat(64);
+    let near = MAX_PENDING_BYTES_PER_DEVICE - 150_000;
+    in_hub(Box::new(move |tx| {
+        tx.record_stored_blob(tenant, &filled, device, near, 0)?;
+        Ok(0)
+    }))
+    .await;
+    let more = blake3::hash(b"more").to_hex().to_string();
+    let (status, _) = filler.create_upload(100_000, &more).await.unwrap_err();
+    assert_eq!(status, 429, "the files it left unnamed count against its quota");
+    // …while another tablet of the unit uploads as before.
+    let honest = RawDevice::enrol(&hub, &[unit]).await;
+    assert!(honest.create_upload(100_000, &more).await.is_ok());
+
+    // A week and a day later the sweep takes the files no record names, and only them.
+    let blobs = hub.blob_store();
+    assert!(blobs.read(tenant, &orphan).await.is_ok());
+    let later = jiff::Timestamp::now().as_millisecond() + ORPHAN_GRACE_MS + 86_400_000;
+    let removed = chevet_hub::blobs::sweep_orphans(&hub.backend, &blobs, later).await.unwrap();
+    assert_eq!(removed, 2, "the file it uploaded and the one counted for it");
+    assert!(blobs.read(tenant, &orphan).await.is_err(), "gone");
+    assert!(blobs.read(tenant, &photo.display.hash).await.is_ok(), "the photo's file stays");
+    assert!(blobs.read(tenant, &photo.thumbnail.hash).await.is_ok());
+    assert_eq!(in_hub(Box::new(move |tx| tx.unclaimed_bytes(tenant, device))).await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_hub_bounds_and_sweeps_files_no_record_names() {
+    files_no_record_names_are_bounded_and_swept(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_hub_bounds_and_sweeps_files_no_record_names() {
+    files_no_record_names_are_bounded_and_swept(true).await;
+}
+
 /// Blobs from the hostile side: a photo's files are readable by the devices
 /// of the resident's unit only; an upload is its device's alone; a device
 /// cannot fill the hub's disk with uploads it never finishes.

@@ -331,6 +331,14 @@ pub trait Tx {
 
     /// Notes that a photo of `unit` names blob `hash` (who may read it).
     fn add_blob_ref(&mut self, tenant: Uuid, hash: &str, unit_id: Uuid) -> HubResult<()>;
+    /// A blob published from a device's upload (the first device to publish
+    /// a hash owns it), for its quota and the sweep of blobs no record names.
+    fn record_stored_blob(&mut self, tenant: Uuid, hash: &str, device: Uuid, bytes: u64, now_ms: i64) -> HubResult<()>;
+    /// Bytes of the blobs a device published that no record names (yet).
+    fn unclaimed_bytes(&mut self, tenant: Uuid, device: Uuid) -> HubResult<u64>;
+    /// Forgets up to `limit` blobs published before `before_ms` that no
+    /// record names; returns them (tenant, hash) for their files to go.
+    fn take_orphan_blobs(&mut self, before_ms: i64, limit: u32) -> HubResult<Vec<(Uuid, String)>>;
     /// Binds a blob to the content key of the first photo record that names
     /// it (`key`: that key as JSON); returns the key it is bound to now —
     /// `key` itself, or another record's.

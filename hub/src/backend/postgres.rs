@@ -123,6 +123,12 @@ CREATE TABLE {s}.console_sign_in_failures (key_hash bytea PRIMARY KEY, failures 
 CREATE INDEX console_sign_in_failures_updated ON {s}.console_sign_in_failures (updated_ms);
 ALTER TABLE {s}.console_sign_in_failures ENABLE ROW LEVEL SECURITY;
 DELETE FROM {s}.console_sessions WHERE record->>'stage' = 'anonymous';
+CREATE TABLE {s}.stored_blobs (tenant_id uuid NOT NULL, hash text NOT NULL, device_id uuid NOT NULL,
+    bytes bigint NOT NULL, published_ms bigint NOT NULL, PRIMARY KEY (tenant_id, hash));
+CREATE INDEX stored_blobs_device ON {s}.stored_blobs (tenant_id, device_id);
+CREATE INDEX stored_blobs_published ON {s}.stored_blobs (published_ms);
+ALTER TABLE {s}.stored_blobs ENABLE ROW LEVEL SECURITY;
+CREATE POLICY tenant ON {s}.stored_blobs USING ({tenant}) WITH CHECK ({tenant});
 CREATE TABLE {s}.blob_keys (tenant_id uuid NOT NULL, hash text NOT NULL, content_key jsonb NOT NULL,
     PRIMARY KEY (tenant_id, hash));
 INSERT INTO {s}.blob_keys (tenant_id, hash, content_key)
@@ -962,6 +968,44 @@ impl Tx for PgTx<'_> {
         )
         .map_err(pg)?;
         Ok(())
+    }
+
+    fn record_stored_blob(&mut self, tenant: Uuid, hash: &str, device: Uuid, bytes: u64, now_ms: i64) -> HubResult<()> {
+        let bytes = i64::try_from(bytes).unwrap_or(i64::MAX);
+        self.execute(
+            "INSERT INTO stored_blobs (tenant_id, hash, device_id, bytes, published_ms) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT DO NOTHING",
+            &[&tenant, &hash, &device, &bytes, &now_ms],
+        )
+        .map_err(pg)?;
+        Ok(())
+    }
+
+    /// Under the device's row-level security the references it sees are its
+    /// units': a blob named only elsewhere counts against it (a bound, not a loss).
+    fn unclaimed_bytes(&mut self, tenant: Uuid, device: Uuid) -> HubResult<u64> {
+        let row = self
+            .query_one(
+                "SELECT COALESCE(SUM(s.bytes), 0)::bigint FROM stored_blobs s WHERE s.tenant_id = $1 AND s.device_id = $2
+                 AND NOT EXISTS (SELECT 1 FROM blob_refs r WHERE r.tenant_id = s.tenant_id AND r.hash = s.hash)",
+                &[&tenant, &device],
+            )
+            .map_err(pg)?;
+        Ok(row.get::<_, i64>(0).max(0) as u64)
+    }
+
+    fn take_orphan_blobs(&mut self, before_ms: i64, limit: u32) -> HubResult<Vec<(Uuid, String)>> {
+        let rows = self
+            .query(
+                "DELETE FROM stored_blobs WHERE (tenant_id, hash) IN (
+                     SELECT s.tenant_id, s.hash FROM stored_blobs s WHERE s.published_ms < $1
+                     AND NOT EXISTS (SELECT 1 FROM blob_refs r WHERE r.tenant_id = s.tenant_id AND r.hash = s.hash)
+                     LIMIT $2 FOR UPDATE SKIP LOCKED)
+                 RETURNING tenant_id, hash",
+                &[&before_ms, &i64::from(limit)],
+            )
+            .map_err(pg)?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
     }
 
     fn bind_blob_key(&mut self, tenant: Uuid, hash: &str, key: &Value) -> HubResult<Value> {

@@ -165,6 +165,12 @@ CREATE TABLE console_sign_in_failures (
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX console_sign_in_failures_updated ON console_sign_in_failures (updated_ms);
 DELETE FROM console_sessions WHERE json_extract(record, '$.stage') = 'anonymous';
+CREATE TABLE stored_blobs (
+    tenant_id BLOB NOT NULL, hash TEXT NOT NULL, device_id BLOB NOT NULL, bytes INTEGER NOT NULL,
+    published_ms INTEGER NOT NULL, PRIMARY KEY (tenant_id, hash)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX stored_blobs_device ON stored_blobs (tenant_id, device_id);
+CREATE INDEX stored_blobs_published ON stored_blobs (published_ms);
 CREATE TABLE blob_keys (
     tenant_id BLOB NOT NULL, hash TEXT NOT NULL, content_key TEXT NOT NULL, PRIMARY KEY (tenant_id, hash)
 ) STRICT, WITHOUT ROWID;
@@ -700,6 +706,42 @@ impl Tx for SqliteTx<'_> {
             .prepare_cached("INSERT OR IGNORE INTO blob_refs (tenant_id, hash, unit_id) VALUES (?1, ?2, ?3)")?
             .execute(params![tenant, hash, unit_id])?;
         Ok(())
+    }
+
+    fn record_stored_blob(&mut self, tenant: Uuid, hash: &str, device: Uuid, bytes: u64, now_ms: i64) -> HubResult<()> {
+        self.tx
+            .prepare_cached(
+                "INSERT OR IGNORE INTO stored_blobs (tenant_id, hash, device_id, bytes, published_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![tenant, hash, device, bytes as i64, now_ms])?;
+        Ok(())
+    }
+
+    fn unclaimed_bytes(&mut self, tenant: Uuid, device: Uuid) -> HubResult<u64> {
+        let n: i64 = self
+            .tx
+            .prepare_cached(
+                "SELECT COALESCE(SUM(s.bytes), 0) FROM stored_blobs s WHERE s.tenant_id = ?1 AND s.device_id = ?2
+                 AND NOT EXISTS (SELECT 1 FROM blob_refs r WHERE r.tenant_id = s.tenant_id AND r.hash = s.hash)",
+            )?
+            .query_row(params![tenant, device], |r| r.get(0))?;
+        Ok(n.max(0) as u64)
+    }
+
+    fn take_orphan_blobs(&mut self, before_ms: i64, limit: u32) -> HubResult<Vec<(Uuid, String)>> {
+        let rows = self
+            .tx
+            .prepare_cached(
+                "DELETE FROM stored_blobs WHERE (tenant_id, hash) IN (
+                     SELECT s.tenant_id, s.hash FROM stored_blobs s WHERE s.published_ms < ?1
+                     AND NOT EXISTS (SELECT 1 FROM blob_refs r WHERE r.tenant_id = s.tenant_id AND r.hash = s.hash)
+                     LIMIT ?2)
+                 RETURNING tenant_id, hash",
+            )?
+            .query_map(params![before_ms, limit], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
     }
 
     fn bind_blob_key(&mut self, tenant: Uuid, hash: &str, key: &Value) -> HubResult<Value> {
