@@ -551,6 +551,37 @@ async fn postgres_a_conflict_side_passes_the_push_rules() {
     a_conflict_side_passes_the_push_rules(true).await;
 }
 
+/// A wound of one of `unit`'s residents and its photo, taken on an honest
+/// tablet of the unit and synced: files and record on the hub.
+async fn synced_wound_photo(hub: &TestHub, unit: Uuid) -> (Wound, Photo) {
+    use chevet_core::demo::camera::{Shot, camera_jpeg};
+    let resident = hub.residents.iter().find(|r| r.unit_id == unit).unwrap().clone();
+    let mut nurse_tablet = chevet_e2e::Device::enrol(hub, &hub.url(), &[unit], "Tablette IDE").await;
+    let wound = Wound {
+        id: Uuid::now_v7(),
+        resident_id: resident.id,
+        kind: WoundKind::PressureInjury,
+        site: "sacrum".into(),
+        stage: Some(NpiapStage::Stage2),
+        opened_on: date(2026, 11, 2),
+        healed_on: None,
+    };
+    nurse_tablet.store.save_wound(&wound, None).unwrap();
+    let jpeg = camera_jpeg(&Shot { width: 800, height: 600, orientation: 1, quality: 85, seed: 3, exif: false });
+    let capture = chevet_core::store::PhotoCapture {
+        resident_id: resident.id,
+        wound_id: wound.id,
+        assessment_id: None,
+        body_site: "sacrum".into(),
+        scale_marker: false,
+        consent: PhotoConsent::Resident,
+        taken_at: jiff::Timestamp::now(),
+    };
+    let photo = nurse_tablet.store.ingest_photo(capture, &jpeg).unwrap();
+    nurse_tablet.sync().await.unwrap();
+    (wound, photo)
+}
+
 /// Something to run in the hub's storage, as its administrator.
 type InHub = dyn FnOnce(&mut dyn chevet_hub::backend::Tx) -> chevet_hub::error::HubResult<u64> + Send;
 
@@ -563,37 +594,7 @@ async fn files_no_record_names_are_bounded_and_swept(postgres: bool) {
     let hub = TestHub::start_on(1, postgres).await;
     let unit = hub.units[0];
     // An honest photo, named by its record.
-    let resident = hub.residents.iter().find(|r| r.unit_id == unit).unwrap().clone();
-    let mut nurse_tablet = chevet_e2e::Device::enrol(&hub, &hub.url(), &[unit], "Tablette IDE").await;
-    let wound = Wound {
-        id: Uuid::now_v7(),
-        resident_id: resident.id,
-        kind: WoundKind::PressureInjury,
-        site: "talon".into(),
-        stage: None,
-        opened_on: date(2026, 11, 2),
-        healed_on: None,
-    };
-    nurse_tablet.store.save_wound(&wound, None).unwrap();
-    let jpeg = chevet_core::demo::camera::camera_jpeg(&chevet_core::demo::camera::Shot {
-        width: 640,
-        height: 480,
-        orientation: 1,
-        quality: 85,
-        seed: 5,
-        exif: false,
-    });
-    let capture = chevet_core::store::PhotoCapture {
-        resident_id: resident.id,
-        wound_id: wound.id,
-        assessment_id: None,
-        body_site: "talon".into(),
-        scale_marker: false,
-        consent: PhotoConsent::Resident,
-        taken_at: jiff::Timestamp::now(),
-    };
-    let photo = nurse_tablet.store.ingest_photo(capture, &jpeg).unwrap();
-    nurse_tablet.sync().await.unwrap();
+    let (_, photo) = synced_wound_photo(&hub, unit).await;
 
     // A tablet uploads a file to the end and never names it.
     let filler = RawDevice::enrol(&hub, &[unit]).await;
@@ -648,35 +649,10 @@ async fn postgres_hub_bounds_and_sweeps_files_no_record_names() {
 /// of the resident's unit only; an upload is its device's alone; a device
 /// cannot fill the hub's disk with uploads it never finishes.
 async fn hostile_tablet_meets_the_blob_rules(postgres: bool) {
-    use chevet_core::demo::camera::{Shot, camera_jpeg};
-    use chevet_core::store::PhotoCapture;
     let hub = TestHub::start_on(1, postgres).await;
     let (unit, other_unit) = (hub.units[0], hub.units[1]);
-    let resident = hub.residents.iter().find(|r| r.unit_id == unit).unwrap().clone();
     // A real photo, taken and synced by an honest tablet of the unit.
-    let mut nurse_tablet = chevet_e2e::Device::enrol(&hub, &hub.url(), &[unit], "Tablette IDE").await;
-    let wound = Wound {
-        id: Uuid::now_v7(),
-        resident_id: resident.id,
-        kind: WoundKind::PressureInjury,
-        site: "sacrum".into(),
-        stage: Some(NpiapStage::Stage2),
-        opened_on: date(2026, 11, 2),
-        healed_on: None,
-    };
-    nurse_tablet.store.save_wound(&wound, None).unwrap();
-    let jpeg = camera_jpeg(&Shot { width: 800, height: 600, orientation: 1, quality: 85, seed: 3, exif: false });
-    let capture = PhotoCapture {
-        resident_id: resident.id,
-        wound_id: wound.id,
-        assessment_id: None,
-        body_site: "sacrum".into(),
-        scale_marker: false,
-        consent: PhotoConsent::Resident,
-        taken_at: jiff::Timestamp::now(),
-    };
-    let photo = nurse_tablet.store.ingest_photo(capture, &jpeg).unwrap();
-    nurse_tablet.sync().await.unwrap();
+    let (wound, photo) = synced_wound_photo(&hub, unit).await;
     let hash = photo.thumbnail.hash.clone();
 
     let colleague = RawDevice::enrol(&hub, &[unit]).await;

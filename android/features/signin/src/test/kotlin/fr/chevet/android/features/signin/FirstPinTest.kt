@@ -72,6 +72,19 @@ class FirstPinTest {
 
     private fun signIn(store: ChevetStore) = SignInPresenter(RustSessionService(store, Dispatchers.IO), Clock.System, scope)
 
+    /** A professional sets her first PIN on this tablet with the printed code, through the screen's events. */
+    private fun firstPin(store: ChevetStore, staffId: String, code: String, pin: String) {
+        val p = signIn(store)
+        p.onEvent(SignInEvent.Load)
+        p.next { !it.loading }
+        p.onEvent(SignInEvent.Choose(staffId))
+        p.onEvent(SignInEvent.Code(code))
+        p.onEvent(SignInEvent.Submit)
+        p.type(pin)
+        p.type(pin)
+        assertEquals(staffId, p.next { it.signedIn != null }.signedIn!!.staffId)
+    }
+
     @Test
     fun `a first PIN set with the printed code signs in, and signs in again after signing out`() {
         RealHub(dir.root.toPath()).use { hub ->
@@ -140,15 +153,7 @@ class FirstPinTest {
             val url = hub.start()
             tablet("a").use { a ->
                 enrolByLink(a, hub, url, "Chariot A")
-                val p = signIn(a)
-                p.onEvent(SignInEvent.Load)
-                p.next { !it.loading }
-                p.onEvent(SignInEvent.Choose(hub.nurse))
-                p.onEvent(SignInEvent.Code(pinCode))
-                p.onEvent(SignInEvent.Submit)
-                p.type("730418")
-                p.type("730418")
-                p.next { it.signedIn != null }
+                firstPin(a, hub.nurse, pinCode, "730418")
 
                 val lucie = a.searchResidents("durand").single()
                 runBlocking {
@@ -165,15 +170,7 @@ class FirstPinTest {
                     enrolByLink(b, hub, url, "Chariot B")
                     // The printed code sets her PIN on each tablet of her unit.
                     assertFalse(b.staffAccounts().single { it.staffId == hub.nurse }.pinSet)
-                    val onB = signIn(b)
-                    onB.onEvent(SignInEvent.Load)
-                    onB.next { !it.loading }
-                    onB.onEvent(SignInEvent.Choose(hub.nurse))
-                    onB.onEvent(SignInEvent.Code(pinCode))
-                    onB.onEvent(SignInEvent.Submit)
-                    onB.type("730418")
-                    onB.type("730418")
-                    onB.next { it.signedIn != null }
+                    firstPin(b, hub.nurse, pinCode, "730418")
                     val file = b.residentFile(lucie.residentId)
                     assertTrue(file.latestVitals.toString(), "Température : 38,4 °C" in file.latestVitals)
                 }
