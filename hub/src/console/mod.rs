@@ -431,19 +431,31 @@ fn refused(frame: Frame) -> Response {
     )
 }
 
+/// A session at `stage`, with its account, or where to go instead: a
+/// signed-in session asked for a step of signing in goes home, anything
+/// else to the sign-in page.
+async fn session_at<B: Backend>(
+    state: &Arc<AppState<B>>,
+    headers: &HeaderMap,
+    stage: Stage,
+) -> Result<(Session, ConsoleAccount), Response> {
+    match current_session(state, headers).await {
+        Ok(Some(s)) if s.record.stage == stage => {
+            let a = s.account.clone();
+            Ok((s, a))
+        }
+        Ok(Some(s)) if s.record.stage == Stage::Full => Err(see_other("/console/", None)),
+        Ok(_) => Err(see_other("/console/login", None)),
+        Err(e) => Err(page_error(e, Frame::blank())),
+    }
+}
+
 /// A signed-in session, or the way to the sign-in page.
 async fn signed_in<B: Backend>(
     state: &Arc<AppState<B>>,
     headers: &HeaderMap,
 ) -> Result<(Session, ConsoleAccount), Response> {
-    match current_session(state, headers).await {
-        Ok(Some(s)) if s.record.stage == Stage::Full => {
-            let a = s.account.clone();
-            Ok((s, a))
-        }
-        Ok(_) => Err(see_other("/console/login", None)),
-        Err(e) => Err(page_error(e, Frame::blank())),
-    }
+    session_at(state, headers, Stage::Full).await
 }
 
 fn qr_svg(text: &str) -> HubResult<String> {

@@ -226,15 +226,7 @@ async fn password_stage<B: Backend>(
     state: &Arc<AppState<B>>,
     headers: &HeaderMap,
 ) -> Result<(Session, ConsoleAccount), Response> {
-    match current_session(state, headers).await {
-        Ok(Some(s)) if s.record.stage == Stage::Password => {
-            let a = s.account.clone();
-            Ok((s, a))
-        }
-        Ok(Some(s)) if s.record.stage == Stage::Full => Err(see_other("/console/", None)),
-        Ok(_) => Err(see_other("/console/login", None)),
-        Err(e) => Err(page_error(e, Frame::blank())),
-    }
+    super::session_at(state, headers, Stage::Password).await
 }
 
 pub(super) async fn code_page<B: Backend>(State(state): State<Arc<AppState<B>>>, headers: HeaderMap) -> Response {

@@ -15,7 +15,6 @@ import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.SupervisorJob
 import kotlinx.coroutines.cancel
-import kotlinx.coroutines.flow.first
 import kotlinx.coroutines.flow.last
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withTimeout
@@ -43,14 +42,6 @@ class FirstPinTest {
 
     @After
     fun stop() = scope.cancel()
-
-    private fun SignInPresenter.next(until: (SignInState) -> Boolean): SignInState =
-        runBlocking { withTimeout(20_000) { state.first(until) } }
-
-    private fun SignInPresenter.type(pin: String) {
-        for (c in pin) onEvent(SignInEvent.Digit(c - '0'))
-        onEvent(SignInEvent.Submit)
-    }
 
     private fun tablet(name: String) = ChevetStore.open(dir.root.resolve("$name.db").path, InMemoryKeyVault())
 

@@ -22,9 +22,6 @@ import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.SupervisorJob
 import kotlinx.coroutines.cancel
-import kotlinx.coroutines.flow.first
-import kotlinx.coroutines.runBlocking
-import kotlinx.coroutines.withTimeout
 import org.junit.After
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertNull
@@ -50,14 +47,6 @@ class SignInPresenterTest {
 
     @After
     fun stop() = scope.cancel()
-
-    private fun SignInPresenter.next(until: (SignInState) -> Boolean): SignInState =
-        runBlocking { withTimeout(10_000) { state.first(until) } }
-
-    private fun SignInPresenter.type(pin: String) {
-        for (c in pin) onEvent(SignInEvent.Digit(c - '0'))
-        onEvent(SignInEvent.Submit)
-    }
 
     @Test
     fun `the right PIN signs in, a wrong one says how many tries are left`() {
