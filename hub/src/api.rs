@@ -261,11 +261,12 @@ async fn pull<B: Backend>(
     let result = async {
         let Query(q) = query.map_err(|_| HubError::BadRequest("query needs cursor and limit".into()))?;
         let limit = q.limit.unwrap_or(500);
+        let outbox_head = header(&headers, chevet_protocol::OUTBOX_HEAD_HEADER).and_then(|v| v.parse::<i64>().ok());
         let report = device_report(&headers, None);
         let now = now_ms();
         let d = device.clone();
         let resp = in_tx(&state, Some(device.clone()), move |tx| {
-            let resp = sync::pull(tx, &d, &q.cursor, limit)?;
+            let resp = sync::pull(tx, &d, &q.cursor, limit, outbox_head)?;
             tx.note_device_report(d.device_id, &report, now)?;
             Ok(resp)
         })

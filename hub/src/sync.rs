@@ -68,13 +68,24 @@ pub fn push(tx: &mut dyn Tx, device: &DeviceAuth, req: PushRequest, now_ms: i64)
     let mut results = Vec::with_capacity(req.ops.len());
     let mut fresh: Vec<(&Operation, OpOutcome)> = Vec::with_capacity(req.ops.len());
     let mut last_seq = 0;
+    // A device numbers its operations without gaps as it makes them and
+    // sends them in that order: a new one always comes after those the hub
+    // has answered. A number taken again would slip a new record under a
+    // bound set by that sequence (a deactivation it was served).
+    let mut after = tx.device_last_seq(device.device_id)?;
     for op in &req.ops {
         last_seq = last_seq.max(op.device_seq);
         if let Some(outcome) = answered.get(&op.op_id) {
             results.push(OpResult { op_id: op.op_id, duplicate: true, outcome: outcome.clone() });
             continue;
         }
-        let outcome = match apply(tx, device, op, &mut units, now_ms)? {
+        let applied = if op.device_seq <= after {
+            Err(Reject(RejectCode::Malformed, format!("device_seq {} is not after {after}", op.device_seq)))
+        } else {
+            after = op.device_seq;
+            apply(tx, device, op, &mut units, now_ms)?
+        };
+        let outcome = match applied {
             Ok(outcome) => outcome,
             Err(Reject(code, reason)) => {
                 log::warn!("op {} from device {} rejected: {:?}", op.op_id, device.device_id, code);
@@ -99,6 +110,41 @@ struct BatchCache {
     units: HashMap<Uuid, Uuid>,
     staff: HashMap<Uuid, Option<Staff>>,
     acts: HashMap<Uuid, Option<PlannedAct>>,
+    /// Per professional, the device's sequence after which it knew them deactivated.
+    known_deactivated: HashMap<Uuid, Option<i64>>,
+}
+
+/// How far above the sequence it last pushed a device may say its
+/// operations went when it pulls (the few it makes while it syncs); what it
+/// says beyond is not believed.
+pub const OUTBOX_HEAD_SLACK: i64 = 32;
+
+/// A deactivated professional's record that the device made after it was
+/// served the deactivation (numbered above the bound then set) is refused,
+/// whatever date it claims: back-dating gets no further than the device's
+/// own sequence.
+fn made_after_deactivation_known(
+    tx: &mut dyn Tx,
+    device: &DeviceAuth,
+    cache: &mut BatchCache,
+    op: &Operation,
+    author: Uuid,
+) -> HubResult<Result<(), Reject>> {
+    let bound = match cache.known_deactivated.get(&author) {
+        Some(b) => *b,
+        None => {
+            let b = tx.deactivation_served(device, author)?;
+            cache.known_deactivated.insert(author, b);
+            b
+        }
+    };
+    Ok(match bound {
+        Some(bound) if op.device_seq > bound => Err(Reject(
+            RejectCode::Forbidden,
+            format!("staff {author} was deactivated before this device made operation {}", op.device_seq),
+        )),
+        _ => Ok(()),
+    })
 }
 
 /// The shared rules' look-ups (`chevet_core::domain::rules`), answered from
@@ -276,6 +322,9 @@ fn apply_fact(
     if let Err(r) = lookup.finish(checked)? {
         return Ok(Err(r));
     }
+    if let Err(r) = made_after_deactivation_known(tx, device, cache, op, fact.meta().author)? {
+        return Ok(Err(r));
+    }
     // What the hub keeps is what the type says, nothing more: a field the
     // type does not know is dropped here, never stored nor sent on.
     let Ok(canonical) = serde_json::to_value(&fact) else { return Ok(Err(malformed("payload is not a fact"))) };
@@ -433,6 +482,9 @@ fn apply_document(
     let made_at = jiff::Timestamp::from_millisecond(op.clinical_time_ms).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
     let checked = rules::check_document_author(&mut lookup, document_kind, author, &units, made_at);
     if let Err(r) = lookup.finish(checked)? {
+        return Ok(Err(r));
+    }
+    if let Err(r) = made_after_deactivation_known(tx, device, cache, op, author)? {
         return Ok(Err(r));
     }
     let Some(current) = current else {
@@ -646,7 +698,17 @@ fn decode_snapshot(cursor: &str) -> HubResult<(u8, Uuid, String)> {
 /// was compacted first receives a snapshot of the current state, then the
 /// log from where the snapshot began (changes in between may arrive twice;
 /// applying them again changes nothing).
-pub fn pull(tx: &mut dyn Tx, device: &DeviceAuth, cursor: &str, limit: u32) -> HubResult<PullResponse> {
+///
+/// `outbox_head` is the highest sequence the device says it has given an
+/// operation: a professional served deactivated binds the operations
+/// numbered after it ([`made_after_deactivation_known`]).
+pub fn pull(
+    tx: &mut dyn Tx,
+    device: &DeviceAuth,
+    cursor: &str,
+    limit: u32,
+    outbox_head: Option<i64>,
+) -> HubResult<PullResponse> {
     let limit = limit.clamp(1, MAX_PULL_LIMIT);
     let (phase, last, head) = if cursor.starts_with("s1.") {
         decode_snapshot(cursor)?
@@ -654,17 +716,43 @@ pub fn pull(tx: &mut dyn Tx, device: &DeviceAuth, cursor: &str, limit: u32) -> H
         (0, Uuid::nil(), tx.log_head()?)
     } else {
         let (changes, cursor, more) = tx.pull_page(device.tenant_id, &device.units, cursor, limit)?;
+        note_staff_served(tx, device, &changes, outbox_head)?;
         return Ok(PullResponse { changes, cursor, more });
     };
     let (mut changes, next) = tx.snapshot_page(device.tenant_id, &device.units, (phase, last), limit)?;
     // Professionals are kept without a unit of their own: a tablet gets
     // those of its units (and group-wide ones), as the log sends them.
     changes.retain(|c| c.entity != Entity::Staff || staff_serves(&c.payload, &device.units));
+    note_staff_served(tx, device, &changes, outbox_head)?;
     Ok(match next {
         Some((phase, last)) => PullResponse { changes, cursor: encode_snapshot(phase, last, &head), more: true },
         // The snapshot is served: continue with the log after its head.
         None => PullResponse { changes, cursor: head, more: true },
     })
+}
+
+/// Records, for each professional a page serves, whether the device now
+/// knows them deactivated (and from which of its operations) or active. By
+/// their state now, not the version served: a pull from the start serves
+/// their older, active versions too, and must not lift the bound.
+fn note_staff_served(
+    tx: &mut dyn Tx,
+    device: &DeviceAuth,
+    changes: &[Change],
+    outbox_head: Option<i64>,
+) -> HubResult<()> {
+    let served: BTreeSet<Uuid> = changes.iter().filter(|c| c.entity == Entity::Staff).map(|c| c.entity_id).collect();
+    for staff in served {
+        let deactivated = tx
+            .document(device.tenant_id, staff)?
+            .is_some_and(|d| d.state.get("deactivated_at").is_some_and(|at| !at.is_null()));
+        if deactivated {
+            tx.note_deactivation_served(device, staff, outbox_head, OUTBOX_HEAD_SLACK)?;
+        } else {
+            tx.note_reactivation_served(device, staff)?;
+        }
+    }
+    Ok(())
 }
 
 /// Whether a professional's record (as stored) works in one of `units`,

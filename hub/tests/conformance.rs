@@ -149,10 +149,15 @@ fn push<B: Backend>(b: &B, d: &DeviceAuth, ops: Vec<Operation>) -> PushResponse 
 }
 
 fn pull_all<B: Backend>(b: &B, d: &DeviceAuth, limit: u32) -> Vec<Change> {
+    pull_all_saying(b, d, limit, None)
+}
+
+/// Pulls everything, the device saying its operations went up to `outbox_head`.
+fn pull_all_saying<B: Backend>(b: &B, d: &DeviceAuth, limit: u32, outbox_head: Option<i64>) -> Vec<Change> {
     let mut cursor = String::new();
     let mut out = Vec::new();
     loop {
-        let page = b.transaction(Scope::Device(d), |tx| sync::pull(tx, d, &cursor, limit)).unwrap();
+        let page = b.transaction(Scope::Device(d), |tx| sync::pull(tx, d, &cursor, limit, outbox_head)).unwrap();
         out.extend(page.changes);
         cursor = page.cursor;
         if !page.more {
@@ -189,12 +194,14 @@ fn suite<B: Backend>(b: &B) {
     assert!(matches!(resp.results[0].outcome, OpOutcome::Rejected { code: RejectCode::OutOfScope, .. }));
     assert!(matches!(resp.results[1].outcome, OpOutcome::Applied { .. }));
     bad.op_id = Uuid::now_v7();
+    bad.device_seq = 4;
     bad.payload = json!({"kind": "observation", "fact": {"nope": 1}});
     assert!(matches!(
         push(b, &d1, vec![bad.clone()]).results[0].outcome,
         OpOutcome::Rejected { code: RejectCode::Malformed, .. }
     ));
     bad.op_id = Uuid::now_v7();
+    bad.device_seq = 5;
     bad.entity = Entity::Staff;
     assert!(matches!(
         push(b, &d1, vec![bad]).results[0].outcome,
@@ -245,7 +252,7 @@ fn suite<B: Backend>(b: &B) {
     let outsider = enrol(b, &other, &[other.units[0]]);
     let theirs = pull_all(b, &outsider, 1000);
     assert!(theirs.iter().all(|c| c.entity_id != r.id && c.entity != Entity::Fact));
-    let bad_cursor = b.transaction(Scope::Device(&d1), |tx| sync::pull(tx, &d1, "zz", 10));
+    let bad_cursor = b.transaction(Scope::Device(&d1), |tx| sync::pull(tx, &d1, "zz", 10, None));
     assert!(matches!(bad_cursor, Err(HubError::BadRequest(_))));
 
     // Compaction: an old cursor must re-snapshot, and the snapshot equals
@@ -253,11 +260,11 @@ fn suite<B: Backend>(b: &B) {
     let latest = |changes: Vec<Change>| -> std::collections::BTreeMap<Uuid, Change> {
         changes.into_iter().map(|c| (c.entity_id, Change { origin_device: None, ..c })).collect()
     };
-    let old_cursor = b.transaction(Scope::Device(&d1), |tx| sync::pull(tx, &d1, "", 2)).unwrap().cursor;
+    let old_cursor = b.transaction(Scope::Device(&d1), |tx| sync::pull(tx, &d1, "", 2, None)).unwrap().cursor;
     let before = latest(pull_all(b, &d1, 1000));
     std::thread::sleep(Duration::from_millis(5));
     assert!(Admin::new(b).compact_log(0).unwrap() > 0);
-    let stale = b.transaction(Scope::Device(&d1), |tx| sync::pull(tx, &d1, &old_cursor, 10));
+    let stale = b.transaction(Scope::Device(&d1), |tx| sync::pull(tx, &d1, &old_cursor, 10, None));
     assert!(matches!(stale, Err(HubError::Resnapshot)), "{stale:?}");
     assert_eq!(latest(pull_all(b, &d1, 3)), before, "the snapshot is the state");
     // Changes after the compaction still arrive, after the snapshot.
@@ -370,11 +377,77 @@ fn suite<B: Backend>(b: &B) {
     assert!(admin.set_staff_active(w.tenant, w.nurse, true).unwrap());
     let back = fact_op(&d3, w.nurse, w.residents[0].id, 4);
     assert_eq!(push(b, &d3, vec![back]).results[0].outcome, OpOutcome::Applied { version: None });
+    deactivation_binds_by_sequence(b, &w);
 
     // Revocation.
     assert!(Admin::new(b).revoke_device(d2.device_id).unwrap());
     let devices = Admin::new(b).devices(w.tenant).unwrap();
     assert!(devices.iter().any(|d| d.device_id == d2.device_id && d.revoked));
+}
+
+/// Back-dating gets no further than the device's own sequence (issue 29,
+/// item 8): once a device was served a professional deactivated, the
+/// records it numbers after that in their name are refused, whatever date
+/// they claim; those it made before (offline) still apply; a number taken
+/// again and an outbox head said too high gain nothing; served active
+/// again, they sign again.
+fn deactivation_binds_by_sequence<B: Backend>(b: &B, w: &World) {
+    let back_dated = |d: &DeviceAuth, seq: i64, days: i64| {
+        let mut op = fact_op(d, w.nurse, w.residents[0].id, seq);
+        let at = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24 * days);
+        op.payload["fact"]["meta"]["clinical_time"] = json!(at);
+        op.payload["fact"]["meta"]["recorded_at"] = json!(at);
+        op.clinical_time_ms = at.as_millisecond();
+        op
+    };
+    let refused = |outcome: &OpOutcome, code: RejectCode, says: &str| match outcome {
+        OpOutcome::Rejected { code: c, reason } if *c == code && reason.contains(says) => {}
+        other => panic!("expected {code:?} saying {says:?}, got {other:?}"),
+    };
+    let admin = Admin::new(b);
+    let tablet = enrol(b, w, &[w.units[0]]);
+    let liar = enrol(b, w, &[w.units[0]]);
+    let silent = enrol(b, w, &[w.units[0]]);
+    for d in [&tablet, &liar, &silent] {
+        assert!(matches!(
+            push(b, d, vec![fact_op(d, w.nurse, w.residents[0].id, 1)]).results[0].outcome,
+            OpOutcome::Applied { .. }
+        ));
+    }
+    assert!(admin.set_staff_active(w.tenant, w.nurse, false).unwrap());
+    // The tablet had made its operation 2 offline when it learnt of it.
+    pull_all_saying(b, &tablet, 1000, Some(2));
+    pull_all_saying(b, &liar, 1000, Some(1_000_000));
+    pull_all_saying(b, &silent, 1000, None);
+    let resp = push(b, &tablet, vec![back_dated(&tablet, 2, 1), back_dated(&tablet, 3, 300)]);
+    assert_eq!(resp.results[0].outcome, OpOutcome::Applied { version: None }, "made before it knew");
+    refused(&resp.results[1].outcome, RejectCode::Forbidden, "deactivated before this device made");
+    let reused = back_dated(&tablet, 2, 300);
+    refused(&push(b, &tablet, vec![reused]).results[0].outcome, RejectCode::Malformed, "is not after");
+    // Said too high, the head is believed up to the slack only.
+    let beyond = 1 + sync::OUTBOX_HEAD_SLACK + 1;
+    refused(
+        &push(b, &liar, vec![back_dated(&liar, beyond, 300)]).results[0].outcome,
+        RejectCode::Forbidden,
+        "deactivated",
+    );
+    refused(
+        &push(b, &silent, vec![back_dated(&silent, 2, 300)]).results[0].outcome,
+        RejectCode::Forbidden,
+        "deactivated",
+    );
+    // Served again, the first bound stays.
+    pull_all_saying(b, &tablet, 1000, Some(50));
+    refused(
+        &push(b, &tablet, vec![back_dated(&tablet, 40, 300)]).results[0].outcome,
+        RejectCode::Forbidden,
+        "deactivated",
+    );
+    // Back in service and served so, she signs again.
+    assert!(admin.set_staff_active(w.tenant, w.nurse, true).unwrap());
+    pull_all_saying(b, &tablet, 1000, Some(40));
+    let today = fact_op(&tablet, w.nurse, w.residents[0].id, 41);
+    assert_eq!(push(b, &tablet, vec![today]).results[0].outcome, OpOutcome::Applied { version: None });
 }
 
 /// Pushes from several devices at once, one transaction deliberately slow,
@@ -421,7 +494,7 @@ fn pull_never_skips<B: Backend>(b: Arc<B>) {
             let mut seen = BTreeSet::new();
             loop {
                 let finished = done.load(Ordering::SeqCst);
-                let page = b.transaction(Scope::Device(&d), |tx| sync::pull(tx, &d, &cursor, 7)).unwrap();
+                let page = b.transaction(Scope::Device(&d), |tx| sync::pull(tx, &d, &cursor, 7, None)).unwrap();
                 for c in page.changes.iter().filter(|c| c.entity == Entity::Fact) {
                     assert!(seen.insert(c.entity_id), "a change was served twice");
                 }
@@ -570,7 +643,7 @@ fn sqlite_hub_schema_v1_upgrades_to_tenant_scoped_keys() {
     assert_eq!(kept, Some(serde_json::Map::new()));
     let version: i64 =
         rusqlite::Connection::open(&path).unwrap().query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
-    assert_eq!(version, 5);
+    assert_eq!(version, 6);
     after_the_upgrade_ids_are_tenant_scoped(&b);
 }
 
@@ -600,13 +673,14 @@ fn postgres_hub_schema_v1_upgrades_to_tenant_scoped_keys() {
              DROP TABLE {s}.audit_entries, {s}.audit_breaks;
              ALTER TABLE {s}.devices DROP COLUMN audit_seq, DROP COLUMN audit_link;
              DROP TABLE {s}.console_sign_in_failures, {s}.blob_keys, {s}.stored_blobs;
+             DROP TABLE {s}.deactivations_served;
              UPDATE {s}.meta SET value = 1 WHERE key = 'schema_version';"
         ))
         .unwrap();
     let b = schema.open();
     let v: i64 =
         owner.query_one(&format!("SELECT value FROM {s}.meta WHERE key = 'schema_version'"), &[]).unwrap().get(0);
-    assert_eq!(v, 5);
+    assert_eq!(v, 6);
     assert!(b.transaction(Scope::Admin, |tx| tx.document(w.tenant, w.residents[0].id)).unwrap().is_some());
     after_the_upgrade_ids_are_tenant_scoped(&b);
 }

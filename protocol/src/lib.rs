@@ -32,6 +32,12 @@ pub const PROTOCOL_HEADER: &str = "chevet-protocol";
 /// Header where a tablet tells how many operations wait on it (the
 /// console's sync health); the client version travels in User-Agent.
 pub const PENDING_HEADER: &str = "chevet-pending";
+/// Header where a tablet tells, on a pull, the highest `device_seq` it has
+/// given an operation so far. What the pulled page teaches it (a
+/// professional deactivated) binds every operation it makes after: the hub
+/// refuses a deactivated professional's records numbered above it, whatever
+/// date they claim.
+pub const OUTBOX_HEAD_HEADER: &str = "chevet-outbox-head";
 /// Header where a tablet tells why its last sync failed and when, if it
 /// failed after its last success (`unreachable 1765000000000`): failures
 /// that never reached the hub are seen on the console all the same.

@@ -101,6 +101,7 @@ impl RawDevice {
                 .http
                 .get(format!("{}/v1/sync/pull?cursor={cursor}&limit=1000", self.url))
                 .bearer_auth(&self.credential)
+                .header(OUTBOX_HEAD_HEADER, self.seq)
                 .send()
                 .await
                 .unwrap();
@@ -721,4 +722,52 @@ async fn sqlite_hub_keeps_blobs_to_their_unit_and_uploads_to_their_device() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_hub_keeps_blobs_to_their_unit_and_uploads_to_their_device() {
     hostile_tablet_meets_the_blob_rules(true).await;
+}
+
+/// Back-dating gets no further than the tablet's own sequence (issue 29,
+/// item 8). A record an honest tablet made offline before the nurse was
+/// deactivated still reaches the hub at its next sync; a hostile tablet
+/// served the deactivation cannot sign in her name any more, however far
+/// back it dates the record, and the unit's tablets never see it.
+async fn back_dating_stops_at_the_deactivation_served(postgres: bool) {
+    let hub = TestHub::start_on(1, postgres).await;
+    let unit = hub.units[0];
+    let resident = hub.residents.iter().find(|r| r.unit_id == unit).unwrap().id;
+    let nurse = hub.nurse.id;
+    let mut honest = chevet_e2e::Device::enrol(&hub, &hub.url(), &[unit], "Chariot").await;
+    honest.store.sign_in(nurse, chevet_core::demo::DEMO_PIN).unwrap();
+    let offline = honest.store.record(chevet_e2e::temperature(resident, 37.2)).unwrap();
+    let mut hostile = RawDevice::enrol(&hub, &[unit]).await;
+    assert!(matches!(
+        hostile.push_fact(&pulse(resident, 70.0, meta(nurse, hostile.id))).await,
+        OpOutcome::Applied { .. }
+    ));
+    let backend = hub.backend.clone();
+    let tenant = hub.tenant;
+    tokio::task::spawn_blocking(move || {
+        chevet_hub::Admin::new(&*backend).set_staff_active(tenant, nurse, false).unwrap()
+    })
+    .await
+    .unwrap();
+
+    let report = honest.sync().await.unwrap();
+    assert_eq!((report.pushed, report.rejected), (1, 0), "made before the tablet knew");
+    hostile.pull_all().await;
+    let long_ago = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24 * 300);
+    let back_dated =
+        pulse(resident, 71.0, RecordMeta { clinical_time: long_ago, recorded_at: long_ago, ..meta(nurse, hostile.id) });
+    refused(&hostile.push_fact(&back_dated).await, RejectCode::Forbidden, "deactivated before this device made");
+    honest.sync().await.unwrap();
+    let facts = honest.fact_ids();
+    assert!(facts.contains(&offline.id()) && !facts.contains(&back_dated.id()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_back_dating_stops_at_the_deactivation_served() {
+    back_dating_stops_at_the_deactivation_served(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_back_dating_stops_at_the_deactivation_served() {
+    back_dating_stops_at_the_deactivation_served(true).await;
 }

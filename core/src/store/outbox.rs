@@ -139,6 +139,11 @@ impl Store {
     }
 
     /// Number of operations not yet acknowledged by the hub.
+    /// The highest sequence given an operation on this device (0: none yet).
+    pub fn outbox_head(&self) -> Result<i64> {
+        self.read(|c| Ok(c.query_row("SELECT device_seq FROM device_state WHERE id = 1", [], |r| r.get(0))?))
+    }
+
     pub fn pending_count(&self) -> Result<u64> {
         self.read(|c| {
             Ok(c.query_row("SELECT COUNT(*) FROM outbox WHERE state = 'pending'", [], |r| r.get::<_, i64>(0))? as u64)

@@ -50,6 +50,9 @@ pub struct HubClient {
     /// Operations still waiting on this tablet, told to the hub with each
     /// request (the console's sync health); negative when unknown.
     pending: std::sync::Arc<std::sync::atomic::AtomicI64>,
+    /// The highest sequence this tablet has given an operation, told on
+    /// each request from when it is known (-1: not yet).
+    outbox_head: std::sync::Arc<std::sync::atomic::AtomicI64>,
     /// The tablet's last failed sync, as the [`chevet_protocol::LAST_FAILURE_HEADER`] value.
     last_failure: std::sync::Arc<std::sync::Mutex<Option<String>>>,
 }
@@ -162,6 +165,7 @@ impl HubClient {
             http,
             retry: RetryPolicy::default(),
             pending: std::sync::Arc::new(std::sync::atomic::AtomicI64::new(-1)),
+            outbox_head: std::sync::Arc::new(std::sync::atomic::AtomicI64::new(-1)),
             last_failure: std::sync::Arc::new(std::sync::Mutex::new(None)),
         })
     }
@@ -190,6 +194,13 @@ impl HubClient {
         self.pending.store(i64::try_from(operations).unwrap_or(i64::MAX), std::sync::atomic::Ordering::Relaxed);
     }
 
+    /// The highest sequence this tablet has given an operation: sent along
+    /// from now on, so that the hub binds what a pulled page teaches (a
+    /// professional deactivated) to the operations made after it.
+    pub fn report_outbox_head(&self, device_seq: i64) {
+        self.outbox_head.store(device_seq.max(0), std::sync::atomic::Ordering::Relaxed);
+    }
+
     /// The tablet's last failed sync (after its last success), sent along
     /// from now on so the console sees failures that never reached the hub.
     pub fn report_last_failure(&self, failure: Option<(chevet_protocol::TabletFailure, i64)>) {
@@ -207,6 +218,10 @@ impl HubClient {
             let pending = self.pending.load(std::sync::atomic::Ordering::Relaxed);
             if pending >= 0 {
                 req = req.header(chevet_protocol::PENDING_HEADER, pending.to_string());
+            }
+            let head = self.outbox_head.load(std::sync::atomic::Ordering::Relaxed);
+            if head >= 0 {
+                req = req.header(chevet_protocol::OUTBOX_HEAD_HEADER, head.to_string());
             }
             if let Some(f) = self.last_failure.lock().unwrap_or_else(|p| p.into_inner()).clone() {
                 req = req.header(chevet_protocol::LAST_FAILURE_HEADER, f);

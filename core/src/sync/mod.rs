@@ -251,6 +251,9 @@ async fn run(
     notify(SyncPhase::Pulling, &report);
     let mut cursor = store.pull_cursor()?;
     loop {
+        // Read before the page is asked for: what it teaches binds every
+        // operation numbered after this.
+        client.report_outbox_head(store.outbox_head()?);
         let started = std::time::Instant::now();
         let page = cancel.run(client.pull(&cursor, options.pull_limit)).await;
         report.timed(started);

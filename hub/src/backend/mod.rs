@@ -213,6 +213,23 @@ pub trait Tx {
     fn device_exists(&mut self, device_id: Uuid) -> HubResult<bool>;
     fn revoke_device(&mut self, device_id: Uuid, now_ms: i64) -> HubResult<bool>;
     fn note_device_seen(&mut self, device_id: Uuid, last_seq: i64, now_ms: i64) -> HubResult<()>;
+    /// The highest sequence of the device's operations the hub has answered.
+    fn device_last_seq(&mut self, device_id: Uuid) -> HubResult<i64>;
+    /// Records that `device` was served professional `staff` deactivated,
+    /// when the operations it had made went up to `outbox_head` (what it
+    /// says, kept within `[its last pushed sequence, that + slack]`). The
+    /// first bound stays: serving it again moves nothing.
+    fn note_deactivation_served(
+        &mut self,
+        device: &DeviceAuth,
+        staff: Uuid,
+        outbox_head: Option<i64>,
+        slack: i64,
+    ) -> HubResult<()>;
+    /// Records that `device` was served `staff` active again: the bound goes.
+    fn note_reactivation_served(&mut self, device: &DeviceAuth, staff: Uuid) -> HubResult<()>;
+    /// The sequence after which `device` knew `staff` was deactivated.
+    fn deactivation_served(&mut self, device: &DeviceAuth, staff: Uuid) -> HubResult<Option<i64>>;
     fn devices(&mut self, tenant: Uuid) -> HubResult<Vec<DeviceInfo>>;
     /// Records what a device said of itself at its last contact (the keys
     /// given replace the stored ones; the others stay).

@@ -27,7 +27,7 @@ use super::{
 };
 use crate::error::{HubError, HubResult};
 
-const SCHEMA_VERSION: i64 = 5;
+const SCHEMA_VERSION: i64 = 6;
 const MAX_CONNECTIONS: usize = 16;
 
 fn pg(e: postgres::Error) -> HubError {
@@ -141,6 +141,23 @@ INSERT INTO {s}.blob_keys (tenant_id, hash, content_key)
 ALTER TABLE {s}.blob_keys ENABLE ROW LEVEL SECURITY;
 CREATE POLICY tenant ON {s}.blob_keys USING ({tenant}) WITH CHECK ({tenant});
 UPDATE {s}.meta SET value = 5 WHERE key = 'schema_version';
+"#
+    )
+}
+
+/// Schema v6: which deactivations each device was served, and how far its
+/// own operations went then (a deactivated professional's records made
+/// after it knew are refused, whatever date they claim). `known_after_seq`
+/// is NULL once the professional was served active again.
+fn upgrade_5_to_6(s: &str) -> String {
+    let tenant = "tenant_id = NULLIF(current_setting('chevet.tenant', true), '')::uuid";
+    format!(
+        r#"
+CREATE TABLE {s}.deactivations_served (tenant_id uuid NOT NULL, device_id uuid NOT NULL, staff_id uuid NOT NULL,
+    known_after_seq bigint, PRIMARY KEY (device_id, staff_id));
+ALTER TABLE {s}.deactivations_served ENABLE ROW LEVEL SECURITY;
+CREATE POLICY tenant ON {s}.deactivations_served USING ({tenant}) WITH CHECK ({tenant});
+UPDATE {s}.meta SET value = 6 WHERE key = 'schema_version';
 "#
     )
 }
@@ -352,6 +369,7 @@ impl PostgresBackend {
             tx.batch_execute(&upgrade_2_to_3(schema)).map_err(pg)?;
             tx.batch_execute(&upgrade_3_to_4(schema)).map_err(pg)?;
             tx.batch_execute(&upgrade_4_to_5(schema)).map_err(pg)?;
+            tx.batch_execute(&upgrade_5_to_6(schema)).map_err(pg)?;
         } else {
             let v: i64 = tx
                 .query_one(&format!("SELECT value FROM {schema}.meta WHERE key = 'schema_version'"), &[])
@@ -371,6 +389,9 @@ impl PostgresBackend {
             }
             if v < 5 {
                 tx.batch_execute(&upgrade_4_to_5(schema)).map_err(pg)?;
+            }
+            if v < 6 {
+                tx.batch_execute(&upgrade_5_to_6(schema)).map_err(pg)?;
                 log::info!("hub schema {v} brought to {SCHEMA_VERSION}");
             }
         }
@@ -584,6 +605,49 @@ impl Tx for PgTx<'_> {
         )
         .map_err(pg)?;
         Ok(())
+    }
+
+    fn device_last_seq(&mut self, device_id: Uuid) -> HubResult<i64> {
+        let rows = self.query("SELECT last_seq FROM devices WHERE id = $1", &[&device_id]).map_err(pg)?;
+        Ok(rows.first().map(|r| r.get(0)).unwrap_or(0))
+    }
+
+    fn note_deactivation_served(
+        &mut self,
+        device: &DeviceAuth,
+        staff: Uuid,
+        outbox_head: Option<i64>,
+        slack: i64,
+    ) -> HubResult<()> {
+        self.execute(
+            "INSERT INTO deactivations_served (tenant_id, device_id, staff_id, known_after_seq)
+             SELECT $1, id, $3, LEAST(GREATEST(last_seq, COALESCE($4, last_seq)), last_seq + $5)
+             FROM devices WHERE id = $2
+             ON CONFLICT (device_id, staff_id) DO UPDATE
+             SET known_after_seq = COALESCE(deactivations_served.known_after_seq, excluded.known_after_seq)",
+            &[&device.tenant_id, &device.device_id, &staff, &outbox_head, &slack],
+        )
+        .map_err(pg)?;
+        Ok(())
+    }
+
+    fn note_reactivation_served(&mut self, device: &DeviceAuth, staff: Uuid) -> HubResult<()> {
+        self.execute(
+            "UPDATE deactivations_served SET known_after_seq = NULL WHERE device_id = $1 AND staff_id = $2",
+            &[&device.device_id, &staff],
+        )
+        .map_err(pg)?;
+        Ok(())
+    }
+
+    fn deactivation_served(&mut self, device: &DeviceAuth, staff: Uuid) -> HubResult<Option<i64>> {
+        let rows = self
+            .query(
+                "SELECT known_after_seq FROM deactivations_served WHERE device_id = $1 AND staff_id = $2",
+                &[&device.device_id, &staff],
+            )
+            .map_err(pg)?;
+        Ok(rows.first().and_then(|r| r.get::<_, Option<i64>>(0)))
     }
 
     fn devices(&mut self, tenant: Uuid) -> HubResult<Vec<DeviceInfo>> {

@@ -19,7 +19,7 @@ use super::{
 };
 use crate::error::{HubError, HubResult};
 
-const SCHEMA_VERSION: i64 = 5;
+const SCHEMA_VERSION: i64 = 6;
 /// The tables every schema version has as they are.
 const BASE_SCHEMA: &str = r#"
 CREATE TABLE tenants (id BLOB PRIMARY KEY, name TEXT NOT NULL, created_ms INTEGER NOT NULL) STRICT;
@@ -182,6 +182,17 @@ INSERT OR IGNORE INTO blob_keys (tenant_id, hash, content_key)
     FROM facts WHERE json_extract(payload, '$.kind') = 'Photo' AND json_extract(payload, '$.fact.thumbnail.hash') IS NOT NULL;
 "#;
 
+/// Schema v6: which deactivations each device was served, and how far its
+/// own operations went then (a deactivated professional's records made
+/// after it knew are refused, whatever date they claim). `known_after_seq`
+/// is NULL once the professional was served active again.
+const UPGRADE_5_TO_6: &str = r#"
+CREATE TABLE deactivations_served (
+    tenant_id BLOB NOT NULL, device_id BLOB NOT NULL, staff_id BLOB NOT NULL, known_after_seq INTEGER,
+    PRIMARY KEY (device_id, staff_id)
+) STRICT, WITHOUT ROWID;
+"#;
+
 /// The SQLite backend.
 pub struct SqliteBackend {
     conn: Mutex<Connection>,
@@ -233,7 +244,10 @@ impl SqliteBackend {
             if version < 4 {
                 tx.execute_batch(UPGRADE_3_TO_4)?;
             }
-            tx.execute_batch(UPGRADE_4_TO_5)?;
+            if version < 5 {
+                tx.execute_batch(UPGRADE_4_TO_5)?;
+            }
+            tx.execute_batch(UPGRADE_5_TO_6)?;
             tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
             tx.commit()?;
             log::info!("hub schema {version} brought to {SCHEMA_VERSION}");
@@ -395,6 +409,54 @@ impl Tx for SqliteTx<'_> {
             .prepare_cached("UPDATE devices SET last_seq = MAX(last_seq, ?2), last_seen_ms = ?3 WHERE id = ?1")?
             .execute(params![device_id, last_seq, now_ms])?;
         Ok(())
+    }
+
+    fn device_last_seq(&mut self, device_id: Uuid) -> HubResult<i64> {
+        let seq = self
+            .tx
+            .prepare_cached("SELECT last_seq FROM devices WHERE id = ?1")?
+            .query_row([device_id], |r| r.get(0))
+            .optional()?;
+        Ok(seq.unwrap_or(0))
+    }
+
+    fn note_deactivation_served(
+        &mut self,
+        device: &DeviceAuth,
+        staff: Uuid,
+        outbox_head: Option<i64>,
+        slack: i64,
+    ) -> HubResult<()> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO deactivations_served (tenant_id, device_id, staff_id, known_after_seq)
+                 SELECT ?1, id, ?3, MIN(MAX(last_seq, COALESCE(?4, last_seq)), last_seq + ?5) FROM devices WHERE id = ?2
+                 ON CONFLICT (device_id, staff_id) DO UPDATE
+                 SET known_after_seq = COALESCE(known_after_seq, excluded.known_after_seq)",
+            )?
+            .execute(params![device.tenant_id, device.device_id, staff, outbox_head, slack])?;
+        Ok(())
+    }
+
+    fn note_reactivation_served(&mut self, device: &DeviceAuth, staff: Uuid) -> HubResult<()> {
+        self.tx
+            .prepare_cached(
+                "UPDATE deactivations_served SET known_after_seq = NULL WHERE device_id = ?1 AND staff_id = ?2",
+            )?
+            .execute(params![device.device_id, staff])?;
+        Ok(())
+    }
+
+    fn deactivation_served(&mut self, device: &DeviceAuth, staff: Uuid) -> HubResult<Option<i64>> {
+        Ok(self
+            .tx
+            .prepare_cached(
+                "SELECT known_after_seq FROM deactivations_served
+                 WHERE device_id = ?1 AND staff_id = ?2 AND tenant_id = ?3",
+            )?
+            .query_row(params![device.device_id, staff, device.tenant_id], |r| r.get::<_, Option<i64>>(0))
+            .optional()?
+            .flatten())
     }
 
     fn devices(&mut self, tenant: Uuid) -> HubResult<Vec<DeviceInfo>> {
