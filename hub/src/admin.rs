@@ -172,10 +172,33 @@ impl<'b, B: Backend> Admin<'b, B> {
         display_name: &str,
         role: crate::console::accounts::ConsoleRole,
         password: &str,
-    ) -> HubResult<crate::console::accounts::ConsoleAccount> {
+    ) -> HubResult<(crate::console::accounts::ConsoleAccount, String)> {
         self.backend.transaction(Scope::Admin, |tx| {
-            crate::console::accounts::create(tx, tenant, login, display_name, role, password)
+            crate::console::accounts::create(tx, tenant, login, display_name, role, password, now_ms())
         })
+    }
+
+    /// A new one-time activation code for a console account's second factor
+    /// (a lost phone, a code that ran out): the authenticator in place stops
+    /// working, and the next sign-in sets one up with the code. Sessions of
+    /// the account end.
+    pub fn reset_console_second_factor(&self, tenant: Uuid, login: &str) -> HubResult<String> {
+        let login = login.trim().to_lowercase();
+        let now = now_ms();
+        let (id, code) = self.backend.transaction(Scope::Admin, |tx| {
+            let account = tx
+                .console_account_by_login(&login)?
+                .map(crate::console::accounts::ConsoleAccount::from_row)
+                .transpose()?
+                .filter(|a| a.tenant_id == tenant);
+            let Some(mut account) = account else { return Err(HubError::NotFound("console account".into())) };
+            let code = account.issue_activation(now)?;
+            account.save(tx)?;
+            tx.delete_console_sessions_of(account.id)?;
+            Ok((account.id, code))
+        })?;
+        log::info!("console account {id}: second factor reset, activation code issued");
+        Ok(code)
     }
 
     /// Issues a first-PIN code for a professional, valid `valid_hours`: the

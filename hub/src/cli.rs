@@ -221,6 +221,15 @@ enum AdminCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// Issues a console account a new one-time activation code for its second
+    /// factor (a lost phone, a code that ran out); the authenticator in place
+    /// stops working and the account's sessions end.
+    ResetConsoleSecondFactor {
+        /// The tenant's id.
+        tenant: Uuid,
+        /// The account's login.
+        login: String,
+    },
     /// Lists a tenant's conflicts waiting for a coordinator.
     Conflicts {
         /// The tenant's id.
@@ -398,12 +407,24 @@ fn admin(storage: &StorageArgs, command: AdminCommand) -> CliResult {
             } else {
                 (e(crate::sync::random_secret(10))?, true)
             };
-            let account = e(admin.create_console_account(tenant, &login, &name, role, &password))?;
+            let (account, activation) = e(admin.create_console_account(tenant, &login, &name, role, &password))?;
             println!("{}", account.id);
             if generated {
                 println!("password: {password}");
-                eprintln!("Hand this password over once; the second factor is set up at the first sign-in.");
             }
+            println!("activation code: {activation}");
+            eprintln!(
+                "Hand the password and the activation code over to this person once. At the first sign-in the \
+                 activation code lets them set up their authenticator; it works once, for 7 days."
+            );
+        }
+        AdminCommand::ResetConsoleSecondFactor { tenant, login } => {
+            let activation = e(admin.reset_console_second_factor(tenant, &login))?;
+            println!("activation code: {activation}");
+            eprintln!(
+                "The authenticator in place no longer works. At the next sign-in the activation code lets this \
+                 person set up one; it works once, for 7 days."
+            );
         }
         AdminCommand::Conflicts { tenant } => {
             for c in e(admin.conflicts(tenant))? {

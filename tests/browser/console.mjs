@@ -15,7 +15,7 @@ import { chromium } from 'playwright-core';
 import { createHmac } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 
-const { HUB_URL, LOGIN, PASSWORD, NEW_ROOM, REVOKE, CSV, SHOTS, ACCESS_RESIDENT, ACCESS_READER, ACCESS_TABLET } =
+const { HUB_URL, LOGIN, PASSWORD, ACTIVATION, NEW_ROOM, REVOKE, CSV, SHOTS, ACCESS_RESIDENT, ACCESS_READER, ACCESS_TABLET } =
   process.env;
 
 function base32Decode(text) {
@@ -74,6 +74,12 @@ try {
   await page.keyboard.press('Tab');
   await page.keyboard.type(PASSWORD);
   await page.keyboard.press('Enter');
+  // First sign-in: the administrator's activation code, then the authenticator.
+  await page.waitForURL('**/console/totp/activate');
+  await everyFieldLabelled(page);
+  await shot(page, 'console-activate');
+  await page.getByLabel("Code d'activation").fill(ACTIVATION.toLowerCase());
+  await page.getByRole('button', { name: 'Continuer' }).click();
   await page.waitForURL('**/console/totp/enrol');
 
   // The second factor, enrolled from the page as a phone reads the QR code.

@@ -10,15 +10,17 @@ use crate::{Device, TestHub};
 /// The password of every account the tests create.
 pub const PASSWORD: &str = "un mot de passe assez long";
 
-/// A console account, named « Claire Coordination ».
-pub async fn create_account(hub: &TestHub, login: &str, role: ConsoleRole) {
+/// A console account, named « Claire Coordination »: its one-time
+/// activation code (for the first sign-in's second factor).
+pub async fn create_account(hub: &TestHub, login: &str, role: ConsoleRole) -> String {
     let (backend, tenant, login) = (hub.backend.clone(), hub.tenant, login.to_owned());
     tokio::task::spawn_blocking(move || {
         chevet_hub::Admin::new(&*backend).create_console_account(tenant, &login, "Claire Coordination", role, PASSWORD)
     })
     .await
     .unwrap()
-    .unwrap();
+    .unwrap()
+    .1
 }
 
 /// The establishment a unit belongs to.

@@ -101,33 +101,27 @@ impl Browser {
         self.send(req).await
     }
 
-    /// Signs in with the password and, the first time, enrols the second
-    /// factor from the page (as a phone would from the QR code); returns
-    /// the TOTP secret.
-    async fn sign_in(&mut self, login: &str, secret: Option<&[u8]>) -> Vec<u8> {
+    /// Signs in for the first time: the password, the administrator's
+    /// activation code, then the second factor enrolled from the page (as a
+    /// phone would from the QR code); returns the TOTP secret.
+    async fn sign_in(&mut self, login: &str, activation: &str) -> Vec<u8> {
         let page = self.get("/console/login").await;
         assert_eq!(page.status, StatusCode::OK);
         let page =
             self.post("/console/login", &[("csrf", &page.csrf()), ("login", login), ("password", PASSWORD)]).await;
         assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
-        let secret = match secret {
-            Some(s) => {
-                assert_eq!(page.location(), "/console/login/code");
-                s.to_vec()
-            }
-            None => {
-                assert_eq!(page.location(), "/console/totp/enrol");
-                let page = self.get("/console/totp/enrol").await;
-                assert!(page.body.contains("<svg"), "the QR code is on the page");
-                let at = page.body.find("<code>").unwrap() + 6;
-                let end = page.body[at..].find("</code>").unwrap();
-                totp::from_base32(&page.body[at..at + end]).unwrap()
-            }
-        };
-        let path = if page.location() == "/console/login/code" { "/console/login/code" } else { "/console/totp/enrol" };
-        let page = self.get(path).await;
+        assert_eq!(page.location(), "/console/totp/activate");
+        let form = self.get("/console/totp/activate").await;
+        assert!(!form.body.contains("<svg"), "no authenticator secret before the activation code");
+        let page = self.post("/console/totp/activate", &[("csrf", &form.csrf()), ("activation", activation)]).await;
+        assert_eq!(page.location(), "/console/totp/enrol", "{}", page.body);
+        let enrol = self.get("/console/totp/enrol").await;
+        assert!(enrol.body.contains("<svg"), "the QR code is on the page");
+        let at = enrol.body.find("<code>").unwrap() + 6;
+        let end = enrol.body[at..].find("</code>").unwrap();
+        let secret = totp::from_base32(&enrol.body[at..at + end]).unwrap();
         let code = current_code(&secret);
-        let page = self.post(path, &[("csrf", &page.csrf()), ("code", &code)]).await;
+        let page = self.post("/console/totp/enrol", &[("csrf", &enrol.csrf()), ("code", &code)]).await;
         assert_eq!((page.status, page.location()), (StatusCode::SEE_OTHER, "/console/"), "{}", page.body);
         secret
     }
@@ -147,12 +141,12 @@ fn fresh_code(secret: &[u8]) -> String {
 
 async fn console_scenario(postgres: bool) {
     let mut hub = TestHub::start_on(3, postgres).await;
-    create_account(&hub, "idec@tilleuls.fr", ConsoleRole::GroupAdmin).await;
+    let activation = create_account(&hub, "idec@tilleuls.fr", ConsoleRole::GroupAdmin).await;
     let (mut a, mut b, resident) = room_conflict(&hub).await;
 
-    // Signing in: password, then the second factor enrolled from the page.
+    // Signing in: password, the activation code, then the second factor enrolled from the page.
     let mut browser = Browser::new(&hub);
-    let secret = browser.sign_in("idec@tilleuls.fr", None).await;
+    let secret = browser.sign_in("idec@tilleuls.fr", &activation).await;
     let home = browser.get("/console/").await;
     assert_eq!(home.status, StatusCode::OK);
     assert!(home.body.contains("Claire Coordination") && home.body.contains("1</strong> conflit"), "{}", home.body);
@@ -492,8 +486,10 @@ async fn hostile_scenario(postgres: bool) {
         .unwrap();
     }
     let ours = establishment_of(&hub, hub.units[0]).await;
-    create_account(&hub, "idec@tilleuls.fr", ConsoleRole::Coordinator { establishment: ours }).await;
-    create_account(&hub, "idec@erables.fr", ConsoleRole::Coordinator { establishment: other.id }).await;
+    let ours_activation =
+        create_account(&hub, "idec@tilleuls.fr", ConsoleRole::Coordinator { establishment: ours }).await;
+    let theirs_activation =
+        create_account(&hub, "idec@erables.fr", ConsoleRole::Coordinator { establishment: other.id }).await;
     let (mut a, _b, _) = room_conflict(&hub).await;
 
     // No page, no action, without a session.
@@ -536,10 +532,10 @@ async fn hostile_scenario(postgres: bool) {
 
     // The other establishment's coordinator: the conflict does not exist for them.
     let mut theirs = Browser::new(&hub);
-    theirs.sign_in("idec@erables.fr", None).await;
+    theirs.sign_in("idec@erables.fr", &theirs_activation).await;
     assert!(theirs.get("/console/conflicts").await.body.contains("Aucun conflit"));
     let mut ours_browser = Browser::new(&hub);
-    ours_browser.sign_in("idec@tilleuls.fr", None).await;
+    ours_browser.sign_in("idec@tilleuls.fr", &ours_activation).await;
     let list = ours_browser.get("/console/conflicts").await;
     let at = list.body.find("/console/conflicts/").expect("our coordinator sees it");
     let path = list.body[at..].split('"').next().unwrap().to_owned();
@@ -722,7 +718,7 @@ async fn hostile_scenario(postgres: bool) {
 /// the resident stays where the hub has them (issue 29, item 4).
 async fn a_resolution_passes_the_push_rules(postgres: bool) {
     let hub = TestHub::start_with_units(3, 1, postgres).await;
-    create_account(&hub, "dsi@groupe.fr", ConsoleRole::GroupAdmin).await;
+    let activation = create_account(&hub, "dsi@groupe.fr", ConsoleRole::GroupAdmin).await;
     let resident = hub.residents.iter().find(|r| r.unit_id == hub.units[0]).unwrap().id;
     // Two tablets of every floor move the same resident to two floors.
     let mut a = chevet_e2e::Device::enrol(&hub, &hub.url(), &hub.units, "Tablette A").await;
@@ -748,7 +744,7 @@ async fn a_resolution_passes_the_push_rules(postgres: bool) {
         .unwrap()
     };
     let mut browser = Browser::new(&hub);
-    browser.sign_in("dsi@groupe.fr", None).await;
+    browser.sign_in("dsi@groupe.fr", &activation).await;
     let list = browser.get("/console/conflicts").await;
     let at = list.body.find("/console/conflicts/").expect("the conflict is listed");
     let path = list.body[at..].split('"').next().unwrap().to_owned();

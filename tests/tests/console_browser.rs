@@ -17,7 +17,7 @@ use chevet_hub::console::accounts::ConsoleRole;
 
 async fn in_a_browser(postgres: bool) {
     let hub = TestHub::start_on(3, postgres).await;
-    create_account(&hub, "idec@tilleuls.fr", ConsoleRole::GroupAdmin).await;
+    let activation = create_account(&hub, "idec@tilleuls.fr", ConsoleRole::GroupAdmin).await;
     let (mut a, mut b, resident) = room_conflict(&hub).await;
     let (act, proposed) = care_plan_proposal(&mut a, &mut b, resident).await;
     // A tablet opens a resident's file: the browser reads it in the access log.
@@ -34,6 +34,7 @@ async fn in_a_browser(postgres: bool) {
         .env("HUB_URL", hub.url().replace("127.0.0.1", "localhost"))
         .env("LOGIN", "idec@tilleuls.fr")
         .env("PASSWORD", PASSWORD)
+        .env("ACTIVATION", &activation)
         .env("NEW_ROOM", "305")
         .env("REVOKE", "Tablette chariot A")
         .env("ACCESS_RESIDENT", opened.identity.display_name())

@@ -34,6 +34,18 @@ impl FormBody for reqwest::RequestBuilder {
     }
 }
 
+/// Where a hub answers: one in this process, or `chevet-hub serve` started
+/// as its administrator starts it.
+trait HubAt {
+    fn url(&self) -> String;
+}
+
+impl HubAt for TestHub {
+    fn url(&self) -> String {
+        TestHub::url(self)
+    }
+}
+
 fn client(from: IpAddr) -> reqwest::Client {
     chevet_e2e::install_tls_provider();
     reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).local_address(from).build().unwrap()
@@ -55,7 +67,7 @@ fn cookie_of(resp: &reqwest::Response) -> Option<String> {
 }
 
 /// The login form's CSRF token and the cookie it goes with.
-async fn login_form(http: &reqwest::Client, hub: &TestHub, cookie: Option<&str>) -> (String, String) {
+async fn login_form(http: &reqwest::Client, hub: &impl HubAt, cookie: Option<&str>) -> (String, String) {
     let mut req = http.get(format!("{}/console/login", hub.url()));
     if let Some(c) = cookie {
         req = req.header("cookie", c);
@@ -119,7 +131,7 @@ async fn postgres_concurrent_password_guesses_never_get_past_the_lock_out() {
 /// Signs in by the forms up to the TOTP step (enrolling the second factor
 /// the first time, from the page's secret); returns the cookie and CSRF
 /// token of the password-stage session and the TOTP secret.
-async fn to_code_step(hub: &TestHub, http: &reqwest::Client, secret: Option<&[u8]>) -> (String, String, Vec<u8>) {
+async fn to_code_step(hub: &impl HubAt, http: &reqwest::Client, factor: Factor<'_>) -> (String, String, Vec<u8>) {
     let (csrf, cookie) = login_form(http, hub, None).await;
     let resp = http
         .post(format!("{}/console/login", hub.url()))
@@ -129,21 +141,47 @@ async fn to_code_step(hub: &TestHub, http: &reqwest::Client, secret: Option<&[u8
         .await
         .unwrap();
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
-    let cookie = cookie_of(&resp).unwrap();
-    let path = resp.headers()[LOCATION].to_str().unwrap().to_owned();
+    let mut cookie = cookie_of(&resp).unwrap();
+    let mut path = resp.headers()[LOCATION].to_str().unwrap().to_owned();
+    let csrf_of = |body: &str| {
+        let at = body.find("name=\"csrf\" value=\"").unwrap() + 19;
+        body[at..at + 64].to_owned()
+    };
+    if let Factor::First(activation) = factor {
+        assert_eq!(path, "/console/totp/activate");
+        let page = http.get(format!("{}{path}", hub.url())).header("cookie", &cookie).send().await.unwrap();
+        let csrf = csrf_of(&page.text().await.unwrap());
+        let resp = http
+            .post(format!("{}{path}", hub.url()))
+            .header("cookie", &cookie)
+            .form_body(&[("csrf", csrf.as_str()), ("activation", activation)])
+            .send()
+            .await
+            .unwrap();
+        cookie = cookie_of(&resp).expect("a fresh session once activated");
+        path = resp.headers()[LOCATION].to_str().unwrap().to_owned();
+    }
     let page = http.get(format!("{}{path}", hub.url())).header("cookie", &cookie).send().await.unwrap();
     let body = page.text().await.unwrap();
-    let at = body.find("name=\"csrf\" value=\"").unwrap() + 19;
-    let csrf = body[at..at + 64].to_owned();
-    let secret = match secret {
-        Some(s) => s.to_vec(),
-        None => {
+    let csrf = csrf_of(&body);
+    let secret = match factor {
+        Factor::Known(s) => s.to_vec(),
+        Factor::First(_) => {
             let at = body.find("<code>").unwrap() + 6;
             let end = body[at..].find("</code>").unwrap();
             totp::from_base32(&body[at..at + end]).unwrap()
         }
     };
     (cookie, csrf, secret)
+}
+
+/// How a sign-in passes the second step.
+#[derive(Clone, Copy)]
+enum Factor<'a> {
+    /// The first time: the administrator's activation code, then enrolment.
+    First(&'a str),
+    /// An authenticator already enrolled, with this secret.
+    Known(&'a [u8]),
 }
 
 fn code_at(secret: &[u8], offset: i64) -> String {
@@ -153,10 +191,10 @@ fn code_at(secret: &[u8], offset: i64) -> String {
 
 async fn concurrent_code_guesses_never_get_past_the_lock_out(postgres: bool) {
     let hub = TestHub::start_on(1, postgres).await;
-    create_account(&hub, "idec@tilleuls.fr", ConsoleRole::GroupAdmin).await;
+    let activation = create_account(&hub, "idec@tilleuls.fr", ConsoleRole::GroupAdmin).await;
     let http = client(chevet_e2e::own_loopback_address());
     // The second factor enrolled once, by its first code.
-    let (cookie, csrf, secret) = to_code_step(&hub, &http, None).await;
+    let (cookie, csrf, secret) = to_code_step(&hub, &http, Factor::First(&activation)).await;
     let enrolled = http
         .post(format!("{}/console/totp/enrol", hub.url()))
         .header("cookie", &cookie)
@@ -167,7 +205,7 @@ async fn concurrent_code_guesses_never_get_past_the_lock_out(postgres: bool) {
     assert_eq!(enrolled.headers()[LOCATION], "/console/");
 
     // Someone with the password guesses the code: 32 guesses at once.
-    let (cookie, csrf, _) = to_code_step(&hub, &http, Some(&secret)).await;
+    let (cookie, csrf, _) = to_code_step(&hub, &http, Factor::Known(&secret)).await;
     let right = [code_at(&secret, -1), code_at(&secret, 0), code_at(&secret, 1)];
     let guesses = (0..32u32).map(|i| {
         let (http, hub, cookie, csrf) = (&http, &hub, &cookie, &csrf);
@@ -216,9 +254,9 @@ async fn postgres_concurrent_code_guesses_never_get_past_the_lock_out() {
 /// The same code sent twice at once signs in once.
 async fn a_code_sent_twice_at_once_works_once(postgres: bool) {
     let hub = TestHub::start_on(1, postgres).await;
-    create_account(&hub, "idec@tilleuls.fr", ConsoleRole::GroupAdmin).await;
+    let activation = create_account(&hub, "idec@tilleuls.fr", ConsoleRole::GroupAdmin).await;
     let http = client(chevet_e2e::own_loopback_address());
-    let (cookie, csrf, secret) = to_code_step(&hub, &http, None).await;
+    let (cookie, csrf, secret) = to_code_step(&hub, &http, Factor::First(&activation)).await;
     http.post(format!("{}/console/totp/enrol", hub.url()))
         .header("cookie", &cookie)
         .form_body(&[("csrf", csrf.as_str()), ("code", &code_at(&secret, 0))])
@@ -226,8 +264,8 @@ async fn a_code_sent_twice_at_once_works_once(postgres: bool) {
         .await
         .unwrap();
     // Two password-stage sessions (two tabs), the same fresh code from each at once.
-    let one = to_code_step(&hub, &http, Some(&secret)).await;
-    let two = to_code_step(&hub, &http, Some(&secret)).await;
+    let one = to_code_step(&hub, &http, Factor::Known(&secret)).await;
+    let two = to_code_step(&hub, &http, Factor::Known(&secret)).await;
     let code = code_at(&secret, 1);
     let send = |(cookie, csrf, _): &(String, String, Vec<u8>)| {
         http.post(format!("{}/console/login/code", hub.url()))
@@ -342,4 +380,259 @@ async fn sqlite_one_address_flooding_is_held_back() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_one_address_flooding_is_held_back() {
     one_address_flooding_is_held_back_and_others_still_sign_in(true).await;
+}
+
+/// What the second factor's page shows a session, and whether it signs in.
+async fn get_status_and_body(
+    http: &reqwest::Client,
+    hub: &impl HubAt,
+    path: &str,
+    cookie: &str,
+) -> (StatusCode, String) {
+    let resp = http.get(format!("{}{path}", hub.url())).header("cookie", cookie).send().await.unwrap();
+    let status = resp.status();
+    let location = resp.headers().get(LOCATION).map(|l| l.to_str().unwrap().to_owned());
+    (status, location.unwrap_or_else(|| "".into()) + &resp.text().await.unwrap())
+}
+
+/// The console account's second factor as stored: (enrolled, activation still waiting).
+async fn factor_state(hub: &TestHub, login: &str) -> (bool, bool) {
+    let (backend, login) = (hub.backend.clone(), login.to_owned());
+    tokio::task::spawn_blocking(move || {
+        chevet_hub::backend::Backend::transaction(&*backend, chevet_hub::backend::Scope::Admin, |tx| {
+            let row = tx.console_account_by_login(&login)?.unwrap();
+            let a = chevet_hub::console::accounts::ConsoleAccount::from_row(row)?;
+            Ok((a.totp_secret.is_some(), a.totp_activation.is_some()))
+        })
+        .unwrap()
+    })
+    .await
+    .unwrap()
+}
+
+/// Whoever reads the printed password first cannot enrol their own
+/// authenticator (issue 29): without the administrator's one-time
+/// activation code no secret is drawn or shown, wrong codes count toward
+/// the lock-out, the code works once, and a reset stops the authenticator
+/// in place and ends the account's sessions.
+async fn the_printed_password_alone_enrols_no_authenticator(postgres: bool) {
+    let hub = TestHub::start_on(1, postgres).await;
+    let login = "idec@tilleuls.fr";
+    let activation = create_account(&hub, login, ConsoleRole::GroupAdmin).await;
+    let attacker = client(chevet_e2e::own_loopback_address());
+    let (csrf, cookie) = login_form(&attacker, &hub, None).await;
+    let resp = attacker
+        .post(format!("{}/console/login", hub.url()))
+        .header("cookie", &cookie)
+        .form_body(&[("csrf", csrf.as_str()), ("login", login), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.headers()[LOCATION], "/console/totp/activate");
+    let cookie = cookie_of(&resp).unwrap();
+    // The enrolment page and its form are out of reach with the password alone.
+    let (_, enrol) = get_status_and_body(&attacker, &hub, "/console/totp/enrol", &cookie).await;
+    assert!(enrol.starts_with("/console/login") && !enrol.contains("<svg") && !enrol.contains("<code>"), "{enrol}");
+    let (_, form) = get_status_and_body(&attacker, &hub, "/console/totp/activate", &cookie).await;
+    assert!(!form.contains("<svg") && !form.contains("<code>"));
+    let at = form.find("name=\"csrf\" value=\"").unwrap() + 19;
+    let csrf = form[at..at + 64].to_owned();
+    let forced = attacker
+        .post(format!("{}/console/totp/enrol", hub.url()))
+        .header("cookie", &cookie)
+        .form_body(&[("csrf", csrf.as_str()), ("code", "123456")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forced.headers()[LOCATION], "/console/login");
+    // Guessed activation codes are refused and counted like passwords.
+    for guess in ["AAAA-BBBB-CCCC", "2345-6789-ABCD"] {
+        let resp = attacker
+            .post(format!("{}/console/totp/activate", hub.url()))
+            .header("cookie", &cookie)
+            .form_body(&[("csrf", csrf.as_str()), ("activation", guess)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+        assert!(resp.text().await.unwrap().contains("activation incorrect"));
+    }
+    assert_eq!(rows(&hub, "console_sign_in_failures").await, 1, "the login's failures are counted");
+    assert_eq!(factor_state(&hub, login).await, (false, true), "nothing enrolled, the code still waiting");
+
+    // The person it was handed to: activation code, then the authenticator.
+    let http = client(chevet_e2e::own_loopback_address());
+    let (cookie, csrf, secret) = to_code_step(&hub, &http, Factor::First(&activation)).await;
+    let enrolled = http
+        .post(format!("{}/console/totp/enrol", hub.url()))
+        .header("cookie", &cookie)
+        .form_body(&[("csrf", csrf.as_str()), ("code", &code_at(&secret, 0))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(enrolled.headers()[LOCATION], "/console/");
+    let signed_in = cookie_of(&enrolled).unwrap();
+    assert_eq!(factor_state(&hub, login).await, (true, false), "enrolled; the code is used up");
+    // The code works once: with the password it now leads to the TOTP step only.
+    let (_, page) = get_status_and_body(&http, &hub, "/console/", &signed_in).await;
+    assert!(page.contains("Claire Coordination"));
+
+    // A lost phone: the administrator resets; the old authenticator stops, sessions end.
+    let (backend, tenant) = (hub.backend.clone(), hub.tenant);
+    let fresh = tokio::task::spawn_blocking(move || {
+        chevet_hub::Admin::new(&*backend).reset_console_second_factor(tenant, "IDEC@tilleuls.fr").unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(factor_state(&hub, login).await, (false, true));
+    let (_, home) = get_status_and_body(&http, &hub, "/console/", &signed_in).await;
+    assert!(home.starts_with("/console/login"), "the session ended: {home}");
+    assert_eq!(api_sign_in(&hub, login, PASSWORD, &code_at(&secret, 1)).await, StatusCode::FORBIDDEN);
+    let again = client(chevet_e2e::own_loopback_address());
+    let (cookie, csrf, _) = to_code_step(&hub, &again, Factor::First(&fresh)).await;
+    let (_, enrol) = get_status_and_body(&again, &hub, "/console/totp/enrol", &cookie).await;
+    assert!(enrol.contains("<svg") && !csrf.is_empty(), "the new code opens the enrolment");
+    assert_ne!(fresh, activation);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_the_printed_password_alone_enrols_no_authenticator() {
+    the_printed_password_alone_enrols_no_authenticator(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_the_printed_password_alone_enrols_no_authenticator() {
+    the_printed_password_alone_enrols_no_authenticator(true).await;
+}
+
+/// `chevet-hub serve`, the way an establishment's IT person starts it.
+struct Served {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl HubAt for Served {
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The first sign-in of an account made by the administrator's commands,
+/// with no test preset: the password and the activation code as the
+/// command prints them, then the authenticator; a reset by its command
+/// leads the next sign-in back to the activation.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_account_made_by_the_admin_commands_signs_in_for_the_first_time() {
+    const HUB: &str = env!("CARGO_BIN_EXE_chevet-hub-node");
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("hub");
+    let admin = |args: &[&str]| -> String {
+        let out = std::process::Command::new(HUB)
+            .arg("--data")
+            .arg(&data)
+            .arg("admin")
+            .args(args)
+            .env("CHEVET_LOG", "error")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "admin {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let printed = |out: &str, what: &str| -> String {
+        out.lines().find_map(|l| l.strip_prefix(what)).unwrap_or_else(|| panic!("{what} in {out}")).trim().to_owned()
+    };
+    let tenant = admin(&["create-tenant", "Groupe Les Tilleuls"]).trim().to_owned();
+    let est = admin(&["create-establishment", &tenant, "EHPAD Les Tilleuls", "690000001"]).trim().to_owned();
+    let created = admin(&[
+        "create-console-account",
+        &tenant,
+        "idec@tilleuls.fr",
+        "Claire Martin",
+        "--role",
+        "coordinator",
+        "--establishment",
+        &est,
+    ]);
+    let (password, activation) = (printed(&created, "password:"), printed(&created, "activation code:"));
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = std::process::Command::new(HUB)
+        .arg("--data")
+        .arg(&data)
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .env("CHEVET_LOG", "error")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let hub = Served { child, port };
+    for _ in 0..400 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let http = client(chevet_e2e::own_loopback_address());
+    let sign_in = |factor: &str| {
+        let (http, hub, password, factor) = (&http, &hub, &password, factor.to_owned());
+        async move {
+            let (csrf, cookie) = login_form(http, hub, None).await;
+            let resp = http
+                .post(format!("{}/console/login", hub.url()))
+                .header("cookie", &cookie)
+                .form_body(&[("csrf", csrf.as_str()), ("login", "idec@tilleuls.fr"), ("password", password.as_str())])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+            let cookie = cookie_of(&resp).unwrap();
+            let next = resp.headers()[LOCATION].to_str().unwrap().to_owned();
+            let (_, page) = get_status_and_body(http, hub, &next, &cookie).await;
+            let at = page.find("name=\"csrf\" value=\"").unwrap() + 19;
+            let csrf = page[at..at + 64].to_owned();
+            let resp = http
+                .post(format!("{}{next}", hub.url()))
+                .header("cookie", &cookie)
+                .form_body(&[
+                    ("csrf", csrf.as_str()),
+                    (if next.ends_with("activate") { "activation" } else { "code" }, &factor),
+                ])
+                .send()
+                .await
+                .unwrap();
+            (next, resp.headers().get(LOCATION).map(|l| l.to_str().unwrap().to_owned()), cookie_of(&resp))
+        }
+    };
+    let (step, then, cookie) = sign_in(&activation).await;
+    assert_eq!((step.as_str(), then.as_deref()), ("/console/totp/activate", Some("/console/totp/enrol")));
+    let cookie = cookie.unwrap();
+    let (_, enrol) = get_status_and_body(&http, &hub, "/console/totp/enrol", &cookie).await;
+    let at = enrol.find("<code>").unwrap() + 6;
+    let secret = totp::from_base32(&enrol[at..at + enrol[at..].find("</code>").unwrap()]).unwrap();
+    let at = enrol.find("name=\"csrf\" value=\"").unwrap() + 19;
+    let done = http
+        .post(format!("{}/console/totp/enrol", hub.url()))
+        .header("cookie", &cookie)
+        .form_body(&[("csrf", &enrol[at..at + 64]), ("code", &code_at(&secret, 0))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(done.headers()[LOCATION], "/console/");
+    let (_, home) = get_status_and_body(&http, &hub, "/console/", &cookie_of(&done).unwrap()).await;
+    assert!(home.contains("Claire Martin"), "{home}");
+    // Next time: the code of the authenticator.
+    let (step, then, _) = sign_in(&code_at(&secret, 1)).await;
+    assert_eq!((step.as_str(), then.as_deref()), ("/console/login/code", Some("/console/")));
+    // A lost phone: reset by its command, the next sign-in asks for the new activation code.
+    let reset = admin(&["reset-console-second-factor", &tenant, "idec@tilleuls.fr"]);
+    let fresh = printed(&reset, "activation code:");
+    let (step, then, _) = sign_in(&activation).await;
+    assert_eq!((step.as_str(), then), ("/console/totp/activate", None), "the used code stays used");
+    let (step, then, _) = sign_in(&fresh).await;
+    assert_eq!((step.as_str(), then.as_deref()), ("/console/totp/activate", Some("/console/totp/enrol")));
 }

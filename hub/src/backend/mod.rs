@@ -409,6 +409,8 @@ pub trait Tx {
     fn console_session(&mut self, hash: &[u8; 32], now_ms: i64) -> HubResult<Option<(Uuid, Value)>>;
     /// Ends a session (and sweeps expired ones).
     fn delete_console_session(&mut self, hash: &[u8; 32], now_ms: i64) -> HubResult<()>;
+    /// Ends every session of an account (its second factor was reset).
+    fn delete_console_sessions_of(&mut self, account: Uuid) -> HubResult<()>;
     /// The failure counter of a login (by its hash), its row locked until
     /// the transaction ends: concurrent attempts on one login take turns.
     fn sign_in_counter(&mut self, key: &[u8; 32]) -> HubResult<SignInCounter>;

@@ -1369,6 +1369,11 @@ impl Tx for PgTx<'_> {
         Ok(rows.first().map(|r| (r.get(0), r.get(1))))
     }
 
+    fn delete_console_sessions_of(&mut self, account: Uuid) -> HubResult<()> {
+        self.execute("DELETE FROM console_sessions WHERE account_id = $1", &[&account]).map_err(pg)?;
+        Ok(())
+    }
+
     fn delete_console_session(&mut self, hash: &[u8; 32], now_ms: i64) -> HubResult<()> {
         self.execute("DELETE FROM console_sessions WHERE token_hash = $1 OR expires_ms <= $2", &[&&hash[..], &now_ms])
             .map_err(pg)?;

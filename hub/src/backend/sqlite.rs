@@ -1071,6 +1071,11 @@ impl Tx for SqliteTx<'_> {
         row.map(|(account, record)| Ok((account, parse(&record)?))).transpose()
     }
 
+    fn delete_console_sessions_of(&mut self, account: Uuid) -> HubResult<()> {
+        self.tx.execute("DELETE FROM console_sessions WHERE account_id = ?1", [account])?;
+        Ok(())
+    }
+
     fn delete_console_session(&mut self, hash: &[u8; 32], now_ms: i64) -> HubResult<()> {
         self.tx.execute(
             "DELETE FROM console_sessions WHERE token_hash = ?1 OR expires_ms <= ?2",

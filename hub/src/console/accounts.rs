@@ -65,6 +65,63 @@ pub struct ConsoleAccount {
     /// The last TOTP step accepted (a code works once).
     pub totp_last_step: i64,
     pub disabled: bool,
+    /// The administrator's one-time code that lets the second factor be
+    /// set up (at creation, or after a reset): the printed password alone
+    /// does not let whoever reads it first enrol their own authenticator.
+    #[serde(default)]
+    pub totp_activation: Option<Activation>,
+}
+
+/// How long an activation code works.
+pub const ACTIVATION_VALID_MS: i64 = 7 * 24 * 3600 * 1000;
+
+/// A one-time activation code as kept: its hash, and when it stops working.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Activation {
+    /// BLAKE3 of the code as typed (upper-cased, without dashes or spaces), hex.
+    pub hash: String,
+    pub expires_ms: i64,
+}
+
+/// The letters of an activation code: no 0/O, 1/I/L, so that it reads and types back.
+const ACTIVATION_ALPHABET: &[u8; 31] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+
+fn activation_hash(code: &str) -> String {
+    let typed: String = code.chars().filter(|c| !c.is_whitespace() && *c != '-').flat_map(char::to_uppercase).collect();
+    blake3::Hasher::new_derive_key("chevet console second-factor activation v1")
+        .update(typed.as_bytes())
+        .finalize()
+        .to_hex()
+        .to_string()
+}
+
+impl ConsoleAccount {
+    /// Issues a new one-time activation code (returned, to hand over once;
+    /// only its hash is kept) and drops the second factor in place: the
+    /// authenticator is set up again with that code.
+    pub fn issue_activation(&mut self, now_ms: i64) -> HubResult<String> {
+        let mut bytes = [0u8; 12];
+        getrandom::fill(&mut bytes).map_err(|_| HubError::Storage("random source failed".into()))?;
+        // 12 letters of 31: about 59 bits, against five tries before the lock-out.
+        let letters: String = bytes.iter().map(|b| ACTIVATION_ALPHABET[usize::from(b % 31)] as char).collect();
+        let code = format!("{}-{}-{}", &letters[0..4], &letters[4..8], &letters[8..12]);
+        self.totp_activation =
+            Some(Activation { hash: activation_hash(&code), expires_ms: now_ms + ACTIVATION_VALID_MS });
+        self.totp_secret = None;
+        self.totp_pending = None;
+        Ok(code)
+    }
+
+    /// Whether `code` is this account's activation code, still valid.
+    pub fn activation_matches(&self, code: &str, now_ms: i64) -> bool {
+        self.totp_activation.as_ref().is_some_and(|a| {
+            a.expires_ms > now_ms && constant_time_eq(a.hash.as_bytes(), activation_hash(code).as_bytes())
+        })
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 fn storage(e: serde_json::Error) -> HubError {
@@ -199,7 +256,9 @@ pub fn password_problem(password: &str) -> Option<&'static str> {
     None
 }
 
-/// Creates an account (the bootstrap command and the console's own form).
+/// Creates an account (the bootstrap command and the console's own form);
+/// returns it with its one-time activation code, to hand over with the
+/// password.
 pub fn create(
     tx: &mut dyn Tx,
     tenant: Uuid,
@@ -207,7 +266,8 @@ pub fn create(
     display_name: &str,
     role: ConsoleRole,
     password: &str,
-) -> HubResult<ConsoleAccount> {
+    now_ms: i64,
+) -> HubResult<(ConsoleAccount, String)> {
     let login = login.trim().to_lowercase();
     if login.is_empty() || login.len() > 100 || login.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(HubError::BadRequest("a login is one word, without spaces".into()));
@@ -224,7 +284,7 @@ pub fn create(
             _ => return Err(HubError::NotFound(format!("establishment {establishment}"))),
         }
     }
-    let account = ConsoleAccount {
+    let mut account = ConsoleAccount {
         id: Uuid::now_v7(),
         tenant_id: tenant,
         login,
@@ -235,9 +295,11 @@ pub fn create(
         totp_pending: None,
         totp_last_step: 0,
         disabled: false,
+        totp_activation: None,
     };
+    let activation = account.issue_activation(now_ms)?;
     account.save(tx)?;
-    Ok(account)
+    Ok((account, activation))
 }
 
 /// Where a session stands in signing in. Before the password there is no
@@ -245,8 +307,12 @@ pub fn create(
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Stage {
-    /// The password was right: the second factor (or its enrolment) is next.
+    /// The password was right: the second factor (or, not set up yet, the
+    /// administrator's activation code) is next.
     Password,
+    /// The password and the activation code were right: the authenticator
+    /// is enrolled next, by its first code.
+    Activated,
     /// Signed in.
     Full,
 }
@@ -296,5 +362,32 @@ mod tests {
         assert!(ConsoleRole::GroupAdmin.sees(None));
         assert_eq!(expiry(0, 1000), 1000 + SESSION_IDLE_MS);
         assert_eq!(expiry(0, SESSION_MAX_MS - 10), SESSION_MAX_MS);
+    }
+
+    #[test]
+    fn activation_codes_work_as_typed_until_they_expire() {
+        let mut a = ConsoleAccount {
+            id: Uuid::now_v7(),
+            tenant_id: Uuid::now_v7(),
+            login: "idec".into(),
+            display_name: "IDEC".into(),
+            role: ConsoleRole::GroupAdmin,
+            password_hash: String::new(),
+            totp_secret: Some("SECRET".into()),
+            totp_pending: None,
+            totp_last_step: 0,
+            disabled: false,
+            totp_activation: None,
+        };
+        let code = a.issue_activation(1_000).unwrap();
+        assert_eq!(code.len(), 14);
+        assert!(code.chars().all(|c| c == '-' || ACTIVATION_ALPHABET.contains(&(c as u8))), "{code}");
+        assert_eq!(a.totp_secret, None, "the old authenticator stops");
+        assert!(a.activation_matches(&code, 1_000));
+        assert!(a.activation_matches(&code.to_lowercase().replace('-', " "), 1_000), "as typed");
+        assert!(!a.activation_matches("AAAA-AAAA-AAAA", 1_000));
+        assert!(!a.activation_matches(&code, 1_000 + ACTIVATION_VALID_MS), "expired");
+        let again = a.issue_activation(2_000).unwrap();
+        assert!(!a.activation_matches(&code, 2_000) && a.activation_matches(&again, 2_000), "a new code replaces it");
     }
 }

@@ -63,6 +63,7 @@ pub fn routes<B: Backend>(https: bool) -> Router<Arc<AppState<B>>> {
         .route("/console/console.css", get(css))
         .route("/console/login", get(sign_in::login_page::<B>).post(sign_in::login_submit::<B>))
         .route("/console/login/code", get(sign_in::code_page::<B>).post(sign_in::code_submit::<B>))
+        .route("/console/totp/activate", get(sign_in::activate_page::<B>).post(sign_in::activate_submit::<B>))
         .route("/console/totp/enrol", get(sign_in::enrol_page::<B>).post(sign_in::enrol_submit::<B>))
         .route("/console/logout", post(sign_in::logout::<B>))
         .route("/console/conflicts", get(conflicts_page::<B>))

@@ -1,6 +1,7 @@
-//! Signing in to the console: the password, then the TOTP code (or its
-//! enrolment), each step in a fresh session; signing out; the same through
-//! JSON for tools.
+//! Signing in to the console: the password, then the TOTP code — or, the
+//! first time, the administrator's one-time activation code and the
+//! authenticator's enrolment — each step in a fresh session; signing out;
+//! the same through JSON for tools.
 //!
 //! Why it is built this way — everything here is reachable by anyone on the
 //! establishment's network, before any credential:
@@ -15,7 +16,11 @@
 //!   backends: simultaneous guesses cannot get past the lock-out;
 //! - a login with no account is hashed against a decoy and counted and
 //!   locked exactly like one with an account: neither the words, the
-//!   status, the timing nor the lock-out tell which logins exist.
+//!   status, the timing nor the lock-out tell which logins exist;
+//! - the printed password alone does not enrol a second factor: whoever
+//!   reads it first would set up their own authenticator. The secret is
+//!   drawn and shown only after the activation code the administrator
+//!   handed over with the password (one use, 7 days, counted like a code).
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -44,6 +49,8 @@ const LOCKED: &str = "Trop d'essais manqués : ce compte est verrouillé pendant
 const WRONG_CODE: &str = "Code incorrect ou déjà utilisé.";
 const TOO_MANY: &str = "Trop de tentatives depuis ce poste : réessayez dans une minute.";
 const BUSY: &str = "Le hub est très sollicité : réessayez dans un instant.";
+const WRONG_ACTIVATION: &str = "Code d'activation incorrect, expiré ou déjà utilisé. \
+    Un nouveau code s'obtient auprès de l'administrateur du groupe.";
 
 #[derive(Template)]
 #[template(path = "console/login.html")]
@@ -54,6 +61,12 @@ struct LoginPage {
 #[derive(Template)]
 #[template(path = "console/totp.html")]
 struct CodePage {
+    frame: Frame,
+}
+
+#[derive(Template)]
+#[template(path = "console/activate.html")]
+struct ActivatePage {
     frame: Frame,
 }
 
@@ -123,7 +136,7 @@ enum SignIn {
     /// Not checked: the address's budget is spent, or the hub is saturated.
     Refused(Refusal),
     /// Right: the account.
-    Password(ConsoleAccount),
+    Password(Box<ConsoleAccount>),
 }
 
 async fn check_password<B: Backend>(
@@ -183,7 +196,7 @@ async fn check_password<B: Backend>(
     console_tx(state, move |tx| match account {
         Some(account) if right => {
             accounts::attempt_succeeded(tx, &key, now)?;
-            Ok(SignIn::Password(account))
+            Ok(SignIn::Password(Box::new(account)))
         }
         _ => Ok(if accounts::attempt_failed(tx, &key, attempt, now)? { SignIn::Locked } else { SignIn::Wrong }),
     })
@@ -210,7 +223,7 @@ pub(super) async fn login_submit<B: Backend>(
         Ok(SignIn::Refused(Refusal::TooManyFromAddress)) => again(StatusCode::TOO_MANY_REQUESTS, TOO_MANY),
         Ok(SignIn::Refused(Refusal::Busy)) => again(StatusCode::SERVICE_UNAVAILABLE, BUSY),
         Ok(SignIn::Password(account)) => {
-            let next = if account.totp_secret.is_some() { "/console/login/code" } else { "/console/totp/enrol" };
+            let next = if account.totp_secret.is_some() { "/console/login/code" } else { "/console/totp/activate" };
             // A new token: the visitor's never becomes a session's (no fixation).
             match start_session(&state, Some(token_hash(&token)), Stage::Password, account.id).await {
                 Ok((token, _)) => see_other(next, Some(set_cookie(&token))),
@@ -231,7 +244,7 @@ async fn password_stage<B: Backend>(
 
 pub(super) async fn code_page<B: Backend>(State(state): State<Arc<AppState<B>>>, headers: HeaderMap) -> Response {
     match password_stage(&state, &headers).await {
-        Ok((_, account)) if account.totp_secret.is_none() => see_other("/console/totp/enrol", None),
+        Ok((_, account)) if account.totp_secret.is_none() => see_other("/console/totp/activate", None),
         Ok((s, _)) => html(StatusCode::OK, CodePage { frame: Frame::anonymous(s.record.csrf) }, None),
         Err(r) => r,
     }
@@ -264,6 +277,11 @@ async fn check_code<B: Backend>(
         let Some(mut a) = tx.console_account(id)?.map(ConsoleAccount::from_row).transpose()? else {
             return Ok(Err(WRONG_CODE));
         };
+        // Enrolling needs the activation still unused (another tab may have
+        // completed it, the administrator may have issued a new one).
+        if enrolling && a.totp_activation.as_ref().is_none_or(|x| x.expires_ms <= now) {
+            return Ok(Err(WRONG_ACTIVATION));
+        }
         let secret = if enrolling { &a.totp_pending } else { &a.totp_secret };
         let secret = secret.as_deref().and_then(totp::from_base32);
         match secret.and_then(|s| totp::verify(&s, &code, now / 1000, a.totp_last_step)) {
@@ -271,6 +289,7 @@ async fn check_code<B: Backend>(
                 a.totp_last_step = step;
                 if enrolling {
                     a.totp_secret = a.totp_pending.take();
+                    a.totp_activation = None;
                 }
                 a.save(tx)?;
                 accounts::attempt_succeeded(tx, &key, now)?;
@@ -290,29 +309,83 @@ pub(super) async fn code_submit<B: Backend>(
     second_factor(&state, &headers, &form, false).await
 }
 
-pub(super) async fn enrol_page<B: Backend>(State(state): State<Arc<AppState<B>>>, headers: HeaderMap) -> Response {
+pub(super) async fn activate_page<B: Backend>(State(state): State<Arc<AppState<B>>>, headers: HeaderMap) -> Response {
+    match password_stage(&state, &headers).await {
+        Ok((_, account)) if account.totp_secret.is_some() => see_other("/console/login/code", None),
+        Ok((s, _)) => html(StatusCode::OK, ActivatePage { frame: Frame::anonymous(s.record.csrf) }, None),
+        Err(r) => r,
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct ActivateForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    activation: String,
+}
+
+/// The administrator's activation code, counted before it is checked on the
+/// account's login like a password or a code (one lock-out for all). Right,
+/// a new authenticator secret is drawn, to be shown on the next page only.
+async fn check_activation<B: Backend>(
+    state: &Arc<AppState<B>>,
+    account: &ConsoleAccount,
+    activation: &str,
+) -> HubResult<Result<(), &'static str>> {
+    let activation = activation.to_owned();
+    let (id, key) = (account.id, accounts::attempt_key(&account.login));
+    let now = now_ms();
+    console_tx(state, move |tx| {
+        let Gate::Check(attempt) = accounts::begin_attempt(tx, &key, now)? else { return Ok(Err(LOCKED)) };
+        let Some(mut a) = tx.console_account(id)?.map(ConsoleAccount::from_row).transpose()? else {
+            return Ok(Err(WRONG_ACTIVATION));
+        };
+        if a.totp_secret.is_some() || !a.activation_matches(&activation, now) {
+            return Ok(Err(if accounts::attempt_failed(tx, &key, attempt, now)? { LOCKED } else { WRONG_ACTIVATION }));
+        }
+        a.totp_pending = Some(totp::to_base32(&totp::new_secret()?));
+        a.save(tx)?;
+        accounts::attempt_succeeded(tx, &key, now)?;
+        Ok(Ok(()))
+    })
+    .await
+}
+
+pub(super) async fn activate_submit<B: Backend>(
+    State(state): State<Arc<AppState<B>>>,
+    headers: HeaderMap,
+    Form(form): Form<ActivateForm>,
+) -> Response {
     let (session, account) = match password_stage(&state, &headers).await {
         Ok(s) => s,
         Err(r) => return r,
     };
-    if account.totp_secret.is_some() {
-        return see_other("/console/login/code", None);
+    if !csrf_matches(&session.record.csrf, Some(&form.csrf), &headers) {
+        return refused(Frame::of(&session));
     }
-    let id = account.id;
-    let pending = console_tx(&state, move |tx| {
-        let Some(mut a) = tx.console_account(id)?.map(ConsoleAccount::from_row).transpose()? else {
-            return Err(HubError::NotFound("account".into()));
-        };
-        if a.totp_pending.is_none() {
-            a.totp_pending = Some(totp::to_base32(&totp::new_secret()?));
-            a.save(tx)?;
-        }
-        Ok(a.totp_pending.unwrap_or_default())
-    })
-    .await;
-    let secret = match pending {
+    match check_activation(&state, &account, &form.activation).await {
+        Ok(Ok(())) => match start_session(&state, Some(session.hash), Stage::Activated, account.id).await {
+            Ok((token, _)) => see_other("/console/totp/enrol", Some(set_cookie(&token))),
+            Err(e) => page_error(e, Frame::of(&session)),
+        },
+        Ok(Err(why)) => html(
+            StatusCode::UNAUTHORIZED,
+            ActivatePage { frame: Frame { error: Some(why.into()), ..Frame::anonymous(session.record.csrf.clone()) } },
+            None,
+        ),
+        Err(e) => page_error(e, Frame::of(&session)),
+    }
+}
+
+pub(super) async fn enrol_page<B: Backend>(State(state): State<Arc<AppState<B>>>, headers: HeaderMap) -> Response {
+    let (session, account) = match super::session_at(&state, &headers, Stage::Activated).await {
         Ok(s) => s,
-        Err(e) => return page_error(e, Frame::of(&session)),
+        Err(r) => return r,
+    };
+    // Drawn when the activation code was right; gone if an administrator reset it since.
+    let Some(secret) = account.totp_pending.clone().filter(|_| account.totp_secret.is_none()) else {
+        return see_other("/console/login", None);
     };
     let uri = totp::uri(ISSUER, &account.login, &totp::from_base32(&secret).unwrap_or_default());
     match qr_svg(&uri) {
@@ -341,7 +414,8 @@ async fn second_factor<B: Backend>(
     form: &CodeForm,
     enrolling: bool,
 ) -> Response {
-    let (session, account) = match password_stage(state, headers).await {
+    let stage = if enrolling { Stage::Activated } else { Stage::Password };
+    let (session, account) = match super::session_at(state, headers, stage).await {
         Ok(s) => s,
         Err(r) => return r,
     };
@@ -360,6 +434,11 @@ async fn second_factor<B: Backend>(
             }
             Err(e) => page_error(e, Frame::of(&session)),
         },
+        Ok(Err(WRONG_ACTIVATION)) if enrolling => html(
+            StatusCode::UNAUTHORIZED,
+            ActivatePage { frame: Frame { error: Some(WRONG_ACTIVATION.into()), ..Frame::blank() } },
+            None,
+        ),
         // A wrong first code: the enrolment page again, with its QR code.
         Ok(Err(_)) if enrolling => see_other("/console/totp/enrol", None),
         Ok(Err(why)) => html(

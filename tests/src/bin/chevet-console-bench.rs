@@ -227,7 +227,8 @@ fn build(backend: &AnyBackend) -> Group {
 /// An account with its second factor already enrolled (the secret known
 /// here), so the benchmark signs in through the API.
 fn account(backend: &AnyBackend, tenant: Uuid, login: &str, role: ConsoleRole) -> Vec<u8> {
-    let created = Admin::new(backend).create_console_account(tenant, login, "Bench", role, PASSWORD).unwrap();
+    let (created, _activation) =
+        Admin::new(backend).create_console_account(tenant, login, "Bench", role, PASSWORD).unwrap();
     let secret = totp::new_secret().unwrap();
     backend
         .transaction(Scope::Admin, |tx| {
