@@ -34,6 +34,8 @@ pub struct AppState<B: Backend> {
     pub enrolment_ca_der: Option<Vec<u8>>,
     /// What bounds console sign-ins before they cost a hash.
     pub sign_in: crate::console::throttle::SignInGuard,
+    /// What a tablet may send, and an address try without a credential.
+    pub budgets: crate::budgets::DeviceBudgets,
 }
 
 impl<B: Backend> AppState<B> {
@@ -45,6 +47,7 @@ impl<B: Backend> AppState<B> {
             https: false,
             enrolment_ca_der: None,
             sign_in: crate::console::throttle::SignInGuard::default(),
+            budgets: crate::budgets::DeviceBudgets::default(),
         }
     }
 }
@@ -103,6 +106,21 @@ async fn authenticate<B: Backend>(state: &Arc<AppState<B>>, headers: &HeaderMap)
         None => Err(HubError::Unauthorized),
     })
     .await
+}
+
+/// The address a request comes from, as the budgets for strangers count it
+/// (behind a proxy, the address it forwarded).
+pub(crate) struct Source(pub(crate) Option<std::net::IpAddr>);
+
+impl<B: Backend> axum::extract::FromRequestParts<Arc<AppState<B>>> for Source {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &Arc<AppState<B>>,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Source(state.sign_in.source(&parts.extensions, &parts.headers)))
+    }
 }
 
 fn body(body: Result<Bytes, BytesRejection>) -> HubResult<Bytes> {
@@ -179,13 +197,23 @@ async fn note_refusal<B: Backend, T>(
 
 async fn enrol<B: Backend>(
     State(state): State<Arc<AppState<B>>>,
+    Source(source): Source,
     headers: HeaderMap,
     raw: Result<Bytes, BytesRejection>,
 ) -> HubResult<Response> {
     check_protocol(&headers)?;
+    state.budgets.may_enrol(source).map_err(HubError::RateLimited)?;
     let req: EnrolRequest = json_body(&body(raw)?)?;
     let now = now_ms();
-    let resp = in_tx(&state, None, move |tx| sync::enrol(tx, &req, now)).await?;
+    let resp = match in_tx(&state, None, move |tx| sync::enrol(tx, &req, now)).await {
+        Ok(resp) => resp,
+        Err(e) => {
+            if matches!(e, HubError::Forbidden(_) | HubError::Conflict(_) | HubError::BadRequest(_)) {
+                state.budgets.enrolment_failed(source);
+            }
+            return Err(e);
+        }
+    };
     Ok((StatusCode::CREATED, Json(resp)).into_response())
 }
 
@@ -208,6 +236,7 @@ async fn push_as<B: Backend>(
     let device = device.clone();
     let req: PushRequest = json_body(&body(raw)?)?;
     let n = req.ops.len();
+    state.budgets.operations(device.device_id, n).map_err(HubError::RateLimited)?;
     let now = now_ms();
     // Client input: a difference that cannot overflow.
     let skew = req.device_time_ms.abs_diff(now);
@@ -235,6 +264,7 @@ async fn push_audit<B: Backend>(
     let result = async {
         let req: AuditPushRequest = json_body(&body(raw)?)?;
         let n = req.entries.len();
+        state.budgets.audit_entries(device.device_id, n).map_err(HubError::RateLimited)?;
         let now = now_ms();
         let d = device.clone();
         let resp = in_tx(&state, Some(device.clone()), move |tx| crate::audit::push_audit(tx, &d, req, now)).await?;

@@ -34,6 +34,9 @@ pub enum HubError {
     ChecksumMismatch,
     #[error("upload quota exceeded")]
     QuotaExceeded,
+    /// Past a budget ([`crate::budgets`]): retry after this long.
+    #[error("budget spent: retry in {} s", .0.as_secs())]
+    RateLimited(std::time::Duration),
     #[error("storage failure: {0}")]
     Storage(String),
     /// The hub's own setup (TLS files, connection strings) is unusable.
@@ -61,6 +64,7 @@ impl HubError {
             HubError::NotFound(_) => (StatusCode::NOT_FOUND, ErrorCode::BadRequest),
             HubError::Gone => (StatusCode::GONE, ErrorCode::BadRequest),
             HubError::QuotaExceeded => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::QuotaExceeded),
+            HubError::RateLimited(_) => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited),
             // tus: 460 Checksum Mismatch.
             HubError::ChecksumMismatch => {
                 (StatusCode::from_u16(460).unwrap_or(StatusCode::BAD_REQUEST), ErrorCode::BadRequest)
@@ -90,6 +94,14 @@ impl IntoResponse for HubError {
             }
             other => other.to_string(),
         };
-        (status, Json(ErrorBody { code, message })).into_response()
+        let retry_after = match &self {
+            HubError::RateLimited(wait) => Some(wait.as_secs().max(1)),
+            _ => None,
+        };
+        let mut resp = (status, Json(ErrorBody { code, message })).into_response();
+        if let Some(secs) = retry_after {
+            resp.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(secs));
+        }
+        resp
     }
 }

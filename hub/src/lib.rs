@@ -9,6 +9,7 @@ pub mod api;
 pub mod audit;
 pub mod backend;
 pub mod blobs;
+pub mod budgets;
 pub mod cli;
 pub mod connections;
 pub mod console;

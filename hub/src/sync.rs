@@ -73,6 +73,8 @@ pub fn push(tx: &mut dyn Tx, device: &DeviceAuth, req: PushRequest, now_ms: i64)
     // has answered. A number taken again would slip a new record under a
     // bound set by that sequence (a deactivation it was served).
     let mut after = tx.device_last_seq(device.device_id)?;
+    // Counted once, at the first refusal of the batch.
+    let mut quarantine_room = None;
     for op in &req.ops {
         last_seq = last_seq.max(op.device_seq);
         if let Some(outcome) = answered.get(&op.op_id) {
@@ -89,7 +91,7 @@ pub fn push(tx: &mut dyn Tx, device: &DeviceAuth, req: PushRequest, now_ms: i64)
             Ok(outcome) => outcome,
             Err(Reject(code, reason)) => {
                 log::warn!("op {} from device {} rejected: {:?}", op.op_id, device.device_id, code);
-                tx.quarantine(device, op, code, &reason, now_ms)?;
+                quarantine(tx, device, op, code, &reason, now_ms, &mut quarantine_room)?;
                 OpOutcome::Rejected { code, reason }
             }
         };
@@ -101,6 +103,43 @@ pub fn push(tx: &mut dyn Tx, device: &DeviceAuth, req: PushRequest, now_ms: i64)
     tx.save_op_outcomes(device, &fresh, now_ms)?;
     tx.note_device_seen(device.device_id, last_seq, now_ms)?;
     Ok(PushResponse { results, hub_time_ms: now_ms })
+}
+
+/// Refused operations kept per device at most, for review: past it, a
+/// refusal is still answered (the tablet keeps the operation) but not kept
+/// here, so a tablet sending refusals without end cannot fill the hub.
+pub const QUARANTINE_MAX_PER_DEVICE: i64 = 1_000;
+/// A refused operation larger than this is kept without its payload (its
+/// ids, code and reason stay).
+pub const QUARANTINE_MAX_OP_BYTES: usize = 16 * 1024;
+
+fn quarantine(
+    tx: &mut dyn Tx,
+    device: &DeviceAuth,
+    op: &Operation,
+    code: RejectCode,
+    reason: &str,
+    now_ms: i64,
+    room: &mut Option<i64>,
+) -> HubResult<()> {
+    let left = match *room {
+        Some(left) => left,
+        None => QUARANTINE_MAX_PER_DEVICE - tx.quarantine_count(device)?,
+    };
+    if left <= 0 {
+        if *room != Some(0) {
+            log::warn!("device {}: quarantine full, refused operations are answered but not kept", device.device_id);
+        }
+        *room = Some(0);
+        return Ok(());
+    }
+    *room = Some(left - 1);
+    let size = serde_json::to_vec(&op.payload).map_or(usize::MAX, |b| b.len());
+    if size > QUARANTINE_MAX_OP_BYTES {
+        let kept = Operation { payload: serde_json::json!({ "dropped_payload_bytes": size }), ..op.clone() };
+        return tx.quarantine(device, &kept, code, reason, now_ms);
+    }
+    tx.quarantine(device, op, code, reason, now_ms)
 }
 
 /// What one push looked up, kept for the rest of the batch (a batch is

@@ -310,11 +310,14 @@ pub enum ErrorCode {
     /// 401: this device's credential was revoked (a lost or stolen tablet):
     /// the device erases what it holds.
     Revoked,
+    /// 429: this device (or, without a credential, this address) sent more
+    /// than its budget: retry after the `Retry-After` seconds.
+    RateLimited,
 }
 
 impl ErrorCode {
     /// Every code, for checks that must cover them all (the OpenAPI test).
-    pub const ALL: [ErrorCode; 10] = [
+    pub const ALL: [ErrorCode; 11] = [
         ErrorCode::BadRequest,
         ErrorCode::Unauthorized,
         ErrorCode::Forbidden,
@@ -325,6 +328,7 @@ impl ErrorCode {
         ErrorCode::UnsupportedProtocol,
         ErrorCode::Unavailable,
         ErrorCode::Revoked,
+        ErrorCode::RateLimited,
     ];
 
     /// Position in [`ErrorCode::ALL`]; the match makes a new code a compile
@@ -341,6 +345,7 @@ impl ErrorCode {
             ErrorCode::UnsupportedProtocol => 7,
             ErrorCode::Unavailable => 8,
             ErrorCode::Revoked => 9,
+            ErrorCode::RateLimited => 10,
         }
     }
 }

@@ -771,3 +771,147 @@ async fn sqlite_back_dating_stops_at_the_deactivation_served() {
 async fn postgres_back_dating_stops_at_the_deactivation_served() {
     back_dating_stops_at_the_deactivation_served(true).await;
 }
+
+impl RawDevice {
+    /// Pushes `ops` as one request: the status, and the answers when 200.
+    async fn push_raw(&self, ops: Vec<Operation>) -> (u16, Option<String>, Vec<OpResult>) {
+        let body = PushRequest { ops, device_time_ms: jiff::Timestamp::now().as_millisecond() };
+        let resp = self
+            .http
+            .post(format!("{}/v1/sync/push", self.url))
+            .bearer_auth(&self.credential)
+            .header("content-type", "application/json")
+            .body(serde_json::to_vec(&body).unwrap())
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status().as_u16();
+        let retry = resp.headers().get("retry-after").map(|v| v.to_str().unwrap().to_owned());
+        let bytes = resp.bytes().await.unwrap();
+        let results = if status == 200 {
+            serde_json::from_slice::<PushResponse>(&bytes).unwrap().results
+        } else {
+            let body: ErrorBody = serde_json::from_slice(&bytes).unwrap();
+            assert_eq!(body.code, ErrorCode::RateLimited, "{}", body.message);
+            Vec::new()
+        };
+        (status, retry, results)
+    }
+
+    /// An operation no type accepts, numbered next.
+    fn junk(&mut self, payload: Value) -> Operation {
+        self.seq += 1;
+        Operation {
+            op_id: Uuid::now_v7(),
+            device_seq: self.seq,
+            entity: Entity::Fact,
+            entity_id: Uuid::now_v7(),
+            base_version: None,
+            hlc: 0,
+            clinical_time_ms: jiff::Timestamp::now().as_millisecond(),
+            payload,
+        }
+    }
+}
+
+/// A tablet cannot send without end (issue 29): past its day's budget of
+/// operations (and of access-log entries) it is answered 429 with
+/// Retry-After before anything is stored, while another tablet goes on; the
+/// refused operations kept for review stop at their bound and a huge one is
+/// kept without its payload; an address trying enrolment codes is held back.
+async fn a_tablet_sending_without_end_is_bounded(postgres: bool) {
+    let hub = TestHub::start_on(1, postgres).await;
+    let unit = hub.units[0];
+    let mut flooder = RawDevice::enrol(&hub, &[unit]).await;
+    let batches = chevet_hub::budgets::OPS_PER_DAY as usize / MAX_PUSH_OPS;
+    for _ in 0..batches {
+        let ops = (0..MAX_PUSH_OPS).map(|i| flooder.junk(json!({ "junk": i }))).collect();
+        let (status, _, results) = flooder.push_raw(ops).await;
+        assert_eq!(status, 200);
+        assert!(matches!(results[0].outcome, OpOutcome::Rejected { code: RejectCode::Malformed, .. }));
+    }
+    let quarantined = hub.count("SELECT COUNT(*) FROM quarantine");
+    assert_eq!(quarantined, chevet_hub::sync::QUARANTINE_MAX_PER_DEVICE, "the quarantine stops at its bound");
+    let answered = hub.count("SELECT COUNT(*) FROM ops");
+    // A full batch more (the budget refills by one every 4.3 s: not that fast).
+    let next = (0..MAX_PUSH_OPS).map(|i| flooder.junk(json!({ "more": i }))).collect();
+    let (status, retry, _) = flooder.push_raw(next).await;
+    assert_eq!(status, 429);
+    assert!(retry.unwrap().parse::<u64>().unwrap() >= 1);
+    assert_eq!(hub.count("SELECT COUNT(*) FROM ops"), answered, "nothing stored past the budget");
+
+    // Another tablet has its own budget; its huge refusal is kept without its payload.
+    let mut other = RawDevice::enrol(&hub, &[unit]).await;
+    let huge = other.junk(json!({ "filler": "x".repeat(200_000) }));
+    let (status, _, results) = other.push_raw(vec![huge]).await;
+    assert_eq!(status, 200);
+    assert!(matches!(results[0].outcome, OpOutcome::Rejected { .. }));
+    assert_eq!(hub.count("SELECT COUNT(*) FROM quarantine"), quarantined + 1);
+    let kept_bytes = if postgres {
+        hub.count("SELECT MAX(length(op::text)) FROM quarantine")
+    } else {
+        hub.count("SELECT MAX(length(op)) FROM quarantine")
+    };
+    assert!(kept_bytes < 2_000, "kept without its payload: {kept_bytes} bytes");
+
+    // The access log has a day's budget too.
+    let entry = |seq: i64| AuditRecord {
+        seq,
+        at_ms: jiff::Timestamp::now().as_millisecond(),
+        actor: None,
+        action: AuditAction::OpenFile,
+        entity: "resident".into(),
+        entity_id: Uuid::now_v7(),
+        link: "00".repeat(32),
+    };
+    let send_audit = |entries: Vec<AuditRecord>| {
+        let (http, url, credential) = (other.http.clone(), other.url.clone(), other.credential.clone());
+        async move {
+            http.post(format!("{url}/v1/sync/audit"))
+                .bearer_auth(credential)
+                .header("content-type", "application/json")
+                .body(serde_json::to_vec(&AuditPushRequest { entries, altered_from: None }).unwrap())
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    let per_request = chevet_protocol::audit::MAX_AUDIT_ENTRIES;
+    for b in 0..(chevet_hub::budgets::AUDIT_PER_DAY as usize / per_request) {
+        let start = (b * per_request) as i64 + 1;
+        let status = send_audit((start..start + per_request as i64).map(entry).collect()).await;
+        assert_ne!(status, 429, "within the budget (batch {b})");
+    }
+    assert_eq!(send_audit((1..=per_request as i64).map(entry).collect()).await, 429);
+
+    // One address trying enrolment codes: ten, then held back; another address enrols.
+    let from = chevet_e2e::own_loopback_address();
+    let http = reqwest::Client::builder().local_address(from).build().unwrap();
+    let mut statuses = Vec::new();
+    for _ in 0..12 {
+        let req = EnrolRequest { code: "0".repeat(20), device_id: Uuid::now_v7(), label: "devine".into() };
+        let resp = http
+            .post(format!("{}/v1/enrol", hub.url()))
+            .header("content-type", "application/json")
+            .body(serde_json::to_vec(&req).unwrap())
+            .send()
+            .await
+            .unwrap();
+        statuses.push(resp.status().as_u16());
+    }
+    assert_eq!(statuses[..10], [403; 10]);
+    assert_eq!(statuses[10..], [429, 429]);
+    RawDevice::enrol(&hub, &[unit]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_a_tablet_sending_without_end_is_bounded() {
+    a_tablet_sending_without_end_is_bounded(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_a_tablet_sending_without_end_is_bounded() {
+    a_tablet_sending_without_end_is_bounded(true).await;
+}

@@ -284,6 +284,8 @@ pub trait Tx {
         reason: &str,
         now_ms: i64,
     ) -> HubResult<()>;
+    /// How many refused operations of the device are kept.
+    fn quarantine_count(&mut self, device: &DeviceAuth) -> HubResult<i64>;
 
     fn document(&mut self, tenant: Uuid, id: Uuid) -> HubResult<Option<DocumentRow>>;
     /// A tenant's documents of one kind (reference data: establishments, units, staff).

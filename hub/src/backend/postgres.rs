@@ -778,6 +778,16 @@ impl Tx for PgTx<'_> {
             .collect()
     }
 
+    fn quarantine_count(&mut self, d: &DeviceAuth) -> HubResult<i64> {
+        Ok(self
+            .query_one(
+                "SELECT COUNT(*) FROM quarantine WHERE tenant_id = $1 AND device_id = $2",
+                &[&d.tenant_id, &d.device_id],
+            )
+            .map_err(pg)?
+            .get(0))
+    }
+
     fn document(&mut self, tenant: Uuid, id: Uuid) -> HubResult<Option<DocumentRow>> {
         let rows = self
             .query(

@@ -548,6 +548,13 @@ impl Tx for SqliteTx<'_> {
         Ok(())
     }
 
+    fn quarantine_count(&mut self, d: &DeviceAuth) -> HubResult<i64> {
+        Ok(self
+            .tx
+            .prepare_cached("SELECT COUNT(*) FROM quarantine WHERE tenant_id = ?1 AND device_id = ?2")?
+            .query_row(params![d.tenant_id, d.device_id], |r| r.get(0))?)
+    }
+
     fn document(&mut self, tenant: Uuid, id: Uuid) -> HubResult<Option<DocumentRow>> {
         let row: Option<(String, Option<Uuid>, u32, String)> = self
             .tx

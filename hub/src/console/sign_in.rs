@@ -28,8 +28,7 @@ use std::sync::Arc;
 use askama::Template;
 use axum::Form;
 use axum::Json;
-use axum::extract::{FromRequestParts, State};
-use axum::http::request::Parts;
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -40,7 +39,7 @@ use super::{
     Frame, ISSUER, Session, console_tx, cookie_token, csrf_matches, current_session, html, page_error, qr_svg, refused,
     see_other, set_cookie, start_session, token_hash, totp,
 };
-use crate::api::{AppState, now_ms};
+use crate::api::{AppState, Source, now_ms};
 use crate::backend::Backend;
 use crate::error::{HubError, HubResult};
 
@@ -76,17 +75,6 @@ struct EnrolPage {
     frame: Frame,
     qr_svg: String,
     secret: String,
-}
-
-/// The address a request comes from, as the sign-in budgets count it.
-pub(super) struct Source(Option<IpAddr>);
-
-impl<B: Backend> FromRequestParts<Arc<AppState<B>>> for Source {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState<B>>) -> Result<Self, Self::Rejection> {
-        Ok(Source(state.sign_in.source(&parts.extensions, &parts.headers)))
-    }
 }
 
 /// The login form's CSRF token for the visitor holding cookie `token`.

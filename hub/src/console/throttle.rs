@@ -28,7 +28,6 @@
 //! (an attacker gets one budget per node), which the per-login lock-out in
 //! storage does not depend on.
 
-use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -36,6 +35,8 @@ use std::time::{Duration, Instant};
 use axum::extract::ConnectInfo;
 use axum::http::{Extensions, HeaderMap};
 use tokio::sync::{Semaphore, SemaphorePermit};
+
+use crate::budgets::Buckets;
 
 /// Attempts a source address may make at once.
 pub const BURST: f64 = 10.0;
@@ -50,8 +51,6 @@ pub const QUEUE_WAIT: Duration = Duration::from_secs(5);
 /// Passwords the whole hub checks per second at most, and at once.
 pub const HASHES_PER_SECOND: f64 = 8.0;
 const HASH_BURST: f64 = 16.0;
-/// Addresses remembered at most; past it, those whose budget is full again go.
-const MAX_ADDRESSES: usize = 50_000;
 
 /// Half the cores (at least one): the other half stays with the tablets.
 pub fn max_concurrent_checks() -> usize {
@@ -69,9 +68,9 @@ pub enum Refusal {
 
 /// The hub's sign-in guard: per-address budgets and the password checks' permits.
 pub struct SignInGuard {
-    buckets: Mutex<HashMap<IpAddr, (f64, Instant)>>,
-    /// The hub's own budget of hashes: (tokens, when last counted).
-    hashes: Mutex<(f64, Instant)>,
+    buckets: Buckets<IpAddr>,
+    /// The hub's own budget of hashes.
+    hashes: Buckets<()>,
     checks: Semaphore,
     /// The hashing threads' queue (as long as there are permits).
     jobs: Mutex<std::sync::mpsc::Sender<Job>>,
@@ -108,8 +107,8 @@ impl SignInGuard {
             }
         }
         SignInGuard {
-            buckets: Mutex::new(HashMap::new()),
-            hashes: Mutex::new((HASH_BURST, Instant::now())),
+            buckets: Buckets::new(BURST, REFILL),
+            hashes: Buckets::new(HASH_BURST, Duration::from_secs_f64(1.0 / HASHES_PER_SECOND)),
             checks: Semaphore::new(max_concurrent_checks()),
             jobs: Mutex::new(jobs),
             behind_proxy,
@@ -147,20 +146,13 @@ impl SignInGuard {
     /// A request whose address cannot be told shares one budget with the others like it.
     pub fn admit(&self, source: Option<IpAddr>, now: Instant) -> bool {
         let key = source.unwrap_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
-        let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
-        if buckets.len() >= MAX_ADDRESSES {
-            buckets.retain(|_, (tokens, at)| refilled(*tokens, *at, now) < BURST);
-        }
-        let (tokens, at) = buckets.entry(key).or_insert((BURST, now));
-        take(tokens, at, now, BURST, REFILL.as_secs_f64())
+        self.buckets.take(key, 1.0, now).is_ok()
     }
 
     /// Takes one password check from the hub's own budget; false when spent
     /// (answered 503: the hub is busy, whoever asks).
     pub fn admit_hash(&self, now: Instant) -> bool {
-        let mut bucket = self.hashes.lock().unwrap_or_else(|p| p.into_inner());
-        let (tokens, at) = &mut *bucket;
-        take(tokens, at, now, HASH_BURST, 1.0 / HASHES_PER_SECOND)
+        self.hashes.take((), 1.0, now).is_ok()
     }
 
     /// A permit to check one password, held until the check is done; none
@@ -202,27 +194,6 @@ fn lowest_priority() {
             log::warn!("sign-in checks keep the normal priority: setpriority failed");
         }
     }
-}
-
-fn refilled(tokens: f64, at: Instant, now: Instant) -> f64 {
-    refill(tokens, at, now, BURST, REFILL.as_secs_f64())
-}
-
-/// A token bucket of `burst` tokens gaining one every `every` seconds.
-fn refill(tokens: f64, at: Instant, now: Instant, burst: f64, every: f64) -> f64 {
-    (tokens + now.saturating_duration_since(at).as_secs_f64() / every).min(burst)
-}
-
-/// Takes a token from a bucket; false when none is left.
-fn take(tokens: &mut f64, at: &mut Instant, now: Instant, burst: f64, every: f64) -> bool {
-    let available = refill(*tokens, *at, now, burst, every);
-    *at = now;
-    if available < 1.0 {
-        *tokens = available;
-        return false;
-    }
-    *tokens = available - 1.0;
-    true
 }
 
 #[cfg(test)]
