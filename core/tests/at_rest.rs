@@ -110,6 +110,11 @@ fn database_files_hold_no_personal_data() {
         "EHPAD Les Tilleuls",
         m.as_str(),
         "1929-02-13",
+        // What happened to whom, by inference: fact kinds and journal actions.
+        "wound_assessment",
+        "administration",
+        "emergency_transfer",
+        "open_file",
     ]
     .iter()
     .map(|s| s.as_bytes().to_vec())

@@ -618,10 +618,15 @@ fn audit_chain_verifies_and_detects_edits_and_truncation() {
     assert_eq!(last.action, "open_file");
     assert_eq!(last.entity_id, r.id);
     assert_eq!(last.actor, Some(d.nurse.id));
-    // Another connection edits one entry's actor: the chain breaks there.
+    // What an entry says is sealed: another connection can only move an
+    // entry's envelope onto another row, or change its MAC; the chain breaks there.
     let raw = rusqlite::Connection::open(f.path()).unwrap();
-    raw.execute("UPDATE audit SET actor = ?1 WHERE seq = 5", [Uuid::now_v7()]).unwrap();
+    raw.execute("UPDATE audit SET envelope = (SELECT envelope FROM audit WHERE seq = 4) WHERE seq = 5", []).unwrap();
     assert!(matches!(f.store.verify_audit(), Err(CoreError::AuditChainBroken { seq: 5 })));
+    let (e, _) = seeded(1, 1);
+    let raw = rusqlite::Connection::open(e.path()).unwrap();
+    raw.execute("UPDATE audit SET mac = zeroblob(32) WHERE seq = 3", []).unwrap();
+    assert!(matches!(e.store.verify_audit(), Err(CoreError::AuditChainBroken { seq: 3 })));
 
     // On an intact store, removing the newest entry is caught by the head.
     let (g, _) = seeded(1, 1);
@@ -960,11 +965,91 @@ fn change_pin_counts_wrong_pins_and_an_old_verifier_copied_back_does_not_open() 
 
 /// A store an earlier build wrote (schema v2) opens, is upgraded in place,
 /// and its audit chain verifies with the head sealed during the upgrade.
+/// Puts a store's facts and journal back in the clear columns of schema
+/// v5 (what a v5 build wrote), reading them through the store.
+fn back_to_v5_layout(store: &chevet_core::Store, raw: &rusqlite::Connection) {
+    let entries = store.audit_entries(100_000).unwrap();
+    let chain: Vec<(i64, Vec<u8>, Vec<u8>)> = raw
+        .prepare("SELECT seq, prev, mac FROM audit ORDER BY seq")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    raw.execute_batch(
+        "DROP TABLE audit;
+         CREATE TABLE audit (seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, actor BLOB, device BLOB NOT NULL,
+             action TEXT NOT NULL, entity TEXT NOT NULL, entity_id BLOB NOT NULL, prev BLOB NOT NULL, mac BLOB NOT NULL) STRICT;",
+    )
+    .unwrap();
+    for (seq, prev, mac) in chain {
+        let e = entries.iter().find(|e| e.seq == seq).unwrap();
+        raw.execute(
+            "INSERT INTO audit VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            rusqlite::params![
+                seq,
+                e.at.as_millisecond(),
+                e.actor,
+                e.device,
+                e.action,
+                e.entity,
+                e.entity_id,
+                prev,
+                mac
+            ],
+        )
+        .unwrap();
+    }
+    let ids: Vec<Uuid> =
+        raw.prepare("SELECT id FROM facts").unwrap().query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+    raw.execute_batch("ALTER TABLE facts ADD COLUMN kind TEXT NOT NULL DEFAULT '';").unwrap();
+    for id in ids {
+        let kind = store.fact(id).unwrap().0.kind();
+        raw.execute("UPDATE facts SET kind = ?1 WHERE id = ?2", rusqlite::params![kind.as_str(), id]).unwrap();
+    }
+    raw.execute_batch("ALTER TABLE facts DROP COLUMN kind_tag; PRAGMA user_version = 5;").unwrap();
+}
+
+/// A v5 store kept fact kinds and journal entries in clear columns: opened
+/// by this build, they are sealed in one go, the clear columns are gone
+/// from the file, and everything reads as before.
+#[test]
+fn a_version_5_store_seals_its_fact_kinds_and_journal() {
+    let (f, d) = seeded(1, 1);
+    f.store.sign_in(d.nurse.id, DEMO_PIN).unwrap();
+    f.store.open_resident_file(d.residents[0].id, 1).unwrap();
+    let n = f.store.verify_audit().unwrap();
+    let now = f.store.now();
+    let day_before = now - jiff::SignedDuration::from_hours(24);
+    let handover_before = f.store.handover(d.residents[0].unit_id, day_before, now).unwrap();
+    assert!(!handover_before.residents.is_empty(), "a handover with something in it");
+    let raw = rusqlite::Connection::open(f.path()).unwrap();
+    back_to_v5_layout(&f.store, &raw);
+    drop(raw);
+    let on_disk = |path: &std::path::Path| {
+        let mut bytes = std::fs::read(path).unwrap();
+        bytes.extend(std::fs::read(format!("{}-wal", path.display())).unwrap_or_default());
+        bytes
+    };
+    assert!(on_disk(&f.path()).windows(9).any(|w| w == b"open_file"), "the v5 layout is in clear");
+    let f = f.reopen();
+    assert_eq!(f.store.verify_audit().unwrap(), n);
+    f.store.sign_in(d.nurse.id, DEMO_PIN).unwrap();
+    let handover_after = f.store.handover(d.residents[0].unit_id, day_before, now).unwrap();
+    assert_eq!(handover_after, handover_before, "the kinds are found by their tags");
+    let (_dir, path) = f.close();
+    let bytes = on_disk(&path);
+    for word in [&b"open_file"[..], b"wound_assessment", b"administration", b"observation"] {
+        assert!(!bytes.windows(word.len()).any(|w| w == word), "{} left in clear", String::from_utf8_lossy(word));
+    }
+}
+
 #[test]
 fn a_version_2_store_upgrades_and_its_audit_head_is_sealed() {
     let (f, d) = seeded(1, 1);
     let n = f.store.verify_audit().unwrap();
     let raw = rusqlite::Connection::open(f.path()).unwrap();
+    back_to_v5_layout(&f.store, &raw);
     raw.execute_batch(
         "ALTER TABLE device_state DROP COLUMN audit_seal;
          ALTER TABLE staff DROP COLUMN pin_version;
@@ -1018,10 +1103,20 @@ fn the_journal_goes_to_the_hub_linked_and_checked_on_the_way() {
     assert_eq!(f.store.audit_to_send(500).unwrap().unwrap().request.entries, all.entries[2..]);
     f.store.mark_audit_sent(n, &last, n).unwrap();
 
-    // Altered on disk before it was sent: reported, and still sent.
+    // Its MAC altered on disk before it was sent: reported, and still sent.
     f.store.open_resident_file(d.residents[0].id, 1).unwrap();
     let raw = rusqlite::Connection::open(f.path()).unwrap();
-    raw.execute("UPDATE audit SET actor = ?1 WHERE seq = ?2", rusqlite::params![Uuid::now_v7(), n + 1]).unwrap();
+    raw.execute("UPDATE audit SET mac = zeroblob(32) WHERE seq = ?1", [n + 1]).unwrap();
+    let batch = f.store.audit_to_send(500).unwrap().unwrap().request;
+    assert_eq!((batch.altered_from, batch.entries.len()), (Some(n + 1), 1));
+    // Another entry's envelope put in its place: reported, and not sent
+    // (what it says cannot be read).
+    f.store.open_resident_file(d.residents[0].id, 1).unwrap();
+    raw.execute(
+        "UPDATE audit SET envelope = (SELECT envelope FROM audit WHERE seq = ?1) WHERE seq = ?2",
+        [n + 1, n + 2],
+    )
+    .unwrap();
     let batch = f.store.audit_to_send(500).unwrap().unwrap().request;
     assert_eq!((batch.altered_from, batch.entries.len()), (Some(n + 1), 1));
     // The newest entry cut and the head rewritten to the one before: reported.

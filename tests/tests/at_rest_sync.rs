@@ -101,6 +101,8 @@ async fn nothing_personal_in_clear_after_any_sync_path(postgres: bool) {
         "Hortensia",
         "1931-07-19",
         m.as_str(),
+        "administration",
+        "open_file",
     ]
     .iter()
     .map(|s| s.as_bytes().to_vec())

@@ -242,6 +242,19 @@ pub enum FactKind {
 }
 
 impl FactKind {
+    pub const ALL: [FactKind; 10] = [
+        FactKind::Act,
+        FactKind::Administration,
+        FactKind::Observation,
+        FactKind::Transmission,
+        FactKind::WoundAssessment,
+        FactKind::VisitStamp,
+        FactKind::Correction,
+        FactKind::Photo,
+        FactKind::EmergencyTransfer,
+        FactKind::ScaleAssessment,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             FactKind::Act => "act",

@@ -8,7 +8,9 @@
 //! entries and rewriting the head to the new last entry is caught, since
 //! only the device key can seal a head. (Restoring a whole older copy of
 //! the store is not detectable on the device alone; the hub sees it from
-//! the device's sequence numbers.) Entries hold ids and kinds only.
+//! the device's sequence numbers.) Entries hold ids and kinds only, and
+//! even those are sealed: a row keeps in clear its sequence and the chain's
+//! MACs, nothing of who opened whose file when.
 //!
 //! The journal goes to the hub with every sync ([`Store::audit_to_send`]),
 //! chained by a public link the hub can recompute (the keyed MACs need the
@@ -26,6 +28,83 @@ use rusqlite::OptionalExtension;
 
 use super::{Store, WriteTx};
 use crate::error::{CoreError, Result};
+
+/// What an entry says, sealed in its row (bound to its sequence: rows
+/// swapped do not open).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Sealed {
+    at: i64,
+    actor: Option<Uuid>,
+    device: Uuid,
+    action: String,
+    entity: String,
+    entity_id: Uuid,
+}
+
+/// The envelope binding's id of entry `seq`.
+fn entry_id(seq: i64) -> Uuid {
+    Uuid::from_u128(seq as u128)
+}
+
+impl Sealed {
+    fn mac(&self, key: &[u8; 32], prev: &[u8], seq: i64) -> [u8; 32] {
+        mac(key, prev, seq, self.at, self.actor, self.device, &self.action, &self.entity, self.entity_id)
+    }
+}
+
+impl Store {
+    fn open_entry(&self, seq: i64, envelope: &[u8]) -> Result<Sealed> {
+        self.codec.open("audit", entry_id(seq), 1, envelope)
+    }
+
+    /// Seals what a store before v6 kept in clear — fact kinds, journal
+    /// entries — and drops the clear columns, in one transaction (freed
+    /// pages are zeroed: `secure_delete`). Nothing to do once done.
+    pub(crate) fn seal_metadata(&self) -> Result<()> {
+        let mut conn = super::lock(&self.writer);
+        let pending: bool = conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit_sealed')",
+            [],
+            |r| r.get(0),
+        )?;
+        if !pending {
+            return Ok(());
+        }
+        let tx = conn.transaction()?;
+        for kind in crate::domain::FactKind::ALL {
+            tx.execute("UPDATE facts SET kind_tag = ?1 WHERE kind = ?2", params![self.kind_tag(kind), kind.as_str()])?;
+        }
+        tx.execute_batch("ALTER TABLE facts DROP COLUMN kind;")?;
+        let mut moved = 0;
+        {
+            let mut rows = tx.prepare(
+                "SELECT seq, at, actor, device, action, entity, entity_id, prev, mac FROM audit ORDER BY seq",
+            )?;
+            let mut insert =
+                tx.prepare("INSERT INTO audit_sealed (seq, envelope, prev, mac) VALUES (?1, ?2, ?3, ?4)")?;
+            let mut it = rows.query([])?;
+            while let Some(r) = it.next()? {
+                let seq: i64 = r.get(0)?;
+                let entry = Sealed {
+                    at: r.get(1)?,
+                    actor: r.get(2)?,
+                    device: r.get(3)?,
+                    action: r.get(4)?,
+                    entity: r.get(5)?,
+                    entity_id: r.get(6)?,
+                };
+                let envelope = self.codec.seal("audit", entry_id(seq), 1, &entry)?;
+                insert.execute(params![seq, envelope, r.get::<_, Vec<u8>>(7)?, r.get::<_, Vec<u8>>(8)?])?;
+                moved += 1;
+            }
+        }
+        tx.execute_batch("DROP TABLE audit; ALTER TABLE audit_sealed RENAME TO audit;")?;
+        tx.commit()?;
+        conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
+        log::info!("store metadata sealed ({moved} journal entries)");
+        Ok(())
+    }
+}
 
 const MAC_DOMAIN: &[u8] = b"chevet.audit.v1";
 const HEAD_DOMAIN: &[u8] = b"chevet.audit.head.v1";
@@ -89,14 +168,19 @@ impl WriteTx<'_> {
         let seq = head_seq + 1;
         let at = self.now.as_millisecond();
         let device = self.store.device_id;
-        let m =
-            mac(self.store.audit_key.bytes(), &head, seq, at, self.actor, device, action.as_str(), entity, entity_id);
+        let entry = Sealed {
+            at,
+            actor: self.actor,
+            device,
+            action: action.as_str().to_owned(),
+            entity: entity.to_owned(),
+            entity_id,
+        };
+        let m = entry.mac(self.store.audit_key.bytes(), &head, seq);
+        let envelope = self.store.codec.seal("audit", entry_id(seq), 1, &entry)?;
         self.tx
-            .prepare_cached(
-                "INSERT INTO audit (seq, at, actor, device, action, entity, entity_id, prev, mac)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            )?
-            .execute(params![seq, at, self.actor, device, action.as_str(), entity, entity_id, head, &m[..]])?;
+            .prepare_cached("INSERT INTO audit (seq, envelope, prev, mac) VALUES (?1, ?2, ?3, ?4)")?
+            .execute(params![seq, envelope, head, &m[..]])?;
         let seal = head_seal(self.store.audit_key.bytes(), seq, &m);
         self.tx
             .prepare_cached("UPDATE device_state SET audit_seq = ?1, audit_head = ?2, audit_seal = ?3 WHERE id = 1")?
@@ -130,9 +214,7 @@ impl Store {
                 // the entries that are there.
                 return Err(CoreError::AuditChainBroken { seq: head_seq });
             }
-            let mut stmt = conn.prepare(
-                "SELECT seq, at, actor, device, action, entity, entity_id, prev, mac FROM audit ORDER BY seq",
-            )?;
+            let mut stmt = conn.prepare("SELECT seq, envelope, prev, mac FROM audit ORDER BY seq")?;
             let mut rows = stmt.query([])?;
             let mut prev = vec![0u8; 32];
             let mut expected_seq = 1i64;
@@ -141,21 +223,12 @@ impl Store {
                 if seq != expected_seq {
                     return Err(CoreError::AuditChainBroken { seq: expected_seq });
                 }
-                let stored_prev: Vec<u8> = r.get(7)?;
-                let stored_mac: Vec<u8> = r.get(8)?;
-                let action: String = r.get(4)?;
-                let entity: String = r.get(5)?;
-                let m = mac(
-                    self.audit_key.bytes(),
-                    &prev,
-                    seq,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    &action,
-                    &entity,
-                    r.get(6)?,
-                );
+                let stored_prev: Vec<u8> = r.get(2)?;
+                let stored_mac: Vec<u8> = r.get(3)?;
+                let Ok(entry) = self.open_entry(seq, r.get_ref(1)?.as_blob()?) else {
+                    return Err(CoreError::AuditChainBroken { seq });
+                };
+                let m = entry.mac(self.audit_key.bytes(), &prev, seq);
                 if stored_prev != prev || stored_mac != m {
                     return Err(CoreError::AuditChainBroken { seq });
                 }
@@ -172,21 +245,23 @@ impl Store {
     /// The latest entries, newest first.
     pub fn audit_entries(&self, limit: usize) -> Result<Vec<AuditEntry>> {
         self.read(|conn| {
-            let mut stmt = conn.prepare_cached(
-                "SELECT seq, at, actor, device, action, entity, entity_id FROM audit ORDER BY seq DESC LIMIT ?1",
-            )?;
-            let rows = stmt.query_map([limit as i64], |r| {
-                Ok(AuditEntry {
-                    seq: r.get(0)?,
-                    at: Timestamp::from_millisecond(r.get(1)?).unwrap_or(Timestamp::UNIX_EPOCH),
-                    actor: r.get(2)?,
-                    device: r.get(3)?,
-                    action: r.get(4)?,
-                    entity: r.get(5)?,
-                    entity_id: r.get(6)?,
-                })
-            })?;
-            Ok(rows.collect::<rusqlite::Result<_>>()?)
+            let mut stmt = conn.prepare_cached("SELECT seq, envelope FROM audit ORDER BY seq DESC LIMIT ?1")?;
+            let mut rows = stmt.query([limit as i64])?;
+            let mut out = Vec::new();
+            while let Some(r) = rows.next()? {
+                let seq: i64 = r.get(0)?;
+                let e = self.open_entry(seq, r.get_ref(1)?.as_blob()?)?;
+                out.push(AuditEntry {
+                    seq,
+                    at: Timestamp::from_millisecond(e.at).unwrap_or(Timestamp::UNIX_EPOCH),
+                    actor: e.actor,
+                    device: e.device,
+                    action: e.action,
+                    entity: e.entity,
+                    entity_id: e.entity_id,
+                });
+            }
+            Ok(out)
         })
     }
 }
@@ -222,47 +297,38 @@ impl Store {
                     .optional()?
                     .unwrap_or_default()
             };
-            let mut stmt = conn.prepare_cached(
-                "SELECT seq, at, actor, device, action, entity, entity_id, prev, mac FROM audit
-                 WHERE seq > ?1 ORDER BY seq LIMIT ?2",
-            )?;
+            let mut stmt =
+                conn.prepare_cached("SELECT seq, envelope, prev, mac FROM audit WHERE seq > ?1 ORDER BY seq LIMIT ?2")?;
             let mut rows = stmt.query(params![sent_seq, limit as i64])?;
             let mut entries = Vec::new();
             let mut altered_from = None;
             let mut expected_seq = sent_seq + 1;
             while let Some(r) = rows.next()? {
                 let seq: i64 = r.get(0)?;
-                let at: i64 = r.get(1)?;
-                let actor: Option<Uuid> = r.get(2)?;
-                let device: Uuid = r.get(3)?;
-                let action_name: String = r.get(4)?;
-                let entity: String = r.get(5)?;
-                let entity_id: Uuid = r.get(6)?;
-                let stored_prev: Vec<u8> = r.get(7)?;
-                let stored_mac: Vec<u8> = r.get(8)?;
-                let action = chevet_protocol::AuditAction::parse(&action_name);
+                let stored_prev: Vec<u8> = r.get(2)?;
+                let stored_mac: Vec<u8> = r.get(3)?;
+                let entry = self.open_entry(seq, r.get_ref(1)?.as_blob()?).ok();
+                let action = entry.as_ref().and_then(|e| chevet_protocol::AuditAction::parse(&e.action));
                 let mac_ok = stored_prev == prev_mac
-                    && stored_mac
-                        == mac(
-                            self.audit_key.bytes(),
-                            &stored_prev,
-                            seq,
-                            at,
-                            actor,
-                            device,
-                            &action_name,
-                            &entity,
-                            entity_id,
-                        );
+                    && entry.as_ref().is_some_and(|e| stored_mac == e.mac(self.audit_key.bytes(), &stored_prev, seq));
                 if altered_from.is_none() && (seq != expected_seq || !mac_ok || action.is_none()) {
                     altered_from = Some(expected_seq.min(seq));
                 }
                 expected_seq = seq + 1;
                 prev_mac = stored_mac;
-                // An action this build cannot name was written by something
-                // else: reported above, and not sent.
-                let Some(action) = action else { continue };
-                let mut record = AuditRecord { seq, at_ms: at, actor, action, entity, entity_id, link: String::new() };
+                // An entry that does not open, or whose action this build
+                // cannot name, was written by something else: reported
+                // above, and not sent.
+                let (Some(entry), Some(action)) = (entry, action) else { continue };
+                let mut record = AuditRecord {
+                    seq,
+                    at_ms: entry.at,
+                    actor: entry.actor,
+                    action,
+                    entity: entry.entity,
+                    entity_id: entry.entity_id,
+                    link: String::new(),
+                };
                 link = record.expected_link(&link, self.device_id);
                 record.link = link_hex(&link);
                 entries.push(record);
@@ -305,20 +371,20 @@ impl Store {
     /// The public link of entry `seq` (zeros for 0), recomputed from the start.
     fn audit_link_at(&self, seq: i64) -> Result<[u8; 32]> {
         self.read(|conn| {
-            let mut stmt = conn
-                .prepare("SELECT seq, at, actor, action, entity, entity_id FROM audit WHERE seq <= ?1 ORDER BY seq")?;
+            let mut stmt = conn.prepare("SELECT seq, envelope FROM audit WHERE seq <= ?1 ORDER BY seq")?;
             let mut rows = stmt.query([seq])?;
             let mut link = [0u8; 32];
             while let Some(r) = rows.next()? {
-                let action: String = r.get(3)?;
-                let Some(action) = chevet_protocol::AuditAction::parse(&action) else { continue };
+                let seq: i64 = r.get(0)?;
+                let Ok(entry) = self.open_entry(seq, r.get_ref(1)?.as_blob()?) else { continue };
+                let Some(action) = chevet_protocol::AuditAction::parse(&entry.action) else { continue };
                 let record = AuditRecord {
-                    seq: r.get(0)?,
-                    at_ms: r.get(1)?,
-                    actor: r.get(2)?,
+                    seq,
+                    at_ms: entry.at,
+                    actor: entry.actor,
                     action,
-                    entity: r.get(4)?,
-                    entity_id: r.get(5)?,
+                    entity: entry.entity,
+                    entity_id: entry.entity_id,
                     link: String::new(),
                 };
                 link = record.expected_link(&link, self.device_id);

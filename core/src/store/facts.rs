@@ -20,6 +20,15 @@ use crate::error::{CoreError, Result};
 /// The blind-index term every scale assessment is tagged with.
 pub(crate) const SCALE_TAG: &str = "chevet:scale_assessment";
 
+impl Store {
+    /// A fact kind as its row keeps it: a keyed tag, not the word, so that
+    /// the disk does not tell which resident had a wound assessed or an
+    /// emergency transfer when (the queries ask by tag).
+    pub(crate) fn kind_tag(&self, kind: crate::domain::FactKind) -> Vec<u8> {
+        self.code_index.term(&format!("chevet:fact-kind:{}", kind.as_str())).to_vec()
+    }
+}
+
 impl RecordMeta {
     /// Meta for a new fact that happened at `clinical_time`; the store sets
     /// author, device and entry time from the session when recording it.
@@ -63,12 +72,12 @@ impl WriteTx<'_> {
         let inserted = self
             .tx
             .prepare_cached(
-                "INSERT INTO facts (id, kind, resident_id, planned_act_id, occurrence, code_tag, clinical_time, envelope)
+                "INSERT INTO facts (id, kind_tag, resident_id, planned_act_id, occurrence, code_tag, clinical_time, envelope)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (id) DO NOTHING",
             )?
             .execute(params![
                 id,
-                fact.kind().as_str(),
+                self.store.kind_tag(fact.kind()),
                 fact.resident_id(),
                 planned,
                 occurrence.map(|o| o.as_millisecond()),

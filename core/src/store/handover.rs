@@ -16,7 +16,7 @@ use super::Store;
 use super::timeline::Unreadable;
 use crate::clinical::push;
 use crate::domain::records::{ActOutcome, AdministrationOutcome};
-use crate::domain::{Fact, PlannedAct, Wound, WoundAssessment};
+use crate::domain::{Fact, FactKind, PlannedAct, Wound, WoundAssessment};
 use crate::error::{CoreError, Result};
 
 /// What a handover line is about, in the order the screen lists them.
@@ -110,12 +110,12 @@ impl Store {
             let mut facts = c.prepare_cached(
                 "SELECT id, envelope FROM facts
                  WHERE resident_id = ?1 AND clinical_time >= ?2 AND clinical_time < ?3 AND entered_in_error = 0
-                   AND kind IN ('act', 'administration', 'transmission', 'wound_assessment')
+                   AND kind_tag IN (?4, ?5, ?6, ?7)
                  ORDER BY clinical_time, id",
             )?;
             let mut earlier_assessments = c.prepare_cached(
                 "SELECT id, envelope FROM facts
-                 WHERE resident_id = ?1 AND kind = 'wound_assessment' AND clinical_time < ?2 AND entered_in_error = 0
+                 WHERE resident_id = ?1 AND kind_tag = ?3 AND clinical_time < ?2 AND entered_in_error = 0
                  ORDER BY clinical_time DESC",
             )?;
             let mut plan = c.prepare_cached("SELECT version, envelope FROM planned_acts WHERE id = ?1")?;
@@ -140,7 +140,15 @@ impl Store {
                 }));
 
                 let mut assessed = Vec::new();
-                let mut rows = facts.query(params![res.id, since.as_millisecond(), until.as_millisecond()])?;
+                let mut rows = facts.query(params![
+                    res.id,
+                    since.as_millisecond(),
+                    until.as_millisecond(),
+                    self.kind_tag(FactKind::Act),
+                    self.kind_tag(FactKind::Administration),
+                    self.kind_tag(FactKind::Transmission),
+                    self.kind_tag(FactKind::WoundAssessment)
+                ])?;
                 while let Some(r) = rows.next()? {
                     let id: Uuid = r.get(0)?;
                     let fact = match self.codec.open::<Fact>("facts", id, 1, r.get_ref(1)?.as_blob()?) {
@@ -261,7 +269,11 @@ fn previous_assessment(
     a: &WoundAssessment,
     unreadable: &mut Vec<Unreadable>,
 ) -> Result<Option<WoundAssessment>> {
-    let mut rows = stmt.query(params![a.resident_id, a.meta.clinical_time.as_millisecond()])?;
+    let mut rows = stmt.query(params![
+        a.resident_id,
+        a.meta.clinical_time.as_millisecond(),
+        store.kind_tag(FactKind::WoundAssessment)
+    ])?;
     while let Some(r) = rows.next()? {
         let id: Uuid = r.get(0)?;
         match store.codec.open::<Fact>("facts", id, 1, r.get_ref(1)?.as_blob()?) {

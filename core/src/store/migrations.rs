@@ -9,7 +9,7 @@ use rusqlite::Connection;
 use crate::error::{CoreError, Result};
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 
 const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [
     // v1: the first schema. Plaintext columns are routing only: ids, kinds,
@@ -157,6 +157,21 @@ const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [
     r#"
     ALTER TABLE device_state ADD COLUMN failed_pins INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE device_state ADD COLUMN pins_locked_until INTEGER;
+    "#,
+    // v6: what a fact is and what the journal says are no longer in clear
+    // columns (which resident had a wound assessed or an emergency
+    // transfer, who opened whose file, when). A fact's kind becomes a keyed
+    // tag; a journal entry's fields go into an envelope. The new places are
+    // made here; the store fills them and drops the old ones when it opens,
+    // with its keys, in one transaction (`Store::seal_metadata`).
+    r#"
+    ALTER TABLE facts ADD COLUMN kind_tag BLOB;
+    CREATE TABLE audit_sealed (
+        seq INTEGER PRIMARY KEY,
+        envelope BLOB NOT NULL,
+        prev BLOB NOT NULL,
+        mac BLOB NOT NULL
+    ) STRICT;
     "#,
 ];
 

@@ -219,6 +219,8 @@ impl Store {
             media,
             media_lock: Mutex::new(()),
         };
+        // Left in clear by a store before v6 (or made clear by v1 just now).
+        store.seal_metadata()?;
         if found_version < migrations::AUDIT_SEAL_VERSION {
             // New, or upgraded just now: the head is sealed once, here. Any
             // later store without a seal fails verification.

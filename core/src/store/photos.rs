@@ -325,10 +325,14 @@ impl Store {
         let mut unreadable = Vec::new();
         let facts: Vec<Fact> = self.read(|c| {
             let mut stmt = c.prepare_cached(
-                "SELECT id, envelope FROM facts WHERE resident_id = ?1 AND kind IN ('wound_assessment', 'photo')
+                "SELECT id, envelope FROM facts WHERE resident_id = ?1 AND kind_tag IN (?2, ?3)
                  AND entered_in_error = 0 ORDER BY clinical_time",
             )?;
-            let mut rows = stmt.query([wound.resident_id])?;
+            let mut rows = stmt.query(params![
+                wound.resident_id,
+                self.kind_tag(crate::domain::FactKind::WoundAssessment),
+                self.kind_tag(crate::domain::FactKind::Photo)
+            ])?;
             let mut out = Vec::new();
             while let Some(r) = rows.next()? {
                 let id: Uuid = r.get(0)?;

@@ -109,13 +109,14 @@ impl Store {
             };
             let stamps: Vec<Fact> = self.read(|c| {
                 let mut stmt = c.prepare_cached(
-                    "SELECT id, envelope FROM facts WHERE resident_id = ?1 AND kind = 'visit_stamp'
+                    "SELECT id, envelope FROM facts WHERE resident_id = ?1 AND kind_tag = ?4
                      AND clinical_time >= ?2 AND clinical_time < ?3 AND entered_in_error = 0 ORDER BY clinical_time",
                 )?;
                 let mut rows = stmt.query(params![
                     stop.resident_id,
                     start.timestamp().as_millisecond(),
-                    end.timestamp().as_millisecond()
+                    end.timestamp().as_millisecond(),
+                    self.kind_tag(crate::domain::FactKind::VisitStamp)
                 ])?;
                 let mut out = Vec::new();
                 while let Some(r) = rows.next()? {
