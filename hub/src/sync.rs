@@ -754,7 +754,8 @@ pub fn pull(
     } else if cursor.is_empty() && tx.log_compacted()? {
         (0, Uuid::nil(), tx.log_head()?)
     } else {
-        let (changes, cursor, more) = tx.pull_page(device.tenant_id, &device.units, cursor, limit)?;
+        let (mut changes, cursor, more) = tx.pull_page(device.tenant_id, &device.units, cursor, limit)?;
+        add_authors(tx, device, &mut changes)?;
         note_staff_served(tx, device, &changes, outbox_head)?;
         return Ok(PullResponse { changes, cursor, more });
     };
@@ -762,12 +763,48 @@ pub fn pull(
     // Professionals are kept without a unit of their own: a tablet gets
     // those of its units (and group-wide ones), as the log sends them.
     changes.retain(|c| c.entity != Entity::Staff || staff_serves(&c.payload, &device.units));
+    add_authors(tx, device, &mut changes)?;
     note_staff_served(tx, device, &changes, outbox_head)?;
     Ok(match next {
         Some((phase, last)) => PullResponse { changes, cursor: encode_snapshot(phase, last, &head), more: true },
         // The snapshot is served: continue with the log after its head.
         None => PullResponse { changes, cursor: head, more: true },
     })
+}
+
+/// The authors of the facts a page serves who are not of the device's
+/// units (they moved away, or the tablet is new and holds what they wrote
+/// before): their record joins the page so the tablet can name them and
+/// export them with their role, without any first-PIN code — the tablet
+/// never offers them to sign in (the core's `serves()`).
+fn add_authors(tx: &mut dyn Tx, device: &DeviceAuth, changes: &mut Vec<Change>) -> HubResult<()> {
+    let served: BTreeSet<Uuid> = changes.iter().filter(|c| c.entity == Entity::Staff).map(|c| c.entity_id).collect();
+    let authors: BTreeSet<Uuid> = changes
+        .iter()
+        .filter(|c| c.entity == Entity::Fact)
+        .filter_map(|c| c.payload.get("fact")?.get("meta")?.get("author")?.as_str()?.parse().ok())
+        .filter(|a| !served.contains(a))
+        .collect();
+    for author in authors {
+        let Some(doc) = tx.document(device.tenant_id, author)? else { continue };
+        if doc.entity != Entity::Staff {
+            continue;
+        }
+        let mut state = doc.state;
+        if staff_serves(&Value::Object(state.clone()), &device.units) {
+            // Sent as a professional of its units, by the log or the snapshot.
+            continue;
+        }
+        state.insert("first_pin_code".into(), Value::Null);
+        changes.push(Change {
+            entity: Entity::Staff,
+            entity_id: author,
+            version: Some(doc.version),
+            origin_device: None,
+            payload: Value::Object(state),
+        });
+    }
+    Ok(())
 }
 
 /// Records, for each professional a page serves, whether the device now

@@ -915,3 +915,53 @@ async fn sqlite_a_tablet_sending_without_end_is_bounded() {
 async fn postgres_a_tablet_sending_without_end_is_bounded() {
     a_tablet_sending_without_end_is_bounded(true).await;
 }
+
+/// A tablet knows the authors of the records it holds (issue 29, item 13):
+/// a new tablet of floor A whose snapshot holds what an aide wrote there
+/// before she moved to floor B gets her record — her name and role for the
+/// file and the exports — without her first-PIN code, and never offers her.
+async fn a_tablet_knows_the_authors_of_what_it_holds(postgres: bool) {
+    let hub = TestHub::start_on(1, postgres).await;
+    let (a, b) = (hub.units[0], hub.units[1]);
+    let resident = hub.residents.iter().find(|r| r.unit_id == a).unwrap().id;
+    let (backend, tenant) = (hub.backend.clone(), hub.tenant);
+    let aide = tokio::task::spawn_blocking(move || {
+        chevet_hub::Admin::new(&*backend).create_staff(tenant, "Aide partie à l'étage B", Role::CareAide, &[a]).unwrap()
+    })
+    .await
+    .unwrap();
+    let mut writer = RawDevice::enrol(&hub, &[a]).await;
+    let fact = pulse(resident, 72.0, meta(aide.id, writer.id));
+    assert!(matches!(writer.push_fact(&fact).await, OpOutcome::Applied { .. }));
+    let (backend, moved) = (hub.backend.clone(), Staff { units: vec![b], ..aide.clone() });
+    let code = tokio::task::spawn_blocking(move || {
+        let admin = chevet_hub::Admin::new(&*backend);
+        admin.put_staff(tenant, &moved).unwrap();
+        let code = admin.first_pin_code(tenant, moved.id, 72).unwrap();
+        admin.compact_log(0).unwrap();
+        code
+    })
+    .await
+    .unwrap();
+
+    // A new tablet of floor A: a snapshot.
+    let seen = RawDevice::enrol(&hub, &[a]).await.pull_all().await;
+    assert!(seen.contains_key(&fact.id()));
+    let record = &seen.get(&aide.id).expect("the author of a record it holds").payload;
+    assert_eq!(record["display_name"], "Aide partie à l'étage B");
+    assert!(record["first_pin_code"].is_null(), "without her first-PIN code: {record}");
+    let tablet = chevet_e2e::Device::enrol(&hub, &hub.url(), &[a], "Chariot A").await;
+    assert_eq!(tablet.store.staff(aide.id).unwrap().display_name, "Aide partie à l'étage B");
+    assert!(!tablet.store.staff_accounts().unwrap().iter().any(|s| s.staff_id == aide.id), "not offered");
+    assert!(tablet.store.set_first_pin(aide.id, &code, "2580").is_err());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_a_tablet_knows_the_authors_of_what_it_holds() {
+    a_tablet_knows_the_authors_of_what_it_holds(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_a_tablet_knows_the_authors_of_what_it_holds() {
+    a_tablet_knows_the_authors_of_what_it_holds(true).await;
+}
