@@ -101,6 +101,12 @@ impl From<chevet_core::error::CertificateProblem> for HubCertificateProblem {
     }
 }
 
+impl From<chevet_core::domain::error::DomainError> for ChevetError {
+    fn from(e: chevet_core::domain::error::DomainError) -> Self {
+        CoreError::from(e).into()
+    }
+}
+
 impl From<CoreError> for ChevetError {
     fn from(e: CoreError) -> Self {
         let text = e.to_string();

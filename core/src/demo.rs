@@ -71,7 +71,7 @@ impl DemoRng {
 
 /// Builds a valid matricule from a 13-digit body.
 pub fn matricule_with_key(body: u64) -> Result<Matricule> {
-    Matricule::parse(&format!("{body:013}{:02}", 97 - body % 97))
+    Ok(Matricule::parse(&format!("{body:013}{:02}", 97 - body % 97))?)
 }
 
 /// What [`seed`] created.

@@ -197,6 +197,31 @@ impl CoreError {
     }
 }
 
+/// The domain's refusals, as the core has always named them (the FFI maps
+/// these variants once, in `bindings/src/error.rs`).
+impl From<chevet_domain::error::DomainError> for CoreError {
+    fn from(e: chevet_domain::error::DomainError) -> Self {
+        use chevet_domain::error::DomainError as D;
+        match e {
+            D::UnknownAuthor { staff_id } => CoreError::UnknownAuthor { staff_id },
+            D::StaffDeactivated { staff_id } => CoreError::StaffDeactivated { staff_id },
+            D::AuthorOutsideUnit { staff_id, unit_id } => CoreError::AuthorOutsideUnit { staff_id, unit_id },
+            D::ForeignDevice { device_id } => CoreError::ForeignDevice { device_id },
+            D::PermissionDenied { staff_id, permission } => CoreError::PermissionDenied { staff_id, permission },
+            D::InvalidIns(why) => CoreError::InvalidIns(why),
+            D::IdentityLocked { resident_id } => CoreError::IdentityLocked { resident_id },
+            D::WrongHomeTag { resident_id, registered } => CoreError::WrongHomeTag { resident_id, registered },
+            D::IdentityStatusFromInsi { resident_id } => CoreError::IdentityStatusFromInsi { resident_id },
+            D::ImplausibleValue { code, unit, min, max } => CoreError::ImplausibleValue { code, unit, min, max },
+            D::InvalidInput { field, reason } => CoreError::InvalidInput { field, reason },
+            D::MissingData { what } => CoreError::MissingData { what },
+            D::NotFound { kind, id } => CoreError::NotFound { kind, id },
+            D::WeakPin(why) => CoreError::WeakPin(why),
+            D::RandomSource => CoreError::Vault("random source failed".into()),
+        }
+    }
+}
+
 impl From<rusqlite::Error> for CoreError {
     fn from(e: rusqlite::Error) -> Self {
         use rusqlite::ffi::ErrorCode;

@@ -2,16 +2,17 @@
 //!
 //! - [`domain`]: the care domain (residents and INS identity, staff and
 //!   permissions, care plans and schedules, act records, administrations,
-//!   observations, transmissions, wounds, SSIAD rounds).
+//!   observations, transmissions, wounds, SSIAD rounds), and [`clinical`]
+//!   its scores: both from `chevet-domain`, which the hub shares.
 //! - [`crypto`]: device key, sub-keys, envelopes, vaults, blind indexes.
 //! - [`store`]: the SQLite store: migrations, sessions, audit journal, outbox,
 //!   and the queries a round needs.
 
-pub mod clinical;
+pub use chevet_domain as domain;
+pub use chevet_domain::clinical;
 pub mod crypto;
 #[cfg(feature = "demo")]
 pub mod demo;
-pub mod domain;
 pub mod error;
 pub mod export;
 pub mod media;

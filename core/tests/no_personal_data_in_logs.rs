@@ -104,7 +104,7 @@ fn a_full_scenario_logs_and_errs_without_personal_data() {
             .update_resident(r.id, 1, &ResidentChanges { identity: Some(changed), ..Default::default() })
             .map(|_| ()),
     );
-    keep(Matricule::parse("2440913055987 00").map(|_| ()));
+    keep(Matricule::parse("2440913055987 00").map(|_| ()).map_err(CoreError::from));
     for _ in 0..6 {
         keep(f.store.sign_in(d.care_aide.id, "4711").map(|_| ()));
     }

@@ -394,7 +394,7 @@ fn invalid_input_is_refused_and_writes_nothing() {
     // Bad INS key.
     let m = matricule_with_key(2_360_569_123_045).unwrap();
     let bad_key = format!("{}{:02}", &m.as_str()[..13], (m.as_str()[13..].parse::<u32>().unwrap() + 1) % 100);
-    assert!(matches!(Matricule::parse(&bad_key), Err(CoreError::InvalidIns(_))));
+    assert!(matches!(Matricule::parse(&bad_key), Err(chevet_core::domain::error::DomainError::InvalidIns(_))));
     let mut bad = resident(d.units[0].id, "Perrin", "Odile", "12", None);
     bad.identity.status = IdentityStatus::Qualified; // QUAL without a matricule
     assert!(matches!(f.store.create_resident(&bad), Err(CoreError::InvalidIns(_))));

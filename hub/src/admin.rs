@@ -5,11 +5,11 @@
 
 use std::collections::BTreeSet;
 
-use chevet_core::crypto::vault::Argon2Cost;
-use chevet_core::domain::{
+use chevet_domain::pin::Argon2Cost;
+use chevet_domain::pin::issue_first_pin_code;
+use chevet_domain::{
     CollectionMethod, Establishment, Identity, IdentityStatus, IdentityTraits, Resident, Role, Sex, Staff, Unit,
 };
-use chevet_core::store::issue_first_pin_code;
 use chevet_protocol::{Change, Entity};
 use serde::Serialize;
 use serde_json::{Map, Value};

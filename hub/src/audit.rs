@@ -32,8 +32,8 @@ use chevet_protocol::{AuditAction, AuditPushRequest, AuditPushResponse, AuditRec
 use serde_json::Value;
 use uuid::Uuid;
 
-use chevet_core::domain::Staff;
-use chevet_core::domain::rules::TimeWindow;
+use chevet_domain::Staff;
+use chevet_domain::rules::TimeWindow;
 
 use crate::backend::{AuditBreak, AuditRow, BreakKind, DeviceAuth, Tx};
 use crate::error::{HubError, HubResult};

@@ -31,7 +31,7 @@ use crate::backend::AnyBackend;
 use crate::backend::postgres::PostgresBackend;
 use crate::blobs::BlobStore;
 use crate::{Admin, SqliteBackend};
-use chevet_core::domain::{Establishment, EstablishmentKind, Role, Unit};
+use chevet_domain::{Establishment, EstablishmentKind, Role, Unit};
 use uuid::Uuid;
 
 type CliResult = Result<(), String>;
@@ -93,12 +93,6 @@ enum Command {
         /// authority: the console's enrolment QR codes carry it, so tablets trust the hub.
         #[arg(long, value_name = "CA.pem")]
         enrolment_ca: Option<PathBuf>,
-    },
-    /// Runs the whole system on this machine with no setup: a hub, an EHPAD and two tablets.
-    Demo {
-        /// Residents per floor.
-        #[arg(default_value_t = 20)]
-        residents_per_floor: usize,
     },
     /// Administers the hub's group: establishments, staff, tablets, residents.
     Admin {
@@ -522,9 +516,7 @@ pub fn run(args: Vec<String>) -> ExitCode {
             return if err.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
         }
     };
-    // The demo talks to a person: only errors go to the log there.
-    let quiet = matches!(cli.command, Command::Demo { .. });
-    crate::logging::init(if quiet { log::LevelFilter::Error } else { log::LevelFilter::Info });
+    crate::logging::init(log::LevelFilter::Info);
     let result = (|| -> CliResult {
         match cli.command {
             Command::Serve { listen, tls_cert, tls_key, behind_proxy, enrolment_ca } => {
@@ -542,10 +534,6 @@ pub fn run(args: Vec<String>) -> ExitCode {
                 rt.block_on(serve(backend, blobs, listen, transport, enrolment_ca_der))
             }
             Command::Admin { command } => admin(&cli.storage, command),
-            Command::Demo { residents_per_floor } => {
-                let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
-                rt.block_on(crate::demo::run(residents_per_floor)).map_err(|e| e.to_string())
-            }
         }
     })();
     match result {

@@ -13,7 +13,6 @@ pub mod budgets;
 pub mod cli;
 pub mod connections;
 pub mod console;
-pub mod demo;
 pub mod error;
 pub mod logging;
 pub mod merge;

@@ -6,9 +6,9 @@ use std::collections::BTreeSet;
 
 use std::collections::HashMap;
 
-use chevet_core::CoreError;
-use chevet_core::domain::rules::{self, DocumentKind, Origin, RecordLookup, TimeWindow};
-use chevet_core::domain::{Fact, PlannedAct, Resident, Round, Staff, Wound};
+use chevet_domain::error::DomainError;
+use chevet_domain::rules::{self, DocumentKind, Origin, RecordLookup, TimeWindow};
+use chevet_domain::{Fact, PlannedAct, Resident, Round, Staff, Wound};
 use chevet_protocol::{
     Change, EnrolRequest, EnrolResponse, Entity, MAX_PULL_LIMIT, MAX_PUSH_OPS, OpOutcome, OpResult, Operation,
     PullResponse, PushRequest, PushResponse, RejectCode,
@@ -186,39 +186,49 @@ fn made_after_deactivation_known(
     })
 }
 
-/// The shared rules' look-ups (`chevet_core::domain::rules`), answered from
-/// the hub's database within the tenant. A storage failure is kept aside and
-/// returned as itself, not as a refusal of the operation.
+/// What stopped a rule check: the rule's refusal, or the hub's storage
+/// failing under a look-up (returned as itself, never as a refusal).
+enum Checked {
+    Refused(DomainError),
+    Storage(HubError),
+}
+
+impl From<DomainError> for Checked {
+    fn from(e: DomainError) -> Self {
+        Checked::Refused(e)
+    }
+}
+
+/// The outcome of a rule check: a refusal, or the storage error it met.
+fn finish<T>(checked: Result<T, Checked>) -> HubResult<Result<T, Reject>> {
+    match checked {
+        Ok(v) => Ok(Ok(v)),
+        Err(Checked::Refused(e)) => Ok(Err(refusal(&e))),
+        Err(Checked::Storage(e)) => Err(e),
+    }
+}
+
+/// The shared rules' look-ups (`chevet_domain::rules`), answered from
+/// the hub's database within the tenant.
 struct HubLookup<'a> {
     tx: &'a mut dyn Tx,
     tenant: Uuid,
     cache: &'a mut BatchCache,
-    failed: Option<HubError>,
 }
 
 impl HubLookup<'_> {
-    fn document<T: serde::de::DeserializeOwned>(&mut self, entity: Entity, id: Uuid) -> chevet_core::Result<Option<T>> {
-        match self.tx.document(self.tenant, id) {
-            Ok(Some(doc)) if doc.entity == entity => Ok(serde_json::from_value(Value::Object(doc.state)).ok()),
-            Ok(_) => Ok(None),
-            Err(e) => {
-                self.failed = Some(e);
-                Err(CoreError::Database("hub storage failed".into()))
-            }
+    fn document<T: serde::de::DeserializeOwned>(&mut self, entity: Entity, id: Uuid) -> Result<Option<T>, Checked> {
+        match self.tx.document(self.tenant, id).map_err(Checked::Storage)? {
+            Some(doc) if doc.entity == entity => Ok(serde_json::from_value(Value::Object(doc.state)).ok()),
+            _ => Ok(None),
         }
-    }
-
-    /// The outcome of a rule check: a refusal, or the storage error it met.
-    fn finish<T>(self, checked: chevet_core::Result<T>) -> HubResult<Result<T, Reject>> {
-        if let Some(e) = self.failed {
-            return Err(e);
-        }
-        Ok(checked.map_err(|e| refusal(&e)))
     }
 }
 
 impl RecordLookup for HubLookup<'_> {
-    fn staff(&mut self, id: Uuid) -> chevet_core::Result<Option<Staff>> {
+    type Error = Checked;
+
+    fn staff(&mut self, id: Uuid) -> Result<Option<Staff>, Checked> {
         if let Some(s) = self.cache.staff.get(&id) {
             return Ok(s.clone());
         }
@@ -227,7 +237,7 @@ impl RecordLookup for HubLookup<'_> {
         Ok(s)
     }
 
-    fn planned_act(&mut self, id: Uuid) -> chevet_core::Result<Option<PlannedAct>> {
+    fn planned_act(&mut self, id: Uuid) -> Result<Option<PlannedAct>, Checked> {
         if let Some(a) = self.cache.acts.get(&id) {
             return Ok(a.clone());
         }
@@ -236,36 +246,30 @@ impl RecordLookup for HubLookup<'_> {
         Ok(a)
     }
 
-    fn wound(&mut self, id: Uuid) -> chevet_core::Result<Option<Wound>> {
+    fn wound(&mut self, id: Uuid) -> Result<Option<Wound>, Checked> {
         self.document(Entity::Wound, id)
     }
 
-    fn resident(&mut self, id: Uuid) -> chevet_core::Result<Option<chevet_core::domain::Resident>> {
+    fn resident(&mut self, id: Uuid) -> Result<Option<chevet_domain::Resident>, Checked> {
         self.document(Entity::Resident, id)
     }
 
-    fn fact(&mut self, id: Uuid) -> chevet_core::Result<Option<Fact>> {
-        match self.tx.fact(self.tenant, id) {
-            Ok(v) => Ok(v.and_then(|v| serde_json::from_value(v).ok())),
-            Err(e) => {
-                self.failed = Some(e);
-                Err(CoreError::Database("hub storage failed".into()))
-            }
-        }
+    fn fact(&mut self, id: Uuid) -> Result<Option<Fact>, Checked> {
+        Ok(self.tx.fact(self.tenant, id).map_err(Checked::Storage)?.and_then(|v| serde_json::from_value(v).ok()))
     }
 }
 
-/// A domain rule's refusal as the device hears it. The core's messages name
-/// kinds and ids only, so they can travel as the reason.
-fn refusal(e: &CoreError) -> Reject {
+/// A domain rule's refusal as the device hears it. The domain's messages
+/// name kinds and ids only, so they can travel as the reason.
+fn refusal(e: &DomainError) -> Reject {
     let code = match e {
-        CoreError::UnknownAuthor { .. }
-        | CoreError::StaffDeactivated { .. }
-        | CoreError::AuthorOutsideUnit { .. }
-        | CoreError::ForeignDevice { .. }
-        | CoreError::PermissionDenied { .. }
-        | CoreError::IdentityLocked { .. }
-        | CoreError::IdentityStatusFromInsi { .. } => RejectCode::Forbidden,
+        DomainError::UnknownAuthor { .. }
+        | DomainError::StaffDeactivated { .. }
+        | DomainError::AuthorOutsideUnit { .. }
+        | DomainError::ForeignDevice { .. }
+        | DomainError::PermissionDenied { .. }
+        | DomainError::IdentityLocked { .. }
+        | DomainError::IdentityStatusFromInsi { .. } => RejectCode::Forbidden,
         _ => RejectCode::Invalid,
     };
     Reject(code, e.to_string())
@@ -356,9 +360,9 @@ fn apply_fact(
     // author's unit and role, what the fact points to, clinical time.
     let now = jiff::Timestamp::from_millisecond(now_ms).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
     let origin = Origin { device: device.device_id, unit };
-    let mut lookup = HubLookup { tx: &mut *tx, tenant: device.tenant_id, cache, failed: None };
+    let mut lookup = HubLookup { tx: &mut *tx, tenant: device.tenant_id, cache };
     let checked = rules::check_fact(&mut lookup, &fact, origin, now, TimeWindow::HUB);
-    if let Err(r) = lookup.finish(checked)? {
+    if let Err(r) = finish(checked)? {
         return Ok(Err(r));
     }
     if let Err(r) = made_after_deactivation_known(tx, device, cache, op, fact.meta().author)? {
@@ -418,7 +422,7 @@ struct Identified {
 fn identify(entity: Entity, state: &Value) -> Result<Identified, Reject> {
     fn check<T: serde::de::DeserializeOwned + serde::Serialize>(
         state: &Value,
-        valid: impl Fn(&T) -> chevet_core::Result<()>,
+        valid: impl Fn(&T) -> Result<(), DomainError>,
     ) -> Result<(T, Map<String, Value>), Reject> {
         let v: T =
             serde_json::from_value(state.clone()).map_err(|_| malformed("state is not the entity's structure"))?;
@@ -515,12 +519,12 @@ fn apply_document(
     // The author works in the unit (both units, for a resident who moves)
     // with the role this document needs: the tablet's rule, run again.
     let units: Vec<Uuid> = [Some(unit), current.as_ref().and_then(|c| c.unit_id)].into_iter().flatten().collect();
-    let mut lookup = HubLookup { tx: &mut *tx, tenant, cache, failed: None };
+    let mut lookup = HubLookup { tx: &mut *tx, tenant, cache };
     // When the change was made, by the device's clock: an edit made before
     // its author was deactivated, sent after, still counts.
     let made_at = jiff::Timestamp::from_millisecond(op.clinical_time_ms).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
     let checked = rules::check_document_author(&mut lookup, document_kind, author, &units, made_at);
-    if let Err(r) = lookup.finish(checked)? {
+    if let Err(r) = finish(checked)? {
         return Ok(Err(r));
     }
     if let Err(r) = made_after_deactivation_known(tx, device, cache, op, author)? {
@@ -672,7 +676,7 @@ fn identity_rule(
         return Ok(());
     }
     let identity = |state: &Map<String, Value>| {
-        state.get("identity").cloned().and_then(|v| serde_json::from_value::<chevet_core::domain::Identity>(v).ok())
+        state.get("identity").cloned().and_then(|v| serde_json::from_value::<chevet_domain::Identity>(v).ok())
     };
     let after = identity(after).ok_or_else(|| malformed("resident without a readable identity"))?;
     let before = before.and_then(identity);

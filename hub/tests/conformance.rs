@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use chevet_core::domain::*;
+use chevet_domain::*;
 use chevet_hub::Admin;
 use chevet_hub::SqliteBackend;
 use chevet_hub::backend::postgres::PostgresBackend;

@@ -212,7 +212,7 @@ impl TestHub {
             AnyBackend::Sqlite(SqliteBackend::open(&path).expect("hub db"))
         });
         let admin = Admin::new(&*backend);
-        let group = chevet_hub::demo::create_group(&admin, unit_count).expect("demo group");
+        let group = chevet_demo::group::create_group(&admin, unit_count).expect("demo group");
         let (tenant, nurse, care_aide) = (group.tenant, group.nurse, group.care_aide);
         let units: Vec<Uuid> = group.units.iter().map(|u| u.id).collect();
         let mut residents = Vec::new();

@@ -273,7 +273,7 @@ async fn who_and_when_are_checked(postgres: bool) {
         let other_floor = admin.create_staff(tenant, "IDE de l'autre étage", Role::Nurse, &[other_unit]).unwrap();
         let gone = admin.create_staff(tenant, "IDE partie", Role::Nurse, &[unit]).unwrap();
         admin.set_staff_active(tenant, gone.id, false).unwrap();
-        let group = chevet_hub::demo::create_group(&admin, 1).unwrap();
+        let group = chevet_demo::group::create_group(&admin, 1).unwrap();
         let foreign =
             admin.create_staff(group.tenant, "IDE d'un autre groupe", Role::Nurse, &[group.units[0].id]).unwrap();
         (other_floor.id, gone.id, foreign.id)

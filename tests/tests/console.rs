@@ -738,7 +738,7 @@ async fn a_resolution_passes_the_push_rules(postgres: bool) {
     let foreign_unit = {
         let backend = hub.backend.clone();
         tokio::task::spawn_blocking(move || {
-            chevet_hub::demo::create_group(&chevet_hub::Admin::new(&*backend), 1).unwrap().units[0].id
+            chevet_demo::group::create_group(&chevet_hub::Admin::new(&*backend), 1).unwrap().units[0].id
         })
         .await
         .unwrap()

@@ -1,7 +1,7 @@
-//! The README's run command (`chevet-hub demo`) keeps working and converges.
+//! The README's run command (`chevet-demo`) keeps working and converges.
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_runs_and_its_tablets_converge() {
     chevet_e2e::install_tls_provider();
-    chevet_hub::demo::run(4).await.expect("demo");
+    chevet_demo::system::run(4).await.expect("demo");
 }

@@ -260,7 +260,7 @@ async fn hostile_tablet_is_refused(postgres: bool) {
             let admin = chevet_hub::Admin::new(&*backend);
             admin.put_staff(tenant, &s).unwrap();
             admin.put_resident(tenant, &q).unwrap();
-            let group = chevet_hub::demo::create_group(&admin, 1).unwrap();
+            let group = chevet_demo::group::create_group(&admin, 1).unwrap();
             let fr = Resident { unit_id: group.units[0].id, ..fr };
             admin.put_staff(group.tenant, &fs).unwrap();
             admin.put_resident(group.tenant, &fr).unwrap();
@@ -662,7 +662,7 @@ async fn hostile_tablet_meets_the_blob_rules(postgres: bool) {
         let backend = hub.backend.clone();
         tokio::task::spawn_blocking(move || {
             let admin = chevet_hub::Admin::new(&*backend);
-            let group = chevet_hub::demo::create_group(&admin, 1).unwrap();
+            let group = chevet_demo::group::create_group(&admin, 1).unwrap();
             admin.enrolment_code(group.tenant, &[group.units[0].id], 1).unwrap()
         })
         .await

@@ -32,7 +32,6 @@ use std::io::{Read, Write};
 use chacha20poly1305::aead::{AeadInOut, KeyInit};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use uuid::Uuid;
-use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use super::tag_from;
 
@@ -51,62 +50,14 @@ const KEY_CHECK_CONTEXT: &[u8; 32] = b"chevet 2026-11 blob key check v1";
 /// cannot make it allocate more.
 const CHUNK_LOG2_RANGE: std::ops::RangeInclusive<u8> = 12..=20;
 
-/// A photo's own random content key. It travels inside the photo record
-/// (itself sealed in the device's envelope) so the hub and other devices in
-/// scope can open the blob, which is stored and uploaded as is.
-#[derive(Clone, Zeroize, ZeroizeOnDrop, PartialEq, Eq)]
-pub struct BlobKey([u8; 32]);
+pub use chevet_domain::photo::BlobKey;
 
-impl BlobKey {
-    pub fn generate() -> Result<Self, StreamError> {
-        let mut k = [0u8; 32];
-        super::random_bytes(&mut k).map_err(|_| StreamError::Random)?;
-        Ok(BlobKey(k))
-    }
-
-    pub fn from_bytes(bytes: [u8; 32]) -> Self {
-        BlobKey(bytes)
-    }
-
-    pub fn as_bytes(&self) -> &[u8; 32] {
-        &self.0
-    }
-
-    fn check(&self) -> [u8; KEY_CHECK_LEN] {
-        let h = blake3::keyed_hash(&self.0, KEY_CHECK_CONTEXT);
-        let mut c = [0u8; KEY_CHECK_LEN];
-        c.copy_from_slice(&h.as_bytes()[..KEY_CHECK_LEN]);
-        c
-    }
-}
-
-/// In records, the key is base64 text; it only ever sits inside an envelope.
-impl serde::Serialize for BlobKey {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use base64::Engine;
-        s.serialize_str(&base64::engine::general_purpose::STANDARD.encode(self.0))
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for BlobKey {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        use base64::Engine;
-        let text = zeroize::Zeroizing::new(String::deserialize(d)?);
-        let bytes = zeroize::Zeroizing::new(
-            base64::engine::general_purpose::STANDARD
-                .decode(text.as_bytes())
-                .map_err(|_| serde::de::Error::custom("blob key is not base64"))?,
-        );
-        let key: [u8; 32] =
-            bytes.as_slice().try_into().map_err(|_| serde::de::Error::custom("blob key is not 32 bytes"))?;
-        Ok(BlobKey(key))
-    }
-}
-
-impl std::fmt::Debug for BlobKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("BlobKey(..)")
-    }
+/// The few bytes of a blob's header that tell a wrong key from a damaged blob.
+fn key_check(key: &BlobKey) -> [u8; KEY_CHECK_LEN] {
+    let h = blake3::keyed_hash(key.as_bytes(), KEY_CHECK_CONTEXT);
+    let mut c = [0u8; KEY_CHECK_LEN];
+    c.copy_from_slice(&h.as_bytes()[..KEY_CHECK_LEN]);
+    c
 }
 
 /// What a blob is: which photo, and which rendition (display, thumbnail).
@@ -174,7 +125,7 @@ pub fn seal(key: &BlobKey, binding: &BlobBinding, plaintext: &[u8]) -> Result<Ve
     out.extend_from_slice(BLOB_MAGIC);
     out.push(BLOB_V1);
     out.push(CHUNK_LOG2);
-    out.extend_from_slice(&key.check());
+    out.extend_from_slice(&key_check(key));
     let mut prefix = [0u8; PREFIX_LEN];
     super::random_bytes(&mut prefix).map_err(|_| StreamError::Random)?;
     out.extend_from_slice(&prefix);
@@ -233,7 +184,7 @@ pub fn open_stream(
     if !CHUNK_LOG2_RANGE.contains(&header[5]) {
         return Err(StreamError::BadChunkSize);
     }
-    if header[6..6 + KEY_CHECK_LEN] != key.check() {
+    if header[6..6 + KEY_CHECK_LEN] != key_check(key) {
         return Err(StreamError::WrongKey);
     }
     let prefix = &header[6 + KEY_CHECK_LEN..];

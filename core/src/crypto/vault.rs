@@ -7,7 +7,6 @@
 //! and tests, deliberately slow) and [`KekVault`] (a key-encryption key the
 //! host already holds, e.g. from a secrets manager; fast like a platform vault).
 
-use argon2::{Algorithm, Argon2, Params, Version};
 use chacha20poly1305::aead::{AeadInOut, KeyInit};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use zeroize::Zeroizing;
@@ -100,51 +99,7 @@ impl KeyVault for KekVault {
     }
 }
 
-/// Argon2id cost parameters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Argon2Cost {
-    pub memory_kib: u32,
-    pub iterations: u32,
-    pub parallelism: u32,
-}
-
-impl Argon2Cost {
-    /// For a passphrase guarding the device key: 64 MiB, 3 passes.
-    pub const PASSPHRASE: Argon2Cost = Argon2Cost { memory_kib: 64 * 1024, iterations: 3, parallelism: 1 };
-    /// For PINs and first-PIN codes (OWASP's 19 MiB, 2 passes): a PIN is
-    /// short, so the cost matters, but a sign-in must stay under a second
-    /// on a tablet.
-    pub const PIN: Argon2Cost = Argon2Cost { memory_kib: 19 * 1024, iterations: 2, parallelism: 1 };
-    /// Cheapest accepted cost, for tests only.
-    pub const MINIMUM: Argon2Cost = Argon2Cost { memory_kib: 8, iterations: 1, parallelism: 1 };
-
-    pub(crate) fn hash(&self, secret: &[u8], salt: &[u8], out: &mut [u8]) -> Result<(), VaultError> {
-        let params = Params::new(self.memory_kib, self.iterations, self.parallelism, Some(out.len()))
-            .map_err(|_| VaultError::new("invalid Argon2id parameters"))?;
-        Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
-            .hash_password_into(secret, salt, out)
-            .map_err(|_| VaultError::new("Argon2id failed"))
-    }
-
-    pub(crate) fn to_bytes(self) -> [u8; 12] {
-        let mut b = [0u8; 12];
-        b[..4].copy_from_slice(&self.memory_kib.to_be_bytes());
-        b[4..8].copy_from_slice(&self.iterations.to_be_bytes());
-        b[8..].copy_from_slice(&self.parallelism.to_be_bytes());
-        b
-    }
-
-    pub(crate) fn from_bytes(b: &[u8]) -> Option<Self> {
-        if b.len() != 12 {
-            return None;
-        }
-        let n = |r: std::ops::Range<usize>| u32::from_be_bytes(b[r].try_into().unwrap_or([0; 4]));
-        let cost = Argon2Cost { memory_kib: n(0..4), iterations: n(4..8), parallelism: n(8..12) };
-        // Refuse absurd costs read from disk: they would hang or exhaust memory.
-        (cost.memory_kib <= 1024 * 1024 && cost.iterations <= 64 && (1..=16).contains(&cost.parallelism))
-            .then_some(cost)
-    }
-}
+pub use chevet_domain::pin::Argon2Cost;
 
 /// A vault that derives its key-encryption key from a passphrase (Argon2id).
 ///
@@ -172,7 +127,7 @@ impl PassphraseVault {
 
     fn kek(&self, cost: Argon2Cost, salt: &[u8]) -> Result<Zeroizing<[u8; KEY_LEN]>, VaultError> {
         let mut kek = Zeroizing::new([0u8; KEY_LEN]);
-        cost.hash(self.passphrase.as_bytes(), salt, &mut kek[..])?;
+        cost.hash(self.passphrase.as_bytes(), salt, &mut kek[..]).map_err(|e| VaultError::new(e.to_string()))?;
         Ok(kek)
     }
 }

@@ -7,7 +7,6 @@
 
 use std::collections::HashMap;
 
-use jiff::Timestamp;
 use rusqlite::{OptionalExtension, params};
 use uuid::Uuid;
 
@@ -26,14 +25,6 @@ impl Store {
     /// emergency transfer when (the queries ask by tag).
     pub(crate) fn kind_tag(&self, kind: crate::domain::FactKind) -> Vec<u8> {
         self.code_index.term(&format!("chevet:fact-kind:{}", kind.as_str())).to_vec()
-    }
-}
-
-impl RecordMeta {
-    /// Meta for a new fact that happened at `clinical_time`; the store sets
-    /// author, device and entry time from the session when recording it.
-    pub fn at(clinical_time: Timestamp) -> Self {
-        RecordMeta { author: Uuid::nil(), device: Uuid::nil(), clinical_time, recorded_at: clinical_time }
     }
 }
 
@@ -166,6 +157,8 @@ struct StoreLookup<'a, 'w, 's> {
 }
 
 impl RecordLookup for StoreLookup<'_, '_, '_> {
+    type Error = CoreError;
+
     fn staff(&mut self, id: Uuid) -> Result<Option<Staff>> {
         if id == self.session.id {
             return Ok(Some(self.session.clone()));

@@ -45,7 +45,7 @@ impl Store {
     /// caller of the shipped library can give anyone a PIN.
     #[cfg(feature = "demo")]
     pub fn provision_staff_with_pin(&self, s: &Staff, pin: &str) -> Result<()> {
-        let verifier = super::session::make_verifier(self.options.pin_cost, pin)?;
+        let verifier = chevet_domain::pin::make_verifier(self.options.pin_cost, pin)?;
         self.put_staff(s, Some(&verifier))
     }
 
@@ -100,7 +100,7 @@ impl Store {
     /// times of care there are read in it (a wound opened at 00:30 in Paris
     /// is opened that day, not the day before as in UTC).
     pub fn unit_time_zone(&self, unit_id: Uuid) -> Result<jiff::tz::TimeZone> {
-        self.establishment(self.unit(unit_id)?.establishment_id)?.tz()
+        Ok(self.establishment(self.unit(unit_id)?.establishment_id)?.tz()?)
     }
 
     pub fn staff(&self, id: Uuid) -> Result<Staff> {

@@ -353,7 +353,7 @@ impl Store {
             .find(|(a, _)| a.id == planned_act_id)
             .ok_or(CoreError::NotFound { kind: "planned_act", id: planned_act_id })?;
         let line = act.medication.as_ref().ok_or(CoreError::invalid("planned_act_id", "not a medication"))?;
-        crate::domain::rules::check_scanned_box(line.expected_barcode.as_deref(), scanned, at)
+        Ok(crate::domain::rules::check_scanned_box(line.expected_barcode.as_deref(), scanned, at)?)
     }
 
     pub fn care_plan(&self, resident_id: Uuid) -> Result<Vec<(PlannedAct, u32)>> {

@@ -68,13 +68,7 @@ pub struct RoundItem {
     pub medication: Option<crate::domain::MedicationLine>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct LatestVital {
-    pub code: VitalCode,
-    pub value: ObservationValue,
-    pub at: Timestamp,
-    pub observation_id: Uuid,
-}
+pub use crate::clinical::alerts::LatestVital;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct RoundResident {

@@ -36,7 +36,7 @@ impl Store {
 
     /// Where a form being filled for `resident_id` stands.
     pub fn preview_scale_form(&self, resident_id: Uuid, kind: FormKind, answers: &[Option<u8>]) -> Result<FormPreview> {
-        scale_forms::preview(kind, answers, self.norton_threshold(resident_id)?)
+        Ok(scale_forms::preview(kind, answers, self.norton_threshold(resident_id)?)?)
     }
 
     /// Records a complete form: a scale assessment, or a self-reported pain

@@ -12,8 +12,7 @@ use uuid::Uuid;
 
 use super::audit::AuditAction;
 use super::{Store, lock};
-use crate::crypto::vault::Argon2Cost;
-use crate::domain::{FirstPinCode, Permission, Role, Staff};
+use crate::domain::{Permission, Role, Staff};
 use crate::error::{CoreError, Result};
 
 /// Consecutive failures allowed before a lock-out.
@@ -25,9 +24,6 @@ pub const MAX_PIN_ATTEMPTS: u32 = 5;
 pub const TABLET_MAX_PIN_ATTEMPTS: u32 = 10;
 const LOCKOUT_BASE_SECS: i64 = 15 * 60;
 const LOCKOUT_MAX_SECS: i64 = 24 * 3600;
-const VERIFIER_V1: u8 = 1;
-const SALT_LEN: usize = 16;
-const HASH_LEN: usize = 32;
 
 /// Who is signed in, for the app's header.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,21 +53,8 @@ pub(crate) struct Session {
     last_activity: Timestamp,
 }
 
-/// Refuses PINs that are too short, not digits, or trivially guessed.
-pub fn check_pin_strength(pin: &str) -> Result<()> {
-    if !(4..=12).contains(&pin.len()) || !pin.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(CoreError::WeakPin("a PIN has 4 to 12 digits"));
-    }
-    let b = pin.as_bytes();
-    if b.iter().all(|&d| d == b[0]) {
-        return Err(CoreError::WeakPin("all digits are the same"));
-    }
-    let steps: Vec<i16> = b.windows(2).map(|w| i16::from(w[1]) - i16::from(w[0])).collect();
-    if steps.iter().all(|&s| s == 1) || steps.iter().all(|&s| s == -1) {
-        return Err(CoreError::WeakPin("digits follow each other"));
-    }
-    Ok(())
-}
+pub use chevet_domain::pin::{check_pin_strength, issue_first_pin_code};
+use chevet_domain::pin::{make_verifier, normalise_code, verify};
 
 /// Whether a tablet enrolled for `scope` serves a professional: they work in
 /// one of its units (or in every unit). One who moved to other units is not
@@ -81,77 +64,6 @@ fn serves(staff: &Staff, scope: Option<&[Uuid]>) -> bool {
         Some(units) => staff.units.is_empty() || staff.units.iter().any(|u| units.contains(u)),
         None => true,
     }
-}
-
-pub(crate) fn make_verifier(cost: Argon2Cost, pin: &str) -> Result<Vec<u8>> {
-    check_pin_strength(pin)?;
-    hash_secret(cost, pin)
-}
-
-/// Characters of first-PIN codes: Crockford's base 32 (no I, L, O, U), so a
-/// code read aloud or copied from paper survives.
-const CODE_ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-/// 10 characters, 50 bits: out of reach of guessing within the attempt
-/// limit, and of an offline search through Argon2id before it expires.
-const CODE_LEN: usize = 10;
-
-/// The code as typed: case, spaces and dashes do not matter, and the
-/// letters Crockford reads as digits are read so.
-fn normalise_code(code: &str) -> String {
-    code.chars()
-        .filter(|c| !c.is_whitespace() && *c != '-')
-        .map(|c| match c.to_ascii_uppercase() {
-            'O' => '0',
-            'I' | 'L' => '1',
-            c => c,
-        })
-        .collect()
-}
-
-/// Issues a first-PIN code valid until `expires_at`: the code to hand to the
-/// professional (`XXXXX-XXXXX`) and what travels with their staff record.
-/// Called by the hub's administrator; `cost` is the devices' PIN cost.
-pub fn issue_first_pin_code(cost: Argon2Cost, expires_at: Timestamp) -> Result<(String, FirstPinCode)> {
-    use base64::Engine;
-    let mut random = [0u8; CODE_LEN];
-    crate::crypto::random_bytes(&mut random).map_err(|e| CoreError::Vault(e.to_string()))?;
-    let code: String = random.iter().map(|b| char::from(CODE_ALPHABET[usize::from(b & 31)])).collect();
-    let verifier = hash_secret(cost, &code)?;
-    let shown = format!("{}-{}", &code[..CODE_LEN / 2], &code[CODE_LEN / 2..]);
-    Ok((
-        shown,
-        FirstPinCode {
-            verifier: base64::engine::general_purpose::STANDARD.encode(verifier),
-            expires_at_ms: expires_at.as_millisecond(),
-        },
-    ))
-}
-
-fn hash_secret(cost: Argon2Cost, pin: &str) -> Result<Vec<u8>> {
-    let mut salt = [0u8; SALT_LEN];
-    crate::crypto::random_bytes(&mut salt).map_err(|e| CoreError::Vault(e.to_string()))?;
-    let mut hash = [0u8; HASH_LEN];
-    cost.hash(pin.as_bytes(), &salt, &mut hash).map_err(|e| CoreError::Vault(e.to_string()))?;
-    let mut v = vec![VERIFIER_V1];
-    v.extend_from_slice(&cost.to_bytes());
-    v.extend_from_slice(&salt);
-    v.extend_from_slice(&hash);
-    Ok(v)
-}
-
-fn verify(verifier: &[u8], pin: &str) -> Result<bool> {
-    if verifier.len() != 1 + 12 + SALT_LEN + HASH_LEN || verifier[0] != VERIFIER_V1 {
-        return Err(CoreError::invalid("pin_verifier", "unreadable format"));
-    }
-    let cost = Argon2Cost::from_bytes(&verifier[1..13])
-        .ok_or(CoreError::invalid("pin_verifier", "out-of-range parameters"))?;
-    let salt = &verifier[13..13 + SALT_LEN];
-    let mut hash = [0u8; HASH_LEN];
-    cost.hash(pin.as_bytes(), salt, &mut hash).map_err(|e| CoreError::Vault(e.to_string()))?;
-    let stored: [u8; HASH_LEN] =
-        verifier[13 + SALT_LEN..].try_into().map_err(|_| CoreError::invalid("pin_verifier", "length"))?;
-    // blake3::Hash compares in constant time.
-    Ok(blake3::Hash::from_bytes(stored) == blake3::Hash::from_bytes(hash))
 }
 
 fn lockout_secs(failures: u32) -> i64 {
@@ -451,24 +363,6 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn pin_strength_rules() {
-        for weak in ["123", "0000", "1234", "98765", "12a4", "1234567890123"] {
-            assert!(check_pin_strength(weak).is_err(), "{weak} accepted");
-        }
-        for ok in ["2580", "739164", "1324"] {
-            check_pin_strength(ok).unwrap();
-        }
-    }
-
-    #[test]
-    fn verifier_round_trip() {
-        let v = make_verifier(Argon2Cost::MINIMUM, "739164").unwrap();
-        assert!(verify(&v, "739164").unwrap());
-        assert!(!verify(&v, "739165").unwrap());
-        assert!(verify(&v[..10], "739164").is_err());
-    }
 
     #[test]
     fn lockouts_double_and_cap() {

@@ -9,7 +9,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chevet_core::domain::{Identity, Role, Staff};
+use chevet_domain::{Identity, Role, Staff};
 use chevet_protocol::{AuditAction, Entity};
 use serde::Serialize;
 use serde_json::Value;

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeSet;
 
-use chevet_core::domain::Identity;
+use chevet_domain::Identity;
 use chevet_protocol::{Change, Entity};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};

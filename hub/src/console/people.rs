@@ -4,7 +4,7 @@
 //! preview — every line checked, nothing imported while a line is wrong
 //! unless the coordinator says to leave the wrong ones out.
 
-use chevet_core::domain::{Role, Staff};
+use chevet_domain::{Role, Staff};
 use chevet_protocol::Entity;
 use serde::Serialize;
 use serde_json::Value;

@@ -1,0 +1,113 @@
+//! Units as care workers type them, and the values they mistype.
+//!
+//! French practice records glycaemia in g/L while ANS's Mesures de santé
+//! profile accepts only mg/dL; meters may show mmol/L. A value outside what
+//! a living person shows is refused (see `domain::vitals`); when moving the
+//! decimal point makes it plausible (37.5 typed 375), we suggest that value.
+
+use serde::{Deserialize, Serialize};
+
+use crate::VitalCode;
+use crate::error::{DomainError, Result};
+
+/// Glucose: 1 mmol/L = 18.016 mg/dL (molar mass 180.16 g/mol); 1 g/L = 100 mg/dL.
+pub const MG_DL_PER_MMOL_L: f64 = 18.016;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum GlucoseUnit {
+    GramsPerLitre,
+    MilligramsPerDecilitre,
+    MillimolesPerLitre,
+}
+
+impl GlucoseUnit {
+    /// UCUM code.
+    pub fn ucum(self) -> &'static str {
+        match self {
+            GlucoseUnit::GramsPerLitre => "g/L",
+            GlucoseUnit::MilligramsPerDecilitre => "mg/dL",
+            GlucoseUnit::MillimolesPerLitre => "mmol/L",
+        }
+    }
+
+    pub fn from_ucum(code: &str) -> Result<Self> {
+        match code {
+            "g/L" => Ok(GlucoseUnit::GramsPerLitre),
+            "mg/dL" => Ok(GlucoseUnit::MilligramsPerDecilitre),
+            "mmol/L" => Ok(GlucoseUnit::MillimolesPerLitre),
+            _ => Err(DomainError::invalid("glucose unit", "expected g/L, mg/dL or mmol/L")),
+        }
+    }
+
+    fn to_mg_dl(self, v: f64) -> f64 {
+        match self {
+            GlucoseUnit::GramsPerLitre => v * 100.0,
+            GlucoseUnit::MilligramsPerDecilitre => v,
+            GlucoseUnit::MillimolesPerLitre => v * MG_DL_PER_MMOL_L,
+        }
+    }
+
+    fn of_mg_dl(self, v: f64) -> f64 {
+        match self {
+            GlucoseUnit::GramsPerLitre => v / 100.0,
+            GlucoseUnit::MilligramsPerDecilitre => v,
+            GlucoseUnit::MillimolesPerLitre => v / MG_DL_PER_MMOL_L,
+        }
+    }
+}
+
+/// Converts a glycaemia between units.
+pub fn convert_glucose(value: f64, from: GlucoseUnit, to: GlucoseUnit) -> Result<f64> {
+    if !value.is_finite() || value < 0.0 {
+        return Err(DomainError::invalid("glucose", "not a measurement"));
+    }
+    Ok(to.of_mg_dl(from.to_mg_dl(value)))
+}
+
+/// A plausible reading of a value typed with the decimal point misplaced
+/// (375 → 37.5, 9 → 90 for SpO2), or None if the value is plausible as is
+/// or no shift makes it so.
+pub fn typo_hint(code: VitalCode, value: f64) -> Option<f64> {
+    let spec = code.spec();
+    let plausible = |v: f64| v.is_finite() && v >= spec.plausible_min && v <= spec.plausible_max;
+    if plausible(value) {
+        return None;
+    }
+    [0.1, 0.01, 10.0].into_iter().map(|f| value * f).find(|v| plausible(*v)).map(|v| (v * 100.0).round() / 100.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn glucose_conversions() {
+        let close = |a: f64, b: f64| (a - b).abs() < 1e-9;
+        assert!(close(
+            convert_glucose(1.26, GlucoseUnit::GramsPerLitre, GlucoseUnit::MilligramsPerDecilitre).unwrap(),
+            126.0
+        ));
+        assert!(close(
+            convert_glucose(126.0, GlucoseUnit::MilligramsPerDecilitre, GlucoseUnit::GramsPerLitre).unwrap(),
+            1.26
+        ));
+        let mmol =
+            convert_glucose(126.0, GlucoseUnit::MilligramsPerDecilitre, GlucoseUnit::MillimolesPerLitre).unwrap();
+        assert!((mmol - 6.99).abs() < 0.01, "{mmol}");
+        let back = convert_glucose(mmol, GlucoseUnit::MillimolesPerLitre, GlucoseUnit::GramsPerLitre).unwrap();
+        assert!(close(back, 1.26));
+        assert!(convert_glucose(-1.0, GlucoseUnit::GramsPerLitre, GlucoseUnit::MilligramsPerDecilitre).is_err());
+        assert!(GlucoseUnit::from_ucum("mg/L").is_err());
+        assert_eq!(GlucoseUnit::from_ucum("mmol/L").unwrap(), GlucoseUnit::MillimolesPerLitre);
+    }
+
+    #[test]
+    fn decimal_point_typos() {
+        assert_eq!(typo_hint(VitalCode::Temperature, 375.0), Some(37.5));
+        assert_eq!(typo_hint(VitalCode::Temperature, 3750.0), Some(37.5));
+        assert_eq!(typo_hint(VitalCode::OxygenSaturation, 9.5), Some(95.0));
+        assert_eq!(typo_hint(VitalCode::Temperature, 37.5), None, "plausible values get no hint");
+        assert_eq!(typo_hint(VitalCode::Pain, 75.0), Some(7.5));
+        assert_eq!(typo_hint(VitalCode::HeartRate, -80.0), None);
+    }
+}
