@@ -20,6 +20,18 @@ use super::conflicts::when_fr;
 use super::tablets::units_in_scope;
 use crate::backend::{AuditBreak, AuditRow, BreakKind, Tx};
 use crate::error::{HubError, HubResult};
+use std::sync::Arc;
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+use super::chrome::*;
+use super::session::*;
+use crate::api::AppState;
+use crate::backend::Backend;
 
 /// A resident as the console lists them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -234,6 +246,110 @@ pub fn access_csv(log: &AccessLog) -> String {
 /// download folders and mail attachments).
 pub fn csv_name(log: &AccessLog) -> String {
     format!("journal-des-acces-{}.csv", log.resident.id)
+}
+
+// --- the page ---------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "console/residents.html")]
+pub(super) struct ResidentsPage {
+    frame: Frame,
+    residents: Vec<ResidentView>,
+    query: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/access.html")]
+pub(super) struct AccessPage {
+    frame: Frame,
+    log: AccessLog,
+    unverified: usize,
+}
+
+#[derive(Deserialize)]
+pub(super) struct ResidentsQuery {
+    #[serde(default)]
+    q: String,
+}
+
+pub(super) async fn residents_page<B: Backend>(
+    State(state): State<Arc<AppState<B>>>,
+    headers: HeaderMap,
+    query: Result<axum::extract::Query<ResidentsQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let (session, account) = match signed_in(&state, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let query: String = query.map(|q| q.0.q).unwrap_or_default().chars().take(100).collect();
+    let q = query.clone();
+    match console_tx(&state, move |tx| residents(tx, &account, &q)).await {
+        Ok(residents) => {
+            let f = Frame::of(&session);
+            html(StatusCode::OK, ResidentsPage { frame: f, residents, query }, None)
+        }
+        Err(e) => page_error(e, Frame::of(&session)),
+    }
+}
+
+pub(super) fn resident_id(raw: &str) -> HubResult<Uuid> {
+    Uuid::try_parse(raw).map_err(|_| HubError::NotFound("resident".into()))
+}
+
+/// A resident's access log for the signed-in account (another
+/// establishment's resident does not exist for a coordinator); reading it
+/// is written in the hub's log, ids only (`how`: « read », « exported »).
+pub(super) async fn read_access_log<B: Backend>(
+    state: &Arc<AppState<B>>,
+    headers: &HeaderMap,
+    resident: &str,
+    how: &str,
+) -> Result<(Session, AccessLog), Response> {
+    let (session, account) = signed_in(state, headers).await?;
+    let who = account.id;
+    let read = match resident_id(resident) {
+        Ok(id) => console_tx(state, move |tx| access_log(tx, &account, id)).await,
+        Err(e) => Err(e),
+    };
+    match read {
+        Ok(log) => {
+            log::info!("console account {who} {how} the access log of resident {}", log.resident.id);
+            Ok((session, log))
+        }
+        Err(e) => Err(page_error(e, Frame::of(&session))),
+    }
+}
+
+pub(super) async fn access_page<B: Backend>(
+    State(state): State<Arc<AppState<B>>>,
+    Path(resident): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    match read_access_log(&state, &headers, &resident, "read").await {
+        Ok((session, log)) => {
+            let unverified = log.entries.iter().filter(|e| !e.verified).count();
+            html(StatusCode::OK, AccessPage { frame: Frame::of(&session), log, unverified }, None)
+        }
+        Err(r) => r,
+    }
+}
+
+pub(super) async fn access_csv_download<B: Backend>(
+    State(state): State<Arc<AppState<B>>>,
+    Path(resident): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    match read_access_log(&state, &headers, &resident, "exported").await {
+        Ok((_, log)) => {
+            let disposition = format!("attachment; filename=\"{}\"", csv_name(&log));
+            let mut resp = ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], access_csv(&log)).into_response();
+            if let Ok(v) = HeaderValue::from_str(&disposition) {
+                resp.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+            }
+            resp
+        }
+        Err(r) => r,
+    }
 }
 
 #[cfg(test)]

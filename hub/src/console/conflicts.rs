@@ -3,7 +3,7 @@
 //! resolution — keep either value or enter a new one; approve or decline a
 //! care-plan proposal. A resolution is a new version of the document that
 //! every tablet gets by its normal pull; the conflict closes with who
-//! resolved it, when and why.
+//! resolved it, when and why. The list and the conflict's page are here too.
 
 use std::collections::BTreeSet;
 
@@ -16,6 +16,18 @@ use uuid::Uuid;
 use super::accounts::ConsoleAccount;
 use crate::backend::{ConflictRecord, DocumentRow, Tx};
 use crate::error::{HubError, HubResult};
+use std::sync::Arc;
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+
+use super::chrome::*;
+use super::session::*;
+use crate::api::{AppState, now_ms};
+use crate::backend::Backend;
 
 /// One field in conflict, in words.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -393,6 +405,127 @@ pub fn resolve(
     }
     log::info!("conflict {op} of device {device} resolved by console account {}", account.id);
     Ok(Resolved { version })
+}
+
+// --- the page ---------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "console/conflicts.html")]
+pub(super) struct ConflictsPage {
+    frame: Frame,
+    conflicts: Vec<ConflictView>,
+}
+
+#[derive(Template)]
+#[template(path = "console/conflict.html")]
+pub(super) struct ConflictPage {
+    frame: Frame,
+    c: ConflictView,
+    editable: bool,
+}
+
+pub(super) async fn conflicts_page<B: Backend>(State(state): State<Arc<AppState<B>>>, headers: HeaderMap) -> Response {
+    let (session, account) = match signed_in(&state, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    match console_tx(&state, move |tx| open_conflicts(tx, &account)).await {
+        Ok(list) => {
+            let f = Frame::of(&session);
+            html(StatusCode::OK, ConflictsPage { frame: f, conflicts: list }, None)
+        }
+        Err(e) => page_error(e, Frame::of(&session)),
+    }
+}
+
+pub(super) fn ids(device: &str, op: &str) -> HubResult<(Uuid, Uuid)> {
+    let parse = |s: &str| Uuid::try_parse(s).map_err(|_| HubError::NotFound("conflict".into()));
+    Ok((parse(device)?, parse(op)?))
+}
+
+pub(super) async fn conflict_page<B: Backend>(
+    State(state): State<Arc<AppState<B>>>,
+    Path((device, op)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let (session, account) = match signed_in(&state, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let (device, op) = match ids(&device, &op) {
+        Ok(i) => i,
+        Err(e) => return page_error(e, Frame::of(&session)),
+    };
+    match console_tx(&state, move |tx| conflict(tx, &account, device, op)).await {
+        Ok(c) => {
+            let f = Frame::of(&session);
+            let editable = c.fields.iter().any(|f| f.editable);
+            html(StatusCode::OK, ConflictPage { frame: f, c, editable }, None)
+        }
+        Err(e) => page_error(e, Frame::of(&session)),
+    }
+}
+
+/// The decision form: `decision`, `value:FIELD` for new values, `note`.
+pub(super) fn decision_from_form(form: &[(String, String)]) -> HubResult<(Decision, Option<String>)> {
+    let get = |k: &str| form.iter().find(|(name, _)| name == k).map(|(_, v)| v.as_str());
+    let decision = match get("decision") {
+        Some("keep_hub") => Decision::KeepHub,
+        Some("keep_device") => Decision::KeepDevice,
+        Some("new_values") => Decision::NewValues {
+            values: form
+                .iter()
+                .filter_map(|(k, v)| k.strip_prefix("value:").map(|f| (f.to_owned(), v.clone())))
+                .collect(),
+        },
+        _ => return Err(HubError::BadRequest("Choisissez une décision.".into())),
+    };
+    Ok((decision, get("note").map(str::to_owned)))
+}
+
+pub(super) async fn conflict_submit<B: Backend>(
+    State(state): State<Arc<AppState<B>>>,
+    Path((device, op)): Path<(String, String)>,
+    headers: HeaderMap,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let (session, account) = match signed_post(&state, &headers, &form).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let parsed = ids(&device, &op).and_then(|i| decision_from_form(&form).map(|d| (i, d)));
+    let ((device, op), (decision, note)) = match parsed {
+        Ok(p) => p,
+        Err(e) => return page_error(e, Frame::of(&session)),
+    };
+    let now = now_ms();
+    let a = account.clone();
+    let done = console_tx(&state, move |tx| {
+        resolve(tx, &a, device, op, &decision, note.as_deref(), now)?;
+        conflict(tx, &a, device, op)
+    })
+    .await;
+    match done {
+        Ok(c) => {
+            let f = Frame::of(&session);
+            html(
+                StatusCode::OK,
+                ConflictPage {
+                    frame: Frame {
+                        notice: Some(
+                            "Décision enregistrée : les tablettes la recevront à leur prochaine synchronisation."
+                                .into(),
+                        ),
+                        ..f
+                    },
+                    c,
+                    editable: false,
+                },
+                None,
+            )
+        }
+        Err(e) => page_error(e, Frame::of(&session)),
+    }
 }
 
 #[cfg(test)]

@@ -1,8 +1,9 @@
-//! Staff and residents for a coordinator: the professionals of their units
-//! (created with their role and units; a first-PIN code printed for one to
-//! set their PIN on a tablet) and residents imported from a CSV file with a
-//! preview — every line checked, nothing imported while a line is wrong
-//! unless the coordinator says to leave the wrong ones out.
+//! The staff page (« Professionnels ») for a coordinator: the professionals
+//! of their units (created with their role and units; a first-PIN code
+//! printed for one to set their PIN on a tablet; deactivated when they
+//! leave), and the preview lines of a residents' CSV import (`import.rs`
+//! shows them) — every line checked, nothing imported while a line is
+//! wrong unless the coordinator says to leave the wrong ones out.
 
 use chevet_domain::{Role, Staff};
 use chevet_protocol::Entity;
@@ -15,6 +16,20 @@ use super::tablets::units_in_scope;
 use crate::admin::CsvLine;
 use crate::backend::Tx;
 use crate::error::{HubError, HubResult};
+use std::sync::Arc;
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+
+use super::chrome::*;
+use super::session::*;
+use super::tablets;
+use super::tablets::UnitView;
+use crate::api::AppState;
+use crate::backend::{Backend, Scope};
 
 /// Roles a coordinator gives, with their French names.
 pub const ROLES: [(Role, &str); 5] = [
@@ -149,4 +164,183 @@ pub fn preview(lines: &[CsvLine]) -> Vec<PreviewLine> {
             },
         })
         .collect()
+}
+
+// --- the page ---------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "console/staff.html")]
+pub(super) struct StaffPage {
+    frame: Frame,
+    staff: Vec<StaffView>,
+    units: Vec<UnitView>,
+    /// A first-PIN code just issued: whose, and the code.
+    first_pin: Option<(String, String)>,
+}
+
+pub(super) async fn render_staff<B: Backend>(
+    state: &Arc<AppState<B>>,
+    session: &Session,
+    account: ConsoleAccount,
+    notice: Option<String>,
+    first_pin: Option<(String, String)>,
+) -> Response {
+    let listed =
+        console_tx(state, move |tx| Ok((self::staff(tx, &account)?, tablets::units_in_scope(tx, &account)?))).await;
+    match listed {
+        Ok((staff, units)) => {
+            let f = Frame::of(session);
+            html(StatusCode::OK, StaffPage { frame: Frame { notice, ..f }, staff, units, first_pin }, None)
+        }
+        Err(e) => page_error(e, Frame::of(session)),
+    }
+}
+
+pub(super) async fn staff_page<B: Backend>(State(state): State<Arc<AppState<B>>>, headers: HeaderMap) -> Response {
+    match signed_in(&state, &headers).await {
+        Ok((session, account)) => render_staff(&state, &session, account, None, None).await,
+        Err(r) => r,
+    }
+}
+
+pub(super) async fn staff_create<B: Backend>(
+    State(state): State<Arc<AppState<B>>>,
+    headers: HeaderMap,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let (session, account) = match signed_post(&state, &headers, &form).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let Some(role) = field(&form, "role").and_then(role_from_form) else {
+        return page_error(HubError::BadRequest("Choisissez une fonction.".into()), Frame::of(&session));
+    };
+    let units: Result<Vec<Uuid>, _> =
+        form.iter().filter(|(k, _)| k == "unit").map(|(_, v)| Uuid::try_parse(v)).collect();
+    let Ok(units) = units else {
+        return page_error(HubError::NotFound("unit".into()), Frame::of(&session));
+    };
+    let name = field(&form, "name").unwrap_or_default().to_owned();
+    let (st, a) = (state.clone(), account.clone());
+    let created = tokio::task::spawn_blocking(move || {
+        let staff = st.backend.transaction(Scope::Admin, |tx| new_staff(tx, &a, &name, role, &units))?;
+        crate::Admin::new(&st.backend).put_staff(a.tenant_id, &staff)?;
+        Ok::<_, HubError>(staff)
+    })
+    .await
+    .unwrap_or_else(|_| Err(HubError::Storage("worker thread failed".into())));
+    match created {
+        Ok(s) => {
+            log::info!("staff {} created by console account {}", s.id, account.id);
+            let notice = format!(
+                "{} ajouté·e : les tablettes de ses unités le sauront à leur prochaine synchronisation.",
+                s.display_name
+            );
+            render_staff(&state, &session, account, Some(notice), None).await
+        }
+        Err(e) => page_error(e, Frame::of(&session)),
+    }
+}
+
+pub(super) async fn staff_first_pin<B: Backend>(
+    State(state): State<Arc<AppState<B>>>,
+    Path(staff): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let (session, account) = match signed_post(&state, &headers, &form).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let Ok(staff) = Uuid::try_parse(&staff) else {
+        return page_error(HubError::NotFound("staff".into()), Frame::of(&session));
+    };
+    let (st, a) = (state.clone(), account.clone());
+    let issued = tokio::task::spawn_blocking(move || {
+        let name = st.backend.transaction(Scope::Admin, |tx| {
+            check_staff(tx, &a, staff)?;
+            Ok(self::staff(tx, &a)?.into_iter().find(|s| s.id == staff).map(|s| s.name).unwrap_or_default())
+        })?;
+        let code = crate::Admin::new(&st.backend).first_pin_code(a.tenant_id, staff, 72)?;
+        Ok::<_, HubError>((name, code))
+    })
+    .await
+    .unwrap_or_else(|_| Err(HubError::Storage("worker thread failed".into())));
+    match issued {
+        Ok((name, code)) => {
+            log::info!("first-PIN code for staff {staff} issued by console account {}", account.id);
+            render_staff(&state, &session, account, None, Some((name, code))).await
+        }
+        Err(e) => page_error(e, Frame::of(&session)),
+    }
+}
+
+pub(super) async fn staff_deactivate<B: Backend>(
+    State(state): State<Arc<AppState<B>>>,
+    Path(staff): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    staff_active(state, staff, headers, form, false).await
+}
+
+pub(super) async fn staff_reactivate<B: Backend>(
+    State(state): State<Arc<AppState<B>>>,
+    Path(staff): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    staff_active(state, staff, headers, form, true).await
+}
+
+/// Deactivates (after the box saying they left is ticked) or reactivates a
+/// professional of the account's units.
+pub(super) async fn staff_active<B: Backend>(
+    state: Arc<AppState<B>>,
+    staff: String,
+    headers: HeaderMap,
+    form: Vec<(String, String)>,
+    active: bool,
+) -> Response {
+    let (session, account) = match signed_post(&state, &headers, &form).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let Ok(staff) = Uuid::try_parse(&staff) else {
+        return page_error(HubError::NotFound("staff".into()), Frame::of(&session));
+    };
+    if !active && field(&form, "confirm") != Some("yes") {
+        let mut f = Frame::of(&session);
+        f.error = Some("Cochez la case pour confirmer la désactivation.".into());
+        return message(StatusCode::BAD_REQUEST, f, "À confirmer", "Rien n'a été changé.", "/console/staff");
+    }
+    let (st, a) = (state.clone(), account.clone());
+    let done = tokio::task::spawn_blocking(move || {
+        let name = st.backend.transaction(Scope::Admin, |tx| {
+            check_staff(tx, &a, staff)?;
+            Ok(self::staff(tx, &a)?.into_iter().find(|s| s.id == staff).map(|s| s.name).unwrap_or_default())
+        })?;
+        crate::Admin::new(&st.backend).set_staff_active(a.tenant_id, staff, active)?;
+        Ok::<_, HubError>(name)
+    })
+    .await
+    .unwrap_or_else(|_| Err(HubError::Storage("worker thread failed".into())));
+    match done {
+        Ok(name) => {
+            log::info!(
+                "staff {staff} {} by console account {}",
+                if active { "reactivated" } else { "deactivated" },
+                account.id
+            );
+            let notice = if active {
+                format!("{name} est de nouveau actif·ve.")
+            } else {
+                format!(
+                    "{name} est désactivé·e : plus de connexion sur les tablettes dès leur prochaine synchronisation."
+                )
+            };
+            render_staff(&state, &session, account, Some(notice), None).await
+        }
+        Err(e) => page_error(e, Frame::of(&session)),
+    }
 }

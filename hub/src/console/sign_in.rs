@@ -34,15 +34,16 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::accounts::{self, ConsoleAccount, Gate, Stage};
+use super::chrome::*;
+use super::session::*;
 use super::throttle::Refusal;
-use super::{
-    Frame, ISSUER, Session, console_tx, cookie_token, csrf_matches, current_session, html, page_error, qr_svg, refused,
-    see_other, set_cookie, start_session, token_hash, totp,
-};
+use super::totp;
 use crate::api::{AppState, Source, now_ms};
 use crate::backend::Backend;
 use crate::error::{HubError, HubResult};
 
+/// The issuer an authenticator app shows beside the code.
+const ISSUER: &str = "Chevet";
 const WRONG: &str = "Identifiant ou mot de passe incorrect.";
 const LOCKED: &str = "Trop d'essais manqués : ce compte est verrouillé pendant 15 minutes.";
 const WRONG_CODE: &str = "Code incorrect ou déjà utilisé.";
@@ -227,7 +228,7 @@ async fn password_stage<B: Backend>(
     state: &Arc<AppState<B>>,
     headers: &HeaderMap,
 ) -> Result<(Session, ConsoleAccount), Response> {
-    super::session_at(state, headers, Stage::Password).await
+    session_at(state, headers, Stage::Password).await
 }
 
 pub(super) async fn code_page<B: Backend>(State(state): State<Arc<AppState<B>>>, headers: HeaderMap) -> Response {
@@ -367,7 +368,7 @@ pub(super) async fn activate_submit<B: Backend>(
 }
 
 pub(super) async fn enrol_page<B: Backend>(State(state): State<Arc<AppState<B>>>, headers: HeaderMap) -> Response {
-    let (session, account) = match super::session_at(&state, &headers, Stage::Activated).await {
+    let (session, account) = match session_at(&state, &headers, Stage::Activated).await {
         Ok(s) => s,
         Err(r) => return r,
     };
@@ -403,7 +404,7 @@ async fn second_factor<B: Backend>(
     enrolling: bool,
 ) -> Response {
     let stage = if enrolling { Stage::Activated } else { Stage::Password };
-    let (session, account) = match super::session_at(state, headers, stage).await {
+    let (session, account) = match session_at(state, headers, stage).await {
         Ok(s) => s,
         Err(r) => return r,
     };
@@ -444,7 +445,7 @@ pub(super) async fn logout<B: Backend>(
     Form(form): Form<CodeForm>,
 ) -> Response {
     let Ok(Some(session)) = current_session(&state, &headers).await else {
-        return see_other("/console/login", Some(super::clear_cookie()));
+        return see_other("/console/login", Some(clear_cookie()));
     };
     if !csrf_matches(&session.record.csrf, Some(&form.csrf), &headers) {
         return refused(Frame::of(&session));
@@ -452,7 +453,7 @@ pub(super) async fn logout<B: Backend>(
     let hash = session.hash;
     let now = now_ms();
     let _ = console_tx(&state, move |tx| tx.delete_console_session(&hash, now)).await;
-    see_other("/console/login", Some(super::clear_cookie()))
+    see_other("/console/login", Some(clear_cookie()))
 }
 
 #[derive(Deserialize)]

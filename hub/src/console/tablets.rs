@@ -13,6 +13,18 @@ use uuid::Uuid;
 use super::accounts::ConsoleAccount;
 use crate::backend::{AuditBreak, DeviceInfo, Tx};
 use crate::error::{HubError, HubResult};
+use std::sync::Arc;
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::Response;
+
+use super::chrome::*;
+use super::session::*;
+use crate::api::{AppState, now_ms};
+use crate::backend::{Backend, Scope};
 
 /// A tablet unseen this long is flagged.
 pub const STALE_MS: i64 = 24 * 3600 * 1000;
@@ -231,6 +243,177 @@ pub fn revoke(tx: &mut dyn Tx, account: &ConsoleAccount, device: Uuid, now_ms: i
     }
     log::info!("device {device} revoked by console account {}", account.id);
     Ok(())
+}
+
+// --- the page ---------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "console/tablets.html")]
+pub(super) struct TabletsPage {
+    frame: Frame,
+    tablets: Vec<TabletView>,
+    units: Vec<UnitView>,
+    stale: usize,
+    health: Vec<UnitHealth>,
+}
+
+#[derive(Template)]
+#[template(path = "console/enrolment.html")]
+pub(super) struct EnrolmentPage {
+    frame: Frame,
+    qr_svg: String,
+    code: String,
+    hub_url: String,
+    hours: i64,
+    units: String,
+    /// What the QR code says, for a tablet without a camera.
+    link: String,
+    /// The link carries the establishment's CA.
+    with_ca: bool,
+}
+
+pub(super) async fn tablets_page<B: Backend>(State(state): State<Arc<AppState<B>>>, headers: HeaderMap) -> Response {
+    let (session, account) = match signed_in(&state, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    render_tablets(&state, &session, account, None).await
+}
+
+pub(super) async fn render_tablets<B: Backend>(
+    state: &Arc<AppState<B>>,
+    session: &Session,
+    account: ConsoleAccount,
+    notice: Option<String>,
+) -> Response {
+    let now = now_ms();
+    let listed = console_tx(state, move |tx| {
+        Ok((tablets(tx, &account, now)?, units_in_scope(tx, &account)?, unit_health(tx, &account, now)?))
+    })
+    .await;
+    match listed {
+        Ok((list, units, health)) => {
+            let f = Frame::of(session);
+            let stale = list.iter().filter(|t| t.stale).count();
+            html(
+                StatusCode::OK,
+                TabletsPage { frame: Frame { notice, ..f }, tablets: list, units, stale, health },
+                None,
+            )
+        }
+        Err(e) => page_error(e, Frame::of(session)),
+    }
+}
+
+/// The hub's address as the browser reached it: what a tablet of the same
+/// network reaches too (the enrolment link).
+pub(super) fn hub_url<B: Backend>(state: &AppState<B>, headers: &HeaderMap) -> HubResult<String> {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            !h.is_empty() && h.len() <= 255 && h.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
+        })
+        .ok_or(HubError::BadRequest("Adresse du hub illisible.".into()))?;
+    let forwarded_https = headers.get("x-forwarded-proto").is_some_and(|v| v.as_bytes() == b"https");
+    Ok(format!("{}://{host}", if state.https || forwarded_https { "https" } else { "http" }))
+}
+
+pub(super) async fn enrol_tablet<B: Backend>(
+    State(state): State<Arc<AppState<B>>>,
+    headers: HeaderMap,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let (session, account) = match signed_post(&state, &headers, &form).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let units: Result<Vec<Uuid>, _> =
+        form.iter().filter(|(k, _)| k == "unit").map(|(_, v)| Uuid::try_parse(v)).collect();
+    let hours: i64 =
+        form.iter().find(|(k, _)| k == "hours").and_then(|(_, v)| v.parse().ok()).unwrap_or(24).clamp(1, 72);
+    let Ok(units) = units else {
+        return page_error(HubError::NotFound("unit".into()), Frame::of(&session));
+    };
+    let hub = match hub_url(&state, &headers) {
+        Ok(u) => u,
+        Err(e) => return page_error(e, Frame::of(&session)),
+    };
+    let st = state.clone();
+    let (a, chosen) = (account.clone(), units.clone());
+    let issued = tokio::task::spawn_blocking(move || {
+        let names = st.backend.transaction(Scope::Admin, |tx| {
+            check_units(tx, &a, &chosen)?;
+            Ok(units_in_scope(tx, &a)?
+                .into_iter()
+                .filter(|u| chosen.contains(&u.id))
+                .map(|u| u.name)
+                .collect::<Vec<_>>()
+                .join(", "))
+        })?;
+        let code = crate::Admin::new(&st.backend).enrolment_code(a.tenant_id, &chosen, hours)?;
+        Ok::<_, HubError>((code, names))
+    })
+    .await
+    .unwrap_or_else(|_| Err(HubError::Storage("worker thread failed".into())));
+    let (code, names) = match issued {
+        Ok(i) => i,
+        Err(e) => return page_error(e, Frame::of(&session)),
+    };
+    log::info!("enrolment code issued by console account {} for {} units", account.id, units.len());
+    let link = chevet_protocol::EnrolmentLink {
+        hub_url: hub.clone(),
+        code: code.clone(),
+        ca_der: state.enrolment_ca_der.clone(),
+    };
+    let with_ca = link.ca_der.is_some();
+    let link_text = link.to_uri();
+    match qr_svg(&link_text) {
+        Ok(qr_svg) => {
+            let f = Frame::of(&session);
+            html(
+                StatusCode::OK,
+                EnrolmentPage { frame: f, qr_svg, code, hub_url: hub, hours, units: names, link: link_text, with_ca },
+                None,
+            )
+        }
+        Err(e) => page_error(e, Frame::of(&session)),
+    }
+}
+
+pub(super) async fn revoke_tablet<B: Backend>(
+    State(state): State<Arc<AppState<B>>>,
+    Path(device): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let (session, account) = match signed_post(&state, &headers, &form).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if !form.iter().any(|(k, v)| k == "confirm" && v == "yes") {
+        return page_error(
+            HubError::BadRequest("Cochez « Perdue ou volée » pour confirmer.".into()),
+            Frame::of(&session),
+        );
+    }
+    let Ok(device) = Uuid::try_parse(&device) else {
+        return page_error(HubError::NotFound("tablet".into()), Frame::of(&session));
+    };
+    let now = now_ms();
+    let a = account.clone();
+    match console_tx(&state, move |tx| revoke(tx, &a, device, now)).await {
+        Ok(()) => {
+            render_tablets(
+                &state,
+                &session,
+                account,
+                Some("Tablette révoquée : le hub refuse désormais ses demandes.".into()),
+            )
+            .await
+        }
+        Err(e) => page_error(e, Frame::of(&session)),
+    }
 }
 
 #[cfg(test)]
