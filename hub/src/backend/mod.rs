@@ -185,8 +185,15 @@ pub struct SignInCounter {
     pub locked_until_ms: i64,
 }
 
-/// Everything the hub does to its storage, inside one transaction.
-pub trait Tx {
+/// Everything the hub does to its storage, inside one transaction: the sum
+/// of its concerns, each a trait of its own that each backend implements in
+/// a file of its own (`sqlite/`, `postgres/`).
+pub trait Tx: Tenancy + Operations + Records + Blobs + AuditLog + ConsoleStore {}
+
+impl<T: Tenancy + Operations + Records + Blobs + AuditLog + ConsoleStore + ?Sized> Tx for T {}
+
+/// Tenants, enrolment codes and devices: who may sync, and what each device said of itself.
+pub trait Tenancy {
     fn insert_tenant(&mut self, id: Uuid, name: &str, now_ms: i64) -> HubResult<()>;
     fn tenant_exists(&mut self, id: Uuid) -> HubResult<bool>;
 
@@ -237,7 +244,12 @@ pub trait Tx {
     /// Records a refused request of the device (merged like a report) without
     /// counting it as a contact.
     fn note_device_refusal(&mut self, device_id: Uuid, report: &Value) -> HubResult<()>;
+    /// A device's label (« Tablette chariot étage 2 »), within its tenant.
+    fn device_label(&mut self, tenant: Uuid, device: Uuid) -> HubResult<Option<String>>;
+}
 
+/// The answers given to each device's operations (its idempotency keys), the quarantine of what was refused, and the conflicts filed for a coordinator.
+pub trait Operations {
     /// The answer this device was given for `op_id`. Operation ids are the
     /// device's idempotency keys: another device's (or tenant's) op with the
     /// same id is a different operation, never its answer.
@@ -287,6 +299,24 @@ pub trait Tx {
     /// How many refused operations of the device are kept.
     fn quarantine_count(&mut self, device: &DeviceAuth) -> HubResult<i64>;
 
+    fn file_conflict(&mut self, tenant: Uuid, conflict: &ConflictRecord, now_ms: i64) -> HubResult<()>;
+    /// The open conflicts, oldest first.
+    fn conflicts(&mut self, tenant: Uuid) -> HubResult<Vec<ConflictRecord>>;
+    /// One conflict, open or resolved.
+    fn conflict(&mut self, tenant: Uuid, device: Uuid, op: Uuid) -> HubResult<Option<ConflictRecord>>;
+    /// Closes an open conflict; false if it was not open.
+    fn resolve_conflict(
+        &mut self,
+        tenant: Uuid,
+        device: Uuid,
+        op: Uuid,
+        resolution: &Value,
+        now_ms: i64,
+    ) -> HubResult<bool>;
+}
+
+/// Documents with their versions, facts, and the change log devices pull (with its snapshots and compaction).
+pub trait Records {
     fn document(&mut self, tenant: Uuid, id: Uuid) -> HubResult<Option<DocumentRow>>;
     /// A tenant's documents of one kind (reference data: establishments, units, staff).
     fn documents_of(&mut self, tenant: Uuid, entity: Entity) -> HubResult<Vec<(Uuid, DocumentRow)>>;
@@ -347,7 +377,10 @@ pub trait Tx {
         cursor: &str,
         limit: u32,
     ) -> HubResult<(Vec<Change>, String, bool)>;
+}
 
+/// Photo files: which units' records name them, who published them and how much, their content keys, the orphans to sweep.
+pub trait Blobs {
     /// Notes that a photo of `unit` names blob `hash` (who may read it).
     fn add_blob_ref(&mut self, tenant: Uuid, hash: &str, unit_id: Uuid) -> HubResult<()>;
     /// A blob published from a device's upload (the first device to publish
@@ -364,24 +397,10 @@ pub trait Tx {
     fn bind_blob_key(&mut self, tenant: Uuid, hash: &str, key: &Value) -> HubResult<Value>;
     /// Whether a photo of one of `units` names blob `hash`.
     fn blob_visible(&mut self, tenant: Uuid, units: &[Uuid], hash: &str) -> HubResult<bool>;
+}
 
-    fn file_conflict(&mut self, tenant: Uuid, conflict: &ConflictRecord, now_ms: i64) -> HubResult<()>;
-    /// The open conflicts, oldest first.
-    fn conflicts(&mut self, tenant: Uuid) -> HubResult<Vec<ConflictRecord>>;
-    /// One conflict, open or resolved.
-    fn conflict(&mut self, tenant: Uuid, device: Uuid, op: Uuid) -> HubResult<Option<ConflictRecord>>;
-    /// Closes an open conflict; false if it was not open.
-    fn resolve_conflict(
-        &mut self,
-        tenant: Uuid,
-        device: Uuid,
-        op: Uuid,
-        resolution: &Value,
-        now_ms: i64,
-    ) -> HubResult<bool>;
-    /// A device's label (« Tablette chariot étage 2 »), within its tenant.
-    fn device_label(&mut self, tenant: Uuid, device: Uuid) -> HubResult<Option<String>>;
-
+/// The devices' access journals as the hub holds and checks them.
+pub trait AuditLog {
     /// The last audit entry held for a device, and its link (0 and zeros
     /// before the first).
     fn audit_head(&mut self, tenant: Uuid, device: Uuid) -> HubResult<(i64, [u8; 32])>;
@@ -399,7 +418,10 @@ pub trait Tx {
     fn resident_audit(&mut self, tenant: Uuid, resident: Uuid) -> HubResult<Vec<AuditRow>>;
     /// Every break of the tenant's devices, oldest first.
     fn audit_breaks(&mut self, tenant: Uuid) -> HubResult<Vec<AuditBreak>>;
+}
 
+/// Console accounts, their sessions and the sign-in failure counters.
+pub trait ConsoleStore {
     /// Console accounts (`login` unique across the hub): insert or replace.
     fn put_console_account(&mut self, row: &ConsoleRow) -> HubResult<()>;
     fn console_account_by_login(&mut self, login: &str) -> HubResult<Option<ConsoleRow>>;
