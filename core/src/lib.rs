@@ -14,7 +14,8 @@ pub mod crypto;
 #[cfg(feature = "demo")]
 pub mod demo;
 pub mod error;
-pub mod export;
+/// The documents (FHIR, DLU-FLUDT) live in the domain, the hub's too.
+pub use chevet_domain::documents as export;
 pub mod media;
 pub mod store;
 pub mod sync;

@@ -8,6 +8,7 @@
 
 pub mod care_plan;
 pub mod clinical;
+pub mod documents;
 pub mod error;
 pub mod establishment;
 pub mod gs1;

@@ -7,7 +7,6 @@
 
 use chevet_core::domain::{EmergencyTransfer, Establishment, Fact, MedicationLine, PlannedAct, Resident, Staff, Wound};
 use chevet_core::export::{dlu, fhir};
-use chevet_core::store::{ResidentFile, TimelineEntry};
 use libfuzzer_sys::fuzz_target;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -70,20 +69,12 @@ fuzz_target!(|data: &[u8]| {
             assert!(!html.contains("<script") && !html.contains("javascript:"), "the sheet runs a script");
         }
     }
-    let file = ResidentFile {
-        resident: r.resident.clone(),
-        version: 1,
-        age_years: 90,
-        care_plan: r.care_plan.iter().map(|p| (p.clone(), 1)).collect(),
-        wounds: r.wounds.iter().map(|w| (w.clone(), 1)).collect(),
-        timeline: r.facts.into_iter().map(|fact| TimelineEntry::Fact { fact, entered_in_error: false }).collect(),
-        latest_vitals: vec![],
-        alerts: vec![],
-        charts: vec![],
-        unreadable: vec![],
-    };
+    let facts: Vec<(Fact, bool)> = r.facts.into_iter().map(|fact| (fact, false)).collect();
     let bundle = fhir::bundle(&fhir::FhirSource {
-        file: &file,
+        resident: &r.resident,
+        care_plan: &r.care_plan,
+        wounds: &r.wounds,
+        facts: &facts,
         establishment: &r.establishment,
         staff: &r.staff,
         photo_data: &|_| None,

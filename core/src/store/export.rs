@@ -126,8 +126,21 @@ impl Store {
         let photo_data = |id: Uuid| {
             if options.include_photo_data { self.photo_image(id, PhotoRendition::Display).ok() } else { None }
         };
+        let care_plan: Vec<_> = file.care_plan.iter().map(|(p, _)| p.clone()).collect();
+        let wounds: Vec<_> = file.wounds.iter().map(|(w, _)| w.clone()).collect();
+        let facts: Vec<(Fact, bool)> = file
+            .timeline
+            .iter()
+            .filter_map(|e| match e {
+                TimelineEntry::Fact { fact, entered_in_error } => Some((fact.clone(), *entered_in_error)),
+                TimelineEntry::Unreadable(_) => None,
+            })
+            .collect();
         let source = FhirSource {
-            file: &file,
+            resident: &file.resident,
+            care_plan: &care_plan,
+            wounds: &wounds,
+            facts: &facts,
             establishment: &establishment,
             staff: &staff_list,
             photo_data: &photo_data,

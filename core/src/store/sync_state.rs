@@ -16,7 +16,7 @@ use super::residents::document_table;
 use super::{Store, WriteTx};
 use crate::domain::{Establishment, Fact, PlannedAct, Resident, Round, Staff, Unit, Wound};
 use crate::error::{CoreError, Result};
-use crate::sync::status::{Outcome, SyncFailure, timestamp};
+use serde::{Deserialize, Serialize};
 
 const META_HUB_URL: &str = "hub_url";
 const META_HUB_CREDENTIAL: &str = "hub_credential";
@@ -663,4 +663,28 @@ impl Store {
             Ok(rows.collect::<rusqlite::Result<_>>()?)
         })
     }
+}
+
+/// Why the last attempt failed, as far as the care worker can act on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SyncFailure {
+    /// No network, or the hub did not answer: it will go through later.
+    Unreachable,
+    /// The hub's certificate was refused: the establishment's IT must look.
+    CertificateRefused,
+    /// The hub no longer knows this tablet (revoked or unknown credential).
+    CredentialRefused,
+    /// The hub refused a request, or this tablet failed to store the answer.
+    Failed,
+}
+
+/// What is kept of the last attempt (JSON in `meta`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) enum Outcome {
+    Success { at_ms: i64, clock_skew_ms: Option<i64> },
+    Failure { at_ms: i64, failure: SyncFailure },
+}
+
+pub(crate) fn timestamp(ms: i64) -> Result<jiff::Timestamp> {
+    jiff::Timestamp::from_millisecond(ms).map_err(|_| CoreError::invalid("sync outcome", "time out of range"))
 }

@@ -7,25 +7,13 @@
 //! personal), so the bar says the same thing after the app restarts.
 
 use jiff::Timestamp;
-use serde::{Deserialize, Serialize};
 
 use crate::error::{CoreError, Result};
-use crate::store::Store;
+use crate::store::{Outcome, Store};
 
 use super::SyncReport;
 
-/// Why the last attempt failed, as far as the care worker can act on it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum SyncFailure {
-    /// No network, or the hub did not answer: it will go through later.
-    Unreachable,
-    /// The hub's certificate was refused: the establishment's IT must look.
-    CertificateRefused,
-    /// The hub no longer knows this tablet (revoked or unknown credential).
-    CredentialRefused,
-    /// The hub refused a request, or this tablet failed to store the answer.
-    Failed,
-}
+pub use crate::store::SyncFailure;
 
 /// What the status bar shows, in order of precedence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,13 +48,6 @@ pub struct SyncStatus {
     pub last_failure: Option<(Timestamp, SyncFailure)>,
     /// Device clock minus hub clock at the last success, when it mattered.
     pub clock_skew_ms: Option<i64>,
-}
-
-/// What is kept of the last attempt (JSON in `meta`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) enum Outcome {
-    Success { at_ms: i64, clock_skew_ms: Option<i64> },
-    Failure { at_ms: i64, failure: SyncFailure },
 }
 
 impl SyncFailure {
@@ -149,8 +130,4 @@ pub fn status(store: &Store) -> Result<SyncStatus> {
         last_failure,
         clock_skew_ms: success.and_then(|(_, skew)| skew),
     })
-}
-
-pub(crate) fn timestamp(ms: i64) -> Result<Timestamp> {
-    Timestamp::from_millisecond(ms).map_err(|_| CoreError::invalid("sync outcome", "time out of range"))
 }

@@ -24,9 +24,8 @@ use jiff::Timestamp;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::domain::vitals::{LOINC_DIASTOLIC, LOINC_SYSTOLIC};
-use crate::domain::*;
-use crate::store::{ResidentFile, TimelineEntry};
+use crate::vitals::{LOINC_DIASTOLIC, LOINC_SYSTOLIC};
+use crate::*;
 
 const LOINC: &str = "http://loinc.org";
 const UCUM: &str = "http://unitsofmeasure.org";
@@ -132,7 +131,12 @@ fn not_done_reason(r: &NotDoneReason) -> String {
 
 /// The parts the Bundle is built from, read by the store.
 pub struct FhirSource<'a> {
-    pub file: &'a ResidentFile,
+    pub resident: &'a Resident,
+    /// The care plan's lines.
+    pub care_plan: &'a [PlannedAct],
+    pub wounds: &'a [Wound],
+    /// The resident's facts, each with whether it was marked entered in error.
+    pub facts: &'a [(Fact, bool)],
     pub establishment: &'a Establishment,
     pub staff: &'a [Staff],
     /// Display JPEGs by photo id, when asked for.
@@ -142,20 +146,18 @@ pub struct FhirSource<'a> {
 
 /// Builds the Bundle.
 pub fn bundle(src: &FhirSource<'_>) -> Value {
-    let r = &src.file.resident;
+    let r = src.resident;
     let patient = r.id;
     let mut entries = vec![entry(patient, patient_resource(r, src.establishment.id))];
     entries.push(entry(src.establishment.id, organization(src.establishment)));
     for s in src.staff {
         entries.push(entry(s.id, practitioner(s)));
     }
-    let plan: std::collections::HashMap<Uuid, &PlannedAct> =
-        src.file.care_plan.iter().map(|(p, _)| (p.id, p)).collect();
-    for (w, _) in &src.file.wounds {
+    let plan: std::collections::HashMap<Uuid, &PlannedAct> = src.care_plan.iter().map(|p| (p.id, p)).collect();
+    for w in src.wounds {
         entries.push(entry(w.id, condition(w, patient)));
     }
-    for e in &src.file.timeline {
-        let TimelineEntry::Fact { fact, entered_in_error } = e else { continue };
+    for (fact, entered_in_error) in src.facts {
         let voided = *entered_in_error;
         let resource = match fact {
             Fact::Observation(o) => Some(observation(o, voided)),
@@ -360,12 +362,12 @@ fn procedure(a: &ActRecord, planned: Option<&PlannedAct>, voided: bool) -> Value
 /// A scanned box in words: its CIP13 (or GTIN), lot and expiry, not the raw
 /// element string with its group separators.
 fn scanned_box_words(code: &str, at: jiff::Timestamp) -> String {
-    use crate::domain::gs1::{MedicineBox, as_gtin14};
+    use crate::gs1::{MedicineBox, as_gtin14};
     let day = at.to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
     let parsed = as_gtin14(code)
         .map(|gtin| MedicineBox { gtin, lot: None, expiry: None, serial: None })
         .or_else(|| MedicineBox::parse(code, day).ok());
-    let Some(b) = parsed else { return code.replace(crate::domain::gs1::GS, " ") };
+    let Some(b) = parsed else { return code.replace(crate::gs1::GS, " ") };
     let mut words = match b.cip13() {
         Some(cip) => format!("CIP {cip}"),
         None => format!("GTIN {}", b.gtin),
@@ -593,7 +595,7 @@ fn scale(s: &ScaleAssessment, voided: bool) -> Value {
 }
 
 fn transfer(t: &EmergencyTransfer, voided: bool) -> Value {
-    let lines = crate::export::dlu::transfer_summary(t);
+    let lines = super::dlu::transfer_summary(t);
     let category = "Fiche de liaison d'urgence (transfert aux urgences)";
     communication_resource(t.id, voided, category, &t.reason, t.resident_id, &t.meta, lines)
 }

@@ -29,9 +29,9 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use uuid::Uuid;
 
-use crate::domain::*;
-use crate::error::{CoreError, Result};
-use crate::store::LatestVital;
+use crate::clinical::alerts::LatestVital;
+use crate::error::{DomainError, Result};
+use crate::*;
 
 pub const TEMPLATE_DLU_FLUDT: &str = "1.2.250.1.213.1.1.1.23";
 pub const DOCUMENT_CODE: &str = "74207-2";
@@ -157,14 +157,14 @@ fn vitals(src: &DluSource<'_>) -> Result<Vitals> {
     let day = VITALS_MAX_AGE_HOURS * 3600;
     let quantity = |code, max| match recent(code, max) {
         Some((ObservationValue::Quantity(q), t)) => Ok((q, t)),
-        _ => {
-            Err(CoreError::MissingData { what: "pulse, temperature and blood pressure of the last 24 h, and a weight" })
-        }
+        _ => Err(DomainError::MissingData {
+            what: "pulse, temperature and blood pressure of the last 24 h, and a weight",
+        }),
     };
     let (systolic, diastolic, bp_at) = match recent(VitalCode::BloodPressure, day) {
         Some((ObservationValue::BloodPressure { systolic, diastolic }, t)) => (systolic, diastolic, t),
         _ => {
-            return Err(CoreError::MissingData {
+            return Err(DomainError::MissingData {
                 what: "pulse, temperature and blood pressure of the last 24 h, and a weight",
             });
         }
@@ -230,7 +230,7 @@ pub fn fludt(src: &DluSource<'_>) -> Result<String> {
     let t = src.transfer;
     t.validate()?;
     let tz = TimeZone::get(&src.establishment.time_zone)
-        .map_err(|_| CoreError::invalid("establishment.time_zone", "unknown IANA time zone"))?;
+        .map_err(|_| DomainError::invalid("establishment.time_zone", "unknown IANA time zone"))?;
     let v = vitals(src)?;
     let r = src.resident;
     let id = &r.identity;
@@ -515,7 +515,7 @@ pub struct TransferSheet {
 pub fn sheet(src: &DluSource<'_>) -> Result<TransferSheet> {
     let t = src.transfer;
     let tz = TimeZone::get(&src.establishment.time_zone)
-        .map_err(|_| CoreError::invalid("establishment.time_zone", "unknown IANA time zone"))?;
+        .map_err(|_| DomainError::invalid("establishment.time_zone", "unknown IANA time zone"))?;
     let r = src.resident;
     let id = &r.identity;
     let at = t.meta.clinical_time;
