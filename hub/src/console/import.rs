@@ -146,10 +146,10 @@ pub(super) async fn import_submit<B: Backend>(State(state): State<Arc<AppState<B
     let importing = field(&form, "action") == Some("import");
     let skip_wrong = field(&form, "skip_wrong") == Some("yes");
     let today = jiff::ZonedDateTime::now().date();
-    let (st, a) = (state.clone(), account.clone());
+    let a = account.clone();
     let csv_text = csv.clone();
-    let outcome = tokio::task::spawn_blocking(move || {
-        let units = st.backend.transaction(Scope::Admin, |tx| {
+    let outcome = with_backend(&state, move |backend| {
+        let units = backend.transaction(Scope::Admin, |tx| {
             tablets::check_units(tx, &a, &[unit])?;
             tablets::units_in_scope(tx, &a)
         })?;
@@ -157,14 +157,13 @@ pub(super) async fn import_submit<B: Backend>(State(state): State<Arc<AppState<B
         let wrong = lines.iter().filter(|l| l.resident.is_err()).count();
         let imported = if importing && (wrong == 0 || skip_wrong) {
             let residents: Vec<_> = lines.iter().filter_map(|l| l.resident.clone().ok()).collect();
-            Some(crate::Admin::new(&st.backend).import_residents(a.tenant_id, unit, &residents)?.len())
+            Some(crate::Admin::new(backend).import_residents(a.tenant_id, unit, &residents)?.len())
         } else {
             None
         };
         Ok::<_, HubError>((units, lines, imported))
     })
-    .await
-    .unwrap_or_else(|_| Err(HubError::Storage("worker thread failed".into())));
+    .await;
     let (units, lines, imported) = match outcome {
         Ok(o) => o,
         Err(HubError::BadRequest(_)) => {

@@ -221,14 +221,13 @@ pub(super) async fn staff_create<B: Backend>(
         return page_error(HubError::NotFound("unit".into()), Frame::of(&session));
     };
     let name = field(&form, "name").unwrap_or_default().to_owned();
-    let (st, a) = (state.clone(), account.clone());
-    let created = tokio::task::spawn_blocking(move || {
-        let staff = st.backend.transaction(Scope::Admin, |tx| new_staff(tx, &a, &name, role, &units))?;
-        crate::Admin::new(&st.backend).put_staff(a.tenant_id, &staff)?;
+    let a = account.clone();
+    let created = with_backend(&state, move |backend| {
+        let staff = backend.transaction(Scope::Admin, |tx| new_staff(tx, &a, &name, role, &units))?;
+        crate::Admin::new(backend).put_staff(a.tenant_id, &staff)?;
         Ok::<_, HubError>(staff)
     })
-    .await
-    .unwrap_or_else(|_| Err(HubError::Storage("worker thread failed".into())));
+    .await;
     match created {
         Ok(s) => {
             log::info!("staff {} created by console account {}", s.id, account.id);
@@ -240,6 +239,13 @@ pub(super) async fn staff_create<B: Backend>(
         }
         Err(e) => page_error(e, Frame::of(&session)),
     }
+}
+
+/// The name of a professional the account may act on (scope over every
+/// unit they work in), for the page's notice.
+fn staff_name(tx: &mut dyn Tx, account: &ConsoleAccount, id: Uuid) -> HubResult<String> {
+    check_staff(tx, account, id)?;
+    Ok(staff(tx, account)?.into_iter().find(|s| s.id == id).map(|s| s.name).unwrap_or_default())
 }
 
 pub(super) async fn staff_first_pin<B: Backend>(
@@ -255,17 +261,13 @@ pub(super) async fn staff_first_pin<B: Backend>(
     let Ok(staff) = Uuid::try_parse(&staff) else {
         return page_error(HubError::NotFound("staff".into()), Frame::of(&session));
     };
-    let (st, a) = (state.clone(), account.clone());
-    let issued = tokio::task::spawn_blocking(move || {
-        let name = st.backend.transaction(Scope::Admin, |tx| {
-            check_staff(tx, &a, staff)?;
-            Ok(self::staff(tx, &a)?.into_iter().find(|s| s.id == staff).map(|s| s.name).unwrap_or_default())
-        })?;
-        let code = crate::Admin::new(&st.backend).first_pin_code(a.tenant_id, staff, 72)?;
+    let a = account.clone();
+    let issued = with_backend(&state, move |backend| {
+        let name = backend.transaction(Scope::Admin, |tx| staff_name(tx, &a, staff))?;
+        let code = crate::Admin::new(backend).first_pin_code(a.tenant_id, staff, 72)?;
         Ok::<_, HubError>((name, code))
     })
-    .await
-    .unwrap_or_else(|_| Err(HubError::Storage("worker thread failed".into())));
+    .await;
     match issued {
         Ok((name, code)) => {
             log::info!("first-PIN code for staff {staff} issued by console account {}", account.id);
@@ -314,17 +316,13 @@ pub(super) async fn staff_active<B: Backend>(
         f.error = Some("Cochez la case pour confirmer la désactivation.".into());
         return message(StatusCode::BAD_REQUEST, f, "À confirmer", "Rien n'a été changé.", "/console/staff");
     }
-    let (st, a) = (state.clone(), account.clone());
-    let done = tokio::task::spawn_blocking(move || {
-        let name = st.backend.transaction(Scope::Admin, |tx| {
-            check_staff(tx, &a, staff)?;
-            Ok(self::staff(tx, &a)?.into_iter().find(|s| s.id == staff).map(|s| s.name).unwrap_or_default())
-        })?;
-        crate::Admin::new(&st.backend).set_staff_active(a.tenant_id, staff, active)?;
+    let a = account.clone();
+    let done = with_backend(&state, move |backend| {
+        let name = backend.transaction(Scope::Admin, |tx| staff_name(tx, &a, staff))?;
+        crate::Admin::new(backend).set_staff_active(a.tenant_id, staff, active)?;
         Ok::<_, HubError>(name)
     })
-    .await
-    .unwrap_or_else(|_| Err(HubError::Storage("worker thread failed".into())));
+    .await;
     match done {
         Ok(name) => {
             log::info!(

@@ -26,8 +26,18 @@ pub(super) async fn console_tx<B: Backend, T: Send + 'static>(
     state: &Arc<AppState<B>>,
     f: impl FnOnce(&mut dyn Tx) -> HubResult<T> + Send + 'static,
 ) -> HubResult<T> {
+    with_backend(state, move |backend| backend.transaction(Scope::Admin, f)).await
+}
+
+/// Runs `f` off the async threads with the hub's backend: for a console
+/// action that checks the account's scope in a transaction, then acts
+/// through `Admin` (which opens its own).
+pub(super) async fn with_backend<B: Backend, T: Send + 'static>(
+    state: &Arc<AppState<B>>,
+    f: impl FnOnce(&B) -> HubResult<T> + Send + 'static,
+) -> HubResult<T> {
     let state = state.clone();
-    tokio::task::spawn_blocking(move || state.backend.transaction(Scope::Admin, f))
+    tokio::task::spawn_blocking(move || f(&state.backend))
         .await
         .map_err(|_| HubError::Storage("worker thread failed".into()))?
 }

@@ -339,10 +339,9 @@ pub(super) async fn enrol_tablet<B: Backend>(
         Ok(u) => u,
         Err(e) => return page_error(e, Frame::of(&session)),
     };
-    let st = state.clone();
     let (a, chosen) = (account.clone(), units.clone());
-    let issued = tokio::task::spawn_blocking(move || {
-        let names = st.backend.transaction(Scope::Admin, |tx| {
+    let issued = with_backend(&state, move |backend| {
+        let names = backend.transaction(Scope::Admin, |tx| {
             check_units(tx, &a, &chosen)?;
             Ok(units_in_scope(tx, &a)?
                 .into_iter()
@@ -351,11 +350,10 @@ pub(super) async fn enrol_tablet<B: Backend>(
                 .collect::<Vec<_>>()
                 .join(", "))
         })?;
-        let code = crate::Admin::new(&st.backend).enrolment_code(a.tenant_id, &chosen, hours)?;
+        let code = crate::Admin::new(backend).enrolment_code(a.tenant_id, &chosen, hours)?;
         Ok::<_, HubError>((code, names))
     })
-    .await
-    .unwrap_or_else(|_| Err(HubError::Storage("worker thread failed".into())));
+    .await;
     let (code, names) = match issued {
         Ok(i) => i,
         Err(e) => return page_error(e, Frame::of(&session)),
