@@ -1,7 +1,7 @@
 //! The shift handover (relève), computed by the core from the tablet's own
 //! record: per resident, French lines ready to show.
 
-use chevet_core::store::HandoverKind;
+use chevet_core::views::HandoverKind;
 
 use crate::error::{ChevetError, parse_id};
 use crate::store::{ChevetStore, ts};

@@ -41,7 +41,7 @@ pub struct MedicationDueInfo {
     pub dose: String,
     pub route: String,
     pub due_at_ms: i64,
-    pub status: chevet_core::store::RoundStatus,
+    pub status: chevet_core::views::RoundStatus,
     /// The status as the screen says it, in French.
     pub status_label: String,
     /// The signed-in professional may give it (a care aide only with aide à la prise).

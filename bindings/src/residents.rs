@@ -4,7 +4,8 @@
 use chevet_core::clinical::push::Trend;
 use chevet_core::domain::summary::number_fr;
 use chevet_core::domain::{IdentityStatus, Wound, WoundKind};
-use chevet_core::store::{ChartKind, LineKind, ResidentSummary, TimelineEntry, VitalChart, push_chart};
+use chevet_core::store::ResidentSummary;
+use chevet_core::views::{ChartKind, LineKind, TimelineEntry, VitalChart, push_chart};
 
 use crate::error::{ChevetError, parse_id};
 use crate::store::{AlertInfo, ChevetStore, alert, ts};

@@ -7,7 +7,8 @@ use std::sync::{Arc, RwLock};
 use chevet_core::StoreOptions;
 use chevet_core::clinical::alerts::AlertLevel;
 use chevet_core::domain::PhotoConsent;
-use chevet_core::store::{PhotoCapture, PhotoRendition, RoundStatus};
+use chevet_core::store::{PhotoCapture, PhotoRendition};
+use chevet_core::views::RoundStatus;
 use jiff::Timestamp;
 use uuid::Uuid;
 
@@ -261,7 +262,7 @@ impl ChevetStore {
     }
 }
 
-fn round_resident(r: chevet_core::store::RoundResident) -> RoundResidentInfo {
+fn round_resident(r: chevet_core::views::RoundResident) -> RoundResidentInfo {
     RoundResidentInfo {
         resident_id: r.resident_id.to_string(),
         display_name: r.display_name,

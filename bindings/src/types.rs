@@ -5,9 +5,9 @@
 use chevet_core::clinical::alerts::AlertLevel;
 use chevet_core::clinical::push::Trend;
 use chevet_core::domain::{IdentityStatus, WoundKind};
-use chevet_core::store::RoundStatus;
-use chevet_core::store::{ChartKind, LineKind};
 use chevet_core::sync::{SyncFailure, SyncHealth, SyncPhase};
+use chevet_core::views::RoundStatus;
+use chevet_core::views::{ChartKind, LineKind};
 
 /// Where a planned act stands on the round.
 #[uniffi::remote(Enum)]

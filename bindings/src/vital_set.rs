@@ -3,7 +3,7 @@
 
 use chevet_core::clinical::news2::{self, News2Risk};
 use chevet_core::domain::Acvpu;
-use chevet_core::store::{VitalProblem, VitalSet};
+use chevet_core::views::{VitalProblem, VitalSet};
 
 use crate::error::{ChevetError, parse_id};
 use crate::records::ConsciousnessLevel;

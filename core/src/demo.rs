@@ -389,7 +389,7 @@ pub fn record_round(
     kinds: &[ActKind],
     rng: &mut DemoRng,
 ) -> Result<usize> {
-    use crate::store::RoundStatus;
+    use crate::views::RoundStatus;
     let now = store.now();
     let view = store.round_view(unit, from, to)?;
     let mut n = 0;

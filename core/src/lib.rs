@@ -5,8 +5,10 @@
 //!   observations, transmissions, wounds, SSIAD rounds), and [`clinical`]
 //!   its scores: both from `chevet-domain`, which the hub shares.
 //! - [`crypto`]: device key, sub-keys, envelopes, vaults, blind indexes.
-//! - [`store`]: the SQLite store: migrations, sessions, audit journal, outbox,
-//!   and the queries a round needs.
+//! - [`store`]: the SQLite store: migrations, sessions, audit journal, outbox
+//!   and the sync state.
+//! - [`views`]: what the screens read (round, file, charts, handover),
+//!   computed once for both apps.
 
 pub use chevet_domain as domain;
 pub use chevet_domain::clinical;
@@ -19,6 +21,7 @@ pub use chevet_domain::documents as export;
 pub mod media;
 pub mod store;
 pub mod sync;
+pub mod views;
 
 pub use error::{CoreError, Result};
 pub use store::{Store, StoreOptions};

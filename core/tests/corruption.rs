@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use chevet_core::crypto::{KekVault, KeyVault, VaultError};
 use chevet_core::domain::{Fact, Observation, ObservationValue, RecordMeta, VitalCode};
-use chevet_core::store::{ManualClock, TimelineEntry};
+use chevet_core::store::ManualClock;
+use chevet_core::views::TimelineEntry;
 use chevet_core::{CoreError, Store};
 use common::*;
 use uuid::Uuid;

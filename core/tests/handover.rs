@@ -6,7 +6,7 @@ mod common;
 
 use chevet_core::demo::DEMO_PIN;
 use chevet_core::domain::*;
-use chevet_core::store::HandoverKind;
+use chevet_core::views::HandoverKind;
 use common::seeded;
 use jiff::{Timestamp, ToSpan};
 use uuid::Uuid;

@@ -6,7 +6,7 @@ mod common;
 
 use chevet_core::demo::DEMO_PIN;
 use chevet_core::domain::*;
-use chevet_core::store::{ChartKind, LineKind};
+use chevet_core::views::{ChartKind, LineKind};
 use common::seeded;
 use jiff::{Timestamp, ToSpan};
 use uuid::Uuid;

@@ -8,7 +8,7 @@ use chevet_core::clinical::scale_forms::FormKind;
 use chevet_core::demo::DEMO_PIN;
 use chevet_core::domain::*;
 use chevet_core::error::CoreError;
-use chevet_core::store::TimelineEntry;
+use chevet_core::views::TimelineEntry;
 use common::seeded;
 
 #[test]

@@ -6,7 +6,8 @@ mod common;
 use chevet_core::CoreError;
 use chevet_core::demo::{DEMO_PIN, matricule_with_key};
 use chevet_core::domain::*;
-use chevet_core::store::{MAX_PIN_ATTEMPTS, RoundStatus, TABLET_MAX_PIN_ATTEMPTS, TimelineEntry};
+use chevet_core::store::{MAX_PIN_ATTEMPTS, TABLET_MAX_PIN_ATTEMPTS};
+use chevet_core::views::{RoundStatus, TimelineEntry};
 use common::*;
 use jiff::Timestamp;
 use jiff::civil::{date, time};
@@ -1135,7 +1136,7 @@ fn the_journal_goes_to_the_hub_linked_and_checked_on_the_way() {
 
 #[test]
 fn a_bedside_vital_set_is_checked_scored_and_kept_whole_or_not_at_all() {
-    use chevet_core::store::{VitalProblem, VitalSet};
+    use chevet_core::views::{VitalProblem, VitalSet};
     let (f, d) = seeded(1, 0);
     let r = &d.residents[0];
     let mut set = VitalSet {

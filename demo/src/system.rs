@@ -14,8 +14,8 @@ use std::time::Instant;
 use chevet_core::crypto::KekVault;
 use chevet_core::demo::{DEMO_PIN, DemoRng, care_plan_for, record_round};
 use chevet_core::domain::{ActKind, ResidentChanges, Staff};
-use chevet_core::store::RoundStatus;
 use chevet_core::sync::{self, CancelHandle, HubClient, SyncOptions, SyncReport};
+use chevet_core::views::RoundStatus;
 use chevet_core::{Store, StoreOptions};
 use chevet_protocol::Entity;
 use jiff::Timestamp;
@@ -160,7 +160,7 @@ pub async fn run(residents_per_unit: usize) -> DemoResult<()> {
     let ra = a.store.round_view(floor, view_from, view_to)?;
     b.store.sign_in(aide.id, DEMO_PIN)?;
     let rb = b.store.round_view(floor, view_from, view_to)?;
-    let statuses = |v: &chevet_core::store::RoundView| -> Vec<(Uuid, Uuid, i64, RoundStatus)> {
+    let statuses = |v: &chevet_core::views::RoundView| -> Vec<(Uuid, Uuid, i64, RoundStatus)> {
         v.residents
             .iter()
             .flat_map(|r| {

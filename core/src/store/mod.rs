@@ -10,22 +10,16 @@
 mod audit;
 mod clock;
 mod codec;
-mod export;
 mod facts;
-mod handover;
 mod migrations;
 mod outbox;
 mod photos;
 mod reference;
 mod residents;
-mod round_view;
 mod rounds;
-mod scale_forms;
 mod session;
 mod sync_state;
-mod timeline;
-mod trends;
-mod vital_set;
+mod unreadable;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -40,24 +34,19 @@ use crate::error::{CoreError, Result};
 
 pub use audit::{AuditAction, AuditBatch, AuditEntry};
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use export::TransferDocuments;
-pub use handover::{Handover, HandoverKind, HandoverLine, ResidentHandover};
 pub use migrations::SCHEMA_VERSION;
 pub use outbox::{OutboxOp, hlc_physical_ms};
 pub use photos::{AssessmentPoint, PUSH_TREND_MIN_CHANGE, PhotoCapture, PhotoRendition, PhotoSummary, WoundFollowUp};
 pub use residents::ResidentSummary;
-pub use round_view::{LatestVital, RoundItem, RoundResident, RoundStatus, RoundView};
 pub use rounds::{RouteStop, RouteView};
-pub use scale_forms::FormOutcome;
 pub use session::{MAX_PIN_ATTEMPTS, TABLET_MAX_PIN_ATTEMPTS, check_pin_strength};
 pub use session::{SessionInfo, StaffAccount, issue_first_pin_code};
 pub(crate) use sync_state::Outcome;
 pub use sync_state::{Applied, SyncFailure, SyncIssue};
-pub use timeline::{ResidentFile, TimelineEntry, Unreadable};
-pub use trends::{ChartKind, ChartLine, ChartPoint, LineKind, VitalChart, push_chart};
-pub use vital_set::{VitalProblem, VitalSet, VitalSetPreview};
+pub use unreadable::Unreadable;
 
-use codec::Codec;
+pub(crate) use codec::Codec;
+pub(crate) use facts::SCALE_TAG;
 
 /// The key id of the device's first data key.
 const KEY_ID: u16 = 1;
@@ -113,13 +102,13 @@ pub struct Store {
     // writer closes last and checkpoints the WAL into the main file.
     reader: Mutex<Connection>,
     writer: Mutex<Connection>,
-    codec: Codec,
+    pub(crate) codec: Codec,
     name_index: BlindIndex,
     ins_index: BlindIndex,
-    code_index: BlindIndex,
+    pub(crate) code_index: BlindIndex,
     audit_key: crate::crypto::SubKey,
     device_id: Uuid,
-    options: StoreOptions,
+    pub(crate) options: StoreOptions,
     session: Mutex<Option<session::Session>>,
     hlc: Mutex<u64>,
     sync_running: std::sync::atomic::AtomicBool,

@@ -7,8 +7,8 @@ use rusqlite::params;
 use uuid::Uuid;
 
 use super::Store;
+use super::Unreadable;
 use super::residents::ResidentSummary;
-use super::timeline::Unreadable;
 use crate::domain::{Fact, Permission, Round, VisitEvent};
 use crate::error::{CoreError, Result};
 

@@ -12,7 +12,7 @@ use chevet_core::domain::gs1::GS;
 use chevet_core::domain::{
     Consciousness, EmergencyTransfer, NpiapStage, PersonalItem, RecordMeta, ResidentChanges, Wound, WoundKind,
 };
-use chevet_core::store::TimelineEntry;
+use chevet_core::views::TimelineEntry;
 use chevet_core::{Store, StoreOptions};
 use chevet_e2e::{Device, TestHub, temperature};
 use chevet_protocol::{EnrolRequest, EnrolmentLink, ErrorBody, ErrorCode, PushRequest};

@@ -4,10 +4,10 @@
 use jiff::Timestamp;
 use uuid::Uuid;
 
-use super::Store;
 use crate::clinical::scale_forms::{self, FormKind, FormPreview, FormRecord};
 use crate::domain::{Fact, Observation, ObservationValue, Permission, RecordMeta, ScaleAssessment, VitalCode};
 use crate::error::Result;
+use crate::store::Store;
 
 /// A form recorded: its record, and what it says.
 #[derive(Debug, Clone, PartialEq, Eq)]

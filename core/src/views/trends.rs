@@ -7,13 +7,14 @@
 use jiff::Timestamp;
 use uuid::Uuid;
 
-use super::Store;
-use super::round_view::{LatestVital, UnitContext};
-use super::timeline::Unreadable;
+use super::latest_vitals::UnitContext;
 use crate::clinical::alerts::AlertSettings;
+use crate::clinical::alerts::LatestVital;
 use crate::domain::summary::{number_fr, unit_fr};
 use crate::domain::{Fact, ObservationValue, VitalCode};
 use crate::error::Result;
+use crate::store::Store;
+use crate::store::Unreadable;
 
 const DAY_MS: i64 = 86_400_000;
 /// The weight is read over six months (the undernutrition criteria's span).
@@ -296,7 +297,7 @@ fn chart(
 /// A wound's PUSH totals from its first assessment to now, on the fixed
 /// 0–17 scale (0 is healed), with the trend in words.
 pub fn push_chart(
-    assessments: &[super::AssessmentPoint],
+    assessments: &[crate::store::AssessmentPoint],
     trend: crate::clinical::push::Trend,
     now: Timestamp,
     tz: &jiff::tz::TimeZone,

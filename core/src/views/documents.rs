@@ -4,18 +4,18 @@ use std::collections::BTreeSet;
 
 use uuid::Uuid;
 
-use super::audit::AuditAction;
-use super::{PhotoRendition, Store};
+use super::ResidentFile;
+use super::TimelineEntry;
 use crate::domain::{Fact, MedicationLine, Staff};
 use crate::error::{CoreError, Result};
 use crate::export::dlu::{self, DluSource};
 use crate::export::fhir::{self, FhirOptions, FhirSource};
-use crate::store::TimelineEntry;
+use crate::store::{AuditAction, PhotoRendition, Store};
 
 struct DluParts {
     staff: Staff,
     transfer: crate::domain::EmergencyTransfer,
-    file: super::ResidentFile,
+    file: ResidentFile,
     establishment: crate::domain::Establishment,
     author: Staff,
     treatments: Vec<MedicationLine>,

@@ -7,11 +7,11 @@
 use jiff::Timestamp;
 use uuid::Uuid;
 
-use super::Store;
 use crate::clinical::news2::{self, Consciousness, News2, News2Input};
 use crate::clinical::units::typo_hint;
 use crate::domain::{Acvpu, Fact, Observation, ObservationValue, RecordMeta, VitalCode};
 use crate::error::Result;
+use crate::store::Store;
 
 /// What was typed; every measure is optional.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]

@@ -12,12 +12,12 @@ use jiff::Timestamp;
 use rusqlite::{OptionalExtension, params};
 use uuid::Uuid;
 
-use super::Store;
-use super::timeline::Unreadable;
 use crate::clinical::push;
 use crate::domain::records::{ActOutcome, AdministrationOutcome};
 use crate::domain::{Fact, FactKind, PlannedAct, Wound, WoundAssessment};
 use crate::error::{CoreError, Result};
+use crate::store::Store;
+use crate::store::Unreadable;
 
 /// What a handover line is about, in the order the screen lists them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

@@ -3,25 +3,11 @@
 use jiff::Timestamp;
 use uuid::Uuid;
 
-use super::Store;
-use super::audit::AuditAction;
 use crate::domain::{Fact, PlannedAct, Resident, Wound};
-use crate::error::{CoreError, Result};
-
-/// A record that could not be read, listed so the gap is visible.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Unreadable {
-    pub table: &'static str,
-    pub id: Uuid,
-    /// The error, which names kinds and ids only.
-    pub error: String,
-}
-
-impl Unreadable {
-    pub(crate) fn new(table: &'static str, id: Uuid, e: &CoreError) -> Self {
-        Unreadable { table, id, error: e.to_string() }
-    }
-}
+use crate::error::Result;
+use crate::store::AuditAction;
+use crate::store::Store;
+use crate::store::Unreadable;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum TimelineEntry {
@@ -39,7 +25,7 @@ pub struct ResidentFile {
     pub care_plan: Vec<(PlannedAct, u32)>,
     pub wounds: Vec<(Wound, u32)>,
     pub timeline: Vec<TimelineEntry>,
-    pub latest_vitals: Vec<super::LatestVital>,
+    pub latest_vitals: Vec<crate::clinical::alerts::LatestVital>,
     /// The same alerts as on the round, with why they fired.
     pub alerts: Vec<crate::clinical::alerts::Alert>,
     /// Weight over 6 months, temperature, pulse, SpO2 and blood pressure over 14 days.
@@ -91,7 +77,7 @@ impl Store {
             .birth_date
             .until((jiff::Unit::Year, today))
             .map_or(0, |s| s.get_years().max(0) as u32);
-        let ctx = super::round_view::UnitContext { tz, now, today, settings };
+        let ctx = super::latest_vitals::UnitContext { tz, now, today, settings };
         let (latest_vitals, alerts, charts) = self.read(|c| {
             let mut q = self.vital_queries(c)?;
             let (latest, alerts) =
