@@ -44,6 +44,10 @@ pub struct MedicationDueInfo {
     pub status: chevet_core::views::RoundStatus,
     /// The status as the screen says it, in French.
     pub status_label: String,
+    /// Still to give: due, late or missed.
+    pub open: bool,
+    /// Late or missed (drawn in the alert colour).
+    pub late: bool,
     /// The signed-in professional may give it (a care aide only with aide à la prise).
     pub may_record: bool,
     /// The prescriber allowed aide à la prise by a care aide.
@@ -94,6 +98,8 @@ impl ChevetStore {
                     route: line.route,
                     due_at_ms: i.due_at.as_millisecond(),
                     status_label: i.status.label_fr().to_owned(),
+                    open: i.status.is_open(),
+                    late: i.status.is_late(),
                     status: i.status,
                     may_record: i.may_record,
                     intake_assistance_allowed: line.intake_assistance_allowed,

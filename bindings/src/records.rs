@@ -59,6 +59,35 @@ pub enum ActResult {
     Refused,
 }
 
+impl ActResult {
+    const ALL: [ActResult; 7] = [
+        ActResult::Done,
+        ActResult::PartlyDone,
+        ActResult::NotDoneAbsent,
+        ActResult::NotDoneAsleep,
+        ActResult::NotDoneClinicalDecision,
+        ActResult::NotDoneWorkload,
+        ActResult::Refused,
+    ];
+
+    pub(crate) fn outcome(self) -> ActOutcome {
+        match self {
+            ActResult::Done => ActOutcome::Done,
+            ActResult::PartlyDone => ActOutcome::PartlyDone,
+            ActResult::NotDoneAbsent => ActOutcome::NotDone(NotDoneReason::Absent),
+            ActResult::NotDoneAsleep => ActOutcome::NotDone(NotDoneReason::Asleep),
+            ActResult::NotDoneClinicalDecision => ActOutcome::NotDone(NotDoneReason::ClinicalDecision),
+            ActResult::NotDoneWorkload => ActOutcome::NotDone(NotDoneReason::Workload),
+            ActResult::Refused => ActOutcome::Refused,
+        }
+    }
+
+    /// The answer a screen offers for `outcome` (none for a free-text reason).
+    pub(crate) fn of(outcome: &ActOutcome) -> Option<ActResult> {
+        ActResult::ALL.into_iter().find(|r| r.outcome() == *outcome)
+    }
+}
+
 /// Level of consciousness (ACVPU).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
 pub enum ConsciousnessLevel {
@@ -259,7 +288,7 @@ pub fn preview_wound_assessment(entry: WoundAssessmentEntry) -> Result<WoundPrev
         push_total: push.total,
         summary: format!(
             "Surface {}\u{a0}cm² · PUSH {}/17",
-            chevet_core::domain::summary::number_fr(area_cm2),
+            chevet_core::domain::words::number_fr(area_cm2),
             push.total
         ),
     })
@@ -358,15 +387,7 @@ impl ChevetStore {
         comment: Option<String>,
         at_ms: i64,
     ) -> Result<String> {
-        let outcome = match result {
-            ActResult::Done => ActOutcome::Done,
-            ActResult::PartlyDone => ActOutcome::PartlyDone,
-            ActResult::NotDoneAbsent => ActOutcome::NotDone(NotDoneReason::Absent),
-            ActResult::NotDoneAsleep => ActOutcome::NotDone(NotDoneReason::Asleep),
-            ActResult::NotDoneClinicalDecision => ActOutcome::NotDone(NotDoneReason::ClinicalDecision),
-            ActResult::NotDoneWorkload => ActOutcome::NotDone(NotDoneReason::Workload),
-            ActResult::Refused => ActOutcome::Refused,
-        };
+        let outcome = result.outcome();
         let fact = Fact::Act(ActRecord {
             id: Uuid::now_v7(),
             resident_id: parse_id("resident_id", &resident_id)?,

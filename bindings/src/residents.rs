@@ -2,7 +2,7 @@
 //! its timeline in pages, and a wound's follow-up.
 
 use chevet_core::clinical::push::Trend;
-use chevet_core::domain::summary::number_fr;
+use chevet_core::domain::words::number_fr;
 use chevet_core::domain::{IdentityStatus, Wound, WoundKind};
 use chevet_core::store::ResidentSummary;
 use chevet_core::views::{ChartKind, LineKind, TimelineEntry, VitalChart, push_chart};
@@ -96,7 +96,7 @@ pub struct WoundInfo {
 
 fn wound_info(w: &Wound) -> WoundInfo {
     let kind_label = match w.stage {
-        Some(s) => format!("{} · {}", w.kind.label_fr(), chevet_core::domain::summary::stage_fr(s)),
+        Some(s) => format!("{} · {}", w.kind.label_fr(), chevet_core::domain::words::stage_fr(s)),
         None => w.kind.label_fr().into(),
     };
     WoundInfo {
@@ -326,7 +326,7 @@ impl ChevetStore {
             latest_vitals: file
                 .latest_vitals
                 .iter()
-                .map(|v| chevet_core::domain::summary::measure_fr(v.code, &v.value))
+                .map(|v| chevet_core::domain::words::measure_fr(v.code, &v.value))
                 .collect(),
             alerts: file.alerts.into_iter().map(alert).collect(),
             charts: file.charts.into_iter().map(chart).collect(),

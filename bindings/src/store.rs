@@ -1,4 +1,4 @@
-//! The device store as one object: open, sessions, round, recording,
+//! The device store as one object: open, sessions, recording,
 //! photos, exports. Each method forwards to chevet-core; records cross as
 //! plain data with ids as strings and times as milliseconds since the epoch.
 
@@ -8,11 +8,11 @@ use chevet_core::StoreOptions;
 use chevet_core::clinical::alerts::AlertLevel;
 use chevet_core::domain::PhotoConsent;
 use chevet_core::store::{PhotoCapture, PhotoRendition};
-use chevet_core::views::RoundStatus;
 use jiff::Timestamp;
 use uuid::Uuid;
 
 use crate::error::{ChevetError, parse_id};
+use crate::round::RoundResidentInfo;
 use crate::vault::{AppVault, KeyVault};
 
 type Result<T> = std::result::Result<T, ChevetError>;
@@ -30,30 +30,6 @@ pub struct AlertInfo {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct RoundItemInfo {
-    pub planned_act_id: String,
-    pub label: String,
-    pub due_at_ms: i64,
-    pub status: RoundStatus,
-    /// The status as the screen says it, in French.
-    pub status_label: String,
-    pub done: bool,
-    /// The signed-in professional may record it (the screen offers only that).
-    pub may_record: bool,
-    /// A medication: given from the medication screen, its box scanned.
-    pub medication: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct RoundResidentInfo {
-    pub resident_id: String,
-    pub display_name: String,
-    pub room: String,
-    pub items: Vec<RoundItemInfo>,
-    pub alerts: Vec<AlertInfo>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct UnitInfo {
     pub unit_id: String,
     pub name: String,
@@ -61,13 +37,6 @@ pub struct UnitInfo {
     pub time_zone: String,
     /// A home-care service (SSIAD): the unit is a sector with routes of home visits.
     pub home_care: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct RoundInfo {
-    pub residents: Vec<RoundResidentInfo>,
-    /// Records that could not be read (ids and errors, no content).
-    pub unreadable: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
@@ -152,34 +121,6 @@ impl ChevetStore {
             .collect()
     }
 
-    /// The round of a unit between two times: residents in room order,
-    /// their acts with status, their alerts.
-    pub fn round_view(&self, unit_id: String, from_ms: i64, to_ms: i64) -> Result<RoundInfo> {
-        let view = self.core()?.round_view(parse_id("unit_id", &unit_id)?, ts(from_ms)?, ts(to_ms)?)?;
-        Ok(RoundInfo {
-            unreadable: view.unreadable.len() as u32,
-            residents: view.residents.into_iter().map(round_resident).collect(),
-        })
-    }
-
-    /// One resident's card of the round (what a screen redraws after a
-    /// record); None when they are not on the unit's round any more.
-    pub fn round_view_resident(
-        &self,
-        unit_id: String,
-        resident_id: String,
-        from_ms: i64,
-        to_ms: i64,
-    ) -> Result<Option<RoundResidentInfo>> {
-        let card = self.core()?.round_view_resident(
-            parse_id("unit_id", &unit_id)?,
-            parse_id("resident_id", &resident_id)?,
-            ts(from_ms)?,
-            ts(to_ms)?,
-        )?;
-        Ok(card.map(round_resident))
-    }
-
     /// Residents of a unit with alerts (id and alerts), in room order.
     pub fn unit_alerts(&self, unit_id: String) -> Result<Vec<RoundResidentInfo>> {
         let store = self.core()?;
@@ -259,29 +200,6 @@ impl ChevetStore {
     /// The resident's record as a FHIR R4 Bundle (JSON).
     pub fn export_fhir(&self, resident_id: String) -> Result<String> {
         Ok(self.core()?.export_fhir(parse_id("resident_id", &resident_id)?, Default::default())?)
-    }
-}
-
-fn round_resident(r: chevet_core::views::RoundResident) -> RoundResidentInfo {
-    RoundResidentInfo {
-        resident_id: r.resident_id.to_string(),
-        display_name: r.display_name,
-        room: r.room,
-        items: r
-            .items
-            .into_iter()
-            .map(|i| RoundItemInfo {
-                planned_act_id: i.planned_act_id.to_string(),
-                label: i.label,
-                due_at_ms: i.due_at.as_millisecond(),
-                status: i.status,
-                status_label: i.status.label_fr().to_owned(),
-                done: i.record_id.is_some(),
-                may_record: i.may_record,
-                medication: i.medication.is_some(),
-            })
-            .collect(),
-        alerts: r.alerts.into_iter().map(alert).collect(),
     }
 }
 

@@ -20,10 +20,11 @@ pub mod resident;
 pub mod rules;
 pub mod schedule;
 pub mod staff;
-pub mod summary;
+
 pub mod transfer;
 pub mod visit;
 pub mod vitals;
+pub mod words;
 pub mod wound;
 
 pub use care_plan::{ActKind, MedicationLine, PlannedAct};

@@ -38,12 +38,12 @@ let another = "03400930000007"
             clock: SystemClock()
         )
         await model.send(.load)
-        let line = try #require(model.lines.first { $0.status.isOpen && $0.expectedProduct != nil })
+        let line = try #require(model.lines.first { $0.isOpen && $0.expectedProduct != nil })
 
         await model.send(.boxScanned(line, boxCode(gtin: another, expiry: Date().addingTimeInterval(86400 * 365))))
         #expect(model.error == .boxRefused(line, .wrongProduct))
         await model.send(.give(line))
-        #expect(model.lines.contains { $0.id == line.id && $0.status.isOpen }, "a refused box is not given")
+        #expect(model.lines.contains { $0.id == line.id && $0.isOpen }, "a refused box is not given")
 
         await model.send(.boxScanned(line, boxCode(gtin: prescribed, expiry: Date().addingTimeInterval(-86400 * 30))))
         #expect(model.error == .boxRefused(line, .expired))
@@ -52,6 +52,6 @@ let another = "03400930000007"
         #expect(model.error == nil)
         #expect(model.scanned[line.id]?.box.lot == "AB12C")
         await model.send(.give(line))
-        #expect(!model.lines.contains { $0.id == line.id && $0.status.isOpen }, "given")
+        #expect(!model.lines.contains { $0.id == line.id && $0.isOpen }, "given")
     }
 }

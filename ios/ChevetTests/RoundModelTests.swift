@@ -19,8 +19,8 @@ import Testing
         let model = try await signedInRound(demo)
         #expect(!model.loading)
         let toDo = model.toDo
-        let resident = try #require(model.residents.first { $0.acts.contains { $0.status.isOpen && $0.mayRecord && !$0.medication } })
-        let act = try #require(resident.acts.first { $0.status.isOpen && $0.mayRecord && !$0.medication })
+        let resident = try #require(model.residents.first { $0.acts.contains { $0.isOpen && $0.mayRecord && !$0.medication } })
+        let act = try #require(resident.acts.first { $0.isOpen && $0.mayRecord && !$0.medication })
         await model.send(.validate(ActRef(
             residentId: resident.id, residentName: resident.displayName, plannedActId: act.plannedActId,
             dueAt: act.dueAt, label: act.label
@@ -35,16 +35,16 @@ import Testing
         let demo = try DemoStore()
         let model = try await signedInRound(demo)
         await model.send(.setFilter(.late))
-        #expect(model.residents.allSatisfy { $0.acts.allSatisfy { $0.status.isLate } })
+        #expect(model.residents.allSatisfy { $0.acts.allSatisfy { $0.isLate } })
         await model.send(.setFilter(.mine))
-        #expect(model.residents.allSatisfy { $0.acts.allSatisfy { $0.status.isOpen && $0.mayRecord } })
+        #expect(model.residents.allSatisfy { $0.acts.allSatisfy { $0.isOpen && $0.mayRecord } })
     }
 
     @Test func whyNotDoneIsAskedThenRecorded() async throws {
         let demo = try DemoStore()
         let model = try await signedInRound(demo)
-        let resident = try #require(model.residents.first { $0.acts.contains { $0.status.isOpen && $0.mayRecord && !$0.medication } })
-        let act = try #require(resident.acts.first { $0.status.isOpen && $0.mayRecord && !$0.medication })
+        let resident = try #require(model.residents.first { $0.acts.contains { $0.isOpen && $0.mayRecord && !$0.medication } })
+        let act = try #require(resident.acts.first { $0.isOpen && $0.mayRecord && !$0.medication })
         let ref = ActRef(
             residentId: resident.id, residentName: resident.displayName, plannedActId: act.plannedActId,
             dueAt: act.dueAt, label: act.label

@@ -26,15 +26,16 @@ import Testing
         let rounds = demo.environment.rounds
         let unit = try #require(try await rounds.units().get().first)
         let now = Date()
-        let round = try await rounds.round(unitId: unit.id, from: now - 6 * 3600, to: now + 2 * 3600).get()
-        let resident = try #require(round.residents.first { $0.acts.contains { $0.status.isOpen && $0.mayRecord && !$0.medication } })
-        let act = try #require(resident.acts.first { $0.status.isOpen && $0.mayRecord && !$0.medication })
+        let feed = rounds.round(unitId: unit.id, window: nil)
+        let round = try await feed.load(now: now).get()
+        let resident = try #require(round.residents.first { $0.acts.contains { $0.isOpen && $0.mayRecord && !$0.medication } })
+        let act = try #require(resident.acts.first { $0.isOpen && $0.mayRecord && !$0.medication })
         _ = try await rounds.recordAct(
             residentId: resident.id, plannedActId: act.plannedActId, occurrence: act.dueAt, outcome: .done, at: now
         ).get()
-        let card = try #require(
-            try await rounds.roundResident(unitId: unit.id, residentId: resident.id, from: now - 6 * 3600, to: now + 2 * 3600).get()
-        )
+        let again = try await feed.refreshResident(resident.id, now: now).get()
+        #expect(again.done == round.done + 1, "the core counts the whole round again")
+        let card = try #require(again.residents.first { $0.id == resident.id })
         let after = try #require(card.acts.first { $0.plannedActId == act.plannedActId && $0.dueAt == act.dueAt })
         #expect(after.status == .done)
     }

@@ -30,6 +30,29 @@ pub enum RoundFilter {
 }
 
 impl RoundFilter {
+    /// The filters in the order the screen offers them.
+    pub const ALL: [RoundFilter; 4] = [RoundFilter::All, RoundFilter::Mine, RoundFilter::ToDo, RoundFilter::Late];
+
+    /// The filter's button.
+    pub fn label_fr(self) -> &'static str {
+        match self {
+            RoundFilter::All => "Tout",
+            RoundFilter::Mine => "Mes soins",
+            RoundFilter::ToDo => "À faire",
+            RoundFilter::Late => "En retard",
+        }
+    }
+
+    /// What the screen says when the filter keeps nothing.
+    pub fn nothing_shown_fr(self) -> &'static str {
+        match self {
+            RoundFilter::All => "Aucun soin prévu sur ce créneau.",
+            RoundFilter::Mine => "Rien à faire pour vous sur ce créneau.",
+            RoundFilter::ToDo => "Tout est fait sur ce créneau.",
+            RoundFilter::Late => "Aucun soin en retard.",
+        }
+    }
+
     fn keeps(self, status: RoundStatus, may_record: bool) -> bool {
         match self {
             RoundFilter::All => true,
@@ -77,6 +100,13 @@ pub struct RoundCounts {
     pub late: u32,
     /// Answered, whatever the answer.
     pub done: u32,
+}
+
+impl RoundCounts {
+    /// The header's line.
+    pub fn line_fr(self) -> String {
+        format!("{} à faire · {} en retard · {} faits", self.to_do, self.late, self.done)
+    }
 }
 
 /// The answers offered when an act was not done, in the order the dialog
@@ -171,6 +201,12 @@ impl RoundScreen {
     /// Records the store could not read (shown as a count, never hidden).
     pub fn unreadable(&self) -> usize {
         self.view.unreadable.len()
+    }
+
+    /// What the screen says about records it could not read, if any.
+    pub fn unreadable_fr(&self) -> Option<String> {
+        let n = self.unreadable();
+        (n > 0).then(|| format!("{n} enregistrement(s) illisible(s) sur cette tablette : prévenez l'informatique."))
     }
 }
 
@@ -311,6 +347,18 @@ mod tests {
         s.replace_resident(Uuid::from_u128(1), None);
         assert!(s.resident(Uuid::from_u128(1)).is_none());
         assert_eq!(s.view().residents.len(), 3);
+    }
+
+    #[test]
+    fn the_screen_says_its_counts_and_why_it_is_empty() {
+        let mut s = screen();
+        assert_eq!(s.counts().line_fr(), "3 à faire · 2 en retard · 4 faits");
+        assert_eq!(s.unreadable_fr(), None);
+        for f in RoundFilter::ALL {
+            assert!(!f.label_fr().is_empty() && f.nothing_shown_fr().ends_with('.'));
+        }
+        s.view.unreadable.push(crate::store::Unreadable { table: "facts", id: Uuid::from_u128(5), error: "x".into() });
+        assert!(s.unreadable_fr().unwrap().starts_with("1 enregistrement(s) illisible(s)"));
     }
 
     #[test]

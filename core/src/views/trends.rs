@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::latest_vitals::UnitContext;
 use crate::clinical::alerts::AlertSettings;
 use crate::clinical::alerts::LatestVital;
-use crate::domain::summary::{number_fr, unit_fr};
+use crate::domain::words::{number_fr, unit_fr};
 use crate::domain::{Fact, ObservationValue, VitalCode};
 use crate::error::Result;
 use crate::store::Store;

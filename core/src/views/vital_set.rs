@@ -42,7 +42,7 @@ impl VitalProblem {
     /// In French, for the screen: "Température : 375 est impossible (entre
     /// 25 et 45 °C). 37,5 ?"
     pub fn message_fr(&self) -> String {
-        use crate::domain::summary::{number_fr, unit_fr};
+        use crate::domain::words::{number_fr, unit_fr};
         let VitalProblem::Implausible { code, typed, min, max, likely } = self;
         let unit = unit_fr(*code);
         let unit = if unit.is_empty() { String::new() } else { format!(" {unit}") };

@@ -556,7 +556,7 @@ pub fn sheet(src: &DluSource<'_>) -> Result<TransferSheet> {
             .iter()
             .find(|v| v.code == code && v.at <= at && at.as_second() - v.at.as_second() <= max)
         {
-            Some(v) => vitals.push(format!("{} ({})", summary::measure_fr(code, &v.value), local(v.at, &tz))),
+            Some(v) => vitals.push(format!("{} ({})", words::measure_fr(code, &v.value), local(v.at, &tz))),
             None if !what.is_empty() => missing.push(what.to_string()),
             None => {}
         }

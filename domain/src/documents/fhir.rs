@@ -121,11 +121,8 @@ fn quantity(value: f64, unit: &str) -> Value {
 
 fn not_done_reason(r: &NotDoneReason) -> String {
     match r {
-        NotDoneReason::Absent => "Absent".into(),
-        NotDoneReason::Asleep => "Endormi".into(),
-        NotDoneReason::ClinicalDecision => "Décision clinique".into(),
-        NotDoneReason::Workload => "Charge de travail".into(),
         NotDoneReason::Other(s) => s.clone(),
+        known => crate::words::capitalised(&crate::words::reason_fr(known)),
     }
 }
 

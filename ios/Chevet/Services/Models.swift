@@ -33,10 +33,6 @@ struct CareUnit: Identifiable, Equatable, Sendable {
 /// Where an occurrence of a planned act stands, as the core decides it.
 enum ActStatus: Equatable, Sendable {
     case due, late, missed, done, partlyDone, notDone, refused, spatOut
-
-    /// Still asks for something.
-    var isOpen: Bool { self == .due || self == .late || self == .missed }
-    var isLate: Bool { self == .late || self == .missed }
 }
 
 /// What happened to an act, as the care worker records it.
@@ -64,6 +60,10 @@ struct RoundAct: Identifiable, Equatable, Sendable {
     let status: ActStatus
     /// « À faire », « En retard »…, worded by the core.
     let statusLabel: String
+    /// Still asks for something (due, late or missed), as the core decides.
+    let isOpen: Bool
+    /// Late or missed, as the core decides.
+    let isLate: Bool
     /// The signed-in professional's role may record it.
     let mayRecord: Bool
     /// A medication: given from the medication screen, its box scanned.
@@ -79,11 +79,51 @@ struct RoundResident: Identifiable, Equatable, Sendable {
     let alerts: [ResidentAlert]
 }
 
-/// The round of a unit over a window.
-struct Round: Equatable, Sendable {
+/// Which acts the round shows.
+enum RoundFilter: CaseIterable, Equatable, Sendable {
+    /// Everything on the round.
+    case all
+    /// What is still to do and the signed-in professional's role may record.
+    case mine
+    /// What is still to do (due, late or missed).
+    case toDo
+    /// Only what is late or missed.
+    case late
+}
+
+/// A filter as the screen offers it, worded by the core.
+struct RoundFilterChoice: Equatable, Sendable {
+    let filter: RoundFilter
+    let label: String
+}
+
+/// An answer to « why was it not done? », worded by the core.
+struct ActOutcomeChoice: Equatable, Sendable {
+    let outcome: ActOutcome
+    let label: String
+}
+
+/// How far the round looks back and ahead of now (the core's standard when not given).
+struct RoundWindow: Equatable, Sendable {
+    let hoursBefore: UInt32
+    let hoursAfter: UInt32
+}
+
+/// What the round's screen shows, as the core computed it: the residents
+/// under the filter and the header's counts over the whole round.
+struct RoundShown: Equatable, Sendable {
     let residents: [RoundResident]
+    let filter: RoundFilter
+    let toDo: Int
+    let late: Int
+    let done: Int
+    /// The counts in words (« 3 à faire · 1 en retard · 5 faits »).
+    let countsLine: String
+    /// What to say when the filter keeps nothing.
+    let nothingShown: String
     /// Records the store could not read: shown as a count, never hidden.
     let unreadable: Int
+    let unreadableLine: String?
 }
 
 /// The tablet's standing with its hub, decided by the core.
@@ -344,6 +384,10 @@ struct MedicationDue: Identifiable, Equatable, Sendable {
     let dueAt: Date
     let status: ActStatus
     let statusLabel: String
+    /// Still to give (due, late or missed), as the core decides.
+    let isOpen: Bool
+    /// Late or missed, as the core decides.
+    let isLate: Bool
     /// The signed-in professional's role may record it (a care aide: aide à la prise only).
     let mayRecord: Bool
     let intakeAssistanceAllowed: Bool

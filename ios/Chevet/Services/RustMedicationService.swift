@@ -57,6 +57,8 @@ extension MedicationDue {
             dueAt: date(millis: info.dueAtMs),
             status: ActStatus(info.status),
             statusLabel: info.statusLabel,
+            isOpen: info.open,
+            isLate: info.late,
             mayRecord: info.mayRecord,
             intakeAssistanceAllowed: info.intakeAssistanceAllowed,
             expectedProduct: info.expectedProduct

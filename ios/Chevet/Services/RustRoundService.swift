@@ -17,22 +17,18 @@ nonisolated final class RustRoundService: RoundService {
         }
     }
 
-    func round(unitId: String, from: Date, to: Date) async -> Result<Round, ServiceError> {
-        let store = self.store
-        return await onCore {
-            let info = try store.roundView(unitId: unitId, fromMs: millis(from), toMs: millis(to))
-            return Round(residents: info.residents.map(RoundResident.init), unreadable: Int(info.unreadable))
-        }
+    func round(unitId: String, window: RoundWindow?) -> any RoundFeed {
+        let window = window.map { ChevetCore.RoundWindow(hoursBefore: $0.hoursBefore, hoursAfter: $0.hoursAfter) }
+            ?? standardRoundWindow()
+        return RustRoundFeed(store: store, unitId: unitId, window: window)
     }
 
-    func roundResident(unitId: String, residentId: String, from: Date, to: Date) async
-        -> Result<RoundResident?, ServiceError>
-    {
-        let store = self.store
-        return await onCore {
-            try store.roundViewResident(unitId: unitId, residentId: residentId, fromMs: millis(from), toMs: millis(to))
-                .map(RoundResident.init)
-        }
+    func filters() -> [RoundFilterChoice] {
+        roundFilters().map { RoundFilterChoice(filter: RoundFilter($0.filter), label: $0.label) }
+    }
+
+    func notDoneReasons() -> [ActOutcomeChoice] {
+        ChevetCore.notDoneReasons().map { ActOutcomeChoice(outcome: ActOutcome($0.result), label: $0.label) }
     }
 
     func recordAct(residentId: String, plannedActId: String, occurrence: Date, outcome: ActOutcome, at: Date) async
@@ -48,6 +44,94 @@ nonisolated final class RustRoundService: RoundService {
                 comment: nil,
                 atMs: millis(at)
             )
+        }
+    }
+}
+
+/// The round's screen in the core, made at the first call (an id it refuses is that call's error).
+nonisolated final class RustRoundFeed: RoundFeed, @unchecked Sendable {
+    private let store: ChevetStore
+    private let unitId: String
+    private let window: ChevetCore.RoundWindow
+    private let lock = NSLock()
+    private var screen: RoundScreen?
+
+    init(store: ChevetStore, unitId: String, window: ChevetCore.RoundWindow) {
+        self.store = store
+        self.unitId = unitId
+        self.window = window
+    }
+
+    private func held() throws -> RoundScreen {
+        lock.lock()
+        defer { lock.unlock() }
+        if let screen { return screen }
+        let made = try store.roundScreen(unitId: unitId, window: window)
+        screen = made
+        return made
+    }
+
+    func load(now: Date) async -> Result<RoundShown, ServiceError> {
+        await onCore { RoundShown(try self.held().load(nowMs: millis(now))) }
+    }
+
+    func refreshResident(_ residentId: String, now: Date) async -> Result<RoundShown, ServiceError> {
+        await onCore { RoundShown(try self.held().refreshResident(residentId: residentId, nowMs: millis(now))) }
+    }
+
+    func setFilter(_ filter: RoundFilter) async -> Result<RoundShown, ServiceError> {
+        await onCore { RoundShown(try self.held().setFilter(filter: ChevetCore.RoundFilter(filter))) }
+    }
+}
+
+extension RoundShown {
+    nonisolated init(_ info: ChevetCore.RoundShown) {
+        self.init(
+            residents: info.residents.map(RoundResident.init),
+            filter: RoundFilter(info.filter),
+            toDo: Int(info.counts.toDo),
+            late: Int(info.counts.late),
+            done: Int(info.counts.done),
+            countsLine: info.countsLine,
+            nothingShown: info.nothingShown,
+            unreadable: Int(info.unreadable),
+            unreadableLine: info.unreadableLine
+        )
+    }
+}
+
+extension RoundFilter {
+    nonisolated init(_ filter: ChevetCore.RoundFilter) {
+        switch filter {
+        case .all: self = .all
+        case .mine: self = .mine
+        case .toDo: self = .toDo
+        case .late: self = .late
+        }
+    }
+}
+
+extension ChevetCore.RoundFilter {
+    nonisolated init(_ filter: RoundFilter) {
+        switch filter {
+        case .all: self = .all
+        case .mine: self = .mine
+        case .toDo: self = .toDo
+        case .late: self = .late
+        }
+    }
+}
+
+extension ActOutcome {
+    nonisolated init(_ result: ActResult) {
+        switch result {
+        case .done: self = .done
+        case .partlyDone: self = .partlyDone
+        case .notDoneAbsent: self = .notDoneAbsent
+        case .notDoneAsleep: self = .notDoneAsleep
+        case .notDoneClinicalDecision: self = .notDoneClinicalDecision
+        case .notDoneWorkload: self = .notDoneWorkload
+        case .refused: self = .refused
         }
     }
 }
@@ -72,6 +156,8 @@ extension RoundAct {
             dueAt: date(millis: item.dueAtMs),
             status: ActStatus(item.status),
             statusLabel: item.statusLabel,
+            isOpen: item.open,
+            isLate: item.late,
             mayRecord: item.mayRecord,
             medication: item.medication
         )

@@ -16,13 +16,26 @@ protocol SessionService: Sendable {
     func lock() async -> Result<Void, ServiceError>
 }
 
+/// A unit's round held in the core: each call answers what the screen
+/// shows (residents under the filter, the header's counts).
+protocol RoundFeed: Sendable {
+    /// Reads the whole round around `now`, keeping the filter.
+    func load(now: Date) async -> Result<RoundShown, ServiceError>
+    /// Reads again the one card a record changed (what is redrawn after it).
+    func refreshResident(_ residentId: String, now: Date) async -> Result<RoundShown, ServiceError>
+    /// The round under `filter`, without reading it again.
+    func setFilter(_ filter: RoundFilter) async -> Result<RoundShown, ServiceError>
+}
+
 /// The round of a unit, and what is recorded from it.
 protocol RoundService: Sendable {
     func units() async -> Result<[CareUnit], ServiceError>
-    func round(unitId: String, from: Date, to: Date) async -> Result<Round, ServiceError>
-    /// One resident's card of that round (what is redrawn after a record); nil when off the round.
-    func roundResident(unitId: String, residentId: String, from: Date, to: Date) async
-        -> Result<RoundResident?, ServiceError>
+    /// The round of `unitId` in `window` (the core's standard when nil) around the times it is loaded at.
+    func round(unitId: String, window: RoundWindow?) -> any RoundFeed
+    /// The filters, in the order the screen offers them, worded by the core.
+    func filters() -> [RoundFilterChoice]
+    /// The answers offered when an act was not done, in the dialog's order, worded by the core.
+    func notDoneReasons() -> [ActOutcomeChoice]
     /// Records what happened to one occurrence of a planned act; returns the record's id.
     func recordAct(residentId: String, plannedActId: String, occurrence: Date, outcome: ActOutcome, at: Date) async
         -> Result<String, ServiceError>

@@ -319,6 +319,31 @@ void uniffi_chevet_ffi_fn_init_callback_vtable_logsink(const UniffiVTableCallbac
 void uniffi_chevet_ffi_fn_method_logsink_log(uint64_t ptr, RustBuffer level, RustBuffer target, RustBuffer message, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CHEVET_FFI_FN_CLONE_ROUNDSCREEN
+#define UNIFFI_FFIDEF_UNIFFI_CHEVET_FFI_FN_CLONE_ROUNDSCREEN
+uint64_t uniffi_chevet_ffi_fn_clone_roundscreen(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CHEVET_FFI_FN_FREE_ROUNDSCREEN
+#define UNIFFI_FFIDEF_UNIFFI_CHEVET_FFI_FN_FREE_ROUNDSCREEN
+void uniffi_chevet_ffi_fn_free_roundscreen(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CHEVET_FFI_FN_METHOD_ROUNDSCREEN_LOAD
+#define UNIFFI_FFIDEF_UNIFFI_CHEVET_FFI_FN_METHOD_ROUNDSCREEN_LOAD
+RustBuffer uniffi_chevet_ffi_fn_method_roundscreen_load(uint64_t ptr, int64_t now_ms, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CHEVET_FFI_FN_METHOD_ROUNDSCREEN_REFRESH_RESIDENT
+#define UNIFFI_FFIDEF_UNIFFI_CHEVET_FFI_FN_METHOD_ROUNDSCREEN_REFRESH_RESIDENT
+RustBuffer uniffi_chevet_ffi_fn_method_roundscreen_refresh_resident(uint64_t ptr, RustBuffer resident_id, int64_t now_ms, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CHEVET_FFI_FN_METHOD_ROUNDSCREEN_SET_FILTER
+#define UNIFFI_FFIDEF_UNIFFI_CHEVET_FFI_FN_METHOD_ROUNDSCREEN_SET_FILTER
+RustBuffer uniffi_chevet_ffi_fn_method_roundscreen_set_filter(uint64_t ptr, RustBuffer filter, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CHEVET_FFI_FN_CLONE_CHEVETSTORE
 #define UNIFFI_FFIDEF_UNIFFI_CHEVET_FFI_FN_CLONE_CHEVETSTORE
 uint64_t uniffi_chevet_ffi_fn_clone_chevetstore(uint64_t handle, RustCallStatus *_Nonnull out_status
@@ -439,6 +464,16 @@ RustBuffer uniffi_chevet_ffi_fn_method_chevetstore_timeline(uint64_t ptr, RustBu
 RustBuffer uniffi_chevet_ffi_fn_method_chevetstore_wound_follow_up(uint64_t ptr, RustBuffer wound_id, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CHEVET_FFI_FN_METHOD_CHEVETSTORE_ROUND_SCREEN
+#define UNIFFI_FFIDEF_UNIFFI_CHEVET_FFI_FN_METHOD_CHEVETSTORE_ROUND_SCREEN
+uint64_t uniffi_chevet_ffi_fn_method_chevetstore_round_screen(uint64_t ptr, RustBuffer unit_id, RustBuffer window, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CHEVET_FFI_FN_METHOD_CHEVETSTORE_ROUND_VIEW
+#define UNIFFI_FFIDEF_UNIFFI_CHEVET_FFI_FN_METHOD_CHEVETSTORE_ROUND_VIEW
+RustBuffer uniffi_chevet_ffi_fn_method_chevetstore_round_view(uint64_t ptr, RustBuffer unit_id, int64_t from_ms, int64_t to_ms, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CHEVET_FFI_FN_METHOD_CHEVETSTORE_MY_ROUNDS
 #define UNIFFI_FFIDEF_UNIFFI_CHEVET_FFI_FN_METHOD_CHEVETSTORE_MY_ROUNDS
 RustBuffer uniffi_chevet_ffi_fn_method_chevetstore_my_rounds(uint64_t ptr, RustBuffer unit_id, RustBuffer day, RustCallStatus *_Nonnull out_status
@@ -542,16 +577,6 @@ RustBuffer uniffi_chevet_ffi_fn_method_chevetstore_open_wound(uint64_t ptr, Rust
 #ifndef UNIFFI_FFIDEF_UNIFFI_CHEVET_FFI_FN_METHOD_CHEVETSTORE_PHOTO_IMAGE
 #define UNIFFI_FFIDEF_UNIFFI_CHEVET_FFI_FN_METHOD_CHEVETSTORE_PHOTO_IMAGE
 RustBuffer uniffi_chevet_ffi_fn_method_chevetstore_photo_image(uint64_t ptr, RustBuffer photo_id, RustBuffer rendition, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_CHEVET_FFI_FN_METHOD_CHEVETSTORE_ROUND_VIEW
-#define UNIFFI_FFIDEF_UNIFFI_CHEVET_FFI_FN_METHOD_CHEVETSTORE_ROUND_VIEW
-RustBuffer uniffi_chevet_ffi_fn_method_chevetstore_round_view(uint64_t ptr, RustBuffer unit_id, int64_t from_ms, int64_t to_ms, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_CHEVET_FFI_FN_METHOD_CHEVETSTORE_ROUND_VIEW_RESIDENT
-#define UNIFFI_FFIDEF_UNIFFI_CHEVET_FFI_FN_METHOD_CHEVETSTORE_ROUND_VIEW_RESIDENT
-RustBuffer uniffi_chevet_ffi_fn_method_chevetstore_round_view_resident(uint64_t ptr, RustBuffer unit_id, RustBuffer resident_id, int64_t from_ms, int64_t to_ms, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CHEVET_FFI_FN_METHOD_CHEVETSTORE_UNIT_ALERTS
@@ -713,6 +738,24 @@ RustBuffer uniffi_chevet_ffi_fn_func_normalise_ins(RustBuffer matricule, RustCal
 #ifndef UNIFFI_FFIDEF_UNIFFI_CHEVET_FFI_FN_FUNC_WOUND_KINDS
 #define UNIFFI_FFIDEF_UNIFFI_CHEVET_FFI_FN_FUNC_WOUND_KINDS
 RustBuffer uniffi_chevet_ffi_fn_func_wound_kinds(RustCallStatus *_Nonnull out_status
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CHEVET_FFI_FN_FUNC_NOT_DONE_REASONS
+#define UNIFFI_FFIDEF_UNIFFI_CHEVET_FFI_FN_FUNC_NOT_DONE_REASONS
+RustBuffer uniffi_chevet_ffi_fn_func_not_done_reasons(RustCallStatus *_Nonnull out_status
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CHEVET_FFI_FN_FUNC_ROUND_FILTERS
+#define UNIFFI_FFIDEF_UNIFFI_CHEVET_FFI_FN_FUNC_ROUND_FILTERS
+RustBuffer uniffi_chevet_ffi_fn_func_round_filters(RustCallStatus *_Nonnull out_status
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CHEVET_FFI_FN_FUNC_STANDARD_ROUND_WINDOW
+#define UNIFFI_FFIDEF_UNIFFI_CHEVET_FFI_FN_FUNC_STANDARD_ROUND_WINDOW
+RustBuffer uniffi_chevet_ffi_fn_func_standard_round_window(RustCallStatus *_Nonnull out_status
     
 );
 #endif
@@ -1011,6 +1054,24 @@ uint16_t uniffi_chevet_ffi_checksum_func_wound_kinds(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CHEVET_FFI_CHECKSUM_FUNC_NOT_DONE_REASONS
+#define UNIFFI_FFIDEF_UNIFFI_CHEVET_FFI_CHECKSUM_FUNC_NOT_DONE_REASONS
+uint16_t uniffi_chevet_ffi_checksum_func_not_done_reasons(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CHEVET_FFI_CHECKSUM_FUNC_ROUND_FILTERS
+#define UNIFFI_FFIDEF_UNIFFI_CHEVET_FFI_CHECKSUM_FUNC_ROUND_FILTERS
+uint16_t uniffi_chevet_ffi_checksum_func_round_filters(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CHEVET_FFI_CHECKSUM_FUNC_STANDARD_ROUND_WINDOW
+#define UNIFFI_FFIDEF_UNIFFI_CHEVET_FFI_CHECKSUM_FUNC_STANDARD_ROUND_WINDOW
+uint16_t uniffi_chevet_ffi_checksum_func_standard_round_window(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CHEVET_FFI_CHECKSUM_FUNC_PARSE_ENROLMENT_LINK
 #define UNIFFI_FFIDEF_UNIFFI_CHEVET_FFI_CHECKSUM_FUNC_PARSE_ENROLMENT_LINK
 uint16_t uniffi_chevet_ffi_checksum_func_parse_enrolment_link(void
@@ -1020,6 +1081,24 @@ uint16_t uniffi_chevet_ffi_checksum_func_parse_enrolment_link(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_CHEVET_FFI_CHECKSUM_METHOD_LOGSINK_LOG
 #define UNIFFI_FFIDEF_UNIFFI_CHEVET_FFI_CHECKSUM_METHOD_LOGSINK_LOG
 uint16_t uniffi_chevet_ffi_checksum_method_logsink_log(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CHEVET_FFI_CHECKSUM_METHOD_ROUNDSCREEN_LOAD
+#define UNIFFI_FFIDEF_UNIFFI_CHEVET_FFI_CHECKSUM_METHOD_ROUNDSCREEN_LOAD
+uint16_t uniffi_chevet_ffi_checksum_method_roundscreen_load(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CHEVET_FFI_CHECKSUM_METHOD_ROUNDSCREEN_REFRESH_RESIDENT
+#define UNIFFI_FFIDEF_UNIFFI_CHEVET_FFI_CHECKSUM_METHOD_ROUNDSCREEN_REFRESH_RESIDENT
+uint16_t uniffi_chevet_ffi_checksum_method_roundscreen_refresh_resident(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CHEVET_FFI_CHECKSUM_METHOD_ROUNDSCREEN_SET_FILTER
+#define UNIFFI_FFIDEF_UNIFFI_CHEVET_FFI_CHECKSUM_METHOD_ROUNDSCREEN_SET_FILTER
+uint16_t uniffi_chevet_ffi_checksum_method_roundscreen_set_filter(void
     
 );
 #endif
@@ -1149,6 +1228,18 @@ uint16_t uniffi_chevet_ffi_checksum_method_chevetstore_wound_follow_up(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CHEVET_FFI_CHECKSUM_METHOD_CHEVETSTORE_ROUND_SCREEN
+#define UNIFFI_FFIDEF_UNIFFI_CHEVET_FFI_CHECKSUM_METHOD_CHEVETSTORE_ROUND_SCREEN
+uint16_t uniffi_chevet_ffi_checksum_method_chevetstore_round_screen(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CHEVET_FFI_CHECKSUM_METHOD_CHEVETSTORE_ROUND_VIEW
+#define UNIFFI_FFIDEF_UNIFFI_CHEVET_FFI_CHECKSUM_METHOD_CHEVETSTORE_ROUND_VIEW
+uint16_t uniffi_chevet_ffi_checksum_method_chevetstore_round_view(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CHEVET_FFI_CHECKSUM_METHOD_CHEVETSTORE_MY_ROUNDS
 #define UNIFFI_FFIDEF_UNIFFI_CHEVET_FFI_CHECKSUM_METHOD_CHEVETSTORE_MY_ROUNDS
 uint16_t uniffi_chevet_ffi_checksum_method_chevetstore_my_rounds(void
@@ -1272,18 +1363,6 @@ uint16_t uniffi_chevet_ffi_checksum_method_chevetstore_open_wound(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_CHEVET_FFI_CHECKSUM_METHOD_CHEVETSTORE_PHOTO_IMAGE
 #define UNIFFI_FFIDEF_UNIFFI_CHEVET_FFI_CHECKSUM_METHOD_CHEVETSTORE_PHOTO_IMAGE
 uint16_t uniffi_chevet_ffi_checksum_method_chevetstore_photo_image(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_CHEVET_FFI_CHECKSUM_METHOD_CHEVETSTORE_ROUND_VIEW
-#define UNIFFI_FFIDEF_UNIFFI_CHEVET_FFI_CHECKSUM_METHOD_CHEVETSTORE_ROUND_VIEW
-uint16_t uniffi_chevet_ffi_checksum_method_chevetstore_round_view(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_CHEVET_FFI_CHECKSUM_METHOD_CHEVETSTORE_ROUND_VIEW_RESIDENT
-#define UNIFFI_FFIDEF_UNIFFI_CHEVET_FFI_CHECKSUM_METHOD_CHEVETSTORE_ROUND_VIEW_RESIDENT
-uint16_t uniffi_chevet_ffi_checksum_method_chevetstore_round_view_resident(void
     
 );
 #endif

@@ -13,7 +13,7 @@ struct MedicationView: View {
                     VStack(alignment: .leading, spacing: 4) {
                         Text(line.drug).font(.title3.weight(.semibold))
                         Text("\(line.dose) · \(line.route) · \(line.dueAt.formatted(date: .omitted, time: .shortened))")
-                        Text(line.statusLabel).foregroundStyle(line.status.isLate ? .red : .secondary)
+                        Text(line.statusLabel).foregroundStyle(line.isLate ? .red : .secondary)
                     }
                     if let box = model.scanned[line.id] {
                         Label("Boîte vérifiée : lot \(box.box.lot ?? "—"), péremption \(box.box.expiryDay ?? "—")",
@@ -22,7 +22,7 @@ struct MedicationView: View {
                     } else if model.boxRefused.contains(line.id) {
                         Label("Boîte refusée : ne pas donner.", systemImage: "xmark.octagon").foregroundStyle(.red)
                     }
-                    if line.status.isOpen && line.mayRecord {
+                    if line.isOpen && line.mayRecord {
                         HStack {
                             Button("Scanner la boîte", systemImage: "barcode.viewfinder") { scanning = line }
                                 .disabled(!BoxScanner.available)

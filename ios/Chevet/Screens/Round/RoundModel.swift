@@ -1,18 +1,6 @@
 import Foundation
 import Observation
 
-/// Which acts the round shows.
-enum RoundFilter: CaseIterable, Equatable, Sendable {
-    /// Everything on the round.
-    case all
-    /// What is still to do and the signed-in professional's role may record.
-    case mine
-    /// What is still to do (due, late or missed).
-    case toDo
-    /// Only what is late or missed.
-    case late
-}
-
 /// One occurrence of a planned act, as the round names it.
 struct ActRef: Equatable, Sendable {
     let residentId: String
@@ -46,15 +34,11 @@ enum RoundEvent: Sendable {
     case openMedication(residentId: String)
 }
 
-/// The reasons offered for an act not done, in the order the dialog shows them.
-let notDoneReasons: [ActOutcome] = [
-    .refused, .notDoneAbsent, .notDoneAsleep, .notDoneClinicalDecision, .notDoneWorkload, .partlyDone,
-]
-
 /// The round of a unit: who needs what now, and one tap to say it is done.
-/// The core computes the round (statuses, alerts, what the role may
-/// record); this filters it and records. (The Android app's
-/// `RoundPresenter`, state for state.)
+/// The core holds the round and computes everything on it (statuses,
+/// alerts, what the role may record, the filter, the counts, the window
+/// and their words); this turns events into calls and keeps what it
+/// answered. (The Android app's `RoundPresenter`, state for state.)
 @Observable
 final class RoundModel {
     private(set) var loading = true
@@ -65,6 +49,10 @@ final class RoundModel {
     private(set) var toDo = 0
     private(set) var late = 0
     private(set) var done = 0
+    /// The counts in words, as the core says them.
+    private(set) var countsLine = ""
+    /// What to say when the filter keeps nothing, as the core says it.
+    private(set) var nothingShown = ""
     /// The act whose reason for not being done is being asked.
     private(set) var askingWhyNotDone: ActRef?
     /// The act being recorded (its buttons wait).
@@ -72,6 +60,11 @@ final class RoundModel {
     private(set) var error: RoundError?
     /// Records the store could not read (shown as a count, never hidden).
     private(set) var unreadable = 0
+    /// What to say about them, when there are some.
+    private(set) var unreadableLine: String?
+    /// The filters and the reasons for an act not done, worded by the core.
+    let filters: [RoundFilterChoice]
+    let notDoneReasons: [ActOutcomeChoice]
 
     @ObservationIgnored private let rounds: any RoundService
     @ObservationIgnored private let unitId: String
@@ -81,12 +74,11 @@ final class RoundModel {
     @ObservationIgnored private let onOpenVitals: (RoundResident) -> Void
     @ObservationIgnored private let onOpenTransmission: (RoundResident) -> Void
     @ObservationIgnored private let onOpenMedication: (RoundResident) -> Void
-    @ObservationIgnored private var round: Round?
-    @ObservationIgnored private let before: TimeInterval = 6 * 3600
-    @ObservationIgnored private let after: TimeInterval = 2 * 3600
+    @ObservationIgnored private let round: any RoundFeed
 
     init(
-        rounds: any RoundService, unitId: String, clock: any Clock, onRecorded: @escaping () -> Void = {},
+        rounds: any RoundService, unitId: String, clock: any Clock, window: RoundWindow? = nil,
+        onRecorded: @escaping () -> Void = {},
         onOpenFile: @escaping (String) -> Void = { _ in }, onOpenVitals: @escaping (RoundResident) -> Void = { _ in },
         onOpenTransmission: @escaping (RoundResident) -> Void = { _ in },
         onOpenMedication: @escaping (RoundResident) -> Void = { _ in }
@@ -94,6 +86,9 @@ final class RoundModel {
         self.rounds = rounds
         self.unitId = unitId
         self.clock = clock
+        round = rounds.round(unitId: unitId, window: window)
+        filters = rounds.filters()
+        notDoneReasons = rounds.notDoneReasons()
         self.onRecorded = onRecorded
         self.onOpenFile = onOpenFile
         self.onOpenVitals = onOpenVitals
@@ -104,10 +99,9 @@ final class RoundModel {
     func send(_ event: RoundEvent) async {
         switch event {
         case .refresh:
-            await reload()
+            answer(await round.load(now: clock.now()))
         case .setFilter(let f):
-            filter = f
-            show()
+            answer(await round.setFilter(f))
         case .validate(let act):
             await record(act, .done)
         case .askWhyNotDone(let act):
@@ -121,12 +115,13 @@ final class RoundModel {
             error = nil
         case .openFile(let residentId):
             onOpenFile(residentId)
+        // A card is tapped only where it is shown.
         case .openVitals(let residentId):
-            if let resident = round?.residents.first(where: { $0.id == residentId }) { onOpenVitals(resident) }
+            if let resident = residents.first(where: { $0.id == residentId }) { onOpenVitals(resident) }
         case .openTransmission(let residentId):
-            if let resident = round?.residents.first(where: { $0.id == residentId }) { onOpenTransmission(resident) }
+            if let resident = residents.first(where: { $0.id == residentId }) { onOpenTransmission(resident) }
         case .openMedication(let residentId):
-            if let resident = round?.residents.first(where: { $0.id == residentId }) { onOpenMedication(resident) }
+            if let resident = residents.first(where: { $0.id == residentId }) { onOpenMedication(resident) }
         }
     }
 
@@ -139,7 +134,8 @@ final class RoundModel {
         )
         switch result {
         case .success:
-            await reloadResident(act.residentId)
+            // Only the card the record changed is read again, and redrawn at once.
+            answer(await round.refreshResident(act.residentId, now: clock.now()))
             onRecorded()
         case .failure(let e):
             error = .recordFailed(act, e)
@@ -147,55 +143,22 @@ final class RoundModel {
         saving = nil
     }
 
-    private func reload() async {
-        let now = clock.now()
-        switch await rounds.round(unitId: unitId, from: now - before, to: now + after) {
+    /// Shows what the core answered, or why it could not.
+    private func answer(_ shown: Result<RoundShown, ServiceError>) {
+        switch shown {
         case .success(let r):
-            round = r
+            residents = r.residents
+            filter = r.filter
+            toDo = r.toDo
+            late = r.late
+            done = r.done
+            countsLine = r.countsLine
+            nothingShown = r.nothingShown
             unreadable = r.unreadable
-            show()
+            unreadableLine = r.unreadableLine
         case .failure(let e):
             error = .loadFailed(e)
         }
         loading = false
-    }
-
-    /// Reads again the one card a record changed, not the whole round.
-    private func reloadResident(_ residentId: String) async {
-        guard let r = round else { return await reload() }
-        let now = clock.now()
-        switch await rounds.roundResident(unitId: unitId, residentId: residentId, from: now - before, to: now + after) {
-        case .success(let card):
-            let residents = card.map { card in r.residents.map { $0.id == residentId ? card : $0 } }
-                ?? r.residents.filter { $0.id != residentId }
-            round = Round(residents: residents, unreadable: r.unreadable)
-            show()
-        case .failure(let e):
-            error = .loadFailed(e)
-        }
-    }
-
-    /// The residents and counts of the last round under the filter.
-    private func show() {
-        guard let r = round else { return }
-        let acts = r.residents.flatMap(\.acts)
-        let keep: (RoundAct) -> Bool =
-            switch filter {
-            case .all: { _ in true }
-            case .mine: { $0.status.isOpen && $0.mayRecord }
-            case .toDo: { $0.status.isOpen }
-            case .late: { $0.status.isLate }
-            }
-        residents = r.residents.compactMap { resident in
-            let kept = resident.acts.filter(keep)
-            // A resident with an alert stays on the full round even with nothing due.
-            if kept.isEmpty && !(filter == .all && !resident.alerts.isEmpty) { return nil }
-            var shown = resident
-            shown.acts = kept
-            return shown
-        }
-        toDo = acts.filter { $0.status.isOpen }.count
-        late = acts.filter { $0.status.isLate }.count
-        done = acts.filter { !$0.status.isOpen }.count
     }
 }

@@ -12,16 +12,14 @@ struct RoundView: View {
                     get: { model.filter },
                     set: { f in Task { await model.send(.setFilter(f)) } }
                 )) {
-                    Text("Tout").tag(RoundFilter.all)
-                    Text("Pour moi").tag(RoundFilter.mine)
-                    Text("À faire").tag(RoundFilter.toDo)
-                    Text("En retard").tag(RoundFilter.late)
+                    ForEach(model.filters, id: \.label) { choice in
+                        Text(verbatim: choice.label).tag(choice.filter)
+                    }
                 }
                 .pickerStyle(.segmented)
-                Text("\(model.toDo) à faire, dont \(model.late) en retard · \(model.done) fait(s)")
-                    .foregroundStyle(.secondary)
-                if model.unreadable > 0 {
-                    Text("\(model.unreadable) enregistrement(s) illisible(s) sur cette tablette.").foregroundStyle(.red)
+                Text(verbatim: model.countsLine).foregroundStyle(.secondary)
+                if let line = model.unreadableLine {
+                    Text(verbatim: line).foregroundStyle(.red)
                 }
             }
             ForEach(model.residents) { resident in
@@ -57,7 +55,7 @@ struct RoundView: View {
             if model.loading {
                 ProgressView()
             } else if model.residents.isEmpty {
-                ContentUnavailableView("Rien à faire pour ce filtre.", systemImage: "checkmark.circle")
+                ContentUnavailableView(model.nothingShown, systemImage: "checkmark.circle")
             }
         }
         .refreshable { await model.send(.refresh) }
@@ -70,8 +68,8 @@ struct RoundView: View {
             ),
             presenting: model.askingWhyNotDone
         ) { act in
-            ForEach(notDoneReasons, id: \.self) { reason in
-                Button(reasonWords(reason)) { Task { await model.send(.notDone(act, reason)) } }
+            ForEach(model.notDoneReasons, id: \.label) { reason in
+                Button(reason.label) { Task { await model.send(.notDone(act, reason.outcome)) } }
             }
         }
         .alert(
@@ -88,18 +86,6 @@ struct RoundView: View {
             } else if case .loadFailed(let e) = model.error {
                 Text(ServiceErrorWords.words(e))
             }
-        }
-    }
-
-    private func reasonWords(_ reason: ActOutcome) -> LocalizedStringKey {
-        switch reason {
-        case .refused: "Refusé par le résident"
-        case .notDoneAbsent: "Absent"
-        case .notDoneAsleep: "Endormi"
-        case .notDoneClinicalDecision: "Décision clinique"
-        case .notDoneWorkload: "Manque de temps"
-        case .partlyDone: "Fait en partie"
-        case .done: "Fait"
         }
     }
 }
@@ -122,13 +108,13 @@ struct ActRow: View {
                 .font(.title3.monospacedDigit())
             VStack(alignment: .leading) {
                 Text(act.label).font(.title3)
-                Text(act.statusLabel).foregroundStyle(act.status.isLate ? .red : .secondary)
+                Text(act.statusLabel).foregroundStyle(act.isLate ? .red : .secondary)
             }
             Spacer()
-            if act.status.isOpen && act.medication {
+            if act.isOpen && act.medication {
                 Button("Médicaments", systemImage: "pills") { send(.openMedication(residentId: resident.id)) }
                     .buttonStyle(.borderedProminent)
-            } else if act.status.isOpen && act.mayRecord {
+            } else if act.isOpen && act.mayRecord {
                 Button("Pas fait") { send(.askWhyNotDone(ref)) }
                     .buttonStyle(.bordered)
                 Button("Fait") { send(.validate(ref)) }

@@ -770,6 +770,17 @@ public protocol ChevetStoreProtocol: AnyObject, Sendable {
     func woundFollowUp(woundId: String) throws  -> WoundFollowUpInfo
     
     /**
+     * The round of `unit_id` in `window` around the times it is loaded at.
+     */
+    func roundScreen(unitId: String, window: RoundWindow) throws  -> RoundScreen
+    
+    /**
+     * The whole round of a unit between two times, unfiltered (what tools
+     * and tests read; the screen reads [`ChevetStore::round_screen`]).
+     */
+    func roundView(unitId: String, fromMs: Int64, toMs: Int64) throws  -> RoundInfo
+    
+    /**
      * The signed-in professional's routes on a day ("YYYY-MM-DD").
      */
     func myRounds(unitId: String, day: String) throws  -> [RoundInfoLine]
@@ -878,18 +889,6 @@ public protocol ChevetStoreProtocol: AnyObject, Sendable {
      * A photo's JPEG (display or thumbnail), decrypted and verified.
      */
     func photoImage(photoId: String, rendition: Rendition) throws  -> Data
-    
-    /**
-     * The round of a unit between two times: residents in room order,
-     * their acts with status, their alerts.
-     */
-    func roundView(unitId: String, fromMs: Int64, toMs: Int64) throws  -> RoundInfo
-    
-    /**
-     * One resident's card of the round (what a screen redraws after a
-     * record); None when they are not on the unit's round any more.
-     */
-    func roundViewResident(unitId: String, residentId: String, fromMs: Int64, toMs: Int64) throws  -> RoundResidentInfo?
     
     /**
      * Residents of a unit with alerts (id and alerts), in room order.
@@ -1336,6 +1335,36 @@ open func woundFollowUp(woundId: String)throws  -> WoundFollowUpInfo  {
 }
     
     /**
+     * The round of `unit_id` in `window` around the times it is loaded at.
+     */
+open func roundScreen(unitId: String, window: RoundWindow)throws  -> RoundScreen  {
+    return try  FfiConverterTypeRoundScreen_lift(try rustCallWithError(FfiConverterTypeChevetError_lift) {
+        uniffiCallStatus in
+    uniffi_chevet_ffi_fn_method_chevetstore_round_screen(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(unitId),
+        FfiConverterTypeRoundWindow_lower(window),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The whole round of a unit between two times, unfiltered (what tools
+     * and tests read; the screen reads [`ChevetStore::round_screen`]).
+     */
+open func roundView(unitId: String, fromMs: Int64, toMs: Int64)throws  -> RoundInfo  {
+    return try  FfiConverterTypeRoundInfo_lift(try rustCallWithError(FfiConverterTypeChevetError_lift) {
+        uniffiCallStatus in
+    uniffi_chevet_ffi_fn_method_chevetstore_round_view(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(unitId),
+        FfiConverterInt64.lower(fromMs),
+        FfiConverterInt64.lower(toMs),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * The signed-in professional's routes on a day ("YYYY-MM-DD").
      */
 open func myRounds(unitId: String, day: String)throws  -> [RoundInfoLine]  {
@@ -1626,39 +1655,6 @@ open func photoImage(photoId: String, rendition: Rendition)throws  -> Data  {
             self.uniffiCloneHandle(),
         FfiConverterString.lower(photoId),
         FfiConverterTypeRendition_lower(rendition),uniffiCallStatus
-    )
-})
-}
-    
-    /**
-     * The round of a unit between two times: residents in room order,
-     * their acts with status, their alerts.
-     */
-open func roundView(unitId: String, fromMs: Int64, toMs: Int64)throws  -> RoundInfo  {
-    return try  FfiConverterTypeRoundInfo_lift(try rustCallWithError(FfiConverterTypeChevetError_lift) {
-        uniffiCallStatus in
-    uniffi_chevet_ffi_fn_method_chevetstore_round_view(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(unitId),
-        FfiConverterInt64.lower(fromMs),
-        FfiConverterInt64.lower(toMs),uniffiCallStatus
-    )
-})
-}
-    
-    /**
-     * One resident's card of the round (what a screen redraws after a
-     * record); None when they are not on the unit's round any more.
-     */
-open func roundViewResident(unitId: String, residentId: String, fromMs: Int64, toMs: Int64)throws  -> RoundResidentInfo?  {
-    return try  FfiConverterOptionTypeRoundResidentInfo.lift(try rustCallWithError(FfiConverterTypeChevetError_lift) {
-        uniffiCallStatus in
-    uniffi_chevet_ffi_fn_method_chevetstore_round_view_resident(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(unitId),
-        FfiConverterString.lower(residentId),
-        FfiConverterInt64.lower(fromMs),
-        FfiConverterInt64.lower(toMs),uniffiCallStatus
     )
 })
 }
@@ -2348,6 +2344,173 @@ public func FfiConverterTypeLogSink_lower(_ value: LogSink) -> UInt64 {
 
 
 /**
+ * A unit's round as its screen holds it, in the core.
+ */
+public protocol RoundScreenProtocol: AnyObject, Sendable {
+    
+    /**
+     * Reads the whole round around `now_ms`, keeping the filter.
+     */
+    func load(nowMs: Int64) throws  -> RoundShown
+    
+    /**
+     * Reads again the one card a record changed (the whole round the first time).
+     */
+    func refreshResident(residentId: String, nowMs: Int64) throws  -> RoundShown
+    
+    /**
+     * Shows the round under `filter`, without reading it again.
+     */
+    func setFilter(filter: RoundFilter) throws  -> RoundShown
+    
+}
+/**
+ * A unit's round as its screen holds it, in the core.
+ */
+open class RoundScreen: RoundScreenProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    // @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    // @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    // @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    // @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_chevet_ffi_fn_clone_roundscreen(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_chevet_ffi_fn_free_roundscreen(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * Reads the whole round around `now_ms`, keeping the filter.
+     */
+open func load(nowMs: Int64)throws  -> RoundShown  {
+    return try  FfiConverterTypeRoundShown_lift(try rustCallWithError(FfiConverterTypeChevetError_lift) {
+        uniffiCallStatus in
+    uniffi_chevet_ffi_fn_method_roundscreen_load(
+            self.uniffiCloneHandle(),
+        FfiConverterInt64.lower(nowMs),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Reads again the one card a record changed (the whole round the first time).
+     */
+open func refreshResident(residentId: String, nowMs: Int64)throws  -> RoundShown  {
+    return try  FfiConverterTypeRoundShown_lift(try rustCallWithError(FfiConverterTypeChevetError_lift) {
+        uniffiCallStatus in
+    uniffi_chevet_ffi_fn_method_roundscreen_refresh_resident(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(residentId),
+        FfiConverterInt64.lower(nowMs),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Shows the round under `filter`, without reading it again.
+     */
+open func setFilter(filter: RoundFilter)throws  -> RoundShown  {
+    return try  FfiConverterTypeRoundShown_lift(try rustCallWithError(FfiConverterTypeChevetError_lift) {
+        uniffiCallStatus in
+    uniffi_chevet_ffi_fn_method_roundscreen_set_filter(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeRoundFilter_lower(filter),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+// @_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRoundScreen: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = RoundScreen
+
+    public static func lift(_ handle: UInt64) throws -> RoundScreen {
+        return RoundScreen(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: RoundScreen) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RoundScreen {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: RoundScreen, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+// @_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRoundScreen_lift(_ handle: UInt64) throws -> RoundScreen {
+    return try FfiConverterTypeRoundScreen.lift(handle)
+}
+
+#if swift(>=5.8)
+// @_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRoundScreen_lower(_ value: RoundScreen) -> UInt64 {
+    return FfiConverterTypeRoundScreen.lower(value)
+}
+
+
+
+
+
+
+/**
  * Cancels a sync from another thread; what was done before stays done.
  */
 public protocol SyncCancelProtocol: AnyObject, Sendable {
@@ -2815,6 +2978,63 @@ public func FfiConverterTypeUnwrappedKey_lower(_ value: UnwrappedKey) -> UInt64 
 }
 
 
+
+
+/**
+ * An answer to « why was it not done? » as the dialog offers it.
+ */
+public struct ActResultChoice: Equatable, Hashable {
+    public var result: ActResult
+    public var label: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(result: ActResult, label: String) {
+        self.result = result
+        self.label = label
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ActResultChoice: Sendable {}
+#endif
+
+#if swift(>=5.8)
+// @_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeActResultChoice: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ActResultChoice {
+        return
+            try ActResultChoice(
+                result: FfiConverterTypeActResult.read(from: &buf), 
+                label: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ActResultChoice, into buf: inout [UInt8]) {
+        FfiConverterTypeActResult.write(value.result, into: &buf)
+        FfiConverterString.write(value.label, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+// @_documentation(visibility: private)
+#endif
+public func FfiConverterTypeActResultChoice_lift(_ buf: RustBuffer) throws -> ActResultChoice {
+    return try FfiConverterTypeActResultChoice.lift(buf)
+}
+
+#if swift(>=5.8)
+// @_documentation(visibility: private)
+#endif
+public func FfiConverterTypeActResultChoice_lower(_ value: ActResultChoice) -> RustBuffer {
+    return FfiConverterTypeActResultChoice.lower(value)
+}
 
 
 public struct AlertInfo: Equatable, Hashable {
@@ -3620,6 +3840,14 @@ public struct MedicationDueInfo: Equatable, Hashable {
      */
     public var statusLabel: String
     /**
+     * Still to give: due, late or missed.
+     */
+    public var `open`: Bool
+    /**
+     * Late or missed (drawn in the alert colour).
+     */
+    public var late: Bool
+    /**
      * The signed-in professional may give it (a care aide only with aide à la prise).
      */
     public var mayRecord: Bool
@@ -3639,6 +3867,12 @@ public struct MedicationDueInfo: Equatable, Hashable {
          * The status as the screen says it, in French.
          */statusLabel: String, 
         /**
+         * Still to give: due, late or missed.
+         */`open`: Bool, 
+        /**
+         * Late or missed (drawn in the alert colour).
+         */late: Bool, 
+        /**
          * The signed-in professional may give it (a care aide only with aide à la prise).
          */mayRecord: Bool, 
         /**
@@ -3655,6 +3889,8 @@ public struct MedicationDueInfo: Equatable, Hashable {
         self.dueAtMs = dueAtMs
         self.status = status
         self.statusLabel = statusLabel
+        self.`open` = `open`
+        self.late = late
         self.mayRecord = mayRecord
         self.intakeAssistanceAllowed = intakeAssistanceAllowed
         self.expectedProduct = expectedProduct
@@ -3684,6 +3920,8 @@ public struct FfiConverterTypeMedicationDueInfo: FfiConverterRustBuffer {
                 dueAtMs: FfiConverterInt64.read(from: &buf), 
                 status: FfiConverterTypeRoundStatus.read(from: &buf), 
                 statusLabel: FfiConverterString.read(from: &buf), 
+                open: FfiConverterBool.read(from: &buf), 
+                late: FfiConverterBool.read(from: &buf), 
                 mayRecord: FfiConverterBool.read(from: &buf), 
                 intakeAssistanceAllowed: FfiConverterBool.read(from: &buf), 
                 expectedProduct: FfiConverterOptionString.read(from: &buf)
@@ -3699,6 +3937,8 @@ public struct FfiConverterTypeMedicationDueInfo: FfiConverterRustBuffer {
         FfiConverterInt64.write(value.dueAtMs, into: &buf)
         FfiConverterTypeRoundStatus.write(value.status, into: &buf)
         FfiConverterString.write(value.statusLabel, into: &buf)
+        FfiConverterBool.write(value.`open`, into: &buf)
+        FfiConverterBool.write(value.late, into: &buf)
         FfiConverterBool.write(value.mayRecord, into: &buf)
         FfiConverterBool.write(value.intakeAssistanceAllowed, into: &buf)
         FfiConverterOptionString.write(value.expectedProduct, into: &buf)
@@ -4493,6 +4733,128 @@ public func FfiConverterTypeResidentSummaryInfo_lower(_ value: ResidentSummaryIn
 }
 
 
+/**
+ * The header's counts, over the whole round whatever the filter.
+ */
+public struct RoundCounts: Equatable, Hashable {
+    public var toDo: UInt32
+    public var late: UInt32
+    public var done: UInt32
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(toDo: UInt32, late: UInt32, done: UInt32) {
+        self.toDo = toDo
+        self.late = late
+        self.done = done
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension RoundCounts: Sendable {}
+#endif
+
+#if swift(>=5.8)
+// @_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRoundCounts: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RoundCounts {
+        return
+            try RoundCounts(
+                toDo: FfiConverterUInt32.read(from: &buf), 
+                late: FfiConverterUInt32.read(from: &buf), 
+                done: FfiConverterUInt32.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: RoundCounts, into buf: inout [UInt8]) {
+        FfiConverterUInt32.write(value.toDo, into: &buf)
+        FfiConverterUInt32.write(value.late, into: &buf)
+        FfiConverterUInt32.write(value.done, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+// @_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRoundCounts_lift(_ buf: RustBuffer) throws -> RoundCounts {
+    return try FfiConverterTypeRoundCounts.lift(buf)
+}
+
+#if swift(>=5.8)
+// @_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRoundCounts_lower(_ value: RoundCounts) -> RustBuffer {
+    return FfiConverterTypeRoundCounts.lower(value)
+}
+
+
+/**
+ * A filter as the screen offers it.
+ */
+public struct RoundFilterChoice: Equatable, Hashable {
+    public var filter: RoundFilter
+    public var label: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(filter: RoundFilter, label: String) {
+        self.filter = filter
+        self.label = label
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension RoundFilterChoice: Sendable {}
+#endif
+
+#if swift(>=5.8)
+// @_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRoundFilterChoice: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RoundFilterChoice {
+        return
+            try RoundFilterChoice(
+                filter: FfiConverterTypeRoundFilter.read(from: &buf), 
+                label: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: RoundFilterChoice, into buf: inout [UInt8]) {
+        FfiConverterTypeRoundFilter.write(value.filter, into: &buf)
+        FfiConverterString.write(value.label, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+// @_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRoundFilterChoice_lift(_ buf: RustBuffer) throws -> RoundFilterChoice {
+    return try FfiConverterTypeRoundFilterChoice.lift(buf)
+}
+
+#if swift(>=5.8)
+// @_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRoundFilterChoice_lower(_ value: RoundFilterChoice) -> RustBuffer {
+    return FfiConverterTypeRoundFilterChoice.lower(value)
+}
+
+
+/**
+ * The whole round of a unit over a window, before any filter: every
+ * current resident in room order, with their acts and alerts.
+ */
 public struct RoundInfo: Equatable, Hashable {
     public var residents: [RoundResidentInfo]
     /**
@@ -4624,7 +4986,14 @@ public struct RoundItemInfo: Equatable, Hashable {
      * The status as the screen says it, in French.
      */
     public var statusLabel: String
-    public var done: Bool
+    /**
+     * Still asks for something: due, late or missed.
+     */
+    public var `open`: Bool
+    /**
+     * Late or missed (drawn in the alert colour).
+     */
+    public var late: Bool
     /**
      * The signed-in professional may record it (the screen offers only that).
      */
@@ -4639,7 +5008,13 @@ public struct RoundItemInfo: Equatable, Hashable {
     public init(plannedActId: String, label: String, dueAtMs: Int64, status: RoundStatus, 
         /**
          * The status as the screen says it, in French.
-         */statusLabel: String, done: Bool, 
+         */statusLabel: String, 
+        /**
+         * Still asks for something: due, late or missed.
+         */`open`: Bool, 
+        /**
+         * Late or missed (drawn in the alert colour).
+         */late: Bool, 
         /**
          * The signed-in professional may record it (the screen offers only that).
          */mayRecord: Bool, 
@@ -4651,7 +5026,8 @@ public struct RoundItemInfo: Equatable, Hashable {
         self.dueAtMs = dueAtMs
         self.status = status
         self.statusLabel = statusLabel
-        self.done = done
+        self.`open` = `open`
+        self.late = late
         self.mayRecord = mayRecord
         self.medication = medication
     }
@@ -4677,7 +5053,8 @@ public struct FfiConverterTypeRoundItemInfo: FfiConverterRustBuffer {
                 dueAtMs: FfiConverterInt64.read(from: &buf), 
                 status: FfiConverterTypeRoundStatus.read(from: &buf), 
                 statusLabel: FfiConverterString.read(from: &buf), 
-                done: FfiConverterBool.read(from: &buf), 
+                open: FfiConverterBool.read(from: &buf), 
+                late: FfiConverterBool.read(from: &buf), 
                 mayRecord: FfiConverterBool.read(from: &buf), 
                 medication: FfiConverterBool.read(from: &buf)
         )
@@ -4689,7 +5066,8 @@ public struct FfiConverterTypeRoundItemInfo: FfiConverterRustBuffer {
         FfiConverterInt64.write(value.dueAtMs, into: &buf)
         FfiConverterTypeRoundStatus.write(value.status, into: &buf)
         FfiConverterString.write(value.statusLabel, into: &buf)
-        FfiConverterBool.write(value.done, into: &buf)
+        FfiConverterBool.write(value.`open`, into: &buf)
+        FfiConverterBool.write(value.late, into: &buf)
         FfiConverterBool.write(value.mayRecord, into: &buf)
         FfiConverterBool.write(value.medication, into: &buf)
     }
@@ -4777,6 +5155,113 @@ public func FfiConverterTypeRoundResidentInfo_lower(_ value: RoundResidentInfo) 
 }
 
 
+/**
+ * What the round's screen shows now.
+ */
+public struct RoundShown: Equatable, Hashable {
+    /**
+     * The residents under the filter, in room order, each with only the acts it keeps.
+     */
+    public var residents: [RoundResidentInfo]
+    public var filter: RoundFilter
+    public var counts: RoundCounts
+    /**
+     * The header's counts in words (« 3 à faire · 1 en retard · 5 faits »).
+     */
+    public var countsLine: String
+    /**
+     * What to say when the filter keeps nothing.
+     */
+    public var nothingShown: String
+    /**
+     * Records the store could not read (shown as a count, never hidden).
+     */
+    public var unreadable: UInt32
+    /**
+     * What to say about them, when there are some.
+     */
+    public var unreadableLine: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The residents under the filter, in room order, each with only the acts it keeps.
+         */residents: [RoundResidentInfo], filter: RoundFilter, counts: RoundCounts, 
+        /**
+         * The header's counts in words (« 3 à faire · 1 en retard · 5 faits »).
+         */countsLine: String, 
+        /**
+         * What to say when the filter keeps nothing.
+         */nothingShown: String, 
+        /**
+         * Records the store could not read (shown as a count, never hidden).
+         */unreadable: UInt32, 
+        /**
+         * What to say about them, when there are some.
+         */unreadableLine: String?) {
+        self.residents = residents
+        self.filter = filter
+        self.counts = counts
+        self.countsLine = countsLine
+        self.nothingShown = nothingShown
+        self.unreadable = unreadable
+        self.unreadableLine = unreadableLine
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension RoundShown: Sendable {}
+#endif
+
+#if swift(>=5.8)
+// @_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRoundShown: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RoundShown {
+        return
+            try RoundShown(
+                residents: FfiConverterSequenceTypeRoundResidentInfo.read(from: &buf), 
+                filter: FfiConverterTypeRoundFilter.read(from: &buf), 
+                counts: FfiConverterTypeRoundCounts.read(from: &buf), 
+                countsLine: FfiConverterString.read(from: &buf), 
+                nothingShown: FfiConverterString.read(from: &buf), 
+                unreadable: FfiConverterUInt32.read(from: &buf), 
+                unreadableLine: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: RoundShown, into buf: inout [UInt8]) {
+        FfiConverterSequenceTypeRoundResidentInfo.write(value.residents, into: &buf)
+        FfiConverterTypeRoundFilter.write(value.filter, into: &buf)
+        FfiConverterTypeRoundCounts.write(value.counts, into: &buf)
+        FfiConverterString.write(value.countsLine, into: &buf)
+        FfiConverterString.write(value.nothingShown, into: &buf)
+        FfiConverterUInt32.write(value.unreadable, into: &buf)
+        FfiConverterOptionString.write(value.unreadableLine, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+// @_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRoundShown_lift(_ buf: RustBuffer) throws -> RoundShown {
+    return try FfiConverterTypeRoundShown.lift(buf)
+}
+
+#if swift(>=5.8)
+// @_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRoundShown_lower(_ value: RoundShown) -> RustBuffer {
+    return FfiConverterTypeRoundShown.lower(value)
+}
+
+
 public struct RoundStopEntry: Equatable, Hashable {
     public var residentId: String
     /**
@@ -4834,6 +5319,63 @@ public func FfiConverterTypeRoundStopEntry_lift(_ buf: RustBuffer) throws -> Rou
 #endif
 public func FfiConverterTypeRoundStopEntry_lower(_ value: RoundStopEntry) -> RustBuffer {
     return FfiConverterTypeRoundStopEntry.lower(value)
+}
+
+
+/**
+ * How far the round looks back and ahead of now.
+ */
+public struct RoundWindow: Equatable, Hashable {
+    public var hoursBefore: UInt32
+    public var hoursAfter: UInt32
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(hoursBefore: UInt32, hoursAfter: UInt32) {
+        self.hoursBefore = hoursBefore
+        self.hoursAfter = hoursAfter
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension RoundWindow: Sendable {}
+#endif
+
+#if swift(>=5.8)
+// @_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRoundWindow: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RoundWindow {
+        return
+            try RoundWindow(
+                hoursBefore: FfiConverterUInt32.read(from: &buf), 
+                hoursAfter: FfiConverterUInt32.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: RoundWindow, into buf: inout [UInt8]) {
+        FfiConverterUInt32.write(value.hoursBefore, into: &buf)
+        FfiConverterUInt32.write(value.hoursAfter, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+// @_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRoundWindow_lift(_ buf: RustBuffer) throws -> RoundWindow {
+    return try FfiConverterTypeRoundWindow.lift(buf)
+}
+
+#if swift(>=5.8)
+// @_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRoundWindow_lower(_ value: RoundWindow) -> RustBuffer {
+    return FfiConverterTypeRoundWindow.lower(value)
 }
 
 
@@ -8917,6 +9459,101 @@ public func FfiConverterTypeRepeat_lower(_ value: Repeat) -> RustBuffer {
 
 
 /**
+ * Which acts the round shows.
+ */
+
+public enum RoundFilter: Equatable, Hashable {
+    
+    /**
+     * Everything on the round.
+     */
+    case all
+    /**
+     * What is still to do and the signed-in professional's role may record.
+     */
+    case mine
+    /**
+     * What is still to do (due, late or missed).
+     */
+    case toDo
+    /**
+     * Only what is late or missed.
+     */
+    case late
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension RoundFilter: Sendable {}
+#endif
+
+#if swift(>=5.8)
+// @_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRoundFilter: FfiConverterRustBuffer {
+    typealias SwiftType = RoundFilter
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RoundFilter {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .all
+        
+        case 2: return .mine
+        
+        case 3: return .toDo
+        
+        case 4: return .late
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: RoundFilter, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .all:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .mine:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .toDo:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .late:
+            writeInt(&buf, Int32(4))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+// @_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRoundFilter_lift(_ buf: RustBuffer) throws -> RoundFilter {
+    return try FfiConverterTypeRoundFilter.lift(buf)
+}
+
+#if swift(>=5.8)
+// @_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRoundFilter_lower(_ value: RoundFilter) -> RustBuffer {
+    return FfiConverterTypeRoundFilter.lower(value)
+}
+
+
+
+/**
  * Where a planned act stands on the round.
  */
 
@@ -10464,30 +11101,6 @@ fileprivate struct FfiConverterOptionTypeNews2Info: FfiConverterRustBuffer {
 #if swift(>=5.8)
 // @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterOptionTypeRoundResidentInfo: FfiConverterRustBuffer {
-    typealias SwiftType = RoundResidentInfo?
-
-    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
-        guard let value = value else {
-            writeInt(&buf, Int8(0))
-            return
-        }
-        writeInt(&buf, Int8(1))
-        FfiConverterTypeRoundResidentInfo.write(value, into: &buf)
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
-        switch try readInt(&buf) as Int8 {
-        case 0: return nil
-        case 1: return try FfiConverterTypeRoundResidentInfo.read(from: &buf)
-        default: throw UniffiInternalError.unexpectedOptionalTag
-        }
-    }
-}
-
-#if swift(>=5.8)
-// @_documentation(visibility: private)
-#endif
 fileprivate struct FfiConverterOptionTypeSession: FfiConverterRustBuffer {
     typealias SwiftType = Session?
 
@@ -10626,6 +11239,31 @@ fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterString.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+// @_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeActResultChoice: FfiConverterRustBuffer {
+    typealias SwiftType = [ActResultChoice]
+
+    public static func write(_ value: [ActResultChoice], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeActResultChoice.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ActResultChoice] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [ActResultChoice]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeActResultChoice.read(from: &buf))
         }
         return seq
     }
@@ -10951,6 +11589,31 @@ fileprivate struct FfiConverterSequenceTypeResidentSummaryInfo: FfiConverterRust
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeResidentSummaryInfo.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+// @_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeRoundFilterChoice: FfiConverterRustBuffer {
+    typealias SwiftType = [RoundFilterChoice]
+
+    public static func write(_ value: [RoundFilterChoice], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeRoundFilterChoice.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [RoundFilterChoice] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [RoundFilterChoice]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeRoundFilterChoice.read(from: &buf))
         }
         return seq
     }
@@ -11564,6 +12227,36 @@ public func woundKinds() -> [WoundKindInfo]  {
 })
 }
 /**
+ * The answers offered when an act was not done, in the order the dialog shows them.
+ */
+public func notDoneReasons() -> [ActResultChoice]  {
+    return try!  FfiConverterSequenceTypeActResultChoice.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_chevet_ffi_fn_func_not_done_reasons(uniffiCallStatus
+    )
+})
+}
+/**
+ * The round's filters, in the order the screen offers them.
+ */
+public func roundFilters() -> [RoundFilterChoice]  {
+    return try!  FfiConverterSequenceTypeRoundFilterChoice.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_chevet_ffi_fn_func_round_filters(uniffiCallStatus
+    )
+})
+}
+/**
+ * The round's standard window: six hours back, two ahead.
+ */
+public func standardRoundWindow() -> RoundWindow  {
+    return try!  FfiConverterTypeRoundWindow_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_chevet_ffi_fn_func_standard_round_window(uniffiCallStatus
+    )
+})
+}
+/**
  * Reads the text of a scanned enrolment QR code (`chevet://enrol?…`);
  * anything else is `InvalidInput` with what is wrong, nothing echoed.
  */
@@ -11606,10 +12299,28 @@ private let initializationResult: InitializationResult = {
     if (uniffi_chevet_ffi_checksum_func_wound_kinds() != 23461) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_chevet_ffi_checksum_func_not_done_reasons() != 22489) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chevet_ffi_checksum_func_round_filters() != 21816) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chevet_ffi_checksum_func_standard_round_window() != 17765) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_chevet_ffi_checksum_func_parse_enrolment_link() != 17130) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_chevet_ffi_checksum_method_logsink_log() != 11020) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chevet_ffi_checksum_method_roundscreen_load() != 55016) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chevet_ffi_checksum_method_roundscreen_refresh_resident() != 21380) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chevet_ffi_checksum_method_roundscreen_set_filter() != 45021) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_chevet_ffi_checksum_method_chevetstore_close_wound() != 23588) {
@@ -11675,6 +12386,12 @@ private let initializationResult: InitializationResult = {
     if (uniffi_chevet_ffi_checksum_method_chevetstore_wound_follow_up() != 57049) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_chevet_ffi_checksum_method_chevetstore_round_screen() != 11004) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chevet_ffi_checksum_method_chevetstore_round_view() != 63397) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_chevet_ffi_checksum_method_chevetstore_my_rounds() != 13803) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -11738,13 +12455,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_chevet_ffi_checksum_method_chevetstore_photo_image() != 29622) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_chevet_ffi_checksum_method_chevetstore_round_view() != 43215) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_chevet_ffi_checksum_method_chevetstore_round_view_resident() != 55023) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_chevet_ffi_checksum_method_chevetstore_unit_alerts() != 12950) {
+    if (uniffi_chevet_ffi_checksum_method_chevetstore_unit_alerts() != 20417) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_chevet_ffi_checksum_method_chevetstore_units() != 15235) {

@@ -17,7 +17,10 @@ import fr.chevet.core.SyncHealth
 import fr.chevet.core.Rendition
 import fr.chevet.core.ResidentFileInfo
 import fr.chevet.core.ResidentSummaryInfo
-import fr.chevet.core.RoundInfo
+import fr.chevet.core.RoundFilter
+import fr.chevet.core.RoundScreen
+import fr.chevet.core.RoundShown
+import fr.chevet.core.RoundWindow
 import fr.chevet.core.RoundResidentInfo
 import fr.chevet.core.ScaleEntry
 import fr.chevet.core.ScaleFormInfo
@@ -77,14 +80,29 @@ class RustSessionService(private val store: ChevetStore, private val io: Corouti
     override suspend fun lock(): Result<Unit> = onIo(io) { store.lock() }
 }
 
+/** The round's screen in the core, made at the first load (an id it refuses is that load's error). */
+private class RustRoundFeed(
+    private val store: ChevetStore,
+    private val unitId: String,
+    private val window: RoundWindow,
+    private val io: CoroutineDispatcher,
+) : RoundFeed {
+    @Volatile private var screen: RoundScreen? = null
+
+    private fun screen(): RoundScreen = screen ?: store.roundScreen(unitId, window).also { screen = it }
+
+    override suspend fun load(nowMs: Long): Result<RoundShown> = onIo(io) { screen().load(nowMs) }
+
+    override suspend fun refreshResident(residentId: String, nowMs: Long): Result<RoundShown> =
+        onIo(io) { screen().refreshResident(residentId, nowMs) }
+
+    override suspend fun setFilter(filter: RoundFilter): Result<RoundShown> = onIo(io) { screen().setFilter(filter) }
+}
+
 class RustRoundService(private val store: ChevetStore, private val io: CoroutineDispatcher) : RoundService {
     override suspend fun units(): Result<List<UnitInfo>> = onIo(io) { store.units() }
 
-    override suspend fun round(unitId: String, fromMs: Long, toMs: Long): Result<RoundInfo> =
-        onIo(io) { store.roundView(unitId, fromMs, toMs) }
-
-    override suspend fun roundResident(unitId: String, residentId: String, fromMs: Long, toMs: Long): Result<RoundResidentInfo?> =
-        onIo(io) { store.roundViewResident(unitId, residentId, fromMs, toMs) }
+    override fun round(unitId: String, window: RoundWindow): RoundFeed = RustRoundFeed(store, unitId, window, io)
 
     override suspend fun recordAct(
         residentId: String,

@@ -14,7 +14,9 @@ import fr.chevet.core.StampBy
 import fr.chevet.core.VisitMoment
 import fr.chevet.core.ResidentFileInfo
 import fr.chevet.core.ResidentSummaryInfo
-import fr.chevet.core.RoundInfo
+import fr.chevet.core.RoundFilter
+import fr.chevet.core.RoundShown
+import fr.chevet.core.RoundWindow
 import fr.chevet.core.RoundResidentInfo
 import fr.chevet.core.ScaleEntry
 import fr.chevet.core.ScaleFormInfo
@@ -59,16 +61,31 @@ interface SessionService {
     suspend fun lock(): Result<Unit>
 }
 
+/**
+ * A unit's round held in the core: each call answers what the screen shows
+ * (residents under the filter, the header's counts).
+ */
+interface RoundFeed {
+    /** Reads the whole round around [nowMs], keeping the filter. */
+    suspend fun load(nowMs: Long): Result<RoundShown>
+
+    /** Reads again the one card a record changed (what is redrawn after it). */
+    suspend fun refreshResident(residentId: String, nowMs: Long): Result<RoundShown>
+
+    /** The round under [filter], without reading it again. */
+    suspend fun setFilter(filter: RoundFilter): Result<RoundShown>
+}
+
 /** The round of a unit, and what is recorded from it. */
 interface RoundService {
     /** The units this tablet serves, by name. */
     suspend fun units(): Result<List<UnitInfo>>
 
-    /** The residents of [unitId] with their acts due between the two times and their alerts. */
-    suspend fun round(unitId: String, fromMs: Long, toMs: Long): Result<RoundInfo>
-
-    /** One resident's card of that round (what is redrawn after a record); null when off the round. */
-    suspend fun roundResident(unitId: String, residentId: String, fromMs: Long, toMs: Long): Result<RoundResidentInfo?>
+    /**
+     * The round of [unitId] in [window] around the times it is loaded at, as
+     * its screen shows it: the core keeps it, filters it and counts it.
+     */
+    fun round(unitId: String, window: RoundWindow): RoundFeed
 
     /** Records what happened to one occurrence of a planned act; returns the record's id. */
     suspend fun recordAct(

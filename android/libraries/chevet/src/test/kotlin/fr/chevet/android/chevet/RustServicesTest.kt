@@ -2,6 +2,7 @@ package fr.chevet.android.chevet
 
 import fr.chevet.core.ChevetException
 import fr.chevet.core.ChevetStore
+import fr.chevet.core.RoundWindow
 import fr.chevet.core.InMemoryKeyVault
 import fr.chevet.core.VitalKind
 import kotlinx.coroutines.Dispatchers
@@ -34,18 +35,21 @@ class RustServicesTest {
             val units = round.units().getOrThrow()
             assertEquals(listOf(unit), units.map { it.unitId })
             assertEquals("Europe/Paris", units.single().timeZone)
+            // What the round shows of the hour around now, read once before the concurrent reads.
+            val hour = RoundWindow(1u, 1u)
+            val shown = round.round(unit, hour).load(now).getOrThrow().residents.size
             val results = (0 until 64).map { i ->
                 async(Dispatchers.Default) {
                     if (i % 2 == 0) {
                         care.recordVital(demo.residentIds[i % demo.residentIds.size], VitalKind.HEART_RATE, 70.0 + i % 20, now)
                             .map { 1 }
                     } else {
-                        round.round(unit, now - 3_600_000, now + 3_600_000).map { it.residents.size }
+                        round.round(unit, hour).load(now).map { it.residents.size }
                     }
                 }
             }.awaitAll()
             assertTrue(results.toString(), results.all { it.isSuccess })
-            assertTrue(results.filterIndexed { i, _ -> i % 2 == 1 }.all { it.getOrThrow() == 6 })
+            assertTrue(results.filterIndexed { i, _ -> i % 2 == 1 }.all { it.getOrThrow() == shown })
             session.lock().getOrThrow()
             assertEquals(null, session.currentSession().getOrThrow())
             // The sync flow reports a failure as its last state, not as an exception.

@@ -64,9 +64,6 @@ sealed interface MedicationEvent {
 /** One occurrence of a line: a prescription given three times a day is three lines. */
 val MedicationDueInfo.lineKey: String get() = "$plannedActId@$dueAtMs"
 
-val MedicationDueInfo.isOpen: Boolean
-    get() = status == RoundStatus.DUE || status == RoundStatus.LATE || status == RoundStatus.MISSED
-
 /** The answers offered when a dose is not given, in the order the dialog shows them. */
 val notGivenResults: List<AdministrationResult> = listOf(
     AdministrationResult.REFUSED,

@@ -98,7 +98,7 @@ private fun LineCard(line: MedicationDueInfo, state: MedicationState, zone: Zone
                     modifier = Modifier.fillMaxWidth().background(ChevetColors.doneBackground, RoundedCornerShape(8.dp)).padding(8.dp),
                 )
             }
-            if (line.isOpen) {
+            if (line.open) {
                 if (!line.mayRecord) {
                     Text("Administration infirmière : hors de votre rôle", color = ChevetColors.muted, style = MaterialTheme.typography.bodyLarge)
                 } else {

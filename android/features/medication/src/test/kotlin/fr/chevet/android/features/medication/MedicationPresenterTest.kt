@@ -55,7 +55,7 @@ class MedicationPresenterTest {
             val p = presenter(store, demo.unitIds.first(), demo.residentIds.first())
             val loaded = p.next { !it.loading }
             assertNull(loaded.error)
-            val line = loaded.lines.first { it.plannedActId == dose && it.isOpen }
+            val line = loaded.lines.first { it.plannedActId == dose && it.open }
             assertEquals("Paracétamol", line.drug)
             assertTrue(line.mayRecord)
 
@@ -87,7 +87,7 @@ class MedicationPresenterTest {
             assertEquals(pending + 1u, store.pendingSyncCount())
 
             // Another dose, not given: the reason in two taps.
-            val next = given.lines.first { it.plannedActId == later && it.isOpen }
+            val next = given.lines.first { it.plannedActId == later && it.open }
             p.onEvent(MedicationEvent.AskWhyNotGiven(next))
             p.onEvent(MedicationEvent.NotGiven(next, AdministrationResult.SPAT_OUT))
             val spat = p.next { s -> s.saving == null && s.lines.any { it.lineKey == next.lineKey && it.status == RoundStatus.SPAT_OUT } }

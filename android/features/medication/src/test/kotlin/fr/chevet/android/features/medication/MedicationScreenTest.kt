@@ -59,7 +59,7 @@ class MedicationScreenTest {
             }
             p.onEvent(MedicationEvent.Load)
             waitUntil(timeoutMillis = 10_000) { !p.state.value.loading }
-            val line = p.state.value.lines.first { it.plannedActId == dose && it.isOpen }
+            val line = p.state.value.lines.first { it.plannedActId == dose && it.open }
             val time = "%02d\u00a0h\u00a0%02d".format(java.time.Instant.ofEpochMilli(line.dueAtMs).atZone(zone).hour, java.time.Instant.ofEpochMilli(line.dueAtMs).atZone(zone).minute)
             onNode(hasContentDescription("Scanner la boîte de Paracétamol de $time")).performScrollTo().performClick()
             waitUntil(timeoutMillis = 10_000) { onAllNodesWithText("✓ Boîte conforme", substring = true).fetchSemanticsNodes().isNotEmpty() }
@@ -76,8 +76,12 @@ class MedicationScreenTest {
 
     private fun at(h: Int) = LocalDateTime.of(2026, 12, 3, h, 0).atZone(zone).toInstant().toEpochMilli()
 
+    // Fixed data: what the core says of each status (open, late) is written out, as its words are.
     private fun line(h: Int, status: RoundStatus, word: String, mayRecord: Boolean = true) = MedicationDueInfo(
-        "00000000-0000-7000-8000-00000000000$h", "Paracétamol 1 g", "Paracétamol", "1 g", "orale", at(h), status, word, mayRecord, false, "3400935955838",
+        "00000000-0000-7000-8000-00000000000$h", "Paracétamol 1 g", "Paracétamol", "1 g", "orale", at(h), status, word,
+        open = status in setOf(RoundStatus.DUE, RoundStatus.LATE, RoundStatus.MISSED),
+        late = status in setOf(RoundStatus.LATE, RoundStatus.MISSED),
+        mayRecord = mayRecord, intakeAssistanceAllowed = false, expectedProduct = "3400935955838",
     )
 
     private val resident = MedicationResident("r", "MARTIN Jeanne", "101")

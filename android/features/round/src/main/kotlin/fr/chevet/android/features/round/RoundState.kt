@@ -1,24 +1,11 @@
 package fr.chevet.android.features.round
 
 import fr.chevet.core.ActResult
+import fr.chevet.core.ActResultChoice
+import fr.chevet.core.RoundFilterChoice
 import fr.chevet.core.ChevetException
 import fr.chevet.core.RoundResidentInfo
-import fr.chevet.core.RoundStatus
-
-/** Which acts the round shows. */
-enum class RoundFilter {
-    /** Everything on the round. */
-    All,
-
-    /** What is still to do and the signed-in professional's role may record. */
-    Mine,
-
-    /** What is still to do (due, late or missed). */
-    ToDo,
-
-    /** Only what is late or missed. */
-    Late,
-}
+import fr.chevet.core.RoundFilter
 
 /** One occurrence of a planned act, as the round names it. */
 data class ActRef(
@@ -39,11 +26,15 @@ data class RoundState(
     val loading: Boolean = true,
     /** The residents after the filter, in room order, with only the acts it keeps. */
     val residents: List<RoundResidentInfo> = emptyList(),
-    val filter: RoundFilter = RoundFilter.All,
+    val filter: RoundFilter = RoundFilter.ALL,
     /** Counts over the whole round, whatever the filter. */
     val toDo: Int = 0,
     val late: Int = 0,
     val done: Int = 0,
+    /** The counts in words, as the core says them. */
+    val countsLine: String = "",
+    /** What to say when the filter keeps nothing, as the core says it. */
+    val nothingShown: String = "",
     /** The act whose reason for not being done is being asked. */
     val askingWhyNotDone: ActRef? = null,
     /** The act being recorded (its buttons wait). */
@@ -51,6 +42,8 @@ data class RoundState(
     val error: RoundError? = null,
     /** Records the store could not read (shown as a count, never hidden). */
     val unreadable: Int = 0,
+    /** What to say about them, when there are some. */
+    val unreadableLine: String? = null,
 )
 
 sealed interface RoundEvent {
@@ -75,19 +68,6 @@ sealed interface RoundEvent {
     data class OpenFile(val residentId: String) : RoundEvent
 }
 
-/** Statuses that still ask for something. */
-val RoundStatus.isOpen: Boolean
-    get() = this == RoundStatus.DUE || this == RoundStatus.LATE || this == RoundStatus.MISSED
-
-val RoundStatus.isLate: Boolean
-    get() = this == RoundStatus.LATE || this == RoundStatus.MISSED
-
-/** The reasons offered for an act not done, in the order the dialog shows them. */
-val notDoneReasons: List<ActResult> = listOf(
-    ActResult.REFUSED,
-    ActResult.NOT_DONE_ABSENT,
-    ActResult.NOT_DONE_ASLEEP,
-    ActResult.NOT_DONE_CLINICAL_DECISION,
-    ActResult.NOT_DONE_WORKLOAD,
-    ActResult.PARTLY_DONE,
-)
+/** The filters and the reasons for an act not done, with their words, as the core offers them. */
+val roundFilters: List<RoundFilterChoice> = fr.chevet.core.roundFilters()
+val notDoneReasons: List<ActResultChoice> = fr.chevet.core.notDoneReasons()

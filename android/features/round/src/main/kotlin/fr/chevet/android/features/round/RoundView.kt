@@ -38,7 +38,6 @@ import fr.chevet.android.designsystem.ChoiceButton
 import fr.chevet.android.designsystem.timeOfDay
 import fr.chevet.android.designsystem.MinTouchTarget
 import fr.chevet.android.designsystem.ReasonDialog
-import fr.chevet.core.ActResult
 import fr.chevet.core.ChevetException
 import fr.chevet.core.RoundItemInfo
 import fr.chevet.core.RoundResidentInfo
@@ -57,15 +56,7 @@ fun RoundView(state: RoundState, zone: ZoneId, onEvent: (RoundEvent) -> Unit, mo
                 Text("Chargement de la tournée…", style = MaterialTheme.typography.bodyLarge)
             }
             state.residents.isEmpty() -> Centred {
-                Text(
-                    when (state.filter) {
-                        RoundFilter.All -> "Aucun soin prévu sur ce créneau."
-                        RoundFilter.Mine -> "Rien à faire pour vous sur ce créneau."
-                        RoundFilter.ToDo -> "Tout est fait sur ce créneau."
-                        RoundFilter.Late -> "Aucun soin en retard."
-                    },
-                    style = MaterialTheme.typography.bodyLarge,
-                )
+                Text(state.nothingShown, style = MaterialTheme.typography.bodyLarge)
             }
             else -> LazyColumn(
                 contentPadding = PaddingValues(16.dp),
@@ -74,10 +65,10 @@ fun RoundView(state: RoundState, zone: ZoneId, onEvent: (RoundEvent) -> Unit, mo
                 items(state.residents, key = { it.residentId }) { resident ->
                     ResidentCard(resident, state.saving, zone, onEvent)
                 }
-                if (state.unreadable > 0) {
+                state.unreadableLine?.let { line ->
                     item {
                         Text(
-                            "${state.unreadable} enregistrement(s) illisible(s) sur cette tablette : prévenez l'informatique.",
+                            line,
                             color = ChevetColors.missed,
                             style = MaterialTheme.typography.bodyMedium,
                         )
@@ -100,18 +91,14 @@ private fun RoundHeader(state: RoundState, onEvent: (RoundEvent) -> Unit) {
                 modifier = Modifier.semantics { heading() }.weight(1f),
             )
             if (!state.loading) {
-                Text(
-                    "${state.toDo} à faire · ${state.late} en retard · ${state.done} faits",
-                    style = MaterialTheme.typography.bodyLarge,
-                )
+                Text(state.countsLine, style = MaterialTheme.typography.bodyLarge)
             }
         }
         Spacer(Modifier.heightIn(min = 12.dp))
         FlowRow(horizontalArrangement = Arrangement.spacedBy(12.dp)) {
-            FilterButton("Tout", state.filter == RoundFilter.All) { onEvent(RoundEvent.SetFilter(RoundFilter.All)) }
-            FilterButton("Mes soins", state.filter == RoundFilter.Mine) { onEvent(RoundEvent.SetFilter(RoundFilter.Mine)) }
-            FilterButton("À faire", state.filter == RoundFilter.ToDo) { onEvent(RoundEvent.SetFilter(RoundFilter.ToDo)) }
-            FilterButton("En retard", state.filter == RoundFilter.Late) { onEvent(RoundEvent.SetFilter(RoundFilter.Late)) }
+            for (choice in roundFilters) {
+                FilterButton(choice.label, state.filter == choice.filter) { onEvent(RoundEvent.SetFilter(choice.filter)) }
+            }
             OutlinedButton(onClick = { onEvent(RoundEvent.Refresh) }, modifier = Modifier.heightIn(min = MinTouchTarget)) {
                 Text("Actualiser", style = MaterialTheme.typography.labelLarge)
             }
@@ -175,7 +162,7 @@ private fun ActRow(item: RoundItemInfo, act: ActRef, saving: ActRef?, zone: Zone
         Text(time, style = MaterialTheme.typography.bodyLarge, modifier = Modifier.width(96.dp))
         Text(item.label, style = MaterialTheme.typography.bodyLarge, modifier = Modifier.weight(1f).padding(end = 8.dp))
         RoundStatusChip(item.status, item.statusLabel)
-        if (!item.status.isOpen) {
+        if (!item.open) {
             // Where the buttons would be: statuses stay in one column.
             Spacer(Modifier.width(ActButtonsWidth))
         } else if (!item.mayRecord) {
@@ -220,7 +207,7 @@ private fun WhyNotDoneDialog(act: ActRef, onEvent: (RoundEvent) -> Unit) {
     ReasonDialog(
         title = "${act.label} — ${act.residentName}",
         question = "Pourquoi ce soin n'est-il pas fait ?",
-        reasons = notDoneReasons.map { reason -> reasonLabel(reason) to { onEvent(RoundEvent.NotDone(act, reason)) } },
+        reasons = notDoneReasons.map { reason -> reason.label to { onEvent(RoundEvent.NotDone(act, reason.result)) } },
         onDismiss = { onEvent(RoundEvent.DismissWhyNotDone) },
     )
 }
@@ -252,16 +239,6 @@ private fun Centred(content: @Composable () -> Unit) {
 /** The two buttons of an open act and their gaps. */
 private val ActButtonWidth = 136.dp
 private val ActButtonsWidth = 12.dp + ActButtonWidth + 8.dp + ActButtonWidth
-
-fun reasonLabel(reason: ActResult): String = when (reason) {
-    ActResult.DONE -> "Fait"
-    ActResult.PARTLY_DONE -> "Fait en partie"
-    ActResult.REFUSED -> "Refusé par le résident"
-    ActResult.NOT_DONE_ABSENT -> "Résident absent"
-    ActResult.NOT_DONE_ASLEEP -> "Résident endormi"
-    ActResult.NOT_DONE_CLINICAL_DECISION -> "Décision clinique"
-    ActResult.NOT_DONE_WORKLOAD -> "Pas eu le temps"
-}
 
 /** A core error in words a care worker can act on. */
 fun errorWords(e: ChevetException): String = when (e) {

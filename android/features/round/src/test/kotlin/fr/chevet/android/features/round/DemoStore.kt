@@ -6,6 +6,7 @@ import fr.chevet.core.CareActKind
 import fr.chevet.core.InMemoryKeyVault
 import fr.chevet.core.PlannedActEntry
 import fr.chevet.core.Repeat
+import fr.chevet.core.RoundWindow
 import java.io.File
 import java.time.Instant
 import java.time.ZoneId
@@ -46,3 +47,6 @@ fun planRound(store: ChevetStore, residentIds: List<String>) {
         planActAt(store, id, "Hydratation", 60)
     }
 }
+
+/** A day back and two hours ahead: whatever the hour, the demo's care plans have acts in it. */
+val dayBack = RoundWindow(24u, 2u)

@@ -15,8 +15,14 @@ object RoundFixture {
     private fun at(hour: Int, minute: Int = 0): Long =
         LocalDateTime.of(2026, 12, 3, hour, minute).atZone(zone).toInstant().toEpochMilli()
 
+    // Fixed data: what the core says of each status (open, late) is written out, as the core's words are.
     private fun item(id: Int, label: String, hour: Int, status: RoundStatus, word: String, mayRecord: Boolean = true, medication: Boolean = false) =
-        RoundItemInfo("00000000-0000-7000-8000-%012d".format(id), label, at(hour), status, word, !status.isOpen, mayRecord, medication)
+        RoundItemInfo(
+            "00000000-0000-7000-8000-%012d".format(id), label, at(hour), status, word,
+            open = status in setOf(RoundStatus.DUE, RoundStatus.LATE, RoundStatus.MISSED),
+            late = status in setOf(RoundStatus.LATE, RoundStatus.MISSED),
+            mayRecord = mayRecord, medication = medication,
+        )
 
     private fun resident(id: Int, room: String, name: String, items: List<RoundItemInfo>, alerts: List<AlertInfo> = emptyList()) =
         RoundResidentInfo("00000000-0000-7000-9000-%012d".format(id), name, room, items, alerts)
@@ -49,5 +55,11 @@ object RoundFixture {
         resident(4, "104 bis", "LEFÈVRE Marcel", listOf(item(8, "Change", 14, RoundStatus.DUE, "à faire"))),
     )
 
-    val loaded = RoundState(loading = false, residents = residents, toDo = 5, late = 2, done = 3)
+    val loaded = RoundState(
+        loading = false, residents = residents, toDo = 5, late = 2, done = 3,
+        countsLine = "5 à faire · 2 en retard · 3 faits", nothingShown = "Aucun soin prévu sur ce créneau.",
+    )
+
+    /** A round with nothing on it, as the core says it. */
+    val empty = RoundState(loading = false, countsLine = "0 à faire · 0 en retard · 0 faits", nothingShown = "Aucun soin prévu sur ce créneau.")
 }

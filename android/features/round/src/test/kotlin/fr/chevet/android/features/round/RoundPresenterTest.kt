@@ -4,6 +4,7 @@ import fr.chevet.android.chevet.Clock
 import fr.chevet.android.chevet.RustRoundService
 import fr.chevet.core.ActResult
 import fr.chevet.core.ChevetException
+import fr.chevet.core.RoundFilter
 import fr.chevet.core.RoundStatus
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
@@ -44,7 +45,7 @@ class RoundPresenterTest {
         .first { it.plannedActId == act.plannedActId && it.dueAtMs == act.dueAtMs }
 
     private fun RoundState.firstOpen(): ActRef = residents.firstNotNullOf { r ->
-        r.items.firstOrNull { it.status.isOpen }?.let { ActRef(r.residentId, r.displayName, it.plannedActId, it.dueAtMs, it.label) }
+        r.items.firstOrNull { it.open }?.let { ActRef(r.residentId, r.displayName, it.plannedActId, it.dueAtMs, it.label) }
     }
 
     @Test
@@ -52,7 +53,7 @@ class RoundPresenterTest {
         val (store, demo) = demoStore(dir.root)
         store.use {
             // A day back: whatever the hour, the demo's care plans have acts in it.
-            val presenter = RoundPresenter(RustRoundService(store, Dispatchers.IO), demo.unitIds.first(), frozen, scope, hoursBefore = 24)
+            val presenter = RoundPresenter(RustRoundService(store, Dispatchers.IO), demo.unitIds.first(), frozen, scope, window = dayBack)
             presenter.onEvent(RoundEvent.Refresh)
             val loaded = presenter.next { !it.loading }
             assertNull(loaded.error)
@@ -80,20 +81,20 @@ class RoundPresenterTest {
     fun `filters keep what is to do or late, counts stay those of the whole round`() {
         val (store, demo) = demoStore(dir.root)
         store.use {
-            val presenter = RoundPresenter(RustRoundService(store, Dispatchers.IO), demo.unitIds.first(), frozen, scope, hoursBefore = 24)
+            val presenter = RoundPresenter(RustRoundService(store, Dispatchers.IO), demo.unitIds.first(), frozen, scope, window = dayBack)
             presenter.onEvent(RoundEvent.Refresh)
             val all = presenter.next { !it.loading }
             presenter.onEvent(RoundEvent.Validate(all.firstOpen()))
             val afterOne = presenter.next { it.done == all.done + 1 && it.saving == null }
 
-            presenter.onEvent(RoundEvent.SetFilter(RoundFilter.ToDo))
-            val toDo = presenter.next { it.filter == RoundFilter.ToDo }
-            assertTrue(toDo.residents.flatMap { it.items }.all { it.status.isOpen })
+            presenter.onEvent(RoundEvent.SetFilter(RoundFilter.TO_DO))
+            val toDo = presenter.next { it.filter == RoundFilter.TO_DO }
+            assertTrue(toDo.residents.flatMap { it.items }.all { it.open })
             assertEquals(afterOne.toDo, toDo.residents.sumOf { it.items.size })
 
-            presenter.onEvent(RoundEvent.SetFilter(RoundFilter.Late))
-            val late = presenter.next { it.filter == RoundFilter.Late }
-            assertTrue(late.residents.flatMap { it.items }.all { it.status.isLate })
+            presenter.onEvent(RoundEvent.SetFilter(RoundFilter.LATE))
+            val late = presenter.next { it.filter == RoundFilter.LATE }
+            assertTrue(late.residents.flatMap { it.items }.all { it.late })
             assertEquals(afterOne.late, late.residents.sumOf { it.items.size })
             assertEquals(afterOne.toDo, late.toDo)
         }
@@ -103,7 +104,7 @@ class RoundPresenterTest {
     fun `a record refused by the core shows why and changes nothing`() {
         val (store, demo) = demoStore(dir.root)
         store.use {
-            val presenter = RoundPresenter(RustRoundService(store, Dispatchers.IO), demo.unitIds.first(), frozen, scope, hoursBefore = 24)
+            val presenter = RoundPresenter(RustRoundService(store, Dispatchers.IO), demo.unitIds.first(), frozen, scope, window = dayBack)
             presenter.onEvent(RoundEvent.Refresh)
             val loaded = presenter.next { !it.loading }
             store.lock() // the idle lock fired
@@ -115,9 +116,9 @@ class RoundPresenterTest {
             assertNull(presenter.next { it.error == null }.error)
             // Nothing was written: the store's own round has what it had.
             store.signIn(demo.nurseId, demo.pin)
-            val now = System.currentTimeMillis()
-            val items = store.roundView(demo.unitIds.first(), now - 24 * 3_600_000, now + 2 * 3_600_000).residents.flatMap { it.items }
-            assertEquals(loaded.done, items.count { !it.status.isOpen })
+            val again = store.roundScreen(demo.unitIds.first(), dayBack).load(frozen.nowMs())
+            assertEquals(loaded.done, again.counts.done.toInt())
+            assertEquals(loaded.done, again.residents.flatMap { it.items }.count { !it.open })
         }
     }
 
@@ -138,13 +139,13 @@ class RoundPresenterTest {
             presenter.onEvent(RoundEvent.Refresh)
             val all = presenter.next { !it.loading }
             val dressing = all.residents.flatMap { it.items }.single { it.label == "Pansement talon" }
-            assertTrue(dressing.status.isOpen)
+            assertTrue(dressing.open)
             assertEquals(false, dressing.mayRecord)
-            presenter.onEvent(RoundEvent.SetFilter(RoundFilter.Mine))
-            val mine = presenter.next { it.filter == RoundFilter.Mine }
+            presenter.onEvent(RoundEvent.SetFilter(RoundFilter.MINE))
+            val mine = presenter.next { it.filter == RoundFilter.MINE }
             val kept = mine.residents.flatMap { it.items }
             assertTrue(kept.isNotEmpty())
-            assertTrue(kept.all { it.mayRecord && it.status.isOpen })
+            assertTrue(kept.all { it.mayRecord && it.open })
             assertTrue(kept.none { it.label == "Pansement talon" })
         }
     }

@@ -4,6 +4,7 @@ import fr.chevet.android.designsystem.ChevetTheme
 import fr.chevet.android.screenshots.Tablet
 import fr.chevet.android.screenshots.assertMatchesGolden
 import fr.chevet.core.ChevetException
+import fr.chevet.core.RoundFilter
 import org.junit.Test
 import java.io.File
 
@@ -23,10 +24,10 @@ class RoundScreenshotTest {
     @Test
     fun `loading, empty and late-only`() {
         shoot("round-loading", Tablet.Landscape, RoundState())
-        shoot("round-empty", Tablet.Landscape, RoundState(loading = false))
+        shoot("round-empty", Tablet.Landscape, RoundFixture.empty)
         val late = RoundFixture.loaded.copy(
-            filter = RoundFilter.Late,
-            residents = RoundFixture.residents.mapNotNull { r -> r.copy(items = r.items.filter { it.status.isLate }).takeIf { it.items.isNotEmpty() } },
+            filter = RoundFilter.LATE,
+            residents = RoundFixture.residents.mapNotNull { r -> r.copy(items = r.items.filter { it.late }).takeIf { it.items.isNotEmpty() } },
         )
         shoot("round-late-only", Tablet.Landscape, late)
     }

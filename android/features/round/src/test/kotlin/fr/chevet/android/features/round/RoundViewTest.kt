@@ -16,6 +16,7 @@ import fr.chevet.android.chevet.Clock
 import fr.chevet.android.chevet.RustRoundService
 import fr.chevet.android.designsystem.ChevetTheme
 import fr.chevet.android.designsystem.timeOfDay
+import fr.chevet.core.RoundFilter
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.SupervisorJob
@@ -40,7 +41,7 @@ class RoundViewTest {
         store.signIn(demo.careAideId, demo.pin)
         val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
         try {
-            val presenter = RoundPresenter(RustRoundService(store, Dispatchers.IO), demo.unitIds.first(), Clock.System, scope, hoursBefore = 24)
+            val presenter = RoundPresenter(RustRoundService(store, Dispatchers.IO), demo.unitIds.first(), Clock.System, scope, window = dayBack)
             setContent {
                 val state by presenter.state.collectAsState()
                 ChevetTheme { RoundView(state, RoundFixture.zone, presenter::onEvent) }
@@ -49,7 +50,7 @@ class RoundViewTest {
             waitUntil(timeoutMillis = 10_000) { !presenter.state.value.loading }
             // Late only: what the round has fallen behind on.
             onNodeWithText("En retard").performClick()
-            waitUntil(timeoutMillis = 10_000) { presenter.state.value.filter == RoundFilter.Late }
+            waitUntil(timeoutMillis = 10_000) { presenter.state.value.filter == RoundFilter.LATE }
             val (resident, item) = presenter.state.value.residents.firstNotNullOf { r ->
                 r.items.firstOrNull { it.label == lateLabel }?.let { r to it }
             }
@@ -62,14 +63,14 @@ class RoundViewTest {
             }
             // Back to everything: the row now says "fait".
             onNodeWithText("Tout").performClick()
-            waitUntil(timeoutMillis = 10_000) { presenter.state.value.filter == RoundFilter.All }
+            waitUntil(timeoutMillis = 10_000) { presenter.state.value.filter == RoundFilter.ALL }
             val row = presenter.state.value.residents.first { it.residentId == resident.residentId }.items
                 .first { it.plannedActId == item.plannedActId && it.dueAtMs == item.dueAtMs }
             assertEquals("fait", row.statusLabel)
 
             // Another act, not done: two taps, the reason then.
             val (r2, i2) = presenter.state.value.residents.firstNotNullOf { r ->
-                r.items.firstOrNull { it.status.isOpen && it.mayRecord }?.let { r to it }
+                r.items.firstOrNull { it.open && it.mayRecord }?.let { r to it }
             }
             val t2 = timeOfDay(i2.dueAtMs, RoundFixture.zone)
             onNode(hasContentDescription("${i2.label} de ${r2.displayName} à $t2 non fait")).performScrollTo().performClick()

@@ -20,7 +20,6 @@ import fr.chevet.android.chevet.RustVitalsService
 import fr.chevet.android.chevet.SessionService
 import fr.chevet.android.features.round.ActRef
 import fr.chevet.android.features.round.RoundState
-import fr.chevet.android.features.round.isOpen
 import fr.chevet.android.features.signin.SignInEvent
 import fr.chevet.core.ChevetStore
 import fr.chevet.core.InMemoryKeyVault
@@ -131,14 +130,15 @@ class AppBenchmark {
                 println("  $what: ${summary(ns)}")
             }
             val now = System.currentTimeMillis()
-            timed("core round view from Kotlin") { store.roundView(unit, now - 6 * 3_600_000, now + 2 * 3_600_000) }
+            val roundScreen = store.roundScreen(unit, fr.chevet.core.standardRoundWindow())
+            timed("core round view from Kotlin") { roundScreen.load(now) }
             timed("core sync status from Kotlin") { store.syncStatus() }
 
             // "Fait" → the row redrawn with its new status, twenty acts.
             val validate = mutableListOf<Long>()
             repeat(20) {
                 val state = round()!!
-                val (r, item) = state.residents.firstNotNullOf { r -> r.items.firstOrNull { it.status.isOpen && it.mayRecord }?.let { r to it } }
+                val (r, item) = state.residents.firstNotNullOf { r -> r.items.firstOrNull { it.open && it.mayRecord }?.let { r to it } }
                 val act = ActRef(r.residentId, r.displayName, item.plannedActId, item.dueAtMs, item.label)
                 val t = System.nanoTime()
                 shell.state.value.round!!.onEvent(fr.chevet.android.features.round.RoundEvent.Validate(act))

@@ -1,5 +1,8 @@
-//! One line of French per fact, as a resident's timeline lists them. The
-//! apps show it as is; the detail screens read the fact's fields.
+//! The French words of the care record, in one place: one line per fact as
+//! a resident's timeline lists them, the answers offered for an act not
+//! done, numbers and units as French writes them. The apps, the documents
+//! and the console show these as they are, so a word changed here changes
+//! everywhere, and nowhere else has its own copy.
 
 use crate::clinical::scales::ScaleAnswers;
 
@@ -13,13 +16,38 @@ pub fn number_fr(v: f64) -> String {
     text.strip_suffix(".0").unwrap_or(&text).replace('.', ",")
 }
 
-fn reason_fr(r: &NotDoneReason) -> String {
+/// Why an act was not done, in lower case as it reads inside a sentence
+/// (« Soin non fait (endormi) »).
+pub fn reason_fr(r: &NotDoneReason) -> String {
     match r {
         NotDoneReason::Absent => "absent".into(),
         NotDoneReason::Asleep => "endormi".into(),
         NotDoneReason::ClinicalDecision => "décision clinique".into(),
         NotDoneReason::Workload => "charge de travail".into(),
         NotDoneReason::Other(text) => text.clone(),
+    }
+}
+
+/// An answer as the button that records it says it (« Résident absent »).
+pub fn outcome_choice_fr(o: &ActOutcome) -> String {
+    match o {
+        ActOutcome::Done => "Fait".into(),
+        ActOutcome::PartlyDone => "Fait en partie".into(),
+        ActOutcome::Refused => "Refusé par le résident".into(),
+        ActOutcome::NotDone(NotDoneReason::Absent) => "Résident absent".into(),
+        ActOutcome::NotDone(NotDoneReason::Asleep) => "Résident endormi".into(),
+        ActOutcome::NotDone(NotDoneReason::ClinicalDecision) => "Décision clinique".into(),
+        ActOutcome::NotDone(NotDoneReason::Workload) => "Pas eu le temps".into(),
+        ActOutcome::NotDone(NotDoneReason::Other(text)) => text.clone(),
+    }
+}
+
+/// The first letter in upper case: a word that starts a label.
+pub fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
     }
 }
 
