@@ -2,9 +2,8 @@
 //! stopping one, and closing a healed wound. Medication lines come from the
 //! prescriber's software, not from here.
 
-use chevet_core::domain::{ActKind, PlannedAct, Recurrence, Schedule};
+use chevet_core::domain::{ActKind, PlannedAct, Recurrence, Schedule, new_record_id};
 use jiff::civil::Weekday;
-use uuid::Uuid;
 
 use crate::error::{ChevetError, parse_id};
 use crate::route::{date, time};
@@ -69,7 +68,7 @@ impl ChevetStore {
     /// Adds an act to a resident's care plan; returns its id.
     pub fn plan_act(&self, entry: PlannedActEntry) -> Result<String> {
         let act = PlannedAct {
-            id: Uuid::now_v7(),
+            id: new_record_id(),
             resident_id: parse_id("resident_id", &entry.resident_id)?,
             kind: match entry.kind {
                 CareActKind::Hygiene => ActKind::Hygiene,

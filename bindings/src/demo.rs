@@ -55,7 +55,7 @@ impl ChevetStore {
         use chevet_core::domain::{ActKind, MedicationLine, PlannedAct, Recurrence, Schedule};
         let invalid = |field: &str| ChevetError::InvalidInput { field: field.into(), reason: "unreadable".into() };
         let act = PlannedAct {
-            id: uuid::Uuid::now_v7(),
+            id: chevet_core::domain::new_record_id(),
             resident_id: crate::error::parse_id("resident_id", &resident_id)?,
             kind: ActKind::Medication,
             label: "Paracétamol 1 g".into(),

@@ -6,10 +6,9 @@ use chevet_core::clinical::aggir::{AggirGrid, Modality};
 use chevet_core::clinical::scales::{Braden, MnaSf, Norton, ScaleAnswers};
 use chevet_core::domain::{
     ActOutcome, ActRecord, Acvpu, AdministrationOutcome, Correction, Exudate, Fact, MedicationAdministration,
-    NotDoneReason, NpiapStage, Observation, ObservationValue, RecordMeta, Role, ScaleAssessment, TissueType,
-    Transmission, VitalCode, WoundAssessment,
+    NotDoneReason, NpiapStage, Observation, ObservationValue, Role, ScaleAssessment, TissueType, Transmission,
+    TransmissionText, VitalCode, WoundAssessment, WoundFindings,
 };
-use uuid::Uuid;
 
 use crate::error::{ChevetError, parse_id};
 use crate::store::{ChevetStore, ts};
@@ -233,10 +232,9 @@ fn fixed<const N: usize, T: Copy>(field: &str, items: &[T]) -> Result<[T; N]> {
 }
 
 fn wound_assessment(entry: WoundAssessmentEntry, at_ms: i64) -> Result<WoundAssessment> {
-    Ok(WoundAssessment {
-        id: Uuid::now_v7(),
-        wound_id: parse_id("wound_id", &entry.wound_id)?,
-        resident_id: parse_id("resident_id", &entry.resident_id)?,
+    let resident_id = parse_id("resident_id", &entry.resident_id)?;
+    let wound_id = parse_id("wound_id", &entry.wound_id)?;
+    let findings = WoundFindings {
         length_cm: entry.length_cm,
         width_cm: entry.width_cm,
         depth_cm: entry.depth_cm,
@@ -262,8 +260,8 @@ fn wound_assessment(entry: WoundAssessmentEntry, at_ms: i64) -> Result<WoundAsse
             WoundStage::DeepTissue => NpiapStage::DeepTissue,
         }),
         comment: entry.comment,
-        meta: RecordMeta::at(ts(at_ms)?),
-    })
+    };
+    Ok(WoundAssessment::new(resident_id, wound_id, findings, ts(at_ms)?))
 }
 
 /// A wound assessment scored before it is saved.
@@ -388,16 +386,14 @@ impl ChevetStore {
         at_ms: i64,
     ) -> Result<String> {
         let outcome = result.outcome();
-        let fact = Fact::Act(ActRecord {
-            id: Uuid::now_v7(),
-            resident_id: parse_id("resident_id", &resident_id)?,
-            planned_act_id: planned_act_id.map(|p| parse_id("planned_act_id", &p)).transpose()?,
-            occurrence: occurrence_ms.map(ts).transpose()?,
+        self.record_fact(Fact::Act(ActRecord::new(
+            parse_id("resident_id", &resident_id)?,
+            planned_act_id.map(|p| parse_id("planned_act_id", &p)).transpose()?,
+            occurrence_ms.map(ts).transpose()?,
             outcome,
             comment,
-            meta: RecordMeta::at(ts(at_ms)?),
-        });
-        self.record_fact(fact)
+            ts(at_ms)?,
+        )))
     }
 
     /// Records the level of consciousness (ACVPU); returns the observation's id.
@@ -433,41 +429,29 @@ impl ChevetStore {
                 AdministrationOutcome::NotGiven(NotDoneReason::ClinicalDecision)
             }
         };
-        self.record_fact(Fact::Administration(MedicationAdministration {
-            id: Uuid::now_v7(),
-            resident_id: parse_id("resident_id", &resident_id)?,
-            planned_act_id: parse_id("planned_act_id", &planned_act_id)?,
-            occurrence: occurrence_ms.map(ts).transpose()?,
+        self.record_fact(Fact::Administration(MedicationAdministration::new(
+            parse_id("resident_id", &resident_id)?,
+            parse_id("planned_act_id", &planned_act_id)?,
+            occurrence_ms.map(ts).transpose()?,
             outcome,
             scanned_barcode,
-            comment: None,
-            meta: RecordMeta::at(ts(at_ms)?),
-        }))
+            ts(at_ms)?,
+        )))
     }
 
     /// Records a targeted transmission; returns its id.
     pub fn record_transmission(&self, entry: TransmissionEntry, at_ms: i64) -> Result<String> {
-        self.record_fact(Fact::Transmission(Transmission {
-            id: Uuid::now_v7(),
-            resident_id: parse_id("resident_id", &entry.resident_id)?,
-            target: entry.target,
-            data: entry.data,
-            actions: entry.actions,
-            results: entry.results,
-            audience: entry.audience.into_iter().map(Role::from).collect(),
-            meta: RecordMeta::at(ts(at_ms)?),
-        }))
+        let resident_id = parse_id("resident_id", &entry.resident_id)?;
+        let text =
+            TransmissionText { target: entry.target, data: entry.data, actions: entry.actions, results: entry.results };
+        let audience = entry.audience.into_iter().map(Role::from).collect();
+        self.record_fact(Fact::Transmission(Transmission::new(resident_id, text, audience, ts(at_ms)?)))
     }
 
     /// Records a scale; an answer out of its item's range is refused with
     /// the item named, and nothing is stored.
     pub fn record_scale(&self, resident_id: String, entry: ScaleEntry, at_ms: i64) -> Result<ScaleOutcome> {
-        let assessment = ScaleAssessment {
-            id: Uuid::now_v7(),
-            resident_id: parse_id("resident_id", &resident_id)?,
-            answers: entry.answers()?,
-            meta: RecordMeta::at(ts(at_ms)?),
-        };
+        let assessment = ScaleAssessment::new(parse_id("resident_id", &resident_id)?, entry.answers()?, ts(at_ms)?);
         let record_id = assessment.id.to_string();
         let result = self.core()?.record_scale(assessment)?;
         Ok(ScaleOutcome { record_id, total: result.total, summary: result.summary_fr, positive: result.positive })
@@ -486,13 +470,7 @@ impl ChevetStore {
         let target_id = parse_id("record_id", &record_id)?;
         let (target, _) = store.fact(target_id)?;
         let now = store.now();
-        let fact = Fact::Correction(Correction {
-            id: Uuid::now_v7(),
-            resident_id: target.resident_id(),
-            target_id,
-            reason,
-            meta: RecordMeta::at(now),
-        });
+        let fact = Fact::Correction(Correction::new(target.resident_id(), target_id, reason, now));
         Ok(store.record(fact)?.id().to_string())
     }
 
@@ -510,15 +488,12 @@ impl ChevetStore {
         value: ObservationValue,
         at_ms: i64,
     ) -> Result<String> {
-        let fact = Fact::Observation(Observation {
-            id: Uuid::now_v7(),
-            resident_id: parse_id("resident_id", &resident_id)?,
+        self.record_fact(Fact::Observation(Observation::new(
+            parse_id("resident_id", &resident_id)?,
             code,
             value,
-            method: None,
-            meta: RecordMeta::at(ts(at_ms)?),
-        });
-        self.record_fact(fact)
+            ts(at_ms)?,
+        )))
     }
 
     fn record_fact(&self, fact: Fact) -> Result<String> {

@@ -1,8 +1,7 @@
 //! Home-care rounds (SSIAD tournées): the day's routes, a route with its
 //! visits, and the stamps that start and end a visit at the door.
 
-use chevet_core::domain::{Fact, RecordMeta, Round, RoundStop, StampMethod, VisitEvent, VisitStamp};
-use uuid::Uuid;
+use chevet_core::domain::{Fact, Round, RoundStop, StampMethod, VisitEvent, VisitStamp, new_record_id};
 
 use crate::error::{ChevetError, parse_id};
 use crate::residents::ResidentSummaryInfo;
@@ -95,7 +94,7 @@ impl ChevetStore {
         stops: Vec<RoundStopEntry>,
     ) -> Result<String> {
         let round = Round {
-            id: Uuid::now_v7(),
+            id: new_record_id(),
             unit_id: parse_id("unit_id", &unit_id)?,
             date: date("day", &day)?,
             staff_id: parse_id("staff_id", &staff_id)?,
@@ -177,22 +176,23 @@ impl ChevetStore {
         tag: Option<String>,
         at_ms: i64,
     ) -> Result<String> {
-        let fact = Fact::VisitStamp(VisitStamp {
-            id: Uuid::now_v7(),
-            resident_id: parse_id("resident_id", &resident_id)?,
-            round_id: round_id.map(|r| parse_id("round_id", &r)).transpose()?,
-            event: match moment {
-                VisitMoment::Start => VisitEvent::Start,
-                VisitMoment::Stop => VisitEvent::Stop,
-            },
-            method: match by {
-                StampBy::Manual => StampMethod::Manual,
-                StampBy::QrCode => StampMethod::QrCode,
-                StampBy::Nfc => StampMethod::Nfc,
-            },
+        let event = match moment {
+            VisitMoment::Start => VisitEvent::Start,
+            VisitMoment::Stop => VisitEvent::Stop,
+        };
+        let method = match by {
+            StampBy::Manual => StampMethod::Manual,
+            StampBy::QrCode => StampMethod::QrCode,
+            StampBy::Nfc => StampMethod::Nfc,
+        };
+        let fact = Fact::VisitStamp(VisitStamp::new(
+            parse_id("resident_id", &resident_id)?,
+            round_id.map(|r| parse_id("round_id", &r)).transpose()?,
+            event,
+            method,
             tag,
-            meta: RecordMeta::at(ts(at_ms)?),
-        });
+            ts(at_ms)?,
+        ));
         Ok(self.core()?.record(fact)?.id().to_string())
     }
 }

@@ -6,10 +6,9 @@ use std::sync::{Arc, RwLock};
 
 use chevet_core::StoreOptions;
 use chevet_core::clinical::alerts::AlertLevel;
-use chevet_core::domain::PhotoConsent;
+use chevet_core::domain::{PhotoConsent, new_record_id};
 use chevet_core::store::{PhotoCapture, PhotoRendition};
 use jiff::Timestamp;
-use uuid::Uuid;
 
 use crate::error::{ChevetError, parse_id};
 use crate::round::RoundResidentInfo;
@@ -185,7 +184,7 @@ impl ChevetStore {
         let (resident, _) = store.resident(resident_id)?;
         let opened = ts(opened_on_ms)?.to_zoned_datetime(store.unit_time_zone(resident.unit_id)?).date();
         let wound = chevet_core::domain::Wound {
-            id: Uuid::now_v7(),
+            id: new_record_id(),
             resident_id,
             kind,
             site,

@@ -2,8 +2,7 @@
 //! leaves for the emergency department, exported as the CDA document the
 //! hospital reads.
 
-use chevet_core::domain::{Consciousness, EmergencyTransfer, Fact, PersonalItem, RecordMeta};
-use uuid::Uuid;
+use chevet_core::domain::{Consciousness, EmergencyTransfer, Fact, PersonalItem, TransferStatement};
 
 use crate::error::{ChevetError, parse_id};
 use crate::store::{ChevetStore, ts};
@@ -86,9 +85,8 @@ impl ChevetStore {
 
     /// Records the emergency transfer sheet; returns its id.
     pub fn record_emergency_transfer(&self, entry: TransferEntry, at_ms: i64) -> Result<String> {
-        let fact = Fact::EmergencyTransfer(Box::new(EmergencyTransfer {
-            id: Uuid::now_v7(),
-            resident_id: parse_id("resident_id", &entry.resident_id)?,
+        let resident_id = parse_id("resident_id", &entry.resident_id)?;
+        let statement = TransferStatement {
             reason: entry.reason,
             destination: entry.destination,
             consciousness: match entry.consciousness {
@@ -110,8 +108,8 @@ impl ChevetStore {
                 })
                 .collect(),
             comment: entry.comment,
-            meta: RecordMeta::at(ts(at_ms)?),
-        }));
+        };
+        let fact = Fact::EmergencyTransfer(Box::new(EmergencyTransfer::new(resident_id, statement, ts(at_ms)?)));
         Ok(self.core()?.record(fact)?.id().to_string())
     }
 

@@ -13,6 +13,7 @@ pub mod error;
 pub mod establishment;
 pub mod gs1;
 pub mod ins;
+pub mod new_records;
 pub mod photo;
 pub mod pin;
 pub mod records;
@@ -30,6 +31,7 @@ pub mod wound;
 pub use care_plan::{ActKind, MedicationLine, PlannedAct};
 pub use establishment::{Establishment, EstablishmentKind, Unit};
 pub use ins::{CollectionMethod, Identity, IdentityStatus, IdentityTraits, InsSystem, Matricule, Sex};
+pub use new_records::{TransferStatement, TransmissionText, WoundFindings, new_record_id};
 pub use records::{
     ActOutcome, ActRecord, AdministrationOutcome, Correction, Fact, FactKind, MedicationAdministration, NotDoneReason,
     Observation, Photo, PhotoBlob, PhotoConsent, RecordMeta, ScaleAssessment, StampMethod, Transmission, VisitEvent,

@@ -5,7 +5,7 @@ use jiff::Timestamp;
 use uuid::Uuid;
 
 use crate::clinical::scale_forms::{self, FormKind, FormPreview, FormRecord};
-use crate::domain::{Fact, Observation, ObservationValue, Permission, RecordMeta, ScaleAssessment, VitalCode};
+use crate::domain::{Fact, Observation, ObservationValue, Permission, ScaleAssessment, VitalCode};
 use crate::error::Result;
 use crate::store::Store;
 
@@ -50,21 +50,14 @@ impl Store {
         at: Timestamp,
     ) -> Result<FormOutcome> {
         let preview = self.preview_scale_form(resident_id, kind, answers)?;
-        let id = Uuid::now_v7();
         let fact = match scale_forms::to_record(kind, answers)? {
-            FormRecord::Scale(answers) => {
-                Fact::ScaleAssessment(ScaleAssessment { id, resident_id, answers, meta: RecordMeta::at(at) })
-            }
+            FormRecord::Scale(answers) => Fact::ScaleAssessment(ScaleAssessment::new(resident_id, answers, at)),
             FormRecord::Pain { score, tool } => Fact::Observation(Observation {
-                id,
-                resident_id,
-                code: VitalCode::Pain,
-                value: ObservationValue::Quantity(score),
                 method: Some(tool.into()),
-                meta: RecordMeta::at(at),
+                ..Observation::new(resident_id, VitalCode::Pain, ObservationValue::Quantity(score), at)
             }),
         };
-        self.record(fact)?;
-        Ok(FormOutcome { record_id: id, summary: preview.summary, positive: preview.positive })
+        let record_id = self.record(fact)?.id();
+        Ok(FormOutcome { record_id, summary: preview.summary, positive: preview.positive })
     }
 }

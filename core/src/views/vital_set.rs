@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::clinical::news2::{self, Consciousness, News2, News2Input};
 use crate::clinical::units::typo_hint;
-use crate::domain::{Acvpu, Fact, Observation, ObservationValue, RecordMeta, VitalCode};
+use crate::domain::{Acvpu, Fact, Observation, ObservationValue, VitalCode};
 use crate::error::Result;
 use crate::store::Store;
 
@@ -141,16 +141,7 @@ impl VitalSet {
 
     /// The observations to record, one fact per measure.
     fn facts(&self, resident_id: Uuid, at: Timestamp) -> Vec<Fact> {
-        let observation = |code, value| {
-            Fact::Observation(Observation {
-                id: Uuid::now_v7(),
-                resident_id,
-                code,
-                value,
-                method: None,
-                meta: RecordMeta::at(at),
-            })
-        };
+        let observation = |code, value| Fact::Observation(Observation::new(resident_id, code, value, at));
         let mut facts: Vec<Fact> =
             self.scalars().into_iter().map(|(c, v)| observation(c, ObservationValue::Quantity(v))).collect();
         if let Some((systolic, diastolic)) = self.blood_pressure {
