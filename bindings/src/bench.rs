@@ -4,7 +4,8 @@
 
 use std::time::Instant;
 
-use crate::error::{ChevetError, parse_id};
+use crate::error::ChevetError;
+use crate::ids::UnitId;
 use crate::store::ChevetStore;
 
 #[uniffi::export]
@@ -13,13 +14,13 @@ impl ChevetStore {
     /// in Rust (no FFI crossing, no conversion to FFI records).
     pub fn bench_round_view_in_rust(
         &self,
-        unit_id: String,
+        unit_id: UnitId,
         from_ms: i64,
         to_ms: i64,
         iterations: u32,
     ) -> Result<u64, ChevetError> {
         let store = self.core()?;
-        let unit = parse_id("unit_id", &unit_id)?;
+        let unit = unit_id.0;
         let bad_time = || ChevetError::InvalidInput { field: "time".into(), reason: "out of range".into() };
         let from = jiff::Timestamp::from_millisecond(from_ms).map_err(|_| bad_time())?;
         let to = jiff::Timestamp::from_millisecond(to_ms).map_err(|_| bad_time())?;

@@ -5,7 +5,8 @@
 use chevet_core::domain::{ActKind, PlannedAct, Recurrence, Schedule, new_record_id};
 use jiff::civil::Weekday;
 
-use crate::error::{ChevetError, parse_id};
+use crate::error::ChevetError;
+use crate::ids::{PlannedActId, ResidentId, WoundId};
 use crate::route::{date, time};
 use crate::store::ChevetStore;
 
@@ -44,7 +45,7 @@ pub enum Repeat {
 
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct PlannedActEntry {
-    pub resident_id: String,
+    pub resident_id: ResidentId,
     pub kind: CareActKind,
     /// "Toilette complète au lit", "Change", "Mobilisation toutes les 3 h".
     pub label: String,
@@ -66,10 +67,10 @@ fn weekday(d: u8) -> Result<Weekday> {
 #[uniffi::export]
 impl ChevetStore {
     /// Adds an act to a resident's care plan; returns its id.
-    pub fn plan_act(&self, entry: PlannedActEntry) -> Result<String> {
+    pub fn plan_act(&self, entry: PlannedActEntry) -> Result<PlannedActId> {
         let act = PlannedAct {
             id: new_record_id(),
-            resident_id: parse_id("resident_id", &entry.resident_id)?,
+            resident_id: entry.resident_id.0,
             kind: match entry.kind {
                 CareActKind::Hygiene => ActKind::Hygiene,
                 CareActKind::Continence => ActKind::Continence,
@@ -97,30 +98,30 @@ impl ChevetStore {
             active: true,
         };
         self.core()?.create_planned_act(&act)?;
-        Ok(act.id.to_string())
+        Ok(act.id.into())
     }
 
     /// Stops a planned act: it stays in the record, no longer due.
-    pub fn stop_planned_act(&self, resident_id: String, planned_act_id: String) -> Result<()> {
+    pub fn stop_planned_act(&self, resident_id: ResidentId, planned_act_id: PlannedActId) -> Result<()> {
         let store = self.core()?;
-        let id = parse_id("planned_act_id", &planned_act_id)?;
+        let id = planned_act_id.0;
         let (act, version) = store
-            .care_plan(parse_id("resident_id", &resident_id)?)?
+            .care_plan(resident_id.0)?
             .into_iter()
             .find(|(a, _)| a.id == id)
-            .ok_or(ChevetError::NotFound { kind: "planned_act".into(), id: planned_act_id })?;
+            .ok_or(ChevetError::NotFound { kind: "planned_act".into(), id: planned_act_id.to_string() })?;
         Ok(store.update_planned_act(&PlannedAct { active: false, ..act }, version)?)
     }
 
     /// Closes a wound as healed on `day` ("YYYY-MM-DD").
-    pub fn close_wound(&self, resident_id: String, wound_id: String, day: String) -> Result<()> {
+    pub fn close_wound(&self, resident_id: ResidentId, wound_id: WoundId, day: String) -> Result<()> {
         let store = self.core()?;
-        let id = parse_id("wound_id", &wound_id)?;
+        let id = wound_id.0;
         let (wound, version) = store
-            .wounds(parse_id("resident_id", &resident_id)?)?
+            .wounds(resident_id.0)?
             .into_iter()
             .find(|(w, _)| w.id == id)
-            .ok_or(ChevetError::NotFound { kind: "wound".into(), id: wound_id })?;
+            .ok_or(ChevetError::NotFound { kind: "wound".into(), id: wound_id.to_string() })?;
         let healed = chevet_core::domain::Wound { healed_on: Some(date("day", &day)?), ..wound };
         store.save_wound(&healed, Some(version))?;
         Ok(())

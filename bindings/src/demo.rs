@@ -3,19 +3,20 @@
 //! not have, so neither invented residents nor the demo PIN are in it.
 
 use crate::error::ChevetError;
+use crate::ids::{PlannedActId, ResidentId, StaffId, UnitId};
 use crate::store::ChevetStore;
 
 type Result<T> = std::result::Result<T, ChevetError>;
 
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct DemoInfo {
-    pub unit_ids: Vec<String>,
-    pub nurse_id: String,
-    pub care_aide_id: String,
-    pub resident_ids: Vec<String>,
+    pub unit_ids: Vec<UnitId>,
+    pub nurse_id: StaffId,
+    pub care_aide_id: StaffId,
+    pub resident_ids: Vec<ResidentId>,
     pub pin: String,
     /// A professional with no PIN yet, and the first-PIN code printed for her.
-    pub newcomer_id: String,
+    pub newcomer_id: StaffId,
     pub newcomer_first_pin_code: String,
 }
 
@@ -28,12 +29,12 @@ impl ChevetStore {
         let store = self.core()?;
         let d = chevet_core::demo::seed(&store, units as usize, residents_per_unit as usize, history_days)?;
         Ok(DemoInfo {
-            unit_ids: d.units.iter().map(|u| u.id.to_string()).collect(),
-            nurse_id: d.nurse.id.to_string(),
-            care_aide_id: d.care_aide.id.to_string(),
-            resident_ids: d.residents.iter().map(|r| r.id.to_string()).collect(),
+            unit_ids: d.units.iter().map(|u| u.id.into()).collect(),
+            nurse_id: d.nurse.id.into(),
+            care_aide_id: d.care_aide.id.into(),
+            resident_ids: d.residents.iter().map(|r| r.id.into()).collect(),
             pin: chevet_core::demo::DEMO_PIN.to_owned(),
-            newcomer_id: d.newcomer.id.to_string(),
+            newcomer_id: d.newcomer.id.into(),
             newcomer_first_pin_code: d.newcomer_code,
         })
     }
@@ -47,16 +48,16 @@ impl ChevetStore {
     /// known time. Needs a signed-in nurse, like any care-plan change.
     pub fn plan_demo_medication(
         &self,
-        resident_id: String,
+        resident_id: ResidentId,
         time: String,
         day: String,
         intake_assistance_allowed: bool,
-    ) -> Result<String> {
+    ) -> Result<PlannedActId> {
         use chevet_core::domain::{ActKind, MedicationLine, PlannedAct, Recurrence, Schedule};
         let invalid = |field: &str| ChevetError::InvalidInput { field: field.into(), reason: "unreadable".into() };
         let act = PlannedAct {
             id: chevet_core::domain::new_record_id(),
-            resident_id: crate::error::parse_id("resident_id", &resident_id)?,
+            resident_id: resident_id.0,
             kind: ActKind::Medication,
             label: "Paracétamol 1 g".into(),
             schedule: Schedule {
@@ -75,6 +76,6 @@ impl ChevetStore {
             active: true,
         };
         self.core()?.create_planned_act(&act)?;
-        Ok(act.id.to_string())
+        Ok(act.id.into())
     }
 }

@@ -1,6 +1,7 @@
 //! The one public error, mapped once from the core's. Messages carry kinds,
 //! ids and reasons, never personal data (the core's errors already don't).
 
+use crate::ids::PhotoId;
 use chevet_core::CoreError;
 
 #[derive(Debug, thiserror::Error, uniffi::Error)]
@@ -45,9 +46,9 @@ pub enum ChevetError {
     #[error("photo refused: {reason}")]
     PhotoRefused { reason: String },
     #[error("photo {photo_id} is not on this device (on the hub: {on_hub})")]
-    PhotoNotOnDevice { photo_id: String, on_hub: bool },
+    PhotoNotOnDevice { photo_id: PhotoId, on_hub: bool },
     #[error("photo {photo_id} does not open: {reason}")]
-    PhotoCorrupt { photo_id: String, reason: String },
+    PhotoCorrupt { photo_id: PhotoId, reason: String },
     #[error("this device is not enrolled with a hub")]
     NotEnrolled,
     #[error("a sync is already running")]
@@ -159,10 +160,10 @@ impl From<CoreError> for ChevetError {
             }
             CoreError::Photo(p) => ChevetError::PhotoRefused { reason: p.to_string() },
             CoreError::PhotoFileMissing { photo_id, on_hub, .. } => {
-                ChevetError::PhotoNotOnDevice { photo_id: photo_id.to_string(), on_hub }
+                ChevetError::PhotoNotOnDevice { photo_id: PhotoId(photo_id), on_hub }
             }
             CoreError::PhotoFileCorrupt { photo_id, reason, .. } => {
-                ChevetError::PhotoCorrupt { photo_id: photo_id.to_string(), reason: reason.to_string() }
+                ChevetError::PhotoCorrupt { photo_id: PhotoId(photo_id), reason: reason.to_string() }
             }
             CoreError::NotEnrolled => ChevetError::NotEnrolled,
             CoreError::SyncInProgress => ChevetError::SyncInProgress,

@@ -3,7 +3,8 @@
 
 use chevet_core::views::HandoverKind;
 
-use crate::error::{ChevetError, parse_id};
+use crate::error::ChevetError;
+use crate::ids::{RecordId, ResidentId, UnitId};
 use crate::store::{ChevetStore, ts};
 
 /// What a handover line is about (the screen picks its colour and icon).
@@ -25,12 +26,12 @@ pub struct HandoverLineInfo {
     pub at_ms: Option<i64>,
     /// The line, in French.
     pub text: String,
-    pub record_id: Option<String>,
+    pub record_id: Option<RecordId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct ResidentHandoverInfo {
-    pub resident_id: String,
+    pub resident_id: ResidentId,
     pub display_name: String,
     pub room: String,
     pub lines: Vec<HandoverLineInfo>,
@@ -49,8 +50,8 @@ pub struct HandoverInfo {
 #[uniffi::export]
 impl ChevetStore {
     /// What changed on a unit between two times (at most 48 hours), per resident.
-    pub fn handover(&self, unit_id: String, since_ms: i64, until_ms: i64) -> Result<HandoverInfo, ChevetError> {
-        let h = self.core()?.handover(parse_id("unit_id", &unit_id)?, ts(since_ms)?, ts(until_ms)?)?;
+    pub fn handover(&self, unit_id: UnitId, since_ms: i64, until_ms: i64) -> Result<HandoverInfo, ChevetError> {
+        let h = self.core()?.handover(unit_id.0, ts(since_ms)?, ts(until_ms)?)?;
         Ok(HandoverInfo {
             read_until_ms: h.read_until.map(|t| t.as_millisecond()),
             unreadable: h.unreadable as u32,
@@ -58,7 +59,7 @@ impl ChevetStore {
                 .residents
                 .into_iter()
                 .map(|r| ResidentHandoverInfo {
-                    resident_id: r.resident_id.to_string(),
+                    resident_id: r.resident_id.into(),
                     display_name: r.display_name,
                     room: r.room,
                     lines: r
@@ -68,7 +69,7 @@ impl ChevetStore {
                             kind: l.kind,
                             at_ms: l.at.map(|t| t.as_millisecond()),
                             text: l.text,
-                            record_id: l.record_id.map(|id| id.to_string()),
+                            record_id: l.record_id.map(RecordId),
                         })
                         .collect(),
                 })
@@ -77,7 +78,7 @@ impl ChevetStore {
     }
 
     /// The signed-in professional has read the unit's handover up to `until_ms`.
-    pub fn mark_handover_read(&self, unit_id: String, until_ms: i64) -> Result<(), ChevetError> {
-        Ok(self.core()?.mark_handover_read(parse_id("unit_id", &unit_id)?, ts(until_ms)?)?)
+    pub fn mark_handover_read(&self, unit_id: UnitId, until_ms: i64) -> Result<(), ChevetError> {
+        Ok(self.core()?.mark_handover_read(unit_id.0, ts(until_ms)?)?)
     }
 }

@@ -4,7 +4,8 @@
 
 use chevet_core::domain::gs1::{MedicineBox, as_gtin14};
 
-use crate::error::{ChevetError, parse_id};
+use crate::error::ChevetError;
+use crate::ids::{PlannedActId, ResidentId, UnitId};
 use crate::store::{ChevetStore, ts};
 
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
@@ -35,7 +36,7 @@ pub fn read_medicine_box(scan: String, today: String) -> Result<MedicineBoxInfo,
 /// A resident's medication due on the round, with its prescription line.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct MedicationDueInfo {
-    pub planned_act_id: String,
+    pub planned_act_id: PlannedActId,
     pub label: String,
     pub drug: String,
     pub dose: String,
@@ -74,24 +75,19 @@ impl ChevetStore {
     /// by time, with each line's prescription and status.
     pub fn medication_due(
         &self,
-        unit_id: String,
-        resident_id: String,
+        unit_id: UnitId,
+        resident_id: ResidentId,
         from_ms: i64,
         to_ms: i64,
     ) -> Result<Vec<MedicationDueInfo>, ChevetError> {
-        let card = self.core()?.round_view_resident(
-            parse_id("unit_id", &unit_id)?,
-            parse_id("resident_id", &resident_id)?,
-            ts(from_ms)?,
-            ts(to_ms)?,
-        )?;
+        let card = self.core()?.round_view_resident(unit_id.0, resident_id.0, ts(from_ms)?, ts(to_ms)?)?;
         Ok(card
             .into_iter()
             .flat_map(|c| c.items)
             .filter_map(|i| {
                 let line = i.medication?;
                 Some(MedicationDueInfo {
-                    planned_act_id: i.planned_act_id.to_string(),
+                    planned_act_id: i.planned_act_id.into(),
                     label: i.label,
                     drug: line.drug,
                     dose: line.dose,
@@ -113,17 +109,12 @@ impl ChevetStore {
     /// given, as recording it will: the prescribed product, in date.
     pub fn check_medicine_box(
         &self,
-        resident_id: String,
-        planned_act_id: String,
+        resident_id: ResidentId,
+        planned_act_id: PlannedActId,
         scan: String,
         at_ms: i64,
     ) -> Result<MedicineBoxInfo, ChevetError> {
-        let b = self.core()?.check_scanned_box(
-            parse_id("resident_id", &resident_id)?,
-            parse_id("planned_act_id", &planned_act_id)?,
-            &scan,
-            ts(at_ms)?,
-        )?;
+        let b = self.core()?.check_scanned_box(resident_id.0, planned_act_id.0, &scan, ts(at_ms)?)?;
         Ok((&b).into())
     }
 }

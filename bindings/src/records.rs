@@ -10,7 +10,8 @@ use chevet_core::domain::{
     TransmissionText, VitalCode, WoundAssessment, WoundFindings,
 };
 
-use crate::error::{ChevetError, parse_id};
+use crate::error::ChevetError;
+use crate::ids::{PlannedActId, RecordId, ResidentId, WoundId};
 use crate::store::{ChevetStore, ts};
 
 type Result<T> = std::result::Result<T, ChevetError>;
@@ -133,7 +134,7 @@ impl From<StaffRole> for Role {
 /// and results (DAR).
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct TransmissionEntry {
-    pub resident_id: String,
+    pub resident_id: ResidentId,
     /// Cible: "Douleur", "Chute", "Alimentation".
     pub target: String,
     pub data: String,
@@ -175,7 +176,7 @@ pub enum ScaleEntry {
 /// A recorded scale: its record and its result.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct ScaleOutcome {
-    pub record_id: String,
+    pub record_id: RecordId,
     pub total: u8,
     /// The result in French ("Braden 12 : risque élevé").
     pub summary: String,
@@ -214,8 +215,8 @@ pub enum WoundStage {
 
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct WoundAssessmentEntry {
-    pub resident_id: String,
-    pub wound_id: String,
+    pub resident_id: ResidentId,
+    pub wound_id: WoundId,
     pub length_cm: f64,
     pub width_cm: f64,
     pub depth_cm: Option<f64>,
@@ -232,8 +233,8 @@ fn fixed<const N: usize, T: Copy>(field: &str, items: &[T]) -> Result<[T; N]> {
 }
 
 fn wound_assessment(entry: WoundAssessmentEntry, at_ms: i64) -> Result<WoundAssessment> {
-    let resident_id = parse_id("resident_id", &entry.resident_id)?;
-    let wound_id = parse_id("wound_id", &entry.wound_id)?;
+    let resident_id = entry.resident_id.0;
+    let wound_id = entry.wound_id.0;
     let findings = WoundFindings {
         length_cm: entry.length_cm,
         width_cm: entry.width_cm,
@@ -356,17 +357,17 @@ impl ScaleEntry {
 #[uniffi::export]
 impl ChevetStore {
     /// Records one measure; returns the observation's id.
-    pub fn record_vital(&self, resident_id: String, kind: VitalKind, value: f64, at_ms: i64) -> Result<String> {
+    pub fn record_vital(&self, resident_id: ResidentId, kind: VitalKind, value: f64, at_ms: i64) -> Result<RecordId> {
         self.record_observation(resident_id, kind.code(), ObservationValue::Quantity(value), at_ms)
     }
 
     pub fn record_blood_pressure(
         &self,
-        resident_id: String,
+        resident_id: ResidentId,
         systolic: f64,
         diastolic: f64,
         at_ms: i64,
-    ) -> Result<String> {
+    ) -> Result<RecordId> {
         self.record_observation(
             resident_id,
             VitalCode::BloodPressure,
@@ -378,17 +379,17 @@ impl ChevetStore {
     /// Records what happened to a planned act (or an unplanned one); returns its id.
     pub fn record_act(
         &self,
-        resident_id: String,
-        planned_act_id: Option<String>,
+        resident_id: ResidentId,
+        planned_act_id: Option<PlannedActId>,
         occurrence_ms: Option<i64>,
         result: ActResult,
         comment: Option<String>,
         at_ms: i64,
-    ) -> Result<String> {
+    ) -> Result<RecordId> {
         let outcome = result.outcome();
         self.record_fact(Fact::Act(ActRecord::new(
-            parse_id("resident_id", &resident_id)?,
-            planned_act_id.map(|p| parse_id("planned_act_id", &p)).transpose()?,
+            resident_id.0,
+            planned_act_id.map(|p| p.0),
             occurrence_ms.map(ts).transpose()?,
             outcome,
             comment,
@@ -397,7 +398,12 @@ impl ChevetStore {
     }
 
     /// Records the level of consciousness (ACVPU); returns the observation's id.
-    pub fn record_consciousness(&self, resident_id: String, level: ConsciousnessLevel, at_ms: i64) -> Result<String> {
+    pub fn record_consciousness(
+        &self,
+        resident_id: ResidentId,
+        level: ConsciousnessLevel,
+        at_ms: i64,
+    ) -> Result<RecordId> {
         let level = match level {
             ConsciousnessLevel::Alert => Acvpu::Alert,
             ConsciousnessLevel::NewConfusion => Acvpu::NewConfusion,
@@ -412,13 +418,13 @@ impl ChevetStore {
     /// the prescribed product. Returns the record's id.
     pub fn record_administration(
         &self,
-        resident_id: String,
-        planned_act_id: String,
+        resident_id: ResidentId,
+        planned_act_id: PlannedActId,
         occurrence_ms: Option<i64>,
         result: AdministrationResult,
         scanned_barcode: Option<String>,
         at_ms: i64,
-    ) -> Result<String> {
+    ) -> Result<RecordId> {
         let outcome = match result {
             AdministrationResult::Given => AdministrationOutcome::Given,
             AdministrationResult::Refused => AdministrationOutcome::Refused,
@@ -430,8 +436,8 @@ impl ChevetStore {
             }
         };
         self.record_fact(Fact::Administration(MedicationAdministration::new(
-            parse_id("resident_id", &resident_id)?,
-            parse_id("planned_act_id", &planned_act_id)?,
+            resident_id.0,
+            planned_act_id.0,
             occurrence_ms.map(ts).transpose()?,
             outcome,
             scanned_barcode,
@@ -440,8 +446,8 @@ impl ChevetStore {
     }
 
     /// Records a targeted transmission; returns its id.
-    pub fn record_transmission(&self, entry: TransmissionEntry, at_ms: i64) -> Result<String> {
-        let resident_id = parse_id("resident_id", &entry.resident_id)?;
+    pub fn record_transmission(&self, entry: TransmissionEntry, at_ms: i64) -> Result<RecordId> {
+        let resident_id = entry.resident_id.0;
         let text =
             TransmissionText { target: entry.target, data: entry.data, actions: entry.actions, results: entry.results };
         let audience = entry.audience.into_iter().map(Role::from).collect();
@@ -450,28 +456,28 @@ impl ChevetStore {
 
     /// Records a scale; an answer out of its item's range is refused with
     /// the item named, and nothing is stored.
-    pub fn record_scale(&self, resident_id: String, entry: ScaleEntry, at_ms: i64) -> Result<ScaleOutcome> {
-        let assessment = ScaleAssessment::new(parse_id("resident_id", &resident_id)?, entry.answers()?, ts(at_ms)?);
-        let record_id = assessment.id.to_string();
+    pub fn record_scale(&self, resident_id: ResidentId, entry: ScaleEntry, at_ms: i64) -> Result<ScaleOutcome> {
+        let assessment = ScaleAssessment::new(resident_id.0, entry.answers()?, ts(at_ms)?);
+        let record_id = RecordId(assessment.id);
         let result = self.core()?.record_scale(assessment)?;
         Ok(ScaleOutcome { record_id, total: result.total, summary: result.summary_fr, positive: result.positive })
     }
 
     /// Records a wound assessment (size, exudate, tissue, stage); returns its id.
-    pub fn record_wound_assessment(&self, entry: WoundAssessmentEntry, at_ms: i64) -> Result<String> {
+    pub fn record_wound_assessment(&self, entry: WoundAssessmentEntry, at_ms: i64) -> Result<RecordId> {
         self.record_fact(Fact::WoundAssessment(wound_assessment(entry, at_ms)?))
     }
 
     /// Marks a record entered-in-error (it stays, struck through, with the
     /// reason); correcting someone else's record needs the permission.
     /// Returns the correction's id.
-    pub fn correct_record(&self, record_id: String, reason: String) -> Result<String> {
+    pub fn correct_record(&self, record_id: RecordId, reason: String) -> Result<RecordId> {
         let store = self.core()?;
-        let target_id = parse_id("record_id", &record_id)?;
+        let target_id = record_id.0;
         let (target, _) = store.fact(target_id)?;
         let now = store.now();
         let fact = Fact::Correction(Correction::new(target.resident_id(), target_id, reason, now));
-        Ok(store.record(fact)?.id().to_string())
+        Ok(store.record(fact)?.id().into())
     }
 
     /// Records waiting to go to the hub.
@@ -483,20 +489,15 @@ impl ChevetStore {
 impl ChevetStore {
     fn record_observation(
         &self,
-        resident_id: String,
+        resident_id: ResidentId,
         code: VitalCode,
         value: ObservationValue,
         at_ms: i64,
-    ) -> Result<String> {
-        self.record_fact(Fact::Observation(Observation::new(
-            parse_id("resident_id", &resident_id)?,
-            code,
-            value,
-            ts(at_ms)?,
-        )))
+    ) -> Result<RecordId> {
+        self.record_fact(Fact::Observation(Observation::new(resident_id.0, code, value, ts(at_ms)?)))
     }
 
-    fn record_fact(&self, fact: Fact) -> Result<String> {
-        Ok(self.core()?.record(fact)?.id().to_string())
+    fn record_fact(&self, fact: Fact) -> Result<RecordId> {
+        Ok(self.core()?.record(fact)?.id().into())
     }
 }

@@ -7,15 +7,16 @@ use chevet_core::domain::{IdentityStatus, Wound, WoundKind};
 use chevet_core::store::ResidentSummary;
 use chevet_core::views::{ChartKind, LineKind, TimelineEntry, VitalChart, push_chart};
 
-use crate::error::{ChevetError, parse_id};
+use crate::error::ChevetError;
+use crate::ids::{PhotoId, PlannedActId, RecordId, ResidentId, StaffId, UnitId, WoundId};
 use crate::store::{AlertInfo, ChevetStore, alert, ts};
 
 type Result<T> = std::result::Result<T, ChevetError>;
 
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct ResidentSummaryInfo {
-    pub resident_id: String,
-    pub unit_id: String,
+    pub resident_id: ResidentId,
+    pub unit_id: UnitId,
     pub display_name: String,
     pub room: String,
     /// PROV, VALI, RECUP or QUAL.
@@ -25,8 +26,8 @@ pub struct ResidentSummaryInfo {
 impl From<ResidentSummary> for ResidentSummaryInfo {
     fn from(r: ResidentSummary) -> Self {
         ResidentSummaryInfo {
-            resident_id: r.id.to_string(),
-            unit_id: r.unit_id.to_string(),
+            resident_id: r.id.into(),
+            unit_id: r.unit_id.into(),
             display_name: r.display_name,
             room: r.room,
             identity_status: r.identity_status.code().into(),
@@ -37,11 +38,11 @@ impl From<ResidentSummary> for ResidentSummaryInfo {
 /// One line of a resident's timeline.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct TimelineItemInfo {
-    pub record_id: String,
+    pub record_id: RecordId,
     /// "act", "administration", "observation", "transmission"…
     pub kind: String,
     pub at_ms: i64,
-    pub author_id: String,
+    pub author_id: Option<StaffId>,
     /// What happened, in French.
     pub summary: String,
     /// Struck through: corrected as entered in error.
@@ -54,19 +55,19 @@ pub struct TimelineItemInfo {
 fn timeline_item(entry: TimelineEntry) -> TimelineItemInfo {
     match entry {
         TimelineEntry::Fact { fact, entered_in_error } => TimelineItemInfo {
-            record_id: fact.id().to_string(),
+            record_id: fact.id().into(),
             kind: fact.kind().as_str().into(),
             at_ms: fact.meta().clinical_time.as_millisecond(),
-            author_id: fact.meta().author.to_string(),
+            author_id: Some(fact.meta().author.into()),
             summary: fact.summary_fr(),
             entered_in_error,
             unreadable: false,
         },
         TimelineEntry::Unreadable(u) => TimelineItemInfo {
-            record_id: u.id.to_string(),
+            record_id: u.id.into(),
             kind: u.table.into(),
             at_ms: 0,
-            author_id: String::new(),
+            author_id: None,
             summary: "Enregistrement illisible".into(),
             entered_in_error: false,
             unreadable: true,
@@ -76,7 +77,7 @@ fn timeline_item(entry: TimelineEntry) -> TimelineItemInfo {
 
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct PlannedActInfo {
-    pub planned_act_id: String,
+    pub planned_act_id: PlannedActId,
     pub label: String,
     pub is_medication: bool,
     pub active: bool,
@@ -84,7 +85,7 @@ pub struct PlannedActInfo {
 
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct WoundInfo {
-    pub wound_id: String,
+    pub wound_id: WoundId,
     pub site: String,
     pub healed: bool,
     pub kind: WoundKind,
@@ -100,7 +101,7 @@ fn wound_info(w: &Wound) -> WoundInfo {
         None => w.kind.label_fr().into(),
     };
     WoundInfo {
-        wound_id: w.id.to_string(),
+        wound_id: w.id.into(),
         site: w.site.clone(),
         healed: w.healed_on.is_some(),
         kind: w.kind,
@@ -241,7 +242,7 @@ pub struct ResidentFileInfo {
 /// A wound's assessment over time.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct AssessmentPointInfo {
-    pub record_id: String,
+    pub record_id: RecordId,
     pub at_ms: i64,
     pub area_cm2: f64,
     pub push_total: u8,
@@ -250,7 +251,7 @@ pub struct AssessmentPointInfo {
 
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct WoundPhotoInfo {
-    pub photo_id: String,
+    pub photo_id: PhotoId,
     pub taken_at_ms: i64,
     pub body_site: String,
     /// Both files are here; otherwise the display image comes with `fetch_photo`.
@@ -259,7 +260,7 @@ pub struct WoundPhotoInfo {
 
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct WoundFollowUpInfo {
-    pub wound_id: String,
+    pub wound_id: WoundId,
     pub site: String,
     pub wound: WoundInfo,
     /// The trend in words ("en voie de cicatrisation").
@@ -273,7 +274,7 @@ pub struct WoundFollowUpInfo {
     /// Oldest first.
     pub photos: Vec<WoundPhotoInfo>,
     /// The photo to show as a ghost over the camera, to repeat its framing.
-    pub previous_photo_id: Option<String>,
+    pub previous_photo_id: Option<PhotoId>,
 }
 
 /// Timeline lines the file opens with.
@@ -287,8 +288,8 @@ impl ChevetStore {
     }
 
     /// Opens a resident's file (the opening is audited).
-    pub fn resident_file(&self, resident_id: String) -> Result<ResidentFileInfo> {
-        let file = self.core()?.open_resident_file(parse_id("resident_id", &resident_id)?, FILE_TIMELINE)?;
+    pub fn resident_file(&self, resident_id: ResidentId) -> Result<ResidentFileInfo> {
+        let file = self.core()?.open_resident_file(resident_id.0, FILE_TIMELINE)?;
         let r = &file.resident;
         let id = &r.identity;
         let t = &id.traits;
@@ -316,7 +317,7 @@ impl ChevetStore {
                 .care_plan
                 .iter()
                 .map(|(a, _)| PlannedActInfo {
-                    planned_act_id: a.id.to_string(),
+                    planned_act_id: a.id.into(),
                     label: a.label.clone(),
                     is_medication: a.medication.is_some(),
                     active: a.active,
@@ -335,33 +336,34 @@ impl ChevetStore {
     }
 
     /// The resident's timeline before `before_ms` (newest first), `limit` lines.
-    pub fn timeline(&self, resident_id: String, before_ms: Option<i64>, limit: u32) -> Result<Vec<TimelineItemInfo>> {
-        let entries = self.core()?.timeline(
-            parse_id("resident_id", &resident_id)?,
-            before_ms.map(ts).transpose()?,
-            limit.min(500) as usize,
-        )?;
+    pub fn timeline(
+        &self,
+        resident_id: ResidentId,
+        before_ms: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<TimelineItemInfo>> {
+        let entries = self.core()?.timeline(resident_id.0, before_ms.map(ts).transpose()?, limit.min(500) as usize)?;
         Ok(entries.into_iter().map(timeline_item).collect())
     }
 
     /// A wound's assessments, trend and photos.
-    pub fn wound_follow_up(&self, wound_id: String) -> Result<WoundFollowUpInfo> {
+    pub fn wound_follow_up(&self, wound_id: WoundId) -> Result<WoundFollowUpInfo> {
         let store = self.core()?;
-        let f = store.wound_follow_up(parse_id("wound_id", &wound_id)?)?;
+        let f = store.wound_follow_up(wound_id.0)?;
         let (resident, _) = store.resident(f.wound.resident_id)?;
         let tz = store.unit_time_zone(resident.unit_id)?;
         Ok(WoundFollowUpInfo {
-            wound_id: f.wound.id.to_string(),
+            wound_id: f.wound.id.into(),
             site: f.wound.site.clone(),
             wound: wound_info(&f.wound),
             trend_label: f.trend.label_fr().into(),
             push_chart: chart(push_chart(&f.assessments, f.trend, store.now(), &tz)),
-            previous_photo_id: f.previous_photo().map(|p| p.id.to_string()),
+            previous_photo_id: f.previous_photo().map(|p| p.id.into()),
             assessments: f
                 .assessments
                 .iter()
                 .map(|p| AssessmentPointInfo {
-                    record_id: p.assessment.id.to_string(),
+                    record_id: p.assessment.id.into(),
                     at_ms: p.assessment.meta.clinical_time.as_millisecond(),
                     area_cm2: p.area_cm2,
                     push_total: p.push.total,
@@ -373,7 +375,7 @@ impl ChevetStore {
                 .photos
                 .iter()
                 .map(|p| WoundPhotoInfo {
-                    photo_id: p.id.to_string(),
+                    photo_id: p.id.into(),
                     taken_at_ms: p.taken_at.as_millisecond(),
                     body_site: p.body_site.clone(),
                     on_device: p.on_device,

@@ -9,7 +9,8 @@ use std::sync::{Arc, Mutex};
 use chevet_core::domain::words;
 use chevet_core::views::{self, NOT_DONE_REASONS, RoundCounts, RoundFilter, RoundWindow};
 
-use crate::error::{ChevetError, parse_id};
+use crate::error::ChevetError;
+use crate::ids::{PlannedActId, ResidentId, UnitId};
 use crate::records::ActResult;
 use crate::store::{AlertInfo, ChevetStore, alert, ts};
 
@@ -45,7 +46,7 @@ pub struct RoundCounts {
 
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct RoundItemInfo {
-    pub planned_act_id: String,
+    pub planned_act_id: PlannedActId,
     pub label: String,
     pub due_at_ms: i64,
     pub status: views::RoundStatus,
@@ -63,7 +64,7 @@ pub struct RoundItemInfo {
 
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct RoundResidentInfo {
-    pub resident_id: String,
+    pub resident_id: ResidentId,
     pub display_name: String,
     pub room: String,
     pub items: Vec<RoundItemInfo>,
@@ -148,8 +149,8 @@ pub struct RoundScreen {
 impl ChevetStore {
     /// The whole round of a unit between two times, unfiltered (what tools
     /// and tests read; the screen reads [`ChevetStore::round_screen`]).
-    pub fn round_view(&self, unit_id: String, from_ms: i64, to_ms: i64) -> Result<RoundInfo> {
-        let view = self.core()?.round_view(parse_id("unit_id", &unit_id)?, ts(from_ms)?, ts(to_ms)?)?;
+    pub fn round_view(&self, unit_id: UnitId, from_ms: i64, to_ms: i64) -> Result<RoundInfo> {
+        let view = self.core()?.round_view(unit_id.0, ts(from_ms)?, ts(to_ms)?)?;
         Ok(RoundInfo {
             unreadable: view.unreadable.len() as u32,
             residents: view.residents.into_iter().map(round_resident).collect(),
@@ -157,9 +158,9 @@ impl ChevetStore {
     }
 
     /// The round of `unit_id` in `window` around the times it is loaded at.
-    pub fn round_screen(self: Arc<Self>, unit_id: String, window: RoundWindow) -> Result<Arc<RoundScreen>> {
+    pub fn round_screen(self: Arc<Self>, unit_id: UnitId, window: RoundWindow) -> Result<Arc<RoundScreen>> {
         Ok(Arc::new(RoundScreen {
-            unit_id: parse_id("unit_id", &unit_id)?,
+            unit_id: unit_id.0,
             store: self,
             window,
             screen: Mutex::new((None, RoundFilter::All)),
@@ -179,8 +180,8 @@ impl RoundScreen {
     }
 
     /// Reads again the one card a record changed (the whole round the first time).
-    pub fn refresh_resident(&self, resident_id: String, now_ms: i64) -> Result<RoundShown> {
-        let resident_id = parse_id("resident_id", &resident_id)?;
+    pub fn refresh_resident(&self, resident_id: ResidentId, now_ms: i64) -> Result<RoundShown> {
+        let resident_id = resident_id.0;
         if self.held()?.0.is_none() {
             return self.load(now_ms);
         }
@@ -234,14 +235,14 @@ fn shown(held: &(Option<views::RoundScreen>, RoundFilter)) -> RoundShown {
 
 pub(crate) fn round_resident(r: views::RoundResident) -> RoundResidentInfo {
     RoundResidentInfo {
-        resident_id: r.resident_id.to_string(),
+        resident_id: r.resident_id.into(),
         display_name: r.display_name,
         room: r.room,
         items: r
             .items
             .into_iter()
             .map(|i| RoundItemInfo {
-                planned_act_id: i.planned_act_id.to_string(),
+                planned_act_id: i.planned_act_id.into(),
                 label: i.label,
                 due_at_ms: i.due_at.as_millisecond(),
                 status: i.status,

@@ -3,7 +3,8 @@
 
 use chevet_core::domain::{Fact, Round, RoundStop, StampMethod, VisitEvent, VisitStamp, new_record_id};
 
-use crate::error::{ChevetError, parse_id};
+use crate::error::ChevetError;
+use crate::ids::{RecordId, ResidentId, RouteId, StaffId, UnitId};
 use crate::residents::ResidentSummaryInfo;
 use crate::store::{ChevetStore, ts};
 
@@ -19,16 +20,16 @@ pub(crate) fn time(field: &str, hh_mm: &str) -> Result<jiff::civil::Time> {
 
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct RoundStopEntry {
-    pub resident_id: String,
+    pub resident_id: ResidentId,
     /// Expected arrival, local "HH:MM".
     pub planned_at: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct RoundInfoLine {
-    pub round_id: String,
+    pub round_id: RouteId,
     pub label: String,
-    pub staff_id: String,
+    pub staff_id: StaffId,
     pub stops: u32,
 }
 
@@ -44,7 +45,7 @@ pub struct RouteStopInfo {
 
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct RouteInfo {
-    pub round_id: String,
+    pub round_id: RouteId,
     pub label: String,
     /// In route order.
     pub stops: Vec<RouteStopInfo>,
@@ -65,12 +66,7 @@ pub enum StampBy {
 }
 
 fn round_line(r: Round) -> RoundInfoLine {
-    RoundInfoLine {
-        round_id: r.id.to_string(),
-        label: r.label,
-        staff_id: r.staff_id.to_string(),
-        stops: r.stops.len() as u32,
-    }
+    RoundInfoLine { round_id: r.id.into(), label: r.label, staff_id: r.staff_id.into(), stops: r.stops.len() as u32 }
 }
 
 fn stamp_by(m: StampMethod) -> StampBy {
@@ -87,42 +83,42 @@ impl ChevetStore {
     /// `day` is "YYYY-MM-DD". Returns the round's id.
     pub fn plan_round(
         &self,
-        unit_id: String,
+        unit_id: UnitId,
         day: String,
-        staff_id: String,
+        staff_id: StaffId,
         label: String,
         stops: Vec<RoundStopEntry>,
-    ) -> Result<String> {
+    ) -> Result<RouteId> {
         let round = Round {
             id: new_record_id(),
-            unit_id: parse_id("unit_id", &unit_id)?,
+            unit_id: unit_id.0,
             date: date("day", &day)?,
-            staff_id: parse_id("staff_id", &staff_id)?,
+            staff_id: staff_id.0,
             label,
             stops: stops
                 .into_iter()
                 .map(|s| {
                     Ok(RoundStop {
-                        resident_id: parse_id("resident_id", &s.resident_id)?,
+                        resident_id: s.resident_id.0,
                         planned_at: s.planned_at.map(|t| time("planned_at", &t)).transpose()?,
                     })
                 })
                 .collect::<Result<_>>()?,
         };
         self.core()?.save_round(&round, None)?;
-        Ok(round.id.to_string())
+        Ok(round.id.into())
     }
 
     /// The signed-in professional's routes on a day ("YYYY-MM-DD").
-    pub fn my_rounds(&self, unit_id: String, day: String) -> Result<Vec<RoundInfoLine>> {
-        let rounds = self.core()?.my_rounds(parse_id("unit_id", &unit_id)?, date("day", &day)?)?;
+    pub fn my_rounds(&self, unit_id: UnitId, day: String) -> Result<Vec<RoundInfoLine>> {
+        let rounds = self.core()?.my_rounds(unit_id.0, date("day", &day)?)?;
         Ok(rounds.into_iter().map(|(r, _)| round_line(r)).collect())
     }
 
     /// Registers the QR sticker or NFC tag placed at a patient's home (a new
     /// one of the same kind replaces the old); visits stamped by tag must
     /// then read it.
-    pub fn register_home_tag(&self, resident_id: String, by: StampBy, payload: String) -> Result<()> {
+    pub fn register_home_tag(&self, resident_id: ResidentId, by: StampBy, payload: String) -> Result<()> {
         let method = match by {
             StampBy::Manual => {
                 return Err(ChevetError::InvalidInput {
@@ -133,21 +129,21 @@ impl ChevetStore {
             StampBy::QrCode => StampMethod::QrCode,
             StampBy::Nfc => StampMethod::Nfc,
         };
-        self.core()?.register_home_tag(parse_id("resident_id", &resident_id)?, method, &payload)?;
+        self.core()?.register_home_tag(resident_id.0, method, &payload)?;
         Ok(())
     }
 
     /// The routes of a unit on a day ("YYYY-MM-DD").
-    pub fn rounds(&self, unit_id: String, day: String) -> Result<Vec<RoundInfoLine>> {
-        let rounds = self.core()?.rounds(parse_id("unit_id", &unit_id)?, date("day", &day)?)?;
+    pub fn rounds(&self, unit_id: UnitId, day: String) -> Result<Vec<RoundInfoLine>> {
+        let rounds = self.core()?.rounds(unit_id.0, date("day", &day)?)?;
         Ok(rounds.into_iter().map(|(r, _)| round_line(r)).collect())
     }
 
     /// A route with each visit's planned time and its stamps.
-    pub fn route(&self, round_id: String) -> Result<RouteInfo> {
-        let view = self.core()?.route(parse_id("round_id", &round_id)?)?;
+    pub fn route(&self, round_id: RouteId) -> Result<RouteInfo> {
+        let view = self.core()?.route(round_id.0)?;
         Ok(RouteInfo {
-            round_id: view.round.id.to_string(),
+            round_id: view.round.id.into(),
             label: view.round.label.clone(),
             unreadable: view.unreadable.len() as u32,
             stops: view
@@ -169,13 +165,13 @@ impl ChevetStore {
     /// stamp's id.
     pub fn stamp_visit(
         &self,
-        resident_id: String,
-        round_id: Option<String>,
+        resident_id: ResidentId,
+        round_id: Option<RouteId>,
         moment: VisitMoment,
         by: StampBy,
         tag: Option<String>,
         at_ms: i64,
-    ) -> Result<String> {
+    ) -> Result<RecordId> {
         let event = match moment {
             VisitMoment::Start => VisitEvent::Start,
             VisitMoment::Stop => VisitEvent::Stop,
@@ -185,14 +181,8 @@ impl ChevetStore {
             StampBy::QrCode => StampMethod::QrCode,
             StampBy::Nfc => StampMethod::Nfc,
         };
-        let fact = Fact::VisitStamp(VisitStamp::new(
-            parse_id("resident_id", &resident_id)?,
-            round_id.map(|r| parse_id("round_id", &r)).transpose()?,
-            event,
-            method,
-            tag,
-            ts(at_ms)?,
-        ));
-        Ok(self.core()?.record(fact)?.id().to_string())
+        let fact =
+            Fact::VisitStamp(VisitStamp::new(resident_id.0, round_id.map(|r| r.0), event, method, tag, ts(at_ms)?));
+        Ok(self.core()?.record(fact)?.id().into())
     }
 }

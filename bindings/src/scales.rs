@@ -3,7 +3,8 @@
 
 use chevet_core::clinical::scale_forms::{self, FormKind, ItemStyle};
 
-use crate::error::{ChevetError, parse_id};
+use crate::error::ChevetError;
+use crate::ids::{RecordId, ResidentId};
 use crate::store::{ChevetStore, ts};
 
 type Result<T> = std::result::Result<T, ChevetError>;
@@ -68,7 +69,7 @@ pub struct ScaleFormPreviewInfo {
 
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct ScaleFormOutcome {
-    pub record_id: String,
+    pub record_id: RecordId,
     pub summary: String,
     pub positive: bool,
 }
@@ -111,11 +112,11 @@ impl ChevetStore {
     /// Where a form being filled stands, at the resident's establishment's thresholds.
     pub fn preview_scale_form(
         &self,
-        resident_id: String,
+        resident_id: ResidentId,
         kind: FormKind,
         answers: Vec<Option<u8>>,
     ) -> Result<ScaleFormPreviewInfo> {
-        let p = self.core()?.preview_scale_form(parse_id("resident_id", &resident_id)?, kind, &answers)?;
+        let p = self.core()?.preview_scale_form(resident_id.0, kind, &answers)?;
         Ok(ScaleFormPreviewInfo {
             answered: p.answered as u32,
             items: p.items as u32,
@@ -130,12 +131,12 @@ impl ChevetStore {
     /// Records a complete form; an unanswered item is refused by name and nothing is written.
     pub fn record_scale_form(
         &self,
-        resident_id: String,
+        resident_id: ResidentId,
         kind: FormKind,
         answers: Vec<Option<u8>>,
         at_ms: i64,
     ) -> Result<ScaleFormOutcome> {
-        let o = self.core()?.record_scale_form(parse_id("resident_id", &resident_id)?, kind, &answers, ts(at_ms)?)?;
-        Ok(ScaleFormOutcome { record_id: o.record_id.to_string(), summary: o.summary, positive: o.positive })
+        let o = self.core()?.record_scale_form(resident_id.0, kind, &answers, ts(at_ms)?)?;
+        Ok(ScaleFormOutcome { record_id: o.record_id.into(), summary: o.summary, positive: o.positive })
     }
 }

@@ -3,14 +3,15 @@
 
 use chevet_core::store::SessionInfo;
 
-use crate::error::{ChevetError, parse_id};
+use crate::error::ChevetError;
+use crate::ids::StaffId;
 use crate::store::ChevetStore;
 
 type Result<T> = std::result::Result<T, ChevetError>;
 
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct Session {
-    pub staff_id: String,
+    pub staff_id: StaffId,
     pub display_name: String,
     /// The role's French label ("IDE", "AS"…).
     pub role: String,
@@ -18,14 +19,14 @@ pub struct Session {
 
 impl From<SessionInfo> for Session {
     fn from(s: SessionInfo) -> Self {
-        Session { staff_id: s.staff_id.to_string(), display_name: s.display_name, role: s.role.label_fr().into() }
+        Session { staff_id: s.staff_id.into(), display_name: s.display_name, role: s.role.label_fr().into() }
     }
 }
 
 /// A professional as the sign-in screen lists them.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct StaffAccountInfo {
-    pub staff_id: String,
+    pub staff_id: StaffId,
     pub display_name: String,
     pub role: String,
     /// A PIN is set on this tablet: ask for it.
@@ -43,7 +44,7 @@ impl ChevetStore {
             .staff_accounts()?
             .into_iter()
             .map(|a| StaffAccountInfo {
-                staff_id: a.staff_id.to_string(),
+                staff_id: a.staff_id.into(),
                 display_name: a.display_name,
                 role: a.role.label_fr().into(),
                 pin_set: a.pin_set,
@@ -53,14 +54,14 @@ impl ChevetStore {
     }
 
     /// Signs in with a PIN, replacing whoever was signed in (quick switch).
-    pub fn sign_in(&self, staff_id: String, pin: String) -> Result<Session> {
-        Ok(self.core()?.sign_in(parse_id("staff_id", &staff_id)?, &pin)?.into())
+    pub fn sign_in(&self, staff_id: StaffId, pin: String) -> Result<Session> {
+        Ok(self.core()?.sign_in(staff_id.0, &pin)?.into())
     }
 
     /// Sets a professional's first PIN on this tablet with the code the
     /// establishment gave them, and signs them in.
-    pub fn set_first_pin(&self, staff_id: String, code: String, new_pin: String) -> Result<Session> {
-        Ok(self.core()?.set_first_pin(parse_id("staff_id", &staff_id)?, &code, &new_pin)?.into())
+    pub fn set_first_pin(&self, staff_id: StaffId, code: String, new_pin: String) -> Result<Session> {
+        Ok(self.core()?.set_first_pin(staff_id.0, &code, &new_pin)?.into())
     }
 
     /// Changes the signed-in professional's PIN.

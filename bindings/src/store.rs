@@ -1,6 +1,6 @@
 //! The device store as one object: open, sessions, recording,
 //! photos, exports. Each method forwards to chevet-core; records cross as
-//! plain data with ids as strings and times as milliseconds since the epoch.
+//! plain data with typed ids (`ids.rs`) and times as milliseconds since the epoch.
 
 use std::sync::{Arc, RwLock};
 
@@ -10,7 +10,8 @@ use chevet_core::domain::{PhotoConsent, new_record_id};
 use chevet_core::store::{PhotoCapture, PhotoRendition};
 use jiff::Timestamp;
 
-use crate::error::{ChevetError, parse_id};
+use crate::error::ChevetError;
+use crate::ids::{PhotoId, RecordId, ResidentId, UnitId, WoundId};
 use crate::round::RoundResidentInfo;
 use crate::vault::{AppVault, KeyVault};
 
@@ -30,7 +31,7 @@ pub struct AlertInfo {
 
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct UnitInfo {
-    pub unit_id: String,
+    pub unit_id: UnitId,
     pub name: String,
     /// IANA name, e.g. "Europe/Paris".
     pub time_zone: String,
@@ -40,7 +41,7 @@ pub struct UnitInfo {
 
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct PhotoInfo {
-    pub photo_id: String,
+    pub photo_id: PhotoId,
     pub display_width: u32,
     pub display_height: u32,
     pub thumbnail_width: u32,
@@ -50,9 +51,9 @@ pub struct PhotoInfo {
 /// What the care worker states when taking a photo.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct PhotoCaptureInfo {
-    pub resident_id: String,
-    pub wound_id: String,
-    pub assessment_id: Option<String>,
+    pub resident_id: ResidentId,
+    pub wound_id: WoundId,
+    pub assessment_id: Option<RecordId>,
     pub body_site: String,
     /// A measuring scale (réglette) is in the frame.
     pub scale_marker: bool,
@@ -111,7 +112,7 @@ impl ChevetStore {
             .map(|u| {
                 let e = store.establishment(u.establishment_id)?;
                 Ok(UnitInfo {
-                    unit_id: u.id.to_string(),
+                    unit_id: u.id.into(),
                     name: u.name,
                     time_zone: e.time_zone,
                     home_care: e.kind == chevet_core::domain::EstablishmentKind::Ssiad,
@@ -121,13 +122,13 @@ impl ChevetStore {
     }
 
     /// Residents of a unit with alerts (id and alerts), in room order.
-    pub fn unit_alerts(&self, unit_id: String) -> Result<Vec<RoundResidentInfo>> {
+    pub fn unit_alerts(&self, unit_id: UnitId) -> Result<Vec<RoundResidentInfo>> {
         let store = self.core()?;
-        let found = store.unit_alerts(parse_id("unit_id", &unit_id)?)?;
+        let found = store.unit_alerts(unit_id.0)?;
         Ok(found
             .into_iter()
             .map(|(id, alerts)| RoundResidentInfo {
-                resident_id: id.to_string(),
+                resident_id: id.into(),
                 display_name: String::new(),
                 room: String::new(),
                 items: Vec::new(),
@@ -139,9 +140,9 @@ impl ChevetStore {
     /// Takes a wound photo from the camera's JPEG or PNG bytes.
     pub fn ingest_photo(&self, capture: PhotoCaptureInfo, camera_bytes: Vec<u8>) -> Result<PhotoInfo> {
         let capture = PhotoCapture {
-            resident_id: parse_id("resident_id", &capture.resident_id)?,
-            wound_id: parse_id("wound_id", &capture.wound_id)?,
-            assessment_id: capture.assessment_id.map(|a| parse_id("assessment_id", &a)).transpose()?,
+            resident_id: capture.resident_id.0,
+            wound_id: capture.wound_id.0,
+            assessment_id: capture.assessment_id.map(|a| a.0),
             body_site: capture.body_site,
             scale_marker: capture.scale_marker,
             consent: if capture.consent_by_representative {
@@ -153,7 +154,7 @@ impl ChevetStore {
         };
         let p = self.core()?.ingest_photo(capture, &camera_bytes)?;
         Ok(PhotoInfo {
-            photo_id: p.id.to_string(),
+            photo_id: p.id.into(),
             display_width: p.display.width,
             display_height: p.display.height,
             thumbnail_width: p.thumbnail.width,
@@ -162,25 +163,25 @@ impl ChevetStore {
     }
 
     /// A photo's JPEG (display or thumbnail), decrypted and verified.
-    pub fn photo_image(&self, photo_id: String, rendition: Rendition) -> Result<Vec<u8>> {
+    pub fn photo_image(&self, photo_id: PhotoId, rendition: Rendition) -> Result<Vec<u8>> {
         let r = match rendition {
             Rendition::Display => PhotoRendition::Display,
             Rendition::Thumbnail => PhotoRendition::Thumbnail,
         };
-        Ok(self.core()?.photo_image(parse_id("photo_id", &photo_id)?, r)?)
+        Ok(self.core()?.photo_image(photo_id.0, r)?)
     }
 
     /// Opens a wound file for a resident on the establishment's day of
     /// `opened_on_ms`; returns the wound's id.
     pub fn open_wound(
         &self,
-        resident_id: String,
+        resident_id: ResidentId,
         kind: chevet_core::domain::WoundKind,
         site: String,
         opened_on_ms: i64,
-    ) -> Result<String> {
+    ) -> Result<WoundId> {
         let store = self.core()?;
-        let resident_id = parse_id("resident_id", &resident_id)?;
+        let resident_id = resident_id.0;
         let (resident, _) = store.resident(resident_id)?;
         let opened = ts(opened_on_ms)?.to_zoned_datetime(store.unit_time_zone(resident.unit_id)?).date();
         let wound = chevet_core::domain::Wound {
@@ -193,12 +194,12 @@ impl ChevetStore {
             healed_on: None,
         };
         store.save_wound(&wound, None)?;
-        Ok(wound.id.to_string())
+        Ok(wound.id.into())
     }
 
     /// The resident's record as a FHIR R4 Bundle (JSON).
-    pub fn export_fhir(&self, resident_id: String) -> Result<String> {
-        Ok(self.core()?.export_fhir(parse_id("resident_id", &resident_id)?, Default::default())?)
+    pub fn export_fhir(&self, resident_id: ResidentId) -> Result<String> {
+        Ok(self.core()?.export_fhir(resident_id.0, Default::default())?)
     }
 }
 

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use chevet_core::sync::{self, CancelHandle, SyncFailure, SyncHealth, SyncOptions, SyncPhase, SyncProgress};
 
 use crate::error::ChevetError;
+use crate::ids::PhotoId;
 use crate::store::ChevetStore;
 
 /// Progress of a running sync; called on the sync's thread.
@@ -152,10 +153,9 @@ impl ChevetStore {
 
     /// Brings a pulled photo's display image from the hub (the thumbnail
     /// comes with the sync); the bytes are checked against their name.
-    pub async fn fetch_photo(&self, photo_id: String, cancel: Arc<SyncCancel>) -> Result<(), ChevetError> {
+    pub async fn fetch_photo(&self, photo_id: PhotoId, cancel: Arc<SyncCancel>) -> Result<(), ChevetError> {
         let store = self.core()?;
-        let photo_id = crate::error::parse_id("photo_id", &photo_id)?;
         let client = sync::client_for(&store)?;
-        Ok(sync::fetch_photo(&store, &client, photo_id, &cancel.0).await?)
+        Ok(sync::fetch_photo(&store, &client, photo_id.0, &cancel.0).await?)
     }
 }

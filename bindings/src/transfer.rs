@@ -4,7 +4,8 @@
 
 use chevet_core::domain::{Consciousness, EmergencyTransfer, Fact, PersonalItem, TransferStatement};
 
-use crate::error::{ChevetError, parse_id};
+use crate::error::ChevetError;
+use crate::ids::{RecordId, ResidentId};
 use crate::store::{ChevetStore, ts};
 
 type Result<T> = std::result::Result<T, ChevetError>;
@@ -31,7 +32,7 @@ pub enum PersonalItemInfo {
 
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct TransferEntry {
-    pub resident_id: String,
+    pub resident_id: ResidentId,
     /// Motif du transfert.
     pub reason: String,
     pub destination: Option<String>,
@@ -67,8 +68,8 @@ pub struct TransferDocumentsInfo {
 impl ChevetStore {
     /// The transfer's sheet, printable page and DLU-FLUDT document at once
     /// (audited as an export).
-    pub fn emergency_transfer_documents(&self, transfer_id: String) -> Result<TransferDocumentsInfo> {
-        let d = self.core()?.emergency_transfer_documents(parse_id("transfer_id", &transfer_id)?)?;
+    pub fn emergency_transfer_documents(&self, transfer_id: RecordId) -> Result<TransferDocumentsInfo> {
+        let d = self.core()?.emergency_transfer_documents(transfer_id.0)?;
         Ok(TransferDocumentsInfo {
             title: d.sheet.title,
             sections: d
@@ -84,8 +85,8 @@ impl ChevetStore {
     }
 
     /// Records the emergency transfer sheet; returns its id.
-    pub fn record_emergency_transfer(&self, entry: TransferEntry, at_ms: i64) -> Result<String> {
-        let resident_id = parse_id("resident_id", &entry.resident_id)?;
+    pub fn record_emergency_transfer(&self, entry: TransferEntry, at_ms: i64) -> Result<RecordId> {
+        let resident_id = entry.resident_id.0;
         let statement = TransferStatement {
             reason: entry.reason,
             destination: entry.destination,
@@ -110,13 +111,13 @@ impl ChevetStore {
             comment: entry.comment,
         };
         let fact = Fact::EmergencyTransfer(Box::new(EmergencyTransfer::new(resident_id, statement, ts(at_ms)?)));
-        Ok(self.core()?.record(fact)?.id().to_string())
+        Ok(self.core()?.record(fact)?.id().into())
     }
 
     /// The transfer sheet as a DLU-FLUDT CDA R2 document (XML), for the
     /// hospital; needs the vitals of the last 24 hours and a weight. The
     /// export is audited.
-    pub fn export_dlu(&self, transfer_id: String) -> Result<String> {
-        Ok(self.core()?.export_dlu_fludt(parse_id("transfer_id", &transfer_id)?)?)
+    pub fn export_dlu(&self, transfer_id: RecordId) -> Result<String> {
+        Ok(self.core()?.export_dlu_fludt(transfer_id.0)?)
     }
 }

@@ -5,7 +5,8 @@ use chevet_core::clinical::news2::{self, News2Risk};
 use chevet_core::domain::Acvpu;
 use chevet_core::views::{VitalProblem, VitalSet};
 
-use crate::error::{ChevetError, parse_id};
+use crate::error::ChevetError;
+use crate::ids::{RecordId, ResidentId};
 use crate::records::ConsciousnessLevel;
 use crate::store::{ChevetStore, ts};
 
@@ -21,7 +22,7 @@ pub enum News2Risk {
 /// What was typed; every measure is optional.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct VitalSetEntry {
-    pub resident_id: String,
+    pub resident_id: ResidentId,
     pub temperature: Option<f64>,
     pub pulse: Option<f64>,
     pub respiratory_rate: Option<f64>,
@@ -104,7 +105,7 @@ impl ChevetStore {
     /// What to look at before saving, and NEWS2 once the set is complete.
     pub fn preview_vital_set(&self, entry: VitalSetEntry) -> Result<VitalSetPreviewInfo, ChevetError> {
         let set = set_of(&entry)?;
-        let p = self.core()?.preview_vital_set(parse_id("resident_id", &entry.resident_id)?, &set)?;
+        let p = self.core()?.preview_vital_set(entry.resident_id.0, &set)?;
         Ok(VitalSetPreviewInfo {
             problems: p
                 .problems
@@ -131,9 +132,9 @@ impl ChevetStore {
     }
 
     /// Keeps the whole set, or nothing; returns the records' ids.
-    pub fn record_vital_set(&self, entry: VitalSetEntry, at_ms: i64) -> Result<Vec<String>, ChevetError> {
+    pub fn record_vital_set(&self, entry: VitalSetEntry, at_ms: i64) -> Result<Vec<RecordId>, ChevetError> {
         let set = set_of(&entry)?;
-        let kept = self.core()?.record_vital_set(parse_id("resident_id", &entry.resident_id)?, &set, ts(at_ms)?)?;
-        Ok(kept.iter().map(|f| f.id().to_string()).collect())
+        let kept = self.core()?.record_vital_set(entry.resident_id.0, &set, ts(at_ms)?)?;
+        Ok(kept.iter().map(|f| f.id().into()).collect())
     }
 }

@@ -664,46 +664,46 @@ public protocol ChevetStoreProtocol: AnyObject, Sendable {
     /**
      * Closes a wound as healed on `day` ("YYYY-MM-DD").
      */
-    func closeWound(residentId: String, woundId: String, day: String) throws 
+    func closeWound(residentId: ResidentId, woundId: WoundId, day: String) throws 
     
     /**
      * Adds an act to a resident's care plan; returns its id.
      */
-    func planAct(entry: PlannedActEntry) throws  -> String
+    func planAct(entry: PlannedActEntry) throws  -> PlannedActId
     
     /**
      * Stops a planned act: it stays in the record, no longer due.
      */
-    func stopPlannedAct(residentId: String, plannedActId: String) throws 
+    func stopPlannedAct(residentId: ResidentId, plannedActId: PlannedActId) throws 
     
     /**
      * What changed on a unit between two times (at most 48 hours), per resident.
      */
-    func handover(unitId: String, sinceMs: Int64, untilMs: Int64) throws  -> HandoverInfo
+    func handover(unitId: UnitId, sinceMs: Int64, untilMs: Int64) throws  -> HandoverInfo
     
     /**
      * The signed-in professional has read the unit's handover up to `until_ms`.
      */
-    func markHandoverRead(unitId: String, untilMs: Int64) throws 
+    func markHandoverRead(unitId: UnitId, untilMs: Int64) throws 
     
     /**
      * Checks a scanned box against the medication act before the dose is
      * given, as recording it will: the prescribed product, in date.
      */
-    func checkMedicineBox(residentId: String, plannedActId: String, scan: String, atMs: Int64) throws  -> MedicineBoxInfo
+    func checkMedicineBox(residentId: ResidentId, plannedActId: PlannedActId, scan: String, atMs: Int64) throws  -> MedicineBoxInfo
     
     /**
      * The medication of one resident on the unit's round between two times,
      * by time, with each line's prescription and status.
      */
-    func medicationDue(unitId: String, residentId: String, fromMs: Int64, toMs: Int64) throws  -> [MedicationDueInfo]
+    func medicationDue(unitId: UnitId, residentId: ResidentId, fromMs: Int64, toMs: Int64) throws  -> [MedicationDueInfo]
     
     /**
      * Marks a record entered-in-error (it stays, struck through, with the
      * reason); correcting someone else's record needs the permission.
      * Returns the correction's id.
      */
-    func correctRecord(recordId: String, reason: String) throws  -> String
+    func correctRecord(recordId: RecordId, reason: String) throws  -> RecordId
     
     /**
      * Records waiting to go to the hub.
@@ -713,46 +713,46 @@ public protocol ChevetStoreProtocol: AnyObject, Sendable {
     /**
      * Records what happened to a planned act (or an unplanned one); returns its id.
      */
-    func recordAct(residentId: String, plannedActId: String?, occurrenceMs: Int64?, result: ActResult, comment: String?, atMs: Int64) throws  -> String
+    func recordAct(residentId: ResidentId, plannedActId: PlannedActId?, occurrenceMs: Int64?, result: ActResult, comment: String?, atMs: Int64) throws  -> RecordId
     
     /**
      * Records what happened to a planned medication; a scanned box must be
      * the prescribed product. Returns the record's id.
      */
-    func recordAdministration(residentId: String, plannedActId: String, occurrenceMs: Int64?, result: AdministrationResult, scannedBarcode: String?, atMs: Int64) throws  -> String
+    func recordAdministration(residentId: ResidentId, plannedActId: PlannedActId, occurrenceMs: Int64?, result: AdministrationResult, scannedBarcode: String?, atMs: Int64) throws  -> RecordId
     
-    func recordBloodPressure(residentId: String, systolic: Double, diastolic: Double, atMs: Int64) throws  -> String
+    func recordBloodPressure(residentId: ResidentId, systolic: Double, diastolic: Double, atMs: Int64) throws  -> RecordId
     
     /**
      * Records the level of consciousness (ACVPU); returns the observation's id.
      */
-    func recordConsciousness(residentId: String, level: ConsciousnessLevel, atMs: Int64) throws  -> String
+    func recordConsciousness(residentId: ResidentId, level: ConsciousnessLevel, atMs: Int64) throws  -> RecordId
     
     /**
      * Records a scale; an answer out of its item's range is refused with
      * the item named, and nothing is stored.
      */
-    func recordScale(residentId: String, entry: ScaleEntry, atMs: Int64) throws  -> ScaleOutcome
+    func recordScale(residentId: ResidentId, entry: ScaleEntry, atMs: Int64) throws  -> ScaleOutcome
     
     /**
      * Records a targeted transmission; returns its id.
      */
-    func recordTransmission(entry: TransmissionEntry, atMs: Int64) throws  -> String
+    func recordTransmission(entry: TransmissionEntry, atMs: Int64) throws  -> RecordId
     
     /**
      * Records one measure; returns the observation's id.
      */
-    func recordVital(residentId: String, kind: VitalKind, value: Double, atMs: Int64) throws  -> String
+    func recordVital(residentId: ResidentId, kind: VitalKind, value: Double, atMs: Int64) throws  -> RecordId
     
     /**
      * Records a wound assessment (size, exudate, tissue, stage); returns its id.
      */
-    func recordWoundAssessment(entry: WoundAssessmentEntry, atMs: Int64) throws  -> String
+    func recordWoundAssessment(entry: WoundAssessmentEntry, atMs: Int64) throws  -> RecordId
     
     /**
      * Opens a resident's file (the opening is audited).
      */
-    func residentFile(residentId: String) throws  -> ResidentFileInfo
+    func residentFile(residentId: ResidentId) throws  -> ResidentFileInfo
     
     /**
      * Residents by name (three letters or more, accents ignored) or by INS.
@@ -762,68 +762,68 @@ public protocol ChevetStoreProtocol: AnyObject, Sendable {
     /**
      * The resident's timeline before `before_ms` (newest first), `limit` lines.
      */
-    func timeline(residentId: String, beforeMs: Int64?, limit: UInt32) throws  -> [TimelineItemInfo]
+    func timeline(residentId: ResidentId, beforeMs: Int64?, limit: UInt32) throws  -> [TimelineItemInfo]
     
     /**
      * A wound's assessments, trend and photos.
      */
-    func woundFollowUp(woundId: String) throws  -> WoundFollowUpInfo
+    func woundFollowUp(woundId: WoundId) throws  -> WoundFollowUpInfo
     
     /**
      * The round of `unit_id` in `window` around the times it is loaded at.
      */
-    func roundScreen(unitId: String, window: RoundWindow) throws  -> RoundScreen
+    func roundScreen(unitId: UnitId, window: RoundWindow) throws  -> RoundScreen
     
     /**
      * The whole round of a unit between two times, unfiltered (what tools
      * and tests read; the screen reads [`ChevetStore::round_screen`]).
      */
-    func roundView(unitId: String, fromMs: Int64, toMs: Int64) throws  -> RoundInfo
+    func roundView(unitId: UnitId, fromMs: Int64, toMs: Int64) throws  -> RoundInfo
     
     /**
      * The signed-in professional's routes on a day ("YYYY-MM-DD").
      */
-    func myRounds(unitId: String, day: String) throws  -> [RoundInfoLine]
+    func myRounds(unitId: UnitId, day: String) throws  -> [RoundInfoLine]
     
     /**
      * Plans a day's route for a professional (coordinating nurse);
      * `day` is "YYYY-MM-DD". Returns the round's id.
      */
-    func planRound(unitId: String, day: String, staffId: String, label: String, stops: [RoundStopEntry]) throws  -> String
+    func planRound(unitId: UnitId, day: String, staffId: StaffId, label: String, stops: [RoundStopEntry]) throws  -> RouteId
     
     /**
      * Registers the QR sticker or NFC tag placed at a patient's home (a new
      * one of the same kind replaces the old); visits stamped by tag must
      * then read it.
      */
-    func registerHomeTag(residentId: String, by: StampBy, payload: String) throws 
+    func registerHomeTag(residentId: ResidentId, by: StampBy, payload: String) throws 
     
     /**
      * The routes of a unit on a day ("YYYY-MM-DD").
      */
-    func rounds(unitId: String, day: String) throws  -> [RoundInfoLine]
+    func rounds(unitId: UnitId, day: String) throws  -> [RoundInfoLine]
     
     /**
      * A route with each visit's planned time and its stamps.
      */
-    func route(roundId: String) throws  -> RouteInfo
+    func route(roundId: RouteId) throws  -> RouteInfo
     
     /**
      * Stamps the start or end of a visit (by hand, or with the QR code or
      * NFC tag at the patient's home, whose payload is `tag`); returns the
      * stamp's id.
      */
-    func stampVisit(residentId: String, roundId: String?, moment: VisitMoment, by: StampBy, tag: String?, atMs: Int64) throws  -> String
+    func stampVisit(residentId: ResidentId, roundId: RouteId?, moment: VisitMoment, by: StampBy, tag: String?, atMs: Int64) throws  -> RecordId
     
     /**
      * Where a form being filled stands, at the resident's establishment's thresholds.
      */
-    func previewScaleForm(residentId: String, kind: FormKind, answers: [UInt8?]) throws  -> ScaleFormPreviewInfo
+    func previewScaleForm(residentId: ResidentId, kind: FormKind, answers: [UInt8?]) throws  -> ScaleFormPreviewInfo
     
     /**
      * Records a complete form; an unanswered item is refused by name and nothing is written.
      */
-    func recordScaleForm(residentId: String, kind: FormKind, answers: [UInt8?], atMs: Int64) throws  -> ScaleFormOutcome
+    func recordScaleForm(residentId: ResidentId, kind: FormKind, answers: [UInt8?], atMs: Int64) throws  -> ScaleFormOutcome
     
     /**
      * The forms in the order the app offers them (pain first), with
@@ -850,12 +850,12 @@ public protocol ChevetStoreProtocol: AnyObject, Sendable {
      * Sets a professional's first PIN on this tablet with the code the
      * establishment gave them, and signs them in.
      */
-    func setFirstPin(staffId: String, code: String, newPin: String) throws  -> Session
+    func setFirstPin(staffId: StaffId, code: String, newPin: String) throws  -> Session
     
     /**
      * Signs in with a PIN, replacing whoever was signed in (quick switch).
      */
-    func signIn(staffId: String, pin: String) throws  -> Session
+    func signIn(staffId: StaffId, pin: String) throws  -> Session
     
     /**
      * Everyone who may sign in on this tablet, by name.
@@ -872,7 +872,7 @@ public protocol ChevetStoreProtocol: AnyObject, Sendable {
     /**
      * The resident's record as a FHIR R4 Bundle (JSON).
      */
-    func exportFhir(residentId: String) throws  -> String
+    func exportFhir(residentId: ResidentId) throws  -> String
     
     /**
      * Takes a wound photo from the camera's JPEG or PNG bytes.
@@ -883,17 +883,17 @@ public protocol ChevetStoreProtocol: AnyObject, Sendable {
      * Opens a wound file for a resident on the establishment's day of
      * `opened_on_ms`; returns the wound's id.
      */
-    func openWound(residentId: String, kind: WoundKind, site: String, openedOnMs: Int64) throws  -> String
+    func openWound(residentId: ResidentId, kind: WoundKind, site: String, openedOnMs: Int64) throws  -> WoundId
     
     /**
      * A photo's JPEG (display or thumbnail), decrypted and verified.
      */
-    func photoImage(photoId: String, rendition: Rendition) throws  -> Data
+    func photoImage(photoId: PhotoId, rendition: Rendition) throws  -> Data
     
     /**
      * Residents of a unit with alerts (id and alerts), in room order.
      */
-    func unitAlerts(unitId: String) throws  -> [RoundResidentInfo]
+    func unitAlerts(unitId: UnitId) throws  -> [RoundResidentInfo]
     
     /**
      * The units this tablet serves, by name, with their establishment's
@@ -913,7 +913,7 @@ public protocol ChevetStoreProtocol: AnyObject, Sendable {
      * Brings a pulled photo's display image from the hub (the thumbnail
      * comes with the sync); the bytes are checked against their name.
      */
-    func fetchPhoto(photoId: String, cancel: SyncCancel) async throws 
+    func fetchPhoto(photoId: PhotoId, cancel: SyncCancel) async throws 
     
     /**
      * Pushes what this device recorded, then pulls the others' changes.
@@ -929,19 +929,19 @@ public protocol ChevetStoreProtocol: AnyObject, Sendable {
      * The transfer's sheet, printable page and DLU-FLUDT document at once
      * (audited as an export).
      */
-    func emergencyTransferDocuments(transferId: String) throws  -> TransferDocumentsInfo
+    func emergencyTransferDocuments(transferId: RecordId) throws  -> TransferDocumentsInfo
     
     /**
      * The transfer sheet as a DLU-FLUDT CDA R2 document (XML), for the
      * hospital; needs the vitals of the last 24 hours and a weight. The
      * export is audited.
      */
-    func exportDlu(transferId: String) throws  -> String
+    func exportDlu(transferId: RecordId) throws  -> String
     
     /**
      * Records the emergency transfer sheet; returns its id.
      */
-    func recordEmergencyTransfer(entry: TransferEntry, atMs: Int64) throws  -> String
+    func recordEmergencyTransfer(entry: TransferEntry, atMs: Int64) throws  -> RecordId
     
     /**
      * What to look at before saving, and NEWS2 once the set is complete.
@@ -951,7 +951,7 @@ public protocol ChevetStoreProtocol: AnyObject, Sendable {
     /**
      * Keeps the whole set, or nothing; returns the records' ids.
      */
-    func recordVitalSet(entry: VitalSetEntry, atMs: Int64) throws  -> [String]
+    func recordVitalSet(entry: VitalSetEntry, atMs: Int64) throws  -> [RecordId]
     
 }
 /**
@@ -1028,12 +1028,12 @@ public static func `open`(path: String, vault: KeyVault)throws  -> ChevetStore  
     /**
      * Closes a wound as healed on `day` ("YYYY-MM-DD").
      */
-open func closeWound(residentId: String, woundId: String, day: String)throws   {try rustCallWithError(FfiConverterTypeChevetError_lift) {
+open func closeWound(residentId: ResidentId, woundId: WoundId, day: String)throws   {try rustCallWithError(FfiConverterTypeChevetError_lift) {
         uniffiCallStatus in
     uniffi_chevet_ffi_fn_method_chevetstore_close_wound(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(residentId),
-        FfiConverterString.lower(woundId),
+        FfiConverterTypeResidentId_lower(residentId),
+        FfiConverterTypeWoundId_lower(woundId),
         FfiConverterString.lower(day),uniffiCallStatus
     )
 }
@@ -1042,8 +1042,8 @@ open func closeWound(residentId: String, woundId: String, day: String)throws   {
     /**
      * Adds an act to a resident's care plan; returns its id.
      */
-open func planAct(entry: PlannedActEntry)throws  -> String  {
-    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeChevetError_lift) {
+open func planAct(entry: PlannedActEntry)throws  -> PlannedActId  {
+    return try  FfiConverterTypePlannedActId_lift(try rustCallWithError(FfiConverterTypeChevetError_lift) {
         uniffiCallStatus in
     uniffi_chevet_ffi_fn_method_chevetstore_plan_act(
             self.uniffiCloneHandle(),
@@ -1055,12 +1055,12 @@ open func planAct(entry: PlannedActEntry)throws  -> String  {
     /**
      * Stops a planned act: it stays in the record, no longer due.
      */
-open func stopPlannedAct(residentId: String, plannedActId: String)throws   {try rustCallWithError(FfiConverterTypeChevetError_lift) {
+open func stopPlannedAct(residentId: ResidentId, plannedActId: PlannedActId)throws   {try rustCallWithError(FfiConverterTypeChevetError_lift) {
         uniffiCallStatus in
     uniffi_chevet_ffi_fn_method_chevetstore_stop_planned_act(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(residentId),
-        FfiConverterString.lower(plannedActId),uniffiCallStatus
+        FfiConverterTypeResidentId_lower(residentId),
+        FfiConverterTypePlannedActId_lower(plannedActId),uniffiCallStatus
     )
 }
 }
@@ -1068,12 +1068,12 @@ open func stopPlannedAct(residentId: String, plannedActId: String)throws   {try 
     /**
      * What changed on a unit between two times (at most 48 hours), per resident.
      */
-open func handover(unitId: String, sinceMs: Int64, untilMs: Int64)throws  -> HandoverInfo  {
+open func handover(unitId: UnitId, sinceMs: Int64, untilMs: Int64)throws  -> HandoverInfo  {
     return try  FfiConverterTypeHandoverInfo_lift(try rustCallWithError(FfiConverterTypeChevetError_lift) {
         uniffiCallStatus in
     uniffi_chevet_ffi_fn_method_chevetstore_handover(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(unitId),
+        FfiConverterTypeUnitId_lower(unitId),
         FfiConverterInt64.lower(sinceMs),
         FfiConverterInt64.lower(untilMs),uniffiCallStatus
     )
@@ -1083,11 +1083,11 @@ open func handover(unitId: String, sinceMs: Int64, untilMs: Int64)throws  -> Han
     /**
      * The signed-in professional has read the unit's handover up to `until_ms`.
      */
-open func markHandoverRead(unitId: String, untilMs: Int64)throws   {try rustCallWithError(FfiConverterTypeChevetError_lift) {
+open func markHandoverRead(unitId: UnitId, untilMs: Int64)throws   {try rustCallWithError(FfiConverterTypeChevetError_lift) {
         uniffiCallStatus in
     uniffi_chevet_ffi_fn_method_chevetstore_mark_handover_read(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(unitId),
+        FfiConverterTypeUnitId_lower(unitId),
         FfiConverterInt64.lower(untilMs),uniffiCallStatus
     )
 }
@@ -1097,13 +1097,13 @@ open func markHandoverRead(unitId: String, untilMs: Int64)throws   {try rustCall
      * Checks a scanned box against the medication act before the dose is
      * given, as recording it will: the prescribed product, in date.
      */
-open func checkMedicineBox(residentId: String, plannedActId: String, scan: String, atMs: Int64)throws  -> MedicineBoxInfo  {
+open func checkMedicineBox(residentId: ResidentId, plannedActId: PlannedActId, scan: String, atMs: Int64)throws  -> MedicineBoxInfo  {
     return try  FfiConverterTypeMedicineBoxInfo_lift(try rustCallWithError(FfiConverterTypeChevetError_lift) {
         uniffiCallStatus in
     uniffi_chevet_ffi_fn_method_chevetstore_check_medicine_box(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(residentId),
-        FfiConverterString.lower(plannedActId),
+        FfiConverterTypeResidentId_lower(residentId),
+        FfiConverterTypePlannedActId_lower(plannedActId),
         FfiConverterString.lower(scan),
         FfiConverterInt64.lower(atMs),uniffiCallStatus
     )
@@ -1114,13 +1114,13 @@ open func checkMedicineBox(residentId: String, plannedActId: String, scan: Strin
      * The medication of one resident on the unit's round between two times,
      * by time, with each line's prescription and status.
      */
-open func medicationDue(unitId: String, residentId: String, fromMs: Int64, toMs: Int64)throws  -> [MedicationDueInfo]  {
+open func medicationDue(unitId: UnitId, residentId: ResidentId, fromMs: Int64, toMs: Int64)throws  -> [MedicationDueInfo]  {
     return try  FfiConverterSequenceTypeMedicationDueInfo.lift(try rustCallWithError(FfiConverterTypeChevetError_lift) {
         uniffiCallStatus in
     uniffi_chevet_ffi_fn_method_chevetstore_medication_due(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(unitId),
-        FfiConverterString.lower(residentId),
+        FfiConverterTypeUnitId_lower(unitId),
+        FfiConverterTypeResidentId_lower(residentId),
         FfiConverterInt64.lower(fromMs),
         FfiConverterInt64.lower(toMs),uniffiCallStatus
     )
@@ -1132,12 +1132,12 @@ open func medicationDue(unitId: String, residentId: String, fromMs: Int64, toMs:
      * reason); correcting someone else's record needs the permission.
      * Returns the correction's id.
      */
-open func correctRecord(recordId: String, reason: String)throws  -> String  {
-    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeChevetError_lift) {
+open func correctRecord(recordId: RecordId, reason: String)throws  -> RecordId  {
+    return try  FfiConverterTypeRecordId_lift(try rustCallWithError(FfiConverterTypeChevetError_lift) {
         uniffiCallStatus in
     uniffi_chevet_ffi_fn_method_chevetstore_correct_record(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(recordId),
+        FfiConverterTypeRecordId_lower(recordId),
         FfiConverterString.lower(reason),uniffiCallStatus
     )
 })
@@ -1158,13 +1158,13 @@ open func pendingSyncCount()throws  -> UInt64  {
     /**
      * Records what happened to a planned act (or an unplanned one); returns its id.
      */
-open func recordAct(residentId: String, plannedActId: String?, occurrenceMs: Int64?, result: ActResult, comment: String?, atMs: Int64)throws  -> String  {
-    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeChevetError_lift) {
+open func recordAct(residentId: ResidentId, plannedActId: PlannedActId?, occurrenceMs: Int64?, result: ActResult, comment: String?, atMs: Int64)throws  -> RecordId  {
+    return try  FfiConverterTypeRecordId_lift(try rustCallWithError(FfiConverterTypeChevetError_lift) {
         uniffiCallStatus in
     uniffi_chevet_ffi_fn_method_chevetstore_record_act(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(residentId),
-        FfiConverterOptionString.lower(plannedActId),
+        FfiConverterTypeResidentId_lower(residentId),
+        FfiConverterOptionTypePlannedActId.lower(plannedActId),
         FfiConverterOptionInt64.lower(occurrenceMs),
         FfiConverterTypeActResult_lower(result),
         FfiConverterOptionString.lower(comment),
@@ -1177,13 +1177,13 @@ open func recordAct(residentId: String, plannedActId: String?, occurrenceMs: Int
      * Records what happened to a planned medication; a scanned box must be
      * the prescribed product. Returns the record's id.
      */
-open func recordAdministration(residentId: String, plannedActId: String, occurrenceMs: Int64?, result: AdministrationResult, scannedBarcode: String?, atMs: Int64)throws  -> String  {
-    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeChevetError_lift) {
+open func recordAdministration(residentId: ResidentId, plannedActId: PlannedActId, occurrenceMs: Int64?, result: AdministrationResult, scannedBarcode: String?, atMs: Int64)throws  -> RecordId  {
+    return try  FfiConverterTypeRecordId_lift(try rustCallWithError(FfiConverterTypeChevetError_lift) {
         uniffiCallStatus in
     uniffi_chevet_ffi_fn_method_chevetstore_record_administration(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(residentId),
-        FfiConverterString.lower(plannedActId),
+        FfiConverterTypeResidentId_lower(residentId),
+        FfiConverterTypePlannedActId_lower(plannedActId),
         FfiConverterOptionInt64.lower(occurrenceMs),
         FfiConverterTypeAdministrationResult_lower(result),
         FfiConverterOptionString.lower(scannedBarcode),
@@ -1192,12 +1192,12 @@ open func recordAdministration(residentId: String, plannedActId: String, occurre
 })
 }
     
-open func recordBloodPressure(residentId: String, systolic: Double, diastolic: Double, atMs: Int64)throws  -> String  {
-    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeChevetError_lift) {
+open func recordBloodPressure(residentId: ResidentId, systolic: Double, diastolic: Double, atMs: Int64)throws  -> RecordId  {
+    return try  FfiConverterTypeRecordId_lift(try rustCallWithError(FfiConverterTypeChevetError_lift) {
         uniffiCallStatus in
     uniffi_chevet_ffi_fn_method_chevetstore_record_blood_pressure(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(residentId),
+        FfiConverterTypeResidentId_lower(residentId),
         FfiConverterDouble.lower(systolic),
         FfiConverterDouble.lower(diastolic),
         FfiConverterInt64.lower(atMs),uniffiCallStatus
@@ -1208,12 +1208,12 @@ open func recordBloodPressure(residentId: String, systolic: Double, diastolic: D
     /**
      * Records the level of consciousness (ACVPU); returns the observation's id.
      */
-open func recordConsciousness(residentId: String, level: ConsciousnessLevel, atMs: Int64)throws  -> String  {
-    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeChevetError_lift) {
+open func recordConsciousness(residentId: ResidentId, level: ConsciousnessLevel, atMs: Int64)throws  -> RecordId  {
+    return try  FfiConverterTypeRecordId_lift(try rustCallWithError(FfiConverterTypeChevetError_lift) {
         uniffiCallStatus in
     uniffi_chevet_ffi_fn_method_chevetstore_record_consciousness(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(residentId),
+        FfiConverterTypeResidentId_lower(residentId),
         FfiConverterTypeConsciousnessLevel_lower(level),
         FfiConverterInt64.lower(atMs),uniffiCallStatus
     )
@@ -1224,12 +1224,12 @@ open func recordConsciousness(residentId: String, level: ConsciousnessLevel, atM
      * Records a scale; an answer out of its item's range is refused with
      * the item named, and nothing is stored.
      */
-open func recordScale(residentId: String, entry: ScaleEntry, atMs: Int64)throws  -> ScaleOutcome  {
+open func recordScale(residentId: ResidentId, entry: ScaleEntry, atMs: Int64)throws  -> ScaleOutcome  {
     return try  FfiConverterTypeScaleOutcome_lift(try rustCallWithError(FfiConverterTypeChevetError_lift) {
         uniffiCallStatus in
     uniffi_chevet_ffi_fn_method_chevetstore_record_scale(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(residentId),
+        FfiConverterTypeResidentId_lower(residentId),
         FfiConverterTypeScaleEntry_lower(entry),
         FfiConverterInt64.lower(atMs),uniffiCallStatus
     )
@@ -1239,8 +1239,8 @@ open func recordScale(residentId: String, entry: ScaleEntry, atMs: Int64)throws 
     /**
      * Records a targeted transmission; returns its id.
      */
-open func recordTransmission(entry: TransmissionEntry, atMs: Int64)throws  -> String  {
-    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeChevetError_lift) {
+open func recordTransmission(entry: TransmissionEntry, atMs: Int64)throws  -> RecordId  {
+    return try  FfiConverterTypeRecordId_lift(try rustCallWithError(FfiConverterTypeChevetError_lift) {
         uniffiCallStatus in
     uniffi_chevet_ffi_fn_method_chevetstore_record_transmission(
             self.uniffiCloneHandle(),
@@ -1253,12 +1253,12 @@ open func recordTransmission(entry: TransmissionEntry, atMs: Int64)throws  -> St
     /**
      * Records one measure; returns the observation's id.
      */
-open func recordVital(residentId: String, kind: VitalKind, value: Double, atMs: Int64)throws  -> String  {
-    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeChevetError_lift) {
+open func recordVital(residentId: ResidentId, kind: VitalKind, value: Double, atMs: Int64)throws  -> RecordId  {
+    return try  FfiConverterTypeRecordId_lift(try rustCallWithError(FfiConverterTypeChevetError_lift) {
         uniffiCallStatus in
     uniffi_chevet_ffi_fn_method_chevetstore_record_vital(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(residentId),
+        FfiConverterTypeResidentId_lower(residentId),
         FfiConverterTypeVitalKind_lower(kind),
         FfiConverterDouble.lower(value),
         FfiConverterInt64.lower(atMs),uniffiCallStatus
@@ -1269,8 +1269,8 @@ open func recordVital(residentId: String, kind: VitalKind, value: Double, atMs: 
     /**
      * Records a wound assessment (size, exudate, tissue, stage); returns its id.
      */
-open func recordWoundAssessment(entry: WoundAssessmentEntry, atMs: Int64)throws  -> String  {
-    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeChevetError_lift) {
+open func recordWoundAssessment(entry: WoundAssessmentEntry, atMs: Int64)throws  -> RecordId  {
+    return try  FfiConverterTypeRecordId_lift(try rustCallWithError(FfiConverterTypeChevetError_lift) {
         uniffiCallStatus in
     uniffi_chevet_ffi_fn_method_chevetstore_record_wound_assessment(
             self.uniffiCloneHandle(),
@@ -1283,12 +1283,12 @@ open func recordWoundAssessment(entry: WoundAssessmentEntry, atMs: Int64)throws 
     /**
      * Opens a resident's file (the opening is audited).
      */
-open func residentFile(residentId: String)throws  -> ResidentFileInfo  {
+open func residentFile(residentId: ResidentId)throws  -> ResidentFileInfo  {
     return try  FfiConverterTypeResidentFileInfo_lift(try rustCallWithError(FfiConverterTypeChevetError_lift) {
         uniffiCallStatus in
     uniffi_chevet_ffi_fn_method_chevetstore_resident_file(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(residentId),uniffiCallStatus
+        FfiConverterTypeResidentId_lower(residentId),uniffiCallStatus
     )
 })
 }
@@ -1309,12 +1309,12 @@ open func searchResidents(query: String)throws  -> [ResidentSummaryInfo]  {
     /**
      * The resident's timeline before `before_ms` (newest first), `limit` lines.
      */
-open func timeline(residentId: String, beforeMs: Int64?, limit: UInt32)throws  -> [TimelineItemInfo]  {
+open func timeline(residentId: ResidentId, beforeMs: Int64?, limit: UInt32)throws  -> [TimelineItemInfo]  {
     return try  FfiConverterSequenceTypeTimelineItemInfo.lift(try rustCallWithError(FfiConverterTypeChevetError_lift) {
         uniffiCallStatus in
     uniffi_chevet_ffi_fn_method_chevetstore_timeline(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(residentId),
+        FfiConverterTypeResidentId_lower(residentId),
         FfiConverterOptionInt64.lower(beforeMs),
         FfiConverterUInt32.lower(limit),uniffiCallStatus
     )
@@ -1324,12 +1324,12 @@ open func timeline(residentId: String, beforeMs: Int64?, limit: UInt32)throws  -
     /**
      * A wound's assessments, trend and photos.
      */
-open func woundFollowUp(woundId: String)throws  -> WoundFollowUpInfo  {
+open func woundFollowUp(woundId: WoundId)throws  -> WoundFollowUpInfo  {
     return try  FfiConverterTypeWoundFollowUpInfo_lift(try rustCallWithError(FfiConverterTypeChevetError_lift) {
         uniffiCallStatus in
     uniffi_chevet_ffi_fn_method_chevetstore_wound_follow_up(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(woundId),uniffiCallStatus
+        FfiConverterTypeWoundId_lower(woundId),uniffiCallStatus
     )
 })
 }
@@ -1337,12 +1337,12 @@ open func woundFollowUp(woundId: String)throws  -> WoundFollowUpInfo  {
     /**
      * The round of `unit_id` in `window` around the times it is loaded at.
      */
-open func roundScreen(unitId: String, window: RoundWindow)throws  -> RoundScreen  {
+open func roundScreen(unitId: UnitId, window: RoundWindow)throws  -> RoundScreen  {
     return try  FfiConverterTypeRoundScreen_lift(try rustCallWithError(FfiConverterTypeChevetError_lift) {
         uniffiCallStatus in
     uniffi_chevet_ffi_fn_method_chevetstore_round_screen(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(unitId),
+        FfiConverterTypeUnitId_lower(unitId),
         FfiConverterTypeRoundWindow_lower(window),uniffiCallStatus
     )
 })
@@ -1352,12 +1352,12 @@ open func roundScreen(unitId: String, window: RoundWindow)throws  -> RoundScreen
      * The whole round of a unit between two times, unfiltered (what tools
      * and tests read; the screen reads [`ChevetStore::round_screen`]).
      */
-open func roundView(unitId: String, fromMs: Int64, toMs: Int64)throws  -> RoundInfo  {
+open func roundView(unitId: UnitId, fromMs: Int64, toMs: Int64)throws  -> RoundInfo  {
     return try  FfiConverterTypeRoundInfo_lift(try rustCallWithError(FfiConverterTypeChevetError_lift) {
         uniffiCallStatus in
     uniffi_chevet_ffi_fn_method_chevetstore_round_view(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(unitId),
+        FfiConverterTypeUnitId_lower(unitId),
         FfiConverterInt64.lower(fromMs),
         FfiConverterInt64.lower(toMs),uniffiCallStatus
     )
@@ -1367,12 +1367,12 @@ open func roundView(unitId: String, fromMs: Int64, toMs: Int64)throws  -> RoundI
     /**
      * The signed-in professional's routes on a day ("YYYY-MM-DD").
      */
-open func myRounds(unitId: String, day: String)throws  -> [RoundInfoLine]  {
+open func myRounds(unitId: UnitId, day: String)throws  -> [RoundInfoLine]  {
     return try  FfiConverterSequenceTypeRoundInfoLine.lift(try rustCallWithError(FfiConverterTypeChevetError_lift) {
         uniffiCallStatus in
     uniffi_chevet_ffi_fn_method_chevetstore_my_rounds(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(unitId),
+        FfiConverterTypeUnitId_lower(unitId),
         FfiConverterString.lower(day),uniffiCallStatus
     )
 })
@@ -1382,14 +1382,14 @@ open func myRounds(unitId: String, day: String)throws  -> [RoundInfoLine]  {
      * Plans a day's route for a professional (coordinating nurse);
      * `day` is "YYYY-MM-DD". Returns the round's id.
      */
-open func planRound(unitId: String, day: String, staffId: String, label: String, stops: [RoundStopEntry])throws  -> String  {
-    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeChevetError_lift) {
+open func planRound(unitId: UnitId, day: String, staffId: StaffId, label: String, stops: [RoundStopEntry])throws  -> RouteId  {
+    return try  FfiConverterTypeRouteId_lift(try rustCallWithError(FfiConverterTypeChevetError_lift) {
         uniffiCallStatus in
     uniffi_chevet_ffi_fn_method_chevetstore_plan_round(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(unitId),
+        FfiConverterTypeUnitId_lower(unitId),
         FfiConverterString.lower(day),
-        FfiConverterString.lower(staffId),
+        FfiConverterTypeStaffId_lower(staffId),
         FfiConverterString.lower(label),
         FfiConverterSequenceTypeRoundStopEntry.lower(stops),uniffiCallStatus
     )
@@ -1401,11 +1401,11 @@ open func planRound(unitId: String, day: String, staffId: String, label: String,
      * one of the same kind replaces the old); visits stamped by tag must
      * then read it.
      */
-open func registerHomeTag(residentId: String, by: StampBy, payload: String)throws   {try rustCallWithError(FfiConverterTypeChevetError_lift) {
+open func registerHomeTag(residentId: ResidentId, by: StampBy, payload: String)throws   {try rustCallWithError(FfiConverterTypeChevetError_lift) {
         uniffiCallStatus in
     uniffi_chevet_ffi_fn_method_chevetstore_register_home_tag(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(residentId),
+        FfiConverterTypeResidentId_lower(residentId),
         FfiConverterTypeStampBy_lower(by),
         FfiConverterString.lower(payload),uniffiCallStatus
     )
@@ -1415,12 +1415,12 @@ open func registerHomeTag(residentId: String, by: StampBy, payload: String)throw
     /**
      * The routes of a unit on a day ("YYYY-MM-DD").
      */
-open func rounds(unitId: String, day: String)throws  -> [RoundInfoLine]  {
+open func rounds(unitId: UnitId, day: String)throws  -> [RoundInfoLine]  {
     return try  FfiConverterSequenceTypeRoundInfoLine.lift(try rustCallWithError(FfiConverterTypeChevetError_lift) {
         uniffiCallStatus in
     uniffi_chevet_ffi_fn_method_chevetstore_rounds(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(unitId),
+        FfiConverterTypeUnitId_lower(unitId),
         FfiConverterString.lower(day),uniffiCallStatus
     )
 })
@@ -1429,12 +1429,12 @@ open func rounds(unitId: String, day: String)throws  -> [RoundInfoLine]  {
     /**
      * A route with each visit's planned time and its stamps.
      */
-open func route(roundId: String)throws  -> RouteInfo  {
+open func route(roundId: RouteId)throws  -> RouteInfo  {
     return try  FfiConverterTypeRouteInfo_lift(try rustCallWithError(FfiConverterTypeChevetError_lift) {
         uniffiCallStatus in
     uniffi_chevet_ffi_fn_method_chevetstore_route(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(roundId),uniffiCallStatus
+        FfiConverterTypeRouteId_lower(roundId),uniffiCallStatus
     )
 })
 }
@@ -1444,13 +1444,13 @@ open func route(roundId: String)throws  -> RouteInfo  {
      * NFC tag at the patient's home, whose payload is `tag`); returns the
      * stamp's id.
      */
-open func stampVisit(residentId: String, roundId: String?, moment: VisitMoment, by: StampBy, tag: String?, atMs: Int64)throws  -> String  {
-    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeChevetError_lift) {
+open func stampVisit(residentId: ResidentId, roundId: RouteId?, moment: VisitMoment, by: StampBy, tag: String?, atMs: Int64)throws  -> RecordId  {
+    return try  FfiConverterTypeRecordId_lift(try rustCallWithError(FfiConverterTypeChevetError_lift) {
         uniffiCallStatus in
     uniffi_chevet_ffi_fn_method_chevetstore_stamp_visit(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(residentId),
-        FfiConverterOptionString.lower(roundId),
+        FfiConverterTypeResidentId_lower(residentId),
+        FfiConverterOptionTypeRouteId.lower(roundId),
         FfiConverterTypeVisitMoment_lower(moment),
         FfiConverterTypeStampBy_lower(by),
         FfiConverterOptionString.lower(tag),
@@ -1462,12 +1462,12 @@ open func stampVisit(residentId: String, roundId: String?, moment: VisitMoment, 
     /**
      * Where a form being filled stands, at the resident's establishment's thresholds.
      */
-open func previewScaleForm(residentId: String, kind: FormKind, answers: [UInt8?])throws  -> ScaleFormPreviewInfo  {
+open func previewScaleForm(residentId: ResidentId, kind: FormKind, answers: [UInt8?])throws  -> ScaleFormPreviewInfo  {
     return try  FfiConverterTypeScaleFormPreviewInfo_lift(try rustCallWithError(FfiConverterTypeChevetError_lift) {
         uniffiCallStatus in
     uniffi_chevet_ffi_fn_method_chevetstore_preview_scale_form(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(residentId),
+        FfiConverterTypeResidentId_lower(residentId),
         FfiConverterTypeFormKind_lower(kind),
         FfiConverterSequenceOptionUInt8.lower(answers),uniffiCallStatus
     )
@@ -1477,12 +1477,12 @@ open func previewScaleForm(residentId: String, kind: FormKind, answers: [UInt8?]
     /**
      * Records a complete form; an unanswered item is refused by name and nothing is written.
      */
-open func recordScaleForm(residentId: String, kind: FormKind, answers: [UInt8?], atMs: Int64)throws  -> ScaleFormOutcome  {
+open func recordScaleForm(residentId: ResidentId, kind: FormKind, answers: [UInt8?], atMs: Int64)throws  -> ScaleFormOutcome  {
     return try  FfiConverterTypeScaleFormOutcome_lift(try rustCallWithError(FfiConverterTypeChevetError_lift) {
         uniffiCallStatus in
     uniffi_chevet_ffi_fn_method_chevetstore_record_scale_form(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(residentId),
+        FfiConverterTypeResidentId_lower(residentId),
         FfiConverterTypeFormKind_lower(kind),
         FfiConverterSequenceOptionUInt8.lower(answers),
         FfiConverterInt64.lower(atMs),uniffiCallStatus
@@ -1543,12 +1543,12 @@ open func lock()throws   {try rustCallWithError(FfiConverterTypeChevetError_lift
      * Sets a professional's first PIN on this tablet with the code the
      * establishment gave them, and signs them in.
      */
-open func setFirstPin(staffId: String, code: String, newPin: String)throws  -> Session  {
+open func setFirstPin(staffId: StaffId, code: String, newPin: String)throws  -> Session  {
     return try  FfiConverterTypeSession_lift(try rustCallWithError(FfiConverterTypeChevetError_lift) {
         uniffiCallStatus in
     uniffi_chevet_ffi_fn_method_chevetstore_set_first_pin(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(staffId),
+        FfiConverterTypeStaffId_lower(staffId),
         FfiConverterString.lower(code),
         FfiConverterString.lower(newPin),uniffiCallStatus
     )
@@ -1558,12 +1558,12 @@ open func setFirstPin(staffId: String, code: String, newPin: String)throws  -> S
     /**
      * Signs in with a PIN, replacing whoever was signed in (quick switch).
      */
-open func signIn(staffId: String, pin: String)throws  -> Session  {
+open func signIn(staffId: StaffId, pin: String)throws  -> Session  {
     return try  FfiConverterTypeSession_lift(try rustCallWithError(FfiConverterTypeChevetError_lift) {
         uniffiCallStatus in
     uniffi_chevet_ffi_fn_method_chevetstore_sign_in(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(staffId),
+        FfiConverterTypeStaffId_lower(staffId),
         FfiConverterString.lower(pin),uniffiCallStatus
     )
 })
@@ -1604,12 +1604,12 @@ open func deviceId()throws  -> String  {
     /**
      * The resident's record as a FHIR R4 Bundle (JSON).
      */
-open func exportFhir(residentId: String)throws  -> String  {
+open func exportFhir(residentId: ResidentId)throws  -> String  {
     return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeChevetError_lift) {
         uniffiCallStatus in
     uniffi_chevet_ffi_fn_method_chevetstore_export_fhir(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(residentId),uniffiCallStatus
+        FfiConverterTypeResidentId_lower(residentId),uniffiCallStatus
     )
 })
 }
@@ -1632,12 +1632,12 @@ open func ingestPhoto(capture: PhotoCaptureInfo, cameraBytes: Data)throws  -> Ph
      * Opens a wound file for a resident on the establishment's day of
      * `opened_on_ms`; returns the wound's id.
      */
-open func openWound(residentId: String, kind: WoundKind, site: String, openedOnMs: Int64)throws  -> String  {
-    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeChevetError_lift) {
+open func openWound(residentId: ResidentId, kind: WoundKind, site: String, openedOnMs: Int64)throws  -> WoundId  {
+    return try  FfiConverterTypeWoundId_lift(try rustCallWithError(FfiConverterTypeChevetError_lift) {
         uniffiCallStatus in
     uniffi_chevet_ffi_fn_method_chevetstore_open_wound(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(residentId),
+        FfiConverterTypeResidentId_lower(residentId),
         FfiConverterTypeWoundKind_lower(kind),
         FfiConverterString.lower(site),
         FfiConverterInt64.lower(openedOnMs),uniffiCallStatus
@@ -1648,12 +1648,12 @@ open func openWound(residentId: String, kind: WoundKind, site: String, openedOnM
     /**
      * A photo's JPEG (display or thumbnail), decrypted and verified.
      */
-open func photoImage(photoId: String, rendition: Rendition)throws  -> Data  {
+open func photoImage(photoId: PhotoId, rendition: Rendition)throws  -> Data  {
     return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeChevetError_lift) {
         uniffiCallStatus in
     uniffi_chevet_ffi_fn_method_chevetstore_photo_image(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(photoId),
+        FfiConverterTypePhotoId_lower(photoId),
         FfiConverterTypeRendition_lower(rendition),uniffiCallStatus
     )
 })
@@ -1662,12 +1662,12 @@ open func photoImage(photoId: String, rendition: Rendition)throws  -> Data  {
     /**
      * Residents of a unit with alerts (id and alerts), in room order.
      */
-open func unitAlerts(unitId: String)throws  -> [RoundResidentInfo]  {
+open func unitAlerts(unitId: UnitId)throws  -> [RoundResidentInfo]  {
     return try  FfiConverterSequenceTypeRoundResidentInfo.lift(try rustCallWithError(FfiConverterTypeChevetError_lift) {
         uniffiCallStatus in
     uniffi_chevet_ffi_fn_method_chevetstore_unit_alerts(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(unitId),uniffiCallStatus
+        FfiConverterTypeUnitId_lower(unitId),uniffiCallStatus
     )
 })
 }
@@ -1711,12 +1711,12 @@ open func enrol(hubUrl: String, code: String, label: String, establishmentCaPem:
      * Brings a pulled photo's display image from the hub (the thumbnail
      * comes with the sync); the bytes are checked against their name.
      */
-open func fetchPhoto(photoId: String, cancel: SyncCancel)async throws   {
+open func fetchPhoto(photoId: PhotoId, cancel: SyncCancel)async throws   {
     return
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
                 uniffi_chevet_ffi_fn_method_chevetstore_fetch_photo(
-                        self.uniffiCloneHandle(),FfiConverterString.lower(photoId),FfiConverterTypeSyncCancel_lower(cancel)
+                        self.uniffiCloneHandle(),FfiConverterTypePhotoId_lower(photoId),FfiConverterTypeSyncCancel_lower(cancel)
                 )
             },
             pollFunc: ffi_chevet_ffi_rust_future_poll_void,
@@ -1762,12 +1762,12 @@ open func syncStatus()throws  -> SyncStatusInfo  {
      * The transfer's sheet, printable page and DLU-FLUDT document at once
      * (audited as an export).
      */
-open func emergencyTransferDocuments(transferId: String)throws  -> TransferDocumentsInfo  {
+open func emergencyTransferDocuments(transferId: RecordId)throws  -> TransferDocumentsInfo  {
     return try  FfiConverterTypeTransferDocumentsInfo_lift(try rustCallWithError(FfiConverterTypeChevetError_lift) {
         uniffiCallStatus in
     uniffi_chevet_ffi_fn_method_chevetstore_emergency_transfer_documents(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(transferId),uniffiCallStatus
+        FfiConverterTypeRecordId_lower(transferId),uniffiCallStatus
     )
 })
 }
@@ -1777,12 +1777,12 @@ open func emergencyTransferDocuments(transferId: String)throws  -> TransferDocum
      * hospital; needs the vitals of the last 24 hours and a weight. The
      * export is audited.
      */
-open func exportDlu(transferId: String)throws  -> String  {
+open func exportDlu(transferId: RecordId)throws  -> String  {
     return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeChevetError_lift) {
         uniffiCallStatus in
     uniffi_chevet_ffi_fn_method_chevetstore_export_dlu(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(transferId),uniffiCallStatus
+        FfiConverterTypeRecordId_lower(transferId),uniffiCallStatus
     )
 })
 }
@@ -1790,8 +1790,8 @@ open func exportDlu(transferId: String)throws  -> String  {
     /**
      * Records the emergency transfer sheet; returns its id.
      */
-open func recordEmergencyTransfer(entry: TransferEntry, atMs: Int64)throws  -> String  {
-    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeChevetError_lift) {
+open func recordEmergencyTransfer(entry: TransferEntry, atMs: Int64)throws  -> RecordId  {
+    return try  FfiConverterTypeRecordId_lift(try rustCallWithError(FfiConverterTypeChevetError_lift) {
         uniffiCallStatus in
     uniffi_chevet_ffi_fn_method_chevetstore_record_emergency_transfer(
             self.uniffiCloneHandle(),
@@ -1817,8 +1817,8 @@ open func previewVitalSet(entry: VitalSetEntry)throws  -> VitalSetPreviewInfo  {
     /**
      * Keeps the whole set, or nothing; returns the records' ids.
      */
-open func recordVitalSet(entry: VitalSetEntry, atMs: Int64)throws  -> [String]  {
-    return try  FfiConverterSequenceString.lift(try rustCallWithError(FfiConverterTypeChevetError_lift) {
+open func recordVitalSet(entry: VitalSetEntry, atMs: Int64)throws  -> [RecordId]  {
+    return try  FfiConverterSequenceTypeRecordId.lift(try rustCallWithError(FfiConverterTypeChevetError_lift) {
         uniffiCallStatus in
     uniffi_chevet_ffi_fn_method_chevetstore_record_vital_set(
             self.uniffiCloneHandle(),
@@ -2356,7 +2356,7 @@ public protocol RoundScreenProtocol: AnyObject, Sendable {
     /**
      * Reads again the one card a record changed (the whole round the first time).
      */
-    func refreshResident(residentId: String, nowMs: Int64) throws  -> RoundShown
+    func refreshResident(residentId: ResidentId, nowMs: Int64) throws  -> RoundShown
     
     /**
      * Shows the round under `filter`, without reading it again.
@@ -2436,12 +2436,12 @@ open func load(nowMs: Int64)throws  -> RoundShown  {
     /**
      * Reads again the one card a record changed (the whole round the first time).
      */
-open func refreshResident(residentId: String, nowMs: Int64)throws  -> RoundShown  {
+open func refreshResident(residentId: ResidentId, nowMs: Int64)throws  -> RoundShown  {
     return try  FfiConverterTypeRoundShown_lift(try rustCallWithError(FfiConverterTypeChevetError_lift) {
         uniffiCallStatus in
     uniffi_chevet_ffi_fn_method_roundscreen_refresh_resident(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(residentId),
+        FfiConverterTypeResidentId_lower(residentId),
         FfiConverterInt64.lower(nowMs),uniffiCallStatus
     )
 })
@@ -3101,7 +3101,7 @@ public func FfiConverterTypeAlertInfo_lower(_ value: AlertInfo) -> RustBuffer {
  * A wound's assessment over time.
  */
 public struct AssessmentPointInfo: Equatable, Hashable {
-    public var recordId: String
+    public var recordId: RecordId
     public var atMs: Int64
     public var areaCm2: Double
     public var pushTotal: UInt8
@@ -3109,7 +3109,7 @@ public struct AssessmentPointInfo: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(recordId: String, atMs: Int64, areaCm2: Double, pushTotal: UInt8, summary: String) {
+    public init(recordId: RecordId, atMs: Int64, areaCm2: Double, pushTotal: UInt8, summary: String) {
         self.recordId = recordId
         self.atMs = atMs
         self.areaCm2 = areaCm2
@@ -3133,7 +3133,7 @@ public struct FfiConverterTypeAssessmentPointInfo: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AssessmentPointInfo {
         return
             try AssessmentPointInfo(
-                recordId: FfiConverterString.read(from: &buf), 
+                recordId: FfiConverterTypeRecordId.read(from: &buf), 
                 atMs: FfiConverterInt64.read(from: &buf), 
                 areaCm2: FfiConverterDouble.read(from: &buf), 
                 pushTotal: FfiConverterUInt8.read(from: &buf), 
@@ -3142,7 +3142,7 @@ public struct FfiConverterTypeAssessmentPointInfo: FfiConverterRustBuffer {
     }
 
     public static func write(_ value: AssessmentPointInfo, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.recordId, into: &buf)
+        FfiConverterTypeRecordId.write(value.recordId, into: &buf)
         FfiConverterInt64.write(value.atMs, into: &buf)
         FfiConverterDouble.write(value.areaCm2, into: &buf)
         FfiConverterUInt8.write(value.pushTotal, into: &buf)
@@ -3621,7 +3621,7 @@ public struct HandoverLineInfo: Equatable, Hashable {
      * The line, in French.
      */
     public var text: String
-    public var recordId: String?
+    public var recordId: RecordId?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -3631,7 +3631,7 @@ public struct HandoverLineInfo: Equatable, Hashable {
          */atMs: Int64?, 
         /**
          * The line, in French.
-         */text: String, recordId: String?) {
+         */text: String, recordId: RecordId?) {
         self.kind = kind
         self.atMs = atMs
         self.text = text
@@ -3657,7 +3657,7 @@ public struct FfiConverterTypeHandoverLineInfo: FfiConverterRustBuffer {
                 kind: FfiConverterTypeHandoverKind.read(from: &buf), 
                 atMs: FfiConverterOptionInt64.read(from: &buf), 
                 text: FfiConverterString.read(from: &buf), 
-                recordId: FfiConverterOptionString.read(from: &buf)
+                recordId: FfiConverterOptionTypeRecordId.read(from: &buf)
         )
     }
 
@@ -3665,7 +3665,7 @@ public struct FfiConverterTypeHandoverLineInfo: FfiConverterRustBuffer {
         FfiConverterTypeHandoverKind.write(value.kind, into: &buf)
         FfiConverterOptionInt64.write(value.atMs, into: &buf)
         FfiConverterString.write(value.text, into: &buf)
-        FfiConverterOptionString.write(value.recordId, into: &buf)
+        FfiConverterOptionTypeRecordId.write(value.recordId, into: &buf)
     }
 }
 
@@ -3828,7 +3828,7 @@ public func FfiConverterTypeIdentityInfo_lower(_ value: IdentityInfo) -> RustBuf
  * A resident's medication due on the round, with its prescription line.
  */
 public struct MedicationDueInfo: Equatable, Hashable {
-    public var plannedActId: String
+    public var plannedActId: PlannedActId
     public var label: String
     public var drug: String
     public var dose: String
@@ -3862,7 +3862,7 @@ public struct MedicationDueInfo: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(plannedActId: String, label: String, drug: String, dose: String, route: String, dueAtMs: Int64, status: RoundStatus, 
+    public init(plannedActId: PlannedActId, label: String, drug: String, dose: String, route: String, dueAtMs: Int64, status: RoundStatus, 
         /**
          * The status as the screen says it, in French.
          */statusLabel: String, 
@@ -3912,7 +3912,7 @@ public struct FfiConverterTypeMedicationDueInfo: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MedicationDueInfo {
         return
             try MedicationDueInfo(
-                plannedActId: FfiConverterString.read(from: &buf), 
+                plannedActId: FfiConverterTypePlannedActId.read(from: &buf), 
                 label: FfiConverterString.read(from: &buf), 
                 drug: FfiConverterString.read(from: &buf), 
                 dose: FfiConverterString.read(from: &buf), 
@@ -3929,7 +3929,7 @@ public struct FfiConverterTypeMedicationDueInfo: FfiConverterRustBuffer {
     }
 
     public static func write(_ value: MedicationDueInfo, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.plannedActId, into: &buf)
+        FfiConverterTypePlannedActId.write(value.plannedActId, into: &buf)
         FfiConverterString.write(value.label, into: &buf)
         FfiConverterString.write(value.drug, into: &buf)
         FfiConverterString.write(value.dose, into: &buf)
@@ -4167,9 +4167,9 @@ public func FfiConverterTypeNews2PartInfo_lower(_ value: News2PartInfo) -> RustB
  * What the care worker states when taking a photo.
  */
 public struct PhotoCaptureInfo: Equatable, Hashable {
-    public var residentId: String
-    public var woundId: String
-    public var assessmentId: String?
+    public var residentId: ResidentId
+    public var woundId: WoundId
+    public var assessmentId: RecordId?
     public var bodySite: String
     /**
      * A measuring scale (réglette) is in the frame.
@@ -4183,7 +4183,7 @@ public struct PhotoCaptureInfo: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(residentId: String, woundId: String, assessmentId: String?, bodySite: String, 
+    public init(residentId: ResidentId, woundId: WoundId, assessmentId: RecordId?, bodySite: String, 
         /**
          * A measuring scale (réglette) is in the frame.
          */scaleMarker: Bool, 
@@ -4215,9 +4215,9 @@ public struct FfiConverterTypePhotoCaptureInfo: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PhotoCaptureInfo {
         return
             try PhotoCaptureInfo(
-                residentId: FfiConverterString.read(from: &buf), 
-                woundId: FfiConverterString.read(from: &buf), 
-                assessmentId: FfiConverterOptionString.read(from: &buf), 
+                residentId: FfiConverterTypeResidentId.read(from: &buf), 
+                woundId: FfiConverterTypeWoundId.read(from: &buf), 
+                assessmentId: FfiConverterOptionTypeRecordId.read(from: &buf), 
                 bodySite: FfiConverterString.read(from: &buf), 
                 scaleMarker: FfiConverterBool.read(from: &buf), 
                 consentByRepresentative: FfiConverterBool.read(from: &buf), 
@@ -4226,9 +4226,9 @@ public struct FfiConverterTypePhotoCaptureInfo: FfiConverterRustBuffer {
     }
 
     public static func write(_ value: PhotoCaptureInfo, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.residentId, into: &buf)
-        FfiConverterString.write(value.woundId, into: &buf)
-        FfiConverterOptionString.write(value.assessmentId, into: &buf)
+        FfiConverterTypeResidentId.write(value.residentId, into: &buf)
+        FfiConverterTypeWoundId.write(value.woundId, into: &buf)
+        FfiConverterOptionTypeRecordId.write(value.assessmentId, into: &buf)
         FfiConverterString.write(value.bodySite, into: &buf)
         FfiConverterBool.write(value.scaleMarker, into: &buf)
         FfiConverterBool.write(value.consentByRepresentative, into: &buf)
@@ -4253,7 +4253,7 @@ public func FfiConverterTypePhotoCaptureInfo_lower(_ value: PhotoCaptureInfo) ->
 
 
 public struct PhotoInfo: Equatable, Hashable {
-    public var photoId: String
+    public var photoId: PhotoId
     public var displayWidth: UInt32
     public var displayHeight: UInt32
     public var thumbnailWidth: UInt32
@@ -4261,7 +4261,7 @@ public struct PhotoInfo: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(photoId: String, displayWidth: UInt32, displayHeight: UInt32, thumbnailWidth: UInt32, thumbnailHeight: UInt32) {
+    public init(photoId: PhotoId, displayWidth: UInt32, displayHeight: UInt32, thumbnailWidth: UInt32, thumbnailHeight: UInt32) {
         self.photoId = photoId
         self.displayWidth = displayWidth
         self.displayHeight = displayHeight
@@ -4285,7 +4285,7 @@ public struct FfiConverterTypePhotoInfo: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PhotoInfo {
         return
             try PhotoInfo(
-                photoId: FfiConverterString.read(from: &buf), 
+                photoId: FfiConverterTypePhotoId.read(from: &buf), 
                 displayWidth: FfiConverterUInt32.read(from: &buf), 
                 displayHeight: FfiConverterUInt32.read(from: &buf), 
                 thumbnailWidth: FfiConverterUInt32.read(from: &buf), 
@@ -4294,7 +4294,7 @@ public struct FfiConverterTypePhotoInfo: FfiConverterRustBuffer {
     }
 
     public static func write(_ value: PhotoInfo, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.photoId, into: &buf)
+        FfiConverterTypePhotoId.write(value.photoId, into: &buf)
         FfiConverterUInt32.write(value.displayWidth, into: &buf)
         FfiConverterUInt32.write(value.displayHeight, into: &buf)
         FfiConverterUInt32.write(value.thumbnailWidth, into: &buf)
@@ -4319,7 +4319,7 @@ public func FfiConverterTypePhotoInfo_lower(_ value: PhotoInfo) -> RustBuffer {
 
 
 public struct PlannedActEntry: Equatable, Hashable {
-    public var residentId: String
+    public var residentId: ResidentId
     public var kind: CareActKind
     /**
      * "Toilette complète au lit", "Change", "Mobilisation toutes les 3 h".
@@ -4338,7 +4338,7 @@ public struct PlannedActEntry: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(residentId: String, kind: CareActKind, 
+    public init(residentId: ResidentId, kind: CareActKind, 
         /**
          * "Toilette complète au lit", "Change", "Mobilisation toutes les 3 h".
          */label: String, 
@@ -4373,7 +4373,7 @@ public struct FfiConverterTypePlannedActEntry: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PlannedActEntry {
         return
             try PlannedActEntry(
-                residentId: FfiConverterString.read(from: &buf), 
+                residentId: FfiConverterTypeResidentId.read(from: &buf), 
                 kind: FfiConverterTypeCareActKind.read(from: &buf), 
                 label: FfiConverterString.read(from: &buf), 
                 times: FfiConverterSequenceString.read(from: &buf), 
@@ -4384,7 +4384,7 @@ public struct FfiConverterTypePlannedActEntry: FfiConverterRustBuffer {
     }
 
     public static func write(_ value: PlannedActEntry, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.residentId, into: &buf)
+        FfiConverterTypeResidentId.write(value.residentId, into: &buf)
         FfiConverterTypeCareActKind.write(value.kind, into: &buf)
         FfiConverterString.write(value.label, into: &buf)
         FfiConverterSequenceString.write(value.times, into: &buf)
@@ -4411,14 +4411,14 @@ public func FfiConverterTypePlannedActEntry_lower(_ value: PlannedActEntry) -> R
 
 
 public struct PlannedActInfo: Equatable, Hashable {
-    public var plannedActId: String
+    public var plannedActId: PlannedActId
     public var label: String
     public var isMedication: Bool
     public var active: Bool
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(plannedActId: String, label: String, isMedication: Bool, active: Bool) {
+    public init(plannedActId: PlannedActId, label: String, isMedication: Bool, active: Bool) {
         self.plannedActId = plannedActId
         self.label = label
         self.isMedication = isMedication
@@ -4441,7 +4441,7 @@ public struct FfiConverterTypePlannedActInfo: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PlannedActInfo {
         return
             try PlannedActInfo(
-                plannedActId: FfiConverterString.read(from: &buf), 
+                plannedActId: FfiConverterTypePlannedActId.read(from: &buf), 
                 label: FfiConverterString.read(from: &buf), 
                 isMedication: FfiConverterBool.read(from: &buf), 
                 active: FfiConverterBool.read(from: &buf)
@@ -4449,7 +4449,7 @@ public struct FfiConverterTypePlannedActInfo: FfiConverterRustBuffer {
     }
 
     public static func write(_ value: PlannedActInfo, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.plannedActId, into: &buf)
+        FfiConverterTypePlannedActId.write(value.plannedActId, into: &buf)
         FfiConverterString.write(value.label, into: &buf)
         FfiConverterBool.write(value.isMedication, into: &buf)
         FfiConverterBool.write(value.active, into: &buf)
@@ -4600,14 +4600,14 @@ public func FfiConverterTypeResidentFileInfo_lower(_ value: ResidentFileInfo) ->
 
 
 public struct ResidentHandoverInfo: Equatable, Hashable {
-    public var residentId: String
+    public var residentId: ResidentId
     public var displayName: String
     public var room: String
     public var lines: [HandoverLineInfo]
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(residentId: String, displayName: String, room: String, lines: [HandoverLineInfo]) {
+    public init(residentId: ResidentId, displayName: String, room: String, lines: [HandoverLineInfo]) {
         self.residentId = residentId
         self.displayName = displayName
         self.room = room
@@ -4630,7 +4630,7 @@ public struct FfiConverterTypeResidentHandoverInfo: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ResidentHandoverInfo {
         return
             try ResidentHandoverInfo(
-                residentId: FfiConverterString.read(from: &buf), 
+                residentId: FfiConverterTypeResidentId.read(from: &buf), 
                 displayName: FfiConverterString.read(from: &buf), 
                 room: FfiConverterString.read(from: &buf), 
                 lines: FfiConverterSequenceTypeHandoverLineInfo.read(from: &buf)
@@ -4638,7 +4638,7 @@ public struct FfiConverterTypeResidentHandoverInfo: FfiConverterRustBuffer {
     }
 
     public static func write(_ value: ResidentHandoverInfo, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.residentId, into: &buf)
+        FfiConverterTypeResidentId.write(value.residentId, into: &buf)
         FfiConverterString.write(value.displayName, into: &buf)
         FfiConverterString.write(value.room, into: &buf)
         FfiConverterSequenceTypeHandoverLineInfo.write(value.lines, into: &buf)
@@ -4662,8 +4662,8 @@ public func FfiConverterTypeResidentHandoverInfo_lower(_ value: ResidentHandover
 
 
 public struct ResidentSummaryInfo: Equatable, Hashable {
-    public var residentId: String
-    public var unitId: String
+    public var residentId: ResidentId
+    public var unitId: UnitId
     public var displayName: String
     public var room: String
     /**
@@ -4673,7 +4673,7 @@ public struct ResidentSummaryInfo: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(residentId: String, unitId: String, displayName: String, room: String, 
+    public init(residentId: ResidentId, unitId: UnitId, displayName: String, room: String, 
         /**
          * PROV, VALI, RECUP or QUAL.
          */identityStatus: String) {
@@ -4700,8 +4700,8 @@ public struct FfiConverterTypeResidentSummaryInfo: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ResidentSummaryInfo {
         return
             try ResidentSummaryInfo(
-                residentId: FfiConverterString.read(from: &buf), 
-                unitId: FfiConverterString.read(from: &buf), 
+                residentId: FfiConverterTypeResidentId.read(from: &buf), 
+                unitId: FfiConverterTypeUnitId.read(from: &buf), 
                 displayName: FfiConverterString.read(from: &buf), 
                 room: FfiConverterString.read(from: &buf), 
                 identityStatus: FfiConverterString.read(from: &buf)
@@ -4709,8 +4709,8 @@ public struct FfiConverterTypeResidentSummaryInfo: FfiConverterRustBuffer {
     }
 
     public static func write(_ value: ResidentSummaryInfo, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.residentId, into: &buf)
-        FfiConverterString.write(value.unitId, into: &buf)
+        FfiConverterTypeResidentId.write(value.residentId, into: &buf)
+        FfiConverterTypeUnitId.write(value.unitId, into: &buf)
         FfiConverterString.write(value.displayName, into: &buf)
         FfiConverterString.write(value.room, into: &buf)
         FfiConverterString.write(value.identityStatus, into: &buf)
@@ -4916,14 +4916,14 @@ public func FfiConverterTypeRoundInfo_lower(_ value: RoundInfo) -> RustBuffer {
 
 
 public struct RoundInfoLine: Equatable, Hashable {
-    public var roundId: String
+    public var roundId: RouteId
     public var label: String
-    public var staffId: String
+    public var staffId: StaffId
     public var stops: UInt32
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(roundId: String, label: String, staffId: String, stops: UInt32) {
+    public init(roundId: RouteId, label: String, staffId: StaffId, stops: UInt32) {
         self.roundId = roundId
         self.label = label
         self.staffId = staffId
@@ -4946,17 +4946,17 @@ public struct FfiConverterTypeRoundInfoLine: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RoundInfoLine {
         return
             try RoundInfoLine(
-                roundId: FfiConverterString.read(from: &buf), 
+                roundId: FfiConverterTypeRouteId.read(from: &buf), 
                 label: FfiConverterString.read(from: &buf), 
-                staffId: FfiConverterString.read(from: &buf), 
+                staffId: FfiConverterTypeStaffId.read(from: &buf), 
                 stops: FfiConverterUInt32.read(from: &buf)
         )
     }
 
     public static func write(_ value: RoundInfoLine, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.roundId, into: &buf)
+        FfiConverterTypeRouteId.write(value.roundId, into: &buf)
         FfiConverterString.write(value.label, into: &buf)
-        FfiConverterString.write(value.staffId, into: &buf)
+        FfiConverterTypeStaffId.write(value.staffId, into: &buf)
         FfiConverterUInt32.write(value.stops, into: &buf)
     }
 }
@@ -4978,7 +4978,7 @@ public func FfiConverterTypeRoundInfoLine_lower(_ value: RoundInfoLine) -> RustB
 
 
 public struct RoundItemInfo: Equatable, Hashable {
-    public var plannedActId: String
+    public var plannedActId: PlannedActId
     public var label: String
     public var dueAtMs: Int64
     public var status: RoundStatus
@@ -5005,7 +5005,7 @@ public struct RoundItemInfo: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(plannedActId: String, label: String, dueAtMs: Int64, status: RoundStatus, 
+    public init(plannedActId: PlannedActId, label: String, dueAtMs: Int64, status: RoundStatus, 
         /**
          * The status as the screen says it, in French.
          */statusLabel: String, 
@@ -5048,7 +5048,7 @@ public struct FfiConverterTypeRoundItemInfo: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RoundItemInfo {
         return
             try RoundItemInfo(
-                plannedActId: FfiConverterString.read(from: &buf), 
+                plannedActId: FfiConverterTypePlannedActId.read(from: &buf), 
                 label: FfiConverterString.read(from: &buf), 
                 dueAtMs: FfiConverterInt64.read(from: &buf), 
                 status: FfiConverterTypeRoundStatus.read(from: &buf), 
@@ -5061,7 +5061,7 @@ public struct FfiConverterTypeRoundItemInfo: FfiConverterRustBuffer {
     }
 
     public static func write(_ value: RoundItemInfo, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.plannedActId, into: &buf)
+        FfiConverterTypePlannedActId.write(value.plannedActId, into: &buf)
         FfiConverterString.write(value.label, into: &buf)
         FfiConverterInt64.write(value.dueAtMs, into: &buf)
         FfiConverterTypeRoundStatus.write(value.status, into: &buf)
@@ -5090,7 +5090,7 @@ public func FfiConverterTypeRoundItemInfo_lower(_ value: RoundItemInfo) -> RustB
 
 
 public struct RoundResidentInfo: Equatable, Hashable {
-    public var residentId: String
+    public var residentId: ResidentId
     public var displayName: String
     public var room: String
     public var items: [RoundItemInfo]
@@ -5098,7 +5098,7 @@ public struct RoundResidentInfo: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(residentId: String, displayName: String, room: String, items: [RoundItemInfo], alerts: [AlertInfo]) {
+    public init(residentId: ResidentId, displayName: String, room: String, items: [RoundItemInfo], alerts: [AlertInfo]) {
         self.residentId = residentId
         self.displayName = displayName
         self.room = room
@@ -5122,7 +5122,7 @@ public struct FfiConverterTypeRoundResidentInfo: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RoundResidentInfo {
         return
             try RoundResidentInfo(
-                residentId: FfiConverterString.read(from: &buf), 
+                residentId: FfiConverterTypeResidentId.read(from: &buf), 
                 displayName: FfiConverterString.read(from: &buf), 
                 room: FfiConverterString.read(from: &buf), 
                 items: FfiConverterSequenceTypeRoundItemInfo.read(from: &buf), 
@@ -5131,7 +5131,7 @@ public struct FfiConverterTypeRoundResidentInfo: FfiConverterRustBuffer {
     }
 
     public static func write(_ value: RoundResidentInfo, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.residentId, into: &buf)
+        FfiConverterTypeResidentId.write(value.residentId, into: &buf)
         FfiConverterString.write(value.displayName, into: &buf)
         FfiConverterString.write(value.room, into: &buf)
         FfiConverterSequenceTypeRoundItemInfo.write(value.items, into: &buf)
@@ -5263,7 +5263,7 @@ public func FfiConverterTypeRoundShown_lower(_ value: RoundShown) -> RustBuffer 
 
 
 public struct RoundStopEntry: Equatable, Hashable {
-    public var residentId: String
+    public var residentId: ResidentId
     /**
      * Expected arrival, local "HH:MM".
      */
@@ -5271,7 +5271,7 @@ public struct RoundStopEntry: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(residentId: String, 
+    public init(residentId: ResidentId, 
         /**
          * Expected arrival, local "HH:MM".
          */plannedAt: String?) {
@@ -5295,13 +5295,13 @@ public struct FfiConverterTypeRoundStopEntry: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RoundStopEntry {
         return
             try RoundStopEntry(
-                residentId: FfiConverterString.read(from: &buf), 
+                residentId: FfiConverterTypeResidentId.read(from: &buf), 
                 plannedAt: FfiConverterOptionString.read(from: &buf)
         )
     }
 
     public static func write(_ value: RoundStopEntry, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.residentId, into: &buf)
+        FfiConverterTypeResidentId.write(value.residentId, into: &buf)
         FfiConverterOptionString.write(value.plannedAt, into: &buf)
     }
 }
@@ -5380,7 +5380,7 @@ public func FfiConverterTypeRoundWindow_lower(_ value: RoundWindow) -> RustBuffe
 
 
 public struct RouteInfo: Equatable, Hashable {
-    public var roundId: String
+    public var roundId: RouteId
     public var label: String
     /**
      * In route order.
@@ -5390,7 +5390,7 @@ public struct RouteInfo: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(roundId: String, label: String, 
+    public init(roundId: RouteId, label: String, 
         /**
          * In route order.
          */stops: [RouteStopInfo], unreadable: UInt32) {
@@ -5416,7 +5416,7 @@ public struct FfiConverterTypeRouteInfo: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RouteInfo {
         return
             try RouteInfo(
-                roundId: FfiConverterString.read(from: &buf), 
+                roundId: FfiConverterTypeRouteId.read(from: &buf), 
                 label: FfiConverterString.read(from: &buf), 
                 stops: FfiConverterSequenceTypeRouteStopInfo.read(from: &buf), 
                 unreadable: FfiConverterUInt32.read(from: &buf)
@@ -5424,7 +5424,7 @@ public struct FfiConverterTypeRouteInfo: FfiConverterRustBuffer {
     }
 
     public static func write(_ value: RouteInfo, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.roundId, into: &buf)
+        FfiConverterTypeRouteId.write(value.roundId, into: &buf)
         FfiConverterString.write(value.label, into: &buf)
         FfiConverterSequenceTypeRouteStopInfo.write(value.stops, into: &buf)
         FfiConverterUInt32.write(value.unreadable, into: &buf)
@@ -5596,13 +5596,13 @@ public func FfiConverterTypeScaleFormInfo_lower(_ value: ScaleFormInfo) -> RustB
 
 
 public struct ScaleFormOutcome: Equatable, Hashable {
-    public var recordId: String
+    public var recordId: RecordId
     public var summary: String
     public var positive: Bool
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(recordId: String, summary: String, positive: Bool) {
+    public init(recordId: RecordId, summary: String, positive: Bool) {
         self.recordId = recordId
         self.summary = summary
         self.positive = positive
@@ -5624,14 +5624,14 @@ public struct FfiConverterTypeScaleFormOutcome: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ScaleFormOutcome {
         return
             try ScaleFormOutcome(
-                recordId: FfiConverterString.read(from: &buf), 
+                recordId: FfiConverterTypeRecordId.read(from: &buf), 
                 summary: FfiConverterString.read(from: &buf), 
                 positive: FfiConverterBool.read(from: &buf)
         )
     }
 
     public static func write(_ value: ScaleFormOutcome, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.recordId, into: &buf)
+        FfiConverterTypeRecordId.write(value.recordId, into: &buf)
         FfiConverterString.write(value.summary, into: &buf)
         FfiConverterBool.write(value.positive, into: &buf)
     }
@@ -5743,7 +5743,7 @@ public func FfiConverterTypeScaleFormPreviewInfo_lower(_ value: ScaleFormPreview
  * A recorded scale: its record and its result.
  */
 public struct ScaleOutcome: Equatable, Hashable {
-    public var recordId: String
+    public var recordId: RecordId
     public var total: UInt8
     /**
      * The result in French ("Braden 12 : risque élevé").
@@ -5756,7 +5756,7 @@ public struct ScaleOutcome: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(recordId: String, total: UInt8, 
+    public init(recordId: RecordId, total: UInt8, 
         /**
          * The result in French ("Braden 12 : risque élevé").
          */summary: String, 
@@ -5785,7 +5785,7 @@ public struct FfiConverterTypeScaleOutcome: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ScaleOutcome {
         return
             try ScaleOutcome(
-                recordId: FfiConverterString.read(from: &buf), 
+                recordId: FfiConverterTypeRecordId.read(from: &buf), 
                 total: FfiConverterUInt8.read(from: &buf), 
                 summary: FfiConverterString.read(from: &buf), 
                 positive: FfiConverterBool.read(from: &buf)
@@ -5793,7 +5793,7 @@ public struct FfiConverterTypeScaleOutcome: FfiConverterRustBuffer {
     }
 
     public static func write(_ value: ScaleOutcome, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.recordId, into: &buf)
+        FfiConverterTypeRecordId.write(value.recordId, into: &buf)
         FfiConverterUInt8.write(value.total, into: &buf)
         FfiConverterString.write(value.summary, into: &buf)
         FfiConverterBool.write(value.positive, into: &buf)
@@ -5817,7 +5817,7 @@ public func FfiConverterTypeScaleOutcome_lower(_ value: ScaleOutcome) -> RustBuf
 
 
 public struct Session: Equatable, Hashable {
-    public var staffId: String
+    public var staffId: StaffId
     public var displayName: String
     /**
      * The role's French label ("IDE", "AS"…).
@@ -5826,7 +5826,7 @@ public struct Session: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(staffId: String, displayName: String, 
+    public init(staffId: StaffId, displayName: String, 
         /**
          * The role's French label ("IDE", "AS"…).
          */role: String) {
@@ -5851,14 +5851,14 @@ public struct FfiConverterTypeSession: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Session {
         return
             try Session(
-                staffId: FfiConverterString.read(from: &buf), 
+                staffId: FfiConverterTypeStaffId.read(from: &buf), 
                 displayName: FfiConverterString.read(from: &buf), 
                 role: FfiConverterString.read(from: &buf)
         )
     }
 
     public static func write(_ value: Session, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.staffId, into: &buf)
+        FfiConverterTypeStaffId.write(value.staffId, into: &buf)
         FfiConverterString.write(value.displayName, into: &buf)
         FfiConverterString.write(value.role, into: &buf)
     }
@@ -5938,7 +5938,7 @@ public func FfiConverterTypeSheetSectionInfo_lower(_ value: SheetSectionInfo) ->
  * A professional as the sign-in screen lists them.
  */
 public struct StaffAccountInfo: Equatable, Hashable {
-    public var staffId: String
+    public var staffId: StaffId
     public var displayName: String
     public var role: String
     /**
@@ -5952,7 +5952,7 @@ public struct StaffAccountInfo: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(staffId: String, displayName: String, role: String, 
+    public init(staffId: StaffId, displayName: String, role: String, 
         /**
          * A PIN is set on this tablet: ask for it.
          */pinSet: Bool, 
@@ -5982,7 +5982,7 @@ public struct FfiConverterTypeStaffAccountInfo: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> StaffAccountInfo {
         return
             try StaffAccountInfo(
-                staffId: FfiConverterString.read(from: &buf), 
+                staffId: FfiConverterTypeStaffId.read(from: &buf), 
                 displayName: FfiConverterString.read(from: &buf), 
                 role: FfiConverterString.read(from: &buf), 
                 pinSet: FfiConverterBool.read(from: &buf), 
@@ -5991,7 +5991,7 @@ public struct FfiConverterTypeStaffAccountInfo: FfiConverterRustBuffer {
     }
 
     public static func write(_ value: StaffAccountInfo, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.staffId, into: &buf)
+        FfiConverterTypeStaffId.write(value.staffId, into: &buf)
         FfiConverterString.write(value.displayName, into: &buf)
         FfiConverterString.write(value.role, into: &buf)
         FfiConverterBool.write(value.pinSet, into: &buf)
@@ -6212,13 +6212,13 @@ public func FfiConverterTypeSyncStatusInfo_lower(_ value: SyncStatusInfo) -> Rus
  * One line of a resident's timeline.
  */
 public struct TimelineItemInfo: Equatable, Hashable {
-    public var recordId: String
+    public var recordId: RecordId
     /**
      * "act", "administration", "observation", "transmission"…
      */
     public var kind: String
     public var atMs: Int64
-    public var authorId: String
+    public var authorId: StaffId?
     /**
      * What happened, in French.
      */
@@ -6235,10 +6235,10 @@ public struct TimelineItemInfo: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(recordId: String, 
+    public init(recordId: RecordId, 
         /**
          * "act", "administration", "observation", "transmission"…
-         */kind: String, atMs: Int64, authorId: String, 
+         */kind: String, atMs: Int64, authorId: StaffId?, 
         /**
          * What happened, in French.
          */summary: String, 
@@ -6274,10 +6274,10 @@ public struct FfiConverterTypeTimelineItemInfo: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> TimelineItemInfo {
         return
             try TimelineItemInfo(
-                recordId: FfiConverterString.read(from: &buf), 
+                recordId: FfiConverterTypeRecordId.read(from: &buf), 
                 kind: FfiConverterString.read(from: &buf), 
                 atMs: FfiConverterInt64.read(from: &buf), 
-                authorId: FfiConverterString.read(from: &buf), 
+                authorId: FfiConverterOptionTypeStaffId.read(from: &buf), 
                 summary: FfiConverterString.read(from: &buf), 
                 enteredInError: FfiConverterBool.read(from: &buf), 
                 unreadable: FfiConverterBool.read(from: &buf)
@@ -6285,10 +6285,10 @@ public struct FfiConverterTypeTimelineItemInfo: FfiConverterRustBuffer {
     }
 
     public static func write(_ value: TimelineItemInfo, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.recordId, into: &buf)
+        FfiConverterTypeRecordId.write(value.recordId, into: &buf)
         FfiConverterString.write(value.kind, into: &buf)
         FfiConverterInt64.write(value.atMs, into: &buf)
-        FfiConverterString.write(value.authorId, into: &buf)
+        FfiConverterOptionTypeStaffId.write(value.authorId, into: &buf)
         FfiConverterString.write(value.summary, into: &buf)
         FfiConverterBool.write(value.enteredInError, into: &buf)
         FfiConverterBool.write(value.unreadable, into: &buf)
@@ -6399,7 +6399,7 @@ public func FfiConverterTypeTransferDocumentsInfo_lower(_ value: TransferDocumen
 
 
 public struct TransferEntry: Equatable, Hashable {
-    public var residentId: String
+    public var residentId: ResidentId
     /**
      * Motif du transfert.
      */
@@ -6417,7 +6417,7 @@ public struct TransferEntry: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(residentId: String, 
+    public init(residentId: ResidentId, 
         /**
          * Motif du transfert.
          */reason: String, destination: String?, consciousness: ConsciousnessAtDeparture, recentPain: Bool, 
@@ -6451,7 +6451,7 @@ public struct FfiConverterTypeTransferEntry: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> TransferEntry {
         return
             try TransferEntry(
-                residentId: FfiConverterString.read(from: &buf), 
+                residentId: FfiConverterTypeResidentId.read(from: &buf), 
                 reason: FfiConverterString.read(from: &buf), 
                 destination: FfiConverterOptionString.read(from: &buf), 
                 consciousness: FfiConverterTypeConsciousnessAtDeparture.read(from: &buf), 
@@ -6464,7 +6464,7 @@ public struct FfiConverterTypeTransferEntry: FfiConverterRustBuffer {
     }
 
     public static func write(_ value: TransferEntry, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.residentId, into: &buf)
+        FfiConverterTypeResidentId.write(value.residentId, into: &buf)
         FfiConverterString.write(value.reason, into: &buf)
         FfiConverterOptionString.write(value.destination, into: &buf)
         FfiConverterTypeConsciousnessAtDeparture.write(value.consciousness, into: &buf)
@@ -6497,7 +6497,7 @@ public func FfiConverterTypeTransferEntry_lower(_ value: TransferEntry) -> RustB
  * and results (DAR).
  */
 public struct TransmissionEntry: Equatable, Hashable {
-    public var residentId: String
+    public var residentId: ResidentId
     /**
      * Cible: "Douleur", "Chute", "Alimentation".
      */
@@ -6512,7 +6512,7 @@ public struct TransmissionEntry: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(residentId: String, 
+    public init(residentId: ResidentId, 
         /**
          * Cible: "Douleur", "Chute", "Alimentation".
          */target: String, data: String, actions: String, results: String, 
@@ -6543,7 +6543,7 @@ public struct FfiConverterTypeTransmissionEntry: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> TransmissionEntry {
         return
             try TransmissionEntry(
-                residentId: FfiConverterString.read(from: &buf), 
+                residentId: FfiConverterTypeResidentId.read(from: &buf), 
                 target: FfiConverterString.read(from: &buf), 
                 data: FfiConverterString.read(from: &buf), 
                 actions: FfiConverterString.read(from: &buf), 
@@ -6553,7 +6553,7 @@ public struct FfiConverterTypeTransmissionEntry: FfiConverterRustBuffer {
     }
 
     public static func write(_ value: TransmissionEntry, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.residentId, into: &buf)
+        FfiConverterTypeResidentId.write(value.residentId, into: &buf)
         FfiConverterString.write(value.target, into: &buf)
         FfiConverterString.write(value.data, into: &buf)
         FfiConverterString.write(value.actions, into: &buf)
@@ -6579,7 +6579,7 @@ public func FfiConverterTypeTransmissionEntry_lower(_ value: TransmissionEntry) 
 
 
 public struct UnitInfo: Equatable, Hashable {
-    public var unitId: String
+    public var unitId: UnitId
     public var name: String
     /**
      * IANA name, e.g. "Europe/Paris".
@@ -6592,7 +6592,7 @@ public struct UnitInfo: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(unitId: String, name: String, 
+    public init(unitId: UnitId, name: String, 
         /**
          * IANA name, e.g. "Europe/Paris".
          */timeZone: String, 
@@ -6621,7 +6621,7 @@ public struct FfiConverterTypeUnitInfo: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UnitInfo {
         return
             try UnitInfo(
-                unitId: FfiConverterString.read(from: &buf), 
+                unitId: FfiConverterTypeUnitId.read(from: &buf), 
                 name: FfiConverterString.read(from: &buf), 
                 timeZone: FfiConverterString.read(from: &buf), 
                 homeCare: FfiConverterBool.read(from: &buf)
@@ -6629,7 +6629,7 @@ public struct FfiConverterTypeUnitInfo: FfiConverterRustBuffer {
     }
 
     public static func write(_ value: UnitInfo, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.unitId, into: &buf)
+        FfiConverterTypeUnitId.write(value.unitId, into: &buf)
         FfiConverterString.write(value.name, into: &buf)
         FfiConverterString.write(value.timeZone, into: &buf)
         FfiConverterBool.write(value.homeCare, into: &buf)
@@ -6844,7 +6844,7 @@ public func FfiConverterTypeVitalProblemInfo_lower(_ value: VitalProblemInfo) ->
  * What was typed; every measure is optional.
  */
 public struct VitalSetEntry: Equatable, Hashable {
-    public var residentId: String
+    public var residentId: ResidentId
     public var temperature: Double?
     public var pulse: Double?
     public var respiratoryRate: Double?
@@ -6862,7 +6862,7 @@ public struct VitalSetEntry: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(residentId: String, temperature: Double?, pulse: Double?, respiratoryRate: Double?, oxygenSaturation: Double?, systolic: Double?, diastolic: Double?, consciousness: ConsciousnessLevel?, 
+    public init(residentId: ResidentId, temperature: Double?, pulse: Double?, respiratoryRate: Double?, oxygenSaturation: Double?, systolic: Double?, diastolic: Double?, consciousness: ConsciousnessLevel?, 
         /**
          * Supplemental oxygen in L/min; 0 is room air.
          */oxygenFlow: Double?, pain: Double?, weight: Double?, glucose: Double?) {
@@ -6896,7 +6896,7 @@ public struct FfiConverterTypeVitalSetEntry: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> VitalSetEntry {
         return
             try VitalSetEntry(
-                residentId: FfiConverterString.read(from: &buf), 
+                residentId: FfiConverterTypeResidentId.read(from: &buf), 
                 temperature: FfiConverterOptionDouble.read(from: &buf), 
                 pulse: FfiConverterOptionDouble.read(from: &buf), 
                 respiratoryRate: FfiConverterOptionDouble.read(from: &buf), 
@@ -6912,7 +6912,7 @@ public struct FfiConverterTypeVitalSetEntry: FfiConverterRustBuffer {
     }
 
     public static func write(_ value: VitalSetEntry, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.residentId, into: &buf)
+        FfiConverterTypeResidentId.write(value.residentId, into: &buf)
         FfiConverterOptionDouble.write(value.temperature, into: &buf)
         FfiConverterOptionDouble.write(value.pulse, into: &buf)
         FfiConverterOptionDouble.write(value.respiratoryRate, into: &buf)
@@ -7004,8 +7004,8 @@ public func FfiConverterTypeVitalSetPreviewInfo_lower(_ value: VitalSetPreviewIn
 
 
 public struct WoundAssessmentEntry: Equatable, Hashable {
-    public var residentId: String
-    public var woundId: String
+    public var residentId: ResidentId
+    public var woundId: WoundId
     public var lengthCm: Double
     public var widthCm: Double
     public var depthCm: Double?
@@ -7016,7 +7016,7 @@ public struct WoundAssessmentEntry: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(residentId: String, woundId: String, lengthCm: Double, widthCm: Double, depthCm: Double?, exudate: WoundExudate, tissue: WoundTissue, stage: WoundStage?, comment: String?) {
+    public init(residentId: ResidentId, woundId: WoundId, lengthCm: Double, widthCm: Double, depthCm: Double?, exudate: WoundExudate, tissue: WoundTissue, stage: WoundStage?, comment: String?) {
         self.residentId = residentId
         self.woundId = woundId
         self.lengthCm = lengthCm
@@ -7044,8 +7044,8 @@ public struct FfiConverterTypeWoundAssessmentEntry: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> WoundAssessmentEntry {
         return
             try WoundAssessmentEntry(
-                residentId: FfiConverterString.read(from: &buf), 
-                woundId: FfiConverterString.read(from: &buf), 
+                residentId: FfiConverterTypeResidentId.read(from: &buf), 
+                woundId: FfiConverterTypeWoundId.read(from: &buf), 
                 lengthCm: FfiConverterDouble.read(from: &buf), 
                 widthCm: FfiConverterDouble.read(from: &buf), 
                 depthCm: FfiConverterOptionDouble.read(from: &buf), 
@@ -7057,8 +7057,8 @@ public struct FfiConverterTypeWoundAssessmentEntry: FfiConverterRustBuffer {
     }
 
     public static func write(_ value: WoundAssessmentEntry, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.residentId, into: &buf)
-        FfiConverterString.write(value.woundId, into: &buf)
+        FfiConverterTypeResidentId.write(value.residentId, into: &buf)
+        FfiConverterTypeWoundId.write(value.woundId, into: &buf)
         FfiConverterDouble.write(value.lengthCm, into: &buf)
         FfiConverterDouble.write(value.widthCm, into: &buf)
         FfiConverterOptionDouble.write(value.depthCm, into: &buf)
@@ -7086,7 +7086,7 @@ public func FfiConverterTypeWoundAssessmentEntry_lower(_ value: WoundAssessmentE
 
 
 public struct WoundFollowUpInfo: Equatable, Hashable {
-    public var woundId: String
+    public var woundId: WoundId
     public var site: String
     public var wound: WoundInfo
     /**
@@ -7112,11 +7112,11 @@ public struct WoundFollowUpInfo: Equatable, Hashable {
     /**
      * The photo to show as a ghost over the camera, to repeat its framing.
      */
-    public var previousPhotoId: String?
+    public var previousPhotoId: PhotoId?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(woundId: String, site: String, wound: WoundInfo, 
+    public init(woundId: WoundId, site: String, wound: WoundInfo, 
         /**
          * The trend in words ("en voie de cicatrisation").
          */trendLabel: String, 
@@ -7134,7 +7134,7 @@ public struct WoundFollowUpInfo: Equatable, Hashable {
          */photos: [WoundPhotoInfo], 
         /**
          * The photo to show as a ghost over the camera, to repeat its framing.
-         */previousPhotoId: String?) {
+         */previousPhotoId: PhotoId?) {
         self.woundId = woundId
         self.site = site
         self.wound = wound
@@ -7162,7 +7162,7 @@ public struct FfiConverterTypeWoundFollowUpInfo: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> WoundFollowUpInfo {
         return
             try WoundFollowUpInfo(
-                woundId: FfiConverterString.read(from: &buf), 
+                woundId: FfiConverterTypeWoundId.read(from: &buf), 
                 site: FfiConverterString.read(from: &buf), 
                 wound: FfiConverterTypeWoundInfo.read(from: &buf), 
                 trendLabel: FfiConverterString.read(from: &buf), 
@@ -7170,12 +7170,12 @@ public struct FfiConverterTypeWoundFollowUpInfo: FfiConverterRustBuffer {
                 assessments: FfiConverterSequenceTypeAssessmentPointInfo.read(from: &buf), 
                 trend: FfiConverterTypeTrend.read(from: &buf), 
                 photos: FfiConverterSequenceTypeWoundPhotoInfo.read(from: &buf), 
-                previousPhotoId: FfiConverterOptionString.read(from: &buf)
+                previousPhotoId: FfiConverterOptionTypePhotoId.read(from: &buf)
         )
     }
 
     public static func write(_ value: WoundFollowUpInfo, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.woundId, into: &buf)
+        FfiConverterTypeWoundId.write(value.woundId, into: &buf)
         FfiConverterString.write(value.site, into: &buf)
         FfiConverterTypeWoundInfo.write(value.wound, into: &buf)
         FfiConverterString.write(value.trendLabel, into: &buf)
@@ -7183,7 +7183,7 @@ public struct FfiConverterTypeWoundFollowUpInfo: FfiConverterRustBuffer {
         FfiConverterSequenceTypeAssessmentPointInfo.write(value.assessments, into: &buf)
         FfiConverterTypeTrend.write(value.trend, into: &buf)
         FfiConverterSequenceTypeWoundPhotoInfo.write(value.photos, into: &buf)
-        FfiConverterOptionString.write(value.previousPhotoId, into: &buf)
+        FfiConverterOptionTypePhotoId.write(value.previousPhotoId, into: &buf)
     }
 }
 
@@ -7204,7 +7204,7 @@ public func FfiConverterTypeWoundFollowUpInfo_lower(_ value: WoundFollowUpInfo) 
 
 
 public struct WoundInfo: Equatable, Hashable {
-    public var woundId: String
+    public var woundId: WoundId
     public var site: String
     public var healed: Bool
     public var kind: WoundKind
@@ -7219,7 +7219,7 @@ public struct WoundInfo: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(woundId: String, site: String, healed: Bool, kind: WoundKind, 
+    public init(woundId: WoundId, site: String, healed: Bool, kind: WoundKind, 
         /**
          * "Escarre · stade 2", "Ulcère de jambe".
          */kindLabel: String, 
@@ -7250,7 +7250,7 @@ public struct FfiConverterTypeWoundInfo: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> WoundInfo {
         return
             try WoundInfo(
-                woundId: FfiConverterString.read(from: &buf), 
+                woundId: FfiConverterTypeWoundId.read(from: &buf), 
                 site: FfiConverterString.read(from: &buf), 
                 healed: FfiConverterBool.read(from: &buf), 
                 kind: FfiConverterTypeWoundKind.read(from: &buf), 
@@ -7260,7 +7260,7 @@ public struct FfiConverterTypeWoundInfo: FfiConverterRustBuffer {
     }
 
     public static func write(_ value: WoundInfo, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.woundId, into: &buf)
+        FfiConverterTypeWoundId.write(value.woundId, into: &buf)
         FfiConverterString.write(value.site, into: &buf)
         FfiConverterBool.write(value.healed, into: &buf)
         FfiConverterTypeWoundKind.write(value.kind, into: &buf)
@@ -7353,7 +7353,7 @@ public func FfiConverterTypeWoundKindInfo_lower(_ value: WoundKindInfo) -> RustB
 
 
 public struct WoundPhotoInfo: Equatable, Hashable {
-    public var photoId: String
+    public var photoId: PhotoId
     public var takenAtMs: Int64
     public var bodySite: String
     /**
@@ -7363,7 +7363,7 @@ public struct WoundPhotoInfo: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(photoId: String, takenAtMs: Int64, bodySite: String, 
+    public init(photoId: PhotoId, takenAtMs: Int64, bodySite: String, 
         /**
          * Both files are here; otherwise the display image comes with `fetch_photo`.
          */onDevice: Bool) {
@@ -7389,7 +7389,7 @@ public struct FfiConverterTypeWoundPhotoInfo: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> WoundPhotoInfo {
         return
             try WoundPhotoInfo(
-                photoId: FfiConverterString.read(from: &buf), 
+                photoId: FfiConverterTypePhotoId.read(from: &buf), 
                 takenAtMs: FfiConverterInt64.read(from: &buf), 
                 bodySite: FfiConverterString.read(from: &buf), 
                 onDevice: FfiConverterBool.read(from: &buf)
@@ -7397,7 +7397,7 @@ public struct FfiConverterTypeWoundPhotoInfo: FfiConverterRustBuffer {
     }
 
     public static func write(_ value: WoundPhotoInfo, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.photoId, into: &buf)
+        FfiConverterTypePhotoId.write(value.photoId, into: &buf)
         FfiConverterInt64.write(value.takenAtMs, into: &buf)
         FfiConverterString.write(value.bodySite, into: &buf)
         FfiConverterBool.write(value.onDevice, into: &buf)
@@ -8022,9 +8022,9 @@ enum ChevetError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     )
     case PhotoRefused(reason: String
     )
-    case PhotoNotOnDevice(photoId: String, onHub: Bool
+    case PhotoNotOnDevice(photoId: PhotoId, onHub: Bool
     )
-    case PhotoCorrupt(photoId: String, reason: String
+    case PhotoCorrupt(photoId: PhotoId, reason: String
     )
     case NotEnrolled
     case SyncInProgress
@@ -8138,11 +8138,11 @@ public struct FfiConverterTypeChevetError: FfiConverterRustBuffer {
             reason: try FfiConverterString.read(from: &buf)
             )
         case 18: return .PhotoNotOnDevice(
-            photoId: try FfiConverterString.read(from: &buf), 
+            photoId: try FfiConverterTypePhotoId.read(from: &buf), 
             onHub: try FfiConverterBool.read(from: &buf)
             )
         case 19: return .PhotoCorrupt(
-            photoId: try FfiConverterString.read(from: &buf), 
+            photoId: try FfiConverterTypePhotoId.read(from: &buf), 
             reason: try FfiConverterString.read(from: &buf)
             )
         case 20: return .NotEnrolled
@@ -8269,13 +8269,13 @@ public struct FfiConverterTypeChevetError: FfiConverterRustBuffer {
         
         case let .PhotoNotOnDevice(photoId,onHub):
             writeInt(&buf, Int32(18))
-            FfiConverterString.write(photoId, into: &buf)
+            FfiConverterTypePhotoId.write(photoId, into: &buf)
             FfiConverterBool.write(onHub, into: &buf)
             
         
         case let .PhotoCorrupt(photoId,reason):
             writeInt(&buf, Int32(19))
-            FfiConverterString.write(photoId, into: &buf)
+            FfiConverterTypePhotoId.write(photoId, into: &buf)
             FfiConverterString.write(reason, into: &buf)
             
         
@@ -11197,6 +11197,126 @@ fileprivate struct FfiConverterOptionTypeWoundStage: FfiConverterRustBuffer {
 #if swift(>=5.8)
 // @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypePhotoId: FfiConverterRustBuffer {
+    typealias SwiftType = PhotoId?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypePhotoId.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypePhotoId.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+// @_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypePlannedActId: FfiConverterRustBuffer {
+    typealias SwiftType = PlannedActId?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypePlannedActId.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypePlannedActId.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+// @_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeRecordId: FfiConverterRustBuffer {
+    typealias SwiftType = RecordId?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeRecordId.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeRecordId.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+// @_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeRouteId: FfiConverterRustBuffer {
+    typealias SwiftType = RouteId?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeRouteId.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeRouteId.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+// @_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeStaffId: FfiConverterRustBuffer {
+    typealias SwiftType = StaffId?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeStaffId.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeStaffId.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+// @_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceBool: FfiConverterRustBuffer {
     typealias SwiftType = [Bool]
 
@@ -12118,6 +12238,351 @@ fileprivate struct FfiConverterSequenceOptionString: FfiConverterRustBuffer {
         return seq
     }
 }
+
+#if swift(>=5.8)
+// @_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeRecordId: FfiConverterRustBuffer {
+    typealias SwiftType = [RecordId]
+
+    public static func write(_ value: [RecordId], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeRecordId.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [RecordId] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [RecordId]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeRecordId.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+
+public typealias PhotoId = String
+
+#if swift(>=5.8)
+// @_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePhotoId: FfiConverter {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PhotoId {
+        return try FfiConverterString.read(from: &buf)
+    }
+
+    public static func write(_ value: PhotoId, into buf: inout [UInt8]) {
+        return FfiConverterString.write(value, into: &buf)
+    }
+
+    public static func lift(_ value: RustBuffer) throws -> PhotoId {
+        return try FfiConverterString.lift(value)
+    }
+
+    public static func lower(_ value: PhotoId) -> RustBuffer {
+        return FfiConverterString.lower(value)
+    }
+}
+
+
+#if swift(>=5.8)
+// @_documentation(visibility: private)
+#endif
+public func FfiConverterTypePhotoId_lift(_ value: RustBuffer) throws -> PhotoId {
+    return try FfiConverterTypePhotoId.lift(value)
+}
+
+#if swift(>=5.8)
+// @_documentation(visibility: private)
+#endif
+public func FfiConverterTypePhotoId_lower(_ value: PhotoId) -> RustBuffer {
+    return FfiConverterTypePhotoId.lower(value)
+}
+
+
+
+public typealias PlannedActId = String
+
+#if swift(>=5.8)
+// @_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePlannedActId: FfiConverter {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PlannedActId {
+        return try FfiConverterString.read(from: &buf)
+    }
+
+    public static func write(_ value: PlannedActId, into buf: inout [UInt8]) {
+        return FfiConverterString.write(value, into: &buf)
+    }
+
+    public static func lift(_ value: RustBuffer) throws -> PlannedActId {
+        return try FfiConverterString.lift(value)
+    }
+
+    public static func lower(_ value: PlannedActId) -> RustBuffer {
+        return FfiConverterString.lower(value)
+    }
+}
+
+
+#if swift(>=5.8)
+// @_documentation(visibility: private)
+#endif
+public func FfiConverterTypePlannedActId_lift(_ value: RustBuffer) throws -> PlannedActId {
+    return try FfiConverterTypePlannedActId.lift(value)
+}
+
+#if swift(>=5.8)
+// @_documentation(visibility: private)
+#endif
+public func FfiConverterTypePlannedActId_lower(_ value: PlannedActId) -> RustBuffer {
+    return FfiConverterTypePlannedActId.lower(value)
+}
+
+
+
+public typealias RecordId = String
+
+#if swift(>=5.8)
+// @_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRecordId: FfiConverter {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RecordId {
+        return try FfiConverterString.read(from: &buf)
+    }
+
+    public static func write(_ value: RecordId, into buf: inout [UInt8]) {
+        return FfiConverterString.write(value, into: &buf)
+    }
+
+    public static func lift(_ value: RustBuffer) throws -> RecordId {
+        return try FfiConverterString.lift(value)
+    }
+
+    public static func lower(_ value: RecordId) -> RustBuffer {
+        return FfiConverterString.lower(value)
+    }
+}
+
+
+#if swift(>=5.8)
+// @_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRecordId_lift(_ value: RustBuffer) throws -> RecordId {
+    return try FfiConverterTypeRecordId.lift(value)
+}
+
+#if swift(>=5.8)
+// @_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRecordId_lower(_ value: RecordId) -> RustBuffer {
+    return FfiConverterTypeRecordId.lower(value)
+}
+
+
+
+public typealias ResidentId = String
+
+#if swift(>=5.8)
+// @_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeResidentId: FfiConverter {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ResidentId {
+        return try FfiConverterString.read(from: &buf)
+    }
+
+    public static func write(_ value: ResidentId, into buf: inout [UInt8]) {
+        return FfiConverterString.write(value, into: &buf)
+    }
+
+    public static func lift(_ value: RustBuffer) throws -> ResidentId {
+        return try FfiConverterString.lift(value)
+    }
+
+    public static func lower(_ value: ResidentId) -> RustBuffer {
+        return FfiConverterString.lower(value)
+    }
+}
+
+
+#if swift(>=5.8)
+// @_documentation(visibility: private)
+#endif
+public func FfiConverterTypeResidentId_lift(_ value: RustBuffer) throws -> ResidentId {
+    return try FfiConverterTypeResidentId.lift(value)
+}
+
+#if swift(>=5.8)
+// @_documentation(visibility: private)
+#endif
+public func FfiConverterTypeResidentId_lower(_ value: ResidentId) -> RustBuffer {
+    return FfiConverterTypeResidentId.lower(value)
+}
+
+
+
+public typealias RouteId = String
+
+#if swift(>=5.8)
+// @_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRouteId: FfiConverter {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RouteId {
+        return try FfiConverterString.read(from: &buf)
+    }
+
+    public static func write(_ value: RouteId, into buf: inout [UInt8]) {
+        return FfiConverterString.write(value, into: &buf)
+    }
+
+    public static func lift(_ value: RustBuffer) throws -> RouteId {
+        return try FfiConverterString.lift(value)
+    }
+
+    public static func lower(_ value: RouteId) -> RustBuffer {
+        return FfiConverterString.lower(value)
+    }
+}
+
+
+#if swift(>=5.8)
+// @_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRouteId_lift(_ value: RustBuffer) throws -> RouteId {
+    return try FfiConverterTypeRouteId.lift(value)
+}
+
+#if swift(>=5.8)
+// @_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRouteId_lower(_ value: RouteId) -> RustBuffer {
+    return FfiConverterTypeRouteId.lower(value)
+}
+
+
+
+public typealias StaffId = String
+
+#if swift(>=5.8)
+// @_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeStaffId: FfiConverter {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> StaffId {
+        return try FfiConverterString.read(from: &buf)
+    }
+
+    public static func write(_ value: StaffId, into buf: inout [UInt8]) {
+        return FfiConverterString.write(value, into: &buf)
+    }
+
+    public static func lift(_ value: RustBuffer) throws -> StaffId {
+        return try FfiConverterString.lift(value)
+    }
+
+    public static func lower(_ value: StaffId) -> RustBuffer {
+        return FfiConverterString.lower(value)
+    }
+}
+
+
+#if swift(>=5.8)
+// @_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStaffId_lift(_ value: RustBuffer) throws -> StaffId {
+    return try FfiConverterTypeStaffId.lift(value)
+}
+
+#if swift(>=5.8)
+// @_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStaffId_lower(_ value: StaffId) -> RustBuffer {
+    return FfiConverterTypeStaffId.lower(value)
+}
+
+
+
+public typealias UnitId = String
+
+#if swift(>=5.8)
+// @_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeUnitId: FfiConverter {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UnitId {
+        return try FfiConverterString.read(from: &buf)
+    }
+
+    public static func write(_ value: UnitId, into buf: inout [UInt8]) {
+        return FfiConverterString.write(value, into: &buf)
+    }
+
+    public static func lift(_ value: RustBuffer) throws -> UnitId {
+        return try FfiConverterString.lift(value)
+    }
+
+    public static func lower(_ value: UnitId) -> RustBuffer {
+        return FfiConverterString.lower(value)
+    }
+}
+
+
+#if swift(>=5.8)
+// @_documentation(visibility: private)
+#endif
+public func FfiConverterTypeUnitId_lift(_ value: RustBuffer) throws -> UnitId {
+    return try FfiConverterTypeUnitId.lift(value)
+}
+
+#if swift(>=5.8)
+// @_documentation(visibility: private)
+#endif
+public func FfiConverterTypeUnitId_lower(_ value: UnitId) -> RustBuffer {
+    return FfiConverterTypeUnitId.lower(value)
+}
+
+
+
+public typealias WoundId = String
+
+#if swift(>=5.8)
+// @_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeWoundId: FfiConverter {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> WoundId {
+        return try FfiConverterString.read(from: &buf)
+    }
+
+    public static func write(_ value: WoundId, into buf: inout [UInt8]) {
+        return FfiConverterString.write(value, into: &buf)
+    }
+
+    public static func lift(_ value: RustBuffer) throws -> WoundId {
+        return try FfiConverterString.lift(value)
+    }
+
+    public static func lower(_ value: WoundId) -> RustBuffer {
+        return FfiConverterString.lower(value)
+    }
+}
+
+
+#if swift(>=5.8)
+// @_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWoundId_lift(_ value: RustBuffer) throws -> WoundId {
+    return try FfiConverterTypeWoundId.lift(value)
+}
+
+#if swift(>=5.8)
+// @_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWoundId_lower(_ value: WoundId) -> RustBuffer {
+    return FfiConverterTypeWoundId.lower(value)
+}
+
 private let UNIFFI_RUST_FUTURE_POLL_READY: Int8 = 0
 private let UNIFFI_RUST_FUTURE_POLL_WAKE: Int8 = 1
 
@@ -12317,103 +12782,103 @@ private let initializationResult: InitializationResult = {
     if (uniffi_chevet_ffi_checksum_method_roundscreen_load() != 55016) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_chevet_ffi_checksum_method_roundscreen_refresh_resident() != 21380) {
+    if (uniffi_chevet_ffi_checksum_method_roundscreen_refresh_resident() != 9977) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_chevet_ffi_checksum_method_roundscreen_set_filter() != 45021) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_chevet_ffi_checksum_method_chevetstore_close_wound() != 23588) {
+    if (uniffi_chevet_ffi_checksum_method_chevetstore_close_wound() != 34433) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_chevet_ffi_checksum_method_chevetstore_plan_act() != 5239) {
+    if (uniffi_chevet_ffi_checksum_method_chevetstore_plan_act() != 49352) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_chevet_ffi_checksum_method_chevetstore_stop_planned_act() != 9637) {
+    if (uniffi_chevet_ffi_checksum_method_chevetstore_stop_planned_act() != 32608) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_chevet_ffi_checksum_method_chevetstore_handover() != 12800) {
+    if (uniffi_chevet_ffi_checksum_method_chevetstore_handover() != 41857) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_chevet_ffi_checksum_method_chevetstore_mark_handover_read() != 11733) {
+    if (uniffi_chevet_ffi_checksum_method_chevetstore_mark_handover_read() != 62813) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_chevet_ffi_checksum_method_chevetstore_check_medicine_box() != 60936) {
+    if (uniffi_chevet_ffi_checksum_method_chevetstore_check_medicine_box() != 2624) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_chevet_ffi_checksum_method_chevetstore_medication_due() != 52498) {
+    if (uniffi_chevet_ffi_checksum_method_chevetstore_medication_due() != 42358) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_chevet_ffi_checksum_method_chevetstore_correct_record() != 42609) {
+    if (uniffi_chevet_ffi_checksum_method_chevetstore_correct_record() != 64695) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_chevet_ffi_checksum_method_chevetstore_pending_sync_count() != 45897) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_chevet_ffi_checksum_method_chevetstore_record_act() != 55134) {
+    if (uniffi_chevet_ffi_checksum_method_chevetstore_record_act() != 62115) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_chevet_ffi_checksum_method_chevetstore_record_administration() != 63583) {
+    if (uniffi_chevet_ffi_checksum_method_chevetstore_record_administration() != 44688) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_chevet_ffi_checksum_method_chevetstore_record_blood_pressure() != 49401) {
+    if (uniffi_chevet_ffi_checksum_method_chevetstore_record_blood_pressure() != 20048) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_chevet_ffi_checksum_method_chevetstore_record_consciousness() != 34679) {
+    if (uniffi_chevet_ffi_checksum_method_chevetstore_record_consciousness() != 54416) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_chevet_ffi_checksum_method_chevetstore_record_scale() != 52785) {
+    if (uniffi_chevet_ffi_checksum_method_chevetstore_record_scale() != 37308) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_chevet_ffi_checksum_method_chevetstore_record_transmission() != 23043) {
+    if (uniffi_chevet_ffi_checksum_method_chevetstore_record_transmission() != 30312) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_chevet_ffi_checksum_method_chevetstore_record_vital() != 60287) {
+    if (uniffi_chevet_ffi_checksum_method_chevetstore_record_vital() != 55044) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_chevet_ffi_checksum_method_chevetstore_record_wound_assessment() != 3778) {
+    if (uniffi_chevet_ffi_checksum_method_chevetstore_record_wound_assessment() != 62132) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_chevet_ffi_checksum_method_chevetstore_resident_file() != 24390) {
+    if (uniffi_chevet_ffi_checksum_method_chevetstore_resident_file() != 51599) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_chevet_ffi_checksum_method_chevetstore_search_residents() != 17051) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_chevet_ffi_checksum_method_chevetstore_timeline() != 54813) {
+    if (uniffi_chevet_ffi_checksum_method_chevetstore_timeline() != 21607) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_chevet_ffi_checksum_method_chevetstore_wound_follow_up() != 57049) {
+    if (uniffi_chevet_ffi_checksum_method_chevetstore_wound_follow_up() != 64666) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_chevet_ffi_checksum_method_chevetstore_round_screen() != 11004) {
+    if (uniffi_chevet_ffi_checksum_method_chevetstore_round_screen() != 43513) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_chevet_ffi_checksum_method_chevetstore_round_view() != 63397) {
+    if (uniffi_chevet_ffi_checksum_method_chevetstore_round_view() != 21580) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_chevet_ffi_checksum_method_chevetstore_my_rounds() != 13803) {
+    if (uniffi_chevet_ffi_checksum_method_chevetstore_my_rounds() != 8678) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_chevet_ffi_checksum_method_chevetstore_plan_round() != 22990) {
+    if (uniffi_chevet_ffi_checksum_method_chevetstore_plan_round() != 9467) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_chevet_ffi_checksum_method_chevetstore_register_home_tag() != 20840) {
+    if (uniffi_chevet_ffi_checksum_method_chevetstore_register_home_tag() != 34223) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_chevet_ffi_checksum_method_chevetstore_rounds() != 62573) {
+    if (uniffi_chevet_ffi_checksum_method_chevetstore_rounds() != 26284) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_chevet_ffi_checksum_method_chevetstore_route() != 21160) {
+    if (uniffi_chevet_ffi_checksum_method_chevetstore_route() != 16415) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_chevet_ffi_checksum_method_chevetstore_stamp_visit() != 51091) {
+    if (uniffi_chevet_ffi_checksum_method_chevetstore_stamp_visit() != 58528) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_chevet_ffi_checksum_method_chevetstore_preview_scale_form() != 27684) {
+    if (uniffi_chevet_ffi_checksum_method_chevetstore_preview_scale_form() != 55747) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_chevet_ffi_checksum_method_chevetstore_record_scale_form() != 41493) {
+    if (uniffi_chevet_ffi_checksum_method_chevetstore_record_scale_form() != 23961) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_chevet_ffi_checksum_method_chevetstore_scale_forms_offered() != 8129) {
@@ -12428,10 +12893,10 @@ private let initializationResult: InitializationResult = {
     if (uniffi_chevet_ffi_checksum_method_chevetstore_lock() != 20022) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_chevet_ffi_checksum_method_chevetstore_set_first_pin() != 5983) {
+    if (uniffi_chevet_ffi_checksum_method_chevetstore_set_first_pin() != 22386) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_chevet_ffi_checksum_method_chevetstore_sign_in() != 3305) {
+    if (uniffi_chevet_ffi_checksum_method_chevetstore_sign_in() != 52831) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_chevet_ffi_checksum_method_chevetstore_staff_accounts() != 61708) {
@@ -12443,19 +12908,19 @@ private let initializationResult: InitializationResult = {
     if (uniffi_chevet_ffi_checksum_method_chevetstore_device_id() != 11064) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_chevet_ffi_checksum_method_chevetstore_export_fhir() != 60728) {
+    if (uniffi_chevet_ffi_checksum_method_chevetstore_export_fhir() != 53518) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_chevet_ffi_checksum_method_chevetstore_ingest_photo() != 51447) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_chevet_ffi_checksum_method_chevetstore_open_wound() != 28648) {
+    if (uniffi_chevet_ffi_checksum_method_chevetstore_open_wound() != 50979) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_chevet_ffi_checksum_method_chevetstore_photo_image() != 29622) {
+    if (uniffi_chevet_ffi_checksum_method_chevetstore_photo_image() != 49789) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_chevet_ffi_checksum_method_chevetstore_unit_alerts() != 20417) {
+    if (uniffi_chevet_ffi_checksum_method_chevetstore_unit_alerts() != 13241) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_chevet_ffi_checksum_method_chevetstore_units() != 15235) {
@@ -12464,7 +12929,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_chevet_ffi_checksum_method_chevetstore_enrol() != 34098) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_chevet_ffi_checksum_method_chevetstore_fetch_photo() != 32925) {
+    if (uniffi_chevet_ffi_checksum_method_chevetstore_fetch_photo() != 40020) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_chevet_ffi_checksum_method_chevetstore_sync() != 1280) {
@@ -12473,19 +12938,19 @@ private let initializationResult: InitializationResult = {
     if (uniffi_chevet_ffi_checksum_method_chevetstore_sync_status() != 56244) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_chevet_ffi_checksum_method_chevetstore_emergency_transfer_documents() != 54991) {
+    if (uniffi_chevet_ffi_checksum_method_chevetstore_emergency_transfer_documents() != 19796) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_chevet_ffi_checksum_method_chevetstore_export_dlu() != 1494) {
+    if (uniffi_chevet_ffi_checksum_method_chevetstore_export_dlu() != 51595) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_chevet_ffi_checksum_method_chevetstore_record_emergency_transfer() != 28416) {
+    if (uniffi_chevet_ffi_checksum_method_chevetstore_record_emergency_transfer() != 34822) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_chevet_ffi_checksum_method_chevetstore_preview_vital_set() != 36556) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_chevet_ffi_checksum_method_chevetstore_record_vital_set() != 20380) {
+    if (uniffi_chevet_ffi_checksum_method_chevetstore_record_vital_set() != 45343) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_chevet_ffi_checksum_method_synccancel_cancel() != 37760) {

@@ -326,6 +326,11 @@ class ChevetStoreTest {
         // The store still works, and once closed every entry point says so.
         store.signIn(demo.nurseId, demo.pin)
         store.recordVital(resident, VitalKind.PAIN, 1.0, now)
+        // An id that is not a UUID is refused as it crosses, naming its kind, before the call runs.
+        val notAUnit = assertThrows<ChevetException.InvalidInput> { store.roundView(bad, now, now + 1) }
+        assertEquals("unit_id", notAUnit.field)
+        val notAResident = assertThrows<ChevetException.InvalidInput> { store.recordVital(bad, VitalKind.PAIN, 1.0, now) }
+        assertEquals("resident_id", notAResident.field)
         store.closeStore()
         for ((what, call) in calls.filterNot { it.first.startsWith("INS") }) {
             // A malformed id is refused before the store is reached.
