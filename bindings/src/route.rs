@@ -1,7 +1,7 @@
-//! Home-care rounds (SSIAD tournées): the day's routes, a route with its
+//! Home-care routes (SSIAD tournées): the day's routes, a route with its
 //! visits, and the stamps that start and end a visit at the door.
 
-use chevet_core::domain::{Fact, Round, RoundStop, StampMethod, VisitEvent, VisitStamp, new_record_id};
+use chevet_core::domain::{Fact, PlannedStop, Route, StampMethod, VisitEvent, VisitStamp, new_record_id};
 
 use crate::error::ChevetError;
 use crate::ids::{RecordId, ResidentId, RouteId, StaffId, UnitId};
@@ -19,15 +19,15 @@ pub(crate) fn time(field: &str, hh_mm: &str) -> Result<jiff::civil::Time> {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct RoundStopEntry {
+pub struct RouteStopEntry {
     pub resident_id: ResidentId,
     /// Expected arrival, local "HH:MM".
     pub planned_at: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct RoundInfoLine {
-    pub round_id: RouteId,
+pub struct RouteLineInfo {
+    pub route_id: RouteId,
     pub label: String,
     pub staff_id: StaffId,
     pub stops: u32,
@@ -45,7 +45,7 @@ pub struct RouteStopInfo {
 
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct RouteInfo {
-    pub round_id: RouteId,
+    pub route_id: RouteId,
     pub label: String,
     /// In route order.
     pub stops: Vec<RouteStopInfo>,
@@ -65,8 +65,8 @@ pub enum StampBy {
     Nfc,
 }
 
-fn round_line(r: Round) -> RoundInfoLine {
-    RoundInfoLine { round_id: r.id.into(), label: r.label, staff_id: r.staff_id.into(), stops: r.stops.len() as u32 }
+fn route_line(r: Route) -> RouteLineInfo {
+    RouteLineInfo { route_id: r.id.into(), label: r.label, staff_id: r.staff_id.into(), stops: r.stops.len() as u32 }
 }
 
 fn stamp_by(m: StampMethod) -> StampBy {
@@ -80,16 +80,16 @@ fn stamp_by(m: StampMethod) -> StampBy {
 #[uniffi::export]
 impl ChevetStore {
     /// Plans a day's route for a professional (coordinating nurse);
-    /// `day` is "YYYY-MM-DD". Returns the round's id.
-    pub fn plan_round(
+    /// `day` is "YYYY-MM-DD". Returns the route's id.
+    pub fn plan_route(
         &self,
         unit_id: UnitId,
         day: String,
         staff_id: StaffId,
         label: String,
-        stops: Vec<RoundStopEntry>,
+        stops: Vec<RouteStopEntry>,
     ) -> Result<RouteId> {
-        let round = Round {
+        let route = Route {
             id: new_record_id(),
             unit_id: unit_id.0,
             date: date("day", &day)?,
@@ -98,21 +98,21 @@ impl ChevetStore {
             stops: stops
                 .into_iter()
                 .map(|s| {
-                    Ok(RoundStop {
+                    Ok(PlannedStop {
                         resident_id: s.resident_id.0,
                         planned_at: s.planned_at.map(|t| time("planned_at", &t)).transpose()?,
                     })
                 })
                 .collect::<Result<_>>()?,
         };
-        self.core()?.save_round(&round, None)?;
-        Ok(round.id.into())
+        self.core()?.save_route(&route, None)?;
+        Ok(route.id.into())
     }
 
     /// The signed-in professional's routes on a day ("YYYY-MM-DD").
-    pub fn my_rounds(&self, unit_id: UnitId, day: String) -> Result<Vec<RoundInfoLine>> {
-        let rounds = self.core()?.my_rounds(unit_id.0, date("day", &day)?)?;
-        Ok(rounds.into_iter().map(|(r, _)| round_line(r)).collect())
+    pub fn my_routes(&self, unit_id: UnitId, day: String) -> Result<Vec<RouteLineInfo>> {
+        let routes = self.core()?.my_routes(unit_id.0, date("day", &day)?)?;
+        Ok(routes.into_iter().map(|(r, _)| route_line(r)).collect())
     }
 
     /// Registers the QR sticker or NFC tag placed at a patient's home (a new
@@ -134,17 +134,17 @@ impl ChevetStore {
     }
 
     /// The routes of a unit on a day ("YYYY-MM-DD").
-    pub fn rounds(&self, unit_id: UnitId, day: String) -> Result<Vec<RoundInfoLine>> {
-        let rounds = self.core()?.rounds(unit_id.0, date("day", &day)?)?;
-        Ok(rounds.into_iter().map(|(r, _)| round_line(r)).collect())
+    pub fn routes(&self, unit_id: UnitId, day: String) -> Result<Vec<RouteLineInfo>> {
+        let routes = self.core()?.routes(unit_id.0, date("day", &day)?)?;
+        Ok(routes.into_iter().map(|(r, _)| route_line(r)).collect())
     }
 
     /// A route with each visit's planned time and its stamps.
-    pub fn route(&self, round_id: RouteId) -> Result<RouteInfo> {
-        let view = self.core()?.route(round_id.0)?;
+    pub fn route(&self, route_id: RouteId) -> Result<RouteInfo> {
+        let view = self.core()?.route(route_id.0)?;
         Ok(RouteInfo {
-            round_id: view.round.id.into(),
-            label: view.round.label.clone(),
+            route_id: view.route.id.into(),
+            label: view.route.label.clone(),
             unreadable: view.unreadable.len() as u32,
             stops: view
                 .stops
@@ -166,7 +166,7 @@ impl ChevetStore {
     pub fn stamp_visit(
         &self,
         resident_id: ResidentId,
-        round_id: Option<RouteId>,
+        route_id: Option<RouteId>,
         moment: VisitMoment,
         by: StampBy,
         tag: Option<String>,
@@ -182,7 +182,7 @@ impl ChevetStore {
             StampBy::Nfc => StampMethod::Nfc,
         };
         let fact =
-            Fact::VisitStamp(VisitStamp::new(resident_id.0, round_id.map(|r| r.0), event, method, tag, ts(at_ms)?));
+            Fact::VisitStamp(VisitStamp::new(resident_id.0, route_id.map(|r| r.0), event, method, tag, ts(at_ms)?));
         Ok(self.core()?.record(fact)?.id().into())
     }
 }

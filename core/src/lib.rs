@@ -2,7 +2,7 @@
 //!
 //! - [`domain`]: the care domain (residents and INS identity, staff and
 //!   permissions, care plans and schedules, act records, administrations,
-//!   observations, transmissions, wounds, SSIAD rounds), and [`clinical`]
+//!   observations, transmissions, wounds, SSIAD routes), and [`clinical`]
 //!   its scores: both from `chevet-domain`, which the hub shares.
 //! - [`crypto`]: device key, sub-keys, envelopes, vaults, blind indexes.
 //! - [`store`]: the SQLite store: migrations, sessions, audit journal, outbox

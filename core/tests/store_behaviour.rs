@@ -739,7 +739,7 @@ fn wounds_and_assessments_and_visit_stamps() {
         Fact::VisitStamp(VisitStamp {
             id: Uuid::now_v7(),
             resident_id: r.id,
-            round_id: None,
+            route_id: None,
             event: VisitEvent::Start,
             method,
             tag: tag.map(str::to_owned),
@@ -770,23 +770,23 @@ fn ssiad_round_shows_visits_in_order_with_their_stamps() {
     let (f, d) = seeded(3, 0);
     let unit = d.units[0].id;
     let residents: Vec<Uuid> = d.residents.iter().filter(|r| r.unit_id == unit).map(|r| r.id).collect();
-    let round = Round {
+    let round = Route {
         id: Uuid::now_v7(),
         unit_id: unit,
         date: date(2026, 11, 23),
         staff_id: d.care_aide.id,
         label: "Tournée du matin – secteur Nord".into(),
         stops: vec![
-            RoundStop { resident_id: residents[2], planned_at: Some(time(8, 0, 0, 0)) },
-            RoundStop { resident_id: residents[0], planned_at: Some(time(8, 45, 0, 0)) },
-            RoundStop { resident_id: residents[1], planned_at: None },
+            PlannedStop { resident_id: residents[2], planned_at: Some(time(8, 0, 0, 0)) },
+            PlannedStop { resident_id: residents[0], planned_at: Some(time(8, 45, 0, 0)) },
+            PlannedStop { resident_id: residents[1], planned_at: None },
         ],
     };
-    assert_eq!(f.store.save_round(&round, None).unwrap(), 1);
-    let twice = Round { stops: vec![round.stops[0].clone(), round.stops[0].clone()], ..round.clone() };
-    assert!(f.store.save_round(&twice, Some(1)).is_err());
-    let nowhere = Round { id: Uuid::now_v7(), unit_id: Uuid::now_v7(), ..round.clone() };
-    assert!(matches!(f.store.save_round(&nowhere, None), Err(CoreError::NotFound { kind: "unit", .. })));
+    assert_eq!(f.store.save_route(&round, None).unwrap(), 1);
+    let twice = Route { stops: vec![round.stops[0].clone(), round.stops[0].clone()], ..round.clone() };
+    assert!(f.store.save_route(&twice, Some(1)).is_err());
+    let nowhere = Route { id: Uuid::now_v7(), unit_id: Uuid::now_v7(), ..round.clone() };
+    assert!(matches!(f.store.save_route(&nowhere, None), Err(CoreError::NotFound { kind: "unit", .. })));
 
     // The stickers at these homes, registered by the nurse (visits by tag must read them).
     for r in [residents[2], residents[0]] {
@@ -797,7 +797,7 @@ fn ssiad_round_shows_visits_in_order_with_their_stamps() {
         Fact::VisitStamp(VisitStamp {
             id: Uuid::now_v7(),
             resident_id,
-            round_id: Some(round.id),
+            route_id: Some(round.id),
             event,
             method: StampMethod::QrCode,
             tag: Some(format!("SSIAD-NORD-{resident_id}")),
@@ -814,8 +814,8 @@ fn ssiad_round_shows_visits_in_order_with_their_stamps() {
     assert_eq!((route.stops[0].started, route.stops[0].ended), (Some(paris(8, 2)), Some(paris(8, 31))));
     assert_eq!((route.stops[1].started, route.stops[1].ended), (Some(paris(8, 50)), None));
     assert_eq!((route.stops[2].started, route.stops[2].ended), (None, None));
-    assert_eq!(f.store.rounds(unit, date(2026, 11, 23)).unwrap().len(), 1);
-    assert!(f.store.rounds(unit, date(2026, 11, 24)).unwrap().is_empty());
+    assert_eq!(f.store.routes(unit, date(2026, 11, 23)).unwrap().len(), 1);
+    assert!(f.store.routes(unit, date(2026, 11, 24)).unwrap().is_empty());
 }
 
 #[test]

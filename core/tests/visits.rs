@@ -14,7 +14,7 @@ fn stamp(resident: Uuid, method: StampMethod, tag: Option<&str>, event: VisitEve
     Fact::VisitStamp(VisitStamp {
         id: Uuid::now_v7(),
         resident_id: resident,
-        round_id: None,
+        route_id: None,
         event,
         method,
         tag: tag.map(Into::into),

@@ -215,7 +215,7 @@ fn entity_fr(entity: Entity) -> &'static str {
         Entity::Resident => "dossier du résident",
         Entity::PlannedAct => "plan de soins",
         Entity::Wound => "suivi de plaie",
-        Entity::Round => "tournée",
+        Entity::Route => "tournée",
         Entity::Establishment => "établissement",
         Entity::Unit => "unité",
         Entity::Staff => "personnel",

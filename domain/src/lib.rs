@@ -41,6 +41,6 @@ pub use resident::{Contact, Resident, ResidentChanges};
 pub use schedule::{Recurrence, Schedule};
 pub use staff::{FirstPinCode, Permission, Role, Staff};
 pub use transfer::{Consciousness, EmergencyTransfer, PersonalItem};
-pub use visit::{Round, RoundStop};
+pub use visit::{PlannedStop, Route};
 pub use vitals::{Acvpu, ObservationValue, VitalCode};
 pub use wound::{Exudate, NpiapStage, TissueType, Wound, WoundKind};

@@ -136,17 +136,17 @@ impl WoundAssessment {
 }
 
 impl VisitStamp {
-    /// The start or end of a home visit, on `round_id` when it is planned,
+    /// The start or end of a home visit, on `route_id` when it is planned,
     /// with the tag read when it was not stamped by hand.
     pub fn new(
         resident_id: Uuid,
-        round_id: Option<Uuid>,
+        route_id: Option<Uuid>,
         event: VisitEvent,
         method: StampMethod,
         tag: Option<String>,
         at: Timestamp,
     ) -> Self {
-        VisitStamp { id: new_record_id(), resident_id, round_id, event, method, tag, meta: RecordMeta::at(at) }
+        VisitStamp { id: new_record_id(), resident_id, route_id, event, method, tag, meta: RecordMeta::at(at) }
     }
 }
 
@@ -221,5 +221,15 @@ mod tests {
         assert_eq!(a.meta.author, Uuid::nil(), "the store fills the author from the session");
         let c = Correction::new(r, a.id, "saisie erronée".into(), at);
         assert_eq!((c.resident_id, c.target_id, c.meta.clinical_time), (r, a.id, at));
+    }
+
+    #[test]
+    fn a_visit_stamp_keeps_its_route_under_its_first_name() {
+        let at = Timestamp::from_second(1_800_000_000).unwrap();
+        let route = Uuid::from_u128(9);
+        let stamp = VisitStamp::new(Uuid::from_u128(7), Some(route), VisitEvent::Start, StampMethod::Manual, None, at);
+        let json = serde_json::to_value(&stamp).unwrap();
+        assert_eq!(json["round_id"], serde_json::json!(route.to_string()), "stamps already stored still read");
+        assert_eq!(serde_json::from_value::<VisitStamp>(json).unwrap(), stamp);
     }
 }

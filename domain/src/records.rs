@@ -190,7 +190,10 @@ pub enum StampMethod {
 pub struct VisitStamp {
     pub id: Uuid,
     pub resident_id: Uuid,
-    pub round_id: Option<Uuid>,
+    /// The home-care route the visit is on. Stored and synced under its
+    /// first name, `round_id`, so that stamps already made still read.
+    #[serde(rename = "round_id")]
+    pub route_id: Option<Uuid>,
     pub event: VisitEvent,
     pub method: StampMethod,
     /// The tag read (QR payload or NFC UID), when not manual.

@@ -224,14 +224,14 @@ pub enum DocumentKind {
     Resident,
     PlannedAct,
     Wound,
-    Round,
+    Route,
 }
 
 impl DocumentKind {
     pub fn required_permission(self) -> Permission {
         match self {
             DocumentKind::Resident => Permission::EditResident,
-            DocumentKind::PlannedAct | DocumentKind::Round => Permission::EditCarePlan,
+            DocumentKind::PlannedAct | DocumentKind::Route => Permission::EditCarePlan,
             DocumentKind::Wound => Permission::RecordWoundCare,
         }
     }

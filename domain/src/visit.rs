@@ -1,4 +1,4 @@
-//! SSIAD rounds (tournées): a nurse's or care aide's ordered route of home
+//! SSIAD routes (tournées): a nurse's or care aide's ordered route of home
 //! visits for a day. The visits themselves are stamped as facts
 //! ([`super::VisitStamp`]), manually, by QR code or by NFC tag.
 
@@ -33,9 +33,9 @@ pub fn home_tag(method: StampMethod, payload: &str) -> Result<String> {
     }
 }
 
-/// One planned stop of a round.
+/// One planned stop of a route.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RoundStop {
+pub struct PlannedStop {
     pub resident_id: Uuid,
     /// Expected arrival, local time.
     pub planned_at: Option<Time>,
@@ -43,27 +43,27 @@ pub struct RoundStop {
 
 /// A day's route for one professional in one sector (unit).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Round {
+pub struct Route {
     pub id: Uuid,
     pub unit_id: Uuid,
     pub date: Date,
     pub staff_id: Uuid,
     /// "Tournée du matin – secteur Nord".
     pub label: String,
-    pub stops: Vec<RoundStop>,
+    pub stops: Vec<PlannedStop>,
 }
 
-impl Round {
+impl Route {
     pub fn validate(&self) -> Result<()> {
         if self.label.trim().is_empty() {
-            return Err(DomainError::invalid("round.label", "required"));
+            return Err(DomainError::invalid("route.label", "required"));
         }
         if self.stops.len() > 60 {
-            return Err(DomainError::invalid("round.stops", "more than 60 visits in a round"));
+            return Err(DomainError::invalid("route.stops", "more than 60 visits in a route"));
         }
         let mut seen = std::collections::HashSet::new();
         if !self.stops.iter().all(|s| seen.insert(s.resident_id)) {
-            return Err(DomainError::invalid("round.stops", "a resident appears twice"));
+            return Err(DomainError::invalid("route.stops", "a resident appears twice"));
         }
         Ok(())
     }

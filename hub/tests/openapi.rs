@@ -98,7 +98,7 @@ fn schemas_match_the_protocol_types() {
         Entity::Resident,
         Entity::PlannedAct,
         Entity::Wound,
-        Entity::Round,
+        Entity::Route,
         Entity::Establishment,
         Entity::Unit,
         Entity::Staff,

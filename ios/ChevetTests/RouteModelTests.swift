@@ -18,9 +18,9 @@ import Testing
         calendar.timeZone = paris
         let d = calendar.dateComponents([.year, .month, .day], from: Date())
         let today = String(format: "%04d-%02d-%02d", d.year!, d.month!, d.day!)
-        _ = try demo.store.planRound(
+        _ = try demo.store.planRoute(
             unitId: unit, day: today, staffId: demo.demo.nurseId, label: "Tournée du matin – secteur Nord",
-            stops: [RoundStopEntry(residentId: a, plannedAt: "08:30"), RoundStopEntry(residentId: b, plannedAt: "09:15")]
+            stops: [RouteStopEntry(residentId: a, plannedAt: "08:30"), RouteStopEntry(residentId: b, plannedAt: "09:15")]
         )
         let model = RouteModel(routes: demo.environment.routes, unitId: unit, timeZone: paris, clock: SystemClock())
         await model.send(.load)

@@ -110,8 +110,11 @@ pub enum Entity {
     /// A care-plan act: merged when fields do not collide, else a proposal.
     PlannedAct,
     Wound,
-    /// An SSIAD round.
-    Round,
+    /// A home-care route (a SSIAD nurse's tournée of a day). Named `round`
+    /// on the wire and in storage, its first name, which devices and hubs
+    /// already hold.
+    #[serde(rename = "round")]
+    Route,
     /// Reference data, pull-only: a device never pushes these.
     Establishment,
     Unit,
@@ -120,7 +123,7 @@ pub enum Entity {
 
 impl Entity {
     pub fn is_document(self) -> bool {
-        matches!(self, Entity::Resident | Entity::PlannedAct | Entity::Wound | Entity::Round)
+        matches!(self, Entity::Resident | Entity::PlannedAct | Entity::Wound | Entity::Route)
     }
 
     pub fn is_reference(self) -> bool {
@@ -360,6 +363,13 @@ pub struct ErrorBody {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_route_keeps_its_first_name_on_the_wire() {
+        // Tablets and hubs already hold operations on "round" documents.
+        assert_eq!(serde_json::to_string(&Entity::Route).unwrap(), "\"round\"");
+        assert_eq!(serde_json::from_str::<Entity>("\"round\"").unwrap(), Entity::Route);
+    }
 
     #[test]
     fn numbers_read_and_written_again_stay_the_same() {

@@ -293,7 +293,7 @@ async fn hostile_tablet_is_refused(postgres: bool) {
     let forged_visit = Fact::VisitStamp(VisitStamp {
         id: Uuid::now_v7(),
         resident_id: resident.id,
-        round_id: None,
+        route_id: None,
         event: VisitEvent::Start,
         method: StampMethod::QrCode,
         tag: Some("CHEVET-DOMICILE-forged".into()),

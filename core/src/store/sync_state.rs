@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::audit::AuditAction;
 use super::residents::document_table;
 use super::{Store, WriteTx};
-use crate::domain::{Establishment, Fact, PlannedAct, Resident, Round, Staff, Unit, Wound};
+use crate::domain::{Establishment, Fact, PlannedAct, Resident, Route, Staff, Unit, Wound};
 use crate::error::{CoreError, Result};
 use serde::{Deserialize, Serialize};
 
@@ -70,7 +70,7 @@ fn entity_name(e: Entity) -> &'static str {
         Entity::Resident => "resident",
         Entity::PlannedAct => "planned_act",
         Entity::Wound => "wound",
-        Entity::Round => "round",
+        Entity::Route => "round",
         Entity::Establishment => "establishment",
         Entity::Unit => "unit",
         Entity::Staff => "staff",
@@ -191,8 +191,8 @@ impl WriteTx<'_> {
                     )?
                     .execute(params![id, w.resident_id, local, env, hub_version])?;
             }
-            Entity::Round => {
-                let r = decode!(Round);
+            Entity::Route => {
+                let r = decode!(Route);
                 let env = codec.seal(table, id, local, &r)?;
                 self.tx
                     .prepare_cached(
@@ -200,7 +200,7 @@ impl WriteTx<'_> {
                          ON CONFLICT (id) DO UPDATE SET unit_id = excluded.unit_id, day = excluded.day,
                          version = excluded.version, envelope = excluded.envelope, server_version = excluded.server_version",
                     )?
-                    .execute(params![id, r.unit_id, super::rounds::day_number(r.date), local, env, hub_version])?;
+                    .execute(params![id, r.unit_id, super::routes::day_number(r.date), local, env, hub_version])?;
             }
             Entity::Establishment => self.put_establishment_row(&decode!(Establishment), local)?,
             Entity::Unit => self.put_unit_row(&decode!(Unit), local)?,

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use chevet_domain::error::DomainError;
 use chevet_domain::rules::{self, DocumentKind, Origin, RecordLookup, TimeWindow};
-use chevet_domain::{Fact, PlannedAct, Resident, Round, Staff, Wound};
+use chevet_domain::{Fact, PlannedAct, Resident, Route, Staff, Wound};
 use chevet_protocol::{
     Change, EnrolRequest, EnrolResponse, Entity, MAX_PUSH_OPS, OpOutcome, OpResult, Operation, PushRequest,
     PushResponse, RejectCode,
@@ -440,8 +440,8 @@ fn identify(entity: Entity, state: &Value) -> Result<Identified, Reject> {
             let (r, c) = check::<Resident>(state, Resident::validate)?;
             (r.id, Ok(r.unit_id), c)
         }
-        Entity::Round => {
-            let (r, c) = check::<Round>(state, Round::validate)?;
+        Entity::Route => {
+            let (r, c) = check::<Route>(state, Route::validate)?;
             (r.id, Ok(r.unit_id), c)
         }
         Entity::PlannedAct => {
@@ -504,7 +504,7 @@ fn apply_document(
         Entity::Resident => DocumentKind::Resident,
         Entity::PlannedAct => DocumentKind::PlannedAct,
         Entity::Wound => DocumentKind::Wound,
-        Entity::Round => DocumentKind::Round,
+        Entity::Route => DocumentKind::Route,
         _ => return Ok(Err(malformed("not a document"))),
     };
     let Some(author) = op.payload.get("author").and_then(Value::as_str).and_then(|a| Uuid::try_parse(a).ok()) else {

@@ -433,7 +433,7 @@ struct RouteStop: Identifiable, Equatable, Sendable {
 }
 
 struct Route: Equatable, Sendable {
-    let roundId: String
+    let routeId: String
     let label: String
     let stops: [RouteStop]
     let unreadable: Int

@@ -11,16 +11,16 @@ nonisolated final class RustRouteService: RouteService {
     func myRoutes(unitId: String, day: String) async -> Result<[RouteLine], ServiceError> {
         let store = self.store
         return await onCore {
-            try store.myRounds(unitId: unitId, day: day).map { RouteLine(id: $0.roundId, label: $0.label, stops: Int($0.stops)) }
+            try store.myRoutes(unitId: unitId, day: day).map { RouteLine(id: $0.routeId, label: $0.label, stops: Int($0.stops)) }
         }
     }
 
-    func route(roundId: String) async -> Result<Route, ServiceError> {
+    func route(routeId: String) async -> Result<Route, ServiceError> {
         let store = self.store
         return await onCore {
-            let info = try store.route(roundId: roundId)
+            let info = try store.route(routeId: routeId)
             return Route(
-                roundId: info.roundId,
+                routeId: info.routeId,
                 label: info.label,
                 stops: info.stops.map { stop in
                     RouteStop(
@@ -37,14 +37,14 @@ nonisolated final class RustRouteService: RouteService {
         }
     }
 
-    func stamp(residentId: String, roundId: String, moment: VisitMoment, by: StampMethod, tag: String?, at: Date) async
+    func stamp(residentId: String, routeId: String, moment: VisitMoment, by: StampMethod, tag: String?, at: Date) async
         -> Result<String, ServiceError>
     {
         let store = self.store
         return await onCore {
             try store.stampVisit(
                 residentId: residentId,
-                roundId: roundId,
+                routeId: routeId,
                 moment: ChevetCore.VisitMoment(moment),
                 by: StampBy(by),
                 tag: tag,

@@ -90,8 +90,8 @@ protocol MedicationService: Sendable {
 protocol RouteService: Sendable {
     /// The signed-in professional's routes on `day` ("YYYY-MM-DD").
     func myRoutes(unitId: String, day: String) async -> Result<[RouteLine], ServiceError>
-    func route(roundId: String) async -> Result<Route, ServiceError>
-    func stamp(residentId: String, roundId: String, moment: VisitMoment, by: StampMethod, tag: String?, at: Date) async
+    func route(routeId: String) async -> Result<Route, ServiceError>
+    func stamp(residentId: String, routeId: String, moment: VisitMoment, by: StampMethod, tag: String?, at: Date) async
         -> Result<String, ServiceError>
     func registerTag(residentId: String, by: StampMethod, payload: String) async -> Result<Void, ServiceError>
 }

@@ -17,7 +17,7 @@ enum TagWait: Equatable, Sendable {
 
 enum RouteEvent: Sendable {
     case load
-    case choose(roundId: String)
+    case choose(routeId: String)
     /// « Arrivée » / « Départ », by hand or awaiting the home's sticker.
     case stamp(residentId: String, moment: VisitMoment, by: StampMethod)
     /// « Enregistrer le code du domicile ».
@@ -77,8 +77,8 @@ final class RouteModel {
                 error = e
             }
             loading = false
-        case .choose(let roundId):
-            await open(roundId)
+        case .choose(let routeId):
+            await open(routeId)
         case .stamp(let residentId, let moment, let by):
             if by == .manual {
                 await stamp(residentId: residentId, moment: moment, by: .manual, tag: nil)
@@ -107,8 +107,8 @@ final class RouteModel {
         }
     }
 
-    private func open(_ roundId: String) async {
-        switch await service.route(roundId: roundId) {
+    private func open(_ routeId: String) async {
+        switch await service.route(routeId: routeId) {
         case .success(let r): route = r
         case .failure(let e): error = e
         }
@@ -123,7 +123,7 @@ final class RouteModel {
         saving = true
         error = nil
         let result = await service.stamp(
-            residentId: residentId, roundId: route.roundId, moment: moment, by: by, tag: tag, at: clock.now()
+            residentId: residentId, routeId: route.routeId, moment: moment, by: by, tag: tag, at: clock.now()
         )
         saving = false
         switch result {
@@ -131,7 +131,7 @@ final class RouteModel {
             let what = moment == .start ? "Arrivée" : "Départ"
             notice = "\(what) chez \(name(residentId)) enregistré(e) \(by == .manual ? "à la main" : "(code QR)")"
             onRecorded()
-            await open(route.roundId)
+            await open(route.routeId)
         case .failure(let e):
             error = e
         }
@@ -147,7 +147,7 @@ final class RouteModel {
         case .success:
             notice = "Code du domicile de \(name(residentId)) enregistré"
             onRecorded()
-            await open(route.roundId)
+            await open(route.routeId)
         case .failure(let e):
             error = e
         }

@@ -9,8 +9,8 @@ struct RouteView: View {
         List {
             if model.routes.count > 1 {
                 Picker("Tournée", selection: Binding(
-                    get: { model.route?.roundId ?? "" },
-                    set: { id in Task { await model.send(.choose(roundId: id)) } }
+                    get: { model.route?.routeId ?? "" },
+                    set: { id in Task { await model.send(.choose(routeId: id)) } }
                 )) {
                     ForEach(model.routes) { Text($0.label).tag($0.id) }
                 }

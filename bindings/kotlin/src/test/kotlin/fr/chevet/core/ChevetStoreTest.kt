@@ -129,11 +129,11 @@ class ChevetStoreTest {
             val paris = java.time.ZoneId.of("Europe/Paris")
             val day = java.time.LocalDate.now(paris).minusDays(1)
             val at = { hh: Int, mm: Int -> day.atTime(hh, mm).atZone(paris).toInstant().toEpochMilli() }
-            val round = store.planRound(
+            val round = store.planRoute(
                 unit, day.toString(), demo.nurseId, "Tournée du matin",
-                listOf(RoundStopEntry(first, "08:00"), RoundStopEntry(second, "08:40"), RoundStopEntry(third, null)),
+                listOf(RouteStopEntry(first, "08:00"), RouteStopEntry(second, "08:40"), RouteStopEntry(third, null)),
             )
-            assertEquals(listOf(3u), store.rounds(unit, day.toString()).map { it.stops })
+            assertEquals(listOf(3u), store.routes(unit, day.toString()).map { it.stops })
             // The sticker at the door, registered by the nurse: a visit by QR code must read it.
             store.registerHomeTag(first, StampBy.QR_CODE, "chevet:porte:101")
             store.stampVisit(first, round, VisitMoment.START, StampBy.QR_CODE, "chevet:porte:101", at(8, 2))
@@ -145,9 +145,9 @@ class ChevetStoreTest {
             assertEquals(at(8, 2), route.stops[0].startedAtMs)
             assertEquals(at(8, 31), route.stops[0].endedAtMs)
             assertTrue(route.stops[1].startedAtMs == at(8, 45) && route.stops[1].endedAtMs == null)
-            assertThrows<ChevetException.InvalidInput> { store.planRound(unit, "23/11/2026", demo.nurseId, "x", emptyList()) }
+            assertThrows<ChevetException.InvalidInput> { store.planRoute(unit, "23/11/2026", demo.nurseId, "x", emptyList()) }
             assertThrows<ChevetException.InvalidInput> {
-                store.planRound(unit, day.toString(), demo.nurseId, "x", listOf(RoundStopEntry(first, "8h")))
+                store.planRoute(unit, day.toString(), demo.nurseId, "x", listOf(RouteStopEntry(first, "8h")))
             }
 
             val u = { v: Int -> v.toUByte() }
@@ -297,14 +297,14 @@ class ChevetStoreTest {
                     TransferEntry(resident, "", null, ConsciousnessAtDeparture.AROUSABLE, false, null, now, emptyList(), null), now,
                 )
             },
-            "round in an unknown unit" to { store.planRound(unknown, "2026-11-23", demo.nurseId, "Tournée", emptyList()) },
+            "round in an unknown unit" to { store.planRoute(unknown, "2026-11-23", demo.nurseId, "Tournée", emptyList()) },
             "route of an unknown round" to { store.route(unknown) },
             "stopping an unknown planned act" to { store.stopPlannedAct(resident, unknown) },
             "closing an unknown wound" to { store.closeWound(resident, unknown, "2026-11-23") },
             "act planned for an unknown resident" to {
                 store.planAct(PlannedActEntry(unknown, CareActKind.HYGIENE, "Toilette", listOf("08:00"), Repeat.Daily, "2026-11-23", null))
             },
-            "rounds on a malformed day" to { store.rounds(unit, "hier") },
+            "rounds on a malformed day" to { store.routes(unit, "hier") },
             "visit stamp for a malformed resident id" to {
                 store.stampVisit(bad, null, VisitMoment.START, StampBy.NFC, "04A2B9", now)
             },

@@ -9,7 +9,7 @@ import fr.chevet.core.ChevetStore
 import fr.chevet.core.EnrolmentLinkInfo
 import fr.chevet.core.FormKind
 import fr.chevet.core.HandoverInfo
-import fr.chevet.core.RoundInfoLine
+import fr.chevet.core.RouteLineInfo
 import fr.chevet.core.RouteInfo
 import fr.chevet.core.StampBy
 import fr.chevet.core.VisitMoment
@@ -175,12 +175,12 @@ class RustWoundService(private val store: ChevetStore, private val io: Coroutine
 }
 
 class RustRouteService(private val store: ChevetStore, private val io: CoroutineDispatcher) : RouteService {
-    override suspend fun myRoutes(unitId: String, day: String): Result<List<RoundInfoLine>> = onIo(io) { store.myRounds(unitId, day) }
+    override suspend fun myRoutes(unitId: String, day: String): Result<List<RouteLineInfo>> = onIo(io) { store.myRoutes(unitId, day) }
 
-    override suspend fun route(roundId: String): Result<RouteInfo> = onIo(io) { store.route(roundId) }
+    override suspend fun route(routeId: String): Result<RouteInfo> = onIo(io) { store.route(routeId) }
 
-    override suspend fun stamp(residentId: String, roundId: String, moment: VisitMoment, by: StampBy, tag: String?, atMs: Long): Result<String> =
-        onIo(io) { store.stampVisit(residentId, roundId, moment, by, tag, atMs) }
+    override suspend fun stamp(residentId: String, routeId: String, moment: VisitMoment, by: StampBy, tag: String?, atMs: Long): Result<String> =
+        onIo(io) { store.stampVisit(residentId, routeId, moment, by, tag, atMs) }
 
     override suspend fun registerTag(residentId: String, by: StampBy, payload: String): Result<Unit> =
         onIo(io) { store.registerHomeTag(residentId, by, payload) }

@@ -8,7 +8,7 @@ import fr.chevet.core.ChevetException
 import fr.chevet.core.EnrolmentLinkInfo
 import fr.chevet.core.FormKind
 import fr.chevet.core.HandoverInfo
-import fr.chevet.core.RoundInfoLine
+import fr.chevet.core.RouteLineInfo
 import fr.chevet.core.RouteInfo
 import fr.chevet.core.StampBy
 import fr.chevet.core.VisitMoment
@@ -164,9 +164,9 @@ interface WoundService {
 /** Home care (SSIAD): the day's route, visits stamped at the door, the home's tag registered. */
 interface RouteService {
     /** The signed-in professional's routes on [day] ("YYYY-MM-DD"). */
-    suspend fun myRoutes(unitId: String, day: String): Result<List<RoundInfoLine>>
-    suspend fun route(roundId: String): Result<RouteInfo>
-    suspend fun stamp(residentId: String, roundId: String, moment: VisitMoment, by: StampBy, tag: String?, atMs: Long): Result<String>
+    suspend fun myRoutes(unitId: String, day: String): Result<List<RouteLineInfo>>
+    suspend fun route(routeId: String): Result<RouteInfo>
+    suspend fun stamp(residentId: String, routeId: String, moment: VisitMoment, by: StampBy, tag: String?, atMs: Long): Result<String>
     suspend fun registerTag(residentId: String, by: StampBy, payload: String): Result<Unit>
 }
 

@@ -41,7 +41,7 @@ class RoutePresenter(
     fun onEvent(event: RouteEvent) {
         when (event) {
             RouteEvent.Load -> scope.launch { load() }
-            is RouteEvent.Choose -> scope.launch { open(event.roundId) }
+            is RouteEvent.Choose -> scope.launch { open(event.routeId) }
             is RouteEvent.Stamp -> if (event.by == StampBy.MANUAL) {
                 stamp(TagWait.Stamp(event.residentId, event.moment, event.by), null)
             } else {
@@ -70,13 +70,13 @@ class RoutePresenter(
         routes.myRoutes(unitId, day)
             .onSuccess { r ->
                 _state.update { it.copy(loading = false, day = day, routes = r) }
-                r.firstOrNull()?.let { open(it.roundId) }
+                r.firstOrNull()?.let { open(it.routeId) }
             }
             .onFailure { e -> _state.update { it.copy(loading = false, day = day, error = e as ChevetException) } }
     }
 
-    private suspend fun open(roundId: String) {
-        routes.route(roundId)
+    private suspend fun open(routeId: String) {
+        routes.route(routeId)
             .onSuccess { r -> _state.update { it.copy(route = r) } }
             .onFailure { e -> _state.update { it.copy(error = e as ChevetException) } }
     }
@@ -104,12 +104,12 @@ class RoutePresenter(
         if (_state.value.saving) return
         _state.update { it.copy(saving = true, error = null) }
         scope.launch {
-            routes.stamp(wait.residentId, route.roundId, wait.moment, wait.by, tag, clock.nowMs())
+            routes.stamp(wait.residentId, route.routeId, wait.moment, wait.by, tag, clock.nowMs())
                 .onSuccess {
                     val what = if (wait.moment == VisitMoment.START) "Arrivée" else "Départ"
                     _state.update { it.copy(saving = false, notice = "$what chez ${name(wait.residentId)} enregistré(e) ${byWords(wait.by)}") }
                     onRecorded()
-                    open(route.roundId)
+                    open(route.routeId)
                 }
                 .onFailure { e -> _state.update { it.copy(saving = false, error = e as ChevetException) } }
         }
@@ -123,7 +123,7 @@ class RoutePresenter(
                 .onSuccess {
                     _state.update { it.copy(saving = false, notice = "Badge du domicile de ${name(wait.residentId)} enregistré ${byWords(wait.by)}") }
                     onRecorded()
-                    open(route.roundId)
+                    open(route.routeId)
                 }
                 .onFailure { e -> _state.update { it.copy(saving = false, error = e as ChevetException) } }
         }

@@ -1,7 +1,7 @@
 package fr.chevet.android.features.route
 
 import fr.chevet.core.ChevetException
-import fr.chevet.core.RoundInfoLine
+import fr.chevet.core.RouteLineInfo
 import fr.chevet.core.RouteInfo
 import fr.chevet.core.StampBy
 import fr.chevet.core.VisitMoment
@@ -22,7 +22,7 @@ data class RouteState(
     val loading: Boolean = true,
     /** "2026-12-05", in the service's time zone. */
     val day: String = "",
-    val routes: List<RoundInfoLine> = emptyList(),
+    val routes: List<RouteLineInfo> = emptyList(),
     val route: RouteInfo? = null,
     /** A tag awaited (NFC reader on, or the QR scanner open). */
     val waiting: TagWait? = null,
@@ -36,7 +36,7 @@ data class RouteState(
 
 sealed interface RouteEvent {
     data object Load : RouteEvent
-    data class Choose(val roundId: String) : RouteEvent
+    data class Choose(val routeId: String) : RouteEvent
 
     /** « Arrivée » / « Départ », by hand or awaiting the home's tag. */
     data class Stamp(val residentId: String, val moment: VisitMoment, val by: StampBy) : RouteEvent

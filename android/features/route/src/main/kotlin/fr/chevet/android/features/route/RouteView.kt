@@ -86,7 +86,7 @@ fun RouteView(state: RouteState, zone: ZoneId, onEvent: (RouteEvent) -> Unit, on
                 if (state.routes.size > 1) {
                     item {
                         FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
-                            for (r in state.routes) ChoiceButton(r.label, r.roundId == route.roundId, "Tournée ${r.label}") { onEvent(RouteEvent.Choose(r.roundId)) }
+                            for (r in state.routes) ChoiceButton(r.label, r.routeId == route.routeId, "Tournée ${r.label}") { onEvent(RouteEvent.Choose(r.routeId)) }
                         }
                     }
                 }

@@ -13,8 +13,8 @@ import fr.chevet.core.ChevetException
 import fr.chevet.core.ChevetStore
 import fr.chevet.core.InMemoryKeyVault
 import fr.chevet.core.ResidentSummaryInfo
-import fr.chevet.core.RoundInfoLine
-import fr.chevet.core.RoundStopEntry
+import fr.chevet.core.RouteLineInfo
+import fr.chevet.core.RouteStopEntry
 import fr.chevet.core.RouteInfo
 import fr.chevet.core.RouteStopInfo
 import fr.chevet.core.StampBy
@@ -73,7 +73,7 @@ class RouteTests {
             val unit = demo.unitIds.first()
             val (a, b) = demo.residentIds.take(2)
             val today = LocalDate.now(zone).toString()
-            store.planRound(unit, today, demo.nurseId, "Tournée du matin – secteur Nord", listOf(RoundStopEntry(a, "08:30"), RoundStopEntry(b, "09:15")))
+            store.planRoute(unit, today, demo.nurseId, "Tournée du matin – secteur Nord", listOf(RouteStopEntry(a, "08:30"), RouteStopEntry(b, "09:15")))
             val reader = Reader()
             var scanned: ((String) -> Unit)? = null
             val p = RoutePresenter(RustRouteService(store, Dispatchers.IO), unit, zone, Clock.System, scope, scanQr = { scanned = it }, nfc = reader)
@@ -124,7 +124,7 @@ class RouteTests {
             store.signIn(demo.nurseId, demo.pin)
             val unit = demo.unitIds.first()
             val a = demo.residentIds.first()
-            store.planRound(unit, LocalDate.now(zone).toString(), demo.careAideId, "Tournée AS", listOf(RoundStopEntry(a, null)))
+            store.planRoute(unit, LocalDate.now(zone).toString(), demo.careAideId, "Tournée AS", listOf(RouteStopEntry(a, null)))
             store.lock()
             store.signIn(demo.careAideId, demo.pin)
             val reader = Reader()
@@ -146,7 +146,7 @@ class RouteTests {
 
     private val fixture = RouteState(
         loading = false, day = "2026-12-03", canReadNfc = true, canScanQr = true,
-        routes = listOf(RoundInfoLine("r1", "Tournée du matin – secteur Nord", "s", 4u)),
+        routes = listOf(RouteLineInfo("r1", "Tournée du matin – secteur Nord", "s", 4u)),
         route = RouteInfo(
             "r1", "Tournée du matin – secteur Nord",
             listOf(

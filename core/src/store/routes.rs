@@ -1,4 +1,4 @@
-//! SSIAD rounds: saving a day's route and showing it with each visit's
+//! SSIAD routes (tournées): saving a day's route and showing it with each visit's
 //! start and end stamps.
 
 use jiff::Timestamp;
@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::Store;
 use super::Unreadable;
 use super::residents::ResidentSummary;
-use crate::domain::{Fact, Permission, Round, VisitEvent};
+use crate::domain::{Fact, Permission, Route, VisitEvent};
 use crate::error::{CoreError, Result};
 
 /// One stop of a route as the nurse sees it.
@@ -25,7 +25,7 @@ pub struct RouteStop {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct RouteView {
-    pub round: Round,
+    pub route: Route,
     pub version: u32,
     pub stops: Vec<RouteStop>,
     pub unreadable: Vec<Unreadable>,
@@ -36,31 +36,33 @@ pub(crate) fn day_number(d: Date) -> i64 {
 }
 
 impl Store {
-    /// Creates a round (`base_version` None) or changes it against a version.
-    pub fn save_round(&self, round: &Round, base_version: Option<u32>) -> Result<u32> {
+    /// Creates a route (`base_version` None) or changes it against a version.
+    pub fn save_route(&self, route: &Route, base_version: Option<u32>) -> Result<u32> {
         let staff = self.require(Some(Permission::EditCarePlan))?;
-        round.validate()?;
-        self.unit(round.unit_id)?;
-        self.staff(round.staff_id)?;
+        route.validate()?;
+        self.unit(route.unit_id)?;
+        self.staff(route.staff_id)?;
+        // Its table and audit name stay `rounds` / `round`, its first name:
+        // envelopes are bound to them.
         self.write(Some(staff.id), |w| {
-            for stop in &round.stops {
+            for stop in &route.stops {
                 w.require_resident(stop.resident_id)?;
             }
-            let version = w.next_version("rounds", "round", round.id, base_version)?;
-            let env = self.codec.seal("rounds", round.id, version, round)?;
+            let version = w.next_version("rounds", "round", route.id, base_version)?;
+            let env = self.codec.seal("rounds", route.id, version, route)?;
             w.tx.prepare_cached(
                 "INSERT INTO rounds (id, unit_id, day, version, envelope) VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT (id) DO UPDATE SET unit_id = excluded.unit_id, day = excluded.day,
                  version = excluded.version, envelope = excluded.envelope",
             )?
-            .execute(params![round.id, round.unit_id, day_number(round.date), version, env])?;
-            w.log_document_saved("round", round.id, version, round)?;
+            .execute(params![route.id, route.unit_id, day_number(route.date), version, env])?;
+            w.log_document_saved("round", route.id, version, route)?;
             Ok(version)
         })
     }
 
-    /// The rounds of a sector on a day.
-    pub fn rounds(&self, unit_id: Uuid, date: Date) -> Result<Vec<(Round, u32)>> {
+    /// The routes of a sector on a day.
+    pub fn routes(&self, unit_id: Uuid, date: Date) -> Result<Vec<(Route, u32)>> {
         self.require(None)?;
         self.list_documents(
             "rounds",
@@ -69,25 +71,25 @@ impl Store {
         )
     }
 
-    /// The signed-in professional's rounds on a day (their route of the day).
-    pub fn my_rounds(&self, unit_id: Uuid, date: Date) -> Result<Vec<(Round, u32)>> {
+    /// The signed-in professional's routes on a day (their route of the day).
+    pub fn my_routes(&self, unit_id: Uuid, date: Date) -> Result<Vec<(Route, u32)>> {
         let staff = self.require(None)?;
-        Ok(self.rounds(unit_id, date)?.into_iter().filter(|(r, _)| r.staff_id == staff.id).collect())
+        Ok(self.routes(unit_id, date)?.into_iter().filter(|(r, _)| r.staff_id == staff.id).collect())
     }
 
-    /// A round in visiting order with the start and end stamps recorded that day.
-    pub fn route(&self, round_id: Uuid) -> Result<RouteView> {
+    /// A route in visiting order with the start and end stamps recorded that day.
+    pub fn route(&self, route_id: Uuid) -> Result<RouteView> {
         self.require(None)?;
-        let (round, version): (Round, u32) = self.read_versioned("rounds", "round", round_id)?;
-        let tz = self.unit_time_zone(round.unit_id)?;
+        let (route, version): (Route, u32) = self.read_versioned("rounds", "round", route_id)?;
+        let tz = self.unit_time_zone(route.unit_id)?;
         let start =
-            round.date.to_zoned_datetime(tz.clone()).map_err(|_| CoreError::invalid("round.date", "out of range"))?;
+            route.date.to_zoned_datetime(tz.clone()).map_err(|_| CoreError::invalid("route.date", "out of range"))?;
         let end = start
             .checked_add(jiff::Span::new().days(1))
-            .map_err(|_| CoreError::invalid("round.date", "out of range"))?;
+            .map_err(|_| CoreError::invalid("route.date", "out of range"))?;
         let mut unreadable = Vec::new();
-        let mut stops = Vec::with_capacity(round.stops.len());
-        for stop in &round.stops {
+        let mut stops = Vec::with_capacity(route.stops.len());
+        for stop in &route.stops {
             let (resident, home_tags) = match self.resident(stop.resident_id) {
                 Ok((r, _)) => (
                     ResidentSummary::from(&r),
@@ -131,7 +133,7 @@ impl Store {
             let (mut started, mut ended) = (None, None);
             for f in stamps {
                 if let Fact::VisitStamp(v) = f
-                    && v.round_id.is_none_or(|r| r == round.id)
+                    && v.route_id.is_none_or(|r| r == route.id)
                 {
                     match v.event {
                         VisitEvent::Start => started = started.or(Some(v.meta.clinical_time)),
@@ -141,6 +143,6 @@ impl Store {
             }
             stops.push(RouteStop { resident, planned_at: stop.planned_at, started, ended, home_tags });
         }
-        Ok(RouteView { round, version, stops, unreadable })
+        Ok(RouteView { route, version, stops, unreadable })
     }
 }
