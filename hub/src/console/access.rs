@@ -274,13 +274,9 @@ pub(super) struct ResidentsQuery {
 
 pub(super) async fn residents_page<B: Backend>(
     State(state): State<Arc<AppState<B>>>,
-    headers: HeaderMap,
+    SignedIn { session, account }: SignedIn,
     query: Result<axum::extract::Query<ResidentsQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
-    let (session, account) = match signed_in(&state, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
     let query: String = query.map(|q| q.0.q).unwrap_or_default().chars().take(100).collect();
     let q = query.clone();
     match console_tx(&state, move |tx| residents(tx, &account, &q)).await {

@@ -19,9 +19,8 @@ use crate::error::{HubError, HubResult};
 use std::sync::Arc;
 
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::chrome::*;
@@ -78,7 +77,7 @@ fn kind_fr(entity: Entity, proposal: bool) -> &'static str {
         Entity::PlannedAct if proposal => "Proposition pour le plan de soins",
         Entity::PlannedAct => "Plan de soins",
         Entity::Wound => "Plaie",
-        Entity::Round => "Tournée",
+        Entity::Route => "Tournée",
         _ => "Référentiel",
     }
 }
@@ -106,8 +105,8 @@ fn field_fr(entity: Entity, field: &str) -> String {
         (Entity::Wound, "stage") => "Stade",
         (Entity::Wound, "kind") => "Type de plaie",
         (Entity::Wound, "healed_on") => "Cicatrisée le",
-        (Entity::Round, "stops") => "Passages",
-        (Entity::Round, "label") => "Intitulé",
+        (Entity::Route, "stops") => "Passages",
+        (Entity::Route, "label") => "Intitulé",
         _ => return field.replace('_', " "),
     };
     label.to_owned()
@@ -157,7 +156,7 @@ fn subject(tx: &mut dyn Tx, tenant: Uuid, doc: &DocumentRow) -> HubResult<String
         Entity::Resident => resident_name(s).unwrap_or_default(),
         Entity::PlannedAct => format!("{} — {}", text("label"), resident_of(tx, tenant, s)?),
         Entity::Wound => format!("Plaie ({}) — {}", text("site"), resident_of(tx, tenant, s)?),
-        Entity::Round => format!("{} du {}", text("label"), text("date")),
+        Entity::Route => format!("{} du {}", text("label"), text("date")),
         _ => String::new(),
     })
 }
@@ -424,11 +423,10 @@ pub(super) struct ConflictPage {
     editable: bool,
 }
 
-pub(super) async fn conflicts_page<B: Backend>(State(state): State<Arc<AppState<B>>>, headers: HeaderMap) -> Response {
-    let (session, account) = match signed_in(&state, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+pub(super) async fn conflicts_page<B: Backend>(
+    State(state): State<Arc<AppState<B>>>,
+    SignedIn { session, account }: SignedIn,
+) -> Response {
     match console_tx(&state, move |tx| open_conflicts(tx, &account)).await {
         Ok(list) => {
             let f = Frame::of(&session);
@@ -446,12 +444,8 @@ pub(super) fn ids(device: &str, op: &str) -> HubResult<(Uuid, Uuid)> {
 pub(super) async fn conflict_page<B: Backend>(
     State(state): State<Arc<AppState<B>>>,
     Path((device, op)): Path<(String, String)>,
-    headers: HeaderMap,
+    SignedIn { session, account }: SignedIn,
 ) -> Response {
-    let (session, account) = match signed_in(&state, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
     let (device, op) = match ids(&device, &op) {
         Ok(i) => i,
         Err(e) => return page_error(e, Frame::of(&session)),
@@ -486,13 +480,8 @@ pub(super) fn decision_from_form(form: &[(String, String)]) -> HubResult<(Decisi
 pub(super) async fn conflict_submit<B: Backend>(
     State(state): State<Arc<AppState<B>>>,
     Path((device, op)): Path<(String, String)>,
-    headers: HeaderMap,
-    Form(form): Form<Vec<(String, String)>>,
+    SignedForm { session, account, form }: SignedForm,
 ) -> Response {
-    let (session, account) = match signed_post(&state, &headers, &form).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
     let parsed = ids(&device, &op).and_then(|i| decision_from_form(&form).map(|d| (i, d)));
     let ((device, op), (decision, note)) = match parsed {
         Ok(p) => p,

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use askama::Template;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::chrome::*;
@@ -26,11 +26,10 @@ pub(super) struct HomePage {
     stale_tablets: usize,
 }
 
-pub(super) async fn home<B: Backend>(State(state): State<Arc<AppState<B>>>, headers: HeaderMap) -> Response {
-    let (session, account) = match signed_in(&state, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+pub(super) async fn home<B: Backend>(
+    State(state): State<Arc<AppState<B>>>,
+    SignedIn { session, account }: SignedIn,
+) -> Response {
     let a = account.clone();
     let now = now_ms();
     let counts = console_tx(&state, move |tx| {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::Response;
 use uuid::Uuid;
 
@@ -32,11 +32,10 @@ pub(super) struct ImportPage {
     csv: String,
 }
 
-pub(super) async fn import_page<B: Backend>(State(state): State<Arc<AppState<B>>>, headers: HeaderMap) -> Response {
-    let (session, account) = match signed_in(&state, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+pub(super) async fn import_page<B: Backend>(
+    State(state): State<Arc<AppState<B>>>,
+    SignedIn { session, account }: SignedIn,
+) -> Response {
     match console_tx(&state, move |tx| tablets::units_in_scope(tx, &account)).await {
         Ok(units) => {
             let f = Frame::of(&session);

@@ -19,9 +19,8 @@ use crate::error::{HubError, HubResult};
 use std::sync::Arc;
 
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::chrome::*;
@@ -196,22 +195,17 @@ pub(super) async fn render_staff<B: Backend>(
     }
 }
 
-pub(super) async fn staff_page<B: Backend>(State(state): State<Arc<AppState<B>>>, headers: HeaderMap) -> Response {
-    match signed_in(&state, &headers).await {
-        Ok((session, account)) => render_staff(&state, &session, account, None, None).await,
-        Err(r) => r,
-    }
+pub(super) async fn staff_page<B: Backend>(
+    State(state): State<Arc<AppState<B>>>,
+    SignedIn { session, account }: SignedIn,
+) -> Response {
+    render_staff(&state, &session, account, None, None).await
 }
 
 pub(super) async fn staff_create<B: Backend>(
     State(state): State<Arc<AppState<B>>>,
-    headers: HeaderMap,
-    Form(form): Form<Vec<(String, String)>>,
+    SignedForm { session, account, form }: SignedForm,
 ) -> Response {
-    let (session, account) = match signed_post(&state, &headers, &form).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
     let Some(role) = field(&form, "role").and_then(role_from_form) else {
         return page_error(HubError::BadRequest("Choisissez une fonction.".into()), Frame::of(&session));
     };
@@ -251,13 +245,8 @@ fn staff_name(tx: &mut dyn Tx, account: &ConsoleAccount, id: Uuid) -> HubResult<
 pub(super) async fn staff_first_pin<B: Backend>(
     State(state): State<Arc<AppState<B>>>,
     Path(staff): Path<String>,
-    headers: HeaderMap,
-    Form(form): Form<Vec<(String, String)>>,
+    SignedForm { session, account, .. }: SignedForm,
 ) -> Response {
-    let (session, account) = match signed_post(&state, &headers, &form).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
     let Ok(staff) = Uuid::try_parse(&staff) else {
         return page_error(HubError::NotFound("staff".into()), Frame::of(&session));
     };
@@ -280,34 +269,27 @@ pub(super) async fn staff_first_pin<B: Backend>(
 pub(super) async fn staff_deactivate<B: Backend>(
     State(state): State<Arc<AppState<B>>>,
     Path(staff): Path<String>,
-    headers: HeaderMap,
-    Form(form): Form<Vec<(String, String)>>,
+    signed: SignedForm,
 ) -> Response {
-    staff_active(state, staff, headers, form, false).await
+    staff_active(state, staff, signed, false).await
 }
 
 pub(super) async fn staff_reactivate<B: Backend>(
     State(state): State<Arc<AppState<B>>>,
     Path(staff): Path<String>,
-    headers: HeaderMap,
-    Form(form): Form<Vec<(String, String)>>,
+    signed: SignedForm,
 ) -> Response {
-    staff_active(state, staff, headers, form, true).await
+    staff_active(state, staff, signed, true).await
 }
 
 /// Deactivates (after the box saying they left is ticked) or reactivates a
 /// professional of the account's units.
-pub(super) async fn staff_active<B: Backend>(
+async fn staff_active<B: Backend>(
     state: Arc<AppState<B>>,
     staff: String,
-    headers: HeaderMap,
-    form: Vec<(String, String)>,
+    SignedForm { session, account, form }: SignedForm,
     active: bool,
 ) -> Response {
-    let (session, account) = match signed_post(&state, &headers, &form).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
     let Ok(staff) = Uuid::try_parse(&staff) else {
         return page_error(HubError::NotFound("staff".into()), Frame::of(&session));
     };

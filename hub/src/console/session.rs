@@ -5,8 +5,10 @@
 
 use std::sync::Arc;
 
+use axum::extract::{Form, FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use uuid::Uuid;
 
 use super::accounts;
@@ -191,6 +193,45 @@ pub(super) async fn signed_post<B: Backend>(
         return Err(refused(Frame::of(&session)));
     }
     Ok((session, account))
+}
+
+/// A fully signed-in console account, as a handler's argument: a handler
+/// that takes it runs only for one; anyone else is sent to the sign-in
+/// page (or home, midway through signing in) before it runs.
+pub(super) struct SignedIn {
+    pub session: Session,
+    pub account: ConsoleAccount,
+}
+
+impl<B: Backend> FromRequestParts<Arc<AppState<B>>> for SignedIn {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState<B>>) -> Result<Self, Response> {
+        let (session, account) = signed_in(state, &parts.headers).await?;
+        Ok(SignedIn { session, account })
+    }
+}
+
+/// A form posted by a fully signed-in account with its session's CSRF
+/// token, as a handler's argument: the session, the account and the form's
+/// fields. A form without the token, or with another session's, is refused
+/// before the handler runs.
+pub(super) struct SignedForm {
+    pub session: Session,
+    pub account: ConsoleAccount,
+    pub form: Vec<(String, String)>,
+}
+
+impl<B: Backend> FromRequest<Arc<AppState<B>>> for SignedForm {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &Arc<AppState<B>>) -> Result<Self, Response> {
+        let headers = req.headers().clone();
+        let Form(form) =
+            Form::<Vec<(String, String)>>::from_request(req, state).await.map_err(IntoResponse::into_response)?;
+        let (session, account) = signed_post(state, &headers, &form).await?;
+        Ok(SignedForm { session, account, form })
+    }
 }
 
 pub(super) async fn api_session<B: Backend>(

@@ -16,7 +16,6 @@ use crate::error::{HubError, HubResult};
 use std::sync::Arc;
 
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
@@ -272,11 +271,10 @@ pub(super) struct EnrolmentPage {
     with_ca: bool,
 }
 
-pub(super) async fn tablets_page<B: Backend>(State(state): State<Arc<AppState<B>>>, headers: HeaderMap) -> Response {
-    let (session, account) = match signed_in(&state, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+pub(super) async fn tablets_page<B: Backend>(
+    State(state): State<Arc<AppState<B>>>,
+    SignedIn { session, account }: SignedIn,
+) -> Response {
     render_tablets(&state, &session, account, None).await
 }
 
@@ -322,12 +320,8 @@ pub(super) fn hub_url<B: Backend>(state: &AppState<B>, headers: &HeaderMap) -> H
 pub(super) async fn enrol_tablet<B: Backend>(
     State(state): State<Arc<AppState<B>>>,
     headers: HeaderMap,
-    Form(form): Form<Vec<(String, String)>>,
+    SignedForm { session, account, form }: SignedForm,
 ) -> Response {
-    let (session, account) = match signed_post(&state, &headers, &form).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
     let units: Result<Vec<Uuid>, _> =
         form.iter().filter(|(k, _)| k == "unit").map(|(_, v)| Uuid::try_parse(v)).collect();
     let hours: i64 =
@@ -382,13 +376,8 @@ pub(super) async fn enrol_tablet<B: Backend>(
 pub(super) async fn revoke_tablet<B: Backend>(
     State(state): State<Arc<AppState<B>>>,
     Path(device): Path<String>,
-    headers: HeaderMap,
-    Form(form): Form<Vec<(String, String)>>,
+    SignedForm { session, account, form }: SignedForm,
 ) -> Response {
-    let (session, account) = match signed_post(&state, &headers, &form).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
     if !form.iter().any(|(k, v)| k == "confirm" && v == "yes") {
         return page_error(
             HubError::BadRequest("Cochez « Perdue ou volée » pour confirmer.".into()),
