@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
-// The Rust core for the iPad app: the XCFramework (built on a Mac by
-// scripts/build-ios-xcframework, not committed) and the Swift uniffi
-// generates for it (committed, and regenerated and compared in CI by
+// The Rust core for the iPad app: the XCFramework and the Swift uniffi
+// generates for it, both made by scripts/build-ios-xcframework on a Mac and
+// never committed (CI generates the Swift and checks the app against it:
 // scripts/check-swift). A module of its own: the app's MainActor default
 // isolation does not reach the generated code, which runs wherever the
 // app's services call it.
