@@ -7,6 +7,33 @@ use crate::error::ChevetError;
 use crate::ids::{RecordId, ResidentId, UnitId};
 use crate::store::{ChevetStore, ts};
 
+/// The shift handover (la relève).
+/// Reached from the store: `store.handovers()`.
+#[derive(uniffi::Object)]
+pub struct Handovers {
+    store: std::sync::Weak<ChevetStore>,
+}
+
+#[uniffi::export]
+impl ChevetStore {
+    pub fn handovers(self: std::sync::Arc<Self>) -> std::sync::Arc<Handovers> {
+        self.areas
+            .handovers
+            .get_or_init(|| std::sync::Arc::new(Handovers { store: std::sync::Arc::downgrade(&self) }))
+            .clone()
+    }
+}
+
+impl Handovers {
+    pub(crate) fn store(&self) -> std::result::Result<std::sync::Arc<ChevetStore>, ChevetError> {
+        self.store.upgrade().ok_or(ChevetError::Closed)
+    }
+
+    pub(crate) fn core(&self) -> std::result::Result<std::sync::Arc<chevet_core::Store>, ChevetError> {
+        self.store()?.core()
+    }
+}
+
 /// What a handover line is about (the screen picks its colour and icon).
 #[uniffi::remote(Enum)]
 pub enum HandoverKind {
@@ -48,7 +75,7 @@ pub struct HandoverInfo {
 }
 
 #[uniffi::export]
-impl ChevetStore {
+impl Handovers {
     /// What changed on a unit between two times (at most 48 hours), per resident.
     pub fn handover(&self, unit_id: UnitId, since_ms: i64, until_ms: i64) -> Result<HandoverInfo, ChevetError> {
         let h = self.core()?.handover(unit_id.0, ts(since_ms)?, ts(until_ms)?)?;

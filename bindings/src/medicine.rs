@@ -8,6 +8,33 @@ use crate::error::ChevetError;
 use crate::ids::{PlannedActId, ResidentId, UnitId};
 use crate::store::{ChevetStore, ts};
 
+/// The medication round: doses due, boxes checked.
+/// Reached from the store: `store.medication()`.
+#[derive(uniffi::Object)]
+pub struct Medication {
+    store: std::sync::Weak<ChevetStore>,
+}
+
+#[uniffi::export]
+impl ChevetStore {
+    pub fn medication(self: std::sync::Arc<Self>) -> std::sync::Arc<Medication> {
+        self.areas
+            .medication
+            .get_or_init(|| std::sync::Arc::new(Medication { store: std::sync::Arc::downgrade(&self) }))
+            .clone()
+    }
+}
+
+impl Medication {
+    pub(crate) fn store(&self) -> std::result::Result<std::sync::Arc<ChevetStore>, ChevetError> {
+        self.store.upgrade().ok_or(ChevetError::Closed)
+    }
+
+    pub(crate) fn core(&self) -> std::result::Result<std::sync::Arc<chevet_core::Store>, ChevetError> {
+        self.store()?.core()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct MedicineBoxInfo {
     /// GTIN-14, check digit verified.
@@ -70,7 +97,7 @@ impl From<&MedicineBox> for MedicineBoxInfo {
 }
 
 #[uniffi::export]
-impl ChevetStore {
+impl Medication {
     /// The medication of one resident on the unit's round between two times,
     /// by time, with each line's prescription and status.
     pub fn medication_due(

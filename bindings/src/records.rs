@@ -14,6 +14,33 @@ use crate::error::ChevetError;
 use crate::ids::{PlannedActId, RecordId, ResidentId, WoundId};
 use crate::store::{ChevetStore, ts};
 
+/// Recording at the bedside: vitals, acts, doses, transmissions, scales, wound assessments, corrections.
+/// Reached from the store: `store.records()`.
+#[derive(uniffi::Object)]
+pub struct Records {
+    store: std::sync::Weak<ChevetStore>,
+}
+
+#[uniffi::export]
+impl ChevetStore {
+    pub fn records(self: std::sync::Arc<Self>) -> std::sync::Arc<Records> {
+        self.areas
+            .records
+            .get_or_init(|| std::sync::Arc::new(Records { store: std::sync::Arc::downgrade(&self) }))
+            .clone()
+    }
+}
+
+impl Records {
+    pub(crate) fn store(&self) -> std::result::Result<std::sync::Arc<ChevetStore>, ChevetError> {
+        self.store.upgrade().ok_or(ChevetError::Closed)
+    }
+
+    pub(crate) fn core(&self) -> std::result::Result<std::sync::Arc<chevet_core::Store>, ChevetError> {
+        self.store()?.core()
+    }
+}
+
 type Result<T> = std::result::Result<T, ChevetError>;
 
 /// A measure of the vitals catalogue.
@@ -355,7 +382,7 @@ impl ScaleEntry {
 }
 
 #[uniffi::export]
-impl ChevetStore {
+impl Records {
     /// Records one measure; returns the observation's id.
     pub fn record_vital(&self, resident_id: ResidentId, kind: VitalKind, value: f64, at_ms: i64) -> Result<RecordId> {
         self.record_observation(resident_id, kind.code(), ObservationValue::Quantity(value), at_ms)
@@ -486,7 +513,7 @@ impl ChevetStore {
     }
 }
 
-impl ChevetStore {
+impl Records {
     fn record_observation(
         &self,
         resident_id: ResidentId,

@@ -14,6 +14,33 @@ use crate::ids::{PlannedActId, ResidentId, UnitId};
 use crate::records::ActResult;
 use crate::store::{AlertInfo, ChevetStore, alert, ts};
 
+/// A unit's round: as its screen holds it, and whole.
+/// Reached from the store: `store.rounds()`.
+#[derive(uniffi::Object)]
+pub struct Rounds {
+    store: std::sync::Weak<ChevetStore>,
+}
+
+#[uniffi::export]
+impl ChevetStore {
+    pub fn rounds(self: std::sync::Arc<Self>) -> std::sync::Arc<Rounds> {
+        self.areas
+            .rounds
+            .get_or_init(|| std::sync::Arc::new(Rounds { store: std::sync::Arc::downgrade(&self) }))
+            .clone()
+    }
+}
+
+impl Rounds {
+    pub(crate) fn store(&self) -> std::result::Result<std::sync::Arc<ChevetStore>, ChevetError> {
+        self.store.upgrade().ok_or(ChevetError::Closed)
+    }
+
+    pub(crate) fn core(&self) -> std::result::Result<std::sync::Arc<chevet_core::Store>, ChevetError> {
+        self.store()?.core()
+    }
+}
+
 type Result<T> = std::result::Result<T, ChevetError>;
 
 /// Which acts the round shows.
@@ -146,9 +173,9 @@ pub struct RoundScreen {
 }
 
 #[uniffi::export]
-impl ChevetStore {
+impl Rounds {
     /// The whole round of a unit between two times, unfiltered (what tools
-    /// and tests read; the screen reads [`ChevetStore::round_screen`]).
+    /// and tests read; the screen reads [`Rounds::round_screen`]).
     pub fn round_view(&self, unit_id: UnitId, from_ms: i64, to_ms: i64) -> Result<RoundInfo> {
         let view = self.core()?.round_view(unit_id.0, ts(from_ms)?, ts(to_ms)?)?;
         Ok(RoundInfo {
@@ -158,10 +185,10 @@ impl ChevetStore {
     }
 
     /// The round of `unit_id` in `window` around the times it is loaded at.
-    pub fn round_screen(self: Arc<Self>, unit_id: UnitId, window: RoundWindow) -> Result<Arc<RoundScreen>> {
+    pub fn round_screen(&self, unit_id: UnitId, window: RoundWindow) -> Result<Arc<RoundScreen>> {
         Ok(Arc::new(RoundScreen {
             unit_id: unit_id.0,
-            store: self,
+            store: self.store()?,
             window,
             screen: Mutex::new((None, RoundFilter::All)),
         }))

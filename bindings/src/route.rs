@@ -8,6 +8,33 @@ use crate::ids::{RecordId, ResidentId, RouteId, StaffId, UnitId};
 use crate::residents::ResidentSummaryInfo;
 use crate::store::{ChevetStore, ts};
 
+/// Home care (SSIAD): routes, home tags, visit stamps.
+/// Reached from the store: `store.home_care()`.
+#[derive(uniffi::Object)]
+pub struct HomeCare {
+    store: std::sync::Weak<ChevetStore>,
+}
+
+#[uniffi::export]
+impl ChevetStore {
+    pub fn home_care(self: std::sync::Arc<Self>) -> std::sync::Arc<HomeCare> {
+        self.areas
+            .home_care
+            .get_or_init(|| std::sync::Arc::new(HomeCare { store: std::sync::Arc::downgrade(&self) }))
+            .clone()
+    }
+}
+
+impl HomeCare {
+    pub(crate) fn store(&self) -> std::result::Result<std::sync::Arc<ChevetStore>, ChevetError> {
+        self.store.upgrade().ok_or(ChevetError::Closed)
+    }
+
+    pub(crate) fn core(&self) -> std::result::Result<std::sync::Arc<chevet_core::Store>, ChevetError> {
+        self.store()?.core()
+    }
+}
+
 type Result<T> = std::result::Result<T, ChevetError>;
 
 pub(crate) fn date(field: &str, iso: &str) -> Result<jiff::civil::Date> {
@@ -78,7 +105,7 @@ fn stamp_by(m: StampMethod) -> StampBy {
 }
 
 #[uniffi::export]
-impl ChevetStore {
+impl HomeCare {
     /// Plans a day's route for a professional (coordinating nurse);
     /// `day` is "YYYY-MM-DD". Returns the route's id.
     pub fn plan_route(

@@ -1,8 +1,9 @@
-//! The device store as one object: open, sessions, recording,
-//! photos, exports. Each method forwards to chevet-core; records cross as
-//! plain data with typed ids (`ids.rs`) and times as milliseconds since the epoch.
+//! The device store: open and close, the areas it hands out (one per file:
+//! sessions, records, rounds…), its units, photos and exports. Each method
+//! forwards to chevet-core; records cross as plain data with typed ids
+//! (`ids.rs`) and times as milliseconds since the epoch.
 
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 use chevet_core::StoreOptions;
 use chevet_core::clinical::alerts::AlertLevel;
@@ -73,6 +74,27 @@ pub enum Rendition {
 #[derive(uniffi::Object)]
 pub struct ChevetStore {
     inner: RwLock<Option<Arc<chevet_core::Store>>>,
+    /// The store's areas (`store.records()`, `store.rounds()`…), made once:
+    /// an app calls them for every action, and each call hands back the same
+    /// object. They hold the store weakly, so the store is not kept alive by
+    /// its own parts.
+    pub(crate) areas: Areas,
+}
+
+#[derive(Default)]
+pub(crate) struct Areas {
+    pub(crate) sessions: OnceLock<Arc<crate::session::Sessions>>,
+    pub(crate) records: OnceLock<Arc<crate::records::Records>>,
+    pub(crate) residents: OnceLock<Arc<crate::residents::Residents>>,
+    pub(crate) care_plan: OnceLock<Arc<crate::care_plan::CarePlan>>,
+    pub(crate) rounds: OnceLock<Arc<crate::round::Rounds>>,
+    pub(crate) medication: OnceLock<Arc<crate::medicine::Medication>>,
+    pub(crate) home_care: OnceLock<Arc<crate::route::HomeCare>>,
+    pub(crate) scales: OnceLock<Arc<crate::scales::Scales>>,
+    pub(crate) vitals: OnceLock<Arc<crate::vital_set::Vitals>>,
+    pub(crate) transfers: OnceLock<Arc<crate::transfer::Transfers>>,
+    pub(crate) handovers: OnceLock<Arc<crate::handover::Handovers>>,
+    pub(crate) hub: OnceLock<Arc<crate::sync::Hub>>,
 }
 
 impl ChevetStore {
@@ -88,7 +110,7 @@ impl ChevetStore {
     #[uniffi::constructor]
     pub fn open(path: String, vault: Arc<dyn KeyVault>) -> Result<Arc<ChevetStore>> {
         let store = chevet_core::Store::open(&path, &AppVault(vault), StoreOptions::default())?;
-        Ok(Arc::new(ChevetStore { inner: RwLock::new(Some(Arc::new(store))) }))
+        Ok(Arc::new(ChevetStore { inner: RwLock::new(Some(Arc::new(store))), areas: Areas::default() }))
     }
 
     /// Closes the database now rather than when the object is collected.

@@ -10,6 +10,30 @@ use crate::error::ChevetError;
 use crate::ids::PhotoId;
 use crate::store::ChevetStore;
 
+/// The establishment's hub: enrolment, sync, its status, photos fetched.
+/// Reached from the store: `store.hub()`.
+#[derive(uniffi::Object)]
+pub struct Hub {
+    store: std::sync::Weak<ChevetStore>,
+}
+
+#[uniffi::export]
+impl ChevetStore {
+    pub fn hub(self: std::sync::Arc<Self>) -> std::sync::Arc<Hub> {
+        self.areas.hub.get_or_init(|| std::sync::Arc::new(Hub { store: std::sync::Arc::downgrade(&self) })).clone()
+    }
+}
+
+impl Hub {
+    pub(crate) fn store(&self) -> std::result::Result<std::sync::Arc<ChevetStore>, ChevetError> {
+        self.store.upgrade().ok_or(ChevetError::Closed)
+    }
+
+    pub(crate) fn core(&self) -> std::result::Result<std::sync::Arc<chevet_core::Store>, ChevetError> {
+        self.store()?.core()
+    }
+}
+
 /// Progress of a running sync; called on the sync's thread.
 #[uniffi::export(foreign)]
 pub trait SyncObserver: Send + Sync {
@@ -88,7 +112,7 @@ impl sync::SyncObserver for Observer {
 }
 
 #[uniffi::export]
-impl ChevetStore {
+impl Hub {
     /// Where this tablet stands with its hub (no network call).
     pub fn sync_status(&self) -> Result<SyncStatusInfo, ChevetError> {
         let s = sync::status::status(&*self.core()?)?;
@@ -106,7 +130,7 @@ impl ChevetStore {
 }
 
 #[uniffi::export(async_runtime = "tokio")]
-impl ChevetStore {
+impl Hub {
     /// Enrols this device with a hub using a one-time code from its admin.
     /// `establishment_ca_pem` is the establishment's CA certificate (PEM),
     /// when its hub's certificate is not from a public authority; it is

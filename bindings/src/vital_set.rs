@@ -10,6 +10,33 @@ use crate::ids::{RecordId, ResidentId};
 use crate::records::ConsciousnessLevel;
 use crate::store::{ChevetStore, ts};
 
+/// Vitals entered together, previewed and scored before they are kept.
+/// Reached from the store: `store.vitals()`.
+#[derive(uniffi::Object)]
+pub struct Vitals {
+    store: std::sync::Weak<ChevetStore>,
+}
+
+#[uniffi::export]
+impl ChevetStore {
+    pub fn vitals(self: std::sync::Arc<Self>) -> std::sync::Arc<Vitals> {
+        self.areas
+            .vitals
+            .get_or_init(|| std::sync::Arc::new(Vitals { store: std::sync::Arc::downgrade(&self) }))
+            .clone()
+    }
+}
+
+impl Vitals {
+    pub(crate) fn store(&self) -> std::result::Result<std::sync::Arc<ChevetStore>, ChevetError> {
+        self.store.upgrade().ok_or(ChevetError::Closed)
+    }
+
+    pub(crate) fn core(&self) -> std::result::Result<std::sync::Arc<chevet_core::Store>, ChevetError> {
+        self.store()?.core()
+    }
+}
+
 /// The NEWS2 clinical response.
 #[uniffi::remote(Enum)]
 pub enum News2Risk {
@@ -101,7 +128,7 @@ fn set_of(e: &VitalSetEntry) -> Result<VitalSet, ChevetError> {
 }
 
 #[uniffi::export]
-impl ChevetStore {
+impl Vitals {
     /// What to look at before saving, and NEWS2 once the set is complete.
     pub fn preview_vital_set(&self, entry: VitalSetEntry) -> Result<VitalSetPreviewInfo, ChevetError> {
         let set = set_of(&entry)?;

@@ -18,7 +18,7 @@ import Testing
         calendar.timeZone = paris
         let d = calendar.dateComponents([.year, .month, .day], from: Date())
         let today = String(format: "%04d-%02d-%02d", d.year!, d.month!, d.day!)
-        _ = try demo.store.planRoute(
+        _ = try demo.store.homeCare().planRoute(
             unitId: unit, day: today, staffId: demo.demo.nurseId, label: "Tournée du matin – secteur Nord",
             stops: [RouteStopEntry(residentId: a, plannedAt: "08:30"), RouteStopEntry(residentId: b, plannedAt: "09:15")]
         )

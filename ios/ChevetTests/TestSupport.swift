@@ -41,7 +41,7 @@ struct DemoStore {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         store = try ChevetStore.open(path: folder.appendingPathComponent("chevet.db").path, vault: InMemoryKeyVault())
         demo = try store.seedDemo(units: units, residentsPerUnit: residentsPerUnit, historyDays: historyDays)
-        try store.lock()
+        try store.sessions().lock()
         environment = CoreEnvironment(store: store, clock: clock)
     }
 

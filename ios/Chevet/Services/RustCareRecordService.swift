@@ -10,13 +10,13 @@ nonisolated final class RustCareRecordService: CareRecordService {
 
     func residentFile(residentId: String) async -> Result<ResidentFile, ServiceError> {
         let store = self.store
-        return await onCore { ResidentFile(try store.residentFile(residentId: residentId)) }
+        return await onCore { ResidentFile(try store.residents().residentFile(residentId: residentId)) }
     }
 
     func timeline(residentId: String, before: Date?, limit: Int) async -> Result<[TimelineEntry], ServiceError> {
         let store = self.store
         return await onCore {
-            try store.timeline(residentId: residentId, beforeMs: before.map(millis), limit: UInt32(max(limit, 1)))
+            try store.residents().timeline(residentId: residentId, beforeMs: before.map(millis), limit: UInt32(max(limit, 1)))
                 .map(TimelineEntry.init)
         }
     }
@@ -24,7 +24,7 @@ nonisolated final class RustCareRecordService: CareRecordService {
     func recordTransmission(_ entry: Transmission, at: Date) async -> Result<String, ServiceError> {
         let store = self.store
         return await onCore {
-            try store.recordTransmission(
+            try store.records().recordTransmission(
                 entry: TransmissionEntry(
                     residentId: entry.residentId,
                     target: entry.target,

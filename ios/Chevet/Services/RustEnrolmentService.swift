@@ -11,7 +11,7 @@ nonisolated final class RustEnrolmentService: EnrolmentService {
     func enrolled() async -> Result<Bool, ServiceError> {
         let store = self.store
         // A demo store counts as enrolled: it goes straight to who-am-I.
-        return await onCore { try store.syncStatus().health != .notEnrolled }
+        return await onCore { try store.hub().syncStatus().health != .notEnrolled }
     }
 
     func readLink(_ text: String) -> Result<EnrolmentLink, ServiceError> {
@@ -31,7 +31,7 @@ nonisolated final class RustEnrolmentService: EnrolmentService {
         -> Result<Void, ServiceError>
     {
         do {
-            _ = try await store.enrol(hubUrl: hubUrl, code: code, label: label, establishmentCaPem: establishmentCaPem)
+            _ = try await store.hub().enrol(hubUrl: hubUrl, code: code, label: label, establishmentCaPem: establishmentCaPem)
             return .success(Void())
         } catch let error as ChevetError {
             return .failure(ServiceError(error))

@@ -11,13 +11,13 @@ nonisolated final class RustHandoverService: HandoverService {
     func handover(unitId: String, since: Date, until: Date) async -> Result<Handover, ServiceError> {
         let store = self.store
         return await onCore {
-            Handover(try store.handover(unitId: unitId, sinceMs: millis(since), untilMs: millis(until)))
+            Handover(try store.handovers().handover(unitId: unitId, sinceMs: millis(since), untilMs: millis(until)))
         }
     }
 
     func markRead(unitId: String, until: Date) async -> Result<Void, ServiceError> {
         let store = self.store
-        return await onCore { try store.markHandoverRead(unitId: unitId, untilMs: millis(until)) }
+        return await onCore { try store.handovers().markHandoverRead(unitId: unitId, untilMs: millis(until)) }
     }
 }
 

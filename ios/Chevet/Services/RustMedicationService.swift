@@ -11,7 +11,7 @@ nonisolated final class RustMedicationService: MedicationService {
     func due(unitId: String, residentId: String, from: Date, to: Date) async -> Result<[MedicationDue], ServiceError> {
         let store = self.store
         return await onCore {
-            try store.medicationDue(unitId: unitId, residentId: residentId, fromMs: millis(from), toMs: millis(to))
+            try store.medication().medicationDue(unitId: unitId, residentId: residentId, fromMs: millis(from), toMs: millis(to))
                 .map(MedicationDue.init)
         }
     }
@@ -21,7 +21,7 @@ nonisolated final class RustMedicationService: MedicationService {
     {
         let store = self.store
         return await onCore {
-            let box = try store.checkMedicineBox(
+            let box = try store.medication().checkMedicineBox(
                 residentId: residentId, plannedActId: plannedActId, scan: scan, atMs: millis(at)
             )
             return MedicineBox(gtin: box.gtin, cip13: box.cip13, lot: box.lot, expiryDay: box.expiryDay)
@@ -34,7 +34,7 @@ nonisolated final class RustMedicationService: MedicationService {
     ) async -> Result<String, ServiceError> {
         let store = self.store
         return await onCore {
-            try store.recordAdministration(
+            try store.records().recordAdministration(
                 residentId: residentId,
                 plannedActId: plannedActId,
                 occurrenceMs: millis(occurrence),

@@ -36,7 +36,7 @@ nonisolated final class RustRoundService: RoundService {
     {
         let store = self.store
         return await onCore {
-            try store.recordAct(
+            try store.records().recordAct(
                 residentId: residentId,
                 plannedActId: plannedActId,
                 occurrenceMs: millis(occurrence),
@@ -66,7 +66,7 @@ nonisolated final class RustRoundFeed: RoundFeed, @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         if let screen { return screen }
-        let made = try store.roundScreen(unitId: unitId, window: window)
+        let made = try store.rounds().roundScreen(unitId: unitId, window: window)
         screen = made
         return made
     }

@@ -11,14 +11,14 @@ nonisolated final class RustRouteService: RouteService {
     func myRoutes(unitId: String, day: String) async -> Result<[RouteLine], ServiceError> {
         let store = self.store
         return await onCore {
-            try store.myRoutes(unitId: unitId, day: day).map { RouteLine(id: $0.routeId, label: $0.label, stops: Int($0.stops)) }
+            try store.homeCare().myRoutes(unitId: unitId, day: day).map { RouteLine(id: $0.routeId, label: $0.label, stops: Int($0.stops)) }
         }
     }
 
     func route(routeId: String) async -> Result<Route, ServiceError> {
         let store = self.store
         return await onCore {
-            let info = try store.route(routeId: routeId)
+            let info = try store.homeCare().route(routeId: routeId)
             return Route(
                 routeId: info.routeId,
                 label: info.label,
@@ -42,7 +42,7 @@ nonisolated final class RustRouteService: RouteService {
     {
         let store = self.store
         return await onCore {
-            try store.stampVisit(
+            try store.homeCare().stampVisit(
                 residentId: residentId,
                 routeId: routeId,
                 moment: ChevetCore.VisitMoment(moment),
@@ -55,7 +55,7 @@ nonisolated final class RustRouteService: RouteService {
 
     func registerTag(residentId: String, by: StampMethod, payload: String) async -> Result<Void, ServiceError> {
         let store = self.store
-        return await onCore { try store.registerHomeTag(residentId: residentId, by: StampBy(by), payload: payload) }
+        return await onCore { try store.homeCare().registerHomeTag(residentId: residentId, by: StampBy(by), payload: payload) }
     }
 }
 

@@ -10,13 +10,13 @@ nonisolated final class RustScaleService: ScaleService {
 
     func forms() async -> Result<[ScaleForm], ServiceError> {
         let store = self.store
-        return await onCore { try store.scaleFormsOffered().map(ScaleForm.init) }
+        return await onCore { try store.scales().scaleFormsOffered().map(ScaleForm.init) }
     }
 
     func preview(residentId: String, kind: ScaleKind, answers: [UInt8?]) async -> Result<ScalePreview, ServiceError> {
         let store = self.store
         return await onCore {
-            let p = try store.previewScaleForm(residentId: residentId, kind: FormKind(kind), answers: answers)
+            let p = try store.scales().previewScaleForm(residentId: residentId, kind: FormKind(kind), answers: answers)
             return ScalePreview(
                 answered: Int(p.answered), items: Int(p.items), pointsSoFar: Int(p.pointsSoFar), readings: p.readings,
                 summary: p.summary, complete: p.complete, positive: p.positive
@@ -29,7 +29,7 @@ nonisolated final class RustScaleService: ScaleService {
     {
         let store = self.store
         return await onCore {
-            let o = try store.recordScaleForm(
+            let o = try store.scales().recordScaleForm(
                 residentId: residentId, kind: FormKind(kind), answers: answers, atMs: millis(at)
             )
             return ScaleRecorded(recordId: o.recordId, summary: o.summary, positive: o.positive)

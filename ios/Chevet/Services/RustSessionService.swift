@@ -10,27 +10,27 @@ nonisolated final class RustSessionService: SessionService {
 
     func staffAccounts() async -> Result<[StaffAccount], ServiceError> {
         let store = self.store
-        return await onCore { try store.staffAccounts().map(StaffAccount.init) }
+        return await onCore { try store.sessions().staffAccounts().map(StaffAccount.init) }
     }
 
     func signIn(staffId: String, pin: String) async -> Result<SignedIn, ServiceError> {
         let store = self.store
-        return await onCore { SignedIn(try store.signIn(staffId: staffId, pin: pin)) }
+        return await onCore { SignedIn(try store.sessions().signIn(staffId: staffId, pin: pin)) }
     }
 
     func setFirstPin(staffId: String, code: String, newPin: String) async -> Result<SignedIn, ServiceError> {
         let store = self.store
-        return await onCore { SignedIn(try store.setFirstPin(staffId: staffId, code: code, newPin: newPin)) }
+        return await onCore { SignedIn(try store.sessions().setFirstPin(staffId: staffId, code: code, newPin: newPin)) }
     }
 
     func currentSession() async -> Result<SignedIn?, ServiceError> {
         let store = self.store
-        return await onCore { try store.currentSession().map(SignedIn.init) }
+        return await onCore { try store.sessions().currentSession().map(SignedIn.init) }
     }
 
     func lock() async -> Result<Void, ServiceError> {
         let store = self.store
-        return await onCore { try store.lock() }
+        return await onCore { try store.sessions().lock() }
     }
 }
 

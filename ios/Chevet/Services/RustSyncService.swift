@@ -14,7 +14,7 @@ nonisolated final class RustSyncService: SyncService {
         // Cancelling the Swift task cancels the core's sync: what was sent stays sent.
         return await withTaskCancellationHandler {
             do {
-                let result = try await store.sync(observer: observer, cancel: cancel)
+                let result = try await store.hub().sync(observer: observer, cancel: cancel)
                 return .success(
                     SyncOutcome(
                         pushed: Int(result.pushed),
@@ -35,7 +35,7 @@ nonisolated final class RustSyncService: SyncService {
 
     func status() async -> Result<SyncStatus, ServiceError> {
         let store = self.store
-        return await onCore { SyncStatus(try store.syncStatus()) }
+        return await onCore { SyncStatus(try store.hub().syncStatus()) }
     }
 }
 

@@ -11,7 +11,7 @@ nonisolated final class RustTransferService: TransferService {
     func record(_ form: TransferForm, at: Date) async -> Result<String, ServiceError> {
         let store = self.store
         return await onCore {
-            try store.recordEmergencyTransfer(
+            try store.transfers().recordEmergencyTransfer(
                 entry: TransferEntry(
                     residentId: form.residentId,
                     reason: form.reason,
@@ -31,7 +31,7 @@ nonisolated final class RustTransferService: TransferService {
     func documents(transferId: String) async -> Result<TransferDocuments, ServiceError> {
         let store = self.store
         return await onCore {
-            let d = try store.emergencyTransferDocuments(transferId: transferId)
+            let d = try store.transfers().emergencyTransferDocuments(transferId: transferId)
             return TransferDocuments(
                 title: d.title,
                 sections: d.sections.map { (title: $0.title, lines: $0.lines) },

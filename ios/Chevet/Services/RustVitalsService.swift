@@ -10,12 +10,12 @@ nonisolated final class RustVitalsService: VitalsService {
 
     func preview(_ entry: VitalSet) async -> Result<VitalSetPreview, ServiceError> {
         let store = self.store
-        return await onCore { VitalSetPreview(try store.previewVitalSet(entry: VitalSetEntry(entry))) }
+        return await onCore { VitalSetPreview(try store.vitals().previewVitalSet(entry: VitalSetEntry(entry))) }
     }
 
     func record(_ entry: VitalSet, at: Date) async -> Result<[String], ServiceError> {
         let store = self.store
-        return await onCore { try store.recordVitalSet(entry: VitalSetEntry(entry), atMs: millis(at)) }
+        return await onCore { try store.vitals().recordVitalSet(entry: VitalSetEntry(entry), atMs: millis(at)) }
     }
 }
 

@@ -22,7 +22,7 @@ nonisolated final class RustWoundService: WoundService {
     func followUp(woundId: String) async -> Result<WoundFollowUp, ServiceError> {
         let store = self.store
         return await onCore {
-            let f = try store.woundFollowUp(woundId: woundId)
+            let f = try store.residents().woundFollowUp(woundId: woundId)
             return WoundFollowUp(
                 wound: Wound(f.wound),
                 trendLabel: f.trendLabel,
@@ -52,7 +52,7 @@ nonisolated final class RustWoundService: WoundService {
 
     func record(_ entry: WoundAssessment, at: Date) async -> Result<String, ServiceError> {
         let store = self.store
-        return await onCore { try store.recordWoundAssessment(entry: WoundAssessmentEntry(entry), atMs: millis(at)) }
+        return await onCore { try store.records().recordWoundAssessment(entry: WoundAssessmentEntry(entry), atMs: millis(at)) }
     }
 
     func image(photoId: String, thumbnail: Bool) async -> Result<Data, ServiceError> {

@@ -45,7 +45,7 @@ class ChevetStoreTest {
     private fun demoStore(vault: KeyVault = InMemoryKeyVault()): Pair<ChevetStore, DemoInfo> {
         val store = ChevetStore.open(dir.resolve("chevet.db").toString(), vault)
         val demo = store.seedDemo(1u, 6u, 2u)
-        store.signIn(demo.nurseId, demo.pin)
+        store.sessions().signIn(demo.nurseId, demo.pin)
         return store to demo
     }
 
@@ -55,10 +55,10 @@ class ChevetStoreTest {
         store.use {
             val unit = demo.unitIds.first()
             val resident = demo.residentIds.first()
-            val round = store.roundView(unit, now - 3_600_000, now + 3_600_000)
+            val round = store.rounds().roundView(unit, now - 3_600_000, now + 3_600_000)
             assertEquals(6, round.residents.size)
-            store.recordVital(resident, VitalKind.TEMPERATURE, 38.9, now)
-            store.recordBloodPressure(resident, 142.0, 81.0, now)
+            store.records().recordVital(resident, VitalKind.TEMPERATURE, 38.9, now)
+            store.records().recordBloodPressure(resident, 142.0, 81.0, now)
             val alerts = store.unitAlerts(unit).first { it.residentId == resident }.alerts
             assertTrue(alerts.any { it.why == "Température 38,9 °C (au-dessus de 38)" }, alerts.toString())
             assertTrue(store.exportFhir(resident).contains("\"resourceType\": \"Bundle\""))
@@ -73,26 +73,26 @@ class ChevetStoreTest {
             // An act planned 90 minutes ago is late whatever the hour the test runs at (the demo's
             // own plans may not have started yet just after midnight).
             val due = java.time.Instant.ofEpochMilli(now - 90 * 60_000).atZone(java.time.ZoneId.of("Europe/Paris"))
-            store.planAct(
+            store.carePlan().planAct(
                 PlannedActEntry(
                     demo.residentIds.first(), CareActKind.MOBILISATION, "Lever au fauteuil",
                     listOf("%02d:%02d".format(due.hour, due.minute)), Repeat.Daily, due.toLocalDate().toString(), null,
                 ),
             )
-            val view = { store.roundView(unit, now - 6 * 3_600_000, now + 3_600_000) }
+            val view = { store.rounds().roundView(unit, now - 6 * 3_600_000, now + 3_600_000) }
             val resident = view().residents.first { it.residentId == demo.residentIds.first() }
             val item = resident.items.first { it.label == "Lever au fauteuil" }
             assertEquals(RoundStatus.LATE, item.status, item.toString())
-            store.recordAct(resident.residentId, item.plannedActId, item.dueAtMs, ActResult.NOT_DONE_ASLEEP, null, now)
+            store.records().recordAct(resident.residentId, item.plannedActId, item.dueAtMs, ActResult.NOT_DONE_ASLEEP, null, now)
             val after = view().residents.first { it.residentId == resident.residentId }.items
                 .first { it.plannedActId == item.plannedActId && it.dueAtMs == item.dueAtMs }
             assertEquals(RoundStatus.NOT_DONE, after.status)
             assertEquals("non fait", after.statusLabel)
-            store.recordVital(resident.residentId, VitalKind.TEMPERATURE, 39.6, now)
+            store.records().recordVital(resident.residentId, VitalKind.TEMPERATURE, 39.6, now)
             val alerts = store.unitAlerts(unit).first { it.residentId == resident.residentId }.alerts
             // A fever is to watch; a reduced level of consciousness is to act on now.
             assertEquals(AlertLevel.WATCH, alerts.single { it.why.startsWith("Température") }.level)
-            store.recordConsciousness(resident.residentId, ConsciousnessLevel.VOICE, now)
+            store.records().recordConsciousness(resident.residentId, ConsciousnessLevel.VOICE, now)
             val now2 = store.unitAlerts(unit).first { it.residentId == resident.residentId }.alerts
             assertEquals(AlertLevel.ACT, now2.single { it.why.startsWith("Conscience") }.level)
         }
@@ -102,17 +102,17 @@ class ChevetStoreTest {
     fun `each error arrives as its own Kotlin exception and changes nothing`() {
         val (store, demo) = demoStore()
         val resident = demo.residentIds.first()
-        assertThrows<ChevetException.ImplausibleValue> { store.recordVital(resident, VitalKind.TEMPERATURE, 375.0, now) }
-        assertThrows<ChevetException.InvalidInput> { store.recordVital("not-a-uuid", VitalKind.PAIN, 2.0, now) }
-        assertThrows<ChevetException.NotFound> { store.recordVital(UUID.randomUUID().toString(), VitalKind.PAIN, 2.0, now) }
+        assertThrows<ChevetException.ImplausibleValue> { store.records().recordVital(resident, VitalKind.TEMPERATURE, 375.0, now) }
+        assertThrows<ChevetException.InvalidInput> { store.records().recordVital("not-a-uuid", VitalKind.PAIN, 2.0, now) }
+        assertThrows<ChevetException.NotFound> { store.records().recordVital(UUID.randomUUID().toString(), VitalKind.PAIN, 2.0, now) }
         assertThrows<ChevetException.PhotoRefused> {
             store.ingestPhoto(PhotoCaptureInfo(resident, UUID.randomUUID().toString(), null, "sacrum", true, false, now), byteArrayOf(1, 2, 3))
         }
-        val wrong = assertThrows<ChevetException.WrongPin> { store.signIn(demo.nurseId, "0000") }
+        val wrong = assertThrows<ChevetException.WrongPin> { store.sessions().signIn(demo.nurseId, "0000") }
         assertEquals(4u, wrong.attemptsLeft)
-        store.lock()
-        assertThrows<ChevetException.NoSession> { store.recordVital(resident, VitalKind.PAIN, 2.0, now) }
-        runBlocking { assertThrows<ChevetException.NotEnrolled> { store.sync(null, SyncCancel()) } }
+        store.sessions().lock()
+        assertThrows<ChevetException.NoSession> { store.records().recordVital(resident, VitalKind.PAIN, 2.0, now) }
+        runBlocking { assertThrows<ChevetException.NotEnrolled> { store.hub().sync(null, SyncCancel()) } }
         store.closeStore()
         assertThrows<ChevetException.Closed> { store.deviceId() }
         store.close()
@@ -129,49 +129,49 @@ class ChevetStoreTest {
             val paris = java.time.ZoneId.of("Europe/Paris")
             val day = java.time.LocalDate.now(paris).minusDays(1)
             val at = { hh: Int, mm: Int -> day.atTime(hh, mm).atZone(paris).toInstant().toEpochMilli() }
-            val round = store.planRoute(
+            val round = store.homeCare().planRoute(
                 unit, day.toString(), demo.nurseId, "Tournée du matin",
                 listOf(RouteStopEntry(first, "08:00"), RouteStopEntry(second, "08:40"), RouteStopEntry(third, null)),
             )
-            assertEquals(listOf(3u), store.routes(unit, day.toString()).map { it.stops })
+            assertEquals(listOf(3u), store.homeCare().routes(unit, day.toString()).map { it.stops })
             // The sticker at the door, registered by the nurse: a visit by QR code must read it.
-            store.registerHomeTag(first, StampBy.QR_CODE, "chevet:porte:101")
-            store.stampVisit(first, round, VisitMoment.START, StampBy.QR_CODE, "chevet:porte:101", at(8, 2))
-            store.stampVisit(first, round, VisitMoment.STOP, StampBy.QR_CODE, "chevet:porte:101", at(8, 31))
-            store.stampVisit(second, round, VisitMoment.START, StampBy.MANUAL, null, at(8, 45))
-            val route = store.route(round)
+            store.homeCare().registerHomeTag(first, StampBy.QR_CODE, "chevet:porte:101")
+            store.homeCare().stampVisit(first, round, VisitMoment.START, StampBy.QR_CODE, "chevet:porte:101", at(8, 2))
+            store.homeCare().stampVisit(first, round, VisitMoment.STOP, StampBy.QR_CODE, "chevet:porte:101", at(8, 31))
+            store.homeCare().stampVisit(second, round, VisitMoment.START, StampBy.MANUAL, null, at(8, 45))
+            val route = store.homeCare().route(round)
             assertEquals(listOf(first, second, third), route.stops.map { it.resident.residentId })
             assertEquals(listOf("08:00", "08:40", null), route.stops.map { it.plannedAt })
             assertEquals(at(8, 2), route.stops[0].startedAtMs)
             assertEquals(at(8, 31), route.stops[0].endedAtMs)
             assertTrue(route.stops[1].startedAtMs == at(8, 45) && route.stops[1].endedAtMs == null)
-            assertThrows<ChevetException.InvalidInput> { store.planRoute(unit, "23/11/2026", demo.nurseId, "x", emptyList()) }
+            assertThrows<ChevetException.InvalidInput> { store.homeCare().planRoute(unit, "23/11/2026", demo.nurseId, "x", emptyList()) }
             assertThrows<ChevetException.InvalidInput> {
-                store.planRoute(unit, day.toString(), demo.nurseId, "x", listOf(RouteStopEntry(first, "8h")))
+                store.homeCare().planRoute(unit, day.toString(), demo.nurseId, "x", listOf(RouteStopEntry(first, "8h")))
             }
 
             val u = { v: Int -> v.toUByte() }
-            val mna = store.recordScale(first, ScaleEntry.MnaSf(u(1), u(1), u(1), u(2), u(1), u(1), null), now)
+            val mna = store.records().recordScale(first, ScaleEntry.MnaSf(u(1), u(1), u(1), u(2), u(1), u(1), null), now)
             assertTrue(mna.summary.startsWith("MNA-SF"), mna.summary)
-            val gir = store.recordScale(first, ScaleEntry.Aggir(List(10) { "C" }), now)
+            val gir = store.records().recordScale(first, ScaleEntry.Aggir(List(10) { "C" }), now)
             assertTrue(gir.summary.contains("GIR 1") && gir.positive, gir.summary)
-            assertThrows<ChevetException.InvalidInput> { store.recordScale(first, ScaleEntry.Aggir(List(9) { "A" }), now) }
-            assertThrows<ChevetException.InvalidInput> { store.recordScale(first, ScaleEntry.Aggir(List(10) { "D" }), now) }
+            assertThrows<ChevetException.InvalidInput> { store.records().recordScale(first, ScaleEntry.Aggir(List(9) { "A" }), now) }
+            assertThrows<ChevetException.InvalidInput> { store.records().recordScale(first, ScaleEntry.Aggir(List(10) { "D" }), now) }
 
             // The vitals the sheet carries, then the sheet, then the CDA the hospital reads.
-            store.recordVital(second, VitalKind.HEART_RATE, 96.0, now - 300_000)
-            store.recordVital(second, VitalKind.TEMPERATURE, 38.6, now - 300_000)
-            store.recordBloodPressure(second, 100.0, 60.0, now - 300_000)
-            store.recordVital(second, VitalKind.WEIGHT, 61.5, now - 300_000)
+            store.records().recordVital(second, VitalKind.HEART_RATE, 96.0, now - 300_000)
+            store.records().recordVital(second, VitalKind.TEMPERATURE, 38.6, now - 300_000)
+            store.records().recordBloodPressure(second, 100.0, 60.0, now - 300_000)
+            store.records().recordVital(second, VitalKind.WEIGHT, 61.5, now - 300_000)
             val sheet = TransferEntry(
                 second, "Chute avec douleur de hanche", "Urgences CH de Bourg", ConsciousnessAtDeparture.AWAKE_AND_ALERT,
                 true, u(6), now - 4 * 3_600_000, listOf(PersonalItemInfo.Glasses, PersonalItemInfo.Other("Canne")), null,
             )
-            val transfer = store.recordEmergencyTransfer(sheet, now)
-            val cda = store.exportDlu(transfer)
+            val transfer = store.transfers().recordEmergencyTransfer(sheet, now)
+            val cda = store.transfers().exportDlu(transfer)
             assertTrue(cda.contains("1.2.250.1.213.1.1.1.23") && cda.contains("Chute avec douleur de hanche"), cda.take(400))
-            assertThrows<ChevetException.InvalidInput> { store.recordEmergencyTransfer(sheet.copy(painScore = u(11)), now) }
-            assertThrows<ChevetException.InvalidInput> { store.recordEmergencyTransfer(sheet.copy(lastMealAtMs = now + 60_000), now) }
+            assertThrows<ChevetException.InvalidInput> { store.transfers().recordEmergencyTransfer(sheet.copy(painScore = u(11)), now) }
+            assertThrows<ChevetException.InvalidInput> { store.transfers().recordEmergencyTransfer(sheet.copy(lastMealAtMs = now + 60_000), now) }
         }
     }
 
@@ -188,22 +188,22 @@ class ChevetStoreTest {
             val soon = java.time.LocalTime.now(paris).plusMinutes(30)
             val at = "%02d:%02d".format(soon.hour, soon.minute)
             val entry = PlannedActEntry(resident, CareActKind.MOBILISATION, "Changement de position", listOf(at), Repeat.Daily, today, null)
-            val act = store.planAct(entry)
-            val round = { store.roundView(unit, now - 6 * 3_600_000, now + 6 * 3_600_000) }
+            val act = store.carePlan().planAct(entry)
+            val round = { store.rounds().roundView(unit, now - 6 * 3_600_000, now + 6 * 3_600_000) }
             assertTrue(round().residents.first { it.residentId == resident }.items.any { it.plannedActId == act })
-            store.stopPlannedAct(resident, act)
+            store.carePlan().stopPlannedAct(resident, act)
             assertFalse(round().residents.first { it.residentId == resident }.items.any { it.plannedActId == act })
-            assertThrows<ChevetException.InvalidInput> { store.planAct(entry.copy(times = listOf("25:00"))) }
-            assertThrows<ChevetException.InvalidInput> { store.planAct(entry.copy(repeat = Repeat.Weekdays(byteArrayOf(8)))) }
+            assertThrows<ChevetException.InvalidInput> { store.carePlan().planAct(entry.copy(times = listOf("25:00"))) }
+            assertThrows<ChevetException.InvalidInput> { store.carePlan().planAct(entry.copy(repeat = Repeat.Weekdays(byteArrayOf(8)))) }
 
             val wound = store.openWound(resident, WoundKind.PRESSURE_INJURY, "talon gauche", now - 20L * 86_400_000)
-            assertThrows<ChevetException.InvalidInput> { store.closeWound(resident, wound, "2000-01-01") }
-            store.closeWound(resident, wound, today)
-            assertTrue(store.residentFile(resident).wounds.single { it.woundId == wound }.healed)
+            assertThrows<ChevetException.InvalidInput> { store.carePlan().closeWound(resident, wound, "2000-01-01") }
+            store.carePlan().closeWound(resident, wound, today)
+            assertTrue(store.residents().residentFile(resident).wounds.single { it.woundId == wound }.healed)
 
             // A care aide does not change the care plan.
-            store.signIn(demo.careAideId, demo.pin)
-            assertThrows<ChevetException.PermissionDenied> { store.planAct(entry) }
+            store.sessions().signIn(demo.careAideId, demo.pin)
+            assertThrows<ChevetException.PermissionDenied> { store.carePlan().planAct(entry) }
         }
     }
 
@@ -234,43 +234,43 @@ class ChevetStoreTest {
         val camera = cameraJpeg(800, 600)
         val b = { v: Int -> v.toUByte() }
         val calls: List<Pair<String, () -> Any?>> = listOf(
-            "round of an unknown unit" to { store.roundView(unknown, now, now + 1) },
-            "round of a malformed unit id" to { store.roundView(bad, now, now + 1) },
-            "round at times out of range" to { store.roundView(unit, Long.MAX_VALUE, Long.MIN_VALUE) },
+            "round of an unknown unit" to { store.rounds().roundView(unknown, now, now + 1) },
+            "round of a malformed unit id" to { store.rounds().roundView(bad, now, now + 1) },
+            "round at times out of range" to { store.rounds().roundView(unit, Long.MAX_VALUE, Long.MIN_VALUE) },
             "alerts of an unknown unit" to { store.unitAlerts(unknown) },
-            "temperature NaN" to { store.recordVital(resident, VitalKind.TEMPERATURE, Double.NaN, now) },
-            "heart rate infinite" to { store.recordVital(resident, VitalKind.HEART_RATE, Double.POSITIVE_INFINITY, now) },
-            "weight of 900 kg" to { store.recordVital(resident, VitalKind.WEIGHT, 900.0, now) },
-            "blood pressure 40/300" to { store.recordBloodPressure(resident, 40.0, 300.0, now) },
-            "vital of an unknown resident" to { store.recordVital(unknown, VitalKind.PAIN, 2.0, now) },
-            "consciousness of a malformed resident id" to { store.recordConsciousness(bad, ConsciousnessLevel.ALERT, now) },
-            "act answering an unknown planned act" to { store.recordAct(resident, unknown, now, ActResult.DONE, null, now) },
-            "act at a time out of range" to { store.recordAct(resident, null, null, ActResult.DONE, null, Long.MAX_VALUE) },
+            "temperature NaN" to { store.records().recordVital(resident, VitalKind.TEMPERATURE, Double.NaN, now) },
+            "heart rate infinite" to { store.records().recordVital(resident, VitalKind.HEART_RATE, Double.POSITIVE_INFINITY, now) },
+            "weight of 900 kg" to { store.records().recordVital(resident, VitalKind.WEIGHT, 900.0, now) },
+            "blood pressure 40/300" to { store.records().recordBloodPressure(resident, 40.0, 300.0, now) },
+            "vital of an unknown resident" to { store.records().recordVital(unknown, VitalKind.PAIN, 2.0, now) },
+            "consciousness of a malformed resident id" to { store.records().recordConsciousness(bad, ConsciousnessLevel.ALERT, now) },
+            "act answering an unknown planned act" to { store.records().recordAct(resident, unknown, now, ActResult.DONE, null, now) },
+            "act at a time out of range" to { store.records().recordAct(resident, null, null, ActResult.DONE, null, Long.MAX_VALUE) },
             "administration of an unknown line" to {
-                store.recordAdministration(resident, unknown, now, AdministrationResult.GIVEN, "3400930000000", now)
+                store.records().recordAdministration(resident, unknown, now, AdministrationResult.GIVEN, "3400930000000", now)
             },
             "transmission without a target" to {
-                store.recordTransmission(TransmissionEntry(resident, " ", "d", "a", "r", emptyList()), now)
+                store.records().recordTransmission(TransmissionEntry(resident, " ", "d", "a", "r", emptyList()), now)
             },
-            "Braden item out of range" to { store.recordScale(resident, ScaleEntry.Braden(b(9), b(2), b(2), b(2), b(2), b(2)), now) },
-            "Algoplus with three items" to { store.recordScale(resident, ScaleEntry.Algoplus(listOf(true, false, true)), now) },
-            "Doloplus item at 7" to { store.recordScale(resident, ScaleEntry.Doloplus(ByteArray(10) { if (it == 4) 7 else 1 }), now) },
+            "Braden item out of range" to { store.records().recordScale(resident, ScaleEntry.Braden(b(9), b(2), b(2), b(2), b(2), b(2)), now) },
+            "Algoplus with three items" to { store.records().recordScale(resident, ScaleEntry.Algoplus(listOf(true, false, true)), now) },
+            "Doloplus item at 7" to { store.records().recordScale(resident, ScaleEntry.Doloplus(ByteArray(10) { if (it == 4) 7 else 1 }), now) },
             "wound of negative length" to {
-                store.recordWoundAssessment(
+                store.records().recordWoundAssessment(
                     WoundAssessmentEntry(resident, wound, -3.0, 2.0, null, WoundExudate.NONE, WoundTissue.GRANULATION, null, null), now,
                 )
             },
             "assessment of an unknown wound" to {
-                store.recordWoundAssessment(
+                store.records().recordWoundAssessment(
                     WoundAssessmentEntry(resident, unknown, 3.0, 2.0, null, WoundExudate.NONE, WoundTissue.GRANULATION, null, null), now,
                 )
             },
-            "correction of an unknown record" to { store.correctRecord(unknown, "erreur") },
+            "correction of an unknown record" to { store.records().correctRecord(unknown, "erreur") },
             "INS with a wrong key" to { normaliseIns("2 55 08 75 056 123 99") },
             "INS of letters" to { normaliseIns("abcdefghijklmno") },
-            "file of an unknown resident" to { store.residentFile(unknown) },
-            "timeline of a malformed id" to { store.timeline(bad, null, 10u) },
-            "follow-up of an unknown wound" to { store.woundFollowUp(unknown) },
+            "file of an unknown resident" to { store.residents().residentFile(unknown) },
+            "timeline of a malformed id" to { store.residents().timeline(bad, null, 10u) },
+            "follow-up of an unknown wound" to { store.residents().woundFollowUp(unknown) },
             "wound for an unknown resident" to { store.openWound(unknown, WoundKind.PRESSURE_INJURY, "sacrum", now) },
             "photo of zero bytes" to { store.ingestPhoto(PhotoCaptureInfo(resident, wound, null, "s", true, false, now), ByteArray(0)) },
             "truncated JPEG" to {
@@ -291,45 +291,45 @@ class ChevetStoreTest {
             "image of an unknown photo" to { store.photoImage(unknown, Rendition.THUMBNAIL) },
             "image of a malformed photo id" to { store.photoImage(bad, Rendition.DISPLAY) },
             "FHIR export of an unknown resident" to { store.exportFhir(unknown) },
-            "DLU export of an unknown sheet" to { store.exportDlu(unknown) },
+            "DLU export of an unknown sheet" to { store.transfers().exportDlu(unknown) },
             "transfer sheet without a reason" to {
-                store.recordEmergencyTransfer(
+                store.transfers().recordEmergencyTransfer(
                     TransferEntry(resident, "", null, ConsciousnessAtDeparture.AROUSABLE, false, null, now, emptyList(), null), now,
                 )
             },
-            "round in an unknown unit" to { store.planRoute(unknown, "2026-11-23", demo.nurseId, "Tournée", emptyList()) },
-            "route of an unknown round" to { store.route(unknown) },
-            "stopping an unknown planned act" to { store.stopPlannedAct(resident, unknown) },
-            "closing an unknown wound" to { store.closeWound(resident, unknown, "2026-11-23") },
+            "round in an unknown unit" to { store.homeCare().planRoute(unknown, "2026-11-23", demo.nurseId, "Tournée", emptyList()) },
+            "route of an unknown round" to { store.homeCare().route(unknown) },
+            "stopping an unknown planned act" to { store.carePlan().stopPlannedAct(resident, unknown) },
+            "closing an unknown wound" to { store.carePlan().closeWound(resident, unknown, "2026-11-23") },
             "act planned for an unknown resident" to {
-                store.planAct(PlannedActEntry(unknown, CareActKind.HYGIENE, "Toilette", listOf("08:00"), Repeat.Daily, "2026-11-23", null))
+                store.carePlan().planAct(PlannedActEntry(unknown, CareActKind.HYGIENE, "Toilette", listOf("08:00"), Repeat.Daily, "2026-11-23", null))
             },
-            "rounds on a malformed day" to { store.routes(unit, "hier") },
+            "rounds on a malformed day" to { store.homeCare().routes(unit, "hier") },
             "visit stamp for a malformed resident id" to {
-                store.stampVisit(bad, null, VisitMoment.START, StampBy.NFC, "04A2B9", now)
+                store.homeCare().stampVisit(bad, null, VisitMoment.START, StampBy.NFC, "04A2B9", now)
             },
-            "sign-in of an unknown professional" to { store.signIn(unknown, "2580") },
-            "first PIN of a professional who has one" to { store.setFirstPin(demo.nurseId, "00000-00000", "2580") },
-            "PIN change with the wrong current PIN" to { store.changePin("0000", "2580") },
-            "sync while not enrolled" to { runBlocking { store.sync(null, SyncCancel()) } },
-            "photo fetch while not enrolled" to { runBlocking { store.fetchPhoto(unknown, SyncCancel()) } },
-            "enrolment with a malformed hub address" to { runBlocking { store.enrol("pas une adresse", "code", "Tablette", null) } },
+            "sign-in of an unknown professional" to { store.sessions().signIn(unknown, "2580") },
+            "first PIN of a professional who has one" to { store.sessions().setFirstPin(demo.nurseId, "00000-00000", "2580") },
+            "PIN change with the wrong current PIN" to { store.sessions().changePin("0000", "2580") },
+            "sync while not enrolled" to { runBlocking { store.hub().sync(null, SyncCancel()) } },
+            "photo fetch while not enrolled" to { runBlocking { store.hub().fetchPhoto(unknown, SyncCancel()) } },
+            "enrolment with a malformed hub address" to { runBlocking { store.hub().enrol("pas une adresse", "code", "Tablette", null) } },
         )
         // Typing in the search box: under three letters finds nothing yet, without an error.
-        assertTrue(store.searchResidents("du").isEmpty())
-        val pending = store.pendingSyncCount()
+        assertTrue(store.residents().searchResidents("du").isEmpty())
+        val pending = store.records().pendingSyncCount()
         for ((what, call) in calls) {
             // A panic would arrive as uniffi's InternalException, not a ChevetException.
             assertThrows<ChevetException>(what) { call() }
         }
-        assertEquals(pending, store.pendingSyncCount(), "a refused call wrote nothing")
+        assertEquals(pending, store.records().pendingSyncCount(), "a refused call wrote nothing")
         // The store still works, and once closed every entry point says so.
-        store.signIn(demo.nurseId, demo.pin)
-        store.recordVital(resident, VitalKind.PAIN, 1.0, now)
+        store.sessions().signIn(demo.nurseId, demo.pin)
+        store.records().recordVital(resident, VitalKind.PAIN, 1.0, now)
         // An id that is not a UUID is refused as it crosses, naming its kind, before the call runs.
-        val notAUnit = assertThrows<ChevetException.InvalidInput> { store.roundView(bad, now, now + 1) }
+        val notAUnit = assertThrows<ChevetException.InvalidInput> { store.rounds().roundView(bad, now, now + 1) }
         assertEquals("unit_id", notAUnit.field)
-        val notAResident = assertThrows<ChevetException.InvalidInput> { store.recordVital(bad, VitalKind.PAIN, 1.0, now) }
+        val notAResident = assertThrows<ChevetException.InvalidInput> { store.records().recordVital(bad, VitalKind.PAIN, 1.0, now) }
         assertEquals("resident_id", notAResident.field)
         store.closeStore()
         for ((what, call) in calls.filterNot { it.first.startsWith("INS") }) {
@@ -337,8 +337,8 @@ class ChevetStoreTest {
             val e = assertThrows<ChevetException>("$what, store closed") { call() }
             assertTrue(e is ChevetException.Closed || e is ChevetException.InvalidInput, "$what: $e")
         }
-        assertThrows<ChevetException.Closed> { store.staffAccounts() }
-        assertThrows<ChevetException.Closed> { store.currentSession() }
+        assertThrows<ChevetException.Closed> { store.sessions().staffAccounts() }
+        assertThrows<ChevetException.Closed> { store.sessions().currentSession() }
         store.close()
     }
 
@@ -378,8 +378,8 @@ class ChevetStoreTest {
         val path = dir.resolve("chevet.db").toString()
         val demo = ChevetStore.open(path, vault).use { it.seedDemo(1u, 2u, 0u) }
         val residents = ChevetStore.open(path, vault).use { store ->
-            store.signIn(demo.nurseId, demo.pin)
-            store.roundView(demo.unitIds.first(), now - 3_600_000, now + 3_600_000).residents.size
+            store.sessions().signIn(demo.nurseId, demo.pin)
+            store.rounds().roundView(demo.unitIds.first(), now - 3_600_000, now + 3_600_000).residents.size
         }
         assertEquals(2, residents, "the store reopened with the unwrapped key")
         assertEquals(2, seen.size, "one wrap at creation, one unwrap at reopening")
@@ -420,10 +420,10 @@ class ChevetStoreTest {
                 async(Dispatchers.IO) {
                     runCatching {
                         if (i % 2 == 0) {
-                            store.recordVital(demo.residentIds[i % demo.residentIds.size], VitalKind.HEART_RATE, 70.0 + i % 20, now)
+                            store.records().recordVital(demo.residentIds[i % demo.residentIds.size], VitalKind.HEART_RATE, 70.0 + i % 20, now)
                             1
                         } else {
-                            store.roundView(unit, now - 3_600_000, now + 3_600_000).residents.size
+                            store.rounds().roundView(unit, now - 3_600_000, now + 3_600_000).residents.size
                         }
                     }
                 }
@@ -441,7 +441,7 @@ class ChevetStoreTest {
             }
         }, LogLevel.DEBUG)
         val (store, demo) = demoStore()
-        store.use { it.recordVital(demo.residentIds.first(), VitalKind.TEMPERATURE, 37.1, now) }
+        store.use { it.records().recordVital(demo.residentIds.first(), VitalKind.TEMPERATURE, 37.1, now) }
         assertTrue(lines.any { it.contains("store opened for device") }, lines.toString())
         assertFalse(lines.any { it.contains("37.1") || it.contains(demo.pin) })
     }
@@ -459,9 +459,9 @@ class ChevetStoreTest {
             val unit = demo.unitIds.first()
             val calls = { i: Int ->
                 store.deviceId()
-                runCatching { store.recordVital("bad", VitalKind.PAIN, 1.0, now) }
+                runCatching { store.records().recordVital("bad", VitalKind.PAIN, 1.0, now) }
                 runCatching { store.photoImage(UUID.randomUUID().toString(), Rendition.THUMBNAIL) }
-                if (i % 100 == 0) store.roundView(unit, now - 3_600_000, now + 3_600_000)
+                if (i % 100 == 0) store.rounds().roundView(unit, now - 3_600_000, now + 3_600_000)
             }
             repeat(2_000, calls) // warm-up: statement caches, JIT
             val fds = openFds()

@@ -57,9 +57,9 @@ class MedicineBoxTest {
     fun `the prescribed box in date is given with its lot, a wrong or expired one is refused and nothing is written`() {
         ChevetStore.open(dir.resolve("chevet.db").toString(), InMemoryKeyVault()).use { store ->
             val demo = store.seedDemo(1u, 3u, 0u)
-            store.signIn(demo.nurseId, demo.pin)
+            store.sessions().signIn(demo.nurseId, demo.pin)
             val now = System.currentTimeMillis()
-            val round = store.roundView(demo.unitIds.first(), now - 24 * 3_600_000L, now + 24 * 3_600_000L)
+            val round = store.rounds().roundView(demo.unitIds.first(), now - 24 * 3_600_000L, now + 24 * 3_600_000L)
             val (resident, paracetamol) = round.residents.firstNotNullOf { r ->
                 r.items.firstOrNull { it.label == "Paracétamol 1 g" }?.let { r to it }
             }
@@ -78,9 +78,9 @@ class MedicineBoxTest {
             assertEquals(today.plusMonths(11).toString(), read.expiryDay)
             assertTrue(read.serial!!.startsWith("SN"))
             println("Data Matrix decoded from pixels and read by the core: median %.2f ms, max %.2f ms".format(times[25] / 1e6, times.last() / 1e6))
-            val before = store.pendingSyncCount()
-            store.recordAdministration(resident.residentId, paracetamol.plannedActId, paracetamol.dueAtMs, AdministrationResult.GIVEN, right, now)
-            assertEquals(before + 1u, store.pendingSyncCount())
+            val before = store.records().pendingSyncCount()
+            store.records().recordAdministration(resident.residentId, paracetamol.plannedActId, paracetamol.dueAtMs, AdministrationResult.GIVEN, right, now)
+            assertEquals(before + 1u, store.records().pendingSyncCount())
 
             for ((scan, why) in listOf(
                 printAndScan(box("03400930000007", today.plusMonths(11))) to "not the prescribed product",
@@ -90,11 +90,11 @@ class MedicineBoxTest {
                 printAndScan(box("03400935955838", today.minusDays(2))) to "past its expiry date",
             )) {
                 val e = assertThrows<ChevetException.InvalidInput> {
-                    store.recordAdministration(resident.residentId, paracetamol.plannedActId, paracetamol.dueAtMs, AdministrationResult.GIVEN, scan, now)
+                    store.records().recordAdministration(resident.residentId, paracetamol.plannedActId, paracetamol.dueAtMs, AdministrationResult.GIVEN, scan, now)
                 }
                 assertTrue(e.reason.contains(why), e.reason)
             }
-            assertEquals(before + 1u, store.pendingSyncCount())
+            assertEquals(before + 1u, store.records().pendingSyncCount())
             // Not a medicine code at all.
             assertThrows<ChevetException.InvalidInput> { readMedicineBox("https://example.org", today.toString()) }
         }

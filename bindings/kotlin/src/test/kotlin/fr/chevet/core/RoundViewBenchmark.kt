@@ -20,15 +20,15 @@ class RoundViewBenchmark {
             val started = System.nanoTime()
             val demo = store.seedDemo(1u, 80u, 365u)
             println("seeded 80 residents x 365 days in ${(System.nanoTime() - started) / 1_000_000} ms")
-            store.signIn(demo.nurseId, demo.pin)
+            store.sessions().signIn(demo.nurseId, demo.pin)
             val unit = demo.unitIds.first()
             val now = System.currentTimeMillis()
             val (from, to) = now - 3 * 3_600_000L to now + 3 * 3_600_000L
-            repeat(50) { store.roundView(unit, from, to) } // JIT warm-up
+            repeat(50) { store.rounds().roundView(unit, from, to) } // JIT warm-up
             for (round in 1..3) {
                 val times = LongArray(200) {
                     val t = System.nanoTime()
-                    val view = store.roundView(unit, from, to)
+                    val view = store.rounds().roundView(unit, from, to)
                     check(view.residents.size == 80)
                     System.nanoTime() - t
                 }

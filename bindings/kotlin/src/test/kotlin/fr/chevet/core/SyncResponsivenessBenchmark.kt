@@ -22,7 +22,7 @@ class SyncResponsivenessBenchmark {
         val times = ArrayList<Long>()
         while (running()) {
             val t = System.nanoTime()
-            store.recordAct(residentId, null, null, ActResult.DONE, null, System.currentTimeMillis())
+            store.records().recordAct(residentId, null, null, ActResult.DONE, null, System.currentTimeMillis())
             times.add(System.nanoTime() - t)
             Thread.sleep(2)
         }
@@ -50,16 +50,16 @@ class SyncResponsivenessBenchmark {
             a.use { _ ->
                 store = a
                 for ((tablet, code) in listOf(a to codeA, b to codeB)) {
-                    runBlocking { tablet.enrol(url, code, "Tablette", null) }
-                    runBlocking { tablet.sync(null, SyncCancel()) }
-                    tablet.setFirstPin(hub.nurse, pin, "2580")
+                    runBlocking { tablet.hub().enrol(url, code, "Tablette", null) }
+                    runBlocking { tablet.hub().sync(null, SyncCancel()) }
+                    tablet.sessions().setFirstPin(hub.nurse, pin, "2580")
                 }
-                val paul = b.searchResidents("martin").single().residentId
-                repeat(3_000) { i -> b.recordVital(paul, VitalKind.HEART_RATE, 60.0 + i % 40, now - 3_000_000 + i) }
-                runBlocking { b.sync(null, SyncCancel()) }
+                val paul = b.residents().searchResidents("martin").single().residentId
+                repeat(3_000) { i -> b.records().recordVital(paul, VitalKind.HEART_RATE, 60.0 + i % 40, now - 3_000_000 + i) }
+                runBlocking { b.hub().sync(null, SyncCancel()) }
 
-                val lucie = a.searchResidents("durand").single().residentId
-                repeat(3_000) { i -> a.recordVital(lucie, VitalKind.HEART_RATE, 60.0 + i % 40, now - 3_000_000 + i) }
+                val lucie = a.residents().searchResidents("durand").single().residentId
+                repeat(3_000) { i -> a.records().recordVital(lucie, VitalKind.HEART_RATE, 60.0 + i % 40, now - 3_000_000 + i) }
                 val wound = a.openWound(lucie, WoundKind.PRESSURE_INJURY, "sacrum", now)
                 repeat(2) { a.ingestPhoto(PhotoCaptureInfo(lucie, wound, null, "sacrum", true, false, now), cameraJpeg(4000, 3000)) }
 
@@ -69,7 +69,7 @@ class SyncResponsivenessBenchmark {
                 var report: SyncResult? = null
                 val started = System.nanoTime()
                 val sync = thread {
-                    report = runBlocking { a.sync(null, SyncCancel()) }
+                    report = runBlocking { a.hub().sync(null, SyncCancel()) }
                     syncing.set(false)
                 }
                 val during = latencies(lucie) { syncing.get() }

@@ -113,8 +113,8 @@ private fun demoStore(): ChevetStore {
     val dir = Files.createTempDirectory("chevet-demo").toFile().apply { deleteOnExit() }
     val store = ChevetStore.open(dir.resolve("demo.db").path, InMemoryKeyVault())
     val demo = store.seedDemo(2u, 12u, 30u)
-    store.lock()
-    val accounts = store.staffAccounts()
+    store.sessions().lock()
+    val accounts = store.sessions().staffAccounts()
     println("Démonstration : EHPAD inventé, ${demo.residentIds.size} résidents, 30 jours d'historique. Rien n'est envoyé.")
     for (id in listOf(demo.nurseId, demo.careAideId)) {
         accounts.firstOrNull { it.staffId == id }?.let { println("  ${it.displayName} (${it.role}) : code PIN ${demo.pin}") }

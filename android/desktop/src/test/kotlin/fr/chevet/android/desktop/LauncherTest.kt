@@ -30,7 +30,7 @@ class LauncherTest {
     @Test
     fun `a real store opens again with its passphrase, not with another, and starts unenrolled`() {
         val storeDir = dir.root.resolve("store")
-        realStore(storeDir, "cheval de bataille".toCharArray()).use { assertEquals(SyncHealth.NOT_ENROLLED, it.syncStatus().health) }
+        realStore(storeDir, "cheval de bataille".toCharArray()).use { assertEquals(SyncHealth.NOT_ENROLLED, it.hub().syncStatus().health) }
         realStore(storeDir, "cheval de bataille".toCharArray()).use { it.deviceId() }
         assertThrows(ChevetException.WrongKey::class.java) { realStore(storeDir, "autre phrase".toCharArray()).close() }
     }

@@ -68,16 +68,16 @@ internal suspend fun <T> onIo(io: CoroutineDispatcher, block: () -> T): Result<T
 }
 
 class RustSessionService(private val store: ChevetStore, private val io: CoroutineDispatcher) : SessionService {
-    override suspend fun staffAccounts(): Result<List<StaffAccountInfo>> = onIo(io) { store.staffAccounts() }
+    override suspend fun staffAccounts(): Result<List<StaffAccountInfo>> = onIo(io) { store.sessions().staffAccounts() }
 
-    override suspend fun signIn(staffId: String, pin: String): Result<Session> = onIo(io) { store.signIn(staffId, pin) }
+    override suspend fun signIn(staffId: String, pin: String): Result<Session> = onIo(io) { store.sessions().signIn(staffId, pin) }
 
     override suspend fun setFirstPin(staffId: String, code: String, newPin: String): Result<Session> =
-        onIo(io) { store.setFirstPin(staffId, code, newPin) }
+        onIo(io) { store.sessions().setFirstPin(staffId, code, newPin) }
 
-    override suspend fun currentSession(): Result<Session?> = onIo(io) { store.currentSession() }
+    override suspend fun currentSession(): Result<Session?> = onIo(io) { store.sessions().currentSession() }
 
-    override suspend fun lock(): Result<Unit> = onIo(io) { store.lock() }
+    override suspend fun lock(): Result<Unit> = onIo(io) { store.sessions().lock() }
 }
 
 /** The round's screen in the core, made at the first load (an id it refuses is that load's error). */
@@ -89,7 +89,7 @@ private class RustRoundFeed(
 ) : RoundFeed {
     @Volatile private var screen: RoundScreen? = null
 
-    private fun screen(): RoundScreen = screen ?: store.roundScreen(unitId, window).also { screen = it }
+    private fun screen(): RoundScreen = screen ?: store.rounds().roundScreen(unitId, window).also { screen = it }
 
     override suspend fun load(nowMs: Long): Result<RoundShown> = onIo(io) { screen().load(nowMs) }
 
@@ -110,47 +110,47 @@ class RustRoundService(private val store: ChevetStore, private val io: Coroutine
         occurrenceMs: Long,
         result: ActResult,
         atMs: Long,
-    ): Result<String> = onIo(io) { store.recordAct(residentId, plannedActId, occurrenceMs, result, null, atMs) }
+    ): Result<String> = onIo(io) { store.records().recordAct(residentId, plannedActId, occurrenceMs, result, null, atMs) }
 }
 
 class RustCareRecordService(private val store: ChevetStore, private val io: CoroutineDispatcher) : CareRecordService {
     override suspend fun alerts(unitId: String): Result<List<RoundResidentInfo>> = onIo(io) { store.unitAlerts(unitId) }
 
     override suspend fun recordVital(residentId: String, kind: VitalKind, value: Double, atMs: Long): Result<String> =
-        onIo(io) { store.recordVital(residentId, kind, value, atMs) }
+        onIo(io) { store.records().recordVital(residentId, kind, value, atMs) }
 
     override suspend fun recordTransmission(entry: TransmissionEntry, atMs: Long): Result<String> =
-        onIo(io) { store.recordTransmission(entry, atMs) }
+        onIo(io) { store.records().recordTransmission(entry, atMs) }
 
     override suspend fun recordScale(residentId: String, entry: ScaleEntry, atMs: Long): Result<ScaleOutcome> =
-        onIo(io) { store.recordScale(residentId, entry, atMs) }
+        onIo(io) { store.records().recordScale(residentId, entry, atMs) }
 
     override suspend fun correct(recordId: String, reason: String): Result<String> =
-        onIo(io) { store.correctRecord(recordId, reason) }
+        onIo(io) { store.records().correctRecord(recordId, reason) }
 
-    override suspend fun search(query: String): Result<List<ResidentSummaryInfo>> = onIo(io) { store.searchResidents(query) }
+    override suspend fun search(query: String): Result<List<ResidentSummaryInfo>> = onIo(io) { store.residents().searchResidents(query) }
 
     override suspend fun residentFile(residentId: String): Result<ResidentFileInfo> =
-        onIo(io) { store.residentFile(residentId) }
+        onIo(io) { store.residents().residentFile(residentId) }
 
     override suspend fun timeline(residentId: String, beforeMs: Long?, limit: Int): Result<List<TimelineItemInfo>> =
-        onIo(io) { store.timeline(residentId, beforeMs, limit.toUInt()) }
+        onIo(io) { store.residents().timeline(residentId, beforeMs, limit.toUInt()) }
 
     override suspend fun woundFollowUp(woundId: String): Result<WoundFollowUpInfo> =
-        onIo(io) { store.woundFollowUp(woundId) }
+        onIo(io) { store.residents().woundFollowUp(woundId) }
 
     override suspend fun thumbnail(photoId: String): Result<ByteArray> =
         onIo(io) { store.photoImage(photoId, Rendition.THUMBNAIL) }
 }
 
 class RustScaleService(private val store: ChevetStore, private val io: CoroutineDispatcher) : ScaleService {
-    override suspend fun forms(): Result<List<ScaleFormInfo>> = onIo(io) { store.scaleFormsOffered() }
+    override suspend fun forms(): Result<List<ScaleFormInfo>> = onIo(io) { store.scales().scaleFormsOffered() }
 
     override suspend fun preview(residentId: String, kind: FormKind, answers: List<UByte?>): Result<ScaleFormPreviewInfo> =
-        onIo(io) { store.previewScaleForm(residentId, kind, answers) }
+        onIo(io) { store.scales().previewScaleForm(residentId, kind, answers) }
 
     override suspend fun record(residentId: String, kind: FormKind, answers: List<UByte?>, atMs: Long): Result<ScaleFormOutcome> =
-        onIo(io) { store.recordScaleForm(residentId, kind, answers, atMs) }
+        onIo(io) { store.scales().recordScaleForm(residentId, kind, answers, atMs) }
 }
 
 class RustWoundService(private val store: ChevetStore, private val io: CoroutineDispatcher) : WoundService {
@@ -159,13 +159,13 @@ class RustWoundService(private val store: ChevetStore, private val io: Coroutine
     override suspend fun open(residentId: String, kind: WoundKind, site: String, atMs: Long): Result<String> =
         onIo(io) { store.openWound(residentId, kind, site, atMs) }
 
-    override suspend fun followUp(woundId: String): Result<WoundFollowUpInfo> = onIo(io) { store.woundFollowUp(woundId) }
+    override suspend fun followUp(woundId: String): Result<WoundFollowUpInfo> = onIo(io) { store.residents().woundFollowUp(woundId) }
 
     override suspend fun preview(entry: WoundAssessmentEntry): Result<WoundPreviewInfo> =
         onIo(io) { previewWoundAssessment(entry) }
 
     override suspend fun record(entry: WoundAssessmentEntry, atMs: Long): Result<String> =
-        onIo(io) { store.recordWoundAssessment(entry, atMs) }
+        onIo(io) { store.records().recordWoundAssessment(entry, atMs) }
 
     override suspend fun image(photoId: String, rendition: Rendition): Result<ByteArray> =
         onIo(io) { store.photoImage(photoId, rendition) }
@@ -175,31 +175,31 @@ class RustWoundService(private val store: ChevetStore, private val io: Coroutine
 }
 
 class RustRouteService(private val store: ChevetStore, private val io: CoroutineDispatcher) : RouteService {
-    override suspend fun myRoutes(unitId: String, day: String): Result<List<RouteLineInfo>> = onIo(io) { store.myRoutes(unitId, day) }
+    override suspend fun myRoutes(unitId: String, day: String): Result<List<RouteLineInfo>> = onIo(io) { store.homeCare().myRoutes(unitId, day) }
 
-    override suspend fun route(routeId: String): Result<RouteInfo> = onIo(io) { store.route(routeId) }
+    override suspend fun route(routeId: String): Result<RouteInfo> = onIo(io) { store.homeCare().route(routeId) }
 
     override suspend fun stamp(residentId: String, routeId: String, moment: VisitMoment, by: StampBy, tag: String?, atMs: Long): Result<String> =
-        onIo(io) { store.stampVisit(residentId, routeId, moment, by, tag, atMs) }
+        onIo(io) { store.homeCare().stampVisit(residentId, routeId, moment, by, tag, atMs) }
 
     override suspend fun registerTag(residentId: String, by: StampBy, payload: String): Result<Unit> =
-        onIo(io) { store.registerHomeTag(residentId, by, payload) }
+        onIo(io) { store.homeCare().registerHomeTag(residentId, by, payload) }
 }
 
 class RustTransferService(private val store: ChevetStore, private val io: CoroutineDispatcher) : TransferService {
     override suspend fun record(entry: TransferEntry, atMs: Long): Result<String> =
-        onIo(io) { store.recordEmergencyTransfer(entry, atMs) }
+        onIo(io) { store.transfers().recordEmergencyTransfer(entry, atMs) }
 
     override suspend fun documents(transferId: String): Result<TransferDocumentsInfo> =
-        onIo(io) { store.emergencyTransferDocuments(transferId) }
+        onIo(io) { store.transfers().emergencyTransferDocuments(transferId) }
 }
 
 class RustMedicationService(private val store: ChevetStore, private val io: CoroutineDispatcher) : MedicationService {
     override suspend fun due(unitId: String, residentId: String, fromMs: Long, toMs: Long): Result<List<MedicationDueInfo>> =
-        onIo(io) { store.medicationDue(unitId, residentId, fromMs, toMs) }
+        onIo(io) { store.medication().medicationDue(unitId, residentId, fromMs, toMs) }
 
     override suspend fun checkBox(residentId: String, plannedActId: String, scan: String, atMs: Long): Result<MedicineBoxInfo> =
-        onIo(io) { store.checkMedicineBox(residentId, plannedActId, scan, atMs) }
+        onIo(io) { store.medication().checkMedicineBox(residentId, plannedActId, scan, atMs) }
 
     override suspend fun record(
         residentId: String,
@@ -208,20 +208,20 @@ class RustMedicationService(private val store: ChevetStore, private val io: Coro
         result: AdministrationResult,
         scan: String?,
         atMs: Long,
-    ): Result<String> = onIo(io) { store.recordAdministration(residentId, plannedActId, occurrenceMs, result, scan, atMs) }
+    ): Result<String> = onIo(io) { store.records().recordAdministration(residentId, plannedActId, occurrenceMs, result, scan, atMs) }
 }
 
 class RustVitalsService(private val store: ChevetStore, private val io: CoroutineDispatcher) : VitalsService {
-    override suspend fun preview(entry: VitalSetEntry): Result<VitalSetPreviewInfo> = onIo(io) { store.previewVitalSet(entry) }
+    override suspend fun preview(entry: VitalSetEntry): Result<VitalSetPreviewInfo> = onIo(io) { store.vitals().previewVitalSet(entry) }
 
-    override suspend fun record(entry: VitalSetEntry, atMs: Long): Result<List<String>> = onIo(io) { store.recordVitalSet(entry, atMs) }
+    override suspend fun record(entry: VitalSetEntry, atMs: Long): Result<List<String>> = onIo(io) { store.vitals().recordVitalSet(entry, atMs) }
 }
 
 class RustHandoverService(private val store: ChevetStore, private val io: CoroutineDispatcher) : HandoverService {
     override suspend fun handover(unitId: String, sinceMs: Long, untilMs: Long): Result<HandoverInfo> =
-        onIo(io) { store.handover(unitId, sinceMs, untilMs) }
+        onIo(io) { store.handovers().handover(unitId, sinceMs, untilMs) }
 
-    override suspend fun markRead(unitId: String, untilMs: Long): Result<Unit> = onIo(io) { store.markHandoverRead(unitId, untilMs) }
+    override suspend fun markRead(unitId: String, untilMs: Long): Result<Unit> = onIo(io) { store.handovers().markHandoverRead(unitId, untilMs) }
 }
 
 class RustSyncService(private val store: ChevetStore, private val io: CoroutineDispatcher) : SyncService {
@@ -234,7 +234,7 @@ class RustSyncService(private val store: ChevetStore, private val io: CoroutineD
         }
         launch(io) {
             try {
-                send(SyncState.Done(store.sync(observer, cancel)))
+                send(SyncState.Done(store.hub().sync(observer, cancel)))
             } catch (e: ChevetException) {
                 send(SyncState.Failed(e))
             } finally {
@@ -244,11 +244,11 @@ class RustSyncService(private val store: ChevetStore, private val io: CoroutineD
         awaitClose { cancel.cancel() }
     }
 
-    override suspend fun status(): Result<SyncStatusInfo> = onIo(io) { store.syncStatus() }
+    override suspend fun status(): Result<SyncStatusInfo> = onIo(io) { store.hub().syncStatus() }
 }
 
 class RustEnrolmentService(private val store: ChevetStore, private val io: CoroutineDispatcher) : EnrolmentService {
-    override suspend fun enrolled(): Result<Boolean> = onIo(io) { store.syncStatus().health != SyncHealth.NOT_ENROLLED }
+    override suspend fun enrolled(): Result<Boolean> = onIo(io) { store.hub().syncStatus().health != SyncHealth.NOT_ENROLLED }
 
     override fun readLink(text: String): Result<EnrolmentLinkInfo> = try {
         Result.success(parseEnrolmentLink(text))
@@ -259,7 +259,7 @@ class RustEnrolmentService(private val store: ChevetStore, private val io: Corou
     override suspend fun enrol(hubUrl: String, code: String, label: String, establishmentCaPem: String?): Result<Unit> =
         withContext(io) {
             try {
-                store.enrol(hubUrl, code, label, establishmentCaPem)
+                store.hub().enrol(hubUrl, code, label, establishmentCaPem)
                 Result.success(Unit)
             } catch (e: ChevetException) {
                 Result.failure(e)

@@ -57,15 +57,15 @@ class EnrolmentPresenterTest {
                 p.onEvent(EnrolmentEvent.CodeChanged(" ${hub.enrolmentCode().uppercase()} ")) // typed in capitals
                 p.onEvent(EnrolmentEvent.Submit)
                 assertEquals(EnrolmentError.Incomplete(EnrolmentField.Label), p.state.value.error)
-                assertEquals(SyncHealth.NOT_ENROLLED, store.syncStatus().health)
+                assertEquals(SyncHealth.NOT_ENROLLED, store.hub().syncStatus().health)
 
                 p.onEvent(EnrolmentEvent.LabelChanged("Chariot 1er étage"))
                 p.onEvent(EnrolmentEvent.Submit)
                 val done = p.next { it.step == EnrolmentStep.Done }
                 assertNull(done.error)
                 assertEquals(listOf("Unité A"), store.units().map { it.name })
-                assertTrue(store.staffAccounts().any { it.staffId == hub.nurse })
-                assertEquals(SyncHealth.UP_TO_DATE, store.syncStatus().health)
+                assertTrue(store.sessions().staffAccounts().any { it.staffId == hub.nurse })
+                assertEquals(SyncHealth.UP_TO_DATE, store.hub().syncStatus().health)
             }
         }
     }
@@ -123,7 +123,7 @@ class EnrolmentPresenterTest {
                 p.onEvent(EnrolmentEvent.Submit)
                 val plain = p.next { it.step == EnrolmentStep.Form && it.error != null }
                 assertEquals("Adresse refusée : elle doit commencer par https://.", enrolmentErrorWords(plain.error!!))
-                assertEquals(SyncHealth.NOT_ENROLLED, store.syncStatus().health)
+                assertEquals(SyncHealth.NOT_ENROLLED, store.hub().syncStatus().health)
             }
             // A code serves once: a second tablet with the first one's code is refused.
             val code = hub.enrolmentCode()
@@ -132,7 +132,7 @@ class EnrolmentPresenterTest {
                 val p = presenter(store).apply { enrol(url, code) }
                 val used = p.next { it.step == EnrolmentStep.Form && it.error != null }
                 assertTrue(used.error is EnrolmentError.Refused)
-                assertEquals(SyncHealth.NOT_ENROLLED, store.syncStatus().health)
+                assertEquals(SyncHealth.NOT_ENROLLED, store.hub().syncStatus().health)
             }
         }
     }

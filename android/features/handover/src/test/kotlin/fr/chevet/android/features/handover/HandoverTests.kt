@@ -52,10 +52,10 @@ class HandoverTests {
     fun `a fall written during the shift is handed over, and reading it is kept for the reader`() {
         ChevetStore.open(dir.root.resolve("chevet.db").path, InMemoryKeyVault()).use { store ->
             val demo = store.seedDemo(1u, 4u, 1u)
-            store.signIn(demo.nurseId, demo.pin)
+            store.sessions().signIn(demo.nurseId, demo.pin)
             val resident = demo.residentIds.first()
             val now = System.currentTimeMillis()
-            store.recordTransmission(TransmissionEntry(resident, "Chute", "Retrouvée au sol près du lit.", "", "", emptyList()), now - 60_000)
+            store.records().recordTransmission(TransmissionEntry(resident, "Chute", "Retrouvée au sol près du lit.", "", "", emptyList()), now - 60_000)
             val p = HandoverPresenter(RustHandoverService(store, Dispatchers.IO), demo.unitIds.first(), Clock.System, scope)
             p.onEvent(HandoverEvent.Load)
             val loaded = p.next { !it.loading }

@@ -49,7 +49,7 @@ class MedicationPresenterTest {
     fun `a nurse scans the prescribed box, sees its lot and expiry, gives it, and a wrong or expired box is refused and not given`() {
         ChevetStore.open(dir.root.resolve("chevet.db").path, InMemoryKeyVault()).use { store ->
             val demo = store.seedDemo(1u, 3u, 0u)
-            store.signIn(demo.nurseId, demo.pin)
+            store.sessions().signIn(demo.nurseId, demo.pin)
             val dose = planDose(store, demo.residentIds.first(), -20)
             val later = planDose(store, demo.residentIds.first(), 40)
             val p = presenter(store, demo.unitIds.first(), demo.residentIds.first())
@@ -64,10 +64,10 @@ class MedicationPresenterTest {
             p.onEvent(MedicationEvent.Scan(line))
             val wrong = p.next { it.error != null }
             assertEquals(MedicationError.BoxRefused(line, BoxProblem.WrongProduct), wrong.error)
-            val pending = store.pendingSyncCount()
+            val pending = store.records().pendingSyncCount()
             p.onEvent(MedicationEvent.Give(line))
             Thread.sleep(200)
-            assertEquals(pending, store.pendingSyncCount())
+            assertEquals(pending, store.records().pendingSyncCount())
 
             // Expired.
             inFrontOfCamera = boxCode(PRESCRIBED, today.minusDays(3))
@@ -84,7 +84,7 @@ class MedicationPresenterTest {
             p.onEvent(MedicationEvent.Give(line))
             val given = p.next { s -> s.saving == null && s.lines.any { it.lineKey == line.lineKey && it.status == RoundStatus.DONE } }
             assertNull(given.error)
-            assertEquals(pending + 1u, store.pendingSyncCount())
+            assertEquals(pending + 1u, store.records().pendingSyncCount())
 
             // Another dose, not given: the reason in two taps.
             val next = given.lines.first { it.plannedActId == later && it.open }
@@ -102,7 +102,7 @@ class MedicationPresenterTest {
             val resident = demo.residentIds.first()
             val nursing = planDose(store, resident, 10, assist = false)
             val assisted = planDose(store, resident, 15, assist = true)
-            store.signIn(demo.careAideId, demo.pin)
+            store.sessions().signIn(demo.careAideId, demo.pin)
             val lines = presenter(store, demo.unitIds.first(), resident).next { !it.loading }.lines
             assertEquals(false, lines.first { it.plannedActId == nursing }.mayRecord)
             assertEquals(true, lines.first { it.plannedActId == assisted }.mayRecord)

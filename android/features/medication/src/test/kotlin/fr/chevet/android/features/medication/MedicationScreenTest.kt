@@ -44,7 +44,7 @@ class MedicationScreenTest {
     fun `a nurse scans the box, sees it is the right one, and gives it`() = runComposeUiTest {
         val store = ChevetStore.open(dir.root.resolve("chevet.db").path, InMemoryKeyVault())
         val demo = store.seedDemo(1u, 2u, 0u)
-        store.signIn(demo.nurseId, demo.pin)
+        store.sessions().signIn(demo.nurseId, demo.pin)
         val dose = planDose(store, demo.residentIds.first(), -20)
         val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
         try {

@@ -77,12 +77,12 @@ class ResidentFileTests {
     fun `the file opens with its charts and pages through the timeline without a line twice`() {
         ChevetStore.open(dir.root.resolve("chevet.db").path, InMemoryKeyVault()).use { store ->
             val demo = store.seedDemo(1u, 4u, 30u)
-            store.signIn(demo.nurseId, demo.pin)
+            store.sessions().signIn(demo.nurseId, demo.pin)
             val resident = demo.residentIds.first()
             val now = System.currentTimeMillis()
-            store.recordVital(resident, VitalKind.TEMPERATURE, 38.4, now - 60_000)
-            val typo = store.recordVital(resident, VitalKind.WEIGHT, 12.0, now - 30_000)
-            store.correctRecord(typo, "erreur de saisie")
+            store.records().recordVital(resident, VitalKind.TEMPERATURE, 38.4, now - 60_000)
+            val typo = store.records().recordVital(resident, VitalKind.WEIGHT, 12.0, now - 30_000)
+            store.records().correctRecord(typo, "erreur de saisie")
 
             val p = ResidentFilePresenter(RustCareRecordService(store, Dispatchers.IO), resident, scope, pageSize = 50)
             p.onEvent(ResidentFileEvent.Load)
@@ -111,7 +111,7 @@ class ResidentFileTests {
     fun `a resident this tablet does not hold is said, not shown`() {
         ChevetStore.open(dir.root.resolve("chevet.db").path, InMemoryKeyVault()).use { store ->
             val demo = store.seedDemo(1u, 2u, 1u)
-            store.signIn(demo.nurseId, demo.pin)
+            store.sessions().signIn(demo.nurseId, demo.pin)
             val p = ResidentFilePresenter(RustCareRecordService(store, Dispatchers.IO), "0190e0a0-0000-7000-8000-000000000000", scope)
             p.onEvent(ResidentFileEvent.Load)
             val s = p.next { !it.loading }

@@ -15,7 +15,7 @@ import java.time.ZoneId
 fun demoStore(dir: File, residents: Int = 6): Pair<ChevetStore, DemoInfo> {
     val store = ChevetStore.open(dir.resolve("chevet.db").path, InMemoryKeyVault())
     val demo = store.seedDemo(1u, residents.toUInt(), 0u)
-    store.signIn(demo.nurseId, demo.pin)
+    store.sessions().signIn(demo.nurseId, demo.pin)
     planRound(store, demo.residentIds)
     return store to demo
 }
@@ -27,7 +27,7 @@ fun demoStore(dir: File, residents: Int = 6): Pair<ChevetStore, DemoInfo> {
  */
 fun planActAt(store: ChevetStore, residentId: String, label: String, minutesFromNow: Long): String {
     val due = Instant.now().plusSeconds(minutesFromNow * 60).atZone(ZoneId.of("Europe/Paris"))
-    store.planAct(
+    store.carePlan().planAct(
         PlannedActEntry(
             residentId, CareActKind.MOBILISATION, label, listOf("%02d:%02d".format(due.hour, due.minute)),
             Repeat.Daily, due.toLocalDate().toString(), null,

@@ -107,7 +107,7 @@ class RoundPresenterTest {
             val presenter = RoundPresenter(RustRoundService(store, Dispatchers.IO), demo.unitIds.first(), frozen, scope, window = dayBack)
             presenter.onEvent(RoundEvent.Refresh)
             val loaded = presenter.next { !it.loading }
-            store.lock() // the idle lock fired
+            store.sessions().lock() // the idle lock fired
             presenter.onEvent(RoundEvent.Validate(loaded.firstOpen()))
             val failed = presenter.next { it.error != null && it.saving == null }
             val error = failed.error
@@ -115,8 +115,8 @@ class RoundPresenterTest {
             presenter.onEvent(RoundEvent.DismissError)
             assertNull(presenter.next { it.error == null }.error)
             // Nothing was written: the store's own round has what it had.
-            store.signIn(demo.nurseId, demo.pin)
-            val again = store.roundScreen(demo.unitIds.first(), dayBack).load(frozen.nowMs())
+            store.sessions().signIn(demo.nurseId, demo.pin)
+            val again = store.rounds().roundScreen(demo.unitIds.first(), dayBack).load(frozen.nowMs())
             assertEquals(loaded.done, again.counts.done.toInt())
             assertEquals(loaded.done, again.residents.flatMap { it.items }.count { !it.open })
         }
@@ -128,13 +128,13 @@ class RoundPresenterTest {
         store.use {
             val resident = demo.residentIds.first()
             val due = java.time.Instant.now().plusSeconds(30 * 60).atZone(java.time.ZoneId.of("Europe/Paris"))
-            store.planAct(
+            store.carePlan().planAct(
                 fr.chevet.core.PlannedActEntry(
                     resident, fr.chevet.core.CareActKind.WOUND_DRESSING, "Pansement talon", listOf("%02d:%02d".format(due.hour, due.minute)),
                     fr.chevet.core.Repeat.Daily, due.toLocalDate().toString(), null,
                 ),
             )
-            store.signIn(demo.careAideId, demo.pin)
+            store.sessions().signIn(demo.careAideId, demo.pin)
             val presenter = RoundPresenter(RustRoundService(store, Dispatchers.IO), demo.unitIds.first(), frozen, scope)
             presenter.onEvent(RoundEvent.Refresh)
             val all = presenter.next { !it.loading }

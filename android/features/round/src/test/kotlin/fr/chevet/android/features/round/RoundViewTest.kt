@@ -38,7 +38,7 @@ class RoundViewTest {
         val (store, demo) = demoStore(dir.root, residents = 2)
         val lateLabel = planLateAct(store, demo.residentIds.last(), "Aide au lever")
         // The nurse planned it; the care aide takes the tablet for the round.
-        store.signIn(demo.careAideId, demo.pin)
+        store.sessions().signIn(demo.careAideId, demo.pin)
         val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
         try {
             val presenter = RoundPresenter(RustRoundService(store, Dispatchers.IO), demo.unitIds.first(), Clock.System, scope, window = dayBack)

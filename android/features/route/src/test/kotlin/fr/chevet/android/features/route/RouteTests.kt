@@ -69,11 +69,11 @@ class RouteTests {
     fun `a day's route - the home's tag registered, an arrival by tag, another home's tag refused, a departure by hand`() {
         ChevetStore.open(dir.root.resolve("chevet.db").path, InMemoryKeyVault()).use { store ->
             val demo = store.seedDemo(1u, 3u, 0u)
-            store.signIn(demo.nurseId, demo.pin)
+            store.sessions().signIn(demo.nurseId, demo.pin)
             val unit = demo.unitIds.first()
             val (a, b) = demo.residentIds.take(2)
             val today = LocalDate.now(zone).toString()
-            store.planRoute(unit, today, demo.nurseId, "Tournée du matin – secteur Nord", listOf(RouteStopEntry(a, "08:30"), RouteStopEntry(b, "09:15")))
+            store.homeCare().planRoute(unit, today, demo.nurseId, "Tournée du matin – secteur Nord", listOf(RouteStopEntry(a, "08:30"), RouteStopEntry(b, "09:15")))
             val reader = Reader()
             var scanned: ((String) -> Unit)? = null
             val p = RoutePresenter(RustRouteService(store, Dispatchers.IO), unit, zone, Clock.System, scope, scanQr = { scanned = it }, nfc = reader)
@@ -121,12 +121,12 @@ class RouteTests {
     fun `a care aide stamps but cannot register a home's tag, and is told so`() {
         ChevetStore.open(dir.root.resolve("chevet.db").path, InMemoryKeyVault()).use { store ->
             val demo = store.seedDemo(1u, 2u, 0u)
-            store.signIn(demo.nurseId, demo.pin)
+            store.sessions().signIn(demo.nurseId, demo.pin)
             val unit = demo.unitIds.first()
             val a = demo.residentIds.first()
-            store.planRoute(unit, LocalDate.now(zone).toString(), demo.careAideId, "Tournée AS", listOf(RouteStopEntry(a, null)))
-            store.lock()
-            store.signIn(demo.careAideId, demo.pin)
+            store.homeCare().planRoute(unit, LocalDate.now(zone).toString(), demo.careAideId, "Tournée AS", listOf(RouteStopEntry(a, null)))
+            store.sessions().lock()
+            store.sessions().signIn(demo.careAideId, demo.pin)
             val reader = Reader()
             val p = RoutePresenter(RustRouteService(store, Dispatchers.IO), unit, zone, Clock.System, scope, nfc = reader)
             p.onEvent(RouteEvent.Load)

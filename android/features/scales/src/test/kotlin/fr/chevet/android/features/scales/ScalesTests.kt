@@ -56,7 +56,7 @@ class ScalesTests {
     private fun <T> withStore(asCareAide: Boolean = false, block: (ChevetStore, DemoInfo) -> T): T =
         ChevetStore.open(dir.newFolder().resolve("chevet.db").path, InMemoryKeyVault()).use { store ->
             val demo = store.seedDemo(1u, 2u, 1u)
-            store.signIn(if (asCareAide) demo.careAideId else demo.nurseId, demo.pin)
+            store.sessions().signIn(if (asCareAide) demo.careAideId else demo.nurseId, demo.pin)
             block(store, demo)
         }
 
@@ -84,7 +84,7 @@ class ScalesTests {
         assertNull(done.error)
         assertNull(done.form)
         assertEquals(1, recorded)
-        assertTrue(store.timeline(demo.residentIds.first(), null, 5u).any { it.recordId == done.recorded.first().recordId })
+        assertTrue(store.residents().timeline(demo.residentIds.first(), null, 5u).any { it.recordId == done.recorded.first().recordId })
     }
 
     @Test

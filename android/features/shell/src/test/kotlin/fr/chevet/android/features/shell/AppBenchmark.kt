@@ -66,7 +66,7 @@ class AppBenchmark {
         val seeding = System.nanoTime()
         val demo = store.seedDemo(1u, 80u, 365u)
         println("seeded 80 residents x 365 days in %.0f ms".format(ms(System.nanoTime() - seeding)))
-        store.lock()
+        store.sessions().lock()
         val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
         val sessions = TimedSessions(RustSessionService(store, Dispatchers.IO))
         val shell = ShellPresenter(
@@ -130,9 +130,9 @@ class AppBenchmark {
                 println("  $what: ${summary(ns)}")
             }
             val now = System.currentTimeMillis()
-            val roundScreen = store.roundScreen(unit, fr.chevet.core.standardRoundWindow())
+            val roundScreen = store.rounds().roundScreen(unit, fr.chevet.core.standardRoundWindow())
             timed("core round view from Kotlin") { roundScreen.load(now) }
-            timed("core sync status from Kotlin") { store.syncStatus() }
+            timed("core sync status from Kotlin") { store.hub().syncStatus() }
 
             // "Fait" → the row redrawn with its new status, twenty acts.
             val validate = mutableListOf<Long>()
@@ -197,7 +197,7 @@ class AppBenchmark {
                 val took = System.nanoTime() - t
                 if (i == 0) {
                     val f = shell.state.value.residentFile!!.state.value.file!!
-                    val oldest = store.timeline(r.residentId, null, 500u).size
+                    val oldest = store.residents().timeline(r.residentId, null, 500u).size
                     println(
                         "resident file: ${f.charts.sumOf { it.points.size }} points on ${f.charts.size} charts, " +
                             "${f.timeline.size} timeline lines shown (${oldest}+ in the record); cold %.1f ms".format(ms(took)),
@@ -209,7 +209,7 @@ class AppBenchmark {
                 frame()
             }
             println("resident file opened to its first frame (a year of history, charts drawn): ${summary(opened)}")
-            timed("core resident file from Kotlin") { store.residentFile(residents.first().residentId) }
+            timed("core resident file from Kotlin") { store.residents().residentFile(residents.first().residentId) }
         } finally {
             scene.close()
             scope.cancel()

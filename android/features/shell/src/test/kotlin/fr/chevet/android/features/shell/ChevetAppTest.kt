@@ -47,7 +47,7 @@ class ChevetAppTest {
     fun `signed in the round shows, the quick switch and the idle lock go back to who are you`() = runComposeUiTest {
         val store = ChevetStore.open(dir.root.resolve("chevet.db").path, InMemoryKeyVault())
         val demo = store.seedDemo(1u, 3u, 0u)
-        store.lock()
+        store.sessions().lock()
         val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
         var now = System.currentTimeMillis()
         val clock = Clock { now }
@@ -59,7 +59,7 @@ class ChevetAppTest {
             val shell = ShellPresenter(sessions, rounds, enrolment, sync, RustMedicationService(store, Dispatchers.IO), RustHandoverService(store, Dispatchers.IO), RustVitalsService(store, Dispatchers.IO), RustCareRecordService(store, Dispatchers.IO), RustScaleService(store, Dispatchers.IO), RustTransferService(store, Dispatchers.IO), RustWoundService(store, Dispatchers.IO), RustRouteService(store, Dispatchers.IO), clock, scope, idleLockMs = 120_000)
             setContent { ChevetApp(shell) }
             shell.start()
-            val nurse = store.staffAccounts().first { it.staffId == demo.nurseId }
+            val nurse = store.sessions().staffAccounts().first { it.staffId == demo.nurseId }
 
             fun signIn() {
                 waitUntil(timeoutMillis = 10_000) { onAllNodesWithText("Qui êtes-vous ?").fetchSemanticsNodes().isNotEmpty() }
@@ -75,12 +75,12 @@ class ChevetAppTest {
             signIn()
             onNodeWithText("Changer d'utilisateur").assertExists()
             onNodeWithText("Changer d'utilisateur").performClick()
-            waitUntil(timeoutMillis = 10_000) { store.currentSession() == null }
+            waitUntil(timeoutMillis = 10_000) { store.sessions().currentSession() == null }
             signIn()
             // Two minutes without a touch: locked, back to the list.
             now += 121_000
             waitUntil(timeoutMillis = 10_000) { onAllNodesWithText("Qui êtes-vous ?").fetchSemanticsNodes().isNotEmpty() }
-            assertNull(store.currentSession())
+            assertNull(store.sessions().currentSession())
         } finally {
             scope.cancel()
             store.close()
@@ -125,7 +125,7 @@ class ChevetAppTest {
                 waitUntil(timeoutMillis = 20_000) { onAllNodesWithText("Tournée").fetchSemanticsNodes().isNotEmpty() }
                 // No care plan entered yet on this new hub: the round says so.
                 waitUntil(timeoutMillis = 10_000) { onAllNodesWithText("Aucun soin prévu sur ce créneau.").fetchSemanticsNodes().isNotEmpty() }
-                assertEquals(hub.nurse, store.currentSession()?.staffId)
+                assertEquals(hub.nurse, store.sessions().currentSession()?.staffId)
             } finally {
                 scope.cancel()
                 store.close()

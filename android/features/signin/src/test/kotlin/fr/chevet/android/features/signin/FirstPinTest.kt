@@ -107,8 +107,8 @@ class FirstPinTest {
                 assertEquals(SignInError.PinsDiffer, differ.error)
                 assertEquals(SignInStep.NewPin, differ.step)
                 assertEquals(0, differ.digits)
-                assertNull(store.currentSession())
-                assertFalse(store.staffAccounts().single { it.staffId == hub.nurse }.pinSet)
+                assertNull(store.sessions().currentSession())
+                assertFalse(store.sessions().staffAccounts().single { it.staffId == hub.nurse }.pinSet)
 
                 // The same PIN twice: set, and the professional is in.
                 p.type("482915")
@@ -118,11 +118,11 @@ class FirstPinTest {
                 assertNull(inside.error)
                 assertEquals(hub.nurse, inside.signedIn!!.staffId)
                 assertEquals(0, inside.digits)
-                assertEquals(hub.nurse, store.currentSession()!!.staffId)
+                assertEquals(hub.nurse, store.sessions().currentSession()!!.staffId)
 
                 // Signed out; the PIN just set opens the tablet again, and no other does.
                 runBlocking { RustSessionService(store, Dispatchers.IO).lock().getOrThrow() }
-                assertNull(store.currentSession())
+                assertNull(store.sessions().currentSession())
                 val again = signIn(store)
                 again.onEvent(SignInEvent.Load)
                 assertTrue(again.next { !it.loading }.accounts.single { it.staffId == hub.nurse }.pinSet)
@@ -146,7 +146,7 @@ class FirstPinTest {
                 enrolByLink(a, hub, url, "Chariot A")
                 firstPin(a, hub.nurse, pinCode, "730418")
 
-                val lucie = a.searchResidents("durand").single()
+                val lucie = a.residents().searchResidents("durand").single()
                 runBlocking {
                     RustCareRecordService(a, Dispatchers.IO)
                         .recordVital(lucie.residentId, VitalKind.TEMPERATURE, 38.4, System.currentTimeMillis() - 60_000)
@@ -155,14 +155,14 @@ class FirstPinTest {
                 val pushed = firstSync(a)
                 assertEquals("the professional's first record is accepted: $pushed", 0u, pushed.rejected)
                 assertTrue(pushed.toString(), pushed.pushed > 0u)
-                assertEquals(0uL, a.pendingSyncCount())
+                assertEquals(0uL, a.records().pendingSyncCount())
 
                 tablet("b").use { b ->
                     enrolByLink(b, hub, url, "Chariot B")
                     // The printed code sets her PIN on each tablet of her unit.
-                    assertFalse(b.staffAccounts().single { it.staffId == hub.nurse }.pinSet)
+                    assertFalse(b.sessions().staffAccounts().single { it.staffId == hub.nurse }.pinSet)
                     firstPin(b, hub.nurse, pinCode, "730418")
-                    val file = b.residentFile(lucie.residentId)
+                    val file = b.residents().residentFile(lucie.residentId)
                     assertTrue(file.latestVitals.toString(), "Température : 38,4 °C" in file.latestVitals)
                 }
             }

@@ -34,7 +34,7 @@ import java.io.File
 private fun demoStore(dir: File): Pair<ChevetStore, DemoInfo> {
     val store = ChevetStore.open(dir.resolve("chevet.db").path, InMemoryKeyVault())
     val demo = store.seedDemo(1u, 2u, 0u)
-    store.lock() // the demo leaves the nurse signed in; the tablet starts locked
+    store.sessions().lock() // the demo leaves the nurse signed in; the tablet starts locked
     return store to demo
 }
 
@@ -65,7 +65,7 @@ class SignInPresenterTest {
             presenter.type(demo.pin)
             val inside = presenter.next { it.signedIn != null }
             assertEquals(demo.nurseId, inside.signedIn!!.staffId)
-            assertEquals(demo.nurseId, store.currentSession()!!.staffId)
+            assertEquals(demo.nurseId, store.sessions().currentSession()!!.staffId)
         }
     }
 
@@ -89,7 +89,7 @@ class SignInPresenterTest {
             // Typing does nothing while locked out, the right PIN included.
             presenter.type(demo.pin)
             assertEquals(0, presenter.state.value.digits)
-            assertNull(store.currentSession())
+            assertNull(store.sessions().currentSession())
             // Time passes: the countdown follows the clock, then the pad opens again.
             now += 14 * 60_000 + 30_000
             assertTrue(presenter.next { (it.lockedOutSeconds ?: 0) in 1L..40L }.lockedOutSeconds!! <= 40)

@@ -46,10 +46,10 @@ class SyncStatusPresenterTest {
     private fun tablet(name: String, hub: RealHub, url: String, pinCode: String): ChevetStore =
         ChevetStore.open(dir.root.resolve("$name.db").path, InMemoryKeyVault()).also {
             runBlocking {
-                it.enrol(url, hub.enrolmentCode(), "Tablette $name", null)
-                it.sync(null, SyncCancel())
+                it.hub().enrol(url, hub.enrolmentCode(), "Tablette $name", null)
+                it.hub().sync(null, SyncCancel())
             }
-            it.setFirstPin(hub.nurse, pinCode, "2580")
+            it.sessions().setFirstPin(hub.nurse, pinCode, "2580")
         }
 
     private fun presenter(store: ChevetStore) =
@@ -67,9 +67,9 @@ class SyncStatusPresenterTest {
                 assertEquals(SyncHealth.UP_TO_DATE, fresh.status!!.health)
                 assertTrue(syncWords(fresh, zone).headline.startsWith("À jour · dernière synchronisation aujourd'hui à "))
 
-                val lucie = a.searchResidents("durand").single().residentId
-                a.recordVital(lucie, VitalKind.TEMPERATURE, 38.4, now - 60_000)
-                a.recordVital(lucie, VitalKind.HEART_RATE, 92.0, now - 60_000)
+                val lucie = a.residents().searchResidents("durand").single().residentId
+                a.records().recordVital(lucie, VitalKind.TEMPERATURE, 38.4, now - 60_000)
+                a.records().recordVital(lucie, VitalKind.HEART_RATE, 92.0, now - 60_000)
                 bar.onEvent(SyncStatusEvent.Refresh)
                 val waiting = bar.next { it.status?.pending == 2uL }
                 assertEquals(SyncHealth.PENDING, waiting.status!!.health)
@@ -86,7 +86,7 @@ class SyncStatusPresenterTest {
 
                 // The Wi-Fi drops: the record stays on the tablet and the bar says so.
                 hub.stop()
-                a.recordVital(lucie, VitalKind.TEMPERATURE, 38.1, now - 30_000)
+                a.records().recordVital(lucie, VitalKind.TEMPERATURE, 38.1, now - 30_000)
                 bar.onEvent(SyncStatusEvent.SyncNow)
                 val offline = bar.next { it.running == null && it.status?.health == SyncHealth.OFFLINE }
                 assertEquals(1uL, offline.status!!.pending)
@@ -114,14 +114,14 @@ class SyncStatusPresenterTest {
             val url = hub.start()
             tablet("a", hub, url, pinCode).use { a ->
                 tablet("b", hub, url, pinCode).use { b ->
-                    val lucie = a.searchResidents("durand").single().residentId
+                    val lucie = a.residents().searchResidents("durand").single().residentId
                     val wound = a.openWound(lucie, WoundKind.PRESSURE_INJURY, "sacrum", now - 86_400_000)
-                    runBlocking { a.sync(null, SyncCancel()); b.sync(null, SyncCancel()) }
+                    runBlocking { a.hub().sync(null, SyncCancel()); b.hub().sync(null, SyncCancel()) }
                     // Both close the same wound, on different days, each offline.
                     val today = LocalDate.now(zone)
-                    a.closeWound(lucie, wound, today.toString())
-                    b.closeWound(lucie, wound, today.minusDays(1).toString())
-                    runBlocking { a.sync(null, SyncCancel()) }
+                    a.carePlan().closeWound(lucie, wound, today.toString())
+                    b.carePlan().closeWound(lucie, wound, today.minusDays(1).toString())
+                    runBlocking { a.hub().sync(null, SyncCancel()) }
 
                     val bar = presenter(b)
                     bar.onEvent(SyncStatusEvent.SyncNow)
@@ -154,8 +154,8 @@ class SyncStatusPresenterTest {
             val pinCode = hub.firstPinCode(hub.nurse)
             val url = hub.start()
             tablet("a", hub, url, pinCode).use { a ->
-                val lucie = a.searchResidents("durand").single().residentId
-                repeat(1_500) { i -> a.recordVital(lucie, VitalKind.HEART_RATE, 60.0 + i % 40, now - 1_000_000 + i) }
+                val lucie = a.residents().searchResidents("durand").single().residentId
+                repeat(1_500) { i -> a.records().recordVital(lucie, VitalKind.HEART_RATE, 60.0 + i % 40, now - 1_000_000 + i) }
                 val bar = presenter(a)
                 bar.next { it.status?.pending == 1_500uL }
                 bar.onEvent(SyncStatusEvent.SyncNow)

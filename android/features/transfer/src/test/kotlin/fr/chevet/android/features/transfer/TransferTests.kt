@@ -66,11 +66,11 @@ class TransferTests {
     fun `a fall in a few taps gives the sheet, which names the vitals to take, then the DLU document to send`() {
         ChevetStore.open(dir.root.resolve("chevet.db").path, InMemoryKeyVault()).use { store ->
             val demo = store.seedDemo(1u, 2u, 0u)
-            store.signIn(demo.nurseId, demo.pin)
+            store.sessions().signIn(demo.nurseId, demo.pin)
             val resident = demo.residentIds.first()
             // The demo measured everyone this morning: those measures struck out, the sheet has none.
-            for (line in store.timeline(resident, null, 500u)) {
-                if (line.kind == "observation" && !line.enteredInError) store.correctRecord(line.recordId, "test : mesure retirée")
+            for (line in store.residents().timeline(resident, null, 500u)) {
+                if (line.kind == "observation" && !line.enteredInError) store.records().correctRecord(line.recordId, "test : mesure retirée")
             }
             val handed = Handed()
             var recorded = 0
@@ -102,10 +102,10 @@ class TransferTests {
 
             // The vitals taken: the document comes, and goes out as XML.
             val now = System.currentTimeMillis()
-            store.recordVital(resident, VitalKind.HEART_RATE, 104.0, now - 60_000)
-            store.recordVital(resident, VitalKind.TEMPERATURE, 37.9, now - 60_000)
-            store.recordBloodPressure(resident, 132.0, 78.0, now - 60_000)
-            store.recordVital(resident, VitalKind.WEIGHT, 58.4, now - 60_000)
+            store.records().recordVital(resident, VitalKind.HEART_RATE, 104.0, now - 60_000)
+            store.records().recordVital(resident, VitalKind.TEMPERATURE, 37.9, now - 60_000)
+            store.records().recordBloodPressure(resident, 132.0, 78.0, now - 60_000)
+            store.records().recordVital(resident, VitalKind.WEIGHT, 58.4, now - 60_000)
             p.onEvent(TransferEvent.Refresh)
             val ready = p.next { it.documents?.fludt != null }
             assertTrue(ready.documents!!.missing.isEmpty())

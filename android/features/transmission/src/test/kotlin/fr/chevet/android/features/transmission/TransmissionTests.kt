@@ -53,25 +53,25 @@ class TransmissionTests {
     fun `an empty transmission is refused, one for the nurses is kept and a care aide does not read it`() {
         ChevetStore.open(dir.root.resolve("chevet.db").path, InMemoryKeyVault()).use { store ->
             val demo = store.seedDemo(1u, 2u, 0u)
-            store.signIn(demo.careAideId, demo.pin)
+            store.sessions().signIn(demo.careAideId, demo.pin)
             val resident = demo.residentIds.first()
             val p = TransmissionPresenter(RustCareRecordService(store, Dispatchers.IO), resident, "Résident", "101", Clock.System, scope)
-            val before = store.pendingSyncCount()
+            val before = store.records().pendingSyncCount()
             p.onEvent(TransmissionEvent.Target("Douleur"))
             p.onEvent(TransmissionEvent.Save)
             val refused = p.next { it.error != null }
             assertEquals("Rien n'a été enregistré : écrivez au moins les données, les actions ou les résultats.", errorWords(refused.error!!))
-            assertEquals(before, store.pendingSyncCount())
+            assertEquals(before, store.records().pendingSyncCount())
 
             p.onEvent(TransmissionEvent.Data("Grimace à la mobilisation du genou droit."))
             p.onEvent(TransmissionEvent.ToggleAudience(StaffRole.NURSE))
             p.onEvent(TransmissionEvent.Save)
             assertEquals("Douleur", p.next { it.saved != null }.saved)
-            assertEquals(before + 1u, store.pendingSyncCount())
+            assertEquals(before + 1u, store.records().pendingSyncCount())
             // Addressed to the nurses: the care aide who wrote it does not get it on the timeline; the nurse does.
-            fun seen() = store.timeline(resident, null, 50u).any { it.summary.contains("Douleur") }
+            fun seen() = store.residents().timeline(resident, null, 50u).any { it.summary.contains("Douleur") }
             assertTrue(!seen())
-            store.signIn(demo.nurseId, demo.pin)
+            store.sessions().signIn(demo.nurseId, demo.pin)
             assertTrue(seen())
         }
     }
@@ -80,7 +80,7 @@ class TransmissionTests {
     fun `a care aide writes a fall in a few taps`() = runComposeUiTest {
         val store = ChevetStore.open(dir.root.resolve("ui.db").path, InMemoryKeyVault())
         val demo = store.seedDemo(1u, 2u, 0u)
-        store.signIn(demo.careAideId, demo.pin)
+        store.sessions().signIn(demo.careAideId, demo.pin)
         try {
             val p = TransmissionPresenter(RustCareRecordService(store, Dispatchers.IO), demo.residentIds.first(), "Résident", "101", Clock.System, scope)
             setContent {

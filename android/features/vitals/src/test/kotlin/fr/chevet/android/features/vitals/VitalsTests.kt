@@ -58,16 +58,16 @@ class VitalsTests {
     fun `a typo is offered its likely reading, the complete set is scored, then kept whole`() {
         ChevetStore.open(dir.root.resolve("chevet.db").path, InMemoryKeyVault()).use { store ->
             val demo = store.seedDemo(1u, 2u, 0u)
-            store.signIn(demo.nurseId, demo.pin)
+            store.sessions().signIn(demo.nurseId, demo.pin)
             val p = VitalsPresenter(RustVitalsService(store, Dispatchers.IO), demo.residentIds.first(), "Résident", "101", Clock.System, scope)
             p.onEvent(VitalsEvent.Typed(VitalField.Temperature, "375"))
             val typo = p.next { it.preview?.problems?.isNotEmpty() == true }.preview!!.problems.single()
             assertEquals("Température : 375 est impossible (entre 25 et 45 °C). 37,5 ?", typo.message)
             // Saving now is refused by the core and keeps nothing.
-            val before = store.pendingSyncCount()
+            val before = store.records().pendingSyncCount()
             p.onEvent(VitalsEvent.Save)
             assertTrue(p.next { it.error != null }.error is VitalsError.SaveFailed)
-            assertEquals(before, store.pendingSyncCount())
+            assertEquals(before, store.records().pendingSyncCount())
             p.onEvent(VitalsEvent.UseLikely(typo.loinc, typo.likely!!))
             assertEquals("37,5", p.next { it.typed[VitalField.Temperature] == "37,5" }.typed[VitalField.Temperature])
             for ((f, v) in listOf(VitalField.Pulse to "112", VitalField.RespiratoryRate to "22", VitalField.OxygenSaturation to "94",
@@ -83,7 +83,7 @@ class VitalsTests {
             val saved = p.next { it.saved != null }
             assertEquals(7, saved.saved)
             assertNull(saved.error)
-            assertEquals(before + 7u, store.pendingSyncCount())
+            assertEquals(before + 7u, store.records().pendingSyncCount())
             // Not a number: named, nothing read.
             p.onEvent(VitalsEvent.Typed(VitalField.Weight, "soixante"))
             assertEquals(VitalsError.NotANumber(VitalField.Weight), p.next { it.error != null }.error)
@@ -94,7 +94,7 @@ class VitalsTests {
     fun `a nurse types a temperature by mistake, takes the correction and saves`() = runComposeUiTest {
         val store = ChevetStore.open(dir.root.resolve("ui.db").path, InMemoryKeyVault())
         val demo = store.seedDemo(1u, 2u, 0u)
-        store.signIn(demo.nurseId, demo.pin)
+        store.sessions().signIn(demo.nurseId, demo.pin)
         try {
             val p = VitalsPresenter(RustVitalsService(store, Dispatchers.IO), demo.residentIds.first(), "Résident", "101", Clock.System, scope)
             setContent {

@@ -93,7 +93,7 @@ class WoundsTests {
     fun `a leg ulcer is opened, assessed twice, photographed over the previous photo, a bad picture refused`() {
         ChevetStore.open(dir.root.resolve("chevet.db").path, InMemoryKeyVault()).use { store ->
             val demo = store.seedDemo(1u, 2u, 0u)
-            store.signIn(demo.nurseId, demo.pin)
+            store.sessions().signIn(demo.nurseId, demo.pin)
             val resident = demo.residentIds.first()
             var shot = woundJpeg()
             val p = WoundsPresenter(
@@ -143,7 +143,7 @@ class WoundsTests {
             assertTrue(refused.error is ChevetException.PhotoRefused)
             assertNotNull(refused.capture)
             assertFalse(refused.capture!!.taking)
-            assertEquals(1, store.woundFollowUp(refused.followUp!!.woundId).photos.size)
+            assertEquals(1, store.residents().woundFollowUp(refused.followUp!!.woundId).photos.size)
         }
     }
 
@@ -151,11 +151,11 @@ class WoundsTests {
     fun `a care aide cannot record wound care, and is told so`() {
         ChevetStore.open(dir.root.resolve("chevet.db").path, InMemoryKeyVault()).use { store ->
             val demo = store.seedDemo(1u, 2u, 0u)
-            store.signIn(demo.nurseId, demo.pin)
+            store.sessions().signIn(demo.nurseId, demo.pin)
             val resident = demo.residentIds.first()
             val wound = store.openWound(resident, WoundKind.SKIN_TEAR, "avant-bras gauche", System.currentTimeMillis())
-            store.lock()
-            store.signIn(demo.careAideId, demo.pin)
+            store.sessions().lock()
+            store.sessions().signIn(demo.careAideId, demo.pin)
             val p = WoundsPresenter(RustWoundService(store, Dispatchers.IO), resident, "MARTIN Jeanne", "101", emptyList(), Clock.System, scope)
             p.onEvent(WoundsEvent.Open(wound))
             p.next { it.followUp != null }
@@ -164,7 +164,7 @@ class WoundsTests {
             val refused = p.next { it.error != null }
             assertTrue(refused.error is ChevetException.PermissionDenied)
             assertEquals("Rien n'a été enregistré : votre rôle ne permet pas d'enregistrer les soins de plaie.", errorWords(refused.error!!))
-            assertEquals(0, store.woundFollowUp(wound).assessments.size)
+            assertEquals(0, store.residents().woundFollowUp(wound).assessments.size)
         }
     }
 
