@@ -71,8 +71,12 @@ pub struct VitalProblemInfo {
     pub loinc: String,
     /// "Température : 375 est impossible (entre 25 et 45 °C). 37,5 ?"
     pub message: String,
-    /// The likely reading when the decimal point moved.
+    /// The likely reading when the decimal point moved, or for glucose
+    /// when it was typed in g/L (in mg/dL, the unit it is recorded in).
     pub likely: Option<f64>,
+    /// The button that takes it, in French: « Corriger en 37,5 »,
+    /// « 1,2 g/L = 120 mg/dL ».
+    pub likely_label: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
@@ -143,6 +147,7 @@ impl Vitals {
                         loinc: code.spec().loinc.to_owned(),
                         message: problem.message_fr(),
                         likely: *likely,
+                        likely_label: problem.likely_label_fr(),
                     }
                 })
                 .collect(),

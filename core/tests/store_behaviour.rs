@@ -1175,3 +1175,32 @@ fn a_bedside_vital_set_is_checked_scored_and_kept_whole_or_not_at_all() {
     assert_eq!(footprint(&f).0, before.0 + 7);
     assert!(f.store.record_vital_set(r.id, &VitalSet::default(), monday_10h()).is_err());
 }
+
+#[test]
+fn a_glycaemia_typed_in_grams_per_litre_is_offered_in_its_unit_never_shifted_by_ten() {
+    use chevet_core::views::{VitalProblem, VitalSet};
+    let (f, d) = seeded(1, 0);
+    let r = &d.residents[0];
+    // « 1,20 » is how French teams write a normal glycaemia (g/L). Read as mg/dL it is
+    // impossible; shifted by ten it would be 12 mg/dL, a profound hypoglycaemia.
+    let set = VitalSet { glucose: Some(1.2), ..VitalSet::default() };
+    let preview = f.store.preview_vital_set(r.id, &set).unwrap();
+    match preview.problems.as_slice() {
+        [p @ VitalProblem::Implausible { code: VitalCode::Glucose, likely, .. }] => {
+            assert_eq!(*likely, Some(120.0), "offered as 1,2 g/L = 120 mg/dL, never 12");
+            assert_eq!(p.likely_label_fr().as_deref(), Some("1,2 g/L = 120 mg/dL"));
+            assert!(p.message_fr().ends_with("1,2 g/L = 120 mg/dL ?"), "{}", p.message_fr());
+        }
+        other => panic!("{other:?}"),
+    }
+    // Nothing is kept until the value is plausible, and the temperature's hint stays a
+    // decimal point's.
+    let before = footprint(&f);
+    assert!(f.store.record_vital_set(r.id, &set, monday_10h()).is_err());
+    assert_eq!(footprint(&f), before);
+    let fever = VitalSet { temperature: Some(375.0), ..VitalSet::default() };
+    let problems = f.store.preview_vital_set(r.id, &fever).unwrap().problems;
+    assert_eq!(problems[0].likely_label_fr().as_deref(), Some("Corriger en 37,5"));
+    let kept = f.store.record_vital_set(r.id, &VitalSet { glucose: Some(120.0), ..VitalSet::default() }, monday_10h());
+    assert_eq!(kept.unwrap().len(), 1);
+}

@@ -8,7 +8,7 @@ use jiff::Timestamp;
 use uuid::Uuid;
 
 use crate::clinical::news2::{self, Consciousness, News2, News2Input};
-use crate::clinical::units::typo_hint;
+use crate::clinical::units::{glucose_typed_in_grams_per_litre, typo_hint};
 use crate::domain::{Acvpu, Fact, Observation, ObservationValue, VitalCode};
 use crate::error::Result;
 use crate::store::Store;
@@ -34,7 +34,8 @@ pub struct VitalSet {
 #[derive(Debug, Clone, PartialEq)]
 pub enum VitalProblem {
     /// Outside what a living person can show, with its likely reading when
-    /// the decimal point moved ("375" → 37.5).
+    /// the decimal point moved ("375" → 37.5), or for glucose when it was
+    /// typed in g/L ("1,2" → 120 mg/dL; never a power of ten).
     Implausible { code: VitalCode, typed: f64, min: f64, max: f64, likely: Option<f64> },
 }
 
@@ -46,7 +47,11 @@ impl VitalProblem {
         let VitalProblem::Implausible { code, typed, min, max, likely } = self;
         let unit = unit_fr(*code);
         let unit = if unit.is_empty() { String::new() } else { format!(" {unit}") };
-        let hint = likely.map(|l| format!(" {} ?", number_fr(l))).unwrap_or_default();
+        let hint = match (code, likely) {
+            (VitalCode::Glucose, Some(l)) => format!(" {} g/L = {} mg/dL ?", number_fr(*typed), number_fr(*l)),
+            (_, Some(l)) => format!(" {} ?", number_fr(*l)),
+            (_, None) => String::new(),
+        };
         format!(
             "{} : {} est impossible (entre {} et {}{unit}).{hint}",
             code.spec().label_fr,
@@ -54,6 +59,21 @@ impl VitalProblem {
             number_fr(*min),
             number_fr(*max)
         )
+    }
+}
+
+impl VitalProblem {
+    /// The button that takes the likely reading, in French, with the units
+    /// said when the reading is a unit's and not a decimal point's:
+    /// « Corriger en 37,5 », « 1,2 g/L = 120 mg/dL ».
+    pub fn likely_label_fr(&self) -> Option<String> {
+        use crate::domain::words::number_fr;
+        let VitalProblem::Implausible { code, typed, likely, .. } = self;
+        let l = (*likely)?;
+        Some(match code {
+            VitalCode::Glucose => format!("{} g/L = {} mg/dL", number_fr(*typed), number_fr(l)),
+            _ => format!("Corriger en {}", number_fr(l)),
+        })
     }
 }
 
@@ -95,7 +115,11 @@ impl VitalSet {
                     typed,
                     min: spec.plausible_min,
                     max: spec.plausible_max,
-                    likely: typo_hint(code, typed),
+                    likely: if code == VitalCode::Glucose {
+                        glucose_typed_in_grams_per_litre(typed)
+                    } else {
+                        typo_hint(code, typed)
+                    },
                 })
             })
             .collect();

@@ -67,13 +67,34 @@ pub fn convert_glucose(value: f64, from: GlucoseUnit, to: GlucoseUnit) -> Result
 /// A plausible reading of a value typed with the decimal point misplaced
 /// (375 → 37.5, 9 → 90 for SpO2), or None if the value is plausible as is
 /// or no shift makes it so.
+///
+/// Never for glucose: French care teams write glycaemia in g/L, and « 1,20 »
+/// shifted to 12 mg/dL would record a profound hypoglycaemia in one tap.
+/// A glucose value out of range is offered in the other unit instead
+/// ([`glucose_typed_in_grams_per_litre`]).
 pub fn typo_hint(code: VitalCode, value: f64) -> Option<f64> {
+    if code == VitalCode::Glucose {
+        return None;
+    }
     let spec = code.spec();
     let plausible = |v: f64| v.is_finite() && v >= spec.plausible_min && v <= spec.plausible_max;
     if plausible(value) {
         return None;
     }
     [0.1, 0.01, 10.0].into_iter().map(|f| value * f).find(|v| plausible(*v)).map(|v| (v * 100.0).round() / 100.0)
+}
+
+/// A glucose value not plausible in mg/dL (the unit it is recorded in) but
+/// plausible read as g/L, the unit French teams write: « 1,20 » is 120 mg/dL.
+/// Returns the value in mg/dL, for the screen to offer with both units said.
+pub fn glucose_typed_in_grams_per_litre(value: f64) -> Option<f64> {
+    let spec = VitalCode::Glucose.spec();
+    let plausible = |v: f64| v.is_finite() && v >= spec.plausible_min && v <= spec.plausible_max;
+    if plausible(value) {
+        return None;
+    }
+    let mg_dl = convert_glucose(value, GlucoseUnit::GramsPerLitre, GlucoseUnit::MilligramsPerDecilitre).ok()?;
+    plausible(mg_dl).then(|| (mg_dl * 100.0).round() / 100.0)
 }
 
 #[cfg(test)]
@@ -109,5 +130,18 @@ mod tests {
         assert_eq!(typo_hint(VitalCode::Temperature, 37.5), None, "plausible values get no hint");
         assert_eq!(typo_hint(VitalCode::Pain, 75.0), Some(7.5));
         assert_eq!(typo_hint(VitalCode::HeartRate, -80.0), None);
+    }
+
+    #[test]
+    fn glucose_is_never_shifted_by_a_power_of_ten_but_offered_in_grams_per_litre() {
+        // « 1,20 » typed for 1,20 g/L must never become 12 mg/dL.
+        for typed in [1.2, 1.20, 0.6, 2.5, 0.45, 4.0, 9.0, 9.99, 15000.0, 0.05] {
+            assert_eq!(typo_hint(VitalCode::Glucose, typed), None, "{typed}");
+        }
+        assert_eq!(glucose_typed_in_grams_per_litre(1.2), Some(120.0));
+        assert_eq!(glucose_typed_in_grams_per_litre(0.45), Some(45.0));
+        assert_eq!(glucose_typed_in_grams_per_litre(120.0), None, "plausible in mg/dL as typed");
+        assert_eq!(glucose_typed_in_grams_per_litre(0.05), None, "5 mg/dL is not plausible either");
+        assert_eq!(glucose_typed_in_grams_per_litre(f64::NAN), None);
     }
 }

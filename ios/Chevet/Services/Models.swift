@@ -253,11 +253,14 @@ struct VitalSet: Equatable, Sendable {
     var glucose: Double?
 }
 
-/// A value the core will not take as typed, and its likely reading (« 375 ? 37,5 »).
+/// A value the core will not take as typed, and its likely reading (« 375 ? 37,5 »;
+/// a glycaemia typed in g/L: « 1,2 g/L = 120 mg/dL »).
 struct VitalProblem: Equatable, Sendable {
     let loinc: String
     let message: String
     let likely: Double?
+    /// The button that takes it, worded by the core (« Corriger en 37,5 »).
+    let likelyLabel: String?
 }
 
 enum News2Risk: Equatable, Sendable {

@@ -53,7 +53,7 @@ extension ConsciousnessLevel {
 extension VitalSetPreview {
     nonisolated init(_ info: VitalSetPreviewInfo) {
         self.init(
-            problems: info.problems.map { VitalProblem(loinc: $0.loinc, message: $0.message, likely: $0.likely) },
+            problems: info.problems.map { VitalProblem(loinc: $0.loinc, message: $0.message, likely: $0.likely, likelyLabel: $0.likelyLabel) },
             news2: info.news2.map { n in
                 let risk: News2Risk = switch n.risk {
                 case .low: .low

@@ -39,8 +39,8 @@ struct VitalsView: View {
                     ForEach(preview.problems, id: \.message) { problem in
                         HStack {
                             Text(problem.message).foregroundStyle(.red)
-                            if let likely = problem.likely {
-                                Button("Corriger en \(frenchNumber(likely))") {
+                            if let likely = problem.likely, let label = problem.likelyLabel {
+                                Button(label) {
                                     Task { await model.send(.useLikely(loinc: problem.loinc, value: likely)) }
                                 }
                             }

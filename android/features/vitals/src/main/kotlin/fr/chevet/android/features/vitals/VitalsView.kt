@@ -78,11 +78,13 @@ fun VitalsView(state: VitalsState, onEvent: (VitalsEvent) -> Unit, onBack: () ->
                     verticalAlignment = Alignment.CenterVertically,
                 ) {
                     Text(problem.message, color = ChevetColors.late, style = MaterialTheme.typography.bodyLarge, modifier = Modifier.weight(1f))
-                    problem.likely?.let { likely ->
+                    val likely = problem.likely
+                    val label = problem.likelyLabel
+                    if (likely != null && label != null) {
                         Button(
                             onClick = { onEvent(VitalsEvent.UseLikely(problem.loinc, likely)) },
                             modifier = Modifier.heightIn(min = MinTouchTarget),
-                        ) { Text("Corriger en ${frenchNumber(likely)}", style = MaterialTheme.typography.labelLarge) }
+                        ) { Text(label, style = MaterialTheme.typography.labelLarge) }
                     }
                 }
             }

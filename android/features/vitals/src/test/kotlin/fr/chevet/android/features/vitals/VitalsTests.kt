@@ -122,7 +122,7 @@ class VitalsTests {
         val goldens = File("src/test/goldens")
         val typo = VitalsState(
             "MARTIN Jeanne", "101", typed = typedSet, consciousness = ConsciousnessLevel.ALERT,
-            preview = VitalSetPreviewInfo(listOf(VitalProblemInfo("8310-5", "Température : 375 est impossible (entre 25 et 45 °C). 37,5 ?", 37.5)), null),
+            preview = VitalSetPreviewInfo(listOf(VitalProblemInfo("8310-5", "Température : 375 est impossible (entre 25 et 45 °C). 37,5 ?", 37.5, "Corriger en 37,5")), null),
         )
         val scored = typo.copy(
             typed = typedSet + (VitalField.Temperature to "37,5"),
