@@ -54,6 +54,9 @@ pub struct HandoverLineInfo {
     /// The line, in French.
     pub text: String,
     pub record_id: Option<RecordId>,
+    /// « Pour vous » on a transmission addressed to the reader's role (the
+    /// whole team reads it; the addressees act on it). None otherwise.
+    pub mark: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
@@ -93,6 +96,7 @@ impl Handovers {
                         .lines
                         .into_iter()
                         .map(|l| HandoverLineInfo {
+                            mark: l.mark_fr().map(str::to_owned),
                             kind: l.kind,
                             at_ms: l.at.map(|t| t.as_millisecond()),
                             text: l.text,

@@ -173,9 +173,10 @@ fn a_shift_with_known_events_hands_over_exactly_those() {
     );
     assert_eq!(
         lines_of(b.id),
+        // The nurse reads the pain addressed to nurses first: it is hers to act on.
         vec![
-            (HandoverKind::Fall, "Chute : Retrouvée au sol près du lit, pas de douleur.".to_owned()),
             (HandoverKind::Transmission, "Douleur : EN 6 au genou droit.".to_owned()),
+            (HandoverKind::Fall, "Chute : Retrouvée au sol près du lit, pas de douleur.".to_owned()),
         ]
     );
     assert_eq!(
@@ -197,20 +198,59 @@ fn a_shift_with_known_events_hands_over_exactly_those() {
         }
     }
 
-    // A care aide does not get the nurses' transmission; her read mark is hers.
+    // The nurse reads the transmission addressed to nurses marked « Pour vous ».
+    let pain = h.residents.iter().find(|r| r.resident_id == b.id).unwrap();
+    let nurse_pain = pain.lines.iter().find(|l| l.kind == HandoverKind::Transmission).unwrap();
+    assert!(nurse_pain.for_you);
+    assert_eq!(nurse_pain.mark_fr(), Some("Pour vous"));
+    // A care aide reads it too, unmarked; her read mark is hers.
     f.store.mark_handover_read(unit, until).unwrap();
     assert_eq!(f.store.handover(unit, since, until).unwrap().read_until, Some(until));
     f.store.sign_in(d.care_aide.id, DEMO_PIN).unwrap();
     let aide = f.store.handover(unit, since, until).unwrap();
     assert_eq!(aide.read_until, None);
-    let b_lines: Vec<_> =
-        aide.residents.iter().find(|r| r.resident_id == b.id).unwrap().lines.iter().map(|l| l.kind).collect();
-    assert!(b_lines.contains(&HandoverKind::Fall));
-    assert!(!b_lines.contains(&HandoverKind::Transmission));
+    let b_lines = &aide.residents.iter().find(|r| r.resident_id == b.id).unwrap().lines;
+    assert!(b_lines.iter().any(|l| l.kind == HandoverKind::Fall));
+    assert!(b_lines.iter().any(|l| l.kind == HandoverKind::Transmission && !l.for_you && l.mark_fr().is_none()));
 
     // A window over two days, or backwards, is refused.
     assert!(f.store.handover(unit, until, since).is_err());
     assert!(f.store.handover(unit, until - 49.hours(), until).is_err());
+}
+
+#[test]
+fn a_fall_addressed_to_the_nurse_reaches_the_aide_and_what_is_yours_comes_first() {
+    let (f, d) = seeded(1, 0);
+    let unit = d.units[0].id;
+    let r = d.residents.iter().find(|r| r.unit_id == unit).unwrap();
+    let since = f.store.now() - 2.hours();
+    let t = |m: i64| since + m.minutes();
+    // Written by the nurse for the nurses only: a fall at night, then a note for everyone.
+    f.store.record(transmission(r.id, "Chute nocturne", "Retrouvé au sol à 3 h.", vec![Role::Nurse], t(10))).unwrap();
+    f.store.record(transmission(r.id, "Alimentation", "A bien mangé.", vec![], t(20))).unwrap();
+    f.store.record(transmission(r.id, "Sommeil", "Agité.", vec![Role::CareAide], t(30))).unwrap();
+    let until = f.store.now();
+    f.store.sign_in(d.care_aide.id, DEMO_PIN).unwrap();
+    let h = f.store.handover(unit, since, until).unwrap();
+    let lines: Vec<_> = h
+        .residents
+        .iter()
+        .find(|x| x.resident_id == r.id)
+        .unwrap()
+        .lines
+        .iter()
+        .filter(|l| l.kind != HandoverKind::Alert)
+        .map(|l| (l.kind, l.for_you, l.text.split(" :").next().unwrap().to_owned()))
+        .collect();
+    assert_eq!(
+        lines,
+        vec![
+            (HandoverKind::Transmission, true, "Sommeil".to_owned()),
+            (HandoverKind::Fall, false, "Chute nocturne".to_owned()),
+            (HandoverKind::Transmission, false, "Alimentation".to_owned()),
+        ],
+        "the aide reads the nurses' fall; what is addressed to her comes first after the alerts"
+    );
 }
 
 #[test]

@@ -665,7 +665,7 @@ fn audit_chain_verifies_and_detects_edits_and_truncation() {
 }
 
 #[test]
-fn timeline_hides_transmissions_for_other_roles_and_flags_corrections() {
+fn timeline_shows_every_transmission_whoever_it_is_addressed_to() {
     let (f, d) = seeded(1, 0);
     let r = &d.residents[0];
     let note = |audience: Vec<Role>| {
@@ -693,8 +693,9 @@ fn timeline_hides_transmissions_for_other_roles_and_flags_corrections() {
             TimelineEntry::Unreadable(_) => None,
         })
         .collect();
+    // The whole team reads every transmission: the care aide sees the nurses' too.
     assert!(ids.contains(&for_all.id()));
-    assert!(!ids.contains(&for_nurses.id()));
+    assert!(ids.contains(&for_nurses.id()));
     let file = f.store.open_resident_file(r.id, 100).unwrap();
     assert_eq!(file.resident.id, r.id);
     assert!(!file.care_plan.is_empty());

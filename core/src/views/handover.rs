@@ -34,7 +34,7 @@ pub enum HandoverKind {
     WoundNew,
     /// A wound assessed worse than its previous assessment (PUSH up).
     WoundWorse,
-    /// Any other transmission addressed to this professional's role.
+    /// Any other transmission: the whole team reads every one.
     Transmission,
 }
 
@@ -46,6 +46,16 @@ pub struct HandoverLine {
     pub text: String,
     /// The record it comes from, for the detail screen.
     pub record_id: Option<Uuid>,
+    /// A transmission addressed to the reader's role: the whole team reads
+    /// it, and the addressees are told it is theirs to act on (« Pour vous »).
+    pub for_you: bool,
+}
+
+impl HandoverLine {
+    /// The mark the line carries on the screen, in French, if any.
+    pub fn mark_fr(&self) -> Option<&'static str> {
+        self.for_you.then_some("Pour vous")
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -137,6 +147,7 @@ impl Store {
                     at: None,
                     text: a.why,
                     record_id: None,
+                    for_you: false,
                 }));
 
                 let mut assessed = Vec::new();
@@ -159,7 +170,7 @@ impl Store {
                         }
                     };
                     let at = Some(fact.meta().clinical_time);
-                    let line = |kind, text| HandoverLine { kind, at, text, record_id: Some(id) };
+                    let line = |kind, text| HandoverLine { kind, at, text, record_id: Some(id), for_you: false };
                     match &fact {
                         Fact::Act(a) if a.outcome != ActOutcome::Done => {
                             let label = label_of(a.planned_act_id).unwrap_or_else(|| "Soin".into());
@@ -172,14 +183,21 @@ impl Store {
                                 format!("{label} : {}", fact.summary_fr()),
                             ));
                         }
-                        Fact::Transmission(t) if t.audience.is_empty() || t.audience.contains(&viewer.role) => {
+                        // Every transmission, to everyone: a fall addressed to the nurse
+                        // must reach the aide on night duty too. The addressees see
+                        // it marked as theirs.
+                        Fact::Transmission(t) => {
                             let words = [t.data.as_str(), t.actions.as_str(), t.results.as_str()]
                                 .into_iter()
                                 .filter(|s| !s.trim().is_empty())
                                 .collect::<Vec<_>>()
                                 .join(" — ");
                             let kind = if is_fall(&t.target) { HandoverKind::Fall } else { HandoverKind::Transmission };
-                            lines.push(line(kind, format!("{} : {}", t.target.trim(), excerpt(&words))));
+                            let for_you = t.audience.contains(&viewer.role);
+                            lines.push(HandoverLine {
+                                for_you,
+                                ..line(kind, format!("{} : {}", t.target.trim(), excerpt(&words)))
+                            });
                         }
                         Fact::WoundAssessment(w) => assessed.push((id, w.clone())),
                         _ => {}
@@ -204,6 +222,7 @@ impl Store {
                             at: None,
                             text: format!("Nouvelle plaie : {}", w.site),
                             record_id: Some(w.id),
+                            for_you: false,
                         });
                     }
                 }
@@ -223,13 +242,21 @@ impl Store {
                                 then_push.total, now_push.total
                             ),
                             record_id: Some(*id),
+                            for_you: false,
                         });
                     }
                 }
 
                 if !lines.is_empty() {
-                    // Alerts first, then by kind and time.
-                    lines.sort_by(|x, y| x.kind.cmp(&y.kind).then(x.at.cmp(&y.at)));
+                    // Alerts first, then what is addressed to the reader, then by kind and time.
+                    let alert_last = |l: &HandoverLine| l.kind != HandoverKind::Alert;
+                    lines.sort_by(|x, y| {
+                        alert_last(x)
+                            .cmp(&alert_last(y))
+                            .then(y.for_you.cmp(&x.for_you))
+                            .then(x.kind.cmp(&y.kind))
+                            .then(x.at.cmp(&y.at))
+                    });
                     out.push(ResidentHandover {
                         resident_id: res.id,
                         display_name: res.identity.display_name(),

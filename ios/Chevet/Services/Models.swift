@@ -305,6 +305,8 @@ struct HandoverLine: Equatable, Sendable {
     let at: Date?
     /// Worded by the core.
     let text: String
+    /// « Pour vous » on what is addressed to the reader's role, worded by the core.
+    let mark: String?
 }
 
 struct ResidentHandover: Identifiable, Equatable, Sendable {

@@ -29,7 +29,10 @@ extension Handover {
                     id: r.residentId,
                     displayName: r.displayName,
                     room: r.room,
-                    lines: r.lines.map { HandoverLine(kind: Chevet.HandoverKind($0.kind), at: $0.atMs.map { date(millis: $0) }, text: $0.text) }
+                    lines: r.lines.map { HandoverLine(
+                            kind: Chevet.HandoverKind($0.kind), at: $0.atMs.map { date(millis: $0) }, text: $0.text,
+                            mark: $0.mark
+                        ) }
                 )
             },
             readUntil: info.readUntilMs.map { date(millis: $0) },

@@ -15,6 +15,9 @@ struct HandoverView: View {
                                 if model.isNew(line) {
                                     Text("Nouveau").font(.caption.weight(.bold)).foregroundStyle(.blue)
                                 }
+                                if let mark = line.mark {
+                                    Text(verbatim: mark).font(.caption.weight(.bold))
+                                }
                                 if let at = line.at {
                                     Text(at, format: .dateTime.hour().minute()).foregroundStyle(.secondary)
                                 }

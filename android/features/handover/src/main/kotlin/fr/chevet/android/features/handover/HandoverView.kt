@@ -114,8 +114,11 @@ private fun Line(line: HandoverLineInfo, isNew: Boolean, zone: ZoneId) {
             modifier = Modifier.width(112.dp).padding(start = 12.dp),
         )
         Text(
-            line.text + if (isNew && line.kind != HandoverKind.ALERT) "  · nouveau" else "",
+            // « Pour vous », as the core marks what is addressed to the reader's role.
+            line.mark.orEmpty().let { if (it.isEmpty()) it else "$it · " } +
+                line.text + if (isNew && line.kind != HandoverKind.ALERT) "  · nouveau" else "",
             style = MaterialTheme.typography.bodyLarge,
+            fontWeight = if (line.mark != null) FontWeight.SemiBold else null,
             modifier = Modifier.weight(1f),
         )
     }
