@@ -14,7 +14,7 @@ data class TransmissionState(
     val data: String = "",
     val actions: String = "",
     val results: String = "",
-    /** Roles it is addressed to; empty means everyone. */
+    /** Roles it is addressed to, who must act on it (the whole team reads it); empty means everyone. */
     val audience: Set<StaffRole> = emptySet(),
     val saving: Boolean = false,
     /** The target of the last transmission kept. */

@@ -35,7 +35,7 @@ import org.junit.Test
 import org.junit.rules.TemporaryFolder
 import java.io.File
 
-/** Transmissions over the real core: refused until they say something, kept with their audience, read only by it. */
+/** Transmissions over the real core: refused until they say something, kept with their audience (who must act), read by the whole team. */
 @OptIn(ExperimentalTestApi::class)
 class TransmissionTests {
     @get:Rule
@@ -50,7 +50,7 @@ class TransmissionTests {
         runBlocking { withTimeout(10_000) { state.first(until) } }
 
     @Test
-    fun `an empty transmission is refused, one for the nurses is kept and a care aide does not read it`() {
+    fun `an empty transmission is refused, one for the nurses is kept and the whole team reads it`() {
         ChevetStore.open(dir.root.resolve("chevet.db").path, InMemoryKeyVault()).use { store ->
             val demo = store.seedDemo(1u, 2u, 0u)
             store.sessions().signIn(demo.careAideId, demo.pin)
@@ -68,9 +68,10 @@ class TransmissionTests {
             p.onEvent(TransmissionEvent.Save)
             assertEquals("Douleur", p.next { it.saved != null }.saved)
             assertEquals(before + 1u, store.records().pendingSyncCount())
-            // Addressed to the nurses: the care aide who wrote it does not get it on the timeline; the nurse does.
+            // Addressed to the nurses: the whole team reads it on the timeline, the care aide who
+            // wrote it and the nurse alike (the relève marks it « Pour vous » for the nurse).
             fun seen() = store.residents().timeline(resident, null, 50u).any { it.summary.contains("Douleur") }
-            assertTrue(!seen())
+            assertTrue(seen())
             store.sessions().signIn(demo.nurseId, demo.pin)
             assertTrue(seen())
         }
