@@ -10,32 +10,12 @@ use crate::ids::{PlannedActId, ResidentId, WoundId};
 use crate::route::{date, time};
 use crate::store::ChevetStore;
 
-/// The care plan: acts planned and stopped, wounds closed.
-/// Reached from the store: `store.care_plan()`.
-#[derive(uniffi::Object)]
-pub struct CarePlan {
-    store: std::sync::Weak<ChevetStore>,
-}
-
-#[uniffi::export]
-impl ChevetStore {
-    pub fn care_plan(self: std::sync::Arc<Self>) -> std::sync::Arc<CarePlan> {
-        self.areas
-            .care_plan
-            .get_or_init(|| std::sync::Arc::new(CarePlan { store: std::sync::Arc::downgrade(&self) }))
-            .clone()
-    }
-}
-
-impl CarePlan {
-    pub(crate) fn store(&self) -> std::result::Result<std::sync::Arc<ChevetStore>, ChevetError> {
-        self.store.upgrade().ok_or(ChevetError::Closed)
-    }
-
-    pub(crate) fn core(&self) -> std::result::Result<std::sync::Arc<chevet_core::Store>, ChevetError> {
-        self.store()?.core()
-    }
-}
+crate::store::store_area!(
+    /// The care plan: acts planned and stopped, wounds closed.
+    /// Reached from the store: `store.care_plan()`.
+    CarePlan,
+    care_plan
+);
 
 type Result<T> = std::result::Result<T, ChevetError>;
 

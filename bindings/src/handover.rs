@@ -7,32 +7,12 @@ use crate::error::ChevetError;
 use crate::ids::{RecordId, ResidentId, UnitId};
 use crate::store::{ChevetStore, ts};
 
-/// The shift handover (la relève).
-/// Reached from the store: `store.handovers()`.
-#[derive(uniffi::Object)]
-pub struct Handovers {
-    store: std::sync::Weak<ChevetStore>,
-}
-
-#[uniffi::export]
-impl ChevetStore {
-    pub fn handovers(self: std::sync::Arc<Self>) -> std::sync::Arc<Handovers> {
-        self.areas
-            .handovers
-            .get_or_init(|| std::sync::Arc::new(Handovers { store: std::sync::Arc::downgrade(&self) }))
-            .clone()
-    }
-}
-
-impl Handovers {
-    pub(crate) fn store(&self) -> std::result::Result<std::sync::Arc<ChevetStore>, ChevetError> {
-        self.store.upgrade().ok_or(ChevetError::Closed)
-    }
-
-    pub(crate) fn core(&self) -> std::result::Result<std::sync::Arc<chevet_core::Store>, ChevetError> {
-        self.store()?.core()
-    }
-}
+crate::store::store_area!(
+    /// The shift handover (la relève).
+    /// Reached from the store: `store.handovers()`.
+    Handovers,
+    handovers
+);
 
 /// What a handover line is about (the screen picks its colour and icon).
 #[uniffi::remote(Enum)]

@@ -8,32 +8,12 @@ use crate::error::ChevetError;
 use crate::ids::{PlannedActId, ResidentId, UnitId};
 use crate::store::{ChevetStore, ts};
 
-/// The medication round: doses due, boxes checked.
-/// Reached from the store: `store.medication()`.
-#[derive(uniffi::Object)]
-pub struct Medication {
-    store: std::sync::Weak<ChevetStore>,
-}
-
-#[uniffi::export]
-impl ChevetStore {
-    pub fn medication(self: std::sync::Arc<Self>) -> std::sync::Arc<Medication> {
-        self.areas
-            .medication
-            .get_or_init(|| std::sync::Arc::new(Medication { store: std::sync::Arc::downgrade(&self) }))
-            .clone()
-    }
-}
-
-impl Medication {
-    pub(crate) fn store(&self) -> std::result::Result<std::sync::Arc<ChevetStore>, ChevetError> {
-        self.store.upgrade().ok_or(ChevetError::Closed)
-    }
-
-    pub(crate) fn core(&self) -> std::result::Result<std::sync::Arc<chevet_core::Store>, ChevetError> {
-        self.store()?.core()
-    }
-}
+crate::store::store_area!(
+    /// The medication round: doses due, boxes checked.
+    /// Reached from the store: `store.medication()`.
+    Medication,
+    medication
+);
 
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct MedicineBoxInfo {

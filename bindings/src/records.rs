@@ -14,32 +14,12 @@ use crate::error::ChevetError;
 use crate::ids::{PlannedActId, RecordId, ResidentId, WoundId};
 use crate::store::{ChevetStore, ts};
 
-/// Recording at the bedside: vitals, acts, doses, transmissions, scales, wound assessments, corrections.
-/// Reached from the store: `store.records()`.
-#[derive(uniffi::Object)]
-pub struct Records {
-    store: std::sync::Weak<ChevetStore>,
-}
-
-#[uniffi::export]
-impl ChevetStore {
-    pub fn records(self: std::sync::Arc<Self>) -> std::sync::Arc<Records> {
-        self.areas
-            .records
-            .get_or_init(|| std::sync::Arc::new(Records { store: std::sync::Arc::downgrade(&self) }))
-            .clone()
-    }
-}
-
-impl Records {
-    pub(crate) fn store(&self) -> std::result::Result<std::sync::Arc<ChevetStore>, ChevetError> {
-        self.store.upgrade().ok_or(ChevetError::Closed)
-    }
-
-    pub(crate) fn core(&self) -> std::result::Result<std::sync::Arc<chevet_core::Store>, ChevetError> {
-        self.store()?.core()
-    }
-}
+crate::store::store_area!(
+    /// Recording at the bedside: vitals, acts, doses, transmissions, scales, wound assessments, corrections.
+    /// Reached from the store: `store.records()`.
+    Records,
+    records
+);
 
 type Result<T> = std::result::Result<T, ChevetError>;
 

@@ -11,32 +11,12 @@ use crate::error::ChevetError;
 use crate::ids::{PhotoId, PlannedActId, RecordId, ResidentId, StaffId, UnitId, WoundId};
 use crate::store::{AlertInfo, ChevetStore, alert, ts};
 
-/// Residents: search, file and timeline, charts, wound follow-up.
-/// Reached from the store: `store.residents()`.
-#[derive(uniffi::Object)]
-pub struct Residents {
-    store: std::sync::Weak<ChevetStore>,
-}
-
-#[uniffi::export]
-impl ChevetStore {
-    pub fn residents(self: std::sync::Arc<Self>) -> std::sync::Arc<Residents> {
-        self.areas
-            .residents
-            .get_or_init(|| std::sync::Arc::new(Residents { store: std::sync::Arc::downgrade(&self) }))
-            .clone()
-    }
-}
-
-impl Residents {
-    pub(crate) fn store(&self) -> std::result::Result<std::sync::Arc<ChevetStore>, ChevetError> {
-        self.store.upgrade().ok_or(ChevetError::Closed)
-    }
-
-    pub(crate) fn core(&self) -> std::result::Result<std::sync::Arc<chevet_core::Store>, ChevetError> {
-        self.store()?.core()
-    }
-}
+crate::store::store_area!(
+    /// Residents: search, file and timeline, charts, wound follow-up.
+    /// Reached from the store: `store.residents()`.
+    Residents,
+    residents
+);
 
 type Result<T> = std::result::Result<T, ChevetError>;
 

@@ -14,32 +14,12 @@ use crate::ids::{PlannedActId, ResidentId, UnitId};
 use crate::records::ActResult;
 use crate::store::{AlertInfo, ChevetStore, alert, ts};
 
-/// A unit's round: as its screen holds it, and whole.
-/// Reached from the store: `store.rounds()`.
-#[derive(uniffi::Object)]
-pub struct Rounds {
-    store: std::sync::Weak<ChevetStore>,
-}
-
-#[uniffi::export]
-impl ChevetStore {
-    pub fn rounds(self: std::sync::Arc<Self>) -> std::sync::Arc<Rounds> {
-        self.areas
-            .rounds
-            .get_or_init(|| std::sync::Arc::new(Rounds { store: std::sync::Arc::downgrade(&self) }))
-            .clone()
-    }
-}
-
-impl Rounds {
-    pub(crate) fn store(&self) -> std::result::Result<std::sync::Arc<ChevetStore>, ChevetError> {
-        self.store.upgrade().ok_or(ChevetError::Closed)
-    }
-
-    pub(crate) fn core(&self) -> std::result::Result<std::sync::Arc<chevet_core::Store>, ChevetError> {
-        self.store()?.core()
-    }
-}
+crate::store::store_area!(
+    /// A unit's round: as its screen holds it, and whole.
+    /// Reached from the store: `store.rounds()`.
+    Rounds,
+    rounds
+);
 
 type Result<T> = std::result::Result<T, ChevetError>;
 

@@ -8,32 +8,12 @@ use crate::ids::{RecordId, ResidentId, RouteId, StaffId, UnitId};
 use crate::residents::ResidentSummaryInfo;
 use crate::store::{ChevetStore, ts};
 
-/// Home care (SSIAD): routes, home tags, visit stamps.
-/// Reached from the store: `store.home_care()`.
-#[derive(uniffi::Object)]
-pub struct HomeCare {
-    store: std::sync::Weak<ChevetStore>,
-}
-
-#[uniffi::export]
-impl ChevetStore {
-    pub fn home_care(self: std::sync::Arc<Self>) -> std::sync::Arc<HomeCare> {
-        self.areas
-            .home_care
-            .get_or_init(|| std::sync::Arc::new(HomeCare { store: std::sync::Arc::downgrade(&self) }))
-            .clone()
-    }
-}
-
-impl HomeCare {
-    pub(crate) fn store(&self) -> std::result::Result<std::sync::Arc<ChevetStore>, ChevetError> {
-        self.store.upgrade().ok_or(ChevetError::Closed)
-    }
-
-    pub(crate) fn core(&self) -> std::result::Result<std::sync::Arc<chevet_core::Store>, ChevetError> {
-        self.store()?.core()
-    }
-}
+crate::store::store_area!(
+    /// Home care (SSIAD): routes, home tags, visit stamps.
+    /// Reached from the store: `store.home_care()`.
+    HomeCare,
+    home_care
+);
 
 type Result<T> = std::result::Result<T, ChevetError>;
 

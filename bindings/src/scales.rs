@@ -7,32 +7,12 @@ use crate::error::ChevetError;
 use crate::ids::{RecordId, ResidentId};
 use crate::store::{ChevetStore, ts};
 
-/// The bedside scales as guided forms.
-/// Reached from the store: `store.scales()`.
-#[derive(uniffi::Object)]
-pub struct Scales {
-    store: std::sync::Weak<ChevetStore>,
-}
-
-#[uniffi::export]
-impl ChevetStore {
-    pub fn scales(self: std::sync::Arc<Self>) -> std::sync::Arc<Scales> {
-        self.areas
-            .scales
-            .get_or_init(|| std::sync::Arc::new(Scales { store: std::sync::Arc::downgrade(&self) }))
-            .clone()
-    }
-}
-
-impl Scales {
-    pub(crate) fn store(&self) -> std::result::Result<std::sync::Arc<ChevetStore>, ChevetError> {
-        self.store.upgrade().ok_or(ChevetError::Closed)
-    }
-
-    pub(crate) fn core(&self) -> std::result::Result<std::sync::Arc<chevet_core::Store>, ChevetError> {
-        self.store()?.core()
-    }
-}
+crate::store::store_area!(
+    /// The bedside scales as guided forms.
+    /// Reached from the store: `store.scales()`.
+    Scales,
+    scales
+);
 
 type Result<T> = std::result::Result<T, ChevetError>;
 

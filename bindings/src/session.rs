@@ -7,32 +7,12 @@ use crate::error::ChevetError;
 use crate::ids::StaffId;
 use crate::store::ChevetStore;
 
-/// Who uses the tablet: staff accounts, sign-in, first PIN, PIN change, lock.
-/// Reached from the store: `store.sessions()`.
-#[derive(uniffi::Object)]
-pub struct Sessions {
-    store: std::sync::Weak<ChevetStore>,
-}
-
-#[uniffi::export]
-impl ChevetStore {
-    pub fn sessions(self: std::sync::Arc<Self>) -> std::sync::Arc<Sessions> {
-        self.areas
-            .sessions
-            .get_or_init(|| std::sync::Arc::new(Sessions { store: std::sync::Arc::downgrade(&self) }))
-            .clone()
-    }
-}
-
-impl Sessions {
-    pub(crate) fn store(&self) -> std::result::Result<std::sync::Arc<ChevetStore>, ChevetError> {
-        self.store.upgrade().ok_or(ChevetError::Closed)
-    }
-
-    pub(crate) fn core(&self) -> std::result::Result<std::sync::Arc<chevet_core::Store>, ChevetError> {
-        self.store()?.core()
-    }
-}
+crate::store::store_area!(
+    /// Who uses the tablet: staff accounts, sign-in, first PIN, PIN change, lock.
+    /// Reached from the store: `store.sessions()`.
+    Sessions,
+    sessions
+);
 
 type Result<T> = std::result::Result<T, ChevetError>;
 

@@ -18,6 +18,45 @@ use crate::vault::{AppVault, KeyVault};
 
 type Result<T> = std::result::Result<T, ChevetError>;
 
+/// One area of the store, said once: its object, the store's accessor that
+/// hands out the same one each time, and its way back to the core. The area
+/// holds the store weakly, so the store is not kept alive by its own parts.
+macro_rules! store_area {
+    ($(#[$doc:meta])* $area:ident, $accessor:ident) => {
+        $(#[$doc])*
+        #[derive(uniffi::Object)]
+        pub struct $area {
+            store: std::sync::Weak<$crate::store::ChevetStore>,
+        }
+
+        #[uniffi::export]
+        impl ChevetStore {
+            pub fn $accessor(self: std::sync::Arc<Self>) -> std::sync::Arc<$area> {
+                self.areas
+                    .$accessor
+                    .get_or_init(|| std::sync::Arc::new($area { store: std::sync::Arc::downgrade(&self) }))
+                    .clone()
+            }
+        }
+
+        impl $area {
+            #[allow(dead_code)]
+            pub(crate) fn store(
+                &self,
+            ) -> std::result::Result<std::sync::Arc<$crate::store::ChevetStore>, $crate::error::ChevetError> {
+                self.store.upgrade().ok_or($crate::error::ChevetError::Closed)
+            }
+
+            pub(crate) fn core(
+                &self,
+            ) -> std::result::Result<std::sync::Arc<chevet_core::Store>, $crate::error::ChevetError> {
+                self.store()?.core()
+            }
+        }
+    };
+}
+pub(crate) use store_area;
+
 pub(crate) fn ts(ms: i64) -> Result<Timestamp> {
     Timestamp::from_millisecond(ms)
         .map_err(|_| ChevetError::InvalidInput { field: "time".into(), reason: "out of range".into() })

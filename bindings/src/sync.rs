@@ -10,29 +10,12 @@ use crate::error::ChevetError;
 use crate::ids::PhotoId;
 use crate::store::ChevetStore;
 
-/// The establishment's hub: enrolment, sync, its status, photos fetched.
-/// Reached from the store: `store.hub()`.
-#[derive(uniffi::Object)]
-pub struct Hub {
-    store: std::sync::Weak<ChevetStore>,
-}
-
-#[uniffi::export]
-impl ChevetStore {
-    pub fn hub(self: std::sync::Arc<Self>) -> std::sync::Arc<Hub> {
-        self.areas.hub.get_or_init(|| std::sync::Arc::new(Hub { store: std::sync::Arc::downgrade(&self) })).clone()
-    }
-}
-
-impl Hub {
-    pub(crate) fn store(&self) -> std::result::Result<std::sync::Arc<ChevetStore>, ChevetError> {
-        self.store.upgrade().ok_or(ChevetError::Closed)
-    }
-
-    pub(crate) fn core(&self) -> std::result::Result<std::sync::Arc<chevet_core::Store>, ChevetError> {
-        self.store()?.core()
-    }
-}
+crate::store::store_area!(
+    /// The establishment's hub: enrolment, sync, its status, photos fetched.
+    /// Reached from the store: `store.hub()`.
+    Hub,
+    hub
+);
 
 /// Progress of a running sync; called on the sync's thread.
 #[uniffi::export(foreign)]

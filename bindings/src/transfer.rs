@@ -8,32 +8,12 @@ use crate::error::ChevetError;
 use crate::ids::{RecordId, ResidentId};
 use crate::store::{ChevetStore, ts};
 
-/// The emergency transfer sheet and its documents.
-/// Reached from the store: `store.transfers()`.
-#[derive(uniffi::Object)]
-pub struct Transfers {
-    store: std::sync::Weak<ChevetStore>,
-}
-
-#[uniffi::export]
-impl ChevetStore {
-    pub fn transfers(self: std::sync::Arc<Self>) -> std::sync::Arc<Transfers> {
-        self.areas
-            .transfers
-            .get_or_init(|| std::sync::Arc::new(Transfers { store: std::sync::Arc::downgrade(&self) }))
-            .clone()
-    }
-}
-
-impl Transfers {
-    pub(crate) fn store(&self) -> std::result::Result<std::sync::Arc<ChevetStore>, ChevetError> {
-        self.store.upgrade().ok_or(ChevetError::Closed)
-    }
-
-    pub(crate) fn core(&self) -> std::result::Result<std::sync::Arc<chevet_core::Store>, ChevetError> {
-        self.store()?.core()
-    }
-}
+crate::store::store_area!(
+    /// The emergency transfer sheet and its documents.
+    /// Reached from the store: `store.transfers()`.
+    Transfers,
+    transfers
+);
 
 type Result<T> = std::result::Result<T, ChevetError>;
 

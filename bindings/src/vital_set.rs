@@ -10,32 +10,12 @@ use crate::ids::{RecordId, ResidentId};
 use crate::records::ConsciousnessLevel;
 use crate::store::{ChevetStore, ts};
 
-/// Vitals entered together, previewed and scored before they are kept.
-/// Reached from the store: `store.vitals()`.
-#[derive(uniffi::Object)]
-pub struct Vitals {
-    store: std::sync::Weak<ChevetStore>,
-}
-
-#[uniffi::export]
-impl ChevetStore {
-    pub fn vitals(self: std::sync::Arc<Self>) -> std::sync::Arc<Vitals> {
-        self.areas
-            .vitals
-            .get_or_init(|| std::sync::Arc::new(Vitals { store: std::sync::Arc::downgrade(&self) }))
-            .clone()
-    }
-}
-
-impl Vitals {
-    pub(crate) fn store(&self) -> std::result::Result<std::sync::Arc<ChevetStore>, ChevetError> {
-        self.store.upgrade().ok_or(ChevetError::Closed)
-    }
-
-    pub(crate) fn core(&self) -> std::result::Result<std::sync::Arc<chevet_core::Store>, ChevetError> {
-        self.store()?.core()
-    }
-}
+crate::store::store_area!(
+    /// Vitals entered together, previewed and scored before they are kept.
+    /// Reached from the store: `store.vitals()`.
+    Vitals,
+    vitals
+);
 
 /// The NEWS2 clinical response.
 #[uniffi::remote(Enum)]
