@@ -220,6 +220,22 @@ struct HubLookup<'a> {
 }
 
 impl HubLookup<'_> {
+    /// A document read once per batch: a push of a hundred records by one
+    /// author on one care plan reads the author and each act once.
+    fn remembered<T: serde::de::DeserializeOwned + Clone>(
+        &mut self,
+        entity: Entity,
+        id: Uuid,
+        memo: fn(&mut BatchCache) -> &mut std::collections::HashMap<Uuid, Option<T>>,
+    ) -> Result<Option<T>, Checked> {
+        if let Some(known) = memo(self.cache).get(&id) {
+            return Ok(known.clone());
+        }
+        let found: Option<T> = self.document(entity, id)?;
+        memo(self.cache).insert(id, found.clone());
+        Ok(found)
+    }
+
     fn document<T: serde::de::DeserializeOwned>(&mut self, entity: Entity, id: Uuid) -> Result<Option<T>, Checked> {
         match self.tx.document(self.tenant, id).map_err(Checked::Storage)? {
             Some(doc) if doc.entity == entity => Ok(serde_json::from_value(Value::Object(doc.state)).ok()),
@@ -232,21 +248,11 @@ impl RecordLookup for HubLookup<'_> {
     type Error = Checked;
 
     fn staff(&mut self, id: Uuid) -> Result<Option<Staff>, Checked> {
-        if let Some(s) = self.cache.staff.get(&id) {
-            return Ok(s.clone());
-        }
-        let s: Option<Staff> = self.document(Entity::Staff, id)?;
-        self.cache.staff.insert(id, s.clone());
-        Ok(s)
+        self.remembered(Entity::Staff, id, |c| &mut c.staff)
     }
 
     fn planned_act(&mut self, id: Uuid) -> Result<Option<PlannedAct>, Checked> {
-        if let Some(a) = self.cache.acts.get(&id) {
-            return Ok(a.clone());
-        }
-        let a: Option<PlannedAct> = self.document(Entity::PlannedAct, id)?;
-        self.cache.acts.insert(id, a.clone());
-        Ok(a)
+        self.remembered(Entity::PlannedAct, id, |c| &mut c.acts)
     }
 
     fn wound(&mut self, id: Uuid) -> Result<Option<Wound>, Checked> {
