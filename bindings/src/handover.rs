@@ -19,6 +19,7 @@ crate::store::store_area!(
 pub enum HandoverKind {
     Alert,
     Fall,
+    Unrecorded,
     MedicationNotGiven,
     ActNotDone,
     WoundNew,
@@ -29,6 +30,8 @@ pub enum HandoverKind {
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct HandoverLineInfo {
     pub kind: HandoverKind,
+    /// The kind in a word, beside the text (« Non tracé », « Chute »).
+    pub word: String,
     /// When it happened; none for an alert, which stands now.
     pub at_ms: Option<i64>,
     /// The line, in French.
@@ -77,6 +80,7 @@ impl Handovers {
                         .into_iter()
                         .map(|l| HandoverLineInfo {
                             mark: l.mark_fr().map(str::to_owned),
+                            word: l.kind.word_fr().to_owned(),
                             kind: l.kind,
                             at_ms: l.at.map(|t| t.as_millisecond()),
                             text: l.text,

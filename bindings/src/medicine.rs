@@ -52,12 +52,14 @@ pub struct MedicationDueInfo {
     pub status: chevet_core::views::RoundStatus,
     /// The status as the screen says it, in French.
     pub status_label: String,
-    /// Still to give: due, late or missed.
+    /// Still to give: due, late or not recorded.
     pub open: bool,
-    /// Late or missed (drawn in the alert colour).
+    /// Late or not recorded (drawn in the alert colour).
     pub late: bool,
     /// The signed-in professional may give it (a care aide only with aide à la prise).
     pub may_record: bool,
+    /// A nurse may close it (« donné hors tablette », « annulé »).
+    pub may_close: bool,
     /// The prescriber allowed aide à la prise by a care aide.
     pub intake_assistance_allowed: bool,
     /// The product the box must be, when the prescription names one.
@@ -105,6 +107,7 @@ impl Medication {
                     late: i.status.is_late(),
                     status: i.status,
                     may_record: i.may_record,
+                    may_close: i.may_close,
                     intake_assistance_allowed: line.intake_assistance_allowed,
                     expected_product: line.expected_barcode,
                 })

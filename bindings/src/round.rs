@@ -7,7 +7,7 @@
 use std::sync::{Arc, Mutex};
 
 use chevet_core::domain::words;
-use chevet_core::views::{self, NOT_DONE_REASONS, RoundCounts, RoundFilter, RoundWindow};
+use chevet_core::views::{self, CLOSING_ANSWERS, Closing, NOT_DONE_REASONS, RoundCounts, RoundFilter, RoundWindow};
 
 use crate::error::ChevetError;
 use crate::ids::{PlannedActId, ResidentId, UnitId};
@@ -30,10 +30,19 @@ pub enum RoundFilter {
     All,
     /// What is still to do and the signed-in professional's role may record.
     Mine,
-    /// What is still to do (due, late or missed).
+    /// What is still to do (due, late or not recorded).
     ToDo,
-    /// Only what is late or missed.
+    /// Only what is late or not recorded.
     Late,
+}
+
+/// How a nurse closes what nobody recorded (« non tracé »).
+#[uniffi::remote(Enum)]
+pub enum Closing {
+    /// Done (given) and traced elsewhere: on paper, in other software.
+    RecordedElsewhere,
+    /// Called off: the prescription or the care was cancelled.
+    Cancelled,
 }
 
 /// How far the round looks back and ahead of now.
@@ -46,9 +55,18 @@ pub struct RoundWindow {
 /// The header's counts, over the whole round whatever the filter.
 #[uniffi::remote(Record)]
 pub struct RoundCounts {
+    /// Due or late, in the window.
     pub to_do: u32,
     pub late: u32,
+    /// Nobody recorded it (« non tracés »), in the window or before it.
+    pub unrecorded: u32,
+    /// Answered, whatever the answer: the sum of the five below.
+    pub recorded: u32,
     pub done: u32,
+    pub partly_done: u32,
+    pub not_done: u32,
+    pub refused: u32,
+    pub spat_out: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
@@ -59,12 +77,15 @@ pub struct RoundItemInfo {
     pub status: views::RoundStatus,
     /// The status as the screen says it, in French.
     pub status_label: String,
-    /// Still asks for something: due, late or missed.
+    /// Still asks for something: due, late or not recorded.
     pub open: bool,
-    /// Late or missed (drawn in the alert colour).
+    /// Late or not recorded (drawn in the alert colour).
     pub late: bool,
     /// The signed-in professional may record it (the screen offers only that).
     pub may_record: bool,
+    /// The signed-in professional may close it (« non tracé » or late, a
+    /// nurse): [`Rounds::close_unrecorded`] with [`closing_choices`].
+    pub may_close: bool,
     /// A medication: given from the medication screen, its box scanned.
     pub medication: bool,
 }
@@ -83,6 +104,11 @@ pub struct RoundResidentInfo {
 pub struct RoundShown {
     /// The residents under the filter, in room order, each with only the acts it keeps.
     pub residents: Vec<RoundResidentInfo>,
+    /// The section of what nobody recorded (« non tracés »), oldest first,
+    /// each resident with only those: shown until answered or closed.
+    pub unrecorded: Vec<RoundResidentInfo>,
+    /// The section's title, when it has something.
+    pub unrecorded_title: Option<String>,
     pub filter: RoundFilter,
     pub counts: RoundCounts,
     /// The header's counts in words (« 3 à faire · 1 en retard · 5 faits »).
@@ -108,6 +134,13 @@ pub struct RoundInfo {
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct RoundFilterChoice {
     pub filter: RoundFilter,
+    pub label: String,
+}
+
+/// A way to close a « non tracé », as the nurse's dialog offers it.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ClosingChoice {
+    pub closing: Closing,
     pub label: String,
 }
 
@@ -142,6 +175,13 @@ pub fn not_done_reasons() -> Vec<ActResultChoice> {
         .collect()
 }
 
+/// The ways a nurse may close a « non tracé », for a medication (« Donné
+/// hors tablette ») or another act (« Fait hors tablette »).
+#[uniffi::export]
+pub fn closing_choices(medication: bool) -> Vec<ClosingChoice> {
+    CLOSING_ANSWERS.into_iter().map(|closing| ClosingChoice { closing, label: closing.label_fr(medication).into() }).collect()
+}
+
 /// A unit's round as its screen holds it, in the core.
 #[derive(uniffi::Object)]
 pub struct RoundScreen {
@@ -162,6 +202,22 @@ impl Rounds {
             unreadable: view.unreadable.len() as u32,
             residents: view.residents.into_iter().map(round_resident).collect(),
         })
+    }
+
+    /// A nurse closes an occurrence nobody recorded (done or given and
+    /// traced elsewhere, or cancelled). Refused without the nurse's
+    /// permission, as the hub refuses it. Returns the record's id.
+    pub fn close_unrecorded(
+        &self,
+        resident_id: ResidentId,
+        planned_act_id: PlannedActId,
+        occurrence_ms: i64,
+        closing: Closing,
+        at_ms: i64,
+    ) -> Result<crate::ids::RecordId> {
+        let fact =
+            self.core()?.close_unrecorded(resident_id.0, planned_act_id.0, ts(occurrence_ms)?, closing, ts(at_ms)?)?;
+        Ok(crate::ids::RecordId(fact.id()))
     }
 
     /// The round of `unit_id` in `window` around the times it is loaded at.
@@ -221,6 +277,8 @@ fn shown(held: &(Option<views::RoundScreen>, RoundFilter)) -> RoundShown {
     match &held.0 {
         Some(screen) => RoundShown {
             residents: screen.shown().into_iter().map(round_resident).collect(),
+            unrecorded: screen.unrecorded().into_iter().map(round_resident).collect(),
+            unrecorded_title: screen.unrecorded_title_fr(),
             filter: screen.filter(),
             counts: screen.counts(),
             counts_line: screen.counts().line_fr(),
@@ -230,6 +288,8 @@ fn shown(held: &(Option<views::RoundScreen>, RoundFilter)) -> RoundShown {
         },
         None => RoundShown {
             residents: Vec::new(),
+            unrecorded: Vec::new(),
+            unrecorded_title: None,
             filter: held.1,
             counts: RoundCounts::default(),
             counts_line: RoundCounts::default().line_fr(),
@@ -257,6 +317,7 @@ pub(crate) fn round_resident(r: views::RoundResident) -> RoundResidentInfo {
                 open: i.status.is_open(),
                 late: i.status.is_late(),
                 may_record: i.may_record,
+                may_close: i.may_close,
                 medication: i.medication.is_some(),
             })
             .collect(),

@@ -14,7 +14,7 @@ use chevet_core::views::{ChartKind, LineKind};
 pub enum RoundStatus {
     Due,
     Late,
-    Missed,
+    Unrecorded,
     Done,
     PartlyDone,
     NotDone,

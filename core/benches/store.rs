@@ -75,6 +75,7 @@ fn act(bed: &Bed, i: usize) -> Fact {
         planned_act_id: None,
         occurrence: None,
         outcome: ActOutcome::Done,
+        recorded_elsewhere: false,
         comment: Some("Toilette au lavabo, participe".into()),
         meta: RecordMeta::at(now()),
     })

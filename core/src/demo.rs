@@ -304,6 +304,7 @@ fn record_history(store: &Store, demo: &Demo, start: Date, now: Timestamp, rng: 
                         planned_act_id: act.id,
                         occurrence: Some(occ),
                         outcome,
+                        recorded_elsewhere: false,
                         scanned_barcode: None,
                         comment: None,
                         meta: RecordMeta::at(clinical),
@@ -321,6 +322,7 @@ fn record_history(store: &Store, demo: &Demo, start: Date, now: Timestamp, rng: 
                         planned_act_id: Some(act.id),
                         occurrence: Some(occ),
                         outcome,
+                        recorded_elsewhere: false,
                         comment: None,
                         meta: RecordMeta::at(clinical),
                     })
@@ -396,7 +398,10 @@ pub fn record_round(
     for r in &view.residents {
         let plan = store.care_plan(r.resident_id)?;
         for item in &r.items {
-            if !matches!(item.status, RoundStatus::Due | RoundStatus::Late | RoundStatus::Missed) || item.due_at > now {
+            if !matches!(item.status, RoundStatus::Due | RoundStatus::Late | RoundStatus::Unrecorded)
+                || item.due_at > now
+                || item.due_at < from
+            {
                 continue;
             }
             let Some((act, _)) = plan.iter().find(|(a, _)| a.id == item.planned_act_id) else {
@@ -414,6 +419,7 @@ pub fn record_round(
                     planned_act_id: act.id,
                     occurrence: Some(item.due_at),
                     outcome: AdministrationOutcome::Given,
+                    recorded_elsewhere: false,
                     scanned_barcode: None,
                     comment: None,
                     meta: RecordMeta::at(at),
@@ -425,6 +431,7 @@ pub fn record_round(
                     planned_act_id: Some(act.id),
                     occurrence: Some(item.due_at),
                     outcome: if rng.below(25) == 0 { ActOutcome::Refused } else { ActOutcome::Done },
+                    recorded_elsewhere: false,
                     comment: None,
                     meta: RecordMeta::at(at),
                 })

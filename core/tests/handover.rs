@@ -1,6 +1,8 @@
 //! The shift handover: a seeded shift with known events gives exactly those
-//! lines, per resident, and nothing from before the shift; transmissions
-//! reach only the roles they are addressed to; read marks are per person.
+//! lines, per resident, and nothing from before the shift; every
+//! transmission reaches the whole team, marked for its addressees; what was
+//! due and nobody answered is handed over as « non tracé »; read marks are
+//! per person.
 
 mod common;
 
@@ -40,6 +42,29 @@ fn assessment(resident: Uuid, wound: Uuid, length_cm: f64, tissue: TissueType, a
     })
 }
 
+/// Records every open occurrence of the unit's round in the period as
+/// done (or given), as the signed-in nurse.
+fn answer_the_round(f: &common::Fixture, unit: Uuid, from: Timestamp, to: Timestamp) {
+    let view = f.store.round_view(unit, from, to).unwrap();
+    for r in &view.residents {
+        for item in r.items.iter().filter(|i| i.status.is_open() && i.due_at >= from && i.due_at < to) {
+            let fact = if item.kind == ActKind::Medication {
+                Fact::Administration(MedicationAdministration::new(
+                    r.resident_id,
+                    item.planned_act_id,
+                    Some(item.due_at),
+                    AdministrationOutcome::Given,
+                    None,
+                    to,
+                ))
+            } else {
+                Fact::Act(ActRecord::new(r.resident_id, Some(item.planned_act_id), Some(item.due_at), ActOutcome::Done, None, to))
+            };
+            f.store.record(fact).unwrap();
+        }
+    }
+}
+
 #[test]
 fn a_shift_with_known_events_hands_over_exactly_those() {
     let (f, d) = seeded(4, 1);
@@ -65,6 +90,7 @@ fn a_shift_with_known_events_hands_over_exactly_those() {
             planned_act_id: Some(care.id),
             occurrence: None,
             outcome: ActOutcome::NotDone(NotDoneReason::Workload),
+            recorded_elsewhere: false,
             comment: None,
             meta: RecordMeta::at(before),
         }))
@@ -92,6 +118,7 @@ fn a_shift_with_known_events_hands_over_exactly_those() {
             planned_act_id: Some(care.id),
             occurrence: None,
             outcome: ActOutcome::NotDone(NotDoneReason::Asleep),
+            recorded_elsewhere: false,
             comment: None,
             meta: RecordMeta::at(t(10)),
         }))
@@ -104,6 +131,7 @@ fn a_shift_with_known_events_hands_over_exactly_those() {
             planned_act_id: Some(care.id),
             occurrence: None,
             outcome: ActOutcome::Done,
+            recorded_elsewhere: false,
             comment: None,
             meta: RecordMeta::at(t(20)),
         }))
@@ -116,6 +144,7 @@ fn a_shift_with_known_events_hands_over_exactly_those() {
             planned_act_id: medication.id,
             occurrence: None,
             outcome: AdministrationOutcome::SpatOut,
+            recorded_elsewhere: false,
             scanned_barcode: None,
             comment: None,
             meta: RecordMeta::at(t(30)),
@@ -130,6 +159,7 @@ fn a_shift_with_known_events_hands_over_exactly_those() {
             planned_act_id: None,
             occurrence: None,
             outcome: ActOutcome::Refused,
+            recorded_elsewhere: false,
             comment: None,
             meta: RecordMeta::at(t(40)),
         }))
@@ -151,6 +181,8 @@ fn a_shift_with_known_events_hands_over_exactly_those() {
     let worse = f.store.record(assessment(c.id, wound.id, 4.0, TissueType::Slough, t(70))).unwrap();
 
     let until = f.store.now();
+    // Everything else planned during the shift was done on the round.
+    answer_the_round(&f, unit, since, until);
     let alerts: std::collections::BTreeMap<Uuid, usize> =
         f.store.unit_alerts(unit).unwrap().into_iter().map(|(id, a)| (id, a.len())).collect();
     let h = f.store.handover(unit, since, until).unwrap();
@@ -239,7 +271,7 @@ fn a_fall_addressed_to_the_nurse_reaches_the_aide_and_what_is_yours_comes_first(
         .unwrap()
         .lines
         .iter()
-        .filter(|l| l.kind != HandoverKind::Alert)
+        .filter(|l| !matches!(l.kind, HandoverKind::Alert | HandoverKind::Unrecorded))
         .map(|l| (l.kind, l.for_you, l.text.split(" :").next().unwrap().to_owned()))
         .collect();
     assert_eq!(
@@ -251,6 +283,60 @@ fn a_fall_addressed_to_the_nurse_reaches_the_aide_and_what_is_yours_comes_first(
         ],
         "the aide reads the nurses' fall; what is addressed to her comes first after the alerts"
     );
+}
+
+#[test]
+fn what_was_due_and_nobody_answered_is_handed_over_as_not_recorded() {
+    // The demo's history leaves the last two hours unanswered.
+    let (f, d) = seeded(1, 0);
+    let unit = d.units[0].id;
+    let r = d.residents.iter().find(|r| r.unit_id == unit).unwrap();
+    let tz = jiff::tz::TimeZone::get("Europe/Paris").unwrap();
+    let now = f.store.now();
+    let since = now - 2.hours();
+    // The relève is read half an hour before now: what falls due after it
+    // belongs to the next one.
+    let until = now - 30.minutes();
+    let plan = f.store.care_plan(r.id).unwrap();
+    let mut due: Vec<(Timestamp, String)> = plan
+        .iter()
+        .flat_map(|(a, _)| a.schedule.occurrences(&tz, since, until).into_iter().map(|t| (t, a.label.clone())))
+        .collect();
+    due.sort();
+    assert!(!due.is_empty(), "the demo plan has something due in two hours");
+    let unrecorded = |f: &common::Fixture| -> Vec<(Timestamp, String)> {
+        let h = f.store.handover(unit, since, until).unwrap();
+        let mut got: Vec<_> = h
+            .residents
+            .iter()
+            .filter(|x| x.resident_id == r.id)
+            .flat_map(|x| &x.lines)
+            .filter(|l| l.kind == HandoverKind::Unrecorded)
+            .map(|l| (l.at.unwrap(), l.text.trim_end_matches(" : prévu, non tracé").to_owned()))
+            .collect();
+        got.sort();
+        got
+    };
+    assert_eq!(unrecorded(&f), due, "every occurrence of the period, none after it");
+    assert_eq!(HandoverKind::Unrecorded.word_fr(), "Non tracé");
+
+    // Answered late, it leaves the relève.
+    let (first_at, first_label) = due[0].clone();
+    let act = plan.iter().find(|(a, _)| a.label == first_label).unwrap().0.clone();
+    let answer = if act.kind == ActKind::Medication {
+        Fact::Administration(MedicationAdministration::new(
+            r.id,
+            act.id,
+            Some(first_at),
+            AdministrationOutcome::Refused,
+            None,
+            now,
+        ))
+    } else {
+        Fact::Act(ActRecord::new(r.id, Some(act.id), Some(first_at), ActOutcome::Refused, None, now))
+    };
+    f.store.record(answer).unwrap();
+    assert_eq!(unrecorded(&f), due[1..].to_vec());
 }
 
 #[test]

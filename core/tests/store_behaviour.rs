@@ -56,7 +56,9 @@ fn act(resident_id: Uuid, kind: ActKind, label: &str, hours: &[i8]) -> PlannedAc
         schedule: Schedule {
             times: hours.iter().map(|&h| time(h, 0, 0, 0)).collect(),
             recurrence: Recurrence::Daily,
-            start: date(2026, 1, 5),
+            // The day of the tests: a plan that began earlier would have
+            // every earlier day « non tracé ».
+            start: date(2026, 11, 23),
             end: None,
         },
         medication: None,
@@ -84,6 +86,7 @@ fn done(resident_id: Uuid, planned: &PlannedAct, occurrence: Timestamp, at: Time
         planned_act_id: Some(planned.id),
         occurrence: Some(occurrence),
         outcome: ActOutcome::Done,
+        recorded_elsewhere: false,
         comment: None,
         meta: RecordMeta::at(at),
     })
@@ -332,6 +335,7 @@ fn only_a_nurse_administers_unless_aide_a_la_prise_is_allowed() {
             planned_act_id: p.id,
             occurrence: Some(paris(8, 0)),
             outcome: AdministrationOutcome::Given,
+            recorded_elsewhere: false,
             scanned_barcode: barcode.map(str::to_owned),
             comment: None,
             meta: RecordMeta::at(paris(8, 5)),
@@ -461,8 +465,8 @@ fn round_view_orders_by_room_then_time_with_statuses() {
     assert_eq!(temp.value, ObservationValue::Quantity(38.4));
     assert!(view.unreadable.is_empty());
 
-    // Three hours later the toilette is missed, and a correction of the
-    // 07:00 change puts it back to missed too.
+    // Three hours later nobody has recorded the toilette (« non tracé »),
+    // and a correction of the 07:00 change puts it back to that too.
     f.clock.set(paris(13, 0));
     f.store.sign_in(d.nurse.id, DEMO_PIN).unwrap();
     let first = view.residents[1].items[0].record_id.unwrap();
@@ -478,7 +482,7 @@ fn round_view_orders_by_room_then_time_with_statuses() {
     let view = f.store.round_view(unit, paris(7, 0), paris(13, 0)).unwrap();
     let statuses: Vec<RoundStatus> = view.residents[1].items.iter().map(|i| i.status).collect();
     // 12:00 is exactly an hour overdue at 13:00: late.
-    assert_eq!(statuses, [RoundStatus::Missed, RoundStatus::Missed, RoundStatus::Late, RoundStatus::Late]);
+    assert_eq!(statuses, [RoundStatus::Unrecorded, RoundStatus::Unrecorded, RoundStatus::Late, RoundStatus::Late]);
     let (_, voided) = f.store.fact(first).unwrap();
     assert!(voided);
     // A fact is corrected once.
@@ -490,6 +494,101 @@ fn round_view_orders_by_room_then_time_with_statuses() {
         meta: RecordMeta::at(paris(13, 0)),
     });
     assert!(matches!(f.store.record(again), Err(CoreError::AlreadyCorrected { .. })));
+}
+
+#[test]
+fn what_nobody_recorded_stays_on_the_round_after_its_window_until_answered_or_closed() {
+    let (f, d) = seeded(0, 0);
+    let unit = d.units[0].id;
+    let r = resident(unit, "Lefèvre", "Hélène", "12", None);
+    f.store.create_resident(&r).unwrap();
+    let today = date(2026, 11, 23);
+    let dose = medication(r.id, false);
+    let mut toilette = act(r.id, ActKind::Hygiene, "Toilette", &[8]);
+    toilette.schedule.start = today.checked_sub(jiff::Span::new().days(7)).unwrap();
+    let change = act(r.id, ActKind::Continence, "Change", &[7]);
+    for p in [&dose, &toilette, &change] {
+        f.store.create_planned_act(p).unwrap();
+    }
+    f.store.record(done(r.id, &change, paris(7, 0), paris(7, 5))).unwrap();
+
+    // 14:01: the round's window opens at 08:01. The 08:00 dose and toilette
+    // are one minute out of it, unanswered: still on the round, « non tracé ».
+    f.clock.set(paris(14, 1));
+    f.store.sign_in(d.care_aide.id, DEMO_PIN).unwrap();
+    let (from, to) = (paris(8, 1), paris(16, 1));
+    let card = f.store.round_view_resident(unit, r.id, from, to).unwrap().unwrap();
+    let unrecorded: Vec<(&str, Timestamp)> = card
+        .items
+        .iter()
+        .filter(|i| i.status == RoundStatus::Unrecorded)
+        .map(|i| (i.label.as_str(), i.due_at))
+        .collect();
+    // The toilette began a week ago: its seven days nobody recorded are
+    // listed, and the one of eight days ago (before the week) is not.
+    let day = |n: i64| paris(8, 0).checked_sub(jiff::SignedDuration::from_hours(24 * n)).unwrap();
+    let mut expected = vec![("Furosémide 40 mg", paris(8, 0)), ("Toilette", paris(8, 0))];
+    expected.extend((1..=6).map(|n| ("Toilette", day(n))));
+    let mut got = unrecorded.clone();
+    got.sort_by_key(|(l, t)| (std::cmp::Reverse(*t), *l));
+    expected.sort_by_key(|(l, t)| (std::cmp::Reverse(*t), *l));
+    assert_eq!(got, expected);
+    assert!(card.items.iter().all(|i| i.label != "Change"), "the 07:00 change was answered, out of the window");
+    assert_eq!(chevet_core::views::UNRECORDED_LOOKBACK_DAYS, 7);
+
+    // The care aide signed in may record it late, but not close it: closing
+    // is a nurse's decision, refused on the tablet and (same rule) the hub.
+    let aide_view = f.store.round_view_resident(unit, r.id, from, to).unwrap().unwrap();
+    assert!(aide_view.items.iter().filter(|i| i.status == RoundStatus::Unrecorded).all(|i| !i.may_close));
+    let cancel = |at| {
+        Fact::Act(ActRecord::new(
+            r.id,
+            Some(toilette.id),
+            Some(at),
+            ActOutcome::NotDone(NotDoneReason::Cancelled),
+            None,
+            paris(14, 1),
+        ))
+    };
+    let before = footprint(&f);
+    assert!(matches!(f.store.record(cancel(day(1))), Err(CoreError::PermissionDenied { .. })));
+    let mut elsewhere = done(r.id, &toilette, day(2), paris(14, 1));
+    if let Fact::Act(a) = &mut elsewhere {
+        a.recorded_elsewhere = true;
+    }
+    assert!(matches!(f.store.record(elsewhere.clone()), Err(CoreError::PermissionDenied { .. })));
+    assert_eq!(footprint(&f), before, "a refused closing writes nothing");
+
+    // Recorded late by the aide (what she did at 08:00), it leaves the list.
+    f.store.record(done(r.id, &toilette, paris(8, 0), paris(14, 1))).unwrap();
+    // The nurse closes two: one cancelled, one done on paper.
+    f.store.sign_in(d.nurse.id, DEMO_PIN).unwrap();
+    let nurse_view = f.store.round_view_resident(unit, r.id, from, to).unwrap().unwrap();
+    assert!(nurse_view.items.iter().filter(|i| i.status == RoundStatus::Unrecorded).all(|i| i.may_close));
+    use chevet_core::views::Closing;
+    f.store.record(cancel(day(1))).unwrap();
+    f.store.record(elsewhere).unwrap();
+    let given = f.store.close_unrecorded(r.id, dose.id, paris(8, 0), Closing::RecordedElsewhere, paris(14, 2)).unwrap();
+    assert_eq!(given.summary_fr(), "Médicament donné hors tablette");
+    let cancelled = f.store.close_unrecorded(r.id, toilette.id, day(3), Closing::Cancelled, paris(14, 2)).unwrap();
+    assert_eq!(cancelled.summary_fr(), "Soin non fait (annulé)");
+    let card = f.store.round_view_resident(unit, r.id, from, to).unwrap().unwrap();
+    let left = card.items.iter().filter(|i| i.status == RoundStatus::Unrecorded).count();
+    assert_eq!(left, 3, "eight less the five answered");
+    // The aide cannot close through the closing path either.
+    f.store.sign_in(d.care_aide.id, DEMO_PIN).unwrap();
+    let before = footprint(&f);
+    assert!(matches!(
+        f.store.close_unrecorded(r.id, toilette.id, day(4), Closing::Cancelled, paris(14, 3)),
+        Err(CoreError::PermissionDenied { .. })
+    ));
+    assert_eq!(footprint(&f), before);
+    // A « done elsewhere » that is not done is nonsense, refused as such.
+    let mut odd = Fact::Act(ActRecord::new(r.id, Some(toilette.id), Some(day(3)), ActOutcome::Refused, None, paris(14, 1)));
+    if let Fact::Act(a) = &mut odd {
+        a.recorded_elsewhere = true;
+    }
+    assert!(matches!(f.store.record(odd), Err(CoreError::InvalidInput { field: "act.recorded_elsewhere", .. })));
 }
 
 #[test]

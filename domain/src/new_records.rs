@@ -40,6 +40,7 @@ impl ActRecord {
             planned_act_id,
             occurrence,
             outcome,
+            recorded_elsewhere: false,
             comment,
             meta: RecordMeta::at(at),
         }
@@ -63,6 +64,7 @@ impl MedicationAdministration {
             planned_act_id,
             occurrence,
             outcome,
+            recorded_elsewhere: false,
             scanned_barcode,
             comment: None,
             meta: RecordMeta::at(at),

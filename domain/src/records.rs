@@ -29,6 +29,10 @@ impl RecordMeta {
     }
 }
 
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
 /// Why a planned act was not done.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum NotDoneReason {
@@ -39,6 +43,9 @@ pub enum NotDoneReason {
     ClinicalDecision,
     /// Not enough staff or time on this shift.
     Workload,
+    /// Cancelled by a nurse: the prescription or the care was called off.
+    /// Closes an occurrence nobody recorded (« non tracé »).
+    Cancelled,
     Other(String),
 }
 
@@ -59,6 +66,10 @@ pub struct ActRecord {
     /// The planned occurrence this record answers, if any.
     pub occurrence: Option<Timestamp>,
     pub outcome: ActOutcome,
+    /// Done and traced elsewhere (on paper, in another software), entered
+    /// here afterwards by a nurse to close a « non tracé ».
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub recorded_elsewhere: bool,
     pub comment: Option<String>,
     pub meta: RecordMeta,
 }
@@ -80,6 +91,10 @@ pub struct MedicationAdministration {
     pub planned_act_id: Uuid,
     pub occurrence: Option<Timestamp>,
     pub outcome: AdministrationOutcome,
+    /// Given and traced elsewhere (« donné hors tablette »), entered here
+    /// afterwards by a nurse to close a « non tracé ».
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub recorded_elsewhere: bool,
     /// What the box's code said when it was scanned, as the scanner gave it:
     /// a GTIN or CIP13, or the GS1 Data Matrix element string with the lot,
     /// expiry and serial (see [`super::gs1`]).
@@ -368,6 +383,19 @@ impl Fact {
         }
     }
 
+    /// A nurse's closing of an occurrence nobody recorded: done and traced
+    /// elsewhere, or cancelled. Recording one needs
+    /// [`Permission::CloseUnrecorded`](super::staff::Permission::CloseUnrecorded).
+    pub fn closes_unrecorded(&self) -> bool {
+        match self {
+            Fact::Act(a) => a.recorded_elsewhere || a.outcome == ActOutcome::NotDone(NotDoneReason::Cancelled),
+            Fact::Administration(a) => {
+                a.recorded_elsewhere || a.outcome == AdministrationOutcome::NotGiven(NotDoneReason::Cancelled)
+            }
+            _ => false,
+        }
+    }
+
     /// Checks the fact's own content (cross-record rules live in the store).
     pub fn validate(&self) -> Result<()> {
         let text = |field: &'static str, s: &str, max: usize| {
@@ -380,6 +408,9 @@ impl Fact {
                 {
                     return Err(DomainError::invalid("act.reason", "a reason is required"));
                 }
+                if a.recorded_elsewhere && a.outcome != ActOutcome::Done {
+                    return Err(DomainError::invalid("act.recorded_elsewhere", "only a done act is traced elsewhere"));
+                }
                 text("act.comment", a.comment.as_deref().unwrap_or(""), 4000)
             }
             Fact::Administration(a) => {
@@ -389,6 +420,12 @@ impl Fact {
                         || !b.chars().all(|c| c.is_ascii_graphic() || c == super::gs1::GS))
                 {
                     return Err(DomainError::invalid("administration.barcode", "not a barcode"));
+                }
+                if a.recorded_elsewhere && (a.outcome != AdministrationOutcome::Given || a.scanned_barcode.is_some()) {
+                    return Err(DomainError::invalid(
+                        "administration.recorded_elsewhere",
+                        "only a dose given, not scanned here, is traced elsewhere",
+                    ));
                 }
                 text("administration.comment", a.comment.as_deref().unwrap_or(""), 4000)
             }

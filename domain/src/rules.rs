@@ -100,8 +100,11 @@ pub fn check_fact<E: From<DomainError>>(
         return Err(DomainError::StaffDeactivated { staff_id: author }.into());
     }
     let permission = fact_permission(lookup, &staff, fact)?;
-    if !staff.role.has(permission) {
-        return Err(DomainError::PermissionDenied { staff_id: staff.id, permission: permission.name() }.into());
+    let closing = fact.closes_unrecorded().then_some(Permission::CloseUnrecorded);
+    for permission in std::iter::once(permission).chain(closing) {
+        if !staff.role.has(permission) {
+            return Err(DomainError::PermissionDenied { staff_id: staff.id, permission: permission.name() }.into());
+        }
     }
     window.check(clinical_time, now)?;
     Ok(staff)

@@ -48,7 +48,7 @@ impl Role {
             AdministerMedication | RecordWoundCare | ScoreAssessment => {
                 matches!(self, Nurse | CoordinatingPhysician | HealthManager)
             }
-            EditCarePlan | EditResident => {
+            EditCarePlan | EditResident | CloseUnrecorded => {
                 matches!(self, Nurse | CoordinatingPhysician | HealthManager)
             }
             CorrectOthersRecord => matches!(self, HealthManager | CoordinatingPhysician),
@@ -73,6 +73,9 @@ pub enum Permission {
     EditResident,
     /// Mark another professional's record entered-in-error.
     CorrectOthersRecord,
+    /// Close a planned occurrence nobody recorded (« non tracé »): done and
+    /// traced elsewhere, or cancelled. A nursing decision.
+    CloseUnrecorded,
 }
 
 impl Permission {
@@ -89,6 +92,7 @@ impl Permission {
             Permission::EditCarePlan => "edit_care_plan",
             Permission::EditResident => "edit_resident",
             Permission::CorrectOthersRecord => "correct_others_record",
+            Permission::CloseUnrecorded => "close_unrecorded",
         }
     }
 }

@@ -24,6 +24,7 @@ pub fn reason_fr(r: &NotDoneReason) -> String {
         NotDoneReason::Asleep => "endormi".into(),
         NotDoneReason::ClinicalDecision => "décision clinique".into(),
         NotDoneReason::Workload => "charge de travail".into(),
+        NotDoneReason::Cancelled => "annulé".into(),
         NotDoneReason::Other(text) => text.clone(),
     }
 }
@@ -38,6 +39,7 @@ pub fn outcome_choice_fr(o: &ActOutcome) -> String {
         ActOutcome::NotDone(NotDoneReason::Asleep) => "Résident endormi".into(),
         ActOutcome::NotDone(NotDoneReason::ClinicalDecision) => "Décision clinique".into(),
         ActOutcome::NotDone(NotDoneReason::Workload) => "Pas eu le temps".into(),
+        ActOutcome::NotDone(NotDoneReason::Cancelled) => "Annulé".into(),
         ActOutcome::NotDone(NotDoneReason::Other(text)) => text.clone(),
     }
 }
@@ -112,12 +114,14 @@ impl Fact {
     pub fn summary_fr(&self) -> String {
         match self {
             Fact::Act(a) => match &a.outcome {
+                ActOutcome::Done if a.recorded_elsewhere => "Soin fait hors tablette".into(),
                 ActOutcome::Done => "Soin fait".into(),
                 ActOutcome::PartlyDone => "Soin fait en partie".into(),
                 ActOutcome::NotDone(r) => format!("Soin non fait ({})", reason_fr(r)),
                 ActOutcome::Refused => "Soin refusé".into(),
             },
             Fact::Administration(a) => match &a.outcome {
+                AdministrationOutcome::Given if a.recorded_elsewhere => "Médicament donné hors tablette".into(),
                 AdministrationOutcome::Given => "Médicament donné".into(),
                 AdministrationOutcome::Refused => "Médicament refusé".into(),
                 AdministrationOutcome::SpatOut => "Médicament recraché".into(),
@@ -205,6 +209,7 @@ mod tests {
                 planned_act_id: None,
                 occurrence: None,
                 outcome,
+                recorded_elsewhere: false,
                 comment: Some("texte libre".into()),
                 meta: meta(),
             })

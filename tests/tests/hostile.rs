@@ -208,6 +208,7 @@ fn given(act: &PlannedAct, meta: RecordMeta) -> Fact {
         planned_act_id: act.id,
         occurrence: None,
         outcome: AdministrationOutcome::Given,
+        recorded_elsewhere: false,
         scanned_barcode: None,
         comment: None,
         meta,

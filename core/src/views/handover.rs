@@ -1,7 +1,8 @@
 //! The shift handover (relève): for each resident of a unit, what the shift
 //! brought that the next one must know — the alerts standing now, doses
-//! refused or not given, care not done and why, falls, new wounds and
-//! wounds getting worse, the transmissions written — computed on the tablet
+//! refused or not given, care and doses nobody recorded (« non tracé »),
+//! care not done and why, falls, new wounds and wounds getting worse, the
+//! transmissions written — computed on the tablet
 //! from its own record, offline. What each professional has read is kept
 //! per professional and unit, so the screen can open on what is new.
 //!
@@ -26,6 +27,9 @@ pub enum HandoverKind {
     Alert,
     /// A transmission targeted « Chute ».
     Fall,
+    /// A planned dose or act of the period that nobody answered: the shift
+    /// that follows must know it may not have been done.
+    Unrecorded,
     /// A dose refused, spat out or not given.
     MedicationNotGiven,
     /// Care not done, refused or only partly done.
@@ -36,6 +40,22 @@ pub enum HandoverKind {
     WoundWorse,
     /// Any other transmission: the whole team reads every one.
     Transmission,
+}
+
+impl HandoverKind {
+    /// The line's kind in a word, beside its text (never colour alone).
+    pub fn word_fr(self) -> &'static str {
+        match self {
+            HandoverKind::Alert => "Alerte",
+            HandoverKind::Fall => "Chute",
+            HandoverKind::Unrecorded => "Non tracé",
+            HandoverKind::MedicationNotGiven => "Médicament",
+            HandoverKind::ActNotDone => "Soin non fait",
+            HandoverKind::WoundNew => "Nouvelle plaie",
+            HandoverKind::WoundWorse => "Plaie",
+            HandoverKind::Transmission => "Transmission",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -130,6 +150,15 @@ impl Store {
             )?;
             let mut plan = c.prepare_cached("SELECT version, envelope FROM planned_acts WHERE id = ?1")?;
             let mut wounds = c.prepare_cached("SELECT id, version, envelope FROM wounds WHERE resident_id = ?1")?;
+            let mut active_plan =
+                c.prepare_cached("SELECT id, version, envelope FROM planned_acts WHERE resident_id = ?1 AND active = 1")?;
+            let mut answered = c.prepare_cached(
+                "SELECT occurrence FROM facts
+                 WHERE planned_act_id = ?1 AND occurrence >= ?2 AND occurrence < ?3 AND entered_in_error = 0",
+            )?;
+            // What was due before the relève is read: due and unanswered is
+            // « non tracé » here, whatever the round's thresholds.
+            let due_before = until.min(ctx.now);
             let mut label_of = |id: Option<Uuid>| -> Option<String> {
                 let id = id?;
                 let (version, env): (u32, Vec<u8>) =
@@ -204,6 +233,40 @@ impl Store {
                     }
                 }
                 drop(rows);
+
+                if since < due_before {
+                    let mut acts = Vec::new();
+                    let mut rows = active_plan.query([res.id])?;
+                    while let Some(r) = rows.next()? {
+                        let id: Uuid = r.get(0)?;
+                        match self.codec.open::<PlannedAct>("planned_acts", id, r.get(1)?, r.get_ref(2)?.as_blob()?) {
+                            Ok(a) => acts.push(a),
+                            Err(e) => unreadable.push(Unreadable::new("planned_acts", id, &e)),
+                        }
+                    }
+                    drop(rows);
+                    for act in acts {
+                        let due = act.schedule.occurrences(&ctx.tz, since, due_before);
+                        if due.is_empty() {
+                            continue;
+                        }
+                        let mut done = std::collections::HashSet::new();
+                        let mut rows =
+                            answered.query(params![act.id, since.as_millisecond(), due_before.as_millisecond()])?;
+                        while let Some(r) = rows.next()? {
+                            done.insert(r.get::<_, i64>(0)?);
+                        }
+                        for at in due.into_iter().filter(|t| !done.contains(&t.as_millisecond())) {
+                            lines.push(HandoverLine {
+                                kind: HandoverKind::Unrecorded,
+                                at: Some(at),
+                                text: format!("{} : prévu, non tracé", act.label),
+                                record_id: None,
+                                for_you: false,
+                            });
+                        }
+                    }
+                }
 
                 let mut resident_wounds = Vec::new();
                 let mut rows = wounds.query([res.id])?;

@@ -22,8 +22,10 @@ pub use crate::clinical::alerts::LatestVital;
 pub use documents::TransferDocuments;
 pub use handover::{Handover, HandoverKind, HandoverLine, ResidentHandover};
 pub use resident_file::{ResidentFile, TimelineEntry};
-pub use round::{RoundItem, RoundResident, RoundStatus, RoundView};
-pub use round_screen::{NOT_DONE_REASONS, RoundCounts, RoundFilter, RoundScreen, RoundWindow};
+pub use round::{RoundItem, RoundResident, RoundStatus, RoundView, UNRECORDED_LOOKBACK_DAYS};
+pub use round_screen::{
+    CLOSING_ANSWERS, Closing, NOT_DONE_REASONS, RoundCounts, RoundFilter, RoundScreen, RoundWindow,
+};
 pub use scale_forms::FormOutcome;
 pub use trends::{ChartKind, ChartLine, ChartPoint, LineKind, VitalChart, push_chart};
 pub use vital_set::{VitalProblem, VitalSet, VitalSetPreview};

@@ -5,8 +5,14 @@
 //! value of each vital. Reads go through indexes on plaintext routing
 //! columns and decrypt only what is shown. A record that fails to decrypt
 //! is listed as unreadable; the rest of the round still shows.
+//!
+//! An occurrence nobody answered does not leave the round when it leaves
+//! the window: a forgotten 08 h dose must still be on the screen at 14 h 01.
+//! The round looks [`UNRECORDED_LOOKBACK_DAYS`] back for occurrences with
+//! no answer (« non tracé ») — through the answers' index alone, nothing
+//! decrypted — and keeps them until someone answers or a nurse closes them.
 
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
 use uuid::Uuid;
 
 use super::latest_vitals::UnitContext;
@@ -23,8 +29,9 @@ pub enum RoundStatus {
     Due,
     /// Not recorded, past the lateness threshold.
     Late,
-    /// Not recorded, past the missed threshold.
-    Missed,
+    /// Not recorded, past the threshold after which nobody will: « non
+    /// tracé ». Kept on the round, before its window too, until answered.
+    Unrecorded,
     Done,
     PartlyDone,
     NotDone,
@@ -34,14 +41,14 @@ pub enum RoundStatus {
 }
 
 impl RoundStatus {
-    /// Still asks for something: due, late or missed.
+    /// Still asks for something: due, late or not recorded.
     pub fn is_open(self) -> bool {
-        matches!(self, RoundStatus::Due | RoundStatus::Late | RoundStatus::Missed)
+        matches!(self, RoundStatus::Due | RoundStatus::Late | RoundStatus::Unrecorded)
     }
 
-    /// Late or missed.
+    /// Late or not recorded.
     pub fn is_late(self) -> bool {
-        matches!(self, RoundStatus::Late | RoundStatus::Missed)
+        matches!(self, RoundStatus::Late | RoundStatus::Unrecorded)
     }
 
     /// The status as the round screen says it.
@@ -49,7 +56,7 @@ impl RoundStatus {
         match self {
             RoundStatus::Due => "à faire",
             RoundStatus::Late => "en retard",
-            RoundStatus::Missed => "manqué",
+            RoundStatus::Unrecorded => "non tracé",
             RoundStatus::Done => "fait",
             RoundStatus::PartlyDone => "fait en partie",
             RoundStatus::NotDone => "non fait",
@@ -72,9 +79,17 @@ pub struct RoundItem {
     /// not give a medication without aide à la prise): what the screen
     /// offers, while the write itself is checked again.
     pub may_record: bool,
+    /// A nurse may close it (« fait hors tablette », « annulé »): it is not
+    /// recorded and the signed-in role may close what nobody recorded.
+    pub may_close: bool,
     /// The prescription line of a medication act.
     pub medication: Option<crate::domain::MedicationLine>,
 }
+
+/// How far back the round looks for occurrences nobody recorded: a week, so
+/// that a weekend's forgotten care is still there on Monday. Older ones are
+/// listed per unit and day in the console.
+pub const UNRECORDED_LOOKBACK_DAYS: i64 = 7;
 
 pub use crate::clinical::alerts::LatestVital;
 
@@ -165,6 +180,11 @@ impl Store {
         }
         let UnitContext { tz, now, today, settings } = self.unit_context(unit_id)?;
         let policy = self.options.round_policy;
+        let may_close_role = viewer.role.has(crate::domain::Permission::CloseUnrecorded);
+        let lookback = now
+            .checked_sub(SignedDuration::from_hours(24 * UNRECORDED_LOOKBACK_DAYS))
+            .map_err(|_| CoreError::invalid("round window", "out of range"))?
+            .min(from);
 
         self.read(|c| {
             let mut unreadable = Vec::new();
@@ -181,6 +201,12 @@ impl Store {
                  WHERE planned_act_id = ?1 AND occurrence >= ?2 AND occurrence < ?3 AND entered_in_error = 0
                  ORDER BY clinical_time, id",
             )?;
+            // Before the window only whether an occurrence was answered
+            // matters: the index says it, nothing is decrypted.
+            let mut answered_stmt = c.prepare_cached(
+                "SELECT occurrence FROM facts
+                 WHERE planned_act_id = ?1 AND occurrence >= ?2 AND occurrence < ?3 AND entered_in_error = 0",
+            )?;
 
             let mut queries = self.vital_queries(c)?;
             let mut out = Vec::with_capacity(residents.len());
@@ -195,8 +221,46 @@ impl Store {
                         Err(e) => unreadable.push(Unreadable::new("planned_acts", id, &e)),
                     }
                 }
+                let status_by_delay = |due_at: Timestamp| {
+                    let overdue_min = (now.as_second() - due_at.as_second()) / 60;
+                    if overdue_min >= policy.missed_after_minutes {
+                        RoundStatus::Unrecorded
+                    } else if overdue_min >= policy.late_after_minutes {
+                        RoundStatus::Late
+                    } else {
+                        RoundStatus::Due
+                    }
+                };
                 for act in acts {
                     let may_record = viewer.role.has(act.required_permission());
+                    let item = |due_at, status: RoundStatus, record_id| RoundItem {
+                        planned_act_id: act.id,
+                        kind: act.kind,
+                        label: act.label.clone(),
+                        due_at,
+                        status,
+                        record_id,
+                        may_record,
+                        may_close: may_close_role && status.is_open() && status != RoundStatus::Due,
+                        medication: act.medication.clone(),
+                    };
+                    let earlier = if lookback < from { act.schedule.occurrences(&tz, lookback, from) } else { Vec::new() };
+                    if !earlier.is_empty() {
+                        let mut answered = std::collections::HashSet::new();
+                        let mut rows = answered_stmt.query(rusqlite::params![
+                            act.id,
+                            lookback.as_millisecond(),
+                            from.as_millisecond()
+                        ])?;
+                        while let Some(r) = rows.next()? {
+                            answered.insert(r.get::<_, i64>(0)?);
+                        }
+                        for due_at in earlier {
+                            if !answered.contains(&due_at.as_millisecond()) {
+                                items.push(item(due_at, status_by_delay(due_at), None));
+                            }
+                        }
+                    }
                     let occurrences = act.schedule.occurrences(&tz, from, to);
                     if occurrences.is_empty() {
                         continue;
@@ -221,28 +285,9 @@ impl Store {
                         let answer = answers.iter().find(|(o, _, _)| *o == due_at.as_millisecond());
                         let (status, record_id) = match answer {
                             Some((_, id, s)) => (*s, Some(*id)),
-                            None => {
-                                let overdue_min = (now.as_second() - due_at.as_second()) / 60;
-                                let s = if overdue_min >= policy.missed_after_minutes {
-                                    RoundStatus::Missed
-                                } else if overdue_min >= policy.late_after_minutes {
-                                    RoundStatus::Late
-                                } else {
-                                    RoundStatus::Due
-                                };
-                                (s, None)
-                            }
+                            None => (status_by_delay(due_at), None),
                         };
-                        items.push(RoundItem {
-                            planned_act_id: act.id,
-                            kind: act.kind,
-                            label: act.label.clone(),
-                            due_at,
-                            status,
-                            record_id,
-                            may_record,
-                            medication: act.medication.clone(),
-                        });
+                        items.push(item(due_at, status, record_id));
                     }
                 }
                 items.sort_by(|a, b| a.due_at.cmp(&b.due_at).then_with(|| a.label.cmp(&b.label)));

@@ -1,6 +1,7 @@
 //! The round as its screen shows it: the window around now, the filter the
-//! care worker chose, the counts in the header, and the reasons offered
-//! for an act not done.
+//! care worker chose, the counts in the header, the section of what nobody
+//! recorded (« non tracés »), and the reasons offered for an act not done
+//! or for closing what nobody recorded.
 //!
 //! Both apps used to compute these in Kotlin and in Swift, line for line;
 //! a change to one (a filter, a count) could leave the other behind. Here
@@ -23,9 +24,9 @@ pub enum RoundFilter {
     All,
     /// What is still to do and the signed-in professional's role may record.
     Mine,
-    /// What is still to do (due, late or missed).
+    /// What is still to do (due, late or not recorded).
     ToDo,
-    /// Only what is late or missed.
+    /// Only what is late or not recorded.
     Late,
 }
 
@@ -94,18 +95,69 @@ impl Default for RoundWindow {
 /// The header's counts, over the whole round whatever the filter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct RoundCounts {
-    /// Due, late or missed.
+    /// Due or late, in the window.
     pub to_do: u32,
-    /// Late or missed.
+    /// Late, in the window.
     pub late: u32,
-    /// Answered, whatever the answer.
+    /// Nobody recorded it and nobody will by now (« non tracés »), in the
+    /// window or before it.
+    pub unrecorded: u32,
+    /// Answered, whatever the answer: the sum of the five below.
+    pub recorded: u32,
     pub done: u32,
+    pub partly_done: u32,
+    pub not_done: u32,
+    pub refused: u32,
+    pub spat_out: u32,
+}
+
+/// « 1 fait », « 2 faits »: French counts with their noun.
+fn count_fr(n: u32, one: &str, many: &str) -> String {
+    format!("{n} {}", if n > 1 { many } else { one })
 }
 
 impl RoundCounts {
-    /// The header's line.
+    fn add(&mut self, status: RoundStatus) {
+        use RoundStatus::*;
+        let slot = match status {
+            Due => &mut self.to_do,
+            Late => {
+                self.to_do += 1;
+                &mut self.late
+            }
+            Unrecorded => &mut self.unrecorded,
+            Done => &mut self.done,
+            PartlyDone => &mut self.partly_done,
+            NotDone => &mut self.not_done,
+            Refused => &mut self.refused,
+            SpatOut => &mut self.spat_out,
+        };
+        *slot += 1;
+        self.recorded += u32::from(!status.is_open());
+    }
+
+    /// The header's line: what is left, what nobody recorded, and what was
+    /// recorded said as what it was — a refusal is not counted as done
+    /// (« 4 à faire · 1 en retard · 2 non tracés · 3 tracés (2 faits, 1 refusé) »).
     pub fn line_fr(self) -> String {
-        format!("{} à faire · {} en retard · {} faits", self.to_do, self.late, self.done)
+        let mut parts = vec![format!("{} à faire", self.to_do), format!("{} en retard", self.late)];
+        if self.unrecorded > 0 {
+            parts.push(count_fr(self.unrecorded, "non tracé", "non tracés"));
+        }
+        let answers: Vec<String> = [
+            (self.done, "fait", "faits"),
+            (self.partly_done, "fait en partie", "faits en partie"),
+            (self.not_done, "non fait", "non faits"),
+            (self.refused, "refusé", "refusés"),
+            (self.spat_out, "recraché", "recrachés"),
+        ]
+        .into_iter()
+        .filter(|(n, _, _)| *n > 0)
+        .map(|(n, one, many)| count_fr(n, one, many))
+        .collect();
+        let recorded = count_fr(self.recorded, "tracé", "tracés");
+        parts.push(if answers.is_empty() { recorded } else { format!("{recorded} ({})", answers.join(", ")) });
+        parts.join(" · ")
     }
 }
 
@@ -119,6 +171,29 @@ pub const NOT_DONE_REASONS: [ActOutcome; 6] = [
     ActOutcome::NotDone(NotDoneReason::Workload),
     ActOutcome::PartlyDone,
 ];
+
+/// The answers a nurse may close a « non tracé » with, in the dialog's order.
+pub const CLOSING_ANSWERS: [Closing; 2] = [Closing::RecordedElsewhere, Closing::Cancelled];
+
+/// How a nurse closes an occurrence nobody recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Closing {
+    /// Done (given) and traced elsewhere: on paper, in other software.
+    RecordedElsewhere,
+    /// Called off: the prescription or the care was cancelled.
+    Cancelled,
+}
+
+impl Closing {
+    /// The answer's button, for a medication or for another act.
+    pub fn label_fr(self, medication: bool) -> &'static str {
+        match (self, medication) {
+            (Closing::RecordedElsewhere, true) => "Donné hors tablette",
+            (Closing::RecordedElsewhere, false) => "Fait hors tablette",
+            (Closing::Cancelled, _) => "Annulé",
+        }
+    }
+}
 
 /// A unit's round as its screen holds it: the whole round last read and
 /// the filter chosen.
@@ -169,15 +244,20 @@ impl RoundScreen {
     }
 
     /// The residents under the filter, in room order, each with only the
-    /// acts it keeps. A resident with an alert stays on the full round
-    /// even with nothing due: who needs someone now is never hidden there.
+    /// acts it keeps — what nobody recorded is in [`Self::unrecorded`]. A
+    /// resident with an alert stays on the full round even with nothing
+    /// due: who needs someone now is never hidden there.
     pub fn shown(&self) -> Vec<RoundResident> {
         self.view
             .residents
             .iter()
             .filter_map(|resident| {
-                let items: Vec<_> =
-                    resident.items.iter().filter(|i| self.filter.keeps(i.status, i.may_record)).cloned().collect();
+                let items: Vec<_> = resident
+                    .items
+                    .iter()
+                    .filter(|i| i.status != RoundStatus::Unrecorded && self.filter.keeps(i.status, i.may_record))
+                    .cloned()
+                    .collect();
                 let kept_for_its_alerts = self.filter == RoundFilter::All && !resident.alerts.is_empty();
                 if items.is_empty() && !kept_for_its_alerts {
                     return None;
@@ -187,13 +267,39 @@ impl RoundScreen {
             .collect()
     }
 
+    /// The round's own section of what nobody recorded: the residents with
+    /// « non tracé » occurrences the filter keeps, oldest first, each with
+    /// only those. Every filter but « Mes soins » keeps them all: they stay
+    /// until someone answers or a nurse closes them.
+    pub fn unrecorded(&self) -> Vec<RoundResident> {
+        let mut out: Vec<RoundResident> = self
+            .view
+            .residents
+            .iter()
+            .filter_map(|resident| {
+                let items: Vec<_> = resident
+                    .items
+                    .iter()
+                    .filter(|i| i.status == RoundStatus::Unrecorded && self.filter.keeps(i.status, i.may_record))
+                    .cloned()
+                    .collect();
+                (!items.is_empty()).then(|| RoundResident { items, ..resident.clone() })
+            })
+            .collect();
+        out.sort_by_key(|r| r.items.first().map(|i| i.due_at));
+        out
+    }
+
+    /// The section's title, when it has something.
+    pub fn unrecorded_title_fr(&self) -> Option<String> {
+        let n = self.counts().unrecorded;
+        (n > 0).then(|| format!("Non tracés ({n}) : à tracer, ou à clore par une IDE"))
+    }
+
     pub fn counts(&self) -> RoundCounts {
         let mut counts = RoundCounts::default();
         for item in self.view.residents.iter().flat_map(|r| &r.items) {
-            let s = item.status;
-            counts.to_do += u32::from(s.is_open());
-            counts.late += u32::from(s.is_late());
-            counts.done += u32::from(!s.is_open());
+            counts.add(item.status);
         }
         counts
     }
@@ -211,6 +317,44 @@ impl RoundScreen {
 }
 
 impl Store {
+    /// A nurse closes an occurrence nobody recorded: done (given) and traced
+    /// elsewhere, or cancelled. A medication is closed as an administration,
+    /// any other act as an act; the permission is checked by the shared
+    /// rules when it is recorded (and again by the hub).
+    pub fn close_unrecorded(
+        &self,
+        resident_id: Uuid,
+        planned_act_id: Uuid,
+        occurrence: Timestamp,
+        closing: Closing,
+        at: Timestamp,
+    ) -> Result<crate::domain::Fact> {
+        use crate::domain::records::{ActRecord, AdministrationOutcome, MedicationAdministration};
+        use crate::domain::{ActKind, Fact};
+        let plan = self.care_plan(resident_id)?;
+        let (act, _) = plan
+            .iter()
+            .find(|(a, _)| a.id == planned_act_id)
+            .ok_or(CoreError::NotFound { kind: "planned_act", id: planned_act_id })?;
+        let elsewhere = closing == Closing::RecordedElsewhere;
+        let fact = if act.kind == ActKind::Medication {
+            let outcome = if elsewhere {
+                AdministrationOutcome::Given
+            } else {
+                AdministrationOutcome::NotGiven(NotDoneReason::Cancelled)
+            };
+            let mut a = MedicationAdministration::new(resident_id, planned_act_id, Some(occurrence), outcome, None, at);
+            a.recorded_elsewhere = elsewhere;
+            Fact::Administration(a)
+        } else {
+            let outcome = if elsewhere { ActOutcome::Done } else { ActOutcome::NotDone(NotDoneReason::Cancelled) };
+            let mut a = ActRecord::new(resident_id, Some(planned_act_id), Some(occurrence), outcome, None, at);
+            a.recorded_elsewhere = elsewhere;
+            Fact::Act(a)
+        };
+        self.record(fact)
+    }
+
     /// The round of `unit_id` in `window` around `now`, as its screen
     /// holds it. Needs a session.
     pub fn round_screen(&self, unit_id: Uuid, window: RoundWindow, now: Timestamp) -> Result<RoundScreen> {
@@ -250,6 +394,7 @@ mod tests {
             status,
             record_id: (!status.is_open()).then(|| Uuid::from_u128(1000 + n)),
             may_record,
+            may_close: false,
             medication: None,
         }
     }
@@ -286,7 +431,7 @@ mod tests {
                     ],
                     false,
                 ),
-                resident(2, vec![item(21, RoundStatus::Missed, true), item(22, RoundStatus::Refused, true)], false),
+                resident(2, vec![item(21, RoundStatus::Unrecorded, true), item(22, RoundStatus::Refused, true)], false),
                 resident(3, vec![item(31, RoundStatus::Done, true)], true),
                 resident(4, vec![item(41, RoundStatus::NotDone, true)], false),
             ],
@@ -301,29 +446,58 @@ mod tests {
     #[test]
     fn statuses_open_and_late() {
         use RoundStatus::*;
-        for s in [Due, Late, Missed] {
+        for s in [Due, Late, Unrecorded] {
             assert!(s.is_open(), "{s:?}");
         }
         for s in [Done, PartlyDone, NotDone, Refused, SpatOut] {
             assert!(!s.is_open() && !s.is_late(), "{s:?}");
         }
-        assert!(Late.is_late() && Missed.is_late() && !Due.is_late());
+        assert!(Late.is_late() && Unrecorded.is_late() && !Due.is_late());
+        assert_eq!(Unrecorded.label_fr(), "non tracé");
     }
 
     #[test]
     fn each_filter_keeps_its_acts_and_the_counts_ignore_it() {
         let mut s = screen();
-        assert_eq!(acts(&s.shown()), [11, 12, 13, 21, 22, 31, 41]);
-        let counts = RoundCounts { to_do: 3, late: 2, done: 4 };
+        assert_eq!(acts(&s.shown()), [11, 12, 13, 22, 31, 41], "what nobody recorded has its own section");
+        assert_eq!(acts(&s.unrecorded()), [21]);
+        let counts = RoundCounts {
+            to_do: 2,
+            late: 1,
+            unrecorded: 1,
+            recorded: 4,
+            done: 2,
+            not_done: 1,
+            refused: 1,
+            ..RoundCounts::default()
+        };
         assert_eq!(s.counts(), counts);
 
         s.set_filter(RoundFilter::ToDo);
-        assert_eq!(acts(&s.shown()), [11, 12, 21]);
+        assert_eq!(acts(&s.shown()), [11, 12]);
+        assert_eq!(acts(&s.unrecorded()), [21], "kept under « À faire »");
         s.set_filter(RoundFilter::Mine);
-        assert_eq!(acts(&s.shown()), [11, 21], "open and recordable by this role");
+        assert_eq!(acts(&s.shown()), [11], "open and recordable by this role");
+        assert_eq!(acts(&s.unrecorded()), [21]);
         s.set_filter(RoundFilter::Late);
-        assert_eq!(acts(&s.shown()), [12, 21]);
+        assert_eq!(acts(&s.shown()), [12]);
+        assert_eq!(acts(&s.unrecorded()), [21]);
         assert_eq!(s.counts(), counts, "the header counts the whole round");
+    }
+
+    #[test]
+    fn what_nobody_recorded_is_listed_oldest_first_until_answered() {
+        let mut s = screen();
+        let mut older = item(51, RoundStatus::Unrecorded, true);
+        older.due_at = Timestamp::from_second(1_700_000_000).unwrap();
+        s.view.residents.push(resident(5, vec![older], false));
+        assert_eq!(acts(&s.unrecorded()), [51, 21], "the oldest first");
+        assert_eq!(s.unrecorded_title_fr().unwrap(), "Non tracés (2) : à tracer, ou à clore par une IDE");
+
+        s.replace_resident(Uuid::from_u128(5), Some(resident(5, vec![item(51, RoundStatus::Done, true)], false)));
+        assert_eq!(acts(&s.unrecorded()), [21]);
+        s.replace_resident(Uuid::from_u128(2), Some(resident(2, vec![item(21, RoundStatus::Refused, true)], false)));
+        assert!(s.unrecorded().is_empty() && s.unrecorded_title_fr().is_none());
     }
 
     #[test]
@@ -343,7 +517,8 @@ mod tests {
         let again = resident(2, vec![item(21, RoundStatus::Done, true), item(22, RoundStatus::Refused, true)], false);
         s.replace_resident(Uuid::from_u128(2), Some(again));
         assert_eq!(acts(&s.shown()), [12], "the filter holds across the refresh");
-        assert_eq!(s.counts(), RoundCounts { to_do: 2, late: 1, done: 5 });
+        let c = s.counts();
+        assert_eq!((c.to_do, c.late, c.unrecorded, c.recorded, c.done), (2, 1, 0, 5, 3));
         s.replace_resident(Uuid::from_u128(1), None);
         assert!(s.resident(Uuid::from_u128(1)).is_none());
         assert_eq!(s.view().residents.len(), 3);
@@ -352,7 +527,9 @@ mod tests {
     #[test]
     fn the_screen_says_its_counts_and_why_it_is_empty() {
         let mut s = screen();
-        assert_eq!(s.counts().line_fr(), "3 à faire · 2 en retard · 4 faits");
+        assert_eq!(s.counts().line_fr(), "2 à faire · 1 en retard · 1 non tracé · 4 tracés (2 faits, 1 non fait, 1 refusé)");
+        let none = RoundCounts::default();
+        assert_eq!(none.line_fr(), "0 à faire · 0 en retard · 0 tracé");
         assert_eq!(s.unreadable_fr(), None);
         for f in RoundFilter::ALL {
             assert!(!f.label_fr().is_empty() && f.nothing_shown_fr().ends_with('.'));
@@ -367,6 +544,12 @@ mod tests {
         let (from, to) = RoundWindow::default().around(now).unwrap();
         assert_eq!(now.as_second() - from.as_second(), 6 * 3600);
         assert_eq!(to.as_second() - now.as_second(), 2 * 3600);
+    }
+
+    #[test]
+    fn closing_says_given_for_a_dose_and_done_for_care() {
+        assert_eq!(CLOSING_ANSWERS.map(|c| c.label_fr(true)), ["Donné hors tablette", "Annulé"]);
+        assert_eq!(CLOSING_ANSWERS.map(|c| c.label_fr(false)), ["Fait hors tablette", "Annulé"]);
     }
 
     #[test]
