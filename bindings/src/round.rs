@@ -74,6 +74,8 @@ pub struct RoundItemInfo {
     pub planned_act_id: PlannedActId,
     pub label: String,
     pub due_at_ms: i64,
+    /// When it was due, as the screens say it (« 08 h 00 », « hier 08 h 00 »).
+    pub due_label: String,
     pub status: views::RoundStatus,
     /// The status as the screen says it, in French.
     pub status_label: String,
@@ -179,7 +181,10 @@ pub fn not_done_reasons() -> Vec<ActResultChoice> {
 /// hors tablette ») or another act (« Fait hors tablette »).
 #[uniffi::export]
 pub fn closing_choices(medication: bool) -> Vec<ClosingChoice> {
-    CLOSING_ANSWERS.into_iter().map(|closing| ClosingChoice { closing, label: closing.label_fr(medication).into() }).collect()
+    CLOSING_ANSWERS
+        .into_iter()
+        .map(|closing| ClosingChoice { closing, label: closing.label_fr(medication).into() })
+        .collect()
 }
 
 /// A unit's round as its screen holds it, in the core.
@@ -312,6 +317,7 @@ pub(crate) fn round_resident(r: views::RoundResident) -> RoundResidentInfo {
                 planned_act_id: i.planned_act_id.into(),
                 label: i.label,
                 due_at_ms: i.due_at.as_millisecond(),
+                due_label: i.due_label,
                 status: i.status,
                 status_label: i.status.label_fr().to_owned(),
                 open: i.status.is_open(),

@@ -12,6 +12,7 @@ use chevet_core::crypto::{KekVault, PassphraseVault};
 use chevet_core::demo::{self, Demo};
 use chevet_core::domain::{ActOutcome, ActRecord, Fact, RecordMeta};
 use chevet_core::store::ManualClock;
+use chevet_core::views::RoundStatus;
 use chevet_core::{Store, StoreOptions};
 use jiff::Timestamp;
 use uuid::Uuid;
@@ -139,6 +140,29 @@ fn main() {
         let round = measure(200, || {
             bed.store.round_view(unit, from, to).unwrap();
         });
+        // The same round as before « non tracés » (the window's occurrences
+        // only), on a second handle of the same store: the section's cost.
+        {
+            let mut o = options(k == 1);
+            o.round_policy.unrecorded_lookback_days = 0;
+            let other = Store::open(&bed.path, &KekVault::new([1; 32]), o).unwrap();
+            other.sign_in(bed.demo.nurse.id, demo::DEMO_PIN).unwrap();
+            let m = measure(200, || {
+                other.round_view(unit, from, to).unwrap();
+            });
+            let unrecorded =
+                view.residents.iter().flat_map(|r| &r.items).filter(|i| i.status == RoundStatus::Unrecorded);
+            println!(
+                "{}: round view with the « non tracés » of the last {} days ({} of them) median {:.2} ms (p95 {:.2}); window only median {:.2} ms (p95 {:.2})",
+                if k == 0 { "encrypted" } else { "plaintext" },
+                chevet_core::views::UNRECORDED_LOOKBACK_DAYS,
+                unrecorded.count(),
+                ms(round.median),
+                ms(round.p95),
+                ms(m.median),
+                ms(m.p95)
+            );
+        }
         // All alerts of the unit alone: latest vitals, vital ranges, NEWS2
         // and the undernutrition criteria from the weight history.
         let with_alerts = bed.store.unit_alerts(unit).unwrap().len();

@@ -58,7 +58,14 @@ fn answer_the_round(f: &common::Fixture, unit: Uuid, from: Timestamp, to: Timest
                     to,
                 ))
             } else {
-                Fact::Act(ActRecord::new(r.resident_id, Some(item.planned_act_id), Some(item.due_at), ActOutcome::Done, None, to))
+                Fact::Act(ActRecord::new(
+                    r.resident_id,
+                    Some(item.planned_act_id),
+                    Some(item.due_at),
+                    ActOutcome::Done,
+                    None,
+                    to,
+                ))
             };
             f.store.record(fact).unwrap();
         }

@@ -584,7 +584,8 @@ fn what_nobody_recorded_stays_on_the_round_after_its_window_until_answered_or_cl
     ));
     assert_eq!(footprint(&f), before);
     // A « done elsewhere » that is not done is nonsense, refused as such.
-    let mut odd = Fact::Act(ActRecord::new(r.id, Some(toilette.id), Some(day(3)), ActOutcome::Refused, None, paris(14, 1)));
+    let mut odd =
+        Fact::Act(ActRecord::new(r.id, Some(toilette.id), Some(day(3)), ActOutcome::Refused, None, paris(14, 1)));
     if let Fact::Act(a) = &mut odd {
         a.recorded_elsewhere = true;
     }

@@ -10,6 +10,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{DomainError, Result};
 
+/// After how long a planned occurrence nobody answered is « non tracé »:
+/// the tablets' round and the hub's console say it from this one figure.
+pub const UNRECORDED_AFTER_MINUTES: i64 = 240;
+
 /// How often the act comes back.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Recurrence {
@@ -52,6 +56,24 @@ impl Schedule {
             return Err(DomainError::invalid("schedule", "ends before it starts"));
         }
         Ok(())
+    }
+
+    /// The occurrences in `[from, to)` that nobody answered (`answered`
+    /// holds the answered ones, in milliseconds) and that are at least
+    /// [`UNRECORDED_AFTER_MINUTES`] old at `now`: « non tracé ».
+    pub fn unrecorded(
+        &self,
+        tz: &TimeZone,
+        from: Timestamp,
+        to: Timestamp,
+        now: Timestamp,
+        answered: &std::collections::HashSet<i64>,
+    ) -> Vec<Timestamp> {
+        let cut = now.as_second().saturating_sub(UNRECORDED_AFTER_MINUTES * 60);
+        self.occurrences(tz, from, to)
+            .into_iter()
+            .filter(|t| t.as_second() <= cut && !answered.contains(&t.as_millisecond()))
+            .collect()
     }
 
     /// Whether the act is planned on this local date.
@@ -129,6 +151,30 @@ mod tests {
         assert_eq!(occ, vec![at(d, 8, 0), at(d, 12, 0)]);
         // The window's end is exclusive.
         assert_eq!(s.occurrences(&paris(), at(d, 7, 0), at(d, 12, 0)).len(), 1);
+    }
+
+    #[test]
+    fn unrecorded_is_unanswered_and_four_hours_old() {
+        let s = Schedule {
+            times: vec![time(8, 0, 0, 0), time(12, 0, 0, 0)],
+            recurrence: Recurrence::Daily,
+            start: date(2026, 11, 23),
+            end: None,
+        };
+        let (from, to) = (at(date(2026, 11, 23), 0, 0), at(date(2026, 11, 24), 0, 0));
+        let none = std::collections::HashSet::new();
+        // 12:00 at 15:59 is not four hours old yet; 08:00 is.
+        assert_eq!(
+            s.unrecorded(&paris(), from, to, at(date(2026, 11, 23), 15, 59), &none),
+            [at(date(2026, 11, 23), 8, 0)]
+        );
+        let both = s.unrecorded(&paris(), from, to, at(date(2026, 11, 23), 16, 0), &none);
+        assert_eq!(both.len(), 2);
+        let answered = std::collections::HashSet::from([at(date(2026, 11, 23), 8, 0).as_millisecond()]);
+        assert_eq!(
+            s.unrecorded(&paris(), from, to, at(date(2026, 11, 23), 16, 0), &answered),
+            [at(date(2026, 11, 23), 12, 0)]
+        );
     }
 
     #[test]

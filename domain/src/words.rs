@@ -44,6 +44,33 @@ pub fn outcome_choice_fr(o: &ActOutcome) -> String {
     }
 }
 
+/// A time as every screen says it: « 08 h 00 » today, « hier 08 h 00 »,
+/// « lun. 16/11 08 h 00 » within the week or later (non-breaking spaces:
+/// a time never wraps).
+pub fn when_fr(at: jiff::Timestamp, now: jiff::Timestamp, tz: &jiff::tz::TimeZone) -> String {
+    let (at, now) = (at.to_zoned_datetime(tz.clone()), now.to_zoned_datetime(tz.clone()));
+    let clock = format!("{:02}\u{a0}h\u{a0}{:02}", at.hour(), at.minute());
+    let days = (now.date() - at.date()).get_days();
+    let day = match days {
+        0 => return clock,
+        1 => "hier".to_owned(),
+        -1 => "demain".to_owned(),
+        _ => {
+            let weekday = match at.weekday() {
+                jiff::civil::Weekday::Monday => "lun.",
+                jiff::civil::Weekday::Tuesday => "mar.",
+                jiff::civil::Weekday::Wednesday => "mer.",
+                jiff::civil::Weekday::Thursday => "jeu.",
+                jiff::civil::Weekday::Friday => "ven.",
+                jiff::civil::Weekday::Saturday => "sam.",
+                jiff::civil::Weekday::Sunday => "dim.",
+            };
+            format!("{weekday}\u{a0}{:02}/{:02}", at.day(), at.month())
+        }
+    };
+    format!("{day} {clock}")
+}
+
 /// The first letter in upper case: a word that starts a label.
 pub fn capitalised(text: &str) -> String {
     let mut chars = text.chars();
@@ -181,6 +208,19 @@ mod tests {
             method: None,
             meta: meta(),
         })
+    }
+
+    #[test]
+    fn times_say_the_day_when_it_is_not_today() {
+        let tz = jiff::tz::TimeZone::get("Europe/Paris").unwrap();
+        let at = |d: i8, h: i8, m: i8| {
+            jiff::civil::date(2026, 11, d).at(h, m, 0, 0).to_zoned_datetime(tz.clone()).unwrap().timestamp()
+        };
+        let now = at(23, 14, 1);
+        assert_eq!(when_fr(at(23, 8, 0), now, &tz), "08\u{a0}h\u{a0}00");
+        assert_eq!(when_fr(at(22, 20, 5), now, &tz), "hier 20\u{a0}h\u{a0}05");
+        assert_eq!(when_fr(at(24, 0, 30), now, &tz), "demain 00\u{a0}h\u{a0}30");
+        assert_eq!(when_fr(at(16, 8, 0), now, &tz), "lun.\u{a0}16/11 08\u{a0}h\u{a0}00");
     }
 
     #[test]

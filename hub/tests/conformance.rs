@@ -16,7 +16,7 @@ use chevet_hub::error::HubError;
 use chevet_hub::sync;
 use chevet_protocol::*;
 use jiff::civil::date;
-use serde_json::json;
+use serde_json::{Value, json};
 use uuid::Uuid;
 
 fn now() -> i64 {
@@ -166,9 +166,38 @@ fn pull_all_saying<B: Backend>(b: &B, d: &DeviceAuth, limit: u32, outbox_head: O
     }
 }
 
+/// An act's answer and a correction, as payloads the hub stores.
+fn answer_payloads(resident: Uuid, planned: Uuid, at: jiff::Timestamp) -> (Uuid, Value, Uuid, Value) {
+    let answer = Fact::Act(ActRecord::new(resident, Some(planned), Some(at), ActOutcome::Done, None, at));
+    let correction = Fact::Correction(Correction::new(resident, answer.id(), "doublon".into(), at));
+    (answer.id(), serde_json::to_value(&answer).unwrap(), correction.id(), serde_json::to_value(&correction).unwrap())
+}
+
+/// The answers' index: an occurrence a fact answers is found by its
+/// planned act and time, within the tenant, until a correction voids it.
+fn answers_index<B: Backend>(b: &B) {
+    // Tenants of their own: facts put in without the pull log's changes.
+    let (w, other) = (world(b, "Index"), world(b, "Index voisin"));
+    let planned = Uuid::now_v7();
+    let at = jiff::Timestamp::from_second(1_795_000_000).unwrap();
+    let (answer_id, answer, correction_id, correction) = answer_payloads(w.residents[0].id, planned, at);
+    let ms = at.as_millisecond();
+    let found =
+        |tenant| b.transaction(Scope::Admin, |tx| tx.answered_occurrences(tenant, planned, ms - 1, ms + 1)).unwrap();
+    b.transaction(Scope::Admin, |tx| tx.insert_fact(w.tenant, answer_id, w.units[0], &answer, now())).unwrap();
+    assert_eq!(found(w.tenant), [ms]);
+    assert!(found(other.tenant).is_empty(), "another tenant's answer is not this one's");
+    let later =
+        b.transaction(Scope::Admin, |tx| tx.answered_occurrences(w.tenant, planned, ms + 1, ms + 60_000)).unwrap();
+    assert!(later.is_empty(), "the window is [from, to)");
+    b.transaction(Scope::Admin, |tx| tx.insert_fact(w.tenant, correction_id, w.units[0], &correction, now())).unwrap();
+    assert!(found(w.tenant).is_empty(), "a voided answer answers nothing");
+}
+
 fn suite<B: Backend>(b: &B) {
     let w = world(b, "Les Tilleuls");
     let other = world(b, "Les Glycines");
+    answers_index(b);
     let d1 = enrol(b, &w, &[w.units[0]]);
     let d2 = enrol(b, &w, &[w.units[0]]);
 
@@ -643,7 +672,7 @@ fn sqlite_hub_schema_v1_upgrades_to_tenant_scoped_keys() {
     assert_eq!(kept, Some(serde_json::Map::new()));
     let version: i64 =
         rusqlite::Connection::open(&path).unwrap().query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
-    assert_eq!(version, 6);
+    assert_eq!(version, 7);
     after_the_upgrade_ids_are_tenant_scoped(&b);
 }
 
@@ -674,13 +703,95 @@ fn postgres_hub_schema_v1_upgrades_to_tenant_scoped_keys() {
              ALTER TABLE {s}.devices DROP COLUMN audit_seq, DROP COLUMN audit_link;
              DROP TABLE {s}.console_sign_in_failures, {s}.blob_keys, {s}.stored_blobs;
              DROP TABLE {s}.deactivations_served;
+             DROP INDEX {s}.facts_answers, {s}.facts_corrections;
+             ALTER TABLE {s}.facts DROP COLUMN planned_act_id, DROP COLUMN occurrence_ms, DROP COLUMN corrects;
              UPDATE {s}.meta SET value = 1 WHERE key = 'schema_version';"
         ))
         .unwrap();
     let b = schema.open();
     let v: i64 =
         owner.query_one(&format!("SELECT value FROM {s}.meta WHERE key = 'schema_version'"), &[]).unwrap().get(0);
-    assert_eq!(v, 6);
+    assert_eq!(v, 7);
     assert!(b.transaction(Scope::Admin, |tx| tx.document(w.tenant, w.residents[0].id)).unwrap().is_some());
     after_the_upgrade_ids_are_tenant_scoped(&b);
+}
+
+/// Facts a v6 hub stored (no answers' index) are indexed by the upgrade
+/// to v7, from their payloads: the answer found, the correction voiding it.
+fn after_v7_old_answers_are_indexed<B: Backend>(b: &B, tenant: Uuid, planned: Uuid, at: jiff::Timestamp) {
+    let ms = at.as_millisecond();
+    let found = b.transaction(Scope::Admin, |tx| tx.answered_occurrences(tenant, planned, ms, ms + 1)).unwrap();
+    assert!(found.is_empty(), "the old correction voids the old answer");
+}
+
+#[test]
+fn sqlite_hub_schema_v6_facts_are_indexed_by_the_upgrade() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hub.db");
+    let b = SqliteBackend::open(&path).unwrap();
+    let w = world(&b, "Avant");
+    drop(b);
+    let planned = Uuid::now_v7();
+    let at = jiff::Timestamp::from_second(1_795_000_000).unwrap();
+    let (answer_id, answer, correction_id, correction) = answer_payloads(w.residents[0].id, planned, at);
+    let (other_id, other, _, _) = answer_payloads(w.residents[0].id, planned, at + jiff::SignedDuration::from_hours(4));
+    {
+        // Back to v6, then rows a v6 hub wrote.
+        let c = rusqlite::Connection::open(&path).unwrap();
+        c.execute_batch(
+            "DROP INDEX facts_answers; DROP INDEX facts_corrections;
+             ALTER TABLE facts DROP COLUMN planned_act_id; ALTER TABLE facts DROP COLUMN occurrence_ms;
+             ALTER TABLE facts DROP COLUMN corrects; PRAGMA user_version = 6;",
+        )
+        .unwrap();
+        for (id, payload) in [(answer_id, &answer), (correction_id, &correction), (other_id, &other)] {
+            c.execute(
+                "INSERT INTO facts (tenant_id, id, unit_id, payload, received_ms) VALUES (?1, ?2, ?3, ?4, 0)",
+                rusqlite::params![w.tenant, id, w.units[0], payload.to_string()],
+            )
+            .unwrap();
+        }
+    }
+    let b = SqliteBackend::open(&path).unwrap();
+    after_v7_old_answers_are_indexed(&b, w.tenant, planned, at);
+    let later = at.as_millisecond() + 4 * 3_600_000;
+    let found = b.transaction(Scope::Admin, |tx| tx.answered_occurrences(w.tenant, planned, later, later + 1)).unwrap();
+    assert_eq!(found, [later], "the old answer is found at its occurrence, to the millisecond");
+}
+
+#[test]
+fn postgres_hub_schema_v6_facts_are_indexed_by_the_upgrade() {
+    let _serial = PG_SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let schema = PgSchema::new();
+    let b = schema.open();
+    let w = world(&b, "Avant");
+    drop(b);
+    let planned = Uuid::now_v7();
+    let at = jiff::Timestamp::from_second(1_795_000_000).unwrap();
+    let (answer_id, answer, correction_id, correction) = answer_payloads(w.residents[0].id, planned, at);
+    let (other_id, other, _, _) = answer_payloads(w.residents[0].id, planned, at + jiff::SignedDuration::from_hours(4));
+    let mut owner = postgres::Client::connect(&schema.owner, postgres::NoTls).unwrap();
+    let s = &schema.name;
+    owner
+        .batch_execute(&format!(
+            "DROP INDEX {s}.facts_answers, {s}.facts_corrections;
+             ALTER TABLE {s}.facts DROP COLUMN planned_act_id, DROP COLUMN occurrence_ms, DROP COLUMN corrects;
+             UPDATE {s}.meta SET value = 6 WHERE key = 'schema_version';"
+        ))
+        .unwrap();
+    for (id, payload) in [(answer_id, &answer), (correction_id, &correction), (other_id, &other)] {
+        owner
+            .execute(
+                &format!(
+                    "INSERT INTO {s}.facts (tenant_id, id, unit_id, payload, received_ms) VALUES ($1, $2, $3, $4, 0)"
+                ),
+                &[&w.tenant, &id, &w.units[0], payload],
+            )
+            .unwrap();
+    }
+    let b = schema.open();
+    after_v7_old_answers_are_indexed(&b, w.tenant, planned, at);
+    let later = at.as_millisecond() + 4 * 3_600_000;
+    let found = b.transaction(Scope::Admin, |tx| tx.answered_occurrences(w.tenant, planned, later, later + 1)).unwrap();
+    assert_eq!(found, [later], "the old answer is found at its occurrence, to the millisecond");
 }

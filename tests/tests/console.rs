@@ -786,3 +786,124 @@ async fn sqlite_console_refuses_what_it_must() {
 async fn postgres_console_refuses_what_it_must() {
     hostile_scenario(true).await;
 }
+
+/// « Non tracés » per unit and day: a tablet answers one planned occurrence,
+/// answers another then corrects it, a nurse closes a dose « donné hors
+/// tablette », one is left alone; after the sync the console lists exactly
+/// the two nobody answered, in the unit's time — and the hostile side: a
+/// unit of another establishment, a unit or day that is not one.
+async fn unrecorded_scenario(postgres: bool) {
+    use chevet_core::domain::{
+        ActKind, ActOutcome, ActRecord, Correction, Fact, MedicationLine, PlannedAct, Recurrence, Schedule,
+    };
+    use chevet_core::views::Closing;
+    let hub = TestHub::start_on(2, postgres).await;
+    let activation = create_account(&hub, "idec@tilleuls.fr", ConsoleRole::GroupAdmin).await;
+    let unit = hub.units[0];
+    let resident = hub.residents.iter().find(|r| r.unit_id == unit).unwrap().clone();
+    let mut tablet = chevet_e2e::Device::enrol(&hub, &hub.url(), &[unit], "Tablette chariot A").await;
+
+    // Yesterday, in the unit's time: every occurrence of it is four hours old whatever the hour now.
+    let tz = jiff::tz::TimeZone::get("Europe/Paris").unwrap();
+    let yesterday = jiff::Timestamp::now().to_zoned_datetime(tz.clone()).date().yesterday().unwrap();
+    let at = |h: i8| yesterday.at(h, 0, 0, 0).to_zoned_datetime(tz.clone()).unwrap().timestamp();
+    let plan = |label: &str, kind: ActKind, hours: &[i8], medication: Option<MedicationLine>| PlannedAct {
+        id: Uuid::now_v7(),
+        resident_id: resident.id,
+        kind,
+        label: label.into(),
+        schedule: Schedule {
+            times: hours.iter().map(|h| jiff::civil::time(*h, 0, 0, 0)).collect(),
+            recurrence: Recurrence::Daily,
+            start: yesterday,
+            end: Some(yesterday),
+        },
+        medication,
+        active: true,
+    };
+    let change = plan("Change", ActKind::Continence, &[8, 12, 20], None);
+    let dose = plan(
+        "Furosémide 40 mg",
+        ActKind::Medication,
+        &[9],
+        Some(MedicationLine {
+            drug: "Furosémide".into(),
+            dose: "40 mg".into(),
+            route: "orale".into(),
+            intake_assistance_allowed: false,
+            expected_barcode: None,
+        }),
+    );
+    for p in [&change, &dose] {
+        tablet.store.create_planned_act(p).unwrap();
+    }
+    let answer =
+        |h: i8| Fact::Act(ActRecord::new(resident.id, Some(change.id), Some(at(h)), ActOutcome::Done, None, at(h)));
+    tablet.store.record(answer(8)).unwrap();
+    let mistaken = tablet.store.record(answer(12)).unwrap();
+    tablet
+        .store
+        .record(Fact::Correction(Correction::new(resident.id, mistaken.id(), "Mauvais résident".into(), at(13))))
+        .unwrap();
+    tablet.store.close_unrecorded(resident.id, dose.id, at(9), Closing::RecordedElsewhere, at(21)).unwrap();
+    tablet.sync().await.unwrap();
+
+    let mut browser = Browser::new(&hub);
+    browser.sign_in("idec@tilleuls.fr", &activation).await;
+    let page = browser.get(&format!("/console/unrecorded?unit={unit}&day={yesterday}")).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("2 non tracés le"), "{}", page.body);
+    let rows: Vec<&str> = page.body.split("<tr>").skip(2).collect();
+    assert_eq!(rows.len(), 2, "{}", page.body);
+    assert!(rows[0].contains("12:00") && rows[0].contains("Change"), "corrected, so not answered: {}", rows[0]);
+    assert!(rows[1].contains("20:00") && rows[1].contains("Change"), "{}", rows[1]);
+    assert!(!page.body.contains("08:00") && !page.body.contains("Furosémide"), "answered and closed are not listed");
+    assert!(page.body.contains(&resident.identity.display_name().replace('\'', "&#39;")));
+    // The menu leads there; without a unit chosen the form is shown, with the group's units.
+    let chooser = browser.get("/console/unrecorded").await;
+    assert_eq!(chooser.status, StatusCode::OK);
+    assert!(chooser.body.contains("href=\"/console/unrecorded\"") && chooser.body.contains("<select"));
+
+    // Hostile: not a unit, not a day, a unit that is not in the tenant.
+    for bad in [format!("unit=nope&day={yesterday}"), format!("unit={unit}&day=2026-13-40")] {
+        let p = browser.get(&format!("/console/unrecorded?{bad}")).await;
+        assert_eq!(p.status, StatusCode::BAD_REQUEST, "{bad}: {}", p.body);
+    }
+    let p = browser.get(&format!("/console/unrecorded?unit={}&day={yesterday}", Uuid::now_v7())).await;
+    assert_eq!(p.status, StatusCode::NOT_FOUND);
+    // Another establishment's coordinator: our unit does not exist for her.
+    let other = Establishment {
+        id: Uuid::now_v7(),
+        name: "EHPAD Les Érables".into(),
+        finess: "690000002".into(),
+        kind: EstablishmentKind::Ehpad,
+        time_zone: "Europe/Paris".into(),
+        alert_settings: None,
+    };
+    {
+        let (backend, tenant, o) = (hub.backend.clone(), hub.tenant, other.clone());
+        tokio::task::spawn_blocking(move || chevet_hub::Admin::new(&*backend).put_establishment(tenant, &o).unwrap())
+            .await
+            .unwrap();
+    }
+    let theirs = create_account(&hub, "idec@erables.fr", ConsoleRole::Coordinator { establishment: other.id }).await;
+    let mut neighbour = Browser::new(&hub);
+    neighbour.sign_in("idec@erables.fr", &theirs).await;
+    let p = neighbour.get(&format!("/console/unrecorded?unit={unit}&day={yesterday}")).await;
+    assert_eq!(p.status, StatusCode::NOT_FOUND, "{}", p.body);
+    assert!(!p.body.contains("Change"));
+    // Signed out, nothing.
+    let mut stranger = Browser::new(&hub);
+    let p = stranger.get(&format!("/console/unrecorded?unit={unit}&day={yesterday}")).await;
+    assert!(p.status.is_redirection(), "{}", p.status);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_console_lists_what_nobody_recorded() {
+    unrecorded_scenario(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_console_lists_what_nobody_recorded() {
+    unrecorded_scenario(true).await;
+}

@@ -322,6 +322,23 @@ async fn hostile_tablet_is_refused(postgres: bool) {
     ));
     let fine = given(&assisted, meta(aide, me));
     assert_eq!(evil.push_fact(&fine).await, OpOutcome::Applied { version: None });
+    // Closing what nobody recorded (« donné hors tablette », « annulé ») is a
+    // nurse's: the aide who may help with the intake may not close it.
+    let mut elsewhere = given(&assisted, meta(aide, me));
+    if let Fact::Administration(a) = &mut elsewhere {
+        a.recorded_elsewhere = true;
+    }
+    check(&mut evil, elsewhere, RejectCode::Forbidden, "close_unrecorded").await;
+    let mut cancelled = given(&assisted, meta(aide, me));
+    if let Fact::Administration(a) = &mut cancelled {
+        a.outcome = AdministrationOutcome::NotGiven(NotDoneReason::Cancelled);
+    }
+    check(&mut evil, cancelled.clone(), RejectCode::Forbidden, "close_unrecorded").await;
+    let mut by_nurse = given(&assisted, meta(nurse, me));
+    if let Fact::Administration(a) = &mut by_nurse {
+        a.outcome = AdministrationOutcome::NotGiven(NotDoneReason::Cancelled);
+    }
+    assert_eq!(evil.push_fact(&by_nurse).await, OpOutcome::Applied { version: None });
     // A box past its expiry date, or another product than prescribed, is
     // refused by the hub too, whatever the tablet let through.
     let mut boxed = medication(resident.id, true);
@@ -393,14 +410,14 @@ async fn hostile_tablet_is_refused(postgres: bool) {
     for id in refused_facts.iter().chain([&zero_days.id, &by_aide.id, &anonymous.id, &admitted.id]) {
         assert!(!after.contains_key(id), "a refused record {id} was kept");
     }
-    for id in [nursing.id, assisted.id, boxed.id, fine.id()] {
+    for id in [nursing.id, assisted.id, boxed.id, fine.id(), by_nurse.id()] {
         assert!(after.contains_key(&id), "an accepted record {id} is missing");
     }
     assert_eq!(after[&resident.id], before[&resident.id], "the resident is unchanged");
     let q = &after[&qualified.id].payload;
     assert_eq!(q["identity"]["traits"], before[&qualified.id].payload["identity"]["traits"]);
     assert_eq!(q["identity"]["used_name"], "Martin");
-    assert_eq!(after.len(), before.len() + 4);
+    assert_eq!(after.len(), before.len() + 5);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -55,16 +55,25 @@ const META_CANARY: &str = "canary";
 const CANARY_PLAINTEXT: &[u8] = b"chevet store canary v1";
 const CANARY_ID: Uuid = Uuid::from_u128(0x63686576_6574_4000_8000_63616e617279);
 
-/// How late an act may be before the round shows it late, then missed.
+/// How late an act may be before the round shows it late, then « non
+/// tracé » (the domain's figure, which the hub's console uses too).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RoundPolicy {
     pub late_after_minutes: i64,
     pub missed_after_minutes: i64,
+    /// How many days back the round keeps what nobody recorded
+    /// ([`crate::views::UNRECORDED_LOOKBACK_DAYS`]; 0 keeps only the
+    /// window's, as the round did before — what the benchmark compares).
+    pub unrecorded_lookback_days: i64,
 }
 
 impl Default for RoundPolicy {
     fn default() -> Self {
-        RoundPolicy { late_after_minutes: 60, missed_after_minutes: 240 }
+        RoundPolicy {
+            late_after_minutes: 60,
+            missed_after_minutes: crate::domain::schedule::UNRECORDED_AFTER_MINUTES,
+            unrecorded_lookback_days: crate::views::UNRECORDED_LOOKBACK_DAYS,
+        }
     }
 }
 

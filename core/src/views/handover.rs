@@ -150,8 +150,9 @@ impl Store {
             )?;
             let mut plan = c.prepare_cached("SELECT version, envelope FROM planned_acts WHERE id = ?1")?;
             let mut wounds = c.prepare_cached("SELECT id, version, envelope FROM wounds WHERE resident_id = ?1")?;
-            let mut active_plan =
-                c.prepare_cached("SELECT id, version, envelope FROM planned_acts WHERE resident_id = ?1 AND active = 1")?;
+            let mut active_plan = c.prepare_cached(
+                "SELECT id, version, envelope FROM planned_acts WHERE resident_id = ?1 AND active = 1",
+            )?;
             let mut answered = c.prepare_cached(
                 "SELECT occurrence FROM facts
                  WHERE planned_act_id = ?1 AND occurrence >= ?2 AND occurrence < ?3 AND entered_in_error = 0",

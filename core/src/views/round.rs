@@ -72,6 +72,8 @@ pub struct RoundItem {
     pub kind: ActKind,
     pub label: String,
     pub due_at: Timestamp,
+    /// When it was due, as the screens say it (« 08 h 00 », « hier 08 h 00 »).
+    pub due_label: String,
     pub status: RoundStatus,
     /// The fact that answered this occurrence, if any.
     pub record_id: Option<Uuid>,
@@ -182,7 +184,7 @@ impl Store {
         let policy = self.options.round_policy;
         let may_close_role = viewer.role.has(crate::domain::Permission::CloseUnrecorded);
         let lookback = now
-            .checked_sub(SignedDuration::from_hours(24 * UNRECORDED_LOOKBACK_DAYS))
+            .checked_sub(SignedDuration::from_hours(24 * policy.unrecorded_lookback_days.max(0)))
             .map_err(|_| CoreError::invalid("round window", "out of range"))?
             .min(from);
 
@@ -238,13 +240,15 @@ impl Store {
                         kind: act.kind,
                         label: act.label.clone(),
                         due_at,
+                        due_label: crate::domain::words::when_fr(due_at, now, &tz),
                         status,
                         record_id,
                         may_record,
                         may_close: may_close_role && status.is_open() && status != RoundStatus::Due,
                         medication: act.medication.clone(),
                     };
-                    let earlier = if lookback < from { act.schedule.occurrences(&tz, lookback, from) } else { Vec::new() };
+                    let earlier =
+                        if lookback < from { act.schedule.occurrences(&tz, lookback, from) } else { Vec::new() };
                     if !earlier.is_empty() {
                         let mut answered = std::collections::HashSet::new();
                         let mut rows = answered_stmt.query(rusqlite::params![

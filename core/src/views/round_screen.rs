@@ -391,6 +391,7 @@ mod tests {
             kind: ActKind::Hygiene,
             label: format!("acte {n}"),
             due_at: Timestamp::from_second(1_800_000_000).unwrap(),
+            due_label: "08 h 00".into(),
             status,
             record_id: (!status.is_open()).then(|| Uuid::from_u128(1000 + n)),
             may_record,
@@ -527,7 +528,10 @@ mod tests {
     #[test]
     fn the_screen_says_its_counts_and_why_it_is_empty() {
         let mut s = screen();
-        assert_eq!(s.counts().line_fr(), "2 à faire · 1 en retard · 1 non tracé · 4 tracés (2 faits, 1 non fait, 1 refusé)");
+        assert_eq!(
+            s.counts().line_fr(),
+            "2 à faire · 1 en retard · 1 non tracé · 4 tracés (2 faits, 1 non fait, 1 refusé)"
+        );
         let none = RoundCounts::default();
         assert_eq!(none.line_fr(), "0 à faire · 0 en retard · 0 tracé");
         assert_eq!(s.unreadable_fr(), None);

@@ -335,6 +335,17 @@ pub trait Records {
         changed: &BTreeSet<String>,
     ) -> HubResult<()>;
 
+    /// The occurrences of `planned_act` in `[from_ms, to_ms)` that a fact
+    /// answers, leaving out facts a correction voided: what the console's
+    /// « non tracés » are computed against. Read through the answers' index.
+    fn answered_occurrences(
+        &mut self,
+        tenant: Uuid,
+        planned_act: Uuid,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> HubResult<Vec<i64>>;
+
     /// Inserts a fact; false if it was already there.
     fn insert_fact(&mut self, tenant: Uuid, id: Uuid, unit_id: Uuid, payload: &Value, now_ms: i64) -> HubResult<bool>;
     fn fact(&mut self, tenant: Uuid, id: Uuid) -> HubResult<Option<Value>>;
@@ -476,6 +487,35 @@ impl Backend for AnyBackend {
         match self {
             AnyBackend::Sqlite(b) => b.transaction(scope, f),
             AnyBackend::Postgres(b) => b.transaction(scope, f),
+        }
+    }
+}
+
+/// What the hub indexes of a fact beside its payload: the planned act and
+/// occurrence it answers, and the fact it corrects. Read from the payload
+/// the sync rules have checked; a field that is not there is None.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct FactIndex {
+    pub planned_act_id: Option<Uuid>,
+    pub occurrence_ms: Option<i64>,
+    pub corrects: Option<Uuid>,
+}
+
+impl FactIndex {
+    pub fn of(payload: &Value) -> FactIndex {
+        let fact = &payload["fact"];
+        let uuid = |v: &Value| v.as_str().and_then(|s| Uuid::try_parse(s).ok());
+        match payload["kind"].as_str() {
+            Some("Act" | "Administration") => FactIndex {
+                planned_act_id: uuid(&fact["planned_act_id"]),
+                occurrence_ms: fact["occurrence"]
+                    .as_str()
+                    .and_then(|s| s.parse::<jiff::Timestamp>().ok())
+                    .map(|t| t.as_millisecond()),
+                corrects: None,
+            },
+            Some("Correction") => FactIndex { corrects: uuid(&fact["target_id"]), ..FactIndex::default() },
+            _ => FactIndex::default(),
         }
     }
 }

@@ -40,6 +40,7 @@ pub mod sign_in;
 pub mod tablets;
 pub mod throttle;
 pub mod totp;
+pub mod unrecorded;
 
 use std::sync::Arc;
 
@@ -76,6 +77,7 @@ pub fn routes<B: Backend>(https: bool) -> Router<Arc<AppState<B>>> {
         .route("/console/staff/{staff}/deactivate", post(people::staff_deactivate::<B>))
         .route("/console/staff/{staff}/reactivate", post(people::staff_reactivate::<B>))
         .route("/console/residents", get(access::residents_page::<B>))
+        .route("/console/unrecorded", get(unrecorded::unrecorded_page::<B>))
         .route("/console/residents/{resident}/access", get(access::access_page::<B>))
         .route("/console/residents/{resident}/access.csv", get(access::access_csv_download::<B>))
         .route("/console/residents/import", get(import::import_page::<B>).post(import::import_submit::<B>))

@@ -32,7 +32,7 @@ struct CareUnit: Identifiable, Equatable, Sendable {
 
 /// Where an occurrence of a planned act stands, as the core decides it.
 enum ActStatus: Equatable, Sendable {
-    case due, late, missed, done, partlyDone, notDone, refused, spatOut
+    case due, late, unrecorded, done, partlyDone, notDone, refused, spatOut
 }
 
 /// What happened to an act, as the care worker records it.
@@ -57,17 +57,32 @@ struct RoundAct: Identifiable, Equatable, Sendable {
     let plannedActId: String
     let label: String
     let dueAt: Date
+    /// When it was due, worded by the core (« 08 h 00 », « hier 08 h 00 »).
+    let dueLabel: String
     let status: ActStatus
     /// « À faire », « En retard »…, worded by the core.
     let statusLabel: String
-    /// Still asks for something (due, late or missed), as the core decides.
+    /// Still asks for something (due, late or not recorded), as the core decides.
     let isOpen: Bool
-    /// Late or missed, as the core decides.
+    /// Late or not recorded, as the core decides.
     let isLate: Bool
     /// The signed-in professional's role may record it.
     let mayRecord: Bool
+    /// A nurse may close it (« fait hors tablette », « annulé »), as the core decides.
+    let mayClose: Bool
     /// A medication: given from the medication screen, its box scanned.
     let medication: Bool
+}
+
+/// How a nurse closes what nobody recorded.
+enum Closing: Equatable, Sendable {
+    case recordedElsewhere, cancelled
+}
+
+/// A way to close a « non tracé », worded by the core.
+struct ClosingChoice: Equatable, Sendable {
+    let closing: Closing
+    let label: String
 }
 
 /// A resident on the round: their acts and their alerts.
@@ -85,9 +100,9 @@ enum RoundFilter: CaseIterable, Equatable, Sendable {
     case all
     /// What is still to do and the signed-in professional's role may record.
     case mine
-    /// What is still to do (due, late or missed).
+    /// What is still to do (due, late or not recorded).
     case toDo
-    /// Only what is late or missed.
+    /// Only what is late or not recorded.
     case late
 }
 
@@ -113,11 +128,16 @@ struct RoundWindow: Equatable, Sendable {
 /// under the filter and the header's counts over the whole round.
 struct RoundShown: Equatable, Sendable {
     let residents: [RoundResident]
+    /// What nobody recorded (« non tracés »), oldest first: its own section, until answered or closed.
+    let unrecorded: [RoundResident]
+    /// The section's title, worded by the core, when it has something.
+    let unrecordedTitle: String?
     let filter: RoundFilter
     let toDo: Int
     let late: Int
-    let done: Int
-    /// The counts in words (« 3 à faire · 1 en retard · 5 faits »).
+    let unrecordedCount: Int
+    let recorded: Int
+    /// The counts in words (« 3 à faire · 1 en retard · 2 non tracés · 5 tracés (4 faits, 1 refusé) »).
     let countsLine: String
     /// What to say when the filter keeps nothing.
     let nothingShown: String
@@ -297,11 +317,13 @@ struct Transmission: Equatable, Sendable {
 }
 
 enum HandoverKind: Equatable, Sendable {
-    case alert, fall, medicationNotGiven, actNotDone, woundNew, woundWorse, transmission
+    case alert, fall, unrecorded, medicationNotGiven, actNotDone, woundNew, woundWorse, transmission
 }
 
 struct HandoverLine: Equatable, Sendable {
     let kind: HandoverKind
+    /// The kind in a word (« Non tracé », « Chute »), worded by the core.
+    let word: String
     let at: Date?
     /// Worded by the core.
     let text: String

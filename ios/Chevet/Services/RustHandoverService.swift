@@ -30,7 +30,7 @@ extension Handover {
                     displayName: r.displayName,
                     room: r.room,
                     lines: r.lines.map { HandoverLine(
-                            kind: Chevet.HandoverKind($0.kind), at: $0.atMs.map { date(millis: $0) }, text: $0.text,
+                            kind: Chevet.HandoverKind($0.kind), word: $0.word, at: $0.atMs.map { date(millis: $0) }, text: $0.text,
                             mark: $0.mark
                         ) }
                 )
@@ -46,6 +46,7 @@ extension Chevet.HandoverKind {
         switch kind {
         case .alert: self = .alert
         case .fall: self = .fall
+        case .unrecorded: self = .unrecorded
         case .medicationNotGiven: self = .medicationNotGiven
         case .actNotDone: self = .actNotDone
         case .woundNew: self = .woundNew

@@ -46,6 +46,27 @@ nonisolated final class RustRoundService: RoundService {
             )
         }
     }
+
+    func closingChoices(medication: Bool) -> [ClosingChoice] {
+        ChevetCore.closingChoices(medication: medication).map {
+            ClosingChoice(closing: $0.closing == .cancelled ? .cancelled : .recordedElsewhere, label: $0.label)
+        }
+    }
+
+    func closeUnrecorded(residentId: String, plannedActId: String, occurrence: Date, closing: Closing, at: Date) async
+        -> Result<String, ServiceError>
+    {
+        let store = self.store
+        return await onCore {
+            try store.rounds().closeUnrecorded(
+                residentId: residentId,
+                plannedActId: plannedActId,
+                occurrenceMs: millis(occurrence),
+                closing: closing == .cancelled ? .cancelled : .recordedElsewhere,
+                atMs: millis(at)
+            )
+        }
+    }
 }
 
 /// The round's screen in the core, made at the first call (an id it refuses is that call's error).
@@ -88,10 +109,13 @@ extension RoundShown {
     nonisolated init(_ info: ChevetCore.RoundShown) {
         self.init(
             residents: info.residents.map(RoundResident.init),
+            unrecorded: info.unrecorded.map(RoundResident.init),
+            unrecordedTitle: info.unrecordedTitle,
             filter: RoundFilter(info.filter),
             toDo: Int(info.counts.toDo),
             late: Int(info.counts.late),
-            done: Int(info.counts.done),
+            unrecordedCount: Int(info.counts.unrecorded),
+            recorded: Int(info.counts.recorded),
             countsLine: info.countsLine,
             nothingShown: info.nothingShown,
             unreadable: Int(info.unreadable),
@@ -154,11 +178,13 @@ extension RoundAct {
             plannedActId: item.plannedActId,
             label: item.label,
             dueAt: date(millis: item.dueAtMs),
+            dueLabel: item.dueLabel,
             status: ActStatus(item.status),
             statusLabel: item.statusLabel,
             isOpen: item.open,
             isLate: item.late,
             mayRecord: item.mayRecord,
+            mayClose: item.mayClose,
             medication: item.medication
         )
     }
@@ -169,7 +195,7 @@ extension ActStatus {
         switch status {
         case .due: self = .due
         case .late: self = .late
-        case .missed: self = .missed
+        case .unrecorded: self = .unrecorded
         case .done: self = .done
         case .partlyDone: self = .partlyDone
         case .notDone: self = .notDone

@@ -39,6 +39,11 @@ protocol RoundService: Sendable {
     /// Records what happened to one occurrence of a planned act; returns the record's id.
     func recordAct(residentId: String, plannedActId: String, occurrence: Date, outcome: ActOutcome, at: Date) async
         -> Result<String, ServiceError>
+    /// How a nurse may close a « non tracé » (a medication or another act), worded by the core.
+    func closingChoices(medication: Bool) -> [ClosingChoice]
+    /// A nurse closes an occurrence nobody recorded; returns the record's id.
+    func closeUnrecorded(residentId: String, plannedActId: String, occurrence: Date, closing: Closing, at: Date) async
+        -> Result<String, ServiceError>
 }
 
 /// The bedside record beyond the round (the Android app's `CareRecordService`, as far as

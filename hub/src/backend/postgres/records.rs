@@ -99,28 +99,62 @@ impl Records for PgTx<'_> {
     }
 
     fn insert_fact(&mut self, tenant: Uuid, id: Uuid, unit_id: Uuid, payload: &Value, now_ms: i64) -> HubResult<bool> {
+        let ix = crate::backend::FactIndex::of(payload);
         Ok(self
             .execute(
-                "INSERT INTO facts (id, tenant_id, unit_id, payload, received_ms) VALUES ($1, $2, $3, $4, $5)
+                "INSERT INTO facts (id, tenant_id, unit_id, payload, received_ms, planned_act_id, occurrence_ms, corrects)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
                  ON CONFLICT (tenant_id, id) DO NOTHING",
-                &[&id, &tenant, &unit_id, payload, &now_ms],
+                &[&id, &tenant, &unit_id, payload, &now_ms, &ix.planned_act_id, &ix.occurrence_ms, &ix.corrects],
             )
             .map_err(pg)?
             == 1)
     }
 
+    fn answered_occurrences(
+        &mut self,
+        tenant: Uuid,
+        planned_act: Uuid,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> HubResult<Vec<i64>> {
+        let rows = self
+            .query(
+                "SELECT f.occurrence_ms FROM facts f
+                 WHERE f.tenant_id = $1 AND f.planned_act_id = $2 AND f.occurrence_ms >= $3 AND f.occurrence_ms < $4
+                   AND NOT EXISTS (SELECT 1 FROM facts c WHERE c.tenant_id = f.tenant_id AND c.corrects = f.id)",
+                &[&tenant, &planned_act, &from_ms, &to_ms],
+            )
+            .map_err(pg)?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
+    }
+
     fn insert_fact_logged(&mut self, tenant: Uuid, unit_id: Uuid, c: &Change, now_ms: i64) -> HubResult<bool> {
         let version = c.version.map(|v| v as i32);
+        let ix = crate::backend::FactIndex::of(&c.payload);
         let row = self
             .query_one(
                 "WITH f AS (
-                    INSERT INTO facts (id, tenant_id, unit_id, payload, received_ms) VALUES ($1, $2, $3, $4, $5)
+                    INSERT INTO facts (id, tenant_id, unit_id, payload, received_ms, planned_act_id, occurrence_ms,
+                        corrects)
+                    VALUES ($1, $2, $3, $4, $5, $8, $9, $10)
                     ON CONFLICT (tenant_id, id) DO NOTHING RETURNING id),
                  c AS (
                     INSERT INTO changes (tenant_id, unit_id, entity, entity_id, version, origin, payload, committed_ms)
                     SELECT $2, $3, 'fact', f.id, $6, $7, $4, $5 FROM f RETURNING 1)
                  SELECT count(*) FROM c",
-                &[&c.entity_id, &tenant, &unit_id, &c.payload, &now_ms, &version, &c.origin_device],
+                &[
+                    &c.entity_id,
+                    &tenant,
+                    &unit_id,
+                    &c.payload,
+                    &now_ms,
+                    &version,
+                    &c.origin_device,
+                    &ix.planned_act_id,
+                    &ix.occurrence_ms,
+                    &ix.corrects,
+                ],
             )
             .map_err(pg)?;
         Ok(row.get::<_, i64>(0) == 1)

@@ -26,7 +26,7 @@ use super::{
 };
 use crate::error::{HubError, HubResult};
 
-const SCHEMA_VERSION: i64 = 6;
+const SCHEMA_VERSION: i64 = 7;
 /// The tables every schema version has as they are.
 const BASE_SCHEMA: &str = r#"
 CREATE TABLE tenants (id BLOB PRIMARY KEY, name TEXT NOT NULL, created_ms INTEGER NOT NULL) STRICT;
@@ -200,6 +200,24 @@ CREATE TABLE deactivations_served (
 ) STRICT, WITHOUT ROWID;
 "#;
 
+/// Schema v7: the planned occurrence a fact answers and the fact a
+/// correction voids, beside the payload, indexed — so the console lists
+/// what nobody recorded without reading every fact. Filled for the facts
+/// already there from their payloads.
+const UPGRADE_6_TO_7: &str = r#"
+ALTER TABLE facts ADD COLUMN planned_act_id BLOB;
+ALTER TABLE facts ADD COLUMN occurrence_ms INTEGER;
+ALTER TABLE facts ADD COLUMN corrects BLOB;
+UPDATE facts SET
+    planned_act_id = unhex(replace(json_extract(payload, '$.fact.planned_act_id'), '-', '')),
+    occurrence_ms = unixepoch(json_extract(payload, '$.fact.occurrence'), 'subsec') * 1000
+    WHERE json_extract(payload, '$.kind') IN ('Act', 'Administration');
+UPDATE facts SET corrects = unhex(replace(json_extract(payload, '$.fact.target_id'), '-', ''))
+    WHERE json_extract(payload, '$.kind') = 'Correction';
+CREATE INDEX facts_answers ON facts (tenant_id, planned_act_id, occurrence_ms) WHERE planned_act_id IS NOT NULL;
+CREATE INDEX facts_corrections ON facts (tenant_id, corrects) WHERE corrects IS NOT NULL;
+"#;
+
 /// The SQLite backend.
 pub struct SqliteBackend {
     conn: Mutex<Connection>,
@@ -254,7 +272,10 @@ impl SqliteBackend {
             if version < 5 {
                 tx.execute_batch(UPGRADE_4_TO_5)?;
             }
-            tx.execute_batch(UPGRADE_5_TO_6)?;
+            if version < 6 {
+                tx.execute_batch(UPGRADE_5_TO_6)?;
+            }
+            tx.execute_batch(UPGRADE_6_TO_7)?;
             tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
             tx.commit()?;
             log::info!("hub schema {version} brought to {SCHEMA_VERSION}");

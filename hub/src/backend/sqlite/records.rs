@@ -85,14 +85,32 @@ impl Records for SqliteTx<'_> {
     }
 
     fn insert_fact(&mut self, tenant: Uuid, id: Uuid, unit_id: Uuid, payload: &Value, now_ms: i64) -> HubResult<bool> {
+        let ix = crate::backend::FactIndex::of(payload);
         Ok(self
             .tx
             .prepare_cached(
-                "INSERT INTO facts (id, tenant_id, unit_id, payload, received_ms) VALUES (?1, ?2, ?3, ?4, ?5)
+                "INSERT INTO facts (id, tenant_id, unit_id, payload, received_ms, planned_act_id, occurrence_ms, corrects)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
                  ON CONFLICT (tenant_id, id) DO NOTHING",
             )?
-            .execute(params![id, tenant, unit_id, json(payload)?, now_ms])?
+            .execute(params![id, tenant, unit_id, json(payload)?, now_ms, ix.planned_act_id, ix.occurrence_ms, ix.corrects])?
             == 1)
+    }
+
+    fn answered_occurrences(
+        &mut self,
+        tenant: Uuid,
+        planned_act: Uuid,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> HubResult<Vec<i64>> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT f.occurrence_ms FROM facts f
+             WHERE f.tenant_id = ?1 AND f.planned_act_id = ?2 AND f.occurrence_ms >= ?3 AND f.occurrence_ms < ?4
+               AND NOT EXISTS (SELECT 1 FROM facts c WHERE c.tenant_id = f.tenant_id AND c.corrects = f.id)",
+        )?;
+        let rows = stmt.query_map(params![tenant, planned_act, from_ms, to_ms], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     fn fact(&mut self, tenant: Uuid, id: Uuid) -> HubResult<Option<Value>> {

@@ -15,6 +15,8 @@ struct HandoverView: View {
                                 if model.isNew(line) {
                                     Text("Nouveau").font(.caption.weight(.bold)).foregroundStyle(.blue)
                                 }
+                                Text(verbatim: line.word).font(.caption.weight(.semibold))
+                                    .foregroundStyle(line.kind == .unrecorded || line.kind == .alert || line.kind == .fall ? .red : .secondary)
                                 if let mark = line.mark {
                                     Text(verbatim: mark).font(.caption.weight(.bold))
                                 }

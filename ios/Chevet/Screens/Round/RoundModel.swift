@@ -8,6 +8,8 @@ struct ActRef: Equatable, Sendable {
     let plannedActId: String
     let dueAt: Date
     let label: String
+    /// A medication: closed as « donné hors tablette », not « fait ».
+    var medication = false
 }
 
 /// What went wrong, for the screen to say in French.
@@ -23,6 +25,10 @@ enum RoundEvent: Sendable {
     case askWhyNotDone(ActRef)
     case notDone(ActRef, ActOutcome)
     case dismissWhyNotDone
+    /// A nurse closes a « non tracé »: asks how (done elsewhere, cancelled).
+    case askHowToClose(ActRef)
+    case close(ActRef, Closing)
+    case dismissClose
     case dismissError
     /// A resident's file (identity, alerts, charts, timeline).
     case openFile(residentId: String)
@@ -44,17 +50,24 @@ final class RoundModel {
     private(set) var loading = true
     /// The residents after the filter, in room order, with only the acts it keeps.
     private(set) var residents: [RoundResident] = []
+    /// What nobody recorded (« non tracés »), oldest first: its own section, until answered or closed.
+    private(set) var unrecorded: [RoundResident] = []
+    /// The section's title, as the core says it, when it has something.
+    private(set) var unrecordedTitle: String?
     private(set) var filter: RoundFilter = .all
     /// Counts over the whole round, whatever the filter.
     private(set) var toDo = 0
     private(set) var late = 0
-    private(set) var done = 0
+    private(set) var unrecordedCount = 0
+    private(set) var recorded = 0
     /// The counts in words, as the core says them.
     private(set) var countsLine = ""
     /// What to say when the filter keeps nothing, as the core says it.
     private(set) var nothingShown = ""
     /// The act whose reason for not being done is being asked.
     private(set) var askingWhyNotDone: ActRef?
+    /// The « non tracé » a nurse is closing (how is being asked).
+    private(set) var askingHowToClose: ActRef?
     /// The act being recorded (its buttons wait).
     private(set) var saving: ActRef?
     private(set) var error: RoundError?
@@ -111,6 +124,18 @@ final class RoundModel {
             await record(act, reason)
         case .dismissWhyNotDone:
             askingWhyNotDone = nil
+        case .askHowToClose(let act):
+            askingHowToClose = act
+        case .close(let act, let closing):
+            askingHowToClose = nil
+            await write(act) {
+                await self.rounds.closeUnrecorded(
+                    residentId: act.residentId, plannedActId: act.plannedActId, occurrence: act.dueAt,
+                    closing: closing, at: self.clock.now()
+                )
+            }
+        case .dismissClose:
+            askingHowToClose = nil
         case .dismissError:
             error = nil
         case .openFile(let residentId):
@@ -121,17 +146,30 @@ final class RoundModel {
         case .openTransmission(let residentId):
             if let resident = residents.first(where: { $0.id == residentId }) { onOpenTransmission(resident) }
         case .openMedication(let residentId):
-            if let resident = residents.first(where: { $0.id == residentId }) { onOpenMedication(resident) }
+            if let resident = (residents + unrecorded).first(where: { $0.id == residentId }) {
+                onOpenMedication(resident)
+            }
         }
     }
 
+    /// How a nurse may close a « non tracé », worded by the core.
+    func closingChoices(medication: Bool) -> [ClosingChoice] {
+        rounds.closingChoices(medication: medication)
+    }
+
     private func record(_ act: ActRef, _ outcome: ActOutcome) async {
+        await write(act) {
+            await self.rounds.recordAct(
+                residentId: act.residentId, plannedActId: act.plannedActId, occurrence: act.dueAt, outcome: outcome,
+                at: self.clock.now()
+            )
+        }
+    }
+
+    private func write(_ act: ActRef, _ call: () async -> Result<String, ServiceError>) async {
         guard saving == nil else { return }  // one at a time: a double tap records once
         saving = act
-        let result = await rounds.recordAct(
-            residentId: act.residentId, plannedActId: act.plannedActId, occurrence: act.dueAt, outcome: outcome,
-            at: clock.now()
-        )
+        let result = await call()
         switch result {
         case .success:
             // Only the card the record changed is read again, and redrawn at once.
@@ -148,10 +186,13 @@ final class RoundModel {
         switch shown {
         case .success(let r):
             residents = r.residents
+            unrecorded = r.unrecorded
+            unrecordedTitle = r.unrecordedTitle
             filter = r.filter
             toDo = r.toDo
             late = r.late
-            done = r.done
+            unrecordedCount = r.unrecordedCount
+            recorded = r.recorded
             countsLine = r.countsLine
             nothingShown = r.nothingShown
             unreadable = r.unreadable

@@ -22,6 +22,20 @@ struct RoundView: View {
                     Text(verbatim: line).foregroundStyle(.red)
                 }
             }
+            if let title = model.unrecordedTitle {
+                // What nobody recorded comes first, until answered or closed.
+                Section {
+                    ForEach(model.unrecorded) { resident in
+                        ForEach(resident.acts) { act in
+                            ActRow(act: act, resident: resident, saving: model.saving != nil, showsWho: true) { event in
+                                Task { await model.send(event) }
+                            }
+                        }
+                    }
+                } header: {
+                    Text(verbatim: title).font(.headline).foregroundStyle(.red)
+                }
+            }
             ForEach(model.residents) { resident in
                 Section {
                     ForEach(resident.alerts, id: \.why) { alert in
@@ -54,7 +68,7 @@ struct RoundView: View {
         .overlay {
             if model.loading {
                 ProgressView()
-            } else if model.residents.isEmpty {
+            } else if model.residents.isEmpty && model.unrecorded.isEmpty {
                 ContentUnavailableView(model.nothingShown, systemImage: "checkmark.circle")
             }
         }
@@ -70,6 +84,18 @@ struct RoundView: View {
         ) { act in
             ForEach(model.notDoneReasons, id: \.label) { reason in
                 Button(reason.label) { Task { await model.send(.notDone(act, reason.outcome)) } }
+            }
+        }
+        .confirmationDialog(
+            "Personne ne l'a tracé. Comment le clore ?",
+            isPresented: Binding(
+                get: { model.askingHowToClose != nil },
+                set: { shown in if !shown { Task { await model.send(.dismissClose) } } }
+            ),
+            presenting: model.askingHowToClose
+        ) { act in
+            ForEach(model.closingChoices(medication: act.medication), id: \.label) { choice in
+                Button(choice.label) { Task { await model.send(.close(act, choice.closing)) } }
             }
         }
         .alert(
@@ -96,21 +122,31 @@ struct ActRow: View {
     let act: RoundAct
     let resident: RoundResident
     let saving: Bool
+    /// In the « non tracés » section: the row names the resident.
+    var showsWho = false
     let send: (RoundEvent) -> Void
 
     var body: some View {
         let ref = ActRef(
             residentId: resident.id, residentName: resident.displayName, plannedActId: act.plannedActId,
-            dueAt: act.dueAt, label: act.label
+            dueAt: act.dueAt, label: act.label, medication: act.medication
         )
         HStack(spacing: 16) {
-            Text(act.dueAt, format: .dateTime.hour().minute())
+            Text(verbatim: act.dueLabel)
                 .font(.title3.monospacedDigit())
             VStack(alignment: .leading) {
+                if showsWho {
+                    Text(verbatim: "\(resident.room) · \(resident.displayName)").font(.headline)
+                }
                 Text(act.label).font(.title3)
                 Text(act.statusLabel).foregroundStyle(act.isLate ? .red : .secondary)
             }
             Spacer()
+            if act.mayClose {
+                Button("Clore…") { send(.askHowToClose(ref)) }
+                    .buttonStyle(.bordered)
+                    .accessibilityLabel(Text("Clore : \(act.label), \(resident.displayName)"))
+            }
             if act.isOpen && act.medication {
                 Button("Médicaments", systemImage: "pills") { send(.openMedication(residentId: resident.id)) }
                     .buttonStyle(.borderedProminent)

@@ -1,6 +1,7 @@
 package fr.chevet.android.chevet
 
 import fr.chevet.core.ActResult
+import fr.chevet.core.Closing
 import fr.chevet.core.AdministrationResult
 import fr.chevet.core.MedicationDueInfo
 import fr.chevet.core.MedicineBoxInfo
@@ -111,6 +112,14 @@ class RustRoundService(private val store: ChevetStore, private val io: Coroutine
         result: ActResult,
         atMs: Long,
     ): Result<String> = onIo(io) { store.records().recordAct(residentId, plannedActId, occurrenceMs, result, null, atMs) }
+
+    override suspend fun closeUnrecorded(
+        residentId: String,
+        plannedActId: String,
+        occurrenceMs: Long,
+        closing: Closing,
+        atMs: Long,
+    ): Result<String> = onIo(io) { store.rounds().closeUnrecorded(residentId, plannedActId, occurrenceMs, closing, atMs) }
 }
 
 class RustCareRecordService(private val store: ChevetStore, private val io: CoroutineDispatcher) : CareRecordService {

@@ -1,6 +1,7 @@
 package fr.chevet.android.chevet
 
 import fr.chevet.core.ActResult
+import fr.chevet.core.Closing
 import fr.chevet.core.AdministrationResult
 import fr.chevet.core.MedicationDueInfo
 import fr.chevet.core.MedicineBoxInfo
@@ -93,6 +94,15 @@ interface RoundService {
         plannedActId: String,
         occurrenceMs: Long,
         result: ActResult,
+        atMs: Long,
+    ): Result<String>
+
+    /** A nurse closes an occurrence nobody recorded (« non tracé »); returns the record's id. */
+    suspend fun closeUnrecorded(
+        residentId: String,
+        plannedActId: String,
+        occurrenceMs: Long,
+        closing: Closing,
         atMs: Long,
     ): Result<String>
 }

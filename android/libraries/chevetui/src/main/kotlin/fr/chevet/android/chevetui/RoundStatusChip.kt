@@ -11,7 +11,7 @@ fun RoundStatusChip(status: RoundStatus, label: String) {
     val (fg, bg) = when (status) {
         RoundStatus.DUE -> ChevetColors.ink to ChevetColors.surface
         RoundStatus.LATE -> ChevetColors.late to ChevetColors.lateBackground
-        RoundStatus.MISSED -> ChevetColors.missed to ChevetColors.missedBackground
+        RoundStatus.UNRECORDED -> ChevetColors.missed to ChevetColors.missedBackground
         RoundStatus.DONE, RoundStatus.PARTLY_DONE -> ChevetColors.done to ChevetColors.doneBackground
         RoundStatus.NOT_DONE, RoundStatus.REFUSED, RoundStatus.SPAT_OUT -> ChevetColors.ink to ChevetColors.lateBackground
     }

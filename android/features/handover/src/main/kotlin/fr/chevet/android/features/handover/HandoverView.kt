@@ -100,7 +100,8 @@ private fun ResidentCard(r: ResidentHandoverInfo, readUntilMs: Long?, zone: Zone
 
 @Composable
 private fun Line(line: HandoverLineInfo, isNew: Boolean, zone: ZoneId) {
-    val (word, fg, bg) = kindWords(line.kind)
+    val (fg, bg) = kindColours(line.kind)
+    val word = line.word
     Row(verticalAlignment = Alignment.CenterVertically, modifier = Modifier.fillMaxWidth()) {
         Box(
             // One width for every kind: the times and texts line up in columns.
@@ -124,15 +125,12 @@ private fun Line(line: HandoverLineInfo, isNew: Boolean, zone: ZoneId) {
     }
 }
 
-/** A line's kind in a word, with its colours (always a word, never colour alone). */
-fun kindWords(kind: HandoverKind): Triple<String, Color, Color> = when (kind) {
-    HandoverKind.ALERT -> Triple("Alerte", ChevetColors.alertAct, ChevetColors.alertActBackground)
-    HandoverKind.FALL -> Triple("Chute", ChevetColors.alertAct, ChevetColors.alertActBackground)
-    HandoverKind.MEDICATION_NOT_GIVEN -> Triple("Médicament", ChevetColors.late, ChevetColors.lateBackground)
-    HandoverKind.ACT_NOT_DONE -> Triple("Soin non fait", ChevetColors.late, ChevetColors.lateBackground)
-    HandoverKind.WOUND_NEW -> Triple("Nouvelle plaie", ChevetColors.missed, ChevetColors.missedBackground)
-    HandoverKind.WOUND_WORSE -> Triple("Plaie", ChevetColors.missed, ChevetColors.missedBackground)
-    HandoverKind.TRANSMISSION -> Triple("Transmission", ChevetColors.ink, ChevetColors.surface)
+/** A line's colours; the word beside them is the core's (always a word, never colour alone). */
+fun kindColours(kind: HandoverKind): Pair<Color, Color> = when (kind) {
+    HandoverKind.ALERT, HandoverKind.FALL -> ChevetColors.alertAct to ChevetColors.alertActBackground
+    HandoverKind.UNRECORDED, HandoverKind.WOUND_NEW, HandoverKind.WOUND_WORSE -> ChevetColors.missed to ChevetColors.missedBackground
+    HandoverKind.MEDICATION_NOT_GIVEN, HandoverKind.ACT_NOT_DONE -> ChevetColors.late to ChevetColors.lateBackground
+    HandoverKind.TRANSMISSION -> ChevetColors.ink to ChevetColors.surface
 }
 
 @Composable

@@ -84,23 +84,24 @@ class HandoverTests {
                 ResidentHandoverInfo(
                     "a", "MARTIN Jeanne", "101",
                     listOf(
-                        HandoverLineInfo(HandoverKind.ALERT, null, "Température 38,6 °C (au-dessus de 38)", null, null),
-                        HandoverLineInfo(HandoverKind.MEDICATION_NOT_GIVEN, at(8), "Paracétamol 1 g : Médicament recraché", "x", null),
-                        HandoverLineInfo(HandoverKind.ACT_NOT_DONE, at(14, 10), "Toilette au lit : Soin non fait (endormi)", "y", null),
+                        HandoverLineInfo(HandoverKind.ALERT, "Alerte", null, "Température 38,6 °C (au-dessus de 38)", null, null),
+                        HandoverLineInfo(HandoverKind.MEDICATION_NOT_GIVEN, "Médicament", at(8), "Paracétamol 1 g : Médicament recraché", "x", null),
+                        HandoverLineInfo(HandoverKind.UNRECORDED, "Non tracé", at(12), "Paracétamol 1 g : prévu, non tracé", null, null),
+                        HandoverLineInfo(HandoverKind.ACT_NOT_DONE, "Soin non fait", at(14, 10), "Toilette au lit : Soin non fait (endormi)", "y", null),
                     ),
                 ),
                 ResidentHandoverInfo(
                     "b", "BERNARD Hélène", "102",
                     listOf(
-                        HandoverLineInfo(HandoverKind.FALL, at(10, 40), "Chute : Retrouvée au sol près du lit, pas de douleur.", "z", null),
-                        HandoverLineInfo(HandoverKind.TRANSMISSION, at(15, 5), "Douleur : EN 6 au genou droit — antalgique donné", "w", null),
+                        HandoverLineInfo(HandoverKind.FALL, "Chute", at(10, 40), "Chute : Retrouvée au sol près du lit, pas de douleur.", "z", null),
+                        HandoverLineInfo(HandoverKind.TRANSMISSION, "Transmission", at(15, 5), "Douleur : EN 6 au genou droit — antalgique donné", "w", null),
                     ),
                 ),
                 ResidentHandoverInfo(
                     "c", "DUBOIS Yvonne", "103",
                     listOf(
-                        HandoverLineInfo(HandoverKind.WOUND_NEW, null, "Nouvelle plaie : avant-bras droit", "v", null),
-                        HandoverLineInfo(HandoverKind.WOUND_WORSE, at(16), "Plaie (talon gauche) qui s'aggrave : PUSH 9 → 11", "u", null),
+                        HandoverLineInfo(HandoverKind.WOUND_NEW, "Nouvelle plaie", null, "Nouvelle plaie : avant-bras droit", "v", null),
+                        HandoverLineInfo(HandoverKind.WOUND_WORSE, "Plaie", at(16), "Plaie (talon gauche) qui s'aggrave : PUSH 9 → 11", "u", null),
                     ),
                 ),
             ),

@@ -79,9 +79,9 @@ class MedicationScreenTest {
     // Fixed data: what the core says of each status (open, late) is written out, as its words are.
     private fun line(h: Int, status: RoundStatus, word: String, mayRecord: Boolean = true) = MedicationDueInfo(
         "00000000-0000-7000-8000-00000000000$h", "Paracétamol 1 g", "Paracétamol", "1 g", "orale", at(h), status, word,
-        open = status in setOf(RoundStatus.DUE, RoundStatus.LATE, RoundStatus.MISSED),
-        late = status in setOf(RoundStatus.LATE, RoundStatus.MISSED),
-        mayRecord = mayRecord, intakeAssistanceAllowed = false, expectedProduct = "3400935955838",
+        open = status in setOf(RoundStatus.DUE, RoundStatus.LATE, RoundStatus.UNRECORDED),
+        late = status in setOf(RoundStatus.LATE, RoundStatus.UNRECORDED),
+        mayRecord = mayRecord, mayClose = false, intakeAssistanceAllowed = false, expectedProduct = "3400935955838",
     )
 
     private val resident = MedicationResident("r", "MARTIN Jeanne", "101")

@@ -4,6 +4,7 @@ import fr.chevet.android.chevet.Clock
 import fr.chevet.android.chevet.RoundService
 import fr.chevet.core.ActResult
 import fr.chevet.core.ChevetException
+import fr.chevet.core.Closing
 import fr.chevet.core.RoundShown
 import fr.chevet.core.RoundWindow
 import fr.chevet.core.standardRoundWindow
@@ -53,6 +54,12 @@ class RoundPresenter(
                 record(event.act, event.reason)
             }
             RoundEvent.DismissWhyNotDone -> _state.update { it.copy(askingWhyNotDone = null) }
+            is RoundEvent.AskHowToClose -> _state.update { it.copy(askingHowToClose = event.act) }
+            is RoundEvent.Close -> {
+                _state.update { it.copy(askingHowToClose = null) }
+                close(event.act, event.closing)
+            }
+            RoundEvent.DismissClose -> _state.update { it.copy(askingHowToClose = null) }
             RoundEvent.DismissError -> _state.update { it.copy(error = null) }
             // A card is tapped only where it is shown.
             is RoundEvent.OpenMedication -> shownResident(event.residentId)?.let(onOpenMedication)
@@ -63,13 +70,19 @@ class RoundPresenter(
     }
 
     private fun shownResident(residentId: String): RoundResidentInfo? =
-        _state.value.residents.firstOrNull { it.residentId == residentId }
+        (_state.value.residents + _state.value.unrecorded).firstOrNull { it.residentId == residentId }
 
-    private fun record(act: ActRef, result: ActResult) {
+    private fun record(act: ActRef, result: ActResult) =
+        write(act) { rounds.recordAct(act.residentId, act.plannedActId, act.dueAtMs, result, clock.nowMs()) }
+
+    private fun close(act: ActRef, closing: Closing) =
+        write(act) { rounds.closeUnrecorded(act.residentId, act.plannedActId, act.dueAtMs, closing, clock.nowMs()) }
+
+    private fun write(act: ActRef, call: suspend () -> Result<String>) {
         if (_state.value.saving != null) return // one at a time: a double tap records once
         _state.update { it.copy(saving = act) }
         scope.launch {
-            rounds.recordAct(act.residentId, act.plannedActId, act.dueAtMs, result, clock.nowMs())
+            call()
                 .onSuccess {
                     // Only the card the record changed is read again, and redrawn at once.
                     answer(round.refreshResident(act.residentId, clock.nowMs()))
@@ -88,10 +101,13 @@ class RoundPresenter(
                     it.copy(
                         loading = false,
                         residents = r.residents,
+                        unrecorded = r.unrecorded,
+                        unrecordedTitle = r.unrecordedTitle,
                         filter = r.filter,
                         toDo = r.counts.toDo.toInt(),
                         late = r.counts.late.toInt(),
-                        done = r.counts.done.toInt(),
+                        unrecordedCount = r.counts.unrecorded.toInt(),
+                        recorded = r.counts.recorded.toInt(),
                         countsLine = r.countsLine,
                         nothingShown = r.nothingShown,
                         unreadable = r.unreadable.toInt(),

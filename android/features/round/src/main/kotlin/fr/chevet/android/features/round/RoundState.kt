@@ -2,6 +2,8 @@ package fr.chevet.android.features.round
 
 import fr.chevet.core.ActResult
 import fr.chevet.core.ActResultChoice
+import fr.chevet.core.Closing
+import fr.chevet.core.ClosingChoice
 import fr.chevet.core.RoundFilterChoice
 import fr.chevet.core.ChevetException
 import fr.chevet.core.RoundResidentInfo
@@ -14,6 +16,8 @@ data class ActRef(
     val plannedActId: String,
     val dueAtMs: Long,
     val label: String,
+    /** A medication: closed as « donné hors tablette », not « fait ». */
+    val medication: Boolean = false,
 )
 
 /** What went wrong, for the screen to say in French. */
@@ -27,16 +31,23 @@ data class RoundState(
     /** The residents after the filter, in room order, with only the acts it keeps. */
     val residents: List<RoundResidentInfo> = emptyList(),
     val filter: RoundFilter = RoundFilter.ALL,
+    /** What nobody recorded (« non tracés »), oldest first: its own section, until answered or closed. */
+    val unrecorded: List<RoundResidentInfo> = emptyList(),
+    /** The section's title, as the core says it, when it has something. */
+    val unrecordedTitle: String? = null,
     /** Counts over the whole round, whatever the filter. */
     val toDo: Int = 0,
     val late: Int = 0,
-    val done: Int = 0,
+    val unrecordedCount: Int = 0,
+    val recorded: Int = 0,
     /** The counts in words, as the core says them. */
     val countsLine: String = "",
     /** What to say when the filter keeps nothing, as the core says it. */
     val nothingShown: String = "",
     /** The act whose reason for not being done is being asked. */
     val askingWhyNotDone: ActRef? = null,
+    /** The « non tracé » a nurse is closing (how is being asked). */
+    val askingHowToClose: ActRef? = null,
     /** The act being recorded (its buttons wait). */
     val saving: ActRef? = null,
     val error: RoundError? = null,
@@ -53,6 +64,11 @@ sealed interface RoundEvent {
     data class AskWhyNotDone(val act: ActRef) : RoundEvent
     data class NotDone(val act: ActRef, val reason: ActResult) : RoundEvent
     data object DismissWhyNotDone : RoundEvent
+
+    /** A nurse closes a « non tracé »: asks how (done elsewhere, cancelled). */
+    data class AskHowToClose(val act: ActRef) : RoundEvent
+    data class Close(val act: ActRef, val closing: Closing) : RoundEvent
+    data object DismissClose : RoundEvent
     data object DismissError : RoundEvent
 
     /** A medication on the round: given from the resident's medication screen, its box scanned. */
@@ -71,3 +87,6 @@ sealed interface RoundEvent {
 /** The filters and the reasons for an act not done, with their words, as the core offers them. */
 val roundFilters: List<RoundFilterChoice> = fr.chevet.core.roundFilters()
 val notDoneReasons: List<ActResultChoice> = fr.chevet.core.notDoneReasons()
+
+/** How a nurse may close a « non tracé », with its words, as the core offers them. */
+fun closingChoices(medication: Boolean): List<ClosingChoice> = fr.chevet.core.closingChoices(medication)

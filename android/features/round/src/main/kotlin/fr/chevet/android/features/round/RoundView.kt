@@ -17,6 +17,7 @@ import androidx.compose.foundation.layout.width
 import androidx.compose.foundation.layout.widthIn
 import androidx.compose.foundation.lazy.LazyColumn
 import androidx.compose.foundation.lazy.items
+import androidx.compose.foundation.shape.RoundedCornerShape
 import androidx.compose.material3.Button
 import androidx.compose.material3.Card
 import androidx.compose.material3.CardDefaults
@@ -35,7 +36,6 @@ import fr.chevet.android.chevetui.AlertLine
 import fr.chevet.android.chevetui.RoundStatusChip
 import fr.chevet.android.designsystem.ChevetColors
 import fr.chevet.android.designsystem.ChoiceButton
-import fr.chevet.android.designsystem.timeOfDay
 import fr.chevet.android.designsystem.MinTouchTarget
 import fr.chevet.android.designsystem.ReasonDialog
 import fr.chevet.core.ChevetException
@@ -55,13 +55,31 @@ fun RoundView(state: RoundState, zone: ZoneId, onEvent: (RoundEvent) -> Unit, mo
             state.loading -> Centred {
                 Text("Chargement de la tournée…", style = MaterialTheme.typography.bodyLarge)
             }
-            state.residents.isEmpty() -> Centred {
+            state.residents.isEmpty() && state.unrecorded.isEmpty() -> Centred {
                 Text(state.nothingShown, style = MaterialTheme.typography.bodyLarge)
             }
             else -> LazyColumn(
                 contentPadding = PaddingValues(16.dp),
                 verticalArrangement = Arrangement.spacedBy(12.dp),
             ) {
+                // What nobody recorded comes first, in its own section, until answered or closed.
+                state.unrecordedTitle?.let { title ->
+                    item(key = "unrecorded-title") {
+                        Text(
+                            title,
+                            color = ChevetColors.missed,
+                            style = MaterialTheme.typography.titleMedium,
+                            modifier = Modifier.fillMaxWidth().background(ChevetColors.missedBackground, RoundedCornerShape(8.dp))
+                                .padding(12.dp).semantics { heading() },
+                        )
+                    }
+                }
+                items(state.unrecorded, key = { "unrecorded-" + it.residentId }) { resident ->
+                    ResidentCard(resident, state.saving, zone, onEvent)
+                }
+                if (state.unrecorded.isNotEmpty() && state.residents.isEmpty()) {
+                    item(key = "nothing-shown") { Text(state.nothingShown, style = MaterialTheme.typography.bodyLarge) }
+                }
                 items(state.residents, key = { it.residentId }) { resident ->
                     ResidentCard(resident, state.saving, zone, onEvent)
                 }
@@ -78,6 +96,7 @@ fun RoundView(state: RoundState, zone: ZoneId, onEvent: (RoundEvent) -> Unit, mo
         }
     }
     state.askingWhyNotDone?.let { act -> WhyNotDoneDialog(act, onEvent) }
+    state.askingHowToClose?.let { act -> HowToCloseDialog(act, onEvent) }
 }
 
 @OptIn(ExperimentalLayoutApi::class)
@@ -145,7 +164,7 @@ private fun ResidentCard(resident: RoundResidentInfo, saving: ActRef?, zone: Zon
             }
             for (alert in resident.alerts) AlertLine(alert)
             for (item in resident.items) {
-                val act = ActRef(resident.residentId, resident.displayName, item.plannedActId, item.dueAtMs, item.label)
+                val act = ActRef(resident.residentId, resident.displayName, item.plannedActId, item.dueAtMs, item.label, item.medication)
                 ActRow(item, act, saving, zone, onEvent)
             }
         }
@@ -154,12 +173,12 @@ private fun ResidentCard(resident: RoundResidentInfo, saving: ActRef?, zone: Zon
 
 @Composable
 private fun ActRow(item: RoundItemInfo, act: ActRef, saving: ActRef?, zone: ZoneId, onEvent: (RoundEvent) -> Unit) {
-    val time = timeOfDay(item.dueAtMs, zone)
+    val time = item.dueLabel
     Row(
         Modifier.padding(top = 8.dp).fillMaxWidth().heightIn(min = MinTouchTarget),
         verticalAlignment = Alignment.CenterVertically,
     ) {
-        Text(time, style = MaterialTheme.typography.bodyLarge, modifier = Modifier.width(96.dp))
+        Text(time, style = MaterialTheme.typography.bodyLarge, modifier = Modifier.width(if (time.length > 8) 176.dp else 96.dp))
         Text(item.label, style = MaterialTheme.typography.bodyLarge, modifier = Modifier.weight(1f).padding(end = 8.dp))
         RoundStatusChip(item.status, item.statusLabel)
         if (!item.open) {
@@ -179,9 +198,21 @@ private fun ActRow(item: RoundItemInfo, act: ActRef, saving: ActRef?, zone: Zone
             Button(
                 onClick = { onEvent(RoundEvent.OpenMedication(act.residentId)) },
                 enabled = saving == null,
-                modifier = Modifier.heightIn(min = MinTouchTarget).width(ActButtonsWidth - 12.dp)
+                modifier = Modifier.heightIn(min = MinTouchTarget)
+                    .width(if (item.mayClose) ActButtonWidth else ActButtonsWidth - 12.dp)
                     .semantics { contentDescription = "Donner ${item.label} à ${act.residentName} (${time})" },
-            ) { Text("Donner…", style = MaterialTheme.typography.labelLarge) }
+            ) { Text(if (item.mayClose) "Donner" else "Donner…", style = MaterialTheme.typography.labelLarge, maxLines = 1) }
+            if (item.mayClose) CloseButton(item, act, saving, time, onEvent)
+        } else if (item.mayClose) {
+            // A nurse: record it now, or close it (done elsewhere, cancelled).
+            Spacer(Modifier.width(12.dp))
+            Button(
+                onClick = { onEvent(RoundEvent.Validate(act)) },
+                enabled = saving == null,
+                modifier = Modifier.heightIn(min = MinTouchTarget).width(ActButtonWidth)
+                    .semantics { contentDescription = "Valider ${item.label} de ${act.residentName} à $time" },
+            ) { Text("Fait", style = MaterialTheme.typography.labelLarge) }
+            CloseButton(item, act, saving, time, onEvent)
         } else {
             val busy = saving != null
             Spacer(Modifier.width(12.dp))
@@ -200,6 +231,27 @@ private fun ActRow(item: RoundItemInfo, act: ActRef, saving: ActRef?, zone: Zone
             ) { Text("Non fait", style = MaterialTheme.typography.labelLarge) }
         }
     }
+}
+
+@Composable
+private fun CloseButton(item: RoundItemInfo, act: ActRef, saving: ActRef?, time: String, onEvent: (RoundEvent) -> Unit) {
+    Spacer(Modifier.width(8.dp))
+    OutlinedButton(
+        onClick = { onEvent(RoundEvent.AskHowToClose(act)) },
+        enabled = saving == null,
+        modifier = Modifier.heightIn(min = MinTouchTarget).width(ActButtonWidth)
+            .semantics { contentDescription = "Clore ${item.label} de ${act.residentName} prévu $time" },
+    ) { Text("Clore…", style = MaterialTheme.typography.labelLarge) }
+}
+
+@Composable
+private fun HowToCloseDialog(act: ActRef, onEvent: (RoundEvent) -> Unit) {
+    ReasonDialog(
+        title = "${act.label} — ${act.residentName}",
+        question = "Personne ne l'a tracé. Comment le clore ?",
+        reasons = closingChoices(act.medication).map { c -> c.label to { onEvent(RoundEvent.Close(act, c.closing)) } },
+        onDismiss = { onEvent(RoundEvent.DismissClose) },
+    )
 }
 
 @Composable

@@ -62,7 +62,7 @@ class RoundPresenterTest {
 
             val first = loaded.firstOpen()
             presenter.onEvent(RoundEvent.Validate(first))
-            val validated = presenter.next { it.saving == null && it.done == loaded.done + 1 }
+            val validated = presenter.next { it.saving == null && it.recorded == loaded.recorded + 1 }
             assertEquals(RoundStatus.DONE, validated.item(first).status)
             assertEquals(loaded.toDo - 1, validated.toDo)
 
@@ -70,7 +70,7 @@ class RoundPresenterTest {
             presenter.onEvent(RoundEvent.AskWhyNotDone(second))
             assertEquals(second, presenter.next { it.askingWhyNotDone != null }.askingWhyNotDone)
             presenter.onEvent(RoundEvent.NotDone(second, ActResult.REFUSED))
-            val refused = presenter.next { it.saving == null && it.done == loaded.done + 2 }
+            val refused = presenter.next { it.saving == null && it.recorded == loaded.recorded + 2 }
             assertNull(refused.askingWhyNotDone)
             assertEquals(RoundStatus.REFUSED, refused.item(second).status)
             assertEquals("refusé", refused.item(second).statusLabel)
@@ -85,7 +85,7 @@ class RoundPresenterTest {
             presenter.onEvent(RoundEvent.Refresh)
             val all = presenter.next { !it.loading }
             presenter.onEvent(RoundEvent.Validate(all.firstOpen()))
-            val afterOne = presenter.next { it.done == all.done + 1 && it.saving == null }
+            val afterOne = presenter.next { it.recorded == all.recorded + 1 && it.saving == null }
 
             presenter.onEvent(RoundEvent.SetFilter(RoundFilter.TO_DO))
             val toDo = presenter.next { it.filter == RoundFilter.TO_DO }
@@ -97,6 +97,44 @@ class RoundPresenterTest {
             assertTrue(late.residents.flatMap { it.items }.all { it.late })
             assertEquals(afterOne.late, late.residents.sumOf { it.items.size })
             assertEquals(afterOne.toDo, late.toDo)
+        }
+    }
+
+    @Test
+    fun `what nobody recorded has its own section, which the aide may answer and only a nurse may close`() {
+        val (store, demo) = demoStore(dir.root)
+        store.use {
+            // Five hours ago and nobody recorded it: « non tracé ».
+            val label = planActAt(store, demo.residentIds.first(), "Toilette", -300)
+            store.sessions().signIn(demo.careAideId, demo.pin)
+            val aide = RoundPresenter(RustRoundService(store, Dispatchers.IO), demo.unitIds.first(), frozen, scope)
+            aide.onEvent(RoundEvent.Refresh)
+            val seen = aide.next { !it.loading }
+            val item = seen.unrecorded.flatMap { it.items }.single { it.label == label }
+            assertEquals(RoundStatus.UNRECORDED, item.status)
+            assertEquals("non tracé", item.statusLabel)
+            assertTrue("the aide may record it late", item.mayRecord)
+            assertTrue("but not close it", !item.mayClose)
+            assertTrue("not among the round's cards", seen.residents.flatMap { it.items }.none { it.label == label })
+            assertEquals(seen.unrecorded.sumOf { it.items.size }, seen.unrecordedCount)
+            assertTrue(seen.countsLine, seen.countsLine.contains("non tracé"))
+
+            store.sessions().signIn(demo.nurseId, demo.pin)
+            val nurse = RoundPresenter(RustRoundService(store, Dispatchers.IO), demo.unitIds.first(), frozen, scope)
+            nurse.onEvent(RoundEvent.Refresh)
+            val loaded = nurse.next { !it.loading }
+            val r = loaded.unrecorded.first { row -> row.items.any { it.label == label } }
+            val it0 = r.items.single { it.label == label }
+            assertTrue(it0.mayClose)
+            val act = ActRef(r.residentId, r.displayName, it0.plannedActId, it0.dueAtMs, it0.label, it0.medication)
+            nurse.onEvent(RoundEvent.AskHowToClose(act))
+            assertEquals(act, nurse.next { it.askingHowToClose != null }.askingHowToClose)
+            assertEquals(listOf("Fait hors tablette", "Annulé"), closingChoices(false).map { it.label })
+            nurse.onEvent(RoundEvent.Close(act, fr.chevet.core.Closing.CANCELLED))
+            val closed = nurse.next { it.saving == null && it.recorded == loaded.recorded + 1 }
+            assertNull(closed.askingHowToClose)
+            assertTrue(closed.unrecorded.flatMap { it.items }.none { it.label == label })
+            assertEquals(loaded.unrecordedCount - 1, closed.unrecordedCount)
         }
     }
 
@@ -117,8 +155,8 @@ class RoundPresenterTest {
             // Nothing was written: the store's own round has what it had.
             store.sessions().signIn(demo.nurseId, demo.pin)
             val again = store.rounds().roundScreen(demo.unitIds.first(), dayBack).load(frozen.nowMs())
-            assertEquals(loaded.done, again.counts.done.toInt())
-            assertEquals(loaded.done, again.residents.flatMap { it.items }.count { !it.open })
+            assertEquals(loaded.recorded, again.counts.recorded.toInt())
+            assertEquals(loaded.recorded, again.residents.flatMap { it.items }.count { !it.open })
         }
     }
 

@@ -33,6 +33,16 @@ class RoundScreenshotTest {
     }
 
     @Test
+    fun `a nurse reads what nobody recorded and closes one`() {
+        val nurse = RoundFixture.loaded.copy(unrecorded = RoundFixture.unrecorded(nurse = true))
+        shoot("round-unrecorded-nurse", Tablet.Landscape, nurse)
+        val dose = nurse.unrecorded[0].let { r ->
+            r.items[0].let { ActRef(r.residentId, r.displayName, it.plannedActId, it.dueAtMs, it.label, medication = true) }
+        }
+        shoot("round-unrecorded-closing", Tablet.Landscape, nurse.copy(askingHowToClose = dose))
+    }
+
+    @Test
     fun `asking why an act is not done, and a record refused`() {
         val act = RoundFixture.residents[0].let { r -> r.items[2].let { ActRef(r.residentId, r.displayName, it.plannedActId, it.dueAtMs, it.label) } }
         shoot("round-why-not-done", Tablet.Landscape, RoundFixture.loaded.copy(askingWhyNotDone = act))

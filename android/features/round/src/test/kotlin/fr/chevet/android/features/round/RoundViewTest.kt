@@ -55,7 +55,8 @@ class RoundViewTest {
                 r.items.firstOrNull { it.label == lateLabel }?.let { r to it }
             }
             assertEquals(fr.chevet.core.RoundStatus.LATE, item.status)
-            val time = timeOfDay(item.dueAtMs, RoundFixture.zone)
+            // The time as the core words it: « hier 22 h 31 » just after midnight.
+            val time = item.dueLabel
             onNode(hasContentDescription("Valider ${item.label} de ${resident.displayName} à $time")).performScrollTo().performClick()
             waitUntil(timeoutMillis = 10_000) {
                 val s = presenter.state.value
@@ -72,7 +73,7 @@ class RoundViewTest {
             val (r2, i2) = presenter.state.value.residents.firstNotNullOf { r ->
                 r.items.firstOrNull { it.open && it.mayRecord }?.let { r to it }
             }
-            val t2 = timeOfDay(i2.dueAtMs, RoundFixture.zone)
+            val t2 = i2.dueLabel
             onNode(hasContentDescription("${i2.label} de ${r2.displayName} à $t2 non fait")).performScrollTo().performClick()
             waitUntil(timeoutMillis = 10_000) { presenter.state.value.askingWhyNotDone != null }
             waitUntil(timeoutMillis = 10_000) { onAllNodesWithText("Pourquoi ce soin n'est-il pas fait ?").fetchSemanticsNodes().isNotEmpty() }
@@ -93,9 +94,10 @@ class RoundViewTest {
     fun `every action says what it does and is big enough for a gloved finger`() = runComposeUiTest {
         setContent { ChevetTheme { RoundView(RoundFixture.loaded, RoundFixture.zone, onEvent = {}) } }
         assertActionsLabelledAndLargeEnough(atLeast = 10)
-        // Every open act on screen offers both answers; a done one offers none.
+        // Every open act on screen offers both answers; a done one offers none. (What nobody
+        // recorded comes first: the cards below the fold are not composed.)
         val validate = onAllNodes(hasText("Fait") and hasClickAction()).fetchSemanticsNodes().size
-        assertTrue(validate >= 3)
+        assertTrue(validate >= 2)
         assertEquals(validate, onAllNodes(hasText("Non fait") and hasClickAction()).fetchSemanticsNodes().size)
     }
 
@@ -104,7 +106,7 @@ class RoundViewTest {
         setContent { ChevetTheme { RoundView(RoundFixture.loaded, RoundFixture.zone, onEvent = {}) } }
         val paracetamol = RoundFixture.residents[0].items.first { it.label == "Paracétamol 1 g" }
         val time = timeOfDay(paracetamol.dueAtMs, RoundFixture.zone)
-        onNodeWithText("Hors de votre rôle").assertExists()
+        assertTrue(onAllNodesWithText("Hors de votre rôle").fetchSemanticsNodes().isNotEmpty())
         assertTrue(onAllNodes(hasContentDescription("Valider Paracétamol 1 g de MARTIN Jeanne à $time")).fetchSemanticsNodes().isEmpty())
         assertTrue(onAllNodes(hasContentDescription("Paracétamol 1 g de MARTIN Jeanne à $time non fait")).fetchSemanticsNodes().isEmpty())
         // The acts she may do keep their buttons.

@@ -149,9 +149,12 @@ class ChevetAppTest {
             setContent { ChevetApp(shell) }
             shell.start() // the demo signed the nurse in
             waitUntil(timeoutMillis = 10_000) { shell.state.value.round?.state?.value?.loading == false }
-            val name = shell.state.value.round!!.state.value.residents.first { it.residentId == resident }.displayName
-            // The dose planned here, by its time: early in the morning the demo's own 08:00 dose is on the round too.
-            val at = "%02d\u00a0h\u00a0%02d".format(due.hour, due.minute)
+            val card = shell.state.value.round!!.state.value.residents.first { it.residentId == resident }
+            val name = card.displayName
+            // The dose planned here, by its time as the core words it (« hier 23 h 46 » just after
+            // midnight): early in the morning the demo's own 08:00 dose is on the round too.
+            val dueMs = due.withSecond(0).withNano(0).toInstant().toEpochMilli()
+            val at = card.items.first { it.medication && it.dueAtMs == dueMs }.dueLabel
             onNode(hasContentDescription("Donner Paracétamol 1 g à $name ($at)", substring = true)).performScrollTo().performClick()
             waitUntil(timeoutMillis = 10_000) { onAllNodesWithText("Médicaments · Ch.", substring = true).fetchSemanticsNodes().isNotEmpty() }
             waitUntil(timeoutMillis = 10_000) { onAllNodesWithText("Paracétamol 1 g", substring = true).fetchSemanticsNodes().isNotEmpty() }
