@@ -118,11 +118,10 @@ fn main() {
     };
     let acts = {
         let c = rusqlite::Connection::open(&beds[0].path).unwrap();
-        c.query_row("SELECT COUNT(*) FROM facts WHERE kind IN ('act', 'administration')", [], |r| r.get::<_, i64>(0))
-            .unwrap()
+        c.query_row("SELECT COUNT(*) FROM facts WHERE planned_act_id IS NOT NULL", [], |r| r.get::<_, i64>(0)).unwrap()
     };
     println!(
-        "store: {facts} facts ({acts} act records and administrations); seeded in {:.1} s encrypted, {:.1} s plaintext",
+        "store: {facts} facts ({acts} answers to planned acts); seeded in {:.1} s encrypted, {:.1} s plaintext",
         beds[0].seconds_to_seed, beds[1].seconds_to_seed
     );
 

@@ -107,8 +107,8 @@ impl Schedule {
             if self.occurs_on(day) {
                 for t in &self.times {
                     // A time inside a DST gap moves forward (jiff's "compatible").
-                    if let Ok(z) = day.to_datetime(*t).to_zoned_datetime(tz.clone()) {
-                        let ts = z.timestamp();
+                    // (Straight to the instant: no zoned value built per occurrence.)
+                    if let Ok(ts) = tz.to_ambiguous_timestamp(day.to_datetime(*t)).compatible() {
                         if ts >= from && ts < to {
                             out.push(ts);
                         }

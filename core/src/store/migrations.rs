@@ -9,7 +9,7 @@ use rusqlite::Connection;
 use crate::error::{CoreError, Result};
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 6;
+pub const SCHEMA_VERSION: i64 = 7;
 
 const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [
     // v1: the first schema. Plaintext columns are routing only: ids, kinds,
@@ -172,6 +172,14 @@ const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [
         prev BLOB NOT NULL,
         mac BLOB NOT NULL
     ) STRICT;
+    "#,
+    // v7: the round looks a week back for occurrences nobody answered
+    // (« non tracé »). Whether one was answered is read from this index
+    // alone — the answer's occurrence and whether it was voided — without
+    // touching a row.
+    r#"
+    CREATE INDEX IF NOT EXISTS facts_answered ON facts (planned_act_id, occurrence, entered_in_error)
+        WHERE planned_act_id IS NOT NULL;
     "#,
 ];
 
