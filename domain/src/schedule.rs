@@ -108,10 +108,11 @@ impl Schedule {
                 for t in &self.times {
                     // A time inside a DST gap moves forward (jiff's "compatible").
                     // (Straight to the instant: no zoned value built per occurrence.)
-                    if let Ok(ts) = tz.to_ambiguous_timestamp(day.to_datetime(*t)).compatible() {
-                        if ts >= from && ts < to {
-                            out.push(ts);
-                        }
+                    if let Ok(ts) = tz.to_ambiguous_timestamp(day.to_datetime(*t)).compatible()
+                        && ts >= from
+                        && ts < to
+                    {
+                        out.push(ts);
                     }
                 }
             }
