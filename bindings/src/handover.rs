@@ -30,8 +30,13 @@ pub enum HandoverKind {
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct HandoverLineInfo {
     pub kind: HandoverKind,
-    /// The kind in a word, beside the text (« Non tracé », « Chute »).
+    /// The kind in a word, beside the text (« Non tracé », « Chute »); an
+    /// alert's level (« Urgent », « À surveiller »).
     pub word: String,
+    /// An alert's level (its colour), none for the other lines.
+    pub level: Option<chevet_core::clinical::alerts::AlertLevel>,
+    /// What to do about an alert (« Prévenir l'IDE »), none otherwise.
+    pub action: Option<String>,
     /// When it happened; none for an alert, which stands now.
     pub at_ms: Option<i64>,
     /// The line, in French.
@@ -80,7 +85,9 @@ impl Handovers {
                         .into_iter()
                         .map(|l| HandoverLineInfo {
                             mark: l.mark_fr().map(str::to_owned),
-                            word: l.kind.word_fr().to_owned(),
+                            word: l.word_fr().to_owned(),
+                            level: l.alert.map(|(level, _)| level),
+                            action: l.action_fr().map(str::to_owned),
                             kind: l.kind,
                             at_ms: l.at.map(|t| t.as_millisecond()),
                             text: l.text,

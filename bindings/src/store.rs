@@ -65,8 +65,12 @@ pub(crate) fn ts(ms: i64) -> Result<Timestamp> {
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct AlertInfo {
     pub level: AlertLevel,
+    /// The level in a word (« Urgent », « À surveiller »).
+    pub word: String,
     /// Why it fired, in French.
     pub why: String,
+    /// What to do, by the rule that raised it (« Prévenir l'IDE »).
+    pub action: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
@@ -265,5 +269,10 @@ impl ChevetStore {
 }
 
 pub(crate) fn alert(a: chevet_core::clinical::alerts::Alert) -> AlertInfo {
-    AlertInfo { level: a.level, why: a.why }
+    AlertInfo {
+        level: a.level,
+        word: a.level.label_fr().to_owned(),
+        why: a.why,
+        action: a.action.label_fr().to_owned(),
+    }
 }

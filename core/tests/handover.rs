@@ -6,6 +6,7 @@
 
 mod common;
 
+use chevet_core::clinical::alerts::AlertLevel;
 use chevet_core::demo::DEMO_PIN;
 use chevet_core::domain::*;
 use chevet_core::views::HandoverKind;
@@ -187,11 +188,28 @@ fn a_shift_with_known_events_hands_over_exactly_those() {
     // 2 × 2 cm, granulation, light: PUSH 6 + 2 + 1 = 9; 4 × 2 cm with slough: 7 + 3 + 1 = 11.
     let worse = f.store.record(assessment(c.id, wound.id, 4.0, TissueType::Slough, t(70))).unwrap();
 
+    // A fever and a low saturation: one alert to watch, one to act on.
+    f.store
+        .record(Fact::Observation(Observation::new(
+            a.id,
+            VitalCode::Temperature,
+            ObservationValue::Quantity(38.6),
+            t(5),
+        )))
+        .unwrap();
+    f.store
+        .record(Fact::Observation(Observation::new(
+            c.id,
+            VitalCode::OxygenSaturation,
+            ObservationValue::Quantity(87.0),
+            t(6),
+        )))
+        .unwrap();
     let until = f.store.now();
     // Everything else planned during the shift was done on the round.
     answer_the_round(&f, unit, since, until);
-    let alerts: std::collections::BTreeMap<Uuid, usize> =
-        f.store.unit_alerts(unit).unwrap().into_iter().map(|(id, a)| (id, a.len())).collect();
+    let standing = f.store.unit_alerts(unit).unwrap();
+    let alerts: std::collections::BTreeMap<Uuid, usize> = standing.iter().map(|(id, a)| (*id, a.len())).collect();
     let h = f.store.handover(unit, since, until).unwrap();
     assert_eq!(h.unreadable, 0);
     let lines_of = |id: Uuid| -> Vec<(HandoverKind, String)> {
@@ -224,7 +242,18 @@ fn a_shift_with_known_events_hands_over_exactly_those() {
     );
     let worse_line = h.residents.iter().flat_map(|r| &r.lines).find(|l| l.kind == HandoverKind::WoundWorse).unwrap();
     assert_eq!(worse_line.record_id, Some(worse.id()));
-    // Alerts: exactly those standing now, first on each card.
+    // Alerts: exactly those standing now, first on each card, each with its
+    // level and what to do, as the round says them.
+    let levels: Vec<_> = standing.iter().flat_map(|(_, a)| a.iter().map(|a| a.level)).collect();
+    assert!(levels.contains(&AlertLevel::Watch) && levels.contains(&AlertLevel::Act), "{levels:?}");
+    for (id, standing) in &standing {
+        let card = h.residents.iter().find(|r| r.resident_id == *id).unwrap();
+        for (line, alert) in card.lines.iter().zip(standing) {
+            assert_eq!(line.alert, Some((alert.level, alert.action)));
+            assert_eq!(line.word_fr(), alert.level.label_fr());
+            assert_eq!(line.action_fr(), Some(alert.action.label_fr()));
+        }
+    }
     for r in &h.residents {
         let n = r.lines.iter().take_while(|l| l.kind == HandoverKind::Alert).count();
         assert_eq!(n, alerts.get(&r.resident_id).copied().unwrap_or(0));

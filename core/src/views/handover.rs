@@ -13,6 +13,7 @@ use jiff::Timestamp;
 use rusqlite::{OptionalExtension, params};
 use uuid::Uuid;
 
+use crate::clinical::alerts::{AlertAction, AlertLevel};
 use crate::clinical::push;
 use crate::domain::records::{ActOutcome, AdministrationOutcome};
 use crate::domain::{Fact, FactKind, PlannedAct, Wound, WoundAssessment};
@@ -69,9 +70,26 @@ pub struct HandoverLine {
     /// A transmission addressed to the reader's role: the whole team reads
     /// it, and the addressees are told it is theirs to act on (« Pour vous »).
     pub for_you: bool,
+    /// An alert's level and what to do about it, as the round says them:
+    /// the relève no longer paints every alert red.
+    pub alert: Option<(AlertLevel, AlertAction)>,
 }
 
 impl HandoverLine {
+    /// The line's kind in a word: an alert says its level (« Urgent »,
+    /// « À surveiller »), the others their kind.
+    pub fn word_fr(&self) -> &'static str {
+        match self.alert {
+            Some((level, _)) => level.label_fr(),
+            None => self.kind.word_fr(),
+        }
+    }
+
+    /// What to do, for an alert.
+    pub fn action_fr(&self) -> Option<&'static str> {
+        self.alert.map(|(_, action)| action.label_fr())
+    }
+
     /// The mark the line carries on the screen, in French, if any.
     pub fn mark_fr(&self) -> Option<&'static str> {
         self.for_you.then_some("Pour vous")
@@ -178,6 +196,7 @@ impl Store {
                     text: a.why,
                     record_id: None,
                     for_you: false,
+                    alert: Some((a.level, a.action)),
                 }));
 
                 let mut assessed = Vec::new();
@@ -200,7 +219,8 @@ impl Store {
                         }
                     };
                     let at = Some(fact.meta().clinical_time);
-                    let line = |kind, text| HandoverLine { kind, at, text, record_id: Some(id), for_you: false };
+                    let line =
+                        |kind, text| HandoverLine { kind, at, text, record_id: Some(id), for_you: false, alert: None };
                     match &fact {
                         Fact::Act(a) if a.outcome != ActOutcome::Done => {
                             let label = label_of(a.planned_act_id).unwrap_or_else(|| "Soin".into());
@@ -264,6 +284,7 @@ impl Store {
                                 text: format!("{} : prévu, non tracé", act.label),
                                 record_id: None,
                                 for_you: false,
+                                alert: None,
                             });
                         }
                     }
@@ -287,6 +308,7 @@ impl Store {
                             text: format!("Nouvelle plaie : {}", w.site),
                             record_id: Some(w.id),
                             for_you: false,
+                            alert: None,
                         });
                     }
                 }
@@ -307,6 +329,7 @@ impl Store {
                             ),
                             record_id: Some(*id),
                             for_you: false,
+                            alert: None,
                         });
                     }
                 }

@@ -408,7 +408,12 @@ mod tests {
             items,
             latest_vitals: Vec::new(),
             alerts: if alerted {
-                vec![Alert { kind: AlertKind::News2, level: AlertLevel::Act, why: "x".into() }]
+                vec![Alert {
+                    kind: AlertKind::News2,
+                    level: AlertLevel::Act,
+                    why: "x".into(),
+                    action: crate::clinical::alerts::AlertAction::CallDoctor,
+                }]
             } else {
                 Vec::new()
             },

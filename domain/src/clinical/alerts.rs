@@ -25,6 +25,44 @@ pub enum AlertLevel {
     Act,
 }
 
+impl AlertLevel {
+    /// The level in a word, before the alert's reason.
+    pub fn label_fr(self) -> &'static str {
+        match self {
+            AlertLevel::Watch => "À surveiller",
+            AlertLevel::Act => "Urgent",
+        }
+    }
+}
+
+/// What to do about an alert: one line per rule, said the same on the
+/// round, the file and the relève. The wording follows the escalation an
+/// EHPAD night runs on: the aide re-checks or calls the nurse, the nurse
+/// calls the doctor, and the doctor or the SAMU (15) for what cannot wait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum AlertAction {
+    /// Take it again within the hour; tell the nurse if it stays.
+    RecheckWithinHour,
+    /// Tell the nurse now.
+    TellNurse,
+    /// The nurse calls the doctor (avis médical urgent).
+    CallDoctor,
+    /// The doctor at once, or the 15 (SAMU).
+    CallDoctorOr15,
+}
+
+impl AlertAction {
+    /// The action line under the alert.
+    pub fn label_fr(self) -> &'static str {
+        match self {
+            AlertAction::RecheckWithinHour => "Recontrôler dans 1 h, prévenir l'IDE si cela persiste",
+            AlertAction::TellNurse => "Prévenir l'IDE",
+            AlertAction::CallDoctor => "Prévenir l'IDE, qui appelle le médecin",
+            AlertAction::CallDoctorOr15 => "Prévenir le médecin ou le 15",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum AlertKind {
     /// A vital outside its alert range.
@@ -43,6 +81,8 @@ pub struct Alert {
     pub kind: AlertKind,
     pub level: AlertLevel,
     pub why: String,
+    /// What to do, by the rule that raised it.
+    pub action: AlertAction,
 }
 
 /// Alert range of one vital: outside [low, high] raises an alert.
@@ -123,6 +163,7 @@ pub fn vital_alerts(latest: &[LatestVital], now: jiff::Timestamp, s: &AlertSetti
                     out.push(Alert {
                         kind: AlertKind::Vital(v.code),
                         level: if systolic < low { AlertLevel::Act } else { AlertLevel::Watch },
+                        action: if systolic < low { AlertAction::TellNurse } else { AlertAction::RecheckWithinHour },
                         why: format!(
                             "TA {}/{} mmHg (alerte hors {}–{})",
                             fmt(systolic),
@@ -138,6 +179,12 @@ pub fn vital_alerts(latest: &[LatestVital], now: jiff::Timestamp, s: &AlertSetti
                     out.push(Alert {
                         kind: AlertKind::Vital(v.code),
                         level: AlertLevel::Act,
+                        // Responding to pain only, or not at all: no time for the nurse's round.
+                        action: if matches!(level, Acvpu::Pain | Acvpu::Unresponsive) {
+                            AlertAction::CallDoctorOr15
+                        } else {
+                            AlertAction::CallDoctor
+                        },
                         why: format!("Conscience : {}", level.label_fr()),
                     });
                 }
@@ -148,13 +195,11 @@ pub fn vital_alerts(latest: &[LatestVital], now: jiff::Timestamp, s: &AlertSetti
                 let above = range.high.is_some_and(|h| q > h);
                 if below || above {
                     let bound = if below { range.low } else { range.high };
+                    let act = matches!(v.code, VitalCode::OxygenSaturation | VitalCode::Glucose) && below;
                     out.push(Alert {
                         kind: AlertKind::Vital(v.code),
-                        level: if matches!(v.code, VitalCode::OxygenSaturation | VitalCode::Glucose) && below {
-                            AlertLevel::Act
-                        } else {
-                            AlertLevel::Watch
-                        },
+                        level: if act { AlertLevel::Act } else { AlertLevel::Watch },
+                        action: if act { AlertAction::TellNurse } else { AlertAction::RecheckWithinHour },
                         why: format!(
                             "{} {} {} ({} {})",
                             spec.label_fr,
@@ -227,11 +272,11 @@ pub fn news2_alert(
         temperature: q(VitalCode::Temperature)?,
     })
     .ok()?;
-    let (level, label) = match score.risk {
+    let (level, label, action) = match score.risk {
         News2Risk::Low => return None,
-        News2Risk::LowMedium => (AlertLevel::Watch, "un paramètre à 3, avis rapide"),
-        News2Risk::Medium => (AlertLevel::Act, "risque moyen, avis urgent"),
-        News2Risk::High => (AlertLevel::Act, "risque élevé, avis en urgence"),
+        News2Risk::LowMedium => (AlertLevel::Watch, "un paramètre à 3, avis rapide", AlertAction::TellNurse),
+        News2Risk::Medium => (AlertLevel::Act, "risque moyen, avis urgent", AlertAction::CallDoctor),
+        News2Risk::High => (AlertLevel::Act, "risque élevé, avis en urgence", AlertAction::CallDoctorOr15),
     };
     let parts: Vec<String> = score
         .parts
@@ -242,6 +287,7 @@ pub fn news2_alert(
     Some(Alert {
         kind: AlertKind::News2,
         level,
+        action,
         why: format!("NEWS2 {} ({label}) : {}", score.total, parts.join(", ")),
     })
 }
@@ -264,6 +310,8 @@ pub fn scale_alert(
     result.positive.then(|| Alert {
         kind: AlertKind::Scale(answers.kind()),
         level: if pain { AlertLevel::Act } else { AlertLevel::Watch },
+        // Pain calls for the nurse's treatment; a risk score for her prevention plan.
+        action: AlertAction::TellNurse,
         why: result.summary_fr,
     })
 }
@@ -292,6 +340,7 @@ pub fn undernutrition_alert(
     Some(Alert {
         kind: AlertKind::Undernutrition,
         level: if a.severity == Severity::Severe { AlertLevel::Act } else { AlertLevel::Watch },
+        action: if a.severity == Severity::Severe { AlertAction::CallDoctor } else { AlertAction::TellNurse },
         why: format!(
             "Dénutrition {} à confirmer : {}",
             if a.severity == Severity::Severe { "sévère" } else { "modérée" },
@@ -324,6 +373,27 @@ mod tests {
             latest(VitalCode::Temperature, ObservationValue::Quantity(temp), hours_ago),
             latest(VitalCode::Consciousness, ObservationValue::Consciousness(level), hours_ago),
         ]
+    }
+
+    #[test]
+    fn every_alert_says_what_to_do_by_its_rule() {
+        let now = jiff::Timestamp::from_second(1_790_000_000).unwrap();
+        let s = AlertSettings::default();
+        let alerts = vital_alerts(
+            &[
+                latest(VitalCode::Temperature, ObservationValue::Quantity(38.6), 1),
+                latest(VitalCode::OxygenSaturation, ObservationValue::Quantity(88.0), 1),
+                latest(VitalCode::Consciousness, ObservationValue::Consciousness(Acvpu::Unresponsive), 1),
+            ],
+            now,
+            &s,
+        );
+        let actions: Vec<(AlertLevel, AlertAction)> = alerts.iter().map(|a| (a.level, a.action)).collect();
+        assert!(actions.contains(&(AlertLevel::Watch, AlertAction::RecheckWithinHour)), "{actions:?}");
+        assert!(actions.contains(&(AlertLevel::Act, AlertAction::TellNurse)), "{actions:?}");
+        assert!(actions.contains(&(AlertLevel::Act, AlertAction::CallDoctorOr15)), "{actions:?}");
+        assert_eq!(AlertAction::CallDoctorOr15.label_fr(), "Prévenir le médecin ou le 15");
+        assert_eq!((AlertLevel::Act.label_fr(), AlertLevel::Watch.label_fr()), ("Urgent", "À surveiller"));
     }
 
     #[test]

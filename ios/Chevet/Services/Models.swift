@@ -47,8 +47,12 @@ enum AlertLevel: Equatable, Sendable {
 
 struct ResidentAlert: Equatable, Sendable {
     let level: AlertLevel
+    /// The level in a word (« Urgent », « À surveiller »), worded by the core.
+    let word: String
     /// The reason, worded by the core (« SpO₂ 88 % < 92 % »).
     let why: String
+    /// What to do, by the rule that raised it (« Prévenir l'IDE »), worded by the core.
+    let action: String
 }
 
 /// One occurrence of a planned act on the round.
@@ -322,8 +326,12 @@ enum HandoverKind: Equatable, Sendable {
 
 struct HandoverLine: Equatable, Sendable {
     let kind: HandoverKind
-    /// The kind in a word (« Non tracé », « Chute »), worded by the core.
+    /// The kind in a word (« Non tracé », « Chute »; an alert's level), worded by the core.
     let word: String
+    /// An alert's level (its colour); nil for the other lines.
+    let level: AlertLevel?
+    /// What to do about an alert, worded by the core.
+    let action: String?
     let at: Date?
     /// Worded by the core.
     let text: String

@@ -65,7 +65,9 @@ extension ResidentFile {
             carePlan: info.carePlan.filter(\.active).map(\.label),
             wounds: info.wounds.filter { !$0.healed }.map(Wound.init),
             latestVitals: info.latestVitals,
-            alerts: info.alerts.map { ResidentAlert(level: $0.level == .act ? .act : .watch, why: $0.why) },
+            alerts: info.alerts.map { ResidentAlert(
+                level: $0.level == .act ? .act : .watch, word: $0.word, why: $0.why, action: $0.action
+            ) },
             charts: info.charts.map(VitalChart.init),
             timeline: info.timeline.map(TimelineEntry.init)
         )

@@ -30,7 +30,8 @@ extension Handover {
                     displayName: r.displayName,
                     room: r.room,
                     lines: r.lines.map { HandoverLine(
-                            kind: Chevet.HandoverKind($0.kind), word: $0.word, at: $0.atMs.map { date(millis: $0) }, text: $0.text,
+                            kind: Chevet.HandoverKind($0.kind), word: $0.word,
+                            level: $0.level.map { $0 == .act ? Chevet.AlertLevel.act : .watch }, action: $0.action, at: $0.atMs.map { date(millis: $0) }, text: $0.text,
                             mark: $0.mark
                         ) }
                 )

@@ -167,7 +167,9 @@ extension RoundResident {
             displayName: info.displayName,
             room: info.room,
             acts: info.items.map(RoundAct.init),
-            alerts: info.alerts.map { ResidentAlert(level: $0.level == .act ? .act : .watch, why: $0.why) }
+            alerts: info.alerts.map { ResidentAlert(
+                level: $0.level == .act ? .act : .watch, word: $0.word, why: $0.why, action: $0.action
+            ) }
         )
     }
 }

@@ -16,14 +16,22 @@ struct HandoverView: View {
                                     Text("Nouveau").font(.caption.weight(.bold)).foregroundStyle(.blue)
                                 }
                                 Text(verbatim: line.word).font(.caption.weight(.semibold))
-                                    .foregroundStyle(line.kind == .unrecorded || line.kind == .alert || line.kind == .fall ? .red : .secondary)
+                                    .foregroundStyle(
+                                        line.level == .watch ? .orange
+                                            : line.kind == .unrecorded || line.kind == .alert || line.kind == .fall ? .red : .secondary
+                                    )
                                 if let mark = line.mark {
                                     Text(verbatim: mark).font(.caption.weight(.bold))
                                 }
                                 if let at = line.at {
                                     Text(at, format: .dateTime.hour().minute()).foregroundStyle(.secondary)
                                 }
-                                Text(line.text)
+                                VStack(alignment: .leading) {
+                                    Text(line.text)
+                                    if let action = line.action {
+                                        Text(verbatim: "→ \(action)").font(.headline)
+                                    }
+                                }
                             }
                         }
                     } header: {

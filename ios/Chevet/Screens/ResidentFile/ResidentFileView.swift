@@ -19,8 +19,15 @@ struct ResidentFileView: View {
                 Section {
                     Text("Chambre \(file.room) · né(e) le \(file.birthDate) · identité \(file.identityStatus)")
                     ForEach(file.alerts, id: \.why) { alert in
-                        Label(alert.why, systemImage: "exclamationmark.triangle.fill")
-                            .foregroundStyle(alert.level == .act ? .red : .orange)
+                        VStack(alignment: .leading) {
+                            Label {
+                                Text(verbatim: "\(alert.word) : \(alert.why)")
+                            } icon: {
+                                Image(systemName: "exclamationmark.triangle.fill")
+                            }
+                            Text(verbatim: "→ \(alert.action)").font(.headline)
+                        }
+                        .foregroundStyle(alert.level == .act ? .red : .orange)
                     }
                     if !file.allergies.isEmpty {
                         Text("Allergies : \(file.allergies.joined(separator: ", "))").foregroundStyle(.red)

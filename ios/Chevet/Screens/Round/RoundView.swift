@@ -39,8 +39,15 @@ struct RoundView: View {
             ForEach(model.residents) { resident in
                 Section {
                     ForEach(resident.alerts, id: \.why) { alert in
-                        Label(alert.why, systemImage: alert.level == .act ? "exclamationmark.triangle.fill" : "eye")
-                            .foregroundStyle(alert.level == .act ? .red : .orange)
+                        VStack(alignment: .leading) {
+                            Label {
+                                Text(verbatim: "\(alert.word) : \(alert.why)")
+                            } icon: {
+                                Image(systemName: alert.level == .act ? "exclamationmark.triangle.fill" : "eye")
+                            }
+                            Text(verbatim: "→ \(alert.action)").font(.headline)
+                        }
+                        .foregroundStyle(alert.level == .act ? .red : .orange)
                     }
                     Button("Constantes", systemImage: "heart.text.square") {
                         Task { await model.send(.openVitals(residentId: resident.id)) }

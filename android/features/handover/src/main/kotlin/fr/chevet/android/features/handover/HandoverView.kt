@@ -26,6 +26,7 @@ import androidx.compose.ui.Modifier
 import androidx.compose.ui.graphics.Color
 import androidx.compose.ui.text.font.FontWeight
 import androidx.compose.ui.unit.dp
+import fr.chevet.android.chevetui.alertColours
 import fr.chevet.android.designsystem.ChevetColors
 import fr.chevet.android.designsystem.MinTouchTarget
 import fr.chevet.android.designsystem.ScreenHeader
@@ -100,7 +101,8 @@ private fun ResidentCard(r: ResidentHandoverInfo, readUntilMs: Long?, zone: Zone
 
 @Composable
 private fun Line(line: HandoverLineInfo, isNew: Boolean, zone: ZoneId) {
-    val (fg, bg) = kindColours(line.kind)
+    // An alert in its level's colours (amber to watch, red to act), as on the round.
+    val (fg, bg) = line.level?.let { alertColours(it) } ?: kindColours(line.kind)
     val word = line.word
     Row(verticalAlignment = Alignment.CenterVertically, modifier = Modifier.fillMaxWidth()) {
         Box(
@@ -114,14 +116,17 @@ private fun Line(line: HandoverLineInfo, isNew: Boolean, zone: ZoneId) {
             color = ChevetColors.muted,
             modifier = Modifier.width(112.dp).padding(start = 12.dp),
         )
-        Text(
-            // « Pour vous », as the core marks what is addressed to the reader's role.
-            line.mark.orEmpty().let { if (it.isEmpty()) it else "$it · " } +
-                line.text + if (isNew && line.kind != HandoverKind.ALERT) "  · nouveau" else "",
-            style = MaterialTheme.typography.bodyLarge,
-            fontWeight = if (line.mark != null) FontWeight.SemiBold else null,
-            modifier = Modifier.weight(1f),
-        )
+        Column(Modifier.weight(1f)) {
+            Text(
+                // « Pour vous », as the core marks what is addressed to the reader's role.
+                line.mark.orEmpty().let { if (it.isEmpty()) it else "$it · " } +
+                    line.text + if (isNew && line.kind != HandoverKind.ALERT) "  · nouveau" else "",
+                style = MaterialTheme.typography.bodyLarge,
+                fontWeight = if (line.mark != null) FontWeight.SemiBold else null,
+            )
+            // What to do about an alert, by its rule.
+            line.action?.let { Text("→ $it", style = MaterialTheme.typography.bodyLarge, fontWeight = FontWeight.SemiBold) }
+        }
     }
 }
 

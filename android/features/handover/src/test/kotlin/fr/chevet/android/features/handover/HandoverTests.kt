@@ -9,6 +9,7 @@ import fr.chevet.android.designsystem.ChevetTheme
 import fr.chevet.android.screenshots.Tablet
 import fr.chevet.android.screenshots.assertMatchesGolden
 import fr.chevet.core.ChevetStore
+import fr.chevet.core.AlertLevel
 import fr.chevet.core.HandoverInfo
 import fr.chevet.core.HandoverKind
 import fr.chevet.core.HandoverLineInfo
@@ -84,24 +85,24 @@ class HandoverTests {
                 ResidentHandoverInfo(
                     "a", "MARTIN Jeanne", "101",
                     listOf(
-                        HandoverLineInfo(HandoverKind.ALERT, "Alerte", null, "Température 38,6 °C (au-dessus de 38)", null, null),
-                        HandoverLineInfo(HandoverKind.MEDICATION_NOT_GIVEN, "Médicament", at(8), "Paracétamol 1 g : Médicament recraché", "x", null),
-                        HandoverLineInfo(HandoverKind.UNRECORDED, "Non tracé", at(12), "Paracétamol 1 g : prévu, non tracé", null, null),
-                        HandoverLineInfo(HandoverKind.ACT_NOT_DONE, "Soin non fait", at(14, 10), "Toilette au lit : Soin non fait (endormi)", "y", null),
+                        HandoverLineInfo(HandoverKind.ALERT, "À surveiller", AlertLevel.WATCH, "Recontrôler dans 1 h, prévenir l'IDE si cela persiste", null, "Température 38,6 °C (au-dessus de 38)", null, null),
+                        HandoverLineInfo(HandoverKind.MEDICATION_NOT_GIVEN, "Médicament", null, null, at(8), "Paracétamol 1 g : Médicament recraché", "x", null),
+                        HandoverLineInfo(HandoverKind.UNRECORDED, "Non tracé", null, null, at(12), "Paracétamol 1 g : prévu, non tracé", null, null),
+                        HandoverLineInfo(HandoverKind.ACT_NOT_DONE, "Soin non fait", null, null, at(14, 10), "Toilette au lit : Soin non fait (endormi)", "y", null),
                     ),
                 ),
                 ResidentHandoverInfo(
                     "b", "BERNARD Hélène", "102",
                     listOf(
-                        HandoverLineInfo(HandoverKind.FALL, "Chute", at(10, 40), "Chute : Retrouvée au sol près du lit, pas de douleur.", "z", null),
-                        HandoverLineInfo(HandoverKind.TRANSMISSION, "Transmission", at(15, 5), "Douleur : EN 6 au genou droit — antalgique donné", "w", null),
+                        HandoverLineInfo(HandoverKind.FALL, "Chute", null, null, at(10, 40), "Chute : Retrouvée au sol près du lit, pas de douleur.", "z", null),
+                        HandoverLineInfo(HandoverKind.TRANSMISSION, "Transmission", null, null, at(15, 5), "Douleur : EN 6 au genou droit — antalgique donné", "w", null),
                     ),
                 ),
                 ResidentHandoverInfo(
                     "c", "DUBOIS Yvonne", "103",
                     listOf(
-                        HandoverLineInfo(HandoverKind.WOUND_NEW, "Nouvelle plaie", null, "Nouvelle plaie : avant-bras droit", "v", null),
-                        HandoverLineInfo(HandoverKind.WOUND_WORSE, "Plaie", at(16), "Plaie (talon gauche) qui s'aggrave : PUSH 9 → 11", "u", null),
+                        HandoverLineInfo(HandoverKind.WOUND_NEW, "Nouvelle plaie", null, null, null, "Nouvelle plaie : avant-bras droit", "v", null),
+                        HandoverLineInfo(HandoverKind.WOUND_WORSE, "Plaie", null, null, at(16), "Plaie (talon gauche) qui s'aggrave : PUSH 9 → 11", "u", null),
                     ),
                 ),
             ),

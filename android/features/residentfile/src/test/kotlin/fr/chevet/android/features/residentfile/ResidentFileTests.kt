@@ -200,8 +200,8 @@ class ResidentFileTests {
             wounds = emptyList(),
             latestVitals = listOf("Température : 38,6 °C", "Pouls : 98 /min", "Tension artérielle : 118/70 mmHg", "Poids : 55,2 kg"),
             alerts = listOf(
-                AlertInfo(AlertLevel.ACT, "Température 38,6 °C (au-dessus de 38)"),
-                AlertInfo(AlertLevel.WATCH, "Dénutrition à confirmer : perte de 9,5 % en 6 mois"),
+                AlertInfo(AlertLevel.WATCH, "À surveiller", "Température 38,6 °C (au-dessus de 38)", "Recontrôler dans 1 h, prévenir l'IDE si cela persiste"),
+                AlertInfo(AlertLevel.WATCH, "À surveiller", "Dénutrition modérée à confirmer : perte de 9,5 % en 6 mois", "Prévenir l'IDE"),
             ),
             charts = listOf(weight, temperature, pulse, spo2, bp),
             timeline = emptyList(),

@@ -38,7 +38,7 @@ object RoundFixture {
                 item(2, "Paracétamol 1 g", 12, RoundStatus.LATE, "en retard", mayRecord = false, medication = true),
                 item(3, "Change", 14, RoundStatus.DUE, "à faire"),
             ),
-            listOf(AlertInfo(AlertLevel.WATCH, "Température 38,4 °C (au-dessus de 38)")),
+            listOf(AlertInfo(AlertLevel.WATCH, "À surveiller", "Température 38,4 °C (au-dessus de 38)", "Recontrôler dans 1 h, prévenir l'IDE si cela persiste")),
         ),
         resident(
             2, "102", "BERNARD Hélène",
@@ -46,7 +46,7 @@ object RoundFixture {
                 item(4, "Aide au repas", 12, RoundStatus.REFUSED, "refusé"),
                 item(5, "Changement de position", 14, RoundStatus.DUE, "à faire"),
             ),
-            listOf(AlertInfo(AlertLevel.ACT, "Conscience : réagit à la voix")),
+            listOf(AlertInfo(AlertLevel.ACT, "Urgent", "Conscience : réagit à la voix", "Prévenir l'IDE, qui appelle le médecin")),
         ),
         resident(
             3, "103", "DUBOIS Yvonne",
