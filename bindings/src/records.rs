@@ -363,9 +363,11 @@ impl ScaleEntry {
 
 #[uniffi::export]
 impl Records {
-    /// Records one measure; returns the observation's id.
+    /// Records one measure as typed (a glycaemia in the establishment's
+    /// entry unit, g/L by default: the core converts it); returns its id.
     pub fn record_vital(&self, resident_id: ResidentId, kind: VitalKind, value: f64, at_ms: i64) -> Result<RecordId> {
-        self.record_observation(resident_id, kind.code(), ObservationValue::Quantity(value), at_ms)
+        let fact = self.core()?.record_typed_measure(resident_id.0, kind.code(), value, ts(at_ms)?)?;
+        Ok(RecordId(fact.id()))
     }
 
     pub fn record_blood_pressure(

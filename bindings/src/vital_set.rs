@@ -143,6 +143,12 @@ impl Vitals {
         })
     }
 
+    /// The unit glycaemia is typed in for this resident (« g/L » unless
+    /// their establishment says « mg/dL »), for the field and its hints.
+    pub fn glucose_unit(&self, resident_id: ResidentId) -> Result<String, ChevetError> {
+        Ok(self.core()?.glucose_entry_unit_of(resident_id.0)?.label_fr().to_owned())
+    }
+
     /// Keeps the whole set, or nothing; returns the records' ids.
     pub fn record_vital_set(&self, entry: VitalSetEntry, at_ms: i64) -> Result<Vec<RecordId>, ChevetError> {
         let set = set_of(&entry)?;

@@ -122,6 +122,7 @@ pub fn demo_reference(units: usize) -> DemoReference {
         kind: EstablishmentKind::Ehpad,
         time_zone: "Europe/Paris".into(),
         alert_settings: None,
+        glucose_entry_unit: Default::default(),
     };
     let units = (0..units)
         .map(|i| Unit { id: Uuid::now_v7(), establishment_id: establishment.id, name: format!("Étage {}", i + 1) })

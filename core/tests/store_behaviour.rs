@@ -1279,14 +1279,46 @@ fn a_bedside_vital_set_is_checked_scored_and_kept_whole_or_not_at_all() {
 
 #[test]
 fn a_glycaemia_typed_in_grams_per_litre_is_offered_in_its_unit_never_shifted_by_ten() {
+    use chevet_core::clinical::units::GlucoseUnit;
     use chevet_core::views::{VitalProblem, VitalSet};
     let (f, d) = seeded(1, 0);
     let r = &d.residents[0];
-    // « 1,20 » is how French teams write a normal glycaemia (g/L). Read as mg/dL it is
-    // impossible; shifted by ten it would be 12 mg/dL, a profound hypoglycaemia.
-    let set = VitalSet { glucose: Some(1.2), ..VitalSet::default() };
-    let preview = f.store.preview_vital_set(r.id, &set).unwrap();
-    match preview.problems.as_slice() {
+    let glucose = |v: f64| VitalSet { glucose: Some(v), ..VitalSet::default() };
+    let kept_value = |facts: Vec<Fact>| match &facts[..] {
+        [Fact::Observation(o)] => o.value,
+        other => panic!("{other:?}"),
+    };
+    // By default an establishment types glycaemia in g/L, as French teams
+    // write it: « 1,20 » is kept as 120 mg/dL, the record's unit.
+    assert_eq!(d.establishment.glucose_entry_unit, GlucoseUnit::GramsPerLitre);
+    assert_eq!(f.store.glucose_entry_unit_of(r.id).unwrap().label_fr(), "g/L");
+    assert!(f.store.preview_vital_set(r.id, &glucose(1.2)).unwrap().problems.is_empty());
+    let kept = f.store.record_vital_set(r.id, &glucose(1.2), monday_10h()).unwrap();
+    assert_eq!(kept_value(kept), ObservationValue::Quantity(120.0));
+    // « 120 » there was typed in mg/dL: offered in its unit, never as a power of ten.
+    match f.store.preview_vital_set(r.id, &glucose(120.0)).unwrap().problems.as_slice() {
+        [p @ VitalProblem::Implausible { code: VitalCode::Glucose, likely, min, max, .. }] => {
+            assert_eq!(*likely, Some(1.2), "the field takes 1,2 (g/L)");
+            assert_eq!((*min, *max), (0.1, 15.0), "the range in the unit typed");
+            assert_eq!(p.likely_label_fr().as_deref(), Some("120 mg/dL = 1,2 g/L"));
+            assert!(
+                p.message_fr().contains("g/L") && p.message_fr().ends_with("120 mg/dL = 1,2 g/L ?"),
+                "{}",
+                p.message_fr()
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    let before = footprint(&f);
+    assert!(f.store.record_vital_set(r.id, &glucose(120.0), monday_10h()).is_err(), "nothing kept until plausible");
+    assert_eq!(footprint(&f), before);
+
+    // An establishment whose meters read mg/dL says so: « 1,20 » there is
+    // impossible, offered as 1,2 g/L = 120 mg/dL — never shifted to 12.
+    let est = Establishment { glucose_entry_unit: GlucoseUnit::MilligramsPerDecilitre, ..d.establishment.clone() };
+    f.store.provision_establishment(&est).unwrap();
+    f.store.sign_in(d.nurse.id, DEMO_PIN).unwrap();
+    match f.store.preview_vital_set(r.id, &glucose(1.2)).unwrap().problems.as_slice() {
         [p @ VitalProblem::Implausible { code: VitalCode::Glucose, likely, .. }] => {
             assert_eq!(*likely, Some(120.0), "offered as 1,2 g/L = 120 mg/dL, never 12");
             assert_eq!(p.likely_label_fr().as_deref(), Some("1,2 g/L = 120 mg/dL"));
@@ -1294,14 +1326,10 @@ fn a_glycaemia_typed_in_grams_per_litre_is_offered_in_its_unit_never_shifted_by_
         }
         other => panic!("{other:?}"),
     }
-    // Nothing is kept until the value is plausible, and the temperature's hint stays a
-    // decimal point's.
-    let before = footprint(&f);
-    assert!(f.store.record_vital_set(r.id, &set, monday_10h()).is_err());
-    assert_eq!(footprint(&f), before);
+    let kept = f.store.record_vital_set(r.id, &glucose(120.0), monday_10h()).unwrap();
+    assert_eq!(kept_value(kept), ObservationValue::Quantity(120.0));
+    // The temperature's hint stays a decimal point's.
     let fever = VitalSet { temperature: Some(375.0), ..VitalSet::default() };
     let problems = f.store.preview_vital_set(r.id, &fever).unwrap().problems;
     assert_eq!(problems[0].likely_label_fr().as_deref(), Some("Corriger en 37,5"));
-    let kept = f.store.record_vital_set(r.id, &VitalSet { glucose: Some(120.0), ..VitalSet::default() }, monday_10h());
-    assert_eq!(kept.unwrap().len(), 1);
 }

@@ -28,6 +28,10 @@ pub struct Establishment {
     /// The medical team's alert thresholds (defaults when absent).
     #[serde(default)]
     pub alert_settings: Option<crate::clinical::alerts::AlertSettings>,
+    /// The unit its teams type glycaemia in: g/L unless it says otherwise.
+    /// The tablet converts to the record's mg/dL.
+    #[serde(default)]
+    pub glucose_entry_unit: crate::clinical::units::GlucoseUnit,
 }
 
 impl Establishment {

@@ -117,6 +117,9 @@ enum AdminCommand {
         finess: String,
         #[arg(value_enum, default_value_t = KindArg::Ehpad)]
         kind: KindArg,
+        /// The unit its teams type glycaemia in (the record keeps mg/dL).
+        #[arg(long, value_enum, default_value_t = GlucoseArg::GramsPerLitre)]
+        glucose_unit: GlucoseArg,
     },
     /// Creates a unit (a floor, a sector) of an establishment; prints its id.
     CreateUnit {
@@ -252,6 +255,16 @@ enum ConsoleRoleArg {
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
+enum GlucoseArg {
+    /// g/L, as French teams write it (« 1,20 »).
+    #[value(name = "g/L")]
+    GramsPerLitre,
+    /// mg/dL, as some meters read.
+    #[value(name = "mg/dL")]
+    MilligramsPerDecilitre,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
 enum KindArg {
     Ehpad,
     Mas,
@@ -306,7 +319,7 @@ fn admin(storage: &StorageArgs, command: AdminCommand) -> CliResult {
     let admin = Admin::new(&backend);
     match command {
         AdminCommand::CreateTenant { name } => println!("{}", e(admin.create_tenant(&name))?),
-        AdminCommand::CreateEstablishment { tenant, name, finess, kind } => {
+        AdminCommand::CreateEstablishment { tenant, name, finess, kind, glucose_unit } => {
             let kind = match kind {
                 KindArg::Ehpad => EstablishmentKind::Ehpad,
                 KindArg::Mas => EstablishmentKind::Mas,
@@ -319,6 +332,12 @@ fn admin(storage: &StorageArgs, command: AdminCommand) -> CliResult {
                 kind,
                 time_zone: "Europe/Paris".into(),
                 alert_settings: None,
+                glucose_entry_unit: match glucose_unit {
+                    GlucoseArg::GramsPerLitre => chevet_domain::clinical::units::GlucoseUnit::GramsPerLitre,
+                    GlucoseArg::MilligramsPerDecilitre => {
+                        chevet_domain::clinical::units::GlucoseUnit::MilligramsPerDecilitre
+                    }
+                },
             };
             e(admin.put_establishment(tenant, &est))?;
             println!("{}", est.id);

@@ -81,6 +81,7 @@ fn world<B: Backend>(b: &B, name: &str) -> World {
         kind: EstablishmentKind::Ehpad,
         time_zone: "Europe/Paris".into(),
         alert_settings: None,
+        glucose_entry_unit: Default::default(),
     };
     admin.put_establishment(tenant, &est).unwrap();
     let nurse = Staff {

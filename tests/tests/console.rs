@@ -473,6 +473,7 @@ async fn hostile_scenario(postgres: bool) {
         kind: EstablishmentKind::Ehpad,
         time_zone: "Europe/Paris".into(),
         alert_settings: None,
+        glucose_entry_unit: Default::default(),
     };
     let other_unit = Unit { id: Uuid::now_v7(), establishment_id: other.id, name: "Étage 1".into() };
     {
@@ -879,6 +880,7 @@ async fn unrecorded_scenario(postgres: bool) {
         kind: EstablishmentKind::Ehpad,
         time_zone: "Europe/Paris".into(),
         alert_settings: None,
+        glucose_entry_unit: Default::default(),
     };
     {
         let (backend, tenant, o) = (hub.backend.clone(), hub.tenant, other.clone());

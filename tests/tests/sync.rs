@@ -287,6 +287,7 @@ async fn a_device_of_another_tenant_reads_and_writes_nothing_of_this_one(postgre
             kind: chevet_core::domain::EstablishmentKind::Ehpad,
             time_zone: "Europe/Paris".into(),
             alert_settings: None,
+            glucose_entry_unit: Default::default(),
         };
         admin.put_establishment(t, &est).unwrap();
         let u = chevet_core::domain::Unit { id: Uuid::now_v7(), establishment_id: est.id, name: "RDC".into() };

@@ -8,7 +8,7 @@ use jiff::Timestamp;
 use uuid::Uuid;
 
 use crate::clinical::news2::{self, Consciousness, News2, News2Input};
-use crate::clinical::units::{glucose_typed_in_grams_per_litre, typo_hint};
+use crate::clinical::units::{GlucoseUnit, glucose_in_the_other_unit, typo_hint};
 use crate::domain::{Acvpu, Fact, Observation, ObservationValue, VitalCode};
 use crate::error::Result;
 use crate::store::Store;
@@ -27,6 +27,8 @@ pub struct VitalSet {
     pub oxygen_flow: Option<f64>,
     pub pain: Option<f64>,
     pub weight: Option<f64>,
+    /// As typed, in the establishment's entry unit (g/L by default); the
+    /// record keeps mg/dL.
     pub glucose: Option<f64>,
 }
 
@@ -35,8 +37,9 @@ pub struct VitalSet {
 pub enum VitalProblem {
     /// Outside what a living person can show, with its likely reading when
     /// the decimal point moved ("375" → 37.5), or for glucose when it was
-    /// typed in g/L ("1,2" → 120 mg/dL; never a power of ten).
-    Implausible { code: VitalCode, typed: f64, min: f64, max: f64, likely: Option<f64> },
+    /// typed in the other unit (never a power of ten without the units).
+    /// A glycaemia's figures are in the unit it is entered in (`glucose`).
+    Implausible { code: VitalCode, typed: f64, min: f64, max: f64, likely: Option<f64>, glucose: Option<GlucoseUnit> },
 }
 
 impl VitalProblem {
@@ -44,11 +47,11 @@ impl VitalProblem {
     /// 25 et 45 °C). 37,5 ?"
     pub fn message_fr(&self) -> String {
         use crate::domain::words::{number_fr, unit_fr};
-        let VitalProblem::Implausible { code, typed, min, max, likely } = self;
-        let unit = unit_fr(*code);
+        let VitalProblem::Implausible { code, typed, min, max, likely, glucose } = self;
+        let unit = glucose.map_or_else(|| unit_fr(*code), |g| g.label_fr());
         let unit = if unit.is_empty() { String::new() } else { format!(" {unit}") };
-        let hint = match (code, likely) {
-            (VitalCode::Glucose, Some(l)) => format!(" {} g/L = {} mg/dL ?", number_fr(*typed), number_fr(*l)),
+        let hint = match (self.likely_label_fr(), likely) {
+            (Some(units), Some(_)) if glucose.is_some() => format!(" {units} ?"),
             (_, Some(l)) => format!(" {} ?", number_fr(*l)),
             (_, None) => String::new(),
         };
@@ -68,11 +71,13 @@ impl VitalProblem {
     /// « Corriger en 37,5 », « 1,2 g/L = 120 mg/dL ».
     pub fn likely_label_fr(&self) -> Option<String> {
         use crate::domain::words::number_fr;
-        let VitalProblem::Implausible { code, typed, likely, .. } = self;
+        let VitalProblem::Implausible { typed, likely, glucose, .. } = self;
         let l = (*likely)?;
-        Some(match code {
-            VitalCode::Glucose => format!("{} g/L = {} mg/dL", number_fr(*typed), number_fr(l)),
-            _ => format!("Corriger en {}", number_fr(l)),
+        Some(match glucose.and_then(|entry| Some((entry, glucose_in_the_other_unit(entry, *typed)?.0))) {
+            Some((entry, other)) => {
+                format!("{} {} = {} {}", number_fr(*typed), other.label_fr(), number_fr(l), entry.label_fr())
+            }
+            None => format!("Corriger en {}", number_fr(l)),
         })
     }
 }
@@ -102,24 +107,35 @@ impl VitalSet {
         .collect()
     }
 
-    /// What to look at before saving; empty when every value is plausible.
-    pub fn problems(&self) -> Vec<VitalProblem> {
+    /// What to look at before saving, glycaemia read in `glucose_unit`;
+    /// empty when every value is plausible.
+    pub fn problems(&self, glucose_unit: GlucoseUnit) -> Vec<VitalProblem> {
         let mut out: Vec<VitalProblem> = self
             .scalars()
             .into_iter()
             .filter_map(|(code, typed)| {
                 let spec = code.spec();
+                if code == VitalCode::Glucose {
+                    let mg_dl = glucose_unit.to_mg_dl(typed);
+                    let plausible = mg_dl.is_finite() && mg_dl >= spec.plausible_min && mg_dl <= spec.plausible_max;
+                    let round = |v: f64| (v * 100.0).round() / 100.0;
+                    return (!plausible).then(|| VitalProblem::Implausible {
+                        code,
+                        typed,
+                        min: round(glucose_unit.of_mg_dl(spec.plausible_min)),
+                        max: round(glucose_unit.of_mg_dl(spec.plausible_max)),
+                        likely: glucose_in_the_other_unit(glucose_unit, typed).map(|(_, v)| v),
+                        glucose: Some(glucose_unit),
+                    });
+                }
                 let plausible = typed.is_finite() && typed >= spec.plausible_min && typed <= spec.plausible_max;
                 (!plausible).then(|| VitalProblem::Implausible {
                     code,
                     typed,
                     min: spec.plausible_min,
                     max: spec.plausible_max,
-                    likely: if code == VitalCode::Glucose {
-                        glucose_typed_in_grams_per_litre(typed)
-                    } else {
-                        typo_hint(code, typed)
-                    },
+                    likely: typo_hint(code, typed),
+                    glucose: None,
                 })
             })
             .collect();
@@ -137,13 +153,14 @@ impl VitalSet {
                 min: spec.plausible_min,
                 max: spec.plausible_max,
                 likely: None,
+                glucose: None,
             });
         }
         out
     }
 
     /// NEWS2 of the set, when it is complete and plausible.
-    pub fn news2(&self, hypercapnic: bool) -> Option<News2> {
+    pub fn news2(&self, hypercapnic: bool, glucose_unit: GlucoseUnit) -> Option<News2> {
         let input = News2Input {
             respiratory_rate: self.respiratory_rate?,
             spo2: self.oxygen_saturation?,
@@ -157,17 +174,24 @@ impl VitalSet {
             },
             temperature: self.temperature?,
         };
-        if !self.problems().is_empty() {
+        if !self.problems(glucose_unit).is_empty() {
             return None;
         }
         news2::score(&input).ok()
     }
 
-    /// The observations to record, one fact per measure.
-    fn facts(&self, resident_id: Uuid, at: Timestamp) -> Vec<Fact> {
+    /// The observations to record, one fact per measure, glycaemia
+    /// converted from `glucose_unit` to the record's mg/dL.
+    fn facts(&self, resident_id: Uuid, at: Timestamp, glucose_unit: GlucoseUnit) -> Vec<Fact> {
         let observation = |code, value| Fact::Observation(Observation::new(resident_id, code, value, at));
-        let mut facts: Vec<Fact> =
-            self.scalars().into_iter().map(|(c, v)| observation(c, ObservationValue::Quantity(v))).collect();
+        let in_record_unit = |c: VitalCode, v: f64| {
+            if c == VitalCode::Glucose { (glucose_unit.to_mg_dl(v) * 100.0).round() / 100.0 } else { v }
+        };
+        let mut facts: Vec<Fact> = self
+            .scalars()
+            .into_iter()
+            .map(|(c, v)| observation(c, ObservationValue::Quantity(in_record_unit(c, v))))
+            .collect();
         if let Some((systolic, diastolic)) = self.blood_pressure {
             facts.push(observation(VitalCode::BloodPressure, ObservationValue::BloodPressure { systolic, diastolic }));
         }
@@ -184,13 +208,41 @@ impl Store {
     pub fn preview_vital_set(&self, resident_id: Uuid, set: &VitalSet) -> Result<VitalSetPreview> {
         self.require(None)?;
         let (resident, _) = self.resident(resident_id)?;
-        Ok(VitalSetPreview { problems: set.problems(), news2: set.news2(resident.hypercapnic) })
+        let unit = self.glucose_entry_unit(resident.unit_id)?;
+        Ok(VitalSetPreview { problems: set.problems(unit), news2: set.news2(resident.hypercapnic, unit) })
+    }
+
+    /// The unit glycaemia is typed in on `unit_id`: its establishment's.
+    pub fn glucose_entry_unit(&self, unit_id: Uuid) -> Result<GlucoseUnit> {
+        let unit = self.unit(unit_id)?;
+        Ok(self.establishment(unit.establishment_id)?.glucose_entry_unit)
+    }
+
+    /// The unit glycaemia is typed in for this resident (their unit's
+    /// establishment's), for the field to say it.
+    pub fn glucose_entry_unit_of(&self, resident_id: Uuid) -> Result<GlucoseUnit> {
+        self.require(None)?;
+        let (resident, _) = self.resident(resident_id)?;
+        self.glucose_entry_unit(resident.unit_id)
+    }
+
+    /// One measure as typed at the bedside (glycaemia in the entry unit),
+    /// kept in the record's unit.
+    pub fn record_typed_measure(&self, resident_id: Uuid, code: VitalCode, typed: f64, at: Timestamp) -> Result<Fact> {
+        let value = if code == VitalCode::Glucose {
+            (self.glucose_entry_unit_of(resident_id)?.to_mg_dl(typed) * 100.0).round() / 100.0
+        } else {
+            typed
+        };
+        self.record(Fact::Observation(Observation::new(resident_id, code, ObservationValue::Quantity(value), at)))
     }
 
     /// Keeps the whole set in one transaction, or nothing: a value refused
     /// refuses the set. Returns the facts kept.
     pub fn record_vital_set(&self, resident_id: Uuid, set: &VitalSet, at: Timestamp) -> Result<Vec<Fact>> {
-        let facts = set.facts(resident_id, at);
+        self.require(None)?;
+        let (resident, _) = self.resident(resident_id)?;
+        let facts = set.facts(resident_id, at, self.glucose_entry_unit(resident.unit_id)?);
         if facts.is_empty() {
             return Err(crate::error::CoreError::invalid("vital set", "no value entered"));
         }

@@ -13,8 +13,11 @@ use crate::error::{DomainError, Result};
 /// Glucose: 1 mmol/L = 18.016 mg/dL (molar mass 180.16 g/mol); 1 g/L = 100 mg/dL.
 pub const MG_DL_PER_MMOL_L: f64 = 18.016;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// A glycaemia's unit. An establishment enters glycaemia in one of them
+/// (g/L by default, as French teams write it); the record keeps mg/dL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum GlucoseUnit {
+    #[default]
     GramsPerLitre,
     MilligramsPerDecilitre,
     MillimolesPerLitre,
@@ -39,7 +42,17 @@ impl GlucoseUnit {
         }
     }
 
-    fn to_mg_dl(self, v: f64) -> f64 {
+    /// The unit as the field and its hints say it.
+    pub fn label_fr(self) -> &'static str {
+        match self {
+            GlucoseUnit::GramsPerLitre => "g/L",
+            GlucoseUnit::MilligramsPerDecilitre => "mg/dL",
+            GlucoseUnit::MillimolesPerLitre => "mmol/L",
+        }
+    }
+
+    /// A value typed in this unit, in the record's mg/dL.
+    pub fn to_mg_dl(self, v: f64) -> f64 {
         match self {
             GlucoseUnit::GramsPerLitre => v * 100.0,
             GlucoseUnit::MilligramsPerDecilitre => v,
@@ -47,7 +60,8 @@ impl GlucoseUnit {
         }
     }
 
-    fn of_mg_dl(self, v: f64) -> f64 {
+    /// A value of the record (mg/dL) in this unit.
+    pub fn of_mg_dl(self, v: f64) -> f64 {
         match self {
             GlucoseUnit::GramsPerLitre => v / 100.0,
             GlucoseUnit::MilligramsPerDecilitre => v,
@@ -88,13 +102,27 @@ pub fn typo_hint(code: VitalCode, value: f64) -> Option<f64> {
 /// plausible read as g/L, the unit French teams write: « 1,20 » is 120 mg/dL.
 /// Returns the value in mg/dL, for the screen to offer with both units said.
 pub fn glucose_typed_in_grams_per_litre(value: f64) -> Option<f64> {
+    glucose_in_the_other_unit(GlucoseUnit::MilligramsPerDecilitre, value).map(|(_, v)| v)
+}
+
+/// A glycaemia typed in `entry` that is not plausible, read in the unit it
+/// is mistaken for (g/L ↔ mg/dL) when that makes it plausible: that other
+/// unit, and the value in `entry` to offer (« 120 mg/dL = 1,2 g/L » where
+/// g/L is entered; « 1,2 g/L = 120 mg/dL » where mg/dL is). Never a power
+/// of ten without its unit said.
+pub fn glucose_in_the_other_unit(entry: GlucoseUnit, typed: f64) -> Option<(GlucoseUnit, f64)> {
     let spec = VitalCode::Glucose.spec();
-    let plausible = |v: f64| v.is_finite() && v >= spec.plausible_min && v <= spec.plausible_max;
-    if plausible(value) {
+    let plausible = |mg_dl: f64| mg_dl.is_finite() && mg_dl >= spec.plausible_min && mg_dl <= spec.plausible_max;
+    if !typed.is_finite() || typed < 0.0 || plausible(entry.to_mg_dl(typed)) {
         return None;
     }
-    let mg_dl = convert_glucose(value, GlucoseUnit::GramsPerLitre, GlucoseUnit::MilligramsPerDecilitre).ok()?;
-    plausible(mg_dl).then(|| (mg_dl * 100.0).round() / 100.0)
+    let other = match entry {
+        GlucoseUnit::GramsPerLitre => GlucoseUnit::MilligramsPerDecilitre,
+        GlucoseUnit::MilligramsPerDecilitre => GlucoseUnit::GramsPerLitre,
+        GlucoseUnit::MillimolesPerLitre => return None,
+    };
+    let mg_dl = other.to_mg_dl(typed);
+    plausible(mg_dl).then(|| (other, (entry.of_mg_dl(mg_dl) * 100.0).round() / 100.0))
 }
 
 #[cfg(test)]
@@ -143,5 +171,11 @@ mod tests {
         assert_eq!(glucose_typed_in_grams_per_litre(120.0), None, "plausible in mg/dL as typed");
         assert_eq!(glucose_typed_in_grams_per_litre(0.05), None, "5 mg/dL is not plausible either");
         assert_eq!(glucose_typed_in_grams_per_litre(f64::NAN), None);
+        // Where g/L is entered, « 120 » was mg/dL: offered as 1,2 g/L.
+        let gl = GlucoseUnit::GramsPerLitre;
+        assert_eq!(glucose_in_the_other_unit(gl, 120.0), Some((GlucoseUnit::MilligramsPerDecilitre, 1.2)));
+        assert_eq!(glucose_in_the_other_unit(gl, 1.2), None, "plausible in g/L as typed");
+        assert_eq!(glucose_in_the_other_unit(gl, 0.05), None, "5 mg/dL is not plausible either");
+        assert_eq!(glucose_in_the_other_unit(GlucoseUnit::MillimolesPerLitre, 500.0), None);
     }
 }

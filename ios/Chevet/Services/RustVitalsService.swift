@@ -8,6 +8,11 @@ nonisolated final class RustVitalsService: VitalsService {
         self.store = store
     }
 
+    func glucoseUnit(residentId: String) async -> Result<String, ServiceError> {
+        let store = self.store
+        return await onCore { try store.vitals().glucoseUnit(residentId: residentId) }
+    }
+
     func preview(_ entry: VitalSet) async -> Result<VitalSetPreview, ServiceError> {
         let store = self.store
         return await onCore { VitalSetPreview(try store.vitals().previewVitalSet(entry: VitalSetEntry(entry))) }

@@ -64,6 +64,8 @@ protocol HandoverService: Sendable {
 
 /// Vitals entered together: checked and scored before saving, kept whole or not at all.
 protocol VitalsService: Sendable {
+    /// The unit glycaemia is typed in for this resident (« g/L » unless the establishment says « mg/dL »).
+    func glucoseUnit(residentId: String) async -> Result<String, ServiceError>
     func preview(_ entry: VitalSet) async -> Result<VitalSetPreview, ServiceError>
     /// Keeps the set whole; returns the records' ids.
     func record(_ entry: VitalSet, at: Date) async -> Result<[String], ServiceError>

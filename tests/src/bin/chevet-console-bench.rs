@@ -60,6 +60,7 @@ fn build(backend: &AnyBackend) -> Group {
             kind: EstablishmentKind::Ehpad,
             time_zone: "Europe/Paris".into(),
             alert_settings: None,
+            glucose_entry_unit: Default::default(),
         };
         if e == 0 {
             first_establishment = est.id;

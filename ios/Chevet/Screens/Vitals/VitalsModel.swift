@@ -61,6 +61,8 @@ final class VitalsModel {
     let room: String
     /// The text of each field as typed ("37,5").
     private(set) var typed: [VitalField: String] = [:]
+    /// The unit glycaemia is typed in here, as the core says it (« g/L »); nil until read.
+    private(set) var glucoseUnit: String?
     private(set) var consciousness: Consciousness?
     /// The core's reading of the set.
     private(set) var preview: VitalSetPreview?
@@ -84,6 +86,11 @@ final class VitalsModel {
         self.room = room
         self.clock = clock
         self.onRecorded = onRecorded
+    }
+
+    /// Reads what the form needs from the core before the first value: glycaemia's unit.
+    func load() async {
+        if case .success(let unit) = await vitals.glucoseUnit(residentId: residentId) { glucoseUnit = unit }
     }
 
     func send(_ event: VitalsEvent) async {

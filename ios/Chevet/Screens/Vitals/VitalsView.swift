@@ -11,7 +11,7 @@ struct VitalsView: View {
             Section {
                 ForEach(VitalField.allCases, id: \.self) { field in
                     LabeledContent {
-                        TextField(unit(field), text: Binding(
+                        TextField(field == .glucose ? LocalizedStringKey(model.glucoseUnit ?? "") : unit(field), text: Binding(
                             get: { model.typed[field] ?? "" },
                             set: { text in Task { await model.send(.typed(field, text)) } }
                         ))
@@ -68,6 +68,7 @@ struct VitalsView: View {
             }
         }
         .navigationTitle("Constantes — \(model.residentName)")
+        .task { await model.load() }
     }
 
     private func label(_ field: VitalField) -> LocalizedStringKey {
@@ -94,7 +95,7 @@ struct VitalsView: View {
         case .oxygenFlow: "L/min (0 = air)"
         case .pain: "0 à 10"
         case .weight: "kg"
-        case .glucose: "mg/dL"
+        case .glucose: ""  // the establishment's, from the core (model.glucoseUnit)
         }
     }
 }

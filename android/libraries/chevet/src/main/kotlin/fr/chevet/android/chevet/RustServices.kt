@@ -221,6 +221,8 @@ class RustMedicationService(private val store: ChevetStore, private val io: Coro
 }
 
 class RustVitalsService(private val store: ChevetStore, private val io: CoroutineDispatcher) : VitalsService {
+    override suspend fun glucoseUnit(residentId: String): Result<String> = onIo(io) { store.vitals().glucoseUnit(residentId) }
+
     override suspend fun preview(entry: VitalSetEntry): Result<VitalSetPreviewInfo> = onIo(io) { store.vitals().previewVitalSet(entry) }
 
     override suspend fun record(entry: VitalSetEntry, atMs: Long): Result<List<String>> = onIo(io) { store.vitals().recordVitalSet(entry, atMs) }

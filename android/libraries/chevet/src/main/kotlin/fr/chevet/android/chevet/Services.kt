@@ -143,6 +143,8 @@ interface MedicationService {
 
 /** Vitals entered together: checked and scored before saving, kept whole or not at all. */
 interface VitalsService {
+    /** The unit glycaemia is typed in for this resident (« g/L » unless the establishment says « mg/dL »). */
+    suspend fun glucoseUnit(residentId: String): Result<String>
     suspend fun preview(entry: VitalSetEntry): Result<VitalSetPreviewInfo>
     suspend fun record(entry: VitalSetEntry, atMs: Long): Result<List<String>>
 }

@@ -31,6 +31,11 @@ class VitalsPresenter(
     val state: StateFlow<VitalsState> = _state.asStateFlow()
     private var previewing: Job? = null
 
+    init {
+        // The unit glycaemia is typed in, for its field: the establishment's, as the core says it.
+        scope.launch { vitals.glucoseUnit(residentId).onSuccess { u -> _state.update { it.copy(glucoseUnit = u) } } }
+    }
+
     fun onEvent(event: VitalsEvent) {
         when (event) {
             is VitalsEvent.Typed -> changed { it.copy(typed = it.typed + (event.field to event.text)) }
@@ -85,7 +90,7 @@ class VitalsPresenter(
             vitals.record(entry, clock.nowMs())
                 .onSuccess { ids ->
                     onRecorded()
-                    _state.update { VitalsState(it.residentName, it.room, saved = ids.size) }
+                    _state.update { VitalsState(it.residentName, it.room, glucoseUnit = it.glucoseUnit, saved = ids.size) }
                 }
                 .onFailure { e -> _state.update { it.copy(saving = false, error = VitalsError.SaveFailed(e as ChevetException)) } }
         }

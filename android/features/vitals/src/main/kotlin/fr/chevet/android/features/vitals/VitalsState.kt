@@ -4,7 +4,10 @@ import fr.chevet.core.ChevetException
 import fr.chevet.core.ConsciousnessLevel
 import fr.chevet.core.VitalSetPreviewInfo
 
-/** The measures typed on the screen, with their unit and catalogue code (LOINC). */
+/**
+ * The measures typed on the screen, with their unit and catalogue code (LOINC). Glycaemia's unit is the
+ * establishment's ([VitalsState.glucoseUnit], g/L by default), said by the core, which converts it.
+ */
 enum class VitalField(val label: String, val unit: String, val loinc: String) {
     Temperature("Température", "°C", "8310-5"),
     Pulse("Pouls", "/min", "8867-4"),
@@ -15,7 +18,7 @@ enum class VitalField(val label: String, val unit: String, val loinc: String) {
     OxygenFlow("Oxygène", "L/min (0 = air)", "3151-8"),
     Pain("Douleur (EN 0 à 10)", "", "72514-3"),
     Weight("Poids", "kg", "29463-7"),
-    Glucose("Glycémie", "mg/dL", "2345-7"),
+    Glucose("Glycémie", "", "2345-7"),
 }
 
 /** What went wrong, for the screen to say in French. */
@@ -30,6 +33,8 @@ data class VitalsState(
     val room: String,
     /** The text of each field as typed ("37,5"). */
     val typed: Map<VitalField, String> = emptyMap(),
+    /** The unit glycaemia is typed in here, as the core says it (« g/L »); null until read. */
+    val glucoseUnit: String? = null,
     val consciousness: ConsciousnessLevel? = null,
     /** The core's reading of the set: values to look at, NEWS2 once complete. */
     val preview: VitalSetPreviewInfo? = null,
@@ -61,3 +66,7 @@ fun frenchNumber(v: Double): String {
     val s = if (v == Math.rint(v)) "%.0f".format(v) else "%.2f".format(java.util.Locale.ROOT, v).trimEnd('0').trimEnd('.')
     return s.replace('.', ',')
 }
+
+/** A field's unit on this screen: glycaemia's is the establishment's. */
+fun VitalsState.unitOf(field: VitalField): String =
+    if (field == VitalField.Glucose) glucoseUnit.orEmpty() else field.unit

@@ -93,7 +93,7 @@ fun VitalsView(state: VitalsState, onEvent: (VitalsEvent) -> Unit, onBack: () ->
                     OutlinedTextField(
                         value = state.typed[field].orEmpty(),
                         onValueChange = { onEvent(VitalsEvent.Typed(field, it)) },
-                        label = { Text(if (field.unit.isEmpty()) field.label else "${field.label} (${field.unit})") },
+                        label = { state.unitOf(field).let { unit -> Text(if (unit.isEmpty()) field.label else "${field.label} ($unit)") } },
                         singleLine = true,
                         keyboardOptions = KeyboardOptions(keyboardType = KeyboardType.Decimal),
                         textStyle = MaterialTheme.typography.bodyLarge,

@@ -91,6 +91,24 @@ class VitalsTests {
     }
 
     @Test
+    fun `glycaemia is typed in g-L by default, and a value typed in mg-dL is offered in its unit`() {
+        ChevetStore.open(dir.root.resolve("glucose.db").path, InMemoryKeyVault()).use { store ->
+            val demo = store.seedDemo(1u, 2u, 0u)
+            store.sessions().signIn(demo.nurseId, demo.pin)
+            val p = VitalsPresenter(RustVitalsService(store, Dispatchers.IO), demo.residentIds.first(), "Résident", "101", Clock.System, scope)
+            assertEquals("g/L", p.next { it.glucoseUnit != null }.unitOf(VitalField.Glucose))
+            p.onEvent(VitalsEvent.Typed(VitalField.Glucose, "120"))
+            val problem = p.next { it.preview?.problems?.isNotEmpty() == true }.preview!!.problems.single()
+            assertEquals("120 mg/dL = 1,2 g/L", problem.likelyLabel)
+            assertEquals(1.2, problem.likely!!, 1e-9)
+            p.onEvent(VitalsEvent.UseLikely(problem.loinc, problem.likely!!))
+            p.next { it.typed[VitalField.Glucose] == "1,2" && it.preview?.problems?.isEmpty() == true }
+            p.onEvent(VitalsEvent.Save)
+            assertEquals(1, p.next { it.saved != null }.saved)
+        }
+    }
+
+    @Test
     fun `a nurse types a temperature by mistake, takes the correction and saves`() = runComposeUiTest {
         val store = ChevetStore.open(dir.root.resolve("ui.db").path, InMemoryKeyVault())
         val demo = store.seedDemo(1u, 2u, 0u)
@@ -121,7 +139,7 @@ class VitalsTests {
     fun `goldens - a typo to correct, a complete set scored, and accessibility`() {
         val goldens = File("src/test/goldens")
         val typo = VitalsState(
-            "MARTIN Jeanne", "101", typed = typedSet, consciousness = ConsciousnessLevel.ALERT,
+            "MARTIN Jeanne", "101", typed = typedSet, glucoseUnit = "g/L", consciousness = ConsciousnessLevel.ALERT,
             preview = VitalSetPreviewInfo(listOf(VitalProblemInfo("8310-5", "Température : 375 est impossible (entre 25 et 45 °C). 37,5 ?", 37.5, "Corriger en 37,5")), null),
         )
         val scored = typo.copy(
