@@ -14,6 +14,11 @@ use crate::error::{DomainError, Result};
 /// the tablets' round and the hub's console say it from this one figure.
 pub const UNRECORDED_AFTER_MINUTES: i64 = 240;
 
+/// How far back the round keeps what nobody recorded: a week, so that a
+/// weekend's forgotten care is still there on Monday. Older days are listed
+/// per unit and day in the console.
+pub const UNRECORDED_LOOKBACK_DAYS: i64 = 7;
+
 /// How often the act comes back.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Recurrence {

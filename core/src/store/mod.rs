@@ -62,7 +62,7 @@ pub struct RoundPolicy {
     pub late_after_minutes: i64,
     pub missed_after_minutes: i64,
     /// How many days back the round keeps what nobody recorded
-    /// ([`crate::views::UNRECORDED_LOOKBACK_DAYS`]; 0 keeps only the
+    /// ([`crate::domain::schedule::UNRECORDED_LOOKBACK_DAYS`]; 0 keeps only the
     /// window's, as the round did before — what the benchmark compares).
     pub unrecorded_lookback_days: i64,
 }
@@ -72,7 +72,7 @@ impl Default for RoundPolicy {
         RoundPolicy {
             late_after_minutes: 60,
             missed_after_minutes: crate::domain::schedule::UNRECORDED_AFTER_MINUTES,
-            unrecorded_lookback_days: crate::views::UNRECORDED_LOOKBACK_DAYS,
+            unrecorded_lookback_days: crate::domain::schedule::UNRECORDED_LOOKBACK_DAYS,
         }
     }
 }

@@ -88,10 +88,7 @@ pub struct RoundItem {
     pub medication: Option<crate::domain::MedicationLine>,
 }
 
-/// How far back the round looks for occurrences nobody recorded: a week, so
-/// that a weekend's forgotten care is still there on Monday. Older ones are
-/// listed per unit and day in the console.
-pub const UNRECORDED_LOOKBACK_DAYS: i64 = 7;
+pub use crate::domain::schedule::UNRECORDED_LOOKBACK_DAYS;
 
 pub use crate::clinical::alerts::LatestVital;
 
