@@ -243,28 +243,28 @@ impl RoundScreen {
         self.view.residents.iter().find(|r| r.resident_id == resident_id)
     }
 
+    /// Each resident with only the acts of one section (the round's cards,
+    /// or what nobody recorded) that the filter keeps.
+    fn section(&self, unrecorded: bool) -> impl Iterator<Item = RoundResident> + '_ {
+        self.view.residents.iter().map(move |resident| {
+            let items = resident
+                .items
+                .iter()
+                .filter(|i| (i.status == RoundStatus::Unrecorded) == unrecorded)
+                .filter(|i| self.filter.keeps(i.status, i.may_record))
+                .cloned()
+                .collect();
+            RoundResident { items, ..resident.clone() }
+        })
+    }
+
     /// The residents under the filter, in room order, each with only the
     /// acts it keeps — what nobody recorded is in [`Self::unrecorded`]. A
     /// resident with an alert stays on the full round even with nothing
     /// due: who needs someone now is never hidden there.
     pub fn shown(&self) -> Vec<RoundResident> {
-        self.view
-            .residents
-            .iter()
-            .filter_map(|resident| {
-                let items: Vec<_> = resident
-                    .items
-                    .iter()
-                    .filter(|i| i.status != RoundStatus::Unrecorded && self.filter.keeps(i.status, i.may_record))
-                    .cloned()
-                    .collect();
-                let kept_for_its_alerts = self.filter == RoundFilter::All && !resident.alerts.is_empty();
-                if items.is_empty() && !kept_for_its_alerts {
-                    return None;
-                }
-                Some(RoundResident { items, ..resident.clone() })
-            })
-            .collect()
+        let kept_for_its_alerts = |r: &RoundResident| self.filter == RoundFilter::All && !r.alerts.is_empty();
+        self.section(false).filter(|r| !r.items.is_empty() || kept_for_its_alerts(r)).collect()
     }
 
     /// The round's own section of what nobody recorded: the residents with
@@ -272,20 +272,7 @@ impl RoundScreen {
     /// only those. Every filter but « Mes soins » keeps them all: they stay
     /// until someone answers or a nurse closes them.
     pub fn unrecorded(&self) -> Vec<RoundResident> {
-        let mut out: Vec<RoundResident> = self
-            .view
-            .residents
-            .iter()
-            .filter_map(|resident| {
-                let items: Vec<_> = resident
-                    .items
-                    .iter()
-                    .filter(|i| i.status == RoundStatus::Unrecorded && self.filter.keeps(i.status, i.may_record))
-                    .cloned()
-                    .collect();
-                (!items.is_empty()).then(|| RoundResident { items, ..resident.clone() })
-            })
-            .collect();
+        let mut out: Vec<RoundResident> = self.section(true).filter(|r| !r.items.is_empty()).collect();
         out.sort_by_key(|r| r.items.first().map(|i| i.due_at));
         out
     }

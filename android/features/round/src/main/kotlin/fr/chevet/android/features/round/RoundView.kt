@@ -203,8 +203,9 @@ private fun ActRow(item: RoundItemInfo, act: ActRef, saving: ActRef?, zone: Zone
                     .semantics { contentDescription = "Donner ${item.label} à ${act.residentName} (${time})" },
             ) { Text(if (item.mayClose) "Donner" else "Donner…", style = MaterialTheme.typography.labelLarge, maxLines = 1) }
             if (item.mayClose) CloseButton(item, act, saving, time, onEvent)
-        } else if (item.mayClose) {
-            // A nurse: record it now, or close it (done elsewhere, cancelled).
+        } else {
+            // « Fait », then « Non fait » with its reason — or, for a nurse on what is late or
+            // nobody recorded, « Clore… » (done elsewhere, cancelled).
             Spacer(Modifier.width(12.dp))
             Button(
                 onClick = { onEvent(RoundEvent.Validate(act)) },
@@ -212,23 +213,17 @@ private fun ActRow(item: RoundItemInfo, act: ActRef, saving: ActRef?, zone: Zone
                 modifier = Modifier.heightIn(min = MinTouchTarget).width(ActButtonWidth)
                     .semantics { contentDescription = "Valider ${item.label} de ${act.residentName} à $time" },
             ) { Text("Fait", style = MaterialTheme.typography.labelLarge) }
-            CloseButton(item, act, saving, time, onEvent)
-        } else {
-            val busy = saving != null
-            Spacer(Modifier.width(12.dp))
-            Button(
-                onClick = { onEvent(RoundEvent.Validate(act)) },
-                enabled = !busy,
-                modifier = Modifier.heightIn(min = MinTouchTarget).width(ActButtonWidth)
-                    .semantics { contentDescription = "Valider ${item.label} de ${act.residentName} à $time" },
-            ) { Text("Fait", style = MaterialTheme.typography.labelLarge) }
-            Spacer(Modifier.width(8.dp))
-            OutlinedButton(
-                onClick = { onEvent(RoundEvent.AskWhyNotDone(act)) },
-                enabled = !busy,
-                modifier = Modifier.heightIn(min = MinTouchTarget).width(ActButtonWidth)
-                    .semantics { contentDescription = "${item.label} de ${act.residentName} à $time non fait" },
-            ) { Text("Non fait", style = MaterialTheme.typography.labelLarge) }
+            if (item.mayClose) {
+                CloseButton(item, act, saving, time, onEvent)
+            } else {
+                Spacer(Modifier.width(8.dp))
+                OutlinedButton(
+                    onClick = { onEvent(RoundEvent.AskWhyNotDone(act)) },
+                    enabled = saving == null,
+                    modifier = Modifier.heightIn(min = MinTouchTarget).width(ActButtonWidth)
+                        .semantics { contentDescription = "${item.label} de ${act.residentName} à $time non fait" },
+                ) { Text("Non fait", style = MaterialTheme.typography.labelLarge) }
+            }
         }
     }
 }
