@@ -85,8 +85,9 @@ pub struct RoundItemInfo {
     pub late: bool,
     /// The signed-in professional may record it (the screen offers only that).
     pub may_record: bool,
-    /// The signed-in professional may close it (« non tracé » or late, a
-    /// nurse): [`Rounds::close_unrecorded`] with [`closing_choices`].
+    /// The signed-in professional may close it (« non tracé », a nurse; a
+    /// late act keeps « Non fait » and its reasons):
+    /// [`Rounds::close_unrecorded`] with [`closing_choices`].
     pub may_close: bool,
     /// A medication: given from the medication screen, its box scanned.
     pub medication: bool,

@@ -507,7 +507,9 @@ fn what_nobody_recorded_stays_on_the_round_after_its_window_until_answered_or_cl
     let mut toilette = act(r.id, ActKind::Hygiene, "Toilette", &[8]);
     toilette.schedule.start = today.checked_sub(jiff::Span::new().days(7)).unwrap();
     let change = act(r.id, ActKind::Continence, "Change", &[7]);
-    for p in [&dose, &toilette, &change] {
+    // Due at 13:00: an hour late at 14:01, not « non tracé ».
+    let lunch = act(r.id, ActKind::MealAssistance, "Aide au repas", &[13]);
+    for p in [&dose, &toilette, &change, &lunch] {
         f.store.create_planned_act(p).unwrap();
     }
     f.store.record(done(r.id, &change, paris(7, 0), paris(7, 5))).unwrap();
@@ -565,6 +567,9 @@ fn what_nobody_recorded_stays_on_the_round_after_its_window_until_answered_or_cl
     f.store.sign_in(d.nurse.id, DEMO_PIN).unwrap();
     let nurse_view = f.store.round_view_resident(unit, r.id, from, to).unwrap().unwrap();
     assert!(nurse_view.items.iter().filter(|i| i.status == RoundStatus::Unrecorded).all(|i| i.may_close));
+    let late = nurse_view.items.iter().find(|i| i.label == "Aide au repas").unwrap();
+    assert_eq!(late.status, RoundStatus::Late);
+    assert!(!late.may_close, "only what nobody recorded is closed; a late act keeps « Non fait » and its reasons");
     use chevet_core::views::Closing;
     f.store.record(cancel(day(1))).unwrap();
     f.store.record(elsewhere).unwrap();

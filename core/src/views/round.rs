@@ -81,8 +81,9 @@ pub struct RoundItem {
     /// not give a medication without aide à la prise): what the screen
     /// offers, while the write itself is checked again.
     pub may_record: bool,
-    /// A nurse may close it (« fait hors tablette », « annulé »): it is not
-    /// recorded and the signed-in role may close what nobody recorded.
+    /// A nurse may close it (« fait hors tablette », « annulé »): it is
+    /// « non tracé » and the signed-in role may close what nobody recorded.
+    /// (A late act keeps « Non fait » and its reasons.)
     pub may_close: bool,
     /// The prescription line of a medication act.
     pub medication: Option<crate::domain::MedicationLine>,
@@ -241,7 +242,7 @@ impl Store {
                         status,
                         record_id,
                         may_record,
-                        may_close: may_close_role && status.is_open() && status != RoundStatus::Due,
+                        may_close: may_close_role && status == RoundStatus::Unrecorded,
                         medication: act.medication.clone(),
                     };
                     let earlier =
