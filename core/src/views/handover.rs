@@ -168,13 +168,6 @@ impl Store {
             )?;
             let mut plan = c.prepare_cached("SELECT version, envelope FROM planned_acts WHERE id = ?1")?;
             let mut wounds = c.prepare_cached("SELECT id, version, envelope FROM wounds WHERE resident_id = ?1")?;
-            let mut active_plan = c.prepare_cached(
-                "SELECT id, version, envelope FROM planned_acts WHERE resident_id = ?1 AND active = 1",
-            )?;
-            let mut answered = c.prepare_cached(
-                "SELECT occurrence FROM facts
-                 WHERE planned_act_id = ?1 AND occurrence >= ?2 AND occurrence < ?3 AND entered_in_error = 0",
-            )?;
             // What was due before the relève is read: due and unanswered is
             // « non tracé » here, whatever the round's thresholds.
             let due_before = until.min(ctx.now);
@@ -256,27 +249,13 @@ impl Store {
                 drop(rows);
 
                 if since < due_before {
-                    let mut acts = Vec::new();
-                    let mut rows = active_plan.query([res.id])?;
-                    while let Some(r) = rows.next()? {
-                        let id: Uuid = r.get(0)?;
-                        match self.codec.open::<PlannedAct>("planned_acts", id, r.get(1)?, r.get_ref(2)?.as_blob()?) {
-                            Ok(a) => acts.push(a),
-                            Err(e) => unreadable.push(Unreadable::new("planned_acts", id, &e)),
-                        }
-                    }
-                    drop(rows);
+                    let acts = self.active_plan(c, res.id, &mut unreadable)?;
                     for act in acts {
                         let due = act.schedule.occurrences(&ctx.tz, since, due_before);
                         if due.is_empty() {
                             continue;
                         }
-                        let mut done = std::collections::HashSet::new();
-                        let mut rows =
-                            answered.query(params![act.id, since.as_millisecond(), due_before.as_millisecond()])?;
-                        while let Some(r) = rows.next()? {
-                            done.insert(r.get::<_, i64>(0)?);
-                        }
+                        let done = self.answered_occurrences(c, act.id, since, due_before)?;
                         for at in due.into_iter().filter(|t| !done.contains(&t.as_millisecond())) {
                             lines.push(HandoverLine {
                                 kind: HandoverKind::Unrecorded,

@@ -133,6 +133,49 @@ fn recorded_status(f: &Fact) -> RoundStatus {
 }
 
 impl Store {
+    /// A resident's active planned acts; one that cannot be read is listed
+    /// as unreadable, not fatal. (The round and the relève read it alike.)
+    pub(crate) fn active_plan(
+        &self,
+        c: &rusqlite::Connection,
+        resident_id: Uuid,
+        unreadable: &mut Vec<Unreadable>,
+    ) -> Result<Vec<PlannedAct>> {
+        let mut stmt =
+            c.prepare_cached("SELECT id, version, envelope FROM planned_acts WHERE resident_id = ?1 AND active = 1")?;
+        let mut rows = stmt.query([resident_id])?;
+        let mut acts = Vec::new();
+        while let Some(r) = rows.next()? {
+            let id: Uuid = r.get(0)?;
+            match self.codec.open::<PlannedAct>("planned_acts", id, r.get(1)?, r.get_ref(2)?.as_blob()?) {
+                Ok(a) => acts.push(a),
+                Err(e) => unreadable.push(Unreadable::new("planned_acts", id, &e)),
+            }
+        }
+        Ok(acts)
+    }
+
+    /// The occurrences of `planned_act_id` in `[from, to)` a record answers
+    /// (not voided), in milliseconds: read from the answers' index alone
+    /// (`facts_answered`), nothing decrypted.
+    pub(crate) fn answered_occurrences(
+        &self,
+        c: &rusqlite::Connection,
+        planned_act_id: Uuid,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<std::collections::HashSet<i64>> {
+        let mut stmt = c.prepare_cached(
+            "SELECT occurrence FROM facts
+             WHERE planned_act_id = ?1 AND occurrence >= ?2 AND occurrence < ?3 AND entered_in_error = 0",
+        )?;
+        let rows = stmt
+            .query_map(rusqlite::params![planned_act_id, from.as_millisecond(), to.as_millisecond()], |r| {
+                r.get::<_, i64>(0)
+            })?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
     /// Every current resident of the unit with alerts, in room order, and
     /// the alerts: the "who needs someone now" list, without the round's acts.
     pub fn unit_alerts(&self, unit_id: Uuid) -> Result<Vec<(Uuid, Vec<Alert>)>> {
@@ -193,34 +236,16 @@ impl Store {
                 residents.retain(|r| r.id == id);
             }
 
-            let mut plan_stmt = c.prepare_cached(
-                "SELECT id, version, envelope FROM planned_acts WHERE resident_id = ?1 AND active = 1",
-            )?;
             let mut answer_stmt = c.prepare_cached(
                 "SELECT id, occurrence, envelope FROM facts
                  WHERE planned_act_id = ?1 AND occurrence >= ?2 AND occurrence < ?3 AND entered_in_error = 0
                  ORDER BY clinical_time, id",
             )?;
-            // Before the window only whether an occurrence was answered
-            // matters: the index says it, nothing is decrypted.
-            let mut answered_stmt = c.prepare_cached(
-                "SELECT occurrence FROM facts
-                 WHERE planned_act_id = ?1 AND occurrence >= ?2 AND occurrence < ?3 AND entered_in_error = 0",
-            )?;
-
             let mut queries = self.vital_queries(c)?;
             let mut out = Vec::with_capacity(residents.len());
             for res in residents {
                 let mut items = Vec::new();
-                let mut plan_rows = plan_stmt.query([res.id])?;
-                let mut acts = Vec::new();
-                while let Some(r) = plan_rows.next()? {
-                    let id: Uuid = r.get(0)?;
-                    match self.codec.open::<PlannedAct>("planned_acts", id, r.get(1)?, r.get_ref(2)?.as_blob()?) {
-                        Ok(a) => acts.push(a),
-                        Err(e) => unreadable.push(Unreadable::new("planned_acts", id, &e)),
-                    }
-                }
+                let acts = self.active_plan(c, res.id, &mut unreadable)?;
                 let status_by_delay = |due_at: Timestamp| {
                     let overdue_min = (now.as_second() - due_at.as_second()) / 60;
                     if overdue_min >= policy.missed_after_minutes {
@@ -248,15 +273,9 @@ impl Store {
                     let earlier =
                         if lookback < from { act.schedule.occurrences(&tz, lookback, from) } else { Vec::new() };
                     if !earlier.is_empty() {
-                        let mut answered = std::collections::HashSet::new();
-                        let mut rows = answered_stmt.query(rusqlite::params![
-                            act.id,
-                            lookback.as_millisecond(),
-                            from.as_millisecond()
-                        ])?;
-                        while let Some(r) = rows.next()? {
-                            answered.insert(r.get::<_, i64>(0)?);
-                        }
+                        // Before the window only whether an occurrence was answered
+                        // matters: the index says it, nothing is decrypted.
+                        let answered = self.answered_occurrences(c, act.id, lookback, from)?;
                         for due_at in earlier {
                             if !answered.contains(&due_at.as_millisecond()) {
                                 items.push(item(due_at, status_by_delay(due_at), None));
